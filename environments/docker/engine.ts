@@ -1,0 +1,133 @@
+/**
+ * The Docker Engine as the core sees it outside Pulumi runs: reachability, what an environment
+ * runs now (found by Slipway's labels), host ports already taken, and a final sweep of anything
+ * labelled for an environment that is being removed.
+ */
+import type Docker from 'dockerode';
+import { createServer } from 'node:net';
+import { SlipwayError } from '../errors';
+import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE } from '../naming';
+
+export { dockerClient as connectDocker } from './provider';
+
+export function describeDockerHost(dockerHost: string): string {
+  return dockerHost || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+/** Fails with a clear `docker-unavailable` error when no engine answers. */
+export async function assertDockerReachable(docker: Docker, dockerHost: string): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' ? 'permission denied on its socket' : code === 'ENOENT' ? 'no socket there' : (err as Error).message;
+    throw new SlipwayError('docker-unavailable', `No Docker Engine answers at ${describeDockerHost(dockerHost)} (${why}).`, {
+      hint:
+        code === 'EACCES'
+          ? 'Add your user to the docker group (then log in again), or set DOCKER_HOST.'
+          : 'Start Docker (Docker Desktop, dockerd, or Podman with DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock), or run `npm run setup` as root on Debian/Ubuntu.',
+      cause: err,
+    });
+  }
+}
+
+export interface ServiceState {
+  service: string;
+  containerId: string;
+  state: string;
+  /** healthy | unhealthy | starting | none */
+  health: string;
+  image: string;
+  ports: Record<string, number>;
+}
+
+function labelFilters(project: string, env?: string): string[] {
+  return [`${LABEL_PROJECT}=${project}`, ...(env ? [`${LABEL_ENV}=${env}`] : [])];
+}
+
+export async function environmentContainers(docker: Docker, project: string, env: string): Promise<ServiceState[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: labelFilters(project, env) } });
+  return list.map((c) => {
+    const ports: Record<string, number> = {};
+    for (const p of c.Ports ?? []) if (p.PublicPort) ports[String(p.PrivatePort)] = p.PublicPort;
+    const health = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status ?? '')?.[1]?.replace('health: ', '') ?? 'none';
+    return {
+      service: c.Labels?.[LABEL_SERVICE] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id,
+      containerId: c.Id,
+      state: c.State,
+      health,
+      image: c.ImageID,
+      ports,
+    };
+  });
+}
+
+/** Every host port published by any container on this engine (Slipway's or not). */
+export async function publishedHostPorts(docker: Docker): Promise<Set<number>> {
+  const list = await docker.listContainers({ all: true });
+  const taken = new Set<number>();
+  for (const c of list) for (const p of c.Ports ?? []) if (p.PublicPort) taken.add(p.PublicPort);
+  return taken;
+}
+
+/** A free TCP port on 127.0.0.1 that no container has published either. */
+export async function freeLocalPort(avoid: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const addr = srv.address();
+        srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+      });
+    });
+    if (port && !avoid.has(port)) {
+      avoid.add(port);
+      return port;
+    }
+  }
+  throw new Error('could not find a free local port');
+}
+
+export interface SweepResult {
+  containers: number;
+  networks: number;
+  volumes: number;
+}
+
+/** Removes every container, network and volume labelled for the environment. */
+export async function sweepEnvironment(docker: Docker, project: string, env: string): Promise<SweepResult> {
+  const filters = { label: labelFilters(project, env) };
+  const result: SweepResult = { containers: 0, networks: 0, volumes: 0 };
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    await ignoreMissing(docker.getContainer(c.Id).remove({ force: true }));
+    result.containers++;
+  }
+  for (const n of await docker.listNetworks({ filters })) {
+    await ignoreMissing(docker.getNetwork(n.Id).remove());
+    result.networks++;
+  }
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
+    await ignoreMissing(docker.getVolume(v.Name).remove({ force: true }));
+    result.volumes++;
+  }
+  return result;
+}
+
+/** Counts what is labelled for the environment (containers, networks, volumes). */
+export async function countLabelled(docker: Docker, project: string, env: string): Promise<SweepResult> {
+  const filters = { label: labelFilters(project, env) };
+  return {
+    containers: (await docker.listContainers({ all: true, filters })).length,
+    networks: (await docker.listNetworks({ filters })).length,
+    volumes: ((await docker.listVolumes({ filters })).Volumes ?? []).length,
+  };
+}
+
+async function ignoreMissing(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  }
+}

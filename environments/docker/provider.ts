@@ -1,0 +1,468 @@
+/**
+ * Pulumi dynamic providers for the Docker objects of an environment, driven through dockerode.
+ *
+ * Pulumi serializes each provider object (with everything its functions capture) into the
+ * stack's state and runs that serialized code for later updates and deletes. So this module is
+ * self-contained: its functions reach npm packages only through a plain `require()` inside a
+ * function body, and capture nothing but each other and plain constants. Every input carries
+ * `providerVersion`; bumping PROVIDER_VERSION makes `diff` report a change, so new provider
+ * code reaches resources that already exist.
+ *
+ * Creates are idempotent by name: an object left behind by an interrupted run (created in
+ * Docker, never recorded in state) carries Slipway's labels and is replaced or adopted, so the
+ * next `up` converges instead of failing on a name clash.
+ */
+import type * as Dockerode from 'dockerode';
+
+export const PROVIDER_VERSION = 1;
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+
+type Labels = Record<string, string>;
+
+export interface NetworkInputs {
+  providerVersion: number;
+  dockerHost: string;
+  name: string;
+  labels: Labels;
+}
+
+export interface VolumeInputs extends NetworkInputs {
+  name: string;
+}
+
+export interface ImageInputs {
+  providerVersion: number;
+  dockerHost: string;
+  /** Build from `context` with `dockerfile`; or, without `context`, use the local image `tag`. */
+  tag: string;
+  context?: string;
+  dockerfile?: string;
+  /** Hash of the build context (honouring .dockerignore): a change rebuilds. */
+  contextHash?: string;
+  labels: Labels;
+}
+
+export interface ContainerHealth {
+  http?: { path: string; port: number };
+  command?: string[];
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export interface ContainerInputs {
+  providerVersion: number;
+  dockerHost: string;
+  name: string;
+  /** Image id (sha256:...): a rebuilt image replaces the container. */
+  image: string;
+  imageRef: string;
+  command?: string[];
+  env: string[];
+  /** containerPort -> host port on 127.0.0.1 */
+  ports: Array<{ container: number; host: number }>;
+  network: string;
+  aliases: string[];
+  mounts: Array<{ volume: string; target: string }>;
+  health?: ContainerHealth;
+  cpus?: number;
+  memoryBytes?: number;
+  labels: Labels;
+}
+
+interface DiffResult {
+  changes: boolean;
+  replaces?: string[];
+  deleteBeforeReplace?: boolean;
+}
+
+/** Connects to the Docker Engine: `unix:///path`, `tcp://host:port` or `` for the default socket. */
+export function dockerClient(dockerHost: string): Dockerode {
+  const Docker = require('dockerode');
+  if (!dockerHost) return new Docker();
+  if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
+  const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+}
+
+function isNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 404;
+}
+
+function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: string[]): string[] {
+  return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+}
+
+/** Fields whose change replaces the object; any other change is an in-place update. */
+function diffBy(olds: Record<string, unknown>, news: Record<string, unknown>, replaceKeys: string[], updateKeys: string[]): DiffResult {
+  const replaces = changedKeys(olds, news, replaceKeys);
+  const updates = changedKeys(olds, news, updateKeys);
+  return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
+}
+
+function sameLabels(actual: Labels | undefined | null, wanted: Labels): boolean {
+  const a = actual ?? {};
+  return Object.keys(wanted).every((k) => a[k] === wanted[k]);
+}
+
+// ---------- network ----------
+
+async function createNetwork(inputs: NetworkInputs): Promise<{ id: string; outs: NetworkInputs & { networkId: string } }> {
+  const docker = dockerClient(inputs.dockerHost);
+  const existing = (await docker.listNetworks({ filters: { name: [inputs.name] } })).find((n) => n.Name === inputs.name);
+  if (existing && sameLabels(existing.Labels, inputs.labels)) {
+    return { id: existing.Id, outs: { ...inputs, networkId: existing.Id } };
+  }
+  const net = await docker.createNetwork({ Name: inputs.name, Driver: 'bridge', Labels: inputs.labels, CheckDuplicate: true });
+  return { id: net.id, outs: { ...inputs, networkId: net.id } };
+}
+
+async function deleteNetwork(id: string, props: NetworkInputs): Promise<void> {
+  const docker = dockerClient(props.dockerHost);
+  try {
+    await docker.getNetwork(id).remove();
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export const networkProvider = {
+  async create(inputs: NetworkInputs) {
+    return createNetwork(inputs);
+  },
+  async diff(_id: string, olds: NetworkInputs, news: NetworkInputs) {
+    return diffBy({ ...olds }, { ...news }, ['name', 'labels', 'dockerHost'], ['providerVersion']);
+  },
+  async update(id: string, olds: NetworkInputs & { networkId: string }, news: NetworkInputs) {
+    return { outs: { ...news, networkId: olds.networkId ?? id } };
+  },
+  async delete(id: string, props: NetworkInputs) {
+    await deleteNetwork(id, props);
+  },
+};
+
+// ---------- volume ----------
+
+async function createVolume(inputs: VolumeInputs): Promise<{ id: string; outs: VolumeInputs }> {
+  const docker = dockerClient(inputs.dockerHost);
+  try {
+    const info = await docker.getVolume(inputs.name).inspect();
+    if (sameLabels(info.Labels, inputs.labels)) return { id: inputs.name, outs: { ...inputs } };
+    throw new Error(`a Docker volume named ${inputs.name} already exists and was not made by Slipway for this environment; remove it or rename the project`);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  await docker.createVolume({ Name: inputs.name, Labels: inputs.labels });
+  return { id: inputs.name, outs: { ...inputs } };
+}
+
+async function deleteVolume(id: string, props: VolumeInputs): Promise<void> {
+  const docker = dockerClient(props.dockerHost);
+  try {
+    await docker.getVolume(id).remove({ force: true });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export const volumeProvider = {
+  async create(inputs: VolumeInputs) {
+    return createVolume(inputs);
+  },
+  async diff(_id: string, olds: VolumeInputs, news: VolumeInputs) {
+    return diffBy({ ...olds }, { ...news }, ['name', 'labels', 'dockerHost'], ['providerVersion']);
+  },
+  async update(_id: string, _olds: VolumeInputs, news: VolumeInputs) {
+    return { outs: { ...news } };
+  },
+  async delete(id: string, props: VolumeInputs) {
+    await deleteVolume(id, props);
+  },
+};
+
+// ---------- image ----------
+
+/** Top-level entries of a build context (dockerode applies .dockerignore to them and below). */
+function contextEntries(context: string): string[] {
+  const fs = require('node:fs');
+  return (fs.readdirSync(context) as string[]).sort();
+}
+
+/**
+ * A stable hash of a build context: every file's relative path, mode and content, honouring
+ * .dockerignore exactly as the build does.
+ */
+export function hashBuildContext(context: string): string {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const crypto = require('node:crypto');
+  const dockerignore = require('@balena/dockerignore');
+  let ignore: { ignores(p: string): boolean } | undefined;
+  const ignoreFile = path.join(context, '.dockerignore');
+  if (fs.existsSync(ignoreFile)) ignore = dockerignore({ ignorecase: false }).add(fs.readFileSync(ignoreFile, 'utf8'));
+  const hash = crypto.createHash('sha256');
+  const walk = (rel: string): void => {
+    const abs = path.join(context, rel);
+    for (const name of (fs.readdirSync(abs) as string[]).sort()) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      if (ignore && ignore.ignores(childRel)) continue;
+      const st = fs.lstatSync(path.join(abs, name));
+      if (st.isDirectory()) walk(childRel);
+      else {
+        hash.update(`${childRel}\0${st.mode}\0`);
+        hash.update(st.isSymbolicLink() ? fs.readlinkSync(path.join(abs, name)) : fs.readFileSync(path.join(abs, name)));
+        hash.update('\0');
+      }
+    }
+  };
+  walk('');
+  return hash.digest('hex');
+}
+
+async function buildImage(inputs: ImageInputs): Promise<{ id: string; outs: ImageInputs & { imageId: string } }> {
+  const docker = dockerClient(inputs.dockerHost);
+  if (!inputs.context) {
+    try {
+      const info = await docker.getImage(inputs.tag).inspect();
+      return { id: info.Id, outs: { ...inputs, imageId: info.Id } };
+    } catch (err) {
+      if (isNotFound(err)) {
+        throw new Error(`image ${inputs.tag} is not on this Docker Engine; build it locally (npm run setup builds Slipway's base images) and retry`);
+      }
+      throw err;
+    }
+  }
+  const stream = await docker.buildImage(
+    { context: inputs.context, src: contextEntries(inputs.context) },
+    { t: inputs.tag, dockerfile: inputs.dockerfile ?? 'Dockerfile', labels: inputs.labels, rm: true, forcerm: true },
+  );
+  const tail: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, results: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+        const failed = err ?? results.find((r) => r.error);
+        if (!failed) return resolve();
+        const message = failed instanceof Error ? failed.message : failed.errorDetail?.message ?? failed.error;
+        reject(new Error(`docker build of ${inputs.context} failed: ${message}\n${tail.join('')}`));
+      },
+      (event: { stream?: string }) => {
+        if (event.stream) {
+          tail.push(event.stream);
+          if (tail.length > 20) tail.shift();
+        }
+      },
+    );
+  });
+  const info = await docker.getImage(inputs.tag).inspect();
+  return { id: info.Id, outs: { ...inputs, imageId: info.Id } };
+}
+
+async function deleteImage(props: ImageInputs): Promise<void> {
+  if (!props.context) return; // an image Slipway did not build is never removed
+  const docker = dockerClient(props.dockerHost);
+  try {
+    // Removes this environment's tag; layers shared with other tags stay.
+    await docker.getImage(props.tag).remove({ noprune: false });
+  } catch (err) {
+    const code = (err as { statusCode?: number }).statusCode;
+    if (code !== 404 && code !== 409) throw err;
+  }
+}
+
+export const imageProvider = {
+  async create(inputs: ImageInputs) {
+    return buildImage(inputs);
+  },
+  async diff(_id: string, olds: ImageInputs, news: ImageInputs) {
+    const d = diffBy({ ...olds }, { ...news }, ['dockerHost'], ['tag', 'context', 'dockerfile', 'contextHash', 'labels', 'providerVersion']);
+    return { ...d, deleteBeforeReplace: false };
+  },
+  async update(_id: string, olds: ImageInputs, news: ImageInputs) {
+    const built = await buildImage(news);
+    if (olds.tag !== news.tag) await deleteImage(olds);
+    return { outs: built.outs };
+  },
+  async delete(_id: string, props: ImageInputs) {
+    await deleteImage(props);
+  },
+};
+
+// ---------- container ----------
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function containerLogsTail(container: Dockerode.Container, lines: number): Promise<string> {
+  try {
+    const buf = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    // Demultiplex Docker's 8-byte frame headers when the container has no TTY.
+    const out: string[] = [];
+    let i = 0;
+    while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+      const size = buf.readUInt32BE(i + 4);
+      out.push(buf.subarray(i + 8, i + 8 + size).toString('utf8'));
+      i += 8 + size;
+    }
+    const text = i > 0 ? out.join('') : buf.toString('utf8');
+    return text.trimEnd();
+  } catch {
+    return '';
+  }
+}
+
+/** Waits until the container is healthy; throws with the reason and its last log lines otherwise. */
+async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: string): Promise<void> {
+  const container = docker.getContainer(id);
+  const health = inputs.health;
+  const deadline = Date.now() + (health?.timeoutMs ?? 30000);
+  let lastProblem = 'not checked yet';
+  for (;;) {
+    const info = await container.inspect();
+    if (!info.State.Running) {
+      lastProblem = `the container exited with code ${info.State.ExitCode}`;
+      break;
+    }
+    if (!health) return;
+    if (health.command) {
+      const status = info.State.Health?.Status;
+      if (status === 'healthy') return;
+      lastProblem = `its health check command reports "${status ?? 'no status'}"`;
+    } else if (health.http) {
+      const published = inputs.ports.find((p) => p.container === health.http?.port);
+      const url = `http://127.0.0.1:${published?.host}${health.http.path}`;
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, health.intervalMs)) });
+        if (res.status >= 200 && res.status < 300) return;
+        lastProblem = `GET ${health.http.path} answered ${res.status}`;
+      } catch (err) {
+        lastProblem = `GET ${health.http.path} failed: ${(err as Error).message}`;
+      }
+    }
+    if (Date.now() > deadline) break;
+    await sleep(health.intervalMs);
+  }
+  const logs = await containerLogsTail(container, 20);
+  throw new Error(
+    `service container ${inputs.name} did not become healthy within ${Math.round((health?.timeoutMs ?? 30000) / 1000)}s: ${lastProblem}` +
+      (logs ? `\nlast log lines:\n${logs}` : ''),
+  );
+}
+
+async function removeContainer(docker: Dockerode, idOrName: string): Promise<void> {
+  try {
+    await docker.getContainer(idOrName).remove({ force: true, v: false });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+async function createContainer(inputs: ContainerInputs): Promise<{ id: string; outs: ContainerInputs & { containerId: string } }> {
+  const docker = dockerClient(inputs.dockerHost);
+  // A container of this name left by an interrupted run is replaced; anything else is a clash.
+  try {
+    const existing = await docker.getContainer(inputs.name).inspect();
+    if (!sameLabels(existing.Config.Labels, inputs.labels)) {
+      throw new Error(`a Docker container named ${inputs.name} already exists and was not made by Slipway for this environment; remove it and retry`);
+    }
+    await removeContainer(docker, existing.Id);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of inputs.ports) {
+    exposed[`${p.container}/tcp`] = {};
+    bindings[`${p.container}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: String(p.host) }];
+  }
+  const health = inputs.health;
+  const healthcheck = health?.command
+    ? {
+        Test: ['CMD', ...health.command],
+        Interval: health.intervalMs * 1e6,
+        Timeout: Math.max(health.intervalMs, 5000) * 1e6,
+        Retries: 3,
+        StartPeriod: health.timeoutMs * 1e6,
+        StartInterval: health.intervalMs * 1e6,
+      }
+    : undefined;
+  const container = await docker.createContainer({
+    name: inputs.name,
+    Image: inputs.image,
+    Cmd: inputs.command,
+    Env: inputs.env,
+    Labels: inputs.labels,
+    ExposedPorts: exposed,
+    Healthcheck: healthcheck,
+    HostConfig: {
+      PortBindings: bindings,
+      NetworkMode: inputs.network,
+      Mounts: inputs.mounts.map((m) => ({ Type: 'volume' as const, Source: m.volume, Target: m.target })),
+      NanoCpus: inputs.cpus ? Math.round(inputs.cpus * 1e9) : undefined,
+      Memory: inputs.memoryBytes,
+      RestartPolicy: { Name: 'unless-stopped' },
+      Init: true,
+    },
+    NetworkingConfig: { EndpointsConfig: { [inputs.network]: { Aliases: inputs.aliases } } },
+  });
+  try {
+    await container.start();
+    await waitHealthy(docker, inputs, container.id);
+  } catch (err) {
+    // Never leave a half-made container behind: the failed create is not recorded in state.
+    await removeContainer(docker, container.id);
+    throw err;
+  }
+  return { id: container.id, outs: { ...inputs, containerId: container.id } };
+}
+
+async function deleteContainer(id: string, props: ContainerInputs): Promise<void> {
+  const docker = dockerClient(props.dockerHost);
+  try {
+    await docker.getContainer(id).stop({ t: 10 });
+  } catch {
+    // already stopped or gone
+  }
+  await removeContainer(docker, id);
+}
+
+const CONTAINER_REPLACE_KEYS = [
+  'dockerHost', 'name', 'image', 'command', 'env', 'ports', 'network', 'aliases', 'mounts', 'health', 'cpus', 'memoryBytes', 'labels',
+];
+
+export const containerProvider = {
+  async create(inputs: ContainerInputs) {
+    return createContainer(inputs);
+  },
+  async diff(_id: string, olds: ContainerInputs, news: ContainerInputs) {
+    return diffBy({ ...olds }, { ...news }, CONTAINER_REPLACE_KEYS, ['providerVersion', 'imageRef']);
+  },
+  async update(id: string, olds: ContainerInputs & { containerId: string }, news: ContainerInputs) {
+    return { outs: { ...news, containerId: olds.containerId ?? id } };
+  },
+  async delete(id: string, props: ContainerInputs) {
+    await deleteContainer(id, props);
+  },
+};
+
+// ---------- generated secret ----------
+
+export interface PasswordInputs {
+  providerVersion: number;
+  length: number;
+}
+
+export const passwordProvider = {
+  async create(inputs: PasswordInputs) {
+    const crypto = require('node:crypto');
+    const value: string = crypto.randomBytes(inputs.length).toString('base64url').slice(0, inputs.length);
+    return { id: crypto.randomUUID(), outs: { ...inputs, result: value } };
+  },
+  async diff(_id: string, olds: PasswordInputs, news: PasswordInputs) {
+    return diffBy({ ...olds }, { ...news }, ['length'], ['providerVersion']);
+  },
+  async update(_id: string, olds: PasswordInputs & { result: string }, news: PasswordInputs) {
+    return { outs: { ...news, result: olds.result } };
+  },
+};

@@ -1,0 +1,247 @@
+/**
+ * The environment engine: the one API the CLI, CI jobs and the VS Code extension call.
+ *
+ * `up` and `down` run in a stack worker process of their own (see pulumi/worker.ts) and
+ * stream progress events back; `status` and `list` answer from Docker and Slipway's records
+ * without a Pulumi run, so they are fast enough for a status bar.
+ */
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import type Docker from 'dockerode';
+import { SlipwayError } from './errors';
+import type { OperationOptions } from './events';
+import { lockOwner } from './lock';
+import { silentLogger, type Logger } from './log';
+import { envNames } from './naming';
+import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from './paths';
+import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
+import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
+import type { DownResult, UpResult, WorkerMessage, WorkerRequest, WorkerSettings } from './pulumi/protocol';
+import type { Spec } from './spec/types';
+
+export type { DownResult, UpResult } from './pulumi/protocol';
+
+export interface EngineOptions {
+  /** Slipway's state folder; default `SLIPWAY_HOME` or `~/.slipway`. */
+  home?: string;
+  /** Any Pulumi backend URL; default the file backend under `<home>/state`. */
+  backendUrl?: string;
+  /** Docker endpoint (`unix:///...`, `tcp://...`); default `DOCKER_HOST` or the local socket. */
+  dockerHost?: string;
+  logger?: Logger;
+  /** How long an operation waits for another one on the same environment; default 10 minutes. */
+  lockTimeoutMs?: number;
+}
+
+export type EnvironmentState = 'absent' | 'provisioning' | 'running' | 'degraded' | 'stopped' | 'failed';
+
+export interface EnvironmentStatus {
+  project: string;
+  env: string;
+  branch: string;
+  stack: string;
+  status: EnvironmentState;
+  urls: Record<string, string>;
+  services: ServiceState[];
+  lastOperation?: EnvRecord['lastOperation'];
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface Environments {
+  /** Creates or updates the branch's environment to match the spec; waits for health checks. */
+  up(spec: Spec, branch: string, opts?: OperationOptions): Promise<UpResult>;
+  /** Removes everything the branch's environment has, and its stack. */
+  down(project: string, branch: string, opts?: OperationOptions): Promise<DownResult>;
+  status(project: string, branch: string): Promise<EnvironmentStatus>;
+  /** Every environment Slipway knows, of one project or all. */
+  list(project?: string): Promise<EnvironmentStatus[]>;
+}
+
+function packageRoot(): string {
+  // dist/slipway.js and environments/engine.ts both sit one level below the package root.
+  return join(__dirname, '..');
+}
+
+function findWorker(): string {
+  const candidates = [process.env.SLIPWAY_WORKER, join(__dirname, 'stack-worker.js'), join(packageRoot(), 'dist', 'stack-worker.js')];
+  const found = candidates.find((c): c is string => !!c && existsSync(c));
+  if (!found) {
+    throw new SlipwayError('operation-failed', 'The Slipway stack worker (dist/stack-worker.js) is missing.', { hint: 'Run `npm run build`.' });
+  }
+  return found;
+}
+
+function nodeModulesOf(pkg: string): string {
+  // .../node_modules/@pulumi/pulumi/package.json -> .../node_modules
+  return dirname(dirname(dirname(require.resolve(`${pkg}/package.json`))));
+}
+
+/**
+ * The Pulumi CLI at the SDK's version: a build cached by scripts/bootstrap-pulumi.sh, or a
+ * `pulumi` on PATH. Returns the folder whose `bin/` holds it.
+ */
+export function findPulumiRoot(): string {
+  const version: string = require('@pulumi/pulumi/package.json').version;
+  const cached = join(slipwayCache(), 'pulumi', `v${version}`);
+  if (existsSync(join(cached, 'bin', 'pulumi'))) return cached;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, 'pulumi')) && existsSync(join(dir, 'pulumi-resource-pulumi-nodejs'))) return dirname(dir);
+  }
+  throw new SlipwayError('pulumi-unavailable', `The Pulumi CLI v${version} was not found (looked in ${cached}/bin and on PATH).`, {
+    hint: `Run \`npm run setup\` (it builds it), or install Pulumi v${version}: https://www.pulumi.com/docs/install/`,
+  });
+}
+
+export class LocalEnvironments implements Environments {
+  private constructor(
+    readonly home: string,
+    readonly backendUrl: string,
+    readonly dockerHost: string,
+    private readonly docker: Docker,
+    private readonly logger: Logger,
+    private readonly lockTimeoutMs: number,
+  ) {}
+
+  static async create(options: EngineOptions = {}): Promise<LocalEnvironments> {
+    const home = slipwayHome(options.home);
+    const dockerHost = options.dockerHost ?? process.env.DOCKER_HOST ?? '';
+    const docker = connectDocker(dockerHost);
+    return new LocalEnvironments(
+      home,
+      options.backendUrl ?? process.env.SLIPWAY_BACKEND_URL ?? defaultBackendUrl(home),
+      dockerHost,
+      docker,
+      options.logger ?? silentLogger,
+      options.lockTimeoutMs ?? 10 * 60 * 1000,
+    );
+  }
+
+  async up(spec: Spec, branch: string, opts: OperationOptions = {}): Promise<UpResult> {
+    await assertDockerReachable(this.docker, this.dockerHost);
+    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings() }, opts)) as UpResult;
+  }
+
+  async down(project: string, branch: string, opts: OperationOptions = {}): Promise<DownResult> {
+    await assertDockerReachable(this.docker, this.dockerHost);
+    return (await this.runWorker({ op: 'down', project, branch, settings: this.settings() }, opts)) as DownResult;
+  }
+
+  async status(project: string, branch: string): Promise<EnvironmentStatus> {
+    const names = envNames(project, branch);
+    const record = readRecord(this.home, names.project, names.env);
+    await assertDockerReachable(this.docker, this.dockerHost);
+    const services = await environmentContainers(this.docker, names.project, names.env);
+    return this.describe(names.project, names.env, branch, record, services);
+  }
+
+  async list(project?: string): Promise<EnvironmentStatus[]> {
+    const records = listRecords(this.home, project ? envNames(project, '').project : undefined);
+    await assertDockerReachable(this.docker, this.dockerHost);
+    const out: EnvironmentStatus[] = [];
+    for (const r of records) {
+      out.push(this.describe(r.project, r.env, r.branch, r, await environmentContainers(this.docker, r.project, r.env)));
+    }
+    return out;
+  }
+
+  private describe(project: string, env: string, branch: string, record: EnvRecord | undefined, services: ServiceState[]): EnvironmentStatus {
+    const expected = record ? [...record.services, ...record.databases] : [];
+    const busy = lockOwner(lockPath(this.home, project, env)) !== undefined;
+    let status: EnvironmentState;
+    if (!record && services.length === 0) status = 'absent';
+    else if (busy || record?.lastOperation.status === 'running') status = busy ? 'provisioning' : 'failed';
+    else if (record?.lastOperation.status === 'failed' || record?.lastOperation.status === 'cancelled') status = 'failed';
+    else {
+      const up = services.filter((s) => s.state === 'running' && s.health !== 'unhealthy');
+      const missing = expected.filter((name) => !services.some((s) => s.service === name));
+      if (up.length === 0) status = 'stopped';
+      else if (missing.length > 0 || up.length < services.length) status = 'degraded';
+      else status = 'running';
+    }
+    const urls: Record<string, string> = {};
+    for (const name of record?.services ?? []) {
+      const live = services.find((s) => s.service === name);
+      const port = live ? Object.values(live.ports)[0] : undefined;
+      if (port) urls[name] = `http://127.0.0.1:${port}`;
+      else if (record?.urls[name]) urls[name] = record.urls[name];
+    }
+    return {
+      project,
+      env,
+      branch,
+      stack: env,
+      status,
+      urls,
+      services,
+      lastOperation: record?.lastOperation,
+      createdAt: record?.createdAt,
+      updatedAt: record?.updatedAt,
+    };
+  }
+
+  private settings(): WorkerSettings {
+    return {
+      home: this.home,
+      backendUrl: this.backendUrl,
+      dockerHost: this.dockerHost,
+      pulumiRoot: findPulumiRoot(),
+      nodeModules: nodeModulesOf('@pulumi/pulumi'),
+      passphrase: secretsPassphrase(this.home),
+      lockTimeoutMs: this.lockTimeoutMs,
+    };
+  }
+
+  /** Runs one request in a fresh worker process; resolves with its result, rejects with a SlipwayError. */
+  private runWorker(request: WorkerRequest, opts: OperationOptions): Promise<UpResult | DownResult> {
+    if (opts.signal?.aborted) {
+      return Promise.reject(new SlipwayError('operation-cancelled', 'Cancelled before it started; nothing was changed.'));
+    }
+    const child = fork(findWorker(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env } });
+    const log = (line: string) => this.logger.debug(`[worker ${child.pid}] ${line}`);
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const onAbort = () => {
+        if (child.connected) child.send({ type: 'cancel' });
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      child.on('message', (msg: WorkerMessage) => {
+        switch (msg.type) {
+          case 'event':
+            opts.onEvent?.(msg.event);
+            break;
+          case 'output':
+            this.logger.trace(msg.line);
+            opts.onOutput?.(msg.line);
+            break;
+          case 'result':
+            finish(() => resolve(msg.result));
+            break;
+          case 'error':
+            finish(() => reject(new SlipwayError(msg.error.reason, msg.error.message, { hint: msg.error.hint })));
+            break;
+        }
+      });
+      child.on('error', (err) => finish(() => reject(new SlipwayError('operation-failed', `The stack worker could not run: ${err.message}`, { cause: err }))));
+      child.on('exit', (code, sig) =>
+        finish(() =>
+          reject(
+            new SlipwayError('operation-failed', `The stack worker stopped unexpectedly (${sig ?? `exit code ${code}`}) before reporting a result.`, {
+              hint: 'Run the command again: Slipway recovers from interrupted operations. See the log for details.',
+            }),
+          ),
+        ),
+      );
+      child.send({ type: 'run', request });
+    });
+  }
+}

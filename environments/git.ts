@@ -1,0 +1,24 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { SlipwayError } from './errors';
+
+const run = promisify(execFile);
+
+/** The branch checked out in the git work tree that holds `dir`. */
+export async function currentBranch(dir: string): Promise<string> {
+  let out: string;
+  try {
+    out = (await run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir })).stdout.trim();
+  } catch (err) {
+    throw new SlipwayError('git-branch-unknown', `Could not tell the current git branch of ${dir}: it is not in a git work tree (or git is missing).`, {
+      hint: 'Pass the branch explicitly with --branch NAME.',
+      cause: err,
+    });
+  }
+  if (!out || out === 'HEAD') {
+    throw new SlipwayError('git-branch-unknown', `The git work tree at ${dir} has no branch checked out (detached HEAD).`, {
+      hint: 'Check out a branch, or pass --branch NAME.',
+    });
+  }
+  return out;
+}

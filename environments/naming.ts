@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Names for everything Slipway creates. A branch of any shape (slashes, spaces, Unicode,
+ * 250 characters) maps to a short, valid Docker/Pulumi name; a hash of the exact branch name
+ * keeps two branches that slug alike (`Feature/A` and `feature-a`) apart.
+ */
+
+export const LABEL_PROJECT = 'dev.slipway.project';
+export const LABEL_ENV = 'dev.slipway.env';
+export const LABEL_BRANCH = 'dev.slipway.branch';
+export const LABEL_SERVICE = 'dev.slipway.service';
+
+/** Lower-case ASCII letters, digits and single dashes; accents folded (`Ünï` -> `uni`). */
+export function slugify(text: string, maxLength: number): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, maxLength)
+    .replace(/-+$/g, '');
+  return slug;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 6);
+}
+
+/** The environment name of a branch: `<slug>-<hash>`, e.g. `feature-unicode-spaces-3f2a9c`. */
+export function envName(branch: string): string {
+  const slug = slugify(branch, 32) || 'branch';
+  return `${slug}-${shortHash(branch)}`;
+}
+
+/** The project part of every name: the spec's `name`, slugged. */
+export function projectSlug(projectName: string): string {
+  return slugify(projectName, 40) || 'project';
+}
+
+export interface EnvNames {
+  project: string;
+  env: string;
+  branch: string;
+  /** Pulumi project and stack. */
+  pulumiProject: string;
+  stack: string;
+  /** Docker object names. */
+  network: string;
+  container(service: string): string;
+  volume(database: string): string;
+  imageTag(service: string): string;
+  labels: Record<string, string>;
+}
+
+export function envNames(projectName: string, branch: string): EnvNames {
+  const project = projectSlug(projectName);
+  const env = envName(branch);
+  const prefix = `slipway-${project}-${env}`;
+  return {
+    project,
+    env,
+    branch,
+    pulumiProject: `slipway-${project}`,
+    stack: env,
+    network: prefix,
+    container: (service) => `${prefix}-${service}`,
+    volume: (database) => `${prefix}-${database}-data`,
+    imageTag: (service) => `slipway/${project}-${service}:${env}`,
+    labels: { [LABEL_PROJECT]: project, [LABEL_ENV]: env, [LABEL_BRANCH]: branch },
+  };
+}

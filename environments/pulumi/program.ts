@@ -1,0 +1,230 @@
+/**
+ * The Pulumi program of one environment: the spec's services and databases as Docker objects
+ * (one network, a volume per database, an image per built service, a container per service and
+ * database), all labelled with the environment's project, name and branch.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import type { EnvNames } from '../naming';
+import { LABEL_SERVICE } from '../naming';
+import { renderTemplate } from '../spec/load';
+import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
+import {
+  PROVIDER_VERSION,
+  containerProvider,
+  hashBuildContext,
+  imageProvider,
+  networkProvider,
+  passwordProvider,
+  volumeProvider,
+  type ContainerInputs,
+} from '../docker/provider';
+
+const POSTGRES_PORT = 5432;
+
+/** Host ports by service (or database) and container port; kept stable across `up`s. */
+export type PortMap = Record<string, Record<string, number>>;
+
+export interface ProgramInputs {
+  spec: Spec;
+  names: EnvNames;
+  dockerHost: string;
+  ports: PortMap;
+}
+
+type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+class DockerNetwork extends pulumi.dynamic.Resource {
+  constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
+    super(networkProvider, name, props, opts, 'slipway', 'DockerNetwork');
+  }
+}
+class DockerVolume extends pulumi.dynamic.Resource {
+  constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
+    super(volumeProvider, name, props, opts, 'slipway', 'DockerVolume');
+  }
+}
+class DockerImage extends pulumi.dynamic.Resource {
+  declare readonly imageId: pulumi.Output<string>;
+  constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
+    super(imageProvider, name, { ...props, imageId: undefined }, opts, 'slipway', 'DockerImage');
+  }
+}
+class DockerContainer extends pulumi.dynamic.Resource {
+  declare readonly containerId: pulumi.Output<string>;
+  constructor(name: string, props: Inputs<ContainerInputs>, opts?: pulumi.CustomResourceOptions) {
+    super(containerProvider, name, { ...props, containerId: undefined }, { ...opts, additionalSecretOutputs: ['env'] }, 'slipway', 'DockerContainer');
+  }
+}
+class GeneratedPassword extends pulumi.dynamic.Resource {
+  declare readonly result: pulumi.Output<string>;
+  constructor(name: string, opts?: pulumi.CustomResourceOptions) {
+    super(passwordProvider, name, { providerVersion: PROVIDER_VERSION, length: 24, result: undefined }, { ...opts, additionalSecretOutputs: ['result'] }, 'slipway', 'GeneratedPassword');
+  }
+}
+
+interface DatabaseEndpoint {
+  spec: DatabaseSpec;
+  password: pulumi.Output<string>;
+  container: DockerContainer;
+}
+
+function hostPort(ports: PortMap, owner: string, containerPort: number): number {
+  const port = ports[owner]?.[String(containerPort)];
+  if (port === undefined) throw new Error(`no host port allocated for ${owner}:${containerPort}`);
+  return port;
+}
+
+function databaseAttr(db: DatabaseEndpoint, attr: string): pulumi.Output<string> {
+  const { spec } = db;
+  switch (attr) {
+    case 'host':
+      return pulumi.output(spec.name);
+    case 'port':
+      return pulumi.output(String(POSTGRES_PORT));
+    case 'user':
+      return pulumi.output(spec.user);
+    case 'name':
+      return pulumi.output(spec.database);
+    case 'password':
+      return db.password;
+    case 'url':
+      return pulumi.interpolate`postgres://${spec.user}:${db.password}@${spec.name}:${POSTGRES_PORT}/${spec.database}`;
+    default:
+      throw new Error(`unknown database attribute ${attr}`);
+  }
+}
+
+function serviceAttr(svc: ServiceSpec, attr: string): string {
+  const port = svc.ports[0];
+  switch (attr) {
+    case 'host':
+      return svc.name;
+    case 'port':
+      return String(port);
+    case 'url':
+      return `http://${svc.name}:${port}`;
+    default:
+      throw new Error(`unknown service attribute ${attr}`);
+  }
+}
+
+/** Resolves a service's env, with references to databases (secret) and services (plain). */
+function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpoint>): pulumi.Output<string[]> {
+  const entries = Object.entries(svc.env).map(([key, template]) => {
+    const refs = template.filter((p): p is { ref: SpecRef } => typeof p !== 'string').map((p) => p.ref);
+    const values = refs.map((ref) => {
+      if (ref.kind === 'databases') return databaseAttr(dbs.get(ref.name)!, ref.attr);
+      const target = spec.services.find((s) => s.name === ref.name)!;
+      return pulumi.output(serviceAttr(target, ref.attr));
+    });
+    return pulumi.all(values).apply((resolved) => {
+      let i = 0;
+      return `${key}=${renderTemplate(template, () => resolved[i++])}`;
+    });
+  });
+  return pulumi.all(entries);
+}
+
+export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<string, unknown>> {
+  return async () => {
+    const { spec, names, dockerHost, ports } = inputs;
+    const base = { providerVersion: PROVIDER_VERSION, dockerHost };
+    const labelsFor = (service: string) => ({ ...names.labels, [LABEL_SERVICE]: service });
+
+    const network = new DockerNetwork('network', { ...base, name: names.network, labels: names.labels });
+
+    const dbs = new Map<string, DatabaseEndpoint>();
+    for (const db of spec.databases) {
+      const password = new GeneratedPassword(`${db.name}-password`);
+      const volume = new DockerVolume(`${db.name}-volume`, { ...base, name: names.volume(db.name), labels: labelsFor(db.name) });
+      const image = new DockerImage(`${db.name}-image`, { ...base, tag: db.image, labels: labelsFor(db.name) });
+      const env = pulumi.secret(
+        pulumi.interpolate`${password.result}`.apply((pw) => [`POSTGRES_USER=${db.user}`, `POSTGRES_DB=${db.database}`, `POSTGRES_PASSWORD=${pw}`]),
+      );
+      const container = new DockerContainer(
+        db.name,
+        {
+          ...base,
+          name: names.container(db.name),
+          image: image.imageId,
+          imageRef: db.image,
+          env,
+          ports: [{ container: POSTGRES_PORT, host: hostPort(ports, db.name, POSTGRES_PORT) }],
+          network: names.network,
+          aliases: [db.name],
+          mounts: [{ volume: names.volume(db.name), target: '/var/lib/postgresql/data' }],
+          health: { command: ['pg_isready', '-q', '-h', '127.0.0.1', '-U', db.user, '-d', db.database], intervalMs: 500, timeoutMs: 60000 },
+          cpus: db.resources.cpus,
+          memoryBytes: db.resources.memoryBytes,
+          labels: labelsFor(db.name),
+        },
+        { dependsOn: [network, volume] },
+      );
+      dbs.set(db.name, { spec: db, password: password.result, container });
+    }
+
+    const containers = new Map<string, DockerContainer>();
+    const urls: Record<string, string> = {};
+    const images: Record<string, pulumi.Output<string>> = {};
+    for (const svc of spec.services) {
+      const image = svc.build
+        ? new DockerImage(`${svc.name}-image`, {
+            ...base,
+            tag: names.imageTag(svc.name),
+            context: svc.build.context,
+            dockerfile: svc.build.dockerfile,
+            contextHash: hashBuildContext(svc.build.context),
+            labels: labelsFor(svc.name),
+          })
+        : new DockerImage(`${svc.name}-image`, { ...base, tag: svc.image!, labels: labelsFor(svc.name) });
+      images[svc.name] = image.imageId;
+      const published = svc.ports.map((p) => ({ container: p, host: hostPort(ports, svc.name, p) }));
+      const dependsOn: pulumi.Resource[] = [network];
+      for (const d of svc.dependsOn.databases) dependsOn.push(dbs.get(d)!.container);
+      for (const s of svc.dependsOn.services) {
+        const c = containers.get(s);
+        if (c) dependsOn.push(c);
+      }
+      const container = new DockerContainer(
+        svc.name,
+        {
+          ...base,
+          name: names.container(svc.name),
+          image: image.imageId,
+          imageRef: svc.build ? names.imageTag(svc.name) : svc.image!,
+          command: svc.command,
+          env: serviceEnv(svc, spec, dbs),
+          ports: published,
+          network: names.network,
+          aliases: [svc.name],
+          mounts: [],
+          health: svc.healthcheck,
+          cpus: svc.resources.cpus,
+          memoryBytes: svc.resources.memoryBytes,
+          labels: labelsFor(svc.name),
+        },
+        { dependsOn },
+      );
+      containers.set(svc.name, container);
+      if (published[0]) urls[svc.name] = `http://127.0.0.1:${published[0].host}`;
+    }
+
+    return {
+      project: names.project,
+      env: names.env,
+      branch: names.branch,
+      urls,
+      ports,
+      images,
+      containers: Object.fromEntries([...containers].map(([k, c]) => [k, c.containerId])),
+    };
+  };
+}
+
+/** The container ports of every service and database, to allocate host ports for. */
+export function declaredPorts(spec: Spec): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const db of spec.databases) out[db.name] = [POSTGRES_PORT];
+  for (const svc of spec.services) out[svc.name] = [...svc.ports];
+  return out;
+}

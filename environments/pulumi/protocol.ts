@@ -1,0 +1,46 @@
+/** Messages between the engine and a stack worker process (Node IPC, JSON). */
+import type { SlipwayEvent } from '../events';
+import type { SlipwayErrorReason } from '../errors';
+import type { Spec } from '../spec/types';
+
+export interface WorkerSettings {
+  home: string;
+  backendUrl: string;
+  dockerHost: string;
+  /** Folder whose `bin/` holds `pulumi` and `pulumi-resource-pulumi-nodejs`. */
+  pulumiRoot: string;
+  /** node_modules folder that holds @pulumi/pulumi (for the dynamic provider plugin). */
+  nodeModules: string;
+  passphrase: string;
+  /** How long to wait for another operation on the same environment to finish. */
+  lockTimeoutMs: number;
+}
+
+export type WorkerRequest =
+  | { op: 'up'; spec: Spec; branch: string; settings: WorkerSettings }
+  | { op: 'down'; project: string; branch: string; settings: WorkerSettings };
+
+export interface UpResult {
+  project: string;
+  env: string;
+  branch: string;
+  stack: string;
+  urls: Record<string, string>;
+  changes: Record<string, number>;
+}
+
+export interface DownResult {
+  project: string;
+  env: string;
+  branch: string;
+  stack: string;
+  removed: { containers: number; networks: number; volumes: number };
+}
+
+export type ParentMessage = { type: 'run'; request: WorkerRequest } | { type: 'cancel' };
+
+export type WorkerMessage =
+  | { type: 'event'; event: SlipwayEvent }
+  | { type: 'output'; line: string }
+  | { type: 'result'; result: UpResult | DownResult }
+  | { type: 'error'; error: { reason: SlipwayErrorReason; message: string; hint?: string } };

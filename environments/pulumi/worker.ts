@@ -1,0 +1,308 @@
+/**
+ * The stack worker: one Node process per stack operation (the Pulumi Node SDK keeps global
+ * state per program run). The engine forks it, sends one `run` request over IPC, and receives
+ * progress events and one result or error. If the engine goes away (its process was killed),
+ * the worker cancels the Pulumi operation gracefully so the state stays consistent, and exits.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
+import { SlipwayError } from '../errors';
+import type { SlipwayEvent } from '../events';
+import { acquireLock } from '../lock';
+import { envNames, type EnvNames } from '../naming';
+import { lockPath, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
+import { connectDocker, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { declaredPorts, environmentProgram, type PortMap } from './program';
+import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerSettings } from './protocol';
+
+const abort = new AbortController();
+
+function send(msg: WorkerMessage): void {
+  if (process.connected) process.send?.(msg);
+}
+function emit(event: SlipwayEvent): void {
+  send({ type: 'event', event });
+}
+
+async function openStack(settings: WorkerSettings, names: EnvNames, create: boolean): Promise<Stack | undefined> {
+  const stateDir = settings.backendUrl.startsWith('file://') ? settings.backendUrl.slice('file://'.length) : undefined;
+  if (stateDir) mkdirSync(stateDir, { recursive: true });
+  const workDir = join(settings.home, 'work', names.pulumiProject);
+  mkdirSync(workDir, { recursive: true });
+  const pulumiCommand = await PulumiCommand.get({ root: settings.pulumiRoot });
+  const opts = {
+    workDir,
+    pulumiHome: join(settings.home, 'pulumi'),
+    pulumiCommand,
+    secretsProvider: 'passphrase',
+    projectSettings: { name: names.pulumiProject, runtime: 'nodejs' as const, backend: { url: settings.backendUrl } },
+    envVars: {
+      PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
+      PULUMI_BACKEND_URL: settings.backendUrl,
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_SKIP_CONFIRMATIONS: 'true',
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+      PATH: `${join(settings.pulumiRoot, 'bin')}:${process.env.PATH ?? ''}`,
+      NODE_PATH: settings.nodeModules,
+    },
+  };
+  const program = async () => ({});
+  if (create) return LocalWorkspace.createOrSelectStack({ projectName: names.pulumiProject, stackName: names.stack, program }, opts);
+  try {
+    return await LocalWorkspace.selectStack({ projectName: names.pulumiProject, stackName: names.stack, program }, opts);
+  } catch (err) {
+    if (err instanceof StackNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * An operation killed mid-flight leaves "pending operations" in the state, which Pulumi
+ * refuses to run over. Creates are idempotent by name in Slipway's providers (and `down`
+ * sweeps by label), so clearing them is safe: the next run converges.
+ */
+async function clearPendingOperations(stack: Stack): Promise<void> {
+  const state = await stack.exportStack();
+  const pending = (state.deployment as { pending_operations?: unknown[] } | undefined)?.pending_operations;
+  if (!pending || pending.length === 0) return;
+  emit({ type: 'step', message: `recovering from an interrupted operation (${pending.length} unfinished step(s))` });
+  (state.deployment as { pending_operations?: unknown[] }).pending_operations = [];
+  await stack.importStack(state);
+}
+
+/** Removes the file backend's lock of a stack whose last operation was killed. */
+function clearStaleBackendLock(settings: WorkerSettings, names: EnvNames): void {
+  if (!settings.backendUrl.startsWith('file://')) return;
+  const stateDir = settings.backendUrl.slice('file://'.length);
+  rmSync(join(stateDir, '.pulumi', 'locks', 'organization', names.pulumiProject, names.stack), { recursive: true, force: true });
+}
+
+function stripColor(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/<\{%[a-z]+%\}>/g, '').replace(/\u001b\[[0-9;]*m/g, '').trim();
+}
+
+function eventTranslator(diagnostics: string[]): (e: EngineEvent) => void {
+  const started = new Map<string, number>();
+  return (e) => {
+    const pre = e.resourcePreEvent?.metadata;
+    const done = e.resOutputsEvent?.metadata;
+    const failed = e.resOpFailedEvent?.metadata;
+    const meta = pre ?? done ?? failed;
+    if (meta) {
+      if (meta.type.startsWith('pulumi:providers:') || meta.type === 'pulumi:pulumi:Stack') return;
+      const name = meta.urn.split('::').pop() ?? meta.urn;
+      const kind = meta.type.split(':').pop() ?? meta.type;
+      const phase = pre ? 'started' : done ? 'finished' : 'failed';
+      let durationMs: number | undefined;
+      if (pre) started.set(meta.urn, Date.now());
+      else if (started.has(meta.urn)) durationMs = Date.now() - started.get(meta.urn)!;
+      emit({ type: 'resource', phase, op: meta.op, kind, name, urn: meta.urn, durationMs });
+      return;
+    }
+    const diag = e.diagnosticEvent;
+    if (diag && (diag.severity === 'error' || diag.severity === 'warning' || diag.severity === 'info')) {
+      const message = stripColor(diag.message);
+      if (!message) return;
+      if (diag.severity === 'error') diagnostics.push(message);
+      emit({ type: 'diagnostic', severity: diag.severity, message, urn: diag.urn });
+      return;
+    }
+    if (e.summaryEvent) {
+      emit({ type: 'summary', changes: e.summaryEvent.resourceChanges as Record<string, number>, durationMs: e.summaryEvent.durationSeconds * 1000 });
+    }
+  };
+}
+
+/** The useful lines of a failed Pulumi run: the error diagnostics, without Pulumi's boilerplate. */
+function failureMessage(diagnostics: string[], err: unknown): string {
+  const lines = diagnostics
+    .flatMap((d) => d.split('\n'))
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(update failed|error: update failed|Running program)/i.test(l));
+  const unique = [...new Set(lines)];
+  if (unique.length > 0) return unique.join('\n');
+  const text = err instanceof Error ? err.message : String(err);
+  const errorLines = text.split('\n').filter((l) => /error:/i.test(l));
+  return (errorLines.length ? errorLines : text.split('\n').slice(-5)).join('\n').trim();
+}
+
+/** Host ports for every declared container port: the ones used before (record, else stack outputs), new ones free. */
+async function allocatePorts(settings: WorkerSettings, stack: Stack, wanted: Record<string, number[]>, recorded?: PortMap): Promise<PortMap> {
+  let previous: PortMap = recorded ?? {};
+  if (!recorded) {
+    try {
+      previous = ((await stack.outputs()).ports?.value as PortMap | undefined) ?? {};
+    } catch {
+      previous = {};
+    }
+  }
+  const taken = await publishedHostPorts(connectDocker(settings.dockerHost));
+  const ports: PortMap = {};
+  for (const [owner, containerPorts] of Object.entries(wanted)) {
+    ports[owner] = {};
+    for (const cp of containerPorts) {
+      const prev = previous[owner]?.[String(cp)];
+      ports[owner][String(cp)] = prev ?? (await freeLocalPort(taken));
+    }
+  }
+  return ports;
+}
+
+/** Runs `fn` holding the environment's lock; `fn` learns whether the last holder died mid-operation. */
+async function withEnvLock<T>(settings: WorkerSettings, names: EnvNames, fn: (interrupted: boolean) => Promise<T>): Promise<T> {
+  let stale = false;
+  const lock = await acquireLock(lockPath(settings.home, names.project, names.env), `environment ${names.env}`, {
+    timeoutMs: settings.lockTimeoutMs,
+    signal: abort.signal,
+    onWait: (pid) => emit({ type: 'step', message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish` }),
+    onStale: () => {
+      stale = true;
+      clearStaleBackendLock(settings, names);
+    },
+  });
+  try {
+    return await fn(stale);
+  } finally {
+    lock.release();
+  }
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResult> {
+  const { spec, settings } = req;
+  const names = envNames(spec.name, req.branch);
+  return withEnvLock(settings, names, async (staleLock) => {
+    const prior = readRecord(settings.home, names.project, names.env);
+    const interrupted = staleLock || prior?.lastOperation.status === 'running';
+    const record: EnvRecord = {
+      project: names.project,
+      env: names.env,
+      branch: names.branch,
+      stack: names.stack,
+      specFile: spec.file,
+      createdAt: prior?.createdAt ?? nowIso(),
+      updatedAt: nowIso(),
+      services: spec.services.map((s) => s.name),
+      databases: spec.databases.map((d) => d.name),
+      urls: prior?.urls ?? {},
+      lastOperation: { op: 'up', status: 'running', at: nowIso() },
+    };
+    writeRecord(settings.home, record);
+    const diagnostics: string[] = [];
+    try {
+      emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
+      const stack = (await openStack(settings, names, true))!;
+      if (interrupted) await clearPendingOperations(stack);
+      const ports = await allocatePorts(settings, stack, declaredPorts(spec), interrupted ? undefined : prior?.ports);
+      record.ports = ports;
+      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
+      const result = await stack.up({
+        program,
+        color: 'never',
+        signal: abort.signal,
+        onEvent: eventTranslator(diagnostics),
+        onOutput: (out) => {
+          for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
+        },
+      });
+      const urls = (result.outputs.urls?.value as Record<string, string> | undefined) ?? {};
+      writeRecord(settings.home, { ...record, urls, updatedAt: nowIso(), lastOperation: { op: 'up', status: 'succeeded', at: nowIso() } });
+      return {
+        project: names.project,
+        env: names.env,
+        branch: names.branch,
+        stack: names.stack,
+        urls,
+        changes: (result.summary.resourceChanges ?? {}) as Record<string, number>,
+      };
+    } catch (err) {
+      const cancelled = abort.signal.aborted;
+      const message = cancelled ? 'cancelled' : failureMessage(diagnostics, err);
+      writeRecord(settings.home, {
+        ...record,
+        updatedAt: nowIso(),
+        lastOperation: { op: 'up', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message },
+      });
+      if (cancelled) {
+        throw new SlipwayError('operation-cancelled', `Preview of branch "${names.branch}" was cancelled; what was made so far is recorded.`, {
+          hint: 'Run `slipway up` again to finish it, or `slipway down` to remove it.',
+        });
+      }
+      if (SlipwayError.is(err)) throw err;
+      throw new SlipwayError('operation-failed', `Preview of branch "${names.branch}" failed: ${message}`, {
+        hint: 'Fix the cause and run `slipway up` again: it continues from what exists.',
+        cause: err,
+      });
+    }
+  });
+}
+
+async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<DownResult> {
+  const { settings } = req;
+  const names = envNames(req.project, req.branch);
+  return withEnvLock(settings, names, async (staleLock) => {
+    const prior = readRecord(settings.home, names.project, names.env);
+    const interrupted = staleLock || prior?.lastOperation.status === 'running';
+    if (prior) writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: 'running', at: nowIso() } });
+    const diagnostics: string[] = [];
+    try {
+      const stack = await openStack(settings, names, false);
+      if (stack) {
+        if (interrupted || !prior) await clearPendingOperations(stack);
+        await stack.destroy({
+          color: 'never',
+          signal: abort.signal,
+          onEvent: eventTranslator(diagnostics),
+          onOutput: (out) => {
+            for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
+          },
+        });
+        await stack.workspace.removeStack(names.stack);
+      }
+      // Anything labelled for this environment that the state did not know (an interrupted
+      // create) goes too, so nothing is orphaned.
+      const removed = await sweepEnvironment(connectDocker(settings.dockerHost), names.project, names.env);
+      removeRecord(settings.home, names.project, names.env);
+      return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
+    } catch (err) {
+      const cancelled = abort.signal.aborted;
+      const message = cancelled ? 'cancelled' : failureMessage(diagnostics, err);
+      if (prior) {
+        writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message } });
+      }
+      if (cancelled) throw new SlipwayError('operation-cancelled', `Teardown of branch "${names.branch}" was cancelled.`, { hint: 'Run `slipway down` again to finish it.' });
+      if (SlipwayError.is(err)) throw err;
+      throw new SlipwayError('operation-failed', `Teardown of branch "${names.branch}" failed: ${message}`, {
+        hint: 'Run `slipway down` again; it continues from what is left.',
+        cause: err,
+      });
+    }
+  });
+}
+
+async function run(request: WorkerRequest): Promise<void> {
+  try {
+    const result = request.op === 'up' ? await runUp(request) : await runDown(request);
+    send({ type: 'result', result });
+  } catch (err) {
+    const e = SlipwayError.is(err)
+      ? { reason: err.reason, message: err.message, hint: err.hint }
+      : { reason: 'operation-failed' as const, message: err instanceof Error ? err.message : String(err) };
+    send({ type: 'error', error: e });
+    process.exitCode = 1;
+  } finally {
+    if (process.connected) process.disconnect();
+  }
+}
+
+process.on('message', (msg: ParentMessage) => {
+  if (msg.type === 'run') void run(msg.request);
+  else if (msg.type === 'cancel') abort.abort();
+});
+// The engine's process went away (killed): stop the Pulumi run cleanly rather than orphan it.
+process.on('disconnect', () => abort.abort());

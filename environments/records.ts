@@ -1,0 +1,75 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * One small JSON record per environment under `<home>/envs/<project>/<env>.json`: its branch,
+ * what it declares and how its last operation ended. Written only by the lock holder; it lets
+ * `status` and `list` answer from Docker alone, without a Pulumi run. Never holds secrets.
+ */
+export interface EnvRecord {
+  project: string;
+  env: string;
+  branch: string;
+  stack: string;
+  specFile?: string;
+  createdAt: string;
+  updatedAt: string;
+  services: string[];
+  databases: string[];
+  urls: Record<string, string>;
+  /** Host ports by service and container port, reused by the next `up` so URLs stay stable. */
+  ports?: Record<string, Record<string, number>>;
+  lastOperation: { op: 'up' | 'down'; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; at: string; error?: string };
+}
+
+export function recordPath(home: string, project: string, env: string): string {
+  return join(home, 'envs', project, `${env}.json`);
+}
+
+export function lockPath(home: string, project: string, env: string): string {
+  return join(home, 'locks', project, `${env}.lock`);
+}
+
+export function readRecord(home: string, project: string, env: string): EnvRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(recordPath(home, project, env), 'utf8')) as EnvRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeRecord(home: string, record: EnvRecord): void {
+  const file = recordPath(home, record.project, record.env);
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(record, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+export function removeRecord(home: string, project: string, env: string): void {
+  rmSync(recordPath(home, project, env), { force: true });
+}
+
+export function listRecords(home: string, project?: string): EnvRecord[] {
+  const root = join(home, 'envs');
+  let projects: string[];
+  try {
+    projects = project ? [project] : readdirSync(root);
+  } catch {
+    return [];
+  }
+  const out: EnvRecord[] = [];
+  for (const p of projects) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(join(root, p)).filter((f) => f.endsWith('.json'));
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      const r = readRecord(home, p, f.slice(0, -'.json'.length));
+      if (r) out.push(r);
+    }
+  }
+  return out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch));
+}

@@ -1,0 +1,41 @@
+// `npm run demo`: previews the embedded example (examples/shop) with the real CLI, checks it
+// answers, prints its URL and status, then tears it down (pass `-- --keep` to keep it).
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const keep = process.argv.includes('--keep');
+const branchArg = process.argv.find((a) => a.startsWith('--branch='));
+const branch = branchArg ? branchArg.slice('--branch='.length) : 'demo';
+const spec = join(root, 'examples', 'shop', 'slipway.yaml');
+const cli = join(root, 'dist', 'slipway.js');
+
+function slipway(args, { capture = false } = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args, '--spec', spec, '--branch', branch], {
+    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    console.error(`\nslipway ${args[0]} failed (exit ${r.status}).`);
+    process.exit(r.status ?? 1);
+  }
+  return r.stdout;
+}
+
+console.log(`\n== slipway up: previewing examples/shop on branch "${branch}"\n`);
+slipway(['up']);
+const status = JSON.parse(slipway(['status', '--json'], { capture: true }));
+const url = status.urls.web;
+const res = await fetch(`${url}/healthz`);
+const products = await (await fetch(`${url}/api/products`)).json();
+console.log(`\n== ${url}/healthz answered ${res.status}; the shop lists ${products.length} products`);
+console.log(`== status: ${status.status}; services: ${status.services.map((s) => `${s.service} ${s.state}${s.health !== 'none' ? ` (${s.health})` : ''}`).join(', ')}`);
+console.log(`\n   Open the preview: ${url}\n`);
+if (res.status !== 200) process.exitCode = 1;
+if (keep) {
+  console.log(`Kept. Tear it down with: npx slipway down --spec examples/shop/slipway.yaml --branch ${branch}`);
+} else {
+  console.log('== slipway down\n');
+  slipway(['down']);
+}
