@@ -13,4 +13,20 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    files: ['**/*.cjs', 'examples/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  // Layering (docs/architecture.md): the core never imports the editor; webviews never import Node or the editor.
+  {
+    files: ['environments/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'environments/ is the editor-free core.' }] }] },
+  },
+  {
+    files: ['webviews/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['vscode'], patterns: [{ group: ['node:*', 'fs', 'path', 'child_process'], message: 'webviews run in a browser.' }] }],
+    },
+  },
 );

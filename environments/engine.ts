@@ -13,12 +13,13 @@ import { SlipwayError } from './errors';
 import type { OperationOptions } from './events';
 import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
-import { envNames } from './naming';
+import { envNames, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from './paths';
 import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
 import type { DownResult, UpResult, WorkerMessage, WorkerRequest, WorkerSettings } from './pulumi/protocol';
 import type { Spec } from './spec/types';
+import { version as pulumiSdkVersion } from '@pulumi/pulumi/package.json';
 
 export type { DownResult, UpResult } from './pulumi/protocol';
 
@@ -83,7 +84,7 @@ function nodeModulesOf(pkg: string): string {
  * `pulumi` on PATH. Returns the folder whose `bin/` holds it.
  */
 export function findPulumiRoot(): string {
-  const version: string = require('@pulumi/pulumi/package.json').version;
+  const version = pulumiSdkVersion;
   const cached = join(slipwayCache(), 'pulumi', `v${version}`);
   if (existsSync(join(cached, 'bin', 'pulumi'))) return cached;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -95,6 +96,9 @@ export function findPulumiRoot(): string {
 }
 
 export class LocalEnvironments implements Environments {
+  /** This state's owner id on the Docker Engine (label dev.slipway.state). */
+  readonly stateId: string;
+
   private constructor(
     readonly home: string,
     readonly backendUrl: string,
@@ -102,7 +106,9 @@ export class LocalEnvironments implements Environments {
     private readonly docker: Docker,
     private readonly logger: Logger,
     private readonly lockTimeoutMs: number,
-  ) {}
+  ) {
+    this.stateId = stateId(backendUrl);
+  }
 
   static async create(options: EngineOptions = {}): Promise<LocalEnvironments> {
     const home = slipwayHome(options.home);
@@ -132,7 +138,7 @@ export class LocalEnvironments implements Environments {
     const names = envNames(project, branch);
     const record = readRecord(this.home, names.project, names.env);
     await assertDockerReachable(this.docker, this.dockerHost);
-    const services = await environmentContainers(this.docker, names.project, names.env);
+    const services = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
     return this.describe(names.project, names.env, branch, record, services);
   }
 
@@ -141,7 +147,8 @@ export class LocalEnvironments implements Environments {
     await assertDockerReachable(this.docker, this.dockerHost);
     const out: EnvironmentStatus[] = [];
     for (const r of records) {
-      out.push(this.describe(r.project, r.env, r.branch, r, await environmentContainers(this.docker, r.project, r.env)));
+      const services = await environmentContainers(this.docker, { project: r.project, env: r.env, state: this.stateId });
+      out.push(this.describe(r.project, r.env, r.branch, r, services));
     }
     return out;
   }
@@ -185,6 +192,7 @@ export class LocalEnvironments implements Environments {
     return {
       home: this.home,
       backendUrl: this.backendUrl,
+      stateId: this.stateId,
       dockerHost: this.dockerHost,
       pulumiRoot: findPulumiRoot(),
       nodeModules: nodeModulesOf('@pulumi/pulumi'),

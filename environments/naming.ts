@@ -10,6 +10,17 @@ export const LABEL_PROJECT = 'dev.slipway.project';
 export const LABEL_ENV = 'dev.slipway.env';
 export const LABEL_BRANCH = 'dev.slipway.branch';
 export const LABEL_SERVICE = 'dev.slipway.service';
+/**
+ * Which Slipway state (backend) owns an object. Two states on one Docker Engine (a user's own
+ * and a test's, or two backends) may hold the same project and branch: objects are adopted,
+ * swept or reported only by the state that made them.
+ */
+export const LABEL_STATE = 'dev.slipway.state';
+
+/** The owner id of a Pulumi backend URL, for the LABEL_STATE label. */
+export function stateId(backendUrl: string): string {
+  return shortHash(backendUrl);
+}
 
 /** Lower-case ASCII letters, digits and single dashes; accents folded (`Ünï` -> `uni`). */
 export function slugify(text: string, maxLength: number): string {
@@ -51,10 +62,11 @@ export interface EnvNames {
   container(service: string): string;
   volume(database: string): string;
   imageTag(service: string): string;
+  /** The labels every Docker object of the environment carries. */
   labels: Record<string, string>;
 }
 
-export function envNames(projectName: string, branch: string): EnvNames {
+export function envNames(projectName: string, branch: string, state = ''): EnvNames {
   const project = projectSlug(projectName);
   const env = envName(branch);
   const prefix = `slipway-${project}-${env}`;
@@ -68,6 +80,6 @@ export function envNames(projectName: string, branch: string): EnvNames {
     container: (service) => `${prefix}-${service}`,
     volume: (database) => `${prefix}-${database}-data`,
     imageTag: (service) => `slipway/${project}-${service}:${env}`,
-    labels: { [LABEL_PROJECT]: project, [LABEL_ENV]: env, [LABEL_BRANCH]: branch },
+    labels: { [LABEL_PROJECT]: project, [LABEL_ENV]: env, [LABEL_BRANCH]: branch, ...(state ? { [LABEL_STATE]: state } : {}) },
   };
 }

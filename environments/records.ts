@@ -60,7 +60,7 @@ export function listRecords(home: string, project?: string): EnvRecord[] {
   }
   const out: EnvRecord[] = [];
   for (const p of projects) {
-    let files: string[] = [];
+    let files: string[];
     try {
       files = readdirSync(join(root, p)).filter((f) => f.endsWith('.json'));
     } catch {

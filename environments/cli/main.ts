@@ -12,7 +12,9 @@ import type { Logger } from '../log';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 
-const VERSION: string = require('../../package.json').version;
+import packageJson from '../../package.json';
+
+const VERSION: string = packageJson.version;
 
 interface Command {
   summary: string;

@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import { createServer } from 'node:net';
 import { SlipwayError } from '../errors';
-import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE } from '../naming';
+import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE, LABEL_STATE } from '../naming';
 
 export { dockerClient as connectDocker } from './provider';
 
@@ -41,12 +41,19 @@ export interface ServiceState {
   ports: Record<string, number>;
 }
 
-function labelFilters(project: string, env?: string): string[] {
-  return [`${LABEL_PROJECT}=${project}`, ...(env ? [`${LABEL_ENV}=${env}`] : [])];
+/** Docker label filters for an environment of the given owner state (all states when `state` is empty). */
+export interface EnvSelector {
+  project: string;
+  env: string;
+  state?: string;
 }
 
-export async function environmentContainers(docker: Docker, project: string, env: string): Promise<ServiceState[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: labelFilters(project, env) } });
+function labelFilters(sel: EnvSelector): string[] {
+  return [`${LABEL_PROJECT}=${sel.project}`, `${LABEL_ENV}=${sel.env}`, ...(sel.state ? [`${LABEL_STATE}=${sel.state}`] : [])];
+}
+
+export async function environmentContainers(docker: Docker, sel: EnvSelector): Promise<ServiceState[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: labelFilters(sel) } });
   return list.map((c) => {
     const ports: Record<string, number> = {};
     for (const p of c.Ports ?? []) if (p.PublicPort) ports[String(p.PrivatePort)] = p.PublicPort;
@@ -96,8 +103,8 @@ export interface SweepResult {
 }
 
 /** Removes every container, network and volume labelled for the environment. */
-export async function sweepEnvironment(docker: Docker, project: string, env: string): Promise<SweepResult> {
-  const filters = { label: labelFilters(project, env) };
+export async function sweepEnvironment(docker: Docker, sel: EnvSelector): Promise<SweepResult> {
+  const filters = { label: labelFilters(sel) };
   const result: SweepResult = { containers: 0, networks: 0, volumes: 0 };
   for (const c of await docker.listContainers({ all: true, filters })) {
     await ignoreMissing(docker.getContainer(c.Id).remove({ force: true }));
@@ -112,16 +119,6 @@ export async function sweepEnvironment(docker: Docker, project: string, env: str
     result.volumes++;
   }
   return result;
-}
-
-/** Counts what is labelled for the environment (containers, networks, volumes). */
-export async function countLabelled(docker: Docker, project: string, env: string): Promise<SweepResult> {
-  const filters = { label: labelFilters(project, env) };
-  return {
-    containers: (await docker.listContainers({ all: true, filters })).length,
-    networks: (await docker.listNetworks({ filters })).length,
-    volumes: ((await docker.listVolumes({ filters })).Volumes ?? []).length,
-  };
 }
 
 async function ignoreMissing(p: Promise<unknown>): Promise<void> {

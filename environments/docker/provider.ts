@@ -113,6 +113,9 @@ async function createNetwork(inputs: NetworkInputs): Promise<{ id: string; outs:
   if (existing && sameLabels(existing.Labels, inputs.labels)) {
     return { id: existing.Id, outs: { ...inputs, networkId: existing.Id } };
   }
+  if (existing) {
+    throw new Error(`a Docker network named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`);
+  }
   const net = await docker.createNetwork({ Name: inputs.name, Driver: 'bridge', Labels: inputs.labels, CheckDuplicate: true });
   return { id: net.id, outs: { ...inputs, networkId: net.id } };
 }
@@ -148,7 +151,7 @@ async function createVolume(inputs: VolumeInputs): Promise<{ id: string; outs: V
   try {
     const info = await docker.getVolume(inputs.name).inspect();
     if (sameLabels(info.Labels, inputs.labels)) return { id: inputs.name, outs: { ...inputs } };
-    throw new Error(`a Docker volume named ${inputs.name} already exists and was not made by Slipway for this environment; remove it or rename the project`);
+    throw new Error(`a Docker volume named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -227,7 +230,7 @@ async function buildImage(inputs: ImageInputs): Promise<{ id: string; outs: Imag
       return { id: info.Id, outs: { ...inputs, imageId: info.Id } };
     } catch (err) {
       if (isNotFound(err)) {
-        throw new Error(`image ${inputs.tag} is not on this Docker Engine; build it locally (npm run setup builds Slipway's base images) and retry`);
+        throw new Error(`image ${inputs.tag} is not on this Docker Engine; build it locally (npm run setup builds Slipway's base images) and retry`, { cause: err });
       }
       throw err;
     }
@@ -244,7 +247,7 @@ async function buildImage(inputs: ImageInputs): Promise<{ id: string; outs: Imag
         const failed = err ?? results.find((r) => r.error);
         if (!failed) return resolve();
         const message = failed instanceof Error ? failed.message : failed.errorDetail?.message ?? failed.error;
-        reject(new Error(`docker build of ${inputs.context} failed: ${message}\n${tail.join('')}`));
+        reject(new Error(`docker build of ${inputs.context} failed: ${message}\n${tail.join('')}`, { cause: err ?? undefined }));
       },
       (event: { stream?: string }) => {
         if (event.stream) {
@@ -364,7 +367,7 @@ async function createContainer(inputs: ContainerInputs): Promise<{ id: string; o
   try {
     const existing = await docker.getContainer(inputs.name).inspect();
     if (!sameLabels(existing.Config.Labels, inputs.labels)) {
-      throw new Error(`a Docker container named ${inputs.name} already exists and was not made by Slipway for this environment; remove it and retry`);
+      throw new Error(`a Docker container named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`);
     }
     await removeContainer(docker, existing.Id);
   } catch (err) {

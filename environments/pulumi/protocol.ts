@@ -6,6 +6,8 @@ import type { Spec } from '../spec/types';
 export interface WorkerSettings {
   home: string;
   backendUrl: string;
+  /** Owner id of this state on the Docker Engine (label dev.slipway.state). */
+  stateId: string;
   dockerHost: string;
   /** Folder whose `bin/` holds `pulumi` and `pulumi-resource-pulumi-nodejs`. */
   pulumiRoot: string;

@@ -175,7 +175,7 @@ function nowIso(): string {
 
 async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResult> {
   const { spec, settings } = req;
-  const names = envNames(spec.name, req.branch);
+  const names = envNames(spec.name, req.branch, settings.stateId);
   return withEnvLock(settings, names, async (staleLock) => {
     const prior = readRecord(settings.home, names.project, names.env);
     const interrupted = staleLock || prior?.lastOperation.status === 'running';
@@ -244,7 +244,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
 
 async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<DownResult> {
   const { settings } = req;
-  const names = envNames(req.project, req.branch);
+  const names = envNames(req.project, req.branch, settings.stateId);
   return withEnvLock(settings, names, async (staleLock) => {
     const prior = readRecord(settings.home, names.project, names.env);
     const interrupted = staleLock || prior?.lastOperation.status === 'running';
@@ -266,7 +266,7 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
       }
       // Anything labelled for this environment that the state did not know (an interrupted
       // create) goes too, so nothing is orphaned.
-      const removed = await sweepEnvironment(connectDocker(settings.dockerHost), names.project, names.env);
+      const removed = await sweepEnvironment(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId });
       removeRecord(settings.home, names.project, names.env);
       return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
     } catch (err) {

@@ -1,0 +1,269 @@
+/**
+ * The environment engine end to end on the real Docker Engine and the real Pulumi CLI,
+ * through the real `slipway` CLI: what a CI job or a reviewer does.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { envNames } from '../../environments/naming';
+import {
+  ROOT,
+  SHOP_SPEC,
+  cliJson,
+  docker,
+  forceDown,
+  getStatus,
+  labelled,
+  RUN,
+  removeDir,
+  requireEngines,
+  runCli,
+  stackFileExists,
+  startCli,
+  tempHome,
+} from './helpers';
+
+interface UpJson {
+  env: string;
+  branch: string;
+  stack: string;
+  status: string;
+  urls: Record<string, string>;
+}
+interface StatusJson {
+  status: string;
+  urls: Record<string, string>;
+  services: Array<{ service: string; containerId: string; state: string }>;
+}
+
+const PROJECT = 'shop';
+
+describe('environments on real Docker + Pulumi', function () {
+  this.timeout(15 * 60 * 1000);
+  let home: string;
+
+  before(async () => {
+    await requireEngines();
+    home = tempHome('it');
+  });
+
+  after(() => removeDir(home));
+
+  describe('a branch name of any shape', () => {
+    const branch = `feature/Ünïcode & spaces ${RUN}`;
+    after(() => forceDown(SHOP_SPEC, branch, home));
+
+    it('comes up healthy, reports running, and goes down leaving nothing labelled and no stack', async () => {
+      const up = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
+      assert.equal(up.branch, branch);
+      assert.equal(up.status, 'running');
+      assert.equal(up.env, `feature-unicode-spaces-${RUN}-${up.env.slice(-6)}`);
+      assert.match(up.env, /-[0-9a-f]{6}$/);
+      assert.equal(up.stack, up.env);
+      assert.match(up.urls.web, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(await getStatus(`${up.urls.web}/healthz`), 200);
+
+      const status = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], home);
+      assert.equal(status.status, 'running');
+      assert.deepEqual(status.urls, up.urls);
+      assert.deepEqual(status.services.map((s) => s.service).sort(), ['db', 'web']);
+
+      // Every Docker object carries the three labels; published ports bind 127.0.0.1 only.
+      const objs = await labelled(PROJECT, branch);
+      assert.equal(objs.containers.length, 2);
+      assert.equal(objs.networks.length, 1);
+      assert.equal(objs.volumes.length, 1);
+      for (const c of objs.containers) {
+        assert.equal(c.Labels['dev.slipway.branch'], branch);
+        for (const p of c.Ports) if (p.PublicPort) assert.equal(p.IP, '127.0.0.1');
+      }
+      assert.ok(stackFileExists(home, PROJECT, branch), 'the stack exists while the environment runs');
+
+      // The database password is a Pulumi secret: never in the state in plain text.
+      const stateDir = join(home, 'state', '.pulumi', 'stacks', envNames(PROJECT, branch).pulumiProject);
+      const state = readdirSync(stateDir).map((f) => readFileSync(join(stateDir, f), 'utf8')).join('\n');
+      assert.match(state, /ciphertext/);
+      assert.doesNotMatch(state, /POSTGRES_PASSWORD=/);
+
+      const down = await cliJson<{ status: string }>(['down', '--spec', SHOP_SPEC, '--branch', branch], home);
+      assert.equal(down.status, 'absent');
+      const left = await labelled(PROJECT, branch);
+      assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
+      assert.equal(stackFileExists(home, PROJECT, branch), false);
+      const after = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], home);
+      assert.equal(after.status, 'absent');
+    });
+  });
+
+  describe('two branches at once', () => {
+    const a = `isolation/a-${RUN}`;
+    const b = `isolation/b-${RUN}`;
+    after(async () => {
+      await forceDown(SHOP_SPEC, a, home);
+      await forceDown(SHOP_SPEC, b, home);
+    });
+
+    it('are isolated: separate networks, databases and data, and each answers', async () => {
+      const [upA, upB] = await Promise.all([
+        cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', a], home),
+        cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', b], home),
+      ]);
+      assert.notEqual(upA.urls.web, upB.urls.web);
+      assert.equal(await getStatus(`${upA.urls.web}/healthz`), 200);
+      assert.equal(await getStatus(`${upB.urls.web}/healthz`), 200);
+
+      const [objA, objB] = await Promise.all([labelled(PROJECT, a), labelled(PROJECT, b)]);
+      assert.notEqual(objA.networks[0].Id, objB.networks[0].Id);
+      assert.notEqual(objA.volumes[0].Name, objB.volumes[0].Name);
+      const nets = (o: typeof objA) => new Set(o.containers.flatMap((c) => Object.keys(c.NetworkSettings.Networks)));
+      assert.deepEqual([...nets(objA)], [objA.networks[0].Name]);
+      assert.deepEqual([...nets(objB)], [objB.networks[0].Name]);
+
+      // Data written in one branch's database is not in the other's.
+      const name = `only-in-a-${Date.now()}`;
+      const post = await fetch(`${upA.urls.web}/api/products`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, priceCents: 123 }),
+      });
+      assert.ok(post.ok, `POST answered ${post.status}`);
+      const names = async (url: string) => ((await (await fetch(`${url}/api/products`)).json()) as Array<{ name: string }>).map((p) => p.name);
+      assert.ok((await names(upA.urls.web)).includes(name));
+      assert.ok(!(await names(upB.urls.web)).includes(name));
+    });
+  });
+
+  describe('incremental up', () => {
+    const branch = `incremental-${RUN}`;
+    let dir: string;
+    let spec: string;
+    before(() => {
+      dir = tempHome('spec');
+      spec = join(dir, 'slipway.yaml');
+      writeFileSync(spec, twoServiceSpec('one'));
+    });
+    after(async () => {
+      await forceDown(spec, branch, home);
+      removeDir(dir);
+    });
+
+    it('changes nothing when nothing changed, and recreates only the service whose env changed', async () => {
+      const first = await cliJson<UpJson>(['up', '--spec', spec, '--branch', branch], home);
+      const ids = async () => Object.fromEntries((await labelled(PROJECT, branch)).containers.map((c) => [c.Labels['dev.slipway.service'], c.Id]));
+      const before = await ids();
+      assert.deepEqual(Object.keys(before).sort(), ['db', 'static', 'web']);
+
+      // A second up with nothing changed changes nothing: same containers, same ports.
+      const again = await runCli(['up', '--spec', spec, '--branch', branch, '--json'], home);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(JSON.parse(again.stdout).urls, first.urls);
+      assert.deepEqual(await ids(), before);
+      assert.doesNotMatch(again.stderr, /\b(create|update|replace|delete)\b.*\.\.\./, 'a no-op up starts no resource operation');
+
+      // Change one service's env: only that container is recreated; ports stay.
+      writeFileSync(spec, twoServiceSpec('two'));
+      const changed = await cliJson<UpJson>(['up', '--spec', spec, '--branch', branch], home);
+      assert.deepEqual(changed.urls, first.urls);
+      const afterIds = await ids();
+      assert.notEqual(afterIds.static, before.static, 'the changed service was recreated');
+      assert.equal(afterIds.web, before.web, 'web was not touched');
+      assert.equal(afterIds.db, before.db, 'db was not touched');
+      const env = (await docker.getContainer(afterIds.static).inspect()).Config.Env;
+      assert.ok(env.includes('FLAVOUR=two'));
+      assert.equal(await getStatus(`${changed.urls.static}/index.html`), 200);
+    });
+  });
+
+  describe('an invalid spec', () => {
+    let dir: string;
+    before(() => {
+      dir = tempHome('bad');
+    });
+    after(() => removeDir(dir));
+
+    for (const [label, body, where, field] of [
+      ['unknown field', twoServiceSpec('x').replace('    ports: [8081]', '    prots: [8081]'), /:\d+:5: /, /services\.static\.prots/],
+      ['wrong type', twoServiceSpec('x').replace('ports: [8081]', 'ports: [eighty]'), /:\d+:\d+: /, /services\.static\.ports\[0\]/],
+      ['bad reference', twoServiceSpec('x').replace('databases.db.url', 'databases.nope.url'), /:\d+:\d+: /, /services\.web\.env\.DATABASE_URL/],
+    ] as const) {
+      it(`fails on ${label} with file:line:column and the field, and creates nothing`, async () => {
+        const spec = join(dir, `${label.replace(/ /g, '-')}.yaml`);
+        writeFileSync(spec, body);
+        const r = await runCli(['up', '--spec', spec, '--branch', `bad-spec-${RUN}`], home);
+        assert.equal(r.code, 1);
+        assert.ok(r.stderr.includes(spec), `names the file: ${r.stderr}`);
+        assert.match(r.stderr, where);
+        assert.match(r.stderr, field);
+        const objs = await labelled(PROJECT, `bad-spec-${RUN}`);
+        assert.deepEqual([objs.containers.length, objs.networks.length, objs.volumes.length], [0, 0, 0]);
+        assert.equal(stackFileExists(home, PROJECT, `bad-spec-${RUN}`), false);
+      });
+    }
+  });
+
+  describe('kill -9 in the middle of up', () => {
+    const branch = `interrupted-${RUN}`;
+    after(() => forceDown(SHOP_SPEC, branch, home));
+
+    for (const [label, group] of [
+      ['of the CLI alone', false],
+      ['of the CLI with its worker and Pulumi (the whole process group)', true],
+    ] as const) {
+      it(`${label} leaves a state from which up converges and down removes everything`, async () => {
+        const child = startCli(['up', '--spec', SHOP_SPEC, '--branch', branch], home, group);
+        await new Promise<void>((resolve, reject) => {
+          let seen = '';
+          const timer = setTimeout(() => reject(new Error(`no resource operation started:\n${seen}`)), 300_000);
+          child.stderr!.on('data', (d) => {
+            seen += d;
+            // Kill once the database container is being created: mid-flight, with state written.
+            if (/create\s+container db \.\.\./.test(seen)) {
+              clearTimeout(timer);
+              if (group) process.kill(-child.pid!, 'SIGKILL');
+              else child.kill('SIGKILL');
+              resolve();
+            }
+          });
+        });
+        await new Promise((r) => child.once('close', r));
+
+        const up = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
+        assert.equal(await getStatus(`${up.urls.web}/healthz`), 200);
+        const objs = await labelled(PROJECT, branch);
+        assert.equal(objs.containers.length, 2, 'exactly one container per service: no orphan');
+
+        await cliJson(['down', '--spec', SHOP_SPEC, '--branch', branch], home);
+        const left = await labelled(PROJECT, branch);
+        assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
+        assert.equal(stackFileExists(home, PROJECT, branch), false);
+      });
+    }
+  });
+});
+
+/** The shop plus a small static service; `flavour` goes into the static service's env. */
+function twoServiceSpec(flavour: string): string {
+  return `version: 1
+name: shop
+services:
+  web:
+    build: ${join(ROOT, 'examples', 'shop')}
+    ports: [8080]
+    env:
+      DATABASE_URL: \${{ databases.db.url }}
+    healthcheck:
+      http: /healthz
+      timeout: 90s
+  static:
+    build: ${join(ROOT, 'test', 'fixtures', 'two-services', 'static')}
+    ports: [8081]
+    env:
+      FLAVOUR: ${flavour}
+    healthcheck:
+      http: /index.html
+databases:
+  db:
+    engine: postgres
+    version: "15"
+`;
+}
