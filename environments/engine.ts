@@ -17,6 +17,7 @@ import { envNames, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from './paths';
 import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
+import { programFingerprint } from './pulumi/fingerprint';
 import type { DownResult, UpResult, WorkerMessage, WorkerRequest, WorkerSettings } from './pulumi/protocol';
 import type { Spec } from './spec/types';
 import { version as pulumiSdkVersion } from '@pulumi/pulumi/package.json';
@@ -126,6 +127,11 @@ export class LocalEnvironments implements Environments {
 
   async up(spec: Spec, branch: string, opts: OperationOptions = {}): Promise<UpResult> {
     await assertDockerReachable(this.docker, this.dockerHost);
+    const unchanged = await this.unchangedSinceLastUp(spec, branch);
+    if (unchanged) {
+      opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
+      return unchanged;
+    }
     return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings() }, opts)) as UpResult;
   }
 
@@ -151,6 +157,26 @@ export class LocalEnvironments implements Environments {
       out.push(this.describe(r.project, r.env, r.branch, r, services));
     }
     return out;
+  }
+
+  /**
+   * The no-op `up`, answered without a Pulumi run when that run could only find every input
+   * unchanged: the file backend (written by this state alone), the last `up` succeeded, its
+   * program fingerprint equals the spec's now, and every container it made is running.
+   */
+  private async unchangedSinceLastUp(spec: Spec, branch: string): Promise<UpResult | undefined> {
+    if (!this.backendUrl.startsWith('file://')) return undefined;
+    const names = envNames(spec.name, branch, this.stateId);
+    const record = readRecord(this.home, names.project, names.env);
+    if (!record?.applied || !record.ports || record.lastOperation.status !== 'succeeded') return undefined;
+    if (lockOwner(lockPath(this.home, names.project, names.env)) !== undefined) return undefined;
+    if (programFingerprint(spec, record.ports, this.dockerHost, this.stateId) !== record.applied.fingerprint) return undefined;
+    const live = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
+    const running = Object.values(record.applied.containers).every((id) =>
+      live.some((c) => c.containerId === id && c.state === 'running' && c.health !== 'unhealthy'),
+    );
+    if (!running) return undefined;
+    return { project: names.project, env: names.env, branch, stack: names.stack, urls: record.urls, changes: { same: live.length } };
   }
 
   private describe(project: string, env: string, branch: string, record: EnvRecord | undefined, services: ServiceState[]): EnvironmentStatus {

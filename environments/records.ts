@@ -19,6 +19,8 @@ export interface EnvRecord {
   urls: Record<string, string>;
   /** Host ports by service and container port, reused by the next `up` so URLs stay stable. */
   ports?: Record<string, Record<string, number>>;
+  /** What the last successful `up` applied: its program fingerprint and every container's id. */
+  applied?: { fingerprint: string; containers: Record<string, string> };
   lastOperation: { op: 'up' | 'down'; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; at: string; error?: string };
 }
 

@@ -216,7 +216,10 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
       urls,
       ports,
       images,
-      containers: Object.fromEntries([...containers].map(([k, c]) => [k, c.containerId])),
+      containers: Object.fromEntries([
+        ...[...dbs].map(([k, d]) => [k, d.container.containerId] as const),
+        ...[...containers].map(([k, c]) => [k, c.containerId] as const),
+      ]),
     };
   };
 }

@@ -13,6 +13,7 @@ import { acquireLock } from '../lock';
 import { envNames, type EnvNames } from '../naming';
 import { lockPath, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
 import { connectDocker, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { containerUrn, programFingerprint } from './fingerprint';
 import { declaredPorts, environmentProgram, type PortMap } from './program';
 import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerSettings } from './protocol';
 
@@ -150,6 +151,19 @@ async function allocatePorts(settings: WorkerSettings, stack: Stack, wanted: Rec
   return ports;
 }
 
+/**
+ * Containers the last `up` made that are gone from Docker (removed by hand): Pulumi's state
+ * still lists them, so they are replaced explicitly and `up` converges.
+ */
+async function vanishedContainers(settings: WorkerSettings, names: EnvNames, prior?: EnvRecord): Promise<string[]> {
+  const applied = prior?.applied?.containers ?? {};
+  if (Object.keys(applied).length === 0) return [];
+  const live = new Set((await connectDocker(settings.dockerHost).listContainers({ all: true })).map((c) => c.Id));
+  const gone = Object.entries(applied).filter(([, id]) => !live.has(id));
+  if (gone.length > 0) emit({ type: 'step', message: `recreating what was removed outside Slipway: ${gone.map(([n]) => n).join(', ')}` });
+  return gone.map(([name]) => containerUrn(names.pulumiProject, names.stack, name));
+}
+
 /** Runs `fn` holding the environment's lock; `fn` learns whether the last holder died mid-operation. */
 async function withEnvLock<T>(settings: WorkerSettings, names: EnvNames, fn: (interrupted: boolean) => Promise<T>): Promise<T> {
   let stale = false;
@@ -200,9 +214,12 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       if (interrupted) await clearPendingOperations(stack);
       const ports = await allocatePorts(settings, stack, declaredPorts(spec), interrupted ? undefined : prior?.ports);
       record.ports = ports;
+      const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId);
       const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
+      const replace = await vanishedContainers(settings, names, prior);
       const result = await stack.up({
         program,
+        replace,
         color: 'never',
         signal: abort.signal,
         onEvent: eventTranslator(diagnostics),
@@ -211,7 +228,14 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         },
       });
       const urls = (result.outputs.urls?.value as Record<string, string> | undefined) ?? {};
-      writeRecord(settings.home, { ...record, urls, updatedAt: nowIso(), lastOperation: { op: 'up', status: 'succeeded', at: nowIso() } });
+      const containers = (result.outputs.containers?.value as Record<string, string> | undefined) ?? {};
+      writeRecord(settings.home, {
+        ...record,
+        urls,
+        applied: { fingerprint, containers },
+        updatedAt: nowIso(),
+        lastOperation: { op: 'up', status: 'succeeded', at: nowIso() },
+      });
       return {
         project: names.project,
         env: names.env,

@@ -147,7 +147,7 @@ describe('environments on real Docker + Pulumi', function () {
       removeDir(dir);
     });
 
-    it('changes nothing when nothing changed, and recreates only the service whose env changed', async () => {
+    it('changes nothing when nothing changed, recreates only the service whose env changed, and brings back a removed one', async () => {
       const first = await cliJson<UpJson>(['up', '--spec', spec, '--branch', branch], home);
       const ids = async () => Object.fromEntries((await labelled(PROJECT, branch)).containers.map((c) => [c.Labels['dev.slipway.service'], c.Id]));
       const before = await ids();
@@ -171,6 +171,16 @@ describe('environments on real Docker + Pulumi', function () {
       const env = (await docker.getContainer(afterIds.static).inspect()).Config.Env;
       assert.ok(env.includes('FLAVOUR=two'));
       assert.equal(await getStatus(`${changed.urls.static}/index.html`), 200);
+
+      // A container removed behind Slipway's back is recreated by the next up; nothing else moves.
+      await docker.getContainer(afterIds.web).remove({ force: true });
+      const healed = await cliJson<UpJson>(['up', '--spec', spec, '--branch', branch], home);
+      const healedIds = await ids();
+      assert.notEqual(healedIds.web, afterIds.web);
+      assert.equal(healedIds.db, afterIds.db);
+      assert.equal(healedIds.static, afterIds.static);
+      assert.deepEqual(healed.urls, first.urls, 'the recreated service keeps its port');
+      assert.equal(await getStatus(`${healed.urls.web}/healthz`), 200);
     });
   });
 

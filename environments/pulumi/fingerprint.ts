@@ -1,0 +1,22 @@
+import { createHash } from 'node:crypto';
+import { PROVIDER_VERSION, hashBuildContext } from '../docker/provider';
+import type { Spec } from '../spec/types';
+import type { PortMap } from './program';
+
+/**
+ * A hash of everything the environment program's resource inputs derive from: the normalized
+ * spec, the content of every build context, the host ports, the provider version and the
+ * Docker endpoint. Equal fingerprints mean `pulumi up` would find every input unchanged.
+ */
+export function programFingerprint(spec: Spec, ports: PortMap, dockerHost: string, stateId: string): string {
+  const contexts = spec.services.map((s) => (s.build ? hashBuildContext(s.build.context) : s.image));
+  const { services, databases, name } = spec;
+  return createHash('sha256')
+    .update(JSON.stringify({ name, services, databases, contexts, ports, PROVIDER_VERSION, dockerHost, stateId }))
+    .digest('hex');
+}
+
+/** The URN of a container resource of the environment program (for targeted replaces). */
+export function containerUrn(pulumiProject: string, stack: string, name: string): string {
+  return `urn:pulumi:${stack}::${pulumiProject}::pulumi-nodejs:dynamic/slipway:DockerContainer::${name}`;
+}
