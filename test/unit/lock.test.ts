@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SlipwayError } from '../../environments/errors';
+import { acquireLock, lockOwner } from '../../environments/lock';
+
+describe('environment lock', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'slipway-lock-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('holds the owner pid and releases it', async () => {
+    const file = join(dir, 'a.lock');
+    const lock = await acquireLock(file, 'env a', { timeoutMs: 1000 });
+    assert.equal(readFileSync(file, 'utf8'), String(process.pid));
+    assert.equal(lockOwner(file), process.pid);
+    lock.release();
+    assert.equal(existsSync(file), false);
+  });
+
+  it('takes over the lock of a process that died (kill -9) and says so', async () => {
+    const file = join(dir, 'b.lock');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(file, dead.stdout);
+    let stale = false;
+    const lock = await acquireLock(file, 'env b', { timeoutMs: 1000, onStale: () => (stale = true) });
+    assert.equal(stale, true);
+    assert.equal(lockOwner(file), process.pid);
+    lock.release();
+  });
+
+  it('waits for a live owner, then fails with environment-locked', async () => {
+    const file = join(dir, 'c.lock');
+    writeFileSync(file, String(process.ppid)); // a live process that is not us
+    let waitedFor = 0;
+    await assert.rejects(
+      acquireLock(file, 'env c', { timeoutMs: 300, onWait: (pid) => (waitedFor = pid) }),
+      (err: unknown) => SlipwayError.is(err, 'environment-locked') && /pid \d+/.test((err as Error).message),
+    );
+    assert.equal(waitedFor, process.ppid);
+    assert.equal(readFileSync(file, 'utf8'), String(process.ppid), "a live owner's lock is never taken");
+  });
+});
