@@ -8,30 +8,42 @@
  * `providerVersion`; bumping PROVIDER_VERSION makes `diff` report a change, so new provider
  * code reaches resources that already exist.
  *
+ * All kinds share one provider object that dispatches on the `kind` input: Pulumi serializes
+ * each distinct provider object on every run (hundreds of milliseconds each), so one object
+ * keeps that cost to a single serialization.
+ *
  * Creates are idempotent by name: an object left behind by an interrupted run (created in
  * Docker, never recorded in state) carries Slipway's labels and is replaced or adopted, so the
  * next `up` converges instead of failing on a name clash.
  */
 import type * as Dockerode from 'dockerode';
 
-export const PROVIDER_VERSION = 1;
+export const PROVIDER_VERSION = 2;
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 type Labels = Record<string, string>;
 
+export type ResourceKind = 'network' | 'volume' | 'image' | 'container' | 'password';
+
 export interface NetworkInputs {
+  kind: 'network';
   providerVersion: number;
   dockerHost: string;
   name: string;
   labels: Labels;
 }
 
-export interface VolumeInputs extends NetworkInputs {
+export interface VolumeInputs {
+  kind: 'volume';
+  providerVersion: number;
+  dockerHost: string;
   name: string;
+  labels: Labels;
 }
 
 export interface ImageInputs {
+  kind: 'image';
   providerVersion: number;
   dockerHost: string;
   /** Build from `context` with `dockerfile`; or, without `context`, use the local image `tag`. */
@@ -51,6 +63,7 @@ export interface ContainerHealth {
 }
 
 export interface ContainerInputs {
+  kind: 'container';
   providerVersion: number;
   dockerHost: string;
   name: string;
@@ -129,7 +142,7 @@ async function deleteNetwork(id: string, props: NetworkInputs): Promise<void> {
   }
 }
 
-export const networkProvider = {
+const networkProvider = {
   async create(inputs: NetworkInputs) {
     return createNetwork(inputs);
   },
@@ -146,14 +159,27 @@ export const networkProvider = {
 
 // ---------- volume ----------
 
+/**
+ * A volume that exists but is not in the state (an interrupted create, or a state folder that
+ * was deleted) holds data nobody declared, initialised with credentials the state no longer
+ * knows: it is recreated, never adopted. Containers of this environment still using it go
+ * first; anything else using it is an error.
+ */
 async function createVolume(inputs: VolumeInputs): Promise<{ id: string; outs: VolumeInputs }> {
   const docker = dockerClient(inputs.dockerHost);
+  let existing: { Labels?: Labels | null } | undefined;
   try {
-    const info = await docker.getVolume(inputs.name).inspect();
-    if (sameLabels(info.Labels, inputs.labels)) return { id: inputs.name, outs: { ...inputs } };
-    throw new Error(`a Docker volume named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`);
+    existing = await docker.getVolume(inputs.name).inspect();
   } catch (err) {
     if (!isNotFound(err)) throw err;
+  }
+  if (existing) {
+    const foreign = `a Docker volume named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`;
+    if (!sameLabels(existing.Labels, inputs.labels)) throw new Error(foreign);
+    const users = await docker.listContainers({ all: true, filters: { volume: [inputs.name] } });
+    if (users.some((c) => !sameLabels(c.Labels, inputs.labels))) throw new Error(foreign);
+    for (const c of users) await removeContainer(docker, c.Id);
+    await docker.getVolume(inputs.name).remove({ force: true });
   }
   await docker.createVolume({ Name: inputs.name, Labels: inputs.labels });
   return { id: inputs.name, outs: { ...inputs } };
@@ -168,7 +194,7 @@ async function deleteVolume(id: string, props: VolumeInputs): Promise<void> {
   }
 }
 
-export const volumeProvider = {
+const volumeProvider = {
   async create(inputs: VolumeInputs) {
     return createVolume(inputs);
   },
@@ -273,7 +299,7 @@ async function deleteImage(props: ImageInputs): Promise<void> {
   }
 }
 
-export const imageProvider = {
+const imageProvider = {
   async create(inputs: ImageInputs) {
     return buildImage(inputs);
   },
@@ -344,7 +370,8 @@ async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: strin
       }
     }
     if (Date.now() > deadline) break;
-    await sleep(health.intervalMs);
+    // While waiting for start-up, look often: a check costs one local request or inspect.
+    await sleep(Math.min(health.intervalMs, 200));
   }
   const logs = await containerLogsTail(container, 20);
   throw new Error(
@@ -434,7 +461,7 @@ const CONTAINER_REPLACE_KEYS = [
   'dockerHost', 'name', 'image', 'command', 'env', 'ports', 'network', 'aliases', 'mounts', 'health', 'cpus', 'memoryBytes', 'labels',
 ];
 
-export const containerProvider = {
+const containerProvider = {
   async create(inputs: ContainerInputs) {
     return createContainer(inputs);
   },
@@ -452,11 +479,12 @@ export const containerProvider = {
 // ---------- generated secret ----------
 
 export interface PasswordInputs {
+  kind: 'password';
   providerVersion: number;
   length: number;
 }
 
-export const passwordProvider = {
+const passwordProvider = {
   async create(inputs: PasswordInputs) {
     const crypto = require('node:crypto');
     const value: string = crypto.randomBytes(inputs.length).toString('base64url').slice(0, inputs.length);
@@ -467,5 +495,44 @@ export const passwordProvider = {
   },
   async update(_id: string, olds: PasswordInputs & { result: string }, news: PasswordInputs) {
     return { outs: { ...news, result: olds.result } };
+  },
+};
+
+// ---------- the one provider ----------
+
+type AnyInputs = NetworkInputs | VolumeInputs | ImageInputs | ContainerInputs | PasswordInputs;
+interface KindProvider {
+  create(inputs: never): Promise<{ id: string; outs: object }>;
+  diff(id: string, olds: never, news: never): Promise<DiffResult>;
+  update(id: string, olds: never, news: never): Promise<{ outs: object }>;
+  delete?(id: string, props: never): Promise<void>;
+}
+
+function providerFor(kind: ResourceKind): KindProvider {
+  const byKind: Record<ResourceKind, KindProvider> = {
+    network: networkProvider,
+    volume: volumeProvider,
+    image: imageProvider,
+    container: containerProvider,
+    password: passwordProvider,
+  };
+  const provider = byKind[kind];
+  if (!provider) throw new Error(`unknown Slipway resource kind "${kind}"`);
+  return provider;
+}
+
+export const slipwayProvider = {
+  async create(inputs: AnyInputs) {
+    return providerFor(inputs.kind).create(inputs as never);
+  },
+  async diff(id: string, olds: AnyInputs, news: AnyInputs) {
+    if (olds.kind !== news.kind) return { changes: true, replaces: ['kind'], deleteBeforeReplace: true };
+    return providerFor(news.kind).diff(id, olds as never, news as never);
+  },
+  async update(id: string, olds: AnyInputs, news: AnyInputs) {
+    return providerFor(news.kind).update(id, olds as never, news as never);
+  },
+  async delete(id: string, props: AnyInputs) {
+    await providerFor(props.kind).delete?.(id, props as never);
   },
 };

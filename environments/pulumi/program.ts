@@ -8,16 +8,7 @@ import type { EnvNames } from '../naming';
 import { LABEL_SERVICE } from '../naming';
 import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
-import {
-  PROVIDER_VERSION,
-  containerProvider,
-  hashBuildContext,
-  imageProvider,
-  networkProvider,
-  passwordProvider,
-  volumeProvider,
-  type ContainerInputs,
-} from '../docker/provider';
+import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInputs } from '../docker/provider';
 
 const POSTGRES_PORT = 5432;
 
@@ -35,30 +26,30 @@ type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 class DockerNetwork extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(networkProvider, name, props, opts, 'slipway', 'DockerNetwork');
+    super(slipwayProvider, name, { ...props, kind: 'network' }, opts, 'slipway', 'DockerNetwork');
   }
 }
 class DockerVolume extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(volumeProvider, name, props, opts, 'slipway', 'DockerVolume');
+    super(slipwayProvider, name, { ...props, kind: 'volume' }, opts, 'slipway', 'DockerVolume');
   }
 }
 class DockerImage extends pulumi.dynamic.Resource {
   declare readonly imageId: pulumi.Output<string>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(imageProvider, name, { ...props, imageId: undefined }, opts, 'slipway', 'DockerImage');
+    super(slipwayProvider, name, { ...props, kind: 'image', imageId: undefined }, opts, 'slipway', 'DockerImage');
   }
 }
 class DockerContainer extends pulumi.dynamic.Resource {
   declare readonly containerId: pulumi.Output<string>;
-  constructor(name: string, props: Inputs<ContainerInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(containerProvider, name, { ...props, containerId: undefined }, { ...opts, additionalSecretOutputs: ['env'] }, 'slipway', 'DockerContainer');
+  constructor(name: string, props: Omit<Inputs<ContainerInputs>, 'kind'>, opts?: pulumi.CustomResourceOptions) {
+    super(slipwayProvider, name, { ...props, kind: 'container', containerId: undefined }, { ...opts, additionalSecretOutputs: ['env'] }, 'slipway', 'DockerContainer');
   }
 }
 class GeneratedPassword extends pulumi.dynamic.Resource {
   declare readonly result: pulumi.Output<string>;
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
-    super(passwordProvider, name, { providerVersion: PROVIDER_VERSION, length: 24, result: undefined }, { ...opts, additionalSecretOutputs: ['result'] }, 'slipway', 'GeneratedPassword');
+    super(slipwayProvider, name, { kind: 'password', providerVersion: PROVIDER_VERSION, length: 24, result: undefined }, { ...opts, additionalSecretOutputs: ['result'] }, 'slipway', 'GeneratedPassword');
   }
 }
 

@@ -26,7 +26,8 @@ function emit(event: SlipwayEvent): void {
   send({ type: 'event', event });
 }
 
-async function openStack(settings: WorkerSettings, names: EnvNames, create: boolean): Promise<Stack | undefined> {
+/** Selects the environment's stack; creates it when `create` (then `created` is true). */
+async function openStack(settings: WorkerSettings, names: EnvNames, create: boolean): Promise<{ stack: Stack; created: boolean } | undefined> {
   const stateDir = settings.backendUrl.startsWith('file://') ? settings.backendUrl.slice('file://'.length) : undefined;
   if (stateDir) mkdirSync(stateDir, { recursive: true });
   const workDir = join(settings.home, 'work', names.pulumiProject);
@@ -48,14 +49,27 @@ async function openStack(settings: WorkerSettings, names: EnvNames, create: bool
       NODE_PATH: settings.nodeModules,
     },
   };
-  const program = async () => ({});
-  if (create) return LocalWorkspace.createOrSelectStack({ projectName: names.pulumiProject, stackName: names.stack, program }, opts);
+  const args = { projectName: names.pulumiProject, stackName: names.stack, program: async () => ({}) };
+  let stack: Stack;
   try {
-    return await LocalWorkspace.selectStack({ projectName: names.pulumiProject, stackName: names.stack, program }, opts);
+    stack = await LocalWorkspace.selectStack(args, opts);
   } catch (err) {
-    if (err instanceof StackNotFoundError) return undefined;
-    throw err;
+    if (!(err instanceof StackNotFoundError)) throw err;
+    if (!create) return undefined;
+    return { stack: await LocalWorkspace.createStack(args, opts), created: true };
   }
+  return { stack, created: false };
+}
+
+/**
+ * After each run the SDK reads the stack's outputs and its last history entry through three
+ * more CLI calls (~1.5 s). Slipway takes both from the run's own event stream instead, and
+ * reads outputs through the CLI only when the stream did not carry them.
+ */
+function readResultsFromEvents(stack: Stack): () => Promise<Record<string, unknown>> {
+  const readOutputs = stack.outputs.bind(stack);
+  Object.assign(stack, { outputs: async () => ({}), info: async () => undefined });
+  return async () => Object.fromEntries(Object.entries(await readOutputs()).map(([k, v]) => [k, v.value]));
 }
 
 /**
@@ -84,9 +98,18 @@ function stripColor(text: string): string {
   return text.replace(/<\{%[a-z]+%\}>/g, '').replace(/\u001b\[[0-9;]*m/g, '').trim();
 }
 
-function eventTranslator(diagnostics: string[]): (e: EngineEvent) => void {
+/** Turns Pulumi engine events into Slipway events, and keeps the run's errors, outputs and summary. */
+class RunEvents {
+  readonly diagnostics: string[] = [];
+  stackOutputs?: Record<string, unknown>;
+  changes: Record<string, number> = {};
+  readonly onEvent = eventTranslator(this);
+}
+
+function eventTranslator(run: RunEvents): (e: EngineEvent) => void {
   const started = new Map<string, number>();
   return (e) => {
+    if (e.resOutputsEvent?.metadata.type === 'pulumi:pulumi:Stack') run.stackOutputs = e.resOutputsEvent.metadata.new?.outputs;
     const pre = e.resourcePreEvent?.metadata;
     const done = e.resOutputsEvent?.metadata;
     const failed = e.resOpFailedEvent?.metadata;
@@ -106,11 +129,12 @@ function eventTranslator(diagnostics: string[]): (e: EngineEvent) => void {
     if (diag && (diag.severity === 'error' || diag.severity === 'warning' || diag.severity === 'info')) {
       const message = stripColor(diag.message);
       if (!message) return;
-      if (diag.severity === 'error') diagnostics.push(message);
+      if (diag.severity === 'error') run.diagnostics.push(message);
       emit({ type: 'diagnostic', severity: diag.severity, message, urn: diag.urn });
       return;
     }
     if (e.summaryEvent) {
+      run.changes = e.summaryEvent.resourceChanges as Record<string, number>;
       emit({ type: 'summary', changes: e.summaryEvent.resourceChanges as Record<string, number>, durationMs: e.summaryEvent.durationSeconds * 1000 });
     }
   };
@@ -207,28 +231,31 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       lastOperation: { op: 'up', status: 'running', at: nowIso() },
     };
     writeRecord(settings.home, record);
-    const diagnostics: string[] = [];
+    const run = new RunEvents();
     try {
       emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
-      const stack = (await openStack(settings, names, true))!;
+      const { stack, created } = (await openStack(settings, names, true))!;
       if (interrupted) await clearPendingOperations(stack);
-      const ports = await allocatePorts(settings, stack, declaredPorts(spec), interrupted ? undefined : prior?.ports);
+      const recorded = created ? {} : interrupted ? undefined : prior?.ports;
+      const ports = await allocatePorts(settings, stack, declaredPorts(spec), recorded);
+      const readOutputs = readResultsFromEvents(stack);
       record.ports = ports;
       const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId);
       const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
       const replace = await vanishedContainers(settings, names, prior);
-      const result = await stack.up({
+      await stack.up({
         program,
         replace,
         color: 'never',
         signal: abort.signal,
-        onEvent: eventTranslator(diagnostics),
+        onEvent: run.onEvent,
         onOutput: (out) => {
           for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
         },
       });
-      const urls = (result.outputs.urls?.value as Record<string, string> | undefined) ?? {};
-      const containers = (result.outputs.containers?.value as Record<string, string> | undefined) ?? {};
+      const outputs = run.stackOutputs ?? (await readOutputs());
+      const urls = (outputs.urls as Record<string, string> | undefined) ?? {};
+      const containers = (outputs.containers as Record<string, string> | undefined) ?? {};
       writeRecord(settings.home, {
         ...record,
         urls,
@@ -242,11 +269,11 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         branch: names.branch,
         stack: names.stack,
         urls,
-        changes: (result.summary.resourceChanges ?? {}) as Record<string, number>,
+        changes: run.changes,
       };
     } catch (err) {
       const cancelled = abort.signal.aborted;
-      const message = cancelled ? 'cancelled' : failureMessage(diagnostics, err);
+      const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
       writeRecord(settings.home, {
         ...record,
         updatedAt: nowIso(),
@@ -273,15 +300,17 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
     const prior = readRecord(settings.home, names.project, names.env);
     const interrupted = staleLock || prior?.lastOperation.status === 'running';
     if (prior) writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: 'running', at: nowIso() } });
-    const diagnostics: string[] = [];
+    const run = new RunEvents();
     try {
-      const stack = await openStack(settings, names, false);
-      if (stack) {
+      const opened = await openStack(settings, names, false);
+      if (opened) {
+        const { stack } = opened;
         if (interrupted || !prior) await clearPendingOperations(stack);
+        readResultsFromEvents(stack);
         await stack.destroy({
           color: 'never',
           signal: abort.signal,
-          onEvent: eventTranslator(diagnostics),
+          onEvent: run.onEvent,
           onOutput: (out) => {
             for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
           },
@@ -295,7 +324,7 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
       return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
     } catch (err) {
       const cancelled = abort.signal.aborted;
-      const message = cancelled ? 'cancelled' : failureMessage(diagnostics, err);
+      const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
       if (prior) {
         writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message } });
       }
