@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 version=$(node -p "require('$here/package.json').dependencies['@pulumi/pulumi'].replace(/^[^0-9]*/, '')")
 cache=${SLIPWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}
 bin="$cache/pulumi/v$version/bin"
-log() { echo "[pulumi] $*" >&2; }
+log() { echo "[slipway] $*" >&2; }
 
 if command -v pulumi >/dev/null 2>&1; then
   have=$(pulumi version 2>/dev/null | sed 's/^v//')
@@ -35,9 +35,9 @@ if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-resource-pulumi-nodejs" ]; then
 fi
 if ! command -v go >/dev/null 2>&1; then
   cat >&2 <<MSG
-[pulumi] The Pulumi CLI v$version is not installed, and Go is not available to build it.
-[pulumi] Install it with:  curl -fsSL https://get.pulumi.com | sh -s -- --version $version
-[pulumi] (or see https://www.pulumi.com/docs/install/), then make sure 'pulumi' is on PATH.
+[slipway] The Pulumi CLI v$version is not installed, and Go is not available to build it.
+[slipway] Install it with:  curl -fsSL https://get.pulumi.com | sh -s -- --version $version
+[slipway] (or see https://www.pulumi.com/docs/install/), then make sure 'pulumi' is on PATH.
 MSG
   exit 1
 fi
