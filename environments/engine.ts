@@ -11,14 +11,16 @@ import { delimiter, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { SlipwayError } from './errors';
 import type { OperationOptions } from './events';
+import { currentCommit } from './git';
+import type { DriftReport } from './pipeline/drift';
 import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
-import { envNames, stateId } from './naming';
+import { LABEL_ENV, envNames, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from './paths';
 import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
 import { programFingerprint } from './pulumi/fingerprint';
-import type { DownResult, UpResult, WorkerMessage, WorkerRequest, WorkerSettings } from './pulumi/protocol';
+import type { DownResult, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './pulumi/protocol';
 import type { Spec } from './spec/types';
 import { version as pulumiSdkVersion } from '@pulumi/pulumi/package.json';
 
@@ -49,6 +51,13 @@ export interface EnvironmentStatus {
   lastOperation?: EnvRecord['lastOperation'];
   createdAt?: string;
   updatedAt?: string;
+}
+
+export interface UpOptions extends OperationOptions {
+  /** Resources to recreate even if nothing about them changed (by Pulumi resource name). */
+  replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>;
+  /** Docker endpoint for this environment (a stage's own host); default the engine's. */
+  dockerHost?: string;
 }
 
 export interface Environments {
@@ -125,14 +134,82 @@ export class LocalEnvironments implements Environments {
     );
   }
 
-  async up(spec: Spec, branch: string, opts: OperationOptions = {}): Promise<UpResult> {
-    await assertDockerReachable(this.docker, this.dockerHost);
-    const unchanged = await this.unchangedSinceLastUp(spec, branch);
+  async up(spec: Spec, branch: string, opts: UpOptions = {}): Promise<UpResult> {
+    const settings = this.settings(opts.dockerHost);
+    await assertDockerReachable(connectDocker(settings.dockerHost), settings.dockerHost);
+    const unchanged = opts.replace?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch);
     if (unchanged) {
       opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
       return unchanged;
     }
-    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings() }, opts)) as UpResult;
+    const commit = await currentCommit(spec.dir);
+    return (await this.runWorker({ op: 'up', spec, branch, settings, replace: opts.replace, commit }, opts)) as UpResult;
+  }
+
+  /** What differs between the spec, Pulumi's state and the real Docker objects. */
+  async drift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DriftReport> {
+    const settings = this.settings(opts.dockerHost);
+    await assertDockerReachable(connectDocker(settings.dockerHost), settings.dockerHost);
+    return (await this.runWorker({ op: 'drift', spec, branch, settings }, opts)) as DriftReport;
+  }
+
+  /**
+   * Drift, checked again every `intervalMs` and soon after any Docker event on the
+   * environment's containers (stopped, removed, recreated), until the signal aborts.
+   */
+  async *watchDrift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string; intervalMs: number }): AsyncGenerator<DriftReport> {
+    const names = envNames(spec.name, branch, this.stateId);
+    const docker = connectDocker(opts.dockerHost ?? this.dockerHost);
+    const events = (await docker.getEvents({ filters: { type: ['container'], label: [`${LABEL_ENV}=${names.env}`] } })) as NodeJS.ReadableStream & { destroy?(): void };
+    let nudged: boolean;
+    let wake: (() => void) | undefined;
+    events.on('data', () => {
+      nudged = true;
+      wake?.();
+    });
+    try {
+      while (!opts.signal?.aborted) {
+        nudged = false;
+        yield await this.drift(spec, branch, opts);
+        if (nudged) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, opts.intervalMs);
+          const done = () => {
+            clearTimeout(timer);
+            // Let a burst of events (stop, die, destroy) settle before checking.
+            setTimeout(resolve, 500);
+          };
+          wake = done;
+          opts.signal?.addEventListener('abort', done, { once: true });
+        });
+        wake = undefined;
+      }
+    } finally {
+      events.destroy?.();
+    }
+  }
+
+  /** Remedy `accept`: takes reality into the state (a refresh); returns the drift that remains. */
+  async acceptDrift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DriftReport> {
+    const settings = this.settings(opts.dockerHost);
+    await assertDockerReachable(connectDocker(settings.dockerHost), settings.dockerHost);
+    return (await this.runWorker({ op: 'refresh', spec, branch, settings }, opts)) as DriftReport;
+  }
+
+  /** Remedy `reapply`: makes reality match the spec, recreating every drifted container. */
+  async reapply(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DriftReport> {
+    const before = await this.drift(spec, branch, opts);
+    const drifted = new Map<string, { kind: 'container' | 'network' | 'volume'; name: string }>();
+    for (const i of before.items) {
+      if (i.source === 'reality' && (i.kind === 'container' || i.kind === 'network' || i.kind === 'volume')) drifted.set(i.resource, { kind: i.kind, name: i.resource });
+    }
+    // A network or volume made again takes every container with it.
+    if ([...drifted.values()].some((r) => r.kind !== 'container')) {
+      for (const name of [...spec.services.map((s) => s.name), ...spec.databases.map((d) => d.name)]) drifted.set(name, { kind: 'container', name });
+    }
+    const replace = [...drifted.values()];
+    if (before.drifted) await this.up(spec, branch, { ...opts, replace });
+    return this.drift(spec, branch, opts);
   }
 
   async down(project: string, branch: string, opts: OperationOptions = {}): Promise<DownResult> {
@@ -214,12 +291,12 @@ export class LocalEnvironments implements Environments {
     };
   }
 
-  private settings(): WorkerSettings {
+  private settings(dockerHost?: string): WorkerSettings {
     return {
       home: this.home,
       backendUrl: this.backendUrl,
       stateId: this.stateId,
-      dockerHost: this.dockerHost,
+      dockerHost: dockerHost ?? this.dockerHost,
       pulumiRoot: findPulumiRoot(),
       nodeModules: nodeModulesOf('@pulumi/pulumi'),
       passphrase: secretsPassphrase(this.home),
@@ -228,7 +305,7 @@ export class LocalEnvironments implements Environments {
   }
 
   /** Runs one request in a fresh worker process; resolves with its result, rejects with a SlipwayError. */
-  private runWorker(request: WorkerRequest, opts: OperationOptions): Promise<UpResult | DownResult> {
+  private runWorker(request: WorkerRequest, opts: OperationOptions): Promise<WorkerResult> {
     if (opts.signal?.aborted) {
       return Promise.reject(new SlipwayError('operation-cancelled', 'Cancelled before it started; nothing was changed.'));
     }

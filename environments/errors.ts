@@ -12,7 +12,10 @@ export type SlipwayErrorReason =
   | 'operation-cancelled'
   | 'environment-locked'
   | 'health-check-failed'
-  | 'git-branch-unknown';
+  | 'git-branch-unknown'
+  | 'pipeline-invalid'
+  | 'gates-failed'
+  | 'release-not-found';
 
 export class SlipwayError extends Error {
   readonly reason: SlipwayErrorReason;

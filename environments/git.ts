@@ -4,6 +4,26 @@ import { SlipwayError } from './errors';
 
 const run = promisify(execFile);
 
+/** Who acts: `git config user.email` in `dir`, else the OS user. */
+export async function currentActor(dir: string): Promise<string> {
+  try {
+    const email = (await run('git', ['config', 'user.email'], { cwd: dir })).stdout.trim();
+    if (email) return email;
+  } catch {
+    // not configured
+  }
+  return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+}
+
+/** The commit checked out in the git work tree that holds `dir`, or undefined outside git. */
+export async function currentCommit(dir: string): Promise<string | undefined> {
+  try {
+    return (await run('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The branch checked out in the git work tree that holds `dir`. */
 export async function currentBranch(dir: string): Promise<string> {
   let out: string;

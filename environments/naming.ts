@@ -10,6 +10,7 @@ export const LABEL_PROJECT = 'dev.slipway.project';
 export const LABEL_ENV = 'dev.slipway.env';
 export const LABEL_BRANCH = 'dev.slipway.branch';
 export const LABEL_SERVICE = 'dev.slipway.service';
+export const LABEL_STAGE = 'dev.slipway.stage';
 /**
  * Which Slipway state (backend) owns an object. Two states on one Docker Engine (a user's own
  * and a test's, or two backends) may hold the same project and branch: objects are adopted,
@@ -66,9 +67,30 @@ export interface EnvNames {
   labels: Record<string, string>;
 }
 
+/**
+ * The environment of a pipeline stage (staging, production): `stage_<name>`. The underscore
+ * never occurs in a branch environment's name, so a stage and a branch can never collide.
+ */
+export function stageEnvName(stage: string): string {
+  return `stage_${stage}`;
+}
+
+/** The branch label of a stage environment (it runs releases, not a branch). */
+export function stageBranch(stage: string): string {
+  return `stage:${stage}`;
+}
+
+export function isStageBranch(branch: string): string | undefined {
+  return branch.startsWith('stage:') ? branch.slice('stage:'.length) : undefined;
+}
+
+/**
+ * Names of a branch environment, or of a stage environment when `branch` is `stage:<name>`.
+ */
 export function envNames(projectName: string, branch: string, state = ''): EnvNames {
   const project = projectSlug(projectName);
-  const env = envName(branch);
+  const stage = isStageBranch(branch);
+  const env = stage ? stageEnvName(stage) : envName(branch);
   const prefix = `slipway-${project}-${env}`;
   return {
     project,
@@ -80,6 +102,12 @@ export function envNames(projectName: string, branch: string, state = ''): EnvNa
     container: (service) => `${prefix}-${service}`,
     volume: (database) => `${prefix}-${database}-data`,
     imageTag: (service) => `slipway/${project}-${service}:${env}`,
-    labels: { [LABEL_PROJECT]: project, [LABEL_ENV]: env, [LABEL_BRANCH]: branch, ...(state ? { [LABEL_STATE]: state } : {}) },
+    labels: {
+      [LABEL_PROJECT]: project,
+      [LABEL_ENV]: env,
+      [LABEL_BRANCH]: branch,
+      ...(stage ? { [LABEL_STAGE]: stage } : {}),
+      ...(state ? { [LABEL_STATE]: state } : {}),
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { DatabaseSpec, ServiceSpec } from './spec/types';
 
 /**
  * One small JSON record per environment under `<home>/envs/<project>/<env>.json`: its branch,
@@ -20,7 +21,16 @@ export interface EnvRecord {
   /** Host ports by service and container port, reused by the next `up` so URLs stay stable. */
   ports?: Record<string, Record<string, number>>;
   /** What the last successful `up` applied: its program fingerprint and every container's id. */
-  applied?: { fingerprint: string; containers: Record<string, string> };
+  applied?: {
+    fingerprint: string;
+    containers: Record<string, string>;
+    /** Image id (sha256 content digest) by service: what a promotion carries on. */
+    images: Record<string, string>;
+    /** The git commit the spec's folder was at. */
+    commit?: string;
+  };
+  /** The resolved spec the last successful `up` ran (no secrets), for promotion. */
+  ran?: { services: ServiceSpec[]; databases: DatabaseSpec[]; data?: unknown; mocks?: unknown };
   lastOperation: { op: 'up' | 'down'; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; at: string; error?: string };
 }
 

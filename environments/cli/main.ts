@@ -7,7 +7,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LocalEnvironments, type EnvironmentStatus } from '../engine';
 import { SlipwayError } from '../errors';
 import type { SlipwayEvent } from '../events';
-import { currentBranch } from '../git';
+import { currentActor, currentBranch } from '../git';
+import type { DriftReport } from '../pipeline/drift';
+import type { GateResult } from '../pipeline/gates';
+import { LocalPipeline, type PromotionSource } from '../pipeline/pipeline';
+import { stageBranch } from '../naming';
 import type { Logger } from '../log';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
@@ -78,6 +82,34 @@ function progress(ctx: Context): (e: SlipwayEvent) => void {
   };
 }
 
+/** `--from` names a stage when the pipeline has one of that name (other than the first), else a branch. */
+function promotionSource(spec: Spec, value: string | undefined, fallbackBranch: string): PromotionSource {
+  const stages = spec.pipeline?.stages ?? [];
+  if (value && stages.slice(1).some((s) => s.name === value)) return { stage: value };
+  return { branch: value ?? fallbackBranch };
+}
+
+function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!m) throw new SlipwayError('spec-invalid', `"${text}" is not a duration (e.g. 500ms, 30s, 5m).`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2] as 'ms' | 's' | 'm'];
+}
+
+function printGates(ctx: Context, results: GateResult[]): void {
+  const icon: Record<GateResult['state'], string> = { pass: '✓', fail: '✗', pending: '…', skipped: '-' };
+  for (const r of results) ctx.out(`  ${icon[r.state]} ${r.name.padEnd(16)} ${r.state.padEnd(8)} ${r.reason}  (${(r.durationMs / 1000).toFixed(1)}s)`);
+}
+
+function printDrift(ctx: Context, r: DriftReport): void {
+  if (!r.exists) return ctx.out(`${r.project} / ${r.branch}: no environment`);
+  if (!r.drifted) return ctx.out(`${r.project} / ${r.branch}: no drift (checked ${r.checkedAt})`);
+  ctx.out(`${r.project} / ${r.branch}: ${r.items.length} difference(s) (checked ${r.checkedAt})`);
+  for (const i of r.items) {
+    const where = i.source === 'reality' ? 'running differs from state' : 'spec differs from state';
+    ctx.out(`  ${i.kind} ${i.resource}  ${i.property}: declared ${i.declared}, actual ${i.actual}  [${where}; remedies: ${i.remedies.join(', ')}]`);
+  }
+}
+
 function printStatus(ctx: Context, s: EnvironmentStatus): void {
   ctx.out(`${s.project} / ${s.branch}  (${s.env})  ${s.status}`);
   for (const svc of s.services) {
@@ -85,6 +117,22 @@ function printStatus(ctx: Context, s: EnvironmentStatus): void {
     ctx.out(`  ${svc.service.padEnd(12)} ${svc.state}${svc.health !== 'none' ? ` (${svc.health})` : ''}${url}`);
   }
   if (s.lastOperation?.error) ctx.out(`  last ${s.lastOperation.op} ${s.lastOperation.status}: ${s.lastOperation.error}`);
+}
+
+const pipelineOptions = {
+  spec: common.spec,
+  json: common.json,
+  backend: common.backend,
+  verbose: common.verbose,
+  help: common.help,
+  as: { type: 'string' },
+} as const;
+
+async function pipelineFor(ctx: Context): Promise<{ spec: Spec; pipeline: LocalPipeline; actor: string }> {
+  const spec = await loadSpec(resolve(String(ctx.values.spec)));
+  const envs = await engine(ctx);
+  const actor = (ctx.values.as as string | undefined) ?? (await currentActor(spec.dir));
+  return { spec, pipeline: new LocalPipeline(envs), actor };
 }
 
 const commands: Record<string, Command> = {
@@ -134,6 +182,114 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  drift: {
+    summary: 'Show what differs between the spec, the state and what runs (exit 3 when anything does)',
+    usage: 'slipway drift [--branch NAME | --stage NAME] [--reapply | --accept] [--watch [--interval 30s]] [--json]',
+    options: { ...common, stage: { type: 'string' }, reapply: { type: 'boolean' }, accept: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string', default: '30s' } },
+    async run(ctx) {
+      const spec = await loadSpec(resolve(String(ctx.values.spec)));
+      const stage = ctx.values.stage as string | undefined;
+      const branch = stage ? stageBranch(stage) : ((ctx.values.branch as string | undefined) ?? (await currentBranch(spec.dir)));
+      const dockerHost = stage ? spec.pipeline?.stages.find((s) => s.name === stage)?.dockerHost : undefined;
+      const envs = await engine(ctx);
+      const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
+      const check = () =>
+        ctx.values.reapply ? envs.reapply(spec, branch, opts) : ctx.values.accept ? envs.acceptDrift(spec, branch, opts) : envs.drift(spec, branch, opts);
+      const show = (r: DriftReport) => (ctx.json ? ctx.out(JSON.stringify(r, null, 2)) : printDrift(ctx, r));
+      if (!ctx.values.watch) {
+        const report = await check();
+        show(report);
+        return report.drifted ? 3 : 0;
+      }
+      let last = '';
+      for await (const report of envs.watchDrift(spec, branch, { ...opts, intervalMs: parseDuration(String(ctx.values.interval)) })) {
+        const key = JSON.stringify(report.items);
+        if (key !== last) show(report);
+        last = key;
+      }
+      return 0;
+    },
+  },
+  gates: {
+    summary: "Run the gates of a promotion and show each one's state, reason and evidence",
+    usage: 'slipway gates --to STAGE [--from BRANCH|STAGE] [--json]',
+    options: { ...pipelineOptions, from: { type: 'string' }, to: { type: 'string' } },
+    async run(ctx) {
+      const { spec, pipeline, actor } = await pipelineFor(ctx);
+      const to = requireValue(ctx, 'to');
+      const from = promotionSource(spec, ctx.values.from as string | undefined, await currentBranch(spec.dir).catch(() => ''));
+      const results = await pipeline.gates(spec, from, to, { actor, signal: ctx.signal, onEvent: progress(ctx) });
+      if (ctx.json) ctx.out(JSON.stringify(results, null, 2));
+      else printGates(ctx, results);
+      return results.every((r) => r.state === 'pass') ? 0 : 1;
+    },
+  },
+  promote: {
+    summary: 'Promote a branch or stage to the next stage, if its gates pass: the same image digests, never a rebuild',
+    usage: 'slipway promote --to STAGE [--from BRANCH|STAGE] [--as WHO] [--json]',
+    options: { ...pipelineOptions, from: { type: 'string' }, to: { type: 'string' } },
+    async run(ctx) {
+      const { spec, pipeline, actor } = await pipelineFor(ctx);
+      const to = requireValue(ctx, 'to');
+      const from = promotionSource(spec, ctx.values.from as string | undefined, await currentBranch(spec.dir).catch(() => ''));
+      const r = await pipeline.promote(spec, from, to, { actor, signal: ctx.signal, onEvent: progress(ctx) });
+      if (ctx.json) ctx.out(JSON.stringify(r, null, 2));
+      else {
+        ctx.out(`${spec.name}: ${to} runs release ${r.release}`);
+        printGates(ctx, r.gates);
+        for (const [svc, id] of Object.entries(r.images)) ctx.out(`  ${svc.padEnd(12)} ${id}`);
+        for (const [svc, url] of Object.entries(r.urls)) ctx.out(`  ${svc.padEnd(12)} ${url}`);
+      }
+      return 0;
+    },
+  },
+  approve: {
+    summary: "Approve promoting a branch or stage's current commit to a stage (the author's own approval does not count)",
+    usage: 'slipway approve --to STAGE [--from BRANCH|STAGE] [--as WHO] [--comment TEXT]',
+    options: { ...pipelineOptions, from: { type: 'string' }, to: { type: 'string' }, comment: { type: 'string' } },
+    async run(ctx) {
+      const { spec, pipeline, actor } = await pipelineFor(ctx);
+      const to = requireValue(ctx, 'to');
+      const from = promotionSource(spec, ctx.values.from as string | undefined, await currentBranch(spec.dir).catch(() => ''));
+      const r = pipeline.approve(spec, from, to, { actor, comment: ctx.values.comment as string | undefined });
+      if (ctx.json) ctx.out(JSON.stringify(r, null, 2));
+      else ctx.out(`Approved by ${actor}. Approvers so far: ${r.approvers.join(', ')}`);
+      return 0;
+    },
+  },
+  rollback: {
+    summary: 'Return a stage to its previous release',
+    usage: 'slipway rollback --stage STAGE [--as WHO] [--json]',
+    options: { ...pipelineOptions, stage: { type: 'string' } },
+    async run(ctx) {
+      const { spec, pipeline, actor } = await pipelineFor(ctx);
+      const r = await pipeline.rollback(spec, requireValue(ctx, 'stage'), { actor, signal: ctx.signal, onEvent: progress(ctx) });
+      if (ctx.json) ctx.out(JSON.stringify(r, null, 2));
+      else {
+        ctx.out(`${spec.name}: ${r.stage} runs release ${r.release} (a rollback)`);
+        for (const [svc, id] of Object.entries(r.images)) ctx.out(`  ${svc.padEnd(12)} ${id}`);
+      }
+      return 0;
+    },
+  },
+  history: {
+    summary: 'Show the audit log: promotions, rollbacks, gate runs and approvals (and whether it is intact)',
+    usage: 'slipway history [--stage STAGE] [--json]',
+    options: { ...pipelineOptions, stage: { type: 'string' } },
+    async run(ctx) {
+      const { spec, pipeline } = await pipelineFor(ctx);
+      const h = pipeline.history(spec, ctx.values.stage as string | undefined);
+      if (ctx.json) ctx.out(JSON.stringify(h, null, 2));
+      else {
+        for (const e of h.entries) {
+          const from = e.from ? ` from ${e.from.kind} ${e.from.name}${e.from.commit ? `@${e.from.commit.slice(0, 8)}` : ''}` : '';
+          ctx.out(`${String(e.seq).padStart(4)} ${e.at} ${e.actor} ${e.action} ${e.stage}${from}${e.release ? ` release ${e.release}` : ''}${e.note ? ` (${e.note})` : ''}`);
+        }
+        ctx.out(h.verification.ok ? `audit log intact (${h.verification.entries} entries)` : `AUDIT LOG BROKEN at entry ${h.verification.broken?.seq}: ${h.verification.broken?.problem}`);
+      }
+      return h.verification.ok ? 0 : 1;
+    },
+  },
   list: {
     summary: "List the spec project's environments (all projects with --all)",
     usage: 'slipway list [--spec FILE | --all] [--json]',
@@ -149,6 +305,12 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+function requireValue(ctx: Context, name: string): string {
+  const v = ctx.values[name];
+  if (typeof v !== 'string' || !v) throw new SlipwayError('pipeline-invalid', `--${name} is required.`);
+  return v;
+}
 
 function mainHelp(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);

@@ -18,7 +18,7 @@
  */
 import type * as Dockerode from 'dockerode';
 
-export const PROVIDER_VERSION = 2;
+export const PROVIDER_VERSION = 3;
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -155,6 +155,9 @@ const networkProvider = {
   async delete(id: string, props: NetworkInputs) {
     await deleteNetwork(id, props);
   },
+  async read(id: string, props: NetworkInputs) {
+    return readByName(id, props);
+  },
 };
 
 // ---------- volume ----------
@@ -206,6 +209,9 @@ const volumeProvider = {
   },
   async delete(id: string, props: VolumeInputs) {
     await deleteVolume(id, props);
+  },
+  async read(id: string, props: VolumeInputs) {
+    return readByName(id, props);
   },
 };
 
@@ -447,6 +453,69 @@ async function createContainer(inputs: ContainerInputs): Promise<{ id: string; o
   return { id: container.id, outs: { ...inputs, containerId: container.id } };
 }
 
+function envMapOf(list: string[] | undefined): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const e of list ?? []) {
+    const i = e.indexOf('=');
+    if (i > 0) m.set(e.slice(0, i), e.slice(i + 1));
+  }
+  return m;
+}
+
+/**
+ * Reads the real container into the state (accepting drift): its id (a container recreated
+ * by hand under the same name is adopted), image, env (less what its image sets), published
+ * ports and limits. A container that is gone leaves the state, so the next `up` recreates it.
+ */
+async function readContainer(id: string, props: ContainerInputs & { containerId?: string }) {
+  const docker = dockerClient(props.dockerHost);
+  let info: Dockerode.ContainerInspectInfo | undefined;
+  for (const ref of [id, props.name]) {
+    try {
+      info = await docker.getContainer(ref).inspect();
+      break;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  if (!info) return { id: '', props: {} };
+  let imageEnv = new Map<string, string>();
+  try {
+    imageEnv = envMapOf((await docker.getImage(info.Image).inspect()).Config?.Env);
+  } catch {
+    // the image is gone: keep every variable
+  }
+  const env = [...envMapOf(info.Config.Env)].filter(([k, v]) => imageEnv.get(k) !== v).map(([k, v]) => `${k}=${v}`);
+  const ports: Array<{ container: number; host: number }> = [];
+  for (const [key, binds] of Object.entries(info.HostConfig.PortBindings ?? {})) {
+    for (const b of (binds as Array<{ HostPort?: string }> | null) ?? []) ports.push({ container: Number(key.split('/')[0]), host: Number(b.HostPort) });
+  }
+  const outs = {
+    ...props,
+    containerId: info.Id,
+    image: info.Image,
+    env,
+    ports,
+    memoryBytes: info.HostConfig.Memory || undefined,
+    cpus: info.HostConfig.NanoCpus ? info.HostConfig.NanoCpus / 1e9 : undefined,
+  };
+  // The state's inputs become what runs, so the next diff compares the spec with reality.
+  const { containerId: _id, ...inputs } = outs;
+  return { id: info.Id, props: outs, inputs };
+}
+
+async function readByName(id: string, props: NetworkInputs | VolumeInputs) {
+  const docker = dockerClient(props.dockerHost);
+  try {
+    if (props.kind === 'network') await docker.getNetwork(id).inspect();
+    else await docker.getVolume(props.name).inspect();
+    return { id, props };
+  } catch (err) {
+    if (isNotFound(err)) return { id: '', props: {} };
+    throw err;
+  }
+}
+
 async function deleteContainer(id: string, props: ContainerInputs): Promise<void> {
   const docker = dockerClient(props.dockerHost);
   try {
@@ -473,6 +542,9 @@ const containerProvider = {
   },
   async delete(id: string, props: ContainerInputs) {
     await deleteContainer(id, props);
+  },
+  async read(id: string, props: ContainerInputs) {
+    return readContainer(id, props);
   },
 };
 
@@ -506,6 +578,7 @@ interface KindProvider {
   diff(id: string, olds: never, news: never): Promise<DiffResult>;
   update(id: string, olds: never, news: never): Promise<{ outs: object }>;
   delete?(id: string, props: never): Promise<void>;
+  read?(id: string, props: never): Promise<{ id: string; props: object; inputs?: object }>;
 }
 
 function providerFor(kind: ResourceKind): KindProvider {
@@ -534,5 +607,10 @@ export const slipwayProvider = {
   },
   async delete(id: string, props: AnyInputs) {
     await providerFor(props.kind).delete?.(id, props as never);
+  },
+  /** Refresh: the real object's properties (kinds without a read keep what the state has). */
+  async read(id: string, props: AnyInputs) {
+    const provider = providerFor(props.kind);
+    return provider.read ? provider.read(id, props as never) : { id, props };
   },
 };

@@ -16,7 +16,8 @@ export function programFingerprint(spec: Spec, ports: PortMap, dockerHost: strin
     .digest('hex');
 }
 
-/** The URN of a container resource of the environment program (for targeted replaces). */
-export function containerUrn(pulumiProject: string, stack: string, name: string): string {
-  return `urn:pulumi:${stack}::${pulumiProject}::pulumi-nodejs:dynamic/slipway:DockerContainer::${name}`;
+/** The URN of a resource of the environment program (for targeted replaces). */
+export function resourceUrn(pulumiProject: string, stack: string, name: string, kind: 'container' | 'network' | 'volume' = 'container'): string {
+  const type = { container: 'DockerContainer', network: 'DockerNetwork', volume: 'DockerVolume' }[kind];
+  return `urn:pulumi:${stack}::${pulumiProject}::pulumi-nodejs:dynamic/slipway:${type}::${name}`;
 }

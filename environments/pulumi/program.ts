@@ -43,7 +43,15 @@ class DockerImage extends pulumi.dynamic.Resource {
 class DockerContainer extends pulumi.dynamic.Resource {
   declare readonly containerId: pulumi.Output<string>;
   constructor(name: string, props: Omit<Inputs<ContainerInputs>, 'kind'>, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { ...props, kind: 'container', containerId: undefined }, { ...opts, additionalSecretOutputs: ['env'] }, 'slipway', 'DockerContainer');
+    super(
+      slipwayProvider,
+      name,
+      { ...props, kind: 'container', containerId: undefined },
+      // Delete first even when a replace is forced: the name and host port carry over.
+      { ...opts, additionalSecretOutputs: ['env'], deleteBeforeReplace: true },
+      'slipway',
+      'DockerContainer',
+    );
   }
 }
 class GeneratedPassword extends pulumi.dynamic.Resource {

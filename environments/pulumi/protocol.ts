@@ -2,6 +2,7 @@
 import type { SlipwayEvent } from '../events';
 import type { SlipwayErrorReason } from '../errors';
 import type { Spec } from '../spec/types';
+import type { DriftReport } from '../pipeline/drift';
 
 export interface WorkerSettings {
   home: string;
@@ -19,8 +20,10 @@ export interface WorkerSettings {
 }
 
 export type WorkerRequest =
-  | { op: 'up'; spec: Spec; branch: string; settings: WorkerSettings }
-  | { op: 'down'; project: string; branch: string; settings: WorkerSettings };
+  | { op: 'up'; spec: Spec; branch: string; settings: WorkerSettings; replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>; commit?: string }
+  | { op: 'down'; project: string; branch: string; settings: WorkerSettings }
+  | { op: 'drift'; spec: Spec; branch: string; settings: WorkerSettings }
+  | { op: 'refresh'; spec: Spec; branch: string; settings: WorkerSettings };
 
 export interface UpResult {
   project: string;
@@ -39,10 +42,12 @@ export interface DownResult {
   removed: { containers: number; networks: number; volumes: number };
 }
 
+export type WorkerResult = UpResult | DownResult | DriftReport;
+
 export type ParentMessage = { type: 'run'; request: WorkerRequest } | { type: 'cancel' };
 
 export type WorkerMessage =
   | { type: 'event'; event: SlipwayEvent }
   | { type: 'output'; line: string }
-  | { type: 'result'; result: UpResult | DownResult }
+  | { type: 'result'; result: WorkerResult }
   | { type: 'error'; error: { reason: SlipwayErrorReason; message: string; hint?: string } };

@@ -11,11 +11,13 @@ import { SlipwayError } from '../errors';
 import type { SlipwayEvent } from '../events';
 import { acquireLock } from '../lock';
 import { envNames, type EnvNames } from '../naming';
+import type { Spec } from '../spec/types';
 import { lockPath, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
 import { connectDocker, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
-import { containerUrn, programFingerprint } from './fingerprint';
+import { programFingerprint, resourceUrn } from './fingerprint';
+import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type PortMap } from './program';
-import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerSettings } from './protocol';
+import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './protocol';
 
 const abort = new AbortController();
 
@@ -185,7 +187,7 @@ async function vanishedContainers(settings: WorkerSettings, names: EnvNames, pri
   const live = new Set((await connectDocker(settings.dockerHost).listContainers({ all: true })).map((c) => c.Id));
   const gone = Object.entries(applied).filter(([, id]) => !live.has(id));
   if (gone.length > 0) emit({ type: 'step', message: `recreating what was removed outside Slipway: ${gone.map(([n]) => n).join(', ')}` });
-  return gone.map(([name]) => containerUrn(names.pulumiProject, names.stack, name));
+  return gone.map(([name]) => resourceUrn(names.pulumiProject, names.stack, name));
 }
 
 /** Runs `fn` holding the environment's lock; `fn` learns whether the last holder died mid-operation. */
@@ -242,7 +244,10 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       record.ports = ports;
       const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId);
       const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
-      const replace = await vanishedContainers(settings, names, prior);
+      const replace = [
+        ...(await vanishedContainers(settings, names, prior)),
+        ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
+      ];
       await stack.up({
         program,
         replace,
@@ -256,10 +261,12 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       const outputs = run.stackOutputs ?? (await readOutputs());
       const urls = (outputs.urls as Record<string, string> | undefined) ?? {};
       const containers = (outputs.containers as Record<string, string> | undefined) ?? {};
+      const images = (outputs.images as Record<string, string> | undefined) ?? {};
       writeRecord(settings.home, {
         ...record,
         urls,
-        applied: { fingerprint, containers },
+        applied: { fingerprint, containers, images, commit: req.commit },
+        ran: { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: 'succeeded', at: nowIso() },
       });
@@ -338,9 +345,89 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
   });
 }
 
+const SLIPWAY_TYPE = 'pulumi-nodejs:dynamic/slipway:';
+
+/** Drift of an environment: its state against Docker, and its spec against its state. */
+async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Promise<DriftReport> {
+  const { spec, settings } = req;
+  const names = envNames(spec.name, req.branch, settings.stateId);
+  return withEnvLock(settings, names, async () => {
+    const base = { project: names.project, env: names.env, branch: names.branch, checkedAt: nowIso() };
+    const opened = await openStack(settings, names, false);
+    if (!opened) return { ...base, exists: false, drifted: false, items: [] };
+    const { stack } = opened;
+    const state = await stack.exportStack();
+    const resources = ((state.deployment as { resources?: StateResource[] }).resources ?? []).filter((r) => r.type.startsWith(SLIPWAY_TYPE));
+    const items = await realityDrift(connectDocker(settings.dockerHost), resources);
+    const record = readRecord(settings.home, names.project, names.env);
+    const ports = record?.ports ?? (((await stack.outputs()).ports?.value as PortMap | undefined) ?? {});
+    const missingPorts = Object.entries(declaredPorts(spec)).some(([o, cps]) => cps.some((cp) => ports[o]?.[String(cp)] === undefined));
+    if (missingPorts || programFingerprint(spec, ports, settings.dockerHost, settings.stateId) !== record?.applied?.fingerprint) {
+      items.push(...(await specDrift(stack, spec, names, settings, missingPorts ? await allocatePorts(settings, stack, declaredPorts(spec), ports) : ports)));
+    }
+    return { ...base, exists: true, drifted: items.length > 0, items };
+  });
+}
+
+/**
+ * The input properties that differ between a step's old state and the new program. (A dynamic
+ * provider's diff tells Pulumi whether to update or replace, not which properties differ.)
+ */
+function changedInputs(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
+  const ignored = new Set(['__provider', 'providerVersion']);
+  const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
+  return [...keys].filter((k) => !ignored.has(k) && JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();
+}
+
+/** What `up` would change, per resource and property, from a Pulumi preview. */
+async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: WorkerSettings, ports: PortMap): Promise<DriftItem[]> {
+  const items: DriftItem[] = [];
+  const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
+  await stack.preview({
+    program,
+    color: 'never',
+    signal: abort.signal,
+    onEvent: (e) => {
+      const m = e.resourcePreEvent?.metadata;
+      // A replace shows as three steps (delete-replaced, replace, create-replacement): report it once.
+      if (!m || !m.type.startsWith(SLIPWAY_TYPE) || !['create', 'delete', 'update', 'replace'].includes(m.op)) return;
+      const resource = m.urn.split('::').pop() ?? m.urn;
+      const kind = (m.type.split(':').pop() ?? m.type).replace(/^Docker/, '').toLowerCase();
+      const entry = (property: string, declared: string, actual: string): DriftItem => ({ resource, kind, property, source: 'spec', declared, actual, remedies: ['reapply'] });
+      if (m.op === 'create') items.push(entry('existence', 'present', 'missing'));
+      else if (m.op === 'delete') items.push(entry('existence', 'absent (removed from the spec)', 'present'));
+      else {
+        for (const k of changedInputs(m.old?.inputs ?? {}, m.new?.inputs ?? {})) items.push(entry(k, showValue(m.new?.inputs?.[k]), showValue(m.old?.inputs?.[k])));
+      }
+    },
+  });
+  return items;
+}
+
+/** Accepts reality: refreshes the state from the real Docker objects. */
+async function runRefresh(req: Extract<WorkerRequest, { op: 'refresh' }>): Promise<DriftReport> {
+  const { spec, settings } = req;
+  const names = envNames(spec.name, req.branch, settings.stateId);
+  await withEnvLock(settings, names, async () => {
+    const opened = await openStack(settings, names, false);
+    if (!opened) throw new SlipwayError('stack-not-found', `Branch "${names.branch}" has no environment to accept drift into.`, { hint: 'Run `slipway up` first.' });
+    const run = new RunEvents();
+    readResultsFromEvents(opened.stack);
+    await opened.stack.refresh({ color: 'never', signal: abort.signal, onEvent: run.onEvent });
+    const record = readRecord(settings.home, names.project, names.env);
+    // The state now holds reality, not what the spec declares: the next check compares them.
+    if (record?.applied) writeRecord(settings.home, { ...record, applied: { ...record.applied, fingerprint: 'accepted' }, updatedAt: nowIso() });
+  });
+  return runDrift({ ...req, op: 'drift' });
+}
+
 async function run(request: WorkerRequest): Promise<void> {
   try {
-    const result = request.op === 'up' ? await runUp(request) : await runDown(request);
+    let result: WorkerResult;
+    if (request.op === 'up') result = await runUp(request);
+    else if (request.op === 'down') result = await runDown(request);
+    else if (request.op === 'drift') result = await runDrift(request);
+    else result = await runRefresh(request);
     send({ type: 'result', result });
   } catch (err) {
     const e = SlipwayError.is(err)

@@ -24,7 +24,9 @@ import {
 } from 'yaml';
 import schema from '../../schemas/slipway.schema.json';
 import { SlipwayError, SpecError, type SpecIssue } from '../errors';
+import { normalizePipeline, pipelineProblems, type RawPipeline } from './pipeline';
 import type { DatabaseSpec, HealthCheck, ServiceSpec, Spec, SpecRef, TemplateValue } from './types';
+import { parseDuration, parseMemory } from './units';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -125,7 +127,7 @@ interface RawSpec {
   databases?: Record<string, RawDatabase>;
   data?: Record<string, unknown>;
   mocks?: Record<string, unknown>;
-  pipeline?: Record<string, unknown>;
+  pipeline?: RawPipeline;
 }
 
 /** Path of a node in the document: mapping keys and sequence indexes. */
@@ -430,7 +432,12 @@ function describeSchemaError(error: ErrorObject, path: Path): Problem | undefine
     case 'additionalProperties': {
       const name = String(error.params.additionalProperty);
       const allowed = Object.keys(schemaObject(error.parentSchema)?.properties ?? {});
-      return { path: [...path, name], at: 'key', message: `unknown field "${name}" (allowed: ${allowed.join(', ')})` };
+      // A gate is a mapping from its kind to its options: its only key is the kind.
+      const isGate = path.length >= 2 && path[path.length - 2] === 'gates' && typeof path[path.length - 1] === 'number';
+      const message = isGate
+        ? `unknown gate kind "${name}" (kinds: ${allowed.join(', ')})`
+        : `unknown field "${name}" (allowed: ${allowed.join(', ')})`;
+      return { path: [...path, name], at: 'key', message };
     }
     case 'propertyNames': {
       const name = String(error.params.propertyName);
@@ -621,6 +628,7 @@ function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
       ...buildProblems(name, raw, source.dir),
       ...healthCheckProblems(name, raw),
     ]),
+    ...pipelineProblems(data.pipeline),
   ];
   return problems.map((p) => source.issue(p.path, p.at, p.message));
 }
@@ -789,7 +797,7 @@ function normalize(raw: RawSpec, source: SpecSource): Spec {
   };
   if (raw.data !== undefined) spec.data = raw.data;
   if (raw.mocks !== undefined) spec.mocks = raw.mocks;
-  if (raw.pipeline !== undefined) spec.pipeline = raw.pipeline;
+  if (raw.pipeline !== undefined) spec.pipeline = normalizePipeline(raw.pipeline, source.dir);
   return spec;
 }
 
@@ -869,31 +877,4 @@ function normalizeResources(raw: RawResources | undefined): { cpus?: number; mem
   if (raw?.cpus !== undefined) resources.cpus = raw.cpus;
   if (raw?.memory !== undefined) resources.memoryBytes = parseMemory(raw.memory);
   return resources;
-}
-
-const MEMORY_UNITS: Record<string, number> = {
-  '': 1,
-  K: 1024,
-  Ki: 1024,
-  M: 1024 ** 2,
-  Mi: 1024 ** 2,
-  G: 1024 ** 3,
-  Gi: 1024 ** 3,
-};
-
-/** Bytes from a number of bytes or a size with a binary unit: `256Mi` = 256 * 1024 * 1024. */
-function parseMemory(value: string | number): number {
-  if (typeof value === 'number') return value;
-  const match = /^(\d+)(Ki|Mi|Gi|K|M|G)?$/.exec(value);
-  if (!match) throw new Error(`invalid memory size "${value}"`); // unreachable: the schema checked the pattern
-  return Number(match[1]) * MEMORY_UNITS[match[2] ?? ''];
-}
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
-
-/** Milliseconds from `500ms`, `1.5s` or `2m`. */
-function parseDuration(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
-  if (!match) throw new Error(`invalid duration "${value}"`); // unreachable: the schema checked the pattern
-  return Math.round(Number(match[1]) * DURATION_UNITS[match[2]]);
 }

@@ -62,8 +62,49 @@ export interface Spec {
   /** In declaration order. */
   services: ServiceSpec[];
   databases: DatabaseSpec[];
-  /** Reserved for later: data masking, mocks, pipeline. Validated loosely, passed through. */
+  /** Reserved for later: data masking and mocks. Validated loosely, passed through. */
   data?: unknown;
   mocks?: unknown;
-  pipeline?: unknown;
+  pipeline?: PipelineSpec;
+}
+
+/**
+ * One gate guarding promotion into a stage, with its kind's settings at their defaults where not
+ * written. `name` is unique within the stage (default: the kind). Paths (`cwd`, `report`,
+ * `summary`) are absolute; an absent `cwd` means the spec's folder. Durations are milliseconds.
+ * - health / drift: the source environment is healthy / has no drift;
+ * - command: `sh -c run` exits with 0 within `timeoutMs` (default 10 minutes);
+ * - vulnerabilities: no npm audit finding at or above `maxSeverity` (default high), from `report`
+ *   or from running `npm audit --json` in `cwd`;
+ * - licenses: no installed package's license is denied, or outside `allow` when that is not empty;
+ * - coverage: istanbul json-summary `total.<metric>.pct` >= `min` (metric default lines);
+ * - approval: `count` (default 1) distinct approvers other than the author;
+ * - window: now, in `timezone`, is inside an `allow` range (`"Mon-Fri 09:00-17:00"`; any time when
+ *   none) and outside every `freeze` (`from`/`to` are `YYYY-MM-DDTHH:MM` in `timezone`);
+ * - checks: the commit's GitHub check runs named in `required` (all when empty) succeeded.
+ */
+export type GateSpec =
+  | { kind: 'health'; name: string }
+  | { kind: 'drift'; name: string }
+  | { kind: 'command'; name: string; run: string; timeoutMs: number; cwd?: string }
+  | { kind: 'vulnerabilities'; name: string; report?: string; maxSeverity: 'info' | 'low' | 'moderate' | 'high' | 'critical'; cwd?: string }
+  | { kind: 'licenses'; name: string; allow: string[]; deny: string[]; cwd?: string }
+  | { kind: 'coverage'; name: string; summary: string; metric: 'lines' | 'statements' | 'functions' | 'branches'; min: number }
+  | { kind: 'approval'; name: string; count: number }
+  | { kind: 'window'; name: string; timezone: string; allow: string[]; freeze: Array<{ from: string; to: string; reason?: string }> }
+  | { kind: 'checks'; name: string; repository: string; apiUrl: string; tokenEnv: string; required: string[] };
+
+export type GateKind = GateSpec['kind'];
+
+export interface StageSpec {
+  name: string;
+  /** Docker endpoint of the stage (`unix://`, `tcp://`, `ssh://`); default the local engine. */
+  dockerHost?: string;
+  /** Gates that must pass to promote into this stage (none for the first stage). */
+  gates: GateSpec[];
+}
+
+export interface PipelineSpec {
+  /** In order; the first is `preview` (the branch environments). */
+  stages: StageSpec[];
 }

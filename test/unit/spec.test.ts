@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError, SpecError, type SpecIssue } from '../../environments/errors';
 import { loadSpec, parseSpec, renderTemplate } from '../../environments/spec/load';
-import type { Spec } from '../../environments/spec/types';
+import type { PipelineSpec, Spec } from '../../environments/spec/types';
 
 /** YAML text from lines, so that line and column numbers in the tests are easy to read. */
 const yaml = (...lines: string[]): string => lines.join('\n') + '\n';
@@ -455,6 +455,195 @@ describe('slipway.yaml v1', () => {
     it('never throws anything but a SpecError for bad input', () => {
       const inputs = ['', '# nothing', '- a list', 'just text', 'a: *missing', 'a: &x [*x]', '{', 'services: !!binary aGk='];
       for (const text of inputs) assert.ok(issuesOf(text).length > 0, JSON.stringify(text));
+    });
+  });
+
+  describe('pipeline', () => {
+    const STAGES = [...HEADER, '  web: { image: x }', 'pipeline:', '  stages:'];
+
+    it('normalizes stages and gates, with defaults and paths made absolute', () => {
+      const spec = parseSpec(
+        yaml(
+          ...STAGES,
+          '    - preview',
+          '    - name: staging',
+          '      dockerHost: unix:///var/run/docker.sock',
+          '      gates:',
+          '        - health',
+          '        - drift',
+          '        - command: { name: tests, run: "npm test", timeout: 10m, cwd: . }',
+          '        - command: { run: make lint, cwd: api }',
+          '        - vulnerabilities: { report: audit.json, maxSeverity: high }',
+          '        - vulnerabilities: { name: audit }',
+          '        - licenses: { allow: [MIT, ISC], deny: [GPL-3.0, AGPL-3.0], cwd: . }',
+          '        - coverage: { summary: coverage/coverage-summary.json, min: 80, metric: lines }',
+          '        - coverage: { name: branch-coverage, min: 60.5, metric: branches }',
+          '        - approval: { count: 2 }',
+          '        - window: { timezone: Europe/Berlin, allow: ["Mon-Fri 09:00-17:00"], freeze: [{ from: "2026-12-20T00:00", to: "2027-01-02T00:00", reason: holidays }] }',
+          '        - checks: { repository: owner/name, apiUrl: https://api.github.com, tokenEnv: GITHUB_TOKEN, required: [test] }',
+          '    - name: production',
+          '      dockerHost: ssh://deploy@prod.example.com',
+          '      gates: [health, drift, { approval: { count: 2 } }, { checks: { repository: owner/name, apiUrl: "https://ghe.example.com/api/v3/" } }]',
+        ),
+        file,
+      );
+      const expected: PipelineSpec = {
+        stages: [
+          { name: 'preview', gates: [] },
+          {
+            name: 'staging',
+            dockerHost: 'unix:///var/run/docker.sock',
+            gates: [
+              { kind: 'health', name: 'health' },
+              { kind: 'drift', name: 'drift' },
+              { kind: 'command', name: 'tests', run: 'npm test', timeoutMs: 600_000, cwd: dir },
+              { kind: 'command', name: 'command', run: 'make lint', timeoutMs: 600_000, cwd: join(dir, 'api') },
+              { kind: 'vulnerabilities', name: 'vulnerabilities', report: join(dir, 'audit.json'), maxSeverity: 'high' },
+              { kind: 'vulnerabilities', name: 'audit', maxSeverity: 'high' },
+              { kind: 'licenses', name: 'licenses', allow: ['MIT', 'ISC'], deny: ['GPL-3.0', 'AGPL-3.0'], cwd: dir },
+              { kind: 'coverage', name: 'coverage', summary: join(dir, 'coverage', 'coverage-summary.json'), min: 80, metric: 'lines' },
+              { kind: 'coverage', name: 'branch-coverage', summary: join(dir, 'coverage', 'coverage-summary.json'), min: 60.5, metric: 'branches' },
+              { kind: 'approval', name: 'approval', count: 2 },
+              {
+                kind: 'window',
+                name: 'window',
+                timezone: 'Europe/Berlin',
+                allow: ['Mon-Fri 09:00-17:00'],
+                freeze: [{ from: '2026-12-20T00:00', to: '2027-01-02T00:00', reason: 'holidays' }],
+              },
+              { kind: 'checks', name: 'checks', repository: 'owner/name', apiUrl: 'https://api.github.com', tokenEnv: 'GITHUB_TOKEN', required: ['test'] },
+            ],
+          },
+          {
+            name: 'production',
+            dockerHost: 'ssh://deploy@prod.example.com',
+            gates: [
+              { kind: 'health', name: 'health' },
+              { kind: 'drift', name: 'drift' },
+              { kind: 'approval', name: 'approval', count: 2 },
+              { kind: 'checks', name: 'checks', repository: 'owner/name', apiUrl: 'https://ghe.example.com/api/v3', tokenEnv: 'GITHUB_TOKEN', required: [] },
+            ],
+          },
+        ],
+      };
+      assert.deepStrictEqual(spec.pipeline, expected);
+    });
+
+    it('applies the defaults of bare gate kinds', () => {
+      const spec = parseSpec(yaml(...STAGES, '    - preview', '    - name: staging', '      gates: [vulnerabilities, licenses, approval]'), file);
+      assert.deepStrictEqual(spec.pipeline?.stages[1].gates, [
+        { kind: 'vulnerabilities', name: 'vulnerabilities', maxSeverity: 'high' },
+        { kind: 'licenses', name: 'licenses', allow: [], deny: [] },
+        { kind: 'approval', name: 'approval', count: 1 },
+      ]);
+    });
+
+    it('leaves the pipeline undefined when there is none', () => {
+      assert.equal('pipeline' in parseSpec(EXAMPLE, file), false);
+    });
+
+    it('requires preview first, without gates, and unique stage names', () => {
+      const issues = issuesOf(
+        yaml(...STAGES, '    - staging', '    - name: preview', '      gates: [health]', '    - name: staging'),
+      );
+      assert.deepStrictEqual(
+        issues.map((i) => [where(i), i.field, i.message]),
+        [
+          ['7:7-7:14', 'pipeline.stages[0]', 'the first stage must be "preview" (the branch environments, which promotion starts from); move "preview" to the top'],
+          ['10:13-10:20', 'pipeline.stages[2].name', 'stage "staging" is already declared (pipeline.stages[0]); stage names must be unique'],
+        ],
+      );
+      const preview = issueOf(yaml(...STAGES, '    - name: preview', '      gates: [health]', '    - production'));
+      assert.equal(where(preview), '8:7-8:12');
+      assert.equal(preview.field, 'pipeline.stages[0].gates');
+      assert.equal(preview.message, '"preview" has no gates: branches enter it without promotion; put these gates on the next stage');
+      const missing = issueOf(yaml(...STAGES, '    - production'));
+      assert.equal(missing.message, 'the first stage must be "preview" (the branch environments, which promotion starts from); add "- preview" before "production"');
+    });
+
+    it('requires gate names to be unique within a stage', () => {
+      const issues = issuesOf(
+        yaml(
+          ...STAGES,
+          '    - preview',
+          '    - name: staging',
+          '      gates:',
+          '        - command: { name: tests, run: npm test }',
+          '        - command: { name: tests, run: npm run e2e }',
+          '        - health',
+          '        - health',
+          '    - name: production',
+          '      gates: [health]',
+        ),
+      );
+      assert.deepStrictEqual(
+        issues.map((i) => [where(i), i.field, i.message]),
+        [
+          ['11:28-11:33', 'pipeline.stages[1].gates[1].command.name', 'gate name "tests" is already used in stage "staging" (gates[0]); give one of them its own name, e.g. { command: { name: tests-2 } }'],
+          ['13:11-13:17', 'pipeline.stages[1].gates[3]', 'gate name "health" is already used in stage "staging" (gates[2]); give one of them its own name, e.g. { health: { name: health-2 } }'],
+        ],
+      );
+    });
+
+    it('checks the time zone, ranges and freezes of a window', () => {
+      const issues = issuesOf(
+        yaml(
+          ...STAGES,
+          '    - preview',
+          '    - name: production',
+          '      gates:',
+          '        - window:',
+          '            timezone: Europe/Berln',
+          '            allow: ["Mon-Fri 17:00-09:00", "Weekdays 09:00-17:00", "Sat,Sun 10:00-12:00"]',
+          '            freeze:',
+          '              - { from: "2026-02-30T00:00", to: "2026-03-02T00:00" }',
+          '              - { from: "2026-12-20T00:00", to: "2026-12-19T00:00", reason: oops }',
+        ),
+      );
+      const window = 'pipeline.stages[1].gates[0].window';
+      assert.deepStrictEqual(
+        issues.map((i) => [where(i), i.field, i.message]),
+        [
+          ['11:23-11:35', `${window}.timezone`, 'unknown time zone "Europe/Berln": use an IANA time zone such as Europe/Berlin, America/New_York or UTC'],
+          ['12:21-12:42', `${window}.allow[0]`, 'range "Mon-Fri 17:00-09:00" ends before it starts; split a range across midnight in two, e.g. "Mon 22:00-24:00" and "Tue 00:00-02:00"'],
+          ['12:44-12:66', `${window}.allow[1]`, 'must be a range such as "Mon-Fri 09:00-17:00", "Sat,Sun 10:00-12:00" or "* 00:00-24:00"'],
+          ['14:25-14:43', `${window}.freeze[0].from`, '"2026-02-30T00:00" is not a real date and time'],
+          ['15:49-15:67', `${window}.freeze[1].to`, 'the freeze ends ("2026-12-19T00:00") before it starts ("2026-12-20T00:00")'],
+        ],
+      );
+    });
+
+    it('reports unknown gate kinds, missing options and bad values at their place', () => {
+      const issues = issuesOf(
+        yaml(
+          ...STAGES,
+          '    - preview',
+          '    - name: Staging',
+          '      dockerHost: http://docker:2375',
+          '      gates:',
+          '        - command',
+          '        - tests: { run: npm test }',
+          '        - command: { name: tests, timeout: 1h }',
+          '        - { health: {}, drift: {} }',
+          '        - coverage: { min: 120 }',
+          '        - checks: { repository: nope }',
+        ),
+      );
+      const gates = 'pipeline.stages[1].gates';
+      assert.deepStrictEqual(
+        issues.map((i) => [where(i), i.field, i.message]),
+        [
+          ['8:13-8:20', 'pipeline.stages[1].name', "must be a stage name: use a lowercase letter, then up to 30 lowercase letters, digits or '-'"],
+          ['9:19-9:37', 'pipeline.stages[1].dockerHost', 'must be a Docker endpoint: unix:///var/run/docker.sock, tcp://host:port or ssh://user@host'],
+          ['11:11-11:18', `${gates}[0]`, 'must be one of health, drift, vulnerabilities, licenses, approval; command, coverage, window and checks need options: write { <kind>: { ... } }'],
+          ['12:11-12:16', `${gates}[1].tests`, 'unknown gate kind "tests" (kinds: health, drift, command, vulnerabilities, licenses, coverage, approval, window, checks)'],
+          ['13:11-13:18', `${gates}[2].command`, 'missing required field "run"'],
+          ['13:44-13:46', `${gates}[2].command.timeout`, 'must be a duration such as 500ms, 1s, 1.5s or 2m'],
+          ['14:11-14:36', `${gates}[3]`, 'must be a gate kind (health, drift, vulnerabilities, licenses, approval) or a mapping from one gate kind to its options, e.g. { command: { run: npm test } }'],
+          ['15:28-15:31', `${gates}[4].coverage.min`, 'must be a percentage between 0 and 100'],
+          ['16:33-16:37', `${gates}[5].checks.repository`, 'must be a GitHub repository such as owner/name'],
+        ],
+      );
     });
   });
 

@@ -1,0 +1,24 @@
+/**
+ * Gates answered by the engine about the source environment: `health` (every service running and
+ * healthy) and `drift` (what runs matches what was declared and recorded).
+ */
+import { outcome, type GateEvaluator } from './types';
+
+/** Passes when the engine reports the environment healthy; the evidence lists every service. */
+export const healthGate: GateEvaluator<'health'> = async (_gate, ctx) => {
+  const { ok, services } = await ctx.health();
+  const evidence = { services };
+  if (ok) return outcome('pass', `all ${services.length} service(s) are running and healthy`, evidence);
+  const unwell = services.filter((s) => s.state !== 'running' || !['healthy', 'none', ''].includes(s.health));
+  const names = unwell.map((s) => `${s.service} (${s.state}${s.health ? `, ${s.health}` : ''})`);
+  const why = names.length > 0 ? `: ${names.join(', ')}` : '';
+  return outcome('fail', `the environment is not healthy${why}`, evidence);
+};
+
+/** Passes when the engine finds no drift; the evidence is its summary. */
+export const driftGate: GateEvaluator<'drift'> = async (_gate, ctx) => {
+  const { drifted, count, summary } = await ctx.drift();
+  const evidence = { count, summary };
+  if (!drifted) return outcome('pass', 'no drift: what runs matches what was declared', evidence);
+  return outcome('fail', `${count} difference(s) between what was declared and what runs`, evidence);
+};

@@ -1,0 +1,127 @@
+/**
+ * What gates leave behind under SLIPWAY_HOME, so that a reviewer later sees what the gates saw:
+ * - `gates/<project>/<env>/<commit>.json`: the latest result of every gate evaluated for that
+ *   commit of the environment, by stage and gate name;
+ * - `approvals/<project>/<env>.jsonl`: every approval of the environment, one JSON object a line,
+ *   append-only.
+ */
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { GateResult } from './types';
+
+/** One approval of promoting one commit of an environment into one stage. */
+export interface Approval {
+  project: string;
+  env: string;
+  commit: string;
+  stage: string;
+  /** Who approved (git user email or --as). */
+  approver: string;
+  /** ISO time. */
+  at: string;
+  comment?: string;
+}
+
+interface ResultsFile {
+  project: string;
+  env: string;
+  commit: string;
+  results: GateResult[];
+}
+
+export function gateResultsPath(home: string, project: string, env: string, commit: string): string {
+  return join(home, 'gates', segment(project), segment(env), `${segment(commit)}.json`);
+}
+
+export function approvalsPath(home: string, project: string, env: string): string {
+  return join(home, 'approvals', segment(project), `${segment(env)}.jsonl`);
+}
+
+/**
+ * Stores `results` with those already stored for the commit. A result replaces the stored one of
+ * the same stage and gate name unless the stored one started later (newest wins).
+ */
+export function saveGateResults(home: string, project: string, env: string, commit: string, results: GateResult[]): void {
+  const merged = new Map<string, GateResult>();
+  const key = (r: GateResult): string => `${r.stage}\0${r.name}`;
+  for (const r of loadGateResults(home, project, env, commit)) merged.set(key(r), r);
+  for (const r of results) {
+    const stored = merged.get(key(r));
+    if (!stored || stored.startedAt <= r.startedAt) merged.set(key(r), r);
+  }
+  const file: ResultsFile = { project, env, commit, results: [...merged.values()] };
+  writeAtomically(gateResultsPath(home, project, env, commit), JSON.stringify(file, null, 2) + '\n');
+}
+
+/** The stored results of a commit of an environment; none when no gate was evaluated for it. */
+export function loadGateResults(home: string, project: string, env: string, commit: string): GateResult[] {
+  const path = gateResultsPath(home, project, env, commit);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  try {
+    const file = JSON.parse(text) as Partial<ResultsFile>;
+    if (!Array.isArray(file.results)) throw new Error('it has no "results" list');
+    return file.results;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`Gate results ${path} cannot be read (${why}); delete the file and evaluate the gates again.`, { cause: err });
+  }
+}
+
+/** Appends an approval to the environment's approvals file. */
+export function recordApproval(home: string, approval: Approval): void {
+  if (approval.approver.trim() === '') throw new TypeError('an approval needs an approver');
+  const path = approvalsPath(home, approval.project, approval.env);
+  mkdirSync(dirname(path), { recursive: true });
+  const line: Approval = { ...approval };
+  if (line.comment === undefined) delete line.comment;
+  // One write of one line with O_APPEND: concurrent approvers never interleave.
+  appendFileSync(path, JSON.stringify(line) + '\n');
+}
+
+/** The approvals of `commit` of an environment for promotion into `stage`, oldest first (duplicates included). */
+export function listApprovals(home: string, project: string, env: string, commit: string, stage: string): Approval[] {
+  let text: string;
+  try {
+    text = readFileSync(approvalsPath(home, project, env), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return text
+    .split('\n')
+    .map(parseApproval)
+    .filter((a): a is Approval => a !== undefined && a.commit === commit && a.stage === stage);
+}
+
+/** One line of an approvals file; undefined for a blank or damaged line (e.g. a write cut short). */
+function parseApproval(line: string): Approval | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    const value = JSON.parse(line) as Partial<Approval>;
+    const ok = ['commit', 'stage', 'approver', 'at'].every((k) => typeof value[k as keyof Approval] === 'string');
+    return ok ? (value as Approval) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** A project, environment or commit as one path segment; anything that could leave the folder is refused. */
+function segment(name: string): string {
+  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+    throw new TypeError(`"${name}" cannot be used as a file name under SLIPWAY_HOME`);
+  }
+  return name;
+}

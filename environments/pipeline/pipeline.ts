@@ -1,0 +1,295 @@
+/**
+ * The release pipeline: preview -> staging -> production. A promotion runs the target stage's
+ * gates against the source (a branch environment or the stage before), refuses while any gate
+ * does not pass, and otherwise deploys to the target stage's own stack exactly what the source
+ * ran: the same image ids (sha256 content digests), the same resolved services, databases,
+ * data and mock profile; nothing is rebuilt. Every gate run, promotion, refusal, approval and
+ * rollback is appended to the project's audit log.
+ */
+import type { LocalEnvironments } from '../engine';
+import { SlipwayError } from '../errors';
+import type { OperationOptions } from '../events';
+import { envNames, stageBranch } from '../naming';
+import { readRecord } from '../records';
+import type { Spec, StageSpec } from '../spec/types';
+import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
+import { evaluateGates, listApprovals, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
+import { pinServices, readReleases, writeReleases, type Release } from './releases';
+
+export type PromotionSource = { branch: string } | { stage: string };
+
+export interface PipelineOptions {
+  /** Who acts (git user email, CI identity, or --as). */
+  actor: string;
+  /** Injected clock, for window gates in tests. */
+  now?: () => Date;
+  /** HTTP client for remote checks (tests point it at a local server). */
+  fetch?: typeof fetch;
+  env?: Record<string, string | undefined>;
+}
+
+export interface PromoteResult {
+  stage: string;
+  release: number;
+  images: Record<string, string>;
+  urls: Record<string, string>;
+  gates: GateResult[];
+}
+
+interface ResolvedSource {
+  kind: 'branch' | 'stage';
+  name: string;
+  /** The engine branch key: a git branch, or `stage:<name>`. */
+  branch: string;
+  env: string;
+  commit?: string;
+  images: Record<string, string>;
+  services: Spec['services'];
+  databases: Spec['databases'];
+  data?: unknown;
+  mocks?: unknown;
+}
+
+export class LocalPipeline {
+  constructor(private readonly envs: LocalEnvironments) {}
+
+  private stages(spec: Spec): StageSpec[] {
+    const stages = spec.pipeline?.stages;
+    if (!stages || stages.length < 2) {
+      throw new SlipwayError('pipeline-invalid', `${spec.file} declares no pipeline stages to promote to.`, {
+        hint: 'Add `pipeline: { stages: [preview, { name: staging, gates: [...] }] }` to the spec.',
+      });
+    }
+    return stages;
+  }
+
+  private stage(spec: Spec, name: string): { stage: StageSpec; index: number } {
+    const stages = this.stages(spec);
+    const index = stages.findIndex((s) => s.name === name);
+    if (index < 0) {
+      throw new SlipwayError('pipeline-invalid', `Stage "${name}" is not in the pipeline of ${spec.file} (stages: ${stages.map((s) => s.name).join(', ')}).`);
+    }
+    return { stage: stages[index], index };
+  }
+
+  /** What the source runs now: a branch environment's last successful up, or a stage's current release. */
+  private resolveSource(spec: Spec, from: PromotionSource): ResolvedSource {
+    if ('branch' in from) {
+      const names = envNames(spec.name, from.branch, this.envs.stateId);
+      const record = readRecord(this.envs.home, names.project, names.env);
+      if (!record?.applied || !record.ran || record.lastOperation.status !== 'succeeded') {
+        throw new SlipwayError('release-not-found', `Branch "${from.branch}" has no running environment to promote.`, {
+          hint: 'Run `slipway up` for it first.',
+        });
+      }
+      return {
+        kind: 'branch',
+        name: from.branch,
+        branch: from.branch,
+        env: names.env,
+        commit: record.applied.commit,
+        images: record.applied.images,
+        ...record.ran,
+      };
+    }
+    const releases = readReleases(this.envs.home, envNames(spec.name, '').project, from.stage);
+    const current = releases.releases.find((r) => r.number === releases.current);
+    if (!current) throw new SlipwayError('release-not-found', `Stage "${from.stage}" runs no release yet.`, { hint: `Promote to ${from.stage} first.` });
+    return {
+      kind: 'stage',
+      name: from.stage,
+      branch: stageBranch(from.stage),
+      env: envNames(spec.name, stageBranch(from.stage)).env,
+      commit: current.from.commit,
+      images: current.images,
+      services: current.services,
+      databases: current.databases,
+      data: current.data,
+      mocks: current.mocks,
+    };
+  }
+
+  private gateContext(spec: Spec, source: ResolvedSource, sourceStage: StageSpec, opts: PipelineOptions, signal?: AbortSignal): GateContext {
+    const sourceSpec: Spec = { ...spec, services: source.services, databases: source.databases };
+    return {
+      project: envNames(spec.name, '').project,
+      env: source.env,
+      branch: source.branch,
+      commit: source.commit ?? 'unknown',
+      author: opts.actor,
+      specDir: spec.dir,
+      home: this.envs.home,
+      now: opts.now ?? (() => new Date()),
+      signal,
+      processEnv: opts.env ?? process.env,
+      fetch: opts.fetch ?? fetch,
+      health: async () => {
+        const s = await this.envs.status(spec.name, source.branch);
+        return { ok: s.status === 'running', services: s.services.map((x) => ({ service: x.service, state: x.state, health: x.health })) };
+      },
+      drift: async () => {
+        const report = await this.envs.drift(sourceSpec, source.branch, { signal, dockerHost: sourceStage.dockerHost });
+        return {
+          drifted: report.drifted,
+          count: report.items.length,
+          summary: report.items.map((i) => `${i.resource} ${i.property}: declared ${i.declared}, actual ${i.actual} (${i.source})`),
+        };
+      },
+    };
+  }
+
+  private checkOrder(spec: Spec, source: ResolvedSource, to: string): { target: StageSpec; sourceStage: StageSpec } {
+    const stages = this.stages(spec);
+    const { stage: target, index } = this.stage(spec, to);
+    const fromIndex = source.kind === 'branch' ? 0 : this.stage(spec, source.name).index;
+    if (index !== fromIndex + 1) {
+      throw new SlipwayError('pipeline-invalid', `Cannot promote from ${source.kind === 'branch' ? `branch "${source.name}" (stage ${stages[0].name})` : `stage ${source.name}`} to ${to}: promotions go one stage at a time (${stages.map((s) => s.name).join(' -> ')}).`);
+    }
+    return { target, sourceStage: stages[fromIndex] };
+  }
+
+  /** Runs the target stage's gates against the source, stores and audits the results. */
+  async gates(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {
+    const source = this.resolveSource(spec, from);
+    const { target, sourceStage } = this.checkOrder(spec, source, to);
+    return this.runGates(spec, source, target, sourceStage, opts);
+  }
+
+  private async runGates(spec: Spec, source: ResolvedSource, target: StageSpec, sourceStage: StageSpec, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {
+    const project = envNames(spec.name, '').project;
+    const ctx = this.gateContext(spec, source, sourceStage, opts, opts.signal);
+    const results = await evaluateGates(target, ctx, {
+      onResult: (r) => opts.onEvent?.({ type: 'step', message: `gate ${r.name} (${r.kind}): ${r.state}: ${r.reason}` }),
+    });
+    saveGateResults(this.envs.home, project, source.env, ctx.commit, results);
+    appendAudit(this.envs.home, project, {
+      at: ctx.now().toISOString(),
+      actor: opts.actor,
+      action: 'gates',
+      stage: target.name,
+      from: { kind: source.kind, name: source.name, env: source.env, commit: source.commit },
+      gates: results.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
+    });
+    return results;
+  }
+
+  async promote(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & OperationOptions): Promise<PromoteResult> {
+    const project = envNames(spec.name, '').project;
+    const source = this.resolveSource(spec, from);
+    const { target, sourceStage } = this.checkOrder(spec, source, to);
+    const results = await this.runGates(spec, source, target, sourceStage, opts);
+    const blocking = results.filter((r) => r.state !== 'pass');
+    const now = (opts.now ?? (() => new Date()))().toISOString();
+    const fromRef = { kind: source.kind, name: source.name, env: source.env, commit: source.commit };
+    if (blocking.length > 0) {
+      appendAudit(this.envs.home, project, {
+        at: now,
+        actor: opts.actor,
+        action: 'promote-refused',
+        stage: to,
+        from: fromRef,
+        gates: blocking.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
+      });
+      const lines = blocking.map((r) => `  ${r.state === 'pending' ? '…' : '✗'} ${r.name} (${r.kind}) ${r.state}: ${r.reason}`);
+      throw new SlipwayError('gates-failed', `Not promoting ${source.kind} "${source.name}" to ${to}: ${blocking.length} of ${results.length} gate(s) do not pass:\n${lines.join('\n')}`, {
+        hint: 'Fix what the gates report (or collect the approvals), then promote again; `slipway gates` re-runs them.',
+      });
+    }
+    const history = readReleases(this.envs.home, project, to);
+    const release: Release = {
+      number: (history.releases[history.releases.length - 1]?.number ?? 0) + 1,
+      at: now,
+      by: opts.actor,
+      from: fromRef,
+      images: source.images,
+      services: pinServices(source.services, source.images),
+      databases: source.databases,
+      data: source.data,
+      mocks: source.mocks,
+    };
+    const up = await this.deploy(spec, target, release, opts);
+    writeReleases(this.envs.home, { ...history, releases: [...history.releases, release], current: release.number });
+    appendAudit(this.envs.home, project, {
+      at: now,
+      actor: opts.actor,
+      action: 'promote',
+      stage: to,
+      from: fromRef,
+      release: release.number,
+      images: release.images,
+      gates: results.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
+    });
+    return { stage: to, release: release.number, images: release.images, urls: up.urls, gates: results };
+  }
+
+  /** Returns a stage to the release before the one it runs now. */
+  async rollback(spec: Spec, stageName: string, opts: PipelineOptions & OperationOptions): Promise<PromoteResult> {
+    const project = envNames(spec.name, '').project;
+    const { stage } = this.stage(spec, stageName);
+    const history = readReleases(this.envs.home, project, stageName);
+    const idx = history.releases.findIndex((r) => r.number === history.current);
+    const current = history.releases[idx];
+    const previous = idx > 0 ? this.rollbackTarget(history.releases, idx) : undefined;
+    if (!current || !previous) {
+      throw new SlipwayError('release-not-found', `Stage ${stageName} has no earlier release to roll back to.`, { hint: 'See `slipway history --stage ' + stageName + '`.' });
+    }
+    const release: Release = {
+      ...previous,
+      number: history.releases[history.releases.length - 1].number + 1,
+      at: (opts.now ?? (() => new Date()))().toISOString(),
+      by: opts.actor,
+      rollbackOf: previous.number,
+    };
+    const up = await this.deploy(spec, stage, release, opts);
+    writeReleases(this.envs.home, { ...history, releases: [...history.releases, release], current: release.number });
+    appendAudit(this.envs.home, project, {
+      at: release.at,
+      actor: opts.actor,
+      action: 'rollback',
+      stage: stageName,
+      from: release.from,
+      release: release.number,
+      images: release.images,
+      note: `rolled back from release ${current.number} to release ${previous.number}`,
+    });
+    return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
+  }
+
+  /** The release the one at `idx` replaced (following rollbacks back to what they restored). */
+  private rollbackTarget(releases: Release[], idx: number): Release | undefined {
+    const current = releases[idx];
+    const origin = current.rollbackOf ?? current.number;
+    const earlier = releases.filter((r) => (r.rollbackOf ?? r.number) < origin);
+    return earlier[earlier.length - 1];
+  }
+
+  private deploy(spec: Spec, stage: StageSpec, release: Release, opts: OperationOptions) {
+    const stageSpec: Spec = { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks };
+    return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost });
+  }
+
+  /** Records an approval of promoting the source's current commit into `to`. */
+  approve(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & { comment?: string }): { approvers: string[] } {
+    const project = envNames(spec.name, '').project;
+    const source = this.resolveSource(spec, from);
+    this.checkOrder(spec, source, to);
+    const at = (opts.now ?? (() => new Date()))().toISOString();
+    const commit = source.commit ?? 'unknown';
+    recordApproval(this.envs.home, { project, env: source.env, commit, stage: to, approver: opts.actor, at, comment: opts.comment });
+    appendAudit(this.envs.home, project, {
+      at,
+      actor: opts.actor,
+      action: 'approve',
+      stage: to,
+      from: { kind: source.kind, name: source.name, env: source.env, commit: source.commit },
+      note: opts.comment,
+    });
+    return { approvers: [...new Set(listApprovals(this.envs.home, project, source.env, commit, to).map((a) => a.approver))] };
+  }
+
+  history(spec: Spec, stage?: string): { entries: AuditEntry[]; verification: AuditVerification } {
+    const project = envNames(spec.name, '').project;
+    const entries = readAudit(this.envs.home, project).filter((e) => !stage || e.stage === stage);
+    return { entries, verification: verifyAudit(this.envs.home, project) };
+  }
+}

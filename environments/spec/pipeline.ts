@@ -1,0 +1,255 @@
+/**
+ * The `pipeline` section of `slipway.yaml`: the checks its schema cannot express (stage order,
+ * unique names, time zones, ranges that end before they start) and its normalization into
+ * `PipelineSpec`. Used by ./load.ts; like the rest of the loader, the checks run on raw data that
+ * may not have passed the schema, so anything of an unexpected shape is left to the schema.
+ *
+ * In the YAML, a stage is a name or `{ name, dockerHost, gates }`; a gate is a kind name (all its
+ * options at their defaults) or a mapping from one kind to its options, e.g.
+ * `{ command: { run: npm test } }`.
+ */
+import { resolve } from 'node:path';
+import type { GateKind, GateSpec, PipelineSpec, StageSpec } from './types';
+import { parseDuration } from './units';
+import { isTimeZone, parseAllowRange, parseWallTime, WALL_TIME_FORMAT, wallTimeValue } from './window';
+
+/** The first stage: the per-branch preview environments, which nothing is promoted into. */
+export const PREVIEW_STAGE = 'preview';
+
+const GATE_KINDS: ReadonlySet<string> = new Set<GateKind>([
+  'health',
+  'drift',
+  'command',
+  'vulnerabilities',
+  'licenses',
+  'coverage',
+  'approval',
+  'window',
+  'checks',
+]);
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_COVERAGE_SUMMARY = 'coverage/coverage-summary.json';
+const DEFAULT_CHECKS_API = 'https://api.github.com';
+const DEFAULT_TOKEN_ENV = 'GITHUB_TOKEN';
+
+/** A problem at a path of the document; the loader turns it into a positioned `SpecIssue`. */
+export interface PipelineProblem {
+  path: Array<string | number>;
+  at: 'key' | 'value' | 'owner';
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The YAML shape, as accepted by the schema
+// ---------------------------------------------------------------------------------------------
+
+interface RawGateOptions {
+  health: { name?: string };
+  drift: { name?: string };
+  command: { name?: string; run: string; timeout?: string; cwd?: string };
+  vulnerabilities: { name?: string; report?: string; maxSeverity?: 'info' | 'low' | 'moderate' | 'high' | 'critical'; cwd?: string };
+  licenses: { name?: string; allow?: string[]; deny?: string[]; cwd?: string };
+  coverage: { name?: string; summary?: string; min: number; metric?: 'lines' | 'statements' | 'functions' | 'branches' };
+  approval: { name?: string; count?: number };
+  window: { name?: string; timezone: string; allow?: string[]; freeze?: Array<{ from: string; to: string; reason?: string }> };
+  checks: { name?: string; repository: string; apiUrl?: string; tokenEnv?: string; required?: string[] };
+}
+
+/** A gate as written: a kind with no options, or a mapping with exactly one kind. */
+type RawGate = string | { [K in GateKind]?: RawGateOptions[K] };
+type RawStage = string | { name: string; dockerHost?: string; gates?: RawGate[] };
+export interface RawPipeline {
+  stages: RawStage[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------------
+
+/** Every problem of a (possibly not schema-valid) `pipeline` value. */
+export function pipelineProblems(raw: unknown): PipelineProblem[] {
+  if (!isRecord(raw) || !Array.isArray(raw.stages)) return [];
+  const stages: unknown[] = raw.stages;
+  return [
+    ...stageOrderProblems(stages),
+    ...stages.flatMap((stage, i) => {
+      const gates = isRecord(stage) && Array.isArray(stage.gates) ? stage.gates : [];
+      const name = stageName(stage) ?? `#${i + 1}`;
+      const path = ['pipeline', 'stages', i, 'gates'];
+      return [...gateNameProblems(name, gates, path), ...gates.flatMap((g, j) => windowProblems(g, [...path, j]))];
+    }),
+  ];
+}
+
+/** Unique stage names; `preview` first, with no gates. */
+function stageOrderProblems(stages: unknown[]): PipelineProblem[] {
+  const problems: PipelineProblem[] = [];
+  const seen = new Map<string, number>();
+  stages.forEach((stage, i) => {
+    const name = stageName(stage);
+    if (name === undefined) return;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      const message = `stage "${name}" is already declared (pipeline.stages[${first}]); stage names must be unique`;
+      problems.push({ path: stageNamePath(stage, i), at: 'value', message });
+    } else {
+      seen.set(name, i);
+    }
+  });
+  const firstName = stageName(stages[0]);
+  if (firstName !== undefined && firstName !== PREVIEW_STAGE) {
+    const fix = seen.has(PREVIEW_STAGE) ? `move "${PREVIEW_STAGE}" to the top` : `add "- ${PREVIEW_STAGE}" before "${firstName}"`;
+    const message = `the first stage must be "${PREVIEW_STAGE}" (the branch environments, which promotion starts from); ${fix}`;
+    problems.push({ path: stageNamePath(stages[0], 0), at: 'value', message });
+  }
+  const previewGates = isRecord(stages[0]) ? stages[0].gates : undefined;
+  if (firstName === PREVIEW_STAGE && Array.isArray(previewGates) && previewGates.length > 0) {
+    const message = `"${PREVIEW_STAGE}" has no gates: branches enter it without promotion; put these gates on the next stage`;
+    problems.push({ path: ['pipeline', 'stages', 0, 'gates'], at: 'key', message });
+  }
+  return problems;
+}
+
+function stageName(stage: unknown): string | undefined {
+  if (typeof stage === 'string') return stage;
+  return isRecord(stage) && typeof stage.name === 'string' ? stage.name : undefined;
+}
+
+function stageNamePath(stage: unknown, index: number): Array<string | number> {
+  return typeof stage === 'string' ? ['pipeline', 'stages', index] : ['pipeline', 'stages', index, 'name'];
+}
+
+/** Gate names are unique within a stage; the second gate with a name is reported. */
+function gateNameProblems(stage: string, gates: unknown[], path: Array<string | number>): PipelineProblem[] {
+  const problems: PipelineProblem[] = [];
+  const seen = new Map<string, number>();
+  gates.forEach((gate, j) => {
+    const named = gateName(gate);
+    if (!named) return;
+    const first = seen.get(named.name);
+    if (first === undefined) {
+      seen.set(named.name, j);
+      return;
+    }
+    const where = named.explicit ? [...path, j, named.kind, 'name'] : [...path, j];
+    const message =
+      `gate name "${named.name}" is already used in stage "${stage}" (gates[${first}]); ` +
+      `give one of them its own name, e.g. { ${named.kind}: { name: ${named.name}-2 } }`;
+    problems.push({ path: where, at: 'value', message });
+  });
+  return problems;
+}
+
+/** The kind and name of a raw gate, and whether the name was written; undefined for a gate of no known kind. */
+function gateName(gate: unknown): { kind: string; name: string; explicit: boolean } | undefined {
+  if (typeof gate === 'string') return GATE_KINDS.has(gate) ? { kind: gate, name: gate, explicit: false } : undefined;
+  if (!isRecord(gate) || Object.keys(gate).length !== 1) return undefined;
+  const [kind, options] = Object.entries(gate)[0];
+  if (!GATE_KINDS.has(kind)) return undefined;
+  const name = isRecord(options) && typeof options.name === 'string' ? options.name : undefined;
+  return { kind, name: name ?? kind, explicit: name !== undefined };
+}
+
+/** A window's time zone must exist, and its ranges and freezes must end after they start. */
+function windowProblems(gate: unknown, path: Array<string | number>): PipelineProblem[] {
+  const options = isRecord(gate) && isRecord(gate.window) ? gate.window : undefined;
+  if (!options) return [];
+  const at = [...path, 'window'];
+  const problems: PipelineProblem[] = [];
+  if (typeof options.timezone === 'string' && options.timezone !== '' && !isTimeZone(options.timezone)) {
+    const message = `unknown time zone "${options.timezone}": use an IANA time zone such as Europe/Berlin, America/New_York or UTC`;
+    problems.push({ path: [...at, 'timezone'], at: 'value', message });
+  }
+  const allow = Array.isArray(options.allow) ? options.allow : [];
+  allow.forEach((entry, k) => {
+    const range = typeof entry === 'string' ? parseAllowRange(entry) : undefined;
+    if (!range || range.startMinute < range.endMinute) return;
+    const message =
+      `range "${entry}" ends before it starts; split a range across midnight in two, ` +
+      'e.g. "Mon 22:00-24:00" and "Tue 00:00-02:00"';
+    problems.push({ path: [...at, 'allow', k], at: 'value', message });
+  });
+  const freeze = Array.isArray(options.freeze) ? options.freeze : [];
+  freeze.forEach((entry, k) => problems.push(...freezeProblems(entry, [...at, 'freeze', k])));
+  return problems;
+}
+
+function freezeProblems(entry: unknown, path: Array<string | number>): PipelineProblem[] {
+  if (!isRecord(entry)) return [];
+  const times: Record<'from' | 'to', number | undefined> = { from: undefined, to: undefined };
+  const problems: PipelineProblem[] = [];
+  for (const key of ['from', 'to'] as const) {
+    const text = entry[key];
+    // Text of the wrong form is the schema's to report; a well-formed but impossible date is ours.
+    if (typeof text !== 'string' || !WALL_TIME_FORMAT.test(text)) continue;
+    const time = parseWallTime(text);
+    if (time) times[key] = wallTimeValue(time);
+    else problems.push({ path: [...path, key], at: 'value', message: `"${text}" is not a real date and time` });
+  }
+  if (times.from !== undefined && times.to !== undefined && times.to <= times.from) {
+    const message = `the freeze ends ("${String(entry.to)}") before it starts ("${String(entry.from)}")`;
+    problems.push({ path: [...path, 'to'], at: 'value', message });
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalization (only for a spec with no issues)
+// ---------------------------------------------------------------------------------------------
+
+/** The normalized pipeline; relative paths resolve against `dir`, the folder of slipway.yaml. */
+export function normalizePipeline(raw: RawPipeline, dir: string): PipelineSpec {
+  return { stages: raw.stages.map((stage) => normalizeStage(stage, dir)) };
+}
+
+function normalizeStage(raw: RawStage, dir: string): StageSpec {
+  if (typeof raw === 'string') return { name: raw, gates: [] };
+  const stage: StageSpec = { name: raw.name, gates: (raw.gates ?? []).map((gate) => normalizeGate(gate, dir)) };
+  if (raw.dockerHost !== undefined) stage.dockerHost = raw.dockerHost;
+  return stage;
+}
+
+function normalizeGate(raw: RawGate, dir: string): GateSpec {
+  // A bare kind is that kind with every option at its default (the schema allows it only for kinds with no required option).
+  const gate = (typeof raw === 'string' ? { [raw]: {} } : raw) as Exclude<RawGate, string>;
+  const at = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(dir, path));
+  const { health, drift, command, vulnerabilities, licenses, coverage, approval, window, checks } = gate;
+  if (health) return { kind: 'health', name: health.name ?? 'health' };
+  if (drift) return { kind: 'drift', name: drift.name ?? 'drift' };
+  if (command) {
+    const timeoutMs = command.timeout !== undefined ? parseDuration(command.timeout) : DEFAULT_COMMAND_TIMEOUT_MS;
+    return withoutUndefined({ kind: 'command', name: command.name ?? 'command', run: command.run, timeoutMs, cwd: at(command.cwd) });
+  }
+  if (vulnerabilities) {
+    const { name = 'vulnerabilities', report, maxSeverity = 'high', cwd } = vulnerabilities;
+    return withoutUndefined({ kind: 'vulnerabilities', name, report: at(report), maxSeverity, cwd: at(cwd) });
+  }
+  if (licenses) {
+    const { name = 'licenses', allow = [], deny = [], cwd } = licenses;
+    return withoutUndefined({ kind: 'licenses', name, allow, deny, cwd: at(cwd) });
+  }
+  if (coverage) {
+    const { name = 'coverage', summary = DEFAULT_COVERAGE_SUMMARY, min, metric = 'lines' } = coverage;
+    return { kind: 'coverage', name, summary: resolve(dir, summary), min, metric };
+  }
+  if (approval) return { kind: 'approval', name: approval.name ?? 'approval', count: approval.count ?? 1 };
+  if (window) {
+    const { name = 'window', timezone, allow = [], freeze = [] } = window;
+    return { kind: 'window', name, timezone, allow, freeze: freeze.map((f) => ({ ...f })) };
+  }
+  if (checks) {
+    const { name = 'checks', repository, apiUrl = DEFAULT_CHECKS_API, tokenEnv = DEFAULT_TOKEN_ENV, required = [] } = checks;
+    return { kind: 'checks', name, repository, apiUrl: apiUrl.replace(/\/+$/, ''), tokenEnv, required };
+  }
+  throw new Error(`unknown gate ${JSON.stringify(raw)}`); // unreachable: the schema checked the kind
+}
+
+/** The object without its undefined properties, so that optional fields are absent rather than undefined. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
