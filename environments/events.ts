@@ -13,6 +13,8 @@ export type SlipwayEvent =
     }
   | { type: 'diagnostic'; severity: 'info' | 'warning' | 'error'; message: string; urn?: string }
   | { type: 'step'; message: string }
+  /** One gate of a promotion finished (streamed as gates finish, for live views). */
+  | { type: 'gate'; stage: string; name: string; kind: string; state: 'pass' | 'fail' | 'pending' | 'skipped'; reason: string; durationMs: number }
   | { type: 'summary'; changes: Record<string, number>; durationMs: number };
 
 export interface OperationOptions {

@@ -1,5 +1,6 @@
 // `npm run demo`: previews the embedded example (examples/shop) with the real CLI, checks it
-// answers, prints its URL and status, then tears it down (pass `-- --keep` to keep it).
+// answers, prints its URL, status, drift and the gates of promoting it to staging, then tears
+// it down (pass `-- --keep` to keep it).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +12,13 @@ const branch = branchArg ? branchArg.slice('--branch='.length) : 'demo';
 const spec = join(root, 'examples', 'shop', 'slipway.yaml');
 const cli = join(root, 'dist', 'slipway.js');
 
-function slipway(args, { capture = false } = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args, '--spec', spec, '--branch', branch], {
+function slipway(args, { capture = false, ok = [0] } = {}) {
+  const target = args[0] === 'gates' ? ['--from', branch] : ['--branch', branch];
+  const r = spawnSync(process.execPath, [cli, ...args, '--spec', spec, ...target], {
     stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
     encoding: 'utf8',
   });
-  if (r.status !== 0) {
+  if (!ok.includes(r.status)) {
     console.error(`\nslipway ${args[0]} failed (exit ${r.status}).`);
     process.exit(r.status ?? 1);
   }
@@ -31,6 +33,10 @@ const res = await fetch(`${url}/healthz`);
 const products = await (await fetch(`${url}/api/products`)).json();
 console.log(`\n== ${url}/healthz answered ${res.status}; the shop lists ${products.length} products`);
 console.log(`== status: ${status.status}; services: ${status.services.map((s) => `${s.service} ${s.state}${s.health !== 'none' ? ` (${s.health})` : ''}`).join(', ')}`);
+console.log('\n== slipway drift: declared vs running (exit 3 would mean a difference)\n');
+slipway(['drift'], { ok: [0, 3] });
+console.log('\n== slipway gates --to staging: what promoting this preview would need\n');
+slipway(['gates', '--to', 'staging', '--as', 'demo@slipway.dev'], { ok: [0, 1] });
 console.log(`\n   Open the preview: ${url}\n`);
 if (res.status !== 200) process.exitCode = 1;
 if (keep) {

@@ -159,7 +159,7 @@ export class LocalPipeline {
     const project = envNames(spec.name, '').project;
     const ctx = this.gateContext(spec, source, sourceStage, opts, opts.signal);
     const results = await evaluateGates(target, ctx, {
-      onResult: (r) => opts.onEvent?.({ type: 'step', message: `gate ${r.name} (${r.kind}): ${r.state}: ${r.reason}` }),
+      onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
     });
     saveGateResults(this.envs.home, project, source.env, ctx.commit, results);
     appendAudit(this.envs.home, project, {
