@@ -1,6 +1,7 @@
 // `npm run bench`: times Slipway's environment operations on the example shop beside the same
 // operations with docker-compose (Debian's package) on the equivalent compose file, measured
-// in the same run on the same engine, and prints the ratios. Both sides wait until the web
+// in the same run on the same engine, and prints the ratios; and `slipway drift` beside its
+// floor, one `docker inspect` of every container of the environment. Both sides wait until the web
 // service's /healthz answers 200, because `slipway up` does.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,7 @@ const composeUp = async () => {
 const setGreeting = (file, from, to) => writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
 
 const rows = [];
+let drift;
 async function compare(label, slipwayFn, composeFn) {
   const s = await timed(slipwayFn);
   const c = await timed(composeFn);
@@ -79,6 +81,18 @@ try {
   console.error('Measuring (Slipway first, then docker-compose, one operation at a time):');
   await compare('cold up', slipwayUp, composeUp);
   await compare('no-op up', slipwayUp, composeUp);
+
+  // Drift against its floor: one `docker inspect` of every container of the environment.
+  const ids = run('docker', ['ps', '-aq', '--filter', `label=dev.slipway.env=${JSON.parse(slipway('status', '--json')).env}`]).split('\n').filter(Boolean);
+  const driftTimes = [];
+  const floorTimes = [];
+  for (let i = 0; i < 3; i++) {
+    driftTimes.push(await timed(async () => slipway('drift', '--json')));
+    floorTimes.push(await timed(async () => run('docker', ['inspect', ...ids])));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  drift = { s: median(driftTimes), floor: median(floorTimes), containers: ids.length };
+  console.error(`  drift: slipway ${drift.s.toFixed(2)}s, floor ${drift.floor.toFixed(3)}s (median of 3)`);
   setGreeting(spec, 'GREETING: Hello from Slipway', 'GREETING: Hello again');
   setGreeting(compose, 'GREETING: Hello from Slipway', 'GREETING: Hello again');
   await compare('one-service change', slipwayUp, composeUp);
@@ -90,6 +104,7 @@ try {
     console.log(`${r.label.padEnd(22)}${(r.s.toFixed(2) + 's').padStart(10)}${(r.c.toFixed(2) + 's').padStart(10)}${((r.s / r.c).toFixed(2) + 'x').padStart(9)}`);
   }
   console.log('ratio = slipway time / docker-compose time (lower is better; 1.00x is parity)');
+  console.log(`\n${'slipway drift'.padEnd(22)}${(drift.s.toFixed(2) + 's').padStart(10)}  floor: one docker inspect of its ${drift.containers} containers ${drift.floor.toFixed(3)}s  ratio ${(drift.s / drift.floor).toFixed(1)}x`);
 } finally {
   spawnSync(process.execPath, [cli, 'down', '--spec', spec, '--branch', branch], { env: { ...process.env, SLIPWAY_HOME: home }, stdio: 'ignore' });
   spawnSync('docker-compose', ['-p', project, '-f', compose, 'down', '-v', '--rmi', 'local'], { env: composeEnv, stdio: 'ignore' });
