@@ -121,13 +121,20 @@ fi
 
 # ---------------------------------------------------------------- build libraries
 # Needed to compile code-server's native modules (and, as their dependencies, the shared
-# libraries those modules load). Checked with dpkg wherever dpkg exists.
+# libraries those modules load). Checked with dpkg wherever dpkg exists. The compilers
+# node-gyp runs (g++, make, python3) are checked by command, and only while code-server
+# still has to be built.
 libs_ok=true
 if is_debian_like && command -v dpkg-query >/dev/null 2>&1; then
   missing_libs=()
   for p in "${BUILD_LIBS[@]}"; do
     pkg_installed "$p" || missing_libs+=("$p")
   done
+  if ! cs_cached; then
+    for tool in g++ make python3; do
+      command -v "$tool" >/dev/null 2>&1 || missing_libs+=("$tool")
+    done
+  fi
   if [ "${#missing_libs[@]}" -eq 0 ]; then
     log "build libraries: present (${BUILD_LIBS[*]})"
   elif $can_install_system; then

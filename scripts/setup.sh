@@ -5,7 +5,8 @@
 #   2. npm dependencies (npm ci when node_modules is missing or older than the lockfile);
 #   3. the CLI and stack worker bundles (esbuild);
 #   4. the Pulumi CLI at the SDK's version (built from its Go modules when missing);
-#   5. the base images the example needs (built locally, cached by tag).
+#   5. the base images the example needs (built locally, cached by tag);
+#   6. a real VS Code (code-server, with its own Node 24) and Chromium for end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap-system.sh
@@ -16,3 +17,4 @@ fi
 node scripts/build.mjs
 bash scripts/bootstrap-pulumi.sh >/dev/null
 bash scripts/bootstrap-images.sh
+bash scripts/bootstrap-editor.sh >/dev/null

@@ -109,19 +109,21 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
 
 /**
  * The environment for code-server: the caller's, less whatever would make it think it runs
- * inside another VS Code; XDG_CACHE_HOME inside the user-data folder (VS Code writes a device
+ * inside another VS Code; TMPDIR in a folder of its own (VS Code leaves its IPC and git
+ * sockets behind in the temporary folder; the caller removes that folder); XDG_CACHE_HOME inside the user-data folder (VS Code writes a device
  * id there, never into the user's ~/.cache) with SLIPWAY_CACHE pinned to the real Slipway
  * cache, so Slipway code running in the editor still finds its toolchain; and the extension
  * gallery pointed at a closed loopback port so no request leaves the machine (the workbench
  * then shows an empty marketplace).
  */
-function codeServerEnv(userDataDir: string, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+function codeServerEnv(userDataDir: string, tmp: string, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(VSCODE_|ELECTRON_)/.test(k)) env[k] = v;
   }
   env.SLIPWAY_CACHE = slipwayCache();
   env.XDG_CACHE_HOME = join(userDataDir, 'cache');
+  env.TMPDIR = tmp;
   env.EXTENSIONS_GALLERY = JSON.stringify({
     serviceUrl: 'http://127.0.0.1:9/gallery',
     itemUrl: 'http://127.0.0.1:9/item',
@@ -169,38 +171,53 @@ export function processGroupAlive(pgid: number): boolean {
   }
 }
 
+/** A process as /proc shows it: its id and its start time (which tells a reused id apart). */
+interface ProcessId {
+  pid: number;
+  start: string;
+}
+
+/** Parent id and start time from /proc/<pid>/stat, or undefined when it is gone. */
+function procStat(pid: number): { ppid: number; start: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state ppid pgrp ... (starttime is field 22).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), start: fields[19] };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every descendant of `pid` (Linux /proc; empty elsewhere). */
-function descendants(pid: number): number[] {
+function descendants(pid: number): ProcessId[] {
   if (!existsSync('/proc')) return [];
-  const children = new Map<number, number[]>();
+  const children = new Map<number, ProcessId[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state, ppid, ...
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // The process ended while we looked.
-    }
+    const stat = procStat(Number(entry));
+    if (!stat) continue; // ended while we looked
+    const list = children.get(stat.ppid) ?? [];
+    list.push({ pid: Number(entry), start: stat.start });
+    children.set(stat.ppid, list);
   }
-  const out: number[] = [];
+  const out: ProcessId[] = [];
   const queue = [pid];
   while (queue.length) {
     for (const child of children.get(queue.shift()!) ?? []) {
       out.push(child);
-      queue.push(child);
+      queue.push(child.pid);
     }
   }
   return out;
 }
 
-function signal(pids: number[], sig: NodeJS.Signals): void {
-  for (const p of pids) {
+/** Signals each process that is still the one recorded (never a reused process id). */
+function signal(procs: ProcessId[], sig: NodeJS.Signals): void {
+  for (const p of procs) {
+    if (procStat(p.pid)?.start !== p.start) continue;
     try {
-      process.kill(p, sig);
+      process.kill(p.pid, sig);
     } catch {
       // Already gone.
     }
@@ -218,6 +235,8 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
   mkdirSync(join(opts.userDataDir, 'User'), { recursive: true });
   writeFileSync(join(opts.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...opts.settings }, null, 2));
   const port = await freePort();
+  // Short on purpose: Unix socket paths inside it must stay under 108 bytes.
+  const tmp = mkdtempSync(join(tmpdir(), 'slipway-cs-'));
   const args = [
     tc.codeServer,
     '--config', configFile(opts.userDataDir),
@@ -230,9 +249,12 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
     '--user-data-dir', opts.userDataDir,
     opts.folder,
   ];
-  const child = spawn(tc.node, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: codeServerEnv(opts.userDataDir, opts.env) });
+  const child = spawn(tc.node, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: codeServerEnv(opts.userDataDir, tmp, opts.env) });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not spawn code-server (${tc.node} ${tc.codeServer})`);
+  if (pid === undefined) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`could not spawn code-server (${tc.node} ${tc.codeServer})`);
+  }
 
   let output = '';
   const MAX_LOG = 4 * 1024 * 1024;
@@ -276,9 +298,10 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
       }
     }
     signal(strays, 'SIGKILL');
-    await exit;
+    await Promise.race([exit, sleep(5_000)]);
     const hardDeadline = Date.now() + 5_000;
     while (processGroupAlive(pid) && Date.now() < hardDeadline) await sleep(50);
+    rmSync(tmp, { recursive: true, force: true });
     if (processGroupAlive(pid)) throw new Error(`code-server's process group ${pid} is still alive after SIGKILL`);
   };
 
@@ -312,8 +335,9 @@ export async function installExtension(vsix: string, extensionsDir: string, user
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(userDataDir, { recursive: true });
   const args = [tc.codeServer, '--config', configFile(userDataDir), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', resolve(vsix)];
+  const tmp = mkdtempSync(join(tmpdir(), 'slipway-cs-'));
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
-    const child = spawn(tc.node, args, { stdio: ['ignore', 'pipe', 'pipe'], env: codeServerEnv(userDataDir, undefined) });
+    const child = spawn(tc.node, args, { stdio: ['ignore', 'pipe', 'pipe'], env: codeServerEnv(userDataDir, tmp, undefined) });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -326,7 +350,7 @@ export async function installExtension(vsix: string, extensionsDir: string, user
       clearTimeout(timer);
       done({ code: c, output: out });
     });
-  });
+  }).finally(() => rmSync(tmp, { recursive: true, force: true }));
   // The CLI reports some failures ("Failed Installing Extensions: ...") with exit code 0.
   if (code !== 0 || /Failed Installing Extensions|^Error:/m.test(output)) {
     throw new Error(`code-server --install-extension ${vsix} failed (exit ${code}):\n${output}`);
