@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomically } from './files';
 import type { DatabaseSpec, ServiceSpec } from './spec/types';
 
 /**
@@ -51,11 +52,7 @@ export function readRecord(home: string, project: string, env: string): EnvRecor
 }
 
 export function writeRecord(home: string, record: EnvRecord): void {
-  const file = recordPath(home, record.project, record.env);
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(record, null, 2) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomically(recordPath(home, record.project, record.env), JSON.stringify(record, null, 2) + '\n');
 }
 
 export function removeRecord(home: string, project: string, env: string): void {

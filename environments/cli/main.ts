@@ -201,10 +201,14 @@ const commands: Record<string, Command> = {
         show(report);
         return report.drifted ? 3 : 0;
       }
+      // One report each time the drift changes; with --json, one compact JSON document per line.
       let last = '';
       for await (const report of envs.watchDrift(spec, branch, { ...opts, intervalMs: parseDuration(String(ctx.values.interval)) })) {
         const key = JSON.stringify(report.items);
-        if (key !== last) show(report);
+        if (key !== last) {
+          if (ctx.json) ctx.out(JSON.stringify(report));
+          else printDrift(ctx, report);
+        }
         last = key;
       }
       return 0;
@@ -212,13 +216,15 @@ const commands: Record<string, Command> = {
   },
   gates: {
     summary: "Run the gates of a promotion and show each one's state, reason and evidence",
-    usage: 'slipway gates --to STAGE [--from BRANCH|STAGE] [--json]',
-    options: { ...pipelineOptions, from: { type: 'string' }, to: { type: 'string' } },
+    usage: 'slipway gates --to STAGE [--from BRANCH|STAGE] [--stored] [--json]',
+    options: { ...pipelineOptions, from: { type: 'string' }, to: { type: 'string' }, stored: { type: 'boolean' } },
     async run(ctx) {
       const { spec, pipeline, actor } = await pipelineFor(ctx);
       const to = requireValue(ctx, 'to');
       const from = promotionSource(spec, ctx.values.from as string | undefined, await currentBranch(spec.dir).catch(() => ''));
-      const results = await pipeline.gates(spec, from, to, { actor, signal: ctx.signal, onEvent: progress(ctx) });
+      const results = ctx.values.stored
+        ? pipeline.storedGates(spec, from, to)
+        : await pipeline.gates(spec, from, to, { actor, signal: ctx.signal, onEvent: progress(ctx) });
       if (ctx.json) ctx.out(JSON.stringify(results, null, 2));
       else printGates(ctx, results);
       return results.every((r) => r.state === 'pass') ? 0 : 1;

@@ -18,7 +18,7 @@
  */
 import type * as Dockerode from 'dockerode';
 
-export const PROVIDER_VERSION = 3;
+export const PROVIDER_VERSION = 4;
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -89,13 +89,69 @@ interface DiffResult {
   deleteBeforeReplace?: boolean;
 }
 
-/** Connects to the Docker Engine: `unix:///path`, `tcp://host:port` or `` for the default socket. */
+export interface DockerConnection {
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https' | 'ssh';
+  username?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  sshOptions?: { agent?: string };
+}
+
+/**
+ * How to reach a Docker endpoint, as DOCKER_HOST spells it: `` (the default socket),
+ * `unix:///path`, `tcp://host:port` (TLS when DOCKER_TLS_VERIFY is set, with ca/cert/key.pem
+ * from DOCKER_CERT_PATH or ~/.docker), `ssh://user@host:port` (through the ssh agent), or
+ * `context:NAME` for a Docker CLI context (its endpoint and TLS material).
+ */
+export function dockerConnection(dockerHost: string, env: Record<string, string | undefined> = process.env): DockerConnection {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const os = require('node:os');
+  const crypto = require('node:crypto');
+  const read = (file: string): string | undefined => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
+  const configDir = env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), '.docker');
+  let host = dockerHost;
+  let tlsDir: string | undefined;
+  if (host.startsWith('context:')) {
+    const name = host.slice('context:'.length);
+    const id = crypto.createHash('sha256').update(name).digest('hex');
+    const metaFile = path.join(configDir, 'contexts', 'meta', id, 'meta.json');
+    const meta = read(metaFile);
+    if (name !== 'default' && !meta) throw new Error(`Docker context "${name}" not found (looked for ${metaFile})`);
+    host = meta ? (JSON.parse(meta).Endpoints?.docker?.Host ?? '') : '';
+    const contextTls = path.join(configDir, 'contexts', 'tls', id, 'docker');
+    if (fs.existsSync(contextTls)) tlsDir = contextTls;
+  }
+  if (!host) return {};
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  const url = new URL(host);
+  if (url.protocol === 'ssh:') {
+    return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } };
+  }
+  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported Docker endpoint ${host}`);
+  const tlsVerify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
+  if (!tlsDir && (tlsVerify || url.protocol === 'https:')) tlsDir = env.DOCKER_CERT_PATH ?? configDir;
+  if (tlsDir) {
+    return {
+      protocol: 'https',
+      host: url.hostname,
+      port: Number(url.port || 2376),
+      ca: read(path.join(tlsDir, 'ca.pem')),
+      cert: read(path.join(tlsDir, 'cert.pem')),
+      key: read(path.join(tlsDir, 'key.pem')),
+    };
+  }
+  return { protocol: 'http', host: url.hostname, port: Number(url.port || 2375) };
+}
+
+/** A dockerode client for a DOCKER_HOST-style endpoint (see dockerConnection). */
 export function dockerClient(dockerHost: string): Dockerode {
   const Docker = require('dockerode');
-  if (!dockerHost) return new Docker();
-  if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
-  const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+  return new Docker(dockerConnection(dockerHost));
 }
 
 function isNotFound(err: unknown): boolean {

@@ -13,7 +13,7 @@ import { envNames, stageBranch } from '../naming';
 import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
 import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
-import { evaluateGates, listApprovals, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
+import { evaluateGates, listApprovals, loadGateResults, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
 import { pinServices, readReleases, writeReleases, type Release } from './releases';
 
 export type PromotionSource = { branch: string } | { stage: string };
@@ -153,6 +153,13 @@ export class LocalPipeline {
     const source = this.resolveSource(spec, from);
     const { target, sourceStage } = this.checkOrder(spec, source, to);
     return this.runGates(spec, source, target, sourceStage, opts);
+  }
+
+  /** The gate results last stored for the source's commit: the evidence a reviewer sees. */
+  storedGates(spec: Spec, from: PromotionSource, to: string): GateResult[] {
+    const source = this.resolveSource(spec, from);
+    this.checkOrder(spec, source, to);
+    return loadGateResults(this.envs.home, envNames(spec.name, '').project, source.env, source.commit ?? 'unknown').filter((r) => r.stage === to);
   }
 
   private async runGates(spec: Spec, source: ResolvedSource, target: StageSpec, sourceStage: StageSpec, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomically } from '../files';
 import type { DatabaseSpec, ServiceSpec } from '../spec/types';
 
 /**
@@ -45,11 +46,7 @@ export function readReleases(home: string, project: string, stage: string): Stag
 }
 
 export function writeReleases(home: string, data: StageReleases): void {
-  const file = releasesPath(home, data.project, data.stage);
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomically(releasesPath(home, data.project, data.stage), JSON.stringify(data, null, 2) + '\n');
 }
 
 /** Pins every service to the image id it ran: `image: sha256:...`, no build. */

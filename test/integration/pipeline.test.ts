@@ -11,7 +11,7 @@ import { SlipwayError } from '../../environments/errors';
 import { auditPath } from '../../environments/pipeline/audit';
 import { LocalPipeline } from '../../environments/pipeline/pipeline';
 import { loadSpec } from '../../environments/spec/load';
-import { ROOT, RUN, copyFixture, docker, getStatus, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
+import { ROOT, RUN, copyFixture, docker, getStatus, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
 
 interface DriftJson {
   drifted: boolean;
@@ -23,6 +23,7 @@ pipeline:
   stages:
     - preview
     - name: staging
+      dockerHost: unix:///var/run/docker.sock
       gates:
         - health
         - drift
@@ -112,6 +113,45 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       assert.equal((await drift('--reapply')).code, 0);
     });
 
+    it('in watch mode, reports a container stopped by hand soon after it happens (Docker events), not at the next interval', async () => {
+      const watcher = startCli(['drift', '--spec', specFile, '--branch', branch, '--watch', '--interval', '60s', '--json'], home);
+      const reports: DriftJson[] = [];
+      let buffered = '';
+      const next = (count: number, timeoutMs: number) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no report ${count} within ${timeoutMs} ms; got ${reports.length}`)), timeoutMs);
+          const check = () => {
+            if (reports.length >= count) {
+              clearTimeout(timer);
+              watcher.stdout!.off('data', onData);
+              resolve();
+            }
+          };
+          const onData = (d: Buffer) => {
+            buffered += d.toString();
+            const lines = buffered.split('\n');
+            buffered = lines.pop() ?? '';
+            for (const l of lines) if (l.trim()) reports.push(JSON.parse(l) as DriftJson);
+            check();
+          };
+          watcher.stdout!.on('data', onData);
+          check();
+        });
+      try {
+        await next(1, 60_000);
+        assert.equal(reports[0].drifted, false);
+        const stoppedAt = Date.now();
+        await docker.getContainer((await web()).Id).stop();
+        await next(2, 30_000);
+        assert.ok(Date.now() - stoppedAt < 30_000, 'well before the 60 s interval');
+        assert.ok(reports[1].items.some((i) => i.resource === 'web' && i.property === 'state'), JSON.stringify(reports[1].items));
+      } finally {
+        watcher.kill('SIGINT');
+        await new Promise((r) => watcher.once('close', r));
+      }
+      assert.equal((await drift('--reapply')).code, 0);
+    });
+
     it('takes a limit changed by hand (docker update) into state with accept, then shows it as a spec difference', async () => {
       await docker.getContainer((await web()).Id).update({ Memory: 300 * 1024 * 1024, MemorySwap: -1 });
       const before = await drift();
@@ -142,6 +182,11 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       const approval = (JSON.parse(r.stdout) as Array<{ name: string; state: string; reason: string }>).find((g) => g.name === 'approval')!;
       assert.equal(approval.state, 'pending', approval.reason);
       assert.equal((await cli('approve', '--from', branch, '--to', 'staging', '--as', 'carol@example.com')).code, 0);
+
+      // A reviewer sees the evidence stored by the last run, without running anything.
+      const stored = await cli('gates', '--from', branch, '--to', 'staging', '--stored', '--json');
+      const storedApproval = (JSON.parse(stored.stdout) as Array<{ name: string; state: string; reason: string }>).find((g) => g.name === 'approval')!;
+      assert.deepEqual(storedApproval, approval);
     });
 
     it('deploys to staging the exact image digests the preview ran; rollback restores the previous ones', async () => {

@@ -5,7 +5,8 @@
  * - `approvals/<project>/<env>.jsonl`: every approval of the environment, one JSON object a line,
  *   append-only.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../../files';
 import { dirname, join } from 'node:path';
 import type { GateResult } from './types';
 
@@ -50,7 +51,7 @@ export function saveGateResults(home: string, project: string, env: string, comm
     if (!stored || stored.startedAt <= r.startedAt) merged.set(key(r), r);
   }
   const file: ResultsFile = { project, env, commit, results: [...merged.values()] };
-  writeAtomically(gateResultsPath(home, project, env, commit), JSON.stringify(file, null, 2) + '\n');
+  writeFileAtomically(gateResultsPath(home, project, env, commit), JSON.stringify(file, null, 2) + '\n');
 }
 
 /** The stored results of a commit of an environment; none when no gate was evaluated for it. */
@@ -109,13 +110,6 @@ function parseApproval(line: string): Approval | undefined {
   } catch {
     return undefined;
   }
-}
-
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** A project, environment or commit as one path segment; anything that could leave the folder is refused. */
