@@ -167,17 +167,23 @@ export class LocalEnvironments implements Environments {
       nudged = true;
       wake?.();
     });
+    // A broken event stream leaves the interval checks; it never stops the watch.
+    events.on('error', (err: Error) => this.logger.warn(`Docker events stream: ${err.message}; checking every ${opts.intervalMs / 1000}s only`));
     try {
       while (!opts.signal?.aborted) {
         nudged = false;
         yield await this.drift(spec, branch, opts);
         if (nudged) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, opts.intervalMs);
+          const finish = () => {
+            opts.signal?.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(finish, opts.intervalMs);
           const done = () => {
             clearTimeout(timer);
             // Let a burst of events (stop, die, destroy) settle before checking.
-            setTimeout(resolve, 500);
+            setTimeout(finish, 500);
           };
           wake = done;
           opts.signal?.addEventListener('abort', done, { once: true });
@@ -248,6 +254,8 @@ export class LocalEnvironments implements Environments {
     if (!record?.applied || !record.ports || record.lastOperation.status !== 'succeeded') return undefined;
     if (lockOwner(lockPath(this.home, names.project, names.env)) !== undefined) return undefined;
     if (programFingerprint(spec, record.ports, this.dockerHost, this.stateId) !== record.applied.fingerprint) return undefined;
+    // A new commit is recorded by a real run (gates and approvals refer to it), even if nothing changed.
+    if ((await currentCommit(spec.dir)) !== record.applied.commit) return undefined;
     const live = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
     const running = Object.values(record.applied.containers).every((id) =>
       live.some((c) => c.containerId === id && c.state === 'running' && c.health !== 'unhealthy'),
@@ -309,7 +317,9 @@ export class LocalEnvironments implements Environments {
     if (opts.signal?.aborted) {
       return Promise.reject(new SlipwayError('operation-cancelled', 'Cancelled before it started; nothing was changed.'));
     }
-    const child = fork(findWorker(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env } });
+    // Its own process group: a terminal's Ctrl+C reaches the caller only, which cancels through
+    // the worker, so Pulumi gets one interrupt (a second one would make it stop mid-step).
+    const child = fork(findWorker(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env }, detached: true });
     const log = (line: string) => this.logger.debug(`[worker ${child.pid}] ${line}`);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));

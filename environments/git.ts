@@ -4,6 +4,15 @@ import { SlipwayError } from './errors';
 
 const run = promisify(execFile);
 
+/** The email of a commit's author (who may not approve their own change), if git knows it. */
+export async function commitAuthor(dir: string, commit: string): Promise<string | undefined> {
+  try {
+    return (await run('git', ['log', '-1', '--format=%ae', commit], { cwd: dir })).stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Who acts: `git config user.email` in `dir`, else the OS user. */
 export async function currentActor(dir: string): Promise<string> {
   try {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SlipwayError } from './errors';
 
@@ -33,6 +33,50 @@ export function lockOwner(file: string): number | undefined {
   return pid !== undefined && isAlive(pid) ? pid : undefined;
 }
 
+/**
+ * Creates `file` holding `content`, atomically: the content is written to a private file first
+ * and hard-linked into place, so nobody ever sees the file empty. False if it already exists.
+ */
+export function createExclusive(file: string, content: string): boolean {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Moves aside a lock whose owner `deadPid` is gone. If another process took the lock over in
+ * the meantime (what was moved names a live owner), it is put back. True if it was removed.
+ */
+function removeStale(file: string, deadPid: number | undefined): boolean {
+  const aside = `${file}.${process.pid}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  const moved = ownerPid(aside);
+  if (moved !== deadPid && moved !== undefined && isAlive(moved)) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // someone holds it again already: theirs stands
+    }
+    rmSync(aside, { force: true });
+    return false;
+  }
+  rmSync(aside, { force: true });
+  return true;
+}
+
 export async function acquireLock(
   file: string,
   what: string,
@@ -43,17 +87,14 @@ export async function acquireLock(
   let told = false;
   let stale = false;
   for (;;) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
+    if (createExclusive(file, String(process.pid))) {
       if (stale) opts.onStale?.();
       return { release: () => (ownerPid(file) === process.pid ? rmSync(file, { force: true }) : undefined) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = ownerPid(file);
     if (pid === undefined || !isAlive(pid)) {
-      rmSync(file, { force: true }); // stale: its owner is gone
-      stale = pid !== undefined;
+      // Stale: its owner is gone (a kill -9).
+      if (removeStale(file, pid)) stale = stale || pid !== undefined;
       continue;
     }
     if (!told) {

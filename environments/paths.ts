@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createExclusive } from './lock';
 
 /**
  * Where Slipway keeps its own state. `SLIPWAY_HOME` (default `~/.slipway`) holds the Pulumi
@@ -32,11 +33,7 @@ export function secretsPassphrase(home: string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const passphrase = randomBytes(24).toString('base64url');
-  try {
-    writeFileSync(file, passphrase + '\n', { mode: 0o600, flag: 'wx' });
-    return passphrase;
-  } catch {
-    // Another process created it first: use theirs.
-    return readFileSync(file, 'utf8').trim();
-  }
+  if (createExclusive(file, passphrase + '\n')) return passphrase;
+  // Another process created it first (atomically, never empty): use theirs.
+  return readFileSync(file, 'utf8').trim();
 }

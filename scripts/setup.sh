@@ -6,7 +6,8 @@
 #   3. the CLI and stack worker bundles (esbuild);
 #   4. the Pulumi CLI at the SDK's version (built from its Go modules when missing);
 #   5. the base images the example needs (built locally, cached by tag);
-#   6. a real VS Code (code-server, with its own Node 24) and Chromium for end-to-end tests.
+#   6. with --editor (npm test): a real VS Code (code-server, with its own Node 24) and
+#      Chromium for the end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap-system.sh
@@ -17,4 +18,6 @@ fi
 node scripts/build.mjs
 bash scripts/bootstrap-pulumi.sh >/dev/null
 bash scripts/bootstrap-images.sh
-bash scripts/bootstrap-editor.sh >/dev/null
+if [ "${1:-}" = "--editor" ]; then
+  bash scripts/bootstrap-editor.sh >/dev/null
+fi

@@ -44,12 +44,26 @@ const common = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-const commonHelp = `  -s, --spec FILE     the spec file (default: ./slipway.yaml)
-  -b, --branch NAME   the git branch (default: the spec folder's current branch)
-      --json          print one JSON document on stdout
-      --backend URL   Pulumi backend URL (default: file backend under SLIPWAY_HOME, ~/.slipway)
-  -v, --verbose       show Pulumi's own output
-  -h, --help          show this help`;
+/** One help line per option; each command's help lists exactly the options it takes. */
+const optionHelp: Record<string, string> = {
+  spec: '-s, --spec FILE     the spec file (default: ./slipway.yaml)',
+  branch: "-b, --branch NAME   the git branch (default: the spec folder's current branch)",
+  stage: '    --stage NAME    a pipeline stage (staging, production, ...)',
+  from: '    --from NAME     the branch or stage to promote from (default: the current branch)',
+  to: '    --to STAGE      the stage to promote to',
+  as: '    --as WHO        who acts (default: git config user.email)',
+  comment: '    --comment TEXT  a note kept with the approval',
+  stored: '    --stored        show the evidence stored by the last run, without running the gates',
+  reapply: '    --reapply       make what runs match the spec again (recreates what drifted)',
+  accept: '    --accept        take what runs into the state (the spec then shows the difference)',
+  watch: '    --watch         keep checking, on an interval and on Docker events (Ctrl+C stops)',
+  interval: '    --interval DUR  how often --watch checks (default: 30s)',
+  all: '    --all           every project on this machine',
+  json: '    --json          print JSON on stdout',
+  backend: '    --backend URL   Pulumi backend URL (default: the file backend under SLIPWAY_HOME, ~/.slipway)',
+  verbose: "-v, --verbose       show Pulumi's own output",
+  help: '-h, --help          show this help',
+};
 
 async function engine(ctx: Context): Promise<LocalEnvironments> {
   const verbose = !!ctx.values.verbose && !ctx.json;
@@ -66,6 +80,11 @@ async function engine(ctx: Context): Promise<LocalEnvironments> {
 async function specAndBranch(ctx: Context): Promise<{ spec: Spec; branch: string }> {
   const spec = await loadSpec(resolve(String(ctx.values.spec)));
   const branch = (ctx.values.branch as string | undefined) ?? (await currentBranch(dirname(spec.file)));
+  if (branch.startsWith('stage:')) {
+    throw new SlipwayError('pipeline-invalid', `"${branch}" names a pipeline stage, not a branch: stages change only through promote and rollback.`, {
+      hint: 'Use `slipway promote`, `slipway rollback`, or `slipway drift --stage NAME`.',
+    });
+  }
   return { spec, branch };
 }
 
@@ -82,11 +101,11 @@ function progress(ctx: Context): (e: SlipwayEvent) => void {
   };
 }
 
-/** `--from` names a stage when the pipeline has one of that name (other than the first), else a branch. */
-function promotionSource(spec: Spec, value: string | undefined, fallbackBranch: string): PromotionSource {
+/** `--from` names a stage when the pipeline has one of that name (other than the first), else a branch (default: the current one). */
+async function promotionSource(spec: Spec, value: string | undefined): Promise<PromotionSource> {
   const stages = spec.pipeline?.stages ?? [];
   if (value && stages.slice(1).some((s) => s.name === value)) return { stage: value };
-  return { branch: value ?? fallbackBranch };
+  return { branch: value ?? (await currentBranch(spec.dir)) };
 }
 
 function parseDuration(text: string): number {
@@ -156,11 +175,12 @@ const commands: Record<string, Command> = {
     },
   },
   down: {
-    summary: 'Remove the branch environment: its containers, network, volumes, images and stack',
-    usage: 'slipway down [--branch NAME] [--spec FILE] [--json]',
-    options: common,
+    summary: 'Remove the branch (or stage) environment: its containers, network, volumes, images and stack',
+    usage: 'slipway down [--branch NAME | --stage NAME] [--spec FILE] [--json]',
+    options: { ...common, stage: { type: 'string' } },
     async run(ctx) {
-      const { spec, branch } = await specAndBranch(ctx);
+      const stage = ctx.values.stage as string | undefined;
+      const { spec, branch } = stage ? { spec: await loadSpec(resolve(String(ctx.values.spec))), branch: stageBranch(stage) } : await specAndBranch(ctx);
       const envs = await engine(ctx);
       if (!ctx.json) ctx.err(`Tearing down ${spec.name} / ${branch} ...`);
       const r = await envs.down(spec.name, branch, { signal: ctx.signal, onEvent: progress(ctx) });
@@ -221,7 +241,7 @@ const commands: Record<string, Command> = {
     async run(ctx) {
       const { spec, pipeline, actor } = await pipelineFor(ctx);
       const to = requireValue(ctx, 'to');
-      const from = promotionSource(spec, ctx.values.from as string | undefined, await currentBranch(spec.dir).catch(() => ''));
+      const from = await promotionSource(spec, ctx.values.from as string | undefined);
       const results = ctx.values.stored
         ? pipeline.storedGates(spec, from, to)
         : await pipeline.gates(spec, from, to, { actor, signal: ctx.signal, onEvent: progress(ctx) });
@@ -237,7 +257,7 @@ const commands: Record<string, Command> = {
     async run(ctx) {
       const { spec, pipeline, actor } = await pipelineFor(ctx);
       const to = requireValue(ctx, 'to');
-      const from = promotionSource(spec, ctx.values.from as string | undefined, await currentBranch(spec.dir).catch(() => ''));
+      const from = await promotionSource(spec, ctx.values.from as string | undefined);
       const r = await pipeline.promote(spec, from, to, { actor, signal: ctx.signal, onEvent: progress(ctx) });
       if (ctx.json) ctx.out(JSON.stringify(r, null, 2));
       else {
@@ -256,8 +276,8 @@ const commands: Record<string, Command> = {
     async run(ctx) {
       const { spec, pipeline, actor } = await pipelineFor(ctx);
       const to = requireValue(ctx, 'to');
-      const from = promotionSource(spec, ctx.values.from as string | undefined, await currentBranch(spec.dir).catch(() => ''));
-      const r = pipeline.approve(spec, from, to, { actor, comment: ctx.values.comment as string | undefined });
+      const from = await promotionSource(spec, ctx.values.from as string | undefined);
+      const r = await pipeline.approve(spec, from, to, { actor, comment: ctx.values.comment as string | undefined });
       if (ctx.json) ctx.out(JSON.stringify(r, null, 2));
       else ctx.out(`Approved by ${actor}. Approvers so far: ${r.approvers.join(', ')}`);
       return 0;
@@ -354,7 +374,8 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
     return 2;
   }
   if (values.help) {
-    io.out(`${cmd.summary}\n\nUsage: ${cmd.usage}\n\nOptions:\n${commonHelp}${name === 'list' ? '\n      --all           every project on this machine' : ''}`);
+    const lines = Object.keys(cmd.options).map((k) => `  ${optionHelp[k] ?? `    --${k}`}`);
+    io.out(`${cmd.summary}\n\nUsage: ${cmd.usage}\n\nOptions:\n${lines.join('\n')}`);
     return 0;
   }
   const controller = new AbortController();

@@ -435,7 +435,12 @@ async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: strin
     // While waiting for start-up, look often: a check costs one local request or inspect.
     await sleep(Math.min(health.intervalMs, 200));
   }
-  const logs = await containerLogsTail(container, 20);
+  // The app's own log may print its configuration: every env value of the container is masked.
+  let logs = await containerLogsTail(container, 20);
+  for (const entry of inputs.env) {
+    const value = entry.slice(entry.indexOf('=') + 1);
+    if (value.length >= 6) logs = logs.split(value).join('***');
+  }
   throw new Error(
     `service container ${inputs.name} did not become healthy within ${Math.round((health?.timeoutMs ?? 30000) / 1000)}s: ${lastProblem}` +
       (logs ? `\nlast log lines:\n${logs}` : ''),

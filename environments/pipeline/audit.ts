@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { acquireLock } from '../lock';
 
 /**
  * The audit log of a project's pipeline: every promotion, rollback and gate run, one JSON
@@ -8,7 +9,7 @@ import { dirname, join } from 'node:path';
  * and its own hash over its content, so an entry edited, removed or reordered in place breaks
  * the chain and `verifyAudit` says where.
  */
-export type AuditAction = 'promote' | 'rollback' | 'gates' | 'approve' | 'promote-refused';
+export type AuditAction = 'promote' | 'rollback' | 'gates' | 'approve' | 'promote-refused' | 'promote-failed';
 
 export interface AuditEntry {
   seq: number;
@@ -71,10 +72,22 @@ export function verifyAudit(home: string, project: string): AuditVerification {
   return { ok: true, entries: entries.length };
 }
 
-/** Appends one entry (O_APPEND, fsync'd) chained to the last one. */
-export function appendAudit(home: string, project: string, input: AuditInput): AuditEntry {
+/**
+ * Appends one entry (O_APPEND, fsync'd) chained to the last one, holding the project's audit
+ * lock so two writers never chain to the same entry.
+ */
+export async function appendAudit(home: string, project: string, input: AuditInput): Promise<AuditEntry> {
   const file = auditPath(home, project);
   mkdirSync(dirname(file), { recursive: true });
+  const lock = await acquireLock(join(home, 'locks', project, 'audit.lock'), `the audit log of ${project}`, { timeoutMs: 60_000 });
+  try {
+    return appendLocked(file, home, project, input);
+  } finally {
+    lock.release();
+  }
+}
+
+function appendLocked(file: string, home: string, project: string, input: AuditInput): AuditEntry {
   const existing = readAudit(home, project);
   const last = existing[existing.length - 1];
   const base = { ...input, seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? '' };

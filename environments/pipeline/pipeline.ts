@@ -6,7 +6,11 @@
  * data and mock profile; nothing is rebuilt. Every gate run, promotion, refusal, approval and
  * rollback is appended to the project's audit log.
  */
+import { join } from 'node:path';
 import type { LocalEnvironments } from '../engine';
+import { connectDocker } from '../docker/engine';
+import { commitAuthor } from '../git';
+import { acquireLock } from '../lock';
 import { SlipwayError } from '../errors';
 import type { OperationOptions } from '../events';
 import { envNames, stageBranch } from '../naming';
@@ -109,14 +113,14 @@ export class LocalPipeline {
     };
   }
 
-  private gateContext(spec: Spec, source: ResolvedSource, sourceStage: StageSpec, opts: PipelineOptions, signal?: AbortSignal): GateContext {
+  private gateContext(spec: Spec, source: ResolvedSource, sourceStage: StageSpec, author: string, opts: PipelineOptions, signal?: AbortSignal): GateContext {
     const sourceSpec: Spec = { ...spec, services: source.services, databases: source.databases };
     return {
       project: envNames(spec.name, '').project,
       env: source.env,
       branch: source.branch,
       commit: source.commit ?? 'unknown',
-      author: opts.actor,
+      author,
       specDir: spec.dir,
       home: this.envs.home,
       now: opts.now ?? (() => new Date()),
@@ -164,12 +168,14 @@ export class LocalPipeline {
 
   private async runGates(spec: Spec, source: ResolvedSource, target: StageSpec, sourceStage: StageSpec, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {
     const project = envNames(spec.name, '').project;
-    const ctx = this.gateContext(spec, source, sourceStage, opts, opts.signal);
+    // The change's author (who may not approve it): the commit's author, else whoever acts.
+    const author = (source.commit && (await commitAuthor(spec.dir, source.commit))) || opts.actor;
+    const ctx = this.gateContext(spec, source, sourceStage, author, opts, opts.signal);
     const results = await evaluateGates(target, ctx, {
       onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
     });
     saveGateResults(this.envs.home, project, source.env, ctx.commit, results);
-    appendAudit(this.envs.home, project, {
+    await appendAudit(this.envs.home, project, {
       at: ctx.now().toISOString(),
       actor: opts.actor,
       action: 'gates',
@@ -189,7 +195,7 @@ export class LocalPipeline {
     const now = (opts.now ?? (() => new Date()))().toISOString();
     const fromRef = { kind: source.kind, name: source.name, env: source.env, commit: source.commit };
     if (blocking.length > 0) {
-      appendAudit(this.envs.home, project, {
+      await appendAudit(this.envs.home, project, {
         at: now,
         actor: opts.actor,
         action: 'promote-refused',
@@ -202,64 +208,102 @@ export class LocalPipeline {
         hint: 'Fix what the gates report (or collect the approvals), then promote again; `slipway gates` re-runs them.',
       });
     }
-    const history = readReleases(this.envs.home, project, to);
-    const release: Release = {
-      number: (history.releases[history.releases.length - 1]?.number ?? 0) + 1,
-      at: now,
-      by: opts.actor,
-      from: fromRef,
-      images: source.images,
-      services: pinServices(source.services, source.images),
-      databases: source.databases,
-      data: source.data,
-      mocks: source.mocks,
-    };
-    const up = await this.deploy(spec, target, release, opts);
-    writeReleases(this.envs.home, { ...history, releases: [...history.releases, release], current: release.number });
-    appendAudit(this.envs.home, project, {
-      at: now,
-      actor: opts.actor,
-      action: 'promote',
-      stage: to,
-      from: fromRef,
-      release: release.number,
-      images: release.images,
-      gates: results.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
+    return this.withStageLock(project, to, opts, async () => {
+      const history = readReleases(this.envs.home, project, to);
+      const release: Release = {
+        number: (history.releases[history.releases.length - 1]?.number ?? 0) + 1,
+        at: now,
+        by: opts.actor,
+        from: fromRef,
+        images: source.images,
+        services: pinServices(source.services, source.images),
+        databases: source.databases,
+        data: source.data,
+        mocks: source.mocks,
+      };
+      const up = await this.deployAudited(spec, target, release, fromRef, opts);
+      writeReleases(this.envs.home, { ...history, releases: [...history.releases, release], current: release.number });
+      await appendAudit(this.envs.home, project, {
+        at: now,
+        actor: opts.actor,
+        action: 'promote',
+        stage: to,
+        from: fromRef,
+        release: release.number,
+        images: release.images,
+        gates: results.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
     });
     return { stage: to, release: release.number, images: release.images, urls: up.urls, gates: results };
+    });
+  }
+
+  /** Promotions and rollbacks of one stage, one at a time: read releases, deploy, write. */
+  private async withStageLock<T>(project: string, stage: string, opts: OperationOptions, fn: () => Promise<T>): Promise<T> {
+    const lock = await acquireLock(join(this.envs.home, 'locks', project, `releases-${stage}.lock`), `the releases of stage ${stage}`, {
+      timeoutMs: 30 * 60_000,
+      signal: opts.signal,
+      onWait: (pid) => opts.onEvent?.({ type: 'step', message: `waiting for another promotion or rollback of ${stage} (pid ${pid})` }),
+    });
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Deploys a release; a failed deploy is audited too (the stage may run part of it). */
+  private async deployAudited(spec: Spec, stage: StageSpec, release: Release, from: Release['from'], opts: PipelineOptions & OperationOptions) {
+    try {
+      return await this.deploy(spec, stage, release, opts);
+    } catch (err) {
+      await appendAudit(this.envs.home, envNames(spec.name, '').project, {
+        at: new Date().toISOString(),
+        actor: opts.actor,
+        action: 'promote-failed',
+        stage: stage.name,
+        from,
+        release: release.number,
+        images: release.images,
+        note: `${release.rollbackOf ? 'rollback' : 'promotion'} failed: ${(err as Error).message.split('\n')[0]}; run it again once fixed`,
+      });
+      throw err;
+    }
   }
 
   /** Returns a stage to the release before the one it runs now. */
   async rollback(spec: Spec, stageName: string, opts: PipelineOptions & OperationOptions): Promise<PromoteResult> {
     const project = envNames(spec.name, '').project;
     const { stage } = this.stage(spec, stageName);
-    const history = readReleases(this.envs.home, project, stageName);
-    const idx = history.releases.findIndex((r) => r.number === history.current);
-    const current = history.releases[idx];
-    const previous = idx > 0 ? this.rollbackTarget(history.releases, idx) : undefined;
-    if (!current || !previous) {
-      throw new SlipwayError('release-not-found', `Stage ${stageName} has no earlier release to roll back to.`, { hint: 'See `slipway history --stage ' + stageName + '`.' });
-    }
-    const release: Release = {
-      ...previous,
-      number: history.releases[history.releases.length - 1].number + 1,
-      at: (opts.now ?? (() => new Date()))().toISOString(),
-      by: opts.actor,
-      rollbackOf: previous.number,
-    };
-    const up = await this.deploy(spec, stage, release, opts);
-    writeReleases(this.envs.home, { ...history, releases: [...history.releases, release], current: release.number });
-    appendAudit(this.envs.home, project, {
-      at: release.at,
-      actor: opts.actor,
-      action: 'rollback',
-      stage: stageName,
-      from: release.from,
-      release: release.number,
-      images: release.images,
-      note: `rolled back from release ${current.number} to release ${previous.number}`,
+    return this.withStageLock(project, stageName, opts, async () => {
+      const history = readReleases(this.envs.home, project, stageName);
+      const idx = history.releases.findIndex((r) => r.number === history.current);
+      const current = history.releases[idx];
+      const previous = idx > 0 ? this.rollbackTarget(history.releases, idx) : undefined;
+      if (!current || !previous) {
+        throw new SlipwayError('release-not-found', `Stage ${stageName} has no earlier release to roll back to.`, { hint: 'See `slipway history --stage ' + stageName + '`.' });
+      }
+      const release: Release = {
+        ...previous,
+        number: history.releases[history.releases.length - 1].number + 1,
+        at: (opts.now ?? (() => new Date()))().toISOString(),
+        by: opts.actor,
+        // A rollback to a rollback restores the release that one restored.
+        rollbackOf: previous.rollbackOf ?? previous.number,
+      };
+      const up = await this.deployAudited(spec, stage, release, release.from, opts);
+      writeReleases(this.envs.home, { ...history, releases: [...history.releases, release], current: release.number });
+      await appendAudit(this.envs.home, project, {
+        at: release.at,
+        actor: opts.actor,
+        action: 'rollback',
+        stage: stageName,
+        from: release.from,
+        release: release.number,
+        images: release.images,
+        note: `rolled back from release ${current.number} to release ${previous.number}`,
     });
     return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
+    });
   }
 
   /** The release the one at `idx` replaced (following rollbacks back to what they restored). */
@@ -270,20 +314,27 @@ export class LocalPipeline {
     return earlier[earlier.length - 1];
   }
 
-  private deploy(spec: Spec, stage: StageSpec, release: Release, opts: OperationOptions) {
+  private async deploy(spec: Spec, stage: StageSpec, release: Release, opts: OperationOptions) {
+    // Each release tags the images it pins, so a branch teardown or an image prune never takes
+    // away what a rollback needs.
+    const docker = connectDocker(stage.dockerHost ?? this.envs.dockerHost);
+    const project = envNames(spec.name, '').project;
+    for (const [service, id] of Object.entries(release.images)) {
+      await docker.getImage(id).tag({ repo: `slipway/${project}-${service}`, tag: `stage_${stage.name}-r${release.number}` });
+    }
     const stageSpec: Spec = { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks };
     return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost });
   }
 
   /** Records an approval of promoting the source's current commit into `to`. */
-  approve(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & { comment?: string }): { approvers: string[] } {
+  async approve(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & { comment?: string }): Promise<{ approvers: string[] }> {
     const project = envNames(spec.name, '').project;
     const source = this.resolveSource(spec, from);
     this.checkOrder(spec, source, to);
     const at = (opts.now ?? (() => new Date()))().toISOString();
     const commit = source.commit ?? 'unknown';
     recordApproval(this.envs.home, { project, env: source.env, commit, stage: to, approver: opts.actor, at, comment: opts.comment });
-    appendAudit(this.envs.home, project, {
+    await appendAudit(this.envs.home, project, {
       at,
       actor: opts.actor,
       action: 'approve',

@@ -26,12 +26,13 @@ type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 class DockerNetwork extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { ...props, kind: 'network' }, opts, 'slipway', 'DockerNetwork');
+    // Named objects: a forced replace must delete the old one before making the new one.
+    super(slipwayProvider, name, { ...props, kind: 'network' }, { ...opts, deleteBeforeReplace: true }, 'slipway', 'DockerNetwork');
   }
 }
 class DockerVolume extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { ...props, kind: 'volume' }, opts, 'slipway', 'DockerVolume');
+    super(slipwayProvider, name, { ...props, kind: 'volume' }, { ...opts, deleteBeforeReplace: true }, 'slipway', 'DockerVolume');
   }
 }
 class DockerImage extends pulumi.dynamic.Resource {

@@ -10,7 +10,7 @@ import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, ty
 import { SlipwayError } from '../errors';
 import type { SlipwayEvent } from '../events';
 import { acquireLock } from '../lock';
-import { envNames, type EnvNames } from '../naming';
+import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
 import { lockPath, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
 import { connectDocker, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
@@ -178,15 +178,15 @@ async function allocatePorts(settings: WorkerSettings, stack: Stack, wanted: Rec
 }
 
 /**
- * Containers the last `up` made that are gone from Docker (removed by hand): Pulumi's state
- * still lists them, so they are replaced explicitly and `up` converges.
+ * Containers the last `up` made that are gone from Docker or stopped (by hand): Pulumi's state
+ * still lists them as they were, so they are replaced explicitly and `up` converges.
  */
 async function vanishedContainers(settings: WorkerSettings, names: EnvNames, prior?: EnvRecord): Promise<string[]> {
   const applied = prior?.applied?.containers ?? {};
   if (Object.keys(applied).length === 0) return [];
-  const live = new Set((await connectDocker(settings.dockerHost).listContainers({ all: true })).map((c) => c.Id));
-  const gone = Object.entries(applied).filter(([, id]) => !live.has(id));
-  if (gone.length > 0) emit({ type: 'step', message: `recreating what was removed outside Slipway: ${gone.map(([n]) => n).join(', ')}` });
+  const running = new Set((await connectDocker(settings.dockerHost).listContainers({ all: true })).filter((c) => c.State === 'running').map((c) => c.Id));
+  const gone = Object.entries(applied).filter(([, id]) => !running.has(id));
+  if (gone.length > 0) emit({ type: 'step', message: `recreating what was stopped or removed outside Slipway: ${gone.map(([n]) => n).join(', ')}` });
   return gone.map(([name]) => resourceUrn(names.pulumiProject, names.stack, name));
 }
 
@@ -230,6 +230,10 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       services: spec.services.map((s) => s.name),
       databases: spec.databases.map((d) => d.name),
       urls: prior?.urls ?? {},
+      ports: prior?.ports,
+      // What the last successful up applied stays known while this one runs, or if it fails.
+      applied: prior?.applied,
+      ran: prior?.ran,
       lastOperation: { op: 'up', status: 'running', at: nowIso() },
     };
     writeRecord(settings.home, record);
@@ -248,6 +252,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         ...(await vanishedContainers(settings, names, prior)),
         ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
       ];
+      abort.signal.throwIfAborted();
       await stack.up({
         program,
         replace,
@@ -286,14 +291,17 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message },
       });
+      const stage = isStageBranch(names.branch);
+      const what = stage ? `Deploying to stage ${stage}` : `Preview of branch "${names.branch}"`;
+      const again = stage ? 'promote (or roll back) again' : 'run `slipway up` again';
       if (cancelled) {
-        throw new SlipwayError('operation-cancelled', `Preview of branch "${names.branch}" was cancelled; what was made so far is recorded.`, {
-          hint: 'Run `slipway up` again to finish it, or `slipway down` to remove it.',
+        throw new SlipwayError('operation-cancelled', `${what} was cancelled; what was made so far is recorded.`, {
+          hint: stage ? `Promote (or roll back) again to finish it.` : 'Run `slipway up` again to finish it, or `slipway down` to remove it.',
         });
       }
       if (SlipwayError.is(err)) throw err;
-      throw new SlipwayError('operation-failed', `Preview of branch "${names.branch}" failed: ${message}`, {
-        hint: 'Fix the cause and run `slipway up` again: it continues from what exists.',
+      throw new SlipwayError('operation-failed', `${what} failed: ${message}`, {
+        hint: `Fix the cause and ${again}: it continues from what exists.`,
         cause: err,
       });
     }
@@ -314,6 +322,7 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
         const { stack } = opened;
         if (interrupted || !prior) await clearPendingOperations(stack);
         readResultsFromEvents(stack);
+        abort.signal.throwIfAborted();
         await stack.destroy({
           color: 'never',
           signal: abort.signal,
@@ -326,7 +335,15 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
       }
       // Anything labelled for this environment that the state did not know (an interrupted
       // create) goes too, so nothing is orphaned.
-      const removed = await sweepEnvironment(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId });
+      const docker = connectDocker(settings.dockerHost);
+      const removed = await sweepEnvironment(docker, { project: names.project, env: names.env, state: settings.stateId });
+      const stage = isStageBranch(names.branch);
+      if (stage) {
+        // The tags that kept this stage's releases' images (layers other tags use stay).
+        for (const image of await docker.listImages({ filters: { reference: [`slipway/${names.project}-*:stage_${stage}-r*`] } })) {
+          for (const tag of image.RepoTags ?? []) if (tag.includes(`:stage_${stage}-r`)) await docker.getImage(tag).remove().catch(() => undefined);
+        }
+      }
       removeRecord(settings.home, names.project, names.env);
       return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
     } catch (err) {
@@ -383,6 +400,7 @@ function changedInputs(olds: Record<string, unknown>, news: Record<string, unkno
 async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: WorkerSettings, ports: PortMap): Promise<DriftItem[]> {
   const items: DriftItem[] = [];
   const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
+  abort.signal.throwIfAborted();
   await stack.preview({
     program,
     color: 'never',
@@ -413,12 +431,21 @@ async function runRefresh(req: Extract<WorkerRequest, { op: 'refresh' }>): Promi
     if (!opened) throw new SlipwayError('stack-not-found', `Branch "${names.branch}" has no environment to accept drift into.`, { hint: 'Run `slipway up` first.' });
     const run = new RunEvents();
     readResultsFromEvents(opened.stack);
+    abort.signal.throwIfAborted();
     await opened.stack.refresh({ color: 'never', signal: abort.signal, onEvent: run.onEvent });
     const record = readRecord(settings.home, names.project, names.env);
     // The state now holds reality, not what the spec declares: the next check compares them.
     if (record?.applied) writeRecord(settings.home, { ...record, applied: { ...record.applied, fingerprint: 'accepted' }, updatedAt: nowIso() });
   });
   return runDrift({ ...req, op: 'drift' });
+}
+
+/** Sends the last message, then disconnects once it is handed over (queued messages are not dropped). */
+function finish(msg: WorkerMessage): void {
+  if (!process.connected) return;
+  process.send?.(msg, undefined, {}, () => {
+    if (process.connected) process.disconnect();
+  });
 }
 
 async function run(request: WorkerRequest): Promise<void> {
@@ -428,15 +455,13 @@ async function run(request: WorkerRequest): Promise<void> {
     else if (request.op === 'down') result = await runDown(request);
     else if (request.op === 'drift') result = await runDrift(request);
     else result = await runRefresh(request);
-    send({ type: 'result', result });
+    finish({ type: 'result', result });
   } catch (err) {
     const e = SlipwayError.is(err)
       ? { reason: err.reason, message: err.message, hint: err.hint }
       : { reason: 'operation-failed' as const, message: err instanceof Error ? err.message : String(err) };
-    send({ type: 'error', error: e });
+    finish({ type: 'error', error: e });
     process.exitCode = 1;
-  } finally {
-    if (process.connected) process.disconnect();
   }
 }
 
@@ -446,3 +471,5 @@ process.on('message', (msg: ParentMessage) => {
 });
 // The engine's process went away (killed): stop the Pulumi run cleanly rather than orphan it.
 process.on('disconnect', () => abort.abort());
+// An interrupt sent to the worker itself cancels cleanly, like the engine's cancel.
+process.on('SIGINT', () => abort.abort());

@@ -68,8 +68,8 @@ export async function cliJson<T>(args: string[], home: string): Promise<T> {
   return JSON.parse(r.stdout) as T;
 }
 
-export function startCli(args: string[], home: string, detached = false): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SLIPWAY_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'], detached });
+export function startCli(args: string[], home: string): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SLIPWAY_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export interface Labelled {

@@ -44,6 +44,8 @@ async function containerImage(project: string, branch: string, service: string):
 describe('pipeline and drift on real Docker + Pulumi', function () {
   this.timeout(20 * 60 * 1000);
   const branch = `pipeline-${RUN}`;
+  // A project of this run's own: stage environments are named by project and stage alone.
+  const project = `shop-${RUN}`;
   let home: string;
   let app: string;
   let specFile: string;
@@ -55,7 +57,8 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     app = copyFixture(join(ROOT, 'examples', 'shop'), 'pipe-app');
     specFile = join(app, 'slipway.yaml');
     // The test's own pipeline in place of the example's.
-    writeFileSync(specFile, readFileSync(specFile, 'utf8').split(/^pipeline:/m)[0].trimEnd() + '\n' + PIPELINE);
+    const example = readFileSync(specFile, 'utf8').split(/^pipeline:/m)[0].trimEnd().replace(/^name: shop$/m, `name: ${project}`);
+    writeFileSync(specFile, example + '\n' + PIPELINE);
     // The test gate's marker is not part of the image (else the preview would differ from its source).
     appendFileSync(join(app, '.dockerignore'), '\n*.marker\n');
     const up = await cli('up', '--branch', branch, '--json');
@@ -63,13 +66,17 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
   });
 
   after(async () => {
-    for (const b of [branch, 'stage:staging', 'stage:production']) await cli('down', '--branch', b);
+    await cli('down', '--branch', branch);
+    for (const stage of ['staging', 'production']) await cli('down', '--stage', stage);
+    for (const stage of ['staging', 'production']) assert.equal((await labelled(project, `stage:${stage}`)).containers.length, 0);
+    const tags = (await docker.listImages({ filters: { reference: [`slipway/${project}-*`] } })).flatMap((i) => i.RepoTags ?? []);
+    assert.deepEqual(tags.filter((t) => t.includes(':stage_')), [], 'a stage teardown removes its release tags');
     removeDir(app);
     removeDir(home);
   });
 
   describe('drift', () => {
-    const web = async () => (await labelled('shop', branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
+    const web = async () => (await labelled(project, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
     const drift = async (...extra: string[]) => {
       const r = await cli('drift', '--branch', branch, '--json', ...extra);
       return { code: r.code, report: JSON.parse(r.stdout) as DriftJson, stderr: r.stderr };
@@ -161,7 +168,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       assert.equal(accepted.report.items.filter((i) => i.source === 'reality').length, 0, JSON.stringify(accepted.report.items));
       assert.ok(accepted.report.items.some((i) => i.source === 'spec' && i.resource === 'web' && i.property === 'memoryBytes'), JSON.stringify(accepted.report.items));
       // Reality taken into the state (the env holds the database URL) stays encrypted there.
-      const stacks = join(home, 'state', '.pulumi', 'stacks', 'slipway-shop');
+      const stacks = join(home, 'state', '.pulumi', 'stacks', `slipway-${project}`);
       for (const f of readdirSync(stacks)) assert.doesNotMatch(readFileSync(join(stacks, f), 'utf8'), /postgres:\/\/app:/);
       assert.equal((await drift('--reapply')).code, 0);
     });
@@ -173,7 +180,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       assert.equal(r.code, 1);
       assert.match(r.stderr, /tests \(command\) fail/);
       assert.match(r.stderr, /approval \(approval\) pending/);
-      assert.equal((await labelled('shop', 'stage:staging')).containers.length, 0);
+      assert.equal((await labelled(project, 'stage:staging')).containers.length, 0);
     });
 
     it("does not count the author's own approval; two distinct approvers pass", async () => {
@@ -191,27 +198,30 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     });
 
     it('deploys to staging the exact image digests the preview ran; rollback restores the previous ones', async () => {
-      const previewWeb = await containerImage('shop', branch, 'web');
+      const previewWeb = await containerImage(project, branch, 'web');
       const first = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
       assert.equal(first.code, 0, first.stderr);
       const r1 = JSON.parse(first.stdout) as { release: number; images: Record<string, string>; urls: Record<string, string> };
       assert.equal(r1.release, 1);
-      assert.equal(await containerImage('shop', 'stage:staging', 'web'), previewWeb, 'staging runs the preview image by digest');
+      assert.equal(await containerImage(project, 'stage:staging', 'web'), previewWeb, 'staging runs the preview image by digest');
       assert.equal(r1.images.web, previewWeb);
       assert.equal(await getStatus(`${r1.urls.web}/healthz`), 200);
 
       // A new build of the preview, promoted as release 2.
       writeFileSync(join(app, 'server.js'), readFileSync(join(app, 'server.js'), 'utf8') + '\n// release 2\n');
       assert.equal((await cli('up', '--branch', branch)).code, 0);
-      const previewWeb2 = await containerImage('shop', branch, 'web');
+      const previewWeb2 = await containerImage(project, branch, 'web');
       assert.notEqual(previewWeb2, previewWeb);
       const second = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
       assert.equal(second.code, 0, second.stderr);
-      assert.equal(await containerImage('shop', 'stage:staging', 'web'), previewWeb2);
+      assert.equal(await containerImage(project, 'stage:staging', 'web'), previewWeb2);
 
+      // Each release tags the images it pins, so no branch teardown or prune can take them away.
+      assert.equal((await docker.getImage(`slipway/${project}-web:stage_staging-r1`).inspect()).Id, previewWeb);
+      assert.equal((await docker.getImage(`slipway/${project}-web:stage_staging-r2`).inspect()).Id, previewWeb2);
       const back = await cli('rollback', '--stage', 'staging', '--as', 'alice@example.com', '--json');
       assert.equal(back.code, 0, back.stderr);
-      assert.equal(await containerImage('shop', 'stage:staging', 'web'), previewWeb, 'rollback restores the previous digest');
+      assert.equal(await containerImage(project, 'stage:staging', 'web'), previewWeb, 'rollback restores the previous digest');
 
       const history = await cli('history', '--json');
       const h = JSON.parse(history.stdout) as { entries: Array<{ action: string; stage: string; images?: Record<string, string> }>; verification: { ok: boolean } };
@@ -223,7 +233,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     });
 
     it('keeps the audit log tamper-evident', async () => {
-      const file = auditPath(home, 'shop');
+      const file = auditPath(home, project);
       const original = readFileSync(file, 'utf8');
       writeFileSync(file, original.replace('"promote"', '"rollback"'));
       const r = await cli('history');
@@ -246,7 +256,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       const after = () => new Date('2027-01-05T10:00:00Z');
       const r = await pipeline.promote(spec, { stage: 'staging' }, 'production', { actor: 'alice@example.com', now: after });
       assert.equal(r.release, 1);
-      assert.equal(await containerImage('shop', 'stage:production', 'web'), await containerImage('shop', 'stage:staging', 'web'));
+      assert.equal(await containerImage(project, 'stage:production', 'web'), await containerImage(project, 'stage:staging', 'web'));
     });
   });
 });
