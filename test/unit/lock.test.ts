@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../environments/errors';
-import { acquireLock, lockOwner } from '../../environments/lock';
+import { acquireLock, createExclusive, lockOwner } from '../../environments/lock';
+import { secretsPassphrase } from '../../environments/paths';
 
 describe('environment lock', () => {
   let dir: string;
@@ -43,5 +44,37 @@ describe('environment lock', () => {
     );
     assert.equal(waitedFor, process.ppid);
     assert.equal(readFileSync(file, 'utf8'), String(process.ppid), "a live owner's lock is never taken");
+  });
+
+  it('creates a file atomically: one creator wins, and its content is complete from the start', () => {
+    const file = join(dir, 'd.lock');
+    assert.equal(createExclusive(file, '4242'), true);
+    assert.equal(createExclusive(file, '9999'), false);
+    assert.equal(readFileSync(file, 'utf8'), '4242');
+  });
+
+  it('gives concurrent first runs one and the same secrets passphrase', async () => {
+    const home = join(dir, 'home');
+    const saved = process.env.PULUMI_CONFIG_PASSPHRASE;
+    delete process.env.PULUMI_CONFIG_PASSPHRASE;
+    try {
+      const script = `process.stdout.write(require(${JSON.stringify(join(__dirname, '..', '..', 'environments', 'paths.ts'))}).secretsPassphrase(${JSON.stringify(home)}))`;
+      const runs = await Promise.all(
+        [1, 2, 3, 4].map(
+          () =>
+            new Promise<string>((resolve, reject) => {
+              const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { env: { ...process.env } });
+              let out = '';
+              child.stdout.on('data', (d) => (out += d));
+              child.on('error', reject);
+              child.on('close', () => resolve(out));
+            }),
+        ),
+      );
+      assert.ok(runs.every((p) => p.length >= 20), JSON.stringify(runs));
+      assert.equal(new Set([...runs, secretsPassphrase(home)]).size, 1);
+    } finally {
+      if (saved !== undefined) process.env.PULUMI_CONFIG_PASSPHRASE = saved;
+    }
   });
 });
