@@ -15,7 +15,7 @@ import { currentCommit } from './git';
 import type { DriftReport } from './pipeline/drift';
 import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
-import { LABEL_ENV, envNames, stateId } from './naming';
+import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from './paths';
 import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
@@ -135,22 +135,27 @@ export class LocalEnvironments implements Environments {
   }
 
   async up(spec: Spec, branch: string, opts: UpOptions = {}): Promise<UpResult> {
-    const settings = this.settings(opts.dockerHost);
-    await assertDockerReachable(connectDocker(settings.dockerHost), settings.dockerHost);
-    const unchanged = opts.replace?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch);
+    await this.reachable(opts.dockerHost);
+    const commit = await currentCommit(spec.dir);
+    const unchanged = opts.replace?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch, commit);
     if (unchanged) {
       opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
       return unchanged;
     }
-    const commit = await currentCommit(spec.dir);
-    return (await this.runWorker({ op: 'up', spec, branch, settings, replace: opts.replace, commit }, opts)) as UpResult;
+    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, commit }, opts)) as UpResult;
+  }
+
+  /** The Docker client of an endpoint (the engine's own by default), once it answers. */
+  private async reachable(dockerHost?: string): Promise<Docker> {
+    const docker = dockerHost === undefined ? this.docker : connectDocker(dockerHost);
+    await assertDockerReachable(docker, dockerHost ?? this.dockerHost);
+    return docker;
   }
 
   /** What differs between the spec, Pulumi's state and the real Docker objects. */
   async drift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DriftReport> {
-    const settings = this.settings(opts.dockerHost);
-    await assertDockerReachable(connectDocker(settings.dockerHost), settings.dockerHost);
-    return (await this.runWorker({ op: 'drift', spec, branch, settings }, opts)) as DriftReport;
+    await this.reachable(opts.dockerHost);
+    return (await this.runWorker({ op: 'drift', spec, branch, settings: this.settings(opts.dockerHost) }, opts)) as DriftReport;
   }
 
   /**
@@ -197,9 +202,8 @@ export class LocalEnvironments implements Environments {
 
   /** Remedy `accept`: takes reality into the state (a refresh); returns the drift that remains. */
   async acceptDrift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DriftReport> {
-    const settings = this.settings(opts.dockerHost);
-    await assertDockerReachable(connectDocker(settings.dockerHost), settings.dockerHost);
-    return (await this.runWorker({ op: 'refresh', spec, branch, settings }, opts)) as DriftReport;
+    await this.reachable(opts.dockerHost);
+    return (await this.runWorker({ op: 'refresh', spec, branch, settings: this.settings(opts.dockerHost) }, opts)) as DriftReport;
   }
 
   /** Remedy `reapply`: makes reality match the spec, recreating every drifted container. */
@@ -218,22 +222,23 @@ export class LocalEnvironments implements Environments {
     return this.drift(spec, branch, opts);
   }
 
-  async down(project: string, branch: string, opts: OperationOptions = {}): Promise<DownResult> {
-    await assertDockerReachable(this.docker, this.dockerHost);
-    return (await this.runWorker({ op: 'down', project, branch, settings: this.settings() }, opts)) as DownResult;
+  async down(project: string, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DownResult> {
+    await this.reachable(opts.dockerHost);
+    return (await this.runWorker({ op: 'down', project, branch, settings: this.settings(opts.dockerHost) }, opts)) as DownResult;
   }
 
-  async status(project: string, branch: string): Promise<EnvironmentStatus> {
+  /** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
+  async status(project: string, branch: string, dockerHost?: string): Promise<EnvironmentStatus> {
     const names = envNames(project, branch);
     const record = readRecord(this.home, names.project, names.env);
-    await assertDockerReachable(this.docker, this.dockerHost);
-    const services = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
+    const docker = await this.reachable(dockerHost);
+    const services = await environmentContainers(docker, { project: names.project, env: names.env, state: this.stateId });
     return this.describe(names.project, names.env, branch, record, services);
   }
 
   async list(project?: string): Promise<EnvironmentStatus[]> {
-    const records = listRecords(this.home, project ? envNames(project, '').project : undefined);
-    await assertDockerReachable(this.docker, this.dockerHost);
+    const records = listRecords(this.home, project ? projectSlug(project) : undefined);
+    await this.reachable();
     const out: EnvironmentStatus[] = [];
     for (const r of records) {
       const services = await environmentContainers(this.docker, { project: r.project, env: r.env, state: this.stateId });
@@ -247,7 +252,7 @@ export class LocalEnvironments implements Environments {
    * unchanged: the file backend (written by this state alone), the last `up` succeeded, its
    * program fingerprint equals the spec's now, and every container it made is running.
    */
-  private async unchangedSinceLastUp(spec: Spec, branch: string): Promise<UpResult | undefined> {
+  private async unchangedSinceLastUp(spec: Spec, branch: string, commit: string | undefined): Promise<UpResult | undefined> {
     if (!this.backendUrl.startsWith('file://')) return undefined;
     const names = envNames(spec.name, branch, this.stateId);
     const record = readRecord(this.home, names.project, names.env);
@@ -255,7 +260,7 @@ export class LocalEnvironments implements Environments {
     if (lockOwner(lockPath(this.home, names.project, names.env)) !== undefined) return undefined;
     if (programFingerprint(spec, record.ports, this.dockerHost, this.stateId) !== record.applied.fingerprint) return undefined;
     // A new commit is recorded by a real run (gates and approvals refer to it), even if nothing changed.
-    if ((await currentCommit(spec.dir)) !== record.applied.commit) return undefined;
+    if (commit !== record.applied.commit) return undefined;
     const live = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
     const running = Object.values(record.applied.containers).every((id) =>
       live.some((c) => c.containerId === id && c.state === 'running' && c.health !== 'unhealthy'),

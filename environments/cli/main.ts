@@ -154,6 +154,18 @@ async function pipelineFor(ctx: Context): Promise<{ spec: Spec; pipeline: LocalP
   return { spec, pipeline: new LocalPipeline(envs), actor };
 }
 
+/** The pipeline, plus the promotion named by `--from` and `--to` (gates, promote, approve). */
+async function promotionFor(ctx: Context): Promise<{ spec: Spec; pipeline: LocalPipeline; actor: string; from: PromotionSource; to: string }> {
+  const p = await pipelineFor(ctx);
+  const to = requireValue(ctx, 'to');
+  return { ...p, to, from: await promotionSource(p.spec, ctx.values.from as string | undefined) };
+}
+
+/** The engine branch key and Docker endpoint of `--stage NAME`. */
+function stageTarget(spec: Spec, stage: string): { branch: string; dockerHost?: string } {
+  return { branch: stageBranch(stage), dockerHost: spec.pipeline?.stages.find((s) => s.name === stage)?.dockerHost };
+}
+
 const commands: Record<string, Command> = {
   up: {
     summary: 'Create or update the branch environment and wait until it is healthy',
@@ -180,10 +192,12 @@ const commands: Record<string, Command> = {
     options: { ...common, stage: { type: 'string' } },
     async run(ctx) {
       const stage = ctx.values.stage as string | undefined;
-      const { spec, branch } = stage ? { spec: await loadSpec(resolve(String(ctx.values.spec))), branch: stageBranch(stage) } : await specAndBranch(ctx);
+      const { spec, branch, dockerHost } = stage
+        ? await loadSpec(resolve(String(ctx.values.spec))).then((s) => ({ spec: s, ...stageTarget(s, stage) }))
+        : { ...(await specAndBranch(ctx)), dockerHost: undefined };
       const envs = await engine(ctx);
       if (!ctx.json) ctx.err(`Tearing down ${spec.name} / ${branch} ...`);
-      const r = await envs.down(spec.name, branch, { signal: ctx.signal, onEvent: progress(ctx) });
+      const r = await envs.down(spec.name, branch, { signal: ctx.signal, onEvent: progress(ctx), dockerHost });
       if (ctx.json) ctx.out(JSON.stringify({ env: r.env, branch: r.branch, stack: r.stack, status: 'absent' }, null, 2));
       else ctx.out(`${spec.name} / ${branch} is gone`);
       return 0;
@@ -209,8 +223,7 @@ const commands: Record<string, Command> = {
     async run(ctx) {
       const spec = await loadSpec(resolve(String(ctx.values.spec)));
       const stage = ctx.values.stage as string | undefined;
-      const branch = stage ? stageBranch(stage) : ((ctx.values.branch as string | undefined) ?? (await currentBranch(spec.dir)));
-      const dockerHost = stage ? spec.pipeline?.stages.find((s) => s.name === stage)?.dockerHost : undefined;
+      const { branch, dockerHost } = stage ? stageTarget(spec, stage) : { branch: (ctx.values.branch as string | undefined) ?? (await currentBranch(spec.dir)), dockerHost: undefined };
       const envs = await engine(ctx);
       const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
       const check = () =>
@@ -239,9 +252,7 @@ const commands: Record<string, Command> = {
     usage: 'slipway gates --to STAGE [--from BRANCH|STAGE] [--stored] [--json]',
     options: { ...pipelineOptions, from: { type: 'string' }, to: { type: 'string' }, stored: { type: 'boolean' } },
     async run(ctx) {
-      const { spec, pipeline, actor } = await pipelineFor(ctx);
-      const to = requireValue(ctx, 'to');
-      const from = await promotionSource(spec, ctx.values.from as string | undefined);
+      const { spec, pipeline, actor, from, to } = await promotionFor(ctx);
       const results = ctx.values.stored
         ? pipeline.storedGates(spec, from, to)
         : await pipeline.gates(spec, from, to, { actor, signal: ctx.signal, onEvent: progress(ctx) });
@@ -255,9 +266,7 @@ const commands: Record<string, Command> = {
     usage: 'slipway promote --to STAGE [--from BRANCH|STAGE] [--as WHO] [--json]',
     options: { ...pipelineOptions, from: { type: 'string' }, to: { type: 'string' } },
     async run(ctx) {
-      const { spec, pipeline, actor } = await pipelineFor(ctx);
-      const to = requireValue(ctx, 'to');
-      const from = await promotionSource(spec, ctx.values.from as string | undefined);
+      const { spec, pipeline, actor, from, to } = await promotionFor(ctx);
       const r = await pipeline.promote(spec, from, to, { actor, signal: ctx.signal, onEvent: progress(ctx) });
       if (ctx.json) ctx.out(JSON.stringify(r, null, 2));
       else {
@@ -274,9 +283,7 @@ const commands: Record<string, Command> = {
     usage: 'slipway approve --to STAGE [--from BRANCH|STAGE] [--as WHO] [--comment TEXT]',
     options: { ...pipelineOptions, from: { type: 'string' }, to: { type: 'string' }, comment: { type: 'string' } },
     async run(ctx) {
-      const { spec, pipeline, actor } = await pipelineFor(ctx);
-      const to = requireValue(ctx, 'to');
-      const from = await promotionSource(spec, ctx.values.from as string | undefined);
+      const { spec, pipeline, actor, from, to } = await promotionFor(ctx);
       const r = await pipeline.approve(spec, from, to, { actor, comment: ctx.values.comment as string | undefined });
       if (ctx.json) ctx.out(JSON.stringify(r, null, 2));
       else ctx.out(`Approved by ${actor}. Approvers so far: ${r.approvers.join(', ')}`);

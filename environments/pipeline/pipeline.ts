@@ -13,7 +13,7 @@ import { commitAuthor } from '../git';
 import { acquireLock } from '../lock';
 import { SlipwayError } from '../errors';
 import type { OperationOptions } from '../events';
-import { envNames, stageBranch } from '../naming';
+import { envNames, projectSlug, stageBranch } from '../naming';
 import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
 import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
@@ -96,7 +96,7 @@ export class LocalPipeline {
         ...record.ran,
       };
     }
-    const releases = readReleases(this.envs.home, envNames(spec.name, '').project, from.stage);
+    const releases = readReleases(this.envs.home, projectSlug(spec.name), from.stage);
     const current = releases.releases.find((r) => r.number === releases.current);
     if (!current) throw new SlipwayError('release-not-found', `Stage "${from.stage}" runs no release yet.`, { hint: `Promote to ${from.stage} first.` });
     return {
@@ -116,7 +116,7 @@ export class LocalPipeline {
   private gateContext(spec: Spec, source: ResolvedSource, sourceStage: StageSpec, author: string, opts: PipelineOptions, signal?: AbortSignal): GateContext {
     const sourceSpec: Spec = { ...spec, services: source.services, databases: source.databases };
     return {
-      project: envNames(spec.name, '').project,
+      project: projectSlug(spec.name),
       env: source.env,
       branch: source.branch,
       commit: source.commit ?? 'unknown',
@@ -128,7 +128,7 @@ export class LocalPipeline {
       processEnv: opts.env ?? process.env,
       fetch: opts.fetch ?? fetch,
       health: async () => {
-        const s = await this.envs.status(spec.name, source.branch);
+        const s = await this.envs.status(spec.name, source.branch, sourceStage.dockerHost);
         return { ok: s.status === 'running', services: s.services.map((x) => ({ service: x.service, state: x.state, health: x.health })) };
       },
       drift: async () => {
@@ -163,11 +163,11 @@ export class LocalPipeline {
   storedGates(spec: Spec, from: PromotionSource, to: string): GateResult[] {
     const source = this.resolveSource(spec, from);
     this.checkOrder(spec, source, to);
-    return loadGateResults(this.envs.home, envNames(spec.name, '').project, source.env, source.commit ?? 'unknown').filter((r) => r.stage === to);
+    return loadGateResults(this.envs.home, projectSlug(spec.name), source.env, source.commit ?? 'unknown').filter((r) => r.stage === to);
   }
 
   private async runGates(spec: Spec, source: ResolvedSource, target: StageSpec, sourceStage: StageSpec, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {
-    const project = envNames(spec.name, '').project;
+    const project = projectSlug(spec.name);
     // The change's author (who may not approve it): the commit's author, else whoever acts.
     const author = (source.commit && (await commitAuthor(spec.dir, source.commit))) || opts.actor;
     const ctx = this.gateContext(spec, source, sourceStage, author, opts, opts.signal);
@@ -187,7 +187,7 @@ export class LocalPipeline {
   }
 
   async promote(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & OperationOptions): Promise<PromoteResult> {
-    const project = envNames(spec.name, '').project;
+    const project = projectSlug(spec.name);
     const source = this.resolveSource(spec, from);
     const { target, sourceStage } = this.checkOrder(spec, source, to);
     const results = await this.runGates(spec, source, target, sourceStage, opts);
@@ -256,7 +256,7 @@ export class LocalPipeline {
     try {
       return await this.deploy(spec, stage, release, opts);
     } catch (err) {
-      await appendAudit(this.envs.home, envNames(spec.name, '').project, {
+      await appendAudit(this.envs.home, projectSlug(spec.name), {
         at: new Date().toISOString(),
         actor: opts.actor,
         action: 'promote-failed',
@@ -272,7 +272,7 @@ export class LocalPipeline {
 
   /** Returns a stage to the release before the one it runs now. */
   async rollback(spec: Spec, stageName: string, opts: PipelineOptions & OperationOptions): Promise<PromoteResult> {
-    const project = envNames(spec.name, '').project;
+    const project = projectSlug(spec.name);
     const { stage } = this.stage(spec, stageName);
     return this.withStageLock(project, stageName, opts, async () => {
       const history = readReleases(this.envs.home, project, stageName);
@@ -318,7 +318,7 @@ export class LocalPipeline {
     // Each release tags the images it pins, so a branch teardown or an image prune never takes
     // away what a rollback needs.
     const docker = connectDocker(stage.dockerHost ?? this.envs.dockerHost);
-    const project = envNames(spec.name, '').project;
+    const project = projectSlug(spec.name);
     for (const [service, id] of Object.entries(release.images)) {
       await docker.getImage(id).tag({ repo: `slipway/${project}-${service}`, tag: `stage_${stage.name}-r${release.number}` });
     }
@@ -328,7 +328,7 @@ export class LocalPipeline {
 
   /** Records an approval of promoting the source's current commit into `to`. */
   async approve(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & { comment?: string }): Promise<{ approvers: string[] }> {
-    const project = envNames(spec.name, '').project;
+    const project = projectSlug(spec.name);
     const source = this.resolveSource(spec, from);
     this.checkOrder(spec, source, to);
     const at = (opts.now ?? (() => new Date()))().toISOString();
@@ -346,7 +346,7 @@ export class LocalPipeline {
   }
 
   history(spec: Spec, stage?: string): { entries: AuditEntry[]; verification: AuditVerification } {
-    const project = envNames(spec.name, '').project;
+    const project = projectSlug(spec.name);
     const entries = readAudit(this.envs.home, project).filter((e) => !stage || e.stage === stage);
     return { entries, verification: verifyAudit(this.envs.home, project) };
   }
