@@ -11,7 +11,7 @@ import { delimiter, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { SlipwayError } from './errors';
 import type { OperationOptions } from './events';
-import { currentCommit } from './git';
+import { currentActor, currentCommit } from './git';
 import type { DriftReport } from './pipeline/drift';
 import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
@@ -19,6 +19,7 @@ import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from './paths';
 import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
+import { demuxDockerLog, demuxFrames, lineSplitter } from './docker/logs';
 import { programFingerprint } from './pulumi/fingerprint';
 import type { DownResult, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './pulumi/protocol';
 import type { Spec } from './spec/types';
@@ -51,6 +52,18 @@ export interface EnvironmentStatus {
   lastOperation?: EnvRecord['lastOperation'];
   createdAt?: string;
   updatedAt?: string;
+  owner?: string;
+  /** The spec file the environment was last brought up from. */
+  specFile?: string;
+}
+
+export interface LogOptions {
+  /** Lines from the end to start with; default 100. */
+  tail?: number;
+  /** Keep following new lines until the signal aborts. */
+  follow?: boolean;
+  signal?: AbortSignal;
+  onLine: (line: string) => void;
 }
 
 export interface UpOptions extends OperationOptions {
@@ -75,18 +88,29 @@ function packageRoot(): string {
   return join(__dirname, '..');
 }
 
-function findWorker(): string {
-  const candidates = [process.env.SLIPWAY_WORKER, join(__dirname, 'stack-worker.js'), join(packageRoot(), 'dist', 'stack-worker.js')];
-  const found = candidates.find((c): c is string => !!c && existsSync(c));
-  if (!found) {
-    throw new SlipwayError('operation-failed', 'The Slipway stack worker (dist/stack-worker.js) is missing.', { hint: 'Run `npm run build`.' });
-  }
-  return found;
+/** Where the stack worker runs from, and where the dynamic-provider host finds its npm packages. */
+export interface WorkerRuntime {
+  /** The worker's entry file (environments/pulumi/entry.ts, built). */
+  worker: string;
+  /** NODE_PATH for the worker and the provider host. */
+  nodePath: string;
 }
 
-function nodeModulesOf(pkg: string): string {
+/**
+ * Two layouts: the editor's bundle (`stack-worker.js` next to this file, with everything but
+ * dockerode inside it, and dockerode bundled under `runtime/node_modules/`), and the npm package
+ * (`dist/stack-worker.js` with its packages in node_modules).
+ */
+export function findRuntime(): WorkerRuntime {
+  const bundled = join(__dirname, 'runtime', 'node_modules');
+  if (existsSync(join(__dirname, 'stack-worker.js')) && existsSync(bundled)) return { worker: join(__dirname, 'stack-worker.js'), nodePath: bundled };
+  const candidates = [process.env.SLIPWAY_WORKER, join(__dirname, 'stack-worker.js'), join(packageRoot(), 'dist', 'stack-worker.js')];
+  const worker = candidates.find((c): c is string => !!c && existsSync(c));
+  if (!worker) {
+    throw new SlipwayError('operation-failed', 'The Slipway stack worker (dist/stack-worker.js) is missing.', { hint: 'Run `npm run build`.' });
+  }
   // .../node_modules/@pulumi/pulumi/package.json -> .../node_modules
-  return dirname(dirname(dirname(require.resolve(`${pkg}/package.json`))));
+  return { worker, nodePath: dirname(dirname(dirname(require.resolve('@pulumi/pulumi/package.json')))) };
 }
 
 /**
@@ -108,6 +132,7 @@ export function findPulumiRoot(): string {
 export class LocalEnvironments implements Environments {
   /** This state's owner id on the Docker Engine (label dev.slipway.state). */
   readonly stateId: string;
+  private workerRuntime?: WorkerRuntime;
 
   private constructor(
     readonly home: string,
@@ -136,13 +161,13 @@ export class LocalEnvironments implements Environments {
 
   async up(spec: Spec, branch: string, opts: UpOptions = {}): Promise<UpResult> {
     await this.reachable(opts.dockerHost);
-    const commit = await currentCommit(spec.dir);
+    const [commit, owner] = await Promise.all([currentCommit(spec.dir), currentActor(spec.dir)]);
     const unchanged = opts.replace?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch, commit);
     if (unchanged) {
       opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
       return unchanged;
     }
-    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, commit }, opts)) as UpResult;
+    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, commit, owner }, opts)) as UpResult;
   }
 
   /** The Docker client of an endpoint (the engine's own by default), once it answers. */
@@ -236,6 +261,57 @@ export class LocalEnvironments implements Environments {
     return this.describe(names.project, names.env, branch, record, services);
   }
 
+  /** A service's container logs (stdout and stderr), line by line; with `follow`, until the signal aborts. */
+  async logs(project: string, branch: string, service: string, opts: LogOptions): Promise<void> {
+    const container = await this.serviceContainer(project, branch, service);
+    const stream = (await container.logs({ follow: opts.follow ?? false, stdout: true, stderr: true, tail: opts.tail ?? 100 } as never)) as unknown as NodeJS.ReadableStream | Buffer;
+    const split = lineSplitter(opts.onLine);
+    if (Buffer.isBuffer(stream)) {
+      split(demuxDockerLog(stream));
+      split(undefined);
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const stop = () => {
+        (stream as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
+        resolve();
+      };
+      if (opts.signal?.aborted) return stop();
+      opts.signal?.addEventListener('abort', stop, { once: true });
+      let pending: Buffer = Buffer.alloc(0);
+      stream.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        const { text, rest } = demuxFrames(pending);
+        pending = rest;
+        split(text);
+      });
+      stream.on('end', () => {
+        split(undefined);
+        resolve();
+      });
+      stream.on('error', (err: Error) => (opts.signal?.aborted ? resolve() : reject(err)));
+    });
+  }
+
+  /** Restarts one service's container (same container, same ports). */
+  async restart(project: string, branch: string, service: string): Promise<void> {
+    const container = await this.serviceContainer(project, branch, service);
+    await container.restart({ t: 10 });
+  }
+
+  private async serviceContainer(project: string, branch: string, service: string): Promise<Docker.Container> {
+    const names = envNames(project, branch);
+    const docker = await this.reachable();
+    const services = await environmentContainers(docker, { project: names.project, env: names.env, state: this.stateId });
+    const found = services.find((s) => s.service === service);
+    if (!found) {
+      throw new SlipwayError('service-not-found', `Service ${service} of ${project} / ${branch} has no container.`, {
+        hint: 'Bring the environment up (slipway up) and try again.',
+      });
+    }
+    return docker.getContainer(found.containerId);
+  }
+
   async list(project?: string): Promise<EnvironmentStatus[]> {
     const records = listRecords(this.home, project ? projectSlug(project) : undefined);
     await this.reachable();
@@ -301,7 +377,13 @@ export class LocalEnvironments implements Environments {
       lastOperation: record?.lastOperation,
       createdAt: record?.createdAt,
       updatedAt: record?.updatedAt,
+      owner: record?.owner,
+      specFile: record?.specFile,
     };
+  }
+
+  private get runtime(): WorkerRuntime {
+    return (this.workerRuntime ??= findRuntime());
   }
 
   private settings(dockerHost?: string): WorkerSettings {
@@ -311,7 +393,7 @@ export class LocalEnvironments implements Environments {
       stateId: this.stateId,
       dockerHost: dockerHost ?? this.dockerHost,
       pulumiRoot: findPulumiRoot(),
-      nodeModules: nodeModulesOf('@pulumi/pulumi'),
+      nodePath: this.runtime.nodePath,
       passphrase: secretsPassphrase(this.home),
       lockTimeoutMs: this.lockTimeoutMs,
     };
@@ -324,7 +406,9 @@ export class LocalEnvironments implements Environments {
     }
     // Its own process group: a terminal's Ctrl+C reaches the caller only, which cancels through
     // the worker, so Pulumi gets one interrupt (a second one would make it stop mid-step).
-    const child = fork(findWorker(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env }, detached: true });
+    // ELECTRON_RUN_AS_NODE: in VS Code the extension host's execPath is Electron, which must run as Node.
+    const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_PATH: this.runtime.nodePath };
+    const child = fork(this.runtime.worker, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true });
     const log = (line: string) => this.logger.debug(`[worker ${child.pid}] ${line}`);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));

@@ -15,7 +15,8 @@ export type SlipwayErrorReason =
   | 'git-branch-unknown'
   | 'pipeline-invalid'
   | 'gates-failed'
-  | 'release-not-found';
+  | 'release-not-found'
+  | 'service-not-found';
 
 export class SlipwayError extends Error {
   readonly reason: SlipwayErrorReason;

@@ -16,6 +16,8 @@ export interface EnvRecord {
   specFile?: string;
   createdAt: string;
   updatedAt: string;
+  /** Who first brought it up (git user.email, else the OS user): "Tear Down All Mine" and quotas count by it. */
+  owner?: string;
   services: string[];
   databases: string[];
   urls: Record<string, string>;

@@ -1,30 +1,77 @@
-// Builds the Node bundles with esbuild: the `slipway` CLI and the stack worker (one Node process
-// per stack operation). npm packages stay external: @pulumi/pulumi serializes dynamic provider
-// code into the state, and that code must reach dockerode through a plain `require`.
+// Builds Slipway with esbuild.
+//
+// For the CLI (npm package), dist/slipway.js and dist/stack-worker.js, with npm packages left
+// external: they load from node_modules.
+//
+// For the VS Code extension, dist/extension/, self-contained (the VSIX carries no node_modules):
+//   extension.js  activation: views, commands, listeners; `vscode` external, nothing heavy inside
+//   core.js       the core (engine, spec, pipeline, dockerode, yaml, ajv, chokidar), loaded on first use
+//   stack-worker.js  the stack worker with the Pulumi SDK inside; it is also Pulumi's dynamic-provider host
+//   runtime/node_modules/dockerode  dockerode, for provider code that Pulumi serializes into the
+//                 state (it reaches npm packages through a plain require)
+//   runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider  two lines that start the
+//                 provider host inside stack-worker.js (Pulumi's plugin shim resolves this path)
+//
+// `--check-sizes` fails the build when the extension's activation bundle grows past its budget.
 import { build } from 'esbuild';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entries = [
+const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
+// The bundles never take the code paths that resolve npm packages on disk (the CLI's layout does).
+const quiet = { logOverride: { 'require-resolve-not-external': 'silent' } };
+
+// --- CLI ---
+for (const e of [
   { in: 'environments/cli/main.ts', out: 'slipway', banner: '#!/usr/bin/env node' },
-  { in: 'environments/pulumi/worker.ts', out: 'stack-worker' },
-];
-for (const e of entries) {
-  if (!existsSync(join(root, e.in))) continue;
+  { in: 'environments/pulumi/entry.ts', out: 'stack-worker' },
+]) {
   await build({
-    absWorkingDir: root,
+    ...common,
     entryPoints: [e.in],
     outfile: `dist/${e.out}.js`,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
     packages: 'external',
     sourcemap: 'linked',
-    logLevel: 'warning',
     banner: e.banner ? { js: e.banner } : undefined,
   });
   if (e.banner) chmodSync(join(root, `dist/${e.out}.js`), 0o755);
+}
+
+// --- VS Code extension ---
+if (existsSync(join(root, 'extension', 'extension.ts'))) {
+  const out = join(root, 'dist', 'extension');
+  rmSync(out, { recursive: true, force: true });
+  // Native addons of ssh2 (via dockerode) are optional: their require sits in a try/catch.
+  const native = ['*.node', 'cpu-features'];
+  await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(out, 'extension.js'), external: ['vscode', './core.js'], minify: true, sourcemap: 'linked' });
+  await build({ ...common, entryPoints: ['extension/core.ts'], outfile: join(out, 'core.js'), external: ['vscode', ...native], minify: true, ...quiet, sourcemap: 'linked' });
+  await build({
+    ...common,
+    entryPoints: ['environments/pulumi/entry.ts'],
+    outfile: join(out, 'stack-worker.js'),
+    // dockerode stays a plain require: provider code serialized into the state uses it.
+    external: ['dockerode', ...native, 'ts-node'],
+    ...quiet,
+    // Pulumi's closure serializer parses functions with TypeScript; the SDK vendors 3.8.3 for that.
+    alias: { typescript: './node_modules/@pulumi/pulumi/vendor/typescript@3.8.3/typescript.js' },
+    minify: true,
+    sourcemap: 'linked',
+  });
+  const runtime = join(out, 'runtime', 'node_modules');
+  await build({ ...common, stdin: { contents: "module.exports = require('dockerode');", resolveDir: root }, outfile: join(runtime, 'dockerode', 'index.js'), external: native, minify: true });
+  const hostDir = join(runtime, '@pulumi', 'pulumi', 'cmd', 'dynamic-provider');
+  mkdirSync(hostDir, { recursive: true });
+  writeFileSync(
+    join(hostDir, 'index.js'),
+    "// Pulumi's dynamic-provider host, inside Slipway's stack worker bundle.\nprocess.env.SLIPWAY_DYNAMIC_PROVIDER = '1';\nrequire('../../../../../../stack-worker.js');\n",
+  );
+  const size = (f) => statSync(join(out, f)).size;
+  const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+  console.log(`extension bundles: extension.js ${kb(size('extension.js'))}, core.js ${kb(size('core.js'))}, stack-worker.js ${kb(size('stack-worker.js'))}`);
+  if (process.argv.includes('--check-sizes') && size('extension.js') > 150 * 1024) {
+    console.error('dist/extension/extension.js is over its 150 KB budget: something heavy is imported at activation.');
+    process.exit(1);
+  }
 }

@@ -12,15 +12,15 @@ export interface WorkerSettings {
   dockerHost: string;
   /** Folder whose `bin/` holds `pulumi` and `pulumi-resource-pulumi-nodejs`. */
   pulumiRoot: string;
-  /** node_modules folder that holds @pulumi/pulumi (for the dynamic provider plugin). */
-  nodeModules: string;
+  /** NODE_PATH of the dynamic-provider host: where `require('dockerode')` in provider code resolves. */
+  nodePath: string;
   passphrase: string;
   /** How long to wait for another operation on the same environment to finish. */
   lockTimeoutMs: number;
 }
 
 export type WorkerRequest =
-  | { op: 'up'; spec: Spec; branch: string; settings: WorkerSettings; replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>; commit?: string }
+  | { op: 'up'; spec: Spec; branch: string; settings: WorkerSettings; replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>; commit?: string; owner?: string }
   | { op: 'down'; project: string; branch: string; settings: WorkerSettings }
   | { op: 'drift'; spec: Spec; branch: string; settings: WorkerSettings }
   | { op: 'refresh'; spec: Spec; branch: string; settings: WorkerSettings };

@@ -48,7 +48,9 @@ async function openStack(settings: WorkerSettings, names: EnvNames, create: bool
       PULUMI_SKIP_CONFIRMATIONS: 'true',
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
       PATH: `${join(settings.pulumiRoot, 'bin')}:${process.env.PATH ?? ''}`,
-      NODE_PATH: settings.nodeModules,
+      // Pulumi's `pulumi-resource-pulumi-nodejs` shim runs `node` on
+      // require.resolve('@pulumi/pulumi/cmd/dynamic-provider'), found through NODE_PATH.
+      NODE_PATH: settings.nodePath,
     },
   };
   const args = { projectName: names.pulumiProject, stackName: names.stack, program: async () => ({}) };
@@ -227,6 +229,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       specFile: spec.file,
       createdAt: prior?.createdAt ?? nowIso(),
       updatedAt: nowIso(),
+      owner: prior?.owner ?? req.owner,
       services: spec.services.map((s) => s.name),
       databases: spec.databases.map((d) => d.name),
       urls: prior?.urls ?? {},
