@@ -23,6 +23,20 @@ export default tseslint.config(
     files: ['environments/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'environments/ is the editor-free core.' }] }] },
   },
+  // Activation stays light: the extension reaches the core's code only through lazy.ts (core.js,
+  // loaded on first use); anything else from environments/ or a heavy package is a type import.
+  {
+    files: ['extension/**/*.ts'],
+    ignores: ['extension/core.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/environments/**', 'dockerode', 'yaml', 'ajv', 'chokidar', '@pulumi/*'], allowTypeImports: true, message: 'Load core code through core() (extension/lazy.ts) so activation stays light.' }],
+        },
+      ],
+    },
+  },
   {
     files: ['webviews/**/*.ts'],
     rules: {

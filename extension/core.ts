@@ -1,0 +1,12 @@
+/**
+ * Everything the extension uses from the core, in one bundle (dist/extension/core.js) that is
+ * loaded on first use, so activation never loads Docker, YAML or JSON Schema code.
+ */
+export { LocalEnvironments, type EnvironmentStatus, type UpResult, type DownResult } from '../environments/engine';
+export { loadSpec, parseSpec } from '../environments/spec/load';
+export { LocalPipeline } from '../environments/pipeline/pipeline';
+export { SlipwayError, SpecError, formatSpecIssue } from '../environments/errors';
+export { currentActor, currentBranch } from '../environments/git';
+export { envName, envNames, isStageBranch, stageBranch } from '../environments/naming';
+export { slipwayHome } from '../environments/paths';
+export { watch } from 'chokidar';

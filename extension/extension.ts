@@ -1,0 +1,54 @@
+/**
+ * Slipway's VS Code extension: a thin face over the core (environments/). Activation registers
+ * views, commands and listeners only; the core (Docker, Pulumi, YAML, JSON Schema) is loaded on
+ * first use from dist/extension/core.js.
+ */
+import * as vscode from 'vscode';
+import { trackBranches } from './branches';
+import * as logs from './commands/logs';
+import * as open from './commands/open';
+import * as openSpec from './commands/openSpec';
+import * as preview from './commands/preview';
+import * as previewBranch from './commands/previewBranch';
+import * as promote from './commands/promote';
+import * as refresh from './commands/refresh';
+import * as restart from './commands/restart';
+import * as share from './commands/share';
+import * as teardown from './commands/teardown';
+import * as teardownMine from './commands/teardownMine';
+import * as update from './commands/update';
+import { SpecDiagnostics } from './diagnostics';
+import { Slipway } from './slipway';
+import { SpecWatcher } from './specWatcher';
+import { StatusBar } from './statusBar';
+import { EnvironmentsView } from './views/environments';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const slipway = new Slipway(context);
+  const subs = context.subscriptions;
+  subs.push(slipway, new EnvironmentsView(slipway), new StatusBar(slipway));
+  for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec]) {
+    const d = command.register(slipway);
+    subs.push(...(Array.isArray(d) ? d : [d]));
+  }
+  subs.push(...trackBranches(slipway));
+
+  // Everything below touches the disk, git or the core: after activation returns.
+  setTimeout(() => {
+    void (async () => {
+      await slipway.findSpec();
+      subs.push(new SpecDiagnostics(slipway.log));
+      await slipway.git.start().catch((err) => slipway.log.warn(`git extension unavailable: ${err instanceof Error ? err.message : String(err)}`));
+      // Watching build contexts is for updating environments: a trusted workspace's business.
+      if (vscode.workspace.isTrusted) subs.push(new SpecWatcher(slipway));
+      else subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => subs.push(new SpecWatcher(slipway))));
+      await slipway.model.refresh();
+    })().catch((err) => slipway.log.error(`Slipway could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  }, 0);
+  slipway.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
+}
+
+export function deactivate(): Promise<void> {
+  return Promise.resolve();
+}

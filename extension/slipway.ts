@@ -1,0 +1,133 @@
+/**
+ * The extension's one service object: the log channel, the lazily created engine, the
+ * workspace's spec, the git tracker and the environments model. Commands and views get it
+ * instead of reaching for globals.
+ */
+import * as vscode from 'vscode';
+import type { LocalEnvironments } from '../environments/engine';
+import type { Logger } from '../environments/log';
+import type { Spec } from '../environments/spec/types';
+import { GitTracker } from './git';
+import { core } from './lazy';
+import { EnvironmentsModel } from './model';
+import { affectsEngine, readSettings, type SlipwaySettings } from './settings';
+
+export class Slipway implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly git: GitTracker;
+  readonly model: EnvironmentsModel;
+  private enginePromise?: Promise<LocalEnvironments>;
+  private specUri?: vscode.Uri;
+  private projectName?: string;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly specEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
+  /** Fires when the workspace's spec file is found, moves or disappears. */
+  readonly onDidChangeSpecFile = this.specEmitter.event;
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Slipway', { log: true });
+    this.git = new GitTracker(() => (this.specUri ? vscode.Uri.joinPath(this.specUri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri));
+    this.model = new EnvironmentsModel(this);
+    this.disposables.push(
+      this.log,
+      this.git,
+      this.model,
+      this.specEmitter,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsEngine(e)) {
+          this.enginePromise = undefined;
+          void this.model.refresh();
+        }
+      }),
+    );
+  }
+
+  /** The core's logger, backed by the Slipway output channel. */
+  get logger(): Logger {
+    const log = this.log;
+    return {
+      trace: (m) => log.trace(m),
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+    };
+  }
+
+  get settings(): SlipwaySettings {
+    return readSettings();
+  }
+
+  get specFile(): vscode.Uri | undefined {
+    return this.specUri;
+  }
+
+  /** The spec's project name, once the spec has been read (the view needs it to list environments). */
+  get project(): string | undefined {
+    return this.projectName;
+  }
+
+  /** Finds the workspace's slipway.yaml (the shallowest one); call again when files change. */
+  async findSpec(): Promise<vscode.Uri | undefined> {
+    const found = await vscode.workspace.findFiles('**/slipway.{yaml,yml}', '**/node_modules/**', 20);
+    found.sort((a, b) => a.path.split('/').length - b.path.split('/').length || a.path.localeCompare(b.path));
+    const next = found[0];
+    if (next?.toString() !== this.specUri?.toString()) {
+      this.specUri = next;
+      this.projectName = undefined;
+      void vscode.commands.executeCommand('setContext', 'slipway.hasSpec', !!next);
+      this.specEmitter.fire(next);
+    }
+    if (next && !this.projectName) this.projectName = projectNameOf(await readText(next));
+    return next;
+  }
+
+  /** Loads and validates the spec; a bad spec throws the core's SpecError (file, line, field). */
+  async spec(): Promise<Spec> {
+    const uri = this.specUri ?? (await this.findSpec());
+    if (!uri) {
+      throw new (core().SlipwayError)('spec-not-found', 'This workspace has no slipway.yaml.', {
+        hint: 'Create slipway.yaml at the root of the project (the getting-started walkthrough shows how).',
+      });
+    }
+    const spec = await core().loadSpec(uri.fsPath);
+    this.projectName = spec.name;
+    return spec;
+  }
+
+  engine(): Promise<LocalEnvironments> {
+    if (!this.enginePromise) {
+      const s = this.settings;
+      this.enginePromise = core().LocalEnvironments.create({
+        home: s.stateFolder,
+        backendUrl: s.backendUrl,
+        dockerHost: s.dockerHost,
+        logger: this.logger,
+      });
+      this.enginePromise.catch(() => (this.enginePromise = undefined));
+    }
+    return this.enginePromise;
+  }
+
+  /** The checked-out branch: from the git extension, else from git itself. */
+  async currentBranch(): Promise<string> {
+    if (this.git.currentBranch) return this.git.currentBranch;
+    const dir = this.specUri ? vscode.Uri.joinPath(this.specUri, '..').fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!dir) throw new (core().SlipwayError)('git-branch-unknown', 'No folder is open.', { hint: 'Open the folder that holds slipway.yaml.' });
+    return core().currentBranch(dir);
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+async function readText(uri: vscode.Uri): Promise<string> {
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+/** The top-level `name:` of a spec, read without loading the YAML parser (activation stays light). */
+export function projectNameOf(text: string): string | undefined {
+  const m = /^name:[ \t]*(["']?)([^"'#\r\n]+?)\1[ \t]*(?:#.*)?$/m.exec(text);
+  return m?.[2].trim() || undefined;
+}

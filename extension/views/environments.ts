@@ -1,0 +1,112 @@
+/**
+ * The Environments view: one item per environment (branch or stage, state icon, age and TTL
+ * left), children per service with its URL and health. Empty, it shows the welcome content
+ * declared in package.json (`viewsWelcome`) with a "Preview Current Branch" button.
+ */
+import * as vscode from 'vscode';
+import type { ServiceState } from '../../environments/docker/engine';
+import { ageAndTtl, envLabel } from '../format';
+import type { EnvironmentItem, ShownState } from '../model';
+import type { Slipway } from '../slipway';
+
+export type EnvNode = { kind: 'env'; item: EnvironmentItem };
+export type ServiceNode = { kind: 'service'; item: EnvironmentItem; service: string; url?: string; state?: ServiceState };
+export type Node = EnvNode | ServiceNode;
+
+const ICONS: Record<ShownState, vscode.ThemeIcon> = {
+  provisioning: new vscode.ThemeIcon('loading~spin'),
+  running: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
+  degraded: new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')),
+  drifted: new vscode.ThemeIcon('diff', new vscode.ThemeColor('problemsWarningIcon.foreground')),
+  stopped: new vscode.ThemeIcon('debug-stop', new vscode.ThemeColor('disabledForeground')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground')),
+  absent: new vscode.ThemeIcon('circle-outline'),
+};
+
+export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  readonly view: vscode.TreeView<Node>;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly slipway: Slipway) {
+    this.view = vscode.window.createTreeView('slipway.environments', { treeDataProvider: this, showCollapseAll: false });
+    this.disposables.push(
+      this.view,
+      this.emitter,
+      slipway.model.onDidChange(() => this.update()),
+      slipway.git.onDidChangeBranch(() => this.update()),
+      this.view.onDidChangeVisibility((e) => e.visible && void slipway.model.refresh()),
+    );
+  }
+
+  private update(): void {
+    const error = this.slipway.model.error;
+    this.view.message = error ? `$(warning) ${error.split('\n')[0]}` : undefined;
+    const count = this.slipway.model.items.length;
+    this.view.description = count ? `${count}` : undefined;
+    this.emitter.fire(undefined);
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (!node) return this.slipway.model.items.map((item) => ({ kind: 'env', item }));
+    if (node.kind !== 'env') return [];
+    const { status } = node.item;
+    const names = new Set([...Object.keys(status.urls), ...status.services.map((s) => s.service)]);
+    return [...names].sort().map((service) => ({
+      kind: 'service',
+      item: node.item,
+      service,
+      url: status.urls[service],
+      state: status.services.find((s) => s.service === service),
+    }));
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    return node.kind === 'env' ? this.envItem(node) : this.serviceItem(node);
+  }
+
+  private envItem(node: EnvNode): vscode.TreeItem {
+    const { item } = node;
+    const { status } = item;
+    const current = this.slipway.git.currentBranch === status.branch;
+    const t = new vscode.TreeItem(envLabel(status.branch), vscode.TreeItemCollapsibleState.Expanded);
+    t.id = `env:${status.branch}`;
+    t.iconPath = ICONS[item.state];
+    const state = item.busy ? `${item.busy.op === 'down' ? 'tearing down' : 'provisioning'}${item.busy.step ? `: ${item.busy.step}` : ''}` : item.state;
+    t.description = [state, item.outdated ? 'out of date' : '', ageAndTtl(status.createdAt, item.expiresAt), current ? 'current branch' : ''].filter(Boolean).join(' · ');
+    t.contextValue = `env.${item.state}${item.outdated ? '.outdated' : ''}${status.branch.startsWith('stage:') ? '.stage' : ''}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`$(${ICONS[item.state].id.replace('~spin', '')}) **`);
+    md.appendText(envLabel(status.branch));
+    md.appendMarkdown(`** · ${item.state}\n\n`);
+    md.appendText(`environment ${status.env || '(new)'} of ${status.project}`);
+    if (status.owner) md.appendText(`, brought up by ${status.owner}`);
+    if (status.lastOperation) md.appendText(`\nlast ${status.lastOperation.op}: ${status.lastOperation.status} at ${new Date(status.lastOperation.at).toLocaleString()}`);
+    if (status.lastOperation?.error) md.appendText(`\n${status.lastOperation.error}`);
+    if (item.outdated) md.appendMarkdown('\n\n$(sync) The spec or a file it uses changed since the last update.');
+    t.tooltip = md;
+    t.accessibilityInformation = { label: `${envLabel(status.branch)}, ${state}${item.outdated ? ', out of date' : ''}`, role: 'treeitem' };
+    return t;
+  }
+
+  private serviceItem(node: ServiceNode): vscode.TreeItem {
+    const s = node.state;
+    const t = new vscode.TreeItem(node.service, vscode.TreeItemCollapsibleState.None);
+    t.id = `svc:${node.item.status.branch}:${node.service}`;
+    const health = !s ? 'no container' : s.state !== 'running' ? s.state : s.health === 'none' ? 'running' : s.health;
+    t.description = [node.url, health].filter(Boolean).join(' · ');
+    t.iconPath = new vscode.ThemeIcon(
+      !s || s.state !== 'running' ? 'circle-slash' : s.health === 'unhealthy' ? 'warning' : s.health === 'starting' ? 'loading~spin' : 'vm-running',
+      !s || s.state !== 'running' || s.health === 'unhealthy' ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
+    );
+    t.contextValue = 'service';
+    t.tooltip = `${node.service}: ${health}${node.url ? `\n${node.url}` : ''}${s ? `\ncontainer ${s.containerId.slice(0, 12)}` : ''}`;
+    if (node.url) t.command = { command: 'slipway.env.open', title: 'Open in Browser', arguments: [node] };
+    return t;
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
