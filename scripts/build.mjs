@@ -45,8 +45,8 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
   rmSync(out, { recursive: true, force: true });
   // Native addons of ssh2 (via dockerode) are optional: their require sits in a try/catch.
   const native = ['*.node', 'cpu-features'];
-  await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(out, 'extension.js'), external: ['vscode', './core.js'], minify: true, sourcemap: 'linked' });
-  await build({ ...common, entryPoints: ['extension/core.ts'], outfile: join(out, 'core.js'), external: ['vscode', ...native], minify: true, ...quiet, sourcemap: 'linked' });
+  await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(out, 'extension.js'), external: ['vscode', './core.js'], minify: true });
+  await build({ ...common, entryPoints: ['extension/core.ts'], outfile: join(out, 'core.js'), external: ['vscode', ...native], minify: true, ...quiet });
   await build({
     ...common,
     entryPoints: ['environments/pulumi/entry.ts'],
@@ -57,7 +57,6 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
     // Pulumi's closure serializer parses functions with TypeScript; the SDK vendors 3.8.3 for that.
     alias: { typescript: './node_modules/@pulumi/pulumi/vendor/typescript@3.8.3/typescript.js' },
     minify: true,
-    sourcemap: 'linked',
   });
   const runtime = join(out, 'runtime', 'node_modules');
   await build({ ...common, stdin: { contents: "module.exports = require('dockerode');", resolveDir: root }, outfile: join(runtime, 'dockerode', 'index.js'), external: native, minify: true });

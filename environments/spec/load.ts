@@ -1,5 +1,5 @@
 /**
- * Loads `slipway.yaml` v1. The YAML is parsed, validated against `schemas/slipway.schema.json`
+ * Loads `slipway.yaml` v1. The YAML is parsed, validated against `slipway.schema.json` (next to this file)
  * (the same schema the editor uses) and against the rules a schema cannot express (references,
  * name clashes, build folders, reference cycles), then normalized into the `Spec` the engine
  * consumes. Every problem becomes a `SpecIssue` pointing at the offending YAML node; all of them
@@ -22,7 +22,7 @@ import {
   type Node as YamlNode,
   type YAMLMap,
 } from 'yaml';
-import schema from '../../schemas/slipway.schema.json';
+import schema from './slipway.schema.json';
 import { SlipwayError, SpecError, type SpecIssue } from '../errors';
 import { normalizePipeline, pipelineProblems, type RawPipeline } from './pipeline';
 import type { DatabaseSpec, HealthCheck, ServiceSpec, Spec, SpecRef, TemplateValue } from './types';

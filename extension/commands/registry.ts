@@ -61,14 +61,31 @@ export async function showError(slipway: Slipway, err: unknown): Promise<void> {
   if (choice) slipway.log.show(true);
 }
 
+const VERBS: Record<string, [string, string]> = {
+  create: ['creating', 'created'],
+  update: ['updating', 'updated'],
+  replace: ['replacing', 'replaced'],
+  'create-replacement': ['creating', 'created'],
+  'delete-replaced': ['removing old', 'removed old'],
+  delete: ['removing', 'removed'],
+  read: ['reading', 'read'],
+  refresh: ['checking', 'checked'],
+  same: ['checking', 'unchanged:'],
+};
+
 /** The progress text of an engine event, or undefined for events not worth a line. */
 export function describeEvent(e: SlipwayEvent): string | undefined {
   switch (e.type) {
     case 'resource': {
-      const what = `${e.op} ${e.kind.replace(/^Docker/, '').toLowerCase()} ${e.name}`;
-      if (e.phase === 'started') return `${what}…`;
-      if (e.phase === 'failed') return `${what} failed`;
-      return `${what} done${e.durationMs ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`;
+      const kind = e.kind.replace(/^Docker/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+      // Names repeat their kind (`web-image`, `db-volume`, `network`): say it once.
+      const word = kind.split(' ').pop() ?? kind;
+      const name = e.name === word ? '' : e.name.endsWith(`-${word}`) ? e.name.slice(0, -word.length - 1) : e.name;
+      const what = name ? `${kind} ${name}` : kind;
+      const [doing, done] = VERBS[e.op] ?? [e.op, e.op];
+      if (e.phase === 'started') return `${doing} ${what}…`;
+      if (e.phase === 'failed') return `${doing} ${what} failed`;
+      return `${done} ${what}${e.durationMs ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`;
     }
     case 'step':
       return e.message;

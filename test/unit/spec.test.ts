@@ -677,7 +677,7 @@ describe('slipway.yaml v1', () => {
   });
 
   describe('the JSON schema', () => {
-    const schema: unknown = JSON.parse(readFileSync(join(__dirname, '../../schemas/slipway.schema.json'), 'utf8'));
+    const schema: unknown = JSON.parse(readFileSync(join(__dirname, '../../environments/spec/slipway.schema.json'), 'utf8'));
 
     /** Every object schema that declares properties, with its location. */
     function objectSchemas(node: unknown, at = '#'): Array<[string, Record<string, unknown>]> {

@@ -1,0 +1,151 @@
+/**
+ * The extension end to end in a real VS Code (code-server) driven through Chromium: the freshly
+ * built VSIX is installed, the example shop is opened as a git work tree, and everything happens
+ * through the workbench as a user would do it: the command palette, the Environments view, the
+ * progress notification's Cancel button, the teardown confirmation and the Problems panel.
+ * Docker objects are checked on the real engine. Fails (never skips) without the toolchain.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { SpecError } from '../../environments/errors';
+import { LABEL_ENV, envNames } from '../../environments/naming';
+import { parseSpec } from '../../environments/spec/load';
+import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines } from '../integration/helpers';
+import { editorToolchain, installExtension, openWorkbench, runCommand, screenshot, startCodeServer, type CodeServer, type Workbench } from './harness';
+
+const BRANCH = `e2e/preview-${RUN}`;
+/** A spec with one mistake on a known line (a port that is not a number). */
+const BROKEN_SPEC = ['version: 1', 'name: broken', 'services:', '  web:', '    image: slipway/busybox:local', '    ports: [eighty]', ''].join('\n');
+
+/** Builds the VSIX exactly as `npm run package` does; returns its path. */
+function packageVsix(): string {
+  execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const vsix = join(ROOT, 'dist', 'slipway.vsix');
+  assert.ok(existsSync(vsix), 'npm run package made no dist/slipway.vsix');
+  return vsix;
+}
+
+/** The Environments view's tree rows, by their accessible labels. */
+function envRow(page: Page, startsWith: string) {
+  return page.locator(`.pane [role="treeitem"][aria-label^="${startsWith.replace(/"/g, '\\"')}"]`);
+}
+
+/** Docker objects labelled for the test branch's environment, by kind. */
+async function leftOnEngine(): Promise<Record<string, number>> {
+  const l = await labelled('shop', BRANCH);
+  const images = await docker.listImages({ filters: { label: [`${LABEL_ENV}=${envNames('shop', BRANCH).env}`] } });
+  return { containers: l.containers.length, networks: l.networks.length, volumes: l.volumes.length, images: images.length };
+}
+
+const notification = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-toast', { hasText: text });
+
+describe('VS Code extension end to end (code-server)', function () {
+  this.timeout(15 * 60 * 1000);
+
+  let scratch: string;
+  let home: string;
+  let folder: string;
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+
+  before(async function () {
+    editorToolchain(); // names what is missing and how to get it
+    await requireEngines();
+    scratch = mkdtempSync(join(tmpdir(), 'slipway-ext-e2e-'));
+    home = join(scratch, 'home');
+    folder = join(scratch, 'shop');
+    cpSync(join(ROOT, 'examples', 'shop'), folder, { recursive: true, filter: (src) => !src.includes('node_modules') });
+    mkdirSync(join(folder, 'broken'));
+    writeFileSync(join(folder, 'broken', 'slipway.yaml'), BROKEN_SPEC);
+    git(['init', '-q', '-b', 'main'], folder);
+    git(['add', '.'], folder);
+    git(['-c', 'user.email=e2e@slipway.test', '-c', 'user.name=e2e', 'commit', '-qm', 'shop'], folder);
+    git(['checkout', '-qb', BRANCH], folder);
+
+    const vsix = packageVsix();
+    const extensionsDir = join(scratch, 'extensions');
+    const userDataDir = join(scratch, 'user-data');
+    await installExtension(vsix, extensionsDir, userDataDir);
+    server = await startCodeServer({ folder, extensionsDir, userDataDir, env: { SLIPWAY_HOME: home } });
+    workbench = await openWorkbench(server.url);
+  });
+
+  after(async function () {
+    await workbench?.close().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && server) console.error(`--- code-server output ---\n${server.logs().slice(-8000)}`);
+    // Whatever the test reached, nothing stays on the engine.
+    if (folder) await forceDown(join(folder, 'slipway.yaml'), BRANCH, home).catch(() => undefined);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('previews the branch from the palette (cancel leaves nothing; the next preview runs), shows it running, and tears it down', async function () {
+    const { page } = workbench!;
+    await page.locator('.activitybar .action-item a[aria-label^="Slipway"]').click();
+    // The welcome content: the extension is active and found slipway.yaml.
+    const welcome = page.locator('.pane .welcome-view-content a, .pane .welcome-view-content .monaco-button', { hasText: 'Preview Current Branch' });
+    await welcome.first().waitFor({ state: 'visible', timeout: 60_000 });
+
+    // 1. A preview cancelled midway leaves nothing behind.
+    await runCommand(page, 'Slipway: Preview Current Branch');
+    const progress = notification(page, `previewing ${BRANCH}`);
+    await progress.waitFor({ state: 'visible', timeout: 60_000 });
+    // Wait until resources are being made, then cancel.
+    await notification(page, /(creating|created) /).waitFor({ state: 'visible', timeout: 120_000 });
+    await screenshot(page, 'extension-progress-notification');
+    await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await notification(page, 'nothing was left behind').waitFor({ state: 'visible', timeout: 180_000 });
+    assert.deepEqual(await leftOnEngine(), { containers: 0, networks: 0, volumes: 0, images: 0 }, 'a cancelled first preview left Docker objects behind');
+
+    // 2. The next preview succeeds and the view shows it running with its service URL.
+    await runCommand(page, 'Slipway: Preview Current Branch');
+    const running = envRow(page, `${BRANCH}, running`);
+    await running.waitFor({ state: 'visible', timeout: 300_000 });
+    const web = page.locator('.pane [role="treeitem"]', { hasText: /^web/ }).first();
+    await web.waitFor({ state: 'visible', timeout: 30_000 });
+    const description = (await web.locator('.label-description').textContent()) ?? '';
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(description)?.[0];
+    assert.ok(url, `the web service's row shows no URL: "${description}"`);
+    const res = await fetch(`${url}/healthz`);
+    assert.equal(res.status, 200, `${url}/healthz answered ${res.status}`);
+    await screenshot(page, 'extension-environment-running');
+
+    // 3. Tear down from the palette, confirmed in the dialog: the view is empty and Docker is clean.
+    await runCommand(page, 'Slipway: Tear Down');
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Tear Down$/ }).click({ timeout: 30_000 });
+    await welcome.first().waitFor({ state: 'visible', timeout: 180_000 });
+    assert.equal(await envRow(page, BRANCH).count(), 0, 'the view still lists the environment');
+    assert.deepEqual(await leftOnEngine(), { containers: 0, networks: 0, volumes: 0, images: 0 }, 'tear down left Docker objects behind');
+  });
+
+  it('shows a broken slipway.yaml in the Problems panel at the line the core names', async function () {
+    const { page } = workbench!;
+    const file = join(folder, 'broken', 'slipway.yaml');
+    let expected: { line: number; column: number; message: string } | undefined;
+    try {
+      parseSpec(BROKEN_SPEC, file);
+    } catch (err) {
+      assert.ok(SpecError.is(err));
+      const issue = err.issues[0];
+      expected = { line: issue.line, column: issue.column, message: `${issue.field}: ${issue.message}` };
+    }
+    assert.ok(expected, 'the broken spec parsed without problems');
+    assert.equal(expected.line, 6, 'the mistake is on line 6 of the broken spec');
+
+    // Quick Open by path, then the Problems panel.
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget .quick-input-box input').fill('broken/slipway.yaml');
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'slipway.yaml' }).filter({ hasText: 'broken' }).first().click({ timeout: 30_000 });
+    await page.locator('.monaco-editor .view-lines', { hasText: 'eighty' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: expected.message }).first();
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
+    const text = (await row.textContent()) ?? '';
+    assert.match(text, new RegExp(`\\[Ln ${expected.line}, Col ${expected.column}\\]`), `the problem is not at line ${expected.line}, column ${expected.column}: "${text}"`);
+    await screenshot(page, 'extension-spec-problem');
+  });
+});
