@@ -1,4 +1,5 @@
-/** Short human texts for the view, the status bar and messages. */
+/** Short human texts for the view, the status bar and messages (no `vscode` here: unit-tested in plain Node). */
+import type { SlipwayEvent } from '../environments/events';
 
 /** `3m`, `5h`, `2d 4h`. */
 export function shortDuration(ms: number): string {
@@ -21,4 +22,45 @@ export function ageAndTtl(createdAt: string | undefined, expiresAt: number | und
 /** The label of an environment: its branch, or `stage: <name>` for a pipeline stage. */
 export function envLabel(branch: string): string {
   return branch.startsWith('stage:') ? `stage: ${branch.slice('stage:'.length)}` : branch;
+}
+
+const VERBS: Record<string, [string, string]> = {
+  create: ['creating', 'created'],
+  update: ['updating', 'updated'],
+  replace: ['replacing', 'replaced'],
+  'create-replacement': ['creating', 'created'],
+  'delete-replaced': ['removing old', 'removed old'],
+  delete: ['removing', 'removed'],
+  read: ['reading', 'read'],
+  refresh: ['checking', 'checked'],
+  same: ['checking', 'unchanged:'],
+};
+
+/** The progress text of an engine event, or undefined for events not worth a line. */
+export function describeEvent(e: SlipwayEvent): string | undefined {
+  switch (e.type) {
+    case 'resource': {
+      const kind = e.kind.replace(/^Docker/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+      // Names repeat their kind (`web-image`, `db-volume`, `network`): say it once.
+      const word = kind.split(' ').pop() ?? kind;
+      const name = e.name === word ? '' : e.name.endsWith(`-${word}`) ? e.name.slice(0, -word.length - 1) : e.name;
+      const what = name ? `${kind} ${name}` : kind;
+      const [doing, done] = VERBS[e.op] ?? [e.op, e.op];
+      if (e.phase === 'started') return `${doing} ${what}…`;
+      if (e.phase === 'failed') return `${doing} ${what} failed`;
+      return `${done} ${what}${e.durationMs ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`;
+    }
+    case 'step':
+      return e.message;
+    case 'gate':
+      return `gate ${e.name}: ${e.state}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The top-level `name:` of a spec, read without loading the YAML parser (activation stays light). */
+export function projectNameOf(text: string): string | undefined {
+  const m = /^name:[ \t]*(["']?)([^"'#\r\n]+?)\1[ \t]*(?:#.*)?$/m.exec(text);
+  return m?.[2].trim() || undefined;
 }

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { LocalEnvironments } from '../environments/engine';
 import type { Logger } from '../environments/log';
 import type { Spec } from '../environments/spec/types';
+import { projectNameOf } from './format';
 import { GitTracker } from './git';
 import { core } from './lazy';
 import { EnvironmentsModel } from './model';
@@ -124,10 +125,4 @@ export class Slipway implements vscode.Disposable {
 
 async function readText(uri: vscode.Uri): Promise<string> {
   return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-}
-
-/** The top-level `name:` of a spec, read without loading the YAML parser (activation stays light). */
-export function projectNameOf(text: string): string | undefined {
-  const m = /^name:[ \t]*(["']?)([^"'#\r\n]+?)\1[ \t]*(?:#.*)?$/m.exec(text);
-  return m?.[2].trim() || undefined;
 }

@@ -5,7 +5,8 @@
  * engine's operation.
  */
 import * as vscode from 'vscode';
-import type { OperationOptions, SlipwayEvent } from '../../environments/events';
+import type { OperationOptions } from '../../environments/events';
+import { describeEvent } from '../format';
 import { core } from '../lazy';
 import type { Slipway } from '../slipway';
 
@@ -59,41 +60,6 @@ export async function showError(slipway: Slipway, err: unknown): Promise<void> {
   const firstLine = message.split('\n')[0];
   const choice = await vscode.window.showErrorMessage(hint ? `${firstLine} ${hint}` : firstLine, 'Show Log');
   if (choice) slipway.log.show(true);
-}
-
-const VERBS: Record<string, [string, string]> = {
-  create: ['creating', 'created'],
-  update: ['updating', 'updated'],
-  replace: ['replacing', 'replaced'],
-  'create-replacement': ['creating', 'created'],
-  'delete-replaced': ['removing old', 'removed old'],
-  delete: ['removing', 'removed'],
-  read: ['reading', 'read'],
-  refresh: ['checking', 'checked'],
-  same: ['checking', 'unchanged:'],
-};
-
-/** The progress text of an engine event, or undefined for events not worth a line. */
-export function describeEvent(e: SlipwayEvent): string | undefined {
-  switch (e.type) {
-    case 'resource': {
-      const kind = e.kind.replace(/^Docker/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-      // Names repeat their kind (`web-image`, `db-volume`, `network`): say it once.
-      const word = kind.split(' ').pop() ?? kind;
-      const name = e.name === word ? '' : e.name.endsWith(`-${word}`) ? e.name.slice(0, -word.length - 1) : e.name;
-      const what = name ? `${kind} ${name}` : kind;
-      const [doing, done] = VERBS[e.op] ?? [e.op, e.op];
-      if (e.phase === 'started') return `${doing} ${what}…`;
-      if (e.phase === 'failed') return `${doing} ${what} failed`;
-      return `${done} ${what}${e.durationMs ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`;
-    }
-    case 'step':
-      return e.message;
-    case 'gate':
-      return `gate ${e.name}: ${e.state}`;
-    default:
-      return undefined;
-  }
 }
 
 /**

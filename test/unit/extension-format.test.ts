@@ -1,0 +1,44 @@
+/** The extension's texts that need no VS Code: durations, TTL, progress lines, the spec's project name. */
+import assert from 'node:assert/strict';
+import { ageAndTtl, describeEvent, envLabel, projectNameOf, shortDuration } from '../../extension/format';
+
+describe('extension texts', () => {
+  it('shortens durations to minutes, hours, and days with hours', () => {
+    assert.equal(shortDuration(0), '0m');
+    assert.equal(shortDuration(59 * 60_000), '59m');
+    assert.equal(shortDuration(5 * 3600_000), '5h');
+    assert.equal(shortDuration(52 * 3600_000), '2d 4h');
+    assert.equal(shortDuration(48 * 3600_000), '2d');
+    assert.equal(shortDuration(-5000), '0m');
+  });
+
+  it('says how long an environment has been up and how long it has left, or since when it expired', () => {
+    const now = Date.parse('2026-01-02T12:00:00Z');
+    assert.equal(ageAndTtl('2026-01-02T07:00:00Z', now + 3 * 3600_000, now), 'up 5h · 3h left');
+    assert.equal(ageAndTtl('2026-01-01T00:00:00Z', now - 2 * 3600_000, now), 'up 1d 12h · expired 2h ago');
+    assert.equal(ageAndTtl(undefined, undefined, now), '');
+  });
+
+  it('labels stages as stages and branches as themselves', () => {
+    assert.equal(envLabel('stage:staging'), 'stage: staging');
+    assert.equal(envLabel('feature/Ünïcode & spaces'), 'feature/Ünïcode & spaces');
+  });
+
+  it('turns engine events into progress lines that name each resource once', () => {
+    assert.equal(describeEvent({ type: 'resource', phase: 'started', op: 'create', kind: 'Container', name: 'web', urn: 'u' }), 'creating container web…');
+    assert.equal(describeEvent({ type: 'resource', phase: 'finished', op: 'create', kind: 'Image', name: 'web-image', urn: 'u', durationMs: 2345 }), 'created image web (2.3s)');
+    assert.equal(describeEvent({ type: 'resource', phase: 'finished', op: 'create', kind: 'Network', name: 'network', urn: 'u' }), 'created network');
+    assert.equal(describeEvent({ type: 'resource', phase: 'failed', op: 'delete', kind: 'Volume', name: 'db-volume', urn: 'u' }), 'removing volume db failed');
+    assert.equal(describeEvent({ type: 'resource', phase: 'started', op: 'create', kind: 'GeneratedPassword', name: 'db-password', urn: 'u' }), 'creating generated password db…');
+    assert.equal(describeEvent({ type: 'step', message: 'nothing changed' }), 'nothing changed');
+    assert.equal(describeEvent({ type: 'summary', changes: {}, durationMs: 1 }), undefined);
+  });
+
+  it('reads the project name from the top-level name key only', () => {
+    assert.equal(projectNameOf('version: 1\nname: shop\nservices:\n  web:\n    name: nested\n'), 'shop');
+    assert.equal(projectNameOf('name: "my shop"  # comment\n'), 'my shop');
+    assert.equal(projectNameOf("name: 'quoted'\n"), 'quoted');
+    assert.equal(projectNameOf('services:\n  name: nested\n'), undefined);
+    assert.equal(projectNameOf('name:\n'), undefined);
+  });
+});
