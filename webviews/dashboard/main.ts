@@ -116,7 +116,7 @@ function serviceRows(e: EnvironmentView, s: ServiceView): TemplateResult {
       </td>
       <td>${serviceState(s)}</td>
       <td>${health(s)}</td>
-      <td>${s.url ? html`<a href=${s.url} @click=${(ev: Event) => openLink(ev, s.name)} title=${`Open ${s.url}`}>${s.url.replace(/^https?:\/\//, '')}</a>` : html`<span class="muted">—</span>`}</td>
+      <td>${webUrl(s.url) ? html`<a href=${s.url} @click=${(ev: Event) => openLink(ev, s.name)} title=${`Open ${s.url}`}>${s.url?.replace(/^https?:\/\//, '')}</a>` : s.url ? html`<span>${s.url}</span>` : html`<span class="muted">—</span>`}</td>
       <td>${ports(s)}</td>
       <td><code title=${s.image}>${shortDigest(s.image)}</code></td>
       <td>${usage(s, 'cpu')}</td>
@@ -126,6 +126,11 @@ function serviceRows(e: EnvironmentView, s: ServiceView): TemplateResult {
       </td>
     </tr>
     ${open ? logRow(s) : nothing}`;
+}
+
+/** Only http(s) URLs become links (never `javascript:` or `data:`). */
+function webUrl(url: string | undefined): boolean {
+  return !!url && /^https?:\/\//i.test(url);
 }
 
 /** Links open through the host (the webview cannot navigate). */

@@ -1,0 +1,194 @@
+/**
+ * The environment dashboard in real headless Chromium: what it shows for an environment, what
+ * it posts back for each button, the logs request, keyboard use, and UI state over a reload.
+ */
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { notification } from '../../webviews/protocol';
+import { environment } from './fixtures';
+import { launchBrowser, openWebview, type WebviewPage } from './harness';
+
+describe('webviews: environment dashboard (Chromium)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let wv: WebviewPage | undefined;
+
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  afterEach(async function () {
+    if (wv && this.currentTest?.state === 'passed') {
+      assert.deepEqual(await wv.cspViolations(), [], 'CSP violations');
+      assert.deepEqual(wv.errors, [], 'page errors');
+      assert.deepEqual(wv.blocked, [], 'requests outside the webview');
+    }
+    await wv?.close();
+    wv = undefined;
+  });
+
+  it('says ready first, waits for data, then shows every service with its state, health, URL, ports, image and use', async () => {
+    wv = await openWebview(browser, 'dashboard');
+    const { page } = wv;
+    assert.deepEqual(await wv.posted(), [{ type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: 1 } }]);
+    await page.getByText('Waiting for the environment…').waitFor();
+    assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'true');
+
+    await wv.send(notification('env/state', environment()));
+    await page.getByRole('heading', { level: 1, name: 'feature/checkout' }).waitFor();
+    assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'false');
+    await page.getByRole('status', { name: 'Environment status: Running' }).waitFor();
+    const table = page.getByRole('table', { name: 'Services' });
+    const web = table.getByRole('row').filter({ hasText: 'web' }).first();
+    for (const text of ['running', 'healthy', '127.0.0.1:49213', '49213→8080', 'sha256:3f1c9b7a2e4d']) await web.getByText(text).first().waitFor();
+    assert.equal(await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'), '0.12 / 0.5 CPU (24%)');
+    assert.equal(await page.getByRole('meter', { name: 'Memory of db' }).getAttribute('aria-valuetext'), '212 MiB / 256 MiB (83%)');
+    assert.match((await page.getByRole('group', { name: 'Time to live' }).textContent()) ?? '', /5 h 4[12] min left/);
+    assert.match((await page.getByRole('group', { name: 'Services' }).textContent()) ?? '', /2 of 2 up/);
+    await page.getByRole('group', { name: 'Created' }).getByText('2 h 5 min ago').waitFor();
+    assert.equal(await page.locator('[role=meter]').count(), 4);
+  });
+
+  it('posts the command of each button, and nothing for a disabled one', async () => {
+    wv = await openWebview(browser, 'dashboard');
+    const { page } = wv;
+    await wv.send(notification('env/state', environment()));
+    await wv.take();
+    const toolbar = page.getByRole('toolbar', { name: 'Environment actions' });
+    for (const name of ['Open', 'Share', 'Restart all services', 'Promote to staging', 'Tear Down']) await toolbar.getByRole('button', { name }).click();
+    await page.getByRole('button', { name: 'Extend time to live' }).click();
+    await page.getByRole('button', { name: 'Restart db' }).click();
+    await page.getByRole('link', { name: '127.0.0.1:49213' }).click();
+    assert.deepEqual(
+      (await wv.take()).map((m) => [m.method, m.params]),
+      [
+        ['env/open', {}],
+        ['env/share', {}],
+        ['env/restart', {}],
+        ['env/promote', {}],
+        ['env/teardown', {}],
+        ['env/extendTtl', {}],
+        ['env/restart', { service: 'db' }],
+        ['env/open', { service: 'web' }],
+      ],
+    );
+    assert.equal(page.url(), 'https://webview.slipway.test/index.html', 'the link did not navigate');
+
+    // Provisioning: no restart or promote; an environment without URLs: no Open.
+    const busy = environment({ status: 'provisioning', services: environment().services.map((s) => ({ ...s, url: undefined })) });
+    await wv.send(notification('env/state', busy));
+    await page.getByRole('status', { name: 'Environment status: Provisioning' }).waitFor();
+    for (const name of ['Open', 'Restart all services', 'Promote to staging', 'Restart web']) {
+      const b = page.getByRole('button', { name, exact: true });
+      assert.equal(await b.getAttribute('aria-disabled'), 'true', name);
+      await b.click({ force: true });
+    }
+    assert.deepEqual(await wv.take(), []);
+  });
+
+  it('shows recent log lines per service, and more through the env/logs request', async () => {
+    wv = await openWebview(browser, 'dashboard');
+    const { page } = wv;
+    await wv.send(notification('env/state', environment()));
+    const toggle = page.getByRole('button', { name: 'web: show log lines' });
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await toggle.click();
+    const logs = page.getByRole('region', { name: 'Recent log lines of web' });
+    await logs.getByText('GET /api/products 200 42.9ms').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'web: hide log lines' }).getAttribute('aria-expanded'), 'true');
+    await wv.take();
+
+    await logs.getByRole('button', { name: 'Show more log lines of web' }).click();
+    const [req] = await wv.take();
+    assert.equal(req.type, 'request');
+    assert.equal(req.method, 'env/logs');
+    assert.deepEqual(req.params, { service: 'web', lines: 500 });
+    assert.equal(typeof req.id, 'number');
+    await wv.send({ type: 'response', id: 999, result: { lines: ['not mine'] } });
+    await wv.send({ type: 'response', id: req.id!, result: { lines: ['older line 1', 'older line 2', 'newest line'] } });
+    await logs.getByText('newest line').waitFor();
+    await logs.getByText('3 lines').waitFor();
+    assert.equal(await logs.getByText('not mine').count(), 0);
+
+    await logs.getByRole('button', { name: 'Show more log lines of web' }).click();
+    const [again] = await wv.take();
+    await wv.send({ type: 'response', id: again.id!, error: { message: 'The container web is gone.', reason: 'not-found' } });
+    await logs.getByRole('alert').getByText('The container web is gone.').waitFor();
+  });
+
+  it('is usable from the keyboard: Tab reaches every action, Enter and Space activate', async () => {
+    wv = await openWebview(browser, 'dashboard');
+    const { page } = wv;
+    await wv.send(notification('env/state', environment()));
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await wv.take();
+    const seen: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      seen.push(await page.evaluate('(document.activeElement?.getAttribute("aria-label") || document.activeElement?.textContent || "").trim()'));
+    }
+    for (const name of ['Open', 'Share', 'Restart all services', 'Promote to staging', 'Tear Down', 'Extend time to live', 'web: show log lines', 'Restart web', 'db: show log lines', 'Restart db']) {
+      assert.ok(seen.includes(name), `Tab never reached ${name}: ${JSON.stringify(seen)}`);
+    }
+    // Tab order follows the page: the toolbar first.
+    assert.ok(seen.indexOf('Open') < seen.indexOf('Tear Down') && seen.indexOf('Tear Down') < seen.indexOf('web: show log lines'));
+
+    await page.getByRole('button', { name: 'Share' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Restart db' }).focus();
+    await page.keyboard.press(' ');
+    await page.getByRole('button', { name: 'db: show log lines' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('region', { name: 'Recent log lines of db' }).waitFor();
+    assert.deepEqual(
+      (await wv.take()).map((m) => [m.method, m.params]),
+      [
+        ['env/share', {}],
+        ['env/restart', { service: 'db' }],
+      ],
+    );
+  });
+
+  it('keeps only UI state, and after a reload says ready again and restores it with the new data', async () => {
+    wv = await openWebview(browser, 'dashboard');
+    const { page } = wv;
+    await wv.send(notification('env/state', environment()));
+    await page.getByRole('button', { name: 'db: show log lines' }).click();
+    assert.deepEqual(await page.evaluate('JSON.parse(sessionStorage.getItem("slipway-webview-state"))'), { expanded: ['db'] });
+
+    await wv.reload();
+    assert.deepEqual(await wv.posted(), [{ type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: 1 } }]);
+    await page.getByText('Waiting for the environment…').waitFor();
+    await wv.send(notification('env/state', environment({ branch: 'feature/checkout-v2' })));
+    await page.getByRole('heading', { level: 1, name: 'feature/checkout-v2' }).waitFor();
+    await page.getByRole('region', { name: 'Recent log lines of db' }).getByText('ready to accept connections').waitFor();
+    assert.equal(await page.getByRole('region', { name: 'Recent log lines of web' }).count(), 0);
+  });
+
+  it('explains an environment that is absent, and a failed operation', async () => {
+    wv = await openWebview(browser, 'dashboard');
+    const { page } = wv;
+    await wv.send(notification('env/state', environment({ status: 'absent', services: [], expiresAt: undefined })));
+    await page.getByText('This environment does not exist').waitFor();
+    for (const name of ['Share', 'Restart all services', 'Tear Down']) assert.equal(await page.getByRole('button', { name }).getAttribute('aria-disabled'), 'true');
+
+    await wv.send(notification('env/state', environment({ status: 'failed', lastOperation: { op: 'up', status: 'failed', at: new Date().toISOString(), error: 'web never became healthy' } })));
+    await page.getByRole('alert').getByText('web never became healthy').waitFor();
+    await page.getByRole('status', { name: 'Environment status: Failed' }).waitFor();
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    it(`screenshot: ${theme} theme`, async () => {
+      wv = await openWebview(browser, 'dashboard', { theme });
+      const { page } = wv;
+      await wv.send(notification('env/state', environment()));
+      await page.getByRole('button', { name: 'web: show log lines' }).click();
+      await page.mouse.move(0, 0);
+      await page.locator('body').click({ position: { x: 2, y: 2 } });
+      const path = await wv.screenshot(`webview-dashboard-${theme}.png`);
+      assert.ok(path.endsWith(`webview-dashboard-${theme}.png`));
+    });
+  }
+});
