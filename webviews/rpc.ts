@@ -141,7 +141,7 @@ export type RequestHandlers<T extends RequestTable<T> = Requests> = {
  */
 export async function answerRequest<T extends RequestTable<T> = Requests>(
   request: RequestMessage | { type: 'request'; id: number; method: string; params: unknown },
-  handlers: RequestHandlers<T>,
+  handlers: RequestHandlers<NoInfer<T>>,
   post: (response: ResponseMessage) => unknown,
 ): Promise<void> {
   const handler = Object.prototype.hasOwnProperty.call(handlers, request.method)
