@@ -26,6 +26,11 @@ export interface WebviewHtmlOptions {
   codiconCssUri: string;
   /** The document title (screen readers announce it). */
   title: string;
+  /**
+   * What the panel shows (the host's own key, e.g. JSON of project and branch). The webview keeps
+   * it in its saved state, so VS Code hands it back to the host when it restores the panel.
+   */
+  panel?: string;
 }
 
 /** Escapes text for HTML text and double-quoted attribute values. */
@@ -75,7 +80,7 @@ export function webviewHtml(opts: WebviewHtmlOptions): string {
 <link id="vscode-codicon-stylesheet" rel="stylesheet" href="${a(opts.codiconCssUri)}">
 <script defer nonce="${a(opts.nonce)}" src="${a(opts.scriptUri)}"></script>
 </head>
-<body data-app="${a(opts.app)}">
+<body data-app="${a(opts.app)}"${opts.panel === undefined ? '' : ` data-panel="${a(opts.panel)}"`}>
 <main id="app" aria-busy="true"></main>
 </body>
 </html>

@@ -53,6 +53,10 @@ export class Host<UiState extends object> {
     this.requester = new Requester((m) => this.api.postMessage(m));
     const saved = this.api.getState();
     this.ui = { ...defaults, ...(saved && typeof saved === 'object' ? (saved as Partial<UiState>) : {}) };
+    // The panel's identity rides along in the saved state: VS Code hands it to the host's
+    // serializer when it restores the panel after a reload.
+    const panel = typeof document === 'undefined' ? undefined : document.body?.dataset.panel;
+    if (panel !== undefined) this.api.setState({ ...this.ui, panel });
     window.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
   }
 
@@ -82,7 +86,8 @@ export class Host<UiState extends object> {
   /** Merges `patch` into the UI state and saves it. */
   saveUiState(patch: Partial<UiState>): void {
     this.ui = { ...this.ui, ...patch };
-    this.api.setState(this.ui);
+    const panel = typeof document === 'undefined' ? undefined : document.body?.dataset.panel;
+    this.api.setState(panel === undefined ? this.ui : { ...this.ui, panel });
   }
 
   private receive(data: unknown): void {
