@@ -55,6 +55,18 @@ export interface EnvironmentStatus {
   owner?: string;
   /** The spec file the environment was last brought up from. */
   specFile?: string;
+  /** The git commit its last successful up ran. */
+  commit?: string;
+}
+
+export interface ServiceUsage {
+  service: string;
+  /** Cores in use (0.5 = half a core). */
+  cpu: number;
+  cpuLimit?: number;
+  /** Bytes in use, page cache excluded. */
+  memory: number;
+  memoryLimit?: number;
 }
 
 export interface LogOptions {
@@ -225,10 +237,17 @@ export class LocalEnvironments implements Environments {
     }
   }
 
-  /** Remedy `accept`: takes reality into the state (a refresh); returns the drift that remains. */
-  async acceptDrift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DriftReport> {
+  /**
+   * Remedy `accept`: takes reality into the state (a refresh), of every resource or of the
+   * `resources` given; returns the drift that remains.
+   */
+  async acceptDrift(
+    spec: Spec,
+    branch: string,
+    opts: OperationOptions & { dockerHost?: string; resources?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }> } = {},
+  ): Promise<DriftReport> {
     await this.reachable(opts.dockerHost);
-    return (await this.runWorker({ op: 'refresh', spec, branch, settings: this.settings(opts.dockerHost) }, opts)) as DriftReport;
+    return (await this.runWorker({ op: 'refresh', spec, branch, settings: this.settings(opts.dockerHost), resources: opts.resources }, opts)) as DriftReport;
   }
 
   /** Remedy `reapply`: makes reality match the spec, recreating every drifted container. */
@@ -291,6 +310,35 @@ export class LocalEnvironments implements Environments {
       });
       stream.on('error', (err: Error) => (opts.signal?.aborted ? resolve() : reject(err)));
     });
+  }
+
+  /**
+   * CPU and memory each service's container uses now, against its limits (one Docker stats
+   * sample per container). CPU in cores; memory in bytes; a limit is absent when there is none.
+   */
+  async usage(project: string, branch: string): Promise<ServiceUsage[]> {
+    const names = envNames(project, branch);
+    const docker = await this.reachable();
+    const services = await environmentContainers(docker, { project: names.project, env: names.env, state: this.stateId });
+    return Promise.all(
+      services
+        .filter((s) => s.state === 'running')
+        .map(async (s) => {
+          const c = docker.getContainer(s.containerId);
+          const [stats, info] = await Promise.all([c.stats({ stream: false }) as unknown as Promise<Docker.ContainerStats>, c.inspect()]);
+          const cpuDelta = stats.cpu_stats.cpu_usage.total_usage - (stats.precpu_stats.cpu_usage?.total_usage ?? 0);
+          const systemDelta = (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats.system_cpu_usage ?? 0);
+          const cpus = stats.cpu_stats.online_cpus || 1;
+          const cache = (stats.memory_stats.stats as Record<string, number> | undefined)?.inactive_file ?? 0;
+          return {
+            service: s.service,
+            cpu: systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus : 0,
+            cpuLimit: info.HostConfig.NanoCpus ? info.HostConfig.NanoCpus / 1e9 : undefined,
+            memory: Math.max(0, (stats.memory_stats.usage ?? 0) - cache),
+            memoryLimit: info.HostConfig.Memory || undefined,
+          };
+        }),
+    );
   }
 
   /** Restarts one service's container (same container, same ports). */
@@ -379,6 +427,7 @@ export class LocalEnvironments implements Environments {
       updatedAt: record?.updatedAt,
       owner: record?.owner,
       specFile: record?.specFile,
+      commit: record?.applied?.commit,
     };
   }
 

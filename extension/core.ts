@@ -5,8 +5,9 @@
 export { LocalEnvironments, type EnvironmentStatus, type UpResult, type DownResult } from '../environments/engine';
 export { loadSpec, parseSpec } from '../environments/spec/load';
 export { LocalPipeline } from '../environments/pipeline/pipeline';
+export { readReleases } from '../environments/pipeline/releases';
 export { SlipwayError, SpecError, formatSpecIssue } from '../environments/errors';
 export { currentActor, currentBranch } from '../environments/git';
-export { envName, envNames, isStageBranch, stageBranch } from '../environments/naming';
+export { envName, envNames, isStageBranch, projectSlug, stageBranch } from '../environments/naming';
 export { slipwayHome } from '../environments/paths';
 export { watch } from 'chokidar';

@@ -22,12 +22,13 @@ import { Slipway } from './slipway';
 import { SpecWatcher } from './specWatcher';
 import { StatusBar } from './statusBar';
 import { EnvironmentsView } from './views/environments';
+import { Panels } from './webviews/panels';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const slipway = new Slipway(context);
   const subs = context.subscriptions;
-  subs.push(slipway, new EnvironmentsView(slipway), new StatusBar(slipway));
+  subs.push(slipway, new EnvironmentsView(slipway), new StatusBar(slipway), new Panels(slipway));
   for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec]) {
     const d = command.register(slipway);
     subs.push(...(Array.isArray(d) ? d : [d]));

@@ -39,14 +39,12 @@ export class EnvironmentsModel implements vscode.Disposable {
   constructor(private readonly slipway: Slipway) {}
 
   get items(): EnvironmentItem[] {
-    const ttl = this.slipway.settings.defaultTtlMs;
     const items: EnvironmentItem[] = this.statuses.map((status) => {
       const busy = this.busy.get(status.branch);
       let state: ShownState = status.status;
       if (busy) state = 'provisioning';
       else if (state === 'running' && this.drifted.has(status.branch)) state = 'drifted';
-      const updated = status.updatedAt ? Date.parse(status.updatedAt) : undefined;
-      return { status, state, busy, outdated: this.outdated.has(status.branch), expiresAt: updated === undefined ? undefined : updated + ttl };
+      return { status, state, busy, outdated: this.outdated.has(status.branch), expiresAt: this.slipway.ttl.expiresAt(status) };
     });
     // An environment being created for the first time shows before the core has a record of it.
     for (const [branch, busy] of this.busy) {

@@ -12,11 +12,13 @@ import { GitTracker } from './git';
 import { core } from './lazy';
 import { EnvironmentsModel } from './model';
 import { affectsEngine, readSettings, type SlipwaySettings } from './settings';
+import { TtlStore } from './ttl';
 
 export class Slipway implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly git: GitTracker;
   readonly model: EnvironmentsModel;
+  readonly ttl: TtlStore;
   private enginePromise?: Promise<LocalEnvironments>;
   private specUri?: vscode.Uri;
   private projectName?: string;
@@ -28,6 +30,7 @@ export class Slipway implements vscode.Disposable {
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Slipway', { log: true });
     this.git = new GitTracker(() => (this.specUri ? vscode.Uri.joinPath(this.specUri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri));
+    this.ttl = new TtlStore(context.globalState, () => this.settings);
     this.model = new EnvironmentsModel(this);
     this.disposables.push(
       this.log,

@@ -43,8 +43,17 @@ export class StatusBar implements vscode.Disposable {
       this.item.tooltip = `Slipway: ${branch} is ${state}. Click to show the Environments view.`;
       this.item.command = 'slipway.environments.focus';
     }
+    if (state !== 'absent') {
+      // Rich tooltip: the dashboard and pipeline one click away.
+      const md = new vscode.MarkdownString(undefined, true);
+      md.isTrusted = { enabledCommands: ['slipway.env.dashboard', 'slipway.pipeline.show', 'slipway.env.open'] };
+      md.appendText(this.item.tooltip as string);
+      const arg = encodeURIComponent(JSON.stringify([branch]));
+      md.appendMarkdown(`\n\n[$(dashboard) Dashboard](command:slipway.env.dashboard?${arg}) · [$(git-pull-request) Pipeline](command:slipway.pipeline.show?${arg})`);
+      this.item.tooltip = md;
+    }
     this.item.backgroundColor = state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : state === 'degraded' || state === 'drifted' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.accessibilityInformation = { label: this.item.tooltip };
+    this.item.accessibilityInformation = { label: `Slipway: ${branch} ${state}` };
     this.item.show();
   }
 

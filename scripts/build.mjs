@@ -39,6 +39,12 @@ for (const e of [
   if (e.banner) chmodSync(join(root, `dist/${e.out}.js`), 0o755);
 }
 
+// --- webviews (browser bundles, the codicon font and stylesheet) ---
+if (existsSync(join(root, 'webviews', 'build.mjs'))) {
+  const { buildWebviews } = await import('../webviews/build.mjs');
+  await buildWebviews({ outdir: 'dist/webviews', minify: true });
+}
+
 // --- VS Code extension ---
 if (existsSync(join(root, 'extension', 'extension.ts'))) {
   const out = join(root, 'dist', 'extension');

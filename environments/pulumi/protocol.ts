@@ -23,7 +23,8 @@ export type WorkerRequest =
   | { op: 'up'; spec: Spec; branch: string; settings: WorkerSettings; replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>; commit?: string; owner?: string }
   | { op: 'down'; project: string; branch: string; settings: WorkerSettings }
   | { op: 'drift'; spec: Spec; branch: string; settings: WorkerSettings }
-  | { op: 'refresh'; spec: Spec; branch: string; settings: WorkerSettings };
+  /** `resources`: refresh only these (by resource name and kind); default all. */
+  | { op: 'refresh'; spec: Spec; branch: string; settings: WorkerSettings; resources?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }> };
 
 export interface UpResult {
   project: string;

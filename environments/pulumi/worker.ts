@@ -435,7 +435,8 @@ async function runRefresh(req: Extract<WorkerRequest, { op: 'refresh' }>): Promi
     const run = new RunEvents();
     readResultsFromEvents(opened.stack);
     abort.signal.throwIfAborted();
-    await opened.stack.refresh({ color: 'never', signal: abort.signal, onEvent: run.onEvent });
+    const target = req.resources?.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind));
+    await opened.stack.refresh({ color: 'never', signal: abort.signal, onEvent: run.onEvent, ...(target?.length ? { target } : {}) });
     const record = readRecord(settings.home, names.project, names.env);
     // The state now holds reality, not what the spec declares: the next check compares them.
     if (record?.applied) writeRecord(settings.home, { ...record, applied: { ...record.applied, fingerprint: 'accepted' }, updatedAt: nowIso() });

@@ -13,7 +13,7 @@ export function register(slipway: Slipway): vscode.Disposable {
   return registerCommand(
     slipway,
     'slipway.env.promote',
-    async (s, arg) => {
+    async (s, arg, toStage?: string) => {
       const spec = await s.spec();
       const stages = spec.pipeline?.stages.map((st) => st.name) ?? [];
       if (stages.length < 2) {
@@ -29,7 +29,7 @@ export function register(slipway: Slipway): vscode.Disposable {
         void vscode.window.showInformationMessage(`${envLabel(item.status.branch)} is the last stage of the pipeline.`);
         return;
       }
-      const to = next.length === 1 ? next[0] : await vscode.window.showQuickPick(next, { title: `Slipway: Promote ${envLabel(item.status.branch)}`, placeHolder: 'Stage' });
+      const to = toStage && next.includes(toStage) ? toStage : next.length === 1 ? next[0] : await vscode.window.showQuickPick(next, { title: `Slipway: Promote ${envLabel(item.status.branch)}`, placeHolder: 'Stage' });
       if (!to) return;
       const from = fromStage ? { stage: fromStage } : { branch: item.status.branch };
       const engine = await s.engine();

@@ -1,0 +1,108 @@
+/**
+ * The drift view of an environment: per resource, declared against actual values, with
+ * Reapply and Accept per resource and for all. A check runs when the panel opens.
+ */
+import * as vscode from 'vscode';
+import type { DriftItem, DriftReport } from '../../environments/pipeline/drift';
+import type { CommandMessage, DriftResourceView, DriftView } from '../../webviews/protocol';
+import { envLabel } from '../format';
+import type { Slipway } from '../slipway';
+import { WebviewHost, type PanelKey } from './host';
+
+type ResourceKind = 'container' | 'network' | 'volume';
+
+/** Groups the core's per-property items into one entry per resource and source. */
+export function driftView(report: DriftReport, busy: boolean): DriftView {
+  const byResource = new Map<string, DriftResourceView>();
+  for (const i of report.items) {
+    const urn = `${i.source}:${i.kind}:${i.resource}`;
+    let r = byResource.get(urn);
+    if (!r) {
+      r = { urn, name: i.resource, type: i.kind, source: i.source, properties: [], remedies: [...i.remedies] };
+      byResource.set(urn, r);
+    }
+    r.properties.push({ path: i.property, declared: i.declared, actual: i.actual });
+    for (const m of i.remedies) if (!r.remedies.includes(m)) r.remedies.push(m);
+  }
+  return { project: report.project, env: report.env, branch: report.branch, checkedAt: report.checkedAt, busy, resources: [...byResource.values()] };
+}
+
+export class DriftPanel extends WebviewHost {
+  private report?: DriftReport;
+  private busy = false;
+
+  constructor(slipway: Slipway, panel: vscode.WebviewPanel, key: PanelKey) {
+    super(slipway, panel, 'drift', key);
+  }
+
+  protected async refresh(): Promise<void> {
+    if (!this.report && !this.busy) {
+      await this.run('check', () => this.check());
+      return;
+    }
+    this.send();
+  }
+
+  private send(): void {
+    const { project, branch } = this.key;
+    this.post('drift/state', this.report ? driftView(this.report, this.busy) : { project, env: '', branch, busy: this.busy, resources: [] });
+  }
+
+  private async check(): Promise<DriftReport> {
+    const spec = await this.slipway.spec();
+    return (await this.slipway.engine()).drift(spec, this.key.branch);
+  }
+
+  /** Runs one drift operation with the view marked busy, then shows its report. */
+  private async run(what: string, op: () => Promise<DriftReport>): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.send();
+    try {
+      this.report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Slipway: ${what} drift of ${envLabel(this.key.branch)}` }, op);
+      this.slipway.model.setDrifted(this.key.branch, this.report.drifted);
+    } finally {
+      this.busy = false;
+      this.send();
+    }
+  }
+
+  /** The resources a command names: one (by the view's urn) or every drifted one. */
+  private targets(resource: string | undefined, remedy: 'reapply' | 'accept'): Array<{ kind: ResourceKind; name: string }> {
+    const items: DriftItem[] = (this.report?.items ?? []).filter((i) => i.remedies.includes(remedy) && (!resource || `${i.source}:${i.kind}:${i.resource}` === resource));
+    const out = new Map<string, { kind: ResourceKind; name: string }>();
+    for (const i of items) if (i.kind === 'container' || i.kind === 'network' || i.kind === 'volume') out.set(`${i.kind}:${i.resource}`, { kind: i.kind, name: i.resource });
+    return [...out.values()];
+  }
+
+  protected async command(m: CommandMessage): Promise<void> {
+    const spec = () => this.slipway.spec();
+    const engine = () => this.slipway.engine();
+    switch (m.method) {
+      case 'drift/check':
+        await this.run('checking', () => this.check());
+        return;
+      case 'drift/reapply': {
+        const targets = this.targets(m.params.resource, 'reapply');
+        await this.run('reapplying', async () => {
+          const [s, e] = await Promise.all([spec(), engine()]);
+          if (!m.params.resource) return e.reapply(s, this.key.branch);
+          // A spec difference is applied by a plain up; a reality difference by recreating the resource.
+          await e.up(s, this.key.branch, targets.length ? { replace: targets } : {});
+          return e.drift(s, this.key.branch);
+        });
+        return;
+      }
+      case 'drift/accept': {
+        const targets = this.targets(m.params.resource, 'accept');
+        await this.run('accepting', async () => {
+          const [s, e] = await Promise.all([spec(), engine()]);
+          return e.acceptDrift(s, this.key.branch, m.params.resource ? { resources: targets } : {});
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

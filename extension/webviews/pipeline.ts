@@ -1,0 +1,160 @@
+/**
+ * The pipeline view of a branch: its stages left to right, and for each promotion its gates
+ * with the stored evidence. Re-running gates streams each result as it finishes
+ * (`gates/progress`), so the view updates without a refresh.
+ */
+import * as vscode from 'vscode';
+import type { GateResult } from '../../environments/pipeline/gates';
+import type { PromotionSource } from '../../environments/pipeline/pipeline';
+import type { Spec } from '../../environments/spec/types';
+import type { CommandMessage, GateView, PipelineView, PromotionView, StageView } from '../../webviews/protocol';
+import { envLabel } from '../format';
+import { core } from '../lazy';
+import type { Slipway } from '../slipway';
+import { WebviewHost, type PanelKey } from './host';
+
+export function gateView(r: GateResult): GateView {
+  return { stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, evidence: r.evidence, startedAt: r.startedAt, durationMs: r.durationMs };
+}
+
+export class PipelinePanel extends WebviewHost {
+  /** Gates being evaluated now, by stage: shown as `running` until their results arrive. */
+  private readonly running = new Map<string, Map<string, GateView>>();
+  private promoting?: string;
+
+  constructor(slipway: Slipway, panel: vscode.WebviewPanel, key: PanelKey) {
+    super(slipway, panel, 'pipeline', key);
+    this.disposables.push(slipway.model.onDidChange(() => this.panel.visible && void this.refresh().catch(() => undefined)));
+  }
+
+  protected async refresh(): Promise<void> {
+    this.post('pipeline/state', await this.view());
+  }
+
+  /** The promotion source of a stage's gates: the branch for the second stage, else the stage before. */
+  private source(spec: Spec, to: string): PromotionSource {
+    const stages = spec.pipeline?.stages ?? [];
+    const i = stages.findIndex((s) => s.name === to);
+    return i <= 1 ? { branch: this.key.branch } : { stage: stages[i - 1].name };
+  }
+
+  async view(): Promise<PipelineView> {
+    const spec = await this.slipway.spec();
+    const engine = await this.slipway.engine();
+    const pipeline = new (core().LocalPipeline)(engine);
+    const { readReleases, projectSlug, stageBranch } = core();
+    const project = projectSlug(spec.name);
+    const stageSpecs = spec.pipeline?.stages ?? [];
+    const branchStatus = await engine.status(spec.name, this.key.branch);
+    const stages: StageView[] = [];
+    for (const [i, st] of stageSpecs.entries()) {
+      if (i === 0) {
+        stages.push({ name: st.name, env: branchStatus.env, status: this.slipway.model.find(this.key.branch)?.state ?? branchStatus.status });
+        continue;
+      }
+      const releases = readReleases(engine.home, project, st.name);
+      const current = releases.releases.find((r) => r.number === releases.current);
+      const status = await engine.status(spec.name, stageBranch(st.name), st.dockerHost).catch(() => undefined);
+      stages.push({
+        name: st.name,
+        env: status?.env,
+        status: status?.status,
+        release: current && { number: current.number, commit: current.from.commit, at: current.at, by: current.by, source: envLabel(current.from.kind === 'stage' ? `stage:${current.from.name}` : current.from.name) },
+      });
+    }
+    const promotions: PromotionView[] = [];
+    for (let i = 1; i < stageSpecs.length; i++) {
+      const to = stageSpecs[i].name;
+      const from = this.source(spec, to);
+      let stored: GateResult[] = [];
+      let blockedReason: string | undefined;
+      try {
+        stored = pipeline.storedGates(spec, from, to);
+      } catch (err) {
+        blockedReason = err instanceof Error ? err.message : String(err);
+      }
+      const live = this.running.get(to);
+      const gates = stageSpecs[i].gates.map((g): GateView => {
+        const running = live?.get(g.name);
+        if (running) return running;
+        const result = stored.find((x) => x.name === g.name);
+        if (result) return gateView(result);
+        return { stage: to, name: g.name, kind: g.kind, state: 'pending', reason: blockedReason ? 'Not run: nothing to promote yet.' : 'Not run yet for this commit.', evidence: {} };
+      });
+      const busy = this.promoting === to || live !== undefined;
+      promotions.push({
+        from: stageSpecs[i - 1].name,
+        to,
+        gates,
+        canPromote: !blockedReason && !busy,
+        blockedReason: blockedReason ?? (busy ? (this.promoting === to ? `A promotion to ${to} is running.` : 'Gates are being evaluated.') : undefined),
+        promoting: this.promoting === to,
+      });
+    }
+    return { project: spec.name, env: branchStatus.env, branch: this.key.branch, commit: branchStatus.commit, stages, promotions };
+  }
+
+  /** Evaluates a stage's gates again; each result is posted as it finishes. */
+  private async rerun(stage: string, only?: string): Promise<void> {
+    const spec = await this.slipway.spec();
+    const engine = await this.slipway.engine();
+    const pipeline = new (core().LocalPipeline)(engine);
+    const declared = spec.pipeline?.stages.find((s) => s.name === stage)?.gates ?? [];
+    const live = new Map<string, GateView>();
+    const startedAt = new Date().toISOString();
+    for (const g of declared) {
+      if (!only || g.name === only) live.set(g.name, { stage, name: g.name, kind: g.kind, state: 'running', reason: 'Evaluating…', evidence: {}, startedAt });
+    }
+    this.running.set(stage, live);
+    await this.refresh();
+    const actor = await core().currentActor(spec.dir);
+    try {
+      // Gates run together and are stored together, so one re-run evaluates the whole stage.
+      const results = await pipeline.gates(spec, this.source(spec, stage), stage, {
+        actor,
+        onEvent: (e) => {
+          if (e.type !== 'gate' || e.stage !== stage) return;
+          const gate: GateView = { stage, name: e.name, kind: e.kind, state: e.state, reason: e.reason, evidence: {}, startedAt, durationMs: e.durationMs };
+          live.set(e.name, gate);
+          this.post('gates/progress', { gate });
+        },
+      });
+      for (const r of results) this.post('gates/progress', { gate: gateView(r) });
+    } finally {
+      this.running.delete(stage);
+      await this.refresh();
+    }
+  }
+
+  protected async command(m: CommandMessage): Promise<void> {
+    switch (m.method) {
+      case 'gates/rerun':
+        await this.rerun(m.params.stage, m.params.gate);
+        return;
+      case 'gates/approve': {
+        const spec = await this.slipway.spec();
+        const engine = await this.slipway.engine();
+        const actor = await core().currentActor(spec.dir);
+        await new (core().LocalPipeline)(engine).approve(spec, this.source(spec, m.params.stage), m.params.stage, { actor });
+        void vscode.window.showInformationMessage(`Approved promotion to ${m.params.stage} as ${actor}.`);
+        await this.rerun(m.params.stage);
+        return;
+      }
+      case 'pipeline/promote': {
+        const spec = await this.slipway.spec();
+        const from = this.source(spec, m.params.to);
+        this.promoting = m.params.to;
+        await this.refresh();
+        try {
+          await vscode.commands.executeCommand('slipway.env.promote', 'branch' in from ? from.branch : `stage:${from.stage}`, m.params.to);
+        } finally {
+          this.promoting = undefined;
+          await this.refresh();
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
