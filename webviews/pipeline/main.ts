@@ -47,9 +47,17 @@ const gateKey = (g: GateView) => `${g.stage}/${g.name}`;
 const allPass = (p: PromotionView) => p.gates.every((g) => g.state === 'pass');
 const promotable = (p: PromotionView) => p.canPromote && !p.promoting && allPass(p);
 
+/**
+ * The promotion shown: the one chosen, else the first whose gates do not all pass, which then
+ * stays chosen (so a live update that makes its gates pass does not switch the view away).
+ */
 function selectedPromotion(p: PipelineView): PromotionView | undefined {
   const sel = host.uiState.selected;
-  return p.promotions.find((x) => key(x) === sel) ?? p.promotions.find((x) => !allPass(x)) ?? p.promotions[0];
+  const chosen = p.promotions.find((x) => key(x) === sel);
+  if (chosen) return chosen;
+  const first = p.promotions.find((x) => !allPass(x)) ?? p.promotions[0];
+  if (first) host.saveUiState({ selected: key(first) });
+  return first;
 }
 
 /** The state a promotion's gates add up to: the worst one wins. */
