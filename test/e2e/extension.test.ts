@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { SpecError } from '../../environments/errors';
 import { LABEL_ENV, envNames } from '../../environments/naming';
 import { parseSpec } from '../../environments/spec/load';
@@ -39,6 +39,25 @@ async function leftOnEngine(): Promise<Record<string, number>> {
   const l = await labelled('shop', BRANCH);
   const images = await docker.listImages({ filters: { label: [`${LABEL_ENV}=${envNames('shop', BRANCH).env}`] } });
   return { containers: l.containers.length, networks: l.networks.length, volumes: l.volumes.length, images: images.length };
+}
+
+/**
+ * The page inside a webview of the given app. VS Code nests each webview: an outer iframe (its
+ * host document) holding the page in a frame named `active-frame`.
+ */
+async function webviewFrame(page: Page, app: string, timeout = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame.name() !== 'active-frame') continue;
+      if ((await frame.locator(`body[data-app="${app}"]`).count().catch(() => 0)) > 0) return frame;
+    }
+    if (Date.now() > deadline) {
+      await screenshot(page, `extension-no-${app}-webview`);
+      throw new Error(`no ${app} webview appeared within ${timeout} ms (frames: ${page.frames().map((f) => f.name() || f.url()).join(', ')})`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 const notification = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-toast', { hasText: text });
@@ -114,7 +133,32 @@ describe('VS Code extension end to end (code-server)', function () {
     assert.equal(res.status, 200, `${url}/healthz answered ${res.status}`);
     await screenshot(page, 'extension-environment-running');
 
-    // 3. Tear down from the palette, confirmed in the dialog: the view is empty and Docker is clean.
+    // 3. The dashboard of the running environment shows its services.
+    await runCommand(page, 'Slipway: Open Environment Dashboard');
+    const dashboard = await webviewFrame(page, 'dashboard');
+    const services = dashboard.locator('table[aria-label="Services"]');
+    await services.locator('text=web').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await services.locator('text=db').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await dashboard.locator(`text=${url}`).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot(page, 'extension-dashboard');
+
+    // 4. The pipeline view shows the example's staging gates; re-running them streams their states in.
+    await runCommand(page, 'Slipway: Show Pipeline and Gates');
+    const pipeline = await webviewFrame(page, 'pipeline');
+    for (const gate of ['health', 'drift', 'syntax', 'approval']) {
+      await pipeline.locator(`li[aria-label^="Gate ${gate}:"]`).waitFor({ state: 'visible', timeout: 60_000 });
+    }
+    await pipeline.getByRole('button', { name: 'Re-run all gates of staging' }).click();
+    for (const gate of ['health', 'drift', 'syntax']) {
+      await pipeline.locator(`li[aria-label="Gate ${gate}: Passed"]`).waitFor({ state: 'visible', timeout: 120_000 });
+    }
+    // The example needs one approval; the author's own never counts.
+    await pipeline.locator('li[aria-label="Gate approval: Pending"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot(page, 'extension-pipeline');
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('W'); // close all editors, so the view is what the next step sees
+
+    // 5. Tear down from the palette, confirmed in the dialog: the view is empty and Docker is clean.
     await runCommand(page, 'Slipway: Tear Down');
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Tear Down$/ }).click({ timeout: 30_000 });
     await welcome.first().waitFor({ state: 'visible', timeout: 180_000 });
