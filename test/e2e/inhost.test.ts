@@ -1,0 +1,85 @@
+/**
+ * The in-host integration tests (test/vscode) in code-server, with no download: the freshly built
+ * VSIX is installed, and the workbench is opened with the extension-test payload VS Code's own
+ * web tests use (`extensionDevelopmentPath`, `extensionTestsPath`), so the remote extension host
+ * loads the installed extension as the one under test and runs dist/vscode-test/index.js.
+ *
+ * A built VS Code honours that payload only with `--enable-smoke-test-driver`, which code-server
+ * passes through to VS Code from VSCODE_OPTIONS. The window has no exit code to read: the in-host
+ * runner writes its results to SLIPWAY_VSCODE_TEST_RESULTS. Fails (never skips) without the
+ * toolchain. `npm run test:vscode` runs the same suite in a downloaded VS Code instead.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { InHostResults } from '../vscode/index';
+import { editorToolchain, installExtension, openWorkbench, startCodeServer, type CodeServer, type Workbench } from './harness';
+
+const ROOT = resolve(__dirname, '..', '..');
+const RESULTS_TIMEOUT_MS = 120_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe('in-host integration tests in code-server (no download)', function () {
+  this.timeout(5 * 60 * 1000);
+
+  let scratch: string;
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+
+  before(function () {
+    editorToolchain(); // names what is missing and how to get it
+    scratch = mkdtempSync(join(tmpdir(), 'slipway-inhost-'));
+  });
+
+  after(async function () {
+    await workbench?.close().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && server) console.error(`--- code-server output ---\n${server.logs().slice(-8000)}`);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('runs test/vscode inside the extension host against the installed VSIX: all pass', async function () {
+    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const testsBundle = execFileSync(process.execPath, [join(ROOT, 'test', 'vscode', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' }).trim();
+    assert.ok(existsSync(testsBundle), `no in-host test bundle at ${testsBundle}`);
+
+    const folder = join(scratch, 'shop');
+    cpSync(join(ROOT, 'examples', 'shop'), folder, { recursive: true, filter: (src) => !src.includes('node_modules') });
+    const extensionsDir = join(scratch, 'extensions');
+    const userDataDir = join(scratch, 'user-data');
+    await installExtension(join(ROOT, 'dist', 'slipway.vsix'), extensionsDir, userDataDir);
+    const installed = readdirSync(extensionsDir).find((d) => d.startsWith('slipway.slipway-'));
+    assert.ok(installed, `the VSIX did not install into ${extensionsDir}: ${readdirSync(extensionsDir).join(', ')}`);
+
+    const resultsFile = join(scratch, 'results.json');
+    server = await startCodeServer({
+      folder,
+      extensionsDir,
+      userDataDir,
+      env: { SLIPWAY_HOME: join(scratch, 'home'), SLIPWAY_VSCODE_TEST_RESULTS: resultsFile, VSCODE_OPTIONS: 'enable-smoke-test-driver' },
+    });
+    const remote = (path: string) => `vscode-remote://127.0.0.1:${server!.port}${path}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(join(extensionsDir, installed))],
+      ['extensionTestsPath', remote(testsBundle)],
+    ];
+    workbench = await openWorkbench(`${server.url}?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+
+    const deadline = Date.now() + RESULTS_TIMEOUT_MS;
+    while (!existsSync(resultsFile)) {
+      if (Date.now() > deadline) assert.fail(`the in-host runner wrote no results to ${resultsFile} within ${RESULTS_TIMEOUT_MS / 1000} s: did the extension host load ${testsBundle}?`);
+      await sleep(250);
+    }
+    await sleep(100); // written in one call; let it land
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as InHostResults;
+    for (const t of results.tests) console.log(`      in host: ${t.state === 'passed' ? 'passed' : t.state.toUpperCase()}  ${t.title}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
+    const failed = results.tests.filter((t) => t.state === 'failed').map((t) => `${t.title}\n${t.error}`);
+    assert.equal(results.error, undefined, `the in-host suite did not run: ${results.error}`);
+    assert.equal(results.failures, 0, `in-host failures:\n${failed.join('\n\n')}`);
+    assert.equal(results.pending, 0, 'in-host tests were skipped');
+    assert.ok(results.passes >= 5, `only ${results.passes} in-host tests passed`);
+  });
+});
