@@ -39,8 +39,9 @@ export function escapeHtml(text: string): string {
 }
 
 const NONCE = /^[A-Za-z0-9+/_-]{16,}={0,2}$/;
-// A CSP source list: hosts, schemes, wildcards; never a quote, `;` or `,` (which would add directives).
-const SOURCE = /^[A-Za-z0-9*:/.\-_ [\]]+$/;
+// One source of a CSP source list: a host, scheme or wildcard (never a quote, `;` or `,`, which
+// would add directives or keywords), or the keyword 'self' (code-server's cspSource starts with it).
+const SOURCE = /^(?:'self'|[A-Za-z0-9*:/.\-_[\]]+)$/;
 
 /** 32 random bytes from `crypto`, base64url: a nonce for `webviewHtml`. */
 export function createNonce(): string {
@@ -54,7 +55,7 @@ export function createNonce(): string {
 /** The policy for a page: see the top of this file. */
 export function contentSecurityPolicy(nonce: string, cspSource: string): string {
   if (!NONCE.test(nonce)) throw new Error('The webview nonce must be at least 16 base64 characters (use createNonce()).');
-  if (!SOURCE.test(cspSource)) throw new Error(`The webview cspSource ${JSON.stringify(cspSource)} is not a CSP source list.`);
+  if (!cspSource.trim() || !cspSource.trim().split(/\s+/).every((s) => SOURCE.test(s))) throw new Error(`The webview cspSource ${JSON.stringify(cspSource)} is not a CSP source list.`);
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

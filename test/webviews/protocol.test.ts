@@ -161,6 +161,9 @@ describe('webviews: page and CSP', () => {
   it('refuses a weak nonce or a source list that would add directives', () => {
     assert.throws(() => contentSecurityPolicy('abc', 'https://x'), /at least 16/);
     assert.throws(() => contentSecurityPolicy(createNonce(), "https://x; script-src 'unsafe-inline'"), /not a CSP source list/);
+    assert.throws(() => contentSecurityPolicy(createNonce(), "'self' 'unsafe-eval'"), /not a CSP source list/);
+    // code-server's webview.cspSource
+    assert.match(contentSecurityPolicy(createNonce(), "'self' https://*.vscode-cdn.net"), /style-src 'self' https:\/\/\*\.vscode-cdn\.net;/);
     const nonces = new Set(Array.from({ length: 50 }, createNonce));
     assert.equal(nonces.size, 50);
     for (const n of nonces) assert.match(n, /^[A-Za-z0-9_-]{43}$/);
