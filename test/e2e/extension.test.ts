@@ -42,14 +42,13 @@ async function leftOnEngine(): Promise<Record<string, number>> {
 }
 
 /**
- * The page inside a webview of the given app. VS Code nests each webview: an outer iframe (its
- * host document) holding the page in a frame named `active-frame`.
+ * The page inside a webview of the given app. VS Code nests each webview (an outer iframe, its
+ * host document, holds the page in an inner frame), so every frame is asked for the app's body.
  */
 async function webviewFrame(page: Page, app: string, timeout = 60_000): Promise<Frame> {
   const deadline = Date.now() + timeout;
   for (;;) {
     for (const frame of page.frames()) {
-      if (frame.name() !== 'active-frame') continue;
       if ((await frame.locator(`body[data-app="${app}"]`).count().catch(() => 0)) > 0) return frame;
     }
     if (Date.now() > deadline) {
@@ -139,7 +138,7 @@ describe('VS Code extension end to end (code-server)', function () {
     const services = dashboard.locator('table[aria-label="Services"]');
     await services.locator('text=web').first().waitFor({ state: 'visible', timeout: 60_000 });
     await services.locator('text=db').first().waitFor({ state: 'visible', timeout: 10_000 });
-    await dashboard.locator(`text=${url}`).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await dashboard.locator(`text=${url.replace(/^http:\/\//, "")}`).first().waitFor({ state: 'visible', timeout: 10_000 });
     await screenshot(page, 'extension-dashboard');
 
     // 4. The pipeline view shows the example's staging gates; re-running them streams their states in.
