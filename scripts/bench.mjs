@@ -110,3 +110,8 @@ try {
   spawnSync('docker-compose', ['-p', project, '-f', compose, 'down', '-v', '--rmi', 'local'], { env: composeEnv, stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });
 }
+
+// Extension activation in the real extension host (code-server), beside an empty extension in the
+// same windows; it prints its own line and fails the bench when Slipway is over its 50 ms budget.
+const activation = spawnSync('npx', ['tsx', join(root, 'scripts', 'bench-activation.ts')], { cwd: root, stdio: 'inherit' });
+if (activation.status !== 0) process.exitCode = activation.status ?? 1;
