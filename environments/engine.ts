@@ -277,7 +277,31 @@ export class LocalEnvironments implements Environments {
     const record = readRecord(this.home, names.project, names.env);
     const docker = await this.reachable(dockerHost);
     const services = await environmentContainers(docker, { project: names.project, env: names.env, state: this.stateId });
-    return this.describe(names.project, names.env, branch, record, services);
+    return this.describe(names.project, names.env, branch, record, await this.probeHttpHealth(record, services, dockerHost ?? this.dockerHost));
+  }
+
+  /**
+   * A service whose health check is an HTTP GET (probed from this machine, not a Docker
+   * HEALTHCHECK) has Docker health `none`: on a local engine, its published port is probed once
+   * (1 s timeout), so it reads healthy or unhealthy like the others.
+   */
+  private async probeHttpHealth(record: EnvRecord | undefined, services: ServiceState[], dockerHost: string): Promise<ServiceState[]> {
+    if (dockerHost && !dockerHost.startsWith('unix://')) return services;
+    const specs = record?.ran?.services ?? [];
+    return Promise.all(
+      services.map(async (s): Promise<ServiceState> => {
+        const check = specs.find((x) => x.name === s.service)?.healthcheck?.http;
+        const port = check ? s.ports[String(check.port)] : undefined;
+        if (!check || !port || s.state !== 'running' || s.health !== 'none') return s;
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}${check.path}`, { signal: AbortSignal.timeout(1000) });
+          await res.body?.cancel();
+          return { ...s, health: res.ok ? 'healthy' : 'unhealthy' };
+        } catch {
+          return { ...s, health: 'unhealthy' };
+        }
+      }),
+    );
   }
 
   /** A service's container logs (stdout and stderr), line by line; with `follow`, until the signal aborts. */
@@ -366,7 +390,7 @@ export class LocalEnvironments implements Environments {
     const out: EnvironmentStatus[] = [];
     for (const r of records) {
       const services = await environmentContainers(this.docker, { project: r.project, env: r.env, state: this.stateId });
-      out.push(this.describe(r.project, r.env, r.branch, r, services));
+      out.push(this.describe(r.project, r.env, r.branch, r, await this.probeHttpHealth(r, services, this.dockerHost)));
     }
     return out;
   }

@@ -22,6 +22,7 @@ export class Slipway implements vscode.Disposable {
   private enginePromise?: Promise<LocalEnvironments>;
   private specUri?: vscode.Uri;
   private projectName?: string;
+  private searched?: Promise<vscode.Uri | undefined>;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly specEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
   /** Fires when the workspace's spec file is found, moves or disappears. */
@@ -37,6 +38,12 @@ export class Slipway implements vscode.Disposable {
       this.git,
       this.model,
       this.specEmitter,
+      // The spec is searched once, then again only when a spec file appears or goes away.
+      ...(() => {
+        const w = vscode.workspace.createFileSystemWatcher('**/slipway.{yaml,yml}', false, true, false);
+        const again = () => void (this.searched = this.search());
+        return [w, w.onDidCreate(again), w.onDidDelete(again)];
+      })(),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affectsEngine(e)) {
           this.enginePromise = undefined;
@@ -71,8 +78,12 @@ export class Slipway implements vscode.Disposable {
     return this.projectName;
   }
 
-  /** Finds the workspace's slipway.yaml (the shallowest one); call again when files change. */
-  async findSpec(): Promise<vscode.Uri | undefined> {
+  /** The workspace's slipway.yaml (the shallowest one), searched on first use and when spec files come and go. */
+  findSpec(): Promise<vscode.Uri | undefined> {
+    return (this.searched ??= this.search());
+  }
+
+  private async search(): Promise<vscode.Uri | undefined> {
     const found = await vscode.workspace.findFiles('**/slipway.{yaml,yml}', '**/node_modules/**', 20);
     found.sort((a, b) => a.path.split('/').length - b.path.split('/').length || a.path.localeCompare(b.path));
     const next = found[0];

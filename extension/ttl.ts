@@ -18,7 +18,7 @@ export class TtlStore {
   }
 
   /** When it expires, in ms since the epoch; undefined for stages and environments never brought up. */
-  expiresAt(status: Pick<EnvironmentStatus, 'project' | 'branch' | 'updatedAt'>, _item?: unknown): number | undefined {
+  expiresAt(status: Pick<EnvironmentStatus, 'project' | 'branch' | 'updatedAt'>): number | undefined {
     if (status.branch.startsWith('stage:') || !status.updatedAt) return undefined;
     const base = Date.parse(status.updatedAt) + this.settings().defaultTtlMs;
     const extended = this.memento.get<number>(this.keyOf(status.project, status.branch));

@@ -62,7 +62,7 @@ export class DashboardPanel extends WebviewHost {
       .then((spec) => spec.pipeline?.stages.map((st) => st.name) ?? [])
       .catch(() => [] as string[]);
     const next = stage ? stages[stages.indexOf(stage) + 1] : stages[1];
-    const expires = this.slipway.ttl.expiresAt(status, item);
+    const expires = this.slipway.ttl.expiresAt(status);
     return {
       project: status.project,
       env: status.env,

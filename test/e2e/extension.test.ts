@@ -154,6 +154,12 @@ describe('VS Code extension end to end (code-server)', function () {
     // The example needs one approval; the author's own never counts.
     await pipeline.locator('li[aria-label="Gate approval: Pending"]').waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'extension-pipeline');
+
+    // A reload restores the open panels through their serializers, each with its environment.
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+    const restored = await webviewFrame(page, 'pipeline', 120_000);
+    await restored.locator('li[aria-label="Gate health: Passed"]').waitFor({ state: 'visible', timeout: 60_000 });
     await page.keyboard.press('Control+K');
     await page.keyboard.press('W'); // close all editors, so the view is what the next step sees
 
