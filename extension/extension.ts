@@ -24,11 +24,22 @@ import { StatusBar } from './statusBar';
 import { EnvironmentsView } from './views/environments';
 import { Panels } from './webviews/panels';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension tells other extensions (and its in-host tests): read-only views of its state. */
+export interface SlipwayApi {
+  /** The branch the view and status bar follow. */
+  currentBranch(): string | undefined;
+  /** The status bar item's text, or undefined while it is hidden. */
+  statusText(): string | undefined;
+  /** The environments the view lists: branch and the state shown. */
+  environments(): Array<{ branch: string; state: string }>;
+}
+
+export function activate(context: vscode.ExtensionContext): SlipwayApi {
   const started = performance.now();
   const slipway = new Slipway(context);
   const subs = context.subscriptions;
-  subs.push(slipway, new EnvironmentsView(slipway), new StatusBar(slipway), new Panels(slipway));
+  const statusBar = new StatusBar(slipway);
+  subs.push(slipway, new EnvironmentsView(slipway), statusBar, new Panels(slipway));
   for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec]) {
     const d = command.register(slipway);
     subs.push(...(Array.isArray(d) ? d : [d]));
@@ -48,6 +59,11 @@ export function activate(context: vscode.ExtensionContext): void {
     })().catch((err) => slipway.log.error(`Slipway could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   }, 0);
   slipway.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
+  return {
+    currentBranch: () => slipway.git.currentBranch,
+    statusText: () => statusBar.text,
+    environments: () => slipway.model.items.map((i) => ({ branch: i.status.branch, state: i.state })),
+  };
 }
 
 export function deactivate(): Promise<void> {

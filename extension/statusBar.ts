@@ -23,10 +23,18 @@ export class StatusBar implements vscode.Disposable {
     this.update();
   }
 
+  private shown = false;
+
+  /** The item's text while it is shown. */
+  get text(): string | undefined {
+    return this.shown ? this.item.text : undefined;
+  }
+
   private update(): void {
     const branch = this.slipway.git.currentBranch;
     if (!this.slipway.specFile || !branch) {
       this.item.hide();
+      this.shown = false;
       return;
     }
     const env = this.slipway.model.find(branch);
@@ -55,6 +63,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor = state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : state === 'degraded' || state === 'drifted' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.accessibilityInformation = { label: `Slipway: ${branch} ${state}` };
     this.item.show();
+    this.shown = true;
   }
 
   dispose(): void {

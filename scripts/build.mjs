@@ -45,13 +45,24 @@ if (existsSync(join(root, 'webviews', 'build.mjs'))) {
   await buildWebviews({ outdir: 'dist/webviews', minify: true });
 }
 
+// `import * as vscode from 'vscode'` in each of the extension's files would become its own
+// __toESM(require('vscode')), copying the whole API object's properties once per file at load.
+// One virtual module re-exports it instead, so the copy happens once.
+const vscodeOnce = {
+  name: 'vscode-once',
+  setup(b) {
+    b.onResolve({ filter: /^vscode$/ }, (args) => (args.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' }));
+    b.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
+  },
+};
+
 // --- VS Code extension ---
 if (existsSync(join(root, 'extension', 'extension.ts'))) {
   const out = join(root, 'dist', 'extension');
   rmSync(out, { recursive: true, force: true });
   // Native addons of ssh2 (via dockerode) are optional: their require sits in a try/catch.
   const native = ['*.node', 'cpu-features'];
-  await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(out, 'extension.js'), external: ['vscode', './core.js'], minify: true });
+  await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(out, 'extension.js'), external: ['./core.js'], plugins: [vscodeOnce], minify: true });
   await build({ ...common, entryPoints: ['extension/core.ts'], outfile: join(out, 'core.js'), external: ['vscode', ...native], minify: true, ...quiet });
   await build({
     ...common,

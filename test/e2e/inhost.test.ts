@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { git } from '../integration/helpers';
 import type { InHostResults } from '../vscode/index';
 import { editorToolchain, installExtension, openWorkbench, startCodeServer, type CodeServer, type Workbench } from './harness';
 
@@ -48,6 +49,10 @@ describe('in-host integration tests in code-server (no download)', function () {
 
     const folder = join(scratch, 'shop');
     cpSync(join(ROOT, 'examples', 'shop'), folder, { recursive: true, filter: (src) => !src.includes('node_modules') });
+    // A git work tree on `main`: the in-host tests switch branches in it.
+    git(['init', '-q', '-b', 'main'], folder);
+    git(['add', '.'], folder);
+    git(['-c', 'user.email=e2e@slipway.test', '-c', 'user.name=e2e', 'commit', '-qm', 'shop'], folder);
     const extensionsDir = join(scratch, 'extensions');
     const userDataDir = join(scratch, 'user-data');
     await installExtension(join(ROOT, 'dist', 'slipway.vsix'), extensionsDir, userDataDir);

@@ -5,10 +5,12 @@
  * manifest declares, and spec diagnostics as the user types.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { SlipwayApi } from '../../extension/extension';
 
 const EXTENSION_ID = 'slipway.slipway';
 /** A spec with one mistake on line 6 (a port that is not a number). */
@@ -122,5 +124,23 @@ describe('Slipway in the extension host', function () {
       assert.ok(ok, 'the edit was not applied');
       await waitFor('the slipway diagnostic to clear', () => (slipwayDiagnostics(uri).length === 0 ? true : undefined));
     });
+  });
+
+  it('follows a branch switch in the view and the status bar', async function () {
+    const api = (await extension.activate()) as SlipwayApi;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(folder, 'no workspace folder is open');
+    await waitFor('the git extension to report the branch main', () => (api.currentBranch() === 'main' ? true : undefined), 30_000);
+    await waitFor('the status bar item to offer a preview of main', () => (api.statusText()?.includes('Preview') ? true : undefined));
+    const branch = `feature/switch-${Date.now().toString(36)}`;
+    execFileSync('git', ['checkout', '-q', '-b', branch], { cwd: folder });
+    try {
+      await waitFor(`the extension to follow the switch to ${branch}`, () => (api.currentBranch() === branch ? true : undefined), 30_000);
+      // No environment for the new branch: the status bar offers to preview it, and nothing was previewed (autoPreview is off).
+      assert.match(api.statusText() ?? '', /Preview/);
+      assert.deepEqual(api.environments().filter((e) => e.branch === branch), []);
+    } finally {
+      execFileSync('git', ['checkout', '-q', 'main'], { cwd: folder });
+    }
   });
 });
