@@ -74,7 +74,7 @@ export function gates(): { staging: GateView[]; production: GateView[] } {
   });
   return {
     staging: [
-      g('staging', 'health', 'health', 'pass', 'all 2 service(s) are running and healthy', { services: 'web healthy, db healthy' }, 41, 4 * MIN),
+      g('staging', 'health', 'health', 'pass', 'all 2 services are running and healthy', { services: 'web healthy, db healthy' }, 41, 4 * MIN),
       g('staging', 'drift', 'drift', 'pass', 'no drift: what runs matches what was declared', { count: 0 }, 1830, 4 * MIN),
       g(
         'staging',
