@@ -25,8 +25,14 @@ export class DashboardPanel extends WebviewHost {
     return this.slipway.model.items.find((i) => i.status.branch === this.key.branch);
   }
 
-  protected async refresh(): Promise<void> {
-    this.post('env/state', await this.view());
+  private inFlight?: Promise<void>;
+
+  /** One refresh at a time: a slow Docker (stats take a second per container) never piles them up. */
+  protected refresh(): Promise<void> {
+    this.inFlight ??= this.view()
+      .then((v) => this.post('env/state', v))
+      .finally(() => (this.inFlight = undefined));
+    return this.inFlight;
   }
 
   /** The core's status, usage and log tails, as the dashboard's view model. */

@@ -25,6 +25,7 @@ export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptio
 
 export abstract class WebviewHost implements vscode.Disposable {
   private ready = false;
+  private disposed = false;
   protected readonly disposables: vscode.Disposable[] = [];
   private readonly closeEmitter = new vscode.EventEmitter<void>();
   readonly onDidClose = this.closeEmitter.event;
@@ -70,7 +71,8 @@ export abstract class WebviewHost implements vscode.Disposable {
 
   /** Posts a notification once the webview said it is ready; before that, the ready answer carries it. */
   protected post<M extends NotificationMethod>(method: M, params: Notifications[M]): void {
-    if (this.ready) void this.panel.webview.postMessage(notification(method, params));
+    // An async refresh can finish after the user closed the panel: then there is no one to tell.
+    if (this.ready && !this.disposed) void this.panel.webview.postMessage(notification(method, params)).then(undefined, () => undefined);
   }
 
   private async receive(data: unknown): Promise<void> {
@@ -95,6 +97,8 @@ export abstract class WebviewHost implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.disposables.forEach((d) => d.dispose());
     this.disposables.length = 0;
     this.closeEmitter.fire();
