@@ -321,6 +321,7 @@ export class LocalEnvironments implements Environments {
       };
       if (opts.signal?.aborted) return stop();
       opts.signal?.addEventListener('abort', stop, { once: true });
+      stream.on('close', () => opts.signal?.removeEventListener('abort', stop));
       let pending: Buffer = Buffer.alloc(0);
       stream.on('data', (chunk: Buffer) => {
         pending = Buffer.concat([pending, chunk]);

@@ -43,8 +43,8 @@ export class SpecDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DEBOUNCE_MS)),
       vscode.workspace.onDidCloseTextDocument((d) => {
-        // A closed spec keeps its problems only if it is still wrong on disk; re-check from disk.
-        if (isSpecDocument(d)) this.schedule(d, 0);
+        // A closed spec keeps its problems only if it is still wrong on disk (unsaved edits are gone).
+        if (isSpecDocument(d)) void this.checkFile(d.uri).catch(() => this.collection.delete(d.uri));
       }),
     ];
     for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);

@@ -5,15 +5,19 @@
  */
 import * as vscode from 'vscode';
 import { trackBranches } from './branches';
+import * as dashboard from './commands/dashboard';
+import * as drift from './commands/drift';
 import * as logs from './commands/logs';
 import * as open from './commands/open';
 import * as openSpec from './commands/openSpec';
 import * as preview from './commands/preview';
+import * as pipeline from './commands/pipeline';
 import * as previewBranch from './commands/previewBranch';
 import * as promote from './commands/promote';
 import * as refresh from './commands/refresh';
 import * as restart from './commands/restart';
 import * as share from './commands/share';
+import * as showLog from './commands/showLog';
 import * as teardown from './commands/teardown';
 import * as teardownMine from './commands/teardownMine';
 import * as update from './commands/update';
@@ -39,11 +43,13 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
   const slipway = new Slipway(context);
   const subs = context.subscriptions;
   const statusBar = new StatusBar(slipway);
-  subs.push(slipway, new EnvironmentsView(slipway), statusBar, new Panels(slipway));
-  for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec]) {
+  const panels = new Panels(slipway);
+  subs.push(slipway, new EnvironmentsView(slipway), statusBar, panels);
+  for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec, showLog]) {
     const d = command.register(slipway);
     subs.push(...(Array.isArray(d) ? d : [d]));
   }
+  for (const command of [dashboard, pipeline, drift]) subs.push(command.register(slipway, panels));
   subs.push(...trackBranches(slipway));
 
   // Everything below touches the disk, git or the core: after activation returns.

@@ -106,16 +106,35 @@ export class EnvironmentsModel implements vscode.Disposable {
 
   /** Asks the core again (Docker labels and Slipway's records; no Pulumi run). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.load().finally(() => {
+    if (this.refreshing) {
+      // A load already under way may have read the state before the change the caller knows
+      // of (an operation that just ended): one more load follows it.
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        await this.load();
+      } while (this.again && !this.disposed);
+    })().finally(() => {
       this.refreshing = undefined;
       this.schedule(this.busy.size > 0 ? FAST_MS : SLOW_MS);
     });
     return this.refreshing;
   }
 
+  private again = false;
+
   private async load(): Promise<void> {
     if (this.disposed) return;
-    await this.slipway.findSpec();
+    try {
+      await this.slipway.findSpec();
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.changed();
+      return;
+    }
     const project = this.slipway.project;
     if (!project) {
       this.statuses = [];

@@ -80,7 +80,11 @@ export class Slipway implements vscode.Disposable {
 
   /** The workspace's slipway.yaml (the shallowest one), searched on first use and when spec files come and go. */
   findSpec(): Promise<vscode.Uri | undefined> {
-    return (this.searched ??= this.search());
+    // A failed search is not kept: the next call searches again.
+    return (this.searched ??= this.search().catch((err: unknown) => {
+      this.searched = undefined;
+      throw err;
+    }));
   }
 
   private async search(): Promise<vscode.Uri | undefined> {

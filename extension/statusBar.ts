@@ -56,7 +56,8 @@ export class StatusBar implements vscode.Disposable {
       const md = new vscode.MarkdownString(undefined, true);
       md.isTrusted = { enabledCommands: ['slipway.env.dashboard', 'slipway.pipeline.show', 'slipway.env.open'] };
       md.appendText(this.item.tooltip as string);
-      const arg = encodeURIComponent(JSON.stringify([branch]));
+      // Parentheses too: a branch like fix(x) must not end the markdown link.
+      const arg = encodeURIComponent(JSON.stringify([branch])).replace(/\(/g, '%28').replace(/\)/g, '%29');
       md.appendMarkdown(`\n\n[$(dashboard) Dashboard](command:slipway.env.dashboard?${arg}) · [$(git-pull-request) Pipeline](command:slipway.pipeline.show?${arg})`);
       this.item.tooltip = md;
     }

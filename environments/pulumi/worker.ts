@@ -4,7 +4,8 @@
  * progress events and one result or error. If the engine goes away (its process was killed),
  * the worker cancels the Pulumi operation gracefully so the state stays consistent, and exits.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../errors';
@@ -28,6 +29,27 @@ function emit(event: SlipwayEvent): void {
   send({ type: 'event', event });
 }
 
+/**
+ * A folder holding `node`: a two-line script that runs this worker's own Node. Pulumi's
+ * dynamic-provider shim runs `node` from PATH; with this folder first, the provider host runs
+ * under the same Node as the worker, also where none is installed (VS Code's Electron, run as
+ * Node). Named by a hash of its content, so installs never overwrite each other's.
+ */
+function nodeShimDir(home: string): string {
+  const quoted = `'${process.execPath.replace(/'/g, `'\\''`)}'`;
+  const script = `#!/bin/sh\nELECTRON_RUN_AS_NODE=1 exec ${quoted} "$@"\n`;
+  const dir = join(home, 'runtime', createHash('sha256').update(script).digest('hex').slice(0, 16));
+  const file = join(dir, 'node');
+  if (!existsSync(file)) {
+    // Made executable before it appears under its name: a concurrent worker never runs it half-made.
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, script, { mode: 0o755 });
+    renameSync(tmp, file);
+  }
+  return dir;
+}
+
 /** Selects the environment's stack; creates it when `create` (then `created` is true). */
 async function openStack(settings: WorkerSettings, names: EnvNames, create: boolean): Promise<{ stack: Stack; created: boolean } | undefined> {
   const stateDir = settings.backendUrl.startsWith('file://') ? settings.backendUrl.slice('file://'.length) : undefined;
@@ -47,7 +69,7 @@ async function openStack(settings: WorkerSettings, names: EnvNames, create: bool
       PULUMI_SKIP_UPDATE_CHECK: 'true',
       PULUMI_SKIP_CONFIRMATIONS: 'true',
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-      PATH: `${join(settings.pulumiRoot, 'bin')}:${process.env.PATH ?? ''}`,
+      PATH: [join(settings.pulumiRoot, 'bin'), nodeShimDir(settings.home), process.env.PATH ?? ''].join(':'),
       // Pulumi's `pulumi-resource-pulumi-nodejs` shim runs `node` on
       // require.resolve('@pulumi/pulumi/cmd/dynamic-provider'), found through NODE_PATH.
       NODE_PATH: settings.nodePath,

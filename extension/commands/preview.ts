@@ -6,6 +6,13 @@ import { registerCommand, withOperation } from './registry';
 
 /** Brings `branch` up. A first preview that is cancelled or fails is removed again, so nothing is left behind. */
 export async function preview(slipway: Slipway, branch: string): Promise<void> {
+  const stage = core().isStageBranch(branch);
+  if (stage) {
+    // A stage runs a release that passed its gates; the working tree never goes there directly.
+    throw new (core().SlipwayError)('pipeline-invalid', `Stage ${stage} is updated by promotion only, never from the working tree.`, {
+      hint: `Use Slipway: Promote... from the environment that runs what ${stage} should run.`,
+    });
+  }
   const spec = await slipway.spec();
   const engine = await slipway.engine();
   const existed = (await engine.status(spec.name, branch).catch(() => undefined))?.status;

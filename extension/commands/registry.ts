@@ -83,7 +83,6 @@ export function withOperation<T>(
     try {
       return await run({
         signal: abort.signal,
-        onOutput: (line) => slipway.log.trace(line),
         onEvent: (e) => {
           const text = describeEvent(e);
           if (!text) return;

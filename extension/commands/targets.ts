@@ -11,7 +11,12 @@ function isNode(arg: unknown): arg is Node {
 
 export async function targetEnvironment(slipway: Slipway, arg: unknown, verb: string): Promise<EnvironmentItem | undefined> {
   if (isNode(arg)) return arg.item;
-  if (typeof arg === 'string') return slipway.model.find(arg);
+  if (typeof arg === 'string') {
+    // A branch named by a panel, the status bar or a notification: the model may be a poll behind.
+    const found = slipway.model.find(arg) ?? (await slipway.model.refresh(), slipway.model.find(arg));
+    if (!found) void vscode.window.showInformationMessage(`${envLabel(arg)} has no Slipway environment (any more).`);
+    return found;
+  }
   await slipway.model.refresh();
   const items = slipway.model.items.filter((i) => i.state !== 'absent');
   if (items.length === 0) {

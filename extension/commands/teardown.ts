@@ -1,15 +1,19 @@
 /** Slipway: Tear Down: removes an environment: its containers, network, volumes and stack. */
 import * as vscode from 'vscode';
 import { envLabel } from '../format';
+import { core } from '../lazy';
 import type { Slipway } from '../slipway';
 import { registerCommand, withOperation } from './registry';
 import { targetEnvironment } from './targets';
 
 export async function tearDown(slipway: Slipway, project: string, branch: string): Promise<void> {
   const engine = await slipway.engine();
+  // A stage may run on a Docker endpoint of its own (pipeline.stages[].dockerHost).
+  const stage = core().isStageBranch(branch);
+  const dockerHost = stage ? (await slipway.spec()).pipeline?.stages.find((s) => s.name === stage)?.dockerHost : undefined;
   slipway.model.begin(branch, 'down');
   try {
-    await withOperation(slipway, `Slipway: tearing down ${envLabel(branch)}`, (opts) => engine.down(project, branch, opts), (step) => slipway.model.step(branch, step));
+    await withOperation(slipway, `Slipway: tearing down ${envLabel(branch)}`, (opts) => engine.down(project, branch, { ...opts, dockerHost }), (step) => slipway.model.step(branch, step));
     slipway.log.info(`${envLabel(branch)} is gone`);
   } finally {
     slipway.model.end(branch);

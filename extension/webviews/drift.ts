@@ -4,7 +4,9 @@
  */
 import * as vscode from 'vscode';
 import type { DriftItem, DriftReport } from '../../environments/pipeline/drift';
+import type { Spec } from '../../environments/spec/types';
 import type { CommandMessage, DriftResourceView, DriftView } from '../../webviews/protocol';
+import { core } from '../lazy';
 import { envLabel } from '../format';
 import type { Slipway } from '../slipway';
 import { WebviewHost, type PanelKey } from './host';
@@ -36,7 +38,8 @@ export class DriftPanel extends WebviewHost {
   }
 
   protected async refresh(): Promise<void> {
-    if (!this.report && !this.busy) {
+    // The first check runs a Pulumi worker: only in a trusted workspace.
+    if (!this.report && !this.busy && vscode.workspace.isTrusted) {
       await this.run('check', () => this.check());
       return;
     }
@@ -48,9 +51,15 @@ export class DriftPanel extends WebviewHost {
     this.post('drift/state', this.report ? driftView(this.report, this.busy) : { project, env: '', branch, busy: this.busy, resources: [] });
   }
 
+  /** A stage's own Docker endpoint (from the spec's pipeline); undefined for branches and local stages. */
+  private dockerHost(spec: Spec): string | undefined {
+    const stage = core().isStageBranch(this.key.branch);
+    return stage ? spec.pipeline?.stages.find((s) => s.name === stage)?.dockerHost : undefined;
+  }
+
   private async check(): Promise<DriftReport> {
     const spec = await this.slipway.spec();
-    return (await this.slipway.engine()).drift(spec, this.key.branch);
+    return (await this.slipway.engine()).drift(spec, this.key.branch, { dockerHost: this.dockerHost(spec), signal: this.abort.signal });
   }
 
   /** Runs one drift operation with the view marked busy, then shows its report. */
@@ -83,13 +92,21 @@ export class DriftPanel extends WebviewHost {
         await this.run('checking', () => this.check());
         return;
       case 'drift/reapply': {
+        const stage = core().isStageBranch(this.key.branch);
+        if (stage) {
+          void vscode.window.showWarningMessage(
+            `Stage ${stage} runs a release, not the working tree: promote a fixed release, or roll back (slipway rollback --stage ${stage}), instead of reapplying.`,
+          );
+          return;
+        }
         const targets = this.targets(m.params.resource, 'reapply');
         await this.run('reapplying', async () => {
           const [s, e] = await Promise.all([spec(), engine()]);
-          if (!m.params.resource) return e.reapply(s, this.key.branch);
+          const signal = this.abort.signal;
+          if (!m.params.resource) return e.reapply(s, this.key.branch, { signal });
           // A spec difference is applied by a plain up; a reality difference by recreating the resource.
-          await e.up(s, this.key.branch, targets.length ? { replace: targets } : {});
-          return e.drift(s, this.key.branch);
+          await e.up(s, this.key.branch, targets.length ? { replace: targets, signal } : { signal });
+          return e.drift(s, this.key.branch, { signal });
         });
         return;
       }
@@ -97,7 +114,7 @@ export class DriftPanel extends WebviewHost {
         const targets = this.targets(m.params.resource, 'accept');
         await this.run('accepting', async () => {
           const [s, e] = await Promise.all([spec(), engine()]);
-          return e.acceptDrift(s, this.key.branch, m.params.resource ? { resources: targets } : {});
+          return e.acceptDrift(s, this.key.branch, { dockerHost: this.dockerHost(s), signal: this.abort.signal, ...(m.params.resource ? { resources: targets } : {}) });
         });
         return;
       }

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { webviewHtml } from '../../webviews/html';
 import { notification, parseWebviewMessage, type CommandMessage, type NotificationMethod, type Notifications, type WebviewApp } from '../../webviews/protocol';
 import { answerRequest, type RequestHandlers } from '../../webviews/rpc';
+import { UNTRUSTED_MESSAGE } from '../commands/registry';
 import type { Slipway } from '../slipway';
 
 /** What a panel is about: the project and the branch (or `stage:<name>`) of an environment. */
@@ -26,6 +27,8 @@ export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptio
 export abstract class WebviewHost implements vscode.Disposable {
   private ready = false;
   private disposed = false;
+  /** Aborted when the panel closes: gate runs and drift checks it started stop with it. */
+  protected readonly abort = new AbortController();
   protected readonly disposables: vscode.Disposable[] = [];
   private readonly closeEmitter = new vscode.EventEmitter<void>();
   readonly onDidClose = this.closeEmitter.event;
@@ -41,7 +44,8 @@ export abstract class WebviewHost implements vscode.Disposable {
     this.disposables.push(
       webview.onDidReceiveMessage((data: unknown) => void this.receive(data)),
       panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState((e) => e.webviewPanel.visible && this.ready && void this.refresh()),
+      panel.onDidChangeViewState((e) => e.webviewPanel.visible && this.ready && void this.refreshLogged()),
+      { dispose: () => this.abort.abort() },
     );
     this.render();
   }
@@ -69,6 +73,15 @@ export abstract class WebviewHost implements vscode.Disposable {
     });
   }
 
+  /** A refresh whose failure (a spec being edited, Docker down) is logged, not thrown. */
+  protected async refreshLogged(): Promise<void> {
+    try {
+      await this.refresh();
+    } catch (err) {
+      this.slipway.log.warn(`${this.app} view: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+  }
+
   /** Posts a notification once the webview said it is ready; before that, the ready answer carries it. */
   protected post<M extends NotificationMethod>(method: M, params: Notifications[M]): void {
     // An async refresh can finish after the user closed the panel: then there is no one to tell.
@@ -87,6 +100,10 @@ export abstract class WebviewHost implements vscode.Disposable {
       } else if (message.method === 'webview/ready') {
         this.ready = true;
         await this.refresh();
+      } else if (!vscode.workspace.isTrusted) {
+        // A panel restored in Restricted Mode shows what it knows, and runs nothing.
+        const choice = await vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust');
+        if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
       } else {
         await this.command(message);
       }

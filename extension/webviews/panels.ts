@@ -4,7 +4,6 @@
  */
 import * as vscode from 'vscode';
 import type { WebviewApp } from '../../webviews/protocol';
-import { registerCommand } from '../commands/registry';
 import { targetEnvironment } from '../commands/targets';
 import { envLabel } from '../format';
 import type { Slipway } from '../slipway';
@@ -35,15 +34,12 @@ export class Panels implements vscode.Disposable {
         }),
       );
     }
-    const show = (app: WebviewApp, verb: string) => async (s: Slipway, arg: unknown) => {
-      const item = await targetEnvironment(s, arg, verb);
-      if (item) this.show(app, { project: item.status.project, branch: item.status.branch });
-    };
-    this.disposables.push(
-      registerCommand(slipway, 'slipway.env.dashboard', show('dashboard', 'Open Environment Dashboard')),
-      registerCommand(slipway, 'slipway.pipeline.show', show('pipeline', 'Show Pipeline and Gates'), { trusted: true }),
-      registerCommand(slipway, 'slipway.drift.show', show('drift', 'Show Drift'), { trusted: true }),
-    );
+  }
+
+  /** Opens (or reveals) the panel of an environment: the view item's, the current branch's, or a pick. */
+  async showFor(app: WebviewApp, arg: unknown, verb: string): Promise<void> {
+    const item = await targetEnvironment(this.slipway, arg, verb);
+    if (item) this.show(app, { project: item.status.project, branch: item.status.branch });
   }
 
   show(app: WebviewApp, key: PanelKey): void {

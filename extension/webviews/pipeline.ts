@@ -112,6 +112,7 @@ export class PipelinePanel extends WebviewHost {
       // Gates run together and are stored together, so one re-run evaluates the whole stage.
       const results = await pipeline.gates(spec, this.source(spec, stage), stage, {
         actor,
+        signal: this.abort.signal,
         onEvent: (e) => {
           if (e.type !== 'gate' || e.stage !== stage) return;
           const gate: GateView = { stage, name: e.name, kind: e.kind, state: e.state, reason: e.reason, evidence: {}, startedAt, durationMs: e.durationMs };
