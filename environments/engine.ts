@@ -293,12 +293,18 @@ export class LocalEnvironments implements Environments {
         const check = specs.find((x) => x.name === s.service)?.healthcheck?.http;
         const port = check ? s.ports[String(check.port)] : undefined;
         if (!check || !port || s.state !== 'running' || s.health !== 'none') return s;
+        // A timer of our own, not AbortSignal.timeout: that one does not keep the process alive,
+        // and a port whose container is restarting can take the connection and never answer.
+        const abort = new AbortController();
+        const timer = setTimeout(() => abort.abort(), 1000);
         try {
-          const res = await fetch(`http://127.0.0.1:${port}${check.path}`, { signal: AbortSignal.timeout(1000) });
+          const res = await fetch(`http://127.0.0.1:${port}${check.path}`, { signal: abort.signal });
           await res.body?.cancel();
           return { ...s, health: res.ok ? 'healthy' : 'unhealthy' };
         } catch {
           return { ...s, health: 'unhealthy' };
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );
@@ -367,9 +373,30 @@ export class LocalEnvironments implements Environments {
   }
 
   /** Restarts one service's container (same container, same ports). */
+  /**
+   * Restarts a service's container (same container, same URL) and waits until it is healthy
+   * again by its own health check (up to that check's timeout), so a caller that goes on to use
+   * the service finds it answering. Without a health check, running is enough.
+   */
   async restart(project: string, branch: string, service: string): Promise<void> {
     const container = await this.serviceContainer(project, branch, service);
     await container.restart({ t: 10 });
+    const names = envNames(project, branch);
+    const record = readRecord(this.home, names.project, names.env);
+    const check = record?.ran?.services?.find((s) => s.name === service)?.healthcheck;
+    const deadline = Date.now() + (check?.timeoutMs ?? 30_000);
+    let last = 'not checked yet';
+    for (;;) {
+      const services = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
+      const [state] = await this.probeHttpHealth(record, services.filter((s) => s.service === service), this.dockerHost);
+      if (state?.state === 'running' && (state.health === 'healthy' || (state.health === 'none' && !check))) return;
+      last = state ? `it is ${state.state}, health ${state.health}` : 'its container is gone';
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, Math.min(check?.intervalMs ?? 500, 500)));
+    }
+    throw new SlipwayError('health-check-failed', `Service ${service} of ${project} / ${branch} restarted but did not become healthy within ${Math.round((check?.timeoutMs ?? 30_000) / 1000)}s: ${last}.`, {
+      hint: `Look at its logs: slipway logs --service ${service} --branch "${branch}".`,
+    });
   }
 
   private async serviceContainer(project: string, branch: string, service: string): Promise<Docker.Container> {

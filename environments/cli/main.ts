@@ -24,6 +24,8 @@ interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Ctrl+C simply ends the command (it changes nothing, e.g. following logs). */
+  readOnly?: boolean;
   run(ctx: Context): Promise<number>;
 }
 
@@ -59,6 +61,10 @@ const optionHelp: Record<string, string> = {
   watch: '    --watch         keep checking, on an interval and on Docker events (Ctrl+C stops)',
   interval: '    --interval DUR  how often --watch checks (default: 30s)',
   all: '    --all           every project on this machine',
+  service: '    --service NAME  a service or database, as named in the spec',
+  follow: '-f, --follow        keep printing new lines (Ctrl+C stops)',
+  tail: '    --tail N        lines from the end to start with (default: 100)',
+  mine: '    --mine          every branch environment of the project that you (git user.email) brought up',
   json: '    --json          print JSON on stdout',
   backend: '    --backend URL   Pulumi backend URL (default: the file backend under SLIPWAY_HOME, ~/.slipway)',
   verbose: "-v, --verbose       show Pulumi's own output",
@@ -188,9 +194,10 @@ const commands: Record<string, Command> = {
   },
   down: {
     summary: 'Remove the branch (or stage) environment: its containers, network, volumes, images and stack',
-    usage: 'slipway down [--branch NAME | --stage NAME] [--spec FILE] [--json]',
-    options: { ...common, stage: { type: 'string' } },
+    usage: 'slipway down [--branch NAME | --stage NAME | --mine] [--spec FILE] [--json]',
+    options: { ...common, stage: { type: 'string' }, mine: { type: 'boolean', default: false } },
     async run(ctx) {
+      if (ctx.values.mine) return downMine(ctx);
       const stage = ctx.values.stage as string | undefined;
       const { spec, branch, dockerHost } = stage
         ? await loadSpec(resolve(String(ctx.values.spec))).then((s) => ({ spec: s, ...stageTarget(s, stage) }))
@@ -200,6 +207,57 @@ const commands: Record<string, Command> = {
       const r = await envs.down(spec.name, branch, { signal: ctx.signal, onEvent: progress(ctx), dockerHost });
       if (ctx.json) ctx.out(JSON.stringify({ env: r.env, branch: r.branch, stack: r.stack, status: 'absent' }, null, 2));
       else ctx.out(`${spec.name} / ${branch} is gone`);
+      return 0;
+    },
+  },
+  logs: {
+    summary: "Print a service's container logs (stdout and stderr); --follow keeps printing",
+    usage: 'slipway logs --service NAME [--branch NAME] [--tail N] [--follow] [--spec FILE]',
+    options: { ...common, service: { type: 'string' }, follow: { type: 'boolean', short: 'f', default: false }, tail: { type: 'string', default: '100' } },
+    readOnly: true,
+    async run(ctx) {
+      const { spec, branch } = await specAndBranch(ctx);
+      const service = requireService(ctx, spec);
+      const tail = Number(ctx.values.tail);
+      if (!Number.isInteger(tail) || tail < 0) throw new SlipwayError('spec-invalid', `--tail ${String(ctx.values.tail)} is not a number of lines.`);
+      const envs = await engine(ctx);
+      await envs.logs(spec.name, branch, service, { tail, follow: !!ctx.values.follow, signal: ctx.signal, onLine: ctx.out });
+      return 0;
+    },
+  },
+  restart: {
+    summary: "Restart a service's container (same container, same URL) and wait until it is healthy",
+    usage: 'slipway restart --service NAME [--branch NAME] [--spec FILE]',
+    options: { ...common, service: { type: 'string' } },
+    async run(ctx) {
+      const { spec, branch } = await specAndBranch(ctx);
+      const service = requireService(ctx, spec);
+      const envs = await engine(ctx);
+      if (!ctx.json) ctx.err(`Restarting ${service} of ${spec.name} / ${branch} ...`);
+      await envs.restart(spec.name, branch, service);
+      if (ctx.json) ctx.out(JSON.stringify({ branch, service, status: 'healthy' }, null, 2));
+      else ctx.out(`${service} restarted and healthy`);
+      return 0;
+    },
+  },
+  url: {
+    summary: "Print the URL of the branch environment's service (the link to share; default: its first published service)",
+    usage: 'slipway url [--service NAME] [--branch NAME] [--spec FILE] [--json]',
+    options: { ...common, service: { type: 'string' } },
+    async run(ctx) {
+      const { spec, branch } = await specAndBranch(ctx);
+      const envs = await engine(ctx);
+      const s = await envs.status(spec.name, branch);
+      const wanted = ctx.values.service as string | undefined;
+      if (wanted) requireService(ctx, spec);
+      const service = wanted ?? Object.keys(s.urls)[0];
+      const url = service ? s.urls[service] : undefined;
+      if (!url || s.status === 'absent') {
+        throw new SlipwayError('service-not-found', `${spec.name} / ${branch} has ${s.status === 'absent' ? 'no environment' : `no URL for ${service ?? 'any service'}`}.`, {
+          hint: s.status === 'absent' ? 'Bring it up first: slipway up' : 'Only services with published ports have a URL.',
+        });
+      }
+      ctx.out(ctx.json ? JSON.stringify({ branch, service, url }, null, 2) : url);
       return 0;
     },
   },
@@ -339,6 +397,33 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** `--service`, checked against the spec's services. */
+function requireService(ctx: Context, spec: Spec): string {
+  const service = ctx.values.service as string | undefined;
+  const names = [...spec.services.map((s) => s.name), ...spec.databases.map((d) => d.name)];
+  if (!service) throw new SlipwayError('service-not-found', `--service is required: one of ${names.join(', ')}.`);
+  if (!names.includes(service)) throw new SlipwayError('service-not-found', `${spec.file} has no service "${service}": it has ${names.join(', ')}.`);
+  return service;
+}
+
+/** `down --mine`: every branch environment of the project whose owner is the current git user (stages belong to the team). */
+async function downMine(ctx: Context): Promise<number> {
+  if (ctx.values.branch || ctx.values.stage) throw new SlipwayError('spec-invalid', '--mine takes no --branch or --stage.');
+  const spec = await loadSpec(resolve(String(ctx.values.spec)));
+  const me = await currentActor(spec.dir);
+  const envs = await engine(ctx);
+  const mine = (await envs.list(spec.name)).filter((s) => s.owner === me && !s.branch.startsWith('stage:'));
+  if (!ctx.json) ctx.err(mine.length ? `Tearing down ${mine.length} environment(s) of ${spec.name} brought up by ${me} ...` : `No environment of ${spec.name} was brought up by ${me}.`);
+  const gone: string[] = [];
+  for (const s of mine) {
+    await envs.down(spec.name, s.branch, { signal: ctx.signal, onEvent: progress(ctx) });
+    gone.push(s.branch);
+    if (!ctx.json) ctx.out(`${spec.name} / ${s.branch} is gone`);
+  }
+  if (ctx.json) ctx.out(JSON.stringify({ owner: me, removed: gone }, null, 2));
+  return 0;
+}
+
 function requireValue(ctx: Context, name: string): string {
   const v = ctx.values[name];
   if (typeof v !== 'string' || !v) throw new SlipwayError('pipeline-invalid', `--${name} is required.`);
@@ -390,7 +475,7 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
-      io.err('Cancelling: finishing the step in flight so the state stays consistent (Ctrl+C again to quit now) ...');
+      if (!cmd.readOnly) io.err('Cancelling: finishing the step in flight so the state stays consistent (Ctrl+C again to quit now) ...');
       controller.abort();
     } else process.exit(130);
   };
@@ -412,11 +497,22 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
 }
 
 if (require.main === module) {
+  let settled = false;
+  // Node exits quietly, with status 0, when nothing is left to wait for: a command whose work
+  // ended that way did not finish, and must not look as if it had.
+  process.on('beforeExit', () => {
+    if (settled) return;
+    settled = true;
+    console.error('slipway: the command stopped before it finished (nothing left to wait for); this is a bug in Slipway.');
+    process.exitCode = 70;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
+      settled = true;
       process.exitCode = code;
     },
     (err) => {
+      settled = true;
       console.error(err);
       process.exitCode = 1;
     },

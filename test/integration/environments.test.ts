@@ -134,6 +134,44 @@ describe('environments on real Docker + Pulumi', function () {
     });
   });
 
+  describe("a reviewer's service commands (url, logs, restart, down --mine)", () => {
+    const branch = `service-cmds/${RUN}`;
+    let own: string;
+    before(() => (own = tempHome('svc')));
+    after(async () => {
+      await forceDown(SHOP_SPEC, branch, own);
+      removeDir(own);
+    });
+
+    it('print the URL, the logs and restart a service in place, and tear down only what the user brought up', async () => {
+      const up = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], own);
+      const url = await runCli(['url', '--spec', SHOP_SPEC, '--branch', branch], own);
+      assert.equal(url.code, 0, url.stderr);
+      assert.equal(url.stdout.trim(), up.urls.web);
+
+      const logs = await runCli(['logs', '--spec', SHOP_SPEC, '--branch', branch, '--service', 'web', '--tail', '20'], own);
+      assert.equal(logs.code, 0, logs.stderr);
+      assert.match(logs.stdout, /listening on/);
+      const unknown = await runCli(['logs', '--spec', SHOP_SPEC, '--branch', branch, '--service', 'nope'], own);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /slipway\.yaml has no service "nope": it has web, db/);
+
+      const before = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], own);
+      const restart = await runCli(['restart', '--spec', SHOP_SPEC, '--branch', branch, '--service', 'web'], own);
+      assert.equal(restart.code, 0, restart.stderr);
+      // restart returns once the service is healthy again: the same container answers at once.
+      assert.equal(await getStatus(`${up.urls.web}/healthz`), 200);
+      const after = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], own);
+      const id = (s: StatusJson) => s.services.find((x) => x.service === 'web')?.containerId;
+      assert.equal(id(after), id(before));
+
+      const mine = await cliJson<{ owner: string; removed: string[] }>(['down', '--spec', SHOP_SPEC, '--mine'], own);
+      assert.deepEqual(mine.removed, [branch]);
+      const left = await labelled(PROJECT, branch);
+      assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
+    });
+  });
+
   describe('incremental up', () => {
     const branch = `incremental-${RUN}`;
     let dir: string;
