@@ -18,10 +18,10 @@ export function trackBranches(slipway: Slipway): vscode.Disposable[] {
     }
   };
   return [
-    slipway.git.onDidChangeBranch(async ({ previous, current }) => {
+    slipway.git.onDidChangeBranch(async ({ initial, current }) => {
       await slipway.model.refresh();
       // The first report is the branch the window opened on, not a checkout.
-      if (previous === undefined || !current || !slipway.settings.autoPreview || !vscode.workspace.isTrusted || !slipway.specFile) return;
+      if (initial || !current || !slipway.settings.autoPreview || !vscode.workspace.isTrusted || !slipway.specFile) return;
       const env = slipway.model.find(current);
       if (env?.busy || env?.state === 'running') return;
       slipway.log.info(`autoPreview: ${current} was checked out`);

@@ -24,13 +24,18 @@ interface GitAPI {
 
 export interface BranchChange {
   previous?: string;
+  /** The branch checked out now; undefined on a detached HEAD. */
   current?: string;
+  /** The first report of a repository: the branch the window opened on, not a checkout. */
+  initial: boolean;
 }
 
 export class GitTracker implements vscode.Disposable {
   private api?: GitAPI;
   private repo?: GitRepository;
   private branch?: string;
+  /** Whether the repository's HEAD has been read once (the git extension reports no HEAD until its first status). */
+  private known = false;
   private heads = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly branchEmitter = new vscode.EventEmitter<BranchChange>();
@@ -66,6 +71,7 @@ export class GitTracker implements vscode.Disposable {
     const repo = folder ? (this.api?.getRepository(folder) ?? undefined) : this.api?.repositories[0];
     if (!repo || repo === this.repo) return;
     this.repo = repo;
+    this.known = false;
     this.disposables.push(repo.state.onDidChange(() => this.update()));
     this.update();
   }
@@ -74,10 +80,16 @@ export class GitTracker implements vscode.Disposable {
     const state = this.repo?.state;
     if (!state) return;
     const next = state.HEAD?.name;
-    if (next !== this.branch) {
+    if (!this.known) {
+      if (state.HEAD) {
+        this.known = true;
+        this.branch = next;
+        this.branchEmitter.fire({ previous: undefined, current: next, initial: true });
+      }
+    } else if (next !== this.branch) {
       const previous = this.branch;
       this.branch = next;
-      this.branchEmitter.fire({ previous, current: next });
+      this.branchEmitter.fire({ previous, current: next, initial: false });
     }
     // Branch lists change rarely and cost a git call: read them at most every few seconds.
     if (!this.refsTimer) {
