@@ -3,6 +3,8 @@
  * with the stored evidence. Re-running gates streams each result as it finishes
  * (`gates/progress`), so the view updates without a refresh.
  */
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { GateResult } from '../../environments/pipeline/gates';
 import type { PromotionSource } from '../../environments/pipeline/pipeline';
@@ -25,6 +27,28 @@ export class PipelinePanel extends WebviewHost {
   constructor(slipway: Slipway, panel: vscode.WebviewPanel, key: PanelKey) {
     super(slipway, panel, 'pipeline', key);
     this.disposables.push(slipway.model.onDidChange(() => this.panel.visible && void this.refresh().catch(() => undefined)));
+    void this.watchAudit().catch((err: unknown) => slipway.log.warn(`pipeline view: cannot watch the audit log: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /**
+   * Every gate run, approval, promotion and rollback appends to the project's audit log, from
+   * this window, another one or the CLI: watching it keeps the view live without polling.
+   */
+  private async watchAudit(): Promise<void> {
+    const engine = await this.slipway.engine();
+    if (this.abort.signal.aborted) return; // closed meanwhile
+    const dir = join(engine.home, 'audit');
+    mkdirSync(dir, { recursive: true });
+    const file = `${core().projectSlug(this.key.project)}.jsonl`;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const watcher = core().watch(dir, { ignoreInitial: true, depth: 0 });
+    watcher.on('all', (_event: string, path: string) => {
+      if (basename(path) !== file) return;
+      clearTimeout(timer);
+      // Re-read once a burst of appends (a promotion writes several entries) has settled.
+      timer = setTimeout(() => this.panel.visible && void this.refreshLogged(), 250);
+    });
+    this.disposables.push({ dispose: () => (clearTimeout(timer), void watcher.close()) });
   }
 
   protected async refresh(): Promise<void> {

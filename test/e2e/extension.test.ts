@@ -14,7 +14,7 @@ import type { Frame, Page } from 'playwright-core';
 import { SpecError } from '../../environments/errors';
 import { LABEL_ENV, envNames } from '../../environments/naming';
 import { parseSpec } from '../../environments/spec/load';
-import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines } from '../integration/helpers';
+import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines, runCli } from '../integration/helpers';
 import { editorToolchain, installExtension, openWorkbench, runCommand, screenshot, startCodeServer, type CodeServer, type Workbench } from './harness';
 
 const BRANCH = `e2e/preview-${RUN}`;
@@ -154,6 +154,18 @@ describe('VS Code extension end to end (code-server)', function () {
     // The example needs one approval; the author's own never counts.
     await pipeline.locator('li[aria-label="Gate approval: Pending"]').waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'extension-pipeline');
+
+    // A reviewer approves and re-runs the gates from the CLI: the open view follows by itself.
+    const spec = join(folder, 'slipway.yaml');
+    for (const args of [
+      ['approve', '--to', 'staging', '--from', BRANCH, '--as', 'reviewer@slipway.test', '--spec', spec],
+      ['gates', '--to', 'staging', '--from', BRANCH, '--spec', spec],
+    ]) {
+      const r = await runCli(args, home);
+      assert.equal(r.code, 0, `slipway ${args[0]} failed:\n${r.stderr}`);
+    }
+    await pipeline.locator('li[aria-label="Gate approval: Passed"]').waitFor({ state: 'visible', timeout: 5_000 });
+    await pipeline.getByText('reviewer@slipway.test').first().waitFor({ state: 'visible', timeout: 10_000 });
 
     // A reload restores the open panels through their serializers, each with its environment.
     await page.reload({ waitUntil: 'domcontentloaded' });
