@@ -12,7 +12,7 @@ import type Docker from 'dockerode';
 import { SlipwayError } from './errors';
 import type { OperationOptions } from './events';
 import { currentActor, currentCommit } from './git';
-import type { DriftReport } from './pipeline/drift';
+import type { DriftItem, DriftReport } from './pipeline/drift';
 import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
 import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
@@ -20,7 +20,7 @@ import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from 
 import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
 import { demuxDockerLog, demuxFrames, lineSplitter } from './docker/logs';
-import { programFingerprint } from './pulumi/fingerprint';
+import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
 import type { DownResult, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './pulumi/protocol';
 import type { Spec } from './spec/types';
 import { version as pulumiSdkVersion } from '@pulumi/pulumi/package.json';
@@ -81,6 +81,8 @@ export interface LogOptions {
 export interface UpOptions extends OperationOptions {
   /** Resources to recreate even if nothing about them changed (by Pulumi resource name). */
   replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>;
+  /** Apply the spec to these resources only, and what depends on them (a targeted update); default all. */
+  only?: ResourceRef[];
   /** Docker endpoint for this environment (a stage's own host); default the engine's. */
   dockerHost?: string;
 }
@@ -174,12 +176,12 @@ export class LocalEnvironments implements Environments {
   async up(spec: Spec, branch: string, opts: UpOptions = {}): Promise<UpResult> {
     await this.reachable(opts.dockerHost);
     const [commit, owner] = await Promise.all([currentCommit(spec.dir), currentActor(spec.dir)]);
-    const unchanged = opts.replace?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch, commit);
+    const unchanged = opts.replace?.length || opts.only?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch, commit);
     if (unchanged) {
       opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
       return unchanged;
     }
-    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, commit, owner }, opts)) as UpResult;
+    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, only: opts.only, commit, owner }, opts)) as UpResult;
   }
 
   /** The Docker client of an endpoint (the engine's own by default), once it answers. */
@@ -250,11 +252,17 @@ export class LocalEnvironments implements Environments {
     return (await this.runWorker({ op: 'refresh', spec, branch, settings: this.settings(opts.dockerHost), resources: opts.resources }, opts)) as DriftReport;
   }
 
-  /** Remedy `reapply`: makes reality match the spec, recreating every drifted container. */
-  async reapply(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DriftReport> {
+  /**
+   * Remedy `reapply`: makes reality match the spec, recreating every drifted container. With
+   * `resources`, only those: what runs differently is recreated, and a spec difference is
+   * applied to that resource and what depends on it (a targeted update), nothing else.
+   */
+  async reapply(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string; resources?: ResourceRef[] } = {}): Promise<DriftReport> {
     const before = await this.drift(spec, branch, opts);
+    const chosen = (i: DriftItem) => !opts.resources || opts.resources.some((r) => r.kind === resourceKind(i.kind) && r.name === i.resource);
+    const items = before.items.filter((i) => chosen(i) && i.remedies.includes('reapply'));
     const drifted = new Map<string, { kind: 'container' | 'network' | 'volume'; name: string }>();
-    for (const i of before.items) {
+    for (const i of items) {
       if (i.source === 'reality' && (i.kind === 'container' || i.kind === 'network' || i.kind === 'volume')) drifted.set(i.resource, { kind: i.kind, name: i.resource });
     }
     // A network or volume made again takes every container with it.
@@ -262,7 +270,8 @@ export class LocalEnvironments implements Environments {
       for (const name of [...spec.services.map((s) => s.name), ...spec.databases.map((d) => d.name)]) drifted.set(name, { kind: 'container', name });
     }
     const replace = [...drifted.values()];
-    if (before.drifted) await this.up(spec, branch, { ...opts, replace });
+    const only = opts.resources ? [...new Map(items.map((i) => [`${i.kind}:${i.resource}`, { kind: resourceKind(i.kind), name: i.resource }])).values()] : undefined;
+    if (items.length > 0) await this.up(spec, branch, { ...opts, replace, only });
     return this.drift(spec, branch, opts);
   }
 
@@ -555,4 +564,11 @@ export class LocalEnvironments implements Environments {
       child.send({ type: 'run', request });
     });
   }
+}
+
+/** A drift item's kind (`container`, `image`, `generatedpassword`, ...) as a resource kind of the program. */
+function resourceKind(kind: string): ResourceRef['kind'] {
+  if (kind === 'generatedpassword') return 'password';
+  if (kind === 'container' || kind === 'network' || kind === 'volume' || kind === 'image' || kind === 'password') return kind;
+  throw new SlipwayError('spec-invalid', `"${kind}" is not a kind of Slipway resource (container, network, volume, image, password).`);
 }

@@ -58,6 +58,7 @@ const optionHelp: Record<string, string> = {
   stored: '    --stored        show the evidence stored by the last run, without running the gates',
   reapply: '    --reapply       make what runs match the spec again (recreates what drifted)',
   accept: '    --accept        take what runs into the state (the spec then shows the difference)',
+  resource: '    --resource NAME only this resource (as drift names it: web, web-image, db-volume, ...)',
   watch: '    --watch         keep checking, on an interval and on Docker events (Ctrl+C stops)',
   interval: '    --interval DUR  how often --watch checks (default: 30s)',
   all: '    --all           every project on this machine',
@@ -276,16 +277,33 @@ const commands: Record<string, Command> = {
   },
   drift: {
     summary: 'Show what differs between the spec, the state and what runs (exit 3 when anything does)',
-    usage: 'slipway drift [--branch NAME | --stage NAME] [--reapply | --accept] [--watch [--interval 30s]] [--json]',
-    options: { ...common, stage: { type: 'string' }, reapply: { type: 'boolean' }, accept: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string', default: '30s' } },
+    usage: 'slipway drift [--branch NAME | --stage NAME] [--reapply | --accept [--resource NAME]] [--watch [--interval 30s]] [--json]',
+    options: {
+      ...common,
+      stage: { type: 'string' },
+      reapply: { type: 'boolean' },
+      accept: { type: 'boolean' },
+      resource: { type: 'string' },
+      watch: { type: 'boolean' },
+      interval: { type: 'string', default: '30s' },
+    },
     async run(ctx) {
       const spec = await loadSpec(resolve(String(ctx.values.spec)));
       const stage = ctx.values.stage as string | undefined;
       const { branch, dockerHost } = stage ? stageTarget(spec, stage) : { branch: (ctx.values.branch as string | undefined) ?? (await currentBranch(spec.dir)), dockerHost: undefined };
       const envs = await engine(ctx);
       const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
+      const remedy = ctx.values.reapply ? 'reapply' : ctx.values.accept ? 'accept' : undefined;
+      const named = ctx.values.resource as string | undefined;
+      if (named && (!remedy || ctx.values.watch)) throw new SlipwayError('spec-invalid', '--resource goes with --reapply or --accept (and not --watch).');
+      // One resource: its drifted kinds (a service has a container and an image) from a check first.
+      const resources = named ? await driftedResources(envs, spec, branch, opts, named, remedy!) : undefined;
       const check = () =>
-        ctx.values.reapply ? envs.reapply(spec, branch, opts) : ctx.values.accept ? envs.acceptDrift(spec, branch, opts) : envs.drift(spec, branch, opts);
+        remedy === 'reapply'
+          ? envs.reapply(spec, branch, { ...opts, resources })
+          : remedy === 'accept'
+            ? envs.acceptDrift(spec, branch, { ...opts, resources: resources as Array<{ kind: 'container' | 'network' | 'volume'; name: string }> | undefined })
+            : envs.drift(spec, branch, opts);
       const show = (r: DriftReport) => (ctx.json ? ctx.out(JSON.stringify(r, null, 2)) : printDrift(ctx, r));
       if (!ctx.values.watch) {
         const report = await check();
@@ -396,6 +414,26 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/** The drifted resources named `name` that `remedy` applies to; an error naming the drifted ones if there are none. */
+async function driftedResources(
+  envs: LocalEnvironments,
+  spec: Spec,
+  branch: string,
+  opts: { signal: AbortSignal; dockerHost?: string },
+  name: string,
+  remedy: 'reapply' | 'accept',
+): Promise<Array<{ kind: 'container' | 'network' | 'volume' | 'image' | 'password'; name: string }>> {
+  const report = await envs.drift(spec, branch, opts);
+  const kinds = new Set(report.items.filter((i) => i.resource === name && i.remedies.includes(remedy)).map((i) => (i.kind === 'generatedpassword' ? 'password' : i.kind)));
+  if (kinds.size === 0) {
+    const others = [...new Set(report.items.filter((i) => i.remedies.includes(remedy)).map((i) => i.resource))];
+    throw new SlipwayError('spec-invalid', `${spec.name} / ${branch}: resource "${name}" has no drift that --${remedy} can fix.`, {
+      hint: others.length ? `Drifted: ${others.join(', ')}.` : 'Nothing has drifted.',
+    });
+  }
+  return [...kinds].map((kind) => ({ kind: kind as 'container' | 'network' | 'volume' | 'image' | 'password', name }));
+}
 
 /** `--service`, checked against the spec's services. */
 function requireService(ctx: Context, spec: Spec): string {

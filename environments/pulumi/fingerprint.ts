@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PROVIDER_VERSION, hashBuildContext } from '../docker/provider';
+import { PROVIDER_VERSION, hashBuildContext, type ResourceKind } from '../docker/provider';
 import type { Spec } from '../spec/types';
 import type { PortMap } from './program';
 
@@ -16,8 +16,14 @@ export function programFingerprint(spec: Spec, ports: PortMap, dockerHost: strin
     .digest('hex');
 }
 
-/** The URN of a resource of the environment program (for targeted replaces). */
-export function resourceUrn(pulumiProject: string, stack: string, name: string, kind: 'container' | 'network' | 'volume' = 'container'): string {
-  const type = { container: 'DockerContainer', network: 'DockerNetwork', volume: 'DockerVolume' }[kind];
+/** A resource of the environment program, by kind and Pulumi resource name (`web`, `web-image`, `db-volume`, ...). */
+export interface ResourceRef {
+  kind: ResourceKind;
+  name: string;
+}
+
+/** The URN of a resource of the environment program (for targeted updates and replaces). */
+export function resourceUrn(pulumiProject: string, stack: string, name: string, kind: ResourceKind = 'container'): string {
+  const type = { container: 'DockerContainer', network: 'DockerNetwork', volume: 'DockerVolume', image: 'DockerImage', password: 'GeneratedPassword' }[kind];
   return `urn:pulumi:${stack}::${pulumiProject}::pulumi-nodejs:dynamic/slipway:${type}::${name}`;
 }

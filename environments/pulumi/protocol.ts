@@ -3,6 +3,7 @@ import type { SlipwayEvent } from '../events';
 import type { SlipwayErrorReason } from '../errors';
 import type { Spec } from '../spec/types';
 import type { DriftReport } from '../pipeline/drift';
+import type { ResourceRef } from './fingerprint';
 
 export interface WorkerSettings {
   home: string;
@@ -20,7 +21,17 @@ export interface WorkerSettings {
 }
 
 export type WorkerRequest =
-  | { op: 'up'; spec: Spec; branch: string; settings: WorkerSettings; replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>; commit?: string; owner?: string }
+  | {
+      op: 'up';
+      spec: Spec;
+      branch: string;
+      settings: WorkerSettings;
+      replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>;
+      /** Apply the spec to these resources only (and what depends on them); default all. */
+      only?: ResourceRef[];
+      commit?: string;
+      owner?: string;
+    }
   | { op: 'down'; project: string; branch: string; settings: WorkerSettings }
   | { op: 'drift'; spec: Spec; branch: string; settings: WorkerSettings }
   /** `resources`: refresh only these (by resource name and kind); default all. */

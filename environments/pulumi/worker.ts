@@ -277,10 +277,13 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         ...(await vanishedContainers(settings, names, prior)),
         ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
       ];
+      // A targeted update (one resource's spec change) also takes what depends on it, and what it replaces.
+      const target = req.only?.length ? [...new Set([...req.only.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)), ...replace])] : undefined;
       abort.signal.throwIfAborted();
       await stack.up({
         program,
         replace,
+        ...(target ? { target, targetDependents: true } : {}),
         color: 'never',
         signal: abort.signal,
         onEvent: run.onEvent,
@@ -295,7 +298,8 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       writeRecord(settings.home, {
         ...record,
         urls,
-        applied: { fingerprint, containers, images, commit: req.commit },
+        // After a targeted update the state holds only part of the spec: the next up runs Pulumi.
+        applied: { fingerprint: target ? 'partial' : fingerprint, containers, images, commit: req.commit },
         ran: { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: 'succeeded', at: nowIso() },
@@ -440,7 +444,13 @@ async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: Wo
       if (m.op === 'create') items.push(entry('existence', 'present', 'missing'));
       else if (m.op === 'delete') items.push(entry('existence', 'absent (removed from the spec)', 'present'));
       else {
-        for (const k of changedInputs(m.old?.inputs ?? {}, m.new?.inputs ?? {})) items.push(entry(k, showValue(m.new?.inputs?.[k]), showValue(m.old?.inputs?.[k])));
+        const shown = changedInputs(m.old?.inputs ?? {}, m.new?.inputs ?? {});
+        for (const k of shown) items.push(entry(k, showValue(m.new?.inputs?.[k]), showValue(m.old?.inputs?.[k])));
+        // A secret input (a container's env holds a password) reaches the event masked on both
+        // sides: the provider's diff still names it, and its values stay unshown.
+        for (const k of new Set([...(m.diffs ?? []), ...(m.keys ?? [])])) {
+          if (!shown.includes(k) && k !== 'providerVersion') items.push(entry(k, 'changed (secret, not shown)', 'previous (secret, not shown)'));
+        }
       }
     },
   });

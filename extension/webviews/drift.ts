@@ -76,6 +76,13 @@ export class DriftPanel extends WebviewHost {
     }
   }
 
+  /** The resource a row names (by the view's id), as the engine's resource reference. */
+  private resources(resource: string, remedy: 'reapply' | 'accept'): Array<{ kind: ResourceKind | 'image' | 'password'; name: string }> {
+    const items: DriftItem[] = (this.report?.items ?? []).filter((i) => i.remedies.includes(remedy) && `${i.source}:${i.kind}:${i.resource}` === resource);
+    const kinds = new Set(items.map((i) => (i.kind === 'generatedpassword' ? 'password' : i.kind)));
+    return [...kinds].map((kind) => ({ kind: kind as ResourceKind | 'image' | 'password', name: items[0].resource }));
+  }
+
   /** The resources a command names: one (by the view's urn) or every drifted one. */
   private targets(resource: string | undefined, remedy: 'reapply' | 'accept'): Array<{ kind: ResourceKind; name: string }> {
     const items: DriftItem[] = (this.report?.items ?? []).filter((i) => i.remedies.includes(remedy) && (!resource || `${i.source}:${i.kind}:${i.resource}` === resource));
@@ -99,14 +106,11 @@ export class DriftPanel extends WebviewHost {
           );
           return;
         }
-        const targets = this.targets(m.params.resource, 'reapply');
+        const resources = m.params.resource ? this.resources(m.params.resource, 'reapply') : undefined;
         await this.run('reapplying', async () => {
           const [s, e] = await Promise.all([spec(), engine()]);
-          const signal = this.abort.signal;
-          if (!m.params.resource) return e.reapply(s, this.key.branch, { signal });
-          // A spec difference is applied by a plain up; a reality difference by recreating the resource.
-          await e.up(s, this.key.branch, targets.length ? { replace: targets, signal } : { signal });
-          return e.drift(s, this.key.branch, { signal });
+          // One resource: a reality difference recreates it, a spec difference is a targeted update of it.
+          return e.reapply(s, this.key.branch, { signal: this.abort.signal, resources });
         });
         return;
       }

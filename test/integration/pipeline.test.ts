@@ -172,6 +172,44 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       for (const f of readdirSync(stacks)) assert.doesNotMatch(readFileSync(join(stacks, f), 'utf8'), /postgres:\/\/app:/);
       assert.equal((await drift('--reapply')).code, 0);
     });
+
+    it('reapplies one resource\'s spec difference alone (--resource), leaving the others for later', async () => {
+      const original = readFileSync(specFile, 'utf8');
+      const dbBefore = (await labelled(project, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'db')!.Id;
+      try {
+        // Two spec changes: web's greeting and the database's memory.
+        const edited = original.replace('GREETING: Hello from Slipway', 'GREETING: Hello from one resource').replace(/(databases:[\s\S]*?memory: )256Mi/, '$1320Mi');
+        assert.notEqual(edited, original);
+        writeFileSync(specFile, edited);
+        const before = await drift();
+        assert.equal(before.code, 3);
+        const resources = (r: DriftJson) => [...new Set(r.items.map((i) => i.resource))].sort();
+        assert.deepEqual(resources(before.report), ['db', 'web'], JSON.stringify(before.report.items));
+
+        const one = await drift('--reapply', '--resource', 'web');
+        assert.equal(one.code, 3, one.stderr); // db's change is still there
+        assert.deepEqual(resources(one.report), ['db'], JSON.stringify(one.report.items));
+        const webAfter = (await web()).Id;
+        const webEnv = (await docker.getContainer(webAfter).inspect()).Config.Env;
+        assert.ok(webEnv.includes('GREETING=Hello from one resource'), 'web runs the new greeting');
+        const dbNow = (await labelled(project, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'db')!;
+        assert.equal(dbNow.Id, dbBefore, 'the database was left alone');
+
+        const unknown = await drift('--reapply', '--resource', 'nope');
+        assert.equal(unknown.code, 1);
+
+        // The next up applies the rest (the targeted update left the fast path off).
+        const up = await cli('up', '--branch', branch, '--json');
+        assert.equal(up.code, 0, up.stderr);
+        assert.equal((await drift()).code, 0);
+        // ... and knows web's container from the targeted update: it is not made again.
+        assert.equal((await web()).Id, webAfter);
+      } finally {
+        writeFileSync(specFile, original);
+        const back = await cli('up', '--branch', branch);
+        assert.equal(back.code, 0, back.stderr);
+      }
+    });
   });
 
   describe('promotion', () => {
