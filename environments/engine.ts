@@ -394,7 +394,7 @@ export class LocalEnvironments implements Environments {
     const record = readRecord(this.home, names.project, names.env);
     const check = record?.ran?.services?.find((s) => s.name === service)?.healthcheck;
     const deadline = Date.now() + (check?.timeoutMs ?? 30_000);
-    let last = 'not checked yet';
+    let last: string;
     for (;;) {
       const services = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
       const [state] = await this.probeHttpHealth(record, services.filter((s) => s.service === service), this.dockerHost);
