@@ -289,21 +289,26 @@ export class LocalEnvironments implements Environments {
     return this.describe(names.project, names.env, branch, record, await this.probeHttpHealth(record, services, dockerHost ?? this.dockerHost));
   }
 
+  /** Whether an engine publishes its ports on this machine's 127.0.0.1 (a local socket). */
+  private isLocalEngine(dockerHost: string): boolean {
+    return !dockerHost || dockerHost.startsWith('unix://');
+  }
+
   /**
    * A service whose health check is an HTTP GET (probed from this machine, not a Docker
    * HEALTHCHECK) has Docker health `none`: on a local engine, its published port is probed once
    * (1 s timeout), so it reads healthy or unhealthy like the others.
    */
   private async probeHttpHealth(record: EnvRecord | undefined, services: ServiceState[], dockerHost: string): Promise<ServiceState[]> {
-    if (dockerHost && !dockerHost.startsWith('unix://')) return services;
+    if (!this.isLocalEngine(dockerHost)) return services;
     const specs = record?.ran?.services ?? [];
     return Promise.all(
       services.map(async (s): Promise<ServiceState> => {
         const check = specs.find((x) => x.name === s.service)?.healthcheck?.http;
         const port = check ? s.ports[String(check.port)] : undefined;
         if (!check || !port || s.state !== 'running' || s.health !== 'none') return s;
-        // A timer of our own, not AbortSignal.timeout: that one does not keep the process alive,
-        // and a port whose container is restarting can take the connection and never answer.
+        // A port whose container is restarting can take the connection and never answer: this
+        // 1 s timer ends the probe, and keeps the process alive while it waits.
         const abort = new AbortController();
         const timer = setTimeout(() => abort.abort(), 1000);
         try {
@@ -381,24 +386,26 @@ export class LocalEnvironments implements Environments {
     );
   }
 
-  /** Restarts one service's container (same container, same ports). */
   /**
    * Restarts a service's container (same container, same URL) and waits until it is healthy
    * again by its own health check (up to that check's timeout), so a caller that goes on to use
-   * the service finds it answering. Without a health check, running is enough.
+   * the service finds it answering. Without a health check, or with an HTTP check on an engine
+   * whose ports this machine cannot reach, running is enough. The signal stops the wait.
    */
-  async restart(project: string, branch: string, service: string): Promise<void> {
+  async restart(project: string, branch: string, service: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const container = await this.serviceContainer(project, branch, service);
     await container.restart({ t: 10 });
     const names = envNames(project, branch);
     const record = readRecord(this.home, names.project, names.env);
     const check = record?.ran?.services?.find((s) => s.name === service)?.healthcheck;
+    const probed = !!check?.command || (!!check?.http && this.isLocalEngine(this.dockerHost));
     const deadline = Date.now() + (check?.timeoutMs ?? 30_000);
     let last: string;
     for (;;) {
+      if (opts.signal?.aborted) throw new SlipwayError('operation-cancelled', `Stopped waiting for ${service} to become healthy; it was restarted.`);
       const services = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
       const [state] = await this.probeHttpHealth(record, services.filter((s) => s.service === service), this.dockerHost);
-      if (state?.state === 'running' && (state.health === 'healthy' || (state.health === 'none' && !check))) return;
+      if (state?.state === 'running' && (state.health === 'healthy' || (state.health === 'none' && !probed))) return;
       last = state ? `it is ${state.state}, health ${state.health}` : 'its container is gone';
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, Math.min(check?.intervalMs ?? 500, 500)));

@@ -235,7 +235,7 @@ const commands: Record<string, Command> = {
       const service = requireService(ctx, spec);
       const envs = await engine(ctx);
       if (!ctx.json) ctx.err(`Restarting ${service} of ${spec.name} / ${branch} ...`);
-      await envs.restart(spec.name, branch, service);
+      await envs.restart(spec.name, branch, service, { signal: ctx.signal });
       if (ctx.json) ctx.out(JSON.stringify({ branch, service, status: 'healthy' }, null, 2));
       else ctx.out(`${service} restarted and healthy`);
       return 0;
