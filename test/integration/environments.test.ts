@@ -136,10 +136,14 @@ describe('environments on real Docker + Pulumi', function () {
 
   describe("a reviewer's service commands (url, logs, restart, down --mine)", () => {
     const branch = `service-cmds/${RUN}`;
+    const theirs = `service-cmds-other/${RUN}`;
+    // Someone else's environment in the same state folder: git's user.email, overridden for one run.
+    const otherUser = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.email', GIT_CONFIG_VALUE_0: `someone-else-${RUN}@slipway.test` };
     let own: string;
     before(() => (own = tempHome('svc')));
     after(async () => {
       await forceDown(SHOP_SPEC, branch, own);
+      await forceDown(SHOP_SPEC, theirs, own);
       removeDir(own);
     });
 
@@ -157,18 +161,26 @@ describe('environments on real Docker + Pulumi', function () {
       assert.match(unknown.stderr, /slipway\.yaml has no service "nope": it has web, db/);
 
       const before = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], own);
+      const id = (s: StatusJson) => s.services.find((x) => x.service === 'web')!.containerId;
+      const startedAt = async (s: StatusJson) => (await docker.getContainer(id(s)).inspect()).State.StartedAt;
+      const startedBefore = await startedAt(before);
       const restart = await runCli(['restart', '--spec', SHOP_SPEC, '--branch', branch, '--service', 'web'], own);
       assert.equal(restart.code, 0, restart.stderr);
       // restart returns once the service is healthy again: the same container answers at once.
       assert.equal(await getStatus(`${up.urls.web}/healthz`), 200);
       const after = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], own);
-      const id = (s: StatusJson) => s.services.find((x) => x.service === 'web')?.containerId;
       assert.equal(id(after), id(before));
+      assert.notEqual(await startedAt(after), startedBefore, 'the container was not restarted');
 
+      const other = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', theirs], own, otherUser);
       const mine = await cliJson<{ owner: string; removed: string[] }>(['down', '--spec', SHOP_SPEC, '--mine'], own);
       assert.deepEqual(mine.removed, [branch]);
       const left = await labelled(PROJECT, branch);
       assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
+      // Someone else's environment is not "mine": it still runs.
+      assert.equal(await getStatus(`${other.urls.web}/healthz`), 200);
+      const theirsAsOwner = await cliJson<{ removed: string[] }>(['down', '--spec', SHOP_SPEC, '--mine'], own, otherUser);
+      assert.deepEqual(theirsAsOwner.removed, [theirs]);
     });
   });
 

@@ -43,9 +43,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], home: string, timeoutMs = 600_000): Promise<CliResult> {
+export function runCli(args: string[], home: string, timeoutMs = 600_000, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SLIPWAY_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, SLIPWAY_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -62,8 +62,8 @@ export function runCli(args: string[], home: string, timeoutMs = 600_000): Promi
 }
 
 /** Runs the CLI and parses its --json output; throws with stderr when it failed. */
-export async function cliJson<T>(args: string[], home: string): Promise<T> {
-  const r = await runCli([...args, '--json'], home);
+export async function cliJson<T>(args: string[], home: string, env: NodeJS.ProcessEnv = {}): Promise<T> {
+  const r = await runCli([...args, '--json'], home, undefined, env);
   if (r.code !== 0) throw new Error(`slipway ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
