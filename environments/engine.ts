@@ -246,7 +246,7 @@ export class LocalEnvironments implements Environments {
   async acceptDrift(
     spec: Spec,
     branch: string,
-    opts: OperationOptions & { dockerHost?: string; resources?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }> } = {},
+    opts: OperationOptions & { dockerHost?: string; resources?: ResourceRef[] } = {},
   ): Promise<DriftReport> {
     await this.reachable(opts.dockerHost);
     return (await this.runWorker({ op: 'refresh', spec, branch, settings: this.settings(opts.dockerHost), resources: opts.resources }, opts)) as DriftReport;
@@ -270,7 +270,16 @@ export class LocalEnvironments implements Environments {
       for (const name of [...spec.services.map((s) => s.name), ...spec.databases.map((d) => d.name)]) drifted.set(name, { kind: 'container', name });
     }
     const replace = [...drifted.values()];
-    const only = opts.resources ? [...new Map(items.map((i) => [`${i.kind}:${i.resource}`, { kind: resourceKind(i.kind), name: i.resource }])).values()] : undefined;
+    if (opts.resources && items.length === 0) {
+      throw new SlipwayError('spec-invalid', `${spec.name} / ${branch}: ${opts.resources.map((r) => r.name).join(', ')} has no drift that reapply can fix (any more).`, {
+        hint: 'Check drift again: slipway drift',
+      });
+    }
+    // A resource the spec adds needs what it depends on (its image, volume, password) made too:
+    // that is a whole up. Otherwise a targeted update of the chosen resources and their dependents.
+    const adds = items.some((i) => i.source === 'spec' && i.property === 'existence' && i.actual === 'missing');
+    const only = opts.resources && !adds ? [...new Map(items.map((i) => [`${i.kind}:${i.resource}`, { kind: resourceKind(i.kind), name: i.resource }])).values()] : undefined;
+    if (adds && opts.resources) opts.onEvent?.({ type: 'step', message: 'a resource the spec adds needs the ones it depends on: applying the whole spec' });
     if (items.length > 0) await this.up(spec, branch, { ...opts, replace, only });
     return this.drift(spec, branch, opts);
   }

@@ -13,6 +13,7 @@ import type { GateResult } from '../pipeline/gates';
 import { LocalPipeline, type PromotionSource } from '../pipeline/pipeline';
 import { stageBranch } from '../naming';
 import type { Logger } from '../log';
+import type { ResourceRef } from '../pulumi/fingerprint';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 
@@ -277,7 +278,7 @@ const commands: Record<string, Command> = {
   },
   drift: {
     summary: 'Show what differs between the spec, the state and what runs (exit 3 when anything does)',
-    usage: 'slipway drift [--branch NAME | --stage NAME] [--reapply | --accept [--resource NAME]] [--watch [--interval 30s]] [--json]',
+    usage: 'slipway drift [--branch NAME | --stage NAME] [--reapply | --accept] [--resource NAME] [--watch [--interval 30s]] [--json]',
     options: {
       ...common,
       stage: { type: 'string' },
@@ -302,7 +303,7 @@ const commands: Record<string, Command> = {
         remedy === 'reapply'
           ? envs.reapply(spec, branch, { ...opts, resources })
           : remedy === 'accept'
-            ? envs.acceptDrift(spec, branch, { ...opts, resources: resources as Array<{ kind: 'container' | 'network' | 'volume'; name: string }> | undefined })
+            ? envs.acceptDrift(spec, branch, { ...opts, resources })
             : envs.drift(spec, branch, opts);
       const show = (r: DriftReport) => (ctx.json ? ctx.out(JSON.stringify(r, null, 2)) : printDrift(ctx, r));
       if (!ctx.values.watch) {
@@ -423,7 +424,7 @@ async function driftedResources(
   opts: { signal: AbortSignal; dockerHost?: string },
   name: string,
   remedy: 'reapply' | 'accept',
-): Promise<Array<{ kind: 'container' | 'network' | 'volume' | 'image' | 'password'; name: string }>> {
+): Promise<ResourceRef[]> {
   const report = await envs.drift(spec, branch, opts);
   const kinds = new Set(report.items.filter((i) => i.resource === name && i.remedies.includes(remedy)).map((i) => (i.kind === 'generatedpassword' ? 'password' : i.kind)));
   if (kinds.size === 0) {
@@ -432,7 +433,7 @@ async function driftedResources(
       hint: others.length ? `Drifted: ${others.join(', ')}.` : 'Nothing has drifted.',
     });
   }
-  return [...kinds].map((kind) => ({ kind: kind as 'container' | 'network' | 'volume' | 'image' | 'password', name }));
+  return [...kinds].map((kind) => ({ kind: kind as ResourceRef['kind'], name }));
 }
 
 /** `--service`, checked against the spec's services. */

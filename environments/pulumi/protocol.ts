@@ -35,7 +35,7 @@ export type WorkerRequest =
   | { op: 'down'; project: string; branch: string; settings: WorkerSettings }
   | { op: 'drift'; spec: Spec; branch: string; settings: WorkerSettings }
   /** `resources`: refresh only these (by resource name and kind); default all. */
-  | { op: 'refresh'; spec: Spec; branch: string; settings: WorkerSettings; resources?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }> };
+  | { op: 'refresh'; spec: Spec; branch: string; settings: WorkerSettings; resources?: ResourceRef[] };
 
 export interface UpResult {
   project: string;

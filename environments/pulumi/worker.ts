@@ -300,7 +300,8 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         urls,
         // After a targeted update the state holds only part of the spec: the next up runs Pulumi.
         applied: { fingerprint: target ? 'partial' : fingerprint, containers, images, commit: req.commit },
-        ran: { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
+        // What runs is the spec only once all of it is applied; a targeted update keeps the last.
+        ran: target && prior?.ran ? prior.ran : { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: 'succeeded', at: nowIso() },
       });
