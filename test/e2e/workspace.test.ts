@@ -188,13 +188,16 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
     assert.equal(await notification(page, 'previewing main').count(), 0, 'autoPreview previewed the branch the window opened on');
     assert.deepEqual(await leftOnEngine('main'), NOTHING, 'autoPreview made Docker objects for the branch the window opened on');
 
-    // A checkout outside the editor: the git extension notices it and the extension previews it.
+    // A checkout outside the editor, from a detached HEAD (no branch before it): the git
+    // extension notices it and the extension previews it.
+    git(['checkout', '-q', '--detach'], folder);
+    await new Promise((r) => setTimeout(r, 3_000)); // let the git extension see the detached HEAD first
     git(['checkout', '-qb', AUTO_BRANCH], folder);
     const running = envRow(page, `${AUTO_BRANCH}, running`);
     await running.waitFor({ state: 'visible', timeout: 180_000 });
     await screenshot(page, 'extension-autopreview-running');
 
-    // Leave the branch (detached again, so nothing else gets previewed) and delete it.
+    // Leave the branch (detached, so nothing else gets previewed) and delete it.
     git(['checkout', '-q', '--detach'], folder);
     git(['branch', '-q', '-D', AUTO_BRANCH], folder);
     const offer = notification(page, `Branch ${AUTO_BRANCH} no longer exists`);
