@@ -42,7 +42,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
     await page.getByRole('status', { name: 'Environment status: Running' }).waitFor();
     const table = page.getByRole('table', { name: 'Services' });
     const web = table.getByRole('row').filter({ hasText: 'web' }).first();
-    for (const text of ['running', 'healthy', '127.0.0.1:49213', '49213→8080', 'sha256:3f1c9b7a2e4d']) await web.getByText(text).first().waitFor();
+    for (const text of ['running', 'healthy', '127.0.0.1:49213', '49213→8080', 'sha256:3f1c9b7a2e4d']) await web.getByText(text).filter({ visible: true }).first().waitFor();
     assert.equal(await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'), '0.12 / 0.5 CPU (24%)');
     assert.equal(await page.getByRole('meter', { name: 'Memory of db' }).getAttribute('aria-valuetext'), '212 MiB / 256 MiB (83%)');
     assert.match((await page.getByRole('group', { name: 'Time to live' }).textContent()) ?? '', /5 h 4[12] min left/);
@@ -177,6 +177,42 @@ describe('webviews: environment dashboard (Chromium)', function () {
     await wv.send(notification('env/state', environment({ status: 'failed', lastOperation: { op: 'up', status: 'failed', at: new Date().toISOString(), error: 'web never became healthy' } })));
     await page.getByRole('alert').getByText('web never became healthy').waitFor();
     await page.getByRole('status', { name: 'Environment status: Failed' }).waitFor();
+  });
+
+  it('fits the services table in the widths a panel gets (full editor, split editor): no sideways scroll, every row action in view', async () => {
+    // 1000: an editor beside the side bar in a 1400 px window; 700 and 520: split editors.
+    for (const width of [1000, 700, 520]) {
+      wv = await openWebview(browser, 'dashboard', { viewport: { width, height: 760 } });
+      const { page } = wv;
+      await wv.send(notification('env/state', environment()));
+      const table = page.getByRole('table', { name: 'Services' });
+      await table.waitFor();
+      const wrap = await page.locator('.table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+      assert.ok(wrap.scroll <= wrap.client, `at ${width} px the services table is ${wrap.scroll} px wide in a ${wrap.client} px box`);
+      for (const name of ['Restart web', 'Restart db']) {
+        const box = await page.getByRole('button', { name }).boundingBox();
+        assert.ok(box && box.x + box.width <= width, `at ${width} px "${name}" is outside the panel (${JSON.stringify(box)})`);
+      }
+      const headers = (await table.getByRole('columnheader').allTextContents()).map((t) => t.trim()).filter(Boolean);
+      if (width >= 1000) {
+        assert.deepEqual(headers, ['Service', 'State', 'Health', 'URL', 'Ports', 'Image', 'CPU and memory', 'Actions']);
+      } else {
+        // Narrow: ports and image are in the service's expanded row instead, nothing is lost;
+        // narrower still, health stands under the state.
+        assert.deepEqual(headers, ['Service', 'State', ...(width > 600 ? ['Health'] : []), 'URL', 'CPU and memory', 'Actions']);
+        if (width <= 600) await table.getByRole('row').filter({ hasText: 'web' }).first().getByText('healthy').filter({ visible: true }).waitFor();
+        await page.getByRole('button', { name: 'web: show log lines' }).click();
+        const details = page.getByRole('region', { name: 'Recent log lines of web' }).locator('dl');
+        for (const text of ['49213→8080', 'sha256:3f1c9b7a2e4d']) await details.getByText(text).waitFor();
+        if (width === 520) await wv.screenshot('webview-dashboard-narrow.png');
+      }
+      assert.equal(await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'), '0.12 / 0.5 CPU (24%)');
+      if (width !== 520) {
+        assert.deepEqual([await wv.cspViolations(), wv.errors], [[], []], `at ${width} px`);
+        await wv.close();
+        wv = undefined;
+      }
+    }
   });
 
   for (const theme of ['dark', 'light'] as const) {

@@ -53,10 +53,13 @@ function ports(s: ServiceView): TemplateResult {
   return html`${s.ports.map((p, i) => html`${i > 0 ? ', ' : ''}<code title=${`container port ${p.container} is published on 127.0.0.1:${p.host}`}>${p.host}→${p.container}</code>`)}`;
 }
 
-function usage(s: ServiceView, what: 'cpu' | 'memory'): TemplateResult {
-  const u = s[what];
-  if (!u) return html`<span class="muted">—</span>`;
-  return what === 'cpu' ? meter(`CPU of ${s.name}`, u.used, u.quota, cores, ' CPU') : meter(`Memory of ${s.name}`, u.used, u.quota, bytes);
+/** CPU above memory in one cell: two meters side by side would push the row past a panel's width. */
+function usage(s: ServiceView): TemplateResult {
+  if (!s.cpu && !s.memory) return html`<span class="muted">—</span>`;
+  return html`<div class="usage">
+    ${s.cpu ? meter(`CPU of ${s.name}`, s.cpu.used, s.cpu.quota, cores, ' CPU') : nothing}
+    ${s.memory ? meter(`Memory of ${s.name}`, s.memory.used, s.memory.quota, bytes) : nothing}
+  </div>`;
 }
 
 function toggleLogs(name: string): void {
@@ -85,8 +88,14 @@ function logRow(s: ServiceView): TemplateResult {
   const lines = f?.lines ?? s.logs;
   const id = `logs-${s.name}`;
   return html`<tr class="logs-row">
-    <td colspan="9">
+    <td colspan="8">
       <div id=${id} role="region" aria-label=${`Recent log lines of ${s.name}`}>
+        <dl class="details narrow-only" aria-label=${`Ports and image of ${s.name}`}>
+          <dt>Ports</dt>
+          <dd>${ports(s)}</dd>
+          <dt>Image</dt>
+          <dd><code title=${s.image}>${shortDigest(s.image)}</code></dd>
+        </dl>
         ${lines.length === 0 ? html`<div class="muted">No log lines yet.</div>` : html`<pre class="log" tabindex="0">${lines.join('\n')}</pre>`}
         <div class="log-actions">
           ${button({
@@ -114,13 +123,14 @@ function serviceRows(e: EnvironmentView, s: ServiceView): TemplateResult {
           ${icon(open ? 'chevron-down' : 'chevron-right')}<strong>${s.name}</strong>
         </button>
       </td>
-      <td>${serviceState(s)}</td>
-      <td>${health(s)}</td>
+      <td>
+        <div class="pills">${serviceState(s)}<span class="narrowest-only">${health(s)}</span></div>
+      </td>
+      <td class="health-col">${health(s)}</td>
       <td>${webUrl(s.url) ? html`<a href=${s.url} @click=${(ev: Event) => openLink(ev, s.name)} title=${`Open ${s.url}`}>${s.url?.replace(/^https?:\/\//, '')}</a>` : s.url ? html`<span>${s.url}</span>` : html`<span class="muted">—</span>`}</td>
-      <td>${ports(s)}</td>
-      <td><code title=${s.image}>${shortDigest(s.image)}</code></td>
-      <td>${usage(s, 'cpu')}</td>
-      <td>${usage(s, 'memory')}</td>
+      <td class="wide-only">${ports(s)}</td>
+      <td class="wide-only"><code title=${s.image}>${shortDigest(s.image)}</code></td>
+      <td>${usage(s)}</td>
       <td class="row-actions">
         ${button({ label: 'Restart', icon: 'debug-restart', secondary: true, iconOnly: true, disabled: busy, ariaLabel: `Restart ${s.name}`, onClick: () => host.command('env/restart', { service: s.name }) })}
       </td>
@@ -143,18 +153,17 @@ function services(e: EnvironmentView): TemplateResult {
   if (e.services.length === 0) {
     return html`<div class="card">${emptyState('package', 'No services', 'This environment runs no containers right now.')}</div>`;
   }
-  return html`<div class="table-wrap">
+  return html`<div class="table-wrap services">
     <table aria-label="Services">
       <thead>
         <tr>
           <th scope="col">Service</th>
           <th scope="col">State</th>
-          <th scope="col">Health</th>
+          <th scope="col" class="health-col">Health</th>
           <th scope="col">URL</th>
-          <th scope="col">Ports</th>
-          <th scope="col">Image</th>
-          <th scope="col">CPU</th>
-          <th scope="col">Memory</th>
+          <th scope="col" class="wide-only">Ports</th>
+          <th scope="col" class="wide-only">Image</th>
+          <th scope="col">CPU and memory</th>
           <th scope="col"><span class="visually-hidden">Actions</span></th>
         </tr>
       </thead>
@@ -321,6 +330,63 @@ const styles = css`
   .row-actions {
     text-align: right;
     white-space: nowrap;
+  }
+  .usage {
+    display: grid;
+    gap: 6px;
+  }
+  /* A narrow panel (a split editor, a small window): ports and image move into the expanded row,
+     so the row's own actions stay in view without scrolling. */
+  .services {
+    container: services / inline-size;
+  }
+  .details {
+    display: grid;
+    grid-template-columns: max-content 1fr;
+    gap: 4px 12px;
+    margin: 0 0 8px;
+  }
+  .details dt {
+    color: var(--sw-muted);
+  }
+  .details dd {
+    margin: 0;
+  }
+  .narrow-only {
+    display: none;
+  }
+  .pills {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-start;
+    gap: 4px;
+  }
+  .narrowest-only {
+    display: none;
+  }
+  @container services (max-width: 760px) {
+    .wide-only {
+      display: none;
+    }
+    .narrow-only {
+      display: grid;
+    }
+  }
+  /* Narrower still: health under the state, and the meters give way. */
+  @container services (max-width: 600px) {
+    .health-col {
+      display: none;
+    }
+    .narrowest-only {
+      display: inline;
+    }
+    .services .meter {
+      min-width: 80px;
+    }
+    .services .meter .figures,
+    .services th {
+      white-space: normal;
+    }
   }
   .logs-row > td {
     background: var(--vscode-editor-background);
