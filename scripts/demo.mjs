@@ -37,11 +37,12 @@ console.log('\n== slipway drift: declared vs running (exit 3 would mean a differ
 slipway(['drift'], { ok: [0, 3] });
 console.log('\n== slipway gates --to staging: what promoting this preview would need\n');
 slipway(['gates', '--to', 'staging', '--as', 'demo@slipway.dev'], { ok: [0, 1] });
-console.log(`\n   Open the preview: ${url}\n`);
 if (res.status !== 200) process.exitCode = 1;
 if (keep) {
+  console.log(`\n   Open the preview: ${url}\n`);
   console.log(`Kept. Tear it down with: npx slipway down --spec examples/shop/slipway.yaml --branch ${branch}`);
 } else {
+  console.log(`\n   The preview answered at ${url}; it is torn down now (npm run demo -- --keep leaves it running).\n`);
   console.log('== slipway down\n');
   slipway(['down']);
 }
