@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -131,6 +131,19 @@ describe('VS Code extension end to end (code-server)', function () {
     const res = await fetch(`${url}/healthz`);
     assert.equal(res.status, 200, `${url}/healthz answered ${res.status}`);
     await screenshot(page, 'extension-environment-running');
+
+    // 2b. Editing the spec marks the running environment out of date; the notification's
+    // Update brings it up to date, and the app runs the new value.
+    const specFile = join(folder, 'slipway.yaml');
+    writeFileSync(specFile, readFileSync(specFile, 'utf8').replace('GREETING: Hello from Slipway', 'GREETING: Hello from an edited spec'));
+    await envRow(page, `${BRANCH}, running, out of date`).waitFor({ state: 'visible', timeout: 30_000 });
+    const stale = notification(page, `The environment of ${BRANCH} is out of date: slipway.yaml changed.`);
+    await stale.waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot(page, 'extension-out-of-date');
+    await stale.locator('.monaco-button', { hasText: 'Update' }).click();
+    await page.locator(`.pane [role="treeitem"][aria-label="${BRANCH}, running"]`).waitFor({ state: 'visible', timeout: 300_000 });
+    const greeting = await (await fetch(`${url}/`)).text();
+    assert.match(greeting, /Hello from an edited spec/, 'the updated environment does not run the edited spec');
 
     // 3. The dashboard of the running environment shows its services.
     await runCommand(page, 'Slipway: Open Environment Dashboard');
