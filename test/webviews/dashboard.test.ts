@@ -215,7 +215,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
     }
   });
 
-  for (const theme of ['dark', 'light'] as const) {
+  for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`screenshot: ${theme} theme`, async () => {
       wv = await openWebview(browser, 'dashboard', { theme });
       const { page } = wv;

@@ -133,7 +133,7 @@ describe('webviews: drift (Chromium)', function () {
     assert.deepEqual((await wv.take()).map((m) => m.method), ['drift/check']);
   });
 
-  for (const theme of ['dark', 'light'] as const) {
+  for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`screenshot: ${theme} theme`, async () => {
       wv = await openWebview(browser, 'drift', { theme });
       const { page } = wv;

@@ -178,7 +178,30 @@ describe('webviews: pipeline (Chromium)', function () {
     await wv.page.getByText('No pipeline').waitFor();
   });
 
-  for (const theme of ['dark', 'light'] as const) {
+  it('gives every gate state a colour of its own in the dark, light and high-contrast themes', async () => {
+    for (const theme of ['dark', 'light', 'high-contrast'] as const) {
+      wv = await openWebview(browser, 'pipeline', { theme });
+      const { page } = wv;
+      await wv.send(notification('pipeline/state', pipeline()));
+      await wv.send(notification('gates/progress', { gate: { ...gates().staging[0], state: 'running', reason: 'checking' } }));
+      await page.getByRole('listitem', { name: 'Gate health: Running' }).waitFor();
+      // The colour of each state's pill dot: none may be missing (a theme without the variable).
+      const colours: Record<string, string> = {};
+      for (const [gate, state] of [['health', 'Running'], ['drift', 'Passed'], ['syntax', 'Failed'], ['approval', 'Pending']]) {
+        const pill = page.getByRole('listitem', { name: `Gate ${gate}: ${state}` }).locator('.pill', { hasText: state });
+        colours[state] = await pill.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el, '::before').backgroundColor);
+      }
+      for (const [state, colour] of Object.entries(colours)) {
+        assert.ok(colour && !/^rgba\(0, 0, 0, 0\)$|^transparent$/.test(colour), `${theme}: the ${state} pill has no colour (${colour})`);
+      }
+      assert.equal(new Set(Object.values(colours)).size, 4, `${theme}: two gate states share a colour: ${JSON.stringify(colours)}`);
+      assert.deepEqual([await wv.cspViolations(), wv.errors], [[], []], theme);
+      await wv.close();
+      wv = undefined;
+    }
+  });
+
+  for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`screenshot: ${theme} theme`, async () => {
       wv = await openWebview(browser, 'pipeline', { theme, viewport: { width: 1100, height: 900 } });
       const { page } = wv;

@@ -8,7 +8,7 @@ import { css } from 'lit';
 export const baseStyles = css`
   :root {
     --sw-ok: var(--vscode-testing-iconPassed);
-    --sw-error: var(--vscode-testing-iconFailed);
+    --sw-error: var(--vscode-testing-iconFailed, var(--vscode-errorForeground));
     --sw-warn: var(--vscode-editorWarning-foreground);
     --sw-info: var(--vscode-progressBar-background);
     --sw-muted: var(--vscode-descriptionForeground);
