@@ -64,3 +64,21 @@ export function projectNameOf(text: string): string | undefined {
   const m = /^name:[ \t]*(["']?)([^"'#\r\n]+?)\1[ \t]*(?:#.*)?$/m.exec(text);
   return m?.[2].trim() || undefined;
 }
+
+/**
+ * A notification's text for a core message: its first line, and when that line introduces a list
+ * ("2 of 4 gate(s) do not pass:"), the list folded into it, so the message names what blocks.
+ */
+export function messageSummary(message: string, max = 400): string {
+  const [first, ...rest] = message.split('\n');
+  const items = rest.map((l) => l.trim()).filter(Boolean);
+  if (!first.trimEnd().endsWith(':') || items.length === 0) return first;
+  const text = `${first.trimEnd()} ${items.join('; ')}`;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A message and what to do next, as two sentences. */
+export function withHint(message: string, hint: string | undefined): string {
+  if (!hint) return message;
+  return `${/[.!?…:]$/.test(message.trimEnd()) ? message.trimEnd() : `${message.trimEnd()}.`} ${hint}`;
+}

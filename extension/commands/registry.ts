@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { OperationOptions } from '../../environments/events';
-import { describeEvent } from '../format';
+import { describeEvent, messageSummary, withHint } from '../format';
 import { core } from '../lazy';
 import type { Slipway } from '../slipway';
 
@@ -57,9 +57,12 @@ export async function showError(slipway: Slipway, err: unknown): Promise<void> {
     if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
     return;
   }
-  const firstLine = message.split('\n')[0];
-  const choice = await vscode.window.showErrorMessage(hint ? `${firstLine} ${hint}` : firstLine, 'Show Log');
-  if (choice) slipway.log.show(true);
+  // The first line, and the list it introduces (the gates that block a promotion), in one message.
+  const shown = messageSummary(message);
+  const gates = SlipwayError.is(err, 'gates-failed');
+  const choice = await vscode.window.showErrorMessage(withHint(shown, hint), ...(gates ? ['Show Pipeline'] : []), 'Show Log');
+  if (choice === 'Show Pipeline') await vscode.commands.executeCommand('slipway.pipeline.show');
+  else if (choice) slipway.log.show(true);
 }
 
 /**

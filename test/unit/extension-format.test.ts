@@ -1,6 +1,6 @@
 /** The extension's texts that need no VS Code: durations, TTL, progress lines, the spec's project name. */
 import assert from 'node:assert/strict';
-import { ageAndTtl, describeEvent, envLabel, projectNameOf, shortDuration } from '../../extension/format';
+import { ageAndTtl, describeEvent, envLabel, messageSummary, projectNameOf, shortDuration, withHint } from '../../extension/format';
 
 describe('extension texts', () => {
   it('shortens durations to minutes, hours, and days with hours', () => {
@@ -40,5 +40,24 @@ describe('extension texts', () => {
     assert.equal(projectNameOf("name: 'quoted'\n"), 'quoted');
     assert.equal(projectNameOf('services:\n  name: nested\n'), undefined);
     assert.equal(projectNameOf('name:\n'), undefined);
+  });
+
+  it('folds the list a message introduces into its one line, and keeps other messages to their first line', () => {
+    const refused = 'Not promoting branch "feature/x" to staging: 2 of 4 gate(s) do not pass:\n  ✗ syntax (command) fail: "node --check server.js" exited with 1\n  … approval (approval) pending: 0 of 1 approval';
+    assert.equal(
+      messageSummary(refused),
+      'Not promoting branch "feature/x" to staging: 2 of 4 gate(s) do not pass: ✗ syntax (command) fail: "node --check server.js" exited with 1; … approval (approval) pending: 0 of 1 approval',
+    );
+    assert.equal(messageSummary('web never became healthy.\nlast log lines:\nboom'), 'web never became healthy.');
+    assert.equal(messageSummary('one line only'), 'one line only');
+    const long = messageSummary(`Blocked:\n${'x'.repeat(1000)}`);
+    assert.equal(long.length, 400);
+    assert.ok(long.endsWith('…'));
+  });
+
+  it('puts the hint after the message as a sentence of its own', () => {
+    assert.equal(withHint('1 of 4 gate(s) do not pass: approval pending: 0 of 1 approval', 'Collect the approvals.'), '1 of 4 gate(s) do not pass: approval pending: 0 of 1 approval. Collect the approvals.');
+    assert.equal(withHint('No Docker Engine answers.', 'Start Docker.'), 'No Docker Engine answers. Start Docker.');
+    assert.equal(withHint('As is', undefined), 'As is');
   });
 });
