@@ -1,6 +1,6 @@
 /**
- * Slipway: Promote...: moves what a branch (or a stage) runs to the next stage of the pipeline,
- * once that stage's gates pass. A refusal names every blocking gate.
+ * Slipway: Promote...: moves what a branch (or a stage) runs to the next stage of the pipeline
+ * (one stage at a time), once that stage's gates pass. A refusal names every blocking gate.
  */
 import * as vscode from 'vscode';
 import { envLabel } from '../format';
@@ -24,13 +24,15 @@ export function register(slipway: Slipway): vscode.Disposable {
       if (!item) return;
       const { isStageBranch } = core();
       const fromStage = isStageBranch(item.status.branch);
-      const next = fromStage ? stages.slice(stages.indexOf(fromStage) + 1) : stages.slice(1);
-      if (next.length === 0) {
+      // Promotions go one stage at a time: a branch into the second stage, a stage into the one after it.
+      const to = fromStage ? stages[stages.indexOf(fromStage) + 1] : stages[1];
+      if (!to) {
         void vscode.window.showInformationMessage(`${envLabel(item.status.branch)} is the last stage of the pipeline.`);
         return;
       }
-      const to = toStage && next.includes(toStage) ? toStage : next.length === 1 ? next[0] : await vscode.window.showQuickPick(next, { title: `Slipway: Promote ${envLabel(item.status.branch)}`, placeHolder: 'Stage' });
-      if (!to) return;
+      if (toStage && toStage !== to) {
+        throw new (core().SlipwayError)('pipeline-invalid', `${envLabel(item.status.branch)} promotes to ${to}, not ${toStage}: promotions go one stage at a time (${stages.join(' -> ')}).`);
+      }
       const from = fromStage ? { stage: fromStage } : { branch: item.status.branch };
       const engine = await s.engine();
       const pipeline = new (core().LocalPipeline)(engine);

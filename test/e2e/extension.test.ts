@@ -98,6 +98,7 @@ describe('VS Code extension end to end (code-server)', function () {
     if (this.currentTest?.state === 'failed' && server) console.error(`--- code-server output ---\n${server.logs().slice(-8000)}`);
     // Whatever the test reached, nothing stays on the engine.
     if (folder) await forceDown(join(folder, 'slipway.yaml'), BRANCH, home).catch(() => undefined);
+    if (folder) await runCli(['down', '--stage', 'staging', '--spec', join(folder, 'slipway.yaml')], home).catch(() => undefined);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -168,6 +169,15 @@ describe('VS Code extension end to end (code-server)', function () {
     await pipeline.locator('li[aria-label="Gate approval: Pending"]').waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'extension-pipeline');
 
+    // Promote... from the palette now is refused, and the one message names the gate that blocks.
+    await runCommand(page, 'Slipway: Promote...');
+    const refused = notification(page, 'Not promoting branch');
+    await refused.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match((await refused.textContent()) ?? '', /approval \(approval\) pending: 0 of 1 approval/);
+    await screenshot(page, 'extension-promotion-refused');
+    // Tidy up: the toast would stack above the ones the next steps look for.
+    await refused.getByRole('button', { name: /^Clear Notification/ }).click({ timeout: 5_000 }).catch(() => undefined);
+
     // A reviewer approves and re-runs the gates from the CLI: the open view follows by itself.
     const spec = join(folder, 'slipway.yaml');
     for (const args of [
@@ -185,6 +195,21 @@ describe('VS Code extension end to end (code-server)', function () {
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
     const restored = await webviewFrame(page, 'pipeline', 120_000);
     await restored.locator('li[aria-label="Gate health: Passed"]').waitFor({ state: 'visible', timeout: 60_000 });
+
+    // 4b. Every gate passes now: Promote in the view deploys what the preview ran to staging.
+    await restored.locator('li[aria-label="Gate approval: Passed"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await restored.getByRole('button', { name: 'Promote to staging' }).click();
+    const released = notification(page, `Release 1 of staging runs what ${BRANCH} ran`);
+    await released.waitFor({ state: 'visible', timeout: 300_000 });
+    const stageUrl = /http:\/\/127\.0\.0\.1:\d+/.exec((await released.textContent()) ?? '')?.[0];
+    assert.ok(stageUrl, 'the promotion names no URL of staging');
+    assert.equal((await fetch(`${stageUrl}/healthz`)).status, 200, `staging at ${stageUrl} does not answer`);
+    await restored.locator('li[aria-label="Stage 2: staging"]', { hasText: 'release 1' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot(page, 'extension-promoted');
+    // Staging is the team's, not the branch's: it goes with the CLI, and the view follows on Refresh.
+    const downStage = await runCli(['down', '--stage', 'staging', '--spec', spec], home);
+    assert.equal(downStage.code, 0, `slipway down --stage staging failed:\n${downStage.stderr}`);
+    await runCommand(page, 'Slipway: Refresh');
     await page.keyboard.press('Control+K');
     await page.keyboard.press('W'); // close all editors, so the view is what the next step sees
 
