@@ -7,7 +7,7 @@ import type { DriftItem, DriftReport } from '../../environments/pipeline/drift';
 import type { Spec } from '../../environments/spec/types';
 import type { CommandMessage, DriftResourceView, DriftView } from '../../webviews/protocol';
 import { core } from '../lazy';
-import { envLabel } from '../format';
+import { driftValue, envLabel } from '../format';
 import type { Slipway } from '../slipway';
 import { WebviewHost, type PanelKey } from './host';
 
@@ -23,7 +23,7 @@ export function driftView(report: DriftReport, busy: boolean): DriftView {
       r = { urn, name: i.resource, type: i.kind, source: i.source, properties: [], remedies: [...i.remedies] };
       byResource.set(urn, r);
     }
-    r.properties.push({ path: i.property, declared: i.declared, actual: i.actual });
+    r.properties.push({ path: i.property, declared: driftValue(i.property, i.declared), actual: driftValue(i.property, i.actual) });
     for (const m of i.remedies) if (!r.remedies.includes(m)) r.remedies.push(m);
   }
   return { project: report.project, env: report.env, branch: report.branch, checkedAt: report.checkedAt, busy, resources: [...byResource.values()] };

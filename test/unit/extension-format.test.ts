@@ -1,6 +1,6 @@
 /** The extension's texts that need no VS Code: durations, TTL, progress lines, the spec's project name. */
 import assert from 'node:assert/strict';
-import { ageAndTtl, describeEvent, envLabel, messageSummary, projectNameOf, shortDuration, withHint } from '../../extension/format';
+import { ageAndTtl, describeEvent, driftValue, envLabel, messageSummary, projectNameOf, shortDuration, withHint } from '../../extension/format';
 
 describe('extension texts', () => {
   it('shortens durations to minutes, hours, and days with hours', () => {
@@ -59,5 +59,14 @@ describe('extension texts', () => {
     assert.equal(withHint('1 of 4 gate(s) do not pass: approval pending: 0 of 1 approval', 'Collect the approvals.'), '1 of 4 gate(s) do not pass: approval pending: 0 of 1 approval. Collect the approvals.');
     assert.equal(withHint('No Docker Engine answers.', 'Start Docker.'), 'No Docker Engine answers. Start Docker.');
     assert.equal(withHint('As is', undefined), 'As is');
+  });
+
+  it('shows a drifted memory limit as the spec writes it, and other values as they are', () => {
+    assert.equal(driftValue('memory', String(256 * 1024 ** 2)), '256Mi');
+    assert.equal(driftValue('memoryBytes', String(2 * 1024 ** 3)), '2Gi');
+    assert.equal(driftValue('memory', String(1536 * 1024)), '1536Ki');
+    assert.equal(driftValue('memory', '1000'), '1000');
+    assert.equal(driftValue('memory', 'unlimited'), 'unlimited');
+    assert.equal(driftValue('env.PORT', '1048576'), '1048576');
   });
 });
