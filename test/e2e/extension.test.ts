@@ -155,6 +155,22 @@ describe('VS Code extension end to end (code-server)', function () {
     await dashboard.locator(`text=${url.replace(/^http:\/\//, "")}`).first().waitFor({ state: 'visible', timeout: 10_000 });
     await screenshot(page, 'extension-dashboard');
 
+    // 3b. Drift: a memory limit changed by hand shows declared against actual; web's Reapply clears it.
+    const webContainer = (await labelled('shop', BRANCH)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web');
+    assert.ok(webContainer, 'no web container is labelled for the environment');
+    await docker.getContainer(webContainer.Id).update({ Memory: 300 * 1024 * 1024, MemorySwap: -1 });
+    await runCommand(page, 'Slipway: Show Drift');
+    const driftView = await webviewFrame(page, 'drift');
+    const differences = driftView.locator('table[aria-label="Differences of web"]');
+    await differences.waitFor({ state: 'visible', timeout: 120_000 });
+    const memoryRow = differences.locator('tr', { hasText: 'memory' });
+    await memoryRow.getByText('256Mi').waitFor({ state: 'visible', timeout: 10_000 });
+    await memoryRow.getByText('300Mi').waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot(page, 'extension-drift');
+    await driftView.getByRole('button', { name: 'Reapply web' }).click();
+    await driftView.locator('[role="status"][aria-label="Drift: none"]').waitFor({ state: 'visible', timeout: 180_000 });
+    assert.equal((await fetch(`${url}/healthz`)).status, 200, 'web does not answer on its URL after reapply');
+
     // 4. The pipeline view shows the example's staging gates; re-running them streams their states in.
     await runCommand(page, 'Slipway: Show Pipeline and Gates');
     const pipeline = await webviewFrame(page, 'pipeline');
