@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from './files';
-import type { DatabaseSpec, ServiceSpec } from './spec/types';
+import type { DatabaseSpec, ServiceSpec, Spec } from './spec/types';
 
 /**
  * One small JSON record per environment under `<home>/envs/<project>/<env>.json`: its branch,
@@ -83,4 +83,19 @@ export function listRecords(home: string, project?: string): EnvRecord[] {
     }
   }
   return out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch));
+}
+
+/**
+ * The services and databases a targeted update leaves running: the spec's entry for each one it
+ * targeted (by its container, or its image, volume or password: `web-image`, `db-volume`), the
+ * last applied entry for the others.
+ */
+export function mergeRan(prior: NonNullable<EnvRecord['ran']>, spec: Pick<Spec, 'services' | 'databases'>, only: Array<{ name: string }>): NonNullable<EnvRecord['ran']> {
+  const targeted = new Set(only.map((r) => r.name.replace(/-(image|volume|password)$/, '')));
+  const pick = <T extends { name: string }>(last: T[], now: T[]): T[] => {
+    const fromSpec = new Map(now.filter((x) => targeted.has(x.name)).map((x) => [x.name, x]));
+    const kept = last.filter((x) => !targeted.has(x.name) || fromSpec.has(x.name)).map((x) => fromSpec.get(x.name) ?? x);
+    return [...kept, ...[...fromSpec.values()].filter((x) => !last.some((l) => l.name === x.name))];
+  };
+  return { ...prior, services: pick(prior.services, spec.services), databases: pick(prior.databases, spec.databases) };
 }

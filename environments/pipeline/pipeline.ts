@@ -86,6 +86,12 @@ export class LocalPipeline {
           hint: 'Run `slipway up` for it first.',
         });
       }
+      if (record.applied.fingerprint === 'partial') {
+        // A per-resource reapply applied part of the spec: what runs is neither the last up nor the spec.
+        throw new SlipwayError('pipeline-invalid', `Branch "${from.branch}" runs a partly applied spec (a reapply of one resource), so there is no one release to promote.`, {
+          hint: 'Bring it up to date first (`slipway up`, or Preview in the editor), then promote.',
+        });
+      }
       return {
         kind: 'branch',
         name: from.branch,

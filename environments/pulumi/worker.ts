@@ -13,7 +13,7 @@ import type { SlipwayEvent } from '../events';
 import { acquireLock } from '../lock';
 import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
-import { lockPath, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
+import { lockPath, mergeRan, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
 import { connectDocker, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
 import { programFingerprint, resourceUrn } from './fingerprint';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
@@ -300,8 +300,9 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         urls,
         // After a targeted update the state holds only part of the spec: the next up runs Pulumi.
         applied: { fingerprint: target ? 'partial' : fingerprint, containers, images, commit: req.commit },
-        // What runs is the spec only once all of it is applied; a targeted update keeps the last.
-        ran: target && prior?.ran ? prior.ran : { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
+        // What runs: the spec, or after a targeted update the spec's entries for what it targeted
+        // and the last ones for the rest (a promotion refuses a partial record; health checks use it).
+        ran: target && prior?.ran ? mergeRan(prior.ran, spec, req.only ?? []) : { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: 'succeeded', at: nowIso() },
       });

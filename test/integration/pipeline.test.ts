@@ -198,6 +198,12 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
         const unknown = await drift('--reapply', '--resource', 'nope');
         assert.equal(unknown.code, 1);
 
+        // Partly applied, the branch has no one release: promotion is refused before any gate runs.
+        const partial = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com');
+        assert.equal(partial.code, 1);
+        assert.match(partial.stderr, /runs a partly applied spec/);
+        assert.equal((await labelled(project, 'stage:staging')).containers.length, 0);
+
         // The next up applies the rest (the targeted update left the fast path off).
         const up = await cli('up', '--branch', branch, '--json');
         assert.equal(up.code, 0, up.stderr);
