@@ -271,9 +271,9 @@ export class LocalEnvironments implements Environments {
     }
     const replace = [...drifted.values()];
     if (opts.resources && items.length === 0) {
-      throw new SlipwayError('spec-invalid', `${spec.name} / ${branch}: ${opts.resources.map((r) => r.name).join(', ')} has no drift that reapply can fix (any more).`, {
-        hint: 'Check drift again: slipway drift',
-      });
+      // Fixed in the meantime (a view a check behind): nothing to apply, the fresh report says so.
+      const names = [...new Set(opts.resources.map((r) => r.name))];
+      opts.onEvent?.({ type: 'step', message: `nothing to reapply${names.length ? ` for ${names.join(', ')}` : ''}: it no longer drifts` });
     }
     // A resource the spec adds needs what it depends on (its image, volume, password) made too:
     // that is a whole up. Otherwise a targeted update of the chosen resources and their dependents.

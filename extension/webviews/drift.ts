@@ -7,7 +7,8 @@ import type { DriftItem, DriftReport } from '../../environments/pipeline/drift';
 import type { Spec } from '../../environments/spec/types';
 import type { CommandMessage, DriftResourceView, DriftView } from '../../webviews/protocol';
 import { core } from '../lazy';
-import { driftValue, envLabel } from '../format';
+import type { SlipwayEvent } from '../../environments/events';
+import { describeEvent, driftValue, envLabel } from '../format';
 import type { Slipway } from '../slipway';
 import { WebviewHost, type PanelKey } from './host';
 
@@ -91,6 +92,12 @@ export class DriftPanel extends WebviewHost {
     return [...out.values()];
   }
 
+  /** A remedy's steps, in the Slipway log (the view shows the outcome). */
+  private logEvent(remedy: string, e: SlipwayEvent): void {
+    const text = describeEvent(e);
+    if (text) this.slipway.log.info(`${envLabel(this.key.branch)}: ${remedy}: ${text}`);
+  }
+
   protected async command(m: CommandMessage): Promise<void> {
     const spec = () => this.slipway.spec();
     const engine = () => this.slipway.engine();
@@ -110,7 +117,7 @@ export class DriftPanel extends WebviewHost {
         await this.run('reapplying', async () => {
           const [s, e] = await Promise.all([spec(), engine()]);
           // One resource: a reality difference recreates it, a spec difference is a targeted update of it.
-          return e.reapply(s, this.key.branch, { signal: this.abort.signal, resources });
+          return e.reapply(s, this.key.branch, { signal: this.abort.signal, resources, onEvent: (ev) => this.logEvent('reapply', ev) });
         });
         return;
       }
