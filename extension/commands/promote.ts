@@ -3,7 +3,7 @@
  * (one stage at a time), once that stage's gates pass. A refusal names every blocking gate.
  */
 import * as vscode from 'vscode';
-import { envLabel } from '../format';
+import { envLabel, messageSummary, withHint } from '../format';
 import { core } from '../lazy';
 import type { Slipway } from '../slipway';
 import { registerCommand, withOperation } from './registry';
@@ -25,6 +25,11 @@ export function register(slipway: Slipway): vscode.Disposable {
       const { isStageBranch } = core();
       const fromStage = isStageBranch(item.status.branch);
       // Promotions go one stage at a time: a branch into the second stage, a stage into the one after it.
+      if (fromStage && !stages.includes(fromStage)) {
+        throw new (core().SlipwayError)('pipeline-invalid', `slipway.yaml declares no stage ${fromStage} any more (its stages: ${stages.join(' -> ')}).`, {
+          hint: `Tear the ${fromStage} environment down, or declare the stage again.`,
+        });
+      }
       const to = fromStage ? stages[stages.indexOf(fromStage) + 1] : stages[1];
       if (!to) {
         void vscode.window.showInformationMessage(`${envLabel(item.status.branch)} is the last stage of the pipeline.`);
@@ -43,6 +48,13 @@ export function register(slipway: Slipway): vscode.Disposable {
         const result = await withOperation(s, `Slipway: promoting ${envLabel(item.status.branch)} to ${to}`, (opts) => pipeline.promote(spec, from, to, { ...opts, actor }));
         const url = Object.values(result.urls)[0];
         void vscode.window.showInformationMessage(`Release ${result.release} of ${to} runs what ${envLabel(item.status.branch)} ran${url ? `: ${url}` : ''}.`);
+      } catch (err) {
+        if (!core().SlipwayError.is(err, 'gates-failed')) throw err;
+        // Refused: the gates that block, in one message, and this environment's pipeline a click away.
+        s.log.error([err.message, err.hint].filter(Boolean).join('\n'));
+        const choice = await vscode.window.showErrorMessage(withHint(messageSummary(err.message), err.hint), 'Show Pipeline', 'Show Log');
+        if (choice === 'Show Pipeline') await vscode.commands.executeCommand('slipway.pipeline.show', item.status.branch);
+        else if (choice) s.log.show(true);
       } finally {
         s.model.end(stageBranch);
       }

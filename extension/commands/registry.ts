@@ -57,12 +57,9 @@ export async function showError(slipway: Slipway, err: unknown): Promise<void> {
     if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
     return;
   }
-  // The first line, and the list it introduces (the gates that block a promotion), in one message.
-  const shown = messageSummary(message);
-  const gates = SlipwayError.is(err, 'gates-failed');
-  const choice = await vscode.window.showErrorMessage(withHint(shown, hint), ...(gates ? ['Show Pipeline'] : []), 'Show Log');
-  if (choice === 'Show Pipeline') await vscode.commands.executeCommand('slipway.pipeline.show');
-  else if (choice) slipway.log.show(true);
+  // The first line, and the list it may introduce, in one message.
+  const choice = await vscode.window.showErrorMessage(withHint(messageSummary(message), hint), 'Show Log');
+  if (choice) slipway.log.show(true);
 }
 
 /**
