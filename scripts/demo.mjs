@@ -42,7 +42,8 @@ if (keep) {
   console.log(`\n   Open the preview: ${url}\n`);
   console.log(`Kept. Tear it down with: npx slipway down --spec examples/shop/slipway.yaml --branch ${branch}`);
 } else {
-  console.log(`\n   The preview answered at ${url}; it is torn down now (npm run demo -- --keep leaves it running).\n`);
+  const answered = res.status === 200 ? `answered at ${url}` : `at ${url} answered ${res.status}, not 200`;
+  console.log(`\n   The preview ${answered}; it is torn down now (npm run demo -- --keep leaves it running).\n`);
   console.log('== slipway down\n');
   slipway(['down']);
 }

@@ -1,4 +1,4 @@
-/** The extension's texts that need no VS Code: durations, TTL, progress lines, the spec's project name. */
+/** The extension's texts that need no VS Code: durations, TTL, progress lines, the spec's project name, error messages with their hints, drift values. */
 import assert from 'node:assert/strict';
 import { ageAndTtl, describeEvent, driftValue, envLabel, messageSummary, projectNameOf, shortDuration, withHint } from '../../extension/format';
 
