@@ -191,8 +191,10 @@ describe('VS Code extension end to end (code-server)', function () {
     await refused.waitFor({ state: 'visible', timeout: 60_000 });
     assert.match((await refused.textContent()) ?? '', /approval \(approval\) pending: 0 of 1 approval/);
     await screenshot(page, 'extension-promotion-refused');
-    // Tidy up: the toast would stack above the ones the next steps look for.
-    await refused.getByRole('button', { name: /^Clear Notification/ }).click({ timeout: 5_000 }).catch(() => undefined);
+    // Dismiss it: the toast would stack above the ones the next steps look for.
+    await refused.hover();
+    await refused.getByRole('button', { name: /^Clear Notification/ }).click({ timeout: 10_000 });
+    await refused.waitFor({ state: 'hidden', timeout: 10_000 });
 
     // A reviewer approves and re-runs the gates from the CLI: the open view follows by itself.
     const spec = join(folder, 'slipway.yaml');
@@ -221,11 +223,13 @@ describe('VS Code extension end to end (code-server)', function () {
     assert.ok(stageUrl, 'the promotion names no URL of staging');
     assert.equal((await fetch(`${stageUrl}/healthz`)).status, 200, `staging at ${stageUrl} does not answer`);
     await restored.locator('li[aria-label="Stage 2: staging"]', { hasText: 'release 1' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await envRow(page, 'stage: staging, running').waitFor({ state: 'visible', timeout: 60_000 });
     await screenshot(page, 'extension-promoted');
     // Staging is the team's, not the branch's: it goes with the CLI, and the view follows on Refresh.
     const downStage = await runCli(['down', '--stage', 'staging', '--spec', spec], home);
     assert.equal(downStage.code, 0, `slipway down --stage staging failed:\n${downStage.stderr}`);
     await runCommand(page, 'Slipway: Refresh');
+    await envRow(page, 'stage: staging').waitFor({ state: 'detached', timeout: 30_000 });
     await page.keyboard.press('Control+K');
     await page.keyboard.press('W'); // close all editors, so the view is what the next step sees
 

@@ -190,8 +190,11 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
 
     // A checkout outside the editor, from a detached HEAD (no branch before it): the git
     // extension notices it and the extension previews it.
+    // Slipway's status bar item ("Preview" for main) hides once the extension sees no branch.
+    const previewItem = page.locator('.statusbar-item', { hasText: /^\s*Preview\s*$/ });
+    await previewItem.first().waitFor({ state: 'visible', timeout: 30_000 });
     git(['checkout', '-q', '--detach'], folder);
-    await new Promise((r) => setTimeout(r, 3_000)); // let the git extension see the detached HEAD first
+    await previewItem.first().waitFor({ state: 'hidden', timeout: 60_000 });
     git(['checkout', '-qb', AUTO_BRANCH], folder);
     const running = envRow(page, `${AUTO_BRANCH}, running`);
     await running.waitFor({ state: 'visible', timeout: 180_000 });

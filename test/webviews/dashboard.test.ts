@@ -193,9 +193,14 @@ describe('webviews: environment dashboard (Chromium)', function () {
         const box = await page.getByRole('button', { name }).boundingBox();
         assert.ok(box && box.x + box.width <= width, `at ${width} px "${name}" is outside the panel (${JSON.stringify(box)})`);
       }
+      // Health shows once per row at every width (its column, or under the state when narrowest).
+      assert.equal(await table.getByRole('row').filter({ hasText: 'web' }).first().getByText('healthy').filter({ visible: true }).count(), 1, `at ${width} px`);
       const headers = (await table.getByRole('columnheader').allTextContents()).map((t) => t.trim()).filter(Boolean);
       if (width >= 1000) {
         assert.deepEqual(headers, ['Service', 'State', 'Health', 'URL', 'Ports', 'Image', 'CPU and memory', 'Actions']);
+        // Wide: ports and image stay in their columns, not also in the expanded row.
+        await page.getByRole('button', { name: 'web: show log lines' }).click();
+        assert.equal(await page.getByRole('region', { name: 'Recent log lines of web' }).locator('dl').isVisible(), false);
       } else {
         // Narrow: ports and image are in the service's expanded row instead, nothing is lost;
         // narrower still, health stands under the state.
@@ -208,7 +213,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
       }
       assert.equal(await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'), '0.12 / 0.5 CPU (24%)');
       if (width !== 520) {
-        assert.deepEqual([await wv.cspViolations(), wv.errors], [[], []], `at ${width} px`);
+        assert.deepEqual([await wv.cspViolations(), wv.errors, wv.blocked], [[], [], []], `at ${width} px`);
         await wv.close();
         wv = undefined;
       }
