@@ -291,6 +291,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
           for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
         },
       });
+      const partial = !!target && prior?.applied?.fingerprint !== fingerprint;
       const outputs = run.stackOutputs ?? (await readOutputs());
       const urls = (outputs.urls as Record<string, string> | undefined) ?? {};
       const containers = (outputs.containers as Record<string, string> | undefined) ?? {};
@@ -298,11 +299,13 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       writeRecord(settings.home, {
         ...record,
         urls,
-        // After a targeted update the state holds only part of the spec: the next up runs Pulumi.
-        applied: { fingerprint: target ? 'partial' : fingerprint, containers, images, commit: req.commit },
-        // What runs: the spec, or after a targeted update the spec's entries for what it targeted
-        // and the last ones for the rest (a promotion refuses a partial record; health checks use it).
-        ran: target && prior?.ran ? mergeRan(prior.ran, spec, req.only ?? []) : { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
+        // A targeted update of a spec that changed since the last full up applies part of it: the
+        // record says 'partial' (the next up runs Pulumi; promotion refuses it). Targeting a
+        // resource that only drifted in reality, on an unchanged spec, leaves the whole spec applied.
+        applied: { fingerprint: partial ? 'partial' : fingerprint, containers, images, commit: req.commit },
+        // What runs: the spec, or after a partial update its entries for what was targeted and the
+        // last ones for the rest (health checks and restart use it).
+        ran: partial && prior?.ran ? mergeRan(prior.ran, spec, req.only ?? []) : { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: 'succeeded', at: nowIso() },
       });
