@@ -85,13 +85,8 @@ export function withHint(message: string, hint: string | undefined): string {
 
 /**
  * A drift value as slipway.yaml writes it: a memory limit in bytes (`268435456`) becomes
- * `256Mi`; everything else is shown as the core reports it.
+ * `256Mi` (through the core's `formatMemory`); everything else is shown as the core reports it.
  */
-export function driftValue(property: string, value: string): string {
-  if (!/^memory(Bytes)?$/.test(property) || !/^\d+$/.test(value)) return value;
-  const n = Number(value);
-  for (const [unit, size] of [['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {
-    if (n >= size && n % size === 0) return `${n / size}${unit}`;
-  }
-  return value;
+export function driftValue(property: string, value: string, formatMemory: (bytes: number) => string): string {
+  return /^memory(Bytes)?$/.test(property) && /^\d+$/.test(value) ? formatMemory(Number(value)) : value;
 }

@@ -21,6 +21,15 @@ export function parseMemory(value: string | number): number {
   return Number(match[1]) * MEMORY_UNITS[match[2] ?? ''];
 }
 
+/** A byte count as slipway.yaml writes it, in the largest binary unit that divides it: 268435456 = `256Mi`. */
+export function formatMemory(bytes: number): string {
+  for (const unit of ['Gi', 'Mi', 'Ki']) {
+    const size = MEMORY_UNITS[unit];
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
 /** Milliseconds from `500ms`, `1.5s` or `2m`. */

@@ -6,8 +6,8 @@ import * as vscode from 'vscode';
 import type { DriftItem, DriftReport } from '../../environments/pipeline/drift';
 import type { Spec } from '../../environments/spec/types';
 import type { CommandMessage, DriftResourceView, DriftView } from '../../webviews/protocol';
-import { core } from '../lazy';
 import type { SlipwayEvent } from '../../environments/events';
+import { core } from '../lazy';
 import { describeEvent, driftValue, envLabel } from '../format';
 import type { Slipway } from '../slipway';
 import { WebviewHost, type PanelKey } from './host';
@@ -16,6 +16,7 @@ type ResourceKind = 'container' | 'network' | 'volume';
 
 /** Groups the core's per-property items into one entry per resource and source. */
 export function driftView(report: DriftReport, busy: boolean): DriftView {
+  const { formatMemory } = core();
   const byResource = new Map<string, DriftResourceView>();
   for (const i of report.items) {
     const urn = `${i.source}:${i.kind}:${i.resource}`;
@@ -24,7 +25,7 @@ export function driftView(report: DriftReport, busy: boolean): DriftView {
       r = { urn, name: i.resource, type: i.kind, source: i.source, properties: [], remedies: [...i.remedies] };
       byResource.set(urn, r);
     }
-    r.properties.push({ path: i.property, declared: driftValue(i.property, i.declared), actual: driftValue(i.property, i.actual) });
+    r.properties.push({ path: i.property, declared: driftValue(i.property, i.declared, formatMemory), actual: driftValue(i.property, i.actual, formatMemory) });
     for (const m of i.remedies) if (!r.remedies.includes(m)) r.remedies.push(m);
   }
   return { project: report.project, env: report.env, branch: report.branch, checkedAt: report.checkedAt, busy, resources: [...byResource.values()] };
