@@ -53,6 +53,10 @@ function ports(s: ServiceView): TemplateResult {
   return html`${s.ports.map((p, i) => html`${i > 0 ? ', ' : ''}<code title=${`container port ${p.container} is published on 127.0.0.1:${p.host}`}>${p.host}→${p.container}</code>`)}`;
 }
 
+function image(s: ServiceView): TemplateResult {
+  return html`<code title=${s.image}>${shortDigest(s.image)}</code>`;
+}
+
 /** CPU above memory in one cell: two meters side by side would push the row past a panel's width. */
 function usage(s: ServiceView): TemplateResult {
   if (!s.cpu && !s.memory) return html`<span class="muted">—</span>`;
@@ -94,7 +98,7 @@ function logRow(s: ServiceView): TemplateResult {
           <dt>Ports</dt>
           <dd>${ports(s)}</dd>
           <dt>Image</dt>
-          <dd><code title=${s.image}>${shortDigest(s.image)}</code></dd>
+          <dd>${image(s)}</dd>
         </dl>
         ${lines.length === 0 ? html`<div class="muted">No log lines yet.</div>` : html`<pre class="log" tabindex="0">${lines.join('\n')}</pre>`}
         <div class="log-actions">
@@ -129,7 +133,7 @@ function serviceRows(e: EnvironmentView, s: ServiceView): TemplateResult {
       <td class="health-col">${health(s)}</td>
       <td>${webUrl(s.url) ? html`<a href=${s.url} @click=${(ev: Event) => openLink(ev, s.name)} title=${`Open ${s.url}`}>${s.url?.replace(/^https?:\/\//, '')}</a>` : s.url ? html`<span>${s.url}</span>` : html`<span class="muted">—</span>`}</td>
       <td class="wide-only">${ports(s)}</td>
-      <td class="wide-only"><code title=${s.image}>${shortDigest(s.image)}</code></td>
+      <td class="wide-only">${image(s)}</td>
       <td>${usage(s)}</td>
       <td class="row-actions">
         ${button({ label: 'Restart', icon: 'debug-restart', secondary: true, iconOnly: true, disabled: busy, ariaLabel: `Restart ${s.name}`, onClick: () => host.command('env/restart', { service: s.name }) })}
