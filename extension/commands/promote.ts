@@ -3,10 +3,10 @@
  * (one stage at a time), once that stage's gates pass. A refusal names every blocking gate.
  */
 import * as vscode from 'vscode';
-import { envLabel, messageSummary, withHint } from '../format';
+import { envLabel } from '../format';
 import { core } from '../lazy';
 import type { Slipway } from '../slipway';
-import { registerCommand, withOperation } from './registry';
+import { registerCommand, showError, withOperation } from './registry';
 import { targetEnvironment } from './targets';
 
 export function register(slipway: Slipway): vscode.Disposable {
@@ -51,10 +51,7 @@ export function register(slipway: Slipway): vscode.Disposable {
       } catch (err) {
         if (!core().SlipwayError.is(err, 'gates-failed')) throw err;
         // Refused: the gates that block, in one message, and this environment's pipeline a click away.
-        s.log.error([err.message, err.hint].filter(Boolean).join('\n'));
-        const choice = await vscode.window.showErrorMessage(withHint(messageSummary(err.message), err.hint), 'Show Pipeline', 'Show Log');
-        if (choice === 'Show Pipeline') await vscode.commands.executeCommand('slipway.pipeline.show', item.status.branch);
-        else if (choice) s.log.show(true);
+        await showError(s, err, { 'Show Pipeline': () => vscode.commands.executeCommand('slipway.pipeline.show', item.status.branch) });
       } finally {
         s.model.end(stageBranch);
       }

@@ -37,8 +37,11 @@ export function registerCommand(slipway: Slipway, id: string, handler: CommandHa
   });
 }
 
-/** One message: what happened and what to do; the cause and stack go to the output channel. */
-export async function showError(slipway: Slipway, err: unknown): Promise<void> {
+/**
+ * One message: what happened and what to do; the cause and stack go to the output channel.
+ * `actions` are buttons offered before Show Log (a refused promotion's Show Pipeline).
+ */
+export async function showError(slipway: Slipway, err: unknown, actions: Record<string, () => unknown> = {}): Promise<void> {
   const { SlipwayError, SpecError } = core();
   if (SlipwayError.is(err, 'operation-cancelled')) {
     slipway.log.info(err.message);
@@ -58,8 +61,9 @@ export async function showError(slipway: Slipway, err: unknown): Promise<void> {
     return;
   }
   // The first line, and the list it may introduce, in one message.
-  const choice = await vscode.window.showErrorMessage(withHint(messageSummary(message), hint), 'Show Log');
-  if (choice) slipway.log.show(true);
+  const choice = await vscode.window.showErrorMessage(withHint(messageSummary(message), hint), ...Object.keys(actions), 'Show Log');
+  if (choice === 'Show Log') slipway.log.show(true);
+  else if (choice) await actions[choice]();
 }
 
 /**
