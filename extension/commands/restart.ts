@@ -1,7 +1,7 @@
 /** Slipway: Restart Service: restarts one service's container (same container, same URL) and waits until it is healthy. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { Slipway } from '../slipway';
-import { registerCommand } from './registry';
+import { registerCommand, withOperation } from './registry';
 import { targetService } from './targets';
 
 export function register(slipway: Slipway): vscode.Disposable {
@@ -12,18 +12,9 @@ export function register(slipway: Slipway): vscode.Disposable {
       const target = await targetService(s, arg, 'Restart Service');
       if (!target) return;
       const engine = await s.engine();
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Slipway: restarting ${target.service}`, cancellable: true },
-        async (_progress, token) => {
-          // Cancel stops waiting for health; the restart itself is one Docker call.
-          const abort = new AbortController();
-          const sub = token.onCancellationRequested(() => abort.abort());
-          try {
-            await engine.restart(target.item.status.project, target.item.status.branch, target.service, { signal: abort.signal });
-          } finally {
-            sub.dispose();
-          }
-        },
+      // Cancel stops waiting for health; the restart itself is one Docker call.
+      await withOperation(s, `Slipway: restarting ${target.service}`, ({ signal }) =>
+        engine.restart(target.item.status.project, target.item.status.branch, target.service, { signal }),
       );
       await s.model.refresh();
     },
