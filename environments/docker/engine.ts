@@ -4,6 +4,7 @@
  * labelled for an environment that is being removed.
  */
 import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { SlipwayError } from '../errors';
 import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE, LABEL_STATE } from '../naming';
@@ -77,17 +78,46 @@ export async function publishedHostPorts(docker: Docker): Promise<Set<number>> {
   return taken;
 }
 
-/** A free TCP port on 127.0.0.1 that no container has published either. */
-export async function freeLocalPort(avoid: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const addr = srv.address();
-        srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-      });
+/**
+ * Where environments' host ports come from: below the kernel's ephemeral range (Linux's default
+ * is 32768-60999, macOS and Windows start at 49152), so that no outgoing connection on this
+ * machine can be handed an environment's port as its local end between one `up` and the next.
+ * On Linux the range is read from the kernel; if it leaves too little room below it, any free
+ * port will do.
+ */
+export function hostPortRange(ephemeral = readEphemeralRange()): { min: number; max: number } | undefined {
+  const max = Math.min(32767, (ephemeral?.low ?? 32768) - 1);
+  const min = 20000;
+  return max - min >= 1000 ? { min, max } : undefined;
+}
+
+function readEphemeralRange(): { low: number; high: number } | undefined {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isInteger(low) && Number.isInteger(high) ? { low, high } : undefined;
+  } catch {
+    return undefined; // not Linux: the fixed range above is below the others' ephemeral ranges
+  }
+}
+
+/** Whether 127.0.0.1:`port` can be listened on now (0: any port); resolves the port, or 0 when taken. */
+function tryListen(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(0));
+    srv.listen(port, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
     });
+  });
+}
+
+/** A free TCP port on 127.0.0.1, from `hostPortRange()`, that no container has published either. */
+export async function freeLocalPort(avoid: Set<number>, range = hostPortRange()): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const candidate = range ? range.min + Math.floor(Math.random() * (range.max - range.min + 1)) : 0;
+    if (avoid.has(candidate)) continue;
+    const port = await tryListen(candidate);
     if (port && !avoid.has(port)) {
       avoid.add(port);
       return port;
