@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { SlipwayError } from '../errors';
 import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE, LABEL_STATE } from '../naming';
 
-export { dockerClient as connectDocker } from './provider';
+export { dockerClient as connectDocker } from './endpoint';
 
 export function describeDockerHost(dockerHost: string): string {
   return dockerHost || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
@@ -20,6 +20,8 @@ export async function assertDockerReachable(docker: Docker, dockerHost: string):
   try {
     await docker.ping();
   } catch (err) {
+    // A refused SSH host key (or any other typed refusal) already says what to do.
+    if (SlipwayError.is(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EACCES' ? 'permission denied on its socket' : code === 'ENOENT' ? 'no socket there' : (err as Error).message;
     throw new SlipwayError('docker-unavailable', `No Docker Engine answers at ${describeDockerHost(dockerHost)} (${why}).`, {
