@@ -63,7 +63,8 @@ export function dockerConnection(dockerHost: string, env: Record<string, string 
   const url = new URL(host);
   if (url.protocol === 'ssh:') {
     const port = Number(url.port || 22);
-    const username = url.username ? decodeURIComponent(url.username) : undefined;
+    // Like ssh itself: the local user name when the endpoint names none.
+    const username = url.username ? decodeURIComponent(url.username) : (env.USER ?? os.userInfo().username);
     return { protocol: 'ssh', host: url.hostname, port, username, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier: sshHostVerifier(url.hostname, port, env, refusal) } };
   }
   if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported Docker endpoint ${host}`);

@@ -11,8 +11,12 @@ import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE, LABEL_STATE } from '../naming'
 
 export { dockerClient as connectDocker } from './endpoint';
 
+/** The endpoint as people write it: a stage's TLS files (query parameters) shown as "(TLS)". */
 export function describeDockerHost(dockerHost: string): string {
-  return dockerHost || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  const endpoint = dockerHost || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  if (!endpoint.startsWith('tcp://') || !endpoint.includes('?')) return endpoint;
+  const [base, query] = endpoint.split('?', 2);
+  return new URLSearchParams(query).get('tls') === 'false' ? `${base} (plain HTTP)` : `${base} (TLS)`;
 }
 
 /** Fails with a clear `docker-unavailable` error when no engine answers. */

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerClient, dockerConnection } from '../../environments/docker/endpoint';
+import { describeDockerHost } from '../../environments/docker/engine';
 
 describe('Docker endpoints (DOCKER_HOST forms)', () => {
   let dir: string;
@@ -37,6 +38,16 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
     assert.deepEqual(rest, { protocol: 'ssh', host: 'build-host', port: 2222, username: 'deploy' });
     assert.equal(sshOptions?.agent, '/tmp/agent.sock');
     assert.equal(typeof sshOptions?.hostVerifier, 'function');
+    // No user in the endpoint: the local one, as ssh does.
+    assert.equal(dockerConnection('ssh://build-host', { USER: 'alice' }).username, 'alice');
+    assert.equal(dockerConnection('ssh://build-host', { USER: 'alice' }).port, 22);
+  });
+
+  it('names an endpoint without its TLS file paths', () => {
+    const q = new URLSearchParams({ tlscacert: '/c/ca.pem', tlscert: '/c/cert.pem', tlskey: '/c/key.pem' });
+    assert.equal(describeDockerHost(`tcp://docker.example:2376?${q}`), 'tcp://docker.example:2376 (TLS)');
+    assert.equal(describeDockerHost('tcp://10.0.0.5:2375?tls=false'), 'tcp://10.0.0.5:2375 (plain HTTP)');
+    assert.equal(describeDockerHost('ssh://deploy@h:2222'), 'ssh://deploy@h:2222');
   });
 
   it("takes a stage's TLS files from the endpoint, and plain HTTP only when it says tls=false", () => {
