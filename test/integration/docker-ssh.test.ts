@@ -10,7 +10,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { assertDockerReachable, connectDocker } from '../../environments/docker/engine';
 import { SlipwayError } from '../../environments/errors';
-import { removeDir, requireEngines, tempHome } from './helpers';
+import { removeDir, requireEngines, runCli, tempHome } from './helpers';
 
 const SSHD = '/usr/sbin/sshd';
 
@@ -121,6 +121,12 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
 
   const fingerprint = (): string => execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
   const knownHosts = (): string => join(home, '.ssh', 'known_hosts');
+  /** A spec for the CLI (status only reads its project name). */
+  const spec = (): string => {
+    const file = join(dir, 'slipway.yaml');
+    if (!existsSync(file)) writeFileSync(file, 'version: 1\nname: sshcheck\nservices:\n  web: { image: slipway/busybox:local }\n');
+    return file;
+  };
 
   async function refusal(): Promise<SlipwayError> {
     try {
@@ -141,6 +147,12 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     assert.ok(err.message.includes(`ssh-keyscan -p ${port} 127.0.0.1 >> ~/.ssh/known_hosts`), err.message);
     // The handshake stopped before authentication: sshd never saw the key offered.
     assert.doesNotMatch(sshdLog, /Accepted publickey/);
+
+    // The CLI says the same, and exits non-zero.
+    const cli = await runCli(['status', '--spec', spec(), '--branch', 'main', '--docker-host', endpoint], join(dir, 'state'), 120_000);
+    assert.notEqual(cli.code, 0);
+    assert.ok(cli.stderr.includes(fingerprint()), cli.stderr);
+    assert.ok(cli.stderr.includes(`ssh-keyscan -p ${port} 127.0.0.1 >> ~/.ssh/known_hosts`), cli.stderr);
   });
 
   it('connects once the key is in known_hosts, hashed or not, and reaches the engine on the far side', async () => {
@@ -152,6 +164,9 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     const local = connectDocker('unix:///var/run/docker.sock');
     assert.equal((await docker.info()).ID, (await local.info()).ID, 'the ssh endpoint reaches the same engine');
     assert.match(sshdLog, /Accepted publickey for root/);
+    const cli = await runCli(['status', '--spec', spec(), '--branch', 'main', '--docker-host', endpoint, '--json'], join(dir, 'state'), 120_000);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(JSON.parse(cli.stdout).status, 'absent');
 
     // Hashed entries (HashKnownHosts) match too.
     execFileSync('ssh-keygen', ['-H', '-f', knownHosts()], { stdio: 'ignore' });
