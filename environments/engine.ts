@@ -7,7 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { SlipwayError } from './errors';
 import type { OperationOptions } from './events';
@@ -16,16 +16,17 @@ import type { DriftItem, DriftReport } from './pipeline/drift';
 import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
 import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
-import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from './paths';
+import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
 import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
 import { demuxDockerLog, demuxFrames, lineSplitter } from './docker/logs';
 import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
+import { findPulumiRoot } from './pulumi/locate';
 import type { DownResult, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './pulumi/protocol';
 import type { Spec } from './spec/types';
-import { version as pulumiSdkVersion } from '@pulumi/pulumi/package.json';
 
 export type { DownResult, UpResult } from './pulumi/protocol';
+export { findPulumiRoot } from './pulumi/locate';
 
 export interface EngineOptions {
   /** Slipway's state folder; default `SLIPWAY_HOME` or `~/.slipway`. */
@@ -125,22 +126,6 @@ export function findRuntime(): WorkerRuntime {
   }
   // .../node_modules/@pulumi/pulumi/package.json -> .../node_modules
   return { worker, nodePath: dirname(dirname(dirname(require.resolve('@pulumi/pulumi/package.json')))) };
-}
-
-/**
- * The Pulumi CLI at the SDK's version: a build cached by scripts/bootstrap-pulumi.sh, or a
- * `pulumi` on PATH. Returns the folder whose `bin/` holds it.
- */
-export function findPulumiRoot(): string {
-  const version = pulumiSdkVersion;
-  const cached = join(slipwayCache(), 'pulumi', `v${version}`);
-  if (existsSync(join(cached, 'bin', 'pulumi'))) return cached;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'pulumi')) && existsSync(join(dir, 'pulumi-resource-pulumi-nodejs'))) return dirname(dir);
-  }
-  throw new SlipwayError('pulumi-unavailable', `The Pulumi CLI v${version} was not found (looked in ${cached}/bin and on PATH).`, {
-    hint: `Run \`npm run setup\` (it builds it), or install Pulumi v${version}: https://www.pulumi.com/docs/install/`,
-  });
 }
 
 export class LocalEnvironments implements Environments {

@@ -6,6 +6,10 @@ export type SlipwayErrorReason =
   | 'spec-invalid'
   | 'spec-not-found'
   | 'docker-unavailable'
+  /** An ssh:// Docker endpoint offered a host key that is not in known_hosts. */
+  | 'ssh-host-key-unknown'
+  /** An ssh:// Docker endpoint offered a host key other than the one known_hosts records (or a revoked one). */
+  | 'ssh-host-key-changed'
   | 'pulumi-unavailable'
   | 'stack-not-found'
   | 'operation-failed'

@@ -28,8 +28,9 @@ die() { log "$*"; exit 1; }
 cache=${SLIPWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}
 # Debian packages Slipway's scripts rely on, each with the command that proves it is there.
 # busybox-static is checked through dpkg: a dynamically linked busybox cannot run in an
-# empty image.
-tool_packages=(busybox-static debootstrap docker-compose)
+# empty image. openssh-server provides the sshd that the ssh:// Docker endpoint tests talk to
+# (each test runs its own, on 127.0.0.1; the package's service is not needed).
+tool_packages=(busybox-static debootstrap docker-compose openssh-server)
 
 # True when `docker info` answers within 20 s (a DOCKER_HOST pointing at a dead TCP endpoint
 # must not hang the script).

@@ -308,6 +308,8 @@ export function notification<M extends NotificationMethod>(method: M, params: No
 // ---------------------------------------------------------------------------------------------
 // Validation. The host must not trust what a webview posts, nor a webview what arrives as a
 // `message` event: both check the envelope and the method, and the host checks the params.
+// Every key is looked up as an own property (`Object.hasOwn`), so a `__proto__`, `constructor`
+// or `toString` key in a message never reaches a prototype or a built-in.
 // ---------------------------------------------------------------------------------------------
 
 type FieldType = 'string' | 'number';
@@ -344,7 +346,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function has<T extends object>(table: T, key: string): key is Extract<keyof T, string> {
-  return Object.prototype.hasOwnProperty.call(table, key);
+  return Object.hasOwn(table, key);
+}
+
+/** The object's own value at `key` (never one inherited from a prototype). */
+function own(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 function paramsMatch(params: unknown, shape: ParamsShape): boolean {
@@ -355,7 +362,7 @@ function paramsMatch(params: unknown, shape: ParamsShape): boolean {
     if (value === undefined) continue;
     if (field.type === 'number' ? typeof value !== 'number' || !Number.isFinite(value) : typeof value !== 'string') return false;
   }
-  return Object.entries(shape).every(([key, field]) => !field.required || params[key] !== undefined);
+  return Object.entries(shape).every(([key, field]) => !field.required || own(params, key) !== undefined);
 }
 
 /**
@@ -363,12 +370,13 @@ function paramsMatch(params: unknown, shape: ParamsShape): boolean {
  * declared fields (no others) of the declared types. Anything else gives `undefined`.
  */
 export function parseWebviewMessage(data: unknown): WebviewMessage | undefined {
-  if (!isObject(data) || typeof data.method !== 'string') return undefined;
-  const { type, method, params } = data;
+  if (!isObject(data)) return undefined;
+  const [type, method, params] = [own(data, 'type'), own(data, 'method'), own(data, 'params')];
+  if (typeof method !== 'string') return undefined;
   if (type === 'command' && has(COMMAND_PARAMS, method)) {
     return paramsMatch(params, COMMAND_PARAMS[method]) ? (data as unknown as WebviewMessage) : undefined;
   }
-  if (type === 'request' && has(REQUEST_PARAMS, method) && Number.isSafeInteger(data.id)) {
+  if (type === 'request' && has(REQUEST_PARAMS, method) && Number.isSafeInteger(own(data, 'id'))) {
     return paramsMatch(params, REQUEST_PARAMS[method]) ? (data as unknown as WebviewMessage) : undefined;
   }
   return undefined;
@@ -377,10 +385,11 @@ export function parseWebviewMessage(data: unknown): WebviewMessage | undefined {
 /** A message from the host, if it has the shape of one (the view models are trusted as shaped). */
 export function parseHostMessage(data: unknown): HostMessage | undefined {
   if (!isObject(data)) return undefined;
-  if (data.type === 'notification' && typeof data.method === 'string' && NOTIFICATION_METHODS.has(data.method) && isObject(data.params)) {
+  const [type, method] = [own(data, 'type'), own(data, 'method')];
+  if (type === 'notification' && typeof method === 'string' && NOTIFICATION_METHODS.has(method) && isObject(own(data, 'params'))) {
     return data as unknown as HostMessage;
   }
-  if (data.type === 'response' && Number.isSafeInteger(data.id) && ('result' in data || isObject(data.error))) {
+  if (type === 'response' && Number.isSafeInteger(own(data, 'id')) && (Object.hasOwn(data, 'result') || isObject(own(data, 'error')))) {
     return data as unknown as HostMessage;
   }
   return undefined;

@@ -115,12 +115,15 @@ export class Requester<T extends RequestTable<T> = Requests> {
    */
   receive(message: unknown): boolean {
     if (typeof message !== 'object' || message === null) return false;
-    const m = message as Partial<ResponseMessage> & { error?: ResponseError; result?: unknown };
-    if (m.type !== 'response' || typeof m.id !== 'number') return false;
-    const p = this.pending.get(m.id);
+    // Own properties only: nothing a message inherits (or names `__proto__`) is read.
+    const field = (key: string): unknown => (Object.hasOwn(message, key) ? (message as Record<string, unknown>)[key] : undefined);
+    const id = field('id');
+    if (field('type') !== 'response' || typeof id !== 'number') return false;
+    const p = this.pending.get(id);
     if (!p) return false;
-    if (m.error) p.reject(new RpcError('remote', m.error.message || `${p.method} failed.`, m.error.reason));
-    else p.resolve(m.result);
+    const error = field('error') as ResponseError | undefined;
+    if (error) p.reject(new RpcError('remote', (typeof error.message === 'string' && error.message) || `${p.method} failed.`, typeof error.reason === 'string' ? error.reason : undefined));
+    else p.resolve(field('result'));
     return true;
   }
 
@@ -144,7 +147,7 @@ export async function answerRequest<T extends RequestTable<T> = Requests>(
   handlers: RequestHandlers<NoInfer<T>>,
   post: (response: ResponseMessage) => unknown,
 ): Promise<void> {
-  const handler = Object.prototype.hasOwnProperty.call(handlers, request.method)
+  const handler = Object.hasOwn(handlers, request.method)
     ? (handlers[request.method as keyof T] as (params: unknown) => unknown)
     : undefined;
   if (!handler) {

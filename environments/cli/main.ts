@@ -43,6 +43,7 @@ const common = {
   branch: { type: 'string', short: 'b' },
   json: { type: 'boolean', default: false },
   backend: { type: 'string' },
+  'docker-host': { type: 'string' },
   verbose: { type: 'boolean', short: 'v', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -69,6 +70,7 @@ const optionHelp: Record<string, string> = {
   mine: '    --mine          every branch environment of the project that you (git user.email) brought up',
   json: '    --json          print JSON on stdout',
   backend: '    --backend URL   Pulumi backend URL (default: the file backend under SLIPWAY_HOME, ~/.slipway)',
+  'docker-host': '    --docker-host URL  Docker endpoint: unix:///path, tcp://host:port, ssh://user@host, context:NAME (default: DOCKER_HOST)',
   verbose: "-v, --verbose       show Pulumi's own output",
   help: '-h, --help          show this help',
 };
@@ -82,7 +84,7 @@ async function engine(ctx: Context): Promise<LocalEnvironments> {
     warn: (m) => ctx.err(`warning: ${m}`),
     error: (m) => ctx.err(`error: ${m}`),
   };
-  return LocalEnvironments.create({ backendUrl: ctx.values.backend as string | undefined, logger });
+  return LocalEnvironments.create({ backendUrl: ctx.values.backend as string | undefined, dockerHost: (ctx.values['docker-host'] as string | undefined) || undefined, logger });
 }
 
 async function specAndBranch(ctx: Context): Promise<{ spec: Spec; branch: string }> {

@@ -9,10 +9,14 @@ import { createServer } from 'node:net';
 import { SlipwayError } from '../errors';
 import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE, LABEL_STATE } from '../naming';
 
-export { dockerClient as connectDocker } from './provider';
+export { dockerClient as connectDocker } from './endpoint';
 
+/** The endpoint as people write it: a stage's TLS files (query parameters) shown as "(TLS)". */
 export function describeDockerHost(dockerHost: string): string {
-  return dockerHost || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  const endpoint = dockerHost || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  if (!endpoint.startsWith('tcp://') || !endpoint.includes('?')) return endpoint;
+  const [base, query] = endpoint.split('?', 2);
+  return new URLSearchParams(query).get('tls') === 'false' ? `${base} (plain HTTP)` : `${base} (TLS)`;
 }
 
 /** Fails with a clear `docker-unavailable` error when no engine answers. */
@@ -20,6 +24,8 @@ export async function assertDockerReachable(docker: Docker, dockerHost: string):
   try {
     await docker.ping();
   } catch (err) {
+    // A refused SSH host key (or any other typed refusal) already says what to do.
+    if (SlipwayError.is(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EACCES' ? 'permission denied on its socket' : code === 'ENOENT' ? 'no socket there' : (err as Error).message;
     throw new SlipwayError('docker-unavailable', `No Docker Engine answers at ${describeDockerHost(dockerHost)} (${why}).`, {

@@ -4,7 +4,8 @@
  * Pulumi serializes each provider object (with everything its functions capture) into the
  * stack's state and runs that serialized code for later updates and deletes. So this module is
  * self-contained: its functions reach npm packages only through a plain `require()` inside a
- * function body, and capture nothing but each other and plain constants. Every input carries
+ * function body, and capture nothing but each other, plain constants and `dockerClient` from
+ * ./endpoint.ts (written the same way; the stack worker bundle puts both in one scope). Every input carries
  * `providerVersion`; bumping PROVIDER_VERSION makes `diff` report a change, so new provider
  * code reaches resources that already exist.
  *
@@ -17,6 +18,9 @@
  * next `up` converges instead of failing on a name clash.
  */
 import type * as Dockerode from 'dockerode';
+import { dockerClient } from './endpoint';
+
+export { dockerClient, dockerConnection, type DockerConnection } from './endpoint';
 
 export const PROVIDER_VERSION = 4;
 
@@ -87,71 +91,6 @@ interface DiffResult {
   changes: boolean;
   replaces?: string[];
   deleteBeforeReplace?: boolean;
-}
-
-export interface DockerConnection {
-  socketPath?: string;
-  host?: string;
-  port?: number;
-  protocol?: 'http' | 'https' | 'ssh';
-  username?: string;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  sshOptions?: { agent?: string };
-}
-
-/**
- * How to reach a Docker endpoint, as DOCKER_HOST spells it: `` (the default socket),
- * `unix:///path`, `tcp://host:port` (TLS when DOCKER_TLS_VERIFY is set, with ca/cert/key.pem
- * from DOCKER_CERT_PATH or ~/.docker), `ssh://user@host:port` (through the ssh agent), or
- * `context:NAME` for a Docker CLI context (its endpoint and TLS material).
- */
-export function dockerConnection(dockerHost: string, env: Record<string, string | undefined> = process.env): DockerConnection {
-  const fs = require('node:fs');
-  const path = require('node:path');
-  const os = require('node:os');
-  const crypto = require('node:crypto');
-  const read = (file: string): string | undefined => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
-  const configDir = env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), '.docker');
-  let host = dockerHost;
-  let tlsDir: string | undefined;
-  if (host.startsWith('context:')) {
-    const name = host.slice('context:'.length);
-    const id = crypto.createHash('sha256').update(name).digest('hex');
-    const metaFile = path.join(configDir, 'contexts', 'meta', id, 'meta.json');
-    const meta = read(metaFile);
-    if (name !== 'default' && !meta) throw new Error(`Docker context "${name}" not found (looked for ${metaFile})`);
-    host = meta ? (JSON.parse(meta).Endpoints?.docker?.Host ?? '') : '';
-    const contextTls = path.join(configDir, 'contexts', 'tls', id, 'docker');
-    if (fs.existsSync(contextTls)) tlsDir = contextTls;
-  }
-  if (!host) return {};
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
-  const url = new URL(host);
-  if (url.protocol === 'ssh:') {
-    return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } };
-  }
-  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported Docker endpoint ${host}`);
-  const tlsVerify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
-  if (!tlsDir && (tlsVerify || url.protocol === 'https:')) tlsDir = env.DOCKER_CERT_PATH ?? configDir;
-  if (tlsDir) {
-    return {
-      protocol: 'https',
-      host: url.hostname,
-      port: Number(url.port || 2376),
-      ca: read(path.join(tlsDir, 'ca.pem')),
-      cert: read(path.join(tlsDir, 'cert.pem')),
-      key: read(path.join(tlsDir, 'key.pem')),
-    };
-  }
-  return { protocol: 'http', host: url.hostname, port: Number(url.port || 2375) };
-}
-
-/** A dockerode client for a DOCKER_HOST-style endpoint (see dockerConnection). */
-export function dockerClient(dockerHost: string): Dockerode {
-  const Docker = require('dockerode');
-  return new Docker(dockerConnection(dockerHost));
 }
 
 function isNotFound(err: unknown): boolean {

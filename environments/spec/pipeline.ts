@@ -4,11 +4,11 @@
  * `PipelineSpec`. Used by ./load.ts; like the rest of the loader, the checks run on raw data that
  * may not have passed the schema, so anything of an unexpected shape is left to the schema.
  *
- * In the YAML, a stage is a name or `{ name, dockerHost, gates }`; a gate is a kind name (all its
+ * In the YAML, a stage is a name or `{ name, dockerHost, tls, gates }`; a gate is a kind name (all its
  * options at their defaults) or a mapping from one kind to its options, e.g.
  * `{ command: { run: npm test } }`.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { GateKind, GateSpec, PipelineSpec, StageSpec } from './types';
 import { parseDuration } from './units';
 import { isTimeZone, parseAllowRange, parseWallTime, WALL_TIME_FORMAT, wallTimeValue } from './window';
@@ -58,7 +58,9 @@ interface RawGateOptions {
 
 /** A gate as written: a kind with no options, or a mapping with exactly one kind. */
 type RawGate = string | { [K in GateKind]?: RawGateOptions[K] };
-type RawStage = string | { name: string; dockerHost?: string; gates?: RawGate[] };
+/** TLS of a tcp:// endpoint: off (only when written so), a certificate folder, or the three files. */
+type RawTls = false | { certPath: string } | { ca: string; cert: string; key: string };
+type RawStage = string | { name: string; dockerHost?: string; tls?: RawTls; gates?: RawGate[] };
 export interface RawPipeline {
   stages: RawStage[];
 }
@@ -73,6 +75,7 @@ export function pipelineProblems(raw: unknown): PipelineProblem[] {
   const stages: unknown[] = raw.stages;
   return [
     ...stageOrderProblems(stages),
+    ...stages.flatMap((stage, i) => endpointProblems(stage, i)),
     ...stages.flatMap((stage, i) => {
       const gates = isRecord(stage) && Array.isArray(stage.gates) ? stage.gates : [];
       const name = stageName(stage) ?? `#${i + 1}`;
@@ -109,6 +112,30 @@ function stageOrderProblems(stages: unknown[]): PipelineProblem[] {
     problems.push({ path: ['pipeline', 'stages', 0, 'gates'], at: 'key', message });
   }
   return problems;
+}
+
+/**
+ * A tcp:// endpoint speaks TLS unless the stage turns it off in so many words (`tls: false`):
+ * plain HTTP to a Docker Engine gives anyone on the network root on its host. `tls` means
+ * nothing to a unix socket or to SSH.
+ */
+function endpointProblems(stage: unknown, index: number): PipelineProblem[] {
+  if (!isRecord(stage)) return [];
+  const host = stage.dockerHost;
+  const tcp = typeof host === 'string' && host.startsWith('tcp://');
+  const path = ['pipeline', 'stages', index];
+  if (tcp && stage.tls === undefined) {
+    const message =
+      'a tcp:// endpoint needs TLS: add "tls: { certPath: FOLDER }" (with ca.pem, cert.pem and key.pem) or "tls: { ca: FILE, cert: FILE, key: FILE }" to this stage; ' +
+      'only "tls: false" allows plain HTTP, which gives anyone who can reach the port control of that engine';
+    return [{ path: [...path, 'dockerHost'], at: 'value', message }];
+  }
+  if (!tcp && stage.tls !== undefined && (host === undefined || typeof host === 'string')) {
+    const where = host === undefined ? 'this stage runs on the local engine' : 'unix:// and ssh:// endpoints are secured by the socket\'s permissions and by SSH';
+    const message = `"tls" applies to a tcp:// dockerHost only (${where}): remove it`;
+    return [{ path: [...path, 'tls'], at: 'key', message }];
+  }
+  return [];
 }
 
 function stageName(stage: unknown): string | undefined {
@@ -206,8 +233,24 @@ export function normalizePipeline(raw: RawPipeline, dir: string): PipelineSpec {
 function normalizeStage(raw: RawStage, dir: string): StageSpec {
   if (typeof raw === 'string') return { name: raw, gates: [] };
   const stage: StageSpec = { name: raw.name, gates: (raw.gates ?? []).map((gate) => normalizeGate(gate, dir)) };
-  if (raw.dockerHost !== undefined) stage.dockerHost = raw.dockerHost;
+  if (raw.dockerHost !== undefined) stage.dockerHost = withTls(raw.dockerHost, raw.tls, dir);
   return stage;
+}
+
+/**
+ * A tcp:// endpoint with its TLS choice, as the connection reads it (docker/endpoint.ts): the
+ * Docker CLI's flag names as query parameters, paths absolute; `tls=false` for plain HTTP.
+ */
+function withTls(dockerHost: string, tls: RawTls | undefined, dir: string): string {
+  if (!dockerHost.startsWith('tcp://') || tls === undefined) return dockerHost;
+  const base = dockerHost.replace(/\/$/, '');
+  if (tls === false) return `${base}?tls=false`;
+  const files =
+    'certPath' in tls
+      ? { ca: join(resolve(dir, tls.certPath), 'ca.pem'), cert: join(resolve(dir, tls.certPath), 'cert.pem'), key: join(resolve(dir, tls.certPath), 'key.pem') }
+      : { ca: resolve(dir, tls.ca), cert: resolve(dir, tls.cert), key: resolve(dir, tls.key) };
+  const query = new URLSearchParams({ tlscacert: files.ca, tlscert: files.cert, tlskey: files.key });
+  return `${base}?${query.toString()}`;
 }
 
 function normalizeGate(raw: RawGate, dir: string): GateSpec {

@@ -98,7 +98,11 @@ export type GateKind = GateSpec['kind'];
 
 export interface StageSpec {
   name: string;
-  /** Docker endpoint of the stage (`unix://`, `tcp://`, `ssh://`); default the local engine. */
+  /**
+   * Docker endpoint of the stage (`unix://`, `tcp://`, `ssh://`); default the local engine. A
+   * tcp:// endpoint carries its TLS choice from the spec's `tls` as query parameters
+   * (`?tlscacert=…&tlscert=…&tlskey=…`, or `?tls=false`).
+   */
   dockerHost?: string;
   /** Gates that must pass to promote into this stage (none for the first stage). */
   gates: GateSpec[];

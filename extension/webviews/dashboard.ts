@@ -101,8 +101,10 @@ export class DashboardPanel extends WebviewHost {
     const run = (id: string, ...args: unknown[]) => vscode.commands.executeCommand(id, ...args);
     switch (m.method) {
       case 'env/open': {
-        const url = m.params.service ? this.item()?.status.urls[m.params.service] : undefined;
-        if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
+        // The service name comes from the webview: only the environment's own entries count.
+        const urls = this.item()?.status.urls;
+        const url = m.params.service && urls && Object.hasOwn(urls, m.params.service) ? urls[m.params.service] : undefined;
+        if (typeof url === 'string') await vscode.env.openExternal(vscode.Uri.parse(url));
         else await run('slipway.env.open', branch);
         return;
       }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockerConnection } from '../../environments/docker/provider';
+import { dockerClient, dockerConnection } from '../../environments/docker/endpoint';
+import { describeDockerHost } from '../../environments/docker/engine';
 
 describe('Docker endpoints (DOCKER_HOST forms)', () => {
   let dir: string;
@@ -32,14 +33,53 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
     assert.equal(c.key, `key of ${join(dir, 'certs')}`);
   });
 
-  it('reaches ssh://user@host:port through the ssh agent', () => {
-    assert.deepEqual(dockerConnection('ssh://deploy@build-host:2222', { SSH_AUTH_SOCK: '/tmp/agent.sock' }), {
-      protocol: 'ssh',
-      host: 'build-host',
-      port: 2222,
-      username: 'deploy',
-      sshOptions: { agent: '/tmp/agent.sock' },
-    });
+  it('reaches ssh://user@host:port through the ssh agent, with a host key check', () => {
+    const { sshOptions, ...rest } = dockerConnection('ssh://deploy@build-host:2222', { SSH_AUTH_SOCK: '/tmp/agent.sock' });
+    assert.deepEqual(rest, { protocol: 'ssh', host: 'build-host', port: 2222, username: 'deploy' });
+    assert.equal(sshOptions?.agent, '/tmp/agent.sock');
+    assert.equal(typeof sshOptions?.hostVerifier, 'function');
+    // No user in the endpoint: the local one, as ssh does.
+    assert.equal(dockerConnection('ssh://build-host', { USER: 'alice' }).username, 'alice');
+    assert.equal(dockerConnection('ssh://build-host', { USER: 'alice' }).port, 22);
+  });
+
+  it('names an endpoint without its TLS file paths', () => {
+    const q = new URLSearchParams({ tlscacert: '/c/ca.pem', tlscert: '/c/cert.pem', tlskey: '/c/key.pem' });
+    assert.equal(describeDockerHost(`tcp://docker.example:2376?${q}`), 'tcp://docker.example:2376 (TLS)');
+    assert.equal(describeDockerHost('tcp://10.0.0.5:2375?tls=false'), 'tcp://10.0.0.5:2375 (plain HTTP)');
+    assert.equal(describeDockerHost('ssh://deploy@h:2222'), 'ssh://deploy@h:2222');
+  });
+
+  it("takes a stage's TLS files from the endpoint, and plain HTTP only when it says tls=false", () => {
+    tls(join(dir, 'stage'));
+    const q = ['ca', 'cert', 'key'].map((f) => `tls${f === 'ca' ? 'cacert' : f}=${encodeURIComponent(join(dir, 'stage', `${f}.pem`))}`).join('&');
+    const c = dockerConnection(`tcp://docker.example:2376?${q}`, { DOCKER_TLS_VERIFY: '' });
+    assert.equal(c.protocol, 'https');
+    assert.equal(c.cert, `cert of ${join(dir, 'stage')}`);
+    assert.equal(c.ca, `ca of ${join(dir, 'stage')}`);
+    assert.throws(() => dockerConnection(`tcp://docker.example:2376?tlscacert=${encodeURIComponent(join(dir, 'none.pem'))}`, {}), /TLS cacert file .*none\.pem .* cannot be read/);
+    // tls=false is plain HTTP even when the environment asks for TLS.
+    assert.deepEqual(dockerConnection('tcp://10.0.0.5:2375?tls=false', { DOCKER_TLS_VERIFY: '1' }), { protocol: 'http', host: '10.0.0.5', port: 2375 });
+  });
+
+  it('never lets DOCKER_HOST override an explicit unix:// socket (docker-modem would)', () => {
+    const saved = { host: process.env.DOCKER_HOST, verify: process.env.DOCKER_TLS_VERIFY };
+    process.env.DOCKER_HOST = 'tcp://127.0.0.1:1';
+    process.env.DOCKER_TLS_VERIFY = '1';
+    try {
+      const explicit = dockerClient('unix:///var/run/docker.sock').modem as unknown as Record<string, unknown>;
+      assert.equal(explicit.socketPath, '/var/run/docker.sock');
+      assert.equal(explicit.host, undefined);
+      // No endpoint given: DOCKER_HOST is the one.
+      const fromEnv = dockerClient('').modem as unknown as Record<string, unknown>;
+      assert.equal(fromEnv.host, '127.0.0.1');
+      assert.equal(fromEnv.port, 1);
+    } finally {
+      for (const [k, v] of [['DOCKER_HOST', saved.host], ['DOCKER_TLS_VERIFY', saved.verify]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('resolves a Docker CLI context to its endpoint and TLS material', () => {

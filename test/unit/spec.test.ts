@@ -613,6 +613,68 @@ describe('slipway.yaml v1', () => {
       );
     });
 
+    it('requires TLS of a tcp:// endpoint unless the stage says tls: false, and folds it into the endpoint', () => {
+      const spec = parseSpec(
+        yaml(
+          ...STAGES,
+          '    - preview',
+          '    - name: staging',
+          '      dockerHost: tcp://docker.internal:2376',
+          '      tls: { certPath: certs/staging }',
+          '    - name: qa',
+          '      dockerHost: tcp://qa.internal:2376/',
+          '      tls: { ca: /etc/docker/ca.pem, cert: certs/qa-cert.pem, key: certs/qa-key.pem }',
+          '    - name: lab',
+          '      dockerHost: tcp://10.0.0.5:2375',
+          '      tls: false',
+        ),
+        file,
+      );
+      const query = (ca: string, cert: string, key: string) => new URLSearchParams({ tlscacert: ca, tlscert: cert, tlskey: key }).toString();
+      const certs = join(dir, 'certs');
+      assert.deepStrictEqual(
+        spec.pipeline?.stages.map((s) => s.dockerHost),
+        [
+          undefined,
+          `tcp://docker.internal:2376?${query(join(certs, 'staging', 'ca.pem'), join(certs, 'staging', 'cert.pem'), join(certs, 'staging', 'key.pem'))}`,
+          `tcp://qa.internal:2376?${query('/etc/docker/ca.pem', join(certs, 'qa-cert.pem'), join(certs, 'qa-key.pem'))}`,
+          'tcp://10.0.0.5:2375?tls=false',
+        ],
+      );
+
+      const issues = issuesOf(
+        yaml(
+          ...STAGES,
+          '    - preview',
+          '    - name: staging',
+          '      dockerHost: tcp://docker.internal:2375',
+          '    - name: qa',
+          '      dockerHost: ssh://deploy@qa.internal',
+          '      tls: { certPath: certs }',
+          '    - name: lab',
+          '      dockerHost: tcp://10.0.0.5:2375',
+          '      tls: true',
+          '    - name: demo',
+          '      dockerHost: tcp://10.0.0.6:2376',
+          '      tls: { ca: ca.pem }',
+        ),
+      );
+      assert.deepStrictEqual(
+        issues.map((i) => [where(i), i.field, i.message]),
+        [
+          [
+            '9:19-9:45',
+            'pipeline.stages[1].dockerHost',
+            'a tcp:// endpoint needs TLS: add "tls: { certPath: FOLDER }" (with ca.pem, cert.pem and key.pem) or "tls: { ca: FILE, cert: FILE, key: FILE }" to this stage; ' +
+              'only "tls: false" allows plain HTTP, which gives anyone who can reach the port control of that engine',
+          ],
+          ['12:7-12:10', 'pipeline.stages[2].tls', '"tls" applies to a tcp:// dockerHost only (unix:// and ssh:// endpoints are secured by the socket\'s permissions and by SSH): remove it'],
+          ['15:12-15:16', 'pipeline.stages[3].tls', 'must be false (plain HTTP), { certPath: FOLDER } or { ca: FILE, cert: FILE, key: FILE }'],
+          ['18:12-18:26', 'pipeline.stages[4].tls', 'must be false (plain HTTP), { certPath: FOLDER } or { ca: FILE, cert: FILE, key: FILE }'],
+        ],
+      );
+    });
+
     it('reports unknown gate kinds, missing options and bad values at their place', () => {
       const issues = issuesOf(
         yaml(
