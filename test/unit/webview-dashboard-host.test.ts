@@ -4,7 +4,6 @@
  * change crosses as one patch with only what changed, and that logs are read only on request.
  */
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
 import { mock } from 'node:test';
 import type { EnvironmentStatus, ServiceUsage } from '../../environments/engine';
 import { EventEmitter, FakePanel, recorded, Uri, useFakeVscode } from './fakes/vscode';
@@ -105,11 +104,13 @@ describe('dashboard host: traffic to the webview', function () {
   this.timeout(60_000);
   let DashboardPanel: typeof import('../../extension/webviews/dashboard').DashboardPanel;
 
+  let undo: () => void;
+
   before(async () => {
-    useFakeVscode();
-    process.env.SLIPWAY_CORE ??= resolve(__dirname, '..', '..', 'extension', 'core.ts');
+    undo = useFakeVscode();
     ({ DashboardPanel } = await import('../../extension/webviews/dashboard'));
   });
+  after(() => undo());
   beforeEach(() => mock.timers.enable({ apis: ['setInterval', 'setTimeout'] }));
   afterEach(() => mock.timers.reset());
 

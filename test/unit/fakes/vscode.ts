@@ -127,15 +127,22 @@ export class FakePanel {
   }
 }
 
-let installed = false;
-
-/** Makes `require('vscode')` (from the extension's modules) load this module. */
-export function useFakeVscode(): void {
-  if (installed) return;
-  installed = true;
+/**
+ * Makes `require('vscode')` (from the extension's modules) load this module, and `core()` load
+ * the fake core (test/unit/fakes/core.ts). Returns the undo: nothing leaks into later tests or
+ * the processes they start.
+ */
+export function useFakeVscode(): () => void {
   const mod = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const original = mod._resolveFilename;
+  const previousCore = process.env.SLIPWAY_CORE;
+  process.env.SLIPWAY_CORE = require.resolve('./core');
   mod._resolveFilename = function (request: string, ...rest: unknown[]) {
     return request === 'vscode' ? __filename : original.call(this, request, ...rest);
+  };
+  return () => {
+    mod._resolveFilename = original;
+    if (previousCore === undefined) delete process.env.SLIPWAY_CORE;
+    else process.env.SLIPWAY_CORE = previousCore;
   };
 }
