@@ -47,7 +47,8 @@ export function register(slipway: Slipway): vscode.Disposable {
           for (const [i, service] of t.services.entries()) {
             if (signal?.aborted) {
               const rest = t.services.slice(i).join(', ');
-              throw new (core().SlipwayError)('operation-cancelled', `Cancelled: ${t.services.slice(0, i).join(', ')} restarted, ${rest} not; restart ${rest} again when you need to.`);
+              const done = i === 0 ? 'nothing restarted' : `${t.services.slice(0, i).join(', ')} restarted`;
+              throw new (core().SlipwayError)('operation-cancelled', `Cancelled: ${done}, ${rest} not; restart ${rest} again when you need to.`);
             }
             await engine.restart(t.project, t.branch, service, { signal });
           }

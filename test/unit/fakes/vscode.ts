@@ -62,26 +62,38 @@ export class FakeFileWatcher {
 export const recorded = {
   commands: [] as Array<{ id: string; args: unknown[] }>,
   watchers: [] as FakeFileWatcher[],
-  progress: [] as string[],
+  progress: [] as Array<{ title: string; cancellable?: boolean }>,
+  errors: [] as string[],
+  /** Registered commands, by id. */
+  registered: new Map<string, (...args: unknown[]) => unknown>(),
+  /** Set by a test: the progress notification's Cancel is pressed when a progress starts. */
+  cancelAtStart: false,
 };
 
 export const ProgressLocation = { Notification: 15, Window: 10 };
 export const ViewColumn = { Active: -1 };
 
 export const window = {
-  withProgress: async <T>(opts: { title: string }, task: (p: unknown, t: unknown) => Promise<T>) => {
-    recorded.progress.push(opts.title);
-    return task({ report: () => undefined }, { onCancellationRequested: () => ({ dispose: () => undefined }) });
+  withProgress: async <T>(opts: { title: string; cancellable?: boolean }, task: (p: unknown, t: unknown) => Promise<T>) => {
+    recorded.progress.push({ title: opts.title, cancellable: opts.cancellable });
+    const cancel = new EventEmitter<void>();
+    const running = task({ report: () => undefined }, { onCancellationRequested: cancel.event });
+    if (recorded.cancelAtStart) cancel.fire();
+    return running;
   },
-  showInformationMessage: async () => undefined,
+  showInformationMessage: async (message: string) => (recorded.errors.push(`info: ${message}`), undefined),
   showWarningMessage: async () => undefined,
-  showErrorMessage: async () => undefined,
+  showErrorMessage: async (message: string) => (recorded.errors.push(`error: ${message}`), undefined),
 };
 
 export const commands = {
   executeCommand: async (id: string, ...args: unknown[]) => {
     recorded.commands.push({ id, args });
     return undefined;
+  },
+  registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
+    recorded.registered.set(id, handler);
+    return { dispose: () => recorded.registered.delete(id) };
   },
 };
 
