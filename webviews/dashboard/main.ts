@@ -1,9 +1,4 @@
-/**
- * The environment dashboard: one panel per environment. Its services (state, health, URL,
- * ports, image, CPU and memory against quota, log lines on request), its TTL with Extend, and
- * the environment's actions. The host sends the state once (`env/state`), then only what
- * changed (`env/patch`); `state.ts` applies both.
- */
+/** The environment dashboard (one panel per environment): wires the host's `env/state` and `env/patch` through `state.ts` into the components. */
 import { html, nothing, type TemplateResult } from 'lit';
 import { RpcError } from '../rpc';
 import { Host } from '../shared/host';

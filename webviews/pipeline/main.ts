@@ -1,9 +1,4 @@
-/**
- * The pipeline: its stages left to right, and for each promotion the gates that guard it, with
- * their state, reason, evidence, duration and last run. Gates update live as they start
- * (`gates/running`) and finish (`gates/progress`); Promote is enabled only when every gate passes.
- * `state.ts` applies the host's messages.
- */
+/** The pipeline view: wires the host's `pipeline/state`, `gates/running` and `gates/progress` through `state.ts` into the stage graph and the promotion shown. */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { PipelineView, PromotionView } from '../protocol';
 import { Host } from '../shared/host';
