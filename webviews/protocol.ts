@@ -59,8 +59,11 @@ export interface ServiceView {
   image: string;
   cpu?: UsageView;
   memory?: UsageView;
-  /** The last lines of its log, oldest first. More through the `env/logs` request. */
-  logs: string[];
+  /**
+   * The last lines of its log, oldest first, when the host sends them. The dashboard's host does
+   * not: the view asks with the `env/logs` request when a service's lines are shown.
+   */
+  logs?: string[];
 }
 
 export interface OperationView {
@@ -156,6 +159,8 @@ export interface StageView {
 export interface PromotionView {
   from: string;
   to: string;
+  /** `to` already runs the commit this promotion would bring (its current release): nothing to promote. */
+  current?: { commit: string; release: number };
   gates: GateView[];
   /**
    * Whether the host allows this promotion apart from its gates (the source runs, no other
@@ -215,6 +220,32 @@ export interface DriftView {
   resources: DriftResourceView[];
 }
 
+/** The top-level fields of an environment a patch can set (everything but its services). */
+export const ENVIRONMENT_FIELDS = ['project', 'env', 'branch', 'stage', 'status', 'createdAt', 'updatedAt', 'expiresAt', 'commit', 'lastOperation', 'promoteTo'] as const;
+export type EnvironmentField = (typeof ENVIRONMENT_FIELDS)[number];
+/** The fields of a service a patch can set (its name identifies it). */
+export const SERVICE_FIELDS = ['state', 'health', 'url', 'ports', 'image', 'cpu', 'memory', 'logs'] as const;
+export type ServiceField = (typeof SERVICE_FIELDS)[number];
+
+/** One service's change: the fields that changed to a new value, and those that no longer have one. */
+export interface ServicePatch {
+  name: string;
+  set?: Partial<Pick<ServiceView, ServiceField>>;
+  unset?: ServiceField[];
+}
+
+/**
+ * What changed in an environment since the last `env/state` or `env/patch`: only the changed
+ * fields and services. `order` comes when services came or went: their names, in order (a name
+ * not there is gone; a new one has all its fields in `services`).
+ */
+export interface EnvironmentPatch {
+  set?: Partial<Pick<EnvironmentView, EnvironmentField>>;
+  unset?: EnvironmentField[];
+  services?: ServicePatch[];
+  order?: string[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Messages
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +289,11 @@ export interface Requests {
 /** Host -> webview. */
 export interface Notifications {
   'env/state': EnvironmentView;
+  /** What changed since the last `env/state` or `env/patch`; nothing is sent when nothing changed. */
+  'env/patch': EnvironmentPatch;
   'pipeline/state': PipelineView;
+  /** A re-run started: these gates of `stage` are being evaluated (their results follow as `gates/progress`). */
+  'gates/running': { stage: string; gates: string[]; startedAt: string };
   /** One gate changed (started running, or finished): replaces that gate in its promotion. */
   'gates/progress': { gate: GateView };
   'drift/state': DriftView;
@@ -336,7 +371,7 @@ const REQUEST_PARAMS: { [M in RequestMethod]: ParamsShape } = {
   'env/logs': { service: { type: 'string', required: true }, lines: { type: 'number' } },
 };
 
-const NOTIFICATION_METHODS: ReadonlySet<string> = new Set<NotificationMethod>(['env/state', 'pipeline/state', 'gates/progress', 'drift/state']);
+const NOTIFICATION_METHODS: ReadonlySet<string> = new Set<NotificationMethod>(['env/state', 'env/patch', 'pipeline/state', 'gates/running', 'gates/progress', 'drift/state']);
 
 export const COMMAND_METHODS = Object.keys(COMMAND_PARAMS) as CommandMethod[];
 export const REQUEST_METHODS = Object.keys(REQUEST_PARAMS) as RequestMethod[];
@@ -345,6 +380,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** An own key only: `__proto__`, `constructor` or `toString` never reach a prototype's. */
 function has<T extends object>(table: T, key: string): key is Extract<keyof T, string> {
   return Object.hasOwn(table, key);
 }

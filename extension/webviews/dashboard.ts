@@ -1,88 +1,141 @@
-/** The environment dashboard: one panel per environment, refreshed while visible. */
+/**
+ * The environment dashboard: one panel per environment. The webview gets the whole state once
+ * (the ready answer), then only what changed (`env/patch`, nothing when nothing did). The spec
+ * is read once per panel (again when slipway.yaml changes), logs only when the view asks, and
+ * CPU and memory use are sampled slowly while the panel is visible.
+ */
 import * as vscode from 'vscode';
 import type { ServiceUsage } from '../../environments/engine';
+import { diffEnvironment } from '../../webviews/dashboard/state';
 import type { CommandMessage, EnvironmentView, ServiceHealth, ServiceView } from '../../webviews/protocol';
 import type { RequestHandlers } from '../../webviews/rpc';
-import { envLabel } from '../format';
+import { shownBytes, shownCores } from '../../webviews/shared/format';
 import { core } from '../lazy';
 import type { EnvironmentItem } from '../model';
 import type { Slipway } from '../slipway';
 import { WebviewHost, type PanelKey } from './host';
 
-const REFRESH_MS = 5000;
-const LOG_LINES = 20;
+/** How often CPU and memory use are sampled while the panel is visible; container state comes with the model's own poll. */
+export const USAGE_MS = 10_000;
 
 export class DashboardPanel extends WebviewHost {
-  private timer?: ReturnType<typeof setInterval>;
+  private readonly timer: ReturnType<typeof setInterval>;
+  /** The stage names of the spec, read once per panel; dropped when slipway.yaml changes. */
+  private stages?: Promise<string[]>;
+  /** What the webview shows now: the last state or patch posted (undefined: it needs a full state). */
+  private shown?: EnvironmentView;
+  private inFlight?: Promise<void>;
+  private again = false;
 
   constructor(slipway: Slipway, panel: vscode.WebviewPanel, key: PanelKey) {
     super(slipway, panel, 'dashboard', key);
-    this.timer = setInterval(() => this.panel.visible && void this.refresh().catch(() => undefined), REFRESH_MS);
-    this.disposables.push({ dispose: () => clearInterval(this.timer) }, slipway.model.onDidChange(() => this.panel.visible && void this.refresh().catch(() => undefined)));
+    this.timer = setInterval(() => this.panel.visible && void this.refreshLogged(), USAGE_MS);
+    const specs = vscode.workspace.createFileSystemWatcher('**/slipway.{yaml,yml}');
+    const specChanged = () => {
+      this.stages = undefined;
+      if (this.panel.visible) void this.refreshLogged();
+    };
+    this.disposables.push(
+      { dispose: () => clearInterval(this.timer) },
+      specs,
+      specs.onDidChange(specChanged),
+      specs.onDidCreate(specChanged),
+      specs.onDidDelete(specChanged),
+      slipway.onDidChangeSpecFile(specChanged),
+      slipway.model.onDidChange(() => this.panel.visible && void this.refreshLogged()),
+    );
   }
 
   private item(): EnvironmentItem | undefined {
     return this.slipway.model.items.find((i) => i.status.branch === this.key.branch);
   }
 
-  private inFlight?: Promise<void>;
+  /** The webview (re)loaded: it gets the whole state, then patches again. */
+  protected override ready(): Promise<void> {
+    this.shown = undefined;
+    return this.refresh();
+  }
 
-  /** One refresh at a time: a slow Docker (stats take a second per container) never piles them up. */
+  /**
+   * Posts what changed since the webview's last state (the whole state when it has none), and
+   * nothing when nothing did. One at a time: a slow Docker never piles them up, and a call made
+   * during one runs once more after it (it may have read the state before the change).
+   */
   protected refresh(): Promise<void> {
-    this.inFlight ??= this.view()
-      .then((v) => this.post('env/state', v))
-      .finally(() => (this.inFlight = undefined));
+    if (this.inFlight) {
+      this.again = true;
+      return this.inFlight;
+    }
+    this.inFlight = (async () => {
+      do {
+        this.again = false;
+        const next = await this.view();
+        const shown = this.shown;
+        if (!shown) this.post('env/state', next);
+        else {
+          const patch = diffEnvironment(shown, next);
+          if (patch) this.post('env/patch', patch);
+        }
+        this.shown = next;
+      } while (this.again);
+    })().finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
 
-  /** The core's status, usage and log tails, as the dashboard's view model. */
+  private stageNames(): Promise<string[]> {
+    return (this.stages ??= this.slipway
+      .spec()
+      .then((spec) => spec.pipeline?.stages.map((st) => st.name) ?? [])
+      .catch(() => {
+        // A spec being edited is read again on the next change, not kept as "no stages".
+        this.stages = undefined;
+        return [] as string[];
+      }));
+  }
+
+  /** The core's status and usage as the dashboard's view model (as JSON carries it: no undefined fields). */
   async view(): Promise<EnvironmentView> {
     const engine = await this.slipway.engine();
     const { project, branch } = this.key;
     const item = this.item();
     const status = item?.status ?? (await engine.status(project, branch));
-    const usage: ServiceUsage[] = await engine.usage(project, branch).catch(() => []);
+    const usage: ServiceUsage[] = status.services.length > 0 ? await engine.usage(project, branch).catch(() => []) : [];
     const names = [...new Set([...status.services.map((s) => s.service), ...Object.keys(status.urls)])].sort();
-    const services: ServiceView[] = await Promise.all(
-      names.map(async (name) => {
-        const s = status.services.find((x) => x.service === name);
-        const u = usage.find((x) => x.service === name);
-        const logs: string[] = [];
-        if (s) await engine.logs(project, branch, name, { tail: LOG_LINES, onLine: (l) => logs.push(l) }).catch(() => undefined);
-        return {
-          name,
-          state: s?.state ?? 'missing',
-          health: (s?.health ?? 'none') as ServiceHealth,
-          url: status.urls[name],
-          ports: Object.entries(s?.ports ?? {}).map(([container, host]) => ({ container: Number(container), host })),
-          image: s?.image ?? '',
-          cpu: u ? { used: u.cpu, quota: u.cpuLimit } : undefined,
-          memory: u ? { used: u.memory, quota: u.memoryLimit } : undefined,
-          logs,
-        };
-      }),
-    );
+    const services = names.map((name): ServiceView => {
+      const s = status.services.find((x) => x.service === name);
+      const u = usage.find((x) => x.service === name);
+      return {
+        name,
+        state: s?.state ?? 'missing',
+        health: (s?.health ?? 'none') as ServiceHealth,
+        url: status.urls[name],
+        ports: Object.entries(s?.ports ?? {}).map(([container, host]) => ({ container: Number(container), host })),
+        image: s?.image ?? '',
+        // Rounded as shown: an idle container's wobble is no change.
+        cpu: u ? { used: shownCores(u.cpu), quota: u.cpuLimit } : undefined,
+        memory: u ? { used: shownBytes(u.memory), quota: u.memoryLimit } : undefined,
+      };
+    });
     const stage = core().isStageBranch(branch);
-    const stages = await this.slipway
-      .spec()
-      .then((spec) => spec.pipeline?.stages.map((st) => st.name) ?? [])
-      .catch(() => [] as string[]);
+    const stages = await this.stageNames();
     const next = stage ? stages[stages.indexOf(stage) + 1] : stages[1];
     const expires = this.slipway.ttl.expiresAt(status);
-    return {
-      project: status.project,
-      env: status.env,
-      branch,
-      stage: stage ?? undefined,
-      status: item?.state ?? status.status,
-      createdAt: status.createdAt,
-      updatedAt: status.updatedAt,
-      expiresAt: expires === undefined ? undefined : new Date(expires).toISOString(),
-      commit: status.commit,
-      services,
-      lastOperation: status.lastOperation,
-      promoteTo: next,
-    };
+    return JSON.parse(
+      JSON.stringify({
+        project: status.project,
+        env: status.env,
+        branch,
+        stage: stage ?? undefined,
+        status: item?.state ?? status.status,
+        createdAt: status.createdAt,
+        updatedAt: status.updatedAt,
+        expiresAt: expires === undefined ? undefined : new Date(expires).toISOString(),
+        commit: status.commit,
+        services,
+        lastOperation: status.lastOperation,
+        promoteTo: next,
+      } satisfies EnvironmentView),
+    ) as EnvironmentView;
   }
 
   protected override requests(): Partial<RequestHandlers> {
@@ -111,15 +164,10 @@ export class DashboardPanel extends WebviewHost {
       case 'env/share':
         await run('slipway.env.share', branch);
         return;
-      case 'env/restart': {
-        const engine = await this.slipway.engine();
-        const services = m.params.service ? [m.params.service] : (this.item()?.status.services.map((s) => s.service) ?? []);
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slipway: restarting ${services.join(', ')} of ${envLabel(branch)}` }, async () => {
-          for (const s of services) await engine.restart(this.key.project, branch, s);
-        });
-        await this.slipway.model.refresh();
+      case 'env/restart':
+        // The command shows progress with Cancel and refreshes the model, which patches this view.
+        await run('slipway.service.restart', { project: this.key.project, branch, service: m.params.service });
         return;
-      }
       case 'env/promote':
         await run('slipway.env.promote', branch);
         return;

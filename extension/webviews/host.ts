@@ -25,7 +25,7 @@ export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptio
 }
 
 export abstract class WebviewHost implements vscode.Disposable {
-  private ready = false;
+  private isReady = false;
   private disposed = false;
   /** Aborted when the panel closes: gate runs and drift checks it started stop with it. */
   protected readonly abort = new AbortController();
@@ -44,14 +44,18 @@ export abstract class WebviewHost implements vscode.Disposable {
     this.disposables.push(
       webview.onDidReceiveMessage((data: unknown) => void this.receive(data)),
       panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState((e) => e.webviewPanel.visible && this.ready && void this.refreshLogged()),
+      panel.onDidChangeViewState((e) => e.webviewPanel.visible && this.isReady && void this.refreshLogged()),
       { dispose: () => this.abort.abort() },
     );
     this.render();
   }
 
-  /** Sends the whole state (answer to the ready handshake, and after any change). */
+  /** Sends what changed (the whole state, or only the difference, as each view decides). */
   protected abstract refresh(): Promise<void>;
+  /** Answers the ready handshake (the webview loaded or reloaded): by default, a refresh. */
+  protected ready(): Promise<void> {
+    return this.refresh();
+  }
   /** Handles one validated command from the webview. */
   protected abstract command(message: CommandMessage): Promise<void>;
   protected requests(): Partial<RequestHandlers> {
@@ -85,7 +89,7 @@ export abstract class WebviewHost implements vscode.Disposable {
   /** Posts a notification once the webview said it is ready; before that, the ready answer carries it. */
   protected post<M extends NotificationMethod>(method: M, params: Notifications[M]): void {
     // An async refresh can finish after the user closed the panel: then there is no one to tell.
-    if (this.ready && !this.disposed) void this.panel.webview.postMessage(notification(method, params)).then(undefined, () => undefined);
+    if (this.isReady && !this.disposed) void this.panel.webview.postMessage(notification(method, params)).then(undefined, () => undefined);
   }
 
   private async receive(data: unknown): Promise<void> {
@@ -98,8 +102,8 @@ export abstract class WebviewHost implements vscode.Disposable {
       if (message.type === 'request') {
         await answerRequest(message, this.requests() as RequestHandlers, (r) => this.panel.webview.postMessage(r));
       } else if (message.method === 'webview/ready') {
-        this.ready = true;
-        await this.refresh();
+        this.isReady = true;
+        await this.ready();
       } else if (!vscode.workspace.isTrusted) {
         // A panel restored in Restricted Mode shows what it knows, and runs nothing.
         const choice = await vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust');

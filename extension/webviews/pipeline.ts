@@ -1,15 +1,18 @@
 /**
  * The pipeline view of a branch: its stages left to right, and for each promotion its gates
- * with the stored evidence. Re-running gates streams each result as it finishes
- * (`gates/progress`), so the view updates without a refresh.
+ * with the stored evidence. The whole state goes on ready and when it changed (nothing when it
+ * did not); a re-run sends `gates/running` once, then one `gates/progress` per gate result as
+ * it finishes, then one state with the stored evidence.
  */
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { GateResult } from '../../environments/pipeline/gates';
 import type { PromotionSource } from '../../environments/pipeline/pipeline';
 import type { Spec } from '../../environments/spec/types';
-import type { CommandMessage, GateView, PipelineView, PromotionView, StageView } from '../../webviews/protocol';
+import { EVALUATING, reduce, type PipelineAction } from '../../webviews/pipeline/state';
+import { notification, type CommandMessage, type GateView, type NotificationMethod, type Notifications, type PipelineView, type PromotionView, type StageView } from '../../webviews/protocol';
 import { envLabel } from '../format';
 import { core } from '../lazy';
 import type { Slipway } from '../slipway';
@@ -23,6 +26,8 @@ export class PipelinePanel extends WebviewHost {
   /** Gates being evaluated now, by stage: shown as `running` until their results arrive. */
   private readonly running = new Map<string, Map<string, GateView>>();
   private promoting?: string;
+  /** What the webview shows: the last state, with the gate messages since applied (undefined: it needs a full state). */
+  private shown?: PipelineView;
 
   constructor(slipway: Slipway, panel: vscode.WebviewPanel, key: PanelKey) {
     super(slipway, panel, 'pipeline', key);
@@ -51,8 +56,24 @@ export class PipelinePanel extends WebviewHost {
     this.disposables.push({ dispose: () => (clearTimeout(timer), void watcher.close()) });
   }
 
+  protected override ready(): Promise<void> {
+    this.shown = undefined;
+    return this.refresh();
+  }
+
+  /** Posts the whole state when it differs from what the webview shows; nothing otherwise. */
   protected async refresh(): Promise<void> {
-    this.post('pipeline/state', await this.view());
+    const next = JSON.parse(JSON.stringify(await this.view())) as PipelineView;
+    if (this.shown && isDeepStrictEqual(this.shown, next)) return;
+    this.shown = next;
+    this.post('pipeline/state', next);
+  }
+
+  /** Posts a gate message, and applies it to what the webview shows, as its reducer does. */
+  private postGates<M extends Extract<NotificationMethod, 'gates/running' | 'gates/progress'>>(method: M, params: Notifications[M]): void {
+    const message = notification(method, params);
+    if (this.shown) this.shown = reduce({ pipeline: this.shown, announcement: '' }, JSON.parse(JSON.stringify(message)) as PipelineAction).pipeline;
+    this.post(method, params);
   }
 
   /** The promotion source of a stage's gates: the branch for the second stage, else the stage before. */
@@ -106,12 +127,19 @@ export class PipelinePanel extends WebviewHost {
         return { stage: to, name: g.name, kind: g.kind, state: 'pending', reason: blockedReason ? 'Not run: nothing to promote yet.' : 'Not run yet for this commit.', evidence: {} };
       });
       const busy = this.promoting === to || live !== undefined;
+      // The commit this promotion would bring, against what `to` runs now.
+      const bring = i === 1 ? branchStatus.commit : stages[i - 1].release?.commit;
+      const release = stages[i].release;
+      const current = bring && release?.commit === bring ? { commit: bring, release: release.number } : undefined;
       promotions.push({
         from: stageSpecs[i - 1].name,
         to,
+        ...(current ? { current } : {}),
         gates,
-        canPromote: !blockedReason && !busy,
-        blockedReason: blockedReason ?? (busy ? (this.promoting === to ? `A promotion to ${to} is running.` : 'Gates are being evaluated.') : undefined),
+        canPromote: !blockedReason && !busy && !current,
+        blockedReason:
+          blockedReason ??
+          (busy ? (this.promoting === to ? `A promotion to ${to} is running.` : EVALUATING) : current ? `${to} already runs ${current.commit.slice(0, 7)} (release ${current.release}).` : undefined),
         promoting: this.promoting === to,
       });
     }
@@ -130,22 +158,22 @@ export class PipelinePanel extends WebviewHost {
       if (!only || g.name === only) live.set(g.name, { stage, name: g.name, kind: g.kind, state: 'running', reason: 'Evaluating…', evidence: {}, startedAt });
     }
     this.running.set(stage, live);
-    await this.refresh();
+    this.postGates('gates/running', { stage, gates: [...live.keys()], startedAt });
     const actor = await core().currentActor(spec.dir);
     try {
       // Gates run together and are stored together, so one re-run evaluates the whole stage.
-      const results = await pipeline.gates(spec, this.source(spec, stage), stage, {
+      await pipeline.gates(spec, this.source(spec, stage), stage, {
         actor,
         signal: this.abort.signal,
         onEvent: (e) => {
           if (e.type !== 'gate' || e.stage !== stage) return;
           const gate: GateView = { stage, name: e.name, kind: e.kind, state: e.state, reason: e.reason, evidence: {}, startedAt, durationMs: e.durationMs };
           live.set(e.name, gate);
-          this.post('gates/progress', { gate });
+          this.postGates('gates/progress', { gate });
         },
       });
-      for (const r of results) this.post('gates/progress', { gate: gateView(r) });
     } finally {
+      // Each result crossed as it finished; the stored evidence comes with the one state that follows.
       this.running.delete(stage);
       await this.refresh();
     }

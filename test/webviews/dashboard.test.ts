@@ -167,6 +167,55 @@ describe('webviews: environment dashboard (Chromium)', function () {
     assert.equal(await page.getByRole('region', { name: 'Recent log lines of web' }).count(), 0);
   });
 
+  it('applies env/patch: only the changed fields move, open rows and fetched lines stay', async () => {
+    wv = await openWebview(browser, 'dashboard');
+    const { page } = wv;
+    // A patch before any state has nothing to apply to.
+    await wv.send(notification('env/patch', { set: { status: 'failed' } }));
+    await wv.send(notification('env/state', environment()));
+    await page.getByRole('status', { name: 'Environment status: Running' }).waitFor();
+    await page.getByRole('button', { name: 'web: show log lines' }).click();
+    const logs = page.getByRole('region', { name: 'Recent log lines of web' });
+    await logs.getByText('GET /api/products 200 42.9ms').waitFor();
+
+    await wv.send(notification('env/patch', { set: { status: 'degraded' }, services: [{ name: 'db', set: { health: 'unhealthy', cpu: { used: 0.25, quota: 0.5 } } }] }));
+    await page.getByRole('status', { name: 'Environment status: Degraded' }).waitFor();
+    const db = page.getByRole('table', { name: 'Services' }).getByRole('row').filter({ hasText: 'db' }).first();
+    await db.getByText('unhealthy').filter({ visible: true }).first().waitFor();
+    assert.equal(await page.getByRole('meter', { name: 'CPU of db' }).getAttribute('aria-valuetext'), '0.25 / 0.5 CPU (50%)');
+    assert.match((await page.getByRole('group', { name: 'Services' }).textContent()) ?? '', /1 of 2 up/);
+    await logs.getByText('GET /api/products 200 42.9ms').waitFor();
+
+    // A service that goes away takes its row with it; a new one arrives whole.
+    await wv.send(notification('env/patch', { order: ['api', 'web'], services: [{ name: 'api', set: { state: 'running', health: 'starting', ports: [], image: 'sha256:cc' } }] }));
+    await page.getByRole('button', { name: 'api: show log lines' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'db: show log lines' }).count(), 0);
+    assert.deepEqual((await wv.take()).filter((m) => m.method !== 'webview/ready'), [], 'a patch asks nothing of the host');
+  });
+
+  it('asks for log lines only when a service is opened and its state carries none', async () => {
+    wv = await openWebview(browser, 'dashboard');
+    const { page } = wv;
+    const bare = environment({ services: environment().services.map(({ logs: _logs, ...s }) => s) });
+    await wv.send(notification('env/state', bare));
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await wv.take();
+    assert.deepEqual(await wv.take(), [], 'nothing is asked before a row is opened');
+    await page.getByRole('button', { name: 'db: show log lines' }).click();
+    const region = page.getByRole('region', { name: 'Recent log lines of db' });
+    await region.getByText('Loading log lines…').waitFor();
+    const [req] = await wv.take();
+    assert.deepEqual([req.type, req.method, req.params], ['request', 'env/logs', { service: 'db', lines: 20 }]);
+    await wv.send({ type: 'response', id: req.id!, result: { lines: ['db ready'] } });
+    await region.getByText('db ready').waitFor();
+    await region.getByText('1 line').waitFor();
+    // Closed and opened again: the lines are there, nothing is asked again.
+    await page.getByRole('button', { name: 'db: hide log lines' }).click();
+    await page.getByRole('button', { name: 'db: show log lines' }).click();
+    await region.getByText('db ready').waitFor();
+    assert.deepEqual(await wv.take(), []);
+  });
+
   it('explains an environment that is absent, and a failed operation', async () => {
     wv = await openWebview(browser, 'dashboard');
     const { page } = wv;

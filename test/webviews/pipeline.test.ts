@@ -172,6 +172,34 @@ describe('webviews: pipeline (Chromium)', function () {
     assert.equal(await page.getByRole('button', { name: /^Promotion staging to production/ }).getAttribute('aria-pressed'), 'true');
   });
 
+  it('marks re-run gates running from one gates/running, and offers no promotion the stage already runs', async () => {
+    wv = await openWebview(browser, 'pipeline');
+    const { page } = wv;
+    const p = pipeline();
+    await wv.send(notification('pipeline/state', p));
+    const list = page.getByRole('list', { name: 'Gates of staging' });
+    await list.waitFor();
+    await wv.send(notification('gates/running', { stage: 'staging', gates: p.promotions[0].gates.map((g) => g.name), startedAt: new Date().toISOString() }));
+    for (const g of p.promotions[0].gates) await list.getByRole('listitem', { name: `Gate ${g.name}: Running` }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Re-run all gates of staging' }).getAttribute('aria-disabled'), 'true');
+    await page.getByText('Gates are being evaluated.').first().waitFor();
+
+    // Staging runs the branch's commit already: no Promote, it says what the stage runs.
+    const commit = p.commit!;
+    const passing = p.promotions[0].gates.map((g) => ({ ...g, state: 'pass' as const }));
+    await wv.send(
+      notification('pipeline/state', {
+        ...p,
+        stages: p.stages.map((st) => (st.name === 'staging' ? { ...st, release: { number: 4, commit, at: new Date().toISOString() } } : st)),
+        promotions: p.promotions.map((x, i) => (i === 0 ? { ...x, gates: passing, canPromote: false, current: { commit, release: 4 }, blockedReason: 'staging already runs 4b1e9d2 (release 4).' } : x)),
+      }),
+    );
+    await page.getByText('staging runs 4b1e9d2', { exact: true }).waitFor();
+    await page.getByText('staging runs this commit (4b1e9d2, release 4). Nothing to promote.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Promote to staging' }).count(), 0);
+    assert.deepEqual((await wv.take()).filter((m) => m.method !== 'webview/ready'), []);
+  });
+
   it('says so when the spec declares no pipeline', async () => {
     wv = await openWebview(browser, 'pipeline');
     await wv.send(notification('pipeline/state', pipeline({ stages: [{ name: 'preview' }], promotions: [] })));

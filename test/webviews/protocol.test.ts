@@ -48,6 +48,10 @@ describe('webviews: protocol', () => {
       'env/open',
       { type: 'command', method: 'env/delete-everything', params: {} },
       { type: 'command', method: 'toString', params: {} },
+      { type: 'command', method: '__proto__', params: {} },
+      { type: 'command', method: 'constructor', params: {} },
+      { type: 'request', id: 2, method: 'hasOwnProperty', params: {} },
+      JSON.parse('{"type":"command","method":"env/open","params":{"__proto__":{"service":"web"}}}'),
       { type: 'command', method: 'env/open' },
       { type: 'command', method: 'env/open', params: { service: 3 } },
       { type: 'command', method: 'env/open', params: { service: 'web', extra: true } },
@@ -63,6 +67,9 @@ describe('webviews: protocol', () => {
 
   it('accepts host notifications and responses only', () => {
     assert.ok(parseHostMessage({ type: 'notification', method: 'gates/progress', params: { gate: {} } }));
+    assert.ok(parseHostMessage({ type: 'notification', method: 'env/patch', params: { services: [{ name: 'web', set: { health: 'unhealthy' } }] } }));
+    assert.ok(parseHostMessage({ type: 'notification', method: 'gates/running', params: { stage: 'staging', gates: ['health'], startedAt: '2026-01-01T00:00:00Z' } }));
+    assert.equal(parseHostMessage({ type: 'notification', method: '__proto__', params: {} }), undefined);
     assert.ok(parseHostMessage({ type: 'response', id: 1, result: { lines: [] } }));
     assert.ok(parseHostMessage({ type: 'response', id: 1, error: { message: 'no' } }));
     assert.equal(parseHostMessage({ type: 'notification', method: 'env/evil', params: {} }), undefined);

@@ -3,106 +3,15 @@
  * time of the last check; Reapply (make reality match) and Accept (take reality in) per
  * resource and for all.
  */
-import { css, html, nothing, type TemplateResult } from 'lit';
-import type { DriftPropertyView, DriftResourceView, DriftSource, DriftView } from '../protocol';
-import { diffParts } from '../shared/format';
+import { html, nothing, type TemplateResult } from 'lit';
+import type { DriftSource, DriftView } from '../protocol';
 import { Host } from '../shared/host';
 import { button, emptyState, icon, loading, mount, pill, tabs, timeAgo } from '../shared/ui';
-
-type Filter = 'all' | DriftSource;
-
-interface UiState {
-  filter: Filter;
-  /** Resources folded away, by urn. */
-  collapsed: string[];
-}
-
-const TYPE_ICON: Record<string, string> = { container: 'package', network: 'type-hierarchy', volume: 'database', image: 'file-binary' };
-const SOURCE: Record<DriftSource, { text: string; title: string }> = {
-  reality: { text: 'changed outside Slipway', title: 'The real Docker object differs from what Slipway recorded' },
-  spec: { text: 'spec changed', title: 'slipway.yaml differs from what runs: the next up would change this' },
-};
+import { driftStyles } from './drift.css';
+import { resourceCard, type Filter, type UiState } from './resource';
 
 const host = new Host<UiState>('drift', { filter: 'all', collapsed: [] });
 let drift: DriftView | undefined;
-
-/** The value with only the changed part marked (`<mark>`), as text. */
-function highlighted(value: string, other: string, side: 'declared' | 'actual'): TemplateResult {
-  if (value === '') return html`<span class="muted">(empty)</span>`;
-  const d = side === 'declared' ? diffParts(value, other) : diffParts(other, value);
-  const changed = side === 'declared' ? d.a : d.b;
-  // A tiny shared start or end (one character of "running"/"exited") reads as noise: mark it all.
-  if (d.prefix.length + d.suffix.length < 3) return html`<mark class=${side}>${value}</mark>`;
-  return html`${d.prefix}${changed ? html`<mark class=${side}>${changed}</mark>` : nothing}${d.suffix}`;
-}
-
-function propertyRow(p: DriftPropertyView): TemplateResult {
-  return html`<tr class="row">
-    <th scope="row" class="prop"><code>${p.path}</code></th>
-    <td class="val declared-cell"><span class="mono">${highlighted(p.declared, p.actual, 'declared')}</span></td>
-    <td class="val actual-cell"><span class="mono">${highlighted(p.actual, p.declared, 'actual')}</span></td>
-  </tr>`;
-}
-
-function resourceCard(r: DriftResourceView, busy: boolean): TemplateResult {
-  const open = !host.uiState.collapsed.includes(r.urn);
-  const id = `res-${r.urn.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const toggle = () => {
-    const set = new Set(host.uiState.collapsed);
-    if (open) set.add(r.urn);
-    else set.delete(r.urn);
-    host.saveUiState({ collapsed: [...set] });
-    app.update();
-  };
-  const n = r.properties.length;
-  return html`<article class="card resource" aria-label=${`${r.type} ${r.name}`}>
-    <div class="res-head">
-      <button class="toggle" aria-expanded=${open ? 'true' : 'false'} aria-controls=${id} @click=${toggle}>
-        ${icon(open ? 'chevron-down' : 'chevron-right')} ${icon(TYPE_ICON[r.type] ?? 'symbol-misc')}
-        <h3>${r.name}</h3>
-      </button>
-      <span class="muted">${r.type}</span>
-      <span title=${SOURCE[r.source]?.title ?? ''}>${pill(SOURCE[r.source]?.text ?? r.source, r.source === 'reality' ? 'warn' : 'info')}</span>
-      <span class="muted count">${n} difference${n === 1 ? '' : 's'}</span>
-      <span class="spacer"></span>
-      ${button({
-        label: 'Reapply',
-        icon: 'debug-restart',
-        secondary: true,
-        disabled: busy || !r.remedies.includes('reapply'),
-        ariaLabel: `Reapply ${r.name}`,
-        title: `Recreate ${r.name} as declared`,
-        onClick: () => host.command('drift/reapply', { resource: r.urn }),
-      })}
-      ${button({
-        label: 'Accept',
-        icon: 'check',
-        secondary: true,
-        disabled: busy || !r.remedies.includes('accept'),
-        ariaLabel: `Accept ${r.name}`,
-        title: r.remedies.includes('accept') ? `Record what runs for ${r.name} as its state` : 'A spec change cannot be accepted: change slipway.yaml or reapply',
-        onClick: () => host.command('drift/accept', { resource: r.urn }),
-      })}
-    </div>
-    ${open
-      ? html`<div id=${id} class="res-body">
-          <table aria-label=${`Differences of ${r.name}`}>
-            <colgroup><col class="c-prop" /><col /><col /></colgroup>
-            <thead>
-              <tr>
-                <th scope="col">Property</th>
-                <th scope="col">${icon('file-code')} Declared</th>
-                <th scope="col">${icon('vm')} Actual</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${r.properties.map(propertyRow)}
-            </tbody>
-          </table>
-        </div>`
-      : nothing}
-  </article>`;
-}
 
 function view(): TemplateResult {
   if (!drift) return loading('the drift check');
@@ -155,79 +64,12 @@ function view(): TemplateResult {
             },
           )}
           <div id="resources" role="tabpanel" aria-labelledby=${`tab-resources-${filter}`}>
-            ${shown.length === 0 ? emptyState('filter', 'Nothing here', 'No resource has drift of this kind.') : shown.map((r) => resourceCard(r, busy))}
+            ${shown.length === 0 ? emptyState('filter', 'Nothing here', 'No resource has drift of this kind.') : shown.map((r) => resourceCard(host, () => app.update(), r, busy))}
           </div>`}`;
 }
 
-const styles = css`
-  .resource {
-    overflow: hidden;
-  }
-  .res-head {
-    display: flex;
-    align-items: center;
-    flex-wrap: wrap;
-    gap: 8px;
-    padding: 8px 12px;
-  }
-  .res-head h3 {
-    display: inline;
-    overflow-wrap: anywhere;
-  }
-  .spacer {
-    flex: 1;
-  }
-  .count {
-    font-size: 12px;
-  }
-  .res-body {
-    border-top: 1px solid var(--sw-border);
-  }
-  .res-body table {
-    table-layout: fixed;
-  }
-  .res-body th {
-    background: transparent;
-  }
-  .c-prop {
-    width: 22%;
-  }
-  th.prop {
-    text-transform: none;
-    letter-spacing: 0;
-    font-weight: normal;
-    color: var(--vscode-foreground);
-    border-bottom: 1px solid var(--sw-border);
-    vertical-align: top;
-    white-space: normal;
-    overflow-wrap: anywhere;
-  }
-  td.val .mono {
-    white-space: pre-wrap;
-    overflow-wrap: anywhere;
-  }
-  .declared-cell {
-    border-left: 1px solid var(--sw-border);
-  }
-  .actual-cell {
-    border-left: 1px solid var(--sw-border);
-  }
-  mark {
-    color: inherit;
-    border-radius: 2px;
-    padding: 0 1px;
-  }
-  mark.declared {
-    background: var(--vscode-diffEditor-removedTextBackground);
-    outline: 1px dashed var(--vscode-diffEditor-removedTextBorder, transparent);
-  }
-  mark.actual {
-    background: var(--vscode-diffEditor-insertedTextBackground);
-    outline: 1px dashed var(--vscode-diffEditor-insertedTextBorder, transparent);
-  }
-`;
 
-const app = mount(view, [styles], () => !drift);
+const app = mount(view, [driftStyles], () => !drift);
 
 host
   .on('drift/state', (state) => {

@@ -60,6 +60,26 @@ export function bytes(n: number): string {
   return `${v.toFixed(digits)} ${units[i]}`;
 }
 
+/**
+ * A byte count rounded to what `bytes()` shows (`91.2 MiB`): a host compares these, so a change
+ * too small to see sends nothing.
+ */
+export function shownBytes(n: number): number {
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < 4) {
+    v /= 1024;
+    i++;
+  }
+  const digits = i === 0 || v >= 100 || Number.isInteger(v) ? 0 : 1;
+  return Number(v.toFixed(digits)) * 1024 ** i;
+}
+
+/** Cores rounded to what `cores()` shows. */
+export function shownCores(n: number): number {
+  return n >= 10 ? Math.round(n) : Math.round(n * 100) / 100;
+}
+
 /** CPUs in cores: `0.25`, `1`, `1.5`. */
 export function cores(n: number): string {
   return n >= 10 ? n.toFixed(0) : String(Math.round(n * 100) / 100);

@@ -1,0 +1,55 @@
+/**
+ * A stand-in for extension/core.ts (what `core()` loads): the real naming and errors, and a
+ * pipeline whose stored gates, releases and gate runs the test sets. Pointed at through
+ * `SLIPWAY_CORE` by the host tests.
+ */
+export { isStageBranch, projectSlug, stageBranch } from '../../../environments/naming';
+export { SlipwayError } from '../../../environments/errors';
+
+interface Result {
+  stage: string;
+  name: string;
+  kind: string;
+  state: 'pass' | 'fail' | 'pending' | 'skipped';
+  reason: string;
+  evidence: Record<string, unknown>;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** What the fake pipeline answers; the test sets it. */
+export const fake = {
+  stored: [] as Result[],
+  /** The results a gate run gives, each streamed as a `gate` event first. */
+  run: [] as Result[],
+  releases: {} as Record<string, { releases: Array<{ number: number; at: string; by: string; from: { kind: 'branch' | 'stage'; name: string; env: string; commit?: string } }>; current?: number }>,
+};
+
+export class LocalPipeline {
+  storedGates(_spec: unknown, _from: unknown, to: string): Result[] {
+    return fake.stored.filter((r) => r.stage === to);
+  }
+  async gates(_spec: unknown, _from: unknown, to: string, opts: { onEvent?: (e: unknown) => void }): Promise<Result[]> {
+    const results = fake.run.filter((r) => r.stage === to);
+    for (const r of results) {
+      await new Promise((resolve) => setImmediate(resolve));
+      opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs });
+    }
+    fake.stored = [...fake.stored.filter((r) => r.stage !== to), ...results];
+    return results;
+  }
+}
+
+export function readReleases(_home: string, project: string, stage: string) {
+  const r = fake.releases[stage];
+  return { project, stage, releases: r?.releases ?? [], current: r?.current };
+}
+
+export async function currentActor(): Promise<string> {
+  return 'dev@example.com';
+}
+
+/** chokidar's `watch`: nothing changes on its own in these tests. */
+export function watch() {
+  return { on: () => undefined, close: async () => undefined };
+}
