@@ -196,4 +196,42 @@ describe('masked production data (real PostgreSQL)', function () {
     assert.ok(!named.includes('crm.orders.total') && !named.includes('public.settings.value'), named.join(', '));
     assert.equal(await relationCount(target), 0);
   });
+
+  const ids = async (url: string, sql: string) => (await rows<{ id: number }>(url, sql)).map((r) => Number(r.id)).sort((a, b) => a - b);
+
+  it('copies a 10% subset of customers with exactly their addresses, orders and payments', async () => {
+    const target = await newTarget();
+    const subset = parsePolicy(POLICY.replace('      customers:\n', '      customers:\n        subset: { percent: 10 }\n'), '/project/masking.yaml');
+    const events: SeedEvent[] = [];
+    await seedMaskedData(source, target, subset, { key: KEY, onEvent: (e) => events.push(e) });
+    assert.ok(events.some((e) => e.type === 'subset' && e.tables === 4), JSON.stringify(events.filter((e) => e.type === 'subset')));
+    const customers = await ids(target, 'SELECT id FROM crm.customers');
+    const [{ n: all }] = await rows<{ n: string }>(source, 'SELECT count(*) AS n FROM crm.customers');
+    assert.ok(customers.length >= Math.ceil(Number(all) / 10) && customers.length < Number(all), `${customers.length} of ${all}`);
+    const list = customers.join(',');
+    assert.deepEqual(await ids(target, 'SELECT id FROM crm.addresses'), await ids(source, `SELECT id FROM crm.addresses WHERE customer_id IN (${list})`));
+    const orders = await ids(target, 'SELECT id FROM crm.orders');
+    assert.ok(orders.length > 0);
+    assert.deepEqual(orders, await ids(source, `SELECT id FROM crm.orders WHERE customer_id IN (${list})`));
+    assert.deepEqual(await ids(target, 'SELECT id FROM billing.payments'), await ids(source, `SELECT id FROM billing.payments WHERE order_id IN (${orders.join(',')})`));
+    // Every referrer of a kept customer came along (the self-reference), and the keys were created over the data.
+    const referrers = await ids(target, 'SELECT DISTINCT referred_by AS id FROM crm.customers WHERE referred_by IS NOT NULL');
+    assert.ok(referrers.every((r) => customers.includes(r)));
+    const [{ n: fks }] = await rows<{ n: string }>(target, "SELECT count(*) AS n FROM pg_constraint WHERE contype = 'f'");
+    assert.equal(fks, '4');
+    assert.deepEqual(await leaks(target, personal), []);
+  });
+
+  it('follows a where subset up a self-reference to the referrer and down to the referred', async () => {
+    const [{ id, referrer }] = await rows<{ id: number; referrer: number }>(source, 'SELECT id, referred_by AS referrer FROM crm.customers WHERE referred_by IS NOT NULL ORDER BY id LIMIT 1');
+    const target = await newTarget();
+    const subset = parsePolicy(POLICY.replace('      customers:\n', `      customers:\n        subset: { where: "id = ${id}" }\n`), '/project/masking.yaml');
+    await seedMaskedData(source, target, subset, { key: KEY });
+    const customers = await ids(target, 'SELECT id FROM crm.customers');
+    assert.ok(customers.includes(id) && customers.includes(referrer), customers.join(','));
+    // The referrer's tree (everyone it referred) is complete, and nothing outside it came.
+    const tree = await ids(source, `WITH RECURSIVE up(id) AS (SELECT ${referrer} UNION SELECT c.referred_by FROM crm.customers c JOIN up ON c.id = up.id WHERE c.referred_by IS NOT NULL),
+      down(id) AS (SELECT id FROM up UNION SELECT c.id FROM crm.customers c JOIN down ON c.referred_by = down.id) SELECT id FROM down`);
+    assert.deepEqual(customers, tree);
+  });
 });
