@@ -2,7 +2,7 @@
 import type { ClientBase } from 'pg';
 import { SlipwayError, type SpecIssue } from '../errors';
 import { sampleValues, tableId, type Catalog, type TableInfo } from './catalog';
-import { personalByName, personalByValues } from './detect';
+import { personalColumn } from './detect';
 import { MaskingPolicyError, ruleFor, tableRule, type MaskingPolicy, type Transformer } from './policy';
 
 export interface UnsafeColumn {
@@ -83,7 +83,7 @@ export async function checkSource(client: ClientBase, catalog: Catalog, policy: 
       }
       if (!letsValuesThrough(transformer, fromDefault)) continue;
       samples ??= await sampleValues(client, table);
-      const finding = personalByName(column.name) ?? personalByValues(samples.get(column.name) ?? []);
+      const finding = personalColumn(column, samples.get(column.name) ?? []);
       if (finding) {
         const how = fromDefault ? `the default (${transformer.kind}) would copy it` : 'its rule is `keep`';
         unsafe.push({ ...at, problem: 'personal-kept', why: `it looks personal (${finding.why}) and ${how}; mask it, or mark it \`keep: reviewed\`` });

@@ -41,9 +41,28 @@ const NAME_PATTERNS: Array<[PersonalKind, RegExp]> = [
   ['firstName', /first_?name|given_?name|forename/],
   ['lastName', /last_?name|family_?name|surname|maiden_?name/],
   ['fullName', /full_?name|display_?name|(^|_)name$|contact_?name|customer_?name/],
-  ['username', /user_?name|(^|_)login(_|$)|handle/],
+  ['username', /user_?name|nick_?name|(^|_)login(_|$)|handle/],
   ['ip', /(^|_)ip(_|$)|ip_?addr/],
 ];
+
+const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext', 'name', 'json', 'jsonb', '_text', '_varchar']);
+const DATE_TYPES = new Set(['date', 'timestamp', 'timestamptz']);
+
+/** Whether a column of SQL type `type` can hold `kind` at all (an `address_id` integer cannot hold an address). */
+export function plausibleType(kind: PersonalKind, type: string): boolean {
+  if (TEXT_TYPES.has(type)) return true;
+  if (kind === 'birthDate') return DATE_TYPES.has(type);
+  if (kind === 'phone' || kind === 'card' || kind === 'nationalId' || kind === 'postcode') return type === 'int8' || type === 'numeric';
+  if (kind === 'ip') return type === 'inet' || type === 'cidr';
+  return false;
+}
+
+/** The personal kind a column looks like, by its name (when its type fits) or by its sampled values. */
+export function personalColumn(column: { name: string; type: string }, samples: string[]): Finding | undefined {
+  const byName = personalByName(column.name);
+  if (byName && plausibleType(byName.kind, column.type)) return byName;
+  return personalByValues(samples);
+}
 
 /** A kind of personal data the column's name suggests. */
 export function personalByName(column: string): Finding | undefined {

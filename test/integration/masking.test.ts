@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { readCatalog, qualified, quoteIdent } from '../../environments/data/catalog';
 import { MaskingUnsafeError } from '../../environments/data/check';
+import { draftPolicy } from '../../environments/data/draft';
 import { parsePolicy } from '../../environments/data/policy';
 import { seedMaskedData, type SeedEvent } from '../../environments/data/seed';
 import { POLICY, seedSource } from './masking-source';
@@ -233,5 +234,19 @@ describe('masked production data (real PostgreSQL)', function () {
     const tree = await ids(source, `WITH RECURSIVE up(id) AS (SELECT ${referrer} UNION SELECT c.referred_by FROM crm.customers c JOIN up ON c.id = up.id WHERE c.referred_by IS NOT NULL),
       down(id) AS (SELECT id FROM up UNION SELECT c.id FROM crm.customers c JOIN down ON c.referred_by = down.id) SELECT id FROM down`);
     assert.deepEqual(customers, tree);
+  });
+
+  it('drafts a policy that covers every column, says why, and passes the scan', async () => {
+    const draft = await draftPolicy(source);
+    assert.match(draft, /^ {10}email: email {2}# looks personal: its name looks like an email address$/m);
+    assert.match(draft, /^ {10}contact_email: email {2}#/m);
+    assert.match(draft, /^ {10}total: keep {2}# numeric; nothing personal/m);
+    assert.match(draft, /^ {10}profile: \{ json: \{ "\$\.email": email, .*"\$\.address\.line1": street.* \} \} {2}# JSON fields that look personal/m);
+    assert.match(draft, /^ {10}birth_date: \{ dateShift: \{ days: 180 \} \}/m);
+    const policy = parsePolicy(draft, '/project/masking.yaml');
+    assert.deepEqual(Object.keys(policy.schemas).sort(), ['billing', 'crm', 'public']);
+    const target = await newTarget();
+    await seedMaskedData(source, target, policy, { key: KEY });
+    assert.deepEqual(await leaks(target, personal), []);
   });
 });
