@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SlipwayError } from '../../environments/errors';
 import pg from 'pg';
 import { readCatalog, qualified, quoteIdent } from '../../environments/data/catalog';
 import { MaskingUnsafeError } from '../../environments/data/check';
@@ -248,5 +249,66 @@ describe('masked production data (real PostgreSQL)', function () {
     const target = await newTarget();
     await seedMaskedData(source, target, policy, { key: KEY });
     assert.deepEqual(await leaks(target, personal), []);
+  });
+
+  it('leaves the target empty when cancelled mid-copy, and a retry then succeeds', async () => {
+    const target = await newTarget();
+    const abort = new AbortController();
+    const err = await seedMaskedData(source, target, policy, {
+      key: KEY,
+      signal: abort.signal,
+      concurrency: 1,
+      onEvent: (e) => e.type === 'table' && e.done && abort.abort(),
+    }).then(
+      () => assert.fail('the seed was not cancelled'),
+      (e: unknown) => e,
+    );
+    assert.ok(SlipwayError.is(err, 'operation-cancelled'), String(err));
+    assert.equal(await relationCount(target), 0);
+    await seedMaskedData(source, target, policy, { key: KEY });
+    const [{ n }] = await rows<{ n: string }>(target, 'SELECT count(*) AS n FROM crm.customers');
+    assert.ok(Number(n) > 0);
+  });
+
+  it('refuses a target that already holds tables unless asked to replace it', async () => {
+    const target = await newTarget();
+    await withClient(target, (c) => c.query('CREATE TABLE public.keep_me (id int)'));
+    const err = await seedMaskedData(source, target, policy, { key: KEY }).then(
+      () => assert.fail('the seed went ahead'),
+      (e: unknown) => e,
+    );
+    assert.ok(SlipwayError.is(err, 'data-copy-failed'), String(err));
+    assert.deepEqual(await rows(target, "SELECT tablename FROM pg_tables WHERE tablename = 'keep_me'"), [{ tablename: 'keep_me' }]);
+    await seedMaskedData(source, target, policy, { key: KEY, replace: true });
+    assert.deepEqual(await rows(target, "SELECT tablename FROM pg_tables WHERE tablename = 'keep_me'"), []);
+  });
+
+  it('streams a table far larger than the memory it uses, and keeps escaped text intact', async () => {
+    const big = await server.createDatabase('big_source');
+    const payload = 'x'.repeat(480);
+    await withClient(big, (c) =>
+      c.query(`CREATE TABLE public.events (id bigserial PRIMARY KEY, secret text NOT NULL, body text NOT NULL);
+        INSERT INTO public.events (secret, body) SELECT 'secret-' || g, '${payload}' || E'\\t\\n\\\\' || g FROM generate_series(1, 200000) g;`),
+    );
+    const bigPolicy = parsePolicy('version: 1\nschemas:\n  public:\n    tables:\n      events:\n        columns: { id: keep, secret: hash, body: { keep: reviewed } }\n', '/project/masking.yaml');
+    const target = await newTarget();
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    const progress: number[] = [];
+    await seedMaskedData(big, target, bigPolicy, {
+      key: KEY,
+      onEvent: (e) => {
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+        if (e.type === 'table') progress.push(e.rows);
+      },
+    });
+    const [{ n, bytes }] = await rows<{ n: string; bytes: string }>(target, 'SELECT count(*) AS n, sum(octet_length(body) + octet_length(secret)) AS bytes FROM public.events');
+    assert.equal(n, '200000');
+    assert.ok(Number(bytes) > 90_000_000, bytes);
+    assert.ok(peak - before < 60_000_000, `heap grew by ${Math.round((peak - before) / 1e6)} MB while copying ${Math.round(Number(bytes) / 1e6)} MB`);
+    const [sample] = await rows<{ body: string; secret: string }>(target, 'SELECT body, secret FROM public.events WHERE id = 7');
+    assert.equal(sample.body, `${payload}\t\n\\7`);
+    assert.match(sample.secret, /^[0-9a-f]{16}$/);
   });
 });
