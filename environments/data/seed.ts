@@ -13,7 +13,7 @@ import { MaskingKey } from './keyed';
 import { ruleFor, tableRule, type MaskingPolicy, type Transformer } from './policy';
 import { dumpSchema, restoreSection } from './schema-copy';
 import { clearTarget, prepareTarget, resetSequences } from './target';
-import { planSubset } from './subset';
+import { createKeepTables, fillSubset, planSubset } from './subset';
 import { RowMasker, type MaskedColumn } from './transformers';
 
 export type SeedEvent =
@@ -75,16 +75,25 @@ export async function seedMaskedData(sourceUrl: string, targetUrl: string, polic
   try {
     signal.throwIfAborted();
     const source = await open(sourceUrl);
-    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    const snapshot = (await source.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0].s;
     const catalog = await readCatalog(source);
     await checkSource(source, catalog, policy, signal);
     const all = [...catalog.tables.values()];
     emit({ type: 'checked', tables: all.length, columns: all.reduce((n, t) => n + t.columns.length, 0) });
+    const plan = planSubset(catalog, policy);
+    await createKeepTables(source, plan);
+    // From here the source session only reads (rows go into its temp tables alone), in one
+    // snapshot that the worker sessions and pg_dump share.
+    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = (await source.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0].s;
+    if (JSON.stringify([...(await readCatalog(source)).tables.values()]) !== JSON.stringify(all)) {
+      throw new SlipwayError('data-copy-failed', 'The source schema changed while the seed was starting (a migration ran?); nothing was written.', {
+        hint: 'Run the seed again.',
+      });
+    }
 
     const target = await open(targetUrl);
     await prepareTarget(target, options.replace === true);
-    const filters = await planSubset(source, catalog, policy, signal);
+    const filters = await fillSubset(source, plan, policy, signal);
     if (filters.size > 0) emit({ type: 'subset', tables: filters.size });
 
     const mode = (t: TableInfo) => tableRule(policy, t.schema, t.name)?.mode ?? 'copy';

@@ -251,6 +251,20 @@ describe('masked production data (real PostgreSQL)', function () {
     assert.deepEqual(await leaks(target, personal), []);
   });
 
+  it('never writes to the source: a subset `where` cannot run a second statement', async () => {
+    const target = await newTarget();
+    const where = 'true) ON CONFLICT DO NOTHING; DELETE FROM public.settings; SELECT (1';
+    const sneaky = parsePolicy(POLICY.replace('      customers:\n', `      customers:\n        subset: { where: ${JSON.stringify(where)} }\n`), '/project/masking.yaml');
+    const err = await seedMaskedData(source, target, sneaky, { key: KEY }).then(
+      () => assert.fail('the seed went ahead'),
+      (e: unknown) => e,
+    );
+    assert.ok(SlipwayError.is(err, 'data-copy-failed'), String(err));
+    const [{ n }] = await rows<{ n: string }>(source, 'SELECT count(*) AS n FROM public.settings');
+    assert.equal(n, '2');
+    assert.equal(await relationCount(target), 0);
+  });
+
   it('leaves the target empty when cancelled mid-copy, and a retry then succeeds', async () => {
     const target = await newTarget();
     const abort = new AbortController();
