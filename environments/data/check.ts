@@ -51,6 +51,32 @@ export function policyIssues(catalog: Catalog, policy: MaskingPolicy): SpecIssue
       if (rule.subset && table.primaryKey.length === 0) issues.push(policy.issueAt([...path, 'subset'], `${schema}.${name} has no primary key, which a subset needs to follow its rows`));
     }
   }
+  return [...issues, ...foreignKeyIssues(catalog, policy)];
+}
+
+/** A foreign key whose columns are masked differently from the columns they reference would no longer match. */
+function foreignKeyIssues(catalog: Catalog, policy: MaskingPolicy): SpecIssue[] {
+  const describe = (t: Transformer | undefined) => JSON.stringify(t, (_k, v: unknown) => (v instanceof RegExp ? String(v) : v));
+  const issues: SpecIssue[] = [];
+  for (const table of catalog.tables.values()) {
+    if ((tableRule(policy, table.schema, table.name)?.mode ?? 'copy') !== 'copy') continue;
+    for (const fk of table.foreignKeys) {
+      const parent = catalog.tables.get(fk.references);
+      if (!parent) continue;
+      fk.columns.forEach((column, i) => {
+        const mine = ruleFor(policy, table.schema, table.name, column).transformer;
+        const theirs = ruleFor(policy, parent.schema, parent.name, fk.referencedColumns[i]).transformer;
+        if (!mine || !theirs || describe(mine) === describe(theirs)) return;
+        if (mine.kind === 'keep' && theirs.kind === 'keep') return;
+        issues.push(
+          policy.issueAt(
+            ['schemas', table.schema, 'tables', table.name, 'columns', column],
+            `${table.id}.${column} references ${parent.id}.${fk.referencedColumns[i]} (foreign key ${fk.name}) but is masked differently (${mine.kind} vs ${theirs.kind}); give both the same rule so the keys still match`,
+          ),
+        );
+      });
+    }
+  }
   return issues;
 }
 

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { readCatalog, qualified, quoteIdent } from '../../environments/data/catalog';
 import { MaskingUnsafeError } from '../../environments/data/check';
 import { draftPolicy } from '../../environments/data/draft';
-import { parsePolicy } from '../../environments/data/policy';
+import { MaskingPolicyError, parsePolicy } from '../../environments/data/policy';
 import { seedMaskedData, type SeedEvent } from '../../environments/data/seed';
 import { POLICY, seedSource } from './masking-source';
 import { startPostgres, type PostgresServer } from './postgres';
@@ -263,6 +263,19 @@ describe('masked production data (real PostgreSQL)', function () {
     const [{ n }] = await rows<{ n: string }>(source, 'SELECT count(*) AS n FROM public.settings');
     assert.equal(n, '2');
     assert.equal(await relationCount(target), 0);
+  });
+
+  it('refuses, at its line, a foreign key masked differently from the key it references', async () => {
+    const text = POLICY.replace('columns: { id: keep, customer_id: keep, contact_email', 'columns: { id: keep, customer_id: hash, contact_email');
+    const err = await seedMaskedData(source, await newTarget(), parsePolicy(text, '/project/masking.yaml'), { key: KEY }).then(
+      () => assert.fail('the seed went ahead'),
+      (e: unknown) => e,
+    );
+    assert.ok(MaskingPolicyError.is(err), String(err));
+    assert.equal(err.issues.length, 1);
+    assert.equal(err.issues[0].field, 'schemas.crm.tables.orders.columns.customer_id');
+    assert.equal(err.issues[0].line, text.split('\n').findIndex((l) => l.includes('customer_id: hash')) + 1);
+    assert.match(err.issues[0].message, /references crm\.customers\.id .* masked differently \(hash vs keep\)/);
   });
 
   it('leaves the target empty when cancelled mid-copy, and a retry then succeeds', async () => {
