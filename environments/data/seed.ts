@@ -125,9 +125,17 @@ export async function seedMaskedData(sourceUrl: string, targetUrl: string, polic
       return c;
     };
     const lanes = [lane(subsetted, async () => source), ...Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () => lane(whole, worker))];
-    const results = await Promise.allSettled(lanes.map((p) => p.catch((err) => (abort.abort(err), Promise.reject(err)))));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    // The first failure stops the other lanes; it (not their resulting aborts) is the one reported.
+    let firstFailure: { error: unknown } | undefined;
+    await Promise.all(
+      lanes.map((p) =>
+        p.catch((error: unknown) => {
+          firstFailure ??= { error };
+          abort.abort(error);
+        }),
+      ),
+    );
+    if (firstFailure) throw firstFailure.error;
 
     await restoreSection(targetUrl, file, 'post-data', { toolsDir: options.toolsDir, signal });
     emit({ type: 'schema', section: 'post-data' });
@@ -197,7 +205,16 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit }:
   };
   const out = src.query(copyTo(`COPY (${select}) TO STDOUT`));
   const into = dst.query(copyFrom(`COPY ${qualified(table)} (${list}) FROM STDIN`));
-  await pipeline(out, new MaskStream(masker, onRows), into, { signal });
+  try {
+    await pipeline(out, new MaskStream(masker, onRows), into, { signal });
+  } catch (err) {
+    if (signal.aborted || SlipwayError.is(err)) throw err;
+    const where = (err as { where?: string }).where;
+    throw new SlipwayError('data-copy-failed', `Copying ${table.id} failed: ${(err as Error).message}${where ? ` (${where.split('\n')[0]})` : ''}`, {
+      hint: `Check the rules of ${table.id} in the masking policy: each transformer's output must be valid for its column's type. The target was left empty.`,
+      cause: err,
+    });
+  }
   emit({ type: 'table', table: table.id, rows, rowsPerSecond: rate(), done: true });
   return rows;
 }

@@ -278,6 +278,18 @@ describe('masked production data (real PostgreSQL)', function () {
     assert.match(err.issues[0].message, /references crm\.customers\.id .* masked differently \(hash vs keep\)/);
   });
 
+  it('names the table and column when a rule makes values its column cannot hold, and leaves the target empty', async () => {
+    const target = await newTarget();
+    const bad = parsePolicy(POLICY.replace('total: { noise: { percent: 5 } }', 'total: { redact: "n/a" }'), '/project/masking.yaml');
+    const err = await seedMaskedData(source, target, bad, { key: KEY, concurrency: 2 }).then(
+      () => assert.fail('the seed went ahead'),
+      (e: unknown) => e,
+    );
+    assert.ok(SlipwayError.is(err, 'data-copy-failed'), String(err));
+    assert.match(err.message, /^Copying crm\.orders failed: invalid input syntax for type numeric: "n\/a" \(COPY orders, line 1, column total/);
+    assert.equal(await relationCount(target), 0);
+  });
+
   it('leaves the target empty when cancelled mid-copy, and a retry then succeeds', async () => {
     const target = await newTarget();
     const abort = new AbortController();
