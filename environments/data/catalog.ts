@@ -25,6 +25,8 @@ export interface TableInfo {
   columns: ColumnInfo[];
   primaryKey: string[];
   foreignKeys: ForeignKey[];
+  /** Unique constraints and indexes over several columns (no expressions, no predicate). */
+  uniqueSets: string[][];
 }
 
 export interface Catalog {
@@ -73,11 +75,19 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
     LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
     WHERE k.contype IN ('p', 'f') AND ${SYSTEM_SCHEMA_SQL}
     ORDER BY k.conname`);
+  const uniqueSets = await client.query<{ schema: string; table: string; columns: string[] }>(`
+    SELECT n.nspname AS schema, c.relname AS table,
+      ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, k) JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.attnum ORDER BY u.k)::text[] AS columns
+    FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE i.indisunique AND i.indnatts > 1 AND i.indpred IS NULL AND 0 <> ALL (i.indkey::int2[]) AND ${SYSTEM_SCHEMA_SQL}
+    ORDER BY 1, 2, 3`);
   const tables = new Map<string, TableInfo>();
   for (const row of columns.rows) {
     const id = tableId(row.schema, row.table);
     let table = tables.get(id);
-    if (!table) tables.set(id, (table = { schema: row.schema, name: row.table, id, columns: [], primaryKey: [], foreignKeys: [] }));
+    if (!table) tables.set(id, (table = { schema: row.schema, name: row.table, id, columns: [], primaryKey: [], foreignKeys: [], uniqueSets: [] }));
     table.columns.push({ name: row.column, type: row.type, unique: row.unique });
   }
   for (const key of keys.rows) {
@@ -88,6 +98,7 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
       table.foreignKeys.push({ name: key.name, columns: key.columns, references: tableId(key.ref_schema, key.ref_table), referencedColumns: key.ref_columns });
     }
   }
+  for (const set of uniqueSets.rows) tables.get(tableId(set.schema, set.table))?.uniqueSets.push(set.columns);
   return { schemas: schemas.rows.map((r) => r.nspname), tables };
 }
 

@@ -191,7 +191,7 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit }:
   }));
   const list = columns.map((c) => quoteIdent(c.name)).join(', ');
   const select = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${qualified(table)} t${filter ? ` WHERE ${filter}` : ''}`;
-  const masker = new RowMasker(table.id, columns, key);
+  const masker = new RowMasker(table.id, columns, key, table.uniqueSets);
   const started = Date.now();
   let rows = 0;
   let last = started;

@@ -135,15 +135,23 @@ export class RowMasker {
   private readonly masks: CellMask[];
   private readonly seen: Array<Set<string> | undefined>;
   private readonly templates: Array<{ index: number; parts: Array<string | number> }> = [];
+  /** Unique column sets with a masked member: their column indexes and the tuples seen. */
+  private readonly tuples: Array<{ columns: number[]; seen: Set<string> }>;
 
   constructor(
     private readonly table: string,
     private readonly columns: MaskedColumn[],
     key: MaskingKey,
+    uniqueSets: string[][] = [],
   ) {
     this.masks = columns.map((c) => compileTransformer(c.transformer, key, c.type));
     // Unique columns copied unchanged stay unique by themselves; the others are watched.
     this.seen = columns.map((c) => (c.unique && c.transformer.kind !== 'keep' && c.transformer.kind !== 'null' ? new Set<string>() : undefined));
+    const changes = (i: number) => i >= 0 && !['keep', 'null', 'template'].includes(columns[i].transformer.kind);
+    this.tuples = uniqueSets
+      .map((set) => set.map((name) => columns.findIndex((c) => c.name === name)))
+      .filter((set) => set.every((i) => i >= 0) && set.some(changes))
+      .map((set) => ({ columns: set, seen: new Set<string>() }));
     columns.forEach((c, index) => {
       if (c.transformer.kind !== 'template') return;
       const parts = c.transformer.template.split(/(\{[^{}]+\})/).filter((p) => p !== '');
@@ -166,7 +174,31 @@ export class RowMasker {
       const filled = parts.map((p) => (typeof p === 'number' ? (out[p] ?? '') : p)).join('');
       out[index] = this.cell(index, filled, (v, attempt) => (attempt > 0 ? `${v}-${attempt}` : v));
     }
+    for (const tuple of this.tuples) this.uniqueTuple(tuple, row, out);
     return out;
+  }
+
+  /** A multi-column unique set whose masked tuple repeats: its masked members are drawn again. */
+  private uniqueTuple({ columns, seen }: { columns: number[]; seen: Set<string> }, row: Cell[], out: Cell[]): void {
+    for (let attempt = 1; ; attempt++) {
+      const values = columns.map((i) => out[i]);
+      if (values.some((v) => v === null)) return; // NULLs never clash in a unique index
+      const key = JSON.stringify(values);
+      if (!seen.has(key)) {
+        seen.add(key);
+        return;
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        const names = columns.map((i) => this.columns[i].name).join(', ');
+        throw new SlipwayError('data-copy-failed', `Masking ${this.table} (${names}) gave the same values ${MAX_ATTEMPTS} times for distinct rows, and those columns are unique together.`, {
+          hint: 'Use transformers with more distinct outputs for these columns (hash, scramble, or a fake).',
+        });
+      }
+      for (const i of columns) {
+        const kind = this.columns[i].transformer.kind;
+        if (row[i] !== null && kind !== 'keep' && kind !== 'null' && kind !== 'template') out[i] = this.masks[i](row[i] as string, attempt);
+      }
+    }
   }
 
   private cell(i: number, value: string, mask: CellMask): Cell {

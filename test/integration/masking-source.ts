@@ -26,7 +26,8 @@ CREATE TABLE crm.addresses (
   street text NOT NULL,
   city text NOT NULL,
   postcode text NOT NULL,
-  country text NOT NULL
+  country text NOT NULL,
+  CONSTRAINT addresses_customer_street UNIQUE (customer_id, street)
 );
 CREATE TABLE crm.orders (
   id serial PRIMARY KEY,

@@ -96,6 +96,8 @@ describe('masked production data (real PostgreSQL)', function () {
     const expected = await rows(source, constraints);
     assert.ok(expected.length >= 11, JSON.stringify(expected));
     assert.deepEqual(await rows(full, constraints), expected);
+    const sourceCatalog = await withClient(source, (c) => readCatalog(c));
+    assert.deepEqual(sourceCatalog.tables.get('crm.addresses')?.uniqueSets, [['customer_id', 'street']]);
     const [{ n: indexes }] = await rows<{ n: string }>(full, `SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'orders_customer'`);
     assert.equal(indexes, '1');
     const [{ next, max }] = await rows<{ next: string; max: string }>(full, `SELECT nextval('crm.customers_id_seq')::text AS next, (SELECT max(id) FROM crm.customers)::text AS max`);

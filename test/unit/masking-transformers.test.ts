@@ -79,4 +79,13 @@ describe('masking transformers', () => {
     assert.equal(new Set(outB).size, 2000);
     assert.deepEqual(new RowMasker('t', columns, KEY).mask([null]), [null]);
   });
+
+  it('keeps multi-column unique sets unique, redrawing only their masked members', () => {
+    const masker = new RowMasker('t', [
+      { name: 'code', type: 'text', transformer: { kind: 'redact', value: 'x' }, unique: false },
+      { name: 'shop', type: 'text', transformer: { kind: 'keep', reviewed: false }, unique: false },
+    ], KEY, [['code', 'shop']]);
+    const out = [['1', 'p'], ['2', 'p'], ['3', 'q'], ['4', null]].map((row) => masker.mask(row));
+    assert.deepEqual(out, [['x', 'p'], ['x-1', 'p'], ['x', 'q'], ['x', null]]);
+  });
 });
