@@ -20,7 +20,10 @@ export type SlipwayErrorReason =
   | 'pipeline-invalid'
   | 'gates-failed'
   | 'release-not-found'
-  | 'service-not-found';
+  | 'service-not-found'
+  | 'masking-policy-invalid'
+  | 'masking-unsafe'
+  | 'data-copy-failed';
 
 export class SlipwayError extends Error {
   readonly reason: SlipwayErrorReason;

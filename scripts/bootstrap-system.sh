@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure a Docker Engine answers `docker info`, plus the host tools Slipway's image
-# bootstrap and benchmarks use (busybox-static, debootstrap, docker-compose).
+# bootstrap, benchmarks and data-masking tests use (busybox-static, debootstrap,
+# docker-compose, openssh-server, postgresql).
 #
 # Behaviour, in order:
 #   1. An engine already answers (DOCKER_HOST, the current docker context such as Docker
@@ -13,7 +14,8 @@
 #      for up to 60 s. A second run installs nothing and takes well under a second.
 #   3. Anywhere else (not root, another OS): installs nothing, explains what is missing and
 #      how to get it, and exits non-zero when no engine answers. A missing docker-compose
-#      is only a warning there (the benchmarks need it, Slipway itself does not).
+#      or PostgreSQL is only a warning there (the benchmarks and the data-masking tests
+#      need them, Slipway itself does not).
 #
 # Environment:
 #   DOCKER_HOST       honoured as the docker CLI honours it.
@@ -29,8 +31,9 @@ cache=${SLIPWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}
 # Debian packages Slipway's scripts rely on, each with the command that proves it is there.
 # busybox-static is checked through dpkg: a dynamically linked busybox cannot run in an
 # empty image. openssh-server provides the sshd that the ssh:// Docker endpoint tests talk to
-# (each test runs its own, on 127.0.0.1; the package's service is not needed).
-tool_packages=(busybox-static debootstrap docker-compose openssh-server)
+# (each test runs its own, on 127.0.0.1; the package's service is not needed). postgresql
+# gives the data-masking integration tests their private server (initdb, postgres) and pg_dump.
+tool_packages=(busybox-static debootstrap docker-compose openssh-server postgresql)
 
 # True when `docker info` answers within 20 s (a DOCKER_HOST pointing at a dead TCP endpoint
 # must not hang the script).
@@ -66,6 +69,20 @@ is_debian_like() {
   esac
 }
 
+# The folder holding PostgreSQL's server binaries (initdb, postgres), newest version first;
+# fails when there is none.
+postgres_bin_dir() {
+  local d
+  if command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1; then
+    dirname "$(command -v initdb)"
+    return 0
+  fi
+  while IFS= read -r d; do
+    if [ -x "$d/initdb" ] && [ -x "$d/postgres" ]; then echo "$d"; return 0; fi
+  done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r)
+  return 1
+}
+
 pkg_installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
 }
@@ -76,6 +93,7 @@ pkg_missing() {
     busybox-static) ! pkg_installed busybox-static ;;
     debootstrap) ! command -v debootstrap >/dev/null 2>&1 && ! pkg_installed debootstrap ;;
     docker-compose) ! command -v docker-compose >/dev/null 2>&1 ;;
+    postgresql) ! postgres_bin_dir >/dev/null ;;
     docker.io) ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1 ;;
     *) ! pkg_installed "$1" ;;
   esac
@@ -225,6 +243,11 @@ fi
 if ! command -v docker-compose >/dev/null 2>&1; then
   log "warning: docker-compose (v1 binary) is not installed; only the benchmarks need it"
   log "  (Debian/Ubuntu: apt-get install docker-compose; elsewhere: https://docs.docker.com/compose/install/)"
+fi
+if ! postgres_bin_dir >/dev/null; then
+  log "warning: PostgreSQL (initdb, postgres) is not installed; only the data-masking tests need it"
+  log "  (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql@15;"
+  log "  elsewhere: https://www.postgresql.org/download/)"
 fi
 if engine_answers; then
   log "Docker Engine answers (nothing to do)"

@@ -1,0 +1,38 @@
+/** Keyed determinism for masking: HMAC-SHA256 under the project key, so equal inputs mask alike in every table and run. */
+import { createHmac } from 'node:crypto';
+
+export class MaskingKey {
+  private readonly key: Buffer;
+
+  constructor(key: string | Buffer) {
+    this.key = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+    if (this.key.length < 16) throw new RangeError('A masking key has at least 16 bytes.');
+  }
+
+  /**
+   * The keyed digest of a value for one kind of transformer. Only the kind, the value and the
+   * attempt (collision resolution of unique columns) go in: never the table or column, so the
+   * same value masks the same wherever it appears.
+   */
+  digest(kind: string, value: string, attempt = 0): Buffer {
+    return createHmac('sha256', this.key).update(`${kind}\0${attempt}\0${value}`).digest();
+  }
+
+  /** `length` keyed bytes (a counter-mode stream of digests). */
+  bytes(kind: string, value: string, attempt: number, length: number): Buffer {
+    const blocks: Buffer[] = [];
+    for (let i = 0; blocks.length * 32 < length; i++) blocks.push(this.digest(`${kind}#${i}`, value, attempt));
+    return Buffer.concat(blocks).subarray(0, length);
+  }
+
+  /** A seed for faker derived from the digest (eight 32-bit words). */
+  seed(kind: string, value: string, attempt = 0): number[] {
+    const d = this.digest(kind, value, attempt);
+    return Array.from({ length: 8 }, (_, i) => d.readUInt32BE(i * 4));
+  }
+
+  /** A keyed number in [0, 1). */
+  unit(kind: string, value: string, attempt = 0): number {
+    return this.digest(kind, value, attempt).readUIntBE(0, 6) / 2 ** 48;
+  }
+}

@@ -1,0 +1,219 @@
+/** Column transformers and the row masker: deterministic under the masking key, unique columns kept unique. */
+import { SlipwayError } from '../errors';
+import { fake } from './fakes';
+import type { MaskingKey } from './keyed';
+import type { Transformer } from './policy';
+
+/** A cell in PostgreSQL's text form; null is SQL NULL. */
+export type Cell = string | null;
+
+/** Masks one non-null value; `attempt` > 0 asks for a different output (a unique column's collision). */
+export type CellMask = (value: string, attempt: number) => Cell;
+
+const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint', 'int2', 'int4', 'int8']);
+const MAX_INT: Record<string, number> = { smallint: 32767, int2: 32767, integer: 2 ** 31 - 1, int4: 2 ** 31 - 1 };
+
+/** Builds the masking function of one transformer for a column of SQL type `type`. */
+export function compileTransformer(t: Transformer, key: MaskingKey, type: string): CellMask {
+  const suffixed = (out: string, attempt: number) => (attempt > 0 ? `${out}-${attempt}` : out);
+  switch (t.kind) {
+    case 'keep':
+      return (v) => v;
+    case 'null':
+      return () => null;
+    case 'redact':
+      return (_v, attempt) => (t.value === null ? null : suffixed(String(t.value), attempt));
+    case 'hash':
+      return (v, attempt) => {
+        const d = key.digest('hash', v, attempt);
+        if (INTEGER_TYPES.has(type)) return String(d.readUIntBE(0, 6) % (MAX_INT[type] ?? Number.MAX_SAFE_INTEGER));
+        return d.toString('hex').slice(0, t.length);
+      };
+    case 'fake':
+      return (v, attempt) => fake(t.fake, key.seed(`fake:${t.fake}`, v, attempt));
+    case 'scramble':
+      return (v, attempt) => scramble(v, key.bytes('scramble', v, attempt, v.length));
+    case 'dateShift':
+      return (v, attempt) => shiftDate(v, t.days, key.unit('dateShift', v, attempt));
+    case 'noise':
+      return (v, attempt) => addNoise(v, t.percent, key.unit('noise', v, attempt), INTEGER_TYPES.has(type));
+    case 'regex':
+      return (v, attempt) => suffixed(v.replace(t.pattern, t.replace), attempt);
+    case 'json': {
+      const rules = t.paths.map((p) => ({ path: p.path, mask: compileTransformer(p.transformer, key, 'text') }));
+      return (v, attempt) => {
+        let doc: unknown;
+        try {
+          doc = JSON.parse(v);
+        } catch {
+          return null; // not JSON (a text column): nothing to keep safely
+        }
+        for (const rule of rules) doc = maskPath(doc, rule.path, (leaf) => rule.mask(leaf, attempt));
+        return JSON.stringify(doc);
+      };
+    }
+    case 'template':
+      // Filled by the row masker from the row's other masked cells.
+      return (v) => v;
+  }
+}
+
+const DIGITS = '0123456789';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const UPPER = LOWER.toUpperCase();
+
+/** Same length and character classes (digit, lower, upper, other letter as lower); punctuation and spaces kept. */
+export function scramble(value: string, bytes: Buffer): string {
+  const chars = [...value];
+  return chars
+    .map((c, i) => {
+      const b = bytes[i % bytes.length] ^ (i >> 5);
+      if (c >= '0' && c <= '9') return DIGITS[b % 10];
+      if (c >= 'a' && c <= 'z') return LOWER[b % 26];
+      if (c >= 'A' && c <= 'Z') return UPPER[b % 26];
+      if (/\p{L}/u.test(c)) return LOWER[b % 26];
+      return c;
+    })
+    .join('');
+}
+
+/** Shifts the date part of a date or timestamp by 1..days days either way (never 0); the time part is kept. */
+export function shiftDate(value: string, days: number, u: number): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(.*)$/s.exec(value);
+  if (!m) return value.replace(/\d/g, '0');
+  const magnitude = 1 + Math.floor(u * 2 * days) % days;
+  const shift = u < 0.5 ? -magnitude : magnitude;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + shift * 86_400_000);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}${m[4]}`;
+}
+
+/** Changes a number by up to `percent` percent, keeping its number of decimals (integers stay integers). */
+export function addNoise(value: string, percent: number, u: number, integer: boolean): string {
+  const n = Number(value);
+  if (!Number.isFinite(n)) return value;
+  const decimals = integer ? 0 : (/\.(\d+)$/.exec(value)?.[1].length ?? 0);
+  const out = n * (1 + ((u * 2 - 1) * percent) / 100);
+  return out.toFixed(decimals);
+}
+
+/** Applies `mask` to the scalar leaves at `path` (`*`: every element or member). */
+function maskPath(node: unknown, path: string[], mask: (leaf: string) => Cell): unknown {
+  if (path.length === 0) {
+    if (node === null || node === undefined) return node;
+    if (typeof node === 'object') return mask(JSON.stringify(node));
+    const out = mask(String(node));
+    if (typeof node === 'number' && out !== null && out.trim() !== '' && Number.isFinite(Number(out))) return Number(out);
+    return out;
+  }
+  const [head, ...rest] = path;
+  if (Array.isArray(node)) {
+    if (head === '*') return node.map((item) => maskPath(item, rest, mask));
+    const i = Number(head);
+    if (Number.isInteger(i) && i < node.length) node[i] = maskPath(node[i], rest, mask);
+    return node;
+  }
+  if (node && typeof node === 'object') {
+    const obj = node as Record<string, unknown>;
+    for (const k of head === '*' ? Object.keys(obj) : [head]) if (k in obj) obj[k] = maskPath(obj[k], rest, mask);
+  }
+  return node;
+}
+
+export interface MaskedColumn {
+  name: string;
+  type: string;
+  transformer: Transformer;
+  /** The column alone carries a primary key or unique constraint. */
+  unique: boolean;
+}
+
+const MAX_ATTEMPTS = 100;
+
+/** Masks whole rows of one table: templates see the row's masked cells; unique columns never repeat a value. */
+export class RowMasker {
+  private readonly masks: CellMask[];
+  private readonly seen: Array<Set<string> | undefined>;
+  private readonly templates: Array<{ index: number; parts: Array<string | number> }> = [];
+  /** Unique column sets with a masked member: their column indexes and the tuples seen. */
+  private readonly tuples: Array<{ columns: number[]; seen: Set<string> }>;
+
+  constructor(
+    private readonly table: string,
+    private readonly columns: MaskedColumn[],
+    key: MaskingKey,
+    uniqueSets: string[][] = [],
+  ) {
+    this.masks = columns.map((c) => compileTransformer(c.transformer, key, c.type));
+    // Unique columns copied unchanged stay unique by themselves; the others are watched.
+    this.seen = columns.map((c) => (c.unique && c.transformer.kind !== 'keep' && c.transformer.kind !== 'null' ? new Set<string>() : undefined));
+    const changes = (i: number) => i >= 0 && !['keep', 'null', 'template'].includes(columns[i].transformer.kind);
+    this.tuples = uniqueSets
+      .map((set) => set.map((name) => columns.findIndex((c) => c.name === name)))
+      .filter((set) => set.every((i) => i >= 0) && set.some(changes))
+      .map((set) => ({ columns: set, seen: new Set<string>() }));
+    columns.forEach((c, index) => {
+      if (c.transformer.kind !== 'template') return;
+      const parts = c.transformer.template.split(/(\{[^{}]+\})/).filter((p) => p !== '');
+      this.templates.push({
+        index,
+        parts: parts.map((p) => (/^\{[^{}]+\}$/.test(p) ? columns.findIndex((x) => x.name === p.slice(1, -1)) : p)),
+      });
+    });
+  }
+
+  /** True when some column changes (a table kept whole can be copied without decoding). */
+  get masksAnything(): boolean {
+    return this.columns.some((c) => c.transformer.kind !== 'keep');
+  }
+
+  mask(row: Cell[]): Cell[] {
+    const out = row.map((cell, i) => (cell === null || this.columns[i].transformer.kind === 'template' ? null : this.cell(i, cell, this.masks[i])));
+    for (const { index, parts } of this.templates) {
+      if (row[index] === null) continue;
+      const filled = parts.map((p) => (typeof p === 'number' ? (out[p] ?? '') : p)).join('');
+      out[index] = this.cell(index, filled, (v, attempt) => (attempt > 0 ? `${v}-${attempt}` : v));
+    }
+    for (const tuple of this.tuples) this.uniqueTuple(tuple, row, out);
+    return out;
+  }
+
+  /** A multi-column unique set whose masked tuple repeats: its masked members are drawn again. */
+  private uniqueTuple({ columns, seen }: { columns: number[]; seen: Set<string> }, row: Cell[], out: Cell[]): void {
+    for (let attempt = 1; ; attempt++) {
+      const values = columns.map((i) => out[i]);
+      if (values.some((v) => v === null)) return; // NULLs never clash in a unique index
+      const key = JSON.stringify(values);
+      if (!seen.has(key)) {
+        seen.add(key);
+        return;
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        const names = columns.map((i) => this.columns[i].name).join(', ');
+        throw new SlipwayError('data-copy-failed', `Masking ${this.table} (${names}) gave the same values ${MAX_ATTEMPTS} times for distinct rows, and those columns are unique together.`, {
+          hint: 'Use transformers with more distinct outputs for these columns (hash, scramble, or a fake).',
+        });
+      }
+      for (const i of columns) {
+        const kind = this.columns[i].transformer.kind;
+        if (row[i] !== null && kind !== 'keep' && kind !== 'null' && kind !== 'template') out[i] = this.masks[i](row[i] as string, attempt);
+      }
+    }
+  }
+
+  private cell(i: number, value: string, mask: CellMask): Cell {
+    const seen = this.seen[i];
+    if (!seen) return mask(value, 0);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const out = mask(value, attempt);
+      if (out === null) return out;
+      if (!seen.has(out)) {
+        seen.add(out);
+        return out;
+      }
+    }
+    throw new SlipwayError('data-copy-failed', `Masking ${this.table}.${this.columns[i].name} gave the same value ${MAX_ATTEMPTS} times for distinct inputs, and the column is unique.`, {
+      hint: 'Use a transformer with more distinct outputs for this unique column (hash, scramble, or a fake such as email).',
+    });
+  }
+}
