@@ -14,7 +14,8 @@ import { acquireLock } from '../lock';
 import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
 import { lockPath, mergeRan, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
-import { connectDocker, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { connectDocker, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { allocateHostPorts, movedPortMessage, releaseHostPorts } from '../ports';
 import { programFingerprint, resourceUrn } from './fingerprint';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type PortMap } from './program';
@@ -179,8 +180,12 @@ function failureMessage(diagnostics: string[], err: unknown): string {
   return (errorLines.length ? errorLines : text.split('\n').slice(-5)).join('\n').trim();
 }
 
-/** Host ports for every declared container port: the ones used before (record, else stack outputs), new ones free. */
-async function allocatePorts(settings: WorkerSettings, stack: Stack, wanted: Record<string, number[]>, recorded?: PortMap): Promise<PortMap> {
+/**
+ * Host ports for every declared container port (see ../ports.ts): the ones used before (record,
+ * else stack outputs) while still free, new ones otherwise; a replaced one is reported. With
+ * `reserve` (an `up`), they are held in the machine-wide ledger until `down`.
+ */
+async function allocatePorts(settings: WorkerSettings, names: EnvNames, stack: Stack, spec: Spec, recorded: PortMap | undefined, reserve: boolean): Promise<PortMap> {
   let previous: PortMap = recorded ?? {};
   if (!recorded) {
     try {
@@ -189,15 +194,17 @@ async function allocatePorts(settings: WorkerSettings, stack: Stack, wanted: Rec
       previous = {};
     }
   }
-  const taken = await publishedHostPorts(connectDocker(settings.dockerHost));
-  const ports: PortMap = {};
-  for (const [owner, containerPorts] of Object.entries(wanted)) {
-    ports[owner] = {};
-    for (const cp of containerPorts) {
-      const prev = previous[owner]?.[String(cp)];
-      ports[owner][String(cp)] = prev ?? (await freeLocalPort(taken));
-    }
-  }
+  const docker = connectDocker(settings.dockerHost);
+  const { ports, moved } = await allocateHostPorts({
+    home: settings.home,
+    project: names.project,
+    env: names.env,
+    wanted: declaredPorts(spec),
+    previous,
+    reserve,
+    published: () => publishedHostPorts(docker, { project: names.project, env: names.env, state: settings.stateId }),
+  });
+  for (const m of moved) emit({ type: 'diagnostic', severity: 'warning', message: movedPortMessage(m, spec.services.some((s) => s.name === m.owner)) });
   return ports;
 }
 
@@ -268,7 +275,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       const { stack, created } = (await openStack(settings, names, true))!;
       if (interrupted) await clearPendingOperations(stack);
       const recorded = created ? {} : interrupted ? undefined : prior?.ports;
-      const ports = await allocatePorts(settings, stack, declaredPorts(spec), recorded);
+      const ports = await allocatePorts(settings, names, stack, spec, recorded, true);
       const readOutputs = readResultsFromEvents(stack);
       record.ports = ports;
       const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId);
@@ -379,6 +386,7 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
         }
       }
       removeRecord(settings.home, names.project, names.env);
+      await releaseHostPorts(settings.home, names.project, names.env);
       return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
     } catch (err) {
       const cancelled = abort.signal.aborted;
@@ -414,7 +422,7 @@ async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Promise<D
     const ports = record?.ports ?? (((await stack.outputs()).ports?.value as PortMap | undefined) ?? {});
     const missingPorts = Object.entries(declaredPorts(spec)).some(([o, cps]) => cps.some((cp) => ports[o]?.[String(cp)] === undefined));
     if (missingPorts || programFingerprint(spec, ports, settings.dockerHost, settings.stateId) !== record?.applied?.fingerprint) {
-      items.push(...(await specDrift(stack, spec, names, settings, missingPorts ? await allocatePorts(settings, stack, declaredPorts(spec), ports) : ports)));
+      items.push(...(await specDrift(stack, spec, names, settings, missingPorts ? await allocatePorts(settings, names, stack, spec, ports, false) : ports)));
     }
     return { ...base, exists: true, drifted: items.length > 0, items };
   });
