@@ -17,7 +17,7 @@ import { envNames, projectSlug, stageBranch } from '../naming';
 import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
 import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
-import { evaluateGates, listApprovals, loadGateResults, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
+import { WORKER_STOP_GRACE_MS, evaluateGates, listApprovals, loadGateResults, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
 import { pinServices, readReleases, writeReleases, type Release } from './releases';
 
 export type PromotionSource = { branch: string } | { stage: string };
@@ -133,12 +133,14 @@ export class LocalPipeline {
       signal,
       processEnv: opts.env ?? process.env,
       fetch: opts.fetch ?? fetch,
-      health: async () => {
+      health: async (gateSignal) => {
+        gateSignal?.throwIfAborted();
         const s = await this.envs.status(spec.name, source.branch, sourceStage.dockerHost);
         return { ok: s.status === 'running', services: s.services.map((x) => ({ service: x.service, state: x.state, health: x.health })) };
       },
-      drift: async () => {
-        const report = await this.envs.drift(sourceSpec, source.branch, { signal, dockerHost: sourceStage.dockerHost });
+      // The gate run's own signal (its timeout, or the run's cancel) stops the worker it starts.
+      drift: async (gateSignal) => {
+        const report = await this.envs.drift(sourceSpec, source.branch, { signal: gateSignal ?? signal, dockerHost: sourceStage.dockerHost, stopGraceMs: WORKER_STOP_GRACE_MS });
         return {
           drifted: report.drifted,
           count: report.items.length,

@@ -5,7 +5,7 @@
  * the worker cancels the Pulumi operation gracefully so the state stays consistent, and exits.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../errors';
@@ -17,6 +17,7 @@ import { lockPath, mergeRan, readRecord, removeRecord, writeRecord, type EnvReco
 import { connectDocker, publishedHostPorts, sweepEnvironment } from '../docker/engine';
 import { allocateHostPorts, movedPortMessage, releaseHostPorts } from '../ports';
 import { programFingerprint, resourceUrn } from './fingerprint';
+import { clearStaleBackendLock } from './leftovers';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type PortMap } from './program';
 import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './protocol';
@@ -111,13 +112,6 @@ async function clearPendingOperations(stack: Stack): Promise<void> {
   emit({ type: 'step', message: `recovering from an interrupted operation (${pending.length} unfinished step(s))` });
   (state.deployment as { pending_operations?: unknown[] }).pending_operations = [];
   await stack.importStack(state);
-}
-
-/** Removes the file backend's lock of a stack whose last operation was killed. */
-function clearStaleBackendLock(settings: WorkerSettings, names: EnvNames): void {
-  if (!settings.backendUrl.startsWith('file://')) return;
-  const stateDir = settings.backendUrl.slice('file://'.length);
-  rmSync(join(stateDir, '.pulumi', 'locks', 'organization', names.pulumiProject, names.stack), { recursive: true, force: true });
 }
 
 function stripColor(text: string): string {
@@ -230,7 +224,7 @@ async function withEnvLock<T>(settings: WorkerSettings, names: EnvNames, fn: (in
     onWait: (pid) => emit({ type: 'step', message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish` }),
     onStale: () => {
       stale = true;
-      clearStaleBackendLock(settings, names);
+      clearStaleBackendLock(settings.backendUrl, names);
     },
   });
   try {
