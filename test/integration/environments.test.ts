@@ -280,13 +280,19 @@ describe('environments on real Docker + Pulumi', function () {
             // Kill once the database container is being created: mid-flight, with state written.
             if (/create\s+container db \.\.\./.test(seen)) {
               clearTimeout(timer);
-              if (group) {
-                // The worker leads a process group of its own (with Pulumi and its plugins).
-                const worker = Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
-                process.kill(-worker, 'SIGKILL');
-              }
-              child.kill('SIGKILL');
-              resolve();
+              const kill = async () => {
+                if (group) {
+                  // The worker leads a process group of its own (with Pulumi and its plugins): wait
+                  // until the worker and a pulumi process in its group are there, kill the group, and
+                  // wait until none of it is left.
+                  const worker = await pollFor('the stack worker', () => pgrep(['-P', String(child.pid), '-f', 'stack-worker'])[0]);
+                  await pollFor(`pulumi in the worker's process group ${worker}`, () => pgrep(['-g', String(worker), '-f', 'pulumi']).some((p) => p !== worker) || undefined);
+                  process.kill(-worker, 'SIGKILL');
+                  await pollFor(`the end of process group ${worker}`, () => liveInGroup(worker).length === 0 || undefined);
+                }
+                child.kill('SIGKILL');
+              };
+              kill().then(resolve, reject);
             }
           });
         });
@@ -305,6 +311,36 @@ describe('environments on real Docker + Pulumi', function () {
     }
   });
 });
+
+/** The pids `pgrep` finds (none: an empty list). */
+function pgrep(args: string[]): number[] {
+  try {
+    return execFileSync('pgrep', args, { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // exit code 1: no process matched
+  }
+}
+
+/** The processes of group `pgid` that still run (a zombie waiting to be reaped does not). */
+function liveInGroup(pgid: number): number[] {
+  return execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, g, stat]) => Number(g) === pgid && !stat.startsWith('Z'))
+    .map(([pid]) => Number(pid));
+}
+
+/** Polls `probe` every 50 ms until it returns something, for up to `timeoutMs`. */
+async function pollFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** The shop plus a small static service; `flavour` goes into the static service's env. */
 function twoServiceSpec(flavour: string): string {
