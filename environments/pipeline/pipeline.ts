@@ -30,6 +30,8 @@ export interface PipelineOptions {
   /** HTTP client for remote checks (tests point it at a local server). */
   fetch?: typeof fetch;
   env?: Record<string, string | undefined>;
+  /** Timeout of each gate other than `command` (which has its own); default 60 s. */
+  gateTimeoutMs?: number;
 }
 
 export interface PromoteResult {
@@ -180,6 +182,7 @@ export class LocalPipeline {
     const author = (source.commit && (await commitAuthor(spec.dir, source.commit))) || opts.actor;
     const ctx = this.gateContext(spec, source, sourceStage, author, opts, opts.signal);
     const results = await evaluateGates(target, ctx, {
+      defaultTimeoutMs: opts.gateTimeoutMs,
       onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
     });
     saveGateResults(this.envs.home, project, source.env, ctx.commit, results);

@@ -3,7 +3,6 @@
  * through the real `slipway` CLI: what a CI job or a reviewer does.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envNames } from '../../environments/naming';
@@ -15,6 +14,9 @@ import {
   forceDown,
   getStatus,
   labelled,
+  liveInGroup,
+  pgrep,
+  pollFor,
   RUN,
   removeDir,
   requireEngines,
@@ -311,36 +313,6 @@ describe('environments on real Docker + Pulumi', function () {
     }
   });
 });
-
-/** The pids `pgrep` finds (none: an empty list). */
-function pgrep(args: string[]): number[] {
-  try {
-    return execFileSync('pgrep', args, { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // exit code 1: no process matched
-  }
-}
-
-/** The processes of group `pgid` that still run (a zombie waiting to be reaped does not). */
-function liveInGroup(pgid: number): number[] {
-  return execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([, g, stat]) => Number(g) === pgid && !stat.startsWith('Z'))
-    .map(([pid]) => Number(pid));
-}
-
-/** Polls `probe` every 50 ms until it returns something, for up to `timeoutMs`. */
-async function pollFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The shop plus a small static service; `flavour` goes into the static service's env. */
 function twoServiceSpec(flavour: string): string {
