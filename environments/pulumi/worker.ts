@@ -380,7 +380,8 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
         }
       }
       removeRecord(settings.home, names.project, names.env);
-      await releaseHostPorts(settings.home, names.project, names.env);
+      // Best effort: with the record gone, the ledger drops these reservations on its next read anyway.
+      await releaseHostPorts(settings.home, names.project, names.env).catch(() => undefined);
       return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
     } catch (err) {
       const cancelled = abort.signal.aborted;

@@ -118,17 +118,18 @@ describe('host ports and locks on real Docker + Pulumi', function () {
         srv.listen(old, '127.0.0.1', () => resolve(srv));
       });
       try {
-        const again = await runCli(['up', '--spec', specFile, '--branch', branch, '--json'], home());
+        // Without --json: the CLI prints the run's progress and warnings on stderr.
+        const again = await runCli(['up', '--spec', specFile, '--branch', branch], home());
         assert.equal(again.code, 0, again.stderr);
-        const url = (JSON.parse(again.stdout) as UpJson).urls.static;
+        const status = await cliJson<{ urls: Record<string, string> }>(['status', '--spec', specFile, '--branch', branch], home());
+        const url = status.urls.static;
         const now = Number(new URL(url).port);
         assert.notEqual(now, old);
         assert.ok(now >= range.min && now <= range.max);
         assert.ok(again.stderr.includes(`static: 127.0.0.1:${old} was taken by another process; now http://127.0.0.1:${now}`), again.stderr);
         assert.equal(await getStatus(`${url}/index.html`), 200);
         assert.equal(record(home(), branch).ports?.static?.['8081'], now, 'the new port is recorded');
-        const status = await cliJson<{ urls: Record<string, string> }>(['status', '--spec', specFile, '--branch', branch], home());
-        assert.equal(status.urls.static, url);
+        assert.equal(record(home(), branch).urls.static, url);
       } finally {
         listener.close();
       }
