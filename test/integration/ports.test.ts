@@ -159,6 +159,7 @@ describe('host ports and locks on real Docker + Pulumi', function () {
     });
 
     it('a drift gate that times out leaves no stack worker running and no lock file', async () => {
+      await cliJson(['up', '--spec', specFile, '--branch', branch], home()); // (a no-op after the tests above)
       const envs = await LocalEnvironments.create({ home: home() });
       const pipeline = new LocalPipeline(envs);
       const loaded = await loadSpec(specFile);
