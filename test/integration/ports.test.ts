@@ -17,6 +17,7 @@ import { LocalPipeline } from '../../environments/pipeline/pipeline';
 import { readLedger } from '../../environments/ports';
 import { lockPath, recordPath, type EnvRecord } from '../../environments/records';
 import { loadSpec } from '../../environments/spec/load';
+import { SlipwayError } from '../../environments/errors';
 import { ROOT, RUN, cliJson, docker, forceDown, getStatus, labelled, liveInGroup, pgrep, removeDir, requireEngines, runCli, tempHome } from './helpers';
 
 interface UpJson {
@@ -155,6 +156,52 @@ describe('host ports and locks on real Docker + Pulumi', function () {
         sleeper.kill('SIGKILL');
         writeFileSync(recordPath(home(), names.project, names.env), saved);
         removeDir(lock);
+      }
+    });
+
+    it('a stack worker that does not stop on cancel is killed with its process group after the grace, and its lock removed', async () => {
+      const names = envNames(PROJECT, branch);
+      const lock = lockPath(home(), names.project, names.env);
+      // A worker stuck in a step: it takes the environment's lock, starts a child in its process
+      // group (as Pulumi is), and ignores the cancel.
+      const script = join(dir, 'stuck-worker.js');
+      writeFileSync(
+        script,
+        `const { acquireLock } = require(${JSON.stringify(join(ROOT, 'environments', 'lock.ts'))});
+         const { spawn } = require('node:child_process');
+         process.on('message', async (msg) => {
+           if (msg.type !== 'run') return;
+           await acquireLock(${JSON.stringify(lock)}, 'stuck', { timeoutMs: 5000 });
+           const child = spawn('sleep', ['120'], { stdio: 'ignore' });
+           process.send({ type: 'event', event: { type: 'step', message: 'locked ' + child.pid } });
+         });`,
+      );
+      const saved = process.env.SLIPWAY_WORKER;
+      process.env.SLIPWAY_WORKER = script;
+      try {
+        const envs = await LocalEnvironments.create({ home: home() });
+        const abort = new AbortController();
+        let worker = 0;
+        let sleeper = 0;
+        const started = Date.now();
+        const drift = envs.drift(await loadSpec(specFile), branch, {
+          signal: abort.signal,
+          stopGraceMs: 1500,
+          onEvent: (e) => {
+            if (e.type !== 'step') return;
+            sleeper = Number(e.message.split(' ')[1]);
+            worker = pgrep(['-P', String(process.pid), '-f', 'stuck-worker'])[0];
+            abort.abort();
+          },
+        });
+        await assert.rejects(drift, (err: unknown) => SlipwayError.is(err, 'operation-cancelled'));
+        assert.ok(Date.now() - started >= 1500, 'it settled before the grace was over');
+        assert.ok(worker > 0 && sleeper > 0, 'the stuck worker ran');
+        assert.deepEqual(liveInGroup(worker), [], 'the worker or its child outlived the kill');
+        assert.equal(existsSync(lock), false, "the killed worker's lock was left behind");
+      } finally {
+        if (saved === undefined) delete process.env.SLIPWAY_WORKER;
+        else process.env.SLIPWAY_WORKER = saved;
       }
     });
 
