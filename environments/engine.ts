@@ -14,6 +14,7 @@ import type { OperationOptions } from './events';
 import { currentActor, currentCommit } from './git';
 import type { DriftItem, DriftReport } from './pipeline/drift';
 import { lockOwner } from './lock';
+import { clearKilledWorkerLocks } from './pulumi/leftovers';
 import { silentLogger, type Logger } from './log';
 import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
@@ -177,7 +178,7 @@ export class LocalEnvironments implements Environments {
   }
 
   /** What differs between the spec, Pulumi's state and the real Docker objects. */
-  async drift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DriftReport> {
+  async drift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string; stopGraceMs?: number } = {}): Promise<DriftReport> {
     await this.reachable(opts.dockerHost);
     return (await this.runWorker({ op: 'drift', spec, branch, settings: this.settings(opts.dockerHost) }, opts)) as DriftReport;
   }
@@ -457,10 +458,13 @@ export class LocalEnvironments implements Environments {
 
   private describe(project: string, env: string, branch: string, record: EnvRecord | undefined, services: ServiceState[]): EnvironmentStatus {
     const expected = record ? [...record.services, ...record.databases] : [];
+    // Provisioning only while the operation the record says is running has a live owner (pid and
+    // start time) of the lock: a dead owner's operation was interrupted; a lock held by a check
+    // (drift) over a finished operation changes nothing.
     const busy = lockOwner(lockPath(this.home, project, env)) !== undefined;
     let status: EnvironmentState;
     if (!record && services.length === 0) status = 'absent';
-    else if (busy || record?.lastOperation.status === 'running') status = busy ? 'provisioning' : 'failed';
+    else if (record?.lastOperation.status === 'running') status = busy ? 'provisioning' : 'failed';
     else if (record?.lastOperation.status === 'failed' || record?.lastOperation.status === 'cancelled') status = 'failed';
     else {
       const up = services.filter((s) => s.state === 'running' && s.health !== 'unhealthy');
@@ -510,8 +514,14 @@ export class LocalEnvironments implements Environments {
     };
   }
 
-  /** Runs one request in a fresh worker process; resolves with its result, rejects with a SlipwayError. */
-  private runWorker(request: WorkerRequest, opts: OperationOptions): Promise<WorkerResult> {
+  /**
+   * Runs one request in a fresh worker process; resolves with its result, rejects with a
+   * SlipwayError. Once the signal aborts, the worker is asked to cancel; with `stopGraceMs`, its
+   * process group (the worker, Pulumi and its plugins) is killed if it has not exited by then, and
+   * the call settles only once it has exited. A worker that died holding its environment's lock
+   * leaves no lock behind.
+   */
+  private runWorker(request: WorkerRequest, opts: OperationOptions & { stopGraceMs?: number }): Promise<WorkerResult> {
     if (opts.signal?.aborted) {
       return Promise.reject(new SlipwayError('operation-cancelled', 'Cancelled before it started; nothing was changed.'));
     }
@@ -525,13 +535,33 @@ export class LocalEnvironments implements Environments {
     child.stderr?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));
     return new Promise((resolve, reject) => {
       let settled = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      let exited = false;
+      /** What the worker reported, held until it has exited when the run was cancelled. */
+      let outcome: (() => void) | undefined;
       const onAbort = () => {
         if (child.connected) child.send({ type: 'cancel' });
+        if (opts.stopGraceMs !== undefined && child.pid !== undefined) {
+          const pid = child.pid;
+          killTimer = setTimeout(() => {
+            this.logger.warn(`The stack worker (pid ${pid}) did not stop within ${opts.stopGraceMs} ms of its cancel: killing its process group.`);
+            try {
+              process.kill(-pid, 'SIGKILL');
+            } catch {
+              // gone already
+            }
+          }, opts.stopGraceMs);
+        }
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       const finish = (fn: () => void) => {
         if (settled) return;
+        if (opts.signal?.aborted && opts.stopGraceMs !== undefined && !exited) {
+          outcome ??= fn;
+          return;
+        }
         settled = true;
+        clearTimeout(killTimer);
         opts.signal?.removeEventListener('abort', onAbort);
         fn();
       };
@@ -553,15 +583,23 @@ export class LocalEnvironments implements Environments {
         }
       });
       child.on('error', (err) => finish(() => reject(new SlipwayError('operation-failed', `The stack worker could not run: ${err.message}`, { cause: err }))));
-      child.on('exit', (code, sig) =>
-        finish(() =>
-          reject(
-            new SlipwayError('operation-failed', `The stack worker stopped unexpectedly (${sig ?? `exit code ${code}`}) before reporting a result.`, {
-              hint: 'Run the command again: Slipway recovers from interrupted operations. See the log for details.',
-            }),
-          ),
-        ),
-      );
+      child.on('exit', (code, sig) => {
+        exited = true;
+        if (child.pid !== undefined) clearKilledWorkerLocks(request, child.pid);
+        finish(
+          outcome ??
+            (() =>
+              reject(
+                opts.signal?.aborted
+                  ? new SlipwayError('operation-cancelled', `Cancelled; the stack worker was stopped (${sig ?? `exit code ${code}`}).`, {
+                      hint: 'Run the command again: Slipway recovers from interrupted operations.',
+                    })
+                  : new SlipwayError('operation-failed', `The stack worker stopped unexpectedly (${sig ?? `exit code ${code}`}) before reporting a result.`, {
+                      hint: 'Run the command again: Slipway recovers from interrupted operations. See the log for details.',
+                    }),
+              )),
+        );
+      });
       child.send({ type: 'run', request });
     });
   }

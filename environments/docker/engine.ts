@@ -76,12 +76,16 @@ export async function environmentContainers(docker: Docker, sel: EnvSelector): P
   });
 }
 
-/** Every host port published by any container on this engine (Slipway's or not). */
-export async function publishedHostPorts(docker: Docker): Promise<Set<number>> {
+/** Every host port published on this engine: by the environment `own`'s containers, and by any other container (Slipway's or not). */
+export async function publishedHostPorts(docker: Docker, own: EnvSelector): Promise<{ own: Set<number>; others: Set<number> }> {
   const list = await docker.listContainers({ all: true });
-  const taken = new Set<number>();
-  for (const c of list) for (const p of c.Ports ?? []) if (p.PublicPort) taken.add(p.PublicPort);
-  return taken;
+  const out = { own: new Set<number>(), others: new Set<number>() };
+  for (const c of list) {
+    const l = c.Labels ?? {};
+    const mine = l[LABEL_PROJECT] === own.project && l[LABEL_ENV] === own.env && (!own.state || l[LABEL_STATE] === own.state);
+    for (const p of c.Ports ?? []) if (p.PublicPort) (mine ? out.own : out.others).add(p.PublicPort);
+  }
+  return out;
 }
 
 /**
@@ -107,7 +111,7 @@ function readEphemeralRange(): { low: number; high: number } | undefined {
 }
 
 /** Whether 127.0.0.1:`port` can be listened on now (0: any port); resolves the port, or 0 when taken. */
-function tryListen(port: number): Promise<number> {
+export function tryListen(port: number): Promise<number> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once('error', () => resolve(0));
@@ -116,20 +120,6 @@ function tryListen(port: number): Promise<number> {
       srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
     });
   });
-}
-
-/** A free TCP port on 127.0.0.1, from `hostPortRange()`, that no container has published either. */
-export async function freeLocalPort(avoid: Set<number>, range = hostPortRange()): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const candidate = range ? range.min + Math.floor(Math.random() * (range.max - range.min + 1)) : 0;
-    if (avoid.has(candidate)) continue;
-    const port = await tryListen(candidate);
-    if (port && !avoid.has(port)) {
-      avoid.add(port);
-      return port;
-    }
-  }
-  throw new Error('could not find a free local port');
 }
 
 export interface SweepResult {

@@ -25,11 +25,13 @@ export { listApprovals, loadGateResults, recordApproval, saveGateResults, type A
 /** The timeout of every gate but `command` (which has its own). */
 export const DEFAULT_GATE_TIMEOUT_MS = 60_000;
 /**
- * After a timeout or cancel, how long a gate that runs a process gets to stop it (SIGTERM, then
- * SIGKILL after 2 s) before the run moves on. Other gates stop at once.
+ * After a timeout or cancel, how long a gate that runs a process gets to stop it before the run
+ * moves on: a command gets SIGTERM, then SIGKILL after 2 s; drift's stack worker is cancelled,
+ * then its process group killed after `WORKER_STOP_GRACE_MS`. Other gates stop at once.
  */
 const STOP_GRACE_MS = 3_000;
-const PROCESS_KINDS: ReadonlySet<GateKind> = new Set(['command', 'vulnerabilities']);
+export const WORKER_STOP_GRACE_MS = 2_000;
+const PROCESS_KINDS: ReadonlySet<GateKind> = new Set(['command', 'vulnerabilities', 'drift']);
 
 export interface EvaluateGatesOptions {
   /** Timeout of each gate other than `command`; default 60 s. */

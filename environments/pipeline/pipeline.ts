@@ -17,7 +17,7 @@ import { envNames, projectSlug, stageBranch } from '../naming';
 import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
 import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
-import { evaluateGates, listApprovals, loadGateResults, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
+import { WORKER_STOP_GRACE_MS, evaluateGates, listApprovals, loadGateResults, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
 import { pinServices, readReleases, writeReleases, type Release } from './releases';
 
 export type PromotionSource = { branch: string } | { stage: string };
@@ -30,6 +30,8 @@ export interface PipelineOptions {
   /** HTTP client for remote checks (tests point it at a local server). */
   fetch?: typeof fetch;
   env?: Record<string, string | undefined>;
+  /** Timeout of each gate other than `command` (which has its own); default 60 s. */
+  gateTimeoutMs?: number;
 }
 
 export interface PromoteResult {
@@ -133,12 +135,14 @@ export class LocalPipeline {
       signal,
       processEnv: opts.env ?? process.env,
       fetch: opts.fetch ?? fetch,
-      health: async () => {
+      health: async (gateSignal) => {
+        gateSignal?.throwIfAborted();
         const s = await this.envs.status(spec.name, source.branch, sourceStage.dockerHost);
         return { ok: s.status === 'running', services: s.services.map((x) => ({ service: x.service, state: x.state, health: x.health })) };
       },
-      drift: async () => {
-        const report = await this.envs.drift(sourceSpec, source.branch, { signal, dockerHost: sourceStage.dockerHost });
+      // The gate run's own signal (its timeout, or the run's cancel) stops the worker it starts.
+      drift: async (gateSignal) => {
+        const report = await this.envs.drift(sourceSpec, source.branch, { signal: gateSignal ?? signal, dockerHost: sourceStage.dockerHost, stopGraceMs: WORKER_STOP_GRACE_MS });
         return {
           drifted: report.drifted,
           count: report.items.length,
@@ -178,6 +182,7 @@ export class LocalPipeline {
     const author = (source.commit && (await commitAuthor(spec.dir, source.commit))) || opts.actor;
     const ctx = this.gateContext(spec, source, sourceStage, author, opts, opts.signal);
     const results = await evaluateGates(target, ctx, {
+      defaultTimeoutMs: opts.gateTimeoutMs,
       onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
     });
     saveGateResults(this.envs.home, project, source.env, ctx.commit, results);

@@ -5,7 +5,7 @@
  * the worker cancels the Pulumi operation gracefully so the state stays consistent, and exits.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../errors';
@@ -14,8 +14,10 @@ import { acquireLock } from '../lock';
 import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
 import { lockPath, mergeRan, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
-import { connectDocker, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { connectDocker, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { allocateHostPorts, movedPortMessage, releaseHostPorts } from '../ports';
 import { programFingerprint, resourceUrn } from './fingerprint';
+import { clearStaleBackendLock } from './leftovers';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type PortMap } from './program';
 import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './protocol';
@@ -112,13 +114,6 @@ async function clearPendingOperations(stack: Stack): Promise<void> {
   await stack.importStack(state);
 }
 
-/** Removes the file backend's lock of a stack whose last operation was killed. */
-function clearStaleBackendLock(settings: WorkerSettings, names: EnvNames): void {
-  if (!settings.backendUrl.startsWith('file://')) return;
-  const stateDir = settings.backendUrl.slice('file://'.length);
-  rmSync(join(stateDir, '.pulumi', 'locks', 'organization', names.pulumiProject, names.stack), { recursive: true, force: true });
-}
-
 function stripColor(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/<\{%[a-z]+%\}>/g, '').replace(/\u001b\[[0-9;]*m/g, '').trim();
@@ -179,8 +174,12 @@ function failureMessage(diagnostics: string[], err: unknown): string {
   return (errorLines.length ? errorLines : text.split('\n').slice(-5)).join('\n').trim();
 }
 
-/** Host ports for every declared container port: the ones used before (record, else stack outputs), new ones free. */
-async function allocatePorts(settings: WorkerSettings, stack: Stack, wanted: Record<string, number[]>, recorded?: PortMap): Promise<PortMap> {
+/**
+ * Host ports for every declared container port (see ../ports.ts): the ones used before (record,
+ * else stack outputs) while still free, new ones otherwise; a replaced one is reported. With
+ * `reserve` (an `up`), they are held in the machine-wide ledger until `down`.
+ */
+async function allocatePorts(settings: WorkerSettings, names: EnvNames, stack: Stack, spec: Spec, recorded: PortMap | undefined, reserve: boolean): Promise<PortMap> {
   let previous: PortMap = recorded ?? {};
   if (!recorded) {
     try {
@@ -189,15 +188,17 @@ async function allocatePorts(settings: WorkerSettings, stack: Stack, wanted: Rec
       previous = {};
     }
   }
-  const taken = await publishedHostPorts(connectDocker(settings.dockerHost));
-  const ports: PortMap = {};
-  for (const [owner, containerPorts] of Object.entries(wanted)) {
-    ports[owner] = {};
-    for (const cp of containerPorts) {
-      const prev = previous[owner]?.[String(cp)];
-      ports[owner][String(cp)] = prev ?? (await freeLocalPort(taken));
-    }
-  }
+  const docker = connectDocker(settings.dockerHost);
+  const { ports, moved } = await allocateHostPorts({
+    home: settings.home,
+    project: names.project,
+    env: names.env,
+    wanted: declaredPorts(spec),
+    previous,
+    reserve,
+    published: () => publishedHostPorts(docker, { project: names.project, env: names.env, state: settings.stateId }),
+  });
+  for (const m of moved) emit({ type: 'diagnostic', severity: 'warning', message: movedPortMessage(m, spec.services.some((s) => s.name === m.owner)) });
   return ports;
 }
 
@@ -223,7 +224,7 @@ async function withEnvLock<T>(settings: WorkerSettings, names: EnvNames, fn: (in
     onWait: (pid) => emit({ type: 'step', message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish` }),
     onStale: () => {
       stale = true;
-      clearStaleBackendLock(settings, names);
+      clearStaleBackendLock(settings.backendUrl, names);
     },
   });
   try {
@@ -268,7 +269,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       const { stack, created } = (await openStack(settings, names, true))!;
       if (interrupted) await clearPendingOperations(stack);
       const recorded = created ? {} : interrupted ? undefined : prior?.ports;
-      const ports = await allocatePorts(settings, stack, declaredPorts(spec), recorded);
+      const ports = await allocatePorts(settings, names, stack, spec, recorded, true);
       const readOutputs = readResultsFromEvents(stack);
       record.ports = ports;
       const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId);
@@ -379,6 +380,8 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
         }
       }
       removeRecord(settings.home, names.project, names.env);
+      // Best effort: with the record gone, the ledger drops these reservations on its next read anyway.
+      await releaseHostPorts(settings.home, names.project, names.env).catch(() => undefined);
       return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
     } catch (err) {
       const cancelled = abort.signal.aborted;
@@ -414,7 +417,7 @@ async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Promise<D
     const ports = record?.ports ?? (((await stack.outputs()).ports?.value as PortMap | undefined) ?? {});
     const missingPorts = Object.entries(declaredPorts(spec)).some(([o, cps]) => cps.some((cp) => ports[o]?.[String(cp)] === undefined));
     if (missingPorts || programFingerprint(spec, ports, settings.dockerHost, settings.stateId) !== record?.applied?.fingerprint) {
-      items.push(...(await specDrift(stack, spec, names, settings, missingPorts ? await allocatePorts(settings, stack, declaredPorts(spec), ports) : ports)));
+      items.push(...(await specDrift(stack, spec, names, settings, missingPorts ? await allocatePorts(settings, names, stack, spec, ports, false) : ports)));
     }
     return { ...base, exists: true, drifted: items.length > 0, items };
   });

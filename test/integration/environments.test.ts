@@ -3,7 +3,6 @@
  * through the real `slipway` CLI: what a CI job or a reviewer does.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envNames } from '../../environments/naming';
@@ -15,6 +14,9 @@ import {
   forceDown,
   getStatus,
   labelled,
+  liveInGroup,
+  pgrep,
+  pollFor,
   RUN,
   removeDir,
   requireEngines,
@@ -280,13 +282,19 @@ describe('environments on real Docker + Pulumi', function () {
             // Kill once the database container is being created: mid-flight, with state written.
             if (/create\s+container db \.\.\./.test(seen)) {
               clearTimeout(timer);
-              if (group) {
-                // The worker leads a process group of its own (with Pulumi and its plugins).
-                const worker = Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
-                process.kill(-worker, 'SIGKILL');
-              }
-              child.kill('SIGKILL');
-              resolve();
+              const kill = async () => {
+                if (group) {
+                  // The worker leads a process group of its own (with Pulumi and its plugins): wait
+                  // until the worker and a pulumi process in its group are there, kill the group, and
+                  // wait until none of it is left.
+                  const worker = await pollFor('the stack worker', () => pgrep(['-P', String(child.pid), '-f', 'stack-worker'])[0]);
+                  await pollFor(`pulumi in the worker's process group ${worker}`, () => pgrep(['-g', String(worker), '-f', 'pulumi']).some((p) => p !== worker) || undefined);
+                  process.kill(-worker, 'SIGKILL');
+                  await pollFor(`the end of process group ${worker}`, () => liveInGroup(worker).length === 0 || undefined);
+                }
+                child.kill('SIGKILL');
+              };
+              kill().then(resolve, reject);
             }
           });
         });

@@ -120,6 +120,34 @@ describe('pipeline gates', () => {
       assert.equal(result.reason, 'timed out after 0.2s');
     });
 
+    it("hands the drift and health checks the gate's own signal, which its timeout aborts, and waits for the drift check to stop", async () => {
+      const outer = new AbortController();
+      let stoppedAt = 0;
+      const seen: Record<string, AbortSignal | undefined> = {};
+      const ctx = context({
+        signal: outer.signal,
+        // A check that stops only when its signal aborts, and takes 300 ms to do so (a worker being cancelled).
+        drift: (signal) => {
+          seen.drift = signal;
+          return new Promise((_resolve, reject) =>
+            signal?.addEventListener('abort', () => setTimeout(() => ((stoppedAt = Date.now()), reject(new Error('cancelled'))), 300), { once: true }),
+          );
+        },
+        health: (signal) => {
+          seen.health = signal;
+          return new Promise(() => undefined);
+        },
+      });
+      const results = await run([{ kind: 'drift', name: 'drift' }, { kind: 'health', name: 'health' }], ctx, { defaultTimeoutMs: 100 });
+      assert.deepStrictEqual(results.map((r) => [r.state, r.reason]), [['fail', 'timed out after 0.1s'], ['fail', 'timed out after 0.1s']]);
+      for (const kind of ['drift', 'health']) {
+        assert.ok(seen[kind] && seen[kind] !== outer.signal, `${kind} got the outer signal, not its own`);
+        assert.equal(seen[kind]!.aborted, true, `${kind}'s timeout did not reach its check`);
+      }
+      assert.equal(outer.signal.aborted, false);
+      assert.ok(stoppedAt > 0 && stoppedAt <= Date.now(), 'the result came before the drift check had stopped');
+    });
+
     it('fails a gate whose check throws, saying why', async () => {
       const broken = context({ drift: async () => Promise.reject(new Error('docker is not answering')) });
       const result = await one({ kind: 'drift', name: 'drift' }, broken);

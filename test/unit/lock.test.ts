@@ -4,8 +4,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../environments/errors';
-import { acquireLock, createExclusive, lockOwner } from '../../environments/lock';
+import { acquireLock, createExclusive, lockOwner, processStart, removeLockOf, selfIdentity } from '../../environments/lock';
 import { secretsPassphrase } from '../../environments/paths';
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('environment lock', () => {
   let dir: string;
@@ -14,10 +22,11 @@ describe('environment lock', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('holds the owner pid and releases it', async () => {
+  it('holds the owner pid and its start time, and releases it', async () => {
     const file = join(dir, 'a.lock');
     const lock = await acquireLock(file, 'env a', { timeoutMs: 1000 });
-    assert.equal(readFileSync(file, 'utf8'), String(process.pid));
+    assert.equal(readFileSync(file, 'utf8'), `${process.pid} ${processStart(process.pid)}`);
+    assert.equal(readFileSync(file, 'utf8'), selfIdentity());
     assert.equal(lockOwner(file), process.pid);
     lock.release();
     assert.equal(existsSync(file), false);
@@ -36,14 +45,76 @@ describe('environment lock', () => {
 
   it('waits for a live owner, then fails with environment-locked', async () => {
     const file = join(dir, 'c.lock');
-    writeFileSync(file, String(process.ppid)); // a live process that is not us
+    writeFileSync(file, `${process.ppid} ${processStart(process.ppid)}`); // a live process that is not us
     let waitedFor = 0;
     await assert.rejects(
       acquireLock(file, 'env c', { timeoutMs: 300, onWait: (pid) => (waitedFor = pid) }),
       (err: unknown) => SlipwayError.is(err, 'environment-locked') && /pid \d+/.test((err as Error).message),
     );
     assert.equal(waitedFor, process.ppid);
-    assert.equal(readFileSync(file, 'utf8'), String(process.ppid), "a live owner's lock is never taken");
+    assert.equal(readFileSync(file, 'utf8'), `${process.ppid} ${processStart(process.ppid)}`, "a live owner's lock is never taken");
+  });
+
+  it('takes over a lock whose pid now belongs to another process (a wrong start time)', async () => {
+    const file = join(dir, 'reused.lock');
+    const live = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await waitFor(() => processStart(live.pid!) !== undefined);
+      const start = processStart(live.pid!)!;
+      assert.match(start, /^\d+$/, 'the start time comes from /proc/<pid>/stat');
+      assert.notEqual(start, processStart(process.pid));
+      // The same pid with its real start time is a live owner...
+      writeFileSync(file, `${live.pid} ${start}`);
+      assert.equal(lockOwner(file), live.pid);
+      await assert.rejects(acquireLock(file, 'env r', { timeoutMs: 100 }), (err: unknown) => SlipwayError.is(err, 'environment-locked'));
+      // ...with another start time it is a process that is gone, whose pid was reused.
+      writeFileSync(file, `${live.pid} ${Number(start) - 1}`);
+      assert.equal(lockOwner(file), undefined);
+      let stale = false;
+      const lock = await acquireLock(file, 'env r', { timeoutMs: 1000, onStale: () => (stale = true) });
+      assert.equal(stale, true);
+      assert.equal(lockOwner(file), process.pid);
+      lock.release();
+      assert.equal(existsSync(file), false);
+    } finally {
+      live.kill('SIGKILL');
+    }
+  });
+
+  it('removes the lock of a killed process, and never a live one', async () => {
+    const file = join(dir, 'killed.lock');
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `require(${JSON.stringify(join(__dirname, '..', '..', 'environments', 'lock.ts'))}).acquireLock(${JSON.stringify(file)}, 'x', { timeoutMs: 1000 }).then(() => setInterval(() => {}, 1000))`], { stdio: 'ignore' });
+    try {
+      await waitFor(() => lockOwner(file) === child.pid);
+      assert.equal(removeLockOf(file, child.pid!), false, 'its owner still runs');
+      assert.equal(existsSync(file), true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(removeLockOf(file, process.pid), false, 'another process holds it');
+    assert.equal(removeLockOf(file, child.pid!), true);
+    assert.equal(existsSync(file), false);
+  });
+
+  it('survives its folder being removed under it, again and again, by a concurrent clean-up', async function () {
+    this.timeout(60_000);
+    const folder = join(dir, 'locks', 'shop');
+    const file = join(folder, 'interrupted.lock');
+    // Another process removes the folder in a tight loop while this one creates, takes and releases locks.
+    const cleaner = spawn(process.execPath, ['-e', `const fs = require('fs'); const end = Date.now() + 20000; while (Date.now() < end) fs.rmSync(${JSON.stringify(folder)}, { recursive: true, force: true });`], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 300; i++) {
+        const lock = await acquireLock(file, 'env i', { timeoutMs: 5000 });
+        lock.release();
+        createExclusive(join(folder, `other-${i}.lock`), 'x');
+      }
+    } finally {
+      cleaner.kill('SIGKILL');
+    }
+    rmSync(folder, { recursive: true, force: true });
+    assert.equal(createExclusive(file, 'again'), true, 'a missing folder is made again');
+    assert.equal(readFileSync(file, 'utf8'), 'again');
   });
 
   it('creates a file atomically: one creator wins, and its content is complete from the start', () => {

@@ -1,7 +1,17 @@
-/** Host ports for environments: below the kernel's ephemeral range, free on 127.0.0.1, never one to avoid. */
+/**
+ * Host ports for environments: below the kernel's ephemeral range, free on 127.0.0.1, held in a
+ * machine-wide ledger under a machine-wide lock, never handed out twice (real files, real sockets,
+ * real concurrent processes).
+ */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { freeLocalPort, hostPortRange } from '../../environments/docker/engine';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostPortRange } from '../../environments/docker/engine';
+import { allocateHostPorts, machinePortsDir, movedPortMessage, readLedger, releaseHostPorts, type AllocateRequest } from '../../environments/ports';
+import { recordPath } from '../../environments/records';
 
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -10,8 +20,53 @@ function listen(port: number): Promise<Server> {
     srv.listen(port, '127.0.0.1', () => resolve(srv));
   });
 }
+const close = (srv: Server) => new Promise((r) => srv.close(r));
+
+/** A record file, as `up` writes before it allocates (with recorded ports, if any). */
+function writeRecordFile(home: string, env: string, ports?: Record<string, Record<string, number>>): void {
+  const file = recordPath(home, 'shop', env);
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, JSON.stringify({ project: 'shop', env, branch: env, services: [], databases: [], urls: {}, ports, lastOperation: { op: 'up', status: 'running', at: '' } }));
+}
+
+/** A port inside the allocation range that nothing listens on now, with its neighbour free too. */
+async function freePairInRange(): Promise<number> {
+  const range = hostPortRange()!;
+  for (let i = 0; i < 200; i++) {
+    const port = range.min + Math.floor(Math.random() * (range.max - range.min - 10));
+    const a = await listen(port).catch(() => undefined);
+    const b = await listen(port + 1).catch(() => undefined);
+    if (a) await close(a);
+    if (b) await close(b);
+    if (a && b) return port;
+  }
+  throw new Error('no two free neighbouring ports in the allocation range');
+}
+
+const noDocker = async () => ({ own: new Set<number>(), others: new Set<number>() });
 
 describe('host ports for environments', () => {
+  let root: string;
+  let dir: string;
+  let home: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'slipway-ports-test-'));
+    dir = join(root, 'machine');
+    home = join(root, 'home');
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const request = (over: Partial<AllocateRequest>): AllocateRequest => ({
+    home,
+    project: 'shop',
+    env: 'a',
+    wanted: { web: [8080] },
+    previous: {},
+    reserve: true,
+    published: noDocker,
+    dir,
+    ...over,
+  });
+
   it("lie below the kernel's ephemeral range, or anywhere when that leaves too little room", () => {
     assert.deepEqual(hostPortRange({ low: 32768, high: 60999 }), { min: 20000, max: 32767 });
     assert.deepEqual(hostPortRange({ low: 49152, high: 65535 }), { min: 20000, max: 32767 });
@@ -20,38 +75,117 @@ describe('host ports for environments', () => {
     assert.deepEqual(hostPortRange(undefined), { min: 20000, max: 32767 });
   });
 
-  it('are free on 127.0.0.1 and inside the range, skipping a port in use and the ones to avoid', async () => {
-    const range = hostPortRange();
-    assert.ok(range, 'this machine leaves room below its ephemeral range');
-    for (let i = 0; i < 20; i++) {
-      const port = await freeLocalPort(new Set(), range);
-      assert.ok(port >= range.min && port <= range.max, `${port} is outside ${range.min}-${range.max}`);
-      (await listen(port)).close();
+  it('are inside the range and free on 127.0.0.1, and a busy port inside the range is never given', async () => {
+    const range = hostPortRange()!;
+    writeRecordFile(home, 'a');
+    const { ports } = await allocateHostPorts(request({ wanted: { web: [8080, 8081], db: [5432] } }));
+    for (const p of [ports.web['8080'], ports.web['8081'], ports.db['5432']]) {
+      assert.ok(p >= range.min && p <= range.max, `${p} is outside ${range.min}-${range.max}`);
+      await close(await listen(p));
     }
-    // Two candidates: one held by a server, one to avoid, then the held one only.
-    // A held port whose neighbour was free a moment ago (tried on a real socket first).
-    let held!: Server;
-    let busy = 0;
-    for (let i = 0; i < 10 && !busy; i++) {
-      held = await listen(0);
-      const port = (held.address() as { port: number }).port;
-      const next = await listen(port + 1).catch(() => undefined);
-      if (next) {
-        await new Promise((r) => next.close(r));
-        busy = port;
-      } else held.close();
-    }
-    assert.ok(busy, 'found no port with a free neighbour');
+    const busy = await freePairInRange();
+    const held = await listen(busy);
     try {
-      const two = { min: busy, max: busy + 1 };
-      assert.equal(await freeLocalPort(new Set(), { min: busy, max: busy }).catch((e: Error) => e.message), 'could not find a free local port');
-      assert.equal(await freeLocalPort(new Set([busy])).then((p) => p !== busy), true);
-      const avoid = new Set<number>();
-      const got = await freeLocalPort(avoid, two);
-      assert.equal(got, busy + 1, 'the port in use was given out');
-      assert.ok(avoid.has(got), 'the port given out is not avoided next time');
+      for (let i = 0; i < 5; i++) {
+        const got = await allocateHostPorts(request({ env: `b${i}`, reserve: false, range: { min: busy, max: busy + 1 } }));
+        assert.equal(got.ports.web['8080'], busy + 1, 'the port in use was given out');
+      }
+      await assert.rejects(allocateHostPorts(request({ env: 'c', reserve: false, range: { min: busy, max: busy } })), /No free host port was found in/);
     } finally {
-      held.close();
+      await close(held);
     }
+  });
+
+  it('keep a port used before while it is free; one taken by another process is replaced and reported', async () => {
+    const port = await freePairInRange();
+    writeRecordFile(home, 'a');
+    const kept = await allocateHostPorts(request({ previous: { web: { '8080': port } } }));
+    assert.deepEqual(kept, { ports: { web: { '8080': port } }, moved: [] });
+    // Published by the environment's own container: still its own.
+    const own = await allocateHostPorts(request({ previous: { web: { '8080': port } }, published: async () => ({ own: new Set([port]), others: new Set() }) }));
+    assert.equal(own.ports.web['8080'], port);
+
+    const held = await listen(port);
+    try {
+      const moved = await allocateHostPorts(request({ previous: { web: { '8080': port } } }));
+      const to = moved.ports.web['8080'];
+      assert.notEqual(to, port);
+      assert.deepEqual(moved.moved, [{ owner: 'web', containerPort: 8080, from: port, to, takenBy: 'process' }]);
+      assert.equal(movedPortMessage(moved.moved[0], true), `web: 127.0.0.1:${port} was taken by another process; now http://127.0.0.1:${to}`);
+      assert.deepEqual(readLedger(dir).map((r) => r.port), [to], 'the replacement is what the ledger holds');
+    } finally {
+      await close(held);
+    }
+    // Published by some other container: taken as well.
+    const other = await allocateHostPorts(request({ previous: { web: { '8080': port } }, published: async () => ({ own: new Set(), others: new Set([port]) }) }));
+    assert.notEqual(other.ports.web['8080'], port);
+  });
+
+  it('never give a port another environment holds: by a reservation of any SLIPWAY_HOME, or a record of this one', async () => {
+    const port = await freePairInRange();
+    const range = { min: port, max: port + 1 };
+    const otherHome = join(root, 'other-home');
+    writeRecordFile(otherHome, 'x');
+    const first = await allocateHostPorts(request({ home: otherHome, env: 'x', range }));
+    writeRecordFile(home, 'a');
+    const second = await allocateHostPorts(request({ range }));
+    assert.notEqual(second.ports.web['8080'], first.ports.web['8080']);
+    // A port recorded before by another environment is "held by another environment".
+    const stolen = await allocateHostPorts(request({ previous: { web: { '8080': first.ports.web['8080'] } }, range }));
+    assert.equal(stolen.moved[0]?.takenBy, 'environment');
+
+    // A stopped (or failed) environment's recorded ports stay its own, reservation or not.
+    writeRecordFile(home, 'stopped', { web: { '8080': port } });
+    await releaseHostPorts(otherHome, 'shop', 'x', dir);
+    await releaseHostPorts(home, 'shop', 'a', dir);
+    const third = await allocateHostPorts(request({ env: 'c', range, reserve: false }));
+    assert.equal(third.ports.web['8080'], port + 1);
+  });
+
+  it("give a port back on down, and forget a reservation whose environment's record is gone", async () => {
+    writeRecordFile(home, 'a');
+    writeRecordFile(home, 'b');
+    await allocateHostPorts(request({ env: 'a' }));
+    await allocateHostPorts(request({ env: 'b' }));
+    assert.deepEqual(readLedger(dir).map((r) => r.env).sort(), ['a', 'b']);
+    await releaseHostPorts(home, 'shop', 'a', dir);
+    assert.deepEqual(readLedger(dir).map((r) => r.env), ['b']);
+    rmSync(home, { recursive: true });
+    assert.deepEqual(readLedger(dir), [], 'a deleted SLIPWAY_HOME holds nothing');
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.match(machinePortsDir(), new RegExp(`slipway-ports-${process.getuid!()}$`));
+  });
+
+  it('are never the same for allocators in concurrent processes, across two SLIPWAY_HOMEs', async function () {
+    this.timeout(60_000);
+    // A narrow range, so that collisions would be likely: 8 processes x 3 ports of 30.
+    const full = hostPortRange()!;
+    const min = full.min + Math.floor(Math.random() * (full.max - full.min - 40));
+    const range = { min, max: min + 29 };
+    const modulePath = JSON.stringify(join(__dirname, '..', '..', 'environments', 'ports.ts'));
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((i) => {
+        const h = join(root, `home-${i % 2}`);
+        writeRecordFile(h, `env-${i}`);
+        const req = { ...request({ home: h, env: `env-${i}`, wanted: { web: [8080, 8081], db: [5432] }, range }), published: undefined };
+        const script = `const p = require(${modulePath});
+          p.allocateHostPorts({ ...${JSON.stringify(req)}, published: async () => ({ own: new Set(), others: new Set() }) })
+            .then((r) => process.stdout.write(JSON.stringify(r.ports)), (e) => { console.error(e); process.exit(1); });`;
+        return new Promise<Record<string, Record<string, number>>>((resolve, reject) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (err += d));
+          child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`allocator ${i} exited ${code}: ${err}`))));
+        });
+      }),
+    );
+    const all = results.flatMap((r) => Object.values(r).flatMap((byPort) => Object.values(byPort)));
+    assert.equal(all.length, 24);
+    assert.equal(new Set(all).size, 24, `a port was handed out twice: ${all.sort().join(' ')}`);
+    assert.equal(readLedger(dir).length, 24);
+    const ledger = JSON.parse(readFileSync(join(dir, 'reservations.json'), 'utf8')) as { reservations: unknown[] };
+    assert.equal(ledger.reservations.length, 24);
   });
 });

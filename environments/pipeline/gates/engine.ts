@@ -5,8 +5,8 @@
 import { outcome, type GateEvaluator } from './types';
 
 /** Passes when the engine reports the environment healthy; the evidence lists every service. */
-export const healthGate: GateEvaluator<'health'> = async (_gate, ctx) => {
-  const { ok, services } = await ctx.health();
+export const healthGate: GateEvaluator<'health'> = async (_gate, ctx, run) => {
+  const { ok, services } = await ctx.health(run.signal);
   const evidence = { services };
   if (ok) return outcome('pass', services.length === 1 ? 'the one service is running and healthy' : `all ${services.length} services are running and healthy`, evidence);
   const unwell = services.filter((s) => s.state !== 'running' || !['healthy', 'none', ''].includes(s.health));
@@ -16,8 +16,8 @@ export const healthGate: GateEvaluator<'health'> = async (_gate, ctx) => {
 };
 
 /** Passes when the engine finds no drift; the evidence is its summary. */
-export const driftGate: GateEvaluator<'drift'> = async (_gate, ctx) => {
-  const { drifted, count, summary } = await ctx.drift();
+export const driftGate: GateEvaluator<'drift'> = async (_gate, ctx, run) => {
+  const { drifted, count, summary } = await ctx.drift(run.signal);
   const evidence = { count, summary };
   if (!drifted) return outcome('pass', 'no drift: what runs matches what was declared', evidence);
   return outcome('fail', `${count} difference(s) between what was declared and what runs`, evidence);

@@ -53,10 +53,13 @@ export interface GateContext {
   processEnv: Record<string, string | undefined>;
   /** HTTP client of remote checks (tests pass one that reaches a local server through `apiUrl`). */
   fetch: typeof fetch;
-  /** Provided by the engine: health of every service in the source environment. */
-  health(): Promise<{ ok: boolean; services: Array<{ service: string; state: string; health: string }> }>;
-  /** Provided by the engine: drift of the source environment. */
-  drift(): Promise<{ drifted: boolean; count: number; summary: string[] }>;
+  /** Provided by the engine: health of every service in the source environment. `signal`: the gate run's own (its timeout or cancel). */
+  health(signal?: AbortSignal): Promise<{ ok: boolean; services: Array<{ service: string; state: string; health: string }> }>;
+  /**
+   * Provided by the engine: drift of the source environment, from a stack worker. When `signal`
+   * (the gate run's own: its timeout or cancel) aborts, the worker is cancelled, then killed.
+   */
+  drift(signal?: AbortSignal): Promise<{ drifted: boolean; count: number; summary: string[] }>;
 }
 
 /** What an evaluator decides; the runner adds the stage, name, kind and timing. */
