@@ -16,7 +16,15 @@ export type SlipwayErrorReason =
   | 'pipeline-invalid'
   | 'gates-failed'
   | 'release-not-found'
-  | 'service-not-found';
+  | 'service-not-found'
+  /** The command line itself is wrong: an unknown, missing or conflicting option, a bad stage name. */
+  | 'usage'
+  /** What the command acts on does not exist (e.g. the branch has no environment). */
+  | 'not-found'
+  /** A quota refused the operation before anything was made. */
+  | 'quota-exceeded'
+  /** A policy check refused the operation. */
+  | 'policy-refused';
 
 export class SlipwayError extends Error {
   readonly reason: SlipwayErrorReason;
