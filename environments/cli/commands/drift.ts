@@ -4,7 +4,7 @@ import { SlipwayError } from '../../errors';
 import type { DriftReport } from '../../pipeline/drift';
 import type { ResourceRef } from '../../pulumi/fingerprint';
 import type { Spec } from '../../spec/types';
-import { engine, notFound, progress, str, target, type Command, type Context } from '../context';
+import { engine, notFound, progress, requireEnvironment, str, target, type Command, type Context } from '../context';
 import { EXIT } from '../exit';
 import { common, usageError } from '../options';
 import { printDrift, printJson } from '../print';
@@ -31,6 +31,7 @@ export const drift: Command = {
     const envs = await engine(ctx);
     const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
     const absent = () => notFound(spec.name, branch, stage);
+    await requireEnvironment(envs, spec.name, branch, dockerHost, stage);
     if (ctx.values.watch) return watch(ctx, envs, spec, branch, { ...opts, intervalMs }, absent);
     const remedy = ctx.values.reapply ? 'reapply' : ctx.values.accept ? 'accept' : undefined;
     const named = str(ctx, 'resource');
