@@ -37,7 +37,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 describe('CLI option tables', () => {
   it('parse values, shorts and defaults', () => {
     const v = parseOptions('logs', commands.logs.options, ['-s', 'x.yaml', '--service', 'web', '-f']);
-    assert.deepEqual(v, { spec: 'x.yaml', service: 'web', follow: true, tail: '100', verbose: false, help: false });
+    assert.deepEqual(v, { spec: 'x.yaml', service: 'web', follow: true, tail: '100', json: false, verbose: false, help: false });
     assert.equal(parseOptions('up', commands.up.options, ['--keep-on-failure'])['keep-on-failure'], true);
     assert.equal(parseOptions('up', commands.up.options, [])['keep-on-failure'], false);
   });

@@ -10,6 +10,7 @@ export const logs: Command = {
     tail: { type: 'string', arg: 'N', default: '100', help: 'lines from the end to start with (default: 100)' },
     follow: { type: 'boolean', short: 'f', default: false, help: 'keep printing new lines (Ctrl+C stops)' },
     spec: common.spec,
+    json: { ...common.json, help: 'a failure as JSON on stdout (log lines stay plain text)' },
     backend: common.backend,
     verbose: common.verbose,
     help: common.help,
