@@ -218,7 +218,12 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
         const done = exited(child);
         // Mid-flight, with state written: the database container is being created.
         await waitForStderr(child, /create\s+container db \.\.\./, 300_000);
-        for (const sig of signals) child.kill(sig);
+        // One at a time: two signals pending at once are delivered in signal-number order, not sending order.
+        for (const [i, sig] of signals.entries()) {
+          const cancelling = i < signals.length - 1 ? waitForStderr(child, /Cancelling/, 30_000) : undefined;
+          child.kill(sig);
+          await cancelling;
+        }
         const r = await done;
         assert.equal(r.code, code, r.stderr);
         if (signals.length > 1) assert.doesNotMatch(r.stderr, /was cancelled/, 'it did not wait for the step in flight');
