@@ -1,9 +1,8 @@
-/**
- * `slipway`: the command line face of the environment engine, for CI jobs and reviewers
- * without VS Code. It calls exactly the functions the extension calls. This file dispatches
- * to one file per command (commands/), parses through their option tables, turns SIGINT,
- * SIGTERM and SIGHUP into a clean cancel, and maps every error to one exit code (exit.ts).
- */
+// `slipway`: the command line face of the environment engine (for CI jobs and reviewers without VS Code): dispatch, signals, exit codes.
+//
+// It calls exactly the functions the extension calls. Each command is one file in commands/
+// with one option table (options.ts); SIGINT, SIGTERM and SIGHUP cancel cleanly; every error
+// maps to one exit code (exit.ts).
 import { SlipwayError } from '../errors';
 import { commands } from './commands';
 import { asSlipwayError, type Context } from './context';
