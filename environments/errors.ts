@@ -23,7 +23,15 @@ export type SlipwayErrorReason =
   | 'service-not-found'
   | 'masking-policy-invalid'
   | 'masking-unsafe'
-  | 'data-copy-failed';
+  | 'data-copy-failed'
+  /** The command line itself is wrong: an unknown, missing or conflicting option, a bad stage name. */
+  | 'usage'
+  /** What the command acts on does not exist (e.g. the branch has no environment). */
+  | 'not-found'
+  /** A quota refused the operation before anything was made. */
+  | 'quota-exceeded'
+  /** A policy check refused the operation. */
+  | 'policy-refused';
 
 export class SlipwayError extends Error {
   readonly reason: SlipwayErrorReason;

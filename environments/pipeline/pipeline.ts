@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { LocalEnvironments } from '../engine';
-import { connectDocker } from '../docker/engine';
+import { assertDockerReachable, connectDocker, describeDockerHost } from '../docker/engine';
 import { commitAuthor } from '../git';
 import { acquireLock } from '../lock';
 import { SlipwayError } from '../errors';
@@ -328,10 +328,23 @@ export class LocalPipeline {
   private async deploy(spec: Spec, stage: StageSpec, release: Release, opts: OperationOptions) {
     // Each release tags the images it pins, so a branch teardown or an image prune never takes
     // away what a rollback needs.
-    const docker = connectDocker(stage.dockerHost ?? this.envs.dockerHost);
+    const endpoint = stage.dockerHost ?? this.envs.dockerHost;
+    const docker = connectDocker(endpoint);
+    await assertDockerReachable(docker, endpoint);
     const project = projectSlug(spec.name);
     for (const [service, id] of Object.entries(release.images)) {
-      await docker.getImage(id).tag({ repo: `slipway/${project}-${service}`, tag: `stage_${stage.name}-r${release.number}` });
+      const tag = `slipway/${project}-${service}:stage_${stage.name}-r${release.number}`;
+      try {
+        await docker.getImage(id).tag({ repo: `slipway/${project}-${service}`, tag: `stage_${stage.name}-r${release.number}` });
+      } catch (err) {
+        const said = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+        throw new SlipwayError('operation-failed', `Could not tag ${service}'s image ${id} as ${tag} on ${describeDockerHost(endpoint)}: ${said}`, {
+          hint: stage.dockerHost
+            ? `Stage ${stage.name} runs on its own engine, and Slipway does not copy images there: load the release's images onto it, then promote again.`
+            : 'The image may have been removed (docker image rm or prune) since the preview ran: bring the preview up again, then promote again.',
+          cause: err,
+        });
+      }
     }
     const stageSpec: Spec = { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks };
     return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost });

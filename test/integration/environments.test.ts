@@ -93,8 +93,10 @@ describe('environments on real Docker + Pulumi', function () {
       const left = await labelled(PROJECT, branch);
       assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
       assert.equal(stackFileExists(home, PROJECT, branch), false);
-      const after = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], home);
-      assert.equal(after.status, 'absent');
+      // An environment that is gone is not found (exit 1, reason not-found, a hint to bring it up).
+      const after = await runCli(['status', '--spec', SHOP_SPEC, '--branch', branch, '--json'], home);
+      assert.equal(after.code, 1, after.stderr);
+      assert.equal((JSON.parse(after.stdout) as { error: { reason: string } }).error.reason, 'not-found');
     });
   });
 

@@ -221,7 +221,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
   describe('promotion', () => {
     it('is refused while a gate fails, naming the gate, and creates no stage', async () => {
       const r = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com');
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 4, 'blocked: a gate does not pass');
       assert.match(r.stderr, /tests \(command\) fail/);
       assert.match(r.stderr, /approval \(approval\) pending/);
       assert.equal((await labelled(project, 'stage:staging')).containers.length, 0);

@@ -1,0 +1,17 @@
+// Every `slipway` command, in the order `slipway --help` lists them.
+import type { Command } from '../context';
+import { approve } from './approve';
+import { down } from './down';
+import { drift } from './drift';
+import { gates } from './gates';
+import { history } from './history';
+import { list } from './list';
+import { logs } from './logs';
+import { promote } from './promote';
+import { restart } from './restart';
+import { rollback } from './rollback';
+import { status } from './status';
+import { up } from './up';
+import { url } from './url';
+
+export const commands: Record<string, Command> = { up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list };

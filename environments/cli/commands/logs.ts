@@ -1,0 +1,30 @@
+// `slipway logs`: print a service's container logs; --follow keeps printing until a signal.
+import { checkService, engine, requireEnvironment, specAndBranch, type Command } from '../context';
+import { common, usageError } from '../options';
+
+export const logs: Command = {
+  summary: "Print a service's container logs (stdout and stderr); --follow keeps printing",
+  options: {
+    service: { type: 'string', arg: 'NAME', required: true, help: 'a service or database, as named in the spec' },
+    branch: common.branch,
+    tail: { type: 'string', arg: 'N', default: '100', help: 'lines from the end to start with (default: 100)' },
+    follow: { type: 'boolean', short: 'f', default: false, help: 'keep printing new lines (Ctrl+C stops)' },
+    spec: common.spec,
+    json: { ...common.json, help: 'a failure as JSON on stdout (log lines stay plain text)' },
+    backend: common.backend,
+    'docker-host': common['docker-host'],
+    verbose: common.verbose,
+    help: common.help,
+  },
+  readOnly: true,
+  async run(ctx) {
+    const tail = Number(ctx.values.tail);
+    if (!/^\d+$/.test(String(ctx.values.tail)) || !Number.isSafeInteger(tail)) throw usageError(ctx.command, `--tail ${JSON.stringify(ctx.values.tail)} is not a number of lines`);
+    const { spec, branch } = await specAndBranch(ctx);
+    const service = checkService(spec, String(ctx.values.service));
+    const envs = await engine(ctx);
+    await requireEnvironment(envs, spec.name, branch);
+    await envs.logs(spec.name, branch, service, { tail, follow: !!ctx.values.follow, signal: ctx.signal, onLine: ctx.out });
+    return 0;
+  },
+};

@@ -1,0 +1,29 @@
+// `slipway restart`: restart a service's container in place and wait until it is healthy.
+import { checkService, engine, requireEnvironment, specAndBranch, type Command } from '../context';
+import { common } from '../options';
+import { printJson } from '../print';
+
+export const restart: Command = {
+  summary: "Restart a service's container (same container, same URL) and wait until it is healthy",
+  options: {
+    service: { type: 'string', arg: 'NAME', required: true, help: 'a service or database, as named in the spec' },
+    branch: common.branch,
+    spec: common.spec,
+    json: common.json,
+    backend: common.backend,
+    'docker-host': common['docker-host'],
+    verbose: common.verbose,
+    help: common.help,
+  },
+  async run(ctx) {
+    const { spec, branch } = await specAndBranch(ctx);
+    const service = checkService(spec, String(ctx.values.service));
+    const envs = await engine(ctx);
+    await requireEnvironment(envs, spec.name, branch);
+    if (!ctx.json) ctx.err(`Restarting ${service} of ${spec.name} / ${branch} ...`);
+    await envs.restart(spec.name, branch, service, { signal: ctx.signal });
+    if (ctx.json) printJson(ctx, { branch, service, status: 'healthy' });
+    else ctx.out(`${service} restarted and healthy`);
+    return 0;
+  },
+};

@@ -1,0 +1,23 @@
+// `slipway rollback`: return a stage to its previous release.
+import { checkStage, progress, type Command } from '../context';
+import { pipelineFor, pipelineOptions } from '../pipeline';
+import { printJson } from '../print';
+
+export const rollback: Command = {
+  summary: 'Return a stage to its previous release',
+  options: {
+    stage: { type: 'string', arg: 'STAGE', required: true, help: 'the stage to roll back (staging, production, ...)' },
+    ...pipelineOptions,
+  },
+  async run(ctx) {
+    const { spec, pipeline, actor } = await pipelineFor(ctx);
+    const stage = checkStage(ctx, spec, String(ctx.values.stage));
+    const r = await pipeline.rollback(spec, stage, { actor, signal: ctx.signal, onEvent: progress(ctx) });
+    if (ctx.json) printJson(ctx, r);
+    else {
+      ctx.out(`${spec.name}: ${r.stage} runs release ${r.release} (a rollback)`);
+      for (const [svc, id] of Object.entries(r.images)) ctx.out(`  ${svc.padEnd(12)} ${id}`);
+    }
+    return 0;
+  },
+};

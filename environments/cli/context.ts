@@ -1,0 +1,157 @@
+// What every CLI command shares: its context (options, output, cancellation), the engine, the spec and branch, stage names, and typed errors.
+import { dirname, resolve } from 'node:path';
+import { LocalEnvironments, type EnvironmentStatus } from '../engine';
+import { SlipwayError } from '../errors';
+import type { SlipwayEvent } from '../events';
+import { currentBranch } from '../git';
+import type { Logger } from '../log';
+import { stageBranch } from '../naming';
+import { loadSpec } from '../spec/load';
+import type { Spec } from '../spec/types';
+import { usageError, type OptionTable, type OptionValues } from './options';
+
+export interface Context {
+  /** The command's name, for messages (`slipway <command>: ...`). */
+  command: string;
+  values: OptionValues;
+  json: boolean;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  signal: AbortSignal;
+}
+
+export interface Command {
+  summary: string;
+  options: OptionTable;
+  /** A signal simply ends the command (it changes nothing, e.g. following logs). */
+  readOnly?: boolean;
+  run(ctx: Context): Promise<number>;
+}
+
+export function str(ctx: Context, name: string): string | undefined {
+  const v = ctx.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export async function engine(ctx: Context): Promise<LocalEnvironments> {
+  const verbose = !!ctx.values.verbose && !ctx.json;
+  const logger: Logger = {
+    trace: (m) => verbose && ctx.err(m),
+    debug: (m) => verbose && ctx.err(m),
+    info: (m) => ctx.err(m),
+    warn: (m) => ctx.err(`warning: ${m}`),
+    error: (m) => ctx.err(`error: ${m}`),
+  };
+  return LocalEnvironments.create({ backendUrl: str(ctx, 'backend'), dockerHost: str(ctx, 'docker-host') || undefined, logger });
+}
+
+export function specOf(ctx: Context): Promise<Spec> {
+  return loadSpec(resolve(String(ctx.values.spec)));
+}
+
+/** A branch from the command line: never a stage's engine key (`stage:NAME`), which only promote and rollback change. */
+export function checkBranch(ctx: Context, branch: string, option = '--branch'): string {
+  if (branch.startsWith('stage:')) {
+    throw usageError(ctx.command, `${option} ${JSON.stringify(branch)} names a pipeline stage, not a branch (stages change only through promote and rollback; use --stage NAME where a command takes one)`);
+  }
+  return branch;
+}
+
+export async function specAndBranch(ctx: Context): Promise<{ spec: Spec; branch: string }> {
+  const spec = await specOf(ctx);
+  const given = str(ctx, 'branch');
+  const branch = given !== undefined ? checkBranch(ctx, given) : await currentBranch(dirname(spec.file));
+  return { spec, branch };
+}
+
+/** Stage names as the spec's schema allows them. */
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+/** The stages a command can name (every stage but the first, which is the per-branch previews). */
+export function namedStages(spec: Spec): string[] {
+  return (spec.pipeline?.stages ?? []).slice(1).map((s) => s.name);
+}
+
+/** `--stage` / `--to` checked against the spec's stages (and a safe name): else a usage error listing the valid ones. */
+export function checkStage(ctx: Context, spec: Spec, value: string, option = '--stage'): string {
+  const stages = namedStages(spec);
+  if (STAGE_NAME.test(value) && stages.includes(value)) return value;
+  const valid = stages.length ? `its stages are ${stages.join(', ')}` : 'it declares no pipeline stages besides the previews';
+  throw usageError(ctx.command, `${option} ${JSON.stringify(value)} is not a stage of ${spec.file}: ${valid}`);
+}
+
+/** The engine branch key and Docker endpoint of a checked stage. */
+export function stageTarget(spec: Spec, stage: string): { branch: string; dockerHost?: string } {
+  return { branch: stageBranch(stage), dockerHost: spec.pipeline?.stages.find((s) => s.name === stage)?.dockerHost };
+}
+
+/** The branch (or, with `--stage`, the stage) a command acts on. */
+export async function target(ctx: Context): Promise<{ spec: Spec; branch: string; dockerHost?: string; stage?: string }> {
+  const stage = str(ctx, 'stage');
+  if (stage === undefined) return specAndBranch(ctx);
+  const spec = await specOf(ctx);
+  return { spec, stage: checkStage(ctx, spec, stage), ...stageTarget(spec, stage) };
+}
+
+export function notFound(project: string, branch: string, stage?: string): SlipwayError {
+  const what = stage ? `Stage ${stage} of ${project}` : `${project} / ${branch}`;
+  return new SlipwayError('not-found', `${what} has no environment.`, {
+    hint: stage ? `Promote to ${stage} first: slipway promote --to ${stage}` : `Bring it up first: slipway up --branch ${JSON.stringify(branch)}`,
+  });
+}
+
+/** The environment's status; a `not-found` error when there is none. */
+export async function requireEnvironment(envs: LocalEnvironments, project: string, branch: string, dockerHost?: string, stage?: string): Promise<EnvironmentStatus> {
+  const s = await envs.status(project, branch, dockerHost);
+  if (s.status === 'absent') throw notFound(project, branch, stage);
+  return s;
+}
+
+export function progress(ctx: Context): (e: SlipwayEvent) => void {
+  return (e) => {
+    if (ctx.json) return;
+    if (e.type === 'step') ctx.err(`  ${e.message}`);
+    else if (e.type === 'resource' && e.op !== 'same' && e.op !== 'read') {
+      const what = `${e.kind.replace(/^Docker/, '').toLowerCase()} ${e.name}`;
+      if (e.phase === 'started') ctx.err(`  ${e.op.padEnd(8)} ${what} ...`);
+      else if (e.phase === 'finished') ctx.err(`  ${e.op.padEnd(8)} ${what} done${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`);
+      else ctx.err(`  ${e.op.padEnd(8)} ${what} FAILED`);
+    } else if (e.type === 'diagnostic' && e.severity === 'warning') ctx.err(`  warning: ${e.message}`);
+  };
+}
+
+/** Network-level failures: the Docker Engine (local socket, tcp:// or ssh://) did not answer. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'ENOENT', 'EACCES']);
+
+/**
+ * Any error as a SlipwayError: a Docker Engine that does not answer is `docker-unavailable`, one
+ * that refuses a request (dockerode's `statusCode`, e.g. tagging a release's image) is
+ * `operation-failed` with the engine's own message; each with what to do next.
+ */
+export function asSlipwayError(err: unknown): SlipwayError {
+  if (SlipwayError.is(err)) return err;
+  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; json?: { message?: unknown }; message?: unknown; address?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const where = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) {
+    return new SlipwayError('docker-unavailable', `The Docker Engine could not be reached (${e.code}: ${message}).`, {
+      hint: `Check that the engine runs and answers at its endpoint (DOCKER_HOST, now ${where}, or the stage's dockerHost in the spec), then run the command again.`,
+      cause: err,
+    });
+  }
+  if (typeof e.statusCode === 'number') {
+    const said = typeof e.json?.message === 'string' ? e.json.message : message;
+    return new SlipwayError('operation-failed', `The Docker Engine refused a request (HTTP ${e.statusCode}): ${said}`, {
+      hint: 'Check that the engine is the one you meant (DOCKER_HOST or the stage\'s dockerHost) and holds the images the command needs, then run the command again; --verbose shows each step.',
+      cause: err,
+    });
+  }
+  return new SlipwayError('operation-failed', message, { hint: 'Run the command again with --verbose to see each step; if it persists, report it with that output.', cause: err });
+}
+
+/** `--service`, checked against the spec's services and databases. */
+export function checkService(spec: Spec, service: string): string {
+  const names = [...spec.services.map((s) => s.name), ...spec.databases.map((d) => d.name)];
+  if (!names.includes(service)) throw new SlipwayError('service-not-found', `${spec.file} has no service "${service}": it has ${names.join(', ')}.`);
+  return service;
+}

@@ -1,0 +1,125 @@
+// The CLI's option tables: one table per command, from which parsing, `--help`, required and conflicting options all come.
+import { parseArgs } from 'node:util';
+import { SlipwayError } from '../errors';
+
+export interface OptionDef {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** The value's name in help and usage (FILE, NAME, ...); string options only. */
+  arg?: string;
+  default?: string | boolean;
+  help: string;
+  /** The command cannot run without it. */
+  required?: boolean;
+  /** Options that cannot be given together with this one (either side may declare the pair). */
+  conflicts?: string[];
+  /** This option means something only together with one of these. */
+  needs?: string[];
+}
+
+export type OptionTable = Record<string, OptionDef>;
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** The options most commands share. */
+export const common = {
+  spec: { type: 'string', short: 's', arg: 'FILE', default: 'slipway.yaml', help: 'the spec file (default: ./slipway.yaml)' },
+  branch: { type: 'string', short: 'b', arg: 'NAME', help: "the git branch (default: the spec folder's current branch)" },
+  json: { type: 'boolean', default: false, help: 'print JSON on stdout' },
+  backend: { type: 'string', arg: 'URL', help: 'Pulumi backend URL (default: the file backend under SLIPWAY_HOME, ~/.slipway)' },
+  'docker-host': { type: 'string', arg: 'URL', help: 'Docker endpoint: unix:///path, tcp://host:port, ssh://user@host, context:NAME (default: DOCKER_HOST)' },
+  verbose: { type: 'boolean', short: 'v', default: false, help: "show Pulumi's own output" },
+  help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
+} as const satisfies OptionTable;
+
+/** A usage error: what was wrong on the command line, in one line; exit 2. */
+export function usageError(command: string, message: string): SlipwayError {
+  return new SlipwayError('usage', `${message}; see \`slipway ${command} --help\``);
+}
+
+/** Flag as written on a command line: `--name`. */
+const flag = (name: string) => `--${name}`;
+
+/** Every conflicting pair of a table, each once, in table order. */
+export function conflictPairs(table: OptionTable): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const [name, def] of Object.entries(table)) {
+    for (const other of def.conflicts ?? []) {
+      if (!pairs.some(([a, b]) => (a === name && b === other) || (a === other && b === name))) pairs.push([name, other]);
+    }
+  }
+  return pairs;
+}
+
+/**
+ * Parses `args` against `table`: unknown options, missing values, unexpected arguments,
+ * missing required options, conflicting pairs and options without the one they need all
+ * throw a `usage` SlipwayError naming the option. Defaults fill what was not given.
+ */
+export function parseOptions(command: string, table: OptionTable, args: string[]): OptionValues {
+  const options = Object.fromEntries(Object.entries(table).map(([name, d]) => [name, d.short ? { type: d.type, short: d.short } : { type: d.type }]));
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  const values: OptionValues = {};
+  for (const t of tokens) {
+    if (t.kind === 'positional') throw usageError(command, `unexpected argument ${JSON.stringify(t.value)}`);
+    if (t.kind === 'option-terminator') continue;
+    const def = table[t.name];
+    if (!def) throw usageError(command, `unknown option ${t.rawName}`);
+    if (def.type === 'boolean') {
+      if (t.value !== undefined) throw usageError(command, `${t.rawName} takes no value`);
+      values[t.name] = true;
+      continue;
+    }
+    // `--spec --json`: a value that is itself an option is a missing value (write `--spec=-x` for such a value).
+    if (t.value === undefined || (!t.inlineValue && t.value.startsWith('-') && t.value.length > 1)) throw usageError(command, `${t.rawName} needs a value (${def.arg ?? 'VALUE'})`);
+    if (t.value === '') throw usageError(command, `${t.rawName} needs a value (${def.arg ?? 'VALUE'}), not an empty one`);
+    values[t.name] = t.value;
+  }
+  if (values.help) return withDefaults(table, values);
+  for (const [a, b] of conflictPairs(table)) {
+    if (values[a] !== undefined && values[b] !== undefined) throw usageError(command, `${flag(a)} and ${flag(b)} cannot be used together`);
+  }
+  for (const [name, def] of Object.entries(table)) {
+    if (def.required && values[name] === undefined) throw usageError(command, `${flag(name)}${def.type === 'string' ? ` ${def.arg ?? 'VALUE'}` : ''} is required`);
+    if (def.needs && values[name] !== undefined && !def.needs.some((n) => values[n] !== undefined)) {
+      throw usageError(command, `${flag(name)} goes with ${def.needs.map(flag).join(' or ')}`);
+    }
+  }
+  return withDefaults(table, values);
+}
+
+function withDefaults(table: OptionTable, values: OptionValues): OptionValues {
+  const out: OptionValues = { ...values };
+  for (const [name, def] of Object.entries(table)) if (out[name] === undefined && def.default !== undefined) out[name] = def.default;
+  return out;
+}
+
+/** `slipway drift [--branch NAME] ...`: required options first, bare; then the others in brackets. */
+export function usageLine(command: string, table: OptionTable): string {
+  const shown = Object.entries(table).filter(([name]) => !['help', 'verbose', 'backend', 'docker-host'].includes(name));
+  const one = ([name, d]: [string, OptionDef]) => (d.type === 'string' ? `${flag(name)} ${d.arg ?? 'VALUE'}` : flag(name));
+  const required = shown.filter(([, d]) => d.required).map(one);
+  const optional = shown.filter(([, d]) => !d.required).map((o) => `[${one(o)}]`);
+  return ['slipway', command, ...required, ...optional].join(' ');
+}
+
+/** A command's `--help`: summary, usage, one line per option, the pairs that exclude each other, and where exit codes are listed. */
+export function commandHelp(command: string, summary: string, table: OptionTable): string {
+  const left = (name: string, d: OptionDef) => `${d.short ? `-${d.short}, ` : '    '}${flag(name)}${d.type === 'string' ? ` ${d.arg ?? 'VALUE'}` : ''}`;
+  const width = Math.max(...Object.entries(table).map(([n, d]) => left(n, d).length)) + 2;
+  const lines = Object.entries(table).map(([n, d]) => {
+    const notes = [d.required ? 'required' : '', d.needs ? `with ${d.needs.map(flag).join(' or ')}` : ''].filter(Boolean);
+    return `  ${left(n, d).padEnd(width)}${d.help}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  });
+  const pairs = conflictPairs(table).map(([a, b]) => `${flag(a)} with ${flag(b)}`);
+  return [
+    `${summary}`,
+    '',
+    `Usage: ${usageLine(command, table)}`,
+    '',
+    'Options:',
+    ...lines,
+    ...(pairs.length ? ['', `Not together: ${pairs.join(', ')}.`] : []),
+    '',
+    'Exit codes: see `slipway --help` (0 ok, 1 failed, 2 usage, 3 drift, 4 blocked, 130/143/129 cancelled by a signal).',
+  ].join('\n');
+}

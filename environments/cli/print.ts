@@ -1,0 +1,34 @@
+// How the CLI prints statuses, drift reports and gate results for people (--json prints the objects themselves).
+import type { EnvironmentStatus } from '../engine';
+import type { DriftReport } from '../pipeline/drift';
+import type { GateResult } from '../pipeline/gates';
+import type { Context } from './context';
+
+export function printGates(ctx: Context, results: GateResult[]): void {
+  const icon: Record<GateResult['state'], string> = { pass: '✓', fail: '✗', pending: '…', skipped: '-' };
+  for (const r of results) ctx.out(`  ${icon[r.state]} ${r.name.padEnd(16)} ${r.state.padEnd(8)} ${r.reason}  (${(r.durationMs / 1000).toFixed(1)}s)`);
+}
+
+export function printDrift(ctx: Context, r: DriftReport): void {
+  if (!r.exists) return ctx.out(`${r.project} / ${r.branch}: no environment`);
+  if (!r.drifted) return ctx.out(`${r.project} / ${r.branch}: no drift (checked ${r.checkedAt})`);
+  ctx.out(`${r.project} / ${r.branch}: ${r.items.length} difference(s) (checked ${r.checkedAt})`);
+  for (const i of r.items) {
+    const where = i.source === 'reality' ? 'running differs from state' : 'spec differs from state';
+    ctx.out(`  ${i.kind} ${i.resource}  ${i.property}: declared ${i.declared}, actual ${i.actual}  [${where}; remedies: ${i.remedies.join(', ')}]`);
+  }
+}
+
+export function printStatus(ctx: Context, s: EnvironmentStatus): void {
+  ctx.out(`${s.project} / ${s.branch}  (${s.env})  ${s.status}`);
+  for (const svc of s.services) {
+    const url = s.urls[svc.service] ? `  ${s.urls[svc.service]}` : '';
+    ctx.out(`  ${svc.service.padEnd(12)} ${svc.state}${svc.health !== 'none' ? ` (${svc.health})` : ''}${url}`);
+  }
+  if (s.lastOperation?.error) ctx.out(`  last ${s.lastOperation.op} ${s.lastOperation.status}: ${s.lastOperation.error}`);
+}
+
+/** A JSON document on stdout. */
+export function printJson(ctx: Context, value: unknown): void {
+  ctx.out(JSON.stringify(value, null, 2));
+}
