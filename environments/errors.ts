@@ -16,7 +16,9 @@ export type SlipwayErrorReason =
   | 'pipeline-invalid'
   | 'gates-failed'
   | 'release-not-found'
-  | 'service-not-found';
+  | 'service-not-found'
+  | 'file-damaged'
+  | 'passphrase-invalid';
 
 export class SlipwayError extends Error {
   readonly reason: SlipwayErrorReason;
@@ -37,6 +39,27 @@ export class SlipwayError extends Error {
       typeof (err as { reason?: unknown }).reason === 'string' &&
       (reason === undefined || (err as SlipwayError).reason === reason)
     );
+  }
+}
+
+/**
+ * A file Slipway keeps under SLIPWAY_HOME (a record, the audit log, releases, gate results) that
+ * cannot be read as what it should hold: cut short, edited, or not JSON. Names the file and line.
+ */
+export class DamagedFileError extends SlipwayError {
+  readonly file: string;
+  readonly line: number;
+  readonly problem: string;
+
+  constructor(file: string, line: number, problem: string, remedy: string) {
+    super('file-damaged', `${file}:${line}: ${problem}`, { hint: `${remedy[0].toUpperCase()}${remedy.slice(1)}.` });
+    this.file = file;
+    this.line = line;
+    this.problem = problem;
+  }
+
+  static override is(err: unknown): err is DamagedFileError {
+    return SlipwayError.is(err, 'file-damaged') && typeof (err as DamagedFileError).file === 'string';
   }
 }
 
