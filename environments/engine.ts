@@ -302,9 +302,11 @@ export class LocalEnvironments implements Environments {
     const docker = await this.reachable(dockerHost);
     const sel = { project: names.project, env: names.env, state: this.stateId };
     const read = inspectRecord(this.home, names.project, names.env);
-    const record = read.damaged ? await this.rebuiltRecord(docker, sel, branch) : read.record;
     const services = await environmentContainers(docker, sel);
-    return this.describe(names.project, names.env, branch, record, await this.probeHttpHealth(record, services, dockerHost ?? this.dockerHost), read.damaged);
+    // Containers with no record at all: it was deleted, and is rebuilt like a damaged one.
+    const damaged = read.damaged ?? (!read.record && services.length > 0 ? missingRecord(this.home, names.project, names.env) : undefined);
+    const record = damaged ? await this.rebuiltRecord(docker, sel, branch) : read.record;
+    return this.describe(names.project, names.env, branch, record, await this.probeHttpHealth(record, services, dockerHost ?? this.dockerHost), damaged);
   }
 
   /** The record of an environment whose own is damaged or missing, rebuilt from its Docker labels. */
