@@ -105,7 +105,7 @@ function readPassphrase(file: string): string | undefined {
 export function wrongPassphraseError(home: string, what: string): SlipwayError {
   const file = passphrasePath(home);
   const source = process.env.PULUMI_CONFIG_PASSPHRASE ? 'PULUMI_CONFIG_PASSPHRASE (set in this environment)' : file;
-  return new SlipwayError('passphrase-invalid', `${what}: the secrets passphrase from ${source} is not the one the stack's secrets were encrypted with, so Pulumi cannot decrypt them. Nothing was changed.`, {
+  return new SlipwayError('passphrase-invalid', `${what}: the secrets passphrase from ${source} is not the one this state's stacks were encrypted with, so Pulumi cannot decrypt their secrets. Nothing was changed.`, {
     hint: `Restore ${file} from a backup, or set PULUMI_CONFIG_PASSPHRASE to the passphrase the stack was made with, then run the command again.`,
   });
 }

@@ -18,6 +18,7 @@ import { isWrongPassphrase, wrongPassphraseError } from '../paths';
 import { inspectRecord, lockPath, mergeRan, rebuildRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
 import { connectDocker, environmentLabels, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
 import { programFingerprint, resourceUrn } from './fingerprint';
+import { passphraseFitsBackend } from './secrets';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type EnvIdentity, type PortMap } from './program';
 import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './protocol';
@@ -81,6 +82,8 @@ async function openStack(settings: WorkerSettings, names: EnvNames, create: bool
   } catch (err) {
     if (!(err instanceof StackNotFoundError)) throw err;
     if (!create) return undefined;
+    // Pulumi makes a new stack with any passphrase: one that does not open the stacks already here is refused.
+    if (!(await passphraseFitsBackend(settings.passphrase, settings.backendUrl))) throw wrongPassphraseError(settings.home, `Could not create the stack of branch "${names.branch}"`);
     return { stack: await LocalWorkspace.createStack(args, opts), created: true };
   }
   return { stack, created: false };
@@ -344,10 +347,10 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         changes: run.changes,
       };
     } catch (err) {
-      if (isWrongPassphrase(err, run.diagnostics)) {
+      if (SlipwayError.is(err, 'passphrase-invalid') || isWrongPassphrase(err, run.diagnostics)) {
         // Pulumi stopped before changing anything: the environment is as it was, not failed.
         restoreRecord(settings, names, prior);
-        throw wrongPassphraseError(settings.home, `Could not bring up branch "${names.branch}"`);
+        throw SlipwayError.is(err) ? err : wrongPassphraseError(settings.home, `Could not bring up branch "${names.branch}"`);
       }
       const cancelled = abort.signal.aborted;
       const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);

@@ -176,11 +176,17 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
       const before = readFileSync(recordFile(home, branch), 'utf8');
       const down = await runCli(['down', '--spec', SHOP_SPEC, '--branch', branch], home, undefined, ME);
       assertOneClearMessage(down, file);
-      assert.match(down.stderr, /not the one the stack's secrets were encrypted with/);
+      assert.match(down.stderr, /not the one this state's stacks were encrypted with/);
       assert.equal(readFileSync(recordFile(home, branch), 'utf8'), before, 'the record was changed');
       assert.deepEqual(await runningIds(branch), ids);
       const status = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], home, ME);
       assert.equal(status.status, 'running');
+      // Pulumi would make a new stack with any passphrase: one that does not open the others is refused.
+      const fresh = await runCli(['up', '--spec', SHOP_SPEC, '--branch', other], home, undefined, ME);
+      assertOneClearMessage(fresh, file);
+      assert.equal(existsSync(recordFile(home, other)), false, 'a record was left for the refused up');
+      assert.equal(existsSync(join(home, 'state', '.pulumi', 'stacks', 'slipway-shop', `${envNames(PROJECT, other).env}.json`)), false, 'a stack was made');
+      assert.equal((await labelled(PROJECT, other)).containers.length, 0);
 
       // With the right passphrase back, down works.
       writeFileSync(file, kept, { mode: 0o600 });

@@ -1,5 +1,6 @@
 /** Slipway's own files under SLIPWAY_HOME: damaged ones are named (file, line, field), never silently reset; writes are private and atomic. */
 import assert from 'node:assert/strict';
+import { createCipheriv, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +11,7 @@ import { appendAudit, auditPath, readAudit, verifyAudit } from '../../environmen
 import { gateResultsPath, loadGateResults, saveGateResults } from '../../environments/pipeline/gates/store';
 import { readReleases, releasesPath, writeReleases } from '../../environments/pipeline/releases';
 import { inspectRecord, listRecords, readRecord, rebuildRecord, recordPath, writeRecord, type EnvRecord } from '../../environments/records';
+import { passphraseFitsBackend } from '../../environments/pulumi/secrets';
 import { jsonErrorOffset } from '../../environments/stored';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -240,6 +242,21 @@ describe('damaged files under SLIPWAY_HOME', () => {
       assert.equal(secretsPassphrase(home), 'from-the-environment');
     });
 
+    it('checks a passphrase against a stack already in the file backend (as Pulumi seals it)', async () => {
+      const salt = randomBytes(8);
+      const nonce = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', pbkdf2Sync('right-one', salt, 1_000_000, 32, 'sha256'), nonce);
+      const sealed = Buffer.concat([cipher.update('pulumi', 'utf8'), cipher.final(), cipher.getAuthTag()]);
+      const state = `v1:${salt.toString('base64')}:v1:${nonce.toString('base64')}:${sealed.toString('base64')}`;
+      const backend = `file://${join(home, 'state')}`;
+      assert.equal(await passphraseFitsBackend('anything', backend), true, 'no stack: nothing to check against');
+      const dir = join(home, 'state', '.pulumi', 'stacks', 'slipway-shop');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'main-abc123.json'), JSON.stringify({ version: 3, checkpoint: { latest: { secrets_providers: { type: 'passphrase', state: { salt: state } } } } }));
+      assert.equal(await passphraseFitsBackend('right-one', backend), true);
+      assert.equal(await passphraseFitsBackend('wrong-one', backend), false);
+    });
+
     it("recognises Pulumi's wrong-passphrase failure, and says it without the passphrase", () => {
       assert.equal(isWrongPassphrase(new Error('code: 255\n stderr: error: incorrect passphrase')), true);
       assert.equal(isWrongPassphrase(new Error('boom'), ['error: failed to decrypt: cipher: message authentication failed']), true);
@@ -250,6 +267,7 @@ describe('damaged files under SLIPWAY_HOME', () => {
       assert.match(err.message, /PULUMI_CONFIG_PASSPHRASE/);
       assert.ok(err.hint?.includes(passphrasePath(home)));
       assert.doesNotMatch(`${err.message} ${err.hint}`, /hunter2|slipway down. again/);
+      assert.match(err.message, /not the one this state's stacks were encrypted with/);
     });
   });
 });
