@@ -9,7 +9,8 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
-import { SlipwayError } from './errors';
+import { DamagedFileError, SlipwayError } from './errors';
+import { ensureDir } from './files';
 import type { OperationOptions } from './events';
 import { currentActor, currentCommit } from './git';
 import type { DriftItem, DriftReport } from './pipeline/drift';
@@ -18,8 +19,8 @@ import { clearKilledWorkerLocks } from './pulumi/leftovers';
 import { silentLogger, type Logger } from './log';
 import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
-import { listRecords, lockPath, readRecord, type EnvRecord } from './records';
-import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
+import { RECORD_REMEDY, inspectRecord, listRecords, lockPath, rebuildRecord, recordPath, type EnvRecord } from './records';
+import { assertDockerReachable, connectDocker, environmentContainers, environmentLabels, labelledEnvironments, type EnvSelector, type ServiceState } from './docker/engine';
 import { demuxDockerLog, demuxFrames, lineSplitter } from './docker/logs';
 import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
 import { findPulumiRoot } from './pulumi/locate';
@@ -59,6 +60,11 @@ export interface EnvironmentStatus {
   specFile?: string;
   /** The git commit its last successful up ran. */
   commit?: string;
+  /**
+   * Set when its record is damaged (or missing while its containers run): what is shown was
+   * rebuilt from its Docker labels, and `up` rebuilds the record.
+   */
+  damaged?: { file: string; line: number; problem: string; hint: string };
 }
 
 export interface ServiceUsage {
@@ -147,6 +153,7 @@ export class LocalEnvironments implements Environments {
 
   static async create(options: EngineOptions = {}): Promise<LocalEnvironments> {
     const home = slipwayHome(options.home);
+    ensureDir(home);
     const dockerHost = options.dockerHost ?? process.env.DOCKER_HOST ?? '';
     const docker = connectDocker(dockerHost);
     return new LocalEnvironments(
@@ -278,10 +285,20 @@ export class LocalEnvironments implements Environments {
   /** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
   async status(project: string, branch: string, dockerHost?: string): Promise<EnvironmentStatus> {
     const names = envNames(project, branch);
-    const record = readRecord(this.home, names.project, names.env);
     const docker = await this.reachable(dockerHost);
-    const services = await environmentContainers(docker, { project: names.project, env: names.env, state: this.stateId });
-    return this.describe(names.project, names.env, branch, record, await this.probeHttpHealth(record, services, dockerHost ?? this.dockerHost));
+    const sel = { project: names.project, env: names.env, state: this.stateId };
+    const read = inspectRecord(this.home, names.project, names.env);
+    const services = await environmentContainers(docker, sel);
+    // Containers with no record at all: it was deleted, and is rebuilt like a damaged one.
+    const damaged = read.damaged ?? (!read.record && services.length > 0 ? missingRecord(this.home, names.project, names.env) : undefined);
+    const record = damaged ? await this.rebuiltRecord(docker, sel, branch) : read.record;
+    return this.describe(names.project, names.env, branch, record, await this.probeHttpHealth(record, services, dockerHost ?? this.dockerHost), damaged);
+  }
+
+  /** The record of an environment whose own is damaged or missing, rebuilt from its Docker labels. */
+  private async rebuiltRecord(docker: Docker, sel: EnvSelector, branch?: string): Promise<EnvRecord> {
+    const labels = await environmentLabels(docker, sel);
+    return rebuildRecord({ services: [], databases: [], ...labels, project: sel.project, env: sel.env, branch: labels?.branch ?? branch });
   }
 
   /** Whether an engine publishes its ports on this machine's 127.0.0.1 (a local socket). */
@@ -391,7 +408,7 @@ export class LocalEnvironments implements Environments {
     const container = await this.serviceContainer(project, branch, service);
     await container.restart({ t: 10 });
     const names = envNames(project, branch);
-    const record = readRecord(this.home, names.project, names.env);
+    const record = inspectRecord(this.home, names.project, names.env).record;
     const check = record?.ran?.services?.find((s) => s.name === service)?.healthcheck;
     const probed = !!check?.command || (!!check?.http && this.isLocalEngine(this.dockerHost));
     const deadline = Date.now() + (check?.timeoutMs ?? 30_000);
@@ -424,14 +441,25 @@ export class LocalEnvironments implements Environments {
   }
 
   async list(project?: string): Promise<EnvironmentStatus[]> {
-    const records = listRecords(this.home, project ? projectSlug(project) : undefined);
+    const slug = project ? projectSlug(project) : undefined;
+    const { records, damaged } = listRecords(this.home, slug);
     await this.reachable();
     const out: EnvironmentStatus[] = [];
-    for (const r of records) {
+    const describeLive = async (r: EnvRecord, error?: DamagedFileError) => {
       const services = await environmentContainers(this.docker, { project: r.project, env: r.env, state: this.stateId });
-      out.push(this.describe(r.project, r.env, r.branch, r, await this.probeHttpHealth(r, services, this.dockerHost)));
+      out.push(this.describe(r.project, r.env, r.branch, r, await this.probeHttpHealth(r, services, this.dockerHost), error));
+    };
+    for (const r of records) await describeLive(r);
+    // A damaged record is listed too, rebuilt from its Docker labels, never left out.
+    for (const d of damaged) await describeLive(await this.rebuiltRecord(this.docker, { project: d.project, env: d.env, state: this.stateId }), d.error);
+    // So is an environment whose containers run with no record at all (it was deleted).
+    const known = new Set([...records, ...damaged].map((r) => `${r.project}/${r.env}`));
+    for (const e of await labelledEnvironments(this.docker, this.stateId, slug)) {
+      if (known.has(`${e.project}/${e.env}`)) continue;
+      const rebuilt = await this.rebuiltRecord(this.docker, { ...e, state: this.stateId });
+      await describeLive(rebuilt, missingRecord(this.home, e.project, e.env));
     }
-    return out;
+    return out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch));
   }
 
   /**
@@ -442,10 +470,11 @@ export class LocalEnvironments implements Environments {
   private async unchangedSinceLastUp(spec: Spec, branch: string, commit: string | undefined): Promise<UpResult | undefined> {
     if (!this.backendUrl.startsWith('file://')) return undefined;
     const names = envNames(spec.name, branch, this.stateId);
-    const record = readRecord(this.home, names.project, names.env);
+    // A damaged record says nothing reliable: a real run rebuilds it.
+    const record = inspectRecord(this.home, names.project, names.env).record;
     if (!record?.applied || !record.ports || record.lastOperation.status !== 'succeeded') return undefined;
     if (lockOwner(lockPath(this.home, names.project, names.env)) !== undefined) return undefined;
-    if (programFingerprint(spec, record.ports, this.dockerHost, this.stateId) !== record.applied.fingerprint) return undefined;
+    if (programFingerprint(spec, record.ports, this.dockerHost, this.stateId, { owner: record.owner, createdAt: record.createdAt }) !== record.applied.fingerprint) return undefined;
     // A new commit is recorded by a real run (gates and approvals refer to it), even if nothing changed.
     if (commit !== record.applied.commit) return undefined;
     const live = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
@@ -456,7 +485,7 @@ export class LocalEnvironments implements Environments {
     return { project: names.project, env: names.env, branch, stack: names.stack, urls: record.urls, changes: { same: live.length } };
   }
 
-  private describe(project: string, env: string, branch: string, record: EnvRecord | undefined, services: ServiceState[]): EnvironmentStatus {
+  private describe(project: string, env: string, branch: string, record: EnvRecord | undefined, services: ServiceState[], damaged?: DamagedFileError): EnvironmentStatus {
     const expected = record ? [...record.services, ...record.databases] : [];
     // Provisioning only while the operation the record says is running has a live owner (pid and
     // start time) of the lock: a dead owner's operation was interrupted; a lock held by a check
@@ -464,7 +493,9 @@ export class LocalEnvironments implements Environments {
     const busy = lockOwner(lockPath(this.home, project, env)) !== undefined;
     let status: EnvironmentState;
     if (!record && services.length === 0) status = 'absent';
-    else if (record?.lastOperation.status === 'running') status = busy ? 'provisioning' : 'failed';
+    else if (busy && (damaged || record?.lastOperation.status === 'running')) status = 'provisioning';
+    else if (damaged && services.length === 0) status = 'absent';
+    else if (record?.lastOperation.status === 'running' && !damaged) status = 'failed';
     else if (record?.lastOperation.status === 'failed' || record?.lastOperation.status === 'cancelled') status = 'failed';
     else {
       const up = services.filter((s) => s.state === 'running' && s.health !== 'unhealthy');
@@ -488,12 +519,14 @@ export class LocalEnvironments implements Environments {
       status,
       urls,
       services,
-      lastOperation: record?.lastOperation,
+      // A rebuilt record knows nothing of the last operation.
+      lastOperation: damaged ? undefined : record?.lastOperation,
       createdAt: record?.createdAt,
       updatedAt: record?.updatedAt,
       owner: record?.owner,
       specFile: record?.specFile,
       commit: record?.applied?.commit,
+      ...(damaged ? { damaged: { file: damaged.file, line: damaged.line, problem: damaged.problem, hint: damaged.hint ?? '' } } : {}),
     };
   }
 
@@ -509,7 +542,7 @@ export class LocalEnvironments implements Environments {
       dockerHost: dockerHost ?? this.dockerHost,
       pulumiRoot: findPulumiRoot(),
       nodePath: this.runtime.nodePath,
-      passphrase: secretsPassphrase(this.home),
+      passphrase: secretsPassphrase(this.home, this.backendUrl),
       lockTimeoutMs: this.lockTimeoutMs,
     };
   }
@@ -603,6 +636,11 @@ export class LocalEnvironments implements Environments {
       child.send({ type: 'run', request });
     });
   }
+}
+
+/** The damage of a record that is missing while its environment's containers run. */
+function missingRecord(home: string, project: string, env: string): DamagedFileError {
+  return new DamagedFileError(recordPath(home, project, env), 1, 'is missing, while the environment has containers', RECORD_REMEDY);
 }
 
 /** A drift item's kind (`container`, `image`, `generatedpassword`, ...) as a resource kind of the program. */

@@ -31,7 +31,9 @@ export type SlipwayErrorReason =
   /** A quota refused the operation before anything was made. */
   | 'quota-exceeded'
   /** A policy check refused the operation. */
-  | 'policy-refused';
+  | 'policy-refused'
+  | 'file-damaged'
+  | 'passphrase-invalid';
 
 export class SlipwayError extends Error {
   readonly reason: SlipwayErrorReason;
@@ -52,6 +54,27 @@ export class SlipwayError extends Error {
       typeof (err as { reason?: unknown }).reason === 'string' &&
       (reason === undefined || (err as SlipwayError).reason === reason)
     );
+  }
+}
+
+/**
+ * A file Slipway keeps under SLIPWAY_HOME (a record, the audit log, releases, gate results) that
+ * cannot be read as what it should hold: cut short, edited, or not JSON. Names the file and line.
+ */
+export class DamagedFileError extends SlipwayError {
+  readonly file: string;
+  readonly line: number;
+  readonly problem: string;
+
+  constructor(file: string, line: number, problem: string, remedy: string) {
+    super('file-damaged', `${file}:${line}: ${problem}`, { hint: `${remedy[0].toUpperCase()}${remedy.slice(1)}.` });
+    this.file = file;
+    this.line = line;
+    this.problem = problem;
+  }
+
+  static override is(err: unknown): err is DamagedFileError {
+    return SlipwayError.is(err, 'file-damaged') && typeof (err as DamagedFileError).file === 'string';
   }
 }
 

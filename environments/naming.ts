@@ -12,6 +12,13 @@ export const LABEL_BRANCH = 'dev.slipway.branch';
 export const LABEL_SERVICE = 'dev.slipway.service';
 export const LABEL_STAGE = 'dev.slipway.stage';
 /**
+ * On containers: who first brought the environment up and when, and whether the container is a
+ * service's or a database's. They outlive the environment's record, which can be rebuilt from them.
+ */
+export const LABEL_OWNER = 'dev.slipway.owner';
+export const LABEL_CREATED = 'dev.slipway.created';
+export const LABEL_ROLE = 'dev.slipway.role';
+/**
  * Which Slipway state (backend) owns an object. Two states on one Docker Engine (a user's own
  * and a test's, or two backends) may hold the same project and branch: objects are adopted,
  * swept or reported only by the state that made them.

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { SlipwayError } from './errors';
+import { ensureDir } from './files';
 import { createExclusive } from './lock';
 
 /**
@@ -22,18 +24,94 @@ export function defaultBackendUrl(home: string): string {
   return `file://${join(home, 'state')}`;
 }
 
+/** The file that keeps the secrets passphrase when PULUMI_CONFIG_PASSPHRASE is not set. */
+export function passphrasePath(home: string): string {
+  return join(home, 'passphrase');
+}
+
+/**
+ * The stacks (`project/stack`) in a file backend: their secrets are encrypted with the
+ * passphrase they were made with. None for any other backend.
+ */
+export function fileBackendStacks(backendUrl: string): string[] {
+  if (!backendUrl.startsWith('file://')) return [];
+  const root = join(backendUrl.slice('file://'.length), '.pulumi', 'stacks');
+  const found: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) walk(join(dir, e.name), rel ? `${rel}/${e.name}` : e.name);
+      else if (/\.json(\.gz)?$/.test(e.name)) found.push(`${rel ? `${rel}/` : ''}${e.name.replace(/\.json(\.gz)?$/, '')}`);
+    }
+  };
+  walk(root, '');
+  return found.sort();
+}
+
 /**
  * The passphrase of Pulumi's passphrase secrets provider: `PULUMI_CONFIG_PASSPHRASE` if set,
- * else a random one generated once and kept in `<home>/passphrase` (mode 0600).
+ * else the one kept in `<home>/passphrase` (mode 0600). A new random one is made only while no
+ * stack exists in the file backends it could be for (the default one under `home`, and
+ * `backendUrl`): a stack's secrets can only be read with the passphrase it was made with, so a
+ * missing or empty file is then an error, never silently replaced.
  */
-export function secretsPassphrase(home: string): string {
+export function secretsPassphrase(home: string, backendUrl = defaultBackendUrl(home)): string {
   const fromEnv = process.env.PULUMI_CONFIG_PASSPHRASE;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  const file = join(home, 'passphrase');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const file = passphrasePath(home);
+  const kept = readPassphrase(file);
+  if (kept !== undefined) return kept;
+  const stacks = [...new Set([...fileBackendStacks(defaultBackendUrl(home)), ...fileBackendStacks(backendUrl)])];
+  if (stacks.length > 0) {
+    const shown = stacks.slice(0, 3).join(', ') + (stacks.length > 3 ? ` and ${stacks.length - 3} more` : '');
+    throw new SlipwayError('passphrase-invalid', `The secrets passphrase file ${file} is missing, but ${stacks.length} stack(s) (${shown}) were encrypted with the passphrase it held; a new one could not read them, so none was made.`, {
+      hint: `Restore ${file} from a backup (mode 0600), or set PULUMI_CONFIG_PASSPHRASE to the passphrase those stacks were made with, then run the command again. Nothing was changed.`,
+    });
+  }
+  ensureDir(dirname(file));
   const passphrase = randomBytes(24).toString('base64url');
   if (createExclusive(file, passphrase + '\n')) return passphrase;
   // Another process created it first (atomically, never empty): use theirs.
-  return readFileSync(file, 'utf8').trim();
+  return readPassphrase(file) ?? passphrase;
+}
+
+/** The passphrase kept in `file`; undefined when there is no such file; an error when it is empty. */
+function readPassphrase(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const passphrase = text.trim();
+  if (passphrase === '') {
+    throw new SlipwayError('passphrase-invalid', `The secrets passphrase file ${file} is empty, so the stacks' secrets cannot be read.`, {
+      hint: `Restore ${file} from a backup (mode 0600), or set PULUMI_CONFIG_PASSPHRASE to the passphrase the stacks were made with. Nothing was changed.`,
+    });
+  }
+  return passphrase;
+}
+
+/**
+ * The error for a passphrase that Pulumi could not decrypt the stack's secrets with: it names
+ * where the passphrase came from, and says what to do. Nothing was changed by the run.
+ */
+export function wrongPassphraseError(home: string, what: string): SlipwayError {
+  const file = passphrasePath(home);
+  const source = process.env.PULUMI_CONFIG_PASSPHRASE ? 'PULUMI_CONFIG_PASSPHRASE (set in this environment)' : file;
+  return new SlipwayError('passphrase-invalid', `${what}: the secrets passphrase from ${source} is not the one this state's stacks were encrypted with, so Pulumi cannot decrypt their secrets. Nothing was changed.`, {
+    hint: `Restore ${file} from a backup, or set PULUMI_CONFIG_PASSPHRASE to the passphrase the stack was made with, then run the command again.`,
+  });
+}
+
+/** Whether a Pulumi failure (its error and diagnostics) is a passphrase that cannot decrypt the stack. */
+export function isWrongPassphrase(err: unknown, diagnostics: string[] = []): boolean {
+  const text = [err instanceof Error ? err.message : String(err), ...diagnostics].join('\n');
+  return /incorrect passphrase|failed to decrypt|passphrase must be set/i.test(text);
 }

@@ -128,7 +128,7 @@ export async function allocateHostPorts(req: AllocateRequest): Promise<{ ports: 
     const ledger = readLedger(dir);
     const heldByOthers = new Set<number>();
     for (const r of ledger) if (!sameEnv(r, req)) heldByOthers.add(r.port);
-    for (const rec of listRecords(req.home)) {
+    for (const rec of listRecords(req.home).records) {
       if (rec.project === req.project && rec.env === req.env) continue;
       for (const byPort of Object.values(rec.ports ?? {})) for (const p of Object.values(byPort)) heldByOthers.add(p);
     }

@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { DamagedFileError } from './errors';
 import { writeFileAtomically } from './files';
+import { checkFields, readStoredJson, type FieldProblem } from './stored';
 import type { DatabaseSpec, ServiceSpec, Spec } from './spec/types';
 
 /**
@@ -45,11 +47,48 @@ export function lockPath(home: string, project: string, env: string): string {
   return join(home, 'locks', project, `${env}.lock`);
 }
 
-export function readRecord(home: string, project: string, env: string): EnvRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(recordPath(home, project, env), 'utf8')) as EnvRecord;
-  } catch {
+/** What to do about a damaged record (its environment's Docker labels still say what it is). */
+export const RECORD_REMEDY =
+  "run `slipway up` for its branch: Slipway rebuilds the record from the environment's Docker labels, keeping its creation time (or `slipway down` to remove the environment and the record)";
+
+function recordShape(project: string, env: string): (value: unknown) => FieldProblem | undefined {
+  return (value) => {
+    const problem =
+      checkFields(value, {
+        project: 'string',
+        env: 'string',
+        branch: 'string',
+        stack: 'string',
+        createdAt: 'string',
+        updatedAt: 'string',
+        owner: 'string?',
+        services: 'array',
+        databases: 'array',
+        urls: 'object',
+        ports: 'object?',
+        applied: 'object?',
+        ran: 'object?',
+        lastOperation: 'object',
+      }) ?? checkFields((value as EnvRecord).lastOperation, { op: 'string', status: 'string', at: 'string' }, ['lastOperation']);
+    if (problem) return problem;
+    const r = value as EnvRecord;
+    if (r.project !== project || r.env !== env) return { path: ['env'], problem: `names environment ${r.project}/${r.env}, not ${project}/${env} as its file name does` };
     return undefined;
+  };
+}
+
+/** The environment's record; undefined when it has none. A record that cannot be read is a DamagedFileError. */
+export function readRecord(home: string, project: string, env: string): EnvRecord | undefined {
+  return readStoredJson<EnvRecord>(recordPath(home, project, env), recordShape(project, env), RECORD_REMEDY);
+}
+
+/** The environment's record, or why it cannot be read: never throws for a damaged record. */
+export function inspectRecord(home: string, project: string, env: string): { record?: EnvRecord; damaged?: DamagedFileError } {
+  try {
+    return { record: readRecord(home, project, env) };
+  } catch (err) {
+    if (DamagedFileError.is(err)) return { damaged: err };
+    throw err;
   }
 }
 
@@ -61,15 +100,24 @@ export function removeRecord(home: string, project: string, env: string): void {
   rmSync(recordPath(home, project, env), { force: true });
 }
 
-export function listRecords(home: string, project?: string): EnvRecord[] {
+/** A record that cannot be read: its environment is known from the file's place only. */
+export interface DamagedRecord {
+  project: string;
+  env: string;
+  error: DamagedFileError;
+}
+
+/** Every record of one project or all: those that read, and those that are damaged (never left out silently). */
+export function listRecords(home: string, project?: string): { records: EnvRecord[]; damaged: DamagedRecord[] } {
   const root = join(home, 'envs');
+  const out: EnvRecord[] = [];
+  const damaged: DamagedRecord[] = [];
   let projects: string[];
   try {
     projects = project ? [project] : readdirSync(root);
   } catch {
-    return [];
+    return { records: out, damaged };
   }
-  const out: EnvRecord[] = [];
   for (const p of projects) {
     let files: string[];
     try {
@@ -78,11 +126,50 @@ export function listRecords(home: string, project?: string): EnvRecord[] {
       continue;
     }
     for (const f of files) {
-      const r = readRecord(home, p, f.slice(0, -'.json'.length));
-      if (r) out.push(r);
+      const env = f.slice(0, -'.json'.length);
+      const { record, damaged: error } = inspectRecord(home, p, env);
+      if (record) out.push(record);
+      else if (error) damaged.push({ project: p, env, error });
     }
   }
-  return out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch));
+  return { records: out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch)), damaged };
+}
+
+/** What an environment's containers' labels say about it (see docker/engine.ts `environmentLabels`). */
+export interface LabelledEnvironment {
+  project: string;
+  env: string;
+  branch?: string;
+  owner?: string;
+  /** When the environment was first brought up (its creation label, else its network's creation). */
+  createdAt?: string;
+  /** When its newest container was made. */
+  updatedAt?: string;
+  services: string[];
+  databases: string[];
+}
+
+/**
+ * A record rebuilt from Docker labels, for an environment whose record is damaged or missing. It
+ * knows what the labels know (branch, owner, creation time, services); what only the record
+ * knew (ports, the last applied fingerprint, what ran) is left out, so the next `up` runs Pulumi
+ * and takes ports from the stack's outputs.
+ */
+export function rebuildRecord(labels: LabelledEnvironment, now = new Date().toISOString()): EnvRecord {
+  const createdAt = labels.createdAt ?? labels.updatedAt ?? now;
+  return {
+    project: labels.project,
+    env: labels.env,
+    branch: labels.branch ?? labels.env,
+    stack: labels.env,
+    createdAt,
+    updatedAt: labels.updatedAt ?? createdAt,
+    ...(labels.owner ? { owner: labels.owner } : {}),
+    services: labels.services,
+    databases: labels.databases,
+    urls: {},
+    lastOperation: { op: 'up', status: 'succeeded', at: labels.updatedAt ?? createdAt },
+  };
 }
 
 /**

@@ -20,7 +20,8 @@ export function printDrift(ctx: Context, r: DriftReport): void {
 }
 
 export function printStatus(ctx: Context, s: EnvironmentStatus): void {
-  ctx.out(`${s.project} / ${s.branch}  (${s.env})  ${s.status}`);
+  ctx.out(`${s.project} / ${s.branch}  (${s.env})  ${s.status}${s.damaged ? '  damaged' : ''}`);
+  if (s.damaged) ctx.out(`  record damaged: ${s.damaged.file}:${s.damaged.line}: ${s.damaged.problem}\n  ${s.damaged.hint}`);
   for (const svc of s.services) {
     const url = s.urls[svc.service] ? `  ${s.urls[svc.service]}` : '';
     ctx.out(`  ${svc.service.padEnd(12)} ${svc.state}${svc.health !== 'none' ? ` (${svc.health})` : ''}${url}`);

@@ -7,7 +7,8 @@ import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { SlipwayError } from '../errors';
-import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE, LABEL_STATE } from '../naming';
+import { LABEL_BRANCH, LABEL_CREATED, LABEL_ENV, LABEL_OWNER, LABEL_PROJECT, LABEL_ROLE, LABEL_SERVICE, LABEL_STATE } from '../naming';
+import type { LabelledEnvironment } from '../records';
 
 export { dockerClient as connectDocker } from './endpoint';
 
@@ -74,6 +75,44 @@ export async function environmentContainers(docker: Docker, sel: EnvSelector): P
       ports,
     };
   });
+}
+
+/**
+ * What the labels of an environment's containers (and its network's creation time) say about
+ * it: what is needed to list, find and tear down an environment whose record is damaged.
+ * Undefined when nothing of it is on this engine.
+ */
+export async function environmentLabels(docker: Docker, sel: EnvSelector): Promise<LabelledEnvironment | undefined> {
+  const filters = { label: labelFilters(sel) };
+  const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
+  if (containers.length === 0 && networks.length === 0) return undefined;
+  const first = (label: string) => containers.map((c) => c.Labels?.[label]).find((v) => !!v);
+  const created = containers.map((c) => c.Labels?.[LABEL_CREATED]).filter((v): v is string => !!v && !Number.isNaN(Date.parse(v)));
+  const networkCreated = networks.map((n) => n.Created).filter((v) => !!v && !Number.isNaN(Date.parse(v)));
+  const newest = Math.max(...containers.map((c) => c.Created * 1000));
+  const byRole = (role: string) => [...new Set(containers.filter((c) => (c.Labels?.[LABEL_ROLE] ?? 'service') === role).map((c) => c.Labels?.[LABEL_SERVICE]).filter((v): v is string => !!v))].sort();
+  return {
+    project: sel.project,
+    env: sel.env,
+    branch: first(LABEL_BRANCH) ?? networks.map((n) => n.Labels?.[LABEL_BRANCH]).find((v) => !!v),
+    owner: first(LABEL_OWNER),
+    createdAt: created.sort()[0] ?? (networkCreated.length ? new Date(Math.min(...networkCreated.map((v) => Date.parse(v)))).toISOString() : undefined),
+    updatedAt: Number.isFinite(newest) ? new Date(newest).toISOString() : undefined,
+    services: byRole('service'),
+    databases: byRole('database'),
+  };
+}
+
+/** The environments (project and env) that have containers of the given owner state on this engine. */
+export async function labelledEnvironments(docker: Docker, state: string, project?: string): Promise<Array<{ project: string; env: string }>> {
+  const label = [`${LABEL_STATE}=${state}`, ...(project ? [`${LABEL_PROJECT}=${project}`] : [LABEL_PROJECT]), LABEL_ENV];
+  const found = new Map<string, { project: string; env: string }>();
+  for (const c of await docker.listContainers({ all: true, filters: { label } })) {
+    const p = c.Labels?.[LABEL_PROJECT];
+    const env = c.Labels?.[LABEL_ENV];
+    if (p && env) found.set(`${p}/${env}`, { project: p, env });
+  }
+  return [...found.values()];
 }
 
 /** Every host port published on this engine: by the environment `own`'s containers, and by any other container (Slipway's or not). */

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DamagedFileError } from '../errors';
+import { appendLineDurably, ensureDir } from '../files';
 import { acquireLock } from '../lock';
+import { checkFields, parseStoredJson } from '../stored';
 
 /**
  * The audit log of a project's pipeline: every promotion, rollback and gate run, one JSON
@@ -38,13 +41,27 @@ function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
   return createHash('sha256').update(JSON.stringify(entry)).digest('hex');
 }
 
+/** What to do about a damaged audit log: its entries are chained, so no line can be mended in place. */
+const AUDIT_REMEDY =
+  'restore it from a backup; or, if the history may be lost, move it aside (keep it as evidence): the next entry then starts a new log. Promotions, rollbacks, approvals and gate runs are refused until then';
+
+const entryShape = (value: unknown) => checkFields(value, { seq: 'number', at: 'string', actor: 'string', action: 'string', stage: 'string', prevHash: 'string', hash: 'string' });
+
+/** Every entry, oldest first; a line that is not an entry (cut short, edited) is a DamagedFileError naming it. */
 export function readAudit(home: string, project: string): AuditEntry[] {
   const file = auditPath(home, project);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as AuditEntry);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const entries: AuditEntry[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim()) entries.push(parseStoredJson<AuditEntry>(line, file, entryShape, AUDIT_REMEDY, i + 1));
+  });
+  return entries;
 }
 
 export interface AuditVerification {
@@ -59,7 +76,8 @@ export function verifyAudit(home: string, project: string): AuditVerification {
   try {
     entries = readAudit(home, project);
   } catch (err) {
-    return { ok: false, entries: 0, broken: { seq: -1, line: 0, problem: `not valid JSON lines: ${(err as Error).message}` } };
+    if (!DamagedFileError.is(err)) throw err;
+    return { ok: false, entries: 0, broken: { seq: err.line, line: err.line, problem: `${err.message} (${err.hint})` } };
   }
   let prev = '';
   for (let i = 0; i < entries.length; i++) {
@@ -78,7 +96,7 @@ export function verifyAudit(home: string, project: string): AuditVerification {
  */
 export async function appendAudit(home: string, project: string, input: AuditInput): Promise<AuditEntry> {
   const file = auditPath(home, project);
-  mkdirSync(dirname(file), { recursive: true });
+  ensureDir(join(home, 'audit'));
   const lock = await acquireLock(join(home, 'locks', project, 'audit.lock'), `the audit log of ${project}`, { timeoutMs: 60_000 });
   try {
     return appendLocked(file, home, project, input);
@@ -92,12 +110,6 @@ function appendLocked(file: string, home: string, project: string, input: AuditI
   const last = existing[existing.length - 1];
   const base = { ...input, seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? '' };
   const entry: AuditEntry = { ...base, hash: entryHash(base) };
-  appendFileSync(file, JSON.stringify(entry) + '\n', { mode: 0o600 });
-  const fd = openSync(file, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  appendLineDurably(file, JSON.stringify(entry));
   return entry;
 }

@@ -181,6 +181,9 @@ export class LocalPipeline {
     // The change's author (who may not approve it): the commit's author, else whoever acts.
     const author = (source.commit && (await commitAuthor(spec.dir, source.commit))) || opts.actor;
     const ctx = this.gateContext(spec, source, sourceStage, author, opts, opts.signal);
+    // Where the results go must be readable first: a damaged file is refused, never overwritten.
+    readAudit(this.envs.home, project);
+    loadGateResults(this.envs.home, project, source.env, ctx.commit);
     const results = await evaluateGates(target, ctx, {
       defaultTimeoutMs: opts.gateTimeoutMs,
       onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
@@ -287,6 +290,7 @@ export class LocalPipeline {
     const { stage } = this.stage(spec, stageName);
     return this.withStageLock(project, stageName, opts, async () => {
       const history = readReleases(this.envs.home, project, stageName);
+      readAudit(this.envs.home, project); // a rollback that cannot be audited is not deployed
       const idx = history.releases.findIndex((r) => r.number === history.current);
       const current = history.releases[idx];
       const previous = idx > 0 ? this.rollbackTarget(history.releases, idx) : undefined;
@@ -357,6 +361,7 @@ export class LocalPipeline {
     this.checkOrder(spec, source, to);
     const at = (opts.now ?? (() => new Date()))().toISOString();
     const commit = source.commit ?? 'unknown';
+    readAudit(this.envs.home, project); // an approval that cannot be audited is not recorded
     recordApproval(this.envs.home, { project, env: source.env, commit, stage: to, approver: opts.actor, at, comment: opts.comment });
     await appendAudit(this.envs.home, project, {
       at,

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../files';
+import { checkEach, checkFields, readStoredJson, type FieldProblem } from '../stored';
 import type { DatabaseSpec, ServiceSpec } from '../spec/types';
 
 /**
@@ -37,12 +37,23 @@ export function releasesPath(home: string, project: string, stage: string): stri
   return join(home, 'releases', project, `${stage}.json`);
 }
 
+function releasesShape(value: unknown): FieldProblem | undefined {
+  return (
+    checkFields(value, { project: 'string', stage: 'string', releases: 'array', current: 'number?' }) ??
+    checkEach((value as StageReleases).releases, ['releases'], (r, at) =>
+      checkFields(r, { number: 'number', at: 'string', by: 'string', from: 'object', images: 'object', services: 'array', databases: 'array', rollbackOf: 'number?' }, at),
+    )
+  );
+}
+
+/**
+ * The stage's releases; none when it has no releases file yet. A file that cannot be read is a
+ * DamagedFileError: its history is never silently replaced by an empty one.
+ */
 export function readReleases(home: string, project: string, stage: string): StageReleases {
-  try {
-    return JSON.parse(readFileSync(releasesPath(home, project, stage), 'utf8')) as StageReleases;
-  } catch {
-    return { project, stage, releases: [] };
-  }
+  const file = releasesPath(home, project, stage);
+  const remedy = `restore it from a backup, or remove it to start the stage's release history afresh (\`slipway rollback --stage ${stage}\` then has no earlier release to return to)`;
+  return readStoredJson<StageReleases>(file, releasesShape, remedy) ?? { project, stage, releases: [] };
 }
 
 export function writeReleases(home: string, data: StageReleases): void {

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { PROVIDER_VERSION, hashBuildContext, type ResourceKind } from '../docker/provider';
 import type { Spec } from '../spec/types';
-import type { PortMap } from './program';
+import type { EnvIdentity, PortMap } from './program';
 
 /**
  * A hash of everything the environment program's resource inputs derive from: the normalized
- * spec, the content of every build context, the host ports, the provider version and the
- * Docker endpoint. Equal fingerprints mean `pulumi up` would find every input unchanged.
+ * spec, the content of every build context, the host ports, the provider version, the Docker
+ * endpoint and the environment's identity labels (owner, creation time). Equal fingerprints mean `pulumi up` would find every input unchanged.
  */
-export function programFingerprint(spec: Spec, ports: PortMap, dockerHost: string, stateId: string): string {
+export function programFingerprint(spec: Spec, ports: PortMap, dockerHost: string, stateId: string, identity: EnvIdentity): string {
   const contexts = spec.services.map((s) => (s.build ? hashBuildContext(s.build.context) : s.image));
   const { services, databases, name } = spec;
   return createHash('sha256')
-    .update(JSON.stringify({ name, services, databases, contexts, ports, PROVIDER_VERSION, dockerHost, stateId }))
+    .update(JSON.stringify({ name, services, databases, contexts, ports, PROVIDER_VERSION, dockerHost, stateId, identity: { owner: identity.owner ?? null, createdAt: identity.createdAt } }))
     .digest('hex');
 }
 

@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import type { EnvNames } from '../naming';
-import { LABEL_SERVICE } from '../naming';
+import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE } from '../naming';
 import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
 import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInputs } from '../docker/provider';
@@ -20,6 +20,13 @@ export interface ProgramInputs {
   names: EnvNames;
   dockerHost: string;
   ports: PortMap;
+  /** Who first brought the environment up and when: labels on its containers, which outlive its record. */
+  identity: EnvIdentity;
+}
+
+export interface EnvIdentity {
+  owner?: string;
+  createdAt: string;
 }
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -127,9 +134,15 @@ function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpo
 
 export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<string, unknown>> {
   return async () => {
-    const { spec, names, dockerHost, ports } = inputs;
+    const { spec, names, dockerHost, ports, identity } = inputs;
     const base = { providerVersion: PROVIDER_VERSION, dockerHost };
     const labelsFor = (service: string) => ({ ...names.labels, [LABEL_SERVICE]: service });
+    const containerLabels = (service: string, role: 'service' | 'database') => ({
+      ...labelsFor(service),
+      [LABEL_ROLE]: role,
+      [LABEL_CREATED]: identity.createdAt,
+      ...(identity.owner ? { [LABEL_OWNER]: identity.owner } : {}),
+    });
 
     const network = new DockerNetwork('network', { ...base, name: names.network, labels: names.labels });
 
@@ -156,7 +169,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           health: { command: ['pg_isready', '-q', '-h', '127.0.0.1', '-U', db.user, '-d', db.database], intervalMs: 500, timeoutMs: 60000 },
           cpus: db.resources.cpus,
           memoryBytes: db.resources.memoryBytes,
-          labels: labelsFor(db.name),
+          labels: containerLabels(db.name, 'database'),
         },
         { dependsOn: [network, volume] },
       );
@@ -201,7 +214,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           health: svc.healthcheck,
           cpus: svc.resources.cpus,
           memoryBytes: svc.resources.memoryBytes,
-          labels: labelsFor(svc.name),
+          labels: containerLabels(svc.name, 'service'),
         },
         { dependsOn },
       );

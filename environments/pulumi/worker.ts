@@ -5,7 +5,7 @@
  * the worker cancels the Pulumi operation gracefully so the state stays consistent, and exits.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../errors';
@@ -13,13 +13,16 @@ import type { SlipwayEvent } from '../events';
 import { acquireLock } from '../lock';
 import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
-import { lockPath, mergeRan, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
-import { connectDocker, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { ensureDir, writeFileAtomically } from '../files';
+import { isWrongPassphrase, wrongPassphraseError } from '../paths';
+import { inspectRecord, lockPath, mergeRan, rebuildRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
+import { connectDocker, environmentLabels, publishedHostPorts, sweepEnvironment } from '../docker/engine';
 import { allocateHostPorts, movedPortMessage, releaseHostPorts } from '../ports';
 import { programFingerprint, resourceUrn } from './fingerprint';
 import { clearStaleBackendLock } from './leftovers';
+import { passphraseFitsBackend } from './secrets';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
-import { declaredPorts, environmentProgram, type PortMap } from './program';
+import { declaredPorts, environmentProgram, type EnvIdentity, type PortMap } from './program';
 import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './protocol';
 
 const abort = new AbortController();
@@ -43,11 +46,8 @@ function nodeShimDir(home: string): string {
   const dir = join(home, 'runtime', createHash('sha256').update(script).digest('hex').slice(0, 16));
   const file = join(dir, 'node');
   if (!existsSync(file)) {
-    // Made executable before it appears under its name: a concurrent worker never runs it half-made.
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, script, { mode: 0o755 });
-    renameSync(tmp, file);
+    // Made executable (by this user only) before it appears under its name: a concurrent worker never runs it half-made.
+    writeFileAtomically(file, script, 0o700);
   }
   return dir;
 }
@@ -55,9 +55,9 @@ function nodeShimDir(home: string): string {
 /** Selects the environment's stack; creates it when `create` (then `created` is true). */
 async function openStack(settings: WorkerSettings, names: EnvNames, create: boolean): Promise<{ stack: Stack; created: boolean } | undefined> {
   const stateDir = settings.backendUrl.startsWith('file://') ? settings.backendUrl.slice('file://'.length) : undefined;
-  if (stateDir) mkdirSync(stateDir, { recursive: true });
+  if (stateDir) ensureDir(stateDir);
   const workDir = join(settings.home, 'work', names.pulumiProject);
-  mkdirSync(workDir, { recursive: true });
+  ensureDir(workDir);
   const pulumiCommand = await PulumiCommand.get({ root: settings.pulumiRoot });
   const opts = {
     workDir,
@@ -84,6 +84,8 @@ async function openStack(settings: WorkerSettings, names: EnvNames, create: bool
   } catch (err) {
     if (!(err instanceof StackNotFoundError)) throw err;
     if (!create) return undefined;
+    // Pulumi makes a new stack with any passphrase: one that does not open the stacks already here is refused.
+    if (!(await passphraseFitsBackend(settings.passphrase, settings.backendUrl))) throw wrongPassphraseError(settings.home, `Could not create the stack of branch "${names.branch}"`);
     return { stack: await LocalWorkspace.createStack(args, opts), created: true };
   }
   return { stack, created: false };
@@ -238,12 +240,39 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
+/**
+ * The environment's record before this operation. A damaged one is rebuilt from the Docker labels
+ * of its containers (branch, owner, creation time), so the next write keeps what they know.
+ */
+async function priorRecord(settings: WorkerSettings, names: EnvNames): Promise<{ prior?: EnvRecord; damaged: boolean }> {
+  const { record, damaged } = inspectRecord(settings.home, names.project, names.env);
+  if (!damaged) return { prior: record, damaged: false };
+  emit({ type: 'step', message: `the environment's record is damaged (${damaged.message}); rebuilding it from its Docker labels` });
+  return { prior: await labelledRecord(settings, names), damaged: true };
+}
+
+/** A record rebuilt from the Docker labels of the environment's containers. */
+async function labelledRecord(settings: WorkerSettings, names: EnvNames): Promise<EnvRecord> {
+  const labels = await environmentLabels(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId });
+  return rebuildRecord({ services: [], databases: [], ...labels, project: names.project, env: names.env, branch: names.branch });
+}
+
+function identityOf(record: EnvRecord): EnvIdentity {
+  return { owner: record.owner, createdAt: record.createdAt };
+}
+
+/** Puts back the record as it was before an operation that changed nothing (its secrets could not be read). */
+function restoreRecord(settings: WorkerSettings, names: EnvNames, prior: EnvRecord | undefined): void {
+  if (prior) writeRecord(settings.home, prior);
+  else removeRecord(settings.home, names.project, names.env);
+}
+
 async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResult> {
   const { spec, settings } = req;
   const names = envNames(spec.name, req.branch, settings.stateId);
   return withEnvLock(settings, names, async (staleLock) => {
-    const prior = readRecord(settings.home, names.project, names.env);
-    const interrupted = staleLock || prior?.lastOperation.status === 'running';
+    const { prior, damaged } = await priorRecord(settings, names);
+    const interrupted = staleLock || damaged || prior?.lastOperation.status === 'running';
     const record: EnvRecord = {
       project: names.project,
       env: names.env,
@@ -272,8 +301,8 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       const ports = await allocatePorts(settings, names, stack, spec, recorded, true);
       const readOutputs = readResultsFromEvents(stack);
       record.ports = ports;
-      const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId);
-      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
+      const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identityOf(record));
+      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, identity: identityOf(record) });
       const replace = [
         ...(await vanishedContainers(settings, names, prior)),
         ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
@@ -319,6 +348,11 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         changes: run.changes,
       };
     } catch (err) {
+      if (SlipwayError.is(err, 'passphrase-invalid') || isWrongPassphrase(err, run.diagnostics)) {
+        // Pulumi stopped before changing anything: the environment is as it was, not failed.
+        restoreRecord(settings, names, prior);
+        throw SlipwayError.is(err) ? err : wrongPassphraseError(settings.home, `Could not bring up branch "${names.branch}"`);
+      }
       const cancelled = abort.signal.aborted;
       const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
       writeRecord(settings.home, {
@@ -347,8 +381,10 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
   const { settings } = req;
   const names = envNames(req.project, req.branch, settings.stateId);
   return withEnvLock(settings, names, async (staleLock) => {
-    const prior = readRecord(settings.home, names.project, names.env);
-    const interrupted = staleLock || prior?.lastOperation.status === 'running';
+    // A damaged record is left as it is until the environment is gone (then it is removed).
+    const { record: prior, damaged } = inspectRecord(settings.home, names.project, names.env);
+    if (damaged) emit({ type: 'step', message: `the environment's record is damaged (${damaged.message}); tearing down what its Docker labels and stack hold` });
+    const interrupted = staleLock || !!damaged || prior?.lastOperation.status === 'running';
     if (prior) writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: 'running', at: nowIso() } });
     const run = new RunEvents();
     try {
@@ -384,6 +420,10 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
       await releaseHostPorts(settings.home, names.project, names.env).catch(() => undefined);
       return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
     } catch (err) {
+      if (isWrongPassphrase(err, run.diagnostics)) {
+        if (prior) restoreRecord(settings, names, prior);
+        throw wrongPassphraseError(settings.home, `Could not tear down branch "${names.branch}"`);
+      }
       const cancelled = abort.signal.aborted;
       const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
       if (prior) {
@@ -413,11 +453,13 @@ async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Promise<D
     const state = await stack.exportStack();
     const resources = ((state.deployment as { resources?: StateResource[] }).resources ?? []).filter((r) => r.type.startsWith(SLIPWAY_TYPE));
     const items = await realityDrift(connectDocker(settings.dockerHost), resources);
-    const record = readRecord(settings.home, names.project, names.env);
-    const ports = record?.ports ?? (((await stack.outputs()).ports?.value as PortMap | undefined) ?? {});
+    const { record, damaged } = inspectRecord(settings.home, names.project, names.env);
+    // The identity labels the containers carry: the record's, else (damaged) the labels' own.
+    const identity = identityOf(record ?? (await labelledRecord(settings, names)));
+    const ports = (!damaged && record?.ports) || (((await stack.outputs()).ports?.value as PortMap | undefined) ?? {});
     const missingPorts = Object.entries(declaredPorts(spec)).some(([o, cps]) => cps.some((cp) => ports[o]?.[String(cp)] === undefined));
-    if (missingPorts || programFingerprint(spec, ports, settings.dockerHost, settings.stateId) !== record?.applied?.fingerprint) {
-      items.push(...(await specDrift(stack, spec, names, settings, missingPorts ? await allocatePorts(settings, names, stack, spec, ports, false) : ports)));
+    if (missingPorts || programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identity) !== record?.applied?.fingerprint) {
+      items.push(...(await specDrift(stack, spec, names, settings, missingPorts ? await allocatePorts(settings, names, stack, spec, ports, false) : ports, identity)));
     }
     return { ...base, exists: true, drifted: items.length > 0, items };
   });
@@ -434,9 +476,9 @@ function changedInputs(olds: Record<string, unknown>, news: Record<string, unkno
 }
 
 /** What `up` would change, per resource and property, from a Pulumi preview. */
-async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: WorkerSettings, ports: PortMap): Promise<DriftItem[]> {
+async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: WorkerSettings, ports: PortMap, identity: EnvIdentity): Promise<DriftItem[]> {
   const items: DriftItem[] = [];
-  const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
+  const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, identity });
   abort.signal.throwIfAborted();
   await stack.preview({
     program,
@@ -477,7 +519,7 @@ async function runRefresh(req: Extract<WorkerRequest, { op: 'refresh' }>): Promi
     abort.signal.throwIfAborted();
     const target = req.resources?.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind));
     await opened.stack.refresh({ color: 'never', signal: abort.signal, onEvent: run.onEvent, ...(target?.length ? { target } : {}) });
-    const record = readRecord(settings.home, names.project, names.env);
+    const { record } = inspectRecord(settings.home, names.project, names.env);
     // The state now holds reality, not what the spec declares: the next check compares them.
     if (record?.applied) writeRecord(settings.home, { ...record, applied: { ...record.applied, fingerprint: 'accepted' }, updatedAt: nowIso() });
   });
@@ -500,7 +542,9 @@ async function run(request: WorkerRequest): Promise<void> {
     else if (request.op === 'drift') result = await runDrift(request);
     else result = await runRefresh(request);
     finish({ type: 'result', result });
-  } catch (err) {
+  } catch (caught) {
+    // Drift and refresh read the stack's secrets too: a wrong passphrase is said as such.
+    const err = !SlipwayError.is(caught) && isWrongPassphrase(caught) ? wrongPassphraseError(request.settings.home, `Could not read the stack of branch "${request.branch}"`) : caught;
     const e = SlipwayError.is(err)
       ? { reason: err.reason, message: err.message, hint: err.hint }
       : { reason: 'operation-failed' as const, message: err instanceof Error ? err.message : String(err) };

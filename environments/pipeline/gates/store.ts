@@ -5,9 +5,10 @@
  * - `approvals/<project>/<env>.jsonl`: every approval of the environment, one JSON object a line,
  *   append-only.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeFileAtomically } from '../../files';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { appendLineDurably, writeFileAtomically } from '../../files';
+import { join } from 'node:path';
+import { checkEach, checkFields, readStoredJson } from '../../stored';
 import type { GateResult } from './types';
 
 /** One approval of promoting one commit of an environment into one stage. */
@@ -57,32 +58,21 @@ export function saveGateResults(home: string, project: string, env: string, comm
 /** The stored results of a commit of an environment; none when no gate was evaluated for it. */
 export function loadGateResults(home: string, project: string, env: string, commit: string): GateResult[] {
   const path = gateResultsPath(home, project, env, commit);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  try {
-    const file = JSON.parse(text) as Partial<ResultsFile>;
-    if (!Array.isArray(file.results)) throw new Error('it has no "results" list');
-    return file.results;
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`Gate results ${path} cannot be read (${why}); delete the file and evaluate the gates again.`, { cause: err });
-  }
+  const shape = (value: unknown) =>
+    checkFields(value, { results: 'array' }) ??
+    checkEach((value as ResultsFile).results, ['results'], (r, at) => checkFields(r, { stage: 'string', name: 'string', kind: 'string', state: 'string', startedAt: 'string' }, at));
+  const file = readStoredJson<ResultsFile>(path, shape, 'remove it and run the gates again (`slipway gates`): it only keeps their last results');
+  return file?.results ?? [];
 }
 
 /** Appends an approval to the environment's approvals file. */
 export function recordApproval(home: string, approval: Approval): void {
   if (approval.approver.trim() === '') throw new TypeError('an approval needs an approver');
   const path = approvalsPath(home, approval.project, approval.env);
-  mkdirSync(dirname(path), { recursive: true });
   const line: Approval = { ...approval };
   if (line.comment === undefined) delete line.comment;
   // One write of one line with O_APPEND: concurrent approvers never interleave.
-  appendFileSync(path, JSON.stringify(line) + '\n');
+  appendLineDurably(path, JSON.stringify(line));
 }
 
 /** The approvals of `commit` of an environment for promotion into `stage`, oldest first (duplicates included). */

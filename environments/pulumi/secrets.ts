@@ -1,0 +1,50 @@
+/** Checks a secrets passphrase against a stack already in a file backend, before a new stack is made with it. */
+import { createDecipheriv, pbkdf2 } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileBackendStacks } from '../paths';
+
+/**
+ * The passphrase provider's state of one stack in the file backend: `v1:<salt>:v1:<nonce>:<sealed>`,
+ * where `sealed` is the word "pulumi" encrypted (AES-256-GCM) with the key the passphrase and the
+ * salt derive (PBKDF2-SHA256, 1,000,000 rounds). Undefined when no stack holds one.
+ */
+function someStackSalt(backendUrl: string): string | undefined {
+  const root = join(backendUrl.slice('file://'.length), '.pulumi', 'stacks');
+  for (const stack of fileBackendStacks(backendUrl)) {
+    try {
+      const data = JSON.parse(readFileSync(join(root, `${stack}.json`), 'utf8')) as {
+        checkpoint?: { latest?: { secrets_providers?: { type?: string; state?: { salt?: string } } } };
+      };
+      const provider = data.checkpoint?.latest?.secrets_providers;
+      if (provider?.type === 'passphrase' && provider.state?.salt) return provider.state.salt;
+    } catch {
+      // gzipped, or not readable: another stack may tell
+    }
+  }
+  return undefined;
+}
+
+/**
+ * False when a stack of the file backend was encrypted with another passphrase: Pulumi would
+ * make a new stack with this one without a word, and the backend would then hold stacks that no
+ * one passphrase opens. True when it fits, or when there is nothing to check it against.
+ */
+export async function passphraseFitsBackend(passphrase: string, backendUrl: string): Promise<boolean> {
+  if (!backendUrl.startsWith('file://')) return true;
+  const state = someStackSalt(backendUrl);
+  const parts = state?.split(':');
+  if (!parts || parts.length !== 5 || parts[0] !== 'v1' || parts[2] !== 'v1') return true;
+  const salt = Buffer.from(parts[1], 'base64');
+  const nonce = Buffer.from(parts[3], 'base64');
+  const sealed = Buffer.from(parts[4], 'base64');
+  const key = await new Promise<Buffer>((resolve, reject) => pbkdf2(passphrase, salt, 1_000_000, 32, 'sha256', (err, k) => (err ? reject(err) : resolve(k))));
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    const plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString('utf8');
+    return plain === 'pulumi';
+  } catch {
+    return false;
+  }
+}
