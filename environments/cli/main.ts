@@ -71,6 +71,7 @@ const optionHelp: Record<string, string> = {
   backend: '    --backend URL   Pulumi backend URL (default: the file backend under SLIPWAY_HOME, ~/.slipway)',
   verbose: "-v, --verbose       show Pulumi's own output",
   help: '-h, --help          show this help',
+  'keep-on-failure': '    --keep-on-failure on a failed first up, keep what was created (default: remove it)',
 };
 
 async function engine(ctx: Context): Promise<LocalEnvironments> {
@@ -177,14 +178,14 @@ function stageTarget(spec: Spec, stage: string): { branch: string; dockerHost?: 
 const commands: Record<string, Command> = {
   up: {
     summary: 'Create or update the branch environment and wait until it is healthy',
-    usage: 'slipway up [--branch NAME] [--spec FILE] [--json]',
-    options: common,
+    usage: 'slipway up [--branch NAME] [--spec FILE] [--keep-on-failure] [--json]',
+    options: { ...common, 'keep-on-failure': { type: 'boolean', default: false } },
     async run(ctx) {
       const { spec, branch } = await specAndBranch(ctx);
       const envs = await engine(ctx);
       if (!ctx.json) ctx.err(`Previewing ${spec.name} / ${branch} ...`);
       const started = Date.now();
-      const r = await envs.up(spec, branch, { signal: ctx.signal, onEvent: progress(ctx) });
+      const r = await envs.up(spec, branch, { signal: ctx.signal, onEvent: progress(ctx), keepOnFailure: !!ctx.values['keep-on-failure'] });
       if (ctx.json) {
         ctx.out(JSON.stringify({ env: r.env, branch: r.branch, stack: r.stack, status: 'running', urls: r.urls }, null, 2));
       } else {

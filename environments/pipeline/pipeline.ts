@@ -177,6 +177,7 @@ export class LocalPipeline {
     // The change's author (who may not approve it): the commit's author, else whoever acts.
     const author = (source.commit && (await commitAuthor(spec.dir, source.commit))) || opts.actor;
     const ctx = this.gateContext(spec, source, sourceStage, author, opts, opts.signal);
+    ctx.secrets = await this.envs.environmentSecrets(spec.name, source.branch, sourceStage.dockerHost);
     const results = await evaluateGates(target, ctx, {
       onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
     });

@@ -5,22 +5,27 @@
  * the worker cancels the Pulumi operation gracefully so the state stays consistent, and exits.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../errors';
 import type { SlipwayEvent } from '../events';
-import { acquireLock } from '../lock';
+import { acquireLock, isAlive } from '../lock';
+import { WORKER_MARK, endWorkerProcesses } from '../processes';
 import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
 import { lockPath, mergeRan, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
-import { connectDocker, freeLocalPort, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { connectDocker, freeLocalPort, publishedHostPorts, removeEnvironmentImages, sweepEnvironment, whatRuns, type SweepResult } from '../docker/engine';
 import { programFingerprint, resourceUrn } from './fingerprint';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type PortMap } from './program';
 import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './protocol';
 
 const abort = new AbortController();
+
+// Everything this worker starts (the Pulumi CLI, and the plugins Pulumi starts in process groups
+// of their own) carries this mark, so the engine, or the next operation after a kill -9, can end it.
+process.env[WORKER_MARK] = String(process.pid);
 
 function send(msg: WorkerMessage): void {
   if (process.connected) process.send?.(msg);
@@ -102,14 +107,30 @@ function readResultsFromEvents(stack: Stack): () => Promise<Record<string, unkno
  * An operation killed mid-flight leaves "pending operations" in the state, which Pulumi
  * refuses to run over. Creates are idempotent by name in Slipway's providers (and `down`
  * sweeps by label), so clearing them is safe: the next run converges.
+ *
+ * The state is exported with its secrets still encrypted (no `--show-secrets`), and the copy
+ * that `pulumi stack import` reads lives in a private folder under SLIPWAY_HOME (0700, file
+ * 0600), removed whether the import worked or not: nothing of the state is written elsewhere.
  */
-async function clearPendingOperations(stack: Stack): Promise<void> {
-  const state = await stack.exportStack();
-  const pending = (state.deployment as { pending_operations?: unknown[] } | undefined)?.pending_operations;
+async function clearPendingOperations(stack: Stack, home: string): Promise<void> {
+  const cli = stack.workspace as unknown as { runPulumiCmd(args: string[]): Promise<{ stdout: string }> };
+  const state = JSON.parse((await cli.runPulumiCmd(['stack', 'export', '--stack', stack.name])).stdout) as { deployment?: { pending_operations?: unknown[] } };
+  const pending = state.deployment?.pending_operations;
   if (!pending || pending.length === 0) return;
   emit({ type: 'step', message: `recovering from an interrupted operation (${pending.length} unfinished step(s))` });
-  (state.deployment as { pending_operations?: unknown[] }).pending_operations = [];
-  await stack.importStack(state);
+  state.deployment!.pending_operations = [];
+  const root = join(home, 'tmp');
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  chmodSync(root, 0o700);
+  const dir = mkdtempSync(join(root, 'import-'));
+  try {
+    chmodSync(dir, 0o700);
+    const file = join(dir, 'state.json');
+    writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
+    await cli.runPulumiCmd(['stack', 'import', '--file', file, '--stack', stack.name]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Removes the file backend's lock of a stack whose last operation was killed. */
@@ -214,19 +235,44 @@ async function vanishedContainers(settings: WorkerSettings, names: EnvNames, pri
   return gone.map(([name]) => resourceUrn(names.pulumiProject, names.stack, name));
 }
 
-/** Runs `fn` holding the environment's lock; `fn` learns whether the last holder died mid-operation. */
+/** The pid a lock file names, if any. */
+function lockHolder(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `fn` holding the environment's lock; `fn` learns whether the last holder died
+ * mid-operation. Then whatever that holder had started (Pulumi and its plugins, which may still
+ * be writing) is ended first, and the file backend's lock it left is cleared.
+ */
 async function withEnvLock<T>(settings: WorkerSettings, names: EnvNames, fn: (interrupted: boolean) => Promise<T>): Promise<T> {
+  const file = lockPath(settings.home, names.project, names.env);
   let stale = false;
-  const lock = await acquireLock(lockPath(settings.home, names.project, names.env), `environment ${names.env}`, {
+  let holder = lockHolder(file);
+  const lock = await acquireLock(file, `environment ${names.env}`, {
     timeoutMs: settings.lockTimeoutMs,
     signal: abort.signal,
-    onWait: (pid) => emit({ type: 'step', message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish` }),
+    onWait: (pid) => {
+      holder = pid;
+      emit({ type: 'step', message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish` });
+    },
     onStale: () => {
       stale = true;
-      clearStaleBackendLock(settings, names);
     },
   });
   try {
+    if (stale) {
+      if (holder !== undefined && holder !== process.pid && !isAlive(holder)) {
+        const ended = await endWorkerProcesses(holder, { group: false });
+        if (ended > 0) emit({ type: 'step', message: `stopped ${ended} process(es) left running by the interrupted operation (pid ${holder})` });
+      }
+      clearStaleBackendLock(settings, names);
+    }
     return await fn(stale);
   } finally {
     lock.release();
@@ -263,22 +309,27 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
     };
     writeRecord(settings.home, record);
     const run = new RunEvents();
+    // Never came up before (this is the first up, or every one before failed).
+    const firstUp = !prior?.applied;
+    let opened: Stack | undefined;
     try {
       emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
       const { stack, created } = (await openStack(settings, names, true))!;
-      if (interrupted) await clearPendingOperations(stack);
+      opened = stack;
+      if (interrupted) await clearPendingOperations(stack, settings.home);
       const recorded = created ? {} : interrupted ? undefined : prior?.ports;
       const ports = await allocatePorts(settings, stack, declaredPorts(spec), recorded);
       const readOutputs = readResultsFromEvents(stack);
       record.ports = ports;
       const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId);
-      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
       const replace = [
         ...(await vanishedContainers(settings, names, prior)),
         ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
       ];
       // A targeted update (one resource's spec change) also takes what depends on it, and what it replaces.
       const target = req.only?.length ? [...new Set([...req.only.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)), ...replace])] : undefined;
+      // A whole up builds every image before anything else starts (a targeted one leaves the order).
+      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, imagesFirst: !target });
       abort.signal.throwIfAborted();
       await stack.up({
         program,
@@ -319,15 +370,37 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       };
     } catch (err) {
       const cancelled = abort.signal.aborted;
-      const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
+      let message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
+      const stage = isStageBranch(names.branch);
+      const what = stage ? `Deploying to stage ${stage}` : `Preview of branch "${names.branch}"`;
+      const again = stage ? 'promote (or roll back) again' : 'run `slipway up` again';
+      if (!cancelled && firstUp && !req.keepOnFailure && opened) {
+        // A first up that fails leaves nothing: no container, network, volume, image or stack.
+        emit({ type: 'step', message: 'the first up failed: removing what it created (`slipway up --keep-on-failure` keeps it)' });
+        let cleanupError: unknown;
+        try {
+          await removeEverything(settings, names, opened, run, { images: true });
+          removeRecord(settings.home, names.project, names.env);
+        } catch (e) {
+          cleanupError = e ?? 'unknown error';
+        }
+        if (cleanupError === undefined) {
+          throw new SlipwayError('operation-failed', `${what} failed: ${message}\nNothing was left behind: what this first up had created was removed.`, {
+            hint: `Fix the cause and ${again}.${stage ? '' : ' (`slipway up --keep-on-failure` keeps what a failed first up creates, to look at.)'}`,
+            cause: err,
+          });
+        }
+        message += `\nRemoving what it had created failed too: ${failureMessage([], cleanupError)}`;
+      } else if (!cancelled && prior?.applied) {
+        // A later up that fails leaves what ran: the record says what still runs.
+        const state = await whatRuns(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId }, [...prior.services, ...prior.databases]).catch(() => undefined);
+        if (state) message += `\n${state}`;
+      }
       writeRecord(settings.home, {
         ...record,
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message },
       });
-      const stage = isStageBranch(names.branch);
-      const what = stage ? `Deploying to stage ${stage}` : `Preview of branch "${names.branch}"`;
-      const again = stage ? 'promote (or roll back) again' : 'run `slipway up` again';
       if (cancelled) {
         throw new SlipwayError('operation-cancelled', `${what} was cancelled; what was made so far is recorded.`, {
           hint: stage ? `Promote (or roll back) again to finish it.` : 'Run `slipway up` again to finish it, or `slipway down` to remove it.',
@@ -335,11 +408,36 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       }
       if (SlipwayError.is(err)) throw err;
       throw new SlipwayError('operation-failed', `${what} failed: ${message}`, {
-        hint: `Fix the cause and ${again}: it continues from what exists.`,
+        hint: firstUp ? `Fix the cause and ${again}, or run \`slipway down\` to remove what was kept.` : `Fix the cause and ${again}: it continues from what exists.`,
         cause: err,
       });
     }
   });
+}
+
+/**
+ * Removes an environment: Pulumi's destroy and its stack, then anything labelled for it that the
+ * state did not know (an interrupted create), and with `images` the images built for it.
+ */
+async function removeEverything(settings: WorkerSettings, names: EnvNames, stack: Stack | undefined, run: RunEvents, opts: { images: boolean }): Promise<SweepResult> {
+  if (stack) {
+    readResultsFromEvents(stack);
+    abort.signal.throwIfAborted();
+    await stack.destroy({
+      color: 'never',
+      signal: abort.signal,
+      onEvent: run.onEvent,
+      onOutput: (out) => {
+        for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
+      },
+    });
+    await stack.workspace.removeStack(names.stack);
+  }
+  const docker = connectDocker(settings.dockerHost);
+  const sel = { project: names.project, env: names.env, state: settings.stateId };
+  const removed = await sweepEnvironment(docker, sel);
+  if (opts.images) await removeEnvironmentImages(docker, sel);
+  return removed;
 }
 
 async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<DownResult> {
@@ -352,25 +450,11 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
     const run = new RunEvents();
     try {
       const opened = await openStack(settings, names, false);
-      if (opened) {
-        const { stack } = opened;
-        if (interrupted || !prior) await clearPendingOperations(stack);
-        readResultsFromEvents(stack);
-        abort.signal.throwIfAborted();
-        await stack.destroy({
-          color: 'never',
-          signal: abort.signal,
-          onEvent: run.onEvent,
-          onOutput: (out) => {
-            for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
-          },
-        });
-        await stack.workspace.removeStack(names.stack);
-      }
+      if (opened && (interrupted || !prior)) await clearPendingOperations(opened.stack, settings.home);
       // Anything labelled for this environment that the state did not know (an interrupted
       // create) goes too, so nothing is orphaned.
+      const removed = await removeEverything(settings, names, opened?.stack, run, { images: false });
       const docker = connectDocker(settings.dockerHost);
-      const removed = await sweepEnvironment(docker, { project: names.project, env: names.env, state: settings.stateId });
       const stage = isStageBranch(names.branch);
       if (stage) {
         // The tags that kept this stage's releases' images (layers other tags use stay).
