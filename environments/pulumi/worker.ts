@@ -5,16 +5,16 @@
  * the worker cancels the Pulumi operation gracefully so the state stays consistent, and exits.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../errors';
 import type { SlipwayEvent } from '../events';
-import { acquireLock, isAlive } from '../lock';
-import { WORKER_MARK, endWorkerProcesses } from '../processes';
+import { WORKER_MARK } from '../processes';
+import { clearPendingOperations, withEnvLock } from './recovery';
 import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
-import { lockPath, mergeRan, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
+import { mergeRan, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
 import { connectDocker, freeLocalPort, publishedHostPorts, removeEnvironmentImages, sweepEnvironment, whatRuns, type SweepResult } from '../docker/engine';
 import { programFingerprint, resourceUrn } from './fingerprint';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
@@ -101,43 +101,6 @@ function readResultsFromEvents(stack: Stack): () => Promise<Record<string, unkno
   const readOutputs = stack.outputs.bind(stack);
   Object.assign(stack, { outputs: async () => ({}), info: async () => undefined });
   return async () => Object.fromEntries(Object.entries(await readOutputs()).map(([k, v]) => [k, v.value]));
-}
-
-/**
- * An operation killed mid-flight leaves "pending operations" in the state, which Pulumi
- * refuses to run over. Creates are idempotent by name in Slipway's providers (and `down`
- * sweeps by label), so clearing them is safe: the next run converges.
- *
- * The state is exported with its secrets still encrypted (no `--show-secrets`), and the copy
- * that `pulumi stack import` reads lives in a private folder under SLIPWAY_HOME (0700, file
- * 0600), removed whether the import worked or not: nothing of the state is written elsewhere.
- */
-async function clearPendingOperations(stack: Stack, home: string): Promise<void> {
-  const cli = stack.workspace as unknown as { runPulumiCmd(args: string[]): Promise<{ stdout: string }> };
-  const state = JSON.parse((await cli.runPulumiCmd(['stack', 'export', '--stack', stack.name])).stdout) as { deployment?: { pending_operations?: unknown[] } };
-  const pending = state.deployment?.pending_operations;
-  if (!pending || pending.length === 0) return;
-  emit({ type: 'step', message: `recovering from an interrupted operation (${pending.length} unfinished step(s))` });
-  state.deployment!.pending_operations = [];
-  const root = join(home, 'tmp');
-  mkdirSync(root, { recursive: true, mode: 0o700 });
-  chmodSync(root, 0o700);
-  const dir = mkdtempSync(join(root, 'import-'));
-  try {
-    chmodSync(dir, 0o700);
-    const file = join(dir, 'state.json');
-    writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
-    await cli.runPulumiCmd(['stack', 'import', '--file', file, '--stack', stack.name]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Removes the file backend's lock of a stack whose last operation was killed. */
-function clearStaleBackendLock(settings: WorkerSettings, names: EnvNames): void {
-  if (!settings.backendUrl.startsWith('file://')) return;
-  const stateDir = settings.backendUrl.slice('file://'.length);
-  rmSync(join(stateDir, '.pulumi', 'locks', 'organization', names.pulumiProject, names.stack), { recursive: true, force: true });
 }
 
 function stripColor(text: string): string {
@@ -235,50 +198,6 @@ async function vanishedContainers(settings: WorkerSettings, names: EnvNames, pri
   return gone.map(([name]) => resourceUrn(names.pulumiProject, names.stack, name));
 }
 
-/** The pid a lock file names, if any. */
-function lockHolder(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Runs `fn` holding the environment's lock; `fn` learns whether the last holder died
- * mid-operation. Then whatever that holder had started (Pulumi and its plugins, which may still
- * be writing) is ended first, and the file backend's lock it left is cleared.
- */
-async function withEnvLock<T>(settings: WorkerSettings, names: EnvNames, fn: (interrupted: boolean) => Promise<T>): Promise<T> {
-  const file = lockPath(settings.home, names.project, names.env);
-  let stale = false;
-  let holder = lockHolder(file);
-  const lock = await acquireLock(file, `environment ${names.env}`, {
-    timeoutMs: settings.lockTimeoutMs,
-    signal: abort.signal,
-    onWait: (pid) => {
-      holder = pid;
-      emit({ type: 'step', message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish` });
-    },
-    onStale: () => {
-      stale = true;
-    },
-  });
-  try {
-    if (stale) {
-      if (holder !== undefined && holder !== process.pid && !isAlive(holder)) {
-        const ended = await endWorkerProcesses(holder, { group: false });
-        if (ended > 0) emit({ type: 'step', message: `stopped ${ended} process(es) left running by the interrupted operation (pid ${holder})` });
-      }
-      clearStaleBackendLock(settings, names);
-    }
-    return await fn(stale);
-  } finally {
-    lock.release();
-  }
-}
-
 function nowIso(): string {
   return new Date().toISOString();
 }
@@ -286,7 +205,7 @@ function nowIso(): string {
 async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResult> {
   const { spec, settings } = req;
   const names = envNames(spec.name, req.branch, settings.stateId);
-  return withEnvLock(settings, names, async (staleLock) => {
+  return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
     const prior = readRecord(settings.home, names.project, names.env);
     const interrupted = staleLock || prior?.lastOperation.status === 'running';
     const record: EnvRecord = {
@@ -316,7 +235,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
       const { stack, created } = (await openStack(settings, names, true))!;
       opened = stack;
-      if (interrupted) await clearPendingOperations(stack, settings.home);
+      if (interrupted) await clearPendingOperations(stack, settings.home, emit);
       const recorded = created ? {} : interrupted ? undefined : prior?.ports;
       const ports = await allocatePorts(settings, stack, declaredPorts(spec), recorded);
       const readOutputs = readResultsFromEvents(stack);
@@ -443,14 +362,14 @@ async function removeEverything(settings: WorkerSettings, names: EnvNames, stack
 async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<DownResult> {
   const { settings } = req;
   const names = envNames(req.project, req.branch, settings.stateId);
-  return withEnvLock(settings, names, async (staleLock) => {
+  return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
     const prior = readRecord(settings.home, names.project, names.env);
     const interrupted = staleLock || prior?.lastOperation.status === 'running';
     if (prior) writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: 'running', at: nowIso() } });
     const run = new RunEvents();
     try {
       const opened = await openStack(settings, names, false);
-      if (opened && (interrupted || !prior)) await clearPendingOperations(opened.stack, settings.home);
+      if (opened && (interrupted || !prior)) await clearPendingOperations(opened.stack, settings.home, emit);
       // Anything labelled for this environment that the state did not know (an interrupted
       // create) goes too, so nothing is orphaned.
       const removed = await removeEverything(settings, names, opened?.stack, run, { images: false });
@@ -486,7 +405,7 @@ const SLIPWAY_TYPE = 'pulumi-nodejs:dynamic/slipway:';
 async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Promise<DriftReport> {
   const { spec, settings } = req;
   const names = envNames(spec.name, req.branch, settings.stateId);
-  return withEnvLock(settings, names, async () => {
+  return withEnvLock(settings, names, abort.signal, emit, async () => {
     const base = { project: names.project, env: names.env, branch: names.branch, checkedAt: nowIso() };
     const opened = await openStack(settings, names, false);
     if (!opened) return { ...base, exists: false, drifted: false, items: [] };
@@ -550,7 +469,7 @@ async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: Wo
 async function runRefresh(req: Extract<WorkerRequest, { op: 'refresh' }>): Promise<DriftReport> {
   const { spec, settings } = req;
   const names = envNames(spec.name, req.branch, settings.stateId);
-  await withEnvLock(settings, names, async () => {
+  await withEnvLock(settings, names, abort.signal, emit, async () => {
     const opened = await openStack(settings, names, false);
     if (!opened) throw new SlipwayError('stack-not-found', `Branch "${names.branch}" has no environment to accept drift into.`, { hint: 'Run `slipway up` first.' });
     const run = new RunEvents();
