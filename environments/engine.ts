@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from './log';
 import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayCache, slipwayHome } from './paths';
 import { WORKER_MARK, endWorkerProcesses } from './processes';
+import { restoreAfterFailedUp } from './restore';
 import { listRecords, lockPath, readRecord, writeRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, type ServiceState } from './docker/engine';
 import { demuxDockerLog, demuxFrames, lineSplitter } from './docker/logs';
@@ -190,7 +191,28 @@ export class LocalEnvironments implements Environments {
       opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
       return unchanged;
     }
-    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, only: opts.only, keepOnFailure: opts.keepOnFailure, commit, owner }, opts)) as UpResult;
+    const names = envNames(spec.name, branch, this.stateId);
+    const prior = readRecord(this.home, names.project, names.env);
+    try {
+      return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, only: opts.only, keepOnFailure: opts.keepOnFailure, commit, owner }, opts)) as UpResult;
+    } catch (err) {
+      // A later up that failed leaves the environment as it was: what it took down runs again.
+      if (!SlipwayError.is(err, 'operation-failed') || !prior?.applied || opts.only?.length || opts.signal?.aborted) throw err;
+      const failed = readRecord(this.home, names.project, names.env)?.lastOperation.error ?? err.message;
+      const ctx = {
+        docker: await this.reachable(opts.dockerHost),
+        home: this.home,
+        stateId: this.stateId,
+        onEvent: opts.onEvent,
+        up: (pinned: Spec) => this.runWorker({ op: 'up', spec: pinned, branch, settings: this.settings(opts.dockerHost), commit: prior.applied?.commit, owner }, opts),
+      };
+      const after = await restoreAfterFailedUp(ctx, spec, branch, prior, failed).catch(() => undefined);
+      if (!after) throw err;
+      throw new SlipwayError('operation-failed', `${err.message}\n${after.runs}`, {
+        hint: after.restored.length ? 'Fix the cause and run `slipway up` again; meanwhile the environment runs as it did before.' : err.hint,
+        cause: err,
+      });
+    }
   }
 
   /** The Docker client of an endpoint (the engine's own by default), once it answers. */

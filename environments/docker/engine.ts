@@ -171,6 +171,21 @@ export async function removeEnvironmentImages(docker: Docker, sel: EnvSelector):
 }
 
 /**
+ * Removes the environment's images that no tag names any more (a rebuild moved the tag to a new
+ * one) and no container uses: kept until an `up` succeeds, in case the old one must run again.
+ */
+export async function pruneDanglingImages(docker: Docker, sel: EnvSelector): Promise<void> {
+  for (const image of await docker.listImages({ filters: { label: labelFilters(sel), dangling: ['true'] } })) {
+    try {
+      await docker.getImage(image.Id).remove({ noprune: false });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+}
+
+/**
  * One sentence on what of `declared` runs now (after a failed operation), e.g.
  * "still running: db, web; not running: static (missing)".
  */

@@ -624,26 +624,14 @@ async function readByName(id: string, props: NetworkInputs | VolumeInputs) {
 
 async function deleteContainer(id: string, props: ContainerInputs): Promise<void> {
   const docker = dockerClient(props.dockerHost);
-  let imageId: string | undefined;
   try {
-    imageId = (await docker.getContainer(id).inspect()).Image;
     await docker.getContainer(id).stop({ t: 10 });
   } catch {
     // already stopped or gone
   }
   await removeContainer(docker, id);
-  // A rebuild moved this environment's tag to a new image while this container still ran the
-  // old one: with the container gone, the old image (now untagged) is removed too, so no
-  // labelled image is left behind. An image still tagged (a release) or in use stays.
-  if (imageId) {
-    try {
-      const image = await docker.getImage(imageId).inspect();
-      const untagged = !image.RepoTags?.length || image.RepoTags.every((t: string) => t === '<none>:<none>');
-      if (untagged && image.Config?.Labels?.['dev.slipway.env']) await docker.getImage(imageId).remove({ noprune: false });
-    } catch {
-      // gone already, or still used by another container
-    }
-  }
+  // An image a rebuild left untagged stays until the `up` succeeds (then the worker prunes it):
+  // if the up fails, what ran before can be brought back from it.
 }
 
 const CONTAINER_REPLACE_KEYS = [

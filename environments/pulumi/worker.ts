@@ -15,7 +15,7 @@ import { clearPendingOperations, withEnvLock } from './recovery';
 import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
 import { mergeRan, readRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
-import { connectDocker, freeLocalPort, publishedHostPorts, removeEnvironmentImages, sweepEnvironment, whatRuns, type SweepResult } from '../docker/engine';
+import { connectDocker, freeLocalPort, publishedHostPorts, pruneDanglingImages, removeEnvironmentImages, sweepEnvironment, type SweepResult } from '../docker/engine';
 import { programFingerprint, resourceUrn } from './fingerprint';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type PortMap } from './program';
@@ -266,6 +266,8 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       const urls = (outputs.urls as Record<string, string> | undefined) ?? {};
       const containers = (outputs.containers as Record<string, string> | undefined) ?? {};
       const images = (outputs.images as Record<string, string> | undefined) ?? {};
+      // Images a rebuild replaced were kept in case this up failed; it did not.
+      await pruneDanglingImages(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId }).catch(() => undefined);
       writeRecord(settings.home, {
         ...record,
         urls,
@@ -310,10 +312,6 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
           });
         }
         message += `\nRemoving what it had created failed too: ${failureMessage([], cleanupError)}`;
-      } else if (!cancelled && prior?.applied) {
-        // A later up that fails leaves what ran: the record says what still runs.
-        const state = await whatRuns(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId }, [...prior.services, ...prior.databases]).catch(() => undefined);
-        if (state) message += `\n${state}`;
       }
       writeRecord(settings.home, {
         ...record,
@@ -356,6 +354,7 @@ async function removeEverything(settings: WorkerSettings, names: EnvNames, stack
   const sel = { project: names.project, env: names.env, state: settings.stateId };
   const removed = await sweepEnvironment(docker, sel);
   if (opts.images) await removeEnvironmentImages(docker, sel);
+  else await pruneDanglingImages(docker, sel);
   return removed;
 }
 

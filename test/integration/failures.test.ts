@@ -10,13 +10,14 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_ENV, LABEL_PROJECT, envNames } from '../../environments/naming';
-import { ROOT, RUN, docker, forceDown, labelled, removeDir, requireEngines, runCli, stackFileExists, startCli, tempHome } from './helpers';
+import { ROOT, RUN, copyFixture, docker, forceDown, getStatus, labelled, removeDir, requireEngines, runCli, stackFileExists, startCli, tempHome } from './helpers';
 
 const PROJECT = 'failures';
 const BUSYBOX = 'slipway/busybox:local';
 
 interface StatusJson {
   status: string;
+  urls: Record<string, string>;
   missing?: string[];
   services: Array<{ service: string; state: string }>;
   lastOperation?: { op: string; status: string; error?: string };
@@ -258,6 +259,48 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
         });
       }
     }
+  });
+
+  describe('a later up that fails', () => {
+    const branch = `later-${RUN}`;
+    let spec: string;
+    let context: string;
+    const staticService = (timeout: string) => `  static:
+    build: ${context}
+    ports: [8081]
+    healthcheck:
+      http: /index.html
+      timeout: ${timeout}
+`;
+    before(() => {
+      context = copyFixture(join(ROOT, 'test', 'fixtures', 'two-services', 'static'), 'later-static');
+      specs.push((spec = writeSpec('later', staticService('30s'))));
+    });
+    after(async () => {
+      await forceDown(spec, branch, home);
+      removeDir(context);
+    });
+
+    it('leaves the environment as it was: what ran runs again, and the record says the up failed and what runs', async () => {
+      const first = await runCli(['up', '--spec', spec, '--branch', branch], home);
+      assert.equal(first.code, 0, first.stderr);
+      const before = await status(spec, branch, home);
+      assert.equal(await getStatus(`${before.urls.static}/index.html`), 200);
+
+      // A new version that builds but never serves: its container is made, and never gets healthy.
+      writeFileSync(join(context, 'Dockerfile'), 'FROM slipway/busybox:local\nCOPY index.html /www/index.html\nCMD ["sleep", "3600"]\n');
+      writeFileSync(spec, `version: 1\nname: ${PROJECT}\nservices:\n${staticService('4s')}${DB}`);
+      const failed = await runCli(['up', '--spec', spec, '--branch', branch], home);
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(failed.stderr, /static did not become healthy within 4s/);
+      assert.match(failed.stderr, /still running: static, db/);
+
+      const after = await status(spec, branch, home);
+      assert.equal(after.urls.static, before.urls.static, 'the same URL');
+      assert.equal(await getStatus(`${after.urls.static}/index.html`), 200, 'the version that ran before answers again');
+      assert.equal(after.lastOperation?.status, 'failed');
+      assert.match(after.lastOperation?.error ?? '', /did not become healthy[\s\S]*still running: static, db/);
+    });
   });
 
   describe('a container that exits while its health is awaited', () => {
