@@ -437,13 +437,53 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** What Docker's event stream said of one container: when it first started, and its first exit. */
+interface Lifecycle {
+  started?: number;
+  died?: { code: number; at: number };
+  close(): void;
+}
+
+/**
+ * Follows the container's `start` and `die` events (opened before it starts, so none is missed):
+ * a container that exits is restarted by its restart policy within ~100 ms, and then its state no
+ * longer holds the exit code. Without an event stream, the state is all there is.
+ */
+async function watchLifecycle(docker: Dockerode, id: string): Promise<Lifecycle> {
+  const life: Lifecycle = { close: () => undefined };
+  try {
+    const stream = (await docker.getEvents({ filters: { type: ['container'], container: [id], event: ['start', 'die'] } })) as NodeJS.ReadableStream & { destroy?(): void };
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        try {
+          const e = JSON.parse(line) as { Action?: string; time?: number; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
+          const at = e.timeNano ? e.timeNano / 1e6 : (e.time ?? 0) * 1000;
+          if (e.Action === 'start' && life.started === undefined) life.started = at;
+          if (e.Action === 'die' && !life.died) life.died = { code: Number(e.Actor?.Attributes?.exitCode), at };
+        } catch {
+          // not an event
+        }
+      }
+    });
+    stream.on('error', () => undefined);
+    life.close = () => stream.destroy?.();
+  } catch {
+    // no event stream: the state alone tells
+  }
+  return life;
+}
+
 /**
  * Waits until the container is healthy, watching its state all along: one that exits (or is
  * restarted by its restart policy) is reported at once with its exit code and how long it ran;
  * one that stays unhealthy, when the check's timeout passes. Either way with its last log lines,
  * masked.
  */
-async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: string, startedAt: number): Promise<void> {
+async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: string, startedAt: number, life: Lifecycle): Promise<void> {
   const container = docker.getContainer(id);
   const health = inputs.health;
   const service = inputs.labels['dev.slipway.service'] ?? inputs.name;
@@ -455,12 +495,17 @@ async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: strin
     const info = await container.inspect();
     const state = info.State;
     if (firstStart === undefined && state.Running && !info.RestartCount) firstStart = Date.parse(state.StartedAt);
-    if (!state.Running || state.Restarting || info.RestartCount > 0) {
-      // How long it ran: Docker's own times when both are known, else this side's clock.
+    if (life.died || !state.Running || state.Restarting || info.RestartCount > 0) {
+      if (!life.died) await sleep(200); // its die event may be on its way
+      const died = life.died;
+      const stopped = !state.Running || state.Restarting;
+      const code = died ? died.code : stopped ? state.ExitCode : undefined;
+      // How long it ran: Docker's own times when known, else this side's clock.
       const finished = Date.parse(state.FinishedAt);
-      const ranMs = firstStart && finished > firstStart ? finished - firstStart : Date.now() - startedAt;
+      const began = life.started ?? firstStart;
+      const ranMs = died && began ? died.at - began : began && stopped && finished > began ? finished - began : Date.now() - startedAt;
       const oom = state.OOMKilled ? ` (out of memory${inputs.memoryBytes ? `: its limit is ${Math.round(inputs.memoryBytes / 1048576)} MiB` : ''})` : '';
-      failure = `${service} exited with code ${state.ExitCode} after ${seconds(ranMs)}${oom}`;
+      failure = `${service} exited${code === undefined || Number.isNaN(code) ? '' : ` with code ${code}`} after ${seconds(ranMs)}${oom}`;
       break;
     }
     let problem: string | undefined;
@@ -547,14 +592,17 @@ async function createContainer(inputs: ContainerInputs): Promise<{ id: string; o
     },
     NetworkingConfig: { EndpointsConfig: { [inputs.network]: { Aliases: inputs.aliases } } },
   });
+  const life = await watchLifecycle(docker, container.id);
   const startedAt = Date.now();
   try {
     await container.start();
-    await waitHealthy(docker, inputs, container.id, startedAt);
+    await waitHealthy(docker, inputs, container.id, startedAt, life);
   } catch (err) {
     // Never leave a half-made container behind: the failed create is not recorded in state.
     await removeContainer(docker, container.id);
     throw err;
+  } finally {
+    life.close();
   }
   return { id: container.id, outs: { ...inputs, containerId: container.id } };
 }
