@@ -20,11 +20,6 @@ export interface ProgramInputs {
   names: EnvNames;
   dockerHost: string;
   ports: PortMap;
-  /**
-   * Every image (built or looked up) before the network, volumes and containers: a build that
-   * fails then starts nothing, and changes nothing that runs. Default true.
-   */
-  imagesFirst?: boolean;
 }
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -152,7 +147,10 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
       serviceImages.set(svc.name, image);
     }
     const dbImages = new Map(spec.databases.map((db) => [db.name, new DockerImage(`${db.name}-image`, { ...base, tag: db.image, labels: labelsFor(db.name) })]));
-    const afterImages = inputs.imagesFirst === false ? [] : [...serviceImages.values(), ...dbImages.values()];
+    // Every image (built or looked up) before the network, volumes and containers: a build that
+    // fails then starts nothing, and changes nothing that runs. Targeted updates keep these edges
+    // too (Pulumi 3.255 can report a duplicate URN when one removes an untargeted dependency).
+    const afterImages = [...serviceImages.values(), ...dbImages.values()];
 
     const network = new DockerNetwork('network', { ...base, name: names.network, labels: names.labels }, { dependsOn: afterImages });
 

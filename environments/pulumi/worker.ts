@@ -247,8 +247,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       ];
       // A targeted update (one resource's spec change) also takes what depends on it, and what it replaces.
       const target = req.only?.length ? [...new Set([...req.only.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)), ...replace])] : undefined;
-      // A whole up builds every image before anything else starts (a targeted one leaves the order).
-      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, imagesFirst: !target });
+      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports });
       abort.signal.throwIfAborted();
       await stack.up({
         program,
