@@ -35,6 +35,7 @@ export async function assertDockerReachable(docker: Docker, dockerHost: string):
 export interface ServiceState {
   service: string;
   containerId: string;
+  /** Docker's state (running, exited, restarting, ...); `missing` in a status when a declared one has no container (containerId empty). */
   state: string;
   /** healthy | unhealthy | starting | none */
   health: string;
