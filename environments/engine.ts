@@ -19,7 +19,9 @@ import { clearKilledWorkerLocks } from './pulumi/leftovers';
 import { silentLogger, type Logger } from './log';
 import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
-import { RECORD_REMEDY, inspectRecord, listRecords, lockPath, rebuildRecord, recordPath, type EnvRecord } from './records';
+import { WORKER_MARK, endWorkerProcesses } from './processes';
+import { restoreAfterFailedUp } from './restore';
+import { RECORD_REMEDY, inspectRecord, listRecords, lockPath, readRecord, rebuildRecord, recordPath, writeRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, environmentLabels, labelledEnvironments, type EnvSelector, type ServiceState } from './docker/engine';
 import { demuxDockerLog, demuxFrames, lineSplitter } from './docker/logs';
 import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
@@ -51,7 +53,10 @@ export interface EnvironmentStatus {
   stack: string;
   status: EnvironmentState;
   urls: Record<string, string>;
+  /** Every declared service and database (state `missing` when its container is gone), and any other container of the environment. */
   services: ServiceState[];
+  /** Declared services and databases that have no container in Docker (removed outside Slipway; `up` recreates them). */
+  missing?: string[];
   lastOperation?: EnvRecord['lastOperation'];
   createdAt?: string;
   updatedAt?: string;
@@ -93,6 +98,11 @@ export interface UpOptions extends OperationOptions {
   only?: ResourceRef[];
   /** Docker endpoint for this environment (a stage's own host); default the engine's. */
   dockerHost?: string;
+  /**
+   * A first `up` (the environment never came up) that fails removes everything it created, and
+   * its stack; with this, it is kept to look at. A later `up` that fails always leaves what runs.
+   */
+  keepOnFailure?: boolean;
 }
 
 export interface Environments {
@@ -174,7 +184,28 @@ export class LocalEnvironments implements Environments {
       opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
       return unchanged;
     }
-    return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, only: opts.only, commit, owner }, opts)) as UpResult;
+    const names = envNames(spec.name, branch, this.stateId);
+    const prior = readRecord(this.home, names.project, names.env);
+    try {
+      return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, only: opts.only, keepOnFailure: opts.keepOnFailure, commit, owner }, opts)) as UpResult;
+    } catch (err) {
+      // A later up that failed leaves the environment as it was: what it took down runs again.
+      if (!SlipwayError.is(err, 'operation-failed') || !prior?.applied || opts.only?.length || opts.signal?.aborted) throw err;
+      const failed = readRecord(this.home, names.project, names.env)?.lastOperation.error ?? err.message;
+      const ctx = {
+        docker: await this.reachable(opts.dockerHost),
+        home: this.home,
+        stateId: this.stateId,
+        onEvent: opts.onEvent,
+        up: (pinned: Spec) => this.runWorker({ op: 'up', spec: pinned, branch, settings: this.settings(opts.dockerHost), commit: prior.applied?.commit, owner }, opts),
+      };
+      const after = await restoreAfterFailedUp(ctx, spec, branch, prior, failed).catch(() => undefined);
+      if (!after) throw err;
+      throw new SlipwayError('operation-failed', `${err.message}\n${after.runs}`, {
+        hint: after.restored.length ? 'Fix the cause and run `slipway up` again; meanwhile the environment runs as it did before.' : err.hint,
+        cause: err,
+      });
+    }
   }
 
   /** The Docker client of an endpoint (the engine's own by default), once it answers. */
@@ -336,6 +367,26 @@ export class LocalEnvironments implements Environments {
     );
   }
 
+  /**
+   * The environment's secret values as its containers hold them: each database's generated
+   * password, and every env value that contains one (a database URL). Read from Docker (no Pulumi
+   * run), for scrubbing what gates and logs show; never stored.
+   */
+  async environmentSecrets(project: string, branch: string, dockerHost?: string): Promise<string[]> {
+    const names = envNames(project, branch);
+    const record = readRecord(this.home, names.project, names.env);
+    const docker = dockerHost === undefined ? this.docker : connectDocker(dockerHost);
+    const live = await environmentContainers(docker, { project: names.project, env: names.env, state: this.stateId }).catch(() => []);
+    const envs = await Promise.all(live.map(async (s) => ({ service: s.service, env: (await docker.getContainer(s.containerId).inspect().catch(() => undefined))?.Config.Env ?? [] })));
+    const value = (entry: string) => entry.slice(entry.indexOf('=') + 1);
+    const passwords = envs
+      .filter((c) => record?.databases.includes(c.service))
+      .flatMap((c) => c.env.filter((e) => e.startsWith('POSTGRES_PASSWORD=')).map(value))
+      .filter((v) => v.length >= 4);
+    const holding = envs.flatMap((c) => c.env.map(value)).filter((v) => passwords.some((p) => v !== p && v.includes(p)));
+    return [...new Set([...passwords, ...holding])].sort((a, b) => b.length - a.length);
+  }
+
   /** A service's container logs (stdout and stderr), line by line; with `follow`, until the signal aborts. */
   async logs(project: string, branch: string, service: string, opts: LogOptions): Promise<void> {
     const container = await this.serviceContainer(project, branch, service);
@@ -485,23 +536,32 @@ export class LocalEnvironments implements Environments {
     return { project: names.project, env: names.env, branch, stack: names.stack, urls: record.urls, changes: { same: live.length } };
   }
 
-  private describe(project: string, env: string, branch: string, record: EnvRecord | undefined, services: ServiceState[], damaged?: DamagedFileError): EnvironmentStatus {
+  /**
+   * Every declared service and database is named, also one whose container is gone from Docker
+   * (state `missing`, removed outside Slipway); the environment is then `degraded`, not `stopped`.
+   */
+  private describe(project: string, env: string, branch: string, record: EnvRecord | undefined, live: ServiceState[], damaged?: DamagedFileError): EnvironmentStatus {
     const expected = record ? [...record.services, ...record.databases] : [];
+    const missing = expected.filter((name) => !live.some((s) => s.service === name));
+    const order = (name: string) => (expected.includes(name) ? expected.indexOf(name) : expected.length);
+    const services = [...live, ...missing.map((service): ServiceState => ({ service, containerId: '', state: 'missing', health: 'none', image: '', ports: {} }))].sort(
+      (a, b) => order(a.service) - order(b.service) || a.service.localeCompare(b.service),
+    );
     // Provisioning only while the operation the record says is running has a live owner (pid and
     // start time) of the lock: a dead owner's operation was interrupted; a lock held by a check
     // (drift) over a finished operation changes nothing.
     const busy = lockOwner(lockPath(this.home, project, env)) !== undefined;
     let status: EnvironmentState;
-    if (!record && services.length === 0) status = 'absent';
+    if (!record && live.length === 0) status = 'absent';
     else if (busy && (damaged || record?.lastOperation.status === 'running')) status = 'provisioning';
-    else if (damaged && services.length === 0) status = 'absent';
+    else if (damaged && live.length === 0) status = 'absent';
     else if (record?.lastOperation.status === 'running' && !damaged) status = 'failed';
     else if (record?.lastOperation.status === 'failed' || record?.lastOperation.status === 'cancelled') status = 'failed';
     else {
-      const up = services.filter((s) => s.state === 'running' && s.health !== 'unhealthy');
-      const missing = expected.filter((name) => !services.some((s) => s.service === name));
-      if (up.length === 0) status = 'stopped';
-      else if (missing.length > 0 || up.length < services.length) status = 'degraded';
+      const up = live.filter((s) => s.state === 'running' && s.health !== 'unhealthy');
+      if (missing.length > 0) status = 'degraded';
+      else if (up.length === 0) status = 'stopped';
+      else if (up.length < live.length) status = 'degraded';
       else status = 'running';
     }
     const urls: Record<string, string> = {};
@@ -519,6 +579,7 @@ export class LocalEnvironments implements Environments {
       status,
       urls,
       services,
+      ...(missing.length ? { missing } : {}),
       // A rebuilt record knows nothing of the last operation.
       lastOperation: damaged ? undefined : record?.lastOperation,
       createdAt: record?.createdAt,
@@ -561,7 +622,8 @@ export class LocalEnvironments implements Environments {
     // Its own process group: a terminal's Ctrl+C reaches the caller only, which cancels through
     // the worker, so Pulumi gets one interrupt (a second one would make it stop mid-step).
     // ELECTRON_RUN_AS_NODE: in VS Code the extension host's execPath is Electron, which must run as Node.
-    const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_PATH: this.runtime.nodePath };
+    const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_PATH: this.runtime.nodePath };
+    delete env[WORKER_MARK]; // the worker marks what it starts with its own pid
     const child = fork(this.runtime.worker, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true });
     const log = (line: string) => this.logger.debug(`[worker ${child.pid}] ${line}`);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));
@@ -618,22 +680,43 @@ export class LocalEnvironments implements Environments {
       child.on('error', (err) => finish(() => reject(new SlipwayError('operation-failed', `The stack worker could not run: ${err.message}`, { cause: err }))));
       child.on('exit', (code, sig) => {
         exited = true;
-        if (child.pid !== undefined) clearKilledWorkerLocks(request, child.pid);
-        finish(
-          outcome ??
-            (() =>
-              reject(
-                opts.signal?.aborted
-                  ? new SlipwayError('operation-cancelled', `Cancelled; the stack worker was stopped (${sig ?? `exit code ${code}`}).`, {
-                      hint: 'Run the command again: Slipway recovers from interrupted operations.',
-                    })
-                  : new SlipwayError('operation-failed', `The stack worker stopped unexpectedly (${sig ?? `exit code ${code}`}) before reporting a result.`, {
-                      hint: 'Run the command again: Slipway recovers from interrupted operations. See the log for details.',
-                    }),
-              )),
-        );
+        // Whatever way it ended, nothing it started (the Pulumi CLI, Pulumi's plugins) outlives it.
+        const pid = child.pid;
+        if (pid !== undefined) clearKilledWorkerLocks(request, pid);
+        const ended = pid === undefined ? Promise.resolve(0) : endWorkerProcesses(pid, { group: true }).catch(() => 0);
+        void ended.then((count) => {
+          if (count > 0) this.logger.debug(`[worker ${pid}] ended ${count} process(es) it had started`);
+          finish(
+            outcome ??
+              (() =>
+                reject(
+                  opts.signal?.aborted
+                    ? new SlipwayError('operation-cancelled', `Cancelled; the stack worker was stopped (${sig ?? `exit code ${code}`}).`, {
+                        hint: 'Run the command again: Slipway recovers from interrupted operations.',
+                      })
+                    : this.workerDied(request, pid, code, sig),
+                )),
+          );
+        });
       });
       child.send({ type: 'run', request });
+    });
+  }
+
+  /** The error of a worker that ended without a result; the environment's record says the same. */
+  private workerDied(request: WorkerRequest, pid: number | undefined, code: number | null, sig: NodeJS.Signals | null): SlipwayError {
+    const project = request.op === 'down' ? request.project : request.spec.name;
+    const names = envNames(project, request.branch, this.stateId);
+    const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
+    const error = `the stack worker${pid ? ` (pid ${pid})` : ''} ${how} before it finished`;
+    const record = readRecord(this.home, names.project, names.env);
+    // The lock is not held by anyone alive, so no other operation writes this record now.
+    if (record?.lastOperation.status === 'running' && record.lastOperation.op === request.op && lockOwner(lockPath(this.home, names.project, names.env)) === undefined) {
+      writeRecord(this.home, { ...record, updatedAt: new Date().toISOString(), lastOperation: { ...record.lastOperation, status: 'failed', error } });
+    }
+    const again = request.op === 'down' ? 'slipway down' : request.op === 'up' ? 'slipway up' : `slipway drift`;
+    return new SlipwayError('worker-died', `${request.op} of ${names.project} / ${names.branch} stopped: ${error}; the processes it had started were stopped too.`, {
+      hint: `Run \`${again}\` again: it recovers the interrupted operation and continues from what exists.${request.op === 'up' ? ' (`slipway down` removes it instead.)' : ''}`,
     });
   }
 }

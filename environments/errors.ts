@@ -14,6 +14,8 @@ export type SlipwayErrorReason =
   | 'stack-not-found'
   | 'operation-failed'
   | 'operation-cancelled'
+  /** The stack worker process died (killed, crashed) before it reported a result. */
+  | 'worker-died'
   | 'environment-locked'
   | 'health-check-failed'
   | 'git-branch-unknown'

@@ -42,6 +42,7 @@ export async function assertDockerReachable(docker: Docker, dockerHost: string):
 export interface ServiceState {
   service: string;
   containerId: string;
+  /** Docker's state (running, exited, restarting, ...); `missing` in a status when a declared one has no container (containerId empty). */
   state: string;
   /** healthy | unhealthy | starting | none */
   health: string;
@@ -184,6 +185,56 @@ export async function sweepEnvironment(docker: Docker, sel: EnvSelector): Promis
     result.volumes++;
   }
   return result;
+}
+
+/**
+ * Removes the images built for the environment (labelled for it), by id: an image some other
+ * tag or container still uses stays. Only a failed first `up` calls this; `down` leaves images
+ * that a stage's release may pin to Pulumi's delete, which untags them.
+ */
+export async function removeEnvironmentImages(docker: Docker, sel: EnvSelector): Promise<number> {
+  let removed = 0;
+  for (const image of await docker.listImages({ all: true, filters: { label: labelFilters(sel) } })) {
+    try {
+      await docker.getImage(image.Id).remove({ force: false, noprune: false });
+      removed++;
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+  return removed;
+}
+
+/**
+ * Removes the environment's images that no tag names any more (a rebuild moved the tag to a new
+ * one) and no container uses: kept until an `up` succeeds, in case the old one must run again.
+ */
+export async function pruneDanglingImages(docker: Docker, sel: EnvSelector): Promise<void> {
+  for (const image of await docker.listImages({ filters: { label: labelFilters(sel), dangling: ['true'] } })) {
+    try {
+      await docker.getImage(image.Id).remove({ noprune: false });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+}
+
+/**
+ * One sentence on what of `declared` runs now (after a failed operation), e.g.
+ * "still running: db, web; not running: static (missing)".
+ */
+export async function whatRuns(docker: Docker, sel: EnvSelector, declared: string[]): Promise<string> {
+  const live = await environmentContainers(docker, sel);
+  const running: string[] = [];
+  const not: string[] = [];
+  for (const name of [...new Set([...declared, ...live.map((s) => s.service)])]) {
+    const s = live.find((x) => x.service === name);
+    if (s?.state === 'running') running.push(name);
+    else not.push(`${name} (${s ? s.state : 'missing'})`);
+  }
+  return [running.length ? `still running: ${running.join(', ')}` : 'nothing is running', ...(not.length ? [`not running: ${not.join(', ')}`] : [])].join('; ');
 }
 
 async function ignoreMissing(p: Promise<unknown>): Promise<void> {

@@ -85,6 +85,11 @@ export interface ContainerInputs {
   cpus?: number;
   memoryBytes?: number;
   labels: Labels;
+  /**
+   * Every secret value of the environment (database passwords and URLs), a Pulumi secret: masked
+   * in the log lines a failed create reports.
+   */
+  secrets?: string[];
 }
 
 interface DiffResult {
@@ -342,48 +347,132 @@ async function containerLogsTail(container: Dockerode.Container, lines: number):
   }
 }
 
-/** Waits until the container is healthy; throws with the reason and its last log lines otherwise. */
-async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: string): Promise<void> {
+/**
+ * `text` with every secret value the container knows replaced by `***`: the environment's secrets
+ * (and the password inside a URL), and every env value of 6 characters or more (an app's log may
+ * print its configuration).
+ */
+function maskSecrets(text: string, inputs: Pick<ContainerInputs, 'env' | 'secrets'>): string {
+  const values = new Set<string>();
+  const add = (v: string, min: number) => {
+    if (v.length < min) return;
+    values.add(v);
+    try {
+      const url = new URL(v);
+      if (url.password.length >= 4) {
+        values.add(url.password);
+        values.add(decodeURIComponent(url.password));
+      }
+    } catch {
+      // not a URL
+    }
+  };
+  for (const secret of inputs.secrets ?? []) add(secret, 4);
+  for (const entry of inputs.env) add(entry.slice(entry.indexOf('=') + 1), 6);
+  return [...values].sort((a, b) => b.length - a.length).reduce((out, v) => out.split(v).join('***'), text);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** What Docker's event stream said of one container: when it first started, and its first exit. */
+interface Lifecycle {
+  started?: number;
+  died?: { code: number; at: number };
+  close(): void;
+}
+
+/**
+ * Follows the container's `start` and `die` events (opened before it starts, so none is missed):
+ * a container that exits is restarted by its restart policy within ~100 ms, and then its state no
+ * longer holds the exit code. Without an event stream, the state is all there is.
+ */
+async function watchLifecycle(docker: Dockerode, id: string): Promise<Lifecycle> {
+  const life: Lifecycle = { close: () => undefined };
+  try {
+    const stream = (await docker.getEvents({ filters: { type: ['container'], container: [id], event: ['start', 'die'] } })) as NodeJS.ReadableStream & { destroy?(): void };
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        try {
+          const e = JSON.parse(line) as { Action?: string; time?: number; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
+          const at = e.timeNano ? e.timeNano / 1e6 : (e.time ?? 0) * 1000;
+          if (e.Action === 'start' && life.started === undefined) life.started = at;
+          if (e.Action === 'die' && !life.died) life.died = { code: Number(e.Actor?.Attributes?.exitCode), at };
+        } catch {
+          // not an event
+        }
+      }
+    });
+    stream.on('error', () => undefined);
+    life.close = () => stream.destroy?.();
+  } catch {
+    // no event stream: the state alone tells
+  }
+  return life;
+}
+
+/**
+ * Waits until the container is healthy, watching its state all along: one that exits (or is
+ * restarted by its restart policy) is reported at once with its exit code and how long it ran;
+ * one that stays unhealthy, when the check's timeout passes. Either way with its last log lines,
+ * masked.
+ */
+async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: string, startedAt: number, life: Lifecycle): Promise<void> {
   const container = docker.getContainer(id);
   const health = inputs.health;
-  const deadline = Date.now() + (health?.timeoutMs ?? 30000);
-  let lastProblem = 'not checked yet';
+  const service = inputs.labels['dev.slipway.service'] ?? inputs.name;
+  const timeoutMs = health?.timeoutMs ?? 30000;
+  const deadline = Date.now() + timeoutMs;
+  let firstStart: number | undefined;
+  let failure: string;
   for (;;) {
     const info = await container.inspect();
-    if (!info.State.Running) {
-      lastProblem = `the container exited with code ${info.State.ExitCode}`;
+    const state = info.State;
+    if (firstStart === undefined && state.Running && !info.RestartCount) firstStart = Date.parse(state.StartedAt);
+    if (life.died || !state.Running || state.Restarting || info.RestartCount > 0) {
+      if (!life.died) await sleep(200); // its die event may be on its way
+      const died = life.died;
+      const stopped = !state.Running || state.Restarting;
+      const code = died ? died.code : stopped ? state.ExitCode : undefined;
+      // How long it ran: Docker's own times when known, else this side's clock.
+      const finished = Date.parse(state.FinishedAt);
+      const began = life.started ?? firstStart;
+      const ranMs = died && began ? died.at - began : began && stopped && finished > began ? finished - began : Date.now() - startedAt;
+      const oom = state.OOMKilled ? ` (out of memory${inputs.memoryBytes ? `: its limit is ${Math.round(inputs.memoryBytes / 1048576)} MiB` : ''})` : '';
+      failure = `${service} exited${code === undefined || Number.isNaN(code) ? '' : ` with code ${code}`} after ${seconds(ranMs)}${oom}`;
       break;
     }
+    let problem: string | undefined;
     if (!health) return;
     if (health.command) {
-      const status = info.State.Health?.Status;
+      const status = state.Health?.Status;
       if (status === 'healthy') return;
-      lastProblem = `its health check command reports "${status ?? 'no status'}"`;
+      problem = `its health check command reports "${status ?? 'no status'}"`;
     } else if (health.http) {
       const published = inputs.ports.find((p) => p.container === health.http?.port);
       const url = `http://127.0.0.1:${published?.host}${health.http.path}`;
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, health.intervalMs)) });
         if (res.status >= 200 && res.status < 300) return;
-        lastProblem = `GET ${health.http.path} answered ${res.status}`;
+        problem = `GET ${health.http.path} answered ${res.status}`;
       } catch (err) {
-        lastProblem = `GET ${health.http.path} failed: ${(err as Error).message}`;
+        problem = `GET ${health.http.path} failed: ${(err as Error).message}`;
       }
     }
-    if (Date.now() > deadline) break;
+    if (Date.now() > deadline) {
+      failure = `${service} did not become healthy within ${Math.round(timeoutMs / 1000)}s: ${problem ?? 'not checked yet'}`;
+      break;
+    }
     // While waiting for start-up, look often: a check costs one local request or inspect.
     await sleep(Math.min(health.intervalMs, 200));
   }
-  // The app's own log may print its configuration: every env value of the container is masked.
-  let logs = await containerLogsTail(container, 20);
-  for (const entry of inputs.env) {
-    const value = entry.slice(entry.indexOf('=') + 1);
-    if (value.length >= 6) logs = logs.split(value).join('***');
-  }
-  throw new Error(
-    `service container ${inputs.name} did not become healthy within ${Math.round((health?.timeoutMs ?? 30000) / 1000)}s: ${lastProblem}` +
-      (logs ? `\nlast log lines:\n${logs}` : ''),
-  );
+  const logs = maskSecrets(await containerLogsTail(container, 20), inputs);
+  throw new Error(maskSecrets(failure, inputs) + (logs ? `\nlast log lines of ${service}:\n${logs}` : `\n${service} wrote no log lines`));
 }
 
 async function removeContainer(docker: Dockerode, idOrName: string): Promise<void> {
@@ -442,13 +531,17 @@ async function createContainer(inputs: ContainerInputs): Promise<{ id: string; o
     },
     NetworkingConfig: { EndpointsConfig: { [inputs.network]: { Aliases: inputs.aliases } } },
   });
+  const life = await watchLifecycle(docker, container.id);
+  const startedAt = Date.now();
   try {
     await container.start();
-    await waitHealthy(docker, inputs, container.id);
+    await waitHealthy(docker, inputs, container.id, startedAt, life);
   } catch (err) {
     // Never leave a half-made container behind: the failed create is not recorded in state.
     await removeContainer(docker, container.id);
     throw err;
+  } finally {
+    life.close();
   }
   return { id: container.id, outs: { ...inputs, containerId: container.id } };
 }
@@ -518,26 +611,14 @@ async function readByName(id: string, props: NetworkInputs | VolumeInputs) {
 
 async function deleteContainer(id: string, props: ContainerInputs): Promise<void> {
   const docker = dockerClient(props.dockerHost);
-  let imageId: string | undefined;
   try {
-    imageId = (await docker.getContainer(id).inspect()).Image;
     await docker.getContainer(id).stop({ t: 10 });
   } catch {
     // already stopped or gone
   }
   await removeContainer(docker, id);
-  // A rebuild moved this environment's tag to a new image while this container still ran the
-  // old one: with the container gone, the old image (now untagged) is removed too, so no
-  // labelled image is left behind. An image still tagged (a release) or in use stays.
-  if (imageId) {
-    try {
-      const image = await docker.getImage(imageId).inspect();
-      const untagged = !image.RepoTags?.length || image.RepoTags.every((t: string) => t === '<none>:<none>');
-      if (untagged && image.Config?.Labels?.['dev.slipway.env']) await docker.getImage(imageId).remove({ noprune: false });
-    } catch {
-      // gone already, or still used by another container
-    }
-  }
+  // An image a rebuild left untagged stays until the `up` succeeds (then the worker prunes it):
+  // if the up fails, what ran before can be brought back from it.
 }
 
 const CONTAINER_REPLACE_KEYS = [
@@ -549,7 +630,7 @@ const containerProvider = {
     return createContainer(inputs);
   },
   async diff(_id: string, olds: ContainerInputs, news: ContainerInputs) {
-    return diffBy({ ...olds }, { ...news }, CONTAINER_REPLACE_KEYS, ['providerVersion', 'imageRef']);
+    return diffBy({ ...olds }, { ...news }, CONTAINER_REPLACE_KEYS, ['providerVersion', 'imageRef', 'secrets']);
   },
   async update(id: string, olds: ContainerInputs & { containerId: string }, news: ContainerInputs) {
     return { outs: { ...news, containerId: olds.containerId ?? id } };

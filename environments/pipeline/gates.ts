@@ -6,7 +6,8 @@
  *
  * Each kind lives in ./gates/<kind>.ts; results and approvals are stored by ./gates/store.ts.
  * No result or error ever holds a token: results are scrubbed of the values of the checks gates'
- * token variables and of any variable whose name says it is a secret.
+ * token variables, of any variable whose name says it is a secret, and of the source
+ * environment's own secrets (its database passwords and URLs).
  */
 import type { GateKind, GateSpec, StageSpec } from '../spec/types';
 import { approvalGate } from './gates/approval';
@@ -59,7 +60,7 @@ const EVALUATORS: { [K in GateKind]: GateEvaluator<K> } = {
  * a gate makes that gate `fail`.
  */
 export async function evaluateGates(stage: StageSpec, ctx: GateContext, opts: EvaluateGatesOptions = {}): Promise<GateResult[]> {
-  const secrets = secretValues(stage, ctx.processEnv);
+  const secrets = [...new Set([...secretValues(stage, ctx.processEnv), ...(ctx.secrets ?? []).filter((v) => v.length >= 4)])].sort((a, b) => b.length - a.length);
   return Promise.all(
     stage.gates.map(async (gate) => {
       const timeoutMs = gate.kind === 'command' ? gate.timeoutMs : (opts.defaultTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS);

@@ -184,6 +184,7 @@ export class LocalPipeline {
     // Where the results go must be readable first: a damaged file is refused, never overwritten.
     readAudit(this.envs.home, project);
     loadGateResults(this.envs.home, project, source.env, ctx.commit);
+    ctx.secrets = await this.envs.environmentSecrets(spec.name, source.branch, sourceStage.dockerHost);
     const results = await evaluateGates(target, ctx, {
       defaultTimeoutMs: opts.gateTimeoutMs,
       onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),

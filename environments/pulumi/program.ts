@@ -56,7 +56,7 @@ class DockerContainer extends pulumi.dynamic.Resource {
       name,
       { ...props, kind: 'container', containerId: undefined },
       // Delete first even when a replace is forced: the name and host port carry over.
-      { ...opts, additionalSecretOutputs: ['env'], deleteBeforeReplace: true },
+      { ...opts, additionalSecretOutputs: ['env', 'secrets'], deleteBeforeReplace: true },
       'slipway',
       'DockerContainer',
     );
@@ -81,7 +81,7 @@ function hostPort(ports: PortMap, owner: string, containerPort: number): number 
   return port;
 }
 
-function databaseAttr(db: DatabaseEndpoint, attr: string): pulumi.Output<string> {
+function databaseAttr(db: Pick<DatabaseEndpoint, 'spec' | 'password'>, attr: string): pulumi.Output<string> {
   const { spec } = db;
   switch (attr) {
     case 'host':
@@ -144,13 +144,40 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
       ...(identity.owner ? { [LABEL_OWNER]: identity.owner } : {}),
     });
 
-    const network = new DockerNetwork('network', { ...base, name: names.network, labels: names.labels });
+    // Images first: the services' (built from their contexts) and the databases'.
+    const serviceImages = new Map<string, DockerImage>();
+    for (const svc of spec.services) {
+      const image = svc.build
+        ? new DockerImage(`${svc.name}-image`, {
+            ...base,
+            tag: names.imageTag(svc.name),
+            context: svc.build.context,
+            dockerfile: svc.build.dockerfile,
+            contextHash: hashBuildContext(svc.build.context),
+            labels: labelsFor(svc.name),
+          })
+        : new DockerImage(`${svc.name}-image`, { ...base, tag: svc.image!, labels: labelsFor(svc.name) });
+      serviceImages.set(svc.name, image);
+    }
+    const dbImages = new Map(spec.databases.map((db) => [db.name, new DockerImage(`${db.name}-image`, { ...base, tag: db.image, labels: labelsFor(db.name) })]));
+    // Every image (built or looked up) before the network, volumes and containers: a build that
+    // fails then starts nothing, and changes nothing that runs. Targeted updates keep these edges
+    // too (Pulumi 3.255 can report a duplicate URN when one removes an untargeted dependency).
+    const afterImages = [...serviceImages.values(), ...dbImages.values()];
+
+    const network = new DockerNetwork('network', { ...base, name: names.network, labels: names.labels }, { dependsOn: afterImages });
+
+    const passwords = new Map(spec.databases.map((db) => [db.name, new GeneratedPassword(`${db.name}-password`)]));
+    // Every secret of the environment, for masking what a failed container printed.
+    const secrets = pulumi.secret(
+      pulumi.all(spec.databases.flatMap((db) => [passwords.get(db.name)!.result, databaseAttr({ spec: db, password: passwords.get(db.name)!.result }, 'url')])),
+    );
 
     const dbs = new Map<string, DatabaseEndpoint>();
     for (const db of spec.databases) {
-      const password = new GeneratedPassword(`${db.name}-password`);
-      const volume = new DockerVolume(`${db.name}-volume`, { ...base, name: names.volume(db.name), labels: labelsFor(db.name) });
-      const image = new DockerImage(`${db.name}-image`, { ...base, tag: db.image, labels: labelsFor(db.name) });
+      const password = passwords.get(db.name)!;
+      const volume = new DockerVolume(`${db.name}-volume`, { ...base, name: names.volume(db.name), labels: labelsFor(db.name) }, { dependsOn: afterImages });
+      const image = dbImages.get(db.name)!;
       const env = pulumi.secret(
         pulumi.interpolate`${password.result}`.apply((pw) => [`POSTGRES_USER=${db.user}`, `POSTGRES_DB=${db.database}`, `POSTGRES_PASSWORD=${pw}`]),
       );
@@ -170,6 +197,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           cpus: db.resources.cpus,
           memoryBytes: db.resources.memoryBytes,
           labels: containerLabels(db.name, 'database'),
+          secrets,
         },
         { dependsOn: [network, volume] },
       );
@@ -180,16 +208,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
     const urls: Record<string, string> = {};
     const images: Record<string, pulumi.Output<string>> = {};
     for (const svc of spec.services) {
-      const image = svc.build
-        ? new DockerImage(`${svc.name}-image`, {
-            ...base,
-            tag: names.imageTag(svc.name),
-            context: svc.build.context,
-            dockerfile: svc.build.dockerfile,
-            contextHash: hashBuildContext(svc.build.context),
-            labels: labelsFor(svc.name),
-          })
-        : new DockerImage(`${svc.name}-image`, { ...base, tag: svc.image!, labels: labelsFor(svc.name) });
+      const image = serviceImages.get(svc.name)!;
       images[svc.name] = image.imageId;
       const published = svc.ports.map((p) => ({ container: p, host: hostPort(ports, svc.name, p) }));
       const dependsOn: pulumi.Resource[] = [network];
@@ -215,6 +234,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           cpus: svc.resources.cpus,
           memoryBytes: svc.resources.memoryBytes,
           labels: containerLabels(svc.name, 'service'),
+          secrets,
         },
         { dependsOn },
       );

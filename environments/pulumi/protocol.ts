@@ -29,6 +29,8 @@ export type WorkerRequest =
       replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>;
       /** Apply the spec to these resources only (and what depends on them); default all. */
       only?: ResourceRef[];
+      /** On a failed first up, keep what was created (default: remove it, and the stack). */
+      keepOnFailure?: boolean;
       commit?: string;
       owner?: string;
     }

@@ -10,22 +10,26 @@ import { join } from 'node:path';
 import { LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../errors';
 import type { SlipwayEvent } from '../events';
-import { acquireLock } from '../lock';
+import { WORKER_MARK } from '../processes';
+import { clearPendingOperations, withEnvLock } from './recovery';
 import { envNames, isStageBranch, type EnvNames } from '../naming';
 import type { Spec } from '../spec/types';
 import { ensureDir, writeFileAtomically } from '../files';
 import { isWrongPassphrase, wrongPassphraseError } from '../paths';
-import { inspectRecord, lockPath, mergeRan, rebuildRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
-import { connectDocker, environmentLabels, publishedHostPorts, sweepEnvironment } from '../docker/engine';
+import { inspectRecord, mergeRan, rebuildRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
+import { connectDocker, environmentLabels, publishedHostPorts, pruneDanglingImages, removeEnvironmentImages, sweepEnvironment, type SweepResult } from '../docker/engine';
 import { allocateHostPorts, movedPortMessage, releaseHostPorts } from '../ports';
 import { programFingerprint, resourceUrn } from './fingerprint';
-import { clearStaleBackendLock } from './leftovers';
 import { passphraseFitsBackend } from './secrets';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type EnvIdentity, type PortMap } from './program';
 import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './protocol';
 
 const abort = new AbortController();
+
+// Everything this worker starts (the Pulumi CLI, and the plugins Pulumi starts in process groups
+// of their own) carries this mark, so the engine, or the next operation after a kill -9, can end it.
+process.env[WORKER_MARK] = String(process.pid);
 
 function send(msg: WorkerMessage): void {
   if (process.connected) process.send?.(msg);
@@ -100,20 +104,6 @@ function readResultsFromEvents(stack: Stack): () => Promise<Record<string, unkno
   const readOutputs = stack.outputs.bind(stack);
   Object.assign(stack, { outputs: async () => ({}), info: async () => undefined });
   return async () => Object.fromEntries(Object.entries(await readOutputs()).map(([k, v]) => [k, v.value]));
-}
-
-/**
- * An operation killed mid-flight leaves "pending operations" in the state, which Pulumi
- * refuses to run over. Creates are idempotent by name in Slipway's providers (and `down`
- * sweeps by label), so clearing them is safe: the next run converges.
- */
-async function clearPendingOperations(stack: Stack): Promise<void> {
-  const state = await stack.exportStack();
-  const pending = (state.deployment as { pending_operations?: unknown[] } | undefined)?.pending_operations;
-  if (!pending || pending.length === 0) return;
-  emit({ type: 'step', message: `recovering from an interrupted operation (${pending.length} unfinished step(s))` });
-  (state.deployment as { pending_operations?: unknown[] }).pending_operations = [];
-  await stack.importStack(state);
 }
 
 function stripColor(text: string): string {
@@ -217,25 +207,6 @@ async function vanishedContainers(settings: WorkerSettings, names: EnvNames, pri
   return gone.map(([name]) => resourceUrn(names.pulumiProject, names.stack, name));
 }
 
-/** Runs `fn` holding the environment's lock; `fn` learns whether the last holder died mid-operation. */
-async function withEnvLock<T>(settings: WorkerSettings, names: EnvNames, fn: (interrupted: boolean) => Promise<T>): Promise<T> {
-  let stale = false;
-  const lock = await acquireLock(lockPath(settings.home, names.project, names.env), `environment ${names.env}`, {
-    timeoutMs: settings.lockTimeoutMs,
-    signal: abort.signal,
-    onWait: (pid) => emit({ type: 'step', message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish` }),
-    onStale: () => {
-      stale = true;
-      clearStaleBackendLock(settings.backendUrl, names);
-    },
-  });
-  try {
-    return await fn(stale);
-  } finally {
-    lock.release();
-  }
-}
-
 function nowIso(): string {
   return new Date().toISOString();
 }
@@ -270,7 +241,7 @@ function restoreRecord(settings: WorkerSettings, names: EnvNames, prior: EnvReco
 async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResult> {
   const { spec, settings } = req;
   const names = envNames(spec.name, req.branch, settings.stateId);
-  return withEnvLock(settings, names, async (staleLock) => {
+  return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
     const { prior, damaged } = await priorRecord(settings, names);
     const interrupted = staleLock || damaged || prior?.lastOperation.status === 'running';
     const record: EnvRecord = {
@@ -293,22 +264,26 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
     };
     writeRecord(settings.home, record);
     const run = new RunEvents();
+    // Never came up before (this is the first up, or every one before failed).
+    const firstUp = !prior?.applied;
+    let opened: Stack | undefined;
     try {
       emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
       const { stack, created } = (await openStack(settings, names, true))!;
-      if (interrupted) await clearPendingOperations(stack);
+      opened = stack;
+      if (interrupted) await clearPendingOperations(stack, settings.home, emit);
       const recorded = created ? {} : interrupted ? undefined : prior?.ports;
       const ports = await allocatePorts(settings, names, stack, spec, recorded, true);
       const readOutputs = readResultsFromEvents(stack);
       record.ports = ports;
       const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identityOf(record));
-      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, identity: identityOf(record) });
       const replace = [
         ...(await vanishedContainers(settings, names, prior)),
         ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
       ];
       // A targeted update (one resource's spec change) also takes what depends on it, and what it replaces.
       const target = req.only?.length ? [...new Set([...req.only.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)), ...replace])] : undefined;
+      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, identity: identityOf(record) });
       abort.signal.throwIfAborted();
       await stack.up({
         program,
@@ -326,6 +301,8 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       const urls = (outputs.urls as Record<string, string> | undefined) ?? {};
       const containers = (outputs.containers as Record<string, string> | undefined) ?? {};
       const images = (outputs.images as Record<string, string> | undefined) ?? {};
+      // Images a rebuild replaced were kept in case this up failed; it did not.
+      await pruneDanglingImages(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId }).catch(() => undefined);
       writeRecord(settings.home, {
         ...record,
         urls,
@@ -354,15 +331,33 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
         throw SlipwayError.is(err) ? err : wrongPassphraseError(settings.home, `Could not bring up branch "${names.branch}"`);
       }
       const cancelled = abort.signal.aborted;
-      const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
+      let message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
+      const stage = isStageBranch(names.branch);
+      const what = stage ? `Deploying to stage ${stage}` : `Preview of branch "${names.branch}"`;
+      const again = stage ? 'promote (or roll back) again' : 'run `slipway up` again';
+      if (!cancelled && firstUp && !req.keepOnFailure && opened) {
+        // A first up that fails leaves nothing: no container, network, volume, image or stack.
+        emit({ type: 'step', message: 'the first up failed: removing what it created (`slipway up --keep-on-failure` keeps it)' });
+        let cleanupError: unknown;
+        try {
+          await removeEverything(settings, names, opened, run, { images: true });
+          removeRecord(settings.home, names.project, names.env);
+        } catch (e) {
+          cleanupError = e ?? 'unknown error';
+        }
+        if (cleanupError === undefined) {
+          throw new SlipwayError('operation-failed', `${what} failed: ${message}\nNothing was left behind: what this first up had created was removed.`, {
+            hint: `Fix the cause and ${again}.${stage ? '' : ' (`slipway up --keep-on-failure` keeps what a failed first up creates, to look at.)'}`,
+            cause: err,
+          });
+        }
+        message += `\nRemoving what it had created failed too: ${failureMessage([], cleanupError)}`;
+      }
       writeRecord(settings.home, {
         ...record,
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message },
       });
-      const stage = isStageBranch(names.branch);
-      const what = stage ? `Deploying to stage ${stage}` : `Preview of branch "${names.branch}"`;
-      const again = stage ? 'promote (or roll back) again' : 'run `slipway up` again';
       if (cancelled) {
         throw new SlipwayError('operation-cancelled', `${what} was cancelled; what was made so far is recorded.`, {
           hint: stage ? `Promote (or roll back) again to finish it.` : 'Run `slipway up` again to finish it, or `slipway down` to remove it.',
@@ -370,17 +365,43 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
       }
       if (SlipwayError.is(err)) throw err;
       throw new SlipwayError('operation-failed', `${what} failed: ${message}`, {
-        hint: `Fix the cause and ${again}: it continues from what exists.`,
+        hint: firstUp ? `Fix the cause and ${again}, or run \`slipway down\` to remove what was kept.` : `Fix the cause and ${again}: it continues from what exists.`,
         cause: err,
       });
     }
   });
 }
 
+/**
+ * Removes an environment: Pulumi's destroy and its stack, then anything labelled for it that the
+ * state did not know (an interrupted create), and with `images` the images built for it.
+ */
+async function removeEverything(settings: WorkerSettings, names: EnvNames, stack: Stack | undefined, run: RunEvents, opts: { images: boolean }): Promise<SweepResult> {
+  if (stack) {
+    readResultsFromEvents(stack);
+    abort.signal.throwIfAborted();
+    await stack.destroy({
+      color: 'never',
+      signal: abort.signal,
+      onEvent: run.onEvent,
+      onOutput: (out) => {
+        for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
+      },
+    });
+    await stack.workspace.removeStack(names.stack);
+  }
+  const docker = connectDocker(settings.dockerHost);
+  const sel = { project: names.project, env: names.env, state: settings.stateId };
+  const removed = await sweepEnvironment(docker, sel);
+  if (opts.images) await removeEnvironmentImages(docker, sel);
+  else await pruneDanglingImages(docker, sel);
+  return removed;
+}
+
 async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<DownResult> {
   const { settings } = req;
   const names = envNames(req.project, req.branch, settings.stateId);
-  return withEnvLock(settings, names, async (staleLock) => {
+  return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
     // A damaged record is left as it is until the environment is gone (then it is removed).
     const { record: prior, damaged } = inspectRecord(settings.home, names.project, names.env);
     if (damaged) emit({ type: 'step', message: `the environment's record is damaged (${damaged.message}); tearing down what its Docker labels and stack hold` });
@@ -389,25 +410,11 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
     const run = new RunEvents();
     try {
       const opened = await openStack(settings, names, false);
-      if (opened) {
-        const { stack } = opened;
-        if (interrupted || !prior) await clearPendingOperations(stack);
-        readResultsFromEvents(stack);
-        abort.signal.throwIfAborted();
-        await stack.destroy({
-          color: 'never',
-          signal: abort.signal,
-          onEvent: run.onEvent,
-          onOutput: (out) => {
-            for (const line of out.split('\n')) if (line.trim()) send({ type: 'output', line });
-          },
-        });
-        await stack.workspace.removeStack(names.stack);
-      }
+      if (opened && (interrupted || !prior)) await clearPendingOperations(opened.stack, settings.home, emit);
       // Anything labelled for this environment that the state did not know (an interrupted
       // create) goes too, so nothing is orphaned.
+      const removed = await removeEverything(settings, names, opened?.stack, run, { images: false });
       const docker = connectDocker(settings.dockerHost);
-      const removed = await sweepEnvironment(docker, { project: names.project, env: names.env, state: settings.stateId });
       const stage = isStageBranch(names.branch);
       if (stage) {
         // The tags that kept this stage's releases' images (layers other tags use stay).
@@ -445,7 +452,7 @@ const SLIPWAY_TYPE = 'pulumi-nodejs:dynamic/slipway:';
 async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Promise<DriftReport> {
   const { spec, settings } = req;
   const names = envNames(spec.name, req.branch, settings.stateId);
-  return withEnvLock(settings, names, async () => {
+  return withEnvLock(settings, names, abort.signal, emit, async () => {
     const base = { project: names.project, env: names.env, branch: names.branch, checkedAt: nowIso() };
     const opened = await openStack(settings, names, false);
     if (!opened) return { ...base, exists: false, drifted: false, items: [] };
@@ -511,7 +518,7 @@ async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: Wo
 async function runRefresh(req: Extract<WorkerRequest, { op: 'refresh' }>): Promise<DriftReport> {
   const { spec, settings } = req;
   const names = envNames(spec.name, req.branch, settings.stateId);
-  await withEnvLock(settings, names, async () => {
+  await withEnvLock(settings, names, abort.signal, emit, async () => {
     const opened = await openStack(settings, names, false);
     if (!opened) throw new SlipwayError('stack-not-found', `Branch "${names.branch}" has no environment to accept drift into.`, { hint: 'Run `slipway up` first.' });
     const run = new RunEvents();

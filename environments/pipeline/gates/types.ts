@@ -51,6 +51,8 @@ export interface GateContext {
    * this process's own). Values are never logged or stored: results are scrubbed of token values.
    */
   processEnv: Record<string, string | undefined>;
+  /** The source environment's secret values (database passwords and URLs): scrubbed from every result. */
+  secrets?: string[];
   /** HTTP client of remote checks (tests pass one that reaches a local server through `apiUrl`). */
   fetch: typeof fetch;
   /** Provided by the engine: health of every service in the source environment. `signal`: the gate run's own (its timeout or cancel). */
