@@ -21,7 +21,7 @@ import { LABEL_ENV, envNames, projectSlug, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
 import { WORKER_MARK, endWorkerProcesses } from './processes';
 import { restoreAfterFailedUp } from './restore';
-import { RECORD_REMEDY, inspectRecord, listRecords, lockPath, readRecord, rebuildRecord, recordPath, writeRecord, type EnvRecord } from './records';
+import { RECORD_REMEDY, inspectRecord, listRecords, lockPath, rebuildRecord, recordPath, writeRecord, type EnvRecord } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers, environmentLabels, labelledEnvironments, type EnvSelector, type ServiceState } from './docker/engine';
 import { demuxDockerLog, demuxFrames, lineSplitter } from './docker/logs';
 import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
@@ -185,13 +185,13 @@ export class LocalEnvironments implements Environments {
       return unchanged;
     }
     const names = envNames(spec.name, branch, this.stateId);
-    const prior = readRecord(this.home, names.project, names.env);
+    const prior = inspectRecord(this.home, names.project, names.env).record;
     try {
       return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, only: opts.only, keepOnFailure: opts.keepOnFailure, commit, owner }, opts)) as UpResult;
     } catch (err) {
       // A later up that failed leaves the environment as it was: what it took down runs again.
       if (!SlipwayError.is(err, 'operation-failed') || !prior?.applied || opts.only?.length || opts.signal?.aborted) throw err;
-      const failed = readRecord(this.home, names.project, names.env)?.lastOperation.error ?? err.message;
+      const failed = inspectRecord(this.home, names.project, names.env).record?.lastOperation.error ?? err.message;
       const ctx = {
         docker: await this.reachable(opts.dockerHost),
         home: this.home,
@@ -374,7 +374,7 @@ export class LocalEnvironments implements Environments {
    */
   async environmentSecrets(project: string, branch: string, dockerHost?: string): Promise<string[]> {
     const names = envNames(project, branch);
-    const record = readRecord(this.home, names.project, names.env);
+    const record = inspectRecord(this.home, names.project, names.env).record;
     const docker = dockerHost === undefined ? this.docker : connectDocker(dockerHost);
     const live = await environmentContainers(docker, { project: names.project, env: names.env, state: this.stateId }).catch(() => []);
     const envs = await Promise.all(live.map(async (s) => ({ service: s.service, env: (await docker.getContainer(s.containerId).inspect().catch(() => undefined))?.Config.Env ?? [] })));
@@ -709,10 +709,11 @@ export class LocalEnvironments implements Environments {
     const names = envNames(project, request.branch, this.stateId);
     const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
     const error = `the stack worker${pid ? ` (pid ${pid})` : ''} ${how} before it finished`;
-    const record = readRecord(this.home, names.project, names.env);
-    // The lock is not held by anyone alive, so no other operation writes this record now.
+    const record = inspectRecord(this.home, names.project, names.env).record;
+    // The lock is not held by anyone alive, so no other operation writes this record now. The
+    // next operation recovers from the interruption (pending operations in the state).
     if (record?.lastOperation.status === 'running' && record.lastOperation.op === request.op && lockOwner(lockPath(this.home, names.project, names.env)) === undefined) {
-      writeRecord(this.home, { ...record, updatedAt: new Date().toISOString(), lastOperation: { ...record.lastOperation, status: 'failed', error } });
+      writeRecord(this.home, { ...record, updatedAt: new Date().toISOString(), lastOperation: { ...record.lastOperation, status: 'failed', error, interrupted: true } });
     }
     const again = request.op === 'down' ? 'slipway down' : request.op === 'up' ? 'slipway up' : `slipway drift`;
     return new SlipwayError('worker-died', `${request.op} of ${names.project} / ${names.branch} stopped: ${error}; the processes it had started were stopped too.`, {

@@ -36,7 +36,8 @@ export interface EnvRecord {
   };
   /** The resolved spec the last successful `up` ran (no secrets), for promotion. */
   ran?: { services: ServiceSpec[]; databases: DatabaseSpec[]; data?: unknown; mocks?: unknown };
-  lastOperation: { op: 'up' | 'down'; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; at: string; error?: string };
+  /** `interrupted`: its worker died mid-operation, so the state may hold pending operations. */
+  lastOperation: { op: 'up' | 'down'; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; at: string; error?: string; interrupted?: boolean };
 }
 
 export function recordPath(home: string, project: string, env: string): string {

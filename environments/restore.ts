@@ -8,7 +8,7 @@
 import type Docker from 'dockerode';
 import type { SlipwayEvent } from './events';
 import { envNames } from './naming';
-import { readRecord, writeRecord, type EnvRecord } from './records';
+import { inspectRecord, writeRecord, type EnvRecord } from './records';
 import { environmentContainers, whatRuns } from './docker/engine';
 import type { ServiceSpec, Spec } from './spec/types';
 
@@ -47,7 +47,7 @@ export async function restoreAfterFailedUp(ctx: RestoreContext, spec: Spec, bran
   }
   const runs = (await whatRuns(ctx.docker, sel, [...prior.services, ...prior.databases])) + (restored.length ? ` (${restored.join(', ')} as before the failed up)` : '') + note;
   // The restoring up recorded a success: the record says again that the up failed, and what runs.
-  const record = readRecord(ctx.home, names.project, names.env);
+  const record = inspectRecord(ctx.home, names.project, names.env).record;
   if (record) {
     writeRecord(ctx.home, { ...record, updatedAt: new Date().toISOString(), lastOperation: { op: 'up', status: 'failed', at: new Date().toISOString(), error: `${error}\n${runs}` } });
   }

@@ -243,7 +243,7 @@ async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResul
   const names = envNames(spec.name, req.branch, settings.stateId);
   return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
     const { prior, damaged } = await priorRecord(settings, names);
-    const interrupted = staleLock || damaged || prior?.lastOperation.status === 'running';
+    const interrupted = staleLock || damaged || prior?.lastOperation.status === 'running' || !!prior?.lastOperation.interrupted;
     const record: EnvRecord = {
       project: names.project,
       env: names.env,
@@ -405,7 +405,7 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
     // A damaged record is left as it is until the environment is gone (then it is removed).
     const { record: prior, damaged } = inspectRecord(settings.home, names.project, names.env);
     if (damaged) emit({ type: 'step', message: `the environment's record is damaged (${damaged.message}); tearing down what its Docker labels and stack hold` });
-    const interrupted = staleLock || !!damaged || prior?.lastOperation.status === 'running';
+    const interrupted = staleLock || !!damaged || prior?.lastOperation.status === 'running' || !!prior?.lastOperation.interrupted;
     if (prior) writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: 'running', at: nowIso() } });
     const run = new RunEvents();
     try {

@@ -245,7 +245,10 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
             assert.match(r.stderr, /Nothing was left behind/);
             assert.deepEqual(left, { containers: 0, networks: 0, volumes: 0, images: 0 });
             assert.equal(stackFileExists(home, PROJECT, branch), false);
-            assert.equal((await status(spec, branch, home)).status, 'absent');
+            // Nothing is left: status says the branch has no environment (not-found, exit 1).
+            const gone = await runCli(['status', '--spec', spec, '--branch', branch, '--json'], home);
+            assert.equal(gone.code, 1, gone.stderr);
+            assert.equal((JSON.parse(gone.stdout) as { error: { reason: string } }).error.reason, 'not-found');
           } else {
             assert.deepEqual({ containers: left.containers, networks: left.networks, volumes: left.volumes }, c.kept);
             assert.equal(stackFileExists(home, PROJECT, branch), true);
