@@ -53,15 +53,7 @@ export async function expectScreenshot(page: Page, name: string, opts: MatchOpti
 
   const expected = PNG.sync.read(readFileSync(baselinePath));
   const actual = PNG.sync.read(shot);
-  // Different sizes are compared on a canvas of the larger size; what only one image covers differs.
-  const width = Math.max(expected.width, actual.width);
-  const height = Math.max(expected.height, actual.height);
-  const a = onCanvas(expected, width, height);
-  const b = onCanvas(actual, width, height);
-  const diff = new PNG({ width, height });
-  const differing = pixelmatch(a, b, diff.data, width, height, { threshold });
-  const ratio = differing / (width * height);
-  const sameSize = expected.width === actual.width && expected.height === actual.height;
+  const { differing, ratio, sameSize, diff } = compareImages(expected, actual, threshold);
   if (sameSize && ratio <= maxDiffRatio) return actualPath;
 
   const stem = join(SCREENSHOTS, name.replace(/\.png$/, ''));
@@ -75,6 +67,19 @@ export async function expectScreenshot(page: Page, name: string, opts: MatchOpti
       `  baseline: ${baselinePath}\n  actual:   ${kept}\n  diff:     ${diffPath}\n` +
       `If the change is intended, run the webview tests with SLIPWAY_UPDATE_BASELINES=1 and commit the new baseline.`,
   );
+}
+
+/**
+ * How two images differ: the pixels over `threshold`, their fraction, and a diff image (differing
+ * pixels red over a faded copy). Different sizes are compared on a canvas of the larger size,
+ * where what only one image covers differs.
+ */
+export function compareImages(expected: PNG, actual: PNG, threshold = DEFAULTS.threshold): { differing: number; ratio: number; sameSize: boolean; diff: PNG } {
+  const width = Math.max(expected.width, actual.width);
+  const height = Math.max(expected.height, actual.height);
+  const diff = new PNG({ width, height });
+  const differing = pixelmatch(onCanvas(expected, width, height), onCanvas(actual, width, height), diff.data, width, height, { threshold });
+  return { differing, ratio: differing / (width * height), sameSize: expected.width === actual.width && expected.height === actual.height, diff };
 }
 
 /** The image's RGBA pixels at the top left of a width x height canvas; the rest opaque magenta. */
