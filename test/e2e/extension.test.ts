@@ -16,6 +16,7 @@ import { LABEL_ENV, envNames } from '../../environments/naming';
 import { parseSpec } from '../../environments/spec/load';
 import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines, runCli } from '../integration/helpers';
 import { editorToolchain, installExtension, openWorkbench, runCommand, screenshot, startCodeServer, type CodeServer, type Workbench } from './harness';
+import { waitFor } from '../wait';
 
 const BRANCH = `e2e/preview-${RUN}`;
 /** A spec with one mistake on a known line (a port that is not a number). */
@@ -46,16 +47,17 @@ async function leftOnEngine(): Promise<Record<string, number>> {
  * host document, holds the page in an inner frame), so every frame is asked for the app's body.
  */
 async function webviewFrame(page: Page, app: string, timeout = 60_000): Promise<Frame> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
+  const find = async () => {
     for (const frame of page.frames()) {
       if ((await frame.locator(`body[data-app="${app}"]`).count().catch(() => 0)) > 0) return frame;
     }
-    if (Date.now() > deadline) {
-      await screenshot(page, `extension-no-${app}-webview`);
-      throw new Error(`no ${app} webview appeared within ${timeout} ms (frames: ${page.frames().map((f) => f.name() || f.url()).join(', ')})`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+    return undefined;
+  };
+  try {
+    return await waitFor(() => `the ${app} webview (frames: ${page.frames().map((f) => f.name() || f.url()).join(', ')})`, find, { timeoutMs: timeout, intervalMs: 250 });
+  } catch (err) {
+    await screenshot(page, `extension-no-${app}-webview`);
+    throw err;
   }
 }
 

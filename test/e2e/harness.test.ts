@@ -18,6 +18,7 @@ import {
   type CodeServer,
   type Workbench,
 } from './harness';
+import { waitFor } from '../wait';
 
 describe('e2e harness (code-server + Chromium)', function () {
   this.timeout(5 * 60 * 1000);
@@ -91,10 +92,5 @@ describe('e2e harness (code-server + Chromium)', function () {
 
 /** Polls `check` every 250 ms for up to `timeoutMs`; fails naming what it waited for. */
 async function assertEventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  await waitFor(what, check, { timeoutMs, intervalMs: 250 });
 }

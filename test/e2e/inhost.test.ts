@@ -17,11 +17,10 @@ import { join, resolve } from 'node:path';
 import { git } from '../integration/helpers';
 import type { InHostResults } from '../vscode/index';
 import { editorToolchain, installExtension, openWorkbench, startCodeServer, type CodeServer, type Workbench } from './harness';
+import { waitFor } from '../wait';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RESULTS_TIMEOUT_MS = 120_000;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('in-host integration tests in code-server (no download)', function () {
   this.timeout(5 * 60 * 1000);
@@ -73,13 +72,19 @@ describe('in-host integration tests in code-server (no download)', function () {
     ];
     workbench = await openWorkbench(`${server.url}?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
 
-    const deadline = Date.now() + RESULTS_TIMEOUT_MS;
-    while (!existsSync(resultsFile)) {
-      if (Date.now() > deadline) assert.fail(`the in-host runner wrote no results to ${resultsFile} within ${RESULTS_TIMEOUT_MS / 1000} s: did the extension host load ${testsBundle}?`);
-      await sleep(250);
-    }
-    await sleep(100); // written in one call; let it land
-    const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as InHostResults;
+    // Written in one call: wait until it is there and reads whole.
+    const results = await waitFor(
+      `the in-host runner to write its results to ${resultsFile} (did the extension host load ${testsBundle}?)`,
+      () => {
+        if (!existsSync(resultsFile)) return undefined;
+        try {
+          return JSON.parse(readFileSync(resultsFile, 'utf8')) as InHostResults;
+        } catch {
+          return undefined;
+        }
+      },
+      { timeoutMs: RESULTS_TIMEOUT_MS, intervalMs: 250 },
+    );
     for (const t of results.tests) console.log(`      in host: ${t.state === 'passed' ? 'passed' : t.state.toUpperCase()}  ${t.title}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
     const failed = results.tests.filter((t) => t.state === 'failed').map((t) => `${t.title}\n${t.error}`);
     assert.equal(results.error, undefined, `the in-host suite did not run: ${results.error}`);

@@ -168,7 +168,9 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
     assert.ok(await refusal.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).isVisible(), 'the refusal offers no way to trust the workspace');
     await screenshot(page, 'extension-untrusted');
 
-    // Give a wrongly started preview the time to make its first objects, then look.
+    // Give a wrongly started preview the time to make its first objects, then look. A fixed
+    // window on purpose: what is tested is that nothing happens in it (an absence has no
+    // condition to wait for).
     await new Promise((r) => setTimeout(r, 2_000));
     assert.equal(await notification(page, `previewing ${UNTRUSTED_BRANCH}`).count(), 0, 'a preview started in the untrusted workspace');
     assert.deepEqual(await leftOnEngine(UNTRUSTED_BRANCH), NOTHING, 'the untrusted workspace made Docker objects');
@@ -184,6 +186,7 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
 
     // The branch the window opens on is not a checkout: autoPreview leaves it alone.
     await page.locator('.statusbar-item', { hasText: 'main' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    // A fixed window on purpose: what is tested is that no preview starts in it.
     await new Promise((r) => setTimeout(r, 4_000));
     assert.equal(await notification(page, 'previewing main').count(), 0, 'autoPreview previewed the branch the window opened on');
     assert.deepEqual(await leftOnEngine('main'), NOTHING, 'autoPreview made Docker objects for the branch the window opened on');

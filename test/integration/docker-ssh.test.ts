@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { assertDockerReachable, connectDocker } from '../../environments/docker/engine';
 import { SlipwayError } from '../../environments/errors';
 import { removeDir, requireEngines, runCli, tempHome } from './helpers';
+import { waitFor } from '../wait';
 
 const SSHD = '/usr/sbin/sshd';
 
@@ -26,20 +27,20 @@ function freePort(): Promise<number> {
 }
 
 async function waitListening(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}:\n${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
+  await waitFor(
+    () => `sshd to listen on 127.0.0.1:${port}:\n${log()}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}:\n${log()}`);
+      return new Promise<boolean>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.end();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
       });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not listen on 127.0.0.1:${port} within 10s:\n${log()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    },
+    { timeoutMs: 10_000, intervalMs: 100 },
+  );
 }
 
 function stop(child: ChildProcess | undefined): Promise<void> {
@@ -101,7 +102,7 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     // The client key reaches the connection through an ssh agent, as a user's would.
     const sock = join(dir, 'agent.sock');
     agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(`ssh-agent's socket ${sock}`, () => existsSync(sock), { timeoutMs: 5_000 });
     execFileSync('ssh-add', ['-q', join(dir, 'client_ed25519')], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
     process.env.HOME = home;
     process.env.SSH_AUTH_SOCK = sock;

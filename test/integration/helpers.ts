@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { LABEL_ENV, LABEL_PROJECT, envNames } from '../../environments/naming';
+import { waitFor } from '../wait';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'slipway.js');
@@ -141,13 +142,7 @@ export function liveInGroup(pgid: number): number[] {
     .map(([pid]) => Number(pid));
 }
 
-/** Polls `probe` every 50 ms until it returns something, for up to `timeoutMs`. */
+/** Polls `probe` every 50 ms until it returns something, for up to `timeoutMs` (test/wait.ts). */
 export async function pollFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return (await waitFor(what, probe, { timeoutMs })) as T;
 }

@@ -148,10 +148,8 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       try {
         await next(1, 60_000);
         assert.equal(reports[0].drifted, false);
-        const stoppedAt = Date.now();
         await docker.getContainer((await web()).Id).stop();
-        await next(2, 30_000);
-        assert.ok(Date.now() - stoppedAt < 30_000, 'well before the 60 s interval');
+        await next(2, 30_000); // fails past 30 s: well before the 60 s interval
         assert.ok(reports[1].items.some((i) => i.resource === 'web' && i.property === 'state'), JSON.stringify(reports[1].items));
       } finally {
         watcher.kill('SIGINT');

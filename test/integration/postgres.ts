@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { waitFor } from '../wait';
 
 const INSTALL_HINT =
   'the data-masking tests need PostgreSQL (initdb, postgres, pg_dump): run `npm run setup` as root on Debian/Ubuntu ' +
@@ -54,20 +55,24 @@ function asPostgres(command: string, args: string[]): [string, string[]] {
 }
 
 async function waitReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`postgres exited with code ${child.exitCode} before accepting connections:\n${log()}`);
-    const client = new pg.Client({ connectionString: url });
-    try {
-      await client.connect();
-      await client.end();
-      return;
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 30 s (${(err as Error).message}):\n${log()}`, { cause: err });
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  let last = '';
+  await waitFor(
+    () => `postgres to accept connections (${last}):\n${log()}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`postgres exited with code ${child.exitCode} before accepting connections:\n${log()}`);
+      const client = new pg.Client({ connectionString: url });
+      try {
+        await client.connect();
+        await client.end();
+        return true;
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        last = (err as Error).message;
+        return false;
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
 
 /** Starts a private server (trust auth, 127.0.0.1 only). Fails, never skips, when PostgreSQL is missing. */
@@ -99,14 +104,12 @@ export async function startPostgres(): Promise<PostgresServer> {
     if (child.exitCode === null) {
       // runuser forwards signals, but the postmaster's own pid is the one that must get SIGINT (fast shutdown).
       const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : child.pid;
-      const exited = new Promise((r) => child.once('exit', r));
       try {
         if (pid) process.kill(pid, 'SIGINT');
       } catch {
         /* already gone */
       }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      await waitFor('postgres to shut down', () => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 15_000 }).catch(() => child.kill('SIGKILL'));
     }
     rmSync(dir, { recursive: true, force: true });
   };

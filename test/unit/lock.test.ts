@@ -6,14 +6,7 @@ import { join } from 'node:path';
 import { SlipwayError } from '../../environments/errors';
 import { acquireLock, createExclusive, lockOwner, processStart, removeLockOf, selfIdentity } from '../../environments/lock';
 import { secretsPassphrase } from '../../environments/paths';
-
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from '../wait';
 
 describe('environment lock', () => {
   let dir: string;
@@ -59,7 +52,7 @@ describe('environment lock', () => {
     const file = join(dir, 'reused.lock');
     const live = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
-      await waitFor(() => processStart(live.pid!) !== undefined);
+      await waitFor('the child process to start', () => processStart(live.pid!) !== undefined);
       const start = processStart(live.pid!)!;
       assert.match(start, /^\d+$/, 'the start time comes from /proc/<pid>/stat');
       assert.notEqual(start, processStart(process.pid));
@@ -85,7 +78,7 @@ describe('environment lock', () => {
     const file = join(dir, 'killed.lock');
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', `require(${JSON.stringify(join(__dirname, '..', '..', 'environments', 'lock.ts'))}).acquireLock(${JSON.stringify(file)}, 'x', { timeoutMs: 1000 }).then(() => setInterval(() => {}, 1000))`], { stdio: 'ignore' });
     try {
-      await waitFor(() => lockOwner(file) === child.pid);
+      await waitFor('the child to hold the lock', () => lockOwner(file) === child.pid);
       assert.equal(removeLockOf(file, child.pid!), false, 'its owner still runs');
       assert.equal(existsSync(file), true);
     } finally {

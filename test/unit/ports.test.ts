@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostPortRange } from '../../environments/docker/engine';
 import { allocateHostPorts, machinePortsDir, movedPortMessage, readLedger, releaseHostPorts, type AllocateRequest } from '../../environments/ports';
-import { recordPath } from '../../environments/records';
+import { inspectRecord, recordPath, type EnvRecord } from '../../environments/records';
 
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -22,11 +22,15 @@ function listen(port: number): Promise<Server> {
 }
 const close = (srv: Server) => new Promise((r) => srv.close(r));
 
-/** A record file, as `up` writes before it allocates (with recorded ports, if any). */
+/** A record file, as `up` writes before it allocates (with recorded ports, if any); one that reads back whole. */
 function writeRecordFile(home: string, env: string, ports?: Record<string, Record<string, number>>): void {
+  const at = new Date().toISOString();
+  const record: EnvRecord = { project: 'shop', env, branch: env, stack: env, createdAt: at, updatedAt: at, services: [], databases: [], urls: {}, ports, lastOperation: { op: 'up', status: 'running', at } };
   const file = recordPath(home, 'shop', env);
   mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, JSON.stringify({ project: 'shop', env, branch: env, services: [], databases: [], urls: {}, ports, lastOperation: { op: 'up', status: 'running', at: '' } }));
+  writeFileSync(file, JSON.stringify(record));
+  const { damaged } = inspectRecord(home, 'shop', env);
+  assert.equal(damaged, undefined, `the test's record ${file} does not read back: ${damaged?.message}`);
 }
 
 /** A port inside the allocation range that nothing listens on now, with its neighbour free too. */
@@ -84,6 +88,7 @@ describe('host ports for environments', () => {
       await close(await listen(p));
     }
     const busy = await freePairInRange();
+    assert.ok(busy >= range.min && busy + 1 <= range.max, `the busy port ${busy} is outside the allocation range ${range.min}-${range.max}`);
     const held = await listen(busy);
     try {
       for (let i = 0; i < 5; i++) {

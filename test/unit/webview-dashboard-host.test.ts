@@ -119,7 +119,8 @@ describe('dashboard host: traffic to the webview', function () {
     const engine = fakeEngine();
     const env = fakeSlipway(engine);
     // The environments model polls every 30 s when nothing runs, and fires after each poll (out
-    // of step with the panel's own timers: it polls from when the window opened).
+    // of step with the panel's own timers: it polls from when the window opened). Mocked timers:
+    // this schedule is what is tested, and no real time passes.
     let poll: ReturnType<typeof setInterval> | undefined;
     const start = setTimeout(() => (env.modelChanged.fire(), (poll = setInterval(() => env.modelChanged.fire(), 30_000))), 2_000);
     const stop = () => (clearTimeout(start), clearInterval(poll));

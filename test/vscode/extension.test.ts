@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { SlipwayApi } from '../../extension/extension';
+import { waitFor as waitUntil } from '../wait';
 
 const EXTENSION_ID = 'slipway.slipway';
 /** A spec with one mistake on line 6 (a port that is not a number). */
@@ -24,17 +25,9 @@ interface Manifest {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns a value other than undefined, or fails with `what` after `timeoutMs`. */
+/** Polls `probe` until it returns a value other than undefined, or fails with `what` after `timeoutMs` (test/wait.ts). */
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
+  return (await waitUntil(what, probe, { timeoutMs })) as T;
 }
 
 const slipwayDiagnostics = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'slipway');

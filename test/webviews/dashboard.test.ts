@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { notification } from '../../webviews/protocol';
 import { environment } from './fixtures';
+import { expectScreenshot } from './baseline';
 import { launchBrowser, openWebview, type WebviewPage } from './harness';
 
 describe('webviews: environment dashboard (Chromium)', function () {
@@ -258,7 +259,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
         await page.getByRole('button', { name: 'web: show log lines' }).click();
         const details = page.getByRole('region', { name: 'Recent log lines of web' }).locator('dl');
         for (const text of ['49213→8080', 'sha256:3f1c9b7a2e4d']) await details.getByText(text).waitFor();
-        if (width === 520) await wv.screenshot('webview-dashboard-narrow.png');
+        if (width === 520) await expectScreenshot(page, 'webview-dashboard-narrow.png');
       }
       assert.equal(await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'), '0.12 / 0.5 CPU (24%)');
       if (width !== 520) {
@@ -277,8 +278,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
       await page.getByRole('button', { name: 'web: show log lines' }).click();
       await page.mouse.move(0, 0);
       await page.locator('body').click({ position: { x: 2, y: 2 } });
-      const path = await wv.screenshot(`webview-dashboard-${theme}.png`);
-      assert.ok(path.endsWith(`webview-dashboard-${theme}.png`));
+      await expectScreenshot(page, `webview-dashboard-${theme}.png`);
     });
   }
 });

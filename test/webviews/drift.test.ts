@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { notification } from '../../webviews/protocol';
 import { drift } from './fixtures';
+import { expectScreenshot } from './baseline';
 import { launchBrowser, openWebview, type WebviewPage } from './harness';
 
 const WEB = 'urn:pulumi:feature-checkout-7c2e1a::slipway-shop::slipway:docker:Container::web';
@@ -139,7 +140,7 @@ describe('webviews: drift (Chromium)', function () {
       const { page } = wv;
       await wv.send(notification('drift/state', drift()));
       await page.getByRole('table', { name: 'Differences of db' }).waitFor();
-      await wv.screenshot(`webview-drift-${theme}.png`);
+      await expectScreenshot(page, `webview-drift-${theme}.png`);
       await wv.send(notification('drift/state', drift({ resources: [] })));
       await page.getByText('What runs matches what was declared.', { exact: false }).waitFor();
       await wv.screenshot(`webview-drift-empty-${theme}.png`);

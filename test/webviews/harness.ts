@@ -10,6 +10,7 @@ import { extname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createNonce, webviewHtml } from '../../webviews/html';
 import type { HostMessage, WebviewApp } from '../../webviews/protocol';
+import { waitFor } from '../wait';
 import { THEMES, type ThemeName } from './themes';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -79,6 +80,7 @@ export interface StandIn {
 // declared here, in this module only.
 declare const window: StandIn & { postMessage(message: unknown, targetOrigin: string): void };
 declare const document: { fonts: { ready: Promise<unknown> } };
+declare function requestAnimationFrame(callback: () => void): number;
 
 /**
  * `acquireVsCodeApi` as VS Code defines it (one acquisition per page; state kept by the host
@@ -130,6 +132,11 @@ export interface WebviewPage {
   reload(): Promise<void>;
   /** CSP violations the page reported. */
   cspViolations(): Promise<string[]>;
+  /**
+   * Waits until the page has painted what it was sent and every request it made (an image, a
+   * font) has finished or failed, and its handlers (`onload`, `onerror`) had a frame to run.
+   */
+  settled(): Promise<void>;
   /** Requests to anything but the page's origin (all refused). */
   blocked: string[];
   dialogs: string[];
@@ -187,6 +194,11 @@ export async function openWebview(browser: Browser, app: WebviewApp, opts: OpenO
     void d.dismiss();
   });
   page.on('pageerror', (e) => errors.push(e.message));
+  let inFlight = 0;
+  page.on('request', () => inFlight++);
+  page.on('requestfinished', () => inFlight--);
+  page.on('requestfailed', () => inFlight--);
+  const twoFrames = () => page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
@@ -217,6 +229,11 @@ export async function openWebview(browser: Browser, app: WebviewApp, opts: OpenO
       await wp.ready(1);
     },
     cspViolations: () => page.evaluate(() => window.__csp),
+    settled: async () => {
+      await twoFrames();
+      await waitFor(() => `the page's ${inFlight} request(s) in flight to finish`, () => inFlight === 0, { timeoutMs: 5_000 });
+      await twoFrames();
+    },
     screenshot: async (name) => {
       mkdirSync(SCREENSHOTS, { recursive: true });
       const path = join(SCREENSHOTS, name);

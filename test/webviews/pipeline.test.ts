@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { notification, type GateView } from '../../webviews/protocol';
 import { gates, pipeline } from './fixtures';
+import { expectScreenshot } from './baseline';
 import { launchBrowser, openWebview, type WebviewPage } from './harness';
 
 describe('webviews: pipeline (Chromium)', function () {
@@ -239,7 +240,7 @@ describe('webviews: pipeline (Chromium)', function () {
       await page.getByRole('listitem', { name: 'Gate health: Running' }).waitFor();
       await page.mouse.move(0, 0);
       await page.evaluate('document.activeElement?.blur()');
-      await wv.screenshot(`webview-pipeline-${theme}.png`);
+      await expectScreenshot(page, `webview-pipeline-${theme}.png`);
     });
   }
 });

@@ -13,7 +13,7 @@ import { buildOnce, launchBrowser, openWebview, type WebviewPage } from './harne
 
 async function assertInert(wv: WebviewPage): Promise<void> {
   const { page } = wv;
-  await page.waitForTimeout(300); // an injected onerror would have fired by now
+  await wv.settled(); // an injected image's request is over and its onerror had its turn
   assert.deepEqual(wv.dialogs, [], 'no dialog opened');
   assert.equal(await page.evaluate('window.__pwned'), undefined, 'no injected script ran');
   // Locators pierce shadow roots: nothing in the page or any component.
