@@ -7,6 +7,7 @@ import type { DriftItem, DriftReport } from '../../environments/pipeline/drift';
 import type { Spec } from '../../environments/spec/types';
 import type { CommandMessage, DriftResourceView, DriftView } from '../../webviews/protocol';
 import type { SlipwayEvent } from '../../environments/events';
+import { resourceKindOf } from '../../environments/kinds';
 import { core } from '../lazy';
 import { describeEvent, driftValue, envLabel } from '../format';
 import type { Slipway } from '../slipway';
@@ -81,7 +82,7 @@ export class DriftPanel extends WebviewHost {
   /** The resource a row names (by the view's id), as the engine's resource reference. */
   private resources(resource: string, remedy: 'reapply' | 'accept'): Array<{ kind: ResourceKind | 'image' | 'password'; name: string }> {
     const items: DriftItem[] = (this.report?.items ?? []).filter((i) => i.remedies.includes(remedy) && `${i.source}:${i.kind}:${i.resource}` === resource);
-    const kinds = new Set(items.map((i) => (i.kind === 'generatedpassword' ? 'password' : i.kind)));
+    const kinds = new Set(items.map((i) => resourceKindOf(i.kind) ?? i.kind));
     return [...kinds].map((kind) => ({ kind: kind as ResourceKind | 'image' | 'password', name: items[0].resource }));
   }
 

@@ -4,6 +4,7 @@ import { SlipwayError } from '../../errors';
 import type { DriftReport } from '../../pipeline/drift';
 import type { ResourceRef } from '../../pulumi/fingerprint';
 import type { Spec } from '../../spec/types';
+import { resourceKindOf } from '../../kinds';
 import { tryParseDuration } from '../../spec/units';
 import { engine, notFound, progress, requireEnvironment, str, target, type Command, type Context } from '../context';
 import { EXIT } from '../exit';
@@ -91,7 +92,7 @@ async function watch(
 
 /** The drifted resources named `name` that `remedy` applies to; an error naming the drifted ones if there are none. */
 function driftedResources(report: DriftReport, spec: Spec, branch: string, name: string, remedy: 'reapply' | 'accept'): ResourceRef[] {
-  const kinds = new Set(report.items.filter((i) => i.resource === name && i.remedies.includes(remedy)).map((i) => (i.kind === 'generatedpassword' ? 'password' : i.kind)));
+  const kinds = new Set(report.items.filter((i) => i.resource === name && i.remedies.includes(remedy)).map((i) => resourceKindOf(i.kind) ?? i.kind));
   if (kinds.size === 0) {
     const others = [...new Set(report.items.filter((i) => i.remedies.includes(remedy)).map((i) => i.resource))];
     throw new SlipwayError('not-found', `${spec.name} / ${branch}: resource "${name}" has no drift that --${remedy} can fix.`, {
