@@ -6,7 +6,8 @@ import type { GateContext } from '../../environments/pipeline/gates';
 type WindowGate = Parameters<typeof windowGate>[0];
 
 async function at(gate: WindowGate, iso: string) {
-  return windowGate(gate, { now: () => new Date(iso) } as unknown as GateContext);
+  // The window gate reads only the clock: no run (processes, timeouts) is needed.
+  return windowGate(gate, { now: () => new Date(iso) } as unknown as GateContext, undefined as unknown as Parameters<typeof windowGate>[2]);
 }
 
 /** A gate open all week except the freeze from..to (local times of `timezone`). */
