@@ -11,5 +11,4 @@ export { SlipwayError, SpecError, formatSpecIssue } from '../environments/errors
 export { currentActor, currentBranch } from '../environments/git';
 export { envName, envNames, isStageBranch, projectSlug, stageBranch } from '../environments/naming';
 export { slipwayHome } from '../environments/paths';
-export { formatMemory } from '../environments/spec/units';
 export { watch } from 'chokidar';

@@ -1,6 +1,7 @@
 /** Short human texts for the view, the status bar and messages (no `vscode` here: unit-tested in plain Node). */
 import type { SlipwayEvent } from '../environments/events';
 import { kindLabel } from '../environments/kinds';
+import { formatMemory } from '../environments/spec/units';
 
 /** `3m`, `5h`, `2d 4h`. */
 export function shortDuration(ms: number): string {
@@ -86,8 +87,8 @@ export function withHint(message: string, hint: string | undefined): string {
 
 /**
  * A drift value as slipway.yaml writes it: a memory limit in bytes (`268435456`) becomes
- * `256Mi` (through the core's `formatMemory`); everything else is shown as the core reports it.
+ * `256Mi` (the core's `formatMemory`); everything else is shown as the core reports it.
  */
-export function driftValue(property: string, value: string, formatMemory: (bytes: number) => string): string {
+export function driftValue(property: string, value: string): string {
   return /^memory(Bytes)?$/.test(property) && /^\d+$/.test(value) ? formatMemory(Number(value)) : value;
 }

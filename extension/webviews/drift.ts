@@ -17,7 +17,6 @@ type ResourceKind = 'container' | 'network' | 'volume';
 
 /** Groups the core's per-property items into one entry per resource and source. */
 export function driftView(report: DriftReport, busy: boolean): DriftView {
-  const { formatMemory } = core();
   const byResource = new Map<string, DriftResourceView>();
   for (const i of report.items) {
     const urn = `${i.source}:${i.kind}:${i.resource}`;
@@ -26,7 +25,7 @@ export function driftView(report: DriftReport, busy: boolean): DriftView {
       r = { urn, name: i.resource, type: i.kind, source: i.source, properties: [], remedies: [...i.remedies] };
       byResource.set(urn, r);
     }
-    r.properties.push({ path: i.property, declared: driftValue(i.property, i.declared, formatMemory), actual: driftValue(i.property, i.actual, formatMemory) });
+    r.properties.push({ path: i.property, declared: driftValue(i.property, i.declared), actual: driftValue(i.property, i.actual) });
     for (const m of i.remedies) if (!r.remedies.includes(m)) r.remedies.push(m);
   }
   return { project: report.project, env: report.env, branch: report.branch, checkedAt: report.checkedAt, busy, resources: [...byResource.values()] };
