@@ -4,11 +4,11 @@
  */
 export { LocalEnvironments, type EnvironmentStatus, type UpResult, type DownResult } from '../environments/engine';
 export { loadSpec, parseSpec } from '../environments/spec/load';
+export { nextStage } from '../environments/spec/pipeline';
 export { LocalPipeline } from '../environments/pipeline/pipeline';
 export { readReleases } from '../environments/pipeline/releases';
 export { SlipwayError, SpecError, formatSpecIssue } from '../environments/errors';
 export { currentActor, currentBranch } from '../environments/git';
 export { envName, envNames, isStageBranch, projectSlug, stageBranch } from '../environments/naming';
 export { slipwayHome } from '../environments/paths';
-export { formatMemory } from '../environments/spec/units';
 export { watch } from 'chokidar';

@@ -1,5 +1,7 @@
 /** Short human texts for the view, the status bar and messages (no `vscode` here: unit-tested in plain Node). */
 import type { SlipwayEvent } from '../environments/events';
+import { kindLabel } from '../environments/kinds';
+import { formatMemory } from '../environments/spec/units';
 
 /** `3m`, `5h`, `2d 4h`. */
 export function shortDuration(ms: number): string {
@@ -40,7 +42,7 @@ const VERBS: Record<string, [string, string]> = {
 export function describeEvent(e: SlipwayEvent): string | undefined {
   switch (e.type) {
     case 'resource': {
-      const kind = e.kind.replace(/^Docker/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+      const kind = kindLabel(e.kind);
       // Names repeat their kind (`web-image`, `db-volume`, `network`): say it once.
       const word = kind.split(' ').pop() ?? kind;
       const name = e.name === word ? '' : e.name.endsWith(`-${word}`) ? e.name.slice(0, -word.length - 1) : e.name;
@@ -85,8 +87,8 @@ export function withHint(message: string, hint: string | undefined): string {
 
 /**
  * A drift value as slipway.yaml writes it: a memory limit in bytes (`268435456`) becomes
- * `256Mi` (through the core's `formatMemory`); everything else is shown as the core reports it.
+ * `256Mi` (the core's `formatMemory`); everything else is shown as the core reports it.
  */
-export function driftValue(property: string, value: string, formatMemory: (bytes: number) => string): string {
+export function driftValue(property: string, value: string): string {
   return /^memory(Bytes)?$/.test(property) && /^\d+$/.test(value) ? formatMemory(Number(value)) : value;
 }

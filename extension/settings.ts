@@ -1,13 +1,14 @@
 /** Every Slipway setting, read in one place and typed (package.json `contributes.configuration`). */
 import * as vscode from 'vscode';
+import { durationSetting, memorySetting } from '../environments/spec/units';
 
 export interface QuotaSettings {
   /** 0: no limit. */
   maxEnvironmentsPerUser: number;
   maxEnvironmentsPerWorkspace: number;
   cpusPerEnvironment: number;
-  /** Docker size (`512m`, `2g`); `0`: no limit. */
-  memoryPerEnvironment: string;
+  /** From a size such as `512m` or `2g`; 0: no limit. */
+  memoryPerEnvironmentBytes: number;
 }
 
 export interface SlipwaySettings {
@@ -25,27 +26,25 @@ export interface SlipwaySettings {
   quotas: QuotaSettings;
 }
 
-/** Parses `30m`, `72h`, `7d`; falls back to 72 hours for anything else. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)(m|h|d)$/.exec(text.trim());
-  if (!m) return 72 * 3600_000;
-  return Number(m[1]) * { m: 60_000, h: 3600_000, d: 86400_000 }[m[2] as 'm' | 'h' | 'd'];
-}
-
-export function readSettings(): SlipwaySettings {
+/** The settings as typed values; a value that is not valid is passed to `warn`, then its default is used. */
+export function readSettings(warn: (message: string) => void = () => {}): SlipwaySettings {
   const c = vscode.workspace.getConfiguration('slipway');
+  const checked = <T>(r: { value: T; warning?: string }): T => {
+    if (r.warning) warn(r.warning);
+    return r.value;
+  };
   const text = (key: string) => c.get<string>(key)?.trim() || undefined;
   return {
     dockerHost: text('engine.dockerHost'),
     backendUrl: text('pulumi.backendUrl'),
     stateFolder: text('stateFolder'),
     autoPreview: c.get<boolean>('autoPreview', false),
-    defaultTtlMs: parseDuration(c.get<string>('ttl.default', '72h')),
+    defaultTtlMs: checked(durationSetting('slipway.ttl.default', c.get<string>('ttl.default'), '72h')),
     quotas: {
       maxEnvironmentsPerUser: c.get<number>('quotas.maxEnvironmentsPerUser', 5),
       maxEnvironmentsPerWorkspace: c.get<number>('quotas.maxEnvironmentsPerWorkspace', 20),
       cpusPerEnvironment: c.get<number>('quotas.cpusPerEnvironment', 2),
-      memoryPerEnvironment: c.get<string>('quotas.memoryPerEnvironment', '2g'),
+      memoryPerEnvironmentBytes: checked(memorySetting('slipway.quotas.memoryPerEnvironment', c.get<string>('quotas.memoryPerEnvironment'), '2g')),
     },
   };
 }

@@ -65,8 +65,16 @@ export class Slipway implements vscode.Disposable {
     };
   }
 
+  /** Settings warnings already shown: a bad value is reported once, not on every read. */
+  private readonly warned = new Set<string>();
+
   get settings(): SlipwaySettings {
-    return readSettings();
+    return readSettings((message) => {
+      if (this.warned.has(message)) return;
+      this.warned.add(message);
+      this.log.warn(message);
+      void vscode.window.showWarningMessage(message);
+    });
   }
 
   get specFile(): vscode.Uri | undefined {

@@ -6,6 +6,7 @@ import type { SlipwayEvent } from '../events';
 import { currentBranch } from '../git';
 import type { Logger } from '../log';
 import { stageBranch } from '../naming';
+import { kindLabel } from '../kinds';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import { usageError, type OptionTable, type OptionValues } from './options';
@@ -112,7 +113,7 @@ export function progress(ctx: Context): (e: SlipwayEvent) => void {
     if (ctx.json) return;
     if (e.type === 'step') ctx.err(`  ${e.message}`);
     else if (e.type === 'resource' && e.op !== 'same' && e.op !== 'read') {
-      const what = `${e.kind.replace(/^Docker/, '').toLowerCase()} ${e.name}`;
+      const what = `${kindLabel(e.kind)} ${e.name}`;
       if (e.phase === 'started') ctx.err(`  ${e.op.padEnd(8)} ${what} ...`);
       else if (e.phase === 'finished') ctx.err(`  ${e.op.padEnd(8)} ${what} done${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`);
       else ctx.err(`  ${e.op.padEnd(8)} ${what} FAILED`);

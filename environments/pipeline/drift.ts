@@ -9,6 +9,7 @@
  * only the names of the keys that differ.
  */
 import type Docker from 'dockerode';
+import { resourceKindOf } from '../kinds';
 
 export type DriftSource = 'reality' | 'spec';
 
@@ -54,10 +55,6 @@ export interface StateResource {
   urn: string;
   type: string;
   outputs: Record<string, unknown>;
-}
-
-function kindOf(type: string): string {
-  return type.split(':').pop() ?? type;
 }
 
 function nameOf(urn: string): string {
@@ -160,14 +157,14 @@ async function objectExists(p: Promise<unknown>): Promise<boolean> {
 export async function realityDrift(docker: Docker, resources: StateResource[]): Promise<DriftItem[]> {
   const items: DriftItem[] = [];
   for (const r of resources) {
-    const kind = kindOf(r.type);
+    const kind = resourceKindOf(r.type);
     const name = nameOf(r.urn);
-    if (kind === 'DockerContainer') items.push(...(await containerDrift(docker, r)));
-    else if (kind === 'DockerNetwork' || kind === 'DockerVolume') {
+    if (kind === 'container') items.push(...(await containerDrift(docker, r)));
+    else if (kind === 'network' || kind === 'volume') {
       const dockerName = String(reveal<string>(r.outputs.name).value);
-      const exists = kind === 'DockerNetwork' ? await objectExists(docker.getNetwork(dockerName).inspect()) : await objectExists(docker.getVolume(dockerName).inspect());
+      const exists = kind === 'network' ? await objectExists(docker.getNetwork(dockerName).inspect()) : await objectExists(docker.getVolume(dockerName).inspect());
       if (!exists) {
-        items.push({ resource: name, kind: kind.replace('Docker', '').toLowerCase(), property: 'existence', source: 'reality', declared: 'present', actual: 'missing', remedies: ['reapply'] });
+        items.push({ resource: name, kind, property: 'existence', source: 'reality', declared: 'present', actual: 'missing', remedies: ['reapply'] });
       }
     }
   }

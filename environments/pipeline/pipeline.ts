@@ -16,6 +16,7 @@ import type { OperationOptions } from '../events';
 import { envNames, projectSlug, stageBranch } from '../naming';
 import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
+import { nextStage } from '../spec/pipeline';
 import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
 import { WORKER_STOP_GRACE_MS, evaluateGates, listApprovals, loadGateResults, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
 import { pinServices, readReleases, writeReleases, type Release } from './releases';
@@ -154,9 +155,9 @@ export class LocalPipeline {
 
   private checkOrder(spec: Spec, source: ResolvedSource, to: string): { target: StageSpec; sourceStage: StageSpec } {
     const stages = this.stages(spec);
-    const { stage: target, index } = this.stage(spec, to);
+    const { stage: target } = this.stage(spec, to);
     const fromIndex = source.kind === 'branch' ? 0 : this.stage(spec, source.name).index;
-    if (index !== fromIndex + 1) {
+    if (nextStage(stages.map((s) => s.name), source.kind === 'branch' ? undefined : source.name) !== to) {
       throw new SlipwayError('pipeline-invalid', `Cannot promote from ${source.kind === 'branch' ? `branch "${source.name}" (stage ${stages[0].name})` : `stage ${source.name}`} to ${to}: promotions go one stage at a time (${stages.map((s) => s.name).join(' -> ')}).`);
     }
     return { target, sourceStage: stages[fromIndex] };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PROVIDER_VERSION, hashBuildContext, type ResourceKind } from '../docker/provider';
 import type { Spec } from '../spec/types';
+import { pulumiType } from '../kinds';
 import type { EnvIdentity, PortMap } from './program';
 
 /**
@@ -24,6 +25,5 @@ export interface ResourceRef {
 
 /** The URN of a resource of the environment program (for targeted updates and replaces). */
 export function resourceUrn(pulumiProject: string, stack: string, name: string, kind: ResourceKind = 'container'): string {
-  const type = { container: 'DockerContainer', network: 'DockerNetwork', volume: 'DockerVolume', image: 'DockerImage', password: 'GeneratedPassword' }[kind];
-  return `urn:pulumi:${stack}::${pulumiProject}::pulumi-nodejs:dynamic/slipway:${type}::${name}`;
+  return `urn:pulumi:${stack}::${pulumiProject}::${pulumiType(kind)}::${name}`;
 }

@@ -9,6 +9,7 @@ import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE } from '../naming
 import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
 import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInputs } from '../docker/provider';
+import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
 
 const POSTGRES_PORT = 5432;
 
@@ -34,18 +35,18 @@ type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 class DockerNetwork extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     // Named objects: a forced replace must delete the old one before making the new one.
-    super(slipwayProvider, name, { ...props, kind: 'network' }, { ...opts, deleteBeforeReplace: true }, 'slipway', 'DockerNetwork');
+    super(slipwayProvider, name, { ...props, kind: 'network' }, { ...opts, deleteBeforeReplace: true }, PULUMI_MODULE, PULUMI_TYPE_NAMES.network);
   }
 }
 class DockerVolume extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { ...props, kind: 'volume' }, { ...opts, deleteBeforeReplace: true }, 'slipway', 'DockerVolume');
+    super(slipwayProvider, name, { ...props, kind: 'volume' }, { ...opts, deleteBeforeReplace: true }, PULUMI_MODULE, PULUMI_TYPE_NAMES.volume);
   }
 }
 class DockerImage extends pulumi.dynamic.Resource {
   declare readonly imageId: pulumi.Output<string>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { ...props, kind: 'image', imageId: undefined }, opts, 'slipway', 'DockerImage');
+    super(slipwayProvider, name, { ...props, kind: 'image', imageId: undefined }, opts, PULUMI_MODULE, PULUMI_TYPE_NAMES.image);
   }
 }
 class DockerContainer extends pulumi.dynamic.Resource {
@@ -57,15 +58,15 @@ class DockerContainer extends pulumi.dynamic.Resource {
       { ...props, kind: 'container', containerId: undefined },
       // Delete first even when a replace is forced: the name and host port carry over.
       { ...opts, additionalSecretOutputs: ['env', 'secrets'], deleteBeforeReplace: true },
-      'slipway',
-      'DockerContainer',
+      PULUMI_MODULE,
+      PULUMI_TYPE_NAMES.container,
     );
   }
 }
 class GeneratedPassword extends pulumi.dynamic.Resource {
   declare readonly result: pulumi.Output<string>;
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { kind: 'password', providerVersion: PROVIDER_VERSION, length: 24, result: undefined }, { ...opts, additionalSecretOutputs: ['result'] }, 'slipway', 'GeneratedPassword');
+    super(slipwayProvider, name, { kind: 'password', providerVersion: PROVIDER_VERSION, length: 24, result: undefined }, { ...opts, additionalSecretOutputs: ['result'] }, PULUMI_MODULE, PULUMI_TYPE_NAMES.password);
   }
 }
 

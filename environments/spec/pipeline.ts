@@ -16,6 +16,16 @@ import { isTimeZone, parseAllowRange, parseWallTime, WALL_TIME_FORMAT, wallTimeV
 /** The first stage: the per-branch preview environments, which nothing is promoted into. */
 export const PREVIEW_STAGE = 'preview';
 
+/**
+ * Where a promotion goes, one stage at a time: from a branch (`from` undefined; branches run in
+ * the first stage) to the second stage, from a stage to the one after it. Undefined from the
+ * last stage, and from a stage the pipeline does not declare.
+ */
+export function nextStage(stages: readonly string[], from?: string): string | undefined {
+  const index = from === undefined ? 0 : stages.indexOf(from);
+  return index < 0 ? undefined : stages[index + 1];
+}
+
 const GATE_KINDS: ReadonlySet<string> = new Set<GateKind>([
   'health',
   'drift',

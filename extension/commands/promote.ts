@@ -30,7 +30,7 @@ export function register(slipway: Slipway): vscode.Disposable {
           hint: `Tear the ${fromStage} environment down, or declare the stage again.`,
         });
       }
-      const to = fromStage ? stages[stages.indexOf(fromStage) + 1] : stages[1];
+      const to = core().nextStage(stages, fromStage);
       if (!to) {
         void vscode.window.showInformationMessage(`${envLabel(item.status.branch)} is the last stage of the pipeline.`);
         return;

@@ -118,7 +118,7 @@ export class DashboardPanel extends WebviewHost {
     });
     const stage = core().isStageBranch(branch);
     const stages = await this.stageNames();
-    const next = stage ? stages[stages.indexOf(stage) + 1] : stages[1];
+    const next = core().nextStage(stages, stage);
     const expires = this.slipway.ttl.expiresAt(status);
     return JSON.parse(
       JSON.stringify({

@@ -7,6 +7,7 @@ import type { DriftItem, DriftReport } from '../../environments/pipeline/drift';
 import type { Spec } from '../../environments/spec/types';
 import type { CommandMessage, DriftResourceView, DriftView } from '../../webviews/protocol';
 import type { SlipwayEvent } from '../../environments/events';
+import { resourceKindOf } from '../../environments/kinds';
 import { core } from '../lazy';
 import { describeEvent, driftValue, envLabel } from '../format';
 import type { Slipway } from '../slipway';
@@ -16,7 +17,6 @@ type ResourceKind = 'container' | 'network' | 'volume';
 
 /** Groups the core's per-property items into one entry per resource and source. */
 export function driftView(report: DriftReport, busy: boolean): DriftView {
-  const { formatMemory } = core();
   const byResource = new Map<string, DriftResourceView>();
   for (const i of report.items) {
     const urn = `${i.source}:${i.kind}:${i.resource}`;
@@ -25,7 +25,7 @@ export function driftView(report: DriftReport, busy: boolean): DriftView {
       r = { urn, name: i.resource, type: i.kind, source: i.source, properties: [], remedies: [...i.remedies] };
       byResource.set(urn, r);
     }
-    r.properties.push({ path: i.property, declared: driftValue(i.property, i.declared, formatMemory), actual: driftValue(i.property, i.actual, formatMemory) });
+    r.properties.push({ path: i.property, declared: driftValue(i.property, i.declared), actual: driftValue(i.property, i.actual) });
     for (const m of i.remedies) if (!r.remedies.includes(m)) r.remedies.push(m);
   }
   return { project: report.project, env: report.env, branch: report.branch, checkedAt: report.checkedAt, busy, resources: [...byResource.values()] };
@@ -81,7 +81,7 @@ export class DriftPanel extends WebviewHost {
   /** The resource a row names (by the view's id), as the engine's resource reference. */
   private resources(resource: string, remedy: 'reapply' | 'accept'): Array<{ kind: ResourceKind | 'image' | 'password'; name: string }> {
     const items: DriftItem[] = (this.report?.items ?? []).filter((i) => i.remedies.includes(remedy) && `${i.source}:${i.kind}:${i.resource}` === resource);
-    const kinds = new Set(items.map((i) => (i.kind === 'generatedpassword' ? 'password' : i.kind)));
+    const kinds = new Set(items.map((i) => resourceKindOf(i.kind) ?? i.kind));
     return [...kinds].map((kind) => ({ kind: kind as ResourceKind | 'image' | 'password', name: items[0].resource }));
   }
 

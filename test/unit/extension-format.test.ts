@@ -63,12 +63,12 @@ describe('extension texts', () => {
   });
 
   it('shows a drifted memory limit as the spec writes it, and other values as they are', () => {
-    assert.equal(driftValue('memory', String(256 * 1024 ** 2), formatMemory), '256Mi');
-    assert.equal(driftValue('memoryBytes', String(2 * 1024 ** 3), formatMemory), '2Gi');
-    assert.equal(driftValue('memory', String(1536 * 1024), formatMemory), '1536Ki');
-    assert.equal(driftValue('memory', '1000', formatMemory), '1000');
-    assert.equal(driftValue('memory', 'unlimited', formatMemory), 'unlimited');
-    assert.equal(driftValue('env.PORT', '1048576', formatMemory), '1048576');
+    assert.equal(driftValue('memory', String(256 * 1024 ** 2)), '256Mi');
+    assert.equal(driftValue('memoryBytes', String(2 * 1024 ** 3)), '2Gi');
+    assert.equal(driftValue('memory', String(1536 * 1024)), '1536Ki');
+    assert.equal(driftValue('memory', '1000'), '1000');
+    assert.equal(driftValue('memory', 'unlimited'), 'unlimited');
+    assert.equal(driftValue('env.PORT', '1048576'), '1048576');
     // The spec's own parser reads every formatted size back to the same bytes.
     for (const n of [256 * 1024 ** 2, 2 * 1024 ** 3, 1536 * 1024, 1000]) assert.equal(parseMemory(formatMemory(n)), n);
   });

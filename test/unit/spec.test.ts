@@ -270,7 +270,7 @@ describe('slipway.yaml v1', () => {
           '  web:',
           '    image: x',
           '    resources: { memory: 1GB, cpus: 0 }',
-          '    healthcheck: { command: [check], interval: 1h }',
+          '    healthcheck: { command: [check], interval: 1w }',
         ),
       );
       assert.deepStrictEqual(
@@ -278,7 +278,7 @@ describe('slipway.yaml v1', () => {
         [
           ['6:26-6:29', 'services.web.resources.memory', 'must be a memory size such as 256Mi, 1Gi or a number of bytes'],
           ['6:37-6:38', 'services.web.resources.cpus', 'must be a number of CPUs greater than 0, e.g. 0.5'],
-          ['7:48-7:50', 'services.web.healthcheck.interval', 'must be a duration such as 500ms, 1s, 1.5s or 2m'],
+          ['7:48-7:50', 'services.web.healthcheck.interval', 'must be a duration such as 500ms, 1s, 1.5s, 2m or 1h'],
         ],
       );
     });
@@ -685,7 +685,7 @@ describe('slipway.yaml v1', () => {
           '      gates:',
           '        - command',
           '        - tests: { run: npm test }',
-          '        - command: { name: tests, timeout: 1h }',
+          '        - command: { name: tests, timeout: 1w }',
           '        - { health: {}, drift: {} }',
           '        - coverage: { min: 120 }',
           '        - checks: { repository: nope }',
@@ -700,7 +700,7 @@ describe('slipway.yaml v1', () => {
           ['11:11-11:18', `${gates}[0]`, 'must be one of health, drift, vulnerabilities, licenses, approval; command, coverage, window and checks need options: write { <kind>: { ... } }'],
           ['12:11-12:16', `${gates}[1].tests`, 'unknown gate kind "tests" (kinds: health, drift, command, vulnerabilities, licenses, coverage, approval, window, checks)'],
           ['13:11-13:18', `${gates}[2].command`, 'missing required field "run"'],
-          ['13:44-13:46', `${gates}[2].command.timeout`, 'must be a duration such as 500ms, 1s, 1.5s or 2m'],
+          ['13:44-13:46', `${gates}[2].command.timeout`, 'must be a duration such as 500ms, 1s, 1.5s, 2m or 1h'],
           ['14:11-14:36', `${gates}[3]`, 'must be a gate kind (health, drift, vulnerabilities, licenses, approval) or a mapping from one gate kind to its options, e.g. { command: { run: npm test } }'],
           ['15:28-15:31', `${gates}[4].coverage.min`, 'must be a percentage between 0 and 100'],
           ['16:33-16:37', `${gates}[5].checks.repository`, 'must be a GitHub repository such as owner/name'],

@@ -4,6 +4,7 @@ import type { DriftPropertyView, DriftResourceView, DriftSource } from '../proto
 import { diffParts } from '../shared/format';
 import type { Host } from '../shared/host';
 import { button, icon, pill } from '../shared/ui';
+import { kindLabel, resourceKindOf, type ResourceKind } from '../../environments/kinds';
 
 export type Filter = 'all' | DriftSource;
 
@@ -13,7 +14,7 @@ export interface UiState {
   collapsed: string[];
 }
 
-const TYPE_ICON: Record<string, string> = { container: 'package', network: 'type-hierarchy', volume: 'database', image: 'file-binary' };
+const KIND_ICON: Record<ResourceKind, string> = { container: 'package', network: 'type-hierarchy', volume: 'database', image: 'file-binary', password: 'key' };
 export const SOURCE: Record<DriftSource, { text: string; title: string }> = {
   reality: { text: 'changed outside Slipway', title: 'The real Docker object differs from what Slipway recorded' },
   spec: { text: 'spec changed', title: 'slipway.yaml differs from what runs: the next up would change this' },
@@ -48,13 +49,15 @@ export function resourceCard(host: Host<UiState>, update: () => void, r: DriftRe
     update();
   };
   const n = r.properties.length;
-  return html`<article class="card resource" aria-label=${`${r.type} ${r.name}`}>
+  const kind = resourceKindOf(r.type);
+  const type = kindLabel(r.type);
+  return html`<article class="card resource" aria-label=${`${type} ${r.name}`}>
     <div class="res-head">
       <button class="toggle" aria-expanded=${open ? 'true' : 'false'} aria-controls=${id} @click=${toggle}>
-        ${icon(open ? 'chevron-down' : 'chevron-right')} ${icon(TYPE_ICON[r.type] ?? 'symbol-misc')}
+        ${icon(open ? 'chevron-down' : 'chevron-right')} ${icon(kind ? KIND_ICON[kind] : 'symbol-misc')}
         <h3>${r.name}</h3>
       </button>
-      <span class="muted">${r.type}</span>
+      <span class="muted">${type}</span>
       <span title=${SOURCE[r.source]?.title ?? ''}>${pill(SOURCE[r.source]?.text ?? r.source, r.source === 'reality' ? 'warn' : 'info')}</span>
       <span class="muted count">${n} difference${n === 1 ? '' : 's'}</span>
       <span class="spacer"></span>

@@ -4,6 +4,8 @@ import { SlipwayError } from '../../errors';
 import type { DriftReport } from '../../pipeline/drift';
 import type { ResourceRef } from '../../pulumi/fingerprint';
 import type { Spec } from '../../spec/types';
+import { resourceKindOf } from '../../kinds';
+import { tryParseDuration } from '../../spec/units';
 import { engine, notFound, progress, requireEnvironment, str, target, type Command, type Context } from '../context';
 import { EXIT } from '../exit';
 import { common, usageError } from '../options';
@@ -27,7 +29,7 @@ export const drift: Command = {
     help: common.help,
   },
   async run(ctx) {
-    const intervalMs = ctx.values.watch ? parseDuration(ctx, String(ctx.values.interval)) : 0;
+    const intervalMs = ctx.values.watch ? intervalOf(ctx, String(ctx.values.interval)) : 0;
     const { spec, branch, dockerHost, stage } = await target(ctx);
     const envs = await engine(ctx);
     const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
@@ -90,7 +92,7 @@ async function watch(
 
 /** The drifted resources named `name` that `remedy` applies to; an error naming the drifted ones if there are none. */
 function driftedResources(report: DriftReport, spec: Spec, branch: string, name: string, remedy: 'reapply' | 'accept'): ResourceRef[] {
-  const kinds = new Set(report.items.filter((i) => i.resource === name && i.remedies.includes(remedy)).map((i) => (i.kind === 'generatedpassword' ? 'password' : i.kind)));
+  const kinds = new Set(report.items.filter((i) => i.resource === name && i.remedies.includes(remedy)).map((i) => resourceKindOf(i.kind) ?? i.kind));
   if (kinds.size === 0) {
     const others = [...new Set(report.items.filter((i) => i.remedies.includes(remedy)).map((i) => i.resource))];
     throw new SlipwayError('not-found', `${spec.name} / ${branch}: resource "${name}" has no drift that --${remedy} can fix.`, {
@@ -100,9 +102,8 @@ function driftedResources(report: DriftReport, spec: Spec, branch: string, name:
   return [...kinds].map((kind) => ({ kind: kind as ResourceRef['kind'], name }));
 }
 
-function parseDuration(ctx: Context, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2] as 'ms' | 's' | 'm'] : NaN;
-  if (!(ms > 0)) throw usageError(ctx.command, `--interval ${JSON.stringify(text)} is not a duration (e.g. 500ms, 30s, 5m)`);
+function intervalOf(ctx: Context, text: string): number {
+  const ms = tryParseDuration(text);
+  if (!(ms !== undefined && ms > 0)) throw usageError(ctx.command, `--interval ${JSON.stringify(text)} is not a duration (e.g. 500ms, 30s, 5m)`);
   return ms;
 }

@@ -4,7 +4,13 @@
  * (all of them when none are listed): `pending` while one is missing or not completed, `fail` when
  * one concluded other than success, neutral or skipped, `pass` otherwise. The token, read from the
  * gate's `tokenEnv` variable, is sent only to `apiUrl` and never appears in results or errors.
+ * Requests go through Octokit: every page of runs, and up to 3 retries of a 5xx or 429 answer.
  */
+import { STATUS_CODES } from 'node:http';
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { retry } from '@octokit/plugin-retry';
+import { RequestError } from '@octokit/request-error';
 import type { GateSpec } from '../../spec/types';
 import { errorText, outcome, type GateContext, type GateEvaluator, type GateOutcome } from './types';
 
@@ -62,47 +68,79 @@ function latestByName(runs: CheckRun[]): CheckRun[] {
   return [...latest.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** All check runs of the commit, following `Link: rel="next"` pages on the same API host. */
+/** Slipway's GitHub client: pagination and retries (5xx, 429) from Octokit's plugins. */
+const GitHub = Octokit.plugin(guard, paginateRest, retry);
+
+/**
+ * Registered before the retry plugin, so it sees errors first: a request that got no answer at
+ * all is not retried (the API is not there), and a page link to another host is refused (the
+ * token goes to the gate's API only).
+ */
+function guard(octokit: Octokit, options: { baseUrl?: string; bearer?: string }): void {
+  octokit.hook.before('request', (req) => {
+    if (/^https?:\/\//.test(req.url) && !req.url.startsWith(`${options.baseUrl}/`)) throw new Error(`refused to follow a page link to ${new URL(req.url).host}`);
+    req.headers.accept = 'application/vnd.github+json';
+    req.headers['x-github-api-version'] = '2022-11-28';
+    if (options.bearer) req.headers.authorization = `Bearer ${options.bearer}`;
+  });
+  octokit.hook.error('request', (err) => {
+    if (err instanceof RequestError && err.response === undefined) throw new Error(err.message, { cause: err.cause ?? err });
+    throw err;
+  });
+}
+
+/** How long the first retry waits; later ones wait 4, 9, ... times as long (the retry plugin's schedule). */
+export const RETRY_BASE_MS = { value: 1000 };
+
+/** All check runs of the commit (up to MAX_PAGES pages of 100), through Octokit. */
 async function fetchCheckRuns(
   gate: ChecksGate,
   ctx: GateContext,
   token: string | undefined,
   signal: AbortSignal,
 ): Promise<{ runs: CheckRun[] } | GateOutcome> {
-  const [owner, repo] = gate.repository.split('/').map(encodeURIComponent);
-  const first = `${gate.apiUrl}/repos/${owner}/${repo}/commits/${encodeURIComponent(ctx.commit)}/check-runs?per_page=100`;
-  const headers: Record<string, string> = { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' };
-  if (token) headers.Authorization = `Bearer ${token}`;
+  const [owner, repo] = gate.repository.split('/');
+  const github = new GitHub({
+    baseUrl: gate.apiUrl,
+    bearer: token,
+    userAgent: 'slipway',
+    request: { fetch: ctx.fetch, signal },
+    retry: { retries: 3, retryAfterBaseValue: RETRY_BASE_MS.value },
+  });
   const runs: CheckRun[] = [];
-  let url: string | undefined = first;
-  for (let page = 0; url && page < MAX_PAGES; page++) {
-    let response: Response;
-    try {
-      response = await ctx.fetch(url, { headers, signal });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      return outcome('fail', `could not reach ${gate.apiUrl}: ${errorText(err)}`, {});
+  try {
+    const pages = github.paginate.iterator('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+      owner,
+      repo,
+      ref: ctx.commit,
+      per_page: 100,
+    });
+    let page = 0;
+    for await (const response of pages) {
+      const list: unknown = response.data;
+      if (!Array.isArray(list)) return outcome('fail', `${gate.apiUrl} answered without a check_runs list`, {});
+      runs.push(...list.map(toCheckRun));
+      if (++page >= MAX_PAGES) break;
     }
-    if (!response.ok) return httpFailure(response, gate, token !== undefined);
-    const body = (await response.json()) as { check_runs?: unknown };
-    if (!Array.isArray(body.check_runs)) return outcome('fail', `${gate.apiUrl} answered without a check_runs list`, {});
-    runs.push(...body.check_runs.map(toCheckRun));
-    url = nextPage(response.headers.get('link'), gate.apiUrl);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    if (err instanceof RequestError && err.response) return httpFailure(err.status, err.response.data, gate, token !== undefined);
+    return outcome('fail', `could not reach ${gate.apiUrl}: ${errorText(err)}`, {});
   }
   return { runs };
 }
 
-async function httpFailure(response: Response, gate: ChecksGate, authenticated: boolean): Promise<GateOutcome> {
-  const body = (await response.json().catch(() => undefined)) as { message?: unknown } | undefined;
-  const message = typeof body?.message === 'string' ? body.message : '';
-  const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+function httpFailure(status: number, body: unknown, gate: ChecksGate, authenticated: boolean): GateOutcome {
+  const text = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
+  const message = typeof text === 'string' ? text : '';
+  const statusLine = `${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}`;
   const hint =
-    response.status === 401 || response.status === 403 || response.status === 404
+    status === 401 || status === 403 || status === 404
       ? authenticated
         ? `; check that the token in ${gate.tokenEnv} can read checks of ${gate.repository}`
         : `; set ${gate.tokenEnv} to a token that can read checks of ${gate.repository}`
       : '';
-  return outcome('fail', `GitHub answered ${status}${message ? `: ${message}` : ''}${hint}`, { status: response.status });
+  return outcome('fail', `GitHub answered ${statusLine}${message ? `: ${message}` : ''}${hint}`, { status });
 }
 
 function toCheckRun(raw: unknown): CheckRun {
@@ -113,11 +151,4 @@ function toCheckRun(raw: unknown): CheckRun {
     status: String(r.status ?? 'unknown'),
     conclusion: typeof r.conclusion === 'string' ? r.conclusion : null,
   };
-}
-
-/** The `rel="next"` URL of a Link header, only when it points at the same API (the token goes nowhere else). */
-function nextPage(link: string | null, apiUrl: string): string | undefined {
-  const next = link?.split(',').find((part) => /;\s*rel="?next"?/.test(part));
-  const url = next && /<([^>]+)>/.exec(next)?.[1];
-  return url && url.startsWith(`${apiUrl}/`) ? url : undefined;
 }

@@ -3,15 +3,14 @@
  * (scoped packages, nested node_modules and pnpm's `.pnpm` store included; each package once) and
  * fails when one is denied, or, when `allow` is set, when one is not allowed.
  *
- * A license is an SPDX expression: `MIT`, `(MIT OR Apache-2.0)` (passes when any alternative is
- * acceptable), `MIT AND Zlib` (needs all), `GPL-2.0 WITH Classpath-exception-2.0`. Ids compare
- * without case, and `-only`, `-or-later` and `+` are ignored, so `GPL-3.0` matches
- * `GPL-3.0-or-later`. The legacy `licenses: [{ type }]` list counts as alternatives.
+ * Licenses are judged with SPDX semantics by ./spdx.ts. The legacy `licenses: [{ type }]` list
+ * counts as alternatives.
  */
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFolder } from './process';
+import { LicensePolicy } from './spdx';
 import { outcome, type GateEvaluator } from './types';
 
 /** How many offenders the evidence lists (all are counted). */
@@ -26,7 +25,7 @@ interface InstalledPackage {
   license?: string;
 }
 
-type Problem = 'denied' | 'not allowed' | 'no license';
+export { LicensePolicy };
 
 export const licensesGate: GateEvaluator<'licenses'> = async (gate, ctx) => {
   const cwd = gate.cwd ?? ctx.specDir;
@@ -56,126 +55,6 @@ export const licensesGate: GateEvaluator<'licenses'> = async (gate, ctx) => {
   const named = offenders.slice(0, OFFENDERS_IN_REASON).join('; ') + (offenders.length > OFFENDERS_IN_REASON ? '; ...' : '');
   return outcome('fail', `${offenders.length} of ${packages.length} installed packages have unacceptable licenses: ${named}`, evidence);
 };
-
-// ---------------------------------------------------------------------------------------------
-// Policy
-// ---------------------------------------------------------------------------------------------
-
-type Expression = { license: string; exception?: string } | { op: 'and' | 'or'; items: Expression[] };
-
-/** Decides whether a license expression is acceptable under the allow and deny lists. */
-export class LicensePolicy {
-  private readonly allow: Set<string>;
-  private readonly deny: Set<string>;
-
-  constructor(allow: string[], deny: string[]) {
-    this.allow = new Set(allow.map(normalizeId));
-    this.deny = new Set(deny.map(normalizeId));
-  }
-
-  /** Why `license` is not acceptable, or undefined when it is. */
-  problem(license: string | undefined): Problem | undefined {
-    if (license === undefined) return this.allow.size > 0 ? 'no license' : undefined;
-    const expression = parseExpression(license);
-    if (this.acceptable(expression)) return undefined;
-    return leaves(expression).some((leaf) => this.matches(this.deny, leaf)) ? 'denied' : 'not allowed';
-  }
-
-  private acceptable(e: Expression): boolean {
-    if ('op' in e) return e.op === 'and' ? e.items.every((i) => this.acceptable(i)) : e.items.some((i) => this.acceptable(i));
-    return !this.matches(this.deny, e) && (this.allow.size === 0 || this.matches(this.allow, e));
-  }
-
-  /** A list entry matches a license with an exception when it names both, or just the license. */
-  private matches(list: Set<string>, leaf: { license: string; exception?: string }): boolean {
-    const full = leaf.exception ? `${leaf.license} with ${leaf.exception}` : leaf.license;
-    return list.has(normalizeId(full)) || list.has(normalizeId(leaf.license));
-  }
-}
-
-function normalizeId(id: string): string {
-  return id
-    .trim()
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .replace(/(-only|-or-later|\+)(?= with |$)/, '');
-}
-
-function leaves(e: Expression): Array<{ license: string; exception?: string }> {
-  return 'op' in e ? e.items.flatMap(leaves) : [e];
-}
-
-/**
- * Parses an SPDX expression (WITH binds tighter than AND, AND tighter than OR). Text that is not
- * an expression (`SEE LICENSE IN LICENSE.md`, `MIT/X11`) is one license named by the whole text.
- */
-export function parseExpression(text: string): Expression {
-  const tokens = text.match(/\(|\)|[^\s()]+/g) ?? [];
-  const parser = new ExpressionParser(tokens);
-  const parsed = parser.parse();
-  return parsed ?? { license: text.trim() };
-}
-
-class ExpressionParser {
-  private at = 0;
-
-  constructor(private readonly tokens: string[]) {}
-
-  parse(): Expression | undefined {
-    const e = this.or();
-    return e && this.at === this.tokens.length ? e : undefined;
-  }
-
-  private or(): Expression | undefined {
-    return this.list('or', () => this.and());
-  }
-
-  private and(): Expression | undefined {
-    return this.list('and', () => this.with());
-  }
-
-  private list(op: 'and' | 'or', item: () => Expression | undefined): Expression | undefined {
-    const items = [item()];
-    while (this.peekKeyword() === op) {
-      this.at++;
-      items.push(item());
-    }
-    if (items.some((i) => i === undefined)) return undefined;
-    return items.length === 1 ? items[0] : { op, items: items as Expression[] };
-  }
-
-  private with(): Expression | undefined {
-    const atom = this.atom();
-    if (!atom || this.peekKeyword() !== 'with') return atom;
-    this.at++;
-    const exception = this.id();
-    return 'license' in atom && exception ? { license: atom.license, exception } : undefined;
-  }
-
-  private atom(): Expression | undefined {
-    if (this.tokens[this.at] !== '(') {
-      const license = this.id();
-      return license ? { license } : undefined;
-    }
-    this.at++;
-    const inner = this.or();
-    if (this.tokens[this.at] !== ')') return undefined;
-    this.at++;
-    return inner;
-  }
-
-  private id(): string | undefined {
-    const token = this.tokens[this.at];
-    if (token === undefined || token === '(' || token === ')' || this.peekKeyword() !== undefined) return undefined;
-    this.at++;
-    return token;
-  }
-
-  private peekKeyword(): 'and' | 'or' | 'with' | undefined {
-    const token = this.tokens[this.at]?.toLowerCase();
-    return token === 'and' || token === 'or' || token === 'with' ? token : undefined;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Installed packages

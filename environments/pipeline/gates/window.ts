@@ -1,9 +1,10 @@
 /**
  * The `window` gate: promotion is allowed at the context's `now()`, read in the gate's time zone,
  * unless it falls inside a freeze, or `allow` lists ranges and it falls outside all of them. When
- * closed, the evidence names the next opening within 8 days (best effort). Time zones use `Intl`
- * only: a wall-clock time becomes an instant through the zone's offset at that time.
+ * closed, the evidence names the next opening within 8 days (best effort). Time zones come from
+ * @date-fns/tz (the runtime's IANA data through Intl), with the daylight-saving rules of `TimeZone`.
  */
+import { TZDate, tzOffset } from '@date-fns/tz';
 import { DAY_NAMES, parseAllowRange, parseWallTime, wallTimeValue, type AllowRange, type WallTime } from '../../spec/window';
 import { outcome, type GateEvaluator } from './types';
 
@@ -127,53 +128,33 @@ class WindowCalendar {
   }
 }
 
-/** An IANA time zone, through Intl: instants to wall-clock times and back. */
+/**
+ * An IANA time zone (through @date-fns/tz): instants to wall-clock times and back. A wall-clock
+ * time that a change to summer time skips is moved forward by the change (02:30 on the night
+ * Berlin jumps from 02:00 to 03:00 is 03:30); one that a change back shows twice is its first
+ * occurrence (still in summer time).
+ */
 class TimeZone {
-  private readonly format: Intl.DateTimeFormat;
-
   constructor(readonly name: string) {
     // Throws a RangeError for an unknown zone.
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone: name,
-      hourCycle: 'h23',
-      weekday: 'short',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
   }
 
   /** The wall-clock time (and day of the week, 0 = Sunday) at `instant` in this zone. */
   wallTime(instant: number): WallTime & { weekday: number } {
-    const parts: Record<string, string> = {};
-    for (const part of this.format.formatToParts(new Date(instant))) parts[part.type] = part.value;
-    return {
-      year: Number(parts.year),
-      month: Number(parts.month),
-      day: Number(parts.day),
-      hour: Number(parts.hour),
-      minute: Number(parts.minute),
-      second: Number(parts.second),
-      weekday: (DAY_NAMES as readonly string[]).indexOf(parts.weekday),
-    };
+    const t = new TZDate(instant, this.name);
+    return { year: t.getFullYear(), month: t.getMonth() + 1, day: t.getDate(), hour: t.getHours(), minute: t.getMinutes(), second: t.getSeconds(), weekday: t.getDay() };
   }
 
-  /**
-   * The instant at which this zone's clocks show `wall`. Two passes find the offset in force at
-   * that time, also across a DST change; a time skipped by the change lands an hour off.
-   */
+  /** The instant at which this zone's clocks show `wall` (see the class comment for skipped and repeated times). */
   instant(wall: WallTime): number {
-    const target = wallTimeValue(wall);
-    const guess = target - this.offset(target);
-    return target - this.offset(guess);
-  }
-
-  /** How far this zone's clocks are ahead of UTC at `instant`, in milliseconds. */
-  private offset(instant: number): number {
-    const wholeSecond = Math.floor(instant / 1000) * 1000;
-    return wallTimeValue(this.wallTime(wholeSecond)) - wholeSecond;
+    const at = new TZDate(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, 0, this.name).getTime();
+    // Clocks set back within the last day: the same wall time may also have been shown earlier.
+    const back = tzOffset(this.name, new Date(at - DAY_MS)) - tzOffset(this.name, new Date(at));
+    if (back > 0) {
+      const earlier = at - back * MINUTE_MS;
+      if (wallTimeValue(this.wallTime(earlier)) === wallTimeValue(wall)) return earlier;
+    }
+    return at;
   }
 }

@@ -5,6 +5,7 @@
  */
 export { isStageBranch, projectSlug, stageBranch } from '../../../environments/naming';
 export { SlipwayError } from '../../../environments/errors';
+export { nextStage } from '../../../environments/spec/pipeline';
 
 interface Result {
   stage: string;
