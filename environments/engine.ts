@@ -14,6 +14,7 @@ import { ensureDir } from './files';
 import type { OperationOptions } from './events';
 import { currentActor, currentCommit } from './git';
 import type { DriftItem, DriftReport } from './pipeline/drift';
+import { resourceKindOf } from './kinds';
 import { lockOwner } from './lock';
 import { clearKilledWorkerLocks } from './pulumi/leftovers';
 import { silentLogger, type Logger } from './log';
@@ -729,7 +730,7 @@ function missingRecord(home: string, project: string, env: string): DamagedFileE
 
 /** A drift item's kind (`container`, `image`, `generatedpassword`, ...) as a resource kind of the program. */
 function resourceKind(kind: string): ResourceRef['kind'] {
-  if (kind === 'generatedpassword') return 'password';
-  if (kind === 'container' || kind === 'network' || kind === 'volume' || kind === 'image' || kind === 'password') return kind;
+  const known = resourceKindOf(kind);
+  if (known) return known;
   throw new SlipwayError('spec-invalid', `"${kind}" is not a kind of Slipway resource (container, network, volume, image, password).`);
 }

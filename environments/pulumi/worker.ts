@@ -21,6 +21,7 @@ import { connectDocker, environmentLabels, publishedHostPorts, pruneDanglingImag
 import { allocateHostPorts, movedPortMessage, releaseHostPorts } from '../ports';
 import { programFingerprint, resourceUrn } from './fingerprint';
 import { passphraseFitsBackend } from './secrets';
+import { PULUMI_MODULE } from '../kinds';
 import { realityDrift, showValue, type DriftItem, type DriftReport, type StateResource } from '../pipeline/drift';
 import { declaredPorts, environmentProgram, type EnvIdentity, type PortMap } from './program';
 import type { DownResult, ParentMessage, UpResult, WorkerMessage, WorkerRequest, WorkerResult, WorkerSettings } from './protocol';
@@ -446,7 +447,8 @@ async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<Dow
   });
 }
 
-const SLIPWAY_TYPE = 'pulumi-nodejs:dynamic/slipway:';
+/** The type prefix of every resource Slipway's program makes (`pulumiType` of any kind, less its name). */
+const SLIPWAY_TYPE = `pulumi-nodejs:dynamic/${PULUMI_MODULE}:`;
 
 /** Drift of an environment: its state against Docker, and its spec against its state. */
 async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Promise<DriftReport> {
