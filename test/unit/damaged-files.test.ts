@@ -206,7 +206,9 @@ describe('damaged files under SLIPWAY_HOME', () => {
       delete process.env.PULUMI_CONFIG_PASSPHRASE;
     });
     afterEach(() => {
-      if (saved !== undefined) process.env.PULUMI_CONFIG_PASSPHRASE = saved;
+      // Put back exactly what was there: a value set by a test must not reach later tests' CLIs.
+      if (saved === undefined) delete process.env.PULUMI_CONFIG_PASSPHRASE;
+      else process.env.PULUMI_CONFIG_PASSPHRASE = saved;
     });
 
     const addStack = () => {

@@ -138,7 +138,8 @@ describe('environment lock', () => {
       assert.ok(runs.every((p) => p.length >= 20), JSON.stringify(runs));
       assert.equal(new Set([...runs, secretsPassphrase(home)]).size, 1);
     } finally {
-      if (saved !== undefined) process.env.PULUMI_CONFIG_PASSPHRASE = saved;
+      if (saved === undefined) delete process.env.PULUMI_CONFIG_PASSPHRASE;
+      else process.env.PULUMI_CONFIG_PASSPHRASE = saved;
     }
   });
 });
