@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from './errors';
-import { ensureDir } from './files';
+import { ensureDir, readTextIfExists } from './files';
 import { createExclusive } from './lock';
 
 /**
@@ -82,13 +82,8 @@ export function secretsPassphrase(home: string, backendUrl = defaultBackendUrl(h
 
 /** The passphrase kept in `file`; undefined when there is no such file; an error when it is empty. */
 function readPassphrase(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readTextIfExists(file);
+  if (text === undefined) return undefined;
   const passphrase = text.trim();
   if (passphrase === '') {
     throw new SlipwayError('passphrase-invalid', `The secrets passphrase file ${file} is empty, so the stacks' secrets cannot be read.`, {

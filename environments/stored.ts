@@ -1,7 +1,7 @@
 /** Reading the JSON files Slipway keeps under SLIPWAY_HOME: a damaged one is a DamagedFileError naming file, line and field. */
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { DamagedFileError } from './errors';
+import { readTextIfExists } from './files';
 
 /** A path into a JSON value: object keys and array indexes. */
 export type FieldPath = Array<string | number>;
@@ -66,14 +66,8 @@ function showPath(path: FieldPath): string {
  * shape `check` expects.
  */
 export function readStoredJson<T>(file: string, check: ShapeCheck, remedy: string): T | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return parseStoredJson<T>(text, file, check, remedy);
+  const text = readTextIfExists(file);
+  return text === undefined ? undefined : parseStoredJson<T>(text, file, check, remedy);
 }
 
 /** Parses and checks one stored JSON text; `firstLine` is its line in the file (a line of a JSON-lines file). */

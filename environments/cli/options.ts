@@ -31,6 +31,15 @@ export const common = {
   help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
 } as const satisfies OptionTable;
 
+/** The options that end every command that reaches an environment: output, backend, endpoint, verbosity, help. */
+export const engineOptions = {
+  json: common.json,
+  backend: common.backend,
+  'docker-host': common['docker-host'],
+  verbose: common.verbose,
+  help: common.help,
+} as const satisfies OptionTable;
+
 /** A usage error: what was wrong on the command line, in one line; exit 2. */
 export function usageError(command: string, message: string): SlipwayError {
   return new SlipwayError('usage', `${message}; see \`slipway ${command} --help\``);

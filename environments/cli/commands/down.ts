@@ -1,7 +1,7 @@
 // `slipway down`: remove a branch's (or stage's) environment, or every branch environment the current git user brought up.
 import { currentActor } from '../../git';
 import { engine, notFound, progress, specOf, target, type Command, type Context } from '../context';
-import { common } from '../options';
+import { common, engineOptions } from '../options';
 import { printJson } from '../print';
 
 export const down: Command = {
@@ -11,11 +11,7 @@ export const down: Command = {
     stage: { type: 'string', arg: 'NAME', help: 'a pipeline stage (staging, production, ...)', conflicts: ['mine'] },
     mine: { type: 'boolean', default: false, help: 'every branch environment of the project that you (git user.email) brought up' },
     spec: common.spec,
-    json: common.json,
-    backend: common.backend,
-    'docker-host': common['docker-host'],
-    verbose: common.verbose,
-    help: common.help,
+    ...engineOptions,
   },
   async run(ctx) {
     if (ctx.values.mine) return downMine(ctx);

@@ -8,7 +8,7 @@ import { resourceKindOf } from '../../kinds';
 import { tryParseDuration } from '../../spec/units';
 import { engine, notFound, progress, requireEnvironment, str, target, type Command, type Context } from '../context';
 import { EXIT } from '../exit';
-import { common, usageError } from '../options';
+import { common, engineOptions, usageError } from '../options';
 import { printDrift, printJson } from '../print';
 
 export const drift: Command = {
@@ -22,11 +22,7 @@ export const drift: Command = {
     watch: { type: 'boolean', help: 'keep checking, on an interval and on Docker events, until a signal (Ctrl+C) ends it; exit 3 if drift was seen at any time' },
     interval: { type: 'string', arg: 'DUR', default: '30s', help: 'how often --watch checks (default: 30s)', needs: ['watch'] },
     spec: common.spec,
-    json: common.json,
-    backend: common.backend,
-    'docker-host': common['docker-host'],
-    verbose: common.verbose,
-    help: common.help,
+    ...engineOptions,
   },
   async run(ctx) {
     const intervalMs = ctx.values.watch ? intervalOf(ctx, String(ctx.values.interval)) : 0;

@@ -1,6 +1,6 @@
 // `slipway list`: the environments of the spec's project, or of every project with --all.
 import { engine, specOf, type Command } from '../context';
-import { common } from '../options';
+import { common, engineOptions } from '../options';
 import { printJson, printStatus } from '../print';
 
 export const list: Command = {
@@ -8,11 +8,7 @@ export const list: Command = {
   options: {
     spec: { ...common.spec, conflicts: ['all'] },
     all: { type: 'boolean', default: false, help: 'every project on this machine' },
-    json: common.json,
-    backend: common.backend,
-    'docker-host': common['docker-host'],
-    verbose: common.verbose,
-    help: common.help,
+    ...engineOptions,
   },
   readOnly: true,
   async run(ctx) {

@@ -1,6 +1,6 @@
 // `slipway logs`: print a service's container logs; --follow keeps printing until a signal.
 import { checkService, engine, requireEnvironment, specAndBranch, type Command } from '../context';
-import { common, usageError } from '../options';
+import { common, engineOptions, usageError } from '../options';
 
 export const logs: Command = {
   summary: "Print a service's container logs (stdout and stderr); --follow keeps printing",
@@ -10,11 +10,8 @@ export const logs: Command = {
     tail: { type: 'string', arg: 'N', default: '100', help: 'lines from the end to start with (default: 100)' },
     follow: { type: 'boolean', short: 'f', default: false, help: 'keep printing new lines (Ctrl+C stops)' },
     spec: common.spec,
+    ...engineOptions,
     json: { ...common.json, help: 'a failure as JSON on stdout (log lines stay plain text)' },
-    backend: common.backend,
-    'docker-host': common['docker-host'],
-    verbose: common.verbose,
-    help: common.help,
   },
   readOnly: true,
   async run(ctx) {

@@ -1,6 +1,6 @@
 // `slipway restart`: restart a service's container in place and wait until it is healthy.
 import { checkService, engine, requireEnvironment, specAndBranch, type Command } from '../context';
-import { common } from '../options';
+import { common, engineOptions } from '../options';
 import { printJson } from '../print';
 
 export const restart: Command = {
@@ -9,11 +9,7 @@ export const restart: Command = {
     service: { type: 'string', arg: 'NAME', required: true, help: 'a service or database, as named in the spec' },
     branch: common.branch,
     spec: common.spec,
-    json: common.json,
-    backend: common.backend,
-    'docker-host': common['docker-host'],
-    verbose: common.verbose,
-    help: common.help,
+    ...engineOptions,
   },
   async run(ctx) {
     const { spec, branch } = await specAndBranch(ctx);

@@ -1,6 +1,6 @@
 // `slipway status`: the branch environment's state, services and URLs.
 import { engine, notFound, specAndBranch, type Command } from '../context';
-import { common } from '../options';
+import { common, engineOptions } from '../options';
 import { printJson, printStatus } from '../print';
 
 export const status: Command = {
@@ -8,11 +8,7 @@ export const status: Command = {
   options: {
     branch: common.branch,
     spec: common.spec,
-    json: common.json,
-    backend: common.backend,
-    'docker-host': common['docker-host'],
-    verbose: common.verbose,
-    help: common.help,
+    ...engineOptions,
   },
   readOnly: true,
   async run(ctx) {

@@ -1,7 +1,7 @@
 // `slipway up`: create or update the branch environment and wait until it is healthy.
 import type { UpOptions } from '../../engine';
 import { engine, progress, specAndBranch, type Command } from '../context';
-import { common } from '../options';
+import { common, engineOptions } from '../options';
 import { printJson } from '../print';
 
 export const up: Command = {
@@ -10,11 +10,7 @@ export const up: Command = {
     branch: common.branch,
     spec: common.spec,
     'keep-on-failure': { type: 'boolean', default: false, help: 'on a failed first up, keep what was created (default: remove it)' },
-    json: common.json,
-    backend: common.backend,
-    'docker-host': common['docker-host'],
-    verbose: common.verbose,
-    help: common.help,
+    ...engineOptions,
   },
   async run(ctx) {
     const { spec, branch } = await specAndBranch(ctx);

@@ -1,7 +1,7 @@
 // `slipway url`: print the URL of a service of the branch environment (the link to share).
 import { SlipwayError } from '../../errors';
 import { checkService, engine, requireEnvironment, specAndBranch, str, type Command } from '../context';
-import { common } from '../options';
+import { common, engineOptions } from '../options';
 import { printJson } from '../print';
 
 export const url: Command = {
@@ -10,11 +10,7 @@ export const url: Command = {
     service: { type: 'string', arg: 'NAME', help: 'a service, as named in the spec (default: the first with a published port)' },
     branch: common.branch,
     spec: common.spec,
-    json: common.json,
-    backend: common.backend,
-    'docker-host': common['docker-host'],
-    verbose: common.verbose,
-    help: common.help,
+    ...engineOptions,
   },
   readOnly: true,
   async run(ctx) {
