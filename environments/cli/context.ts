@@ -26,6 +26,8 @@ export interface Command {
   options: OptionTable;
   /** A signal simply ends the command (it changes nothing, e.g. following logs). */
   readOnly?: boolean;
+  /** A command made of subcommands (`slipway data init`): each one's own options and run; the command's `run` is never called. */
+  subcommands?: Record<string, Command>;
   run(ctx: Context): Promise<number>;
 }
 

@@ -5,7 +5,7 @@
 // maps to one exit code (exit.ts).
 import { SlipwayError } from '../errors';
 import { commands } from './commands';
-import { asSlipwayError, type Context } from './context';
+import { asSlipwayError, type Command, type Context } from './context';
 import { EXIT, SIGNAL_EXIT, exitCodeFor, exitTableText, type CancelSignal } from './exit';
 import { commandHelp, parseOptions, type OptionValues } from './options';
 
@@ -30,13 +30,44 @@ ${exitTableText()}
 Environment: SLIPWAY_HOME (state folder, default ~/.slipway), DOCKER_HOST, SLIPWAY_BACKEND_URL.`;
 }
 
+/** `slipway data --help`: the subcommands of a command made of them. */
+export function subcommandHelp(name: string, cmd: Command): string {
+  const subs = Object.entries(cmd.subcommands ?? {});
+  const width = Math.max(...subs.map(([n]) => n.length)) + 2;
+  return [
+    cmd.summary,
+    '',
+    `Usage: slipway ${name} <${subs.map(([n]) => n).join('|')}> [options]`,
+    '',
+    'Subcommands:',
+    ...subs.map(([n, c]) => `  ${n.padEnd(width)}${c.summary}`),
+    '',
+    `Run \`slipway ${name} <subcommand> --help\` for its options.`,
+  ].join('\n');
+}
+
+/** The subcommand a command made of them names (`data init`), with its arguments; an exit code when there is none to run. */
+function pickSubcommand(name: string, cmd: Command, rest: string[], io: Io): { name: string; cmd: Command; rest: string[] } | number {
+  if (!cmd.subcommands) return { name, cmd, rest };
+  const [sub, ...subRest] = rest;
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.out(subcommandHelp(name, cmd));
+    return sub ? EXIT.ok : EXIT.usage;
+  }
+  if (!Object.hasOwn(cmd.subcommands, sub)) {
+    io.err(`slipway ${name}: unknown subcommand ${JSON.stringify(sub)}; see \`slipway ${name} --help\` for the list.`);
+    return EXIT.usage;
+  }
+  return { name: `${name} ${sub}`, cmd: cmd.subcommands[sub], rest: subRest };
+}
+
 export interface Io {
   out: (t: string) => void;
   err: (t: string) => void;
 }
 
 export async function main(argv: string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) }): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(mainHelp());
     return name ? EXIT.ok : EXIT.usage;
@@ -45,11 +76,16 @@ export async function main(argv: string[], io: Io = { out: (t) => console.log(t)
     io.out(VERSION);
     return EXIT.ok;
   }
-  const cmd = Object.hasOwn(commands, name) ? commands[name] : undefined;
-  if (!cmd) {
+  const top = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!top) {
     io.err(`slipway: unknown command ${JSON.stringify(name)}; see \`slipway --help\` for the list.`);
     return EXIT.usage;
   }
+  const picked = pickSubcommand(name, top, rest, io);
+  if (typeof picked === 'number') return picked;
+  const { cmd } = picked;
+  name = picked.name;
+  rest = picked.rest;
   let values: OptionValues;
   try {
     values = parseOptions(name, cmd.options, rest);

@@ -1,7 +1,7 @@
 /** Fail closed: before any row moves, every source column must be covered by the policy, and nothing personal may be kept unreviewed. */
-import type { ClientBase } from 'pg';
+import pg, { type ClientBase } from 'pg';
 import { SlipwayError, type SpecIssue } from '../errors';
-import { sampleValues, tableId, type Catalog, type TableInfo } from './catalog';
+import { readCatalog, sampleValues, tableId, type Catalog, type TableInfo } from './catalog';
 import { personalColumn } from './detect';
 import { MaskingPolicyError, ruleFor, tableRule, type MaskingPolicy, type Transformer } from './policy';
 
@@ -135,4 +135,39 @@ function parentProblems(catalog: Catalog, policy: MaskingPolicy, table: TableInf
       },
     ];
   });
+}
+
+export interface CheckReport {
+  tables: number;
+  columns: number;
+  /** Every uncovered or unsafe column; empty when the policy covers the source safely. */
+  problems: UnsafeColumn[];
+}
+
+/**
+ * The fail-closed check alone, read-only against the source at `sourceUrl`: how many tables and
+ * columns it has and every column the policy leaves unsafe. Throws `MaskingPolicyError` when the
+ * policy names what the source lacks.
+ */
+export async function checkPolicy(sourceUrl: string, policy: MaskingPolicy, signal?: AbortSignal): Promise<CheckReport> {
+  const client = new pg.Client({ connectionString: sourceUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const catalog = await readCatalog(client);
+    const tables = [...catalog.tables.values()];
+    const counts = { tables: tables.length, columns: tables.reduce((n, t) => n + t.columns.length, 0) };
+    try {
+      await checkSource(client, catalog, policy, signal);
+      return { ...counts, problems: [] };
+    } catch (err) {
+      if (MaskingUnsafeError.is(err)) return { ...counts, problems: err.columns };
+      throw err;
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,6 +1,7 @@
 // Every `slipway` command, in the order `slipway --help` lists them.
 import type { Command } from '../context';
 import { approve } from './approve';
+import { data } from './data';
 import { down } from './down';
 import { drift } from './drift';
 import { gates } from './gates';
@@ -14,4 +15,4 @@ import { status } from './status';
 import { up } from './up';
 import { url } from './url';
 
-export const commands: Record<string, Command> = { up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list };
+export const commands: Record<string, Command> = { up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data };

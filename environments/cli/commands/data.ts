@@ -1,0 +1,15 @@
+// `slipway data <init|check>`: masked production data for preview databases, one file per subcommand.
+import type { Command } from '../context';
+import { common, usageError } from '../options';
+import { dataCheck } from './data-check';
+import { dataInit } from './data-init';
+
+export const data: Command = {
+  summary: 'Masked production data (preview): draft a masking policy (init), check it against the source (check)',
+  options: { help: common.help },
+  subcommands: { init: dataInit, check: dataCheck },
+  run() {
+    // main.ts runs a subcommand; reaching this is a command line without one.
+    return Promise.reject(usageError('data', 'a subcommand is needed (init or check)'));
+  },
+};
