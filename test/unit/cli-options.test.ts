@@ -12,6 +12,7 @@ import { EXIT, EXIT_TABLE, exitCodeFor } from '../../environments/cli/exit';
 import { main, mainHelp } from '../../environments/cli/main';
 import { commandHelp, conflictPairs, parseOptions } from '../../environments/cli/options';
 import { loadSpec } from '../../environments/spec/load';
+import { maskedUrl, sourceError, sourceUrlProblem, withoutPassword } from '../../environments/data/source';
 
 const SHOP_SPEC = join(__dirname, '..', '..', 'examples', 'shop', 'slipway.yaml');
 
@@ -104,6 +105,8 @@ describe('CLI exit codes', () => {
       ['gates-failed', 4],
       ['quota-exceeded', 4],
       ['policy-refused', 4],
+      ['masking-unsafe', 4],
+      ['masking-policy-invalid', 1],
       ['not-found', 1],
       ['spec-invalid', 1],
       ['docker-unavailable', 1],
@@ -180,5 +183,53 @@ describe('CLI exit codes', () => {
     assert.ok(answered.hint);
     const typed = new SlipwayError('gates-failed', 'no');
     assert.equal(asSlipwayError(typed), typed);
+  });
+});
+
+describe('slipway data: subcommands and the --source URL', () => {
+  it('`slipway data` lists its subcommands (2 without one, 0 with --help); each has its own --help and options', async () => {
+    assert.match(mainHelp(), /^ {2}data {5}Masked production data/m);
+    const bare = await run('data');
+    assert.equal(bare.code, 2);
+    assert.match(bare.out, /^ {2}init {3}Draft a masking policy/m);
+    assert.match(bare.out, /^ {2}check {2}Check a masking policy/m);
+    assert.equal((await run('data', '--help')).code, 0);
+    const unknown = await run('data', 'seed');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /^slipway data: unknown subcommand "seed"; see `slipway data --help`/);
+    const help = await run('data', 'check', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.out, /Usage: slipway data check --source URL --policy FILE \[--json\]/);
+    const missing = await run('data', 'check', '--source', 'postgres://u@h/db');
+    assert.equal(missing.code, 2);
+    assert.equal(missing.err, 'slipway data check: --policy FILE is required; see `slipway data check --help`\n');
+    const subs = commands.data.subcommands ?? {};
+    assert.deepEqual(Object.keys(subs), ['init', 'check']);
+    assert.equal(parseOptions('data init', subs.init.options, ['--source', 'x', '-o', 'm.yaml', '--json']).out, 'm.yaml');
+    assert.equal(parseOptions('data check', subs.check.options, ['--source', 'x', '-p', 'm.yaml', '--json']).json, true);
+    assert.match(usage(() => parseOptions('data init', subs.init.options, ['--source', 'x', '--policy', 'p.yaml'])).message, /^unknown option --policy/);
+    assert.match(usage(() => parseOptions('data init', subs.init.options, [])).message, /^--source URL is required; see `slipway data init --help`$/);
+  });
+
+  it('masks the password of a URL and keeps it out of messages, in every form it can be written', () => {
+    assert.equal(maskedUrl('postgres://app:p%40ss@db.local:5432/shop'), 'postgres://app:***@db.local:5432/shop');
+    assert.equal(maskedUrl('postgresql://app@127.0.0.1/shop'), 'postgresql://app@127.0.0.1/shop');
+    assert.equal(maskedUrl('not a url'), 'not a url');
+    const url = 'postgres://app:p%40ss@db.local:5432/shop';
+    assert.equal(withoutPassword(`failed for ${url}; password p@ss or p%40ss`, url), 'failed for postgres://app:***@db.local:5432/shop; password *** or ***');
+    const wrapped = sourceError(new Error('connect to postgres://app:p%40ss@db.local:5432/shop refused (p@ss)'), url);
+    assert.equal(wrapped.reason, 'data-copy-failed');
+    assert.doesNotMatch(`${wrapped.message}${wrapped.hint}`, /p@ss|p%40ss/);
+    const typed = sourceError(new SlipwayError('masking-unsafe', 'bad p@ss'), url);
+    assert.equal(typed.reason, 'masking-unsafe');
+    assert.equal(typed.message, 'bad ***');
+  });
+
+  it('--source must be a PostgreSQL URL; the problem never shows its password', () => {
+    assert.equal(sourceUrlProblem('postgres://u:pw@h:5432/db'), undefined);
+    assert.equal(sourceUrlProblem('postgresql://u@h/db'), undefined);
+    assert.match(sourceUrlProblem('mysql://u:pw@h/db') ?? '', /"mysql:\/\/u:\*\*\*@h\/db" is not a PostgreSQL URL/);
+    assert.match(sourceUrlProblem('db.local:5432') ?? '', /is not a PostgreSQL URL|is not a URL/);
+    assert.match(sourceUrlProblem('://pw') ?? '', /^--source is not a URL/);
   });
 });
