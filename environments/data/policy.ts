@@ -57,10 +57,11 @@ export interface MaskingPolicy {
 
 /** A policy file that is not valid: every problem, each with file, line, column and field. */
 export class MaskingPolicyError extends SlipwayError {
-  constructor(readonly issues: SpecIssue[]) {
-    super('masking-policy-invalid', `The masking policy is not valid:\n${issues.map(formatSpecIssue).join('\n')}`, {
-      hint: 'Fix the masking policy and run the seed again; nothing was copied.',
-    });
+  constructor(
+    readonly issues: SpecIssue[],
+    hint = 'Fix the masking policy and run the seed again; nothing was copied.',
+  ) {
+    super('masking-policy-invalid', `The masking policy is not valid:\n${issues.map(formatSpecIssue).join('\n')}`, { hint });
   }
 
   static override is(err: unknown): err is MaskingPolicyError {
@@ -82,7 +83,7 @@ export async function loadPolicy(file: string): Promise<MaskingPolicy> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new SlipwayError('masking-policy-invalid', `Cannot read the masking policy ${path}: ${(err as Error).message}.`, {
-      hint: 'Create it (a draft comes from draftPolicy), or point at the right file.',
+      hint: 'Create it (`slipway data init --source URL --out FILE` drafts one), or point at the right file.',
       cause: err,
     });
   }

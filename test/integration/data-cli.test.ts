@@ -134,6 +134,10 @@ describe('slipway data (real CLI, real PostgreSQL)', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.ok(r.stderr.includes(`${file}:6:9:`), r.stderr);
     assert.match(r.stderr, /colums/);
+    assert.match(r.stderr, /run `slipway data check` again/);
+    const missing = await cli('data', 'check', '--source', source, '--policy', join(dir, 'absent.yaml'));
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Cannot read the masking policy .*absent\.yaml/);
   });
 
   it('usage errors exit 2: no --source, or one that is not a PostgreSQL URL', async () => {

@@ -1,5 +1,5 @@
 // `slipway data check`: the fail-closed masking check alone: 0 when the policy covers the source safely, 4 listing every unsafe column.
-import { checkPolicy, loadPolicy, sourceError } from '../../data';
+import { MaskingPolicyError, checkPolicy, loadPolicy, sourceError, type CheckReport, type MaskingPolicy } from '../../data';
 import { str, type Command } from '../context';
 import { EXIT } from '../exit';
 import { common } from '../options';
@@ -17,11 +17,13 @@ export const dataCheck: Command = {
   readOnly: true,
   async run(ctx) {
     const url = sourceUrl(ctx);
-    const policy = await loadPolicy(String(str(ctx, 'policy')));
-    let report;
+    let policy: MaskingPolicy;
+    let report: CheckReport;
     try {
+      policy = await loadPolicy(String(str(ctx, 'policy')));
       report = await checkPolicy(url, policy, ctx.signal);
     } catch (err) {
+      if (MaskingPolicyError.is(err)) throw new MaskingPolicyError(err.issues, 'Fix the masking policy and run `slipway data check` again.');
       throw sourceError(err, url);
     }
     const ok = report.problems.length === 0;
