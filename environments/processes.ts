@@ -2,13 +2,13 @@
  * What a stack worker leaves running when it dies: the Pulumi CLI shares its process group, but
  * Pulumi starts each plugin (the `pulumi-resource-pulumi-nodejs` shim and its dynamic-provider
  * child) in a process group of its own, and they outlive a killed CLI. Every process the worker
- * starts inherits the mark `SLIPWAY_WORKER=<worker pid>` in its environment, so all of them can
+ * starts inherits the mark `SLIPWAY_WORKER_PID=<worker pid>` in its environment, so all of them can
  * be found (in /proc, on Linux) and ended, wherever they were reparented.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** The environment variable a stack worker sets to its own pid; its descendants inherit it. */
-export const WORKER_MARK = 'SLIPWAY_WORKER';
+export const WORKER_MARK = 'SLIPWAY_WORKER_PID';
 
 /** The processes (other than this one) whose environment carries the mark of worker `workerPid`. */
 export function markedProcesses(workerPid: number): number[] {

@@ -3,7 +3,10 @@ import { SlipwayError } from '../errors';
 
 const SCHEMES = new Set(['postgres:', 'postgresql:']);
 
-/** The URL with its password replaced by `***` (`postgres://user:***@host:port/db`); text that is no URL comes back unchanged. */
+/**
+ * The URL with its password replaced by `***` (`postgres://user:***@host:port/db`). Text that no
+ * URL parser takes still loses anything in the place of a password (`//user:...@`).
+ */
 export function maskedUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -11,7 +14,7 @@ export function maskedUrl(url: string): string {
     u.password = '***';
     return u.toString().replace('%2A%2A%2A', '***');
   } catch {
-    return url;
+    return url.replace(/(\/\/[^:@/\s]*:)[^@\s]*@/g, '$1***@');
   }
 }
 

@@ -137,7 +137,9 @@ export function knownHostProblem(host: string, port: number, key: Buffer, env: R
   const os = require('node:os');
   const crypto = require('node:crypto');
   const { execFileSync } = require('node:child_process');
-  const name = port === 22 ? host : `[${host}]:${port}`;
+  // known_hosts names a host without URL brackets (`[::1]:2222`, not `[[::1]]:2222`).
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  const name = port === 22 ? bare : `[${bare}]:${port}`;
   const userFile = path.join(env.HOME ?? os.homedir(), '.ssh', 'known_hosts');
   const files = [userFile, '/etc/ssh/ssh_known_hosts'].filter((f: string) => fs.existsSync(f));
   const blob = key.toString('base64');
@@ -146,6 +148,8 @@ export function knownHostProblem(host: string, port: number, key: Buffer, env: R
   const trust = `ssh-keyscan -p ${port} ${host} >> ~/.ssh/known_hosts`;
   const typed = (reason: string, message: string, hint: string): Error => Object.assign(new Error(message), { name: 'SlipwayError', reason, hint });
   const sameType: string[] = [];
+  // Every file is read before the key is trusted: a revocation anywhere wins, as in OpenSSH.
+  let trusted = false;
   for (const file of files) {
     let out: string;
     try {
@@ -172,10 +176,11 @@ export function knownHostProblem(host: string, port: number, key: Buffer, env: R
         );
       }
       if (marker) continue; // @cert-authority: host certificates are not used here
-      if (keyBlob === blob) return undefined;
-      if (keyType === type) sameType.push(where);
+      if (keyBlob === blob) trusted = true;
+      else if (keyType === type) sameType.push(where);
     }
   }
+  if (trusted) return undefined;
   if (sameType.length) {
     return typed(
       'ssh-host-key-changed',
