@@ -1,0 +1,147 @@
+/** The YAML shape of a spec as the schema accepts it, and its normalization into the `Spec` the engine consumes. */
+import { resolve } from 'node:path';
+import { normalizePipeline, type RawPipeline } from './pipeline';
+import type { SpecSource } from './source';
+import { parseTemplate } from './template';
+import type { DatabaseSpec, HealthCheck, ServiceSpec, Spec, TemplateValue } from './types';
+import { parseDuration, parseMemory } from './units';
+
+interface RawResources {
+  cpus?: number;
+  memory?: string | number;
+}
+
+interface RawHealthCheck {
+  http?: string | { path: string; port?: number };
+  command?: string[];
+  interval?: string;
+  timeout?: string;
+}
+
+interface RawService {
+  build?: string | { context: string; dockerfile?: string };
+  image?: string;
+  command?: string | string[];
+  ports?: number[];
+  env?: Record<string, string | number | boolean>;
+  healthcheck?: RawHealthCheck;
+  resources?: RawResources;
+}
+
+interface RawDatabase {
+  engine: 'postgres';
+  version: string | number;
+  image?: string;
+  database?: string;
+  user?: string;
+  resources?: RawResources;
+}
+
+export interface RawSpec {
+  version: 1;
+  name: string;
+  services: Record<string, RawService>;
+  databases?: Record<string, RawDatabase>;
+  data?: Record<string, unknown>;
+  mocks?: Record<string, unknown>;
+  pipeline?: RawPipeline;
+}
+
+export const DEFAULT_DOCKERFILE = 'Dockerfile';
+const DEFAULT_USER = 'app';
+const DEFAULT_INTERVAL_MS = 1000;
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** The normalized spec (only for a spec with no issues). */
+export function normalize(raw: RawSpec, source: SpecSource): Spec {
+  const spec: Spec = {
+    version: 1,
+    name: raw.name,
+    file: source.file,
+    dir: source.dir,
+    services: Object.entries(raw.services).map(([name, s]) => normalizeService(name, s, source)),
+    databases: Object.entries(raw.databases ?? {}).map(([name, d]) => normalizeDatabase(name, d, source)),
+  };
+  if (raw.data !== undefined) spec.data = raw.data;
+  if (raw.mocks !== undefined) spec.mocks = raw.mocks;
+  if (raw.pipeline !== undefined) spec.pipeline = normalizePipeline(raw.pipeline, source.dir);
+  return spec;
+}
+
+function normalizeService(name: string, raw: RawService, source: SpecSource): ServiceSpec {
+  const ports = raw.ports ?? [];
+  const env: Record<string, TemplateValue> = {};
+  for (const [variable, value] of Object.entries(raw.env ?? {})) {
+    env[variable] =
+      typeof value === 'string'
+        ? parseTemplate(value).value
+        : // Numbers and booleans keep their spelling (`1.10` stays "1.10", not "1.1").
+          [source.scalarSource(['services', name, 'env', variable]) ?? String(value)];
+  }
+  const service: ServiceSpec = {
+    name,
+    ports,
+    env,
+    resources: normalizeResources(raw.resources),
+    dependsOn: dependsOn(name, env),
+  };
+  if (raw.build !== undefined) {
+    const { context, dockerfile = DEFAULT_DOCKERFILE } = typeof raw.build === 'string' ? { context: raw.build } : raw.build;
+    service.build = { context: resolve(source.dir, context), dockerfile };
+  }
+  if (raw.image !== undefined) service.image = raw.image;
+  // A single string is a shell command line.
+  if (typeof raw.command === 'string') service.command = ['sh', '-c', raw.command];
+  else if (raw.command !== undefined) service.command = raw.command;
+  if (raw.healthcheck) service.healthcheck = normalizeHealthCheck(raw.healthcheck, ports);
+  return service;
+}
+
+/** The services (other than itself) and databases a service refers to, in order of first reference. */
+function dependsOn(self: string, env: Record<string, TemplateValue>): ServiceSpec['dependsOn'] {
+  const services = new Set<string>();
+  const databases = new Set<string>();
+  for (const value of Object.values(env)) {
+    for (const part of value) {
+      if (typeof part === 'string') continue;
+      if (part.ref.kind === 'databases') databases.add(part.ref.name);
+      else if (part.ref.name !== self) services.add(part.ref.name);
+    }
+  }
+  return { services: [...services], databases: [...databases] };
+}
+
+function normalizeHealthCheck(raw: RawHealthCheck, ports: number[]): HealthCheck {
+  const check: HealthCheck = {
+    intervalMs: raw.interval !== undefined ? parseDuration(raw.interval) : DEFAULT_INTERVAL_MS,
+    timeoutMs: raw.timeout !== undefined ? parseDuration(raw.timeout) : DEFAULT_TIMEOUT_MS,
+  };
+  if (typeof raw.http === 'string') check.http = { path: raw.http, port: ports[0] };
+  else if (raw.http) check.http = { path: raw.http.path, port: raw.http.port ?? ports[0] };
+  if (raw.command) check.command = raw.command;
+  return check;
+}
+
+function normalizeDatabase(name: string, raw: RawDatabase, source: SpecSource): DatabaseSpec {
+  // A number such as 15 or 15.10 keeps its spelling: "15", "15.10".
+  const version =
+    typeof raw.version === 'string'
+      ? raw.version
+      : (source.scalarSource(['databases', name, 'version']) ?? String(raw.version));
+  return {
+    name,
+    engine: raw.engine,
+    version,
+    image: raw.image ?? `slipway/${raw.engine}:${version}`,
+    database: raw.database ?? name,
+    user: raw.user ?? DEFAULT_USER,
+    resources: normalizeResources(raw.resources),
+  };
+}
+
+function normalizeResources(raw: RawResources | undefined): { cpus?: number; memoryBytes?: number } {
+  const resources: { cpus?: number; memoryBytes?: number } = {};
+  if (raw?.cpus !== undefined) resources.cpus = raw.cpus;
+  if (raw?.memory !== undefined) resources.memoryBytes = parseMemory(raw.memory);
+  return resources;
+}
