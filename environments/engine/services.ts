@@ -1,0 +1,134 @@
+/** Operations on one service's container of an environment: its logs, its CPU and memory use, a restart that waits for health; and the environment's secrets as its containers hold them. */
+import type Docker from 'dockerode';
+import { SlipwayError } from '../errors';
+import { envNames } from '../naming';
+import { inspectRecord } from '../records';
+import { connectDocker, environmentContainers } from '../docker/engine';
+import { demuxDockerLog, demuxFrames, lineSplitter } from '../docker/logs';
+import type { EngineContext } from './context';
+import { isLocalEngine, probeHttpHealth } from './status';
+import type { LogOptions, ServiceUsage } from './types';
+
+/**
+ * The environment's secret values as its containers hold them: each database's generated
+ * password, and every env value that contains one (a database URL). Read from Docker (no Pulumi
+ * run), for scrubbing what gates and logs show; never stored.
+ */
+export async function environmentSecrets(ctx: EngineContext, project: string, branch: string, dockerHost?: string): Promise<string[]> {
+  const names = envNames(project, branch);
+  const record = inspectRecord(ctx.home, names.project, names.env).record;
+  const docker = dockerHost === undefined ? ctx.docker : connectDocker(dockerHost);
+  const live = await environmentContainers(docker, { project: names.project, env: names.env, state: ctx.stateId }).catch(() => []);
+  const envs = await Promise.all(live.map(async (s) => ({ service: s.service, env: (await docker.getContainer(s.containerId).inspect().catch(() => undefined))?.Config.Env ?? [] })));
+  const value = (entry: string) => entry.slice(entry.indexOf('=') + 1);
+  const passwords = envs
+    .filter((c) => record?.databases.includes(c.service))
+    .flatMap((c) => c.env.filter((e) => e.startsWith('POSTGRES_PASSWORD=')).map(value))
+    .filter((v) => v.length >= 4);
+  const holding = envs.flatMap((c) => c.env.map(value)).filter((v) => passwords.some((p) => v !== p && v.includes(p)));
+  return [...new Set([...passwords, ...holding])].sort((a, b) => b.length - a.length);
+}
+
+/** A service's container logs (stdout and stderr), line by line; with `follow`, until the signal aborts. */
+export async function logs(ctx: EngineContext, project: string, branch: string, service: string, opts: LogOptions): Promise<void> {
+  const container = await serviceContainer(ctx, project, branch, service);
+  const stream = (await container.logs({ follow: opts.follow ?? false, stdout: true, stderr: true, tail: opts.tail ?? 100 } as never)) as unknown as NodeJS.ReadableStream | Buffer;
+  const split = lineSplitter(opts.onLine);
+  if (Buffer.isBuffer(stream)) {
+    split(demuxDockerLog(stream));
+    split(undefined);
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const stop = () => {
+      (stream as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
+      resolve();
+    };
+    if (opts.signal?.aborted) return stop();
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    stream.on('close', () => opts.signal?.removeEventListener('abort', stop));
+    let pending: Buffer = Buffer.alloc(0);
+    stream.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      const { text, rest } = demuxFrames(pending);
+      pending = rest;
+      split(text);
+    });
+    stream.on('end', () => {
+      split(undefined);
+      resolve();
+    });
+    stream.on('error', (err: Error) => (opts.signal?.aborted ? resolve() : reject(err)));
+  });
+}
+
+/**
+ * CPU and memory each service's container uses now, against its limits (one Docker stats
+ * sample per container). CPU in cores; memory in bytes; a limit is absent when there is none.
+ */
+export async function usage(ctx: EngineContext, project: string, branch: string): Promise<ServiceUsage[]> {
+  const names = envNames(project, branch);
+  const docker = await ctx.reachable();
+  const services = await environmentContainers(docker, { project: names.project, env: names.env, state: ctx.stateId });
+  return Promise.all(
+    services
+      .filter((s) => s.state === 'running')
+      .map(async (s) => {
+        const c = docker.getContainer(s.containerId);
+        const [stats, info] = await Promise.all([c.stats({ stream: false }) as unknown as Promise<Docker.ContainerStats>, c.inspect()]);
+        const cpuDelta = stats.cpu_stats.cpu_usage.total_usage - (stats.precpu_stats.cpu_usage?.total_usage ?? 0);
+        const systemDelta = (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats.system_cpu_usage ?? 0);
+        const cpus = stats.cpu_stats.online_cpus || 1;
+        const cache = (stats.memory_stats.stats as Record<string, number> | undefined)?.inactive_file ?? 0;
+        return {
+          service: s.service,
+          cpu: systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus : 0,
+          cpuLimit: info.HostConfig.NanoCpus ? info.HostConfig.NanoCpus / 1e9 : undefined,
+          memory: Math.max(0, (stats.memory_stats.usage ?? 0) - cache),
+          memoryLimit: info.HostConfig.Memory || undefined,
+        };
+      }),
+  );
+}
+
+/**
+ * Restarts a service's container (same container, same URL) and waits until it is healthy
+ * again by its own health check (up to that check's timeout), so a caller that goes on to use
+ * the service finds it answering. Without a health check, or with an HTTP check on an engine
+ * whose ports this machine cannot reach, running is enough. The signal stops the wait.
+ */
+export async function restart(ctx: EngineContext, project: string, branch: string, service: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  const container = await serviceContainer(ctx, project, branch, service);
+  await container.restart({ t: 10 });
+  const names = envNames(project, branch);
+  const record = inspectRecord(ctx.home, names.project, names.env).record;
+  const check = record?.ran?.services?.find((s) => s.name === service)?.healthcheck;
+  const probed = !!check?.command || (!!check?.http && isLocalEngine(ctx.dockerHost));
+  const deadline = Date.now() + (check?.timeoutMs ?? 30_000);
+  let last: string;
+  for (;;) {
+    if (opts.signal?.aborted) throw new SlipwayError('operation-cancelled', `Stopped waiting for ${service} to become healthy; it was restarted.`);
+    const services = await environmentContainers(ctx.docker, { project: names.project, env: names.env, state: ctx.stateId });
+    const [state] = await probeHttpHealth(record, services.filter((s) => s.service === service), ctx.dockerHost);
+    if (state?.state === 'running' && (state.health === 'healthy' || (state.health === 'none' && !probed))) return;
+    last = state ? `it is ${state.state}, health ${state.health}` : 'its container is gone';
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, Math.min(check?.intervalMs ?? 500, 500)));
+  }
+  throw new SlipwayError('health-check-failed', `Service ${service} of ${project} / ${branch} restarted but did not become healthy within ${Math.round((check?.timeoutMs ?? 30_000) / 1000)}s: ${last}.`, {
+    hint: `Look at its logs: slipway logs --service ${service} --branch "${branch}".`,
+  });
+}
+
+async function serviceContainer(ctx: EngineContext, project: string, branch: string, service: string): Promise<Docker.Container> {
+  const names = envNames(project, branch);
+  const docker = await ctx.reachable();
+  const services = await environmentContainers(docker, { project: names.project, env: names.env, state: ctx.stateId });
+  const found = services.find((s) => s.service === service);
+  if (!found) {
+    throw new SlipwayError('service-not-found', `Service ${service} of ${project} / ${branch} has no container.`, {
+      hint: 'Bring the environment up (slipway up) and try again.',
+    });
+  }
+  return docker.getContainer(found.containerId);
+}

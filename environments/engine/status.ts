@@ -1,0 +1,145 @@
+/** Status and health of environments: one from its record and Docker, all of them, and the HTTP health probe; no Pulumi run. */
+import type Docker from 'dockerode';
+import { DamagedFileError } from '../errors';
+import { lockOwner } from '../lock';
+import { envNames, projectSlug } from '../naming';
+import { RECORD_REMEDY, inspectRecord, listRecords, lockPath, rebuildRecord, recordPath, type EnvRecord } from '../records';
+import { environmentContainers, environmentLabels, labelledEnvironments, type EnvSelector, type ServiceState } from '../docker/engine';
+import type { EngineContext } from './context';
+import type { EnvironmentState, EnvironmentStatus } from './types';
+
+/** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
+export async function status(ctx: EngineContext, project: string, branch: string, dockerHost?: string): Promise<EnvironmentStatus> {
+  const names = envNames(project, branch);
+  const docker = await ctx.reachable(dockerHost);
+  const sel = { project: names.project, env: names.env, state: ctx.stateId };
+  const read = inspectRecord(ctx.home, names.project, names.env);
+  const services = await environmentContainers(docker, sel);
+  // Containers with no record at all: it was deleted, and is rebuilt like a damaged one.
+  const damaged = read.damaged ?? (!read.record && services.length > 0 ? missingRecord(ctx.home, names.project, names.env) : undefined);
+  const record = damaged ? await rebuiltRecord(ctx, docker, sel, branch) : read.record;
+  return describe(ctx, names.project, names.env, branch, record, await probeHttpHealth(record, services, dockerHost ?? ctx.dockerHost), damaged);
+}
+
+/** The record of an environment whose own is damaged or missing, rebuilt from its Docker labels. */
+async function rebuiltRecord(ctx: EngineContext, docker: Docker, sel: EnvSelector, branch?: string): Promise<EnvRecord> {
+  const labels = await environmentLabels(docker, sel);
+  return rebuildRecord({ services: [], databases: [], ...labels, project: sel.project, env: sel.env, branch: labels?.branch ?? branch });
+}
+
+/** Whether an engine publishes its ports on this machine's 127.0.0.1 (a local socket). */
+export function isLocalEngine(dockerHost: string): boolean {
+  return !dockerHost || dockerHost.startsWith('unix://');
+}
+
+/**
+ * A service whose health check is an HTTP GET (probed from this machine, not a Docker
+ * HEALTHCHECK) has Docker health `none`: on a local engine, its published port is probed once
+ * (1 s timeout), so it reads healthy or unhealthy like the others.
+ */
+export async function probeHttpHealth(record: EnvRecord | undefined, services: ServiceState[], dockerHost: string): Promise<ServiceState[]> {
+  if (!isLocalEngine(dockerHost)) return services;
+  const specs = record?.ran?.services ?? [];
+  return Promise.all(
+    services.map(async (s): Promise<ServiceState> => {
+      const check = specs.find((x) => x.name === s.service)?.healthcheck?.http;
+      const port = check ? s.ports[String(check.port)] : undefined;
+      if (!check || !port || s.state !== 'running' || s.health !== 'none') return s;
+      // A port whose container is restarting can take the connection and never answer: this
+      // 1 s timer ends the probe, and keeps the process alive while it waits.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 1000);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}${check.path}`, { signal: abort.signal });
+        await res.body?.cancel();
+        return { ...s, health: res.ok ? 'healthy' : 'unhealthy' };
+      } catch {
+        return { ...s, health: 'unhealthy' };
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+}
+
+export async function list(ctx: EngineContext, project?: string): Promise<EnvironmentStatus[]> {
+  const slug = project ? projectSlug(project) : undefined;
+  const { records, damaged } = listRecords(ctx.home, slug);
+  await ctx.reachable();
+  const out: EnvironmentStatus[] = [];
+  const describeLive = async (r: EnvRecord, error?: DamagedFileError) => {
+    const services = await environmentContainers(ctx.docker, { project: r.project, env: r.env, state: ctx.stateId });
+    out.push(describe(ctx, r.project, r.env, r.branch, r, await probeHttpHealth(r, services, ctx.dockerHost), error));
+  };
+  for (const r of records) await describeLive(r);
+  // A damaged record is listed too, rebuilt from its Docker labels, never left out.
+  for (const d of damaged) await describeLive(await rebuiltRecord(ctx, ctx.docker, { project: d.project, env: d.env, state: ctx.stateId }), d.error);
+  // So is an environment whose containers run with no record at all (it was deleted).
+  const known = new Set([...records, ...damaged].map((r) => `${r.project}/${r.env}`));
+  for (const e of await labelledEnvironments(ctx.docker, ctx.stateId, slug)) {
+    if (known.has(`${e.project}/${e.env}`)) continue;
+    const rebuilt = await rebuiltRecord(ctx, ctx.docker, { ...e, state: ctx.stateId });
+    await describeLive(rebuilt, missingRecord(ctx.home, e.project, e.env));
+  }
+  return out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch));
+}
+
+/**
+ * Every declared service and database is named, also one whose container is gone from Docker
+ * (state `missing`, removed outside Slipway); the environment is then `degraded`, not `stopped`.
+ */
+function describe(ctx: EngineContext, project: string, env: string, branch: string, record: EnvRecord | undefined, live: ServiceState[], damaged?: DamagedFileError): EnvironmentStatus {
+  const expected = record ? [...record.services, ...record.databases] : [];
+  const missing = expected.filter((name) => !live.some((s) => s.service === name));
+  const order = (name: string) => (expected.includes(name) ? expected.indexOf(name) : expected.length);
+  const services = [...live, ...missing.map((service): ServiceState => ({ service, containerId: '', state: 'missing', health: 'none', image: '', ports: {} }))].sort(
+    (a, b) => order(a.service) - order(b.service) || a.service.localeCompare(b.service),
+  );
+  // Provisioning only while the operation the record says is running has a live owner (pid and
+  // start time) of the lock: a dead owner's operation was interrupted; a lock held by a check
+  // (drift) over a finished operation changes nothing.
+  const busy = lockOwner(lockPath(ctx.home, project, env)) !== undefined;
+  let status: EnvironmentState;
+  if (!record && live.length === 0) status = 'absent';
+  else if (busy && (damaged || record?.lastOperation.status === 'running')) status = 'provisioning';
+  else if (damaged && live.length === 0) status = 'absent';
+  else if (record?.lastOperation.status === 'running' && !damaged) status = 'failed';
+  else if (record?.lastOperation.status === 'failed' || record?.lastOperation.status === 'cancelled') status = 'failed';
+  else {
+    const up = live.filter((s) => s.state === 'running' && s.health !== 'unhealthy');
+    if (missing.length > 0) status = 'degraded';
+    else if (up.length === 0) status = 'stopped';
+    else if (up.length < live.length) status = 'degraded';
+    else status = 'running';
+  }
+  const urls: Record<string, string> = {};
+  for (const name of record?.services ?? []) {
+    const live = services.find((s) => s.service === name);
+    const port = live ? Object.values(live.ports)[0] : undefined;
+    if (port) urls[name] = `http://127.0.0.1:${port}`;
+    else if (record?.urls[name]) urls[name] = record.urls[name];
+  }
+  return {
+    project,
+    env,
+    branch,
+    stack: env,
+    status,
+    urls,
+    services,
+    ...(missing.length ? { missing } : {}),
+    // A rebuilt record knows nothing of the last operation.
+    lastOperation: damaged ? undefined : record?.lastOperation,
+    createdAt: record?.createdAt,
+    updatedAt: record?.updatedAt,
+    owner: record?.owner,
+    specFile: record?.specFile,
+    commit: record?.applied?.commit,
+    ...(damaged ? { damaged: { file: damaged.file, line: damaged.line, problem: damaged.problem, hint: damaged.hint ?? '' } } : {}),
+  };
+}
+
+/** The damage of a record that is missing while its environment's containers run. */
+function missingRecord(home: string, project: string, env: string): DamagedFileError {
+  return new DamagedFileError(recordPath(home, project, env), 1, 'is missing, while the environment has containers', RECORD_REMEDY);
+}
