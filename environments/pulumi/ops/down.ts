@@ -1,0 +1,86 @@
+/** The stack worker's \`down\`: destroys an environment's stack and sweeps whatever is labelled for it. */
+import type { Stack } from '@pulumi/pulumi/automation';
+import { SlipwayError } from '../../errors';
+import { envNames, isStageBranch, type EnvNames } from '../../naming';
+import { isWrongPassphrase, wrongPassphraseError } from '../../paths';
+import { releaseHostPorts } from '../../ports';
+import { inspectRecord, removeRecord, writeRecord } from '../../records';
+import { connectDocker, pruneDanglingImages, removeEnvironmentImages, sweepEnvironment, type SweepResult } from '../../docker/engine';
+import { abort, emit, sendOutput } from '../channel';
+import type { DownResult, WorkerRequest, WorkerSettings } from '../protocol';
+import { clearPendingOperations, withEnvLock } from '../recovery';
+import { RunEvents, failureMessage } from '../run-events';
+import { nowIso, restoreRecord } from '../run-state';
+import { openStack, readResultsFromEvents } from '../workspace';
+
+/**
+ * Removes an environment: Pulumi's destroy and its stack, then anything labelled for it that the
+ * state did not know (an interrupted create), and with `images` the images built for it.
+ */
+export async function removeEverything(settings: WorkerSettings, names: EnvNames, stack: Stack | undefined, run: RunEvents, opts: { images: boolean }): Promise<SweepResult> {
+  if (stack) {
+    readResultsFromEvents(stack);
+    abort.signal.throwIfAborted();
+    await stack.destroy({
+      color: 'never',
+      signal: abort.signal,
+      onEvent: run.onEvent,
+      onOutput: sendOutput,
+    });
+    await stack.workspace.removeStack(names.stack);
+  }
+  const docker = connectDocker(settings.dockerHost);
+  const sel = { project: names.project, env: names.env, state: settings.stateId };
+  const removed = await sweepEnvironment(docker, sel);
+  if (opts.images) await removeEnvironmentImages(docker, sel);
+  else await pruneDanglingImages(docker, sel);
+  return removed;
+}
+
+export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<DownResult> {
+  const { settings } = req;
+  const names = envNames(req.project, req.branch, settings.stateId);
+  return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
+    // A damaged record is left as it is until the environment is gone (then it is removed).
+    const { record: prior, damaged } = inspectRecord(settings.home, names.project, names.env);
+    if (damaged) emit({ type: 'step', message: `the environment's record is damaged (${damaged.message}); tearing down what its Docker labels and stack hold` });
+    const interrupted = staleLock || !!damaged || prior?.lastOperation.status === 'running' || !!prior?.lastOperation.interrupted;
+    if (prior) writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: 'running', at: nowIso() } });
+    const run = new RunEvents();
+    try {
+      const opened = await openStack(settings, names, false);
+      if (opened && (interrupted || !prior)) await clearPendingOperations(opened.stack, settings.home, emit);
+      // Anything labelled for this environment that the state did not know (an interrupted
+      // create) goes too, so nothing is orphaned.
+      const removed = await removeEverything(settings, names, opened?.stack, run, { images: false });
+      const docker = connectDocker(settings.dockerHost);
+      const stage = isStageBranch(names.branch);
+      if (stage) {
+        // The tags that kept this stage's releases' images (layers other tags use stay).
+        for (const image of await docker.listImages({ filters: { reference: [`slipway/${names.project}-*:stage_${stage}-r*`] } })) {
+          for (const tag of image.RepoTags ?? []) if (tag.includes(`:stage_${stage}-r`)) await docker.getImage(tag).remove().catch(() => undefined);
+        }
+      }
+      removeRecord(settings.home, names.project, names.env);
+      // Best effort: with the record gone, the ledger drops these reservations on its next read anyway.
+      await releaseHostPorts(settings.home, names.project, names.env).catch(() => undefined);
+      return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };
+    } catch (err) {
+      if (isWrongPassphrase(err, run.diagnostics)) {
+        if (prior) restoreRecord(settings, names, prior);
+        throw wrongPassphraseError(settings.home, `Could not tear down branch "${names.branch}"`);
+      }
+      const cancelled = abort.signal.aborted;
+      const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
+      if (prior) {
+        writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message } });
+      }
+      if (cancelled) throw new SlipwayError('operation-cancelled', `Teardown of branch "${names.branch}" was cancelled.`, { hint: 'Run `slipway down` again to finish it.' });
+      if (SlipwayError.is(err)) throw err;
+      throw new SlipwayError('operation-failed', `Teardown of branch "${names.branch}" failed: ${message}`, {
+        hint: 'Run `slipway down` again; it continues from what is left.',
+        cause: err,
+      });
+    }
+  });
+}

@@ -1,0 +1,148 @@
+/** The stack worker's \`up\`: brings an environment to its spec, records what it applied, and leaves nothing behind when a first up fails. */
+import type { Stack } from '@pulumi/pulumi/automation';
+import { SlipwayError } from '../../errors';
+import { envNames, isStageBranch } from '../../naming';
+import { isWrongPassphrase, wrongPassphraseError } from '../../paths';
+import { mergeRan, removeRecord, writeRecord, type EnvRecord } from '../../records';
+import { connectDocker, pruneDanglingImages } from '../../docker/engine';
+import { abort, emit, sendOutput } from '../channel';
+import { programFingerprint, resourceUrn } from '../fingerprint';
+import { environmentProgram } from '../program';
+import type { UpResult, WorkerRequest } from '../protocol';
+import { clearPendingOperations, withEnvLock } from '../recovery';
+import { RunEvents, failureMessage } from '../run-events';
+import { allocatePorts, identityOf, nowIso, priorRecord, restoreRecord, vanishedContainers } from '../run-state';
+import { openStack, readResultsFromEvents } from '../workspace';
+import { removeEverything } from './down';
+
+export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResult> {
+  const { spec, settings } = req;
+  const names = envNames(spec.name, req.branch, settings.stateId);
+  return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
+    const { prior, damaged } = await priorRecord(settings, names);
+    const interrupted = staleLock || damaged || prior?.lastOperation.status === 'running' || !!prior?.lastOperation.interrupted;
+    const record: EnvRecord = {
+      project: names.project,
+      env: names.env,
+      branch: names.branch,
+      stack: names.stack,
+      specFile: spec.file,
+      createdAt: prior?.createdAt ?? nowIso(),
+      updatedAt: nowIso(),
+      owner: prior?.owner ?? req.owner,
+      services: spec.services.map((s) => s.name),
+      databases: spec.databases.map((d) => d.name),
+      urls: prior?.urls ?? {},
+      ports: prior?.ports,
+      // What the last successful up applied stays known while this one runs, or if it fails.
+      applied: prior?.applied,
+      ran: prior?.ran,
+      lastOperation: { op: 'up', status: 'running', at: nowIso() },
+    };
+    writeRecord(settings.home, record);
+    const run = new RunEvents();
+    // Never came up before (this is the first up, or every one before failed).
+    const firstUp = !prior?.applied;
+    let opened: Stack | undefined;
+    try {
+      emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
+      const { stack, created } = (await openStack(settings, names, true))!;
+      opened = stack;
+      if (interrupted) await clearPendingOperations(stack, settings.home, emit);
+      const recorded = created ? {} : interrupted ? undefined : prior?.ports;
+      const ports = await allocatePorts(settings, names, stack, spec, recorded, true);
+      const readOutputs = readResultsFromEvents(stack);
+      record.ports = ports;
+      const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identityOf(record));
+      const replace = [
+        ...(await vanishedContainers(settings, names, prior)),
+        ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
+      ];
+      // A targeted update (one resource's spec change) also takes what depends on it, and what it replaces.
+      const target = req.only?.length ? [...new Set([...req.only.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)), ...replace])] : undefined;
+      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, identity: identityOf(record) });
+      abort.signal.throwIfAborted();
+      await stack.up({
+        program,
+        replace,
+        ...(target ? { target, targetDependents: true } : {}),
+        color: 'never',
+        signal: abort.signal,
+        onEvent: run.onEvent,
+        onOutput: sendOutput,
+      });
+      const partial = !!target && prior?.applied?.fingerprint !== fingerprint;
+      const outputs = run.stackOutputs ?? (await readOutputs());
+      const urls = (outputs.urls as Record<string, string> | undefined) ?? {};
+      const containers = (outputs.containers as Record<string, string> | undefined) ?? {};
+      const images = (outputs.images as Record<string, string> | undefined) ?? {};
+      // Images a rebuild replaced were kept in case this up failed; it did not.
+      await pruneDanglingImages(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId }).catch(() => undefined);
+      writeRecord(settings.home, {
+        ...record,
+        urls,
+        // A targeted update of a spec that changed since the last full up applies part of it: the
+        // record says 'partial' (the next up runs Pulumi; promotion refuses it). Targeting a
+        // resource that only drifted in reality, on an unchanged spec, leaves the whole spec applied.
+        applied: { fingerprint: partial ? 'partial' : fingerprint, containers, images, commit: req.commit },
+        // What runs: the spec, or after a partial update its entries for what was targeted and the
+        // last ones for the rest (health checks and restart use it).
+        ran: partial && prior?.ran ? mergeRan(prior.ran, spec, req.only ?? []) : { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
+        updatedAt: nowIso(),
+        lastOperation: { op: 'up', status: 'succeeded', at: nowIso() },
+      });
+      return {
+        project: names.project,
+        env: names.env,
+        branch: names.branch,
+        stack: names.stack,
+        urls,
+        changes: run.changes,
+      };
+    } catch (err) {
+      if (SlipwayError.is(err, 'passphrase-invalid') || isWrongPassphrase(err, run.diagnostics)) {
+        // Pulumi stopped before changing anything: the environment is as it was, not failed.
+        restoreRecord(settings, names, prior);
+        throw SlipwayError.is(err) ? err : wrongPassphraseError(settings.home, `Could not bring up branch "${names.branch}"`);
+      }
+      const cancelled = abort.signal.aborted;
+      let message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
+      const stage = isStageBranch(names.branch);
+      const what = stage ? `Deploying to stage ${stage}` : `Preview of branch "${names.branch}"`;
+      const again = stage ? 'promote (or roll back) again' : 'run `slipway up` again';
+      if (!cancelled && firstUp && !req.keepOnFailure && opened) {
+        // A first up that fails leaves nothing: no container, network, volume, image or stack.
+        emit({ type: 'step', message: 'the first up failed: removing what it created (`slipway up --keep-on-failure` keeps it)' });
+        let cleanupError: unknown;
+        try {
+          await removeEverything(settings, names, opened, run, { images: true });
+          removeRecord(settings.home, names.project, names.env);
+        } catch (e) {
+          cleanupError = e ?? 'unknown error';
+        }
+        if (cleanupError === undefined) {
+          throw new SlipwayError('operation-failed', `${what} failed: ${message}\nNothing was left behind: what this first up had created was removed.`, {
+            hint: `Fix the cause and ${again}.${stage ? '' : ' (`slipway up --keep-on-failure` keeps what a failed first up creates, to look at.)'}`,
+            cause: err,
+          });
+        }
+        message += `\nRemoving what it had created failed too: ${failureMessage([], cleanupError)}`;
+      }
+      writeRecord(settings.home, {
+        ...record,
+        updatedAt: nowIso(),
+        lastOperation: { op: 'up', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message },
+      });
+      if (cancelled) {
+        throw new SlipwayError('operation-cancelled', `${what} was cancelled; what was made so far is recorded.`, {
+          hint: stage ? `Promote (or roll back) again to finish it.` : 'Run `slipway up` again to finish it, or `slipway down` to remove it.',
+        });
+      }
+      if (SlipwayError.is(err)) throw err;
+      throw new SlipwayError('operation-failed', `${what} failed: ${message}`, {
+        hint: firstUp ? `Fix the cause and ${again}, or run \`slipway down\` to remove what was kept.` : `Fix the cause and ${again}: it continues from what exists.`,
+        cause: err,
+      });
+    }
+  });
+}

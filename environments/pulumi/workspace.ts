@@ -1,0 +1,78 @@
+/** The stack worker's Pulumi workspace: the node shim for the provider host, the stack of an environment, results taken from the event stream. */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalWorkspace, PulumiCommand, StackNotFoundError, type Stack } from '@pulumi/pulumi/automation';
+import { ensureDir, writeFileAtomically } from '../files';
+import type { EnvNames } from '../naming';
+import { wrongPassphraseError } from '../paths';
+import type { WorkerSettings } from './protocol';
+import { passphraseFitsBackend } from './secrets';
+
+/**
+ * A folder holding `node`: a two-line script that runs this worker's own Node. Pulumi's
+ * dynamic-provider shim runs `node` from PATH; with this folder first, the provider host runs
+ * under the same Node as the worker, also where none is installed (VS Code's Electron, run as
+ * Node). Named by a hash of its content, so installs never overwrite each other's.
+ */
+function nodeShimDir(home: string): string {
+  const quoted = `'${process.execPath.replace(/'/g, `'\\''`)}'`;
+  const script = `#!/bin/sh\nELECTRON_RUN_AS_NODE=1 exec ${quoted} "$@"\n`;
+  const dir = join(home, 'runtime', createHash('sha256').update(script).digest('hex').slice(0, 16));
+  const file = join(dir, 'node');
+  if (!existsSync(file)) {
+    // Made executable (by this user only) before it appears under its name: a concurrent worker never runs it half-made.
+    writeFileAtomically(file, script, 0o700);
+  }
+  return dir;
+}
+
+/** Selects the environment's stack; creates it when `create` (then `created` is true). */
+export async function openStack(settings: WorkerSettings, names: EnvNames, create: boolean): Promise<{ stack: Stack; created: boolean } | undefined> {
+  const stateDir = settings.backendUrl.startsWith('file://') ? settings.backendUrl.slice('file://'.length) : undefined;
+  if (stateDir) ensureDir(stateDir);
+  const workDir = join(settings.home, 'work', names.pulumiProject);
+  ensureDir(workDir);
+  const pulumiCommand = await PulumiCommand.get({ root: settings.pulumiRoot });
+  const opts = {
+    workDir,
+    pulumiHome: join(settings.home, 'pulumi'),
+    pulumiCommand,
+    secretsProvider: 'passphrase',
+    projectSettings: { name: names.pulumiProject, runtime: 'nodejs' as const, backend: { url: settings.backendUrl } },
+    envVars: {
+      PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
+      PULUMI_BACKEND_URL: settings.backendUrl,
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_SKIP_CONFIRMATIONS: 'true',
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+      PATH: [join(settings.pulumiRoot, 'bin'), nodeShimDir(settings.home), process.env.PATH ?? ''].join(':'),
+      // Pulumi's `pulumi-resource-pulumi-nodejs` shim runs `node` on
+      // require.resolve('@pulumi/pulumi/cmd/dynamic-provider'), found through NODE_PATH.
+      NODE_PATH: settings.nodePath,
+    },
+  };
+  const args = { projectName: names.pulumiProject, stackName: names.stack, program: async () => ({}) };
+  let stack: Stack;
+  try {
+    stack = await LocalWorkspace.selectStack(args, opts);
+  } catch (err) {
+    if (!(err instanceof StackNotFoundError)) throw err;
+    if (!create) return undefined;
+    // Pulumi makes a new stack with any passphrase: one that does not open the stacks already here is refused.
+    if (!(await passphraseFitsBackend(settings.passphrase, settings.backendUrl))) throw wrongPassphraseError(settings.home, `Could not create the stack of branch "${names.branch}"`);
+    return { stack: await LocalWorkspace.createStack(args, opts), created: true };
+  }
+  return { stack, created: false };
+}
+
+/**
+ * After each run the SDK reads the stack's outputs and its last history entry through three
+ * more CLI calls (~1.5 s). Slipway takes both from the run's own event stream instead, and
+ * reads outputs through the CLI only when the stream did not carry them.
+ */
+export function readResultsFromEvents(stack: Stack): () => Promise<Record<string, unknown>> {
+  const readOutputs = stack.outputs.bind(stack);
+  Object.assign(stack, { outputs: async () => ({}), info: async () => undefined });
+  return async () => Object.fromEntries(Object.entries(await readOutputs()).map(([k, v]) => [k, v.value]));
+}
