@@ -1,0 +1,64 @@
+/** The volume kind of Slipway's dynamic provider: a named volume, recreated (never adopted) when found outside the state. Serialized into Pulumi's state with the provider (see ../provider.ts): npm packages and Node  modules only through `require()` inside function bodies. */
+import { dockerClient } from '../endpoint';
+import { diffBy, isNotFound, readByName, removeContainer, sameLabels, type Labels } from './shared';
+
+export interface VolumeInputs {
+  kind: 'volume';
+  providerVersion: number;
+  dockerHost: string;
+  name: string;
+  labels: Labels;
+}
+
+/**
+ * A volume that exists but is not in the state (an interrupted create, or a state folder that
+ * was deleted) holds data nobody declared, initialised with credentials the state no longer
+ * knows: it is recreated, never adopted. Containers of this environment still using it go
+ * first; anything else using it is an error.
+ */
+async function createVolume(inputs: VolumeInputs): Promise<{ id: string; outs: VolumeInputs }> {
+  const docker = dockerClient(inputs.dockerHost);
+  let existing: { Labels?: Labels | null } | undefined;
+  try {
+    existing = await docker.getVolume(inputs.name).inspect();
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  if (existing) {
+    const foreign = `a Docker volume named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`;
+    if (!sameLabels(existing.Labels, inputs.labels)) throw new Error(foreign);
+    const users = await docker.listContainers({ all: true, filters: { volume: [inputs.name] } });
+    if (users.some((c) => !sameLabels(c.Labels, inputs.labels))) throw new Error(foreign);
+    for (const c of users) await removeContainer(docker, c.Id);
+    await docker.getVolume(inputs.name).remove({ force: true });
+  }
+  await docker.createVolume({ Name: inputs.name, Labels: inputs.labels });
+  return { id: inputs.name, outs: { ...inputs } };
+}
+
+async function deleteVolume(id: string, props: VolumeInputs): Promise<void> {
+  const docker = dockerClient(props.dockerHost);
+  try {
+    await docker.getVolume(id).remove({ force: true });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export const volumeProvider = {
+  async create(inputs: VolumeInputs) {
+    return createVolume(inputs);
+  },
+  async diff(_id: string, olds: VolumeInputs, news: VolumeInputs) {
+    return diffBy({ ...olds }, { ...news }, ['name', 'labels', 'dockerHost'], ['providerVersion']);
+  },
+  async update(_id: string, _olds: VolumeInputs, news: VolumeInputs) {
+    return { outs: { ...news } };
+  },
+  async delete(id: string, props: VolumeInputs) {
+    await deleteVolume(id, props);
+  },
+  async read(id: string, props: VolumeInputs) {
+    return readByName(id, props);
+  },
+};
