@@ -1,5 +1,5 @@
 /** What a source PostgreSQL database holds (from pg_catalog): every non-system schema's tables, columns, keys and foreign keys. */
-import type { ClientBase } from 'pg';
+import pg, { type ClientBase } from 'pg';
 
 export interface ColumnInfo {
   name: string;
@@ -118,4 +118,22 @@ export async function sampleValues(client: ClientBase, table: TableInfo, limit =
     });
   }
   return out;
+}
+
+/**
+ * Reads the source at `sourceUrl` in one read-only snapshot: connects, opens a repeatable-read,
+ * read-only transaction, reads the catalog, runs `read`, then ends the transaction and the
+ * connection whatever happened.
+ */
+export async function readSourceSnapshot<T>(sourceUrl: string, read: (client: pg.Client, catalog: Catalog) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: sourceUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return await read(client, await readCatalog(client));
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,7 +1,7 @@
 /** Fail closed: before any row moves, every source column must be covered by the policy, and nothing personal may be kept unreviewed. */
-import pg, { type ClientBase } from 'pg';
+import type { ClientBase } from 'pg';
 import { SlipwayError, type SpecIssue } from '../errors';
-import { readCatalog, sampleValues, tableId, type Catalog, type TableInfo } from './catalog';
+import { readSourceSnapshot, sampleValues, tableId, type Catalog, type TableInfo } from './catalog';
 import { personalColumn } from './detect';
 import { MaskingPolicyError, ruleFor, tableRule, type MaskingPolicy, type Transformer } from './policy';
 
@@ -150,12 +150,7 @@ export interface CheckReport {
  * policy names what the source lacks.
  */
 export async function checkPolicy(sourceUrl: string, policy: MaskingPolicy, signal?: AbortSignal): Promise<CheckReport> {
-  const client = new pg.Client({ connectionString: sourceUrl });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const catalog = await readCatalog(client);
+  return readSourceSnapshot(sourceUrl, async (client, catalog) => {
     const tables = [...catalog.tables.values()];
     const counts = { tables: tables.length, columns: tables.reduce((n, t) => n + t.columns.length, 0) };
     try {
@@ -164,10 +159,6 @@ export async function checkPolicy(sourceUrl: string, policy: MaskingPolicy, sign
     } catch (err) {
       if (MaskingUnsafeError.is(err)) return { ...counts, problems: err.columns };
       throw err;
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }

@@ -1,6 +1,5 @@
 /** Drafts a masking policy from a source database: every column covered, a suggested transformer for each that looks personal, a comment saying why. */
-import pg from 'pg';
-import { readCatalog, sampleValues, type ColumnInfo } from './catalog';
+import { readSourceSnapshot, sampleValues, type ColumnInfo } from './catalog';
 import { personalColumn, personalJsonPaths, suggestedTransformer } from './detect';
 import type { Transformer } from './policy';
 
@@ -70,12 +69,7 @@ function suggest(column: ColumnInfo, samples: string[]): { transformer: Transfor
  * source, for people to review before the first seed. Reads in one read-only snapshot.
  */
 export async function draftPolicy(sourceUrl: string, options: DraftOptions = {}): Promise<string> {
-  const client = new pg.Client({ connectionString: sourceUrl });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const catalog = await readCatalog(client);
+  return readSourceSnapshot(sourceUrl, async (client, catalog) => {
     const lines = [
       '# Masking policy drafted by Slipway from the source database. Review every rule before the first seed:',
       '# columns that looked personal got a transformer, everything else `keep`. Mark a column you have',
@@ -99,9 +93,6 @@ export async function draftPolicy(sourceUrl: string, options: DraftOptions = {})
       const tables = bySchema.get(schema);
       lines.push(`  ${yamlKey(schema)}:`, tables ? '    tables:' : '    tables: {}', ...(tables ?? []));
     }
-    await client.query('COMMIT');
     return lines.join('\n') + '\n';
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
