@@ -3,35 +3,18 @@
  * it posts back for each button, the logs request, keyboard use, and UI state over a reload.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { notification } from '../../webviews/protocol';
 import { environment } from './fixtures';
 import { expectScreenshot } from './baseline';
-import { launchBrowser, openWebview, type WebviewPage } from './harness';
+import { webviewSuite, type WebviewPage } from './harness';
 
 describe('webviews: environment dashboard (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
+  const suite = webviewSuite({ checkPage: true });
   let wv: WebviewPage | undefined;
 
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async function () {
-    if (wv && this.currentTest?.state === 'passed') {
-      assert.deepEqual(await wv.cspViolations(), [], 'CSP violations');
-      assert.deepEqual(wv.errors, [], 'page errors');
-      assert.deepEqual(wv.blocked, [], 'requests outside the webview');
-    }
-    await wv?.close();
-    wv = undefined;
-  });
-
   it('says ready first, waits for data, then shows every service with its state, health, URL, ports, image and use', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     assert.deepEqual(await wv.posted(), [{ type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: 1 } }]);
     await page.getByText('Waiting for the environment…').waitFor();
@@ -53,7 +36,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
   });
 
   it('posts the command of each button, and nothing for a disabled one', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     await wv.send(notification('env/state', environment()));
     await wv.take();
@@ -90,7 +73,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
   });
 
   it('shows recent log lines per service, and more through the env/logs request', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     await wv.send(notification('env/state', environment()));
     const toggle = page.getByRole('button', { name: 'web: show log lines' });
@@ -120,7 +103,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
   });
 
   it('is usable from the keyboard: Tab reaches every action, Enter and Space activate', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     await wv.send(notification('env/state', environment()));
     await page.getByRole('heading', { level: 1 }).waitFor();
@@ -153,7 +136,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
   });
 
   it('keeps only UI state, and after a reload says ready again and restores it with the new data', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     await wv.send(notification('env/state', environment()));
     await page.getByRole('button', { name: 'db: show log lines' }).click();
@@ -169,7 +152,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
   });
 
   it('applies env/patch: only the changed fields move, open rows and fetched lines stay', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     // A patch before any state has nothing to apply to.
     await wv.send(notification('env/patch', { set: { status: 'failed' } }));
@@ -195,7 +178,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
   });
 
   it('asks for log lines only when a service is opened and its state carries none', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     const bare = environment({ services: environment().services.map(({ logs: _logs, ...s }) => s) });
     await wv.send(notification('env/state', bare));
@@ -218,7 +201,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
   });
 
   it('explains an environment that is absent, and a failed operation', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     await wv.send(notification('env/state', environment({ status: 'absent', services: [], expiresAt: undefined })));
     await page.getByText('This environment does not exist').waitFor();
@@ -232,7 +215,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
   it('fits the services table in the widths a panel gets (full editor, split editor): no sideways scroll, every row action in view', async () => {
     // 1000: an editor beside the side bar in a 1400 px window; 700 and 520: split editors.
     for (const width of [1000, 700, 520]) {
-      wv = await openWebview(browser, 'dashboard', { viewport: { width, height: 760 } });
+      wv = await suite.open('dashboard', { viewport: { width, height: 760 } });
       const { page } = wv;
       await wv.send(notification('env/state', environment()));
       const table = page.getByRole('table', { name: 'Services' });
@@ -272,7 +255,7 @@ describe('webviews: environment dashboard (Chromium)', function () {
 
   for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`screenshot: ${theme} theme`, async () => {
-      wv = await openWebview(browser, 'dashboard', { theme });
+      wv = await suite.open('dashboard', { theme });
       const { page } = wv;
       await wv.send(notification('env/state', environment()));
       await page.getByRole('button', { name: 'web: show log lines' }).click();

@@ -3,38 +3,21 @@
  * the check time, Reapply and Accept per resource and for all, the filter, and the empty states.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { notification } from '../../webviews/protocol';
 import { drift } from './fixtures';
 import { expectScreenshot } from './baseline';
-import { launchBrowser, openWebview, type WebviewPage } from './harness';
+import { webviewSuite, type WebviewPage } from './harness';
 
 const WEB = 'urn:pulumi:feature-checkout-7c2e1a::slipway-shop::slipway:docker:Container::web';
 const DB = 'urn:pulumi:feature-checkout-7c2e1a::slipway-shop::slipway:docker:Container::db';
 
 describe('webviews: drift (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
+  const suite = webviewSuite({ checkPage: true });
   let wv: WebviewPage | undefined;
 
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async function () {
-    if (wv && this.currentTest?.state === 'passed') {
-      assert.deepEqual(await wv.cspViolations(), [], 'CSP violations');
-      assert.deepEqual(wv.errors, [], 'page errors');
-      assert.deepEqual(wv.blocked, [], 'requests outside the webview');
-    }
-    await wv?.close();
-    wv = undefined;
-  });
-
   it('shows each resource with declared and actual side by side, the change marked, and the check time', async () => {
-    wv = await openWebview(browser, 'drift');
+    wv = await suite.open('drift');
     const { page } = wv;
     assert.deepEqual((await wv.posted()).map((m) => m.params), [{ app: 'drift', version: 1 }]);
     await wv.send(notification('drift/state', drift()));
@@ -55,7 +38,7 @@ describe('webviews: drift (Chromium)', function () {
   });
 
   it('posts Reapply and Accept per resource and for all, check, and nothing for what does not apply', async () => {
-    wv = await openWebview(browser, 'drift');
+    wv = await suite.open('drift');
     const { page } = wv;
     await wv.send(notification('drift/state', drift()));
     await page.getByRole('table', { name: 'Differences of web' }).waitFor();
@@ -89,7 +72,7 @@ describe('webviews: drift (Chromium)', function () {
   });
 
   it('filters by source with tabs (arrow keys too), folds resources, and keeps both over a reload', async () => {
-    wv = await openWebview(browser, 'drift');
+    wv = await suite.open('drift');
     const { page } = wv;
     await wv.send(notification('drift/state', drift()));
     const tabs = page.getByRole('tablist', { name: 'Filter by source' });
@@ -120,7 +103,7 @@ describe('webviews: drift (Chromium)', function () {
   });
 
   it('shows "No drift" with the check time, and offers a check when never checked', async () => {
-    wv = await openWebview(browser, 'drift');
+    wv = await suite.open('drift');
     const { page } = wv;
     await wv.send(notification('drift/state', drift({ resources: [] })));
     await page.getByText('No drift', { exact: true }).first().waitFor();
@@ -136,7 +119,7 @@ describe('webviews: drift (Chromium)', function () {
 
   for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`screenshot: ${theme} theme`, async () => {
-      wv = await openWebview(browser, 'drift', { theme });
+      wv = await suite.open('drift', { theme });
       const { page } = wv;
       await wv.send(notification('drift/state', drift()));
       await page.getByRole('table', { name: 'Differences of db' }).waitFor();

@@ -4,6 +4,7 @@
  * a stand-in for `acquireVsCodeApi` that records what the page posts and keeps its state across
  * reloads, and VS Code's theme variables and default styles (Dark Modern or Light Modern).
  */
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
@@ -246,4 +247,41 @@ export async function openWebview(browser: Browser, app: WebviewApp, opts: OpenO
   await page.goto(`${ORIGIN}/index.html`, { waitUntil: 'load' });
   await wp.ready(1);
   return wp;
+}
+
+/**
+ * One Chromium for a suite (launched before it, closed after it) and the webview each test opens
+ * with `open`, closed after the test. With `checkPage`, a test that passed must also have caused
+ * no CSP violation, no page error and no request outside the webview.
+ */
+export function webviewSuite(opts: { checkPage: boolean }): { open(app: WebviewApp, options?: OpenOptions): Promise<WebviewPage> } {
+  let browser: Browser | undefined;
+  let current: WebviewPage | undefined;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  afterEach(async function () {
+    const wv = current;
+    current = undefined;
+    try {
+      // A test may close its webview itself (one per theme): then there is nothing left to check.
+      if (wv && !wv.page.isClosed() && opts.checkPage && this.currentTest?.state === 'passed') {
+        assert.deepEqual(await wv.cspViolations(), [], 'CSP violations');
+        assert.deepEqual(wv.errors, [], 'page errors');
+        assert.deepEqual(wv.blocked, [], 'requests outside the webview');
+      }
+    } finally {
+      if (wv && !wv.page.isClosed()) await wv.close();
+    }
+  });
+  return {
+    async open(app, options) {
+      if (!browser) throw new Error('the suite has no browser: webviewSuite() must be called inside describe()');
+      current = await openWebview(browser, app, options);
+      return current;
+    },
+  };
 }

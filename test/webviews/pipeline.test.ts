@@ -3,35 +3,18 @@
  * their evidence, the buttons, live `gates/progress` updates, keyboard use and a reload.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { notification, type GateView } from '../../webviews/protocol';
 import { gates, pipeline } from './fixtures';
 import { expectScreenshot } from './baseline';
-import { launchBrowser, openWebview, type WebviewPage } from './harness';
+import { webviewSuite, type WebviewPage } from './harness';
 
 describe('webviews: pipeline (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
+  const suite = webviewSuite({ checkPage: true });
   let wv: WebviewPage | undefined;
 
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async function () {
-    if (wv && this.currentTest?.state === 'passed') {
-      assert.deepEqual(await wv.cspViolations(), [], 'CSP violations');
-      assert.deepEqual(wv.errors, [], 'page errors');
-      assert.deepEqual(wv.blocked, [], 'requests outside the webview');
-    }
-    await wv?.close();
-    wv = undefined;
-  });
-
   it('shows the stages left to right and the gates of the first promotion that does not pass', async () => {
-    wv = await openWebview(browser, 'pipeline');
+    wv = await suite.open('pipeline');
     const { page } = wv;
     assert.deepEqual((await wv.posted()).map((m) => m.params), [{ app: 'pipeline', version: 1 }]);
     await wv.send(notification('pipeline/state', pipeline()));
@@ -64,7 +47,7 @@ describe('webviews: pipeline (Chromium)', function () {
   });
 
   it('shows the evidence: output tail, approvers, window, other values', async () => {
-    wv = await openWebview(browser, 'pipeline');
+    wv = await suite.open('pipeline');
     const { page } = wv;
     await wv.send(notification('pipeline/state', pipeline()));
     await page.getByRole('button', { name: 'Show evidence of syntax' }).click();
@@ -88,7 +71,7 @@ describe('webviews: pipeline (Chromium)', function () {
   });
 
   it('posts re-run, approve and promote, and enables Promote live as gates pass', async () => {
-    wv = await openWebview(browser, 'pipeline');
+    wv = await suite.open('pipeline');
     const { page } = wv;
     await wv.send(notification('pipeline/state', pipeline()));
     await page.getByRole('list', { name: 'Gates of staging' }).waitFor();
@@ -145,7 +128,7 @@ describe('webviews: pipeline (Chromium)', function () {
   });
 
   it('is usable from the keyboard, and keeps the selected promotion and open evidence over a reload', async () => {
-    wv = await openWebview(browser, 'pipeline');
+    wv = await suite.open('pipeline');
     const { page } = wv;
     await wv.send(notification('pipeline/state', pipeline()));
     await page.getByRole('list', { name: 'Gates of staging' }).waitFor();
@@ -174,7 +157,7 @@ describe('webviews: pipeline (Chromium)', function () {
   });
 
   it('marks re-run gates running from one gates/running, and offers no promotion the stage already runs', async () => {
-    wv = await openWebview(browser, 'pipeline');
+    wv = await suite.open('pipeline');
     const { page } = wv;
     const p = pipeline();
     await wv.send(notification('pipeline/state', p));
@@ -202,14 +185,14 @@ describe('webviews: pipeline (Chromium)', function () {
   });
 
   it('says so when the spec declares no pipeline', async () => {
-    wv = await openWebview(browser, 'pipeline');
+    wv = await suite.open('pipeline');
     await wv.send(notification('pipeline/state', pipeline({ stages: [{ name: 'preview' }], promotions: [] })));
     await wv.page.getByText('No pipeline').waitFor();
   });
 
   it('gives every gate state a colour of its own in the dark, light and high-contrast themes', async () => {
     for (const theme of ['dark', 'light', 'high-contrast'] as const) {
-      wv = await openWebview(browser, 'pipeline', { theme });
+      wv = await suite.open('pipeline', { theme });
       const { page } = wv;
       await wv.send(notification('pipeline/state', pipeline()));
       await wv.send(notification('gates/progress', { gate: { ...gates().staging[0], state: 'running', reason: 'checking' } }));
@@ -232,7 +215,7 @@ describe('webviews: pipeline (Chromium)', function () {
 
   for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`screenshot: ${theme} theme`, async () => {
-      wv = await openWebview(browser, 'pipeline', { theme, viewport: { width: 1100, height: 900 } });
+      wv = await suite.open('pipeline', { theme, viewport: { width: 1100, height: 900 } });
       const { page } = wv;
       await wv.send(notification('pipeline/state', pipeline()));
       await page.getByRole('button', { name: 'Show evidence of syntax' }).click();

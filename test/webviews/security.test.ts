@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { notification } from '../../webviews/protocol';
 import { drift, environment, pipeline, XSS_BRANCH, XSS_LOG, XSS_OUTPUT } from './fixtures';
-import { buildOnce, launchBrowser, openWebview, type WebviewPage } from './harness';
+import { buildOnce, webviewSuite, type WebviewPage } from './harness';
 
 async function assertInert(wv: WebviewPage): Promise<void> {
   const { page } = wv;
@@ -28,22 +27,11 @@ async function assertInert(wv: WebviewPage): Promise<void> {
 
 describe('webviews: untrusted text and bundles (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
+  const suite = webviewSuite({ checkPage: false });
   let wv: WebviewPage | undefined;
 
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    await wv?.close();
-    wv = undefined;
-  });
-
   it('dashboard: a hostile branch, service name, log line and URL are shown as text', async () => {
-    wv = await openWebview(browser, 'dashboard');
+    wv = await suite.open('dashboard');
     const { page } = wv;
     const base = environment();
     await wv.send(
@@ -70,7 +58,7 @@ describe('webviews: untrusted text and bundles (Chromium)', function () {
   });
 
   it('pipeline: hostile gate names, reasons, output and evidence are shown as text', async () => {
-    wv = await openWebview(browser, 'pipeline');
+    wv = await suite.open('pipeline');
     const { page } = wv;
     const base = pipeline({ branch: XSS_BRANCH });
     const [first, ...rest] = base.promotions;
@@ -95,7 +83,7 @@ describe('webviews: untrusted text and bundles (Chromium)', function () {
   });
 
   it('drift: hostile resource names, paths and values are shown as text', async () => {
-    wv = await openWebview(browser, 'drift');
+    wv = await suite.open('drift');
     const { page } = wv;
     const base = drift({ branch: XSS_BRANCH });
     await wv.send(
@@ -121,7 +109,7 @@ describe('webviews: untrusted text and bundles (Chromium)', function () {
   });
 
   it('ignores messages that are not the protocol', async () => {
-    wv = await openWebview(browser, 'drift');
+    wv = await suite.open('drift');
     const { page } = wv;
     await wv.page.evaluate(`(() => {
       window.postMessage('drift/state', '*');
