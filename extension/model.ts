@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { EnvironmentStatus } from '../environments/engine';
 import type { Slipway } from './slipway';
+import { coalesced } from './coalesce';
 
 export type ShownState = 'provisioning' | 'running' | 'degraded' | 'drifted' | 'stopped' | 'failed' | 'absent';
 
@@ -31,7 +32,6 @@ export class EnvironmentsModel implements vscode.Disposable {
   private readonly drifted = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<void>();
   private timer?: ReturnType<typeof setTimeout>;
-  private refreshing?: Promise<void>;
   private lastError?: string;
   private disposed = false;
   readonly onDidChange = this.emitter.event;
@@ -106,25 +106,15 @@ export class EnvironmentsModel implements vscode.Disposable {
 
   /** Asks the core again (Docker labels and Slipway's records; no Pulumi run). */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      // A load already under way may have read the state before the change the caller knows
-      // of (an operation that just ended): one more load follows it.
-      this.again = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.again = false;
-        await this.load();
-      } while (this.again && !this.disposed);
-    })().finally(() => {
-      this.refreshing = undefined;
-      this.schedule(this.busy.size > 0 ? FAST_MS : SLOW_MS);
-    });
-    return this.refreshing;
+    // A load already under way may have read the state before the change the caller knows
+    // of (an operation that just ended): one more load follows it.
+    return this.reload();
   }
 
-  private again = false;
+  private readonly reload = coalesced(() => this.load(), {
+    stop: () => this.disposed,
+    settled: () => this.schedule(this.busy.size > 0 ? FAST_MS : SLOW_MS),
+  });
 
   private async load(): Promise<void> {
     if (this.disposed) return;

@@ -14,6 +14,7 @@ import { core } from '../lazy';
 import type { EnvironmentItem } from '../model';
 import type { Slipway } from '../slipway';
 import { WebviewHost, type PanelKey } from './host';
+import { coalesced } from '../coalesce';
 
 /** How often CPU and memory use are sampled while the panel is visible; container state comes with the model's own poll. */
 export const USAGE_MS = 10_000;
@@ -24,8 +25,6 @@ export class DashboardPanel extends WebviewHost {
   private stages?: Promise<string[]>;
   /** What the webview shows now: the last state or patch posted (undefined: it needs a full state). */
   private shown?: EnvironmentView;
-  private inFlight?: Promise<void>;
-  private again = false;
 
   constructor(slipway: Slipway, panel: vscode.WebviewPanel, key: PanelKey) {
     super(slipway, panel, 'dashboard', key);
@@ -62,25 +61,19 @@ export class DashboardPanel extends WebviewHost {
    * during one runs once more after it (it may have read the state before the change).
    */
   protected refresh(): Promise<void> {
-    if (this.inFlight) {
-      this.again = true;
-      return this.inFlight;
-    }
-    this.inFlight = (async () => {
-      do {
-        this.again = false;
-        const next = await this.view();
-        const shown = this.shown;
-        if (!shown) this.post('env/state', next);
-        else {
-          const patch = diffEnvironment(shown, next);
-          if (patch) this.post('env/patch', patch);
-        }
-        this.shown = next;
-      } while (this.again);
-    })().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
+    return this.postChanges();
   }
+
+  private readonly postChanges = coalesced(async () => {
+    const next = await this.view();
+    const shown = this.shown;
+    if (!shown) this.post('env/state', next);
+    else {
+      const patch = diffEnvironment(shown, next);
+      if (patch) this.post('env/patch', patch);
+    }
+    this.shown = next;
+  });
 
   private stageNames(): Promise<string[]> {
     return (this.stages ??= this.slipway
