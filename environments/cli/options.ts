@@ -40,6 +40,13 @@ export const engineOptions = {
   help: common.help,
 } as const satisfies OptionTable;
 
+/** The options of a command on one branch's environment: which branch, which spec, then `engineOptions`. */
+export const branchEnvironmentOptions = {
+  branch: common.branch,
+  spec: common.spec,
+  ...engineOptions,
+} as const satisfies OptionTable;
+
 /** A usage error: what was wrong on the command line, in one line; exit 2. */
 export function usageError(command: string, message: string): SlipwayError {
   return new SlipwayError('usage', `${message}; see \`slipway ${command} --help\``);

@@ -1,15 +1,13 @@
 // `slipway restart`: restart a service's container in place and wait until it is healthy.
 import { checkService, engine, requireEnvironment, specAndBranch, type Command } from '../context';
-import { common, engineOptions } from '../options';
+import { branchEnvironmentOptions } from '../options';
 import { printJson } from '../print';
 
 export const restart: Command = {
   summary: "Restart a service's container (same container, same URL) and wait until it is healthy",
   options: {
     service: { type: 'string', arg: 'NAME', required: true, help: 'a service or database, as named in the spec' },
-    branch: common.branch,
-    spec: common.spec,
-    ...engineOptions,
+    ...branchEnvironmentOptions,
   },
   async run(ctx) {
     const { spec, branch } = await specAndBranch(ctx);

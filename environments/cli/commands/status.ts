@@ -1,14 +1,12 @@
 // `slipway status`: the branch environment's state, services and URLs.
 import { engine, notFound, specAndBranch, type Command } from '../context';
-import { common, engineOptions } from '../options';
+import { branchEnvironmentOptions } from '../options';
 import { printJson, printStatus } from '../print';
 
 export const status: Command = {
   summary: "Show the branch environment's state, services and URLs",
   options: {
-    branch: common.branch,
-    spec: common.spec,
-    ...engineOptions,
+    ...branchEnvironmentOptions,
   },
   readOnly: true,
   async run(ctx) {

@@ -1,16 +1,14 @@
 // `slipway url`: print the URL of a service of the branch environment (the link to share).
 import { SlipwayError } from '../../errors';
 import { checkService, engine, requireEnvironment, specAndBranch, str, type Command } from '../context';
-import { common, engineOptions } from '../options';
+import { branchEnvironmentOptions } from '../options';
 import { printJson } from '../print';
 
 export const url: Command = {
   summary: "Print the URL of the branch environment's service (the link to share; default: its first published service)",
   options: {
     service: { type: 'string', arg: 'NAME', help: 'a service, as named in the spec (default: the first with a published port)' },
-    branch: common.branch,
-    spec: common.spec,
-    ...engineOptions,
+    ...branchEnvironmentOptions,
   },
   readOnly: true,
   async run(ctx) {
