@@ -7,6 +7,8 @@
 //   extension.js  activation: views, commands, listeners; `vscode` external, nothing heavy inside
 //   core.js       the core (engine, spec, pipeline, dockerode, yaml, ajv, chokidar), loaded on first use
 //   stack-worker.js  the stack worker with the Pulumi SDK inside; it is also Pulumi's dynamic-provider host
+//                 (the Docker provider's modules, environments/docker/provider*, share one scope in it, so
+//                 Pulumi serializes them into the state as one self-contained closure)
 //   runtime/node_modules/dockerode  dockerode, for provider code that Pulumi serializes into the
 //                 state (it reaches npm packages through a plain require)
 //   runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider  two lines that start the
