@@ -9,6 +9,8 @@
 //   stack-worker.js  the stack worker with the Pulumi SDK inside; it is also Pulumi's dynamic-provider host
 //                 (the Docker provider's modules, environments/docker/provider*, share one scope in it, so
 //                 Pulumi serializes them into the state as one self-contained closure)
+//   slipway.js    the `slipway` CLI with every npm package inside: what `npm pack` ships (package.json
+//                 `bin`, .npmignore) and what "Slipway: Install CLI on PATH" links, beside the same worker
 //   runtime/node_modules/dockerode  dockerode, for provider code that Pulumi serializes into the
 //                 state (it reaches npm packages through a plain require)
 //   runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider  two lines that start the
@@ -77,6 +79,9 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
     alias: { typescript: './node_modules/@pulumi/pulumi/vendor/typescript@3.8.3/typescript.js' },
     minify: true,
   });
+  // The installable CLI: self-contained, so `npm install -g slipway-<v>.tgz` needs no registry.
+  await build({ ...common, entryPoints: ['environments/cli/main.ts'], outfile: join(out, 'slipway.js'), external: native, banner: { js: '#!/usr/bin/env node' }, minify: true, ...quiet });
+  chmodSync(join(out, 'slipway.js'), 0o755);
   const runtime = join(out, 'runtime', 'node_modules');
   await build({ ...common, stdin: { contents: "module.exports = require('dockerode');", resolveDir: root }, outfile: join(runtime, 'dockerode', 'index.js'), external: native, minify: true });
   const hostDir = join(runtime, '@pulumi', 'pulumi', 'cmd', 'dynamic-provider');

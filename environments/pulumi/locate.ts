@@ -17,6 +17,8 @@ export interface LocateOptions {
   cache?: string;
   /** Default the PATH environment variable. */
   path?: string;
+  /** A `pulumi` binary (or the folder that holds it) to use before any other; default SLIPWAY_PULUMI. */
+  pulumi?: string;
 }
 
 interface Stamp {
@@ -28,16 +30,35 @@ interface Stamp {
 
 const known = new Map<string, Stamp>();
 
+/** How to get the Pulumi CLI, for a user of the installed CLI as much as in a Slipway checkout. */
+function installHint(version: string, cached: string): string {
+  return (
+    `Install Pulumi v${version} (\`curl -fsSL https://get.pulumi.com | sh -s -- --version ${version}\`, see https://www.pulumi.com/docs/install/) ` +
+    `and put its folder on PATH, or set SLIPWAY_PULUMI to its \`pulumi\` binary; in a Slipway checkout, \`npm run setup\` builds it into ${cached}/bin.`
+  );
+}
+
 /**
- * The Pulumi CLI at the SDK's version: a build cached by scripts/bootstrap-pulumi.sh, or a
- * `pulumi` on PATH (next to `pulumi-resource-pulumi-nodejs`). Returns the folder whose `bin/`
- * holds it. A CLI of another version is refused, saying which was found and which is needed.
+ * The Pulumi CLI at the SDK's version: the one SLIPWAY_PULUMI names, a build cached by
+ * scripts/bootstrap-pulumi.sh, or a `pulumi` on PATH (next to `pulumi-resource-pulumi-nodejs`).
+ * Returns the folder whose `bin/` holds it. A CLI of another version is refused, saying which was
+ * found and which is needed; a SLIPWAY_PULUMI that names nothing usable is refused as such.
  */
 export function findPulumiRoot(options: LocateOptions = {}): string {
   const version = options.version ?? pulumiSdkVersion;
   const cache = options.cache ?? slipwayCache();
   const cached = join(cache, 'pulumi', `v${version}`);
   const candidates: string[] = [];
+  const named = options.pulumi ?? process.env.SLIPWAY_PULUMI;
+  if (named) {
+    const bin = existsSync(named) && statSync(named).isDirectory() ? named : dirname(named);
+    if (!existsSync(join(bin, 'pulumi'))) {
+      throw new SlipwayError('pulumi-unavailable', `SLIPWAY_PULUMI is ${named}, which is not a \`pulumi\` binary or a folder holding one.`, {
+        hint: `Point SLIPWAY_PULUMI at Pulumi v${version}'s \`pulumi\` (or unset it to look on PATH). ${installHint(version, cached)}`,
+      });
+    }
+    candidates.push(bin);
+  }
   if (existsSync(join(cached, 'bin', 'pulumi'))) candidates.push(join(cached, 'bin'));
   for (const dir of (options.path ?? process.env.PATH ?? '').split(delimiter)) {
     if (dir && existsSync(join(dir, 'pulumi')) && existsSync(join(dir, 'pulumi-resource-pulumi-nodejs'))) candidates.push(dir);
@@ -50,11 +71,11 @@ export function findPulumiRoot(options: LocateOptions = {}): string {
   }
   if (found.length) {
     throw new SlipwayError('pulumi-unavailable', `The Pulumi CLI found is the wrong version: ${found.join('; ')}; Slipway needs v${version} (the version of its @pulumi/pulumi SDK).`, {
-      hint: `Run \`npm run setup\` (it builds v${version} into ${cached}/bin and uses it first), or install Pulumi v${version} in place of the one on PATH.`,
+      hint: `Slipway uses the first one at v${version}. ${installHint(version, cached)}`,
     });
   }
-  throw new SlipwayError('pulumi-unavailable', `The Pulumi CLI v${version} was not found (looked in ${cached}/bin and on PATH).`, {
-    hint: `Run \`npm run setup\` (it builds it), or install Pulumi v${version}: https://www.pulumi.com/docs/install/`,
+  throw new SlipwayError('pulumi-unavailable', `The Pulumi CLI v${version} was not found (looked in ${cached}/bin and on PATH for \`pulumi\` with \`pulumi-resource-pulumi-nodejs\` beside it); Slipway runs every environment through it.`, {
+    hint: installHint(version, cached),
   });
 }
 

@@ -77,4 +77,29 @@ describe('Pulumi CLI location and version', () => {
       return true;
     });
   });
+  it('takes the pulumi SLIPWAY_PULUMI names (binary or folder) before the cached build and PATH', () => {
+    const cache = join(dir, 'cache');
+    fakePulumi(join(cache, 'pulumi', 'v3.255.0', 'bin'), '3.255.0');
+    fakePulumi(join(dir, 'own', 'bin'), '3.255.0');
+    assert.equal(findPulumiRoot({ version: '3.255.0', cache, path: '', pulumi: join(dir, 'own', 'bin', 'pulumi') }), join(dir, 'own'));
+    assert.equal(findPulumiRoot({ version: '3.255.0', cache, path: '', pulumi: join(dir, 'own', 'bin') }), join(dir, 'own'));
+  });
+
+  it('refuses a SLIPWAY_PULUMI that names no pulumi, saying how to get one', () => {
+    assert.throws(() => findPulumiRoot({ version: '3.255.0', cache: join(dir, 'cache'), path: '', pulumi: join(dir, 'nowhere', 'pulumi') }), (err: unknown) => {
+      assert.ok(SlipwayError.is(err, 'pulumi-unavailable'));
+      assert.match(err.message, /SLIPWAY_PULUMI is .*nowhere\/pulumi, which is not a `pulumi` binary/);
+      assert.match(err.hint ?? '', /get\.pulumi\.com \| sh -s -- --version 3\.255\.0/);
+      return true;
+    });
+  });
+
+  it('tells a user of the installed CLI how to install Pulumi when there is none', () => {
+    assert.throws(() => findPulumiRoot({ version: '3.255.0', cache: join(dir, 'cache'), path: '' }), (err: unknown) => {
+      assert.ok(SlipwayError.is(err, 'pulumi-unavailable'));
+      assert.match(err.hint ?? '', /--version 3\.255\.0/);
+      assert.match(err.hint ?? '', /SLIPWAY_PULUMI/);
+      return true;
+    });
+  });
 });
