@@ -38,7 +38,7 @@ export type { PasswordInputs } from './provider/password';
 export type { ResourceKind } from './provider/shared';
 export type { VolumeInputs } from './provider/volume';
 
-export const PROVIDER_VERSION = 4;
+export const PROVIDER_VERSION = 5;
 
 type AnyInputs = NetworkInputs | VolumeInputs | ImageInputs | ContainerInputs | PasswordInputs;
 interface KindProvider {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PROVIDER_VERSION, hashBuildContext, type ResourceKind } from '../docker/provider';
 import type { Spec } from '../spec/types';
 import { pulumiType } from '../kinds';
+import { secretsDigest } from '../spec/service-extras';
 import type { EnvIdentity, PortMap } from './program';
 
 /**
@@ -12,8 +13,9 @@ import type { EnvIdentity, PortMap } from './program';
 export function programFingerprint(spec: Spec, ports: PortMap, dockerHost: string, stateId: string, identity: EnvIdentity): string {
   const contexts = spec.services.map((s) => (s.build ? hashBuildContext(s.build.context) : s.image));
   const { services, databases, name } = spec;
+  const secrets = secretsDigest(services, spec.file);
   return createHash('sha256')
-    .update(JSON.stringify({ name, services, databases, contexts, ports, PROVIDER_VERSION, dockerHost, stateId, identity: { owner: identity.owner ?? null, createdAt: identity.createdAt } }))
+    .update(JSON.stringify({ name, services, databases, contexts, secrets, ports, PROVIDER_VERSION, dockerHost, stateId, identity: { owner: identity.owner ?? null, createdAt: identity.createdAt } }))
     .digest('hex');
 }
 

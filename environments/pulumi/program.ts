@@ -10,6 +10,7 @@ import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
 import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInputs } from '../docker/provider';
 import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
+import { serviceMounts, withSecretEnv } from './service-inputs';
 
 const POSTGRES_PORT = 5432;
 
@@ -155,6 +156,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
             context: svc.build.context,
             dockerfile: svc.build.dockerfile,
             contextHash: hashBuildContext(svc.build.context),
+            ...(svc.build.args ? { buildArgs: svc.build.args } : {}),
             labels: labelsFor(svc.name),
           })
         : new DockerImage(`${svc.name}-image`, { ...base, tag: svc.image!, labels: labelsFor(svc.name) });
@@ -205,6 +207,14 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
       dbs.set(db.name, { spec: db, password: password.result, container });
     }
 
+    // Named volumes of the services, one per name in this environment, kept until down.
+    const namedVolumes = new Map<string, DockerVolume>();
+    for (const m of spec.services.flatMap((svc) => svc.mounts ?? [])) {
+      if (m.volume !== undefined && !namedVolumes.has(m.volume)) {
+        namedVolumes.set(m.volume, new DockerVolume(`vol.${m.volume}-volume`, { ...base, name: names.volume(`vol.${m.volume}`), labels: labelsFor(`vol.${m.volume}`) }, { dependsOn: afterImages }));
+      }
+    }
+
     const containers = new Map<string, DockerContainer>();
     const urls: Record<string, string> = {};
     const images: Record<string, pulumi.Output<string>> = {};
@@ -212,7 +222,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
       const image = serviceImages.get(svc.name)!;
       images[svc.name] = image.imageId;
       const published = svc.ports.map((p) => ({ container: p, host: hostPort(ports, svc.name, p) }));
-      const dependsOn: pulumi.Resource[] = [network];
+      const dependsOn: pulumi.Resource[] = [network, ...(svc.mounts ?? []).flatMap((m) => (m.volume !== undefined ? [namedVolumes.get(m.volume)!] : []))];
       for (const d of svc.dependsOn.databases) dependsOn.push(dbs.get(d)!.container);
       for (const s of svc.dependsOn.services) {
         const c = containers.get(s);
@@ -226,11 +236,11 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           image: image.imageId,
           imageRef: svc.build ? names.imageTag(svc.name) : svc.image!,
           command: svc.command,
-          env: serviceEnv(svc, spec, dbs),
+          env: withSecretEnv(serviceEnv(svc, spec, dbs), svc, spec),
           ports: published,
           network: names.network,
           aliases: [svc.name],
-          mounts: [],
+          mounts: serviceMounts(svc, names),
           health: svc.healthcheck,
           cpus: svc.resources.cpus,
           memoryBytes: svc.resources.memoryBytes,

@@ -1,6 +1,7 @@
 /** The YAML shape of a spec as the schema accepts it, and its normalization into the `Spec` the engine consumes. */
 import { resolve } from 'node:path';
 import { normalizePipeline, type RawPipeline } from './pipeline';
+import { normalizeExtras, startOrder, type RawExtras } from './service-extras';
 import type { SpecSource } from './source';
 import { parseTemplate } from './template';
 import type { DatabaseSpec, HealthCheck, ServiceSpec, Spec, TemplateValue } from './types';
@@ -18,8 +19,8 @@ interface RawHealthCheck {
   timeout?: string;
 }
 
-interface RawService {
-  build?: string | { context: string; dockerfile?: string };
+interface RawService extends RawExtras {
+  build?: string | { context: string; dockerfile?: string; args?: Record<string, string | number | boolean> };
   image?: string;
   command?: string | string[];
   ports?: number[];
@@ -59,7 +60,7 @@ export function normalize(raw: RawSpec, source: SpecSource): Spec {
     name: raw.name,
     file: source.file,
     dir: source.dir,
-    services: Object.entries(raw.services).map(([name, s]) => normalizeService(name, s, source)),
+    services: startOrder(Object.entries(raw.services).map(([name, s]) => normalizeService(name, s, source, Object.keys(raw.databases ?? {})))),
     databases: Object.entries(raw.databases ?? {}).map(([name, d]) => normalizeDatabase(name, d, source)),
   };
   if (raw.data !== undefined) spec.data = raw.data;
@@ -68,7 +69,7 @@ export function normalize(raw: RawSpec, source: SpecSource): Spec {
   return spec;
 }
 
-function normalizeService(name: string, raw: RawService, source: SpecSource): ServiceSpec {
+function normalizeService(name: string, raw: RawService, source: SpecSource, databases: string[]): ServiceSpec {
   const ports = raw.ports ?? [];
   const env: Record<string, TemplateValue> = {};
   for (const [variable, value] of Object.entries(raw.env ?? {})) {
@@ -89,6 +90,10 @@ function normalizeService(name: string, raw: RawService, source: SpecSource): Se
     const { context, dockerfile = DEFAULT_DOCKERFILE } = typeof raw.build === 'string' ? { context: raw.build } : raw.build;
     service.build = { context: resolve(source.dir, context), dockerfile };
   }
+  const { buildArgs, after, ...extras } = normalizeExtras(raw, source.dir, databases);
+  if (service.build && buildArgs) service.build.args = buildArgs;
+  Object.assign(service, extras);
+  for (const k of ['services', 'databases'] as const) service.dependsOn[k] = [...new Set([...service.dependsOn[k], ...after[k]])];
   if (raw.image !== undefined) service.image = raw.image;
   // A single string is a shell command line.
   if (typeof raw.command === 'string') service.command = ['sh', '-c', raw.command];

@@ -27,7 +27,7 @@ export interface HealthCheck {
 export interface ServiceSpec {
   name: string;
   /** Build from a context folder (absolute path) with a Dockerfile relative to it. */
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   /** Or run an existing local image. Exactly one of build / image is set. */
   image?: string;
   command?: string[];
@@ -36,9 +36,18 @@ export interface ServiceSpec {
   env: Record<string, TemplateValue>;
   healthcheck?: HealthCheck;
   resources: { cpus?: number; memoryBytes?: number };
-  /** Names of the services and databases this one refers to (from its env). */
+  /** Env files (absolute paths, with a hash of their content), read when the environment comes up; their values are secrets. */
+  envFiles?: Array<{ path: string; hash: string }>;
+  /** Variables whose values are secrets, from an environment variable or a file (absolute path). */
+  secrets?: Array<{ name: string; env?: string; file?: string }>;
+  /** Named volumes of the environment and bind mounts of folders inside the project. */
+  mounts?: ServiceMount[];
+  /** Names of the services and databases this one refers to (from its env) or names in depends_on. */
   dependsOn: { services: string[]; databases: string[] };
 }
+
+/** A named volume (`volume`, one per environment) or a bind mount of an absolute `source` inside the project. */
+export type ServiceMount = { volume: string; target: string; readOnly: boolean; source?: undefined } | { source: string; target: string; readOnly: boolean; volume?: undefined };
 
 export interface DatabaseSpec {
   name: string;

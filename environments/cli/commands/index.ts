@@ -6,6 +6,7 @@ import { down } from './down';
 import { drift } from './drift';
 import { gates } from './gates';
 import { history } from './history';
+import { init } from './init';
 import { list } from './list';
 import { logs } from './logs';
 import { promote } from './promote';
@@ -15,4 +16,4 @@ import { status } from './status';
 import { up } from './up';
 import { url } from './url';
 
-export const commands: Record<string, Command> = { up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data };
+export const commands: Record<string, Command> = { init, up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data };

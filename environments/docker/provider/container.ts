@@ -25,7 +25,8 @@ export interface ContainerInputs {
   ports: Array<{ container: number; host: number }>;
   network: string;
   aliases: string[];
-  mounts: Array<{ volume: string; target: string }>;
+  /** A volume by name, or (with `bind`) a host path inside the project; `readOnly` mounts it read-only. */
+  mounts: Array<{ volume: string; target: string; bind?: boolean; readOnly?: boolean }>;
   health?: ContainerHealth;
   cpus?: number;
   memoryBytes?: number;
@@ -77,7 +78,7 @@ async function createContainer(inputs: ContainerInputs): Promise<{ id: string; o
     HostConfig: {
       PortBindings: bindings,
       NetworkMode: inputs.network,
-      Mounts: inputs.mounts.map((m) => ({ Type: 'volume' as const, Source: m.volume, Target: m.target })),
+      Mounts: inputs.mounts.map((m) => ({ Type: m.bind ? ('bind' as const) : ('volume' as const), Source: m.volume, Target: m.target, ReadOnly: !!m.readOnly })),
       NanoCpus: inputs.cpus ? Math.round(inputs.cpus * 1e9) : undefined,
       Memory: inputs.memoryBytes,
       RestartPolicy: { Name: 'unless-stopped' },

@@ -1,6 +1,7 @@
-/** The image kind of Slipway's dynamic provider: a build from a context, or a local image looked up by tag. Serialized into Pulumi's state with the provider (see ../provider.ts): npm packages and Node  modules only through `require()` inside function bodies. */
+/** The image kind of Slipway's dynamic provider: a build from a context, or an image looked up by tag (pulled when the engine lacks it). Serialized into Pulumi's state with the provider (see ../provider.ts): npm packages and Node  modules only through `require()` inside function bodies. */
 import { contextEntries } from '../build-context';
 import { dockerClient } from '../endpoint';
+import { pullImage } from './pull';
 import { diffBy, isNotFound, type Labels } from './shared';
 
 export interface ImageInputs {
@@ -13,6 +14,8 @@ export interface ImageInputs {
   dockerfile?: string;
   /** Hash of the build context (honouring .dockerignore): a change rebuilds. */
   contextHash?: string;
+  /** Build arguments (the Dockerfile's ARGs). */
+  buildArgs?: Record<string, string>;
   labels: Labels;
 }
 
@@ -23,15 +26,15 @@ async function buildImage(inputs: ImageInputs): Promise<{ id: string; outs: Imag
       const info = await docker.getImage(inputs.tag).inspect();
       return { id: info.Id, outs: { ...inputs, imageId: info.Id } };
     } catch (err) {
-      if (isNotFound(err)) {
-        throw new Error(`image ${inputs.tag} is not on this Docker Engine; build it locally (npm run setup builds Slipway's base images) and retry`, { cause: err });
-      }
-      throw err;
+      if (!isNotFound(err)) throw err;
     }
+    await pullImage(docker, inputs.tag);
+    const info = await docker.getImage(inputs.tag).inspect();
+    return { id: info.Id, outs: { ...inputs, imageId: info.Id } };
   }
   const stream = await docker.buildImage(
     { context: inputs.context, src: contextEntries(inputs.context) },
-    { t: inputs.tag, dockerfile: inputs.dockerfile ?? 'Dockerfile', labels: inputs.labels, rm: true, forcerm: true },
+    { t: inputs.tag, dockerfile: inputs.dockerfile ?? 'Dockerfile', labels: inputs.labels, rm: true, forcerm: true, ...(inputs.buildArgs ? { buildargs: inputs.buildArgs } : {}) },
   );
   const tail: string[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -72,7 +75,7 @@ export const imageProvider = {
     return buildImage(inputs);
   },
   async diff(_id: string, olds: ImageInputs, news: ImageInputs) {
-    const d = diffBy({ ...olds }, { ...news }, ['dockerHost'], ['tag', 'context', 'dockerfile', 'contextHash', 'labels', 'providerVersion']);
+    const d = diffBy({ ...olds }, { ...news }, ['dockerHost'], ['tag', 'context', 'dockerfile', 'contextHash', 'buildArgs', 'labels', 'providerVersion']);
     return { ...d, deleteBeforeReplace: false };
   },
   async update(_id: string, olds: ImageInputs, news: ImageInputs) {
