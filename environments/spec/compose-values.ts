@@ -10,17 +10,62 @@ export type Vars = Record<string, string>;
  */
 export function interpolate(text: string, vars: Vars): { text: string; missing: string[] } {
   const missing: string[] = [];
-  const out = text.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, dollar: string, braced?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
-    if (dollar === '$') return '$';
-    const name = (braced ?? bare)!;
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c !== '$') {
+      out += c;
+      i++;
+      continue;
+    }
+    if (text[i + 1] === '$') {
+      out += '$';
+      i += 2;
+      continue;
+    }
+    const bare = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1));
+    if (bare) {
+      if (Object.hasOwn(vars, bare[0])) out += vars[bare[0]];
+      else missing.push(bare[0]);
+      i += 1 + bare[0].length;
+      continue;
+    }
+    if (text[i + 1] !== '{') {
+      out += c;
+      i++;
+      continue;
+    }
+    // ${...}: find the matching brace (defaults may hold their own ${...}).
+    let depth = 1;
+    let j = i + 2;
+    for (; j < text.length && depth; j++) {
+      if (text[j] === '{') depth++;
+      else if (text[j] === '}') depth--;
+    }
+    const inner = text.slice(i + 2, j - 1);
+    i = j;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([\s\S]*))?$/.exec(inner);
+    if (!m) {
+      out += `\${${inner}}`;
+      continue;
+    }
+    const [, name, colon, op, arg] = m;
     const has = Object.hasOwn(vars, name);
     const value = has ? vars[name] : undefined;
     const unset = colon ? !value : !has;
-    if (op === '-') return unset ? interpolate(arg ?? '', vars).text : value!;
-    if (op === '+') return unset ? '' : interpolate(arg ?? '', vars).text;
-    if (unset) missing.push(name);
-    return value ?? '';
-  });
+    const sub = () => {
+      const r = interpolate(arg ?? '', vars);
+      missing.push(...r.missing);
+      return r.text;
+    };
+    if (op === '-') out += unset ? sub() : value!;
+    else if (op === '+') out += unset ? '' : sub();
+    else {
+      if (unset) missing.push(name);
+      out += value ?? '';
+    }
+  }
   return { text: out, missing };
 }
 

@@ -234,7 +234,7 @@ describe('slipway.yaml v1', () => {
       const issue = issueOf(yaml(...HEADER, '  web:', '    build: .', '    prots: [8080]'));
       assert.equal(where(issue), '6:5-6:10');
       assert.equal(issue.field, 'services.web.prots');
-      assert.equal(issue.message, 'unknown field "prots" (allowed: build, image, command, ports, env, healthcheck, resources)');
+      assert.equal(issue.message, 'unknown field "prots" (allowed: build, image, command, ports, env, env_file, secrets, volumes, depends_on, healthcheck, resources)');
     });
 
     it('points a value of the wrong type at the value', () => {
