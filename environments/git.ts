@@ -33,20 +33,61 @@ export async function currentCommit(dir: string): Promise<string | undefined> {
   }
 }
 
-/** The branch checked out in the git work tree that holds `dir`. */
-export async function currentBranch(dir: string): Promise<string> {
+/**
+ * The branch a CI job builds, from the CI's own variables (a pull request's source branch before
+ * the pushed ref): GitHub Actions, GitLab CI, Buildkite, CircleCI, Bitbucket, Jenkins, Azure
+ * Pipelines, Travis CI, Drone. Undefined outside CI. Each entry: the variable, and whether it
+ * counts only when set to a branch.
+ */
+export function ciBranch(env: NodeJS.ProcessEnv = process.env): { branch: string; from: string } | undefined {
+  const refsHeads = (v: string) => v.replace(/^refs\/heads\//, '');
+  const candidates: Array<[string, (v: string) => string | undefined]> = [
+    ['GITHUB_HEAD_REF', (v) => v],
+    ['GITHUB_REF_NAME', (v) => (env.GITHUB_REF_TYPE === 'tag' || (env.GITHUB_REF ?? '').startsWith('refs/pull/') ? undefined : v)],
+    ['CI_MERGE_REQUEST_SOURCE_BRANCH_NAME', (v) => v],
+    ['CI_COMMIT_BRANCH', (v) => v],
+    ['CI_COMMIT_REF_NAME', (v) => (env.CI_COMMIT_TAG ? undefined : v)],
+    ['BUILDKITE_BRANCH', (v) => v],
+    ['CIRCLE_BRANCH', (v) => v],
+    ['BITBUCKET_BRANCH', (v) => v],
+    ['CHANGE_BRANCH', (v) => v],
+    ['BRANCH_NAME', (v) => v],
+    ['GIT_BRANCH', (v) => v.replace(/^origin\//, '')],
+    ['SYSTEM_PULLREQUEST_SOURCEBRANCH', refsHeads],
+    ['BUILD_SOURCEBRANCH', (v) => (v.startsWith('refs/heads/') ? refsHeads(v) : undefined)],
+    ['TRAVIS_PULL_REQUEST_BRANCH', (v) => v],
+    ['TRAVIS_BRANCH', (v) => v],
+    ['DRONE_SOURCE_BRANCH', (v) => v],
+  ];
+  for (const [name, pick] of candidates) {
+    const value = env[name];
+    const branch = value ? pick(value.trim()) : undefined;
+    if (branch) return { branch, from: name };
+  }
+  return undefined;
+}
+
+/**
+ * The branch checked out in the git work tree that holds `dir`; on a detached HEAD (a CI
+ * checkout of a pull request) or outside git, the branch the CI's variables name (`ciBranch`).
+ */
+export async function currentBranch(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   let out: string;
   try {
     out = (await run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir })).stdout.trim();
   } catch (err) {
-    throw new SlipwayError('git-branch-unknown', `Could not tell the current git branch of ${dir}: it is not in a git work tree (or git is missing).`, {
+    const ci = ciBranch(env);
+    if (ci) return ci.branch;
+    throw new SlipwayError('git-branch-unknown', `Could not tell the current git branch of ${dir}: it is not in a git work tree (or git is missing), and no CI variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME, ...) names one.`, {
       hint: 'Pass the branch explicitly with --branch NAME.',
       cause: err,
     });
   }
   if (!out || out === 'HEAD') {
-    throw new SlipwayError('git-branch-unknown', `The git work tree at ${dir} has no branch checked out (detached HEAD).`, {
-      hint: 'Check out a branch, or pass --branch NAME.',
+    const ci = ciBranch(env);
+    if (ci) return ci.branch;
+    throw new SlipwayError('git-branch-unknown', `The git work tree at ${dir} has no branch checked out (detached HEAD), and no CI variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME, ...) names one.`, {
+      hint: 'Check out a branch, or pass --branch NAME (in CI: --branch "$GITHUB_HEAD_REF" or the like).',
     });
   }
   return out;
