@@ -33,7 +33,9 @@ cache=${SLIPWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}
 # empty image. openssh-server provides the sshd that the ssh:// Docker endpoint tests talk to
 # (each test runs its own, on 127.0.0.1; the package's service is not needed). postgresql
 # gives the data-masking integration tests their private server (initdb, postgres) and pg_dump.
-tool_packages=(busybox-static debootstrap docker-compose openssh-server postgresql)
+# docker-registry gives the image-pull test its registry (each test runs its own on 127.0.0.1;
+# the package's service, which would listen on every address, is stopped and disabled).
+tool_packages=(busybox-static debootstrap docker-compose openssh-server postgresql docker-registry)
 
 # True when `docker info` answers within 20 s (a DOCKER_HOST pointing at a dead TCP endpoint
 # must not hang the script).
@@ -94,6 +96,7 @@ pkg_missing() {
     debootstrap) ! command -v debootstrap >/dev/null 2>&1 && ! pkg_installed debootstrap ;;
     docker-compose) ! command -v docker-compose >/dev/null 2>&1 ;;
     postgresql) ! postgres_bin_dir >/dev/null ;;
+    docker-registry) ! command -v docker-registry >/dev/null 2>&1 ;;
     docker.io) ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1 ;;
     *) ! pkg_installed "$1" ;;
   esac
@@ -211,6 +214,9 @@ if [ "$(id -u)" -eq 0 ] && is_debian_like; then
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
     log "installed: ${missing[*]}"
+    if [[ " ${missing[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null 2>&1; then
+      systemctl disable --now docker-registry >/dev/null 2>&1 || true
+    fi
   fi
 
   if $answered; then
@@ -243,6 +249,10 @@ fi
 if ! command -v docker-compose >/dev/null 2>&1; then
   log "warning: docker-compose (v1 binary) is not installed; only the benchmarks need it"
   log "  (Debian/Ubuntu: apt-get install docker-compose; elsewhere: https://docs.docker.com/compose/install/)"
+fi
+if ! command -v docker-registry >/dev/null 2>&1; then
+  log "warning: docker-registry is not installed; only the image-pull test needs it"
+  log "  (Debian/Ubuntu: apt-get install docker-registry, then systemctl disable --now docker-registry)"
 fi
 if ! postgres_bin_dir >/dev/null; then
   log "warning: PostgreSQL (initdb, postgres) is not installed; only the data-masking tests need it"
