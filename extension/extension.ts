@@ -5,8 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { trackBranches } from './branches';
+import * as createSpec from './commands/createSpec';
 import * as dashboard from './commands/dashboard';
 import * as drift from './commands/drift';
+import * as installCli from './commands/installCli';
 import * as logs from './commands/logs';
 import * as open from './commands/open';
 import * as openSpec from './commands/openSpec';
@@ -45,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
   const statusBar = new StatusBar(slipway);
   const panels = new Panels(slipway);
   subs.push(slipway, new EnvironmentsView(slipway), statusBar, panels);
-  for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec, showLog]) {
+  for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec, showLog, createSpec, installCli]) {
     const d = command.register(slipway);
     subs.push(...(Array.isArray(d) ? d : [d]));
   }
@@ -57,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
     void (async () => {
       await slipway.findSpec();
       subs.push(new SpecDiagnostics(slipway.log));
+      await installCli.refreshLauncher(slipway).catch((err) => slipway.log.warn(`slipway launcher not updated: ${err instanceof Error ? err.message : String(err)}`));
       await slipway.git.start().catch((err) => slipway.log.warn(`git extension unavailable: ${err instanceof Error ? err.message : String(err)}`));
       // Watching build contexts is for updating environments: a trusted workspace's business.
       if (vscode.workspace.isTrusted) subs.push(new SpecWatcher(slipway));
