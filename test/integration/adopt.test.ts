@@ -145,7 +145,7 @@ describe('adopting Slipway outside this repository', function () {
     const env = { GITHUB_HEAD_REF: branch, GITHUB_REF_NAME: '7/merge', GITHUB_REF: 'refs/pull/7/merge' };
     const slipway = (...args: string[]) => run(process.execPath, [CLI, ...args], { cwd: project, home, env });
 
-    const draft = jsonOf<{ unmapped: Array<{ field: string }> }>(ok(await slipway('init', '--json'), 'slipway init'));
+    const draft = jsonOf<{ unmapped: Array<{ field: string }> }>(ok(await slipway('init', '--name', 'args-envfile', '--json'), 'slipway init'));
     assert.deepEqual(draft.unmapped.map((u) => u.field), ['services.web.entrypoint', 'services.worker.cap_add']);
     cleanups.push(() => slipway('down', '--branch', branch));
     const up = ok(await slipway('up', '--json'), 'slipway up on a detached HEAD');
