@@ -142,7 +142,8 @@ describe('adopting Slipway outside this repository', function () {
     const branch = `feature/ci-${RUN}`;
     const home = tempHome('adopt-args');
     dirs.push(home);
-    const env = { GITHUB_HEAD_REF: branch, GITHUB_REF_NAME: '7/merge', GITHUB_REF: 'refs/pull/7/merge' };
+    const token = `tok-${RUN}-not-in-state`;
+    const env = { GITHUB_HEAD_REF: branch, GITHUB_REF_NAME: '7/merge', GITHUB_REF: 'refs/pull/7/merge', API_TOKEN: token };
     const slipway = (...args: string[]) => run(process.execPath, [CLI, ...args], { cwd: project, home, env });
 
     const draft = jsonOf<{ unmapped: Array<{ field: string }> }>(ok(await slipway('init', '--name', 'args-envfile', '--json'), 'slipway init'));
@@ -157,6 +158,12 @@ describe('adopting Slipway outside this repository', function () {
     const worker = (await labelled('args-envfile', branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'worker');
     assert.ok(worker, 'no worker container');
     assert.deepEqual(worker.Ports.filter((p) => p.PublicPort), [], 'an exposed-only port was published');
+    // The secret and the env file's values reach the container, and no state file holds them in plain text.
+    const web = (await labelled('args-envfile', branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
+    const webEnv = (await docker.getContainer(web.Id).inspect()).Config.Env;
+    assert.ok(webEnv.includes(`API_TOKEN=${token}`) && webEnv.includes('MESSAGE=from the env file') && webEnv.includes('EXTRA=1'), webEnv.join('\n'));
+    const leaks = spawnSync('grep', ['-rlF', '-e', token, '-e', 'from the env file', home], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(leaks, '', `secret values in plain text in ${leaks}`);
     ok(await slipway('down'), 'slipway down');
     await assertNothingLeft('args-envfile', branch, home);
   });

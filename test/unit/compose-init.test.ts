@@ -51,10 +51,11 @@ describe('slipway init from a compose file', () => {
     assert.deepEqual(web.env.PORT, ['8080'], '${WEB_PORT:-8080} takes its default');
     assert.deepEqual(web.command, ['sh', '-c', 'echo "$MESSAGE" > /www/message.txt && exec httpd -f -p 8080 -h /www']);
     assert.deepEqual(web.dependsOn.services, ['worker']);
+    assert.deepEqual(web.secrets, [{ name: 'API_TOKEN', env: 'API_TOKEN' }], 'a variable compose took from the shell is a secret read where Slipway runs');
     assert.deepEqual(spec.services.find((s) => s.name === 'worker')!.ports, [], 'expose only: not published');
     assert.deepEqual(spec.services.map((s) => s.name), ['worker', 'web'], 'started in depends_on order');
-    assert.deepEqual(d.unmapped.map((u) => [u.line, u.field]), [[22, 'services.web.entrypoint'], [28, 'services.worker.cap_add']]);
-    assert.match(d.text, /# {3}line 22, services\.web\.entrypoint: entrypoint is not mapped/);
+    assert.deepEqual(d.unmapped.map((u) => [u.line, u.field]), [[23, 'services.web.entrypoint'], [29, 'services.worker.cap_add']]);
+    assert.match(d.text, /# {3}line 23, services\.web\.entrypoint: entrypoint is not mapped/);
   });
 
   it('maps named volumes, bind mounts inside the project and depends_on health conditions; lists a host socket, tmpfs and networks', () => {
