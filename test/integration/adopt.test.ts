@@ -126,6 +126,11 @@ describe('adopting Slipway outside this repository', function () {
     assert.match(readFileSync(draft.file, 'utf8'), /# {3}line 14, services\.web\.tty: tty is not mapped/);
 
     cleanups.push(() => slipway('down', '--branch', branch));
+    // Without the Pulumi CLI it needs, the installed CLI says what is missing and how to get it.
+    const noPulumi = await run('slipway', ['up'], { cwd: project, home, env: { ...env, SLIPWAY_PULUMI: join(out, 'no', 'pulumi') } });
+    assert.equal(noPulumi.code, 1, noPulumi.stderr);
+    assert.match(noPulumi.stderr, /SLIPWAY_PULUMI is .*no\/pulumi, which is not a `pulumi` binary/);
+    assert.match(noPulumi.stderr, /get\.pulumi\.com \| sh -s -- --version 3\.255\.0/);
     ok(await slipway('up'), 'slipway up');
     const link = ok(await slipway('url', '--service', 'web'), 'slipway url').stdout.trim();
     assert.match(link, /^http:\/\/127\.0\.0\.1:\d+$/);
