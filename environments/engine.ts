@@ -23,6 +23,7 @@ import { restoreAfterFailedUp } from './restore';
 import { inspectRecord, lockPath } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers } from './docker/engine';
 import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
+import { readSecretEnv } from './spec/service-extras';
 import { findPulumiRoot } from './pulumi/locate';
 import type { DownResult, UpResult, WorkerRequest, WorkerResult, WorkerSettings } from './pulumi/protocol';
 import type { Spec } from './spec/types';
@@ -89,6 +90,7 @@ export class LocalEnvironments implements Environments {
   }
 
   async up(spec: Spec, branch: string, opts: UpOptions = {}): Promise<UpResult> {
+    for (const svc of spec.services) readSecretEnv(svc, spec.file); // an unset secret stops here, before anything is made
     await this.reachable(opts.dockerHost);
     const [commit, owner] = await Promise.all([currentCommit(spec.dir), currentActor(spec.dir)]);
     const unchanged = opts.replace?.length || opts.only?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch, commit);
