@@ -33,7 +33,7 @@ export async function assertDockerReachable(docker: Docker, dockerHost: string):
       hint:
         code === 'EACCES'
           ? 'Add your user to the docker group (then log in again), or set DOCKER_HOST.'
-          : 'Start Docker (Docker Desktop, dockerd, or Podman with DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock), or run `npm run setup` as root on Debian/Ubuntu.',
+          : 'Start Docker (Docker Desktop, dockerd, or Podman with DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock); without one, install Docker Engine or Docker Desktop (https://docs.docker.com/engine/install/), or in a Slipway checkout run `npm run setup` as root on Debian/Ubuntu.',
       cause: err,
     });
   }
