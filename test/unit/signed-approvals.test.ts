@@ -155,7 +155,7 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
     const [specText, signersText] = [readFileSync(specFile, 'utf8'), readFileSync(signersFile, 'utf8')];
     try {
       // The promoter drops the gate and lists their own key, without merging either.
-      writeFileSync(specFile, specText.replace(/\n      gates:\n.*\n/, '\n      gates: []\n'));
+      writeFileSync(specFile, specText.replace(/\n {6}gates:\n.*\n/, '\n      gates: []\n'));
       appendFileSync(signersFile, `mallory@corp.test ${readFileSync(`${keys.mallory}.pub`, 'utf8').trim()}\n`);
       assert.deepEqual((await loadSpec(specFile)).pipeline!.stages[1].gates, []);
       await approve('mallory');
