@@ -51,3 +51,22 @@ export async function currentBranch(dir: string): Promise<string> {
   }
   return out;
 }
+
+/** The suffix of a recorded commit when the work tree had uncommitted changes (an environment built from them). */
+export const DIRTY_SUFFIX = '+dirty';
+
+/**
+ * The commit an environment is built from: `currentCommit`, with `+dirty` when the work tree has
+ * changes git would show (modified, staged or untracked files not ignored), since what is built is
+ * then no commit at all.
+ */
+export async function builtCommit(dir: string): Promise<string | undefined> {
+  const commit = await currentCommit(dir);
+  if (!commit) return undefined;
+  try {
+    const status = (await run('git', ['status', '--porcelain'], { cwd: dir, maxBuffer: 32 * 1024 * 1024 })).stdout;
+    return status.trim() ? commit + DIRTY_SUFFIX : commit;
+  } catch {
+    return commit;
+  }
+}

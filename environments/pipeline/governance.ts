@@ -1,12 +1,12 @@
 /** What makes a promotion's judgement hold against a user who edits files: protected gate rules, a clean source, signed approvals. */
 import type { Spec, StageSpec } from '../spec/types';
 import { SlipwayError } from '../errors';
-import type { ApprovalContext } from './gates/types';
+import { DIRTY_SUFFIX } from '../git';
+import type { ApprovalContext, GateContext } from './gates/types';
+import { windowGate } from './gates/window';
 import { protectedRules, rangeIdentities, type ProtectedRules } from './protected';
 import { approvalStatement, specHash, type PromotionFacts } from './statement';
 
-/** The suffix `up` gives the recorded commit of an environment built from a tree with uncommitted changes. */
-export const DIRTY_SUFFIX = '+dirty';
 
 /** What a promotion source runs, as far as governance needs it. */
 export interface GovernedSource {
@@ -54,4 +54,25 @@ export function approvalContext(rules: ProtectedRules, facts: PromotionFacts): A
     readSigners: (path) => rules.read(path),
     identities: (signers) => rangeIdentities(rules.root, rules.commit, facts.commit, signers),
   };
+}
+
+/**
+ * A rollback passes the stage's window gates (from the protected ref) like a promotion: inside a
+ * freeze it is refused unless `emergency`, which is audited as such. Returns the reasons it was
+ * outside a window (empty when inside every one).
+ */
+export async function rollbackWindows(spec: Spec, stage: string, now: () => Date, emergency: boolean): Promise<string[]> {
+  const { rules, target } = await governedStage(spec, stage);
+  const closed: string[] = [];
+  for (const gate of target.gates) {
+    if (gate.kind !== 'window') continue;
+    const r = await windowGate(gate, { now } as GateContext, { stage, signal: new AbortController().signal });
+    if (r.state !== 'pass') closed.push(`${gate.name}: ${r.reason}`);
+  }
+  if (closed.length && !emergency) {
+    throw new SlipwayError('gates-failed', `Not rolling back ${stage}: its window gate (from ${rules.source}) does not allow a change now:\n  ${closed.join('\n  ')}`, {
+      hint: `Roll back once the window opens, or, if production is broken, pass --emergency: the rollback is then audited as an emergency.`,
+    });
+  }
+  return closed;
 }

@@ -21,7 +21,7 @@ import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerific
 import { WORKER_STOP_GRACE_MS, evaluateGates, loadGateResults, saveGateResults, type GateContext, type GateResult } from './gates';
 import { pinServices, readReleases, writeReleases, type Release } from './releases';
 import { inSourceCheckout } from './checkout';
-import { approvalContext, governedStage, promotionFacts, refuseDirty } from './governance';
+import { approvalContext, governedStage, promotionFacts, refuseDirty, rollbackWindows } from './governance';
 import { approvePromotion } from './approve';
 
 export type PromotionSource = { branch: string } | { stage: string };
@@ -297,12 +297,13 @@ export class LocalPipeline {
   }
 
   /** Returns a stage to the release before the one it runs now. */
-  async rollback(spec: Spec, stageName: string, opts: PipelineOptions & OperationOptions): Promise<PromoteResult> {
+  async rollback(spec: Spec, stageName: string, opts: PipelineOptions & OperationOptions & { emergency?: boolean }): Promise<PromoteResult> {
     const project = projectSlug(spec.name);
     const { stage } = this.stage(spec, stageName);
     return this.withStageLock(project, stageName, opts, async () => {
       const history = readReleases(this.envs.home, project, stageName);
       readAudit(this.envs.home, project); // a rollback that cannot be audited is not deployed
+      const closed = await rollbackWindows(spec, stageName, opts.now ?? (() => new Date()), !!opts.emergency);
       const idx = history.releases.findIndex((r) => r.number === history.current);
       const current = history.releases[idx];
       const previous = idx > 0 ? this.rollbackTarget(history.releases, idx) : undefined;
@@ -322,12 +323,12 @@ export class LocalPipeline {
       await appendAudit(this.envs.home, project, {
         at: release.at,
         actor: opts.actor,
-        action: 'rollback',
+        action: closed.length ? 'rollback-emergency' : 'rollback',
         stage: stageName,
         from: release.from,
         release: release.number,
         images: release.images,
-        note: `rolled back from release ${current.number} to release ${previous.number}`,
+        note: `rolled back from release ${current.number} to release ${previous.number}${closed.length ? `, in an emergency outside the window (${closed.join('; ')})` : ''}`,
     });
     return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
     });
@@ -363,7 +364,7 @@ export class LocalPipeline {
       }
     }
     const stageSpec: Spec = { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks };
-    return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost });
+    return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost, viaPipeline: true });
   }
 
   /** Signs and records an approval of promoting what the source runs now into `to`. */
