@@ -24,7 +24,9 @@ export const approvalGate: GateEvaluator<'approval'> = async (gate, ctx, run) =>
   if (signers === undefined || signers.trim() === '') {
     return outcome('fail', `no allowed_signers file (${where}): no approval can be checked`, { required: gate.count, allowedSigners: where });
   }
-  const authors = await gov.identities(signers);
+  const range = await gov.identities(signers);
+  // With no git history to read, whoever requests the promotion is its author.
+  const authors = range.basis === 'no git history' ? { ...range, principals: [ctx.author.trim().toLowerCase()] } : range;
   const judged: Judged[] = [];
   for (const approval of listApprovals(ctx.home, ctx.project, ctx.env, ctx.commit, run.stage)) {
     run.signal.throwIfAborted();
