@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SlipwayError } from './errors';
 
@@ -68,5 +70,16 @@ export async function builtCommit(dir: string): Promise<string | undefined> {
     return status.trim() ? commit + DIRTY_SUFFIX : commit;
   } catch {
     return commit;
+  }
+}
+
+/** The SSH key git signs commits with (`user.signingkey`, a file path), if one is configured. */
+export async function signingKey(dir: string): Promise<string | undefined> {
+  try {
+    const value = (await run('git', ['config', '--get', 'user.signingkey'], { cwd: dir })).stdout.trim();
+    if (!value || value.startsWith('key::') || /^[0-9A-F]{8,}$/i.test(value)) return undefined; // a literal key or a GPG key id
+    return value.startsWith('~/') ? join(homedir(), value.slice(2)) : value;
+  } catch {
+    return undefined;
   }
 }

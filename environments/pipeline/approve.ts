@@ -1,4 +1,5 @@
 /** Recording an approval: the approver's SSH signature over the promotion's statement, kept with the statement, and audited. */
+import { signingKey } from '../git';
 import { appendAudit, readAudit } from './audit';
 import { listApprovals, recordApproval } from './gates/store';
 import { promotionFacts, type GovernedSource } from './governance';
@@ -8,8 +9,10 @@ import { approvalStatement } from './statement';
 export interface ApproveOptions {
   actor: string;
   comment?: string;
-  /** The SSH key to sign with (a private key, or a public key held by ssh-agent); default the agent's first key. */
+  /** The SSH key to sign with (a private key, or a public key held by ssh-agent); default git's user.signingkey, else the agent's first key. */
   key?: string;
+  /** The repository folder whose git config may name the signing key. */
+  dir?: string;
   now?: () => Date;
 }
 
@@ -27,7 +30,7 @@ export async function approvePromotion(
   const commit = source.commit ?? 'unknown';
   const statement = approvalStatement(promotionFacts(project, stage, source));
   readAudit(home, project); // an approval that cannot be audited is not recorded
-  const signature = await signApproval(statement, opts.key);
+  const signature = await signApproval(statement, opts.key ?? (opts.dir ? await signingKey(opts.dir) : undefined));
   const at = (opts.now ?? (() => new Date()))().toISOString();
   recordApproval(home, { project, env: source.env, commit, stage, approver: opts.actor, at, comment: opts.comment, statement, signature });
   await appendAudit(home, project, {

@@ -372,7 +372,7 @@ export class LocalPipeline {
     const source = this.resolveSource(spec, from);
     this.checkOrder(spec, source, to);
     refuseDirty(source);
-    return approvePromotion(this.envs.home, projectSlug(spec.name), to, source, opts);
+    return approvePromotion(this.envs.home, projectSlug(spec.name), to, source, { ...opts, dir: spec.dir });
   }
 
   history(spec: Spec, stage?: string): { entries: AuditEntry[]; verification: AuditVerification } {

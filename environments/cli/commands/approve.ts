@@ -8,7 +8,7 @@ export const approve: Command = {
   options: {
     ...promotionOptions,
     comment: { type: 'string', arg: 'TEXT', help: 'a note kept with the approval' },
-    key: { type: 'string', arg: 'FILE', help: 'the SSH key to sign with (default: the ssh-agent\'s first key); its public key must be in the allowed_signers file the protected spec names' },
+    key: { type: 'string', arg: 'FILE', help: 'the SSH key to sign with (default: git config user.signingkey, else the ssh-agent\'s first key); its public key must be in the allowed_signers file the protected spec names' },
     ...pipelineOptions,
   },
   async run(ctx) {
