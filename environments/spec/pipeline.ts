@@ -266,7 +266,7 @@ function withTls(dockerHost: string, tls: RawTls | undefined, dir: string): stri
 }
 
 /** Where the approvers' keys are listed when an approval gate names no file. */
-export const DEFAULT_ALLOWED_SIGNERS = '.slipway/allowed_signers';
+export const DEFAULT_ALLOWED_SIGNERS = 'allowed_signers';
 
 function normalizeGate(raw: RawGate, dir: string): GateSpec {
   // A bare kind is that kind with every option at its default (the schema allows it only for kinds with no required option).

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalEnvironments } from '../../environments/engine';
 import { SlipwayError } from '../../environments/errors';
@@ -66,12 +66,11 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     // The test gate's marker is not part of the image (else the preview would differ from its source).
     appendFileSync(join(app, '.dockerignore'), '\n*.marker\n');
     // Approvers sign with keys of their own, listed in the spec's allowed_signers.
-    mkdirSync(join(app, '.slipway'), { recursive: true });
     keyDir = tempHome('pipe-keys');
     for (const who of ['alice', 'bob', 'carol']) {
       keys[who] = join(keyDir, `${who}_ed25519`);
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', who, '-f', keys[who]]);
-      appendFileSync(join(app, '.slipway', 'allowed_signers'), `${who}@example.com ${readFileSync(`${keys[who]}.pub`, 'utf8').trim()}\n`);
+      appendFileSync(join(app, 'allowed_signers'), `${who}@example.com ${readFileSync(`${keys[who]}.pub`, 'utf8').trim()}\n`);
     }
     const up = await cli('up', '--branch', branch, '--json');
     assert.equal(up.code, 0, up.stderr);
