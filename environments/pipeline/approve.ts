@@ -1,6 +1,6 @@
 /** Recording an approval: the approver's SSH signature over the promotion's statement, kept with the statement, and audited. */
 import { signingKey } from '../git';
-import { appendAudit, readAudit } from './audit';
+import { appendAudit, intactAudit } from './audit';
 import { listApprovals, recordApproval } from './gates/store';
 import { promotionFacts, type GovernedSource } from './governance';
 import { signApproval } from './sshsig';
@@ -29,7 +29,7 @@ export async function approvePromotion(
 ): Promise<{ approvers: string[]; statement: string }> {
   const commit = source.commit ?? 'unknown';
   const statement = approvalStatement(promotionFacts(project, stage, source));
-  readAudit(home, project); // an approval that cannot be audited is not recorded
+  intactAudit(home, project); // an approval that cannot be audited is not recorded
   const signature = await signApproval(statement, opts.key ?? (opts.dir ? await signingKey(opts.dir) : undefined));
   const at = (opts.now ?? (() => new Date()))().toISOString();
   recordApproval(home, { project, env: source.env, commit, stage, approver: opts.actor, at, comment: opts.comment, statement, signature });

@@ -109,6 +109,20 @@ export function verifyAudit(home: string, project: string): AuditVerification {
 }
 
 /**
+ * The entries of a log that can be appended to: readable, and intact (chain, signatures and
+ * checkpoint). A new entry's signed checkpoint would otherwise vouch for a log that was cut short
+ * or rewritten, so a broken log refuses every action that would be audited until it is dealt with.
+ */
+export function intactAudit(home: string, project: string): AuditEntry[] {
+  const entries = readAudit(home, project);
+  const v = verifyAudit(home, project);
+  if (!v.ok && v.broken) {
+    throw new DamagedFileError(auditPath(home, project), v.broken.line, `entry ${v.broken.seq}: ${v.broken.problem} (see slipway history --verify)`, AUDIT_REMEDY);
+  }
+  return entries;
+}
+
+/**
  * Appends one entry (O_APPEND, fsync'd) chained to the last one, holding the project's audit
  * lock so two writers never chain to the same entry.
  */
@@ -124,7 +138,7 @@ export async function appendAudit(home: string, project: string, input: AuditInp
 }
 
 function appendLocked(file: string, home: string, project: string, input: AuditInput): AuditEntry {
-  const existing = readAudit(home, project);
+  const existing = intactAudit(home, project);
   const last = existing[existing.length - 1];
   const base = { ...input, seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? '' };
   const hash = entryHash(base);

@@ -17,7 +17,7 @@ import { envNames, projectSlug, stageBranch } from '../naming';
 import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
 import { nextStage } from '../spec/pipeline';
-import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
+import { appendAudit, intactAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
 import { WORKER_STOP_GRACE_MS, evaluateGates, loadGateResults, saveGateResults, type GateContext, type GateResult } from './gates';
 import { pinServices, readReleases, writeReleases, type Release } from './releases';
 import { inSourceCheckout } from './checkout';
@@ -190,7 +190,7 @@ export class LocalPipeline {
     const ctx = this.gateContext(spec, source, sourceStage, author, opts, opts.signal);
     ctx.approvals = approvalContext(rules, promotionFacts(project, target.name, source));
     // Where the results go must be readable first: a damaged file is refused, never overwritten.
-    readAudit(this.envs.home, project);
+    intactAudit(this.envs.home, project);
     loadGateResults(this.envs.home, project, source.env, ctx.commit);
     ctx.secrets = await this.envs.environmentSecrets(spec.name, source.branch, sourceStage.dockerHost);
     const results = await inSourceCheckout(rules.root, source.commit, target, ctx, (stage, checkout) =>
@@ -302,7 +302,7 @@ export class LocalPipeline {
     const { stage } = this.stage(spec, stageName);
     return this.withStageLock(project, stageName, opts, async () => {
       const history = readReleases(this.envs.home, project, stageName);
-      readAudit(this.envs.home, project); // a rollback that cannot be audited is not deployed
+      intactAudit(this.envs.home, project); // a rollback that cannot be audited is not deployed
       const closed = await rollbackWindows(spec, stageName, opts.now ?? (() => new Date()), !!opts.emergency);
       const idx = history.releases.findIndex((r) => r.number === history.current);
       const current = history.releases[idx];

@@ -12,7 +12,7 @@ import type { OperationOptions } from '../events';
 import { acquireLock } from '../lock';
 import { projectSlug, stageBranch } from '../naming';
 import type { Spec } from '../spec/types';
-import { appendAudit, readAudit, type AuditAction } from './audit';
+import { appendAudit, intactAudit, type AuditAction } from './audit';
 import type { DriftReport } from './drift';
 import { readReleases, type Release } from './releases';
 
@@ -74,7 +74,7 @@ async function audited<T>(
   fn: (release: Release | undefined) => Promise<{ result: T; note: string }>,
 ): Promise<T> {
   const project = projectSlug(spec.name);
-  readAudit(envs.home, project);
+  intactAudit(envs.home, project);
   const lock = await acquireLock(join(envs.home, 'locks', project, `releases-${stage}.lock`), `the releases of stage ${stage}`, {
     timeoutMs: 30 * 60_000,
     signal: opts.signal,

@@ -1,7 +1,8 @@
 /**
  * The audit log's tamper evidence, through the real `slipway history --verify`: an edited field, a
  * removed entry, two swapped entries, the last entry dropped, a hand-appended entry and a whole-file
- * rewrite with recomputed hashes each fail (exit 1), naming the entry; the untouched log passes.
+ * rewrite with recomputed hashes each fail (exit 1), naming the entry; the untouched log passes,
+ * and a broken log takes no new entry.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -9,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DamagedFileError } from '../../environments/errors';
 import { appendAudit, auditPath, verifyAudit, type AuditEntry } from '../../environments/pipeline/audit';
 
 const CLI = resolve(__dirname, '..', '..', 'environments', 'cli', 'main.ts');
@@ -90,6 +92,16 @@ describe('audit log tamper evidence (history --verify)', function () {
   it('fails on the last entry dropped', () => {
     write(lines().slice(0, 3));
     assertBroken(4, /entry 4 is missing: the signed checkpoint records 4 entries/);
+  });
+
+  it('refuses to append to a log cut short, so no new checkpoint vouches for it', async () => {
+    write(lines().slice(0, 3));
+    await assert.rejects(appendAudit(home, 'shop', { at: '2026-01-05T09:00:00.000Z', actor: 'alice@corp.test', action: 'gates', stage: 'staging' }), (err: unknown) => {
+      assert.ok(DamagedFileError.is(err));
+      assert.match((err as Error).message, /entry 4: entry 4 is missing/);
+      return true;
+    });
+    assertBroken(4, /entry 4 is missing/);
   });
 
   it('fails on an entry appended by hand with a correct chain and hash', () => {
