@@ -13,7 +13,8 @@ import type Docker from 'dockerode';
 import { SlipwayError } from './errors';
 import { ensureDir } from './files';
 import type { OperationOptions } from './events';
-import { currentActor, currentCommit } from './git';
+import { builtCommit, currentActor } from './git';
+import { assertStageChange, type StageAccess } from './stage-guard';
 import type { DriftReport } from './pipeline/drift';
 import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
@@ -89,10 +90,11 @@ export class LocalEnvironments implements Environments {
     });
   }
 
-  async up(spec: Spec, branch: string, opts: UpOptions = {}): Promise<UpResult> {
+  async up(spec: Spec, branch: string, opts: UpOptions & StageAccess = {}): Promise<UpResult> {
+    assertStageChange(branch, 'bring up', opts);
     for (const svc of spec.services) readSecretEnv(svc, spec.file); // an unset secret stops here, before anything is made
     await this.reachable(opts.dockerHost);
-    const [commit, owner] = await Promise.all([currentCommit(spec.dir), currentActor(spec.dir)]);
+    const [commit, owner] = await Promise.all([builtCommit(spec.dir), currentActor(spec.dir)]);
     const unchanged = opts.replace?.length || opts.only?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch, commit);
     if (unchanged) {
       opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
@@ -146,7 +148,8 @@ export class LocalEnvironments implements Environments {
    * Remedy `accept`: takes reality into the state (a refresh), of every resource or of the
    * `resources` given; returns the drift that remains.
    */
-  acceptDrift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string; resources?: ResourceRef[] } = {}): Promise<DriftReport> {
+  async acceptDrift(spec: Spec, branch: string, opts: OperationOptions & StageAccess & { dockerHost?: string; resources?: ResourceRef[] } = {}): Promise<DriftReport> {
+    assertStageChange(branch, 'accept drift on', opts);
     return driftOps.acceptDrift(this.ctx, spec, branch, opts);
   }
 
@@ -155,7 +158,8 @@ export class LocalEnvironments implements Environments {
    * `resources`, only those: what runs differently is recreated, and a spec difference is
    * applied to that resource and what depends on it (a targeted update), nothing else.
    */
-  reapply(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string; resources?: ResourceRef[] } = {}): Promise<DriftReport> {
+  async reapply(spec: Spec, branch: string, opts: OperationOptions & StageAccess & { dockerHost?: string; resources?: ResourceRef[] } = {}): Promise<DriftReport> {
+    assertStageChange(branch, 'reapply', opts);
     return driftOps.reapply(this.ctx, spec, branch, opts);
   }
 

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SlipwayError } from './errors';
 
@@ -91,4 +93,34 @@ export async function currentBranch(dir: string, env: NodeJS.ProcessEnv = proces
     });
   }
   return out;
+}
+
+/** The suffix of a recorded commit when the work tree had uncommitted changes (an environment built from them). */
+export const DIRTY_SUFFIX = '+dirty';
+
+/**
+ * The commit an environment is built from: `currentCommit`, with `+dirty` when the work tree has
+ * changes git would show (modified, staged or untracked files not ignored), since what is built is
+ * then no commit at all.
+ */
+export async function builtCommit(dir: string): Promise<string | undefined> {
+  const commit = await currentCommit(dir);
+  if (!commit) return undefined;
+  try {
+    const status = (await run('git', ['status', '--porcelain'], { cwd: dir, maxBuffer: 32 * 1024 * 1024 })).stdout;
+    return status.trim() ? commit + DIRTY_SUFFIX : commit;
+  } catch {
+    return commit;
+  }
+}
+
+/** The SSH key git signs commits with (`user.signingkey`, a file path), if one is configured. */
+export async function signingKey(dir: string): Promise<string | undefined> {
+  try {
+    const value = (await run('git', ['config', '--get', 'user.signingkey'], { cwd: dir })).stdout.trim();
+    if (!value || value.startsWith('key::') || /^[0-9A-F]{8,}$/i.test(value)) return undefined; // a literal key or a GPG key id
+    return value.startsWith('~/') ? join(homedir(), value.slice(2)) : value;
+  } catch {
+    return undefined;
+  }
 }

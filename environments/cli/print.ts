@@ -21,6 +21,7 @@ export function printDrift(ctx: Context, r: DriftReport): void {
 
 export function printStatus(ctx: Context, s: EnvironmentStatus): void {
   ctx.out(`${s.project} / ${s.branch}  (${s.env})  ${s.status}${s.damaged ? '  damaged' : ''}`);
+  if (s.commit?.endsWith('+dirty')) ctx.out(`  built from uncommitted changes on ${s.commit.slice(0, 12)} (dirty): commit, then up again, to promote it`);
   if (s.damaged) ctx.out(`  record damaged: ${s.damaged.file}:${s.damaged.line}: ${s.damaged.problem}\n  ${s.damaged.hint}`);
   for (const svc of s.services) {
     const url = s.urls[svc.service] ? `  ${s.urls[svc.service]}` : '';

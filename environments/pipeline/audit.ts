@@ -5,14 +5,28 @@ import { DamagedFileError } from '../errors';
 import { appendLineDurably, ensureDir } from '../files';
 import { acquireLock } from '../lock';
 import { checkFields, parseStoredJson } from '../stored';
+import { checkSeal, sealEntry, writeCheckpoint } from './audit-seal';
 
 /**
- * The audit log of a project's pipeline: every promotion, rollback and gate run, one JSON
- * line each, appended and never rewritten. Each entry carries the hash of the one before it
- * and its own hash over its content, so an entry edited, removed or reordered in place breaks
- * the chain and `verifyAudit` says where.
+ * The audit log of a project's pipeline: every promotion, rollback, gate run, approval and
+ * change to a stage outside promotion (reapply, accept, down), one JSON line each, appended and
+ * never rewritten. Each entry carries the hash of the one before it and its own hash over its
+ * content, signed with the host's audit key; a signed checkpoint beside the log records the
+ * count and head (./audit-seal.ts). An entry edited, removed, reordered, appended by hand, the
+ * last entries dropped or the whole file rewritten with recomputed hashes: `verifyAudit` names
+ * the first entry concerned.
  */
-export type AuditAction = 'promote' | 'rollback' | 'gates' | 'approve' | 'promote-refused' | 'promote-failed';
+export type AuditAction =
+  | 'promote'
+  | 'rollback'
+  | 'rollback-emergency'
+  | 'gates'
+  | 'approve'
+  | 'promote-refused'
+  | 'promote-failed'
+  | 'stage-reapply'
+  | 'stage-accept'
+  | 'stage-down';
 
 export interface AuditEntry {
   seq: number;
@@ -29,15 +43,17 @@ export interface AuditEntry {
   note?: string;
   prevHash: string;
   hash: string;
+  /** The host audit key's signature over `hash`. */
+  sig?: string;
 }
 
-export type AuditInput = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>;
+export type AuditInput = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'sig'>;
 
 export function auditPath(home: string, project: string): string {
   return join(home, 'audit', `${project}.jsonl`);
 }
 
-function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
+function entryHash(entry: Omit<AuditEntry, 'hash' | 'sig'>): string {
   return createHash('sha256').update(JSON.stringify(entry)).digest('hex');
 }
 
@@ -81,13 +97,29 @@ export function verifyAudit(home: string, project: string): AuditVerification {
   }
   let prev = '';
   for (let i = 0; i < entries.length; i++) {
-    const { hash, ...rest } = entries[i];
+    const { hash, sig: _sig, ...rest } = entries[i];
     if (rest.seq !== i + 1) return { ok: false, entries: entries.length, broken: { seq: rest.seq, line: i + 1, problem: `sequence ${rest.seq} where ${i + 1} was expected (an entry was removed or reordered)` } };
     if (rest.prevHash !== prev) return { ok: false, entries: entries.length, broken: { seq: rest.seq, line: i + 1, problem: 'it does not chain to the entry before it' } };
     if (entryHash(rest) !== hash) return { ok: false, entries: entries.length, broken: { seq: rest.seq, line: i + 1, problem: 'its content does not match its hash (edited in place)' } };
     prev = hash;
   }
+  const seal = checkSeal(home, project, entries);
+  if (seal) return { ok: false, entries: entries.length, broken: { seq: seal.seq, line: Math.min(seal.seq, entries.length), problem: seal.problem } };
   return { ok: true, entries: entries.length };
+}
+
+/**
+ * The entries of a log that can be appended to: readable, and intact (chain, signatures and
+ * checkpoint). A new entry's signed checkpoint would otherwise vouch for a log that was cut short
+ * or rewritten, so a broken log refuses every action that would be audited until it is dealt with.
+ */
+export function intactAudit(home: string, project: string): AuditEntry[] {
+  const entries = readAudit(home, project);
+  const v = verifyAudit(home, project);
+  if (!v.ok && v.broken) {
+    throw new DamagedFileError(auditPath(home, project), v.broken.line, `entry ${v.broken.seq}: ${v.broken.problem} (see slipway history --verify)`, AUDIT_REMEDY);
+  }
+  return entries;
 }
 
 /**
@@ -106,10 +138,12 @@ export async function appendAudit(home: string, project: string, input: AuditInp
 }
 
 function appendLocked(file: string, home: string, project: string, input: AuditInput): AuditEntry {
-  const existing = readAudit(home, project);
+  const existing = intactAudit(home, project);
   const last = existing[existing.length - 1];
   const base = { ...input, seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? '' };
-  const entry: AuditEntry = { ...base, hash: entryHash(base) };
+  const hash = entryHash(base);
+  const entry: AuditEntry = { ...base, hash, sig: sealEntry(home, hash) };
   appendLineDurably(file, JSON.stringify(entry));
+  writeCheckpoint(home, project, existing.length + 1, hash);
   return entry;
 }

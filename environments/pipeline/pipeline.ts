@@ -17,9 +17,12 @@ import { envNames, projectSlug, stageBranch } from '../naming';
 import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
 import { nextStage } from '../spec/pipeline';
-import { appendAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
-import { WORKER_STOP_GRACE_MS, evaluateGates, listApprovals, loadGateResults, recordApproval, saveGateResults, type GateContext, type GateResult } from './gates';
+import { appendAudit, intactAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
+import { WORKER_STOP_GRACE_MS, evaluateGates, loadGateResults, saveGateResults, type GateContext, type GateResult } from './gates';
 import { pinServices, readReleases, writeReleases, type Release } from './releases';
+import { inSourceCheckout } from './checkout';
+import { approvalContext, governedStage, promotionFacts, refuseDirty, rollbackWindows } from './governance';
+import { approvePromotion } from './approve';
 
 export type PromotionSource = { branch: string } | { stage: string };
 
@@ -177,19 +180,25 @@ export class LocalPipeline {
     return loadGateResults(this.envs.home, projectSlug(spec.name), source.env, source.commit ?? 'unknown').filter((r) => r.stage === to);
   }
 
-  private async runGates(spec: Spec, source: ResolvedSource, target: StageSpec, sourceStage: StageSpec, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {
+  private async runGates(spec: Spec, source: ResolvedSource, working: StageSpec, sourceStage: StageSpec, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {
+    refuseDirty(source);
     const project = projectSlug(spec.name);
+    // The gates come from the protected ref's spec, not the working tree's.
+    const { rules, target } = await governedStage(spec, working.name);
     // The change's author (who may not approve it): the commit's author, else whoever acts.
     const author = (source.commit && (await commitAuthor(spec.dir, source.commit))) || opts.actor;
     const ctx = this.gateContext(spec, source, sourceStage, author, opts, opts.signal);
+    ctx.approvals = approvalContext(rules, promotionFacts(project, target.name, source));
     // Where the results go must be readable first: a damaged file is refused, never overwritten.
-    readAudit(this.envs.home, project);
+    intactAudit(this.envs.home, project);
     loadGateResults(this.envs.home, project, source.env, ctx.commit);
     ctx.secrets = await this.envs.environmentSecrets(spec.name, source.branch, sourceStage.dockerHost);
-    const results = await evaluateGates(target, ctx, {
-      defaultTimeoutMs: opts.gateTimeoutMs,
-      onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
-    });
+    const results = await inSourceCheckout(rules.root, source.commit, target, ctx, (stage, checkout) =>
+      evaluateGates(stage, checkout, {
+        defaultTimeoutMs: opts.gateTimeoutMs,
+        onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
+      }),
+    );
     saveGateResults(this.envs.home, project, source.env, ctx.commit, results);
     await appendAudit(this.envs.home, project, {
       at: ctx.now().toISOString(),
@@ -198,6 +207,7 @@ export class LocalPipeline {
       stage: target.name,
       from: { kind: source.kind, name: source.name, env: source.env, commit: source.commit },
       gates: results.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
+      note: `rules from ${rules.source}`,
     });
     return results;
   }
@@ -287,12 +297,13 @@ export class LocalPipeline {
   }
 
   /** Returns a stage to the release before the one it runs now. */
-  async rollback(spec: Spec, stageName: string, opts: PipelineOptions & OperationOptions): Promise<PromoteResult> {
+  async rollback(spec: Spec, stageName: string, opts: PipelineOptions & OperationOptions & { emergency?: boolean }): Promise<PromoteResult> {
     const project = projectSlug(spec.name);
     const { stage } = this.stage(spec, stageName);
     return this.withStageLock(project, stageName, opts, async () => {
       const history = readReleases(this.envs.home, project, stageName);
-      readAudit(this.envs.home, project); // a rollback that cannot be audited is not deployed
+      intactAudit(this.envs.home, project); // a rollback that cannot be audited is not deployed
+      const closed = await rollbackWindows(spec, stageName, opts.now ?? (() => new Date()), !!opts.emergency);
       const idx = history.releases.findIndex((r) => r.number === history.current);
       const current = history.releases[idx];
       const previous = idx > 0 ? this.rollbackTarget(history.releases, idx) : undefined;
@@ -312,12 +323,12 @@ export class LocalPipeline {
       await appendAudit(this.envs.home, project, {
         at: release.at,
         actor: opts.actor,
-        action: 'rollback',
+        action: closed.length ? 'rollback-emergency' : 'rollback',
         stage: stageName,
         from: release.from,
         release: release.number,
         images: release.images,
-        note: `rolled back from release ${current.number} to release ${previous.number}`,
+        note: `rolled back from release ${current.number} to release ${previous.number}${closed.length ? `, in an emergency outside the window (${closed.join('; ')})` : ''}`,
     });
     return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
     });
@@ -353,27 +364,15 @@ export class LocalPipeline {
       }
     }
     const stageSpec: Spec = { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks };
-    return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost });
+    return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost, viaPipeline: true });
   }
 
-  /** Records an approval of promoting the source's current commit into `to`. */
-  async approve(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & { comment?: string }): Promise<{ approvers: string[] }> {
-    const project = projectSlug(spec.name);
+  /** Signs and records an approval of promoting what the source runs now into `to`. */
+  async approve(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & { comment?: string; key?: string }): Promise<{ approvers: string[] }> {
     const source = this.resolveSource(spec, from);
     this.checkOrder(spec, source, to);
-    const at = (opts.now ?? (() => new Date()))().toISOString();
-    const commit = source.commit ?? 'unknown';
-    readAudit(this.envs.home, project); // an approval that cannot be audited is not recorded
-    recordApproval(this.envs.home, { project, env: source.env, commit, stage: to, approver: opts.actor, at, comment: opts.comment });
-    await appendAudit(this.envs.home, project, {
-      at,
-      actor: opts.actor,
-      action: 'approve',
-      stage: to,
-      from: { kind: source.kind, name: source.name, env: source.env, commit: source.commit },
-      note: opts.comment,
-    });
-    return { approvers: [...new Set(listApprovals(this.envs.home, project, source.env, commit, to).map((a) => a.approver))] };
+    refuseDirty(source);
+    return approvePromotion(this.envs.home, projectSlug(spec.name), to, source, { ...opts, dir: spec.dir });
   }
 
   history(spec: Spec, stage?: string): { entries: AuditEntry[]; verification: AuditVerification } {

@@ -61,7 +61,7 @@ interface RawGateOptions {
   vulnerabilities: { name?: string; report?: string; maxSeverity?: 'info' | 'low' | 'moderate' | 'high' | 'critical'; cwd?: string };
   licenses: { name?: string; allow?: string[]; deny?: string[]; cwd?: string };
   coverage: { name?: string; summary?: string; min: number; metric?: 'lines' | 'statements' | 'functions' | 'branches' };
-  approval: { name?: string; count?: number };
+  approval: { name?: string; count?: number; allowedSigners?: string };
   window: { name?: string; timezone: string; allow?: string[]; freeze?: Array<{ from: string; to: string; reason?: string }> };
   checks: { name?: string; repository: string; apiUrl?: string; tokenEnv?: string; required?: string[] };
 }
@@ -72,6 +72,7 @@ type RawGate = string | { [K in GateKind]?: RawGateOptions[K] };
 type RawTls = false | { certPath: string } | { ca: string; cert: string; key: string };
 type RawStage = string | { name: string; dockerHost?: string; tls?: RawTls; gates?: RawGate[] };
 export interface RawPipeline {
+  rulesFrom?: string;
   stages: RawStage[];
 }
 
@@ -237,7 +238,8 @@ function freezeProblems(entry: unknown, path: Array<string | number>): PipelineP
 
 /** The normalized pipeline; relative paths resolve against `dir`, the folder of slipway.yaml. */
 export function normalizePipeline(raw: RawPipeline, dir: string): PipelineSpec {
-  return { stages: raw.stages.map((stage) => normalizeStage(stage, dir)) };
+  const stages = raw.stages.map((stage) => normalizeStage(stage, dir));
+  return raw.rulesFrom === undefined ? { stages } : { rulesFrom: raw.rulesFrom, stages };
 }
 
 function normalizeStage(raw: RawStage, dir: string): StageSpec {
@@ -263,6 +265,9 @@ function withTls(dockerHost: string, tls: RawTls | undefined, dir: string): stri
   return `${base}?${query.toString()}`;
 }
 
+/** Where the approvers' keys are listed when an approval gate names no file. */
+export const DEFAULT_ALLOWED_SIGNERS = 'allowed_signers';
+
 function normalizeGate(raw: RawGate, dir: string): GateSpec {
   // A bare kind is that kind with every option at its default (the schema allows it only for kinds with no required option).
   const gate = (typeof raw === 'string' ? { [raw]: {} } : raw) as Exclude<RawGate, string>;
@@ -286,7 +291,7 @@ function normalizeGate(raw: RawGate, dir: string): GateSpec {
     const { name = 'coverage', summary = DEFAULT_COVERAGE_SUMMARY, min, metric = 'lines' } = coverage;
     return { kind: 'coverage', name, summary: resolve(dir, summary), min, metric };
   }
-  if (approval) return { kind: 'approval', name: approval.name ?? 'approval', count: approval.count ?? 1 };
+  if (approval) return { kind: 'approval', name: approval.name ?? 'approval', count: approval.count ?? 1, allowedSigners: resolve(dir, approval.allowedSigners ?? DEFAULT_ALLOWED_SIGNERS) };
   if (window) {
     const { name = 'window', timezone, allow = [], freeze = [] } = window;
     return { kind: 'window', name, timezone, allow, freeze: freeze.map((f) => ({ ...f })) };

@@ -87,7 +87,8 @@ export interface Spec {
  *   or from running `npm audit --json` in `cwd`;
  * - licenses: no installed package's license is denied, or outside `allow` when that is not empty;
  * - coverage: istanbul json-summary `total.<metric>.pct` >= `min` (metric default lines);
- * - approval: `count` (default 1) distinct approvers other than the author;
+ * - approval: `count` (default 1) distinct principals, none of whom authored or committed the
+ *   promoted range, whose SSH signatures over the promotion verify against `allowedSigners`;
  * - window: now, in `timezone`, is inside an `allow` range (`"Mon-Fri 09:00-17:00"`; any time when
  *   none) and outside every `freeze` (`from`/`to` are `YYYY-MM-DDTHH:MM` in `timezone`);
  * - checks: the commit's GitHub check runs named in `required` (all when empty) succeeded.
@@ -99,7 +100,7 @@ export type GateSpec =
   | { kind: 'vulnerabilities'; name: string; report?: string; maxSeverity: 'info' | 'low' | 'moderate' | 'high' | 'critical'; cwd?: string }
   | { kind: 'licenses'; name: string; allow: string[]; deny: string[]; cwd?: string }
   | { kind: 'coverage'; name: string; summary: string; metric: 'lines' | 'statements' | 'functions' | 'branches'; min: number }
-  | { kind: 'approval'; name: string; count: number }
+  | { kind: 'approval'; name: string; count: number; allowedSigners: string }
   | { kind: 'window'; name: string; timezone: string; allow: string[]; freeze: Array<{ from: string; to: string; reason?: string }> }
   | { kind: 'checks'; name: string; repository: string; apiUrl: string; tokenEnv: string; required: string[] };
 
@@ -118,6 +119,8 @@ export interface StageSpec {
 }
 
 export interface PipelineSpec {
+  /** The git ref whose spec holds the gates (default: the repository's default branch). */
+  rulesFrom?: string;
   /** In order; the first is `preview` (the branch environments). */
   stages: StageSpec[];
 }

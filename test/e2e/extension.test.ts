@@ -69,6 +69,7 @@ describe('VS Code extension end to end (code-server)', function () {
   let scratch: string;
   let home: string;
   let folder: string;
+  let reviewerKey: string;
   let server: CodeServer | undefined;
   let workbench: Workbench | undefined;
 
@@ -81,6 +82,10 @@ describe('VS Code extension end to end (code-server)', function () {
     cpSync(join(ROOT, 'examples', 'shop'), folder, { recursive: true, filter: (src) => !src.includes('node_modules') });
     mkdirSync(join(folder, 'broken'));
     writeFileSync(join(folder, 'broken', 'slipway.yaml'), BROKEN_SPEC);
+    // The reviewer's signing key, listed in the allowed_signers committed on main.
+    reviewerKey = join(scratch, 'reviewer_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'reviewer', '-f', reviewerKey]);
+    writeFileSync(join(folder, 'allowed_signers'), `reviewer@slipway.test ${readFileSync(`${reviewerKey}.pub`, 'utf8').trim()}\n`, { flag: 'a' });
     git(['init', '-q', '-b', 'main'], folder);
     git(['add', '.'], folder);
     git(['-c', 'user.email=e2e@slipway.test', '-c', 'user.name=e2e', 'commit', '-qm', 'shop'], folder);
@@ -183,7 +188,7 @@ describe('VS Code extension end to end (code-server)', function () {
     for (const gate of ['health', 'drift', 'syntax']) {
       await pipeline.locator(`li[aria-label="Gate ${gate}: Passed"]`).waitFor({ state: 'visible', timeout: 120_000 });
     }
-    // The example needs one approval; the author's own never counts.
+    // The example needs one signed approval; the range's author never counts.
     await pipeline.locator('li[aria-label="Gate approval: Pending"]').waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'extension-pipeline');
 
@@ -191,7 +196,7 @@ describe('VS Code extension end to end (code-server)', function () {
     await runCommand(page, 'Slipway: Promote...');
     const refused = notification(page, 'Not promoting branch');
     await refused.waitFor({ state: 'visible', timeout: 60_000 });
-    assert.match((await refused.textContent()) ?? '', /approval \(approval\) pending: 0 of 1 approval/);
+    assert.match((await refused.textContent()) ?? '', /approval \(approval\) pending: 0 of 1 signed approval/);
     await screenshot(page, 'extension-promotion-refused');
     // Dismiss it: the toast would stack above the ones the next steps look for.
     await refused.hover();
@@ -201,7 +206,7 @@ describe('VS Code extension end to end (code-server)', function () {
     // A reviewer approves and re-runs the gates from the CLI: the open view follows by itself.
     const spec = join(folder, 'slipway.yaml');
     for (const args of [
-      ['approve', '--to', 'staging', '--from', BRANCH, '--as', 'reviewer@slipway.test', '--spec', spec],
+      ['approve', '--to', 'staging', '--from', BRANCH, '--as', 'reviewer@slipway.test', '--key', reviewerKey, '--spec', spec],
       ['gates', '--to', 'staging', '--from', BRANCH, '--spec', spec],
     ]) {
       const r = await runCli(args, home);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHOP_SPEC, RUN, docker, forceDown, getStatus, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
+import { ROOT, SHOP_SPEC, RUN, copyFixture, docker, forceDown, getStatus, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
 
 const PROJECT = 'shop';
 
@@ -129,12 +129,20 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
   describe('an environment that runs', () => {
     const branch = `cli-contract-${RUN}`;
     const web = async () => (await labelled(PROJECT, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
-    const cli = (...args: string[]) => runCli([...args, '--spec', SHOP_SPEC, '--branch', branch], home);
+    const cli = (...args: string[]) => runCli([...args, '--spec', shopSpec, '--branch', branch], home);
+    // A copy outside git: what the checkout around the example holds (uncommitted edits) does not decide the test.
+    let shopDir: string;
+    let shopSpec: string;
     before(async () => {
+      shopDir = copyFixture(join(ROOT, 'examples', 'shop'), 'contract-shop');
+      shopSpec = join(shopDir, 'slipway.yaml');
       const up = await cli('up', '--json');
       assert.equal(up.code, 0, up.stderr);
     });
-    after(() => forceDown(SHOP_SPEC, branch, home));
+    after(async () => {
+      await forceDown(shopSpec, branch, home);
+      removeDir(shopDir);
+    });
 
     it('status and drift with nothing changed: 0', async () => {
       assert.equal((await cli('status')).code, 0);
@@ -144,20 +152,20 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
     });
 
     it('a promotion whose gates do not pass is blocked (4), and so is `gates`', async () => {
-      const promote = await runCli(['promote', '--spec', SHOP_SPEC, '--from', branch, '--to', 'staging', '--as', 'alice@example.com'], home);
+      const promote = await runCli(['promote', '--spec', shopSpec, '--from', branch, '--to', 'staging', '--as', 'alice@example.com'], home);
       assert.equal(promote.code, 4, promote.stderr);
       assert.match(promote.stderr, /approval \(approval\) pending/);
-      const history = await runCli(['history', '--spec', SHOP_SPEC, '--stage', 'staging', '--json'], home);
+      const history = await runCli(['history', '--spec', shopSpec, '--stage', 'staging', '--json'], home);
       const actions = (JSON.parse(history.stdout) as { entries: Array<{ action: string }> }).entries.map((e) => e.action);
       assert.ok(actions.includes('promote-refused') && !actions.includes('promote'), actions.join(', '));
-      const gates = await runCli(['gates', '--spec', SHOP_SPEC, '--from', branch, '--to', 'staging', '--json'], home);
+      const gates = await runCli(['gates', '--spec', shopSpec, '--from', branch, '--to', 'staging', '--json'], home);
       assert.equal(gates.code, 4, gates.stderr);
       const results = JSON.parse(gates.stdout) as Array<{ name: string; state: string }>;
       assert.equal(results.find((g) => g.name === 'approval')?.state, 'pending');
     });
 
     it('drift --watch ends 0 on Ctrl+C when it saw no drift', async () => {
-      const watcher = startCli(['drift', '--spec', SHOP_SPEC, '--branch', branch, '--watch', '--interval', '2s', '--json'], home);
+      const watcher = startCli(['drift', '--spec', shopSpec, '--branch', branch, '--watch', '--interval', '2s', '--json'], home);
       const done = exited(watcher);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no first report within 120 s')), 120_000);
@@ -179,7 +187,7 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
       const report = JSON.parse(d.stdout) as { items: Array<{ resource: string; property: string }> };
       assert.ok(report.items.some((i) => i.resource === 'web' && i.property === 'memory'), d.stdout);
 
-      const watcher = startCli(['drift', '--spec', SHOP_SPEC, '--branch', branch, '--watch', '--interval', '2s', '--json'], home);
+      const watcher = startCli(['drift', '--spec', shopSpec, '--branch', branch, '--watch', '--interval', '2s', '--json'], home);
       const done = exited(watcher);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no report within 120 s')), 120_000);

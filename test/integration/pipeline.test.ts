@@ -4,6 +4,7 @@
  * injected clock, and drift found per resource and property, then cleared.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalEnvironments } from '../../environments/engine';
@@ -50,6 +51,9 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
   let app: string;
   let specFile: string;
   const cli = (...args: string[]) => runCli([...args, '--spec', specFile], home);
+  const keys: Record<string, string> = {};
+  let keyDir: string;
+  const approve = (who: string) => cli('approve', '--from', branch, '--to', 'staging', '--as', `${who}@example.com`, '--key', keys[who]);
 
   before(async () => {
     await requireEngines();
@@ -61,6 +65,13 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     writeFileSync(specFile, example + '\n' + PIPELINE);
     // The test gate's marker is not part of the image (else the preview would differ from its source).
     appendFileSync(join(app, '.dockerignore'), '\n*.marker\n');
+    // Approvers sign with keys of their own, listed in the spec's allowed_signers.
+    keyDir = tempHome('pipe-keys');
+    for (const who of ['alice', 'bob', 'carol']) {
+      keys[who] = join(keyDir, `${who}_ed25519`);
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', who, '-f', keys[who]]);
+      appendFileSync(join(app, 'allowed_signers'), `${who}@example.com ${readFileSync(`${keys[who]}.pub`, 'utf8').trim()}\n`);
+    }
     const up = await cli('up', '--branch', branch, '--json');
     assert.equal(up.code, 0, up.stderr);
   });
@@ -73,6 +84,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     assert.deepEqual(tags.filter((t) => t.includes(':stage_')), [], 'a stage teardown removes its release tags');
     removeDir(app);
     removeDir(home);
+    removeDir(keyDir);
   });
 
   describe('drift', () => {
@@ -227,11 +239,11 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
 
     it("does not count the author's own approval; two distinct approvers pass", async () => {
       writeFileSync(join(app, 'tests-passed.marker'), 'ok\n');
-      for (const who of ['alice@example.com', 'bob@example.com']) assert.equal((await cli('approve', '--from', branch, '--to', 'staging', '--as', who)).code, 0);
+      for (const who of ['alice', 'bob']) assert.equal((await approve(who)).code, 0);
       const r = await cli('gates', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
       const approval = (JSON.parse(r.stdout) as Array<{ name: string; state: string; reason: string }>).find((g) => g.name === 'approval')!;
       assert.equal(approval.state, 'pending', approval.reason);
-      assert.equal((await cli('approve', '--from', branch, '--to', 'staging', '--as', 'carol@example.com')).code, 0);
+      assert.equal((await approve('carol')).code, 0);
 
       // A reviewer sees the evidence stored by the last run, without running anything.
       const stored = await cli('gates', '--from', branch, '--to', 'staging', '--stored', '--json');
@@ -254,6 +266,11 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       assert.equal((await cli('up', '--branch', branch)).code, 0);
       const previewWeb2 = await containerImage(project, branch, 'web');
       assert.notEqual(previewWeb2, previewWeb);
+      // The approvals were signed for the first build's digests: the rebuild needs its own.
+      const stale = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com');
+      assert.equal(stale.code, 4, stale.stderr);
+      assert.match(stale.stderr, /approval \(approval\) pending: 0 of 2 signed approvals; 3 invalid approvals not counted/);
+      for (const who of ['bob', 'carol']) assert.equal((await approve(who)).code, 0);
       const second = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
       assert.equal(second.code, 0, second.stderr);
       assert.equal(await containerImage(project, 'stage:staging', 'web'), previewWeb2);
@@ -269,7 +286,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       const h = JSON.parse(history.stdout) as { entries: Array<{ action: string; stage: string; images?: Record<string, string> }>; verification: { ok: boolean } };
       assert.equal(h.verification.ok, true);
       const actions = h.entries.filter((e) => e.stage === 'staging').map((e) => e.action);
-      assert.deepEqual(actions.filter((a) => a !== 'gates' && a !== 'approve'), ['promote-refused', 'promote', 'promote', 'rollback']);
+      assert.deepEqual(actions.filter((a) => a !== 'gates' && a !== 'approve'), ['promote-refused', 'promote', 'promote-refused', 'promote', 'rollback']);
       assert.deepEqual(h.entries.filter((e) => e.action === 'promote').map((e) => e.images!.web), [previewWeb, previewWeb2]);
       assert.equal(h.entries.find((e) => e.action === 'rollback')!.images!.web, previewWeb);
     });

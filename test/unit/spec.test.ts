@@ -503,7 +503,7 @@ describe('slipway.yaml v1', () => {
               { kind: 'licenses', name: 'licenses', allow: ['MIT', 'ISC'], deny: ['GPL-3.0', 'AGPL-3.0'], cwd: dir },
               { kind: 'coverage', name: 'coverage', summary: join(dir, 'coverage', 'coverage-summary.json'), min: 80, metric: 'lines' },
               { kind: 'coverage', name: 'branch-coverage', summary: join(dir, 'coverage', 'coverage-summary.json'), min: 60.5, metric: 'branches' },
-              { kind: 'approval', name: 'approval', count: 2 },
+              { kind: 'approval', name: 'approval', count: 2, allowedSigners: join(dir, 'allowed_signers') },
               {
                 kind: 'window',
                 name: 'window',
@@ -520,7 +520,7 @@ describe('slipway.yaml v1', () => {
             gates: [
               { kind: 'health', name: 'health' },
               { kind: 'drift', name: 'drift' },
-              { kind: 'approval', name: 'approval', count: 2 },
+              { kind: 'approval', name: 'approval', count: 2, allowedSigners: join(dir, 'allowed_signers') },
               { kind: 'checks', name: 'checks', repository: 'owner/name', apiUrl: 'https://ghe.example.com/api/v3', tokenEnv: 'GITHUB_TOKEN', required: [] },
             ],
           },
@@ -534,7 +534,7 @@ describe('slipway.yaml v1', () => {
       assert.deepStrictEqual(spec.pipeline?.stages[1].gates, [
         { kind: 'vulnerabilities', name: 'vulnerabilities', maxSeverity: 'high' },
         { kind: 'licenses', name: 'licenses', allow: [], deny: [] },
-        { kind: 'approval', name: 'approval', count: 1 },
+        { kind: 'approval', name: 'approval', count: 1, allowedSigners: join(dir, 'allowed_signers') },
       ]);
     });
 

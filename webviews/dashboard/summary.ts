@@ -51,7 +51,7 @@ export function stats(ctx: DashboardContext, e: EnvironmentView): TemplateResult
       </div>`,
       ttlTone,
     )}
-    ${stat('Created', timeAgo(e.createdAt, 'unknown'), html`<div class="stat-sub muted">${e.commit ? html`${icon('git-commit')} <code>${e.commit.slice(0, 7)}</code>` : nothing}</div>`)}
+    ${stat('Created', timeAgo(e.createdAt, 'unknown'), html`<div class="stat-sub muted">${e.commit ? html`${icon('git-commit')} <code>${e.commit.slice(0, 7)}</code>${e.commit.endsWith('+dirty') ? html` <span title="Built from uncommitted changes: commit, then preview again, to promote it">dirty</span>` : nothing}` : nothing}</div>`)}
     ${stat(
       'Last operation',
       op ? html`${op.op} ${op.status}` : html`<span class="muted">none</span>`,

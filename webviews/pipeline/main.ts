@@ -57,7 +57,7 @@ function view(): TemplateResult {
         <div class="meta">
           <span title="Project">${icon('project')} ${p.project}</span>
           <span title="Branch">${icon('git-branch')} ${p.branch}</span>
-          ${p.commit ? html`<span title="Commit">${icon('git-commit')} <code>${p.commit.slice(0, 7)}</code></span>` : nothing}
+          ${p.commit ? html`<span title="Commit">${icon('git-commit')} <code>${p.commit.slice(0, 7)}</code></span>${p.commit.endsWith('+dirty') ? html` <span title="Built from uncommitted changes: commit, then preview again, to promote it">dirty</span>` : nothing}` : nothing}
         </div>
       </div>
     </header>

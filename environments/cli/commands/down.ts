@@ -1,5 +1,6 @@
 // `slipway down`: remove a branch's (or stage's) environment, or every branch environment the current git user brought up.
 import { currentActor } from '../../git';
+import { downStage } from '../../pipeline/stage-ops';
 import { engine, notFound, progress, specOf, target, type Command, type Context } from '../context';
 import { common, engineOptions } from '../options';
 import { printJson } from '../print';
@@ -20,7 +21,8 @@ export const down: Command = {
     const before = await envs.status(spec.name, branch, dockerHost);
     if (!ctx.json && before.status !== 'absent') ctx.err(`Tearing down ${spec.name} / ${branch} ...`);
     // Run even when nothing is recorded or running: a stack left by an interrupted first up goes too.
-    const r = await envs.down(spec.name, branch, { signal: ctx.signal, onEvent: progress(ctx), dockerHost });
+    const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
+    const r = stage ? await downStage(envs, spec, stage, { ...opts, actor: await currentActor(spec.dir) }) : await envs.down(spec.name, branch, opts);
     if (before.status === 'absent') throw notFound(spec.name, branch, stage);
     if (ctx.json) printJson(ctx, { env: r.env, branch: r.branch, stack: r.stack, status: 'absent' });
     else ctx.out(`${spec.name} / ${branch} is gone`);

@@ -1,6 +1,8 @@
 // `slipway drift`: what differs between the spec, the state and what runs; its remedies; and a watch that ends with 3 if it ever saw drift.
 import type { LocalEnvironments } from '../../engine';
 import { SlipwayError } from '../../errors';
+import { currentActor } from '../../git';
+import { acceptStage, reapplyStage, releaseSpec } from '../../pipeline/stage-ops';
 import type { DriftReport } from '../../pipeline/drift';
 import type { ResourceRef } from '../../pulumi/fingerprint';
 import type { Spec } from '../../spec/types';
@@ -16,8 +18,8 @@ export const drift: Command = {
   options: {
     branch: { ...common.branch, conflicts: ['stage'] },
     stage: { type: 'string', arg: 'NAME', help: 'a pipeline stage (staging, production, ...)' },
-    reapply: { type: 'boolean', help: 'make what runs match the spec again (recreates what drifted)', conflicts: ['accept', 'watch'] },
-    accept: { type: 'boolean', help: 'take what runs into the state (the spec then shows the difference)', conflicts: ['watch'] },
+    reapply: { type: 'boolean', help: 'make what runs match the spec again (recreates what drifted); on a stage, its current release (audited)', conflicts: ['accept', 'watch'] },
+    accept: { type: 'boolean', help: 'take what runs into the state (the spec then shows the difference); audited on a stage', conflicts: ['watch'] },
     resource: { type: 'string', arg: 'NAME', help: 'only this resource (as drift names it: web, web-image, db-volume, ...)', needs: ['reapply', 'accept'], conflicts: ['watch'] },
     watch: { type: 'boolean', help: 'keep checking, on an interval and on Docker events, until a signal (Ctrl+C) ends it; exit 3 if drift was seen at any time' },
     interval: { type: 'string', arg: 'DUR', default: '30s', help: 'how often --watch checks (default: 30s)', needs: ['watch'] },
@@ -26,11 +28,13 @@ export const drift: Command = {
   },
   async run(ctx) {
     const intervalMs = ctx.values.watch ? intervalOf(ctx, String(ctx.values.interval)) : 0;
-    const { spec, branch, dockerHost, stage } = await target(ctx);
+    const { spec: given, branch, dockerHost, stage } = await target(ctx);
     const envs = await engine(ctx);
     const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
-    const absent = () => notFound(spec.name, branch, stage);
-    await requireEnvironment(envs, spec.name, branch, dockerHost, stage);
+    const absent = () => notFound(given.name, branch, stage);
+    await requireEnvironment(envs, given.name, branch, dockerHost, stage);
+    // A stage is judged against, and reapplied from, its current release: never the working tree.
+    const spec = stage ? releaseSpec(envs.home, given, stage).spec : given;
     if (ctx.values.watch) return watch(ctx, envs, spec, branch, { ...opts, intervalMs }, absent);
     const remedy = ctx.values.reapply ? 'reapply' : ctx.values.accept ? 'accept' : undefined;
     const named = str(ctx, 'resource');
@@ -41,11 +45,12 @@ export const drift: Command = {
       if (!first.exists) throw absent();
       resources = driftedResources(first, spec, branch, named, remedy);
     }
+    const staged = stage && remedy ? { ...opts, resources, actor: await currentActor(given.dir) } : undefined;
     const report =
       remedy === 'reapply'
-        ? await envs.reapply(spec, branch, { ...opts, resources })
+        ? await (staged ? reapplyStage(envs, given, stage!, staged) : envs.reapply(spec, branch, { ...opts, resources }))
         : remedy === 'accept'
-          ? await envs.acceptDrift(spec, branch, { ...opts, resources })
+          ? await (staged ? acceptStage(envs, given, stage!, staged) : envs.acceptDrift(spec, branch, { ...opts, resources }))
           : await envs.drift(spec, branch, opts);
     if (!report.exists) throw absent();
     if (ctx.json) printJson(ctx, report);

@@ -4,15 +4,16 @@ import { pipelineFor, pipelineOptions } from '../pipeline';
 import { printJson } from '../print';
 
 export const rollback: Command = {
-  summary: 'Return a stage to its previous release',
+  summary: "Return a stage to its previous release (inside the stage's window, unless --emergency)",
   options: {
     stage: { type: 'string', arg: 'STAGE', required: true, help: 'the stage to roll back (staging, production, ...)' },
+    emergency: { type: 'boolean', help: "roll back even outside the stage's window (audited as an emergency)" },
     ...pipelineOptions,
   },
   async run(ctx) {
     const { spec, pipeline, actor } = await pipelineFor(ctx);
     const stage = checkStage(ctx, spec, String(ctx.values.stage));
-    const r = await pipeline.rollback(spec, stage, { actor, signal: ctx.signal, onEvent: progress(ctx) });
+    const r = await pipeline.rollback(spec, stage, { actor, emergency: !!ctx.values.emergency, signal: ctx.signal, onEvent: progress(ctx) });
     if (ctx.json) printJson(ctx, r);
     else {
       ctx.out(`${spec.name}: ${r.stage} runs release ${r.release} (a rollback)`);

@@ -22,6 +22,10 @@ export interface Approval {
   /** ISO time. */
   at: string;
   comment?: string;
+  /** The statement the approver signed (approvalStatement), kept to tell a stale approval from a forged one. */
+  statement?: string;
+  /** The armored SSH signature (namespace slipway-approval) over `statement`. */
+  signature?: string;
 }
 
 interface ResultsFile {

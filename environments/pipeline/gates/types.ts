@@ -55,6 +55,8 @@ export interface GateContext {
   secrets?: string[];
   /** HTTP client of remote checks (tests pass one that reaches a local server through `apiUrl`). */
   fetch: typeof fetch;
+  /** What the approval gate checks signatures against (the pipeline provides it). */
+  approvals?: ApprovalContext;
   /** Provided by the engine: health of every service in the source environment. `signal`: the gate run's own (its timeout or cancel). */
   health(signal?: AbortSignal): Promise<{ ok: boolean; services: Array<{ service: string; state: string; health: string }> }>;
   /**
@@ -62,6 +64,18 @@ export interface GateContext {
    * (the gate run's own: its timeout or cancel) aborts, the worker is cancelled, then killed.
    */
   drift(signal?: AbortSignal): Promise<{ drifted: boolean; count: number; summary: string[] }>;
+}
+
+/** The promotion as approvers sign it, and the protected facts approvals are judged by. */
+export interface ApprovalContext {
+  /** The canonical statement of this promotion (approvalStatement). */
+  statement: string;
+  /** Where the rules were read, e.g. `main@1a2b3c4d5e6f`. */
+  rulesSource: string;
+  /** A file as the protected ref has it (an allowed_signers path); undefined when absent. */
+  readSigners(path: string): Promise<string | undefined>;
+  /** Who authored, committed or signed the promoted range (signers checked against `allowedSigners`). */
+  identities(allowedSigners: string): Promise<{ principals: string[]; basis: string; range: string; commits: number }>;
 }
 
 /** What an evaluator decides; the runner adds the stage, name, kind and timing. */
