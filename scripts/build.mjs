@@ -18,7 +18,7 @@
 //
 // `--check-sizes` fails the build when the extension's activation bundle grows past its budget.
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +43,16 @@ for (const e of [
   if (e.banner) chmodSync(join(root, `dist/${e.out}.js`), 0o755);
 }
 
+// --- the mock server's image context: one bundled file and its Dockerfile on the local Node base ---
+const MOCK_DOCKERFILE = `# A Slipway mock server (environments/mocks), on the local Node base built by scripts/bootstrap-images.sh.
+FROM slipway/node:bookworm
+COPY mock-server.js /opt/slipway/mock-server.js
+USER node
+CMD ["node", "/opt/slipway/mock-server.js"]
+`;
+await build({ ...common, entryPoints: ['environments/mocks/main.ts'], outfile: join(root, 'dist/mock-image/mock-server.js'), minify: true, legalComments: 'none' });
+writeFileSync(join(root, 'dist/mock-image/Dockerfile'), MOCK_DOCKERFILE);
+
 // --- webviews (browser bundles, the codicon font and stylesheet) ---
 if (existsSync(join(root, 'webviews', 'build.mjs'))) {
   const { buildWebviews } = await import('../webviews/build.mjs');
@@ -64,6 +74,7 @@ const vscodeOnce = {
 if (existsSync(join(root, 'extension', 'extension.ts'))) {
   const out = join(root, 'dist', 'extension');
   rmSync(out, { recursive: true, force: true });
+  cpSync(join(root, 'dist/mock-image'), join(out, 'mock-image'), { recursive: true });
   // Native addons of ssh2 (via dockerode) are optional: their require sits in a try/catch.
   const native = ['*.node', 'cpu-features'];
   await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(out, 'extension.js'), external: ['./core.js'], plugins: [vscodeOnce], minify: true });

@@ -363,7 +363,7 @@ export class LocalPipeline {
         });
       }
     }
-    const stageSpec: Spec = { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks };
+    const stageSpec: Spec = { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks as Spec['mocks'] };
     return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost, viaPipeline: true });
   }
 

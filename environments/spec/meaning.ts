@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SpecIssue } from '../errors';
 import { DEFAULT_DOCKERFILE } from './normalize';
+import { mockProblems, mockServiceName } from './mocks';
 import { pipelineProblems } from './pipeline';
 import { extraProblems } from './service-extras';
 import { isRecord, type Path, type Problem, type SpecSource } from './source';
@@ -28,10 +29,12 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
     databases: isRecord(data.databases) ? data.databases : {},
   };
   const { refs, malformed } = envRefs(declared.services);
+  const mocks = isRecord(data.mocks) ? data.mocks : {};
+  const withMocks: Declared = { ...declared, services: { ...declared.services, ...Object.fromEntries(Object.entries(mocks).map(([m, raw]) => [mockServiceName(m), { ports: [isRecord(raw) && typeof raw.port === 'number' ? raw.port : 1] }])) } };
   const problems = [
     ...malformed,
     ...nameClashProblems(declared),
-    ...refs.flatMap((r) => referenceProblems(r, declared)),
+    ...refs.flatMap((r) => referenceProblems(r, withMocks)),
     ...cycleProblems(refs, declared),
     ...Object.entries(declared.services).flatMap(([name, raw]) => [
       ...buildProblems(name, raw, source.dir),
@@ -39,6 +42,7 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
     ]),
     ...pipelineProblems(data.pipeline),
     ...extraProblems(declared.services, declared.databases, source.dir),
+    ...mockProblems(data.mocks, source.dir, Object.keys(declared.services)),
   ];
   return problems.map((p) => source.issue(p.path, p.at, p.message));
 }

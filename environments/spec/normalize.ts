@@ -1,5 +1,6 @@
 /** The YAML shape of a spec as the schema accepts it, and its normalization into the `Spec` the engine consumes. */
 import { resolve } from 'node:path';
+import { mockImageContext, mockServices, normalizeMocks, type RawMock } from './mocks';
 import { normalizePipeline, type RawPipeline } from './pipeline';
 import { normalizeExtras, startOrder, type RawExtras } from './service-extras';
 import type { SpecSource } from './source';
@@ -44,7 +45,7 @@ export interface RawSpec {
   services: Record<string, RawService>;
   databases?: Record<string, RawDatabase>;
   data?: Record<string, unknown>;
-  mocks?: Record<string, unknown>;
+  mocks?: Record<string, RawMock>;
   pipeline?: RawPipeline;
 }
 
@@ -64,7 +65,10 @@ export function normalize(raw: RawSpec, source: SpecSource): Spec {
     databases: Object.entries(raw.databases ?? {}).map(([name, d]) => normalizeDatabase(name, d, source)),
   };
   if (raw.data !== undefined) spec.data = raw.data;
-  if (raw.mocks !== undefined) spec.mocks = raw.mocks;
+  if (raw.mocks !== undefined) {
+    spec.mocks = normalizeMocks(raw.mocks, source.dir);
+    spec.services.push(...mockServices(spec.mocks, source.dir, mockImageContext()));
+  }
   if (raw.pipeline !== undefined) spec.pipeline = normalizePipeline(raw.pipeline, source.dir);
   return spec;
 }

@@ -1,4 +1,5 @@
 /** References inside spec values (`${{ databases.db.url }}`): parsing, rendering and finding them in services' env. */
+import { mockServiceName } from './mocks';
 import type { SpecRef, TemplateValue } from './types';
 import { isRecord, type Path, type Problem } from './source';
 
@@ -32,7 +33,7 @@ export function parseTemplate(text: string): { value: TemplateValue; errors: str
       value.push({ ref });
     } else {
       errors.push(
-        `"${raw}" is not a reference: write \${{ databases.<name>.<attribute> }} or \${{ services.<name>.<attribute> }}`,
+        `"${raw}" is not a reference: write \${{ databases.<name>.<attribute> }}, \${{ services.<name>.<attribute> }} or \${{ mocks.<name>.url }}`,
       );
       literal += raw;
     }
@@ -44,8 +45,9 @@ export function parseTemplate(text: string): { value: TemplateValue; errors: str
 }
 
 function parseRef(inner: string): SpecRef | undefined {
-  const match = /^(databases|services)\.([^.\s]+)\.([^.\s]+)$/.exec(inner);
+  const match = /^(databases|services|mocks)\.([^.\s]+)\.([^.\s]+)$/.exec(inner);
   if (!match) return undefined;
+  if (match[1] === 'mocks') return { kind: 'services', name: mockServiceName(match[2]), attr: match[3] };
   return { kind: match[1] as SpecRef['kind'], name: match[2], attr: match[3] };
 }
 

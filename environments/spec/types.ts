@@ -2,6 +2,7 @@
  * The normalized, validated form of `slipway.yaml` v1. The loader (./load.ts) turns the YAML
  * into this shape after schema validation; the engine only ever sees this shape.
  */
+import type { MockSpec } from './mocks';
 
 /** A reference inside a string value: `${{ databases.db.url }}` or `${{ services.api.url }}`. */
 export interface SpecRef {
@@ -71,9 +72,10 @@ export interface Spec {
   /** In declaration order. */
   services: ServiceSpec[];
   databases: DatabaseSpec[];
-  /** Reserved for later: data masking and mocks. Validated loosely, passed through. */
+  /** Reserved for later: data masking. Validated loosely, passed through. */
   data?: unknown;
-  mocks?: unknown;
+  /** Mocks of third-party APIs; each also runs as a service `mock-<name>` in `services`. */
+  mocks?: MockSpec[];
   pipeline?: PipelineSpec;
 }
 

@@ -4,10 +4,13 @@
 //   GET  /               HTML page listing the products (GREETING shown in the header)
 //   GET  /api/products   the products as JSON
 //   POST /api/products   {"name": "...", "priceCents": 1234} inserts one product
+//   POST /api/checkout   {"amount": 1200, "currency": "eur"} charges it through the payments API
+//                        (PAYMENTS_URL, a Slipway mock in previews) and answers with its status and body
+//   GET  /api/charges/ID the payments API's charge ID
 //   GET  /healthz        200 {"status":"ok"} when the schema is ready and SELECT 1 succeeds,
 //                        else 503 {"status":"unavailable","reason":"..."}
 //
-// Environment: PORT (default 8080), HOST (default 0.0.0.0), DATABASE_URL, GREETING.
+// Environment: PORT (default 8080), HOST (default 0.0.0.0), DATABASE_URL, GREETING, PAYMENTS_URL.
 // The server listens at once; the schema is created (and seeded with three products when the
 // table is empty) as soon as the database answers, retrying with backoff (~30 s of quick
 // retries, then every 10 s) so that a slow database never makes the container crash-loop.
@@ -21,6 +24,7 @@ const PORT = Number.parseInt(process.env.PORT || '8080', 10);
 const HOST = process.env.HOST || '0.0.0.0';
 const DATABASE_URL = process.env.DATABASE_URL || '';
 const GREETING = process.env.GREETING || '';
+const PAYMENTS_URL = (process.env.PAYMENTS_URL || '').replace(/\/+$/, '');
 const MAX_BODY_BYTES = 64 * 1024;
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -323,6 +327,27 @@ async function route(req, res, path) {
       return sendJson(res, 201, product, { Location: `/api/products/${product.id}` });
     }
     throw new HttpError(405, 'use GET or POST');
+  }
+  if (path === '/api/checkout' || path.startsWith('/api/charges/')) {
+    if (!PAYMENTS_URL) throw new HttpError(503, 'PAYMENTS_URL is not set');
+    const post = path === '/api/checkout';
+    if (method !== (post ? 'POST' : 'GET')) throw new HttpError(405, post ? 'use POST' : 'use GET');
+    const target = post ? '/charges' : `/charges/${encodeURIComponent(path.slice('/api/charges/'.length))}`;
+    const body = post ? JSON.stringify(await readJsonBody(req)) : undefined;
+    let answer;
+    try {
+      answer = await fetch(PAYMENTS_URL + target, {
+        method: post ? 'POST' : 'GET',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw new HttpError(502, `payments API unreachable: ${reasonOf(err)}`);
+    }
+    const text = await answer.text();
+    log(`payments: ${post ? 'POST' : 'GET'} ${target} -> ${answer.status}`);
+    return send(res, answer.status, answer.headers.get('content-type') || 'application/json', text || '{}');
   }
   throw new HttpError(404, 'not found');
 }

@@ -1,0 +1,55 @@
+// Redaction of secrets in requests and responses: named headers, JSON paths, and patterns (emails, card numbers).
+import type { Exchange, MockRequest, MockResponse, RedactRules } from './types';
+
+export const REDACTED = '[redacted]';
+
+/** E-mail addresses and 13-19 digit card numbers (spaces or dashes allowed between digits). */
+export const DEFAULT_PATTERNS = ['[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', '\\b(?:\\d[ -]?){12,18}\\d\\b'];
+export const DEFAULT_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'];
+
+export function defaultRules(extra?: Partial<RedactRules>): RedactRules {
+  return {
+    headers: [...new Set([...DEFAULT_HEADERS, ...(extra?.headers ?? []).map((h) => h.toLowerCase())])],
+    paths: extra?.paths ?? [],
+    patterns: [...new Set([...DEFAULT_PATTERNS, ...(extra?.patterns ?? [])])],
+  };
+}
+
+export function redactHeaders(headers: Record<string, string>, rules: RedactRules): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = rules.headers.includes(k.toLowerCase()) ? REDACTED : redactText(v, rules);
+  return out;
+}
+
+export function redactText(text: string, rules: RedactRules): string {
+  let out = text;
+  for (const p of rules.patterns) out = out.replace(new RegExp(p, 'g'), REDACTED);
+  return out;
+}
+
+/** A copy of `value` with every string run through the patterns and every listed path replaced. */
+export function redactBody(value: unknown, rules: RedactRules, path = ''): unknown {
+  if (path !== '' && rules.paths.includes(path)) return REDACTED;
+  if (typeof value === 'string') return redactText(value, rules);
+  if (Array.isArray(value)) return value.map((v) => redactBody(v, rules, path));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactBody(v, rules, path === '' ? k : `${path}.${k}`);
+    return out;
+  }
+  return value;
+}
+
+export function redactRequest(req: MockRequest, rules: RedactRules): MockRequest {
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.query)) query[k] = redactText(v, rules);
+  return { ...req, query, headers: redactHeaders(req.headers, rules), body: redactBody(req.body, rules) };
+}
+
+export function redactResponse(res: MockResponse, rules: RedactRules): MockResponse {
+  return { ...res, headers: redactHeaders(res.headers, rules), body: redactBody(res.body, rules) };
+}
+
+export function redactExchange(e: Exchange, rules: RedactRules): Exchange {
+  return { request: redactRequest(e.request, rules), response: redactResponse(e.response, rules) };
+}
