@@ -28,6 +28,8 @@ export interface Command {
   readOnly?: boolean;
   /** A command made of subcommands (`slipway data init`): each one's own options and run; the command's `run` is never called. */
   subcommands?: Record<string, Command>;
+  /** The option a leading bare argument fills (`slipway mocks log payments` = `--mock payments`). */
+  positional?: string;
   run(ctx: Context): Promise<number>;
 }
 

@@ -10,6 +10,7 @@ import { EXIT, SIGNAL_EXIT, exitCodeFor, exitTableText, type CancelSignal } from
 import { commandHelp, parseOptions, type OptionValues } from './options';
 
 import packageJson from '../../package.json';
+import { positionalAsOption } from './positional';
 
 const VERSION: string = packageJson.version;
 
@@ -58,7 +59,7 @@ function pickSubcommand(name: string, cmd: Command, rest: string[], io: Io): { n
     io.err(`slipway ${name}: unknown subcommand ${JSON.stringify(sub)}; see \`slipway ${name} --help\` for the list.`);
     return EXIT.usage;
   }
-  return { name: `${name} ${sub}`, cmd: cmd.subcommands[sub], rest: subRest };
+  return { name: `${name} ${sub}`, cmd: cmd.subcommands[sub], rest: positionalAsOption(cmd.subcommands[sub], subRest) };
 }
 
 export interface Io {

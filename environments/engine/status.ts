@@ -5,6 +5,7 @@ import { lockOwner } from '../lock';
 import { envNames, projectSlug } from '../naming';
 import { RECORD_REMEDY, inspectRecord, listRecords, lockPath, rebuildRecord, recordPath, type EnvRecord } from '../records';
 import { environmentContainers, environmentLabels, labelledEnvironments, type EnvSelector, type ServiceState } from '../docker/engine';
+import { mockUrls } from '../spec/mocks';
 import type { EngineContext } from './context';
 import type { EnvironmentState, EnvironmentStatus } from './types';
 
@@ -126,6 +127,7 @@ function describe(ctx: EngineContext, project: string, env: string, branch: stri
     stack: env,
     status,
     urls,
+    ...mockUrls(urls, record?.ran?.mocks),
     services,
     ...(missing.length ? { missing } : {}),
     // A rebuilt record knows nothing of the last operation.

@@ -28,6 +28,8 @@ export interface EnvironmentStatus {
   stack: string;
   status: EnvironmentState;
   urls: Record<string, string>;
+  /** The URL on 127.0.0.1 of each mock (`payments` → its `mock-payments` service's URL). */
+  mocks?: Record<string, string>;
   /** Every declared service and database (state `missing` when its container is gone), and any other container of the environment. */
   services: ServiceState[];
   /** Declared services and databases that have no container in Docker (removed outside Slipway; `up` recreates them). */

@@ -56,6 +56,22 @@ export class OpenApiMock {
     const headers: Record<string, string> = type ? { 'content-type': type } : {};
     return { kind: 'response', operationId: operation.operationId ?? `${req.method} ${operation.path}`, response: { status, headers, body: media ? bodyFor(media) : undefined } };
   }
+
+  /** What is wrong with an upstream's answer to `req` by the document (nothing when the document has no such operation). */
+  checkResponse(req: MockRequest, res: MockResponse): FieldError[] {
+    const operation = this.api.matchOperation({ method: req.method.toLowerCase(), path: req.path, query: req.query, headers: req.headers, body: req.body });
+    if (!operation) return [];
+    const declared = Object.keys(operation.responses ?? {});
+    if (!declared.includes(String(res.status)) && !declared.includes(`${String(res.status)[0]}XX`) && !declared.includes('default')) {
+      return [{ field: 'status', rule: 'responses', message: `status ${res.status} is not a declared response (${declared.join(', ')})` }];
+    }
+    const result = this.api.validateResponse(res.body, operation, res.status);
+    return result.valid ? [] : (result.errors ?? []).map((e) => {
+      const f = fieldError(e as AjvError);
+      const field = f.field === 'body' ? 'response' : `response.${f.field}`;
+      return { ...f, field, message: f.message.replace(f.field, field) };
+    });
+  }
 }
 
 /** The first example of the media type, else the schema's example, else a sample generated from the schema (deterministic). */

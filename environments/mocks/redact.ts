@@ -50,6 +50,14 @@ export function redactResponse(res: MockResponse, rules: RedactRules): MockRespo
   return { ...res, headers: redactHeaders(res.headers, rules), body: redactBody(res.body, rules) };
 }
 
+/** Also hides the values of redacted headers wherever else they appear (an upstream that echoes the token back). */
 export function redactExchange(e: Exchange, rules: RedactRules): Exchange {
-  return { request: redactRequest(e.request, rules), response: redactResponse(e.response, rules) };
+  const seen = [e.request.headers, e.response.headers].flatMap((h) => Object.entries(h).filter(([k]) => rules.headers.includes(k.toLowerCase())).map(([, v]) => v));
+  const literals = seen.flatMap((v) => [v, ...v.split(/\s+/).slice(1)]).filter((v) => v.length >= 4);
+  const all: RedactRules = { ...rules, patterns: [...literals.sort((a, b) => b.length - a.length).map(escapeRegExp), ...rules.patterns] };
+  return { request: redactRequest(e.request, all), response: redactResponse(e.response, all) };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -195,3 +195,11 @@ export function mockImageContext(): string {
   const candidates = [process.env.SLIPWAY_MOCK_IMAGE_DIR, join(__dirname, 'mock-image'), join(__dirname, '..', '..', 'dist', 'mock-image')];
   return candidates.find((c): c is string => !!c && existsSync(join(c, 'Dockerfile'))) ?? join(__dirname, 'mock-image');
 }
+
+/** `{ mocks: { payments: url } }` from the environment's URLs, or nothing when it runs no mock. */
+export function mockUrls(urls: Record<string, string>, mocks: unknown): { mocks?: Record<string, string> } {
+  const names = Array.isArray(mocks) ? (mocks as Array<{ name?: unknown }>).map((m) => m.name).filter((n): n is string => typeof n === 'string') : [];
+  const out: Record<string, string> = {};
+  for (const name of names) if (urls[mockServiceName(name)]) out[name] = urls[mockServiceName(name)];
+  return names.length > 0 ? { mocks: out } : {};
+}

@@ -2,6 +2,7 @@
 import type { Command } from '../context';
 import { approve } from './approve';
 import { data } from './data';
+import { mocks } from './mocks';
 import { down } from './down';
 import { drift } from './drift';
 import { gates } from './gates';
@@ -16,4 +17,4 @@ import { status } from './status';
 import { up } from './up';
 import { url } from './url';
 
-export const commands: Record<string, Command> = { init, up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data };
+export const commands: Record<string, Command> = { init, up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data, mocks };
