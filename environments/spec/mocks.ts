@@ -52,6 +52,9 @@ export function mockProblems(raw: unknown, dir: string, serviceNames: string[]):
   for (const [name, mock] of Object.entries(raw as Record<string, unknown>)) {
     if (!mock || typeof mock !== 'object') continue;
     const m = mock as RawMock;
+    if (m.openapi === undefined && m.recordings === undefined && m.stubs === undefined) {
+      problems.push({ path: ['mocks', name], at: 'key', message: `mock "${name}" has no source: give it openapi (a document), recordings (a folder) or stubs` });
+    }
     if (serviceNames.includes(mockServiceName(name))) {
       problems.push({ path: ['mocks', name], at: 'key', message: `mock "${name}" runs as service "${mockServiceName(name)}", a name already used by a service; rename one` });
     }

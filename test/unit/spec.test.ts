@@ -314,7 +314,7 @@ describe('slipway.yaml v1', () => {
         issues.map((i) => [where(i), i.field, i.message]),
         [
           ['8:10-8:33', 'services.web.env.A', '${{ databases.db.uri }}: a database has no attribute "uri" (use one of: url, host, port, user, password, name)'],
-          ['9:10-9:54', 'services.web.env.B', '"${{ db.url }}" is not a reference: write ${{ databases.<name>.<attribute> }} or ${{ services.<name>.<attribute> }}'],
+          ['9:10-9:54', 'services.web.env.B', '"${{ db.url }}" is not a reference: write ${{ databases.<name>.<attribute> }}, ${{ services.<name>.<attribute> }} or ${{ mocks.<name>.url }}'],
           ['9:10-9:54', 'services.web.env.B', '${{ services.worker.url }}: service "worker" has no ports, so it has no url; add ports to it'],
           ['10:10-10:32', 'services.web.env.C', '"${{" is never closed: end the reference with "}}"'],
           ['11:10-11:33', 'services.web.env.D', '${{ services.web.url }}: a service cannot refer to its own url'],
