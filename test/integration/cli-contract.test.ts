@@ -248,7 +248,7 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
           const up = await runCli(['up', '--spec', SHOP_SPEC, '--branch', branch, '--json'], home);
           assert.equal(up.code, 0, up.stderr);
           assert.equal(await getStatus(`${(JSON.parse(up.stdout) as { urls: Record<string, string> }).urls.web}/healthz`), 200);
-          assert.equal((await labelled(PROJECT, branch)).containers.length, 2, 'one container per service: no orphan');
+          assert.equal((await labelled(PROJECT, branch)).containers.length, 3, 'one container per service and mock: no orphan');
         }
         const down = await runCli(['down', '--spec', SHOP_SPEC, '--branch', branch], home);
         assert.equal(down.code, 0, down.stderr);
