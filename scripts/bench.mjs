@@ -9,6 +9,17 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { benchMocks } from './bench-mocks.mjs';
+
+// `--only mocks` runs the mocks section alone.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only === 'mocks') {
+  await benchMocks();
+  process.exit(process.exitCode ?? 0);
+} else if (only !== undefined) {
+  console.error(`bench: unknown section ${JSON.stringify(only)} (known: mocks)`);
+  process.exit(2);
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'slipway.js');
@@ -110,6 +121,8 @@ try {
   spawnSync('docker-compose', ['-p', project, '-f', compose, 'down', '-v', '--rmi', 'local'], { env: composeEnv, stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });
 }
+
+await benchMocks();
 
 // Extension activation in the real extension host (code-server), beside an empty extension in the
 // same windows; it prints its own line and fails the bench when Slipway is over its 50 ms budget.
