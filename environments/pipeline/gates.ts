@@ -19,6 +19,7 @@ import { licensesGate } from './gates/licenses';
 import { errorText, outcome, type GateContext, type GateEvaluator, type GateOutcome, type GateResult, type GateRun } from './gates/types';
 import { vulnerabilitiesGate } from './gates/vulnerabilities';
 import { windowGate } from './gates/window';
+import { mocksGate } from './gates/mocks';
 
 export type { GateContext, GateResult, GateState } from './gates/types';
 export { listApprovals, loadGateResults, recordApproval, saveGateResults, type Approval } from './gates/store';
@@ -51,6 +52,7 @@ const EVALUATORS: { [K in GateKind]: GateEvaluator<K> } = {
   approval: approvalGate,
   window: windowGate,
   checks: checksGate,
+  mocks: mocksGate,
 };
 
 /**

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SpecIssue } from '../errors';
 import { DEFAULT_DOCKERFILE } from './normalize';
-import { mockProblems, mockServiceName } from './mocks';
+import { mockProblems, mockServiceName, mocksGateProblems } from './mocks';
 import { pipelineProblems } from './pipeline';
 import { extraProblems } from './service-extras';
 import { isRecord, type Path, type Problem, type SpecSource } from './source';
@@ -43,6 +43,7 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
     ...pipelineProblems(data.pipeline),
     ...extraProblems(declared.services, declared.databases, source.dir),
     ...mockProblems(data.mocks, source.dir, Object.keys(declared.services)),
+    ...mocksGateProblems(data),
   ];
   return problems.map((p) => source.issue(p.path, p.at, p.message));
 }

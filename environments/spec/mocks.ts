@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { defaultRules } from '../mocks/redact';
 import type { Exchange, MockConfig, RedactRules, Stub } from '../mocks/types';
 import type { PipelineProblem } from './pipeline';
-import type { ServiceSpec } from './types';
+import type { PipelineSpec, ServiceSpec } from './types';
 
 export const DEFAULT_MOCK_PORT = 4010;
 /** Mocks run as services named `mock-<name>`; `${{ mocks.payments.url }}` is `${{ services.mock-payments.url }}`. */
@@ -205,4 +205,28 @@ export function mockUrls(urls: Record<string, string>, mocks: unknown): { mocks?
   const out: Record<string, string> = {};
   for (const name of names) if (urls[mockServiceName(name)]) out[name] = urls[mockServiceName(name)];
   return names.length > 0 ? { mocks: out } : {};
+}
+
+/** Gives each `mocks` gate the spec's mocks, which it checks against the real APIs. */
+export function attachMocks(pipeline: PipelineSpec, mocks: MockSpec[] | undefined): PipelineSpec {
+  for (const stage of pipeline.stages) for (const gate of stage.gates) if (gate.kind === 'mocks') gate.mocks = mocks ?? [];
+  return pipeline;
+}
+
+/** Gate problems: every mock a `mocks` gate names must be declared. */
+export function mocksGateProblems(data: Record<string, unknown>): Problem[] {
+  const declared = data.mocks && typeof data.mocks === 'object' ? Object.keys(data.mocks) : [];
+  const stages = (data.pipeline as { stages?: unknown } | undefined)?.stages;
+  const problems: Problem[] = [];
+  (Array.isArray(stages) ? stages : []).forEach((stage: unknown, s) => {
+    const gates = (stage as { gates?: unknown })?.gates;
+    (Array.isArray(gates) ? gates : []).forEach((gate: unknown, g) => {
+      const against = (gate as { mocks?: { against?: unknown } })?.mocks?.against;
+      if (!against || typeof against !== 'object') return;
+      for (const name of Object.keys(against)) {
+        if (!declared.includes(name)) problems.push({ path: ['pipeline', 'stages', s, 'gates', g, 'mocks', 'against', name], at: 'key', message: `no mock "${name}" is declared under mocks:${declared.length ? ` (declared: ${declared.join(', ')})` : ''}` });
+      }
+    });
+  });
+  return problems;
 }

@@ -1,6 +1,6 @@
 /** The YAML shape of a spec as the schema accepts it, and its normalization into the `Spec` the engine consumes. */
 import { resolve } from 'node:path';
-import { mockImageContext, mockServices, normalizeMocks, type RawMock } from './mocks';
+import { attachMocks, mockImageContext, mockServices, normalizeMocks, type RawMock } from './mocks';
 import { normalizePipeline, type RawPipeline } from './pipeline';
 import { normalizeExtras, startOrder, type RawExtras } from './service-extras';
 import type { SpecSource } from './source';
@@ -69,7 +69,7 @@ export function normalize(raw: RawSpec, source: SpecSource): Spec {
     spec.mocks = normalizeMocks(raw.mocks, source.dir);
     spec.services.push(...mockServices(spec.mocks, source.dir, mockImageContext()));
   }
-  if (raw.pipeline !== undefined) spec.pipeline = normalizePipeline(raw.pipeline, source.dir);
+  if (raw.pipeline !== undefined) spec.pipeline = attachMocks(normalizePipeline(raw.pipeline, source.dir), spec.mocks);
   return spec;
 }
 

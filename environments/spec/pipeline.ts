@@ -36,6 +36,7 @@ const GATE_KINDS: ReadonlySet<string> = new Set<GateKind>([
   'approval',
   'window',
   'checks',
+  'mocks',
 ]);
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;
@@ -64,6 +65,7 @@ interface RawGateOptions {
   approval: { name?: string; count?: number; allowedSigners?: string };
   window: { name?: string; timezone: string; allow?: string[]; freeze?: Array<{ from: string; to: string; reason?: string }> };
   checks: { name?: string; repository: string; apiUrl?: string; tokenEnv?: string; required?: string[] };
+  mocks: { name?: string; against: Record<string, string> };
 }
 
 /** A gate as written: a kind with no options, or a mapping with exactly one kind. */
@@ -272,7 +274,7 @@ function normalizeGate(raw: RawGate, dir: string): GateSpec {
   // A bare kind is that kind with every option at its default (the schema allows it only for kinds with no required option).
   const gate = (typeof raw === 'string' ? { [raw]: {} } : raw) as Exclude<RawGate, string>;
   const at = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(dir, path));
-  const { health, drift, command, vulnerabilities, licenses, coverage, approval, window, checks } = gate;
+  const { health, drift, command, vulnerabilities, licenses, coverage, approval, window, checks, mocks } = gate;
   if (health) return { kind: 'health', name: health.name ?? 'health' };
   if (drift) return { kind: 'drift', name: drift.name ?? 'drift' };
   if (command) {
@@ -300,6 +302,7 @@ function normalizeGate(raw: RawGate, dir: string): GateSpec {
     const { name = 'checks', repository, apiUrl = DEFAULT_CHECKS_API, tokenEnv = DEFAULT_TOKEN_ENV, required = [] } = checks;
     return { kind: 'checks', name, repository, apiUrl: apiUrl.replace(/\/+$/, ''), tokenEnv, required };
   }
+  if (mocks) return { kind: 'mocks', name: mocks.name ?? 'mocks', against: { ...mocks.against }, mocks: [] };
   throw new Error(`unknown gate ${JSON.stringify(raw)}`); // unreachable: the schema checked the kind
 }
 

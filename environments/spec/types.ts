@@ -104,7 +104,9 @@ export type GateSpec =
   | { kind: 'coverage'; name: string; summary: string; metric: 'lines' | 'statements' | 'functions' | 'branches'; min: number }
   | { kind: 'approval'; name: string; count: number; allowedSigners: string }
   | { kind: 'window'; name: string; timezone: string; allow: string[]; freeze: Array<{ from: string; to: string; reason?: string }> }
-  | { kind: 'checks'; name: string; repository: string; apiUrl: string; tokenEnv: string; required: string[] };
+  | { kind: 'checks'; name: string; repository: string; apiUrl: string; tokenEnv: string; required: string[] }
+  /** mocks: each mock named in `against` answers its recorded and stubbed requests as the real API does (`mocks` is filled from the spec's mocks:). */
+  | { kind: 'mocks'; name: string; against: Record<string, string>; mocks: MockSpec[] };
 
 export type GateKind = GateSpec['kind'];
 

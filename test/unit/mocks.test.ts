@@ -195,3 +195,35 @@ describe('mocks: the server', () => {
     assert.deepEqual(r.body.nearest, ['GET /recorded']);
   });
 });
+
+describe('mocks: the contract check and its gate', () => {
+  it('verify passes while the upstream answers as recorded, and names what drifted when it does not', async () => {
+    let amount: unknown = 5;
+    const { createServer } = await import('node:http');
+    const upstream = createServer((_q, r) => {
+      r.writeHead(200, { 'content-type': 'application/json' });
+      r.end(JSON.stringify({ id: 'ch_1', amount, currency: 'eur' }));
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    try {
+      const { verifyMock } = await import('../../environments/mocks/verify');
+      const config: MockConfig = { name: 'p', port: 0, state: false, stubs: [], recordings: [{ request: req('GET', '/charges/ch_1'), response: { status: 200, headers: {}, body: { id: 'ch_1', amount: 5, currency: 'eur' } } }], redact: defaultRules() };
+      assert.deepEqual((await verifyMock(config, url)).findings, []);
+      amount = 'five';
+      assert.deepEqual((await verifyMock(config, url)).findings, [{ request: 'GET /charges/ch_1', problems: ['response.amount is string upstream, number in the mock'] }]);
+    } finally {
+      upstream.close();
+    }
+  });
+
+  it('a mocks gate must name declared mocks, and gets the spec\'s mocks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-mocks-gate-'));
+    const text = (name: string) => `version: 1\nname: t\nservices:\n  web: { image: x }\nmocks:\n  pay: { stubs: [{ path: /a, response: { status: 200 } }] }\npipeline:\n  stages:\n    - preview\n    - name: staging\n      gates:\n        - mocks: { against: { ${name}: "http://127.0.0.1:9" } }\n`;
+    const spec = parseSpec(text('pay'), join(dir, 'slipway.yaml'));
+    const gate = spec.pipeline!.stages[1].gates[0];
+    assert.equal(gate.kind, 'mocks');
+    assert.deepEqual(gate.kind === 'mocks' ? gate.mocks.map((m) => m.name) : [], ['pay']);
+    assert.throws(() => parseSpec(text('payy'), join(dir, 'slipway.yaml')), (err: unknown) => SpecError.is(err) && err.issues.some((i) => i.line === 12 && /no mock "payy" is declared/.test(i.message)));
+  });
+});

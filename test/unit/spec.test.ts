@@ -697,8 +697,8 @@ describe('slipway.yaml v1', () => {
         [
           ['8:13-8:20', 'pipeline.stages[1].name', "must be a stage name: use a lowercase letter, then up to 30 lowercase letters, digits or '-'"],
           ['9:19-9:37', 'pipeline.stages[1].dockerHost', 'must be a Docker endpoint: unix:///var/run/docker.sock, tcp://host:port or ssh://user@host'],
-          ['11:11-11:18', `${gates}[0]`, 'must be one of health, drift, vulnerabilities, licenses, approval; command, coverage, window and checks need options: write { <kind>: { ... } }'],
-          ['12:11-12:16', `${gates}[1].tests`, 'unknown gate kind "tests" (kinds: health, drift, command, vulnerabilities, licenses, coverage, approval, window, checks)'],
+          ['11:11-11:18', `${gates}[0]`, 'must be one of health, drift, vulnerabilities, licenses, approval; command, coverage, window, checks and mocks need options: write { <kind>: { ... } }'],
+          ['12:11-12:16', `${gates}[1].tests`, 'unknown gate kind "tests" (kinds: health, drift, command, vulnerabilities, licenses, coverage, mocks, approval, window, checks)'],
           ['13:11-13:18', `${gates}[2].command`, 'missing required field "run"'],
           ['13:44-13:46', `${gates}[2].command.timeout`, 'must be a duration such as 500ms, 1s, 1.5s, 2m or 1h'],
           ['14:11-14:36', `${gates}[3]`, 'must be a gate kind (health, drift, vulnerabilities, licenses, approval) or a mapping from one gate kind to its options, e.g. { command: { run: npm test } }'],
