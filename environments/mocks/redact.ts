@@ -21,9 +21,15 @@ export function redactHeaders(headers: Record<string, string>, rules: RedactRule
   return out;
 }
 
+const compiled = new Map<string, RegExp>();
+
 export function redactText(text: string, rules: RedactRules): string {
   let out = text;
-  for (const p of rules.patterns) out = out.replace(new RegExp(p, 'g'), REDACTED);
+  for (const p of rules.patterns) {
+    let re = compiled.get(p);
+    if (!re) compiled.set(p, (re = new RegExp(p, 'g')));
+    out = out.replace(re, REDACTED);
+  }
   return out;
 }
 

@@ -79,7 +79,8 @@ export async function createMockServer(config: MockConfig, options: MockServerOp
         }
       }
       if (result.response.status > 0) send(res, result.response);
-      log.push({ at: new Date(started).toISOString(), request: redactRequest(req, config.redact), response: redactResponse(result.response, config.redact), source: result.source, ms: Date.now() - started });
+      // Redacted when read (admin `log`): nothing leaves the mock unredacted, and answering stays cheap.
+      log.push({ at: new Date(started).toISOString(), request: req, response: result.response, source: result.source, ms: Date.now() - started });
       logged++;
       if (log.length > LOG_SIZE) log.splice(0, log.length - LOG_SIZE);
     })().catch(() => res.destroy());
@@ -172,7 +173,8 @@ function admin(req: MockRequest, res: ServerResponse, ctx: AdminContext): void {
     const after = Number(req.query.after ?? 0);
     const total = ctx.logged();
     const first = total - ctx.log.length;
-    return json(200, { entries: ctx.log.slice(Math.max(0, after - first)), next: total });
+    const entries = ctx.log.slice(Math.max(0, after - first)).map((e) => ({ ...e, request: redactRequest(e.request, ctx.config.redact), response: redactResponse(e.response, ctx.config.redact) }));
+    return json(200, { entries, next: total });
   }
   return json(404, { error: `no admin endpoint ${req.method} ${req.path}` });
 }
