@@ -13,3 +13,4 @@ export { currentActor, currentBranch } from '../environments/git';
 export { envName, envNames, isStageBranch, projectSlug, stageBranch } from '../environments/naming';
 export { slipwayHome } from '../environments/paths';
 export { watch } from 'chokidar';
+export { clearFaults, formatLogEntry, readLog, setFault } from '../environments/mocks/client';

@@ -10,6 +10,7 @@ import * as dashboard from './commands/dashboard';
 import * as drift from './commands/drift';
 import * as installCli from './commands/installCli';
 import * as logs from './commands/logs';
+import * as mocks from './commands/mocks';
 import * as open from './commands/open';
 import * as openSpec from './commands/openSpec';
 import * as preview from './commands/preview';
@@ -47,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
   const statusBar = new StatusBar(slipway);
   const panels = new Panels(slipway);
   subs.push(slipway, new EnvironmentsView(slipway), statusBar, panels);
-  for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec, showLog, createSpec, installCli]) {
+  for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec, showLog, createSpec, installCli, mocks]) {
     const d = command.register(slipway);
     subs.push(...(Array.isArray(d) ? d : [d]));
   }
