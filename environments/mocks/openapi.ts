@@ -35,6 +35,10 @@ export class OpenApiMock {
     }
     let doc = (await $RefParser.dereference(join(dir, openapi.entry))) as Doc;
     if (doc.swagger === '2.0') doc = swaggerToOpenApi(doc);
+    // Validation finds operations by id: one without is named by its method and path.
+    for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, Json>>)) {
+      for (const [method, op] of Object.entries(item)) if (op && typeof op === 'object' && !Array.isArray(op) && method !== 'parameters' && op.operationId === undefined) op.operationId = `${method.toUpperCase()} ${path}`;
+    }
     const api = new OpenAPIBackend({ definition: doc as never, validate: true, strict: false, quick: false, ajvOpts: { allErrors: true } as never });
     await api.init();
     return new OpenApiMock(api);

@@ -6,6 +6,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
 export function swaggerToOpenApi(doc: Json): Json {
   const produces = (doc.produces as string[] | undefined)?.[0] ?? 'application/json';
   const consumes = (doc.consumes as string[] | undefined)?.[0] ?? 'application/json';
+  // The base path is folded into each path: the mock routes on paths alone.
+  const base = typeof doc.basePath === 'string' ? doc.basePath.replace(/\/+$/, '') : '';
   const paths: Record<string, Json> = {};
   for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Json>)) {
     const shared = (item.parameters ?? []) as Json[];
@@ -25,10 +27,9 @@ export function swaggerToOpenApi(doc: Json): Json {
       if (body) converted.requestBody = { required: body.required === true, content: { [(op.consumes as string[] | undefined)?.[0] ?? consumes]: { schema: body.schema } } };
       out[method] = converted;
     }
-    paths[path] = out;
+    paths[base + path] = out;
   }
-  const base = typeof doc.basePath === 'string' && doc.basePath !== '/' ? doc.basePath : '';
-  return { openapi: '3.0.3', info: doc.info ?? { title: 'api', version: '1' }, servers: base ? [{ url: base }] : [], paths };
+  return { openapi: '3.0.3', info: doc.info ?? { title: 'api', version: '1' }, paths };
 }
 
 function parameter(p: Json): Json {

@@ -227,3 +227,32 @@ describe('mocks: the contract check and its gate', () => {
     assert.throws(() => parseSpec(text('payy'), join(dir, 'slipway.yaml')), (err: unknown) => SpecError.is(err) && err.issues.some((i) => i.line === 12 && /no mock "payy" is declared/.test(i.message)));
   });
 });
+
+describe('mocks: Swagger 2.0 documents', () => {
+  it('a JSON Swagger 2.0 document with a $ref to another file validates requests and answers from its examples', async () => {
+    const { OpenApiMock } = await import('../../environments/mocks/openapi');
+    const doc = {
+      swagger: '2.0',
+      info: { title: 'mail', version: '1' },
+      basePath: '/v1',
+      paths: {
+        '/messages': {
+          post: {
+            parameters: [{ in: 'body', name: 'body', required: true, schema: { $ref: 'defs.json#/Message' } }],
+            responses: { '202': { description: 'queued', schema: { type: 'object', properties: { queued: { type: 'boolean' } } }, examples: { 'application/json': { queued: true } } } },
+          },
+        },
+        '/messages/{id}': { get: { parameters: [{ in: 'path', name: 'id', type: 'integer' }], responses: { '200': { description: 'one', schema: { $ref: 'defs.json#/Message' } } } } },
+      },
+    };
+    const defs = { Message: { type: 'object', required: ['to'], properties: { to: { type: 'string', format: 'email' }, subject: { type: 'string', maxLength: 10 } } } };
+    const api = await OpenApiMock.load({ entry: 'mail.json', files: { 'mail.json': JSON.stringify(doc), 'defs.json': JSON.stringify(defs) } });
+    const ok = api.answer(req('POST', '/v1/messages', { headers: { 'content-type': 'application/json' }, body: { to: 'a@b.io' } }));
+    assert.deepEqual(ok.kind === 'response' ? [ok.response.status, ok.response.body] : ok, [202, { queued: true }]);
+    const bad = api.answer(req('POST', '/v1/messages', { headers: { 'content-type': 'application/json' }, body: { subject: 'much too long a subject' } }));
+    assert.deepEqual(bad.kind === 'invalid' ? bad.errors.map((e) => [e.field, e.rule]).sort() : bad, [['body.subject', 'maxLength'], ['body.to', 'required']]);
+    const one = api.answer(req('GET', '/v1/messages/7'));
+    assert.equal(one.kind === 'response' ? typeof (one.response.body as { to: unknown }).to : one.kind, 'string');
+    assert.equal(api.answer(req('GET', '/v1/messages/x')).kind, 'invalid');
+  });
+});
