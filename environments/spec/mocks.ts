@@ -12,6 +12,8 @@ export const DEFAULT_MOCK_PORT = 4010;
 /** Mocks run as services named `mock-<name>`; `${{ mocks.payments.url }}` is `${{ services.mock-payments.url }}`. */
 export const MOCK_SERVICE_PREFIX = 'mock-';
 export const MOCK_HEALTH_PATH = '/__slipway/health';
+/** The configuration travels in one env value, and Linux refuses one over 128 KiB when the container starts. */
+export const MAX_MOCK_CONFIG_CHARS = 120_000;
 
 export interface MockSpec {
   name: string;
@@ -52,6 +54,7 @@ export function mockProblems(raw: unknown, dir: string, serviceNames: string[]):
   for (const [name, mock] of Object.entries(raw as Record<string, unknown>)) {
     if (!mock || typeof mock !== 'object') continue;
     const m = mock as RawMock;
+    const before = problems.length;
     if (m.openapi === undefined && m.recordings === undefined && m.stubs === undefined) {
       problems.push({ path: ['mocks', name], at: 'key', message: `mock "${name}" has no source: give it openapi (a document), recordings (a folder) or stubs` });
     }
@@ -74,6 +77,16 @@ export function mockProblems(raw: unknown, dir: string, serviceNames: string[]):
         } catch (err) {
           problems.push({ path: ['mocks', name, 'recordings'], at: 'value', message: (err as Error).message });
         }
+      }
+    }
+    if (problems.length === before && (typeof m.openapi === 'string' || typeof m.recordings === 'string')) {
+      try {
+        const size = encodeMockConfig(mockConfig(normalizeMocks({ [name]: { ...m, stubs: Array.isArray(m.stubs) ? m.stubs : [] } }, dir)[0], dir)).length;
+        if (size > MAX_MOCK_CONFIG_CHARS) {
+          problems.push({ path: ['mocks', name], at: 'key', message: `mock "${name}" is ${Math.ceil(size / 1024)} KiB compressed (its document, the files it refers to and its recordings); a mock must stay under ${MAX_MOCK_CONFIG_CHARS / 1000} KB: describe only the operations the app calls, or trim recordings` });
+        }
+      } catch {
+        // a broken file is reported above
       }
     }
     for (const [i, pattern] of (Array.isArray(m.redact?.patterns) ? m.redact.patterns : []).entries()) {
@@ -102,6 +115,11 @@ export function normalizeMocks(raw: Record<string, RawMock>, dir: string): MockS
   });
 }
 
+/** The configuration as the container reads it from SLIPWAY_MOCK: gzip, then base64. */
+export function encodeMockConfig(config: MockConfig): string {
+  return gzipSync(JSON.stringify(config)).toString('base64');
+}
+
 /** The mock server's whole configuration, with the document's files and the recordings read in. */
 export function mockConfig(mock: MockSpec, dir: string): MockConfig {
   const config: MockConfig = { name: mock.name, port: mock.port, state: mock.state, stubs: mock.stubs, recordings: mock.recordings ? readRecordings(mock.recordings) : [], redact: mock.redact };
@@ -115,7 +133,7 @@ export function mockServices(mocks: MockSpec[], dir: string, imageContext: strin
     name: mockServiceName(mock.name),
     build: { context: imageContext, dockerfile: 'Dockerfile' },
     ports: [mock.port],
-    env: { SLIPWAY_MOCK: [gzipSync(JSON.stringify(mockConfig(mock, dir))).toString('base64')] },
+    env: { SLIPWAY_MOCK: [encodeMockConfig(mockConfig(mock, dir))] },
     healthcheck: { http: { path: MOCK_HEALTH_PATH, port: mock.port }, intervalMs: 500, timeoutMs: 60_000 },
     resources: { cpus: 0.5, memoryBytes: 128 * 1024 * 1024 },
     dependsOn: { services: [], databases: [] },

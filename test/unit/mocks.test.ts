@@ -1,5 +1,6 @@
 /** Mocks: stub matching and templates, redaction before anything is written, faults, state, the spec's mocks: section, and OpenAPI answers. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -254,5 +255,19 @@ describe('mocks: Swagger 2.0 documents', () => {
     const one = api.answer(req('GET', '/v1/messages/7'));
     assert.equal(one.kind === 'response' ? typeof (one.response.body as { to: unknown }).to : one.kind, 'string');
     assert.equal(api.answer(req('GET', '/v1/messages/x')).kind, 'invalid');
+  });
+});
+
+describe('mocks: size', () => {
+  it('a mock whose configuration would not fit in its container env value is a spec error on the mock', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-mocks-size-'));
+    mkdirSync(join(dir, 'rec'));
+    // Random bodies hardly compress: 40 of 6 KB each.
+    for (let i = 0; i < 40; i++) {
+      const noise = randomBytes(4500).toString('base64');
+      writeFileSync(join(dir, 'rec', `${i}.json`), JSON.stringify({ request: { method: 'GET', path: `/n/${i}` }, response: { status: 200, body: noise } }));
+    }
+    const text = 'version: 1\nname: t\nservices:\n  web: { image: x }\nmocks:\n  big: { recordings: rec }\n';
+    assert.throws(() => parseSpec(text, join(dir, 'slipway.yaml')), (err: unknown) => SpecError.is(err) && err.issues.some((i) => i.line === 6 && i.field === 'mocks.big' && /KiB compressed/.test(i.message)));
   });
 });
