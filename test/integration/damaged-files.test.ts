@@ -100,7 +100,7 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
       const status = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], home, ME);
       assert.equal(status.status, 'running');
       assert.ok(status.damaged);
-      assert.deepEqual(status.services.map((s) => s.service).sort(), ['db', 'web']);
+      assert.deepEqual(status.services.map((s) => s.service).sort(), ['db', 'mock-payments', 'web']);
 
       // The next up rebuilds the record from the labels: its creation time (the age) is kept.
       const again = await runCli(['up', '--spec', SHOP_SPEC, '--branch', branch], home, undefined, ME);

@@ -69,11 +69,11 @@ describe('environments on real Docker + Pulumi', function () {
       const status = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], home);
       assert.equal(status.status, 'running');
       assert.deepEqual(status.urls, up.urls);
-      assert.deepEqual(status.services.map((s) => s.service).sort(), ['db', 'web']);
+      assert.deepEqual(status.services.map((s) => s.service).sort(), ['db', 'mock-payments', 'web']);
 
       // Every Docker object carries the three labels; published ports bind 127.0.0.1 only.
       const objs = await labelled(PROJECT, branch);
-      assert.equal(objs.containers.length, 2);
+      assert.equal(objs.containers.length, 3); // web, db and the payments mock
       assert.equal(objs.networks.length, 1);
       assert.equal(objs.volumes.length, 1);
       for (const c of objs.containers) {
@@ -305,7 +305,7 @@ describe('environments on real Docker + Pulumi', function () {
         const up = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
         assert.equal(await getStatus(`${up.urls.web}/healthz`), 200);
         const objs = await labelled(PROJECT, branch);
-        assert.equal(objs.containers.length, 2, 'exactly one container per service: no orphan');
+        assert.equal(objs.containers.length, 3, 'exactly one container per service and mock: no orphan');
 
         await cliJson(['down', '--spec', SHOP_SPEC, '--branch', branch], home);
         const left = await labelled(PROJECT, branch);
