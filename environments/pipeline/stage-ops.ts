@@ -32,7 +32,7 @@ export function releaseSpec(home: string, spec: Spec, stage: string): { spec: Sp
       hint: `Promote to ${stage} first (slipway promote --to ${stage}).`,
     });
   }
-  return { spec: { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks }, release };
+  return { spec: { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks as Spec['mocks'] }, release };
 }
 
 /** Drift of a stage against its current release (not the working tree's spec). */
