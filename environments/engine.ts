@@ -94,7 +94,7 @@ export class LocalEnvironments implements Environments {
   async up(spec: Spec, branch: string, opts: UpOptions & StageAccess = {}): Promise<UpResult> {
     assertStageChange(branch, 'bring up', opts);
     for (const svc of spec.services) readSecretEnv(svc, spec.file); // an unset secret stops here, before anything is made
-    const admitted = await admitUp({ home: this.home, stateId: this.stateId, docker: await this.reachable(opts.dockerHost) }, spec, branch);
+    const admitted = await admitUp({ home: this.home, stateId: this.stateId, docker: await this.reachable(opts.dockerHost) }, spec, branch, opts.ttlMs);
     return admitted.run(() => this.upAdmitted(admitted.spec, branch, opts));
   }
 

@@ -6,6 +6,7 @@ import { inspectRecord } from '../records';
 import type { Spec } from '../spec/types';
 import { limitsFor, quotaUse, reserveQuota, type QuotaUse } from './check';
 import { readLimits } from './limits';
+import { DEFAULT_TTL_MS, touch } from './ttl';
 import { dropReservation, hostHoldings, readReservations } from './usage';
 
 export interface QuotaContext {
@@ -22,7 +23,7 @@ export interface Admitted {
 }
 
 /** Checks the quotas for bringing up `branch` from `spec` and reserves its place; throws `quota-exceeded` (exit 4) if a limit does not hold. */
-export async function admitUp(ctx: QuotaContext, spec: Spec, branch: string): Promise<Admitted> {
+export async function admitUp(ctx: QuotaContext, spec: Spec, branch: string, ttlMs?: number): Promise<Admitted> {
   const { limits, spec: limited } = limitsFor(ctx.home, spec);
   const names = envNames(spec.name, branch, ctx.stateId);
   const owner = inspectRecord(ctx.home, names.project, names.env).record?.owner ?? (await currentActor(spec.dir));
@@ -31,7 +32,10 @@ export async function admitUp(ctx: QuotaContext, spec: Spec, branch: string): Pr
     spec: limited,
     async run(up) {
       try {
-        return await up();
+        const result = await up();
+        // An up is activity: the environment lives its TTL from now (`--ttl`, the spec's, the settings').
+        await touch(ctx.home, names.project, names.env, { ms: ttlMs ?? spec.ttlMs ?? limits.ttl?.ms ?? DEFAULT_TTL_MS });
+        return result;
       } catch (err) {
         if (!inspectRecord(ctx.home, names.project, names.env).record) await dropReservation(ctx.stateId, names.project, names.env).catch(() => undefined);
         throw err;

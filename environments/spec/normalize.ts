@@ -46,6 +46,7 @@ export interface RawSpec {
   data?: Record<string, unknown>;
   mocks?: Record<string, unknown>;
   pipeline?: RawPipeline;
+  ttl?: string;
 }
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
@@ -66,6 +67,7 @@ export function normalize(raw: RawSpec, source: SpecSource): Spec {
   if (raw.data !== undefined) spec.data = raw.data;
   if (raw.mocks !== undefined) spec.mocks = raw.mocks;
   if (raw.pipeline !== undefined) spec.pipeline = normalizePipeline(raw.pipeline, source.dir);
+  if (raw.ttl !== undefined) spec.ttlMs = parseDuration(raw.ttl);
   return spec;
 }
 

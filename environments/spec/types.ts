@@ -75,6 +75,8 @@ export interface Spec {
   data?: unknown;
   mocks?: unknown;
   pipeline?: PipelineSpec;
+  /** How long an environment lives after its last activity (`ttl:`), in ms. */
+  ttlMs?: number;
 }
 
 /**

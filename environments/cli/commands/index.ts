@@ -4,6 +4,8 @@ import { approve } from './approve';
 import { data } from './data';
 import { down } from './down';
 import { drift } from './drift';
+import { extend } from './extend';
+import { gc } from './gc';
 import { gates } from './gates';
 import { history } from './history';
 import { init } from './init';
@@ -16,4 +18,4 @@ import { status } from './status';
 import { up } from './up';
 import { url } from './url';
 
-export const commands: Record<string, Command> = { init, up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data };
+export const commands: Record<string, Command> = { init, up, down, extend, gc, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data };
