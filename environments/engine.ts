@@ -21,6 +21,7 @@ import { silentLogger, type Logger } from './log';
 import { envNames, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
 import { admitUp, releaseQuota } from './quotas/admit';
+import { forgetShare } from './share/store';
 import { restoreAfterFailedUp } from './restore';
 import { inspectRecord, lockPath } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers } from './docker/engine';
@@ -172,6 +173,7 @@ export class LocalEnvironments implements Environments {
     await this.reachable(opts.dockerHost);
     const result = (await this.runWorker({ op: 'down', project, branch, settings: this.settings(opts.dockerHost) }, opts)) as DownResult;
     await releaseQuota(this.stateId, project, branch);
+    forgetShare(this.home, project, branch);
     return result;
   }
 

@@ -75,8 +75,13 @@ describe('quotas on real Docker + Pulumi', function () {
     assert.ok(message.includes(`${PROJECT}/${branches[0]}`) && message.includes(`${PROJECT}/${branches[1]}`), message);
     await leftNothing(branches[2]);
 
-    const listed = await runCli(['list', '--all', '--spec', specFile], home, 60_000, { PWD: dir });
+    const listed = await runCli(['list', '--all', '--spec', specFile], home, 60_000);
     assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(
+      listed.stdout.includes(`environments per user: 2 of 2 (slipway.quotas.maxEnvironmentsPerUser in ${join(dir, '.vscode', 'settings.json')}); held by ${OWNER}: `) &&
+        listed.stdout.includes(`${PROJECT}/${branches[1]}`),
+      listed.stdout,
+    );
   });
 
   it('applies the per-environment default as the container’s Docker CPU and memory limits', async () => {

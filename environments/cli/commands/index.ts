@@ -5,6 +5,7 @@ import { data } from './data';
 import { down } from './down';
 import { drift } from './drift';
 import { extend } from './extend';
+import { gateway } from './gateway';
 import { gc } from './gc';
 import { gates } from './gates';
 import { history } from './history';
@@ -14,8 +15,9 @@ import { logs } from './logs';
 import { promote } from './promote';
 import { restart } from './restart';
 import { rollback } from './rollback';
+import { share } from './share';
 import { status } from './status';
 import { up } from './up';
 import { url } from './url';
 
-export const commands: Record<string, Command> = { init, up, down, extend, gc, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data };
+export const commands: Record<string, Command> = { init, up, down, extend, gc, logs, restart, url, share, gateway, status, drift, gates, promote, approve, rollback, history, list, data };

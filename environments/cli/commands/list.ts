@@ -13,14 +13,14 @@ import { printJson, printStatus } from '../print';
 export const list: Command = {
   summary: "List the spec project's environments (all projects with --all), and the quota use",
   options: {
-    spec: { ...common.spec, conflicts: ['all'] },
+    spec: { ...common.spec, help: 'the spec file (default: ./slipway.yaml); with --all, only its workspace settings are read, for the quota limits' },
     all: { type: 'boolean', default: false, help: 'every project on this machine' },
     ...engineOptions,
   },
   readOnly: true,
   async run(ctx) {
     // With --all the spec is optional: the workspace's settings still name limits when it is there.
-    const spec: Spec | undefined = ctx.values.all ? (existsSync(resolve(String(ctx.values.spec))) ? await specOf(ctx).catch(() => undefined) : undefined) : await specOf(ctx);
+    const spec: Spec | undefined = ctx.values.all ? (existsSync(resolve(String(ctx.values.spec))) ? await specOf(ctx) : undefined) : await specOf(ctx);
     const project = ctx.values.all ? undefined : spec?.name;
     const envs = await engine(ctx);
     const all = await envs.list(project);
