@@ -13,3 +13,6 @@ export { currentActor, currentBranch } from '../environments/git';
 export { envName, envNames, isStageBranch, projectSlug, stageBranch } from '../environments/naming';
 export { slipwayHome } from '../environments/paths';
 export { watch } from 'chokidar';
+export { writeUserSettings, SYNCED_SETTINGS } from '../environments/quotas/sync';
+export { touch } from '../environments/quotas/ttl';
+export { makeShareLink } from '../environments/share/link';
