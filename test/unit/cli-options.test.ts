@@ -70,7 +70,6 @@ describe('CLI option tables', () => {
       ['down', ['--mine', '--branch', 'x']],
       ['down', ['--mine', '--stage', 'staging']],
       ['share', ['--revoke', '--service', 'web']],
-      ['gc', ['--watch', '--dry-run']],
       ['gates', ['--to', 'staging', '--stored', '--as', 'a@b']],
     ];
     for (const [cmd, args] of pairs) {
