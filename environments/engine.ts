@@ -20,6 +20,8 @@ import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
 import { envNames, stateId } from './naming';
 import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
+import { admitUp, releaseQuota } from './quotas/admit';
+import { forgetShare } from './share/store';
 import { restoreAfterFailedUp } from './restore';
 import { inspectRecord, lockPath } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers } from './docker/engine';
@@ -93,7 +95,11 @@ export class LocalEnvironments implements Environments {
   async up(spec: Spec, branch: string, opts: UpOptions & StageAccess = {}): Promise<UpResult> {
     assertStageChange(branch, 'bring up', opts);
     for (const svc of spec.services) readSecretEnv(svc, spec.file); // an unset secret stops here, before anything is made
-    await this.reachable(opts.dockerHost);
+    const admitted = await admitUp({ home: this.home, stateId: this.stateId, docker: await this.reachable(opts.dockerHost) }, spec, branch, opts.ttlMs);
+    return admitted.run(() => this.upAdmitted(admitted.spec, branch, opts));
+  }
+
+  private async upAdmitted(spec: Spec, branch: string, opts: UpOptions & StageAccess): Promise<UpResult> {
     const [commit, owner] = await Promise.all([builtCommit(spec.dir), currentActor(spec.dir)]);
     const unchanged = opts.replace?.length || opts.only?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch, commit);
     if (unchanged) {
@@ -165,7 +171,10 @@ export class LocalEnvironments implements Environments {
 
   async down(project: string, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DownResult> {
     await this.reachable(opts.dockerHost);
-    return (await this.runWorker({ op: 'down', project, branch, settings: this.settings(opts.dockerHost) }, opts)) as DownResult;
+    const result = (await this.runWorker({ op: 'down', project, branch, settings: this.settings(opts.dockerHost) }, opts)) as DownResult;
+    await releaseQuota(this.stateId, project, branch);
+    forgetShare(this.home, project, branch);
+    return result;
   }
 
   /** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */

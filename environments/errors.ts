@@ -34,6 +34,8 @@ export type SlipwayErrorReason =
   | 'quota-exceeded'
   /** A policy check refused the operation. */
   | 'policy-refused'
+  /** A settings or policy file Slipway reads limits from holds a value it cannot use. */
+  | 'settings-invalid'
   | 'file-damaged'
   | 'passphrase-invalid';
 

@@ -48,12 +48,17 @@ export function selfIdentity(): string {
 
 export function readOwner(file: string): LockOwner | undefined {
   try {
-    const [pidText, start] = readFileSync(file, 'utf8').trim().split(/\s+/);
-    const pid = Number(pidText);
-    return Number.isInteger(pid) && pid > 0 ? { pid, start: start || undefined } : undefined;
+    return readOwnerText(readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** An owner as `selfIdentity()` writes it (`<pid> <start>`). */
+export function readOwnerText(text: string): LockOwner | undefined {
+  const [pidText, start] = text.trim().split(/\s+/);
+  const pid = Number(pidText);
+  return Number.isInteger(pid) && pid > 0 ? { pid, start: start || undefined } : undefined;
 }
 
 export function isAlive(pid: number): boolean {

@@ -68,7 +68,7 @@ export function machinePortsDir(): string {
   return process.env.SLIPWAY_PORTS_DIR ?? join(tmpdir(), `slipway-ports-${uid}`);
 }
 
-function ensurePrivateDir(dir: string): void {
+export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
   const mine = typeof process.getuid !== 'function' || st.uid === process.getuid();

@@ -36,6 +36,11 @@ export interface EnvRecord {
   };
   /** The resolved spec the last successful `up` ran (no secrets), for promotion. */
   ran?: { services: ServiceSpec[]; databases: DatabaseSpec[]; data?: unknown; mocks?: unknown };
+  /**
+   * When it expires: `ms` after its last activity (an up, a request through its share link, a log
+   * follow, an extend). `slipway gc` tears it down once `expiresAt` has passed.
+   */
+  ttl?: { ms: number; lastActivity: string; expiresAt: string };
   /** `interrupted`: its worker died mid-operation, so the state may hold pending operations. */
   lastOperation: { op: 'up' | 'down'; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; at: string; error?: string; interrupted?: boolean };
 }
@@ -69,6 +74,7 @@ function recordShape(project: string, env: string): (value: unknown) => FieldPro
         ports: 'object?',
         applied: 'object?',
         ran: 'object?',
+        ttl: 'object?',
         lastOperation: 'object',
       }) ?? checkFields((value as EnvRecord).lastOperation, { op: 'string', status: 'string', at: 'string' }, ['lastOperation']);
     if (problem) return problem;

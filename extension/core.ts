@@ -14,3 +14,6 @@ export { envName, envNames, isStageBranch, projectSlug, stageBranch } from '../e
 export { slipwayHome } from '../environments/paths';
 export { watch } from 'chokidar';
 export { clearFaults, formatLogEntry, readLog, setFault } from '../environments/mocks/client';
+export { writeUserSettings, SYNCED_SETTINGS } from '../environments/quotas/sync';
+export { touch } from '../environments/quotas/ttl';
+export { makeShareLink } from '../environments/share/link';

@@ -31,7 +31,11 @@ export class Slipway implements vscode.Disposable {
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Slipway', { log: true });
     this.git = new GitTracker(() => (this.specUri ? vscode.Uri.joinPath(this.specUri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri));
-    this.ttl = new TtlStore(context.globalState, () => this.settings);
+    this.ttl = new TtlStore(context.globalState, () => this.settings, async (key, byMs) => {
+      const engine = await this.engine();
+      const names = core().envNames(key.project, key.branch);
+      await core().touch(engine.home, names.project, names.env, { by: byMs });
+    });
     this.model = new EnvironmentsModel(this);
     this.disposables.push(
       this.log,
@@ -49,6 +53,7 @@ export class Slipway implements vscode.Disposable {
           this.enginePromise = undefined;
           void this.model.refresh();
         }
+        if (e.affectsConfiguration('slipway.quotas') || e.affectsConfiguration('slipway.ttl')) void this.syncUserSettings();
       }),
     );
   }
@@ -132,8 +137,25 @@ export class Slipway implements vscode.Disposable {
         logger: this.logger,
       });
       this.enginePromise.catch(() => (this.enginePromise = undefined));
+      void this.syncUserSettings();
     }
     return this.enginePromise;
+  }
+
+  /**
+   * The CLI reads the user's own limits from SLIPWAY_HOME/settings.json: it gets the values set
+   * in the user's VS Code settings (not the workspace's, which the CLI reads itself).
+   */
+  private async syncUserSettings(): Promise<void> {
+    try {
+      const engine = await this.engine();
+      const c = vscode.workspace.getConfiguration('slipway');
+      const values: Record<string, unknown> = {};
+      for (const key of core().SYNCED_SETTINGS) values[key] = c.inspect(key)?.globalValue;
+      core().writeUserSettings(engine.home, values);
+    } catch (err) {
+      this.log.warn(`Could not write the user's Slipway settings for the CLI: ${(err as Error).message}`);
+    }
   }
 
   /** The checked-out branch: from the git extension, else from git itself. */

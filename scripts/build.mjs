@@ -6,6 +6,7 @@
 // For the VS Code extension, dist/extension/, self-contained (the VSIX carries no node_modules):
 //   extension.js  activation: views, commands, listeners; `vscode` external, nothing heavy inside
 //   core.js       the core (engine, spec, pipeline, dockerode, yaml, ajv, chokidar), loaded on first use
+//   gateway.js    the share-link gateway process (environments/share/main.ts)
 //   stack-worker.js  the stack worker with the Pulumi SDK inside; it is also Pulumi's dynamic-provider host
 //                 (the Docker provider's modules, environments/docker/provider*, share one scope in it, so
 //                 Pulumi serializes them into the state as one self-contained closure)
@@ -93,6 +94,8 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
   // The installable CLI: self-contained, so `npm install -g slipway-<v>.tgz` needs no registry.
   await build({ ...common, entryPoints: ['environments/cli/main.ts'], outfile: join(out, 'slipway.js'), external: native, banner: { js: '#!/usr/bin/env node' }, minify: true, ...quiet });
   chmodSync(join(out, 'slipway.js'), 0o755);
+  // The share-link gateway, a detached process the editor starts (http-proxy-3 inside).
+  await build({ ...common, entryPoints: ['environments/share/main.ts'], outfile: join(out, 'gateway.js'), external: native, minify: true, ...quiet });
   const runtime = join(out, 'runtime', 'node_modules');
   await build({ ...common, stdin: { contents: "module.exports = require('dockerode');", resolveDir: root }, outfile: join(runtime, 'dockerode', 'index.js'), external: native, minify: true });
   const hostDir = join(runtime, '@pulumi', 'pulumi', 'cmd', 'dynamic-provider');

@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import { stageBranch } from '../naming';
 import { kindLabel } from '../kinds';
 import { loadSpec } from '../spec/load';
+import { tryParseDuration } from '../spec/units';
 import type { Spec } from '../spec/types';
 import { usageError, type OptionTable, type OptionValues } from './options';
 
@@ -159,4 +160,13 @@ export function checkService(spec: Spec, service: string): string {
   const names = [...spec.services.map((s) => s.name), ...spec.databases.map((d) => d.name)];
   if (!names.includes(service)) throw new SlipwayError('service-not-found', `${spec.file} has no service "${service}": it has ${names.join(', ')}.`);
   return service;
+}
+
+/** A duration option (`--ttl 2h`, `--by 4h`) in ms; undefined when not given; a usage error when not a positive duration. */
+export function durationOption(ctx: Context, name: string): number | undefined {
+  const text = str(ctx, name);
+  if (text === undefined) return undefined;
+  const ms = tryParseDuration(text);
+  if (!(ms !== undefined && ms > 0)) throw usageError(ctx.command, `--${name} ${JSON.stringify(text)} is not a duration (such as 30m, 2h or 3d)`);
+  return ms;
 }

@@ -137,6 +137,7 @@ function describe(ctx: EngineContext, project: string, env: string, branch: stri
     owner: record?.owner,
     specFile: record?.specFile,
     commit: record?.applied?.commit,
+    ttl: record?.ttl,
     ...(damaged ? { damaged: { file: damaged.file, line: damaged.line, problem: damaged.problem, hint: damaged.hint ?? '' } } : {}),
   };
 }

@@ -42,6 +42,8 @@ export interface EnvironmentStatus {
   specFile?: string;
   /** The git commit its last successful up ran. */
   commit?: string;
+  /** When it expires without further activity (`slipway gc` then tears it down). */
+  ttl?: EnvRecord['ttl'];
   /**
    * Set when its record is damaged (or missing while its containers run): what is shown was
    * rebuilt from its Docker labels, and `up` rebuilds the record.
@@ -80,6 +82,8 @@ export interface UpOptions extends OperationOptions {
    * its stack; with this, it is kept to look at. A later `up` that fails always leaves what runs.
    */
   keepOnFailure?: boolean;
+  /** How long the environment lives after this up without further activity; default the spec's `ttl:`, else `slipway.ttl.default`. */
+  ttlMs?: number;
 }
 
 export interface Environments {

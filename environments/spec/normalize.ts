@@ -47,6 +47,7 @@ export interface RawSpec {
   data?: Record<string, unknown>;
   mocks?: Record<string, RawMock>;
   pipeline?: RawPipeline;
+  ttl?: string;
 }
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
@@ -70,6 +71,7 @@ export function normalize(raw: RawSpec, source: SpecSource): Spec {
     spec.services.push(...mockServices(spec.mocks, source.dir, mockImageContext()));
   }
   if (raw.pipeline !== undefined) spec.pipeline = attachMocks(normalizePipeline(raw.pipeline, source.dir), spec.mocks);
+  if (raw.ttl !== undefined) spec.ttlMs = parseDuration(raw.ttl);
   return spec;
 }
 

@@ -77,6 +77,8 @@ export interface Spec {
   /** Mocks of third-party APIs; each also runs as a service `mock-<name>` in `services`. */
   mocks?: MockSpec[];
   pipeline?: PipelineSpec;
+  /** How long an environment lives after its last activity (`ttl:`), in ms. */
+  ttlMs?: number;
 }
 
 /**

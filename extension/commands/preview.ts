@@ -28,6 +28,14 @@ export async function preview(slipway: Slipway, branch: string): Promise<void> {
       else if (choice === 'Copy Share Link') void vscode.commands.executeCommand('slipway.env.share', branch);
     });
   } catch (err) {
+    if (core().SlipwayError.is(err, 'quota-exceeded')) {
+      // A refused preview made nothing: say which limit, and offer to free a slot.
+      slipway.log.warn(err.message);
+      void vscode.window.showErrorMessage(err.message, 'Tear Down All Mine').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('slipway.env.teardownMine');
+      });
+      return;
+    }
     if (fresh && core().SlipwayError.is(err, 'operation-cancelled')) {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slipway: removing the cancelled preview of ${branch}` }, () =>
         engine.down(spec.name, branch, { onOutput: (l) => slipway.log.trace(l) }),

@@ -1,20 +1,23 @@
 /**
- * Slipway: Copy Share Link: the environment's URL on the clipboard. Environments publish on
- * 127.0.0.1, so the link reaches people on this machine (or through a port forward).
+ * Slipway: Copy Share Link: a protected link through Slipway's gateway on the clipboard
+ * (`http://<env>.<project>.localhost:PORT/?slipway_token=…`, as `slipway share` makes it).
  */
 import * as vscode from 'vscode';
+import { core } from '../lazy';
 import type { Slipway } from '../slipway';
 import { registerCommand } from './registry';
-import { targetEnvironment, targetUrl } from './targets';
+import { targetEnvironment } from './targets';
 
 export function register(slipway: Slipway): vscode.Disposable {
   return registerCommand(slipway, 'slipway.env.share', async (s, arg) => {
     const item = await targetEnvironment(s, arg, 'Copy Share Link');
-    const url = item && (await targetUrl(item, arg, 'Copy Share Link'));
-    if (!url) return;
-    // In a remote window, asExternalUri gives the forwarded address a reviewer's browser can reach.
-    const external = (await vscode.env.asExternalUri(vscode.Uri.parse(url))).toString(true);
-    await vscode.env.clipboard.writeText(external);
-    void vscode.window.showInformationMessage(`Copied ${external}`);
+    if (!item) return;
+    const engine = await s.engine();
+    const project = (await s.spec()).name;
+    // The gateway is the extension's own gateway.js, detached, so it outlives this window.
+    const cli = vscode.Uri.joinPath(s.context.extensionUri, 'dist', 'extension', 'gateway.js').fsPath;
+    const link = await core().makeShareLink(engine.home, project, item.status, { cli });
+    await vscode.env.clipboard.writeText(link.url);
+    void vscode.window.showInformationMessage(`Copied a share link to ${item.status.branch} (expires ${new Date(link.expires).toLocaleString()}).`);
   });
 }

@@ -69,7 +69,7 @@ describe('CLI option tables', () => {
       ['down', ['--stage', 'staging', '--branch', 'x']],
       ['down', ['--mine', '--branch', 'x']],
       ['down', ['--mine', '--stage', 'staging']],
-      ['list', ['--all', '--spec', 'x.yaml']],
+      ['share', ['--revoke', '--service', 'web']],
       ['gates', ['--to', 'staging', '--stored', '--as', 'a@b']],
     ];
     for (const [cmd, args] of pairs) {
@@ -77,8 +77,8 @@ describe('CLI option tables', () => {
       const reversed = [...args.slice(args.length / 2), ...args.slice(0, args.length / 2)];
       if (args.length % 2 === 0 && args.length > 2) usage(() => parseOptions(cmd, commands[cmd].options, reversed));
     }
-    // A default is not "given": --spec's default does not conflict with --all.
-    assert.equal(parseOptions('list', commands.list.options, ['--all']).all, true);
+    // With --all, --spec names only the workspace whose settings give the quota limits.
+    assert.equal(parseOptions('list', commands.list.options, ['--all', '--spec', 'x.yaml']).all, true);
   });
 
   it('refuse an option without the one it needs', () => {

@@ -1,23 +1,43 @@
-// `slipway list`: the environments of the spec's project, or of every project with --all.
+// `slipway list`: the environments of the spec's project, or of every project with --all, and the quota use against the limits in force.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { connectDocker } from '../../docker/engine';
+import { currentActor } from '../../git';
+import { quotaReport } from '../../quotas/admit';
+import type { QuotaUse } from '../../quotas/check';
+import type { Spec } from '../../spec/types';
 import { engine, specOf, type Command } from '../context';
 import { common, engineOptions } from '../options';
 import { printJson, printStatus } from '../print';
 
 export const list: Command = {
-  summary: "List the spec project's environments (all projects with --all)",
+  summary: "List the spec project's environments (all projects with --all), and the quota use",
   options: {
-    spec: { ...common.spec, conflicts: ['all'] },
+    spec: { ...common.spec, help: 'the spec file (default: ./slipway.yaml); with --all, only its workspace settings are read, for the quota limits' },
     all: { type: 'boolean', default: false, help: 'every project on this machine' },
     ...engineOptions,
   },
   readOnly: true,
   async run(ctx) {
-    const project = ctx.values.all ? undefined : (await specOf(ctx)).name;
+    // With --all the spec is optional: the workspace's settings still name limits when it is there.
+    const spec: Spec | undefined = ctx.values.all ? (existsSync(resolve(String(ctx.values.spec))) ? await specOf(ctx) : undefined) : await specOf(ctx);
+    const project = ctx.values.all ? undefined : spec?.name;
     const envs = await engine(ctx);
     const all = await envs.list(project);
     if (ctx.json) printJson(ctx, all);
-    else if (all.length === 0) ctx.out(project ? `No environments for ${project}.` : 'No environments.');
-    else for (const s of all) printStatus(ctx, s);
+    else {
+      const dir = spec?.dir ?? process.cwd();
+      const quotas = await quotaReport({ home: envs.home, stateId: envs.stateId, docker: connectDocker(envs.dockerHost) }, dir, await currentActor(dir), spec?.name);
+      if (all.length === 0) ctx.out(project ? `No environments for ${project}.` : 'No environments.');
+      else for (const s of all) printStatus(ctx, s);
+      printQuotas(ctx, quotas);
+    }
     return 0;
   },
 };
+
+function printQuotas(ctx: Parameters<Command['run']>[0], quotas: QuotaUse[]): void {
+  if (quotas.length === 0) return;
+  ctx.out('Quotas:');
+  for (const q of quotas) ctx.out(`  ${q.what}: ${q.text.used} of ${q.text.limit} (${q.limit.setting} in ${q.limit.source}); held by ${q.holders}`);
+}

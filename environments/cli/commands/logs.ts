@@ -1,4 +1,6 @@
 // `slipway logs`: print a service's container logs; --follow keeps printing until a signal.
+import { projectSlug } from '../../naming';
+import { touch } from '../../quotas/ttl';
 import { checkService, engine, requireEnvironment, specAndBranch, type Command } from '../context';
 import { common, engineOptions, usageError } from '../options';
 
@@ -20,7 +22,9 @@ export const logs: Command = {
     const { spec, branch } = await specAndBranch(ctx);
     const service = checkService(spec, String(ctx.values.service));
     const envs = await engine(ctx);
-    await requireEnvironment(envs, spec.name, branch);
+    const env = await requireEnvironment(envs, spec.name, branch);
+    // Following logs is activity: the environment's TTL counts from now.
+    if (ctx.values.follow) await touch(envs.home, projectSlug(spec.name), env.env, { timeoutMs: 5_000 }).catch(() => undefined);
     await envs.logs(spec.name, branch, service, { tail, follow: !!ctx.values.follow, signal: ctx.signal, onLine: ctx.out });
     return 0;
   },

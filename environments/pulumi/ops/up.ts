@@ -37,6 +37,7 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       // What the last successful up applied stays known while this one runs, or if it fails.
       applied: prior?.applied,
       ran: prior?.ran,
+      ttl: prior?.ttl,
       lastOperation: { op: 'up', status: 'running', at: nowIso() },
     };
     writeRecord(settings.home, record);
