@@ -1,6 +1,7 @@
 // Every `slipway` command, in the order `slipway --help` lists them.
 import type { Command } from '../context';
 import { approve } from './approve';
+import { completion } from './completion';
 import { data } from './data';
 import { mocks } from './mocks';
 import { down } from './down';
@@ -16,5 +17,6 @@ import { rollback } from './rollback';
 import { status } from './status';
 import { up } from './up';
 import { url } from './url';
+import { version } from './version';
 
-export const commands: Record<string, Command> = { init, up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data, mocks };
+export const commands: Record<string, Command> = { init, up, down, logs, restart, url, status, drift, gates, promote, approve, rollback, history, list, data, mocks, completion, version };
