@@ -1,7 +1,7 @@
 // What every CLI command shares: its context (options, output, cancellation), the engine, the spec and branch, stage names, and typed errors.
 import { dirname, resolve } from 'node:path';
 import { LocalEnvironments, type EnvironmentStatus } from '../engine';
-import { SlipwayError } from '../errors';
+import { SlipwayError, formatSpecIssue } from '../errors';
 import type { SlipwayEvent } from '../events';
 import { currentBranch } from '../git';
 import type { Logger } from '../log';
@@ -58,8 +58,10 @@ export async function engine(ctx: Context): Promise<LocalEnvironments> {
   return LocalEnvironments.create({ backendUrl: str(ctx, 'backend'), dockerHost: str(ctx, 'docker-host') || undefined, logger });
 }
 
-export function specOf(ctx: Context): Promise<Spec> {
-  return loadSpec(resolve(String(ctx.values.spec)));
+export async function specOf(ctx: Context): Promise<Spec> {
+  const spec = await loadSpec(resolve(String(ctx.values.spec)));
+  for (const w of spec.warnings ?? []) ctx.err(`${ctx.paint.yellow('warning')}: ${formatSpecIssue(w)}`);
+  return spec;
 }
 
 /** A branch from the command line: never a stage's engine key (`stage:NAME`), which only promote and rollback change. */
