@@ -7,6 +7,7 @@ import { currentBranch } from '../git';
 import type { Logger } from '../log';
 import { stageBranch } from '../naming';
 import { kindLabel } from '../kinds';
+import { findSpecFile } from '../spec/discover';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import type { Paint } from './colour';
@@ -59,7 +60,8 @@ export async function engine(ctx: Context): Promise<LocalEnvironments> {
 }
 
 export async function specOf(ctx: Context): Promise<Spec> {
-  const spec = await loadSpec(resolve(String(ctx.values.spec)));
+  const given = str(ctx, 'spec');
+  const spec = await loadSpec(given === undefined ? findSpecFile(process.cwd()) : resolve(given));
   for (const w of spec.warnings ?? []) ctx.err(`${ctx.paint.yellow('warning')}: ${formatSpecIssue(w)}`);
   return spec;
 }

@@ -23,7 +23,7 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 
 /** The options most commands share. */
 export const common = {
-  spec: { type: 'string', short: 's', arg: 'FILE', default: 'slipway.yaml', help: 'the spec file (default: ./slipway.yaml)' },
+  spec: { type: 'string', short: 's', arg: 'FILE', help: 'the spec file (default: ./slipway.yaml, else ./slipway.yml)' },
   branch: { type: 'string', short: 'b', arg: 'NAME', help: "the git branch (default: the spec folder's current branch)" },
   json: { type: 'boolean', default: false, help: 'print the result as JSON on stdout: { "data": ..., "error": null } (see schemas/cli/)' },
   events: { type: 'boolean', default: false, help: 'with --json: stream progress as NDJSON { "event": ... } lines before the result', needs: ['json'] },
