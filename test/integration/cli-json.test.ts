@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { checkJsonOutput } from '../cli-json';
-import { SHOP_SPEC, forceDown, getStatus, jsonData, labelled, RUN, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
+import { SHOP_SPEC, forceDown, getStatus, jsonData, labelled, pollFor, RUN, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
 
 interface UpJson {
   env: string;
@@ -68,8 +68,9 @@ describe('the CLI JSON contract on real Docker + Pulumi', function () {
     const follow = startCli(['logs', '--follow', 'web', ...at, '--json'], home);
     let followed = '';
     follow.stdout!.on('data', (d) => (followed += d));
+    // The tail comes first: once a log event is out, the CLI is following (and handles the signal).
+    await pollFor('logs --follow --json to print a log event', () => followed.includes('"type":"log"') || undefined);
     await getStatus(`${result.urls.web}/healthz`);
-    await new Promise((r) => setTimeout(r, 3000));
     follow.kill('SIGINT');
     const [code] = (await once(follow, 'close')) as [number | null];
     assert.ok(code === 0 || code === 130, `logs --follow ended with ${code}`);

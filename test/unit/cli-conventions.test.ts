@@ -1,7 +1,7 @@
 // The CLI's conventions: one JSON envelope (or a refusal), help <command>, flags anywhere, "did you mean", completion, version, colour.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { editDistance, splitCommand, suggestions, valueFlags } from '../../environments/cli/argv';
@@ -171,6 +171,28 @@ describe('CLI: conventions of its peers', () => {
     for (const argv of [['stauts'], ['--help'], ['help', 'up'], ['version']]) {
       const piped = spawnSync(process.execPath, [cli, ...argv], { env, encoding: 'utf8' });
       assert.ok(!(piped.stdout + piped.stderr).includes(ESC), argv.join(' '));
+    }
+  });
+
+  it('asks on a terminal before rolling back a stage (no answer: nothing changes, exit 130); --yes and a pipe never ask', function () {
+    this.timeout(60_000);
+    const cli = builtCli();
+    const home = mkdtempSync(join(tmpdir(), 'slipway-confirm-'));
+    try {
+      const env = { ...process.env, SLIPWAY_HOME: home, NO_COLOR: '1' };
+      const line = (extra: string) => `${process.execPath} ${cli} rollback --stage staging --spec ${SHOP_SPEC} --as ada@example.com${extra}`;
+      const declined = spawnSync('script', ['-qec', line(''), '/dev/null'], { env, input: 'n\n', encoding: 'utf8' });
+      assert.match(declined.stdout, /Roll stage staging of shop back to its previous release\? \[y\/N\]/);
+      assert.match(declined.stdout, /Not confirmed: nothing was changed/);
+      assert.equal(declined.status, 130);
+      const yes = spawnSync('script', ['-qec', line(' --yes'), '/dev/null'], { env, encoding: 'utf8' });
+      assert.doesNotMatch(yes.stdout, /\[y\/N\]/);
+      assert.match(yes.stdout, /no earlier release to roll back to/, 'with --yes it went straight to the rollback');
+      const piped = spawnSync(process.execPath, line('').split(' ').slice(1), { env, input: '', encoding: 'utf8' });
+      assert.doesNotMatch(piped.stderr, /\[y\/N\]/);
+      assert.match(piped.stderr, /no earlier release to roll back to/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 
