@@ -48,7 +48,7 @@ type Answer = { text: string; code: number } | SlipwayError;
 
 function pick(argv: string[], flags: ReadonlySet<string>): Picked | Answer {
   const { name, rest } = splitCommand(argv, flags);
-  const only = (...words: string[]) => rest.length > 0 && rest.every((a) => words.includes(a) || a === '--json');
+  const only = (...words: string[]) => rest.some((a) => words.includes(a)) && rest.every((a) => words.includes(a) || a === '--json');
   if (name === undefined) {
     if (only('--version', '-v')) return pickCommand('version', rest.filter((a) => a === '--json'));
     if (only('--help', '-h')) return { text: mainHelp(), code: EXIT.ok };

@@ -60,6 +60,7 @@ describe('CLI: one JSON contract', () => {
       [['version', '--json'], 0, null],
       [['-v', '--json'], 0, null],
       [['--json', 'stauts'], 2, 'usage'],
+      [['--json'], 2, 'usage'],
       [['status', '--json', '--spec', join(tmpdir(), 'no-such-spec.yaml')], 1, 'spec-not-found'],
       [['--json', '--spec', join(tmpdir(), 'no-such-spec.yaml'), 'up', '--branch', 'x'], 1, 'spec-not-found'],
       [['up', '--jsno', '--json'], 2, 'usage'],
