@@ -5,6 +5,7 @@
 export { LocalEnvironments, type EnvironmentStatus, type UpResult, type DownResult } from '../environments/engine';
 export { loadSpec, parseSpec } from '../environments/spec/load';
 export { draftSpec } from '../environments/spec/init';
+export { singleBraceWarnings } from '../environments/spec/braces';
 export { nextStage } from '../environments/spec/pipeline';
 export { LocalPipeline } from '../environments/pipeline/pipeline';
 export { readReleases } from '../environments/pipeline/releases';

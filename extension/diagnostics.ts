@@ -14,20 +14,22 @@ export function isSpecDocument(doc: vscode.TextDocument): boolean {
 
 /** The diagnostics of a spec's text (empty when it is valid). */
 export function specDiagnostics(text: string, file: string): vscode.Diagnostic[] {
-  const { parseSpec, SpecError } = core();
+  const { parseSpec, SpecError, singleBraceWarnings } = core();
+  // Warnings (a `${databases.db.url}` with single braces) show whether or not the spec has errors.
+  const warnings = singleBraceWarnings(text, file).map((i) => toDiagnostic(i, vscode.DiagnosticSeverity.Warning));
   try {
     parseSpec(text, file);
-    return [];
+    return warnings;
   } catch (err) {
     if (!SpecError.is(err)) throw err;
-    return err.issues.filter((i) => i.file === file || !i.file).map(toDiagnostic);
+    return [...err.issues.filter((i) => i.file === file || !i.file).map((i) => toDiagnostic(i)), ...warnings];
   }
 }
 
-function toDiagnostic(i: SpecIssue): vscode.Diagnostic {
+function toDiagnostic(i: SpecIssue, severity = vscode.DiagnosticSeverity.Error): vscode.Diagnostic {
   const start = new vscode.Position(Math.max(0, i.line - 1), Math.max(0, i.column - 1));
   const end = new vscode.Position(Math.max(0, i.endLine - 1), Math.max(0, i.endColumn - 1));
-  const d = new vscode.Diagnostic(new vscode.Range(start, end.isAfter(start) ? end : start.translate(0, 1)), i.field ? `${i.field}: ${i.message}` : i.message, vscode.DiagnosticSeverity.Error);
+  const d = new vscode.Diagnostic(new vscode.Range(start, end.isAfter(start) ? end : start.translate(0, 1)), i.field ? `${i.field}: ${i.message}` : i.message, severity);
   d.source = 'slipway';
   return d;
 }

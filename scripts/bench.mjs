@@ -64,7 +64,7 @@ async function timed(fn) {
 
 const slipway = (...args) => run(process.execPath, [cli, ...args, '--spec', spec, '--branch', branch], { ...process.env, SLIPWAY_HOME: home });
 const slipwayUp = async () => {
-  const out = JSON.parse(slipway('up', '--json'));
+  const out = JSON.parse(slipway('up', '--json')).data;
   await waitHealthy(`${out.urls.web}/healthz`);
 };
 const dc = (...args) => run('docker-compose', ['-p', project, '-f', compose, ...args], composeEnv);
@@ -96,7 +96,7 @@ try {
   await compare('no-op up', slipwayUp, composeUp);
 
   // Drift against its floor: one `docker inspect` of every container of the environment.
-  const ids = run('docker', ['ps', '-aq', '--filter', `label=dev.slipway.env=${JSON.parse(slipway('status', '--json')).env}`]).split('\n').filter(Boolean);
+  const ids = run('docker', ['ps', '-aq', '--filter', `label=dev.slipway.env=${JSON.parse(slipway('status', '--json')).data.env}`]).split('\n').filter(Boolean);
   const driftTimes = [];
   const floorTimes = [];
   for (let i = 0; i < 3; i++) {

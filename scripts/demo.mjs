@@ -27,7 +27,7 @@ function slipway(args, { capture = false, ok = [0] } = {}) {
 
 console.log(`\n== slipway up: previewing examples/shop on branch "${branch}"\n`);
 slipway(['up']);
-const status = JSON.parse(slipway(['status', '--json'], { capture: true }));
+const { data: status } = JSON.parse(slipway(['status', '--json'], { capture: true }));
 const url = status.urls.web;
 const res = await fetch(`${url}/healthz`);
 const products = await (await fetch(`${url}/api/products`)).json();

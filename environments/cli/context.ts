@@ -1,15 +1,18 @@
 // What every CLI command shares: its context (options, output, cancellation), the engine, the spec and branch, stage names, and typed errors.
 import { dirname, resolve } from 'node:path';
 import { LocalEnvironments, type EnvironmentStatus } from '../engine';
-import { SlipwayError } from '../errors';
+import { SlipwayError, formatSpecIssue } from '../errors';
 import type { SlipwayEvent } from '../events';
 import { currentBranch } from '../git';
 import type { Logger } from '../log';
 import { stageBranch } from '../naming';
 import { kindLabel } from '../kinds';
+import { findSpecFile } from '../spec/discover';
 import { loadSpec } from '../spec/load';
 import { tryParseDuration } from '../spec/units';
 import type { Spec } from '../spec/types';
+import type { Paint } from './colour';
+import { eventText } from './json';
 import { usageError, type OptionTable, type OptionValues } from './options';
 
 export interface Context {
@@ -17,6 +20,12 @@ export interface Context {
   command: string;
   values: OptionValues;
   json: boolean;
+  /** `--json --events`: progress goes to stdout as NDJSON `{ "event" }` lines before the closing envelope. */
+  events: boolean;
+  /** Colour for what people read (off in a pipe and with NO_COLOR). */
+  paint: Paint;
+  /** A person is at a terminal (stdin and stderr are TTYs): destructive stage operations ask first. */
+  interactive: boolean;
   out: (text: string) => void;
   err: (text: string) => void;
   signal: AbortSignal;
@@ -25,12 +34,12 @@ export interface Context {
 export interface Command {
   summary: string;
   options: OptionTable;
+  /** The option a bare word on the command line stands for (`logs web` = `logs --service web`). */
+  positional?: string;
   /** A signal simply ends the command (it changes nothing, e.g. following logs). */
   readOnly?: boolean;
   /** A command made of subcommands (`slipway data init`): each one's own options and run; the command's `run` is never called. */
   subcommands?: Record<string, Command>;
-  /** The option a leading bare argument fills (`slipway mocks log payments` = `--mock payments`). */
-  positional?: string;
   run(ctx: Context): Promise<number>;
 }
 
@@ -51,8 +60,11 @@ export async function engine(ctx: Context): Promise<LocalEnvironments> {
   return LocalEnvironments.create({ backendUrl: str(ctx, 'backend'), dockerHost: str(ctx, 'docker-host') || undefined, logger });
 }
 
-export function specOf(ctx: Context): Promise<Spec> {
-  return loadSpec(resolve(String(ctx.values.spec)));
+export async function specOf(ctx: Context): Promise<Spec> {
+  const given = str(ctx, 'spec');
+  const spec = await loadSpec(given === undefined ? findSpecFile(process.cwd()) : resolve(given));
+  for (const w of spec.warnings ?? []) ctx.err(`${ctx.paint.yellow('warning')}: ${formatSpecIssue(w)}`);
+  return spec;
 }
 
 /** A branch from the command line: never a stage's engine key (`stage:NAME`), which only promote and rollback change. */
@@ -115,14 +127,15 @@ export async function requireEnvironment(envs: LocalEnvironments, project: strin
 
 export function progress(ctx: Context): (e: SlipwayEvent) => void {
   return (e) => {
+    if (ctx.events) return ctx.out(eventText(e));
     if (ctx.json) return;
     if (e.type === 'step') ctx.err(`  ${e.message}`);
     else if (e.type === 'resource' && e.op !== 'same' && e.op !== 'read') {
       const what = `${kindLabel(e.kind)} ${e.name}`;
       if (e.phase === 'started') ctx.err(`  ${e.op.padEnd(8)} ${what} ...`);
       else if (e.phase === 'finished') ctx.err(`  ${e.op.padEnd(8)} ${what} done${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`);
-      else ctx.err(`  ${e.op.padEnd(8)} ${what} FAILED`);
-    } else if (e.type === 'diagnostic' && e.severity === 'warning') ctx.err(`  warning: ${e.message}`);
+      else ctx.err(`  ${e.op.padEnd(8)} ${what} ${ctx.paint.red('FAILED')}`);
+    } else if (e.type === 'diagnostic' && e.severity === 'warning') ctx.err(`  ${ctx.paint.yellow('warning')}: ${e.message}`);
   };
 }
 

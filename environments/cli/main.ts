@@ -1,102 +1,127 @@
 // `slipway`: the command line face of the environment engine (for CI jobs and reviewers without VS Code): dispatch, signals, exit codes.
 //
 // It calls exactly the functions the extension calls. Each command is one file in commands/
-// with one option table (options.ts); SIGINT, SIGTERM and SIGHUP cancel cleanly; every error
-// maps to one exit code (exit.ts).
+// with one option table (options.ts); flags may come before or after the command (argv.ts);
+// SIGINT, SIGTERM and SIGHUP cancel cleanly; every error maps to one exit code (exit.ts) and,
+// with --json, to the one error envelope (json.ts).
 import { SlipwayError } from '../errors';
+import { didYouMean, splitCommand, valueFlags } from './argv';
+import { colourFor, paint } from './colour';
 import { commands } from './commands';
 import { asSlipwayError, type Command, type Context } from './context';
-import { EXIT, SIGNAL_EXIT, exitCodeFor, exitTableText, type CancelSignal } from './exit';
-import { commandHelp, parseOptions, type OptionValues } from './options';
+import { EXIT, SIGNAL_EXIT, exitCodeFor, type CancelSignal } from './exit';
+import { helpFor, mainHelp as mainHelpFor, subcommandHelp } from './help';
+import { envelopeText, errorEnvelope, wantsJson } from './json';
+import { commandHelp, parseOptions, usageError, type OptionValues } from './options';
 
 import packageJson from '../../package.json';
-import { positionalAsOption } from './positional';
 
-const VERSION: string = packageJson.version;
+export const VERSION: string = packageJson.version;
+export { subcommandHelp };
 
 export function mainHelp(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return `slipway ${VERSION}: per-branch preview environments on Docker, tracked by Pulumi
-
-Usage: slipway <command> [options]
-
-Commands:
-${lines.join('\n')}
-
-Run \`slipway <command> --help\` for a command's options.
-
-Exit codes:
-${exitTableText()}
-
-Environment: SLIPWAY_HOME (state folder, default ~/.slipway), DOCKER_HOST, SLIPWAY_BACKEND_URL.`;
-}
-
-/** `slipway data --help`: the subcommands of a command made of them. */
-export function subcommandHelp(name: string, cmd: Command): string {
-  const subs = Object.entries(cmd.subcommands ?? {});
-  const width = Math.max(...subs.map(([n]) => n.length)) + 2;
-  return [
-    cmd.summary,
-    '',
-    `Usage: slipway ${name} <${subs.map(([n]) => n).join('|')}> [options]`,
-    '',
-    'Subcommands:',
-    ...subs.map(([n, c]) => `  ${n.padEnd(width)}${c.summary}`),
-    '',
-    `Run \`slipway ${name} <subcommand> --help\` for its options.`,
-  ].join('\n');
-}
-
-/** The subcommand a command made of them names (`data init`), with its arguments; an exit code when there is none to run. */
-function pickSubcommand(name: string, cmd: Command, rest: string[], io: Io): { name: string; cmd: Command; rest: string[] } | number {
-  if (!cmd.subcommands) return { name, cmd, rest };
-  const [sub, ...subRest] = rest;
-  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    io.out(subcommandHelp(name, cmd));
-    return sub ? EXIT.ok : EXIT.usage;
-  }
-  if (!Object.hasOwn(cmd.subcommands, sub)) {
-    io.err(`slipway ${name}: unknown subcommand ${JSON.stringify(sub)}; see \`slipway ${name} --help\` for the list.`);
-    return EXIT.usage;
-  }
-  return { name: `${name} ${sub}`, cmd: cmd.subcommands[sub], rest: positionalAsOption(cmd.subcommands[sub], subRest) };
+  return mainHelpFor(VERSION, commands);
 }
 
 export interface Io {
   out: (t: string) => void;
   err: (t: string) => void;
+  /** Colour on stderr/stdout text for people (default: from the process's streams and NO_COLOR). */
+  colour?: boolean;
+  /** A person at a terminal who can answer a confirmation (default: stdin and stderr are TTYs). */
+  interactive?: boolean;
 }
 
-export async function main(argv: string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) }): Promise<number> {
-  let [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(mainHelp());
-    return name ? EXIT.ok : EXIT.usage;
+const defaultIo = (): Io => ({
+  out: (t) => console.log(t),
+  err: (t) => console.error(t),
+  // Both streams: `slipway status | less` must get no escapes on stdout even though stderr is a terminal.
+  colour: colourFor(process.stdout) && colourFor(process.stderr),
+  interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+});
+
+/** The command (or subcommand) named on the command line, with its arguments. */
+type Picked = { name: string; cmd: Command; rest: string[] };
+
+/** A usage error or a help text instead of a command to run. */
+type Answer = { text: string; code: number } | SlipwayError;
+
+function pick(argv: string[], flags: ReadonlySet<string>): Picked | Answer {
+  const { name, rest } = splitCommand(argv, flags);
+  const only = (...words: string[]) => rest.some((a) => words.includes(a)) && rest.every((a) => words.includes(a) || a === '--json');
+  if (name === undefined) {
+    if (only('--version', '-v')) return pickCommand('version', rest.filter((a) => a === '--json'));
+    if (only('--help', '-h')) return { text: mainHelp(), code: EXIT.ok };
+    return rest.length ? new SlipwayError('usage', 'a command is needed; see `slipway --help` for the list') : { text: mainHelp(), code: EXIT.usage };
   }
-  if (name === '--version') {
-    io.out(VERSION);
-    return EXIT.ok;
+  if (name === 'help') {
+    const words = splitCommand(rest, flags);
+    if (words.name === undefined) return { text: mainHelp(), code: EXIT.ok };
+    const more = splitCommand(words.rest, flags).name;
+    return { text: helpFor(more === undefined ? [words.name] : [words.name, more], commands), code: EXIT.ok };
   }
-  const top = Object.hasOwn(commands, name) ? commands[name] : undefined;
-  if (!top) {
-    io.err(`slipway: unknown command ${JSON.stringify(name)}; see \`slipway --help\` for the list.`);
-    return EXIT.usage;
+  return pickCommand(name, rest, flags);
+}
+
+function pickCommand(name: string, rest: string[], flags: ReadonlySet<string> = new Set()): Picked | Answer {
+  if (!Object.hasOwn(commands, name)) {
+    return new SlipwayError('usage', `unknown command ${JSON.stringify(name)}`, { hint: `${didYouMean(name, Object.keys(commands))}See \`slipway --help\` for the list.` });
   }
-  const picked = pickSubcommand(name, top, rest, io);
-  if (typeof picked === 'number') return picked;
-  const { cmd } = picked;
+  const cmd = commands[name];
+  if (!cmd.subcommands) return { name, cmd, rest };
+  const sub = splitCommand(rest, flags);
+  if (sub.name === undefined) {
+    const asked = sub.rest.some((a) => a === '--help' || a === '-h');
+    return { text: subcommandHelp(name, cmd), code: asked ? EXIT.ok : EXIT.usage };
+  }
+  if (sub.name === 'help') return { text: subcommandHelp(name, cmd), code: EXIT.ok };
+  if (!Object.hasOwn(cmd.subcommands, sub.name)) {
+    return new SlipwayError('usage', `unknown subcommand ${JSON.stringify(sub.name)} of slipway ${name}`, {
+      hint: `${didYouMean(sub.name, Object.keys(cmd.subcommands), `slipway ${name}`)}See \`slipway ${name} --help\` for the list.`,
+    });
+  }
+  return { name: `${name} ${sub.name}`, cmd: cmd.subcommands[sub.name], rest: sub.rest };
+}
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const json = wantsJson(argv);
+  const colours = paint(io.colour ?? false);
+  let name = 'slipway';
+  let events = false;
+  /** A failure: the error envelope on stdout with --json, the message (and hint) on stderr always. */
+  const fail = (err: SlipwayError, signal?: CancelSignal): number => {
+    if (json) io.out(envelopeText(errorEnvelope(err), events));
+    const who = name === 'slipway' ? 'slipway' : `slipway ${name}`;
+    io.err(`${colours.red(`${who}:`)} ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`);
+    return exitCodeFor(err.reason, signal);
+  };
+
+  let picked: Picked | Answer;
+  try {
+    picked = pick(argv, valueFlags(commands));
+  } catch (err) {
+    return fail(asSlipwayError(err));
+  }
+  if (picked instanceof SlipwayError) return fail(picked);
+  if ('text' in picked) {
+    if (json) return fail(usageError('help', '--json is not supported here: help is text for people'));
+    io.out(picked.text);
+    return picked.code;
+  }
+  const { cmd, rest } = picked;
   name = picked.name;
-  rest = picked.rest;
+  if (json && !Object.hasOwn(cmd.options, 'json')) {
+    return fail(usageError(name, `--json is not supported: slipway ${name} prints text only`));
+  }
   let values: OptionValues;
   try {
-    values = parseOptions(name, cmd.options, rest);
+    values = parseOptions(name, cmd.options, rest, cmd.positional);
   } catch (err) {
-    const e = asSlipwayError(err);
-    io.err(`slipway ${name}: ${e.message}`);
-    return exitCodeFor(e.reason);
+    return fail(asSlipwayError(err));
   }
+  events = !!values.events && json;
   if (values.help) {
-    io.out(commandHelp(name, cmd.summary, cmd.options));
+    io.out(commandHelp(name, cmd.summary, cmd.options, cmd.positional));
     return EXIT.ok;
   }
 
@@ -115,15 +140,23 @@ export async function main(argv: string[], io: Io = { out: (t) => console.log(t)
   const handlers = (Object.keys(SIGNAL_EXIT) as CancelSignal[]).map((sig) => [sig, () => onSignal(sig)] as const);
   for (const [sig, h] of handlers) process.on(sig, h);
 
-  const ctx: Context = { command: name, values, json: !!values.json, out: io.out, err: io.err, signal: controller.signal };
+  const ctx: Context = {
+    command: name,
+    values,
+    json,
+    events,
+    paint: json ? paint(false) : colours,
+    interactive: io.interactive ?? false,
+    out: io.out,
+    err: io.err,
+    signal: controller.signal,
+  };
   try {
     return await cmd.run(ctx);
   } catch (raw) {
-    const err = asSlipwayError(raw);
-    if (ctx.json) io.out(JSON.stringify({ error: { reason: err.reason, message: err.message, hint: err.hint } }, null, 2));
-    io.err(`slipway ${name}: ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`);
+    const code = fail(asSlipwayError(raw), received);
     if (ctx.values.verbose && raw instanceof Error && !SlipwayError.is(raw)) io.err(raw.stack ?? String(raw));
-    return exitCodeFor(err.reason, received);
+    return code;
   } finally {
     for (const [sig, h] of handlers) process.off(sig, h);
   }

@@ -1,6 +1,7 @@
 // The CLI's option tables: one table per command, from which parsing, `--help`, required and conflicting options all come.
 import { parseArgs } from 'node:util';
 import { SlipwayError } from '../errors';
+import { suggestions } from './argv';
 
 export interface OptionDef {
   type: 'string' | 'boolean';
@@ -22,9 +23,10 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 
 /** The options most commands share. */
 export const common = {
-  spec: { type: 'string', short: 's', arg: 'FILE', default: 'slipway.yaml', help: 'the spec file (default: ./slipway.yaml)' },
+  spec: { type: 'string', short: 's', arg: 'FILE', help: 'the spec file (default: ./slipway.yaml, else ./slipway.yml)' },
   branch: { type: 'string', short: 'b', arg: 'NAME', help: "the git branch (default: the spec folder's current branch)" },
-  json: { type: 'boolean', default: false, help: 'print JSON on stdout' },
+  json: { type: 'boolean', default: false, help: 'print the result as JSON on stdout: { "data": ..., "error": null } (see schemas/cli/)' },
+  events: { type: 'boolean', default: false, help: 'with --json: stream progress as NDJSON { "event": ... } lines before the result', needs: ['json'] },
   backend: { type: 'string', arg: 'URL', help: 'Pulumi backend URL (default: the file backend under SLIPWAY_HOME, ~/.slipway)' },
   'docker-host': { type: 'string', arg: 'URL', help: 'Docker endpoint: unix:///path, tcp://host:port, ssh://user@host, context:NAME (default: DOCKER_HOST)' },
   verbose: { type: 'boolean', short: 'v', default: false, help: "show Pulumi's own output" },
@@ -34,6 +36,7 @@ export const common = {
 /** The options that end every command that reaches an environment: output, backend, endpoint, verbosity, help. */
 export const engineOptions = {
   json: common.json,
+  events: common.events,
   backend: common.backend,
   'docker-host': common['docker-host'],
   verbose: common.verbose,
@@ -43,6 +46,14 @@ export const engineOptions = {
 /** The options of a command on one branch's environment: which branch, which spec, then `engineOptions`. */
 export const branchEnvironmentOptions = {
   branch: common.branch,
+  spec: common.spec,
+  ...engineOptions,
+} as const satisfies OptionTable;
+
+/** As `branchEnvironmentOptions`, or a pipeline stage's environment instead of a branch's (`--stage`). */
+export const targetEnvironmentOptions = {
+  branch: { ...common.branch, conflicts: ['stage'] },
+  stage: { type: 'string', arg: 'NAME', help: 'a pipeline stage (staging, production, ...)' },
   spec: common.spec,
   ...engineOptions,
 } as const satisfies OptionTable;
@@ -71,15 +82,23 @@ export function conflictPairs(table: OptionTable): Array<[string, string]> {
  * missing required options, conflicting pairs and options without the one they need all
  * throw a `usage` SlipwayError naming the option. Defaults fill what was not given.
  */
-export function parseOptions(command: string, table: OptionTable, args: string[]): OptionValues {
+export function parseOptions(command: string, table: OptionTable, args: string[], positional?: string): OptionValues {
   const options = Object.fromEntries(Object.entries(table).map(([name, d]) => [name, d.short ? { type: d.type, short: d.short } : { type: d.type }]));
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const values: OptionValues = {};
   for (const t of tokens) {
-    if (t.kind === 'positional') throw usageError(command, `unexpected argument ${JSON.stringify(t.value)}`);
+    if (t.kind === 'positional') {
+      // `logs web` for `logs --service web`: one bare word may stand for the command's positional option.
+      if (positional === undefined || values[positional] !== undefined) throw usageError(command, `unexpected argument ${JSON.stringify(t.value)}`);
+      values[positional] = t.value;
+      continue;
+    }
     if (t.kind === 'option-terminator') continue;
-    const def = table[t.name];
-    if (!def) throw usageError(command, `unknown option ${t.rawName}`);
+    const def = Object.hasOwn(table, t.name) ? table[t.name] : undefined;
+    if (!def) {
+      const near = t.rawName.startsWith('--') ? suggestions(t.name, Object.keys(table)).slice(0, 2) : [];
+      throw usageError(command, `unknown option ${t.rawName}${near.length ? ` (did you mean ${near.map(flag).join(' or ')}?)` : ''}`);
+    }
     if (def.type === 'boolean') {
       if (t.value !== undefined) throw usageError(command, `${t.rawName} takes no value`);
       values[t.name] = true;
@@ -87,6 +106,7 @@ export function parseOptions(command: string, table: OptionTable, args: string[]
     }
     // `--spec --json`: a value that is itself an option is a missing value (write `--spec=-x` for such a value).
     if (t.value === undefined || (!t.inlineValue && t.value.startsWith('-') && t.value.length > 1)) throw usageError(command, `${t.rawName} needs a value (${def.arg ?? 'VALUE'})`);
+    if (t.name === positional && values[t.name] !== undefined) throw usageError(command, `${t.rawName} was given twice (once as a bare word)`);
     if (t.value === '') throw usageError(command, `${t.rawName} needs a value (${def.arg ?? 'VALUE'}), not an empty one`);
     values[t.name] = t.value;
   }
@@ -110,16 +130,17 @@ function withDefaults(table: OptionTable, values: OptionValues): OptionValues {
 }
 
 /** `slipway drift [--branch NAME] ...`: required options first, bare; then the others in brackets. */
-export function usageLine(command: string, table: OptionTable): string {
+export function usageLine(command: string, table: OptionTable, positional?: string): string {
   const shown = Object.entries(table).filter(([name]) => !['help', 'verbose', 'backend', 'docker-host'].includes(name));
   const one = ([name, d]: [string, OptionDef]) => (d.type === 'string' ? `${flag(name)} ${d.arg ?? 'VALUE'}` : flag(name));
   const required = shown.filter(([, d]) => d.required).map(one);
   const optional = shown.filter(([, d]) => !d.required).map((o) => `[${one(o)}]`);
-  return ['slipway', command, ...required, ...optional].join(' ');
+  const bare = positional ? [`[${(table[positional]?.arg ?? 'VALUE')}]`] : [];
+  return ['slipway', command, ...bare, ...required, ...optional].join(' ');
 }
 
 /** A command's `--help`: summary, usage, one line per option, the pairs that exclude each other, and where exit codes are listed. */
-export function commandHelp(command: string, summary: string, table: OptionTable): string {
+export function commandHelp(command: string, summary: string, table: OptionTable, positional?: string): string {
   const left = (name: string, d: OptionDef) => `${d.short ? `-${d.short}, ` : '    '}${flag(name)}${d.type === 'string' ? ` ${d.arg ?? 'VALUE'}` : ''}`;
   const width = Math.max(...Object.entries(table).map(([n, d]) => left(n, d).length)) + 2;
   const lines = Object.entries(table).map(([n, d]) => {
@@ -130,7 +151,8 @@ export function commandHelp(command: string, summary: string, table: OptionTable
   return [
     `${summary}`,
     '',
-    `Usage: ${usageLine(command, table)}`,
+    `Usage: ${usageLine(command, table, positional)}`,
+    ...(positional ? [`  (${table[positional]?.arg ?? 'VALUE'} alone stands for --${positional})`] : []),
     '',
     'Options:',
     ...lines,

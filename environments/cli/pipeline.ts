@@ -9,6 +9,7 @@ export const pipelineOptions = {
   spec: common.spec,
   as: { type: 'string', arg: 'WHO', help: 'who acts (default: git config user.email)' },
   json: common.json,
+  events: common.events,
   backend: common.backend,
   verbose: common.verbose,
   help: common.help,

@@ -3,9 +3,11 @@ import type { EnvironmentStatus } from '../engine';
 import type { DriftReport } from '../pipeline/drift';
 import type { GateResult } from '../pipeline/gates';
 import type { Context } from './context';
+import { envelopeText, okEnvelope } from './json';
 
 export function printGates(ctx: Context, results: GateResult[]): void {
-  const icon: Record<GateResult['state'], string> = { pass: '✓', fail: '✗', pending: '…', skipped: '-' };
+  const p = ctx.paint;
+  const icon: Record<GateResult['state'], string> = { pass: p.green('✓'), fail: p.red('✗'), pending: p.yellow('…'), skipped: p.dim('-') };
   for (const r of results) ctx.out(`  ${icon[r.state]} ${r.name.padEnd(16)} ${r.state.padEnd(8)} ${r.reason}  (${(r.durationMs / 1000).toFixed(1)}s)`);
 }
 
@@ -20,7 +22,9 @@ export function printDrift(ctx: Context, r: DriftReport): void {
 }
 
 export function printStatus(ctx: Context, s: EnvironmentStatus): void {
-  ctx.out(`${s.project} / ${s.branch}  (${s.env})  ${s.status}${s.damaged ? '  damaged' : ''}`);
+  const p = ctx.paint;
+  const state = s.status === 'running' ? p.green(s.status) : s.status === 'failed' ? p.red(s.status) : p.yellow(s.status);
+  ctx.out(`${p.bold(`${s.project} / ${s.branch}`)}  (${s.env})  ${state}${s.damaged ? `  ${p.red('damaged')}` : ''}`);
   if (s.commit?.endsWith('+dirty')) ctx.out(`  built from uncommitted changes on ${s.commit.slice(0, 12)} (dirty): commit, then up again, to promote it`);
   if (s.damaged) ctx.out(`  record damaged: ${s.damaged.file}:${s.damaged.line}: ${s.damaged.problem}\n  ${s.damaged.hint}`);
   for (const svc of s.services) {
@@ -30,7 +34,7 @@ export function printStatus(ctx: Context, s: EnvironmentStatus): void {
   if (s.lastOperation?.error) ctx.out(`  last ${s.lastOperation.op} ${s.lastOperation.status}: ${s.lastOperation.error}`);
 }
 
-/** A JSON document on stdout. */
+/** The command's result as the `{ "data", "error": null }` envelope on stdout (one line when it closes an event stream). */
 export function printJson(ctx: Context, value: unknown): void {
-  ctx.out(JSON.stringify(value, null, 2));
+  ctx.out(envelopeText(okEnvelope(value), ctx.events));
 }

@@ -39,7 +39,7 @@ export interface HostKeyRefusal {
  * TLS material). A stage of slipway.yaml adds its TLS choice to a tcp endpoint as the Docker
  * CLI's flags: `?tlscacert=FILE&tlscert=FILE&tlskey=FILE`, or `?tls=false` for plain HTTP.
  */
-export function dockerConnection(dockerHost: string, env: Record<string, string | undefined> = process.env, refusal: HostKeyRefusal = {}): DockerConnection {
+export function dockerConnection(dockerHost: string, env: Record<string, string | undefined> = process.env, refusal: HostKeyRefusal = {}, machine: LocalMachine = {}): DockerConnection {
   const fs = require('node:fs');
   const path = require('node:path');
   const os = require('node:os');
@@ -58,8 +58,9 @@ export function dockerConnection(dockerHost: string, env: Record<string, string 
     const contextTls = path.join(configDir, 'contexts', 'tls', id, 'docker');
     if (fs.existsSync(contextTls)) tlsDir = contextTls;
   }
-  if (!host) return {};
+  if (!host) return localEngine(env, machine);
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  if (host.startsWith('npipe:')) return { socketPath: namedPipe(host) };
   const url = new URL(host);
   if (url.protocol === 'ssh:') {
     const port = Number(url.port || 22);
@@ -92,6 +93,43 @@ export function dockerConnection(dockerHost: string, env: Record<string, string 
     };
   }
   return { protocol: 'http', host: url.hostname, port: Number(url.port || 2375) };
+}
+
+/** The machine an empty endpoint is looked for on (tests pass another platform and file check). */
+export interface LocalMachine {
+  platform?: string;
+  exists?: (file: string) => boolean;
+}
+
+/**
+ * The local engine when no endpoint is named: Docker Desktop's named pipe on Windows; elsewhere
+ * /var/run/docker.sock when it exists (dockerode's own default), else the first socket that
+ * exists of Docker Desktop on macOS (~/.docker/run/docker.sock), Docker Desktop on Linux
+ * (~/.docker/desktop/docker.sock) and rootless Docker ($XDG_RUNTIME_DIR/docker.sock).
+ */
+export function localEngine(env: Record<string, string | undefined>, machine: LocalMachine = {}): DockerConnection {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const os = require('node:os');
+  const platform = machine.platform ?? process.platform;
+  const exists = machine.exists ?? ((f: string) => fs.existsSync(f));
+  if (platform === 'win32') return { socketPath: '\\\\.\\pipe\\docker_engine' };
+  if (exists('/var/run/docker.sock')) return {};
+  const home = env.HOME ?? os.homedir();
+  const candidates = [
+    ...(platform === 'darwin' ? [path.posix.join(home, '.docker', 'run', 'docker.sock')] : []),
+    path.posix.join(home, '.docker', 'desktop', 'docker.sock'),
+    ...(env.XDG_RUNTIME_DIR ? [path.posix.join(env.XDG_RUNTIME_DIR, 'docker.sock')] : []),
+  ];
+  const found = candidates.find((f) => exists(f));
+  return found ? { socketPath: found } : {};
+}
+
+/** A Windows named pipe as DOCKER_HOST writes it (`npipe:////./pipe/docker_engine`) as Node opens it (`\\.\pipe\docker_engine`). */
+export function namedPipe(host: string): string {
+  const rest = host.slice('npipe:'.length).replace(/^[/\\]+/, '');
+  if (!/^[.\w-]+[/\\]pipe[/\\][^/\\]+$/.test(rest)) throw new Error(`Docker endpoint ${host} is not a named pipe (npipe:////./pipe/NAME)`);
+  return `\\\\${rest.replace(/\//g, '\\')}`;
 }
 
 /**

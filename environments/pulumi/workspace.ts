@@ -1,7 +1,7 @@
 /** The stack worker's Pulumi workspace: the node shim for the provider host, the stack of an environment, results taken from the event stream. */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { LocalWorkspace, PulumiCommand, StackNotFoundError, type Stack } from '@pulumi/pulumi/automation';
 import { ensureDir, writeFileAtomically } from '../files';
 import type { EnvNames } from '../naming';
@@ -46,7 +46,7 @@ export async function openStack(settings: WorkerSettings, names: EnvNames, creat
       PULUMI_SKIP_UPDATE_CHECK: 'true',
       PULUMI_SKIP_CONFIRMATIONS: 'true',
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-      PATH: [join(settings.pulumiRoot, 'bin'), nodeShimDir(settings.home), process.env.PATH ?? ''].join(':'),
+      PATH: [join(settings.pulumiRoot, 'bin'), nodeShimDir(settings.home), process.env.PATH ?? ''].join(delimiter),
       // Pulumi's `pulumi-resource-pulumi-nodejs` shim runs `node` on
       // require.resolve('@pulumi/pulumi/cmd/dynamic-provider'), found through NODE_PATH.
       NODE_PATH: settings.nodePath,

@@ -8,7 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { SlipwayError, SpecError } from '../errors';
+import { SlipwayError, SpecError, type SpecIssue } from '../errors';
+import { singleBraceWarnings } from './braces';
 import { semanticIssues } from './meaning';
 import { normalize, type RawSpec } from './normalize';
 import { schemaIssues } from './schema-issues';
@@ -62,5 +63,10 @@ export function parseSpec(text: string, file: string): Spec {
     ...semanticIssues(data, source),
   ]);
   if (issues.length > 0) throw new SpecError(issues);
-  return normalize(data as RawSpec, source);
+  return withWarnings(normalize(data as RawSpec, source), singleBraceWarnings(text, resolve(file)));
+}
+
+function withWarnings(spec: Spec, warnings: SpecIssue[]): Spec {
+  if (warnings.length > 0) spec.warnings = warnings;
+  return spec;
 }

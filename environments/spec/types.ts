@@ -72,6 +72,8 @@ export interface Spec {
   /** In declaration order. */
   services: ServiceSpec[];
   databases: DatabaseSpec[];
+  /** What loads but is likely a mistake (a `${databases.db.url}` with single braces), at its exact position; absent when none. */
+  warnings?: import('../errors').SpecIssue[];
   /** Reserved for later: data masking. Validated loosely, passed through. */
   data?: unknown;
   /** Mocks of third-party APIs; each also runs as a service `mock-<name>` in `services`. */

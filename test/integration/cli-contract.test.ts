@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, SHOP_SPEC, RUN, copyFixture, docker, forceDown, getStatus, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
+import { ROOT, SHOP_SPEC, RUN, copyFixture, docker, forceDown, getStatus, jsonData, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
 
 const PROJECT = 'shop';
 
@@ -156,11 +156,11 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
       assert.equal(promote.code, 4, promote.stderr);
       assert.match(promote.stderr, /approval \(approval\) pending/);
       const history = await runCli(['history', '--spec', shopSpec, '--stage', 'staging', '--json'], home);
-      const actions = (JSON.parse(history.stdout) as { entries: Array<{ action: string }> }).entries.map((e) => e.action);
+      const actions = jsonData<{ entries: Array<{ action: string }> }>(history.stdout).entries.map((e) => e.action);
       assert.ok(actions.includes('promote-refused') && !actions.includes('promote'), actions.join(', '));
       const gates = await runCli(['gates', '--spec', shopSpec, '--from', branch, '--to', 'staging', '--json'], home);
       assert.equal(gates.code, 4, gates.stderr);
-      const results = JSON.parse(gates.stdout) as Array<{ name: string; state: string }>;
+      const results = jsonData<Array<{ name: string; state: string }>>(gates.stdout);
       assert.equal(results.find((g) => g.name === 'approval')?.state, 'pending');
     });
 
@@ -177,14 +177,14 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
       watcher.kill('SIGINT');
       const r = await done;
       assert.equal(r.code, 0, r.stderr);
-      assert.equal((JSON.parse(r.stdout.split('\n')[0]) as { drifted: boolean }).drifted, false);
+      assert.equal(jsonData<{ drifted: boolean }>(r.stdout.split('\n')[0]).drifted, false);
     });
 
     it('a limit changed by hand (docker update) is drift (3); drift --watch that saw it ends 3 on Ctrl+C; reapply clears it (0)', async () => {
       await docker.getContainer((await web()).Id).update({ Memory: 300 * 1024 * 1024, MemorySwap: -1 });
       const d = await cli('drift', '--json');
       assert.equal(d.code, 3, d.stderr);
-      const report = JSON.parse(d.stdout) as { items: Array<{ resource: string; property: string }> };
+      const report = jsonData<{ items: Array<{ resource: string; property: string }> }>(d.stdout);
       assert.ok(report.items.some((i) => i.resource === 'web' && i.property === 'memory'), d.stdout);
 
       const watcher = startCli(['drift', '--spec', shopSpec, '--branch', branch, '--watch', '--interval', '2s', '--json'], home);
@@ -241,13 +241,13 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
           assert.match(r.stderr, /was cancelled/);
           const status = await runCli(['status', '--spec', SHOP_SPEC, '--branch', branch, '--json'], home);
           assert.equal(status.code, 0, status.stderr);
-          const s = JSON.parse(status.stdout) as { lastOperation?: { op: string; status: string } };
+          const s = jsonData<{ lastOperation?: { op: string; status: string } }>(status.stdout);
           assert.deepEqual([s.lastOperation?.op, s.lastOperation?.status], ['up', 'cancelled']);
         }
         if (signals[0] === 'SIGTERM' && signals.length === 1) {
           const up = await runCli(['up', '--spec', SHOP_SPEC, '--branch', branch, '--json'], home);
           assert.equal(up.code, 0, up.stderr);
-          assert.equal(await getStatus(`${(JSON.parse(up.stdout) as { urls: Record<string, string> }).urls.web}/healthz`), 200);
+          assert.equal(await getStatus(`${jsonData<{ urls: Record<string, string> }>(up.stdout).urls.web}/healthz`), 200);
           assert.equal((await labelled(PROJECT, branch)).containers.length, 3, 'one container per service and mock: no orphan');
         }
         const down = await runCli(['down', '--spec', SHOP_SPEC, '--branch', branch], home);

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { CLI, runCli, tempHome, type CliResult } from './helpers';
+import { CLI, jsonData, runCli, tempHome, type CliResult } from './helpers';
 import { startPostgres, type PostgresServer } from './postgres';
 
 /** The tests' server trusts 127.0.0.1, so any password connects; what matters is that none is ever printed. */
@@ -88,7 +88,7 @@ describe('slipway data (real CLI, real PostgreSQL)', function () {
     assert.equal(r.stdout.trim(), 'ok: 1 tables, 3 columns covered');
     const json = await cli('data', 'check', '--source', source, '--policy', join(dir, 'masking.yaml'), '--json');
     assert.equal(json.code, 0, json.stderr);
-    assert.deepEqual(JSON.parse(json.stdout), { ok: true, tables: 1, columns: 3, problems: [] });
+    assert.deepEqual(JSON.parse(json.stdout), { data: { ok: true, tables: 1, columns: 3, problems: [] }, error: null });
   });
 
   it('check fails closed (4) on a column added to the source without a rule, naming it', async () => {
@@ -99,7 +99,7 @@ describe('slipway data (real CLI, real PostgreSQL)', function () {
       assert.match(r.stdout, /^ {2}app\.users\.referral_code: no rule names this column/m);
       const json = await cli('data', 'check', '--source', source, '--policy', join(dir, 'masking.yaml'), '--json');
       assert.equal(json.code, 4, json.stderr);
-      const body = JSON.parse(json.stdout) as { ok: boolean; tables: number; columns: number; problems: Array<Record<string, string>> };
+      const body = jsonData<{ ok: boolean; tables: number; columns: number; problems: Array<Record<string, string>> }>(json.stdout);
       assert.equal(body.ok, false);
       assert.equal(body.columns, 4);
       assert.deepEqual(

@@ -10,6 +10,7 @@ import {
   ROOT,
   SHOP_SPEC,
   cliJson,
+  jsonData,
   docker,
   forceDown,
   getStatus,
@@ -211,7 +212,7 @@ describe('environments on real Docker + Pulumi', function () {
       // A second up with nothing changed changes nothing: same containers, same ports.
       const again = await runCli(['up', '--spec', spec, '--branch', branch, '--json'], home);
       assert.equal(again.code, 0, again.stderr);
-      assert.deepEqual(JSON.parse(again.stdout).urls, first.urls);
+      assert.deepEqual(jsonData<{ urls: Record<string, string> }>(again.stdout).urls, first.urls);
       assert.deepEqual(await ids(), before);
       assert.doesNotMatch(again.stderr, /\b(create|update|replace|delete)\b.*\.\.\./, 'a no-op up starts no resource operation');
 

@@ -10,7 +10,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_ENV, LABEL_PROJECT, envNames } from '../../environments/naming';
-import { ROOT, RUN, copyFixture, docker, forceDown, getStatus, labelled, removeDir, requireEngines, runCli, stackFileExists, startCli, tempHome } from './helpers';
+import { ROOT, RUN, copyFixture, docker, forceDown, getStatus, jsonData, labelled, removeDir, requireEngines, runCli, stackFileExists, startCli, tempHome } from './helpers';
 
 const PROJECT = 'failures';
 const BUSYBOX = 'slipway/busybox:local';
@@ -105,7 +105,7 @@ async function dbPassword(branch: string): Promise<string> {
 async function status(spec: string, branch: string, home: string): Promise<StatusJson> {
   const r = await runCli(['status', '--spec', spec, '--branch', branch, '--json'], home);
   assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as StatusJson;
+  return jsonData<StatusJson>(r.stdout);
 }
 
 describe('failures and interruptions on real Docker + Pulumi', function () {

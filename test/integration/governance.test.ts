@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { LocalEnvironments } from '../../environments/engine';
 import { SlipwayError } from '../../environments/errors';
 import { loadSpec } from '../../environments/spec/load';
-import { RUN, docker, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
+import { RUN, docker, jsonData, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
 
 const BASE = 'slipway/debian:bookworm';
 
@@ -90,7 +90,7 @@ pipeline:
     writeFileSync(join(app, 'message.txt'), 'v2 with an uncommitted edit\n');
     const up = await cli('up', '--branch', branch);
     assert.equal(up.code, 0, up.stderr);
-    const status = JSON.parse((await cli('status', '--branch', branch, '--json')).stdout) as { commit?: string };
+    const status = jsonData<{ commit?: string }>((await cli('status', '--branch', branch, '--json')).stdout);
     assert.match(status.commit ?? '', /^[0-9a-f]{40}\+dirty$/);
     const r = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'dev@corp.test');
     assert.equal(r.code, 1, r.stderr);
@@ -120,7 +120,7 @@ pipeline:
     }
     // The command gate runs in a checkout of the commit: a file removed from the working tree is still there.
     rmSync(join(app, 'tested.txt'));
-    const gates = JSON.parse((await cli('gates', '--from', branch, '--to', 'staging', '--json')).stdout) as Array<{ name: string; state: string; reason: string; evidence: Record<string, unknown> }>;
+    const gates = jsonData<Array<{ name: string; state: string; reason: string; evidence: Record<string, unknown> }>>((await cli('gates', '--from', branch, '--to', 'staging', '--json')).stdout);
     const approval = gates.find((g) => g.name === 'approval')!;
     assert.equal(approval.state, 'pending');
     assert.match(approval.reason, /1 of 2 signed approvals \(alice@corp\.test\); dev@corp\.test changed this range/);
@@ -130,7 +130,7 @@ pipeline:
     assert.equal((await cli('approve', '--from', branch, '--to', 'staging', '--as', 'bob@corp.test', '--key', keys.bob)).code, 0);
     const r = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'dev@corp.test', '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal((JSON.parse(r.stdout) as { images: Record<string, string> }).images.web, await webImage(branch));
+    assert.equal(jsonData<{ images: Record<string, string> }>(r.stdout).images.web, await webImage(branch));
   });
 
   it('reapplies staging from its release after a working-tree change, and audits it', async () => {
@@ -143,7 +143,7 @@ pipeline:
     assert.equal(fixed.code, 0, fixed.stderr);
     assert.equal(await webImage('stage:staging'), release, 'staging runs the release digest, not a build of the working tree');
     assert.equal((await cli('drift', '--stage', 'staging')).code, 0, 'judged against the release, the working tree change is no drift');
-    const h = JSON.parse((await cli('history', '--json')).stdout) as { entries: Array<{ action: string; images?: Record<string, string>; note?: string }>; verification: { ok: boolean } };
+    const h = jsonData<{ entries: Array<{ action: string; images?: Record<string, string>; note?: string }>; verification: { ok: boolean } }>((await cli('history', '--json')).stdout);
     const entry = h.entries.find((e) => e.action === 'stage-reapply');
     assert.ok(entry, JSON.stringify(h.entries.map((e) => e.action)));
     assert.equal(entry.images?.web, release);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { LABEL_ENV, LABEL_PROJECT, envNames } from '../../environments/naming';
+import { checkJsonOutput } from '../cli-json';
 import { waitFor } from '../wait';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -55,18 +56,40 @@ export function runCli(args: string[], home: string, timeoutMs = 600_000, env: N
       child.kill('SIGKILL');
       reject(new Error(`slipway ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr}`));
     }, timeoutMs);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
+      // Every --json answer is checked against its schema in schemas/cli/ (a process killed by a signal may have had no time to answer).
+      if (args.includes('--json') && !args.includes('--help') && signal === null) {
+        try {
+          checkJsonOutput(args, stdout);
+        } catch (err) {
+          reject(new Error(`${(err as Error).message}\nstderr:\n${stderr.slice(-2000)}`));
+          return;
+        }
+      }
       resolve({ code, stdout, stderr });
     });
   });
 }
 
-/** Runs the CLI and parses its --json output; throws with stderr when it failed. */
+/** Runs the CLI and returns the `data` of its --json envelope; throws with stderr when it failed. */
 export async function cliJson<T>(args: string[], home: string, env: NodeJS.ProcessEnv = {}): Promise<T> {
   const r = await runCli([...args, '--json'], home, undefined, env);
   if (r.code !== 0) throw new Error(`slipway ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
+  return jsonData<T>(r.stdout);
+}
+
+/** The `data` of a successful --json envelope (the last line of an NDJSON stream); throws with the error when it failed. */
+export function jsonData<T>(stdout: string): T {
+  const lines = stdout.trim().split('\n');
+  let doc: { data: T | null; error: { reason: string; message: string } | null };
+  try {
+    doc = JSON.parse(stdout) as typeof doc;
+  } catch {
+    doc = JSON.parse(lines[lines.length - 1]) as typeof doc;
+  }
+  if (doc.error) throw new Error(`the command failed: ${doc.error.reason}: ${doc.error.message}`);
+  return doc.data as T;
 }
 
 export function startCli(args: string[], home: string): ChildProcess {

@@ -12,7 +12,7 @@ import { SlipwayError } from '../../environments/errors';
 import { auditPath } from '../../environments/pipeline/audit';
 import { LocalPipeline } from '../../environments/pipeline/pipeline';
 import { loadSpec } from '../../environments/spec/load';
-import { ROOT, RUN, copyFixture, docker, getStatus, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
+import { ROOT, RUN, copyFixture, docker, getStatus, jsonData, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
 
 interface DriftJson {
   drifted: boolean;
@@ -91,7 +91,8 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     const web = async () => (await labelled(project, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
     const drift = async (...extra: string[]) => {
       const r = await cli('drift', '--branch', branch, '--json', ...extra);
-      return { code: r.code, report: JSON.parse(r.stdout) as DriftJson, stderr: r.stderr };
+      // A failure (exit 1) has no report: its envelope's data is null and its error says why.
+      return { code: r.code, report: (JSON.parse(r.stdout) as { data: DriftJson }).data, stderr: r.stderr };
     };
 
     it('is none right after up (exit 0)', async () => {
@@ -151,7 +152,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
             buffered += d.toString();
             const lines = buffered.split('\n');
             buffered = lines.pop() ?? '';
-            for (const l of lines) if (l.trim()) reports.push(JSON.parse(l) as DriftJson);
+            for (const l of lines) if (l.trim()) reports.push(jsonData<DriftJson>(l));
             check();
           };
           watcher.stdout!.on('data', onData);
@@ -241,13 +242,13 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       writeFileSync(join(app, 'tests-passed.marker'), 'ok\n');
       for (const who of ['alice', 'bob']) assert.equal((await approve(who)).code, 0);
       const r = await cli('gates', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
-      const approval = (JSON.parse(r.stdout) as Array<{ name: string; state: string; reason: string }>).find((g) => g.name === 'approval')!;
+      const approval = jsonData<Array<{ name: string; state: string; reason: string }>>(r.stdout).find((g) => g.name === 'approval')!;
       assert.equal(approval.state, 'pending', approval.reason);
       assert.equal((await approve('carol')).code, 0);
 
       // A reviewer sees the evidence stored by the last run, without running anything.
       const stored = await cli('gates', '--from', branch, '--to', 'staging', '--stored', '--json');
-      const storedApproval = (JSON.parse(stored.stdout) as Array<{ name: string; state: string; reason: string }>).find((g) => g.name === 'approval')!;
+      const storedApproval = jsonData<Array<{ name: string; state: string; reason: string }>>(stored.stdout).find((g) => g.name === 'approval')!;
       assert.deepEqual(storedApproval, approval);
     });
 
@@ -255,7 +256,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       const previewWeb = await containerImage(project, branch, 'web');
       const first = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
       assert.equal(first.code, 0, first.stderr);
-      const r1 = JSON.parse(first.stdout) as { release: number; images: Record<string, string>; urls: Record<string, string> };
+      const r1 = jsonData<{ release: number; images: Record<string, string>; urls: Record<string, string> }>(first.stdout);
       assert.equal(r1.release, 1);
       assert.equal(await containerImage(project, 'stage:staging', 'web'), previewWeb, 'staging runs the preview image by digest');
       assert.equal(r1.images.web, previewWeb);
@@ -283,7 +284,7 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       assert.equal(await containerImage(project, 'stage:staging', 'web'), previewWeb, 'rollback restores the previous digest');
 
       const history = await cli('history', '--json');
-      const h = JSON.parse(history.stdout) as { entries: Array<{ action: string; stage: string; images?: Record<string, string> }>; verification: { ok: boolean } };
+      const h = jsonData<{ entries: Array<{ action: string; stage: string; images?: Record<string, string> }>; verification: { ok: boolean } }>(history.stdout);
       assert.equal(h.verification.ok, true);
       const actions = h.entries.filter((e) => e.stage === 'staging').map((e) => e.action);
       assert.deepEqual(actions.filter((a) => a !== 'gates' && a !== 'approve'), ['promote-refused', 'promote', 'promote-refused', 'promote', 'rollback']);

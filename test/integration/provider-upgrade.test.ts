@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { envNames } from '../../environments/naming';
-import { ROOT, RUN, docker, forceDown, getStatus, labelled, removeDir, requireEngines, runCli, stackFileExists, tempHome, type CliResult } from './helpers';
+import { ROOT, RUN, docker, forceDown, getStatus, jsonData, labelled, removeDir, requireEngines, runCli, stackFileExists, tempHome, type CliResult } from './helpers';
 
 /** The last commit whose provider was one file; its state format is what this test carries forward. */
 const BEFORE_SPLIT = 'ff64ad3';
@@ -126,7 +126,7 @@ describe('a stack made by the Slipway before the provider split', function () {
     writeSpec(dir, 'after');
     const up = await runCli(['up', '--spec', spec, '--branch', branch, '--json'], home);
     assert.equal(up.code, 0, `this checkout's up of the earlier state failed:\n${up.stderr}`);
-    const urls = (JSON.parse(up.stdout) as { urls: Record<string, string> }).urls;
+    const urls = jsonData<{ urls: Record<string, string> }>(up.stdout).urls;
     assert.equal(await getStatus(`${urls.web}/healthz`), 200);
     const after = (await labelled(PROJECT, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web');
     assert.ok(after && after.Id !== before.Id, 'the web container was recreated with its new env');

@@ -38,7 +38,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 describe('CLI option tables', () => {
   it('parse values, shorts and defaults', () => {
     const v = parseOptions('logs', commands.logs.options, ['-s', 'x.yaml', '--service', 'web', '-f']);
-    assert.deepEqual(v, { spec: 'x.yaml', service: 'web', follow: true, tail: '100', json: false, verbose: false, help: false });
+    assert.deepEqual(v, { spec: 'x.yaml', service: 'web', follow: true, tail: '100', json: false, events: false, verbose: false, help: false });
     assert.equal(parseOptions('up', commands.up.options, ['--keep-on-failure'])['keep-on-failure'], true);
     assert.equal(parseOptions('up', commands.up.options, [])['keep-on-failure'], false);
   });
@@ -140,7 +140,7 @@ describe('CLI exit codes', () => {
     }
     const unknown = await run('frobnicate');
     assert.equal(unknown.code, 2);
-    assert.match(unknown.err, /unknown command "frobnicate"; see `slipway --help`/);
+    assert.match(unknown.err, /^slipway: unknown command "frobnicate"\n {2}See `slipway --help` for the list\.\n$/);
     assert.equal((await run('toString')).code, 2, 'an Object.prototype name is not a command');
   });
 
@@ -188,7 +188,7 @@ describe('CLI exit codes', () => {
 
 describe('slipway data: subcommands and the --source URL', () => {
   it('`slipway data` lists its subcommands (2 without one, 0 with --help); each has its own --help and options', async () => {
-    assert.match(mainHelp(), /^ {2}data {5}Masked production data/m);
+    assert.match(mainHelp(), /^ {2}data {7}Masked production data/m);
     const bare = await run('data');
     assert.equal(bare.code, 2);
     assert.match(bare.out, /^ {2}init {3}Draft a masking policy/m);
@@ -196,7 +196,7 @@ describe('slipway data: subcommands and the --source URL', () => {
     assert.equal((await run('data', '--help')).code, 0);
     const unknown = await run('data', 'seed');
     assert.equal(unknown.code, 2);
-    assert.match(unknown.err, /^slipway data: unknown subcommand "seed"; see `slipway data --help`/);
+    assert.match(unknown.err, /^slipway: unknown subcommand "seed" of slipway data\n {2}See `slipway data --help` for the list\./);
     const help = await run('data', 'check', '--help');
     assert.equal(help.code, 0);
     assert.match(help.out, /Usage: slipway data check --source URL --policy FILE \[--json\]/);

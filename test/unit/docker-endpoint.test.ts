@@ -19,7 +19,7 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
   };
 
   it('uses the default socket when empty, and a unix socket path', () => {
-    assert.deepEqual(dockerConnection('', {}), {});
+    assert.deepEqual(dockerConnection('', {}, {}, { platform: 'linux', exists: (f) => f === '/var/run/docker.sock' }), {});
     assert.deepEqual(dockerConnection('unix:///run/user/1000/podman/podman.sock', {}), { socketPath: '/run/user/1000/podman/podman.sock' });
   });
 
@@ -96,6 +96,25 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
   });
 
   it('refuses an endpoint it cannot speak', () => {
-    assert.throws(() => dockerConnection('npipe:////./pipe/docker_engine', {}), /unsupported Docker endpoint/);
+    assert.throws(() => dockerConnection('fd://3', {}), /unsupported Docker endpoint/);
+    assert.throws(() => dockerConnection('npipe:////./not-a-pipe', {}), /is not a named pipe/);
+  });
+
+  it("understands Docker Desktop's endpoints on Windows (npipe://) and macOS (~/.docker/run/docker.sock)", () => {
+    const pipe = String.raw`\\.\pipe\docker_engine`;
+    assert.deepEqual(dockerConnection('npipe:////./pipe/docker_engine', {}), { socketPath: pipe });
+    assert.deepEqual(dockerConnection('npipe://./pipe/docker_engine', {}), { socketPath: pipe });
+    assert.deepEqual(dockerConnection(String.raw`npipe:\\.\pipe\dockerDesktopLinuxEngine`, {}), { socketPath: String.raw`\\.\pipe\dockerDesktopLinuxEngine` });
+    const none = () => false;
+    assert.deepEqual(dockerConnection('', {}, {}, { platform: 'win32', exists: none }), { socketPath: pipe }, 'Windows with no DOCKER_HOST: Docker Desktop\'s pipe');
+    const mac = (f: string) => f === '/Users/ada/.docker/run/docker.sock';
+    assert.deepEqual(dockerConnection('', { HOME: '/Users/ada' }, {}, { platform: 'darwin', exists: mac }), { socketPath: '/Users/ada/.docker/run/docker.sock' });
+    const both = (f: string) => mac(f) || f === '/var/run/docker.sock';
+    assert.deepEqual(dockerConnection('', { HOME: '/Users/ada' }, {}, { platform: 'darwin', exists: both }), {}, 'the default socket first when Docker Desktop links it');
+    const desktopLinux = (f: string) => f === '/home/ada/.docker/desktop/docker.sock';
+    assert.deepEqual(dockerConnection('', { HOME: '/home/ada' }, {}, { platform: 'linux', exists: desktopLinux }), { socketPath: '/home/ada/.docker/desktop/docker.sock' });
+    const rootless = (f: string) => f === '/run/user/1000/docker.sock';
+    assert.deepEqual(dockerConnection('', { HOME: '/home/ada', XDG_RUNTIME_DIR: '/run/user/1000' }, {}, { platform: 'linux', exists: rootless }), { socketPath: '/run/user/1000/docker.sock' });
+    assert.deepEqual(dockerConnection('', { HOME: '/home/ada' }, {}, { platform: 'linux', exists: none }), {}, 'nothing found: dockerode\'s default, whose error then names it');
   });
 });

@@ -2,6 +2,7 @@
 import { currentActor } from '../../git';
 import { downStage } from '../../pipeline/stage-ops';
 import { engine, notFound, progress, specOf, target, type Command, type Context } from '../context';
+import { confirmStage, yesOption } from '../confirm';
 import { common, engineOptions } from '../options';
 import { printJson } from '../print';
 
@@ -11,6 +12,7 @@ export const down: Command = {
     branch: { ...common.branch, conflicts: ['stage', 'mine'] },
     stage: { type: 'string', arg: 'NAME', help: 'a pipeline stage (staging, production, ...)', conflicts: ['mine'] },
     mine: { type: 'boolean', default: false, help: 'every branch environment of the project that you (git user.email) brought up' },
+    yes: yesOption,
     spec: common.spec,
     ...engineOptions,
   },
@@ -19,6 +21,7 @@ export const down: Command = {
     const { spec, branch, dockerHost, stage } = await target(ctx);
     const envs = await engine(ctx);
     const before = await envs.status(spec.name, branch, dockerHost);
+    if (stage !== undefined && before.status !== 'absent') await confirmStage(ctx, `Remove stage ${stage} of ${spec.name} (its containers, volumes and data)?`);
     if (!ctx.json && before.status !== 'absent') ctx.err(`Tearing down ${spec.name} / ${branch} ...`);
     // Run even when nothing is recorded or running: a stack left by an interrupted first up goes too.
     const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };

@@ -10,6 +10,7 @@ import { resourceKindOf } from '../../kinds';
 import { tryParseDuration } from '../../spec/units';
 import { engine, notFound, progress, requireEnvironment, str, target, type Command, type Context } from '../context';
 import { EXIT } from '../exit';
+import { envelopeText, okEnvelope } from '../json';
 import { common, engineOptions, usageError } from '../options';
 import { printDrift, printJson } from '../print';
 
@@ -60,7 +61,7 @@ export const drift: Command = {
 };
 
 /**
- * One report each time the drift changes (with --json, one compact JSON document per line),
+ * One report each time the drift changes (with --json, one compact `{ "data", "error" }` envelope per line),
  * until a signal ends the watch: 3 if any report drifted, else 0.
  */
 async function watch(
@@ -79,7 +80,7 @@ async function watch(
       seen ||= report.drifted;
       const key = JSON.stringify(report.items);
       if (key !== last) {
-        if (ctx.json) ctx.out(JSON.stringify(report));
+        if (ctx.json) ctx.out(envelopeText(okEnvelope(report), true));
         else printDrift(ctx, report);
       }
       last = key;

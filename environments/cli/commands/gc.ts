@@ -3,6 +3,7 @@ import { SlipwayError } from '../../errors';
 import { collectGarbage, type GcReport } from '../../quotas/gc';
 import { readLimits } from '../../quotas/limits';
 import { durationOption, engine, type Command, type Context } from '../context';
+import { envelopeText, okEnvelope } from '../json';
 import { engineOptions } from '../options';
 
 export const gc: Command = {
@@ -41,7 +42,8 @@ export const gc: Command = {
 };
 
 function print(ctx: Context, r: GcReport): void {
-  if (ctx.json) return ctx.out(JSON.stringify(r, null, ctx.values.watch ? undefined : 2));
+  // --watch: one envelope per collection, each on its own line.
+  if (ctx.json) return ctx.out(envelopeText(okEnvelope(r), !!ctx.values.watch || ctx.events));
   const verb = r.dryRun ? 'would remove' : 'removed';
   if (r.expired.length === 0 && r.orphans.length === 0) return ctx.out(`Nothing to collect (${r.at}).`);
   for (const e of r.expired) ctx.out(`expired ${e.project} / ${e.branch} (${e.owner ?? 'unknown owner'}, expired ${e.expiresAt}): ${e.error ? `failed: ${e.error}` : verb}`);

@@ -1,6 +1,7 @@
 // Every `slipway` command, in the order `slipway --help` lists them.
 import type { Command } from '../context';
 import { approve } from './approve';
+import { completion } from './completion';
 import { data } from './data';
 import { mocks } from './mocks';
 import { down } from './down';
@@ -20,5 +21,6 @@ import { share } from './share';
 import { status } from './status';
 import { up } from './up';
 import { url } from './url';
+import { version } from './version';
 
-export const commands: Record<string, Command> = { init, up, down, extend, gc, logs, restart, url, share, gateway, status, drift, gates, promote, approve, rollback, history, list, data, mocks };
+export const commands: Record<string, Command> = { init, up, down, extend, gc, logs, restart, url, share, gateway, status, drift, gates, promote, approve, rollback, history, list, data, mocks, completion, version };

@@ -1,6 +1,7 @@
 // `slipway rollback`: return a stage to its previous release.
 import { checkStage, progress, type Command } from '../context';
 import { pipelineFor, pipelineOptions } from '../pipeline';
+import { confirmStage, yesOption } from '../confirm';
 import { printJson } from '../print';
 
 export const rollback: Command = {
@@ -8,11 +9,13 @@ export const rollback: Command = {
   options: {
     stage: { type: 'string', arg: 'STAGE', required: true, help: 'the stage to roll back (staging, production, ...)' },
     emergency: { type: 'boolean', help: "roll back even outside the stage's window (audited as an emergency)" },
+    yes: yesOption,
     ...pipelineOptions,
   },
   async run(ctx) {
     const { spec, pipeline, actor } = await pipelineFor(ctx);
     const stage = checkStage(ctx, spec, String(ctx.values.stage));
+    await confirmStage(ctx, `Roll stage ${stage} of ${spec.name} back to its previous release?`);
     const r = await pipeline.rollback(spec, stage, { actor, emergency: !!ctx.values.emergency, signal: ctx.signal, onEvent: progress(ctx) });
     if (ctx.json) printJson(ctx, r);
     else {

@@ -70,6 +70,35 @@ export const recorded = {
   cancelAtStart: false,
 };
 
+/** Positions, ranges and diagnostics as the Problems panel gets them (0-based lines and characters). */
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
+  isAfter(other: Position): boolean {
+    return this.line > other.line || (this.line === other.line && this.character > other.character);
+  }
+  translate(lines = 0, characters = 0): Position {
+    return new Position(this.line + lines, this.character + characters);
+  }
+}
+export class Range {
+  constructor(
+    readonly start: Position,
+    readonly end: Position,
+  ) {}
+}
+export const DiagnosticSeverity = { Error: 0, Warning: 1, Information: 2, Hint: 3 };
+export class Diagnostic {
+  source?: string;
+  constructor(
+    readonly range: Range,
+    readonly message: string,
+    readonly severity: number,
+  ) {}
+}
+
 export const ProgressLocation = { Notification: 15, Window: 10 };
 export const ViewColumn = { Active: -1 };
 
