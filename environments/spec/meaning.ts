@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { SpecIssue } from '../errors';
 import { DEFAULT_DOCKERFILE } from './normalize';
 import { pipelineProblems } from './pipeline';
+import { seedProblems } from './seed';
 import { extraProblems } from './service-extras';
 import { isRecord, type Path, type Problem, type SpecSource } from './source';
 import { envRefs, refText, type EnvRef } from './template';
@@ -39,6 +40,7 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
     ]),
     ...pipelineProblems(data.pipeline),
     ...extraProblems(declared.services, declared.databases, source.dir),
+    ...Object.entries(declared.databases).flatMap(([name, raw]) => seedProblems(name, raw, source.dir)),
   ];
   return problems.map((p) => source.issue(p.path, p.at, p.message));
 }

@@ -1,6 +1,7 @@
 /** The YAML shape of a spec as the schema accepts it, and its normalization into the `Spec` the engine consumes. */
 import { resolve } from 'node:path';
 import { normalizePipeline, type RawPipeline } from './pipeline';
+import { normalizeSeed } from './seed';
 import { normalizeExtras, startOrder, type RawExtras } from './service-extras';
 import type { SpecSource } from './source';
 import { parseTemplate } from './template';
@@ -36,6 +37,7 @@ interface RawDatabase {
   database?: string;
   user?: string;
   resources?: RawResources;
+  seed?: { source: string; policy: string; schedule?: string };
 }
 
 export interface RawSpec {
@@ -141,6 +143,7 @@ function normalizeDatabase(name: string, raw: RawDatabase, source: SpecSource): 
     database: raw.database ?? name,
     user: raw.user ?? DEFAULT_USER,
     resources: normalizeResources(raw.resources),
+    ...(raw.seed ? { seed: normalizeSeed(raw.seed, source.dir) } : {}),
   };
 }
 
