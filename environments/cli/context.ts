@@ -7,6 +7,7 @@ import { currentBranch } from '../git';
 import type { Logger } from '../log';
 import { stageBranch } from '../naming';
 import { kindLabel } from '../kinds';
+import { seedLine } from './seed-progress';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import { usageError, type OptionTable, type OptionValues } from './options';
@@ -120,6 +121,7 @@ export function progress(ctx: Context): (e: SlipwayEvent) => void {
       else if (e.phase === 'finished') ctx.err(`  ${e.op.padEnd(8)} ${what} done${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`);
       else ctx.err(`  ${e.op.padEnd(8)} ${what} FAILED`);
     } else if (e.type === 'diagnostic' && e.severity === 'warning') ctx.err(`  warning: ${e.message}`);
+    else if (e.type === 'seed') ctx.err(`  ${seedLine(e)}`);
   };
 }
 
