@@ -1,7 +1,6 @@
 /** `databases.<name>.seed` in slipway.yaml: the checks the schema cannot express, and its normalized form. */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CronExpressionParser } from 'cron-parser';
 import type { SeedSpec } from './types';
 
 const ENV_SOURCE = /^\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/;
@@ -29,10 +28,16 @@ export function seedSource(raw: string, dir: string): SeedSpec['source'] | undef
   return undefined;
 }
 
+/** cron-parser, loaded when a spec has a schedule (the loader needs it for nothing else). */
+function cron(): typeof import('cron-parser').CronExpressionParser {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('cron-parser') as typeof import('cron-parser')).CronExpressionParser;
+}
+
 /** Whether a cron expression parses; the parser's message when it does not. */
 export function cronProblem(expression: string): string | undefined {
   try {
-    CronExpressionParser.parse(expression);
+    cron().parse(expression);
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -41,7 +46,7 @@ export function cronProblem(expression: string): string | undefined {
 
 /** The next time a schedule fires after `from`. */
 export function nextRun(expression: string, from: Date): Date {
-  return CronExpressionParser.parse(expression, { currentDate: from }).next().toDate();
+  return cron().parse(expression, { currentDate: from }).next().toDate();
 }
 
 /** Missing files (policy, dump) and a schedule that is not a cron expression; shapes are left to the schema. */

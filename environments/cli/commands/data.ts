@@ -1,15 +1,16 @@
-// `slipway data <init|check>`: masked production data for preview databases, one file per subcommand.
+// `slipway data <init|check|seed>`: masked production data for preview databases, one file per subcommand.
 import type { Command } from '../context';
 import { common, usageError } from '../options';
 import { dataCheck } from './data-check';
 import { dataInit } from './data-init';
+import { dataSeed } from './data-seed';
 
 export const data: Command = {
-  summary: 'Masked production data (preview): draft a masking policy (init), check it against the source (check)',
+  summary: 'Masked production data (preview): draft a masking policy (init), check it against the source (check), re-seed an environment\'s database (seed)',
   options: { help: common.help },
-  subcommands: { init: dataInit, check: dataCheck },
+  subcommands: { init: dataInit, check: dataCheck, seed: dataSeed },
   run() {
     // main.ts runs a subcommand; reaching this is a command line without one.
-    return Promise.reject(usageError('data', 'a subcommand is needed (init or check)'));
+    return Promise.reject(usageError('data', 'a subcommand is needed (init, check or seed)'));
   },
 };
