@@ -1,4 +1,4 @@
-/** Seeds one database of an environment from its spec's `seed`: source resolved, policy checked (fail closed), masked copy streamed in, the seed recorded. */
+/** Seeds one database of an environment from its spec's `seed`: source resolved, policy checked (fail closed), the masked snapshot made once and cloned in (or a fresh masked copy), the seed recorded. */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
@@ -11,6 +11,7 @@ import { loadPolicy, type MaskingPolicy } from './policy';
 import { projectKey } from './project-key';
 import { recordSeed, type DatabaseSeed } from './seed-record';
 import { seedMaskedData } from './seed';
+import { cloneSnapshot, findSnapshot, makeSnapshot, snapshotId, snapshotServer } from './snapshot';
 import { sourceError, sourceUrlProblem } from './source';
 
 export interface SeedTarget {
@@ -86,6 +87,10 @@ export interface SeedRunOptions {
   onEvent?: (e: SlipwayEvent) => void;
   /** Clear what the database holds first (a re-seed). */
   replace?: boolean;
+  /** Mask anew into the database, not from the snapshot. */
+  fresh?: boolean;
+  /** Remake the snapshot from the source before cloning it. */
+  refresh?: boolean;
   /** Instead of the spec's: a source URL, a policy file. */
   sourceUrl?: string;
   policyFile?: string;
@@ -101,26 +106,49 @@ export async function seedDatabase(target: SeedTarget, db: DatabaseSpec, opts: S
   const policy = await preflightSeed(spec, source, opts.signal);
   const targetUrl = await databaseHostUrl(target.docker, target.container, db);
   const key = projectKey(target.home, target.project);
+  const hash = policyHash(seed.policy);
   const started = Date.now();
-  const copy = async (sourceUrl: string) => {
+  const copy = async (sourceUrl: string, into: string) => {
     try {
-      return await seedMaskedData(sourceUrl, targetUrl, policy, {
+      const summary = await seedMaskedData(sourceUrl, into, policy, {
         key,
         signal: opts.signal,
         replace: opts.replace,
         onEvent: (e) => (e.type === 'table' ? emit({ table: e.table, rows: e.rows, rowsPerSecond: e.rowsPerSecond, done: e.done }) : undefined),
       });
+      return { rows: summary.tables.reduce((n, t) => n + t.rows, 0), tables: summary.tables.length };
     } catch (err) {
-      throw sourceError(sourceError(err, sourceUrl), targetUrl);
+      throw sourceError(sourceError(err, sourceUrl), into);
     }
   };
-  const summary = source.file ? await restoreDump(source.file, targetUrl, opts.signal, copy) : await copy(source.url!);
+  const fill = (into: string) => (source.file ? restoreDump(source.file, into, opts.signal, (from) => copy(from, into)) : copy(source.url!, into));
+  let figures: { rows: number; tables: number };
+  let snapshot: string | undefined;
+  if (opts.fresh) {
+    emit({ message: 'masking anew (--fresh), not from the snapshot' });
+    figures = await fill(targetUrl);
+  } else {
+    const server = await snapshotServer(target.docker, target.project, db);
+    const id = snapshotId(source.shown, hash, key);
+    let snap = opts.refresh ? undefined : await findSnapshot(server, id);
+    if (!snap) {
+      emit({ message: `making the masked snapshot ${id} (once per source, policy and project key)` });
+      snap = await makeSnapshot(server, id, fill);
+    }
+    emit({ message: `cloning the snapshot ${id} (made ${snap.madeAt})` });
+    const cloning = Date.now();
+    await cloneSnapshot(server, id, targetUrl, { replace: opts.replace, signal: opts.signal });
+    emit({ message: `cloned ${snap.rows} rows in ${((Date.now() - cloning) / 1000).toFixed(1)}s` });
+    figures = snap;
+    snapshot = id;
+  }
   const done: DatabaseSeed = {
     source: source.shown,
     policy: seed.policy,
-    policyHash: policyHash(seed.policy),
-    rows: summary.tables.reduce((n, t) => n + t.rows, 0),
-    tables: summary.tables.length,
+    policyHash: hash,
+    ...(snapshot ? { snapshot } : {}),
+    rows: figures.rows,
+    tables: figures.tables,
     at: new Date().toISOString(),
     durationMs: Date.now() - started,
   };

@@ -78,6 +78,7 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
   let personal: Set<string>;
   let spec: string;
   const branch = `seed/one-${RUN}`;
+  const second = `seed/two-${RUN}`;
 
   before(async () => {
     await requireEngines();
@@ -90,6 +91,9 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
 
   after(async () => {
     if (spec) await forceDown(spec, branch, home);
+    if (spec) await forceDown(spec, second, home);
+    await docker.getContainer(`slipway-snapshots-${PROJECT}`).remove({ force: true }).catch(() => undefined);
+    await docker.getVolume(`slipway-snapshots-${PROJECT}-data`).remove().catch(() => undefined);
     await server?.stop();
     if (home) removeDir(home);
   });
@@ -106,6 +110,8 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     assert.match(seed.policyHash, /^[0-9a-f]{64}$/);
     assert.equal(seed.tables, 5);
     assert.ok(seed.rows > 120);
+    assert.match(seed.snapshot ?? '', /^snap_[0-9a-f]{16}$/);
+    assert.match(up.stderr, /making the masked snapshot snap_/);
 
     const url = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home);
     assert.equal(url.code, 0, url.stderr);
@@ -120,6 +126,32 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     // The web service was created after the seed finished.
     const web = await docker.getContainer(names.container('web')).inspect();
     assert.ok(new Date(web.Created).getTime() >= new Date(seed.at).getTime(), `web created ${web.Created}, seed finished ${seed.at}`);
+  });
+
+  it('a second branch starts from a clone of the same snapshot, without masking again; data seed --fresh masks anew', async () => {
+    const up = await runCli(['up', '--spec', spec, '--branch', second], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(up.code, 0, up.stderr);
+    assert.doesNotMatch(up.stderr, /making the masked snapshot/);
+    assert.match(up.stderr, /cloning the snapshot snap_/);
+    const first = readSeedRecord(home, envNames(PROJECT, branch).project, envNames(PROJECT, branch).env)!.databases.db;
+    const names = envNames(PROJECT, second);
+    const seed = readSeedRecord(home, names.project, names.env)!.databases.db;
+    assert.equal(seed.snapshot, first.snapshot);
+    assert.equal(seed.rows, first.rows);
+    const url = (await runCli(['url', '--spec', spec, '--branch', second, '--database', 'db', '--show-secrets'], home)).stdout.trim();
+    assert.deepEqual(await leaks(url, personal), []);
+    // The same masked values as the first branch (one key per project).
+    const emails = async (u: string) => withClient(u, async (c) => (await c.query('SELECT email FROM crm.customers ORDER BY id')).rows.map((r) => r.email));
+    const firstUrl = (await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home)).stdout.trim();
+    assert.deepEqual(await emails(url), await emails(firstUrl));
+
+    const fresh = await runCli(['data', 'seed', '--spec', spec, '--branch', second, '--fresh', '--json'], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(fresh.code, 0, fresh.stderr);
+    const out = JSON.parse(fresh.stdout) as { snapshot?: string; rows: number; source: string };
+    assert.equal(out.snapshot, undefined);
+    assert.equal(out.rows, first.rows);
+    assert.ok(!fresh.stdout.includes('postgres://'));
+    assert.deepEqual(await leaks(url, personal), []);
   });
 
   it('url --database masks the password unless --show-secrets', async () => {

@@ -28,6 +28,7 @@ export const dataSeed: Command = {
     database: { type: 'string', arg: 'NAME', help: "the database, as named in the spec (default: the spec's seeded database)" },
     source: { type: 'string', arg: 'URL', help: "the source, postgres://user:password@host:port/database (default: the spec's seed.source; the password is never shown)" },
     policy: { type: 'string', short: 'p', arg: 'FILE', help: "the masking policy (default: the spec's seed.policy)" },
+    fresh: { type: 'boolean', default: false, help: "mask anew from the source into this database, instead of cloning the project's masked snapshot" },
     ...engineOptions,
   },
   async run(ctx) {
@@ -46,13 +47,13 @@ export const dataSeed: Command = {
     if (!ctx.json) ctx.err(`Seeding ${db.name} of ${spec.name} / ${branch} ...`);
     let done;
     try {
-      done = await seedDatabase(target, seeded, { signal: ctx.signal, onEvent: progress(ctx), replace: true, sourceUrl: given, policyFile });
+      done = await seedDatabase(target, seeded, { signal: ctx.signal, onEvent: progress(ctx), replace: true, fresh: !!ctx.values.fresh, sourceUrl: given, policyFile });
     } catch (err) {
       if (MaskingPolicyError.is(err)) throw new MaskingPolicyError(err.issues, 'Fix the masking policy and run `slipway data seed` again.');
       throw err;
     }
     if (ctx.json) printJson(ctx, { branch, database: db.name, ...done });
-    else ctx.out(`${db.name}: ${done.rows} rows in ${done.tables} tables from ${done.source} (policy ${done.policyHash.slice(0, 12)}, ${(done.durationMs / 1000).toFixed(1)}s)`);
+    else ctx.out(`${db.name}: ${done.rows} rows in ${done.tables} tables from ${done.source} (policy ${done.policyHash.slice(0, 12)}${done.snapshot ? `, snapshot ${done.snapshot}` : ', masked anew'}, ${(done.durationMs / 1000).toFixed(1)}s)`);
     return 0;
   },
 };
