@@ -4,7 +4,7 @@
  * nothing, and `url --database` masks the password unless asked.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { readCatalog, qualified, quoteIdent } from '../../environments/data/catalog';
@@ -152,6 +152,25 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     assert.equal(out.rows, first.rows);
     assert.ok(!fresh.stdout.includes('postgres://'));
     assert.deepEqual(await leaks(url, personal), []);
+  });
+
+  it('data sync remakes the snapshot from the source and re-seeds both running branches when the seed has a schedule', async () => {
+    await withClient(source, (c) => c.query(`INSERT INTO crm.customers (first_name, last_name, email) VALUES ('Zed', 'Newcomer', 'zed.newcomer@late.test')`));
+    const noSchedule = await runCli(['data', 'sync', '--spec', spec, '--json'], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(noSchedule.code, 0, noSchedule.stderr);
+    assert.deepEqual(JSON.parse(noSchedule.stdout).databases, [{ database: 'db', reseeded: [] }]);
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('policy: masking.yaml }', 'policy: masking.yaml, schedule: "0 3 * * *" }'));
+    const sync = await runCli(['data', 'sync', '--spec', spec, '--json'], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(sync.code, 0, sync.stderr);
+    const [db] = JSON.parse(sync.stdout).databases as Array<{ reseeded: string[]; snapshot: string }>;
+    assert.deepEqual([...db.reseeded].sort(), [branch, second].sort());
+    assert.match(sync.stderr, /making the masked snapshot/);
+    for (const b of [branch, second]) {
+      const url = (await runCli(['url', '--spec', spec, '--branch', b, '--database', 'db', '--show-secrets'], home)).stdout.trim();
+      const n = await withClient(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.customers')).rows[0].n);
+      assert.equal(n, 121, b);
+      assert.deepEqual(await leaks(url, new Set([...personal, 'zed.newcomer@late.test', 'Newcomer'])), []);
+    }
   });
 
   it('url --database masks the password unless --show-secrets', async () => {

@@ -205,7 +205,7 @@ describe('slipway data: subcommands and the --source URL', () => {
     assert.equal(missing.code, 2);
     assert.equal(missing.err, 'slipway data check: --policy FILE is required; see `slipway data check --help`\n');
     const subs = commands.data.subcommands ?? {};
-    assert.deepEqual(Object.keys(subs), ['init', 'check', 'seed']);
+    assert.deepEqual(Object.keys(subs), ['init', 'check', 'seed', 'sync']);
     assert.equal(parseOptions('data seed', subs.seed.options, ['--database', 'db', '-p', 'm.yaml']).database, 'db');
     assert.equal(parseOptions('data init', subs.init.options, ['--source', 'x', '-o', 'm.yaml', '--json']).out, 'm.yaml');
     assert.equal(parseOptions('data check', subs.check.options, ['--source', 'x', '-p', 'm.yaml', '--json']).json, true);
