@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import type { OperationOptions } from '../events';
-import type { EnvNames } from '../naming';
+import { LABEL_STAGE, type EnvNames } from '../naming';
 import type { EnvRecord } from '../records';
 import type { DatabaseSpec, Spec } from '../spec/types';
 import { preflightSeed, resolveSource, seedDatabase } from './preview-seed';
@@ -42,6 +42,8 @@ export function beforeServices(spec: Spec, seeded: Set<string>, prior?: EnvRecor
 }
 
 export async function seedNewDatabases(spec: Spec, ctx: UpSeedContext, opts: OperationOptions): Promise<void> {
+  // Pipeline stages (staging, production) are never seeded with masked data: only branch previews.
+  if (ctx.names.labels[LABEL_STAGE]) return;
   const seeded = newSeededDatabases(spec, ctx.prior);
   if (seeded.length === 0) return;
   // Fail closed before anything is made: every source there, every policy safe for it.

@@ -9,7 +9,8 @@ import { SlipwayError } from '../../environments/errors';
 import { hostOf, resolveSource } from '../../environments/data/preview-seed';
 import { projectKey, projectKeyPath } from '../../environments/data/project-key';
 import { readSeedRecord, recordSeed, removeSeedRecord } from '../../environments/data/seed-record';
-import { beforeServices, newSeededDatabases } from '../../environments/data/up-seed';
+import { beforeServices, newSeededDatabases, seedNewDatabases } from '../../environments/data/up-seed';
+import { envNames } from '../../environments/naming';
 import { parseSpec } from '../../environments/spec/load';
 import type { EnvRecord } from '../../environments/records';
 
@@ -50,6 +51,13 @@ describe('seeding a preview: the parts without engines', () => {
     assert.deepEqual(beforeServices(s, new Set(['db']), prior).services.map((x) => x.name), ['cron']);
     const seededAlready = { applied: { containers: { db: 'e' } } } as unknown as EnvRecord;
     assert.deepEqual(newSeededDatabases(s, seededAlready), []);
+  });
+
+  it('never seeds a pipeline stage (staging, production): only branch previews', async () => {
+    let made = 0;
+    const ctx = { home: dir, docker: () => Promise.reject(new Error('no docker')), names: envNames('shop', 'stage:production'), up: async () => made++, down: async () => made++ };
+    await seedNewDatabases(spec(), ctx, {});
+    assert.equal(made, 0);
   });
 
   it('reads the source from its variable, shows only host, port and database, and names an unset variable', () => {
