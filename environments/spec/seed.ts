@@ -36,8 +36,9 @@ function cron(): typeof import('cron-parser').CronExpressionParser {
 
 /** Whether a cron expression parses; the parser's message when it does not. */
 export function cronProblem(expression: string): string | undefined {
+  const parser = cron(); // a missing install is its own error, not a bad expression
   try {
-    cron().parse(expression);
+    parser.parse(expression);
     return undefined;
   } catch (err) {
     return (err as Error).message;
