@@ -23,6 +23,8 @@ import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
 import { admitUp, releaseQuota } from './quotas/admit';
 import { forgetShare } from './share/store';
 import { restoreAfterFailedUp } from './restore';
+import { seedNewDatabases } from './data/up-seed';
+import { removeSeedRecord } from './data/seed-record';
 import { inspectRecord, lockPath } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers } from './docker/engine';
 import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
@@ -108,6 +110,9 @@ export class LocalEnvironments implements Environments {
     }
     const names = envNames(spec.name, branch, this.stateId);
     const prior = inspectRecord(this.home, names.project, names.env).record;
+    const upOnly = (s: Spec) => this.runWorker({ op: 'up', spec: s, branch, settings: this.settings(opts.dockerHost), commit, owner }, opts);
+    const down = () => this.down(spec.name, branch, { dockerHost: opts.dockerHost });
+    await seedNewDatabases(spec, { home: this.home, docker: () => this.reachable(opts.dockerHost), names, prior, up: upOnly, down }, opts);
     try {
       return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, only: opts.only, keepOnFailure: opts.keepOnFailure, commit, owner }, opts)) as UpResult;
     } catch (err) {
@@ -174,6 +179,7 @@ export class LocalEnvironments implements Environments {
     const result = (await this.runWorker({ op: 'down', project, branch, settings: this.settings(opts.dockerHost) }, opts)) as DownResult;
     await releaseQuota(this.stateId, project, branch);
     forgetShare(this.home, project, branch);
+    removeSeedRecord(this.home, result.project, result.env);
     return result;
   }
 

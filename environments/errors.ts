@@ -26,6 +26,8 @@ export type SlipwayErrorReason =
   | 'masking-policy-invalid'
   | 'masking-unsafe'
   | 'data-copy-failed'
+  /** A database's seed names a source that is not there (an unset environment variable). */
+  | 'seed-source-missing'
   /** The command line itself is wrong: an unknown, missing or conflicting option, a bad stage name. */
   | 'usage'
   /** What the command acts on does not exist (e.g. the branch has no environment). */

@@ -22,6 +22,9 @@ if (only === 'mocks') {
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// `--only data`: the masked-data section alone (it needs PostgreSQL, not Docker).
+const dataBench = () => spawnSync('npx', ['tsx', join(root, 'scripts', 'bench-data.ts'), ...(process.argv.includes('--rows') ? ['--rows', process.argv[process.argv.indexOf('--rows') + 1]] : [])], { cwd: root, stdio: 'inherit' }).status;
+if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'data') process.exit(dataBench() ?? 1);
 const cli = join(root, 'dist', 'slipway.js');
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
 const home = join(work, 'home');
@@ -130,3 +133,7 @@ await benchMocks();
 // same windows; it prints its own line and fails the bench when Slipway is over its 50 ms budget.
 const activation = spawnSync('npx', ['tsx', join(root, 'scripts', 'bench-activation.ts')], { cwd: root, stdio: 'inherit' });
 if (activation.status !== 0) process.exitCode = activation.status ?? 1;
+
+// Masked data: the masked seed of a 1,000,000-row table beside plain COPY (scripts/bench-data.ts).
+const data = dataBench();
+if (data !== 0) process.exitCode = data ?? 1;

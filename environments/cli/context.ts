@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import { stageBranch } from '../naming';
 import { kindLabel } from '../kinds';
 import { findSpecFile } from '../spec/discover';
+import { seedLine } from './seed-progress';
 import { loadSpec } from '../spec/load';
 import { tryParseDuration } from '../spec/units';
 import type { Spec } from '../spec/types';
@@ -136,6 +137,7 @@ export function progress(ctx: Context): (e: SlipwayEvent) => void {
       else if (e.phase === 'finished') ctx.err(`  ${e.op.padEnd(8)} ${what} done${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`);
       else ctx.err(`  ${e.op.padEnd(8)} ${what} ${ctx.paint.red('FAILED')}`);
     } else if (e.type === 'diagnostic' && e.severity === 'warning') ctx.err(`  ${ctx.paint.yellow('warning')}: ${e.message}`);
+    else if (e.type === 'seed') ctx.err(`  ${seedLine(e)}`);
   };
 }
 

@@ -9,6 +9,7 @@ import type { SpecIssue } from '../errors';
 import { DEFAULT_DOCKERFILE } from './normalize';
 import { mockProblems, mockServiceName, mocksGateProblems } from './mocks';
 import { pipelineProblems } from './pipeline';
+import { seedProblems } from './seed';
 import { extraProblems } from './service-extras';
 import { isRecord, type Path, type Problem, type SpecSource } from './source';
 import { envRefs, refText, type EnvRef } from './template';
@@ -44,6 +45,7 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
     ...extraProblems(declared.services, declared.databases, source.dir),
     ...mockProblems(data.mocks, source.dir, Object.keys(declared.services)),
     ...mocksGateProblems(data),
+    ...Object.entries(declared.databases).flatMap(([name, raw]) => seedProblems(name, raw, source.dir)),
   ];
   return problems.map((p) => source.issue(p.path, p.at, p.message));
 }

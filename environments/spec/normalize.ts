@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { attachMocks, mockImageContext, mockServices, normalizeMocks, type RawMock } from './mocks';
 import { normalizePipeline, type RawPipeline } from './pipeline';
+import { normalizeSeed } from './seed';
 import { normalizeExtras, startOrder, type RawExtras } from './service-extras';
 import type { SpecSource } from './source';
 import { parseTemplate } from './template';
@@ -37,6 +38,7 @@ interface RawDatabase {
   database?: string;
   user?: string;
   resources?: RawResources;
+  seed?: { source: string; policy: string; schedule?: string };
 }
 
 export interface RawSpec {
@@ -147,6 +149,7 @@ function normalizeDatabase(name: string, raw: RawDatabase, source: SpecSource): 
     database: raw.database ?? name,
     user: raw.user ?? DEFAULT_USER,
     resources: normalizeResources(raw.resources),
+    ...(raw.seed ? { seed: normalizeSeed(raw.seed, source.dir) } : {}),
   };
 }
 

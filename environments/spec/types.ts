@@ -60,6 +60,19 @@ export interface DatabaseSpec {
   database: string;
   user: string;
   resources: { cpus?: number; memoryBytes?: number };
+  /** A masked copy of a source that a new database of each environment starts from. */
+  seed?: SeedSpec;
+}
+
+/**
+ * `databases.<name>.seed`: the source is named, never held (an environment variable read when
+ * seeding, or a dump file's absolute path); `policy` is the masking policy file's absolute path.
+ */
+export interface SeedSpec {
+  source: { env: string } | { file: string };
+  policy: string;
+  /** A cron expression: `slipway data sync` re-seeds running environments on it. */
+  schedule?: string;
 }
 
 export interface Spec {

@@ -194,9 +194,10 @@ describe('slipway data: subcommands and the --source URL', () => {
     assert.match(bare.out, /^ {2}init {3}Draft a masking policy/m);
     assert.match(bare.out, /^ {2}check {2}Check a masking policy/m);
     assert.equal((await run('data', '--help')).code, 0);
-    const unknown = await run('data', 'seed');
+    assert.match(bare.out, /^ {2}seed {3}Re-seed a running environment's database/m);
+    const unknown = await run('data', 'sow');
     assert.equal(unknown.code, 2);
-    assert.match(unknown.err, /^slipway: unknown subcommand "seed" of slipway data\n {2}See `slipway data --help` for the list\./);
+    assert.match(unknown.err, /^slipway: unknown subcommand "sow" of slipway data\n/);
     const help = await run('data', 'check', '--help');
     assert.equal(help.code, 0);
     assert.match(help.out, /Usage: slipway data check --source URL --policy FILE \[--json\]/);
@@ -204,7 +205,8 @@ describe('slipway data: subcommands and the --source URL', () => {
     assert.equal(missing.code, 2);
     assert.equal(missing.err, 'slipway data check: --policy FILE is required; see `slipway data check --help`\n');
     const subs = commands.data.subcommands ?? {};
-    assert.deepEqual(Object.keys(subs), ['init', 'check']);
+    assert.deepEqual(Object.keys(subs), ['init', 'check', 'seed', 'sync']);
+    assert.equal(parseOptions('data seed', subs.seed.options, ['--database', 'db', '-p', 'm.yaml']).database, 'db');
     assert.equal(parseOptions('data init', subs.init.options, ['--source', 'x', '-o', 'm.yaml', '--json']).out, 'm.yaml');
     assert.equal(parseOptions('data check', subs.check.options, ['--source', 'x', '-p', 'm.yaml', '--json']).json, true);
     assert.match(usage(() => parseOptions('data init', subs.init.options, ['--source', 'x', '--policy', 'p.yaml'])).message, /^unknown option --policy/);

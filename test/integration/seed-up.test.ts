@@ -1,0 +1,217 @@
+/**
+ * `up` of a spec whose database has a seed, on the real Docker Engine + Pulumi, from a real
+ * PostgreSQL source: the preview starts masked, the services after the seed, a failing check makes
+ * nothing, and `url --database` masks the password unless asked.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { readCatalog, qualified, quoteIdent } from '../../environments/data/catalog';
+import { readSeedRecord, seedRecordPath } from '../../environments/data/seed-record';
+import { envNames } from '../../environments/naming';
+import { POLICY, seedSource } from './masking-source';
+import { startPostgres, type PostgresServer } from './postgres';
+import { RUN, docker, forceDown, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
+import { existsSync } from 'node:fs';
+
+const PROJECT = 'seeded';
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Cells of every table of `url` holding (or containing, for longer values) a personal value. */
+async function leaks(url: string, personal: Set<string>): Promise<string[]> {
+  const long = [...personal].filter((v) => v.length >= 8);
+  return withClient(url, async (c) => {
+    const found: string[] = [];
+    const catalog = await readCatalog(c);
+    for (const table of catalog.tables.values()) {
+      const list = table.columns.map((col) => `${quoteIdent(col.name)}::text`).join(', ');
+      const result = await c.query({ text: `SELECT ${list} FROM ${qualified(table)}`, rowMode: 'array' });
+      for (const row of result.rows as Array<Array<string | null>>) {
+        for (const v of row) if (v !== null && (personal.has(v) || long.some((p) => v.includes(p)))) found.push(`${table.id}: ${v}`);
+      }
+    }
+    return found;
+  });
+}
+
+function writeProject(dir: string, policy: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'masking.yaml'), policy);
+  const spec = join(dir, 'slipway.yaml');
+  writeFileSync(
+    spec,
+    [
+      'version: 1',
+      `name: ${PROJECT}`,
+      'services:',
+      '  web:',
+      '    image: slipway/busybox:local',
+      '    command: sleep 3600',
+      '    env:',
+      '      DATABASE_URL: ${{ databases.db.url }}',
+      'databases:',
+      '  db:',
+      '    engine: postgres',
+      '    version: "15"',
+      '    seed: { source: "${{ env.SEED_SOURCE_URL }}", policy: masking.yaml }',
+      '',
+    ].join('\n'),
+  );
+  return spec;
+}
+
+describe('up seeds a preview database from a masked source (real Docker, Pulumi, PostgreSQL)', function () {
+  this.timeout(15 * 60 * 1000);
+  let home: string;
+  let server: PostgresServer;
+  let source: string;
+  let personal: Set<string>;
+  let spec: string;
+  const branch = `seed/one-${RUN}`;
+  const second = `seed/two-${RUN}`;
+
+  before(async () => {
+    await requireEngines();
+    home = tempHome('seed');
+    server = await startPostgres();
+    source = await server.createDatabase('source');
+    personal = await withClient(source, (c) => seedSource(c, 120));
+    spec = writeProject(join(home, 'project'), POLICY);
+  });
+
+  after(async () => {
+    if (spec) await forceDown(spec, branch, home);
+    if (spec) await forceDown(spec, second, home);
+    await docker.getContainer(`slipway-snapshots-${PROJECT}`).remove({ force: true }).catch(() => undefined);
+    await docker.getVolume(`slipway-snapshots-${PROJECT}-data`).remove().catch(() => undefined);
+    await server?.stop();
+    if (home) removeDir(home);
+  });
+
+  it('seeds the new database before the web service starts: no personal value, every key holds, the record names the source host only', async () => {
+    const up = await runCli(['up', '--spec', spec, '--branch', branch], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stderr, /seed db crm\.customers: 120 rows/);
+    const names = envNames(PROJECT, branch);
+    const record = readSeedRecord(home, names.project, names.env);
+    assert.ok(record?.databases.db, `no seed record at ${seedRecordPath(home, names.project, names.env)}`);
+    const seed = record.databases.db;
+    assert.equal(seed.source, `127.0.0.1:${server.port}/source`);
+    assert.match(seed.policyHash, /^[0-9a-f]{64}$/);
+    assert.equal(seed.tables, 5);
+    assert.ok(seed.rows > 120);
+    assert.match(seed.snapshot ?? '', /^snap_[0-9a-f]{16}$/);
+    assert.match(up.stderr, /making the masked snapshot snap_/);
+
+    const url = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home);
+    assert.equal(url.code, 0, url.stderr);
+    const target = url.stdout.trim();
+    assert.deepEqual(await leaks(target, personal), []);
+    // Keys were created over the data (post-data), so they hold; and they are all there.
+    const fks = await withClient(target, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND convalidated`)).rows[0].n);
+    assert.equal(fks, 4);
+    const orphans = await withClient(target, async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id WHERE c.id IS NULL')).rows[0].n);
+    assert.equal(orphans, 0);
+
+    // The web service was created after the seed finished.
+    const web = await docker.getContainer(names.container('web')).inspect();
+    assert.ok(new Date(web.Created).getTime() >= new Date(seed.at).getTime(), `web created ${web.Created}, seed finished ${seed.at}`);
+  });
+
+  it('a second branch starts from a clone of the same snapshot, without masking again; data seed --fresh masks anew', async () => {
+    const up = await runCli(['up', '--spec', spec, '--branch', second], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(up.code, 0, up.stderr);
+    assert.doesNotMatch(up.stderr, /making the masked snapshot/);
+    assert.match(up.stderr, /cloning the snapshot snap_/);
+    const first = readSeedRecord(home, envNames(PROJECT, branch).project, envNames(PROJECT, branch).env)!.databases.db;
+    const names = envNames(PROJECT, second);
+    const seed = readSeedRecord(home, names.project, names.env)!.databases.db;
+    assert.equal(seed.snapshot, first.snapshot);
+    assert.equal(seed.rows, first.rows);
+    const url = (await runCli(['url', '--spec', spec, '--branch', second, '--database', 'db', '--show-secrets'], home)).stdout.trim();
+    assert.deepEqual(await leaks(url, personal), []);
+    // The same masked values as the first branch (one key per project).
+    const emails = async (u: string) => withClient(u, async (c) => (await c.query('SELECT email FROM crm.customers ORDER BY id')).rows.map((r) => r.email));
+    const firstUrl = (await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home)).stdout.trim();
+    assert.deepEqual(await emails(url), await emails(firstUrl));
+
+    const fresh = await runCli(['data', 'seed', '--spec', spec, '--branch', second, '--fresh', '--json'], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(fresh.code, 0, fresh.stderr);
+    const out = JSON.parse(fresh.stdout) as { snapshot?: string; rows: number; source: string };
+    assert.equal(out.snapshot, undefined);
+    assert.equal(out.rows, first.rows);
+    assert.ok(!fresh.stdout.includes('postgres://'));
+    assert.deepEqual(await leaks(url, personal), []);
+  });
+
+  it('data sync remakes the snapshot from the source and re-seeds both running branches when the seed has a schedule', async () => {
+    await withClient(source, (c) => c.query(`INSERT INTO crm.customers (first_name, last_name, email) VALUES ('Zed', 'Newcomer', 'zed.newcomer@late.test')`));
+    const noSchedule = await runCli(['data', 'sync', '--spec', spec, '--json'], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(noSchedule.code, 0, noSchedule.stderr);
+    assert.deepEqual(JSON.parse(noSchedule.stdout).databases, [{ database: 'db', reseeded: [] }]);
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('policy: masking.yaml }', 'policy: masking.yaml, schedule: "0 3 * * *" }'));
+    const sync = await runCli(['data', 'sync', '--spec', spec, '--json'], home, undefined, { SEED_SOURCE_URL: source });
+    assert.equal(sync.code, 0, sync.stderr);
+    const [db] = JSON.parse(sync.stdout).databases as Array<{ reseeded: string[]; snapshot: string }>;
+    assert.deepEqual([...db.reseeded].sort(), [branch, second].sort());
+    // 121 customers in each: the snapshot was remade from the source, not the old one cloned.
+    for (const b of [branch, second]) {
+      const url = (await runCli(['url', '--spec', spec, '--branch', b, '--database', 'db', '--show-secrets'], home)).stdout.trim();
+      const n = await withClient(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.customers')).rows[0].n);
+      assert.equal(n, 121, b);
+      assert.deepEqual(await leaks(url, new Set([...personal, 'zed.newcomer@late.test', 'Newcomer'])), []);
+    }
+  });
+
+  it('url --database masks the password unless --show-secrets', async () => {
+    const masked = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db'], home);
+    assert.equal(masked.code, 0, masked.stderr);
+    const shown = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home);
+    const password = new URL(shown.stdout.trim()).password;
+    assert.ok(password.length >= 16);
+    assert.ok(!masked.stdout.includes(password));
+    assert.match(masked.stdout.trim(), /^postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/db$/);
+    const noDb = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'nope'], home);
+    assert.notEqual(noDb.code, 0);
+    assert.match(noDb.stderr, /no database "nope"/);
+  });
+
+  it('a source column with no rule stops the up with that column named (exit 4): nothing is made, nothing recorded', async () => {
+    const unsafe = await server.createDatabase('unsafe');
+    await withClient(unsafe, async (c) => {
+      await seedSource(c, 10);
+      await c.query('ALTER TABLE crm.customers ADD COLUMN backup_contact text');
+    });
+    const other = `seed/unsafe-${RUN}`;
+    try {
+      const up = await runCli(['up', '--spec', spec, '--branch', other], home, undefined, { SEED_SOURCE_URL: unsafe });
+      assert.equal(up.code, 4, up.stderr);
+      assert.match(up.stderr, /crm\.customers\.backup_contact/);
+      const left = await labelled(PROJECT, other);
+      assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
+      const names = envNames(PROJECT, other);
+      assert.ok(!existsSync(seedRecordPath(home, names.project, names.env)));
+    } finally {
+      await forceDown(spec, other, home);
+    }
+  });
+
+  it('an unset source variable is a clear error naming it, before anything is made', async () => {
+    const other = `seed/nosource-${RUN}`;
+    const up = await runCli(['up', '--spec', spec, '--branch', other], home, undefined, { SEED_SOURCE_URL: '' });
+    assert.equal(up.code, 1, up.stderr);
+    assert.match(up.stderr, /SEED_SOURCE_URL, which is not set/);
+    const left = await labelled(PROJECT, other);
+    assert.equal(left.containers.length, 0);
+  });
+});
