@@ -24,7 +24,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
+// jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ESM build bundles whole.
+const jsonc = { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' };
+const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', alias: jsonc };
 // The bundles never take the code paths that resolve npm packages on disk (the CLI's layout does).
 const quiet = { logOverride: { 'require-resolve-not-external': 'silent' } };
 
@@ -88,7 +90,7 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
     external: ['dockerode', ...native, 'ts-node'],
     ...quiet,
     // Pulumi's closure serializer parses functions with TypeScript; the SDK vendors 3.8.3 for that.
-    alias: { typescript: './node_modules/@pulumi/pulumi/vendor/typescript@3.8.3/typescript.js' },
+    alias: { ...jsonc, typescript: './node_modules/@pulumi/pulumi/vendor/typescript@3.8.3/typescript.js' },
     minify: true,
   });
   // The installable CLI: self-contained, so `npm install -g slipway-<v>.tgz` needs no registry.
