@@ -19,7 +19,10 @@ import { buildInHostTests } from './test/vscode/build.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const version = process.env.SLIPWAY_VSCODE_VERSION || '1.139.1';
-const cachePath = join(process.env.SLIPWAY_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'slipway'), 'vscode-test');
+const cachePath = join(
+  process.env.SLIPWAY_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'slipway'),
+  'vscode-test',
+);
 
 async function vscodeExecutable() {
   if (process.env.SLIPWAY_VSCODE_EXECUTABLE) return process.env.SLIPWAY_VSCODE_EXECUTABLE;
@@ -50,7 +53,13 @@ try {
     extensionTestsPath,
     extensionTestsEnv: { SLIPWAY_HOME: join(scratch, 'home') },
     // Only Slipway (and the built-in extensions): nothing the user installed.
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(scratch, 'user-data')],
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      join(scratch, 'user-data'),
+    ],
   });
 } catch (err) {
   console.error(`[slipway] the in-host tests failed: ${err instanceof Error ? err.message : String(err)}`);

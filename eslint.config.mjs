@@ -13,7 +13,22 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', module: 'writable', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        __dirname: 'readonly',
+        module: 'writable',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -27,7 +42,12 @@ export default tseslint.config(
   // Layering (docs/architecture.md): the core never imports the editor; webviews never import Node or the editor.
   {
     files: ['environments/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'environments/ is the editor-free core.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'environments/ is the editor-free core.' }] },
+      ],
+    },
   },
   // Activation stays light: the extension reaches the core's code only through lazy.ts (core.js,
   // loaded on first use); anything else from environments/ or a heavy package is a type import,
@@ -40,8 +60,16 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: NOT_SHARED, allowTypeImports: true, message: 'Load core code through core() (extension/lazy.ts) so activation stays light.' },
-            { group: ['dockerode', 'yaml', 'ajv', 'chokidar', '@pulumi/*'], allowTypeImports: true, message: 'Load core code through core() (extension/lazy.ts) so activation stays light.' },
+            {
+              regex: NOT_SHARED,
+              allowTypeImports: true,
+              message: 'Load core code through core() (extension/lazy.ts) so activation stays light.',
+            },
+            {
+              group: ['dockerode', 'yaml', 'ajv', 'chokidar', '@pulumi/*'],
+              allowTypeImports: true,
+              message: 'Load core code through core() (extension/lazy.ts) so activation stays light.',
+            },
           ],
         },
       ],
@@ -57,7 +85,11 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*', 'fs', 'path', 'child_process'], message: 'webviews run in a browser.' },
             // Types of the core's results may cross; its code may not, except the shared pure modules.
-            { regex: NOT_SHARED, allowTypeImports: true, message: `webviews import from environments/ only the shared pure modules (${SHARED_CORE.map((m) => `environments/${m}.ts`).join(', ')}).` },
+            {
+              regex: NOT_SHARED,
+              allowTypeImports: true,
+              message: `webviews import from environments/ only the shared pure modules (${SHARED_CORE.map((m) => `environments/${m}.ts`).join(', ')}).`,
+            },
           ],
         },
       ],

@@ -37,13 +37,28 @@ import * as driftOps from './engine/drift';
 import { findRuntime, type WorkerRuntime } from './engine/runtime';
 import * as serviceOps from './engine/services';
 import * as statusOps from './engine/status';
-import type { EngineOptions, EnvironmentStatus, Environments, LogOptions, ServiceUsage, UpOptions } from './engine/types';
+import type {
+  EngineOptions,
+  EnvironmentStatus,
+  Environments,
+  LogOptions,
+  ServiceUsage,
+  UpOptions,
+} from './engine/types';
 import { runWorker } from './engine/worker-client';
 
 export type { DownResult, UpResult } from './pulumi/protocol';
 export { findPulumiRoot } from './pulumi/locate';
 export { findRuntime, type WorkerRuntime } from './engine/runtime';
-export type { EngineOptions, EnvironmentState, EnvironmentStatus, Environments, LogOptions, ServiceUsage, UpOptions } from './engine/types';
+export type {
+  EngineOptions,
+  EnvironmentState,
+  EnvironmentStatus,
+  Environments,
+  LogOptions,
+  ServiceUsage,
+  UpOptions,
+} from './engine/types';
 
 export class LocalEnvironments implements Environments {
   /** This state's owner id on the Docker Engine (label dev.slipway.state). */
@@ -97,39 +112,79 @@ export class LocalEnvironments implements Environments {
   async up(spec: Spec, branch: string, opts: UpOptions & StageAccess = {}): Promise<UpResult> {
     assertStageChange(branch, 'bring up', opts);
     for (const svc of spec.services) readSecretEnv(svc, spec.file); // an unset secret stops here, before anything is made
-    const admitted = await admitUp({ home: this.home, stateId: this.stateId, docker: await this.reachable(opts.dockerHost) }, spec, branch, opts.ttlMs);
+    const admitted = await admitUp(
+      { home: this.home, stateId: this.stateId, docker: await this.reachable(opts.dockerHost) },
+      spec,
+      branch,
+      opts.ttlMs,
+    );
     return admitted.run(() => this.upAdmitted(admitted.spec, branch, opts));
   }
 
   private async upAdmitted(spec: Spec, branch: string, opts: UpOptions & StageAccess): Promise<UpResult> {
     const [commit, owner] = await Promise.all([builtCommit(spec.dir), currentActor(spec.dir)]);
-    const unchanged = opts.replace?.length || opts.only?.length || opts.dockerHost !== undefined ? undefined : await this.unchangedSinceLastUp(spec, branch, commit);
+    const unchanged =
+      opts.replace?.length || opts.only?.length || opts.dockerHost !== undefined
+        ? undefined
+        : await this.unchangedSinceLastUp(spec, branch, commit);
     if (unchanged) {
       opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
       return unchanged;
     }
     const names = envNames(spec.name, branch, this.stateId);
     const prior = inspectRecord(this.home, names.project, names.env).record;
-    const upOnly = (s: Spec) => this.runWorker({ op: 'up', spec: s, branch, settings: this.settings(opts.dockerHost), commit, owner }, opts);
+    const upOnly = (s: Spec) =>
+      this.runWorker({ op: 'up', spec: s, branch, settings: this.settings(opts.dockerHost), commit, owner }, opts);
     const down = () => this.down(spec.name, branch, { dockerHost: opts.dockerHost });
-    await seedNewDatabases(spec, { home: this.home, docker: () => this.reachable(opts.dockerHost), names, prior, up: upOnly, down }, opts);
+    await seedNewDatabases(
+      spec,
+      { home: this.home, docker: () => this.reachable(opts.dockerHost), names, prior, up: upOnly, down },
+      opts,
+    );
     try {
-      return (await this.runWorker({ op: 'up', spec, branch, settings: this.settings(opts.dockerHost), replace: opts.replace, only: opts.only, keepOnFailure: opts.keepOnFailure, commit, owner }, opts)) as UpResult;
+      return (await this.runWorker(
+        {
+          op: 'up',
+          spec,
+          branch,
+          settings: this.settings(opts.dockerHost),
+          replace: opts.replace,
+          only: opts.only,
+          keepOnFailure: opts.keepOnFailure,
+          commit,
+          owner,
+        },
+        opts,
+      )) as UpResult;
     } catch (err) {
       // A later up that failed leaves the environment as it was: what it took down runs again.
-      if (!SlipwayError.is(err, 'operation-failed') || !prior?.applied || opts.only?.length || opts.signal?.aborted) throw err;
+      if (!SlipwayError.is(err, 'operation-failed') || !prior?.applied || opts.only?.length || opts.signal?.aborted)
+        throw err;
       const failed = inspectRecord(this.home, names.project, names.env).record?.lastOperation.error ?? err.message;
       const ctx = {
         docker: await this.reachable(opts.dockerHost),
         home: this.home,
         stateId: this.stateId,
         onEvent: opts.onEvent,
-        up: (pinned: Spec) => this.runWorker({ op: 'up', spec: pinned, branch, settings: this.settings(opts.dockerHost), commit: prior.applied?.commit, owner }, opts),
+        up: (pinned: Spec) =>
+          this.runWorker(
+            {
+              op: 'up',
+              spec: pinned,
+              branch,
+              settings: this.settings(opts.dockerHost),
+              commit: prior.applied?.commit,
+              owner,
+            },
+            opts,
+          ),
       };
       const after = await restoreAfterFailedUp(ctx, spec, branch, prior, failed).catch(() => undefined);
       if (!after) throw err;
       throw new SlipwayError('operation-failed', `${err.message}\n${after.runs}`, {
-        hint: after.restored.length ? 'Fix the cause and run `slipway up` again; meanwhile the environment runs as it did before.' : err.hint,
+        hint: after.restored.length
+          ? 'Fix the cause and run `slipway up` again; meanwhile the environment runs as it did before.'
+          : err.hint,
         cause: err,
       });
     }
@@ -143,7 +198,11 @@ export class LocalEnvironments implements Environments {
   }
 
   /** What differs between the spec, Pulumi's state and the real Docker objects. */
-  drift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string; stopGraceMs?: number } = {}): Promise<DriftReport> {
+  drift(
+    spec: Spec,
+    branch: string,
+    opts: OperationOptions & { dockerHost?: string; stopGraceMs?: number } = {},
+  ): Promise<DriftReport> {
     return driftOps.drift(this.ctx, spec, branch, opts);
   }
 
@@ -151,7 +210,11 @@ export class LocalEnvironments implements Environments {
    * Drift, checked again every `intervalMs` and soon after any Docker event on the
    * environment's containers (stopped, removed, recreated), until the signal aborts.
    */
-  watchDrift(spec: Spec, branch: string, opts: OperationOptions & { dockerHost?: string; intervalMs: number }): AsyncGenerator<DriftReport> {
+  watchDrift(
+    spec: Spec,
+    branch: string,
+    opts: OperationOptions & { dockerHost?: string; intervalMs: number },
+  ): AsyncGenerator<DriftReport> {
     return driftOps.watchDrift(this.ctx, spec, branch, opts);
   }
 
@@ -159,7 +222,11 @@ export class LocalEnvironments implements Environments {
    * Remedy `accept`: takes reality into the state (a refresh), of every resource or of the
    * `resources` given; returns the drift that remains.
    */
-  async acceptDrift(spec: Spec, branch: string, opts: OperationOptions & StageAccess & { dockerHost?: string; resources?: ResourceRef[] } = {}): Promise<DriftReport> {
+  async acceptDrift(
+    spec: Spec,
+    branch: string,
+    opts: OperationOptions & StageAccess & { dockerHost?: string; resources?: ResourceRef[] } = {},
+  ): Promise<DriftReport> {
     assertStageChange(branch, 'accept drift on', opts);
     return driftOps.acceptDrift(this.ctx, spec, branch, opts);
   }
@@ -169,14 +236,25 @@ export class LocalEnvironments implements Environments {
    * `resources`, only those: what runs differently is recreated, and a spec difference is
    * applied to that resource and what depends on it (a targeted update), nothing else.
    */
-  async reapply(spec: Spec, branch: string, opts: OperationOptions & StageAccess & { dockerHost?: string; resources?: ResourceRef[] } = {}): Promise<DriftReport> {
+  async reapply(
+    spec: Spec,
+    branch: string,
+    opts: OperationOptions & StageAccess & { dockerHost?: string; resources?: ResourceRef[] } = {},
+  ): Promise<DriftReport> {
     assertStageChange(branch, 'reapply', opts);
     return driftOps.reapply(this.ctx, spec, branch, opts);
   }
 
-  async down(project: string, branch: string, opts: OperationOptions & { dockerHost?: string } = {}): Promise<DownResult> {
+  async down(
+    project: string,
+    branch: string,
+    opts: OperationOptions & { dockerHost?: string } = {},
+  ): Promise<DownResult> {
     await this.reachable(opts.dockerHost);
-    const result = (await this.runWorker({ op: 'down', project, branch, settings: this.settings(opts.dockerHost) }, opts)) as DownResult;
+    const result = (await this.runWorker(
+      { op: 'down', project, branch, settings: this.settings(opts.dockerHost) },
+      opts,
+    )) as DownResult;
     await releaseQuota(this.stateId, project, branch);
     forgetShare(this.home, project, branch);
     removeSeedRecord(this.home, result.project, result.env);
@@ -229,22 +307,43 @@ export class LocalEnvironments implements Environments {
    * unchanged: the file backend (written by this state alone), the last `up` succeeded, its
    * program fingerprint equals the spec's now, and every container it made is running.
    */
-  private async unchangedSinceLastUp(spec: Spec, branch: string, commit: string | undefined): Promise<UpResult | undefined> {
+  private async unchangedSinceLastUp(
+    spec: Spec,
+    branch: string,
+    commit: string | undefined,
+  ): Promise<UpResult | undefined> {
     if (!this.backendUrl.startsWith('file://')) return undefined;
     const names = envNames(spec.name, branch, this.stateId);
     // A damaged record says nothing reliable: a real run rebuilds it.
     const record = inspectRecord(this.home, names.project, names.env).record;
     if (!record?.applied || !record.ports || record.lastOperation.status !== 'succeeded') return undefined;
     if (lockOwner(lockPath(this.home, names.project, names.env)) !== undefined) return undefined;
-    if (programFingerprint(spec, record.ports, this.dockerHost, this.stateId, { owner: record.owner, createdAt: record.createdAt }) !== record.applied.fingerprint) return undefined;
+    if (
+      programFingerprint(spec, record.ports, this.dockerHost, this.stateId, {
+        owner: record.owner,
+        createdAt: record.createdAt,
+      }) !== record.applied.fingerprint
+    )
+      return undefined;
     // A new commit is recorded by a real run (gates and approvals refer to it), even if nothing changed.
     if (commit !== record.applied.commit) return undefined;
-    const live = await environmentContainers(this.docker, { project: names.project, env: names.env, state: this.stateId });
+    const live = await environmentContainers(this.docker, {
+      project: names.project,
+      env: names.env,
+      state: this.stateId,
+    });
     const running = Object.values(record.applied.containers).every((id) =>
       live.some((c) => c.containerId === id && c.state === 'running' && c.health !== 'unhealthy'),
     );
     if (!running) return undefined;
-    return { project: names.project, env: names.env, branch, stack: names.stack, urls: record.urls, changes: { same: live.length } };
+    return {
+      project: names.project,
+      env: names.env,
+      branch,
+      stack: names.stack,
+      urls: record.urls,
+      changes: { same: live.length },
+    };
   }
 
   private get runtime(): WorkerRuntime {

@@ -14,9 +14,25 @@ export type SlipwayEvent =
   | { type: 'diagnostic'; severity: 'info' | 'warning' | 'error'; message: string; urn?: string }
   | { type: 'step'; message: string }
   /** One gate of a promotion finished (streamed as gates finish, for live views). */
-  | { type: 'gate'; stage: string; name: string; kind: string; state: 'pass' | 'fail' | 'pending' | 'skipped'; reason: string; durationMs: number }
+  | {
+      type: 'gate';
+      stage: string;
+      name: string;
+      kind: string;
+      state: 'pass' | 'fail' | 'pending' | 'skipped';
+      reason: string;
+      durationMs: number;
+    }
   /** A database being seeded: one table's progress (rows so far, rows/s), or a step of the seed (`message`). */
-  | { type: 'seed'; database: string; table?: string; rows?: number; rowsPerSecond?: number; done?: boolean; message?: string }
+  | {
+      type: 'seed';
+      database: string;
+      table?: string;
+      rows?: number;
+      rowsPerSecond?: number;
+      done?: boolean;
+      message?: string;
+    }
   | { type: 'summary'; changes: Record<string, number>; durationMs: number };
 
 export interface OperationOptions {

@@ -45,7 +45,10 @@ export function ciBranch(env: NodeJS.ProcessEnv = process.env): { branch: string
   const refsHeads = (v: string) => v.replace(/^refs\/heads\//, '');
   const candidates: Array<[string, (v: string) => string | undefined]> = [
     ['GITHUB_HEAD_REF', (v) => v],
-    ['GITHUB_REF_NAME', (v) => (env.GITHUB_REF_TYPE === 'tag' || (env.GITHUB_REF ?? '').startsWith('refs/pull/') ? undefined : v)],
+    [
+      'GITHUB_REF_NAME',
+      (v) => (env.GITHUB_REF_TYPE === 'tag' || (env.GITHUB_REF ?? '').startsWith('refs/pull/') ? undefined : v),
+    ],
     ['CI_MERGE_REQUEST_SOURCE_BRANCH_NAME', (v) => v],
     ['CI_COMMIT_BRANCH', (v) => v],
     ['CI_COMMIT_REF_NAME', (v) => (env.CI_COMMIT_TAG ? undefined : v)],
@@ -80,17 +83,25 @@ export async function currentBranch(dir: string, env: NodeJS.ProcessEnv = proces
   } catch (err) {
     const ci = ciBranch(env);
     if (ci) return ci.branch;
-    throw new SlipwayError('git-branch-unknown', `Could not tell the current git branch of ${dir}: it is not in a git work tree (or git is missing), and no CI variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME, ...) names one.`, {
-      hint: 'Pass the branch explicitly with --branch NAME.',
-      cause: err,
-    });
+    throw new SlipwayError(
+      'git-branch-unknown',
+      `Could not tell the current git branch of ${dir}: it is not in a git work tree (or git is missing), and no CI variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME, ...) names one.`,
+      {
+        hint: 'Pass the branch explicitly with --branch NAME.',
+        cause: err,
+      },
+    );
   }
   if (!out || out === 'HEAD') {
     const ci = ciBranch(env);
     if (ci) return ci.branch;
-    throw new SlipwayError('git-branch-unknown', `The git work tree at ${dir} has no branch checked out (detached HEAD), and no CI variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME, ...) names one.`, {
-      hint: 'Check out a branch, or pass --branch NAME (in CI: --branch "$GITHUB_HEAD_REF" or the like).',
-    });
+    throw new SlipwayError(
+      'git-branch-unknown',
+      `The git work tree at ${dir} has no branch checked out (detached HEAD), and no CI variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME, ...) names one.`,
+      {
+        hint: 'Check out a branch, or pass --branch NAME (in CI: --branch "$GITHUB_HEAD_REF" or the like).',
+      },
+    );
   }
   return out;
 }

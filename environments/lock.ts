@@ -181,9 +181,13 @@ export async function acquireLock(
     }
     if (opts.signal?.aborted) throw new SlipwayError('operation-cancelled', `Cancelled while waiting for ${what}.`);
     if (Date.now() > deadline) {
-      throw new SlipwayError('environment-locked', `Another Slipway operation (pid ${owner.pid}) is still working on ${what}.`, {
-        hint: 'Wait for it to finish, or stop that process, then retry.',
-      });
+      throw new SlipwayError(
+        'environment-locked',
+        `Another Slipway operation (pid ${owner.pid}) is still working on ${what}.`,
+        {
+          hint: 'Wait for it to finish, or stop that process, then retry.',
+        },
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

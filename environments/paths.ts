@@ -46,7 +46,8 @@ export function fileBackendStacks(backendUrl: string): string[] {
     }
     for (const e of entries) {
       if (e.isDirectory()) walk(join(dir, e.name), rel ? `${rel}/${e.name}` : e.name);
-      else if (/\.json(\.gz)?$/.test(e.name)) found.push(`${rel ? `${rel}/` : ''}${e.name.replace(/\.json(\.gz)?$/, '')}`);
+      else if (/\.json(\.gz)?$/.test(e.name))
+        found.push(`${rel ? `${rel}/` : ''}${e.name.replace(/\.json(\.gz)?$/, '')}`);
     }
   };
   walk(root, '');
@@ -69,9 +70,13 @@ export function secretsPassphrase(home: string, backendUrl = defaultBackendUrl(h
   const stacks = [...new Set([...fileBackendStacks(defaultBackendUrl(home)), ...fileBackendStacks(backendUrl)])];
   if (stacks.length > 0) {
     const shown = stacks.slice(0, 3).join(', ') + (stacks.length > 3 ? ` and ${stacks.length - 3} more` : '');
-    throw new SlipwayError('passphrase-invalid', `The secrets passphrase file ${file} is missing, but ${stacks.length} stack(s) (${shown}) were encrypted with the passphrase it held; a new one could not read them, so none was made.`, {
-      hint: `Restore ${file} from a backup (mode 0600), or set PULUMI_CONFIG_PASSPHRASE to the passphrase those stacks were made with, then run the command again. Nothing was changed.`,
-    });
+    throw new SlipwayError(
+      'passphrase-invalid',
+      `The secrets passphrase file ${file} is missing, but ${stacks.length} stack(s) (${shown}) were encrypted with the passphrase it held; a new one could not read them, so none was made.`,
+      {
+        hint: `Restore ${file} from a backup (mode 0600), or set PULUMI_CONFIG_PASSPHRASE to the passphrase those stacks were made with, then run the command again. Nothing was changed.`,
+      },
+    );
   }
   ensureDir(dirname(file));
   const passphrase = randomBytes(24).toString('base64url');
@@ -86,9 +91,13 @@ function readPassphrase(file: string): string | undefined {
   if (text === undefined) return undefined;
   const passphrase = text.trim();
   if (passphrase === '') {
-    throw new SlipwayError('passphrase-invalid', `The secrets passphrase file ${file} is empty, so the stacks' secrets cannot be read.`, {
-      hint: `Restore ${file} from a backup (mode 0600), or set PULUMI_CONFIG_PASSPHRASE to the passphrase the stacks were made with. Nothing was changed.`,
-    });
+    throw new SlipwayError(
+      'passphrase-invalid',
+      `The secrets passphrase file ${file} is empty, so the stacks' secrets cannot be read.`,
+      {
+        hint: `Restore ${file} from a backup (mode 0600), or set PULUMI_CONFIG_PASSPHRASE to the passphrase the stacks were made with. Nothing was changed.`,
+      },
+    );
   }
   return passphrase;
 }
@@ -100,9 +109,13 @@ function readPassphrase(file: string): string | undefined {
 export function wrongPassphraseError(home: string, what: string): SlipwayError {
   const file = passphrasePath(home);
   const source = process.env.PULUMI_CONFIG_PASSPHRASE ? 'PULUMI_CONFIG_PASSPHRASE (set in this environment)' : file;
-  return new SlipwayError('passphrase-invalid', `${what}: the secrets passphrase from ${source} is not the one this state's stacks were encrypted with, so Pulumi cannot decrypt their secrets. Nothing was changed.`, {
-    hint: `Restore ${file} from a backup, or set PULUMI_CONFIG_PASSPHRASE to the passphrase the stack was made with, then run the command again.`,
-  });
+  return new SlipwayError(
+    'passphrase-invalid',
+    `${what}: the secrets passphrase from ${source} is not the one this state's stacks were encrypted with, so Pulumi cannot decrypt their secrets. Nothing was changed.`,
+    {
+      hint: `Restore ${file} from a backup, or set PULUMI_CONFIG_PASSPHRASE to the passphrase the stack was made with, then run the command again.`,
+    },
+  );
 }
 
 /** Whether a Pulumi failure (its error and diagnostics) is a passphrase that cannot decrypt the stack. */

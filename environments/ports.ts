@@ -64,7 +64,7 @@ const ATTEMPTS_PER_PORT = 200;
  * mode 0700, under the system's temporary folder (`SLIPWAY_PORTS_DIR` overrides it).
  */
 export function machinePortsDir(): string {
-  const uid = typeof process.getuid === 'function' ? process.getuid() : process.env.USERNAME ?? 'user';
+  const uid = typeof process.getuid === 'function' ? process.getuid() : (process.env.USERNAME ?? 'user');
   return process.env.SLIPWAY_PORTS_DIR ?? join(tmpdir(), `slipway-ports-${uid}`);
 }
 
@@ -73,9 +73,13 @@ export function ensurePrivateDir(dir: string): void {
   const st = lstatSync(dir);
   const mine = typeof process.getuid !== 'function' || st.uid === process.getuid();
   if (!st.isDirectory() || !mine || (st.mode & 0o077) !== 0) {
-    throw new SlipwayError('operation-failed', `${dir} (where Slipway keeps the host ports it hands out) is not a private folder of this user.`, {
-      hint: `Remove ${dir} (or set SLIPWAY_PORTS_DIR to a folder only you can write), then retry.`,
-    });
+    throw new SlipwayError(
+      'operation-failed',
+      `${dir} (where Slipway keeps the host ports it hands out) is not a private folder of this user.`,
+      {
+        hint: `Remove ${dir} (or set SLIPWAY_PORTS_DIR to a folder only you can write), then retry.`,
+      },
+    );
   }
 }
 
@@ -93,7 +97,9 @@ export function readLedger(dir = machinePortsDir()): Reservation[] {
     // Missing, or damaged: the records and Docker still say which ports are in use.
     all = [];
   }
-  return all.filter((r) => Number.isInteger(r.port) && typeof r.home === 'string' && existsSync(recordPath(r.home, r.project, r.env)));
+  return all.filter(
+    (r) => Number.isInteger(r.port) && typeof r.home === 'string' && existsSync(recordPath(r.home, r.project, r.env)),
+  );
 }
 
 function writeLedger(dir: string, reservations: Reservation[]): void {
@@ -110,8 +116,10 @@ async function withMachineLock<T>(dir: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
-const sameEnv = (r: { home: string; project: string; env: string }, q: { home: string; project: string; env: string }) =>
-  r.home === q.home && r.project === q.project && r.env === q.env;
+const sameEnv = (
+  r: { home: string; project: string; env: string },
+  q: { home: string; project: string; env: string },
+) => r.home === q.home && r.project === q.project && r.env === q.env;
 
 /**
  * Host ports for every wanted container port. A port used before is kept unless another
@@ -135,7 +143,10 @@ export async function allocateHostPorts(req: AllocateRequest): Promise<{ ports: 
     const published = await req.published();
     const chosen = new Set<number>();
     const free = async (port: number): Promise<boolean> =>
-      !chosen.has(port) && !heldByOthers.has(port) && !published.others.has(port) && (published.own.has(port) || (await tryListen(port)) === port);
+      !chosen.has(port) &&
+      !heldByOthers.has(port) &&
+      !published.others.has(port) &&
+      (published.own.has(port) || (await tryListen(port)) === port);
 
     const ports: PortMap = {};
     const moved: MovedPort[] = [];
@@ -147,7 +158,14 @@ export async function allocateHostPorts(req: AllocateRequest): Promise<{ ports: 
         if (prev !== undefined && (await free(prev))) port = prev;
         else {
           port = await pickFree(free, range);
-          if (prev !== undefined) moved.push({ owner, containerPort: cp, from: prev, to: port, takenBy: heldByOthers.has(prev) ? 'environment' : 'process' });
+          if (prev !== undefined)
+            moved.push({
+              owner,
+              containerPort: cp,
+              from: prev,
+              to: port,
+              takenBy: heldByOthers.has(prev) ? 'environment' : 'process',
+            });
         }
         chosen.add(port);
         ports[owner][String(cp)] = port;
@@ -156,7 +174,15 @@ export async function allocateHostPorts(req: AllocateRequest): Promise<{ ports: 
     if (req.reserve) {
       const at = new Date().toISOString();
       const mine = Object.entries(ports).flatMap(([owner, byPort]) =>
-        Object.entries(byPort).map(([cp, port]) => ({ port, home: req.home, project: req.project, env: req.env, owner, containerPort: Number(cp), at })),
+        Object.entries(byPort).map(([cp, port]) => ({
+          port,
+          home: req.home,
+          project: req.project,
+          env: req.env,
+          owner,
+          containerPort: Number(cp),
+          at,
+        })),
       );
       writeLedger(dir, [...ledger.filter((r) => !sameEnv(r, req)), ...mine]);
     }
@@ -164,18 +190,30 @@ export async function allocateHostPorts(req: AllocateRequest): Promise<{ ports: 
   });
 }
 
-async function pickFree(free: (port: number) => Promise<boolean>, range: { min: number; max: number } | undefined): Promise<number> {
+async function pickFree(
+  free: (port: number) => Promise<boolean>,
+  range: { min: number; max: number } | undefined,
+): Promise<number> {
   for (let attempt = 0; attempt < ATTEMPTS_PER_PORT; attempt++) {
     const candidate = range ? range.min + Math.floor(Math.random() * (range.max - range.min + 1)) : await tryListen(0);
     if (candidate && (await free(candidate))) return candidate;
   }
-  throw new SlipwayError('operation-failed', `No free host port was found${range ? ` in ${range.min}-${range.max}` : ''} after ${ATTEMPTS_PER_PORT} tries.`, {
-    hint: 'Tear down environments you no longer need (slipway down), or stop what listens on ports in that range, then retry.',
-  });
+  throw new SlipwayError(
+    'operation-failed',
+    `No free host port was found${range ? ` in ${range.min}-${range.max}` : ''} after ${ATTEMPTS_PER_PORT} tries.`,
+    {
+      hint: 'Tear down environments you no longer need (slipway down), or stop what listens on ports in that range, then retry.',
+    },
+  );
 }
 
 /** Gives back every port reserved for the environment (its `down`). */
-export async function releaseHostPorts(home: string, project: string, env: string, dir = machinePortsDir()): Promise<void> {
+export async function releaseHostPorts(
+  home: string,
+  project: string,
+  env: string,
+  dir = machinePortsDir(),
+): Promise<void> {
   home = resolve(home);
   await withMachineLock(dir, async () => {
     const ledger = readLedger(dir);

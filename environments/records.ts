@@ -42,7 +42,13 @@ export interface EnvRecord {
    */
   ttl?: { ms: number; lastActivity: string; expiresAt: string };
   /** `interrupted`: its worker died mid-operation, so the state may hold pending operations. */
-  lastOperation: { op: 'up' | 'down'; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; at: string; error?: string; interrupted?: boolean };
+  lastOperation: {
+    op: 'up' | 'down';
+    status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+    at: string;
+    error?: string;
+    interrupted?: boolean;
+  };
 }
 
 export function recordPath(home: string, project: string, env: string): string {
@@ -76,10 +82,17 @@ function recordShape(project: string, env: string): (value: unknown) => FieldPro
         ran: 'object?',
         ttl: 'object?',
         lastOperation: 'object',
-      }) ?? checkFields((value as EnvRecord).lastOperation, { op: 'string', status: 'string', at: 'string' }, ['lastOperation']);
+      }) ??
+      checkFields((value as EnvRecord).lastOperation, { op: 'string', status: 'string', at: 'string' }, [
+        'lastOperation',
+      ]);
     if (problem) return problem;
     const r = value as EnvRecord;
-    if (r.project !== project || r.env !== env) return { path: ['env'], problem: `names environment ${r.project}/${r.env}, not ${project}/${env} as its file name does` };
+    if (r.project !== project || r.env !== env)
+      return {
+        path: ['env'],
+        problem: `names environment ${r.project}/${r.env}, not ${project}/${env} as its file name does`,
+      };
     return undefined;
   };
 }
@@ -90,7 +103,11 @@ export function readRecord(home: string, project: string, env: string): EnvRecor
 }
 
 /** The environment's record, or why it cannot be read: never throws for a damaged record. */
-export function inspectRecord(home: string, project: string, env: string): { record?: EnvRecord; damaged?: DamagedFileError } {
+export function inspectRecord(
+  home: string,
+  project: string,
+  env: string,
+): { record?: EnvRecord; damaged?: DamagedFileError } {
   try {
     return { record: readRecord(home, project, env) };
   } catch (err) {
@@ -139,7 +156,10 @@ export function listRecords(home: string, project?: string): { records: EnvRecor
       else if (error) damaged.push({ project: p, env, error });
     }
   }
-  return { records: out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch)), damaged };
+  return {
+    records: out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch)),
+    damaged,
+  };
 }
 
 /** What an environment's containers' labels say about it (see docker/engine.ts `environmentLabels`). */
@@ -184,11 +204,17 @@ export function rebuildRecord(labels: LabelledEnvironment, now = new Date().toIS
  * targeted (by its container, or its image, volume or password: `web-image`, `db-volume`), the
  * last applied entry for the others.
  */
-export function mergeRan(prior: NonNullable<EnvRecord['ran']>, spec: Pick<Spec, 'services' | 'databases'>, only: Array<{ name: string }>): NonNullable<EnvRecord['ran']> {
+export function mergeRan(
+  prior: NonNullable<EnvRecord['ran']>,
+  spec: Pick<Spec, 'services' | 'databases'>,
+  only: Array<{ name: string }>,
+): NonNullable<EnvRecord['ran']> {
   const targeted = new Set(only.map((r) => r.name.replace(/-(image|volume|password)$/, '')));
   const pick = <T extends { name: string }>(last: T[], now: T[]): T[] => {
     const fromSpec = new Map(now.filter((x) => targeted.has(x.name)).map((x) => [x.name, x]));
-    const kept = last.filter((x) => !targeted.has(x.name) || fromSpec.has(x.name)).map((x) => fromSpec.get(x.name) ?? x);
+    const kept = last
+      .filter((x) => !targeted.has(x.name) || fromSpec.has(x.name))
+      .map((x) => fromSpec.get(x.name) ?? x);
     return [...kept, ...[...fromSpec.values()].filter((x) => !last.some((l) => l.name === x.name))];
   };
   return { ...prior, services: pick(prior.services, spec.services), databases: pick(prior.databases, spec.databases) };

@@ -26,11 +26,19 @@ export interface RestoreContext {
  * longer run, then says in the record that the up failed, why (`error`), and what runs now.
  * Returns that sentence on what runs, and whether anything was brought back.
  */
-export async function restoreAfterFailedUp(ctx: RestoreContext, spec: Spec, branch: string, prior: EnvRecord, error: string): Promise<{ runs: string; restored: string[] }> {
+export async function restoreAfterFailedUp(
+  ctx: RestoreContext,
+  spec: Spec,
+  branch: string,
+  prior: EnvRecord,
+  error: string,
+): Promise<{ runs: string; restored: string[] }> {
   const names = envNames(spec.name, branch, ctx.stateId);
   const sel = { project: names.project, env: names.env, state: ctx.stateId };
   const live = await environmentContainers(ctx.docker, sel);
-  const lost = Object.keys(prior.applied?.containers ?? {}).filter((name) => !live.some((c) => c.service === name && c.state === 'running'));
+  const lost = Object.keys(prior.applied?.containers ?? {}).filter(
+    (name) => !live.some((c) => c.service === name && c.state === 'running'),
+  );
   let restored: string[] = [];
   let note = '';
   if (lost.length > 0 && prior.ran) {
@@ -45,11 +53,18 @@ export async function restoreAfterFailedUp(ctx: RestoreContext, spec: Spec, bran
       }
     } else note = '; what ran before cannot be brought back: its image is gone';
   }
-  const runs = (await whatRuns(ctx.docker, sel, [...prior.services, ...prior.databases])) + (restored.length ? ` (${restored.join(', ')} as before the failed up)` : '') + note;
+  const runs =
+    (await whatRuns(ctx.docker, sel, [...prior.services, ...prior.databases])) +
+    (restored.length ? ` (${restored.join(', ')} as before the failed up)` : '') +
+    note;
   // The restoring up recorded a success: the record says again that the up failed, and what runs.
   const record = inspectRecord(ctx.home, names.project, names.env).record;
   if (record) {
-    writeRecord(ctx.home, { ...record, updatedAt: new Date().toISOString(), lastOperation: { op: 'up', status: 'failed', at: new Date().toISOString(), error: `${error}\n${runs}` } });
+    writeRecord(ctx.home, {
+      ...record,
+      updatedAt: new Date().toISOString(),
+      lastOperation: { op: 'up', status: 'failed', at: new Date().toISOString(), error: `${error}\n${runs}` },
+    });
   }
   return { runs, restored };
 }

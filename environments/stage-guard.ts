@@ -10,7 +10,11 @@ export interface StageAccess {
 export function assertStageChange(branch: string, what: string, opts: StageAccess): void {
   if (!branch.startsWith('stage:') || opts.viaPipeline) return;
   const stage = branch.slice('stage:'.length);
-  throw new SlipwayError('policy-refused', `Refusing to ${what} stage ${stage} directly: a stage changes only by promotion and rollback, so that it runs a release that passed its gates.`, {
-    hint: `Promote to it (slipway promote --to ${stage}); to make it run its release again use slipway drift --stage ${stage} --reapply, which redeploys the release's images and is audited.`,
-  });
+  throw new SlipwayError(
+    'policy-refused',
+    `Refusing to ${what} stage ${stage} directly: a stage changes only by promotion and rollback, so that it runs a release that passed its gates.`,
+    {
+      hint: `Promote to it (slipway promote --to ${stage}); to make it run its release again use slipway drift --stage ${stage} --reapply, which redeploys the release's images and is audited.`,
+    },
+  );
 }

@@ -27,8 +27,16 @@ function kindOf(value: unknown): FieldKind | 'null' | 'undefined' {
 }
 
 /** The first field of `value` (an object) that is missing or of another kind than `fields` says. */
-export function checkFields(value: unknown, fields: Record<string, FieldSpec>, at: FieldPath = []): FieldProblem | undefined {
-  if (kindOf(value) !== 'object') return { path: at, problem: `${at.length ? 'is' : 'the file holds'} ${describeKind(value)} where an object was expected` };
+export function checkFields(
+  value: unknown,
+  fields: Record<string, FieldSpec>,
+  at: FieldPath = [],
+): FieldProblem | undefined {
+  if (kindOf(value) !== 'object')
+    return {
+      path: at,
+      problem: `${at.length ? 'is' : 'the file holds'} ${describeKind(value)} where an object was expected`,
+    };
   const obj = value as Record<string, unknown>;
   for (const [key, spec] of Object.entries(fields)) {
     const optional = spec.endsWith('?');
@@ -37,13 +45,21 @@ export function checkFields(value: unknown, fields: Record<string, FieldSpec>, a
       if (!optional) return { path: [...at, key], problem: 'is missing' };
       continue;
     }
-    if (kindOf(obj[key]) !== kind) return { path: [...at, key], problem: `is ${describeKind(obj[key])} where ${kind === 'array' || kind === 'object' ? 'an' : 'a'} ${kind} was expected` };
+    if (kindOf(obj[key]) !== kind)
+      return {
+        path: [...at, key],
+        problem: `is ${describeKind(obj[key])} where ${kind === 'array' || kind === 'object' ? 'an' : 'a'} ${kind} was expected`,
+      };
   }
   return undefined;
 }
 
 /** The first element of `items` that `check` finds a problem with (paths under `at`). */
-export function checkEach(items: unknown[], at: FieldPath, check: (item: unknown, path: FieldPath) => FieldProblem | undefined): FieldProblem | undefined {
+export function checkEach(
+  items: unknown[],
+  at: FieldPath,
+  check: (item: unknown, path: FieldPath) => FieldProblem | undefined,
+): FieldProblem | undefined {
   for (let i = 0; i < items.length; i++) {
     const p = check(items[i], [...at, i]);
     if (p) return p;
@@ -53,7 +69,9 @@ export function checkEach(items: unknown[], at: FieldPath, check: (item: unknown
 
 function describeKind(value: unknown): string {
   const k = kindOf(value);
-  return k === 'array' || k === 'object' || k === 'undefined' ? `an ${k === 'undefined' ? 'empty value' : k}` : `a ${k}`;
+  return k === 'array' || k === 'object' || k === 'undefined'
+    ? `an ${k === 'undefined' ? 'empty value' : k}`
+    : `a ${k}`;
 }
 
 function showPath(path: FieldPath): string {
@@ -78,7 +96,12 @@ export function parseStoredJson<T>(text: string, file: string, check: ShapeCheck
   } catch (err) {
     const offset = jsonErrorOffset(text);
     const line = firstLine - 1 + lineAt(text, offset < 0 ? text.length : offset);
-    throw new DamagedFileError(file, line, `not valid JSON (${text.trim() === '' ? 'the file is empty' : jsonReason(err)})`, remedy);
+    throw new DamagedFileError(
+      file,
+      line,
+      `not valid JSON (${text.trim() === '' ? 'the file is empty' : jsonReason(err)})`,
+      remedy,
+    );
   }
   const problem = check(value);
   if (problem) {

@@ -13,7 +13,11 @@ export function trackBranches(slipway: Slipway): vscode.Disposable[] {
       const branch = item.status.branch;
       if (branch.startsWith('stage:') || heads.has(branch) || offered.has(branch) || item.busy) continue;
       offered.add(branch);
-      const choice = await vscode.window.showInformationMessage(`Branch ${branch} no longer exists, but its Slipway environment still runs.`, 'Tear Down', 'Keep');
+      const choice = await vscode.window.showInformationMessage(
+        `Branch ${branch} no longer exists, but its Slipway environment still runs.`,
+        'Tear Down',
+        'Keep',
+      );
       if (choice === 'Tear Down') await vscode.commands.executeCommand('slipway.env.teardown', branch);
     }
   };
@@ -21,7 +25,8 @@ export function trackBranches(slipway: Slipway): vscode.Disposable[] {
     slipway.git.onDidChangeBranch(async ({ initial, current }) => {
       await slipway.model.refresh();
       // The first report is the branch the window opened on, not a checkout.
-      if (initial || !current || !slipway.settings.autoPreview || !vscode.workspace.isTrusted || !slipway.specFile) return;
+      if (initial || !current || !slipway.settings.autoPreview || !vscode.workspace.isTrusted || !slipway.specFile)
+        return;
       const env = slipway.model.find(current);
       if (env?.busy || env?.state === 'running') return;
       slipway.log.info(`autoPreview: ${current} was checked out`);

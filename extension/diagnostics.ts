@@ -29,7 +29,11 @@ export function specDiagnostics(text: string, file: string): vscode.Diagnostic[]
 function toDiagnostic(i: SpecIssue, severity = vscode.DiagnosticSeverity.Error): vscode.Diagnostic {
   const start = new vscode.Position(Math.max(0, i.line - 1), Math.max(0, i.column - 1));
   const end = new vscode.Position(Math.max(0, i.endLine - 1), Math.max(0, i.endColumn - 1));
-  const d = new vscode.Diagnostic(new vscode.Range(start, end.isAfter(start) ? end : start.translate(0, 1)), i.field ? `${i.field}: ${i.message}` : i.message, severity);
+  const d = new vscode.Diagnostic(
+    new vscode.Range(start, end.isAfter(start) ? end : start.translate(0, 1)),
+    i.field ? `${i.field}: ${i.message}` : i.message,
+    severity,
+  );
   d.source = 'slipway';
   return d;
 }

@@ -48,7 +48,24 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
   const statusBar = new StatusBar(slipway);
   const panels = new Panels(slipway);
   subs.push(slipway, new EnvironmentsView(slipway), statusBar, panels);
-  for (const command of [preview, previewBranch, update, open, share, logs, restart, promote, teardown, teardownMine, refresh, openSpec, showLog, createSpec, installCli, mocks]) {
+  for (const command of [
+    preview,
+    previewBranch,
+    update,
+    open,
+    share,
+    logs,
+    restart,
+    promote,
+    teardown,
+    teardownMine,
+    refresh,
+    openSpec,
+    showLog,
+    createSpec,
+    installCli,
+    mocks,
+  ]) {
     const d = command.register(slipway);
     subs.push(...(Array.isArray(d) ? d : [d]));
   }
@@ -60,13 +77,23 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
     void (async () => {
       await slipway.findSpec();
       subs.push(new SpecDiagnostics(slipway.log));
-      await installCli.refreshLauncher(slipway).catch((err) => slipway.log.warn(`slipway launcher not updated: ${err instanceof Error ? err.message : String(err)}`));
-      await slipway.git.start().catch((err) => slipway.log.warn(`git extension unavailable: ${err instanceof Error ? err.message : String(err)}`));
+      await installCli
+        .refreshLauncher(slipway)
+        .catch((err) =>
+          slipway.log.warn(`slipway launcher not updated: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      await slipway.git
+        .start()
+        .catch((err) =>
+          slipway.log.warn(`git extension unavailable: ${err instanceof Error ? err.message : String(err)}`),
+        );
       // Watching build contexts is for updating environments: a trusted workspace's business.
       if (vscode.workspace.isTrusted) subs.push(new SpecWatcher(slipway));
       else subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => subs.push(new SpecWatcher(slipway))));
       await slipway.model.refresh();
-    })().catch((err) => slipway.log.error(`Slipway could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    })().catch((err) =>
+      slipway.log.error(`Slipway could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    );
   }, 0);
   slipway.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
   return {

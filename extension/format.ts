@@ -17,7 +17,10 @@ export function shortDuration(ms: number): string {
 export function ageAndTtl(createdAt: string | undefined, expiresAt: number | undefined, now = Date.now()): string {
   const parts: string[] = [];
   if (createdAt) parts.push(`up ${shortDuration(now - Date.parse(createdAt))}`);
-  if (expiresAt !== undefined) parts.push(expiresAt > now ? `${shortDuration(expiresAt - now)} left` : `expired ${shortDuration(now - expiresAt)} ago`);
+  if (expiresAt !== undefined)
+    parts.push(
+      expiresAt > now ? `${shortDuration(expiresAt - now)} left` : `expired ${shortDuration(now - expiresAt)} ago`,
+    );
   return parts.join(' · ');
 }
 

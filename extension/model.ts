@@ -44,13 +44,27 @@ export class EnvironmentsModel implements vscode.Disposable {
       let state: ShownState = status.status;
       if (busy) state = 'provisioning';
       else if (state === 'running' && this.drifted.has(status.branch)) state = 'drifted';
-      return { status, state, busy, outdated: this.outdated.has(status.branch), expiresAt: this.slipway.ttl.expiresAt(status) };
+      return {
+        status,
+        state,
+        busy,
+        outdated: this.outdated.has(status.branch),
+        expiresAt: this.slipway.ttl.expiresAt(status),
+      };
     });
     // An environment being created for the first time shows before the core has a record of it.
     for (const [branch, busy] of this.busy) {
       if (!this.statuses.some((s) => s.branch === branch) && busy.op === 'up') {
         items.push({
-          status: { project: this.slipway.project ?? '', env: '', branch, stack: '', status: 'provisioning', urls: {}, services: [] },
+          status: {
+            project: this.slipway.project ?? '',
+            env: '',
+            branch,
+            stack: '',
+            status: 'provisioning',
+            urls: {},
+            services: [],
+          },
           state: 'provisioning',
           busy,
           outdated: false,
@@ -144,7 +158,8 @@ export class EnvironmentsModel implements vscode.Disposable {
   }
 
   private changed(): void {
-    const forget = (set: Set<string>) => [...set].filter((b) => !this.statuses.some((s) => s.branch === b)).forEach((b) => set.delete(b));
+    const forget = (set: Set<string>) =>
+      [...set].filter((b) => !this.statuses.some((s) => s.branch === b)).forEach((b) => set.delete(b));
     forget(this.drifted);
     this.emitter.fire();
   }

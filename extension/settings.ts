@@ -44,12 +44,16 @@ export function readSettings(warn: (message: string) => void = () => {}): Slipwa
       maxEnvironmentsPerUser: c.get<number>('quotas.maxEnvironmentsPerUser', 5),
       maxEnvironmentsPerWorkspace: c.get<number>('quotas.maxEnvironmentsPerWorkspace', 20),
       cpusPerEnvironment: c.get<number>('quotas.cpusPerEnvironment', 2),
-      memoryPerEnvironmentBytes: checked(memorySetting('slipway.quotas.memoryPerEnvironment', c.get<string>('quotas.memoryPerEnvironment'), '2g')),
+      memoryPerEnvironmentBytes: checked(
+        memorySetting('slipway.quotas.memoryPerEnvironment', c.get<string>('quotas.memoryPerEnvironment'), '2g'),
+      ),
     },
   };
 }
 
 /** True when a change touches a setting that the engine is created from. */
 export function affectsEngine(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['slipway.engine.dockerHost', 'slipway.pulumi.backendUrl', 'slipway.stateFolder'].some((k) => e.affectsConfiguration(k));
+  return ['slipway.engine.dockerHost', 'slipway.pulumi.backendUrl', 'slipway.stateFolder'].some((k) =>
+    e.affectsConfiguration(k),
+  );
 }

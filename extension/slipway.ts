@@ -30,12 +30,18 @@ export class Slipway implements vscode.Disposable {
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Slipway', { log: true });
-    this.git = new GitTracker(() => (this.specUri ? vscode.Uri.joinPath(this.specUri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri));
-    this.ttl = new TtlStore(context.globalState, () => this.settings, async (key, byMs) => {
-      const engine = await this.engine();
-      const names = core().envNames(key.project, key.branch);
-      await core().touch(engine.home, names.project, names.env, { by: byMs });
-    });
+    this.git = new GitTracker(() =>
+      this.specUri ? vscode.Uri.joinPath(this.specUri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri,
+    );
+    this.ttl = new TtlStore(
+      context.globalState,
+      () => this.settings,
+      async (key, byMs) => {
+        const engine = await this.engine();
+        const names = core().envNames(key.project, key.branch);
+        await core().touch(engine.home, names.project, names.env, { by: byMs });
+      },
+    );
     this.model = new EnvironmentsModel(this);
     this.disposables.push(
       this.log,
@@ -53,7 +59,8 @@ export class Slipway implements vscode.Disposable {
           this.enginePromise = undefined;
           void this.model.refresh();
         }
-        if (e.affectsConfiguration('slipway.quotas') || e.affectsConfiguration('slipway.ttl')) void this.syncUserSettings();
+        if (e.affectsConfiguration('slipway.quotas') || e.affectsConfiguration('slipway.ttl'))
+          void this.syncUserSettings();
       }),
     );
   }
@@ -161,8 +168,13 @@ export class Slipway implements vscode.Disposable {
   /** The checked-out branch: from the git extension, else from git itself. */
   async currentBranch(): Promise<string> {
     if (this.git.currentBranch) return this.git.currentBranch;
-    const dir = this.specUri ? vscode.Uri.joinPath(this.specUri, '..').fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    if (!dir) throw new (core().SlipwayError)('git-branch-unknown', 'No folder is open.', { hint: 'Open the folder that holds slipway.yaml.' });
+    const dir = this.specUri
+      ? vscode.Uri.joinPath(this.specUri, '..').fsPath
+      : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!dir)
+      throw new (core().SlipwayError)('git-branch-unknown', 'No folder is open.', {
+        hint: 'Open the folder that holds slipway.yaml.',
+      });
     return core().currentBranch(dir);
   }
 

@@ -48,7 +48,9 @@ export class SpecWatcher implements vscode.Disposable {
       awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 },
     });
     this.watcher.on('all', (_event: string, path: string) => this.changed(path));
-    this.watcher.on('error', (err: unknown) => this.slipway.log.warn(`Watching ${paths.join(', ')}: ${err instanceof Error ? err.message : String(err)}`));
+    this.watcher.on('error', (err: unknown) =>
+      this.slipway.log.warn(`Watching ${paths.join(', ')}: ${err instanceof Error ? err.message : String(err)}`),
+    );
   }
 
   private changed(path: string): void {
@@ -65,7 +67,10 @@ export class SpecWatcher implements vscode.Disposable {
     this.slipway.model.setOutdated([branch], true);
     if (this.notified.has(branch)) return;
     this.notified.add(branch);
-    const choice = await vscode.window.showInformationMessage(`The environment of ${branch} is out of date: ${vscode.workspace.asRelativePath(path)} changed.`, 'Update');
+    const choice = await vscode.window.showInformationMessage(
+      `The environment of ${branch} is out of date: ${vscode.workspace.asRelativePath(path)} changed.`,
+      'Update',
+    );
     this.notified.delete(branch);
     if (choice === 'Update') await vscode.commands.executeCommand('slipway.env.update', branch);
   }

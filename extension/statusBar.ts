@@ -19,7 +19,12 @@ export class StatusBar implements vscode.Disposable {
 
   constructor(private readonly slipway: Slipway) {
     this.item.name = 'Slipway';
-    this.disposables = [this.item, slipway.model.onDidChange(() => this.update()), slipway.git.onDidChangeBranch(() => this.update()), slipway.onDidChangeSpecFile(() => this.update())];
+    this.disposables = [
+      this.item,
+      slipway.model.onDidChange(() => this.update()),
+      slipway.git.onDidChangeBranch(() => this.update()),
+      slipway.onDidChangeSpecFile(() => this.update()),
+    ];
     this.update();
   }
 
@@ -57,11 +62,20 @@ export class StatusBar implements vscode.Disposable {
       md.isTrusted = { enabledCommands: ['slipway.env.dashboard', 'slipway.pipeline.show', 'slipway.env.open'] };
       md.appendText(this.item.tooltip as string);
       // Parentheses too: a branch like fix(x) must not end the markdown link.
-      const arg = encodeURIComponent(JSON.stringify([branch])).replace(/\(/g, '%28').replace(/\)/g, '%29');
-      md.appendMarkdown(`\n\n[$(dashboard) Dashboard](command:slipway.env.dashboard?${arg}) · [$(git-pull-request) Pipeline](command:slipway.pipeline.show?${arg})`);
+      const arg = encodeURIComponent(JSON.stringify([branch]))
+        .replace(/\(/g, '%28')
+        .replace(/\)/g, '%29');
+      md.appendMarkdown(
+        `\n\n[$(dashboard) Dashboard](command:slipway.env.dashboard?${arg}) · [$(git-pull-request) Pipeline](command:slipway.pipeline.show?${arg})`,
+      );
       this.item.tooltip = md;
     }
-    this.item.backgroundColor = state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : state === 'degraded' || state === 'drifted' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      state === 'failed'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : state === 'degraded' || state === 'drifted'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.accessibilityInformation = { label: `Slipway: ${branch} ${state}` };
     this.item.show();
     this.shown = true;

@@ -16,7 +16,15 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { editorToolchain, installExtension, openWorkbench, runCommand, startCodeServer, type CodeServer, type Workbench } from '../test/e2e/harness';
+import {
+  editorToolchain,
+  installExtension,
+  openWorkbench,
+  runCommand,
+  startCodeServer,
+  type CodeServer,
+  type Workbench,
+} from '../test/e2e/harness';
 
 const ROOT = resolve(__dirname, '..');
 const BUDGET_MS = 50;
@@ -44,19 +52,31 @@ function packageEmptyExtension(dir: string): string {
     activationEvents: ['workspaceContains:**/slipway.yaml'],
   };
   writeFileSync(join(src, 'package.json'), JSON.stringify(manifest, null, 2));
-  writeFileSync(join(src, 'extension.js'), 'exports.activate = function () {};\nexports.deactivate = function () {};\n');
+  writeFileSync(
+    join(src, 'extension.js'),
+    'exports.activate = function () {};\nexports.deactivate = function () {};\n',
+  );
   writeFileSync(join(src, 'README.md'), '# Empty extension\n\nThe baseline of the activation benchmark.\n');
   const vsix = join(dir, `${EMPTY}.vsix`);
   const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], { cwd: src, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix],
+    { cwd: src, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   return vsix;
 }
 
 /** The activation time the Running Extensions editor shows for each extension (by manifest name). */
 async function activationTimes(page: Page): Promise<Map<string, number>> {
-  const rows = await page.locator('.runtime-extensions-editor .monaco-list-row').evaluateAll((els) =>
-    els.map((e) => ({ name: e.getAttribute('aria-label') ?? '', time: e.querySelector('.activation-time')?.textContent ?? '' })),
-  );
+  const rows = await page
+    .locator('.runtime-extensions-editor .monaco-list-row')
+    .evaluateAll((els) =>
+      els.map((e) => ({
+        name: e.getAttribute('aria-label') ?? '',
+        time: e.querySelector('.activation-time')?.textContent ?? '',
+      })),
+    );
   const times = new Map<string, number>();
   for (const r of rows) {
     const m = /Activation: (\d+(?:\.\d+)?)\s*ms/.exec(r.time);
@@ -66,7 +86,10 @@ async function activationTimes(page: Page): Promise<Map<string, number>> {
 }
 
 /** One fresh code-server with both extensions; returns their activation times in ms. */
-async function measureOnce(run: number, vsixes: string[]): Promise<{ slipway: number; empty: number; others: Map<string, number> }> {
+async function measureOnce(
+  run: number,
+  vsixes: string[],
+): Promise<{ slipway: number; empty: number; others: Map<string, number> }> {
   const scratch = mkdtempSync(join(tmpdir(), 'slipway-bench-act-'));
   let server: CodeServer | undefined;
   let workbench: Workbench | undefined;
@@ -98,7 +121,9 @@ async function measureOnce(run: number, vsixes: string[]): Promise<{ slipway: nu
         return { slipway, empty, others: times };
       }
       if (Date.now() > deadline) {
-        throw new Error(`the Running Extensions editor did not show both ${SLIPWAY} and ${EMPTY} as activated within 90 s; it showed: ${[...times].map(([n, t]) => `${n} ${t} ms`).join(', ') || 'nothing'}`);
+        throw new Error(
+          `the Running Extensions editor did not show both ${SLIPWAY} and ${EMPTY} as activated within 90 s; it showed: ${[...times].map(([n, t]) => `${n} ${t} ms`).join(', ') || 'nothing'}`,
+        );
       }
       await workbench.page.waitForTimeout(250);
     }
@@ -120,13 +145,16 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<number> {
   editorToolchain(); // names what is missing and how to get it
-  if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs takes a positive whole number, not ${process.argv[runsArg + 1]}`);
+  if (!Number.isInteger(RUNS) || RUNS < 1)
+    throw new Error(`--runs takes a positive whole number, not ${process.argv[runsArg + 1]}`);
   const work = mkdtempSync(join(tmpdir(), 'slipway-bench-vsix-'));
   try {
     log('Packaging Slipway (npm run package) and the empty extension (vsce) ...');
     execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     const vsixes = [join(ROOT, 'dist', 'slipway.vsix'), packageEmptyExtension(work)];
-    log(`Measuring activation in code-server, ${RUNS} fresh windows (extension host's own times: code loading + activate call):`);
+    log(
+      `Measuring activation in code-server, ${RUNS} fresh windows (extension host's own times: code loading + activate call):`,
+    );
     const slipway: number[] = [];
     const empty: number[] = [];
     let git: number | undefined;

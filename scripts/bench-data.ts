@@ -63,7 +63,10 @@ async function main(): Promise<void> {
     await out.connect();
     await into.connect();
     let t = process.hrtime.bigint();
-    await pipeline(out.query(copyTo('COPY public.people TO STDOUT')), into.query(copyFrom('COPY public.people FROM STDIN')));
+    await pipeline(
+      out.query(copyTo('COPY public.people TO STDOUT')),
+      into.query(copyFrom('COPY public.people FROM STDIN')),
+    );
     const floorS = Number(process.hrtime.bigint() - t) / 1e9;
     await out.end();
     await into.end();
@@ -90,13 +93,23 @@ async function main(): Promise<void> {
 
     const floorRate = ROWS / floorS;
     const maskRate = ROWS / maskS;
-    console.log(`\nMasked seed vs plain COPY, ${ROWS} rows, 4 masked columns, same run, same PostgreSQL ${server.binDir}`);
-    console.log(`${'floor (COPY | COPY)'.padEnd(28)}${floorS.toFixed(2).padStart(8)}s ${Math.round(floorRate).toString().padStart(9)} rows/s`);
-    console.log(`${'slipway masked seed'.padEnd(28)}${maskS.toFixed(2).padStart(8)}s ${Math.round(maskRate).toString().padStart(9)} rows/s`);
+    console.log(
+      `\nMasked seed vs plain COPY, ${ROWS} rows, 4 masked columns, same run, same PostgreSQL ${server.binDir}`,
+    );
+    console.log(
+      `${'floor (COPY | COPY)'.padEnd(28)}${floorS.toFixed(2).padStart(8)}s ${Math.round(floorRate).toString().padStart(9)} rows/s`,
+    );
+    console.log(
+      `${'slipway masked seed'.padEnd(28)}${maskS.toFixed(2).padStart(8)}s ${Math.round(maskRate).toString().padStart(9)} rows/s`,
+    );
     console.log(`ratio (masked rows/s / floor rows/s): ${((maskRate / floorRate) * 100).toFixed(0)}% (goal >= 60%)`);
-    console.log(`masking process memory: RSS before ${mb(before)}, at a quarter of the rows ${quarterRss ? mb(quarterRss) : 'n/a'}, peak ${mb(peak)}`);
+    console.log(
+      `masking process memory: RSS before ${mb(before)}, at a quarter of the rows ${quarterRss ? mb(quarterRss) : 'n/a'}, peak ${mb(peak)}`,
+    );
     console.log(`new preview database from the snapshot: ${cloneS.toFixed(2)}s (goal < 5 s)`);
-    console.log('(the masked seed also creates the primary key after the rows; the floor copies into a table that has it)');
+    console.log(
+      '(the masked seed also creates the primary key after the rows; the floor copies into a table that has it)',
+    );
   } finally {
     await server.stop();
   }

@@ -23,8 +23,18 @@ if (only === 'mocks') {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `--only data`: the masked-data section alone (it needs PostgreSQL, not Docker).
-const dataBench = () => spawnSync('npx', ['tsx', join(root, 'scripts', 'bench-data.ts'), ...(process.argv.includes('--rows') ? ['--rows', process.argv[process.argv.indexOf('--rows') + 1]] : [])], { cwd: root, stdio: 'inherit' }).status;
-if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'data') process.exit(dataBench() ?? 1);
+const dataBench = () =>
+  spawnSync(
+    'npx',
+    [
+      'tsx',
+      join(root, 'scripts', 'bench-data.ts'),
+      ...(process.argv.includes('--rows') ? ['--rows', process.argv[process.argv.indexOf('--rows') + 1]] : []),
+    ],
+    { cwd: root, stdio: 'inherit' },
+  ).status;
+if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'data')
+  process.exit(dataBench() ?? 1);
 const cli = join(root, 'dist', 'slipway.js');
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
 const home = join(work, 'home');
@@ -32,12 +42,21 @@ const app = join(work, 'shop');
 cpSync(join(root, 'examples', 'shop'), app, { recursive: true, filter: (p) => !p.includes('node_modules') });
 const spec = join(app, 'slipway.yaml');
 // compose.yaml has no payments mock: the compared spec leaves it out too (the mocks section measures mocks).
-writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^ +PAYMENTS_URL: .*\n/m, '').replace(/^mocks:\n(?: .*\n)+/m, ''));
+writeFileSync(
+  spec,
+  readFileSync(spec, 'utf8')
+    .replace(/^ +PAYMENTS_URL: .*\n/m, '')
+    .replace(/^mocks:\n(?: .*\n)+/m, ''),
+);
 const compose = join(app, 'compose.yaml');
 const branch = 'bench';
 const project = `slipwaybench${process.pid}`;
 const composePort = 18000 + (process.pid % 1000);
-const composeEnv = { ...process.env, SHOP_DB_PASSWORD: randomBytes(16).toString('hex'), SHOP_WEB_PORT: String(composePort) };
+const composeEnv = {
+  ...process.env,
+  SHOP_DB_PASSWORD: randomBytes(16).toString('hex'),
+  SHOP_WEB_PORT: String(composePort),
+};
 
 function run(cmd, args, env = process.env) {
   const r = spawnSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,7 +84,8 @@ async function timed(fn) {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-const slipway = (...args) => run(process.execPath, [cli, ...args, '--spec', spec, '--branch', branch], { ...process.env, SLIPWAY_HOME: home });
+const slipway = (...args) =>
+  run(process.execPath, [cli, ...args, '--spec', spec, '--branch', branch], { ...process.env, SLIPWAY_HOME: home });
 const slipwayUp = async () => {
   const out = JSON.parse(slipway('up', '--json')).data;
   await waitHealthy(`${out.urls.web}/healthz`);
@@ -90,7 +110,9 @@ try {
   try {
     execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
   } catch {
-    throw new Error('docker-compose is not installed: run `npm run setup` as root on Debian/Ubuntu, or install docker-compose');
+    throw new Error(
+      'docker-compose is not installed: run `npm run setup` as root on Debian/Ubuntu, or install docker-compose',
+    );
   }
   console.error('Warming the build caches (not timed) ...');
   run('docker', ['build', '-q', app]);
@@ -99,7 +121,14 @@ try {
   await compare('no-op up', slipwayUp, composeUp);
 
   // Drift against its floor: one `docker inspect` of every container of the environment.
-  const ids = run('docker', ['ps', '-aq', '--filter', `label=dev.slipway.env=${JSON.parse(slipway('status', '--json')).data.env}`]).split('\n').filter(Boolean);
+  const ids = run('docker', [
+    'ps',
+    '-aq',
+    '--filter',
+    `label=dev.slipway.env=${JSON.parse(slipway('status', '--json')).data.env}`,
+  ])
+    .split('\n')
+    .filter(Boolean);
   const driftTimes = [];
   const floorTimes = [];
   for (let i = 0; i < 3; i++) {
@@ -112,18 +141,32 @@ try {
   setGreeting(spec, 'GREETING: Hello from Slipway', 'GREETING: Hello again');
   setGreeting(compose, 'GREETING: Hello from Slipway', 'GREETING: Hello again');
   await compare('one-service change', slipwayUp, composeUp);
-  await compare('down', async () => slipway('down'), async () => dc('down', '-v', '--rmi', 'local'));
+  await compare(
+    'down',
+    async () => slipway('down'),
+    async () => dc('down', '-v', '--rmi', 'local'),
+  );
 
   console.log('\nSlipway vs docker-compose on examples/shop (web + PostgreSQL), same run, same engine');
   console.log(`${'operation'.padEnd(22)}${'slipway'.padStart(10)}${'compose'.padStart(10)}${'ratio'.padStart(9)}`);
   for (const r of rows) {
-    console.log(`${r.label.padEnd(22)}${(r.s.toFixed(2) + 's').padStart(10)}${(r.c.toFixed(2) + 's').padStart(10)}${((r.s / r.c).toFixed(2) + 'x').padStart(9)}`);
+    console.log(
+      `${r.label.padEnd(22)}${(r.s.toFixed(2) + 's').padStart(10)}${(r.c.toFixed(2) + 's').padStart(10)}${((r.s / r.c).toFixed(2) + 'x').padStart(9)}`,
+    );
   }
   console.log('ratio = slipway time / docker-compose time (lower is better; 1.00x is parity)');
-  console.log(`\n${'slipway drift'.padEnd(22)}${(drift.s.toFixed(2) + 's').padStart(10)}  floor: one docker inspect of its ${drift.containers} containers ${drift.floor.toFixed(3)}s  ratio ${(drift.s / drift.floor).toFixed(1)}x`);
+  console.log(
+    `\n${'slipway drift'.padEnd(22)}${(drift.s.toFixed(2) + 's').padStart(10)}  floor: one docker inspect of its ${drift.containers} containers ${drift.floor.toFixed(3)}s  ratio ${(drift.s / drift.floor).toFixed(1)}x`,
+  );
 } finally {
-  spawnSync(process.execPath, [cli, 'down', '--spec', spec, '--branch', branch], { env: { ...process.env, SLIPWAY_HOME: home }, stdio: 'ignore' });
-  spawnSync('docker-compose', ['-p', project, '-f', compose, 'down', '-v', '--rmi', 'local'], { env: composeEnv, stdio: 'ignore' });
+  spawnSync(process.execPath, [cli, 'down', '--spec', spec, '--branch', branch], {
+    env: { ...process.env, SLIPWAY_HOME: home },
+    stdio: 'ignore',
+  });
+  spawnSync('docker-compose', ['-p', project, '-f', compose, 'down', '-v', '--rmi', 'local'], {
+    env: composeEnv,
+    stdio: 'ignore',
+  });
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -131,7 +174,10 @@ await benchMocks();
 
 // Extension activation in the real extension host (code-server), beside an empty extension in the
 // same windows; it prints its own line and fails the bench when Slipway is over its 50 ms budget.
-const activation = spawnSync('npx', ['tsx', join(root, 'scripts', 'bench-activation.ts')], { cwd: root, stdio: 'inherit' });
+const activation = spawnSync('npx', ['tsx', join(root, 'scripts', 'bench-activation.ts')], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (activation.status !== 0) process.exitCode = activation.status ?? 1;
 
 // Masked data: the masked seed of a 1,000,000-row table beside plain COPY (scripts/bench-data.ts).

@@ -26,7 +26,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ESM build bundles whole.
 const jsonc = { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' };
-const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', alias: jsonc };
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  alias: jsonc,
+};
 // The bundles never take the code paths that resolve npm packages on disk (the CLI's layout does).
 const quiet = { logOverride: { 'require-resolve-not-external': 'silent' } };
 
@@ -53,7 +61,13 @@ COPY mock-server.js /opt/slipway/mock-server.js
 USER node
 CMD ["node", "/opt/slipway/mock-server.js"]
 `;
-await build({ ...common, entryPoints: ['environments/mocks/main.ts'], outfile: join(root, 'dist/mock-image/mock-server.js'), minify: true, legalComments: 'none' });
+await build({
+  ...common,
+  entryPoints: ['environments/mocks/main.ts'],
+  outfile: join(root, 'dist/mock-image/mock-server.js'),
+  minify: true,
+  legalComments: 'none',
+});
 writeFileSync(join(root, 'dist/mock-image/Dockerfile'), MOCK_DOCKERFILE);
 
 // --- webviews (browser bundles, the codicon font and stylesheet) ---
@@ -68,7 +82,11 @@ if (existsSync(join(root, 'webviews', 'build.mjs'))) {
 const vscodeOnce = {
   name: 'vscode-once',
   setup(b) {
-    b.onResolve({ filter: /^vscode$/ }, (args) => (args.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' }));
+    b.onResolve({ filter: /^vscode$/ }, (args) =>
+      args.namespace === 'vscode-once'
+        ? { path: 'vscode', external: true }
+        : { path: 'vscode', namespace: 'vscode-once' },
+    );
     b.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
   },
 };
@@ -80,8 +98,22 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
   cpSync(join(root, 'dist/mock-image'), join(out, 'mock-image'), { recursive: true });
   // Native addons of ssh2 (via dockerode) are optional: their require sits in a try/catch.
   const native = ['*.node', 'cpu-features'];
-  await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(out, 'extension.js'), external: ['./core.js'], plugins: [vscodeOnce], minify: true });
-  await build({ ...common, entryPoints: ['extension/core.ts'], outfile: join(out, 'core.js'), external: ['vscode', ...native], minify: true, ...quiet });
+  await build({
+    ...common,
+    entryPoints: ['extension/extension.ts'],
+    outfile: join(out, 'extension.js'),
+    external: ['./core.js'],
+    plugins: [vscodeOnce],
+    minify: true,
+  });
+  await build({
+    ...common,
+    entryPoints: ['extension/core.ts'],
+    outfile: join(out, 'core.js'),
+    external: ['vscode', ...native],
+    minify: true,
+    ...quiet,
+  });
   await build({
     ...common,
     entryPoints: ['environments/pulumi/entry.ts'],
@@ -94,12 +126,33 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
     minify: true,
   });
   // The installable CLI: self-contained, so `npm install -g slipway-<v>.tgz` needs no registry.
-  await build({ ...common, entryPoints: ['environments/cli/main.ts'], outfile: join(out, 'slipway.js'), external: native, banner: { js: '#!/usr/bin/env node' }, minify: true, ...quiet });
+  await build({
+    ...common,
+    entryPoints: ['environments/cli/main.ts'],
+    outfile: join(out, 'slipway.js'),
+    external: native,
+    banner: { js: '#!/usr/bin/env node' },
+    minify: true,
+    ...quiet,
+  });
   chmodSync(join(out, 'slipway.js'), 0o755);
   // The share-link gateway, a detached process the editor starts (http-proxy-3 inside).
-  await build({ ...common, entryPoints: ['environments/share/main.ts'], outfile: join(out, 'gateway.js'), external: native, minify: true, ...quiet });
+  await build({
+    ...common,
+    entryPoints: ['environments/share/main.ts'],
+    outfile: join(out, 'gateway.js'),
+    external: native,
+    minify: true,
+    ...quiet,
+  });
   const runtime = join(out, 'runtime', 'node_modules');
-  await build({ ...common, stdin: { contents: "module.exports = require('dockerode');", resolveDir: root }, outfile: join(runtime, 'dockerode', 'index.js'), external: native, minify: true });
+  await build({
+    ...common,
+    stdin: { contents: "module.exports = require('dockerode');", resolveDir: root },
+    outfile: join(runtime, 'dockerode', 'index.js'),
+    external: native,
+    minify: true,
+  });
   const hostDir = join(runtime, '@pulumi', 'pulumi', 'cmd', 'dynamic-provider');
   mkdirSync(hostDir, { recursive: true });
   writeFileSync(
@@ -108,7 +161,9 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
   );
   const size = (f) => statSync(join(out, f)).size;
   const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
-  console.log(`extension bundles: extension.js ${kb(size('extension.js'))}, core.js ${kb(size('core.js'))}, stack-worker.js ${kb(size('stack-worker.js'))}`);
+  console.log(
+    `extension bundles: extension.js ${kb(size('extension.js'))}, core.js ${kb(size('core.js'))}, stack-worker.js ${kb(size('stack-worker.js'))}`,
+  );
   if (process.argv.includes('--check-sizes') && size('extension.js') > 150 * 1024) {
     console.error('dist/extension/extension.js is over its 150 KB budget: something heavy is imported at activation.');
     process.exit(1);

@@ -32,7 +32,9 @@ const url = status.urls.web;
 const res = await fetch(`${url}/healthz`);
 const products = await (await fetch(`${url}/api/products`)).json();
 console.log(`\n== ${url}/healthz answered ${res.status}; the shop lists ${products.length} products`);
-console.log(`== status: ${status.status}; services: ${status.services.map((s) => `${s.service} ${s.state}${s.health !== 'none' ? ` (${s.health})` : ''}`).join(', ')}`);
+console.log(
+  `== status: ${status.status}; services: ${status.services.map((s) => `${s.service} ${s.state}${s.health !== 'none' ? ` (${s.health})` : ''}`).join(', ')}`,
+);
 console.log('\n== slipway drift: declared vs running (exit 3 would mean a difference)\n');
 slipway(['drift'], { ok: [0, 3] });
 console.log('\n== slipway gates --to staging: what promoting this preview would need\n');

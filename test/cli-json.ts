@@ -25,7 +25,8 @@ function validator(name: string): ValidateFunction {
 export function schemaNameOf(args: readonly string[]): string | undefined {
   const flags = valueFlags(commands);
   const top = splitCommand(args, flags);
-  if (top.name === undefined || top.name === 'help') return top.name === undefined && top.rest.some((a) => a === '-v' || a === '--version') ? 'version' : undefined;
+  if (top.name === undefined || top.name === 'help')
+    return top.name === undefined && top.rest.some((a) => a === '-v' || a === '--version') ? 'version' : undefined;
   const cmd = Object.hasOwn(commands, top.name) ? commands[top.name] : undefined;
   if (!cmd?.subcommands) return top.name;
   const sub = splitCommand(top.rest, flags).name;
@@ -33,18 +34,25 @@ export function schemaNameOf(args: readonly string[]): string | undefined {
 }
 
 function check(v: ValidateFunction, value: unknown, what: string): void {
-  if (!v(value)) throw new Error(`${what} does not match its schema: ${ajv.errorsText(v.errors)}\n${JSON.stringify(value).slice(0, 2000)}`);
+  if (!v(value))
+    throw new Error(
+      `${what} does not match its schema: ${ajv.errorsText(v.errors)}\n${JSON.stringify(value).slice(0, 2000)}`,
+    );
 }
 
 /**
  * Validates `stdout` of `slipway <args>` (args holding --json): every line of an NDJSON stream, or
  * the one indented envelope. Returns the last envelope. Throws naming the command and the mismatch.
  */
-export function checkJsonOutput(args: readonly string[], stdout: string): { data: unknown; error: { reason: string; message: string; hint: string | null } | null } {
+export function checkJsonOutput(
+  args: readonly string[],
+  stdout: string,
+): { data: unknown; error: { reason: string; message: string; hint: string | null } | null } {
   const name = schemaNameOf(args);
   const what = `slipway ${args.join(' ')}`;
   // A misspelt command (or subcommand) has no schema of its own: its answer is the failure envelope.
-  const known = name !== undefined && ajv.getSchema(`https://slipway.dev/schemas/cli/${name}.schema.json`) !== undefined;
+  const known =
+    name !== undefined && ajv.getSchema(`https://slipway.dev/schemas/cli/${name}.schema.json`) !== undefined;
   const envelope = known ? validator(name) : failure;
   const text = stdout.trim();
   if (text === '') throw new Error(`${what}: --json printed nothing on stdout`);

@@ -12,13 +12,18 @@ export interface WaitOptions {
  * returns that. Fails saying what it waited for once `timeoutMs` passed. An error thrown by
  * `probe` ends the wait at once (the condition can no longer come true: say why there).
  */
-export async function waitFor<T>(what: string | (() => string), probe: () => T | Promise<T>, opts: WaitOptions = {}): Promise<Exclude<T, undefined | null | false>> {
+export async function waitFor<T>(
+  what: string | (() => string),
+  probe: () => T | Promise<T>,
+  opts: WaitOptions = {},
+): Promise<Exclude<T, undefined | null | false>> {
   const { timeoutMs = 10_000, intervalMs = 50 } = opts;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== null && value !== false) return value as Exclude<T, undefined | null | false>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(1, deadline - Date.now()))));
   }
 }

@@ -23,7 +23,12 @@ export const CODICON_FILES = ['codicon.css', 'codicon.ttf'];
  *   `outdir` is relative to the repository root unless absolute (default `dist/webviews`).
  * @returns {Promise<{ outdir: string, bundles: Array<{ app: string, file: string, bytes: number }> }>}
  */
-export async function buildWebviews({ outdir = 'dist/webviews', minify = true, sourcemap = false, log = (line) => console.log(line) } = {}) {
+export async function buildWebviews({
+  outdir = 'dist/webviews',
+  minify = true,
+  sourcemap = false,
+  log = (line) => console.log(line),
+} = {}) {
   const out = isAbsolute(outdir) ? outdir : join(root, outdir);
   mkdirSync(out, { recursive: true });
   const bundles = [];
@@ -51,7 +56,9 @@ export async function buildWebviews({ outdir = 'dist/webviews', minify = true, s
   const shown = rel === '' ? '.' : rel.startsWith('..') ? out : rel;
   for (const b of bundles) {
     const kb = (b.bytes / 1024).toFixed(1);
-    log(`[webviews] ${join(shown, `${b.app}.js`)}  ${kb} KB${b.bytes > MAX_BUNDLE_BYTES ? `  (over the ${MAX_BUNDLE_BYTES / 1024} KB limit)` : ''}`);
+    log(
+      `[webviews] ${join(shown, `${b.app}.js`)}  ${kb} KB${b.bytes > MAX_BUNDLE_BYTES ? `  (over the ${MAX_BUNDLE_BYTES / 1024} KB limit)` : ''}`,
+    );
   }
   const over = bundles.filter((b) => b.bytes > MAX_BUNDLE_BYTES);
   if (over.length > 0) {

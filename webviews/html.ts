@@ -54,8 +54,16 @@ export function createNonce(): string {
 
 /** The policy for a page: see the top of this file. */
 export function contentSecurityPolicy(nonce: string, cspSource: string): string {
-  if (!NONCE.test(nonce)) throw new Error('The webview nonce must be at least 16 base64 characters (use createNonce()).');
-  if (!cspSource.trim() || !cspSource.trim().split(/\s+/).every((s) => SOURCE.test(s))) throw new Error(`The webview cspSource ${JSON.stringify(cspSource)} is not a CSP source list.`);
+  if (!NONCE.test(nonce))
+    throw new Error('The webview nonce must be at least 16 base64 characters (use createNonce()).');
+  if (
+    !cspSource.trim() ||
+    !cspSource
+      .trim()
+      .split(/\s+/)
+      .every((s) => SOURCE.test(s))
+  )
+    throw new Error(`The webview cspSource ${JSON.stringify(cspSource)} is not a CSP source list.`);
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

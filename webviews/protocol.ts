@@ -111,8 +111,7 @@ export interface ResponseError {
 }
 
 export type ResponseMessage =
-  | { type: 'response'; id: number; result: unknown }
-  | { type: 'response'; id: number; error: ResponseError };
+  { type: 'response'; id: number; result: unknown } | { type: 'response'; id: number; error: ResponseError };
 
 /** What a webview posts. */
 export type WebviewMessage = CommandMessage | RequestMessage;
@@ -123,6 +122,9 @@ export function command<M extends CommandMethod>(method: M, params: Commands[M])
   return { type: 'command', method, params } as CommandMessage<M>;
 }
 
-export function notification<M extends NotificationMethod>(method: M, params: Notifications[M]): NotificationMessage<M> {
+export function notification<M extends NotificationMethod>(
+  method: M,
+  params: Notifications[M],
+): NotificationMessage<M> {
   return { type: 'notification', method, params } as NotificationMessage<M>;
 }

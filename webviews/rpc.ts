@@ -70,7 +70,11 @@ export class Requester<T extends RequestTable<T> = Requests> {
     return this.pending.size;
   }
 
-  request<M extends keyof T & string>(method: M, params: T[M]['params'], options: RequestOptions = {}): Promise<T[M]['result']> {
+  request<M extends keyof T & string>(
+    method: M,
+    params: T[M]['params'],
+    options: RequestOptions = {},
+  ): Promise<T[M]['result']> {
     const { signal } = options;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     if (signal?.aborted) return Promise.reject(new RpcError('cancelled', `${method} was cancelled.`));
@@ -104,7 +108,11 @@ export class Requester<T extends RequestTable<T> = Requests> {
       try {
         this.send({ type: 'request', id, method, params });
       } catch (err) {
-        this.pending.get(id)?.reject(new RpcError('closed', `${method} could not be sent: ${err instanceof Error ? err.message : String(err)}`));
+        this.pending
+          .get(id)
+          ?.reject(
+            new RpcError('closed', `${method} could not be sent: ${err instanceof Error ? err.message : String(err)}`),
+          );
       }
     });
   }
@@ -116,20 +124,29 @@ export class Requester<T extends RequestTable<T> = Requests> {
   receive(message: unknown): boolean {
     if (typeof message !== 'object' || message === null) return false;
     // Own properties only: nothing a message inherits (or names `__proto__`) is read.
-    const field = (key: string): unknown => (Object.hasOwn(message, key) ? (message as Record<string, unknown>)[key] : undefined);
+    const field = (key: string): unknown =>
+      Object.hasOwn(message, key) ? (message as Record<string, unknown>)[key] : undefined;
     const id = field('id');
     if (field('type') !== 'response' || typeof id !== 'number') return false;
     const p = this.pending.get(id);
     if (!p) return false;
     const error = field('error') as ResponseError | undefined;
-    if (error) p.reject(new RpcError('remote', (typeof error.message === 'string' && error.message) || `${p.method} failed.`, typeof error.reason === 'string' ? error.reason : undefined));
+    if (error)
+      p.reject(
+        new RpcError(
+          'remote',
+          (typeof error.message === 'string' && error.message) || `${p.method} failed.`,
+          typeof error.reason === 'string' ? error.reason : undefined,
+        ),
+      );
     else p.resolve(field('result'));
     return true;
   }
 
   /** Fails every waiting request with `closed`. */
   dispose(): void {
-    for (const p of [...this.pending.values()]) p.reject(new RpcError('closed', `${p.method} was abandoned: the view closed.`));
+    for (const p of [...this.pending.values()])
+      p.reject(new RpcError('closed', `${p.method} was abandoned: the view closed.`));
   }
 }
 
@@ -151,7 +168,11 @@ export async function answerRequest<T extends RequestTable<T> = Requests>(
     ? (handlers[request.method as keyof T] as (params: unknown) => unknown)
     : undefined;
   if (!handler) {
-    await post({ type: 'response', id: request.id, error: { message: `Unknown request ${request.method}.`, reason: 'unknown-method' } });
+    await post({
+      type: 'response',
+      id: request.id,
+      error: { message: `Unknown request ${request.method}.`, reason: 'unknown-method' },
+    });
     return;
   }
   let response: ResponseMessage;
@@ -162,7 +183,10 @@ export async function answerRequest<T extends RequestTable<T> = Requests>(
     response = {
       type: 'response',
       id: request.id,
-      error: { message: err instanceof Error ? err.message : String(err), ...(typeof reason === 'string' ? { reason } : {}) },
+      error: {
+        message: err instanceof Error ? err.message : String(err),
+        ...(typeof reason === 'string' ? { reason } : {}),
+      },
     };
   }
   await post(response);

@@ -22,7 +22,10 @@ export function valueFlags(commands: Record<string, Command>): Set<string> {
  * The first word of `args` that is neither a flag nor a flag's value, and the rest with the flags
  * that came before it moved after it, in their order: `--json up -b x` gives `up` and `--json -b x`.
  */
-export function splitCommand(args: readonly string[], withValue: ReadonlySet<string>): { name?: string; rest: string[] } {
+export function splitCommand(
+  args: readonly string[],
+  withValue: ReadonlySet<string>,
+): { name?: string; rest: string[] } {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') return { rest: [...args] };
@@ -34,11 +37,14 @@ export function splitCommand(args: readonly string[], withValue: ReadonlySet<str
 
 /** Edit distance (insertions, deletions, substitutions, and two neighbours swapped count one each), for names of a few letters. */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -58,5 +64,8 @@ export function suggestions(word: string, names: readonly string[]): string[] {
 export function didYouMean(word: string, names: readonly string[], prefix = 'slipway'): string {
   const near = suggestions(word, names);
   if (near.length === 0) return '';
-  return `Did you mean ${near.slice(0, 3).map((n) => `\`${prefix} ${n}\``).join(' or ')}? `;
+  return `Did you mean ${near
+    .slice(0, 3)
+    .map((n) => `\`${prefix} ${n}\``)
+    .join(' or ')}? `;
 }

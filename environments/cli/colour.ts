@@ -17,8 +17,16 @@ export function colourFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = 
   return stream.isTTY === true;
 }
 
-const sgr = (on: boolean, open: number, close: number) => (text: string) => (on ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+const sgr = (on: boolean, open: number, close: number) => (text: string) =>
+  on ? `\x1b[${open}m${text}\x1b[${close}m` : text;
 
 export function paint(on: boolean): Paint {
-  return { on, green: sgr(on, 32, 39), red: sgr(on, 31, 39), yellow: sgr(on, 33, 39), bold: sgr(on, 1, 22), dim: sgr(on, 2, 22) };
+  return {
+    on,
+    green: sgr(on, 32, 39),
+    red: sgr(on, 31, 39),
+    yellow: sgr(on, 33, 39),
+    bold: sgr(on, 1, 22),
+    dim: sgr(on, 2, 22),
+  };
 }

@@ -4,7 +4,12 @@ import { SlipwayError } from '../errors';
 import type { Context } from './context';
 import type { OptionDef } from './options';
 
-export const yesOption: OptionDef = { type: 'boolean', short: 'y', default: false, help: 'do not ask for confirmation (a terminal asks before changing a stage)' };
+export const yesOption: OptionDef = {
+  type: 'boolean',
+  short: 'y',
+  default: false,
+  help: 'do not ask for confirmation (a terminal asks before changing a stage)',
+};
 
 /** Asks `question` on the terminal; a refusal ends the command with `operation-cancelled` (nothing changed). */
 export async function confirmStage(ctx: Context, question: string): Promise<void> {
@@ -18,5 +23,7 @@ export async function confirmStage(ctx: Context, question: string): Promise<void
   } finally {
     rl.close();
   }
-  throw new SlipwayError('operation-cancelled', 'Not confirmed: nothing was changed.', { hint: 'Answer y to go ahead, or pass --yes to skip the question.' });
+  throw new SlipwayError('operation-cancelled', 'Not confirmed: nothing was changed.', {
+    hint: 'Answer y to go ahead, or pass --yes to skip the question.',
+  });
 }

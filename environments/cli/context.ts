@@ -58,7 +58,11 @@ export async function engine(ctx: Context): Promise<LocalEnvironments> {
     warn: (m) => ctx.err(`warning: ${m}`),
     error: (m) => ctx.err(`error: ${m}`),
   };
-  return LocalEnvironments.create({ backendUrl: str(ctx, 'backend'), dockerHost: str(ctx, 'docker-host') || undefined, logger });
+  return LocalEnvironments.create({
+    backendUrl: str(ctx, 'backend'),
+    dockerHost: str(ctx, 'docker-host') || undefined,
+    logger,
+  });
 }
 
 export async function specOf(ctx: Context): Promise<Spec> {
@@ -71,7 +75,10 @@ export async function specOf(ctx: Context): Promise<Spec> {
 /** A branch from the command line: never a stage's engine key (`stage:NAME`), which only promote and rollback change. */
 export function checkBranch(ctx: Context, branch: string, option = '--branch'): string {
   if (branch.startsWith('stage:')) {
-    throw usageError(ctx.command, `${option} ${JSON.stringify(branch)} names a pipeline stage, not a branch (stages change only through promote and rollback; use --stage NAME where a command takes one)`);
+    throw usageError(
+      ctx.command,
+      `${option} ${JSON.stringify(branch)} names a pipeline stage, not a branch (stages change only through promote and rollback; use --stage NAME where a command takes one)`,
+    );
   }
   return branch;
 }
@@ -95,7 +102,9 @@ export function namedStages(spec: Spec): string[] {
 export function checkStage(ctx: Context, spec: Spec, value: string, option = '--stage'): string {
   const stages = namedStages(spec);
   if (STAGE_NAME.test(value) && stages.includes(value)) return value;
-  const valid = stages.length ? `its stages are ${stages.join(', ')}` : 'it declares no pipeline stages besides the previews';
+  const valid = stages.length
+    ? `its stages are ${stages.join(', ')}`
+    : 'it declares no pipeline stages besides the previews';
   throw usageError(ctx.command, `${option} ${JSON.stringify(value)} is not a stage of ${spec.file}: ${valid}`);
 }
 
@@ -105,7 +114,9 @@ export function stageTarget(spec: Spec, stage: string): { branch: string; docker
 }
 
 /** The branch (or, with `--stage`, the stage) a command acts on. */
-export async function target(ctx: Context): Promise<{ spec: Spec; branch: string; dockerHost?: string; stage?: string }> {
+export async function target(
+  ctx: Context,
+): Promise<{ spec: Spec; branch: string; dockerHost?: string; stage?: string }> {
   const stage = str(ctx, 'stage');
   if (stage === undefined) return specAndBranch(ctx);
   const spec = await specOf(ctx);
@@ -115,12 +126,20 @@ export async function target(ctx: Context): Promise<{ spec: Spec; branch: string
 export function notFound(project: string, branch: string, stage?: string): SlipwayError {
   const what = stage ? `Stage ${stage} of ${project}` : `${project} / ${branch}`;
   return new SlipwayError('not-found', `${what} has no environment.`, {
-    hint: stage ? `Promote to ${stage} first: slipway promote --to ${stage}` : `Bring it up first: slipway up --branch ${JSON.stringify(branch)}`,
+    hint: stage
+      ? `Promote to ${stage} first: slipway promote --to ${stage}`
+      : `Bring it up first: slipway up --branch ${JSON.stringify(branch)}`,
   });
 }
 
 /** The environment's status; a `not-found` error when there is none. */
-export async function requireEnvironment(envs: LocalEnvironments, project: string, branch: string, dockerHost?: string, stage?: string): Promise<EnvironmentStatus> {
+export async function requireEnvironment(
+  envs: LocalEnvironments,
+  project: string,
+  branch: string,
+  dockerHost?: string,
+  stage?: string,
+): Promise<EnvironmentStatus> {
   const s = await envs.status(project, branch, dockerHost);
   if (s.status === 'absent') throw notFound(project, branch, stage);
   return s;
@@ -134,15 +153,30 @@ export function progress(ctx: Context): (e: SlipwayEvent) => void {
     else if (e.type === 'resource' && e.op !== 'same' && e.op !== 'read') {
       const what = `${kindLabel(e.kind)} ${e.name}`;
       if (e.phase === 'started') ctx.err(`  ${e.op.padEnd(8)} ${what} ...`);
-      else if (e.phase === 'finished') ctx.err(`  ${e.op.padEnd(8)} ${what} done${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`);
+      else if (e.phase === 'finished')
+        ctx.err(
+          `  ${e.op.padEnd(8)} ${what} done${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}`,
+        );
       else ctx.err(`  ${e.op.padEnd(8)} ${what} ${ctx.paint.red('FAILED')}`);
-    } else if (e.type === 'diagnostic' && e.severity === 'warning') ctx.err(`  ${ctx.paint.yellow('warning')}: ${e.message}`);
+    } else if (e.type === 'diagnostic' && e.severity === 'warning')
+      ctx.err(`  ${ctx.paint.yellow('warning')}: ${e.message}`);
     else if (e.type === 'seed') ctx.err(`  ${seedLine(e)}`);
   };
 }
 
 /** Network-level failures: the Docker Engine (local socket, tcp:// or ssh://) did not answer. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'ENOENT', 'EACCES']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOENT',
+  'EACCES',
+]);
 
 /**
  * Any error as a SlipwayError: a Docker Engine that does not answer is `docker-unavailable`, one
@@ -151,7 +185,13 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGA
  */
 export function asSlipwayError(err: unknown): SlipwayError {
   if (SlipwayError.is(err)) return err;
-  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; json?: { message?: unknown }; message?: unknown; address?: unknown };
+  const e = (err ?? {}) as {
+    code?: unknown;
+    statusCode?: unknown;
+    json?: { message?: unknown };
+    message?: unknown;
+    address?: unknown;
+  };
   const message = typeof e.message === 'string' ? e.message : String(err);
   const where = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
   if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) {
@@ -163,17 +203,24 @@ export function asSlipwayError(err: unknown): SlipwayError {
   if (typeof e.statusCode === 'number') {
     const said = typeof e.json?.message === 'string' ? e.json.message : message;
     return new SlipwayError('operation-failed', `The Docker Engine refused a request (HTTP ${e.statusCode}): ${said}`, {
-      hint: 'Check that the engine is the one you meant (DOCKER_HOST or the stage\'s dockerHost) and holds the images the command needs, then run the command again; --verbose shows each step.',
+      hint: "Check that the engine is the one you meant (DOCKER_HOST or the stage's dockerHost) and holds the images the command needs, then run the command again; --verbose shows each step.",
       cause: err,
     });
   }
-  return new SlipwayError('operation-failed', message, { hint: 'Run the command again with --verbose to see each step; if it persists, report it with that output.', cause: err });
+  return new SlipwayError('operation-failed', message, {
+    hint: 'Run the command again with --verbose to see each step; if it persists, report it with that output.',
+    cause: err,
+  });
 }
 
 /** `--service`, checked against the spec's services and databases. */
 export function checkService(spec: Spec, service: string): string {
   const names = [...spec.services.map((s) => s.name), ...spec.databases.map((d) => d.name)];
-  if (!names.includes(service)) throw new SlipwayError('service-not-found', `${spec.file} has no service "${service}": it has ${names.join(', ')}.`);
+  if (!names.includes(service))
+    throw new SlipwayError(
+      'service-not-found',
+      `${spec.file} has no service "${service}": it has ${names.join(', ')}.`,
+    );
   return service;
 }
 
@@ -182,6 +229,7 @@ export function durationOption(ctx: Context, name: string): number | undefined {
   const text = str(ctx, name);
   if (text === undefined) return undefined;
   const ms = tryParseDuration(text);
-  if (!(ms !== undefined && ms > 0)) throw usageError(ctx.command, `--${name} ${JSON.stringify(text)} is not a duration (such as 30m, 2h or 3d)`);
+  if (!(ms !== undefined && ms > 0))
+    throw usageError(ctx.command, `--${name} ${JSON.stringify(text)} is not a duration (such as 30m, 2h or 3d)`);
   return ms;
 }

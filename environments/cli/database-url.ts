@@ -11,12 +11,21 @@ export function checkDatabase(spec: Spec, name: string): DatabaseSpec {
   const db = spec.databases.find((d) => d.name === name);
   if (!db) {
     const names = spec.databases.map((d) => d.name);
-    throw new SlipwayError('service-not-found', `${spec.file} has no database "${name}"${names.length ? `: it has ${names.join(', ')}` : ': it declares none'}.`);
+    throw new SlipwayError(
+      'service-not-found',
+      `${spec.file} has no database "${name}"${names.length ? `: it has ${names.join(', ')}` : ': it declares none'}.`,
+    );
   }
   return db;
 }
 
-export async function databaseUrl(ctx: Context, spec: Spec, branch: string, name: string, showSecrets: boolean): Promise<string> {
+export async function databaseUrl(
+  ctx: Context,
+  spec: Spec,
+  branch: string,
+  name: string,
+  showSecrets: boolean,
+): Promise<string> {
   const db = checkDatabase(spec, name);
   const envs = await engine(ctx);
   await requireEnvironment(envs, spec.name, branch);
@@ -24,7 +33,11 @@ export async function databaseUrl(ctx: Context, spec: Spec, branch: string, name
   const container = envNames(spec.name, branch).container(db.name);
   const url = await databaseHostUrl(docker, container, db).catch((err: unknown) => {
     if (SlipwayError.is(err)) throw err;
-    throw new SlipwayError('not-found', `The database ${db.name} of ${spec.name} / ${branch} is not running (${(err as Error).message}).`, { hint: 'Run `slipway up` for the branch.' });
+    throw new SlipwayError(
+      'not-found',
+      `The database ${db.name} of ${spec.name} / ${branch} is not running (${(err as Error).message}).`,
+      { hint: 'Run `slipway up` for the branch.' },
+    );
   });
   return showSecrets ? url : maskedUrl(url);
 }

@@ -28,7 +28,12 @@ export const EXIT_TABLE: ReadonlyArray<[number, string]> = [
 export const SIGNAL_EXIT = { SIGINT: EXIT.cancelled, SIGTERM: EXIT.terminated, SIGHUP: EXIT.hangup } as const;
 export type CancelSignal = keyof typeof SIGNAL_EXIT;
 
-const BLOCKED: ReadonlySet<SlipwayErrorReason> = new Set<SlipwayErrorReason>(['gates-failed', 'quota-exceeded', 'policy-refused', 'masking-unsafe']);
+const BLOCKED: ReadonlySet<SlipwayErrorReason> = new Set<SlipwayErrorReason>([
+  'gates-failed',
+  'quota-exceeded',
+  'policy-refused',
+  'masking-unsafe',
+]);
 
 /** The exit code of a command that failed with `reason`; `signal`: the signal that cancelled it, if one did. */
 export function exitCodeFor(reason: SlipwayErrorReason, signal?: CancelSignal): number {

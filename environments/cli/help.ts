@@ -47,16 +47,21 @@ export function subcommandHelp(name: string, cmd: Command): string {
 export function helpFor(words: readonly string[], commands: Record<string, Command>): string {
   const [name, sub] = words;
   if (!Object.hasOwn(commands, name)) {
-    throw new SlipwayError('usage', `unknown command ${JSON.stringify(name)}`, { hint: `${didYouMean(name, Object.keys(commands), 'slipway help')}See \`slipway --help\` for the list.` });
+    throw new SlipwayError('usage', `unknown command ${JSON.stringify(name)}`, {
+      hint: `${didYouMean(name, Object.keys(commands), 'slipway help')}See \`slipway --help\` for the list.`,
+    });
   }
   const cmd = commands[name];
   if (!cmd.subcommands) {
-    if (sub !== undefined) throw new SlipwayError('usage', `slipway ${name} has no subcommands; see \`slipway help ${name}\``);
+    if (sub !== undefined)
+      throw new SlipwayError('usage', `slipway ${name} has no subcommands; see \`slipway help ${name}\``);
     return commandHelp(name, cmd.summary, cmd.options, cmd.positional);
   }
   if (sub === undefined) return subcommandHelp(name, cmd);
   if (!Object.hasOwn(cmd.subcommands, sub)) {
-    throw new SlipwayError('usage', `unknown subcommand ${JSON.stringify(sub)} of slipway ${name}`, { hint: `${didYouMean(sub, Object.keys(cmd.subcommands), `slipway help ${name}`)}See \`slipway help ${name}\`.` });
+    throw new SlipwayError('usage', `unknown subcommand ${JSON.stringify(sub)} of slipway ${name}`, {
+      hint: `${didYouMean(sub, Object.keys(cmd.subcommands), `slipway help ${name}`)}See \`slipway help ${name}\`.`,
+    });
   }
   const s = cmd.subcommands[sub];
   return commandHelp(`${name} ${sub}`, s.summary, s.options, s.positional);

@@ -48,11 +48,18 @@ type Answer = { text: string; code: number } | SlipwayError;
 
 function pick(argv: string[], flags: ReadonlySet<string>): Picked | Answer {
   const { name, rest } = splitCommand(argv, flags);
-  const only = (...words: string[]) => rest.some((a) => words.includes(a)) && rest.every((a) => words.includes(a) || a === '--json');
+  const only = (...words: string[]) =>
+    rest.some((a) => words.includes(a)) && rest.every((a) => words.includes(a) || a === '--json');
   if (name === undefined) {
-    if (only('--version', '-v')) return pickCommand('version', rest.filter((a) => a === '--json'));
+    if (only('--version', '-v'))
+      return pickCommand(
+        'version',
+        rest.filter((a) => a === '--json'),
+      );
     if (only('--help', '-h')) return { text: mainHelp(), code: EXIT.ok };
-    return rest.length ? new SlipwayError('usage', 'a command is needed; see `slipway --help` for the list') : { text: mainHelp(), code: EXIT.usage };
+    return rest.length
+      ? new SlipwayError('usage', 'a command is needed; see `slipway --help` for the list')
+      : { text: mainHelp(), code: EXIT.usage };
   }
   if (name === 'help') {
     const words = splitCommand(rest, flags);
@@ -65,7 +72,9 @@ function pick(argv: string[], flags: ReadonlySet<string>): Picked | Answer {
 
 function pickCommand(name: string, rest: string[], flags: ReadonlySet<string> = new Set()): Picked | Answer {
   if (!Object.hasOwn(commands, name)) {
-    return new SlipwayError('usage', `unknown command ${JSON.stringify(name)}`, { hint: `${didYouMean(name, Object.keys(commands))}See \`slipway --help\` for the list.` });
+    return new SlipwayError('usage', `unknown command ${JSON.stringify(name)}`, {
+      hint: `${didYouMean(name, Object.keys(commands))}See \`slipway --help\` for the list.`,
+    });
   }
   const cmd = commands[name];
   if (!cmd.subcommands) return { name, cmd, rest };
@@ -133,7 +142,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     received = sig;
     if (!cmd.readOnly) {
       const again = sig === 'SIGINT' ? 'Ctrl+C again to quit now' : 'a second signal quits now';
-      io.err(`Cancelling${sig === 'SIGINT' ? '' : ` (${sig})`}: finishing the step in flight so the state stays consistent (${again}) ...`);
+      io.err(
+        `Cancelling${sig === 'SIGINT' ? '' : ` (${sig})`}: finishing the step in flight so the state stays consistent (${again}) ...`,
+      );
     }
     controller.abort();
   };
@@ -171,7 +182,9 @@ if (require.main === module) {
   process.on('beforeExit', () => {
     if (settled) return;
     settled = true;
-    console.error('slipway: the command stopped before it finished (nothing left to wait for); this is a bug in Slipway.');
+    console.error(
+      'slipway: the command stopped before it finished (nothing left to wait for); this is a bug in Slipway.',
+    );
     process.exitCode = 70;
   });
   main(process.argv.slice(2)).then(

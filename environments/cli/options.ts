@@ -23,12 +23,39 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 
 /** The options most commands share. */
 export const common = {
-  spec: { type: 'string', short: 's', arg: 'FILE', help: 'the spec file (default: ./slipway.yaml, else ./slipway.yml)' },
-  branch: { type: 'string', short: 'b', arg: 'NAME', help: "the git branch (default: the spec folder's current branch)" },
-  json: { type: 'boolean', default: false, help: 'print the result as JSON on stdout: { "data": ..., "error": null } (see schemas/cli/)' },
-  events: { type: 'boolean', default: false, help: 'with --json: stream progress as NDJSON { "event": ... } lines before the result', needs: ['json'] },
-  backend: { type: 'string', arg: 'URL', help: 'Pulumi backend URL (default: the file backend under SLIPWAY_HOME, ~/.slipway)' },
-  'docker-host': { type: 'string', arg: 'URL', help: 'Docker endpoint: unix:///path, tcp://host:port, ssh://user@host, context:NAME (default: DOCKER_HOST)' },
+  spec: {
+    type: 'string',
+    short: 's',
+    arg: 'FILE',
+    help: 'the spec file (default: ./slipway.yaml, else ./slipway.yml)',
+  },
+  branch: {
+    type: 'string',
+    short: 'b',
+    arg: 'NAME',
+    help: "the git branch (default: the spec folder's current branch)",
+  },
+  json: {
+    type: 'boolean',
+    default: false,
+    help: 'print the result as JSON on stdout: { "data": ..., "error": null } (see schemas/cli/)',
+  },
+  events: {
+    type: 'boolean',
+    default: false,
+    help: 'with --json: stream progress as NDJSON { "event": ... } lines before the result',
+    needs: ['json'],
+  },
+  backend: {
+    type: 'string',
+    arg: 'URL',
+    help: 'Pulumi backend URL (default: the file backend under SLIPWAY_HOME, ~/.slipway)',
+  },
+  'docker-host': {
+    type: 'string',
+    arg: 'URL',
+    help: 'Docker endpoint: unix:///path, tcp://host:port, ssh://user@host, context:NAME (default: DOCKER_HOST)',
+  },
   verbose: { type: 'boolean', short: 'v', default: false, help: "show Pulumi's own output" },
   help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
 } as const satisfies OptionTable;
@@ -71,7 +98,8 @@ export function conflictPairs(table: OptionTable): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (const [name, def] of Object.entries(table)) {
     for (const other of def.conflicts ?? []) {
-      if (!pairs.some(([a, b]) => (a === name && b === other) || (a === other && b === name))) pairs.push([name, other]);
+      if (!pairs.some(([a, b]) => (a === name && b === other) || (a === other && b === name)))
+        pairs.push([name, other]);
     }
   }
   return pairs;
@@ -83,13 +111,16 @@ export function conflictPairs(table: OptionTable): Array<[string, string]> {
  * throw a `usage` SlipwayError naming the option. Defaults fill what was not given.
  */
 export function parseOptions(command: string, table: OptionTable, args: string[], positional?: string): OptionValues {
-  const options = Object.fromEntries(Object.entries(table).map(([name, d]) => [name, d.short ? { type: d.type, short: d.short } : { type: d.type }]));
+  const options = Object.fromEntries(
+    Object.entries(table).map(([name, d]) => [name, d.short ? { type: d.type, short: d.short } : { type: d.type }]),
+  );
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const values: OptionValues = {};
   for (const t of tokens) {
     if (t.kind === 'positional') {
       // `logs web` for `logs --service web`: one bare word may stand for the command's positional option.
-      if (positional === undefined || values[positional] !== undefined) throw usageError(command, `unexpected argument ${JSON.stringify(t.value)}`);
+      if (positional === undefined || values[positional] !== undefined)
+        throw usageError(command, `unexpected argument ${JSON.stringify(t.value)}`);
       values[positional] = t.value;
       continue;
     }
@@ -97,7 +128,10 @@ export function parseOptions(command: string, table: OptionTable, args: string[]
     const def = Object.hasOwn(table, t.name) ? table[t.name] : undefined;
     if (!def) {
       const near = t.rawName.startsWith('--') ? suggestions(t.name, Object.keys(table)).slice(0, 2) : [];
-      throw usageError(command, `unknown option ${t.rawName}${near.length ? ` (did you mean ${near.map(flag).join(' or ')}?)` : ''}`);
+      throw usageError(
+        command,
+        `unknown option ${t.rawName}${near.length ? ` (did you mean ${near.map(flag).join(' or ')}?)` : ''}`,
+      );
     }
     if (def.type === 'boolean') {
       if (t.value !== undefined) throw usageError(command, `${t.rawName} takes no value`);
@@ -105,17 +139,22 @@ export function parseOptions(command: string, table: OptionTable, args: string[]
       continue;
     }
     // `--spec --json`: a value that is itself an option is a missing value (write `--spec=-x` for such a value).
-    if (t.value === undefined || (!t.inlineValue && t.value.startsWith('-') && t.value.length > 1)) throw usageError(command, `${t.rawName} needs a value (${def.arg ?? 'VALUE'})`);
-    if (t.name === positional && values[t.name] !== undefined) throw usageError(command, `${t.rawName} was given twice (once as a bare word)`);
-    if (t.value === '') throw usageError(command, `${t.rawName} needs a value (${def.arg ?? 'VALUE'}), not an empty one`);
+    if (t.value === undefined || (!t.inlineValue && t.value.startsWith('-') && t.value.length > 1))
+      throw usageError(command, `${t.rawName} needs a value (${def.arg ?? 'VALUE'})`);
+    if (t.name === positional && values[t.name] !== undefined)
+      throw usageError(command, `${t.rawName} was given twice (once as a bare word)`);
+    if (t.value === '')
+      throw usageError(command, `${t.rawName} needs a value (${def.arg ?? 'VALUE'}), not an empty one`);
     values[t.name] = t.value;
   }
   if (values.help) return withDefaults(table, values);
   for (const [a, b] of conflictPairs(table)) {
-    if (values[a] !== undefined && values[b] !== undefined) throw usageError(command, `${flag(a)} and ${flag(b)} cannot be used together`);
+    if (values[a] !== undefined && values[b] !== undefined)
+      throw usageError(command, `${flag(a)} and ${flag(b)} cannot be used together`);
   }
   for (const [name, def] of Object.entries(table)) {
-    if (def.required && values[name] === undefined) throw usageError(command, `${flag(name)}${def.type === 'string' ? ` ${def.arg ?? 'VALUE'}` : ''} is required`);
+    if (def.required && values[name] === undefined)
+      throw usageError(command, `${flag(name)}${def.type === 'string' ? ` ${def.arg ?? 'VALUE'}` : ''} is required`);
     if (def.needs && values[name] !== undefined && !def.needs.some((n) => values[n] !== undefined)) {
       throw usageError(command, `${flag(name)} goes with ${def.needs.map(flag).join(' or ')}`);
     }
@@ -125,26 +164,31 @@ export function parseOptions(command: string, table: OptionTable, args: string[]
 
 function withDefaults(table: OptionTable, values: OptionValues): OptionValues {
   const out: OptionValues = { ...values };
-  for (const [name, def] of Object.entries(table)) if (out[name] === undefined && def.default !== undefined) out[name] = def.default;
+  for (const [name, def] of Object.entries(table))
+    if (out[name] === undefined && def.default !== undefined) out[name] = def.default;
   return out;
 }
 
 /** `slipway drift [--branch NAME] ...`: required options first, bare; then the others in brackets. */
 export function usageLine(command: string, table: OptionTable, positional?: string): string {
   const shown = Object.entries(table).filter(([name]) => !['help', 'verbose', 'backend', 'docker-host'].includes(name));
-  const one = ([name, d]: [string, OptionDef]) => (d.type === 'string' ? `${flag(name)} ${d.arg ?? 'VALUE'}` : flag(name));
+  const one = ([name, d]: [string, OptionDef]) =>
+    d.type === 'string' ? `${flag(name)} ${d.arg ?? 'VALUE'}` : flag(name);
   const required = shown.filter(([, d]) => d.required).map(one);
   const optional = shown.filter(([, d]) => !d.required).map((o) => `[${one(o)}]`);
-  const bare = positional ? [`[${(table[positional]?.arg ?? 'VALUE')}]`] : [];
+  const bare = positional ? [`[${table[positional]?.arg ?? 'VALUE'}]`] : [];
   return ['slipway', command, ...bare, ...required, ...optional].join(' ');
 }
 
 /** A command's `--help`: summary, usage, one line per option, the pairs that exclude each other, and where exit codes are listed. */
 export function commandHelp(command: string, summary: string, table: OptionTable, positional?: string): string {
-  const left = (name: string, d: OptionDef) => `${d.short ? `-${d.short}, ` : '    '}${flag(name)}${d.type === 'string' ? ` ${d.arg ?? 'VALUE'}` : ''}`;
+  const left = (name: string, d: OptionDef) =>
+    `${d.short ? `-${d.short}, ` : '    '}${flag(name)}${d.type === 'string' ? ` ${d.arg ?? 'VALUE'}` : ''}`;
   const width = Math.max(...Object.entries(table).map(([n, d]) => left(n, d).length)) + 2;
   const lines = Object.entries(table).map(([n, d]) => {
-    const notes = [d.required ? 'required' : '', d.needs ? `with ${d.needs.map(flag).join(' or ')}` : ''].filter(Boolean);
+    const notes = [d.required ? 'required' : '', d.needs ? `with ${d.needs.map(flag).join(' or ')}` : ''].filter(
+      Boolean,
+    );
     return `  ${left(n, d).padEnd(width)}${d.help}${notes.length ? ` (${notes.join('; ')})` : ''}`;
   });
   const pairs = conflictPairs(table).map(([a, b]) => `${flag(a)} with ${flag(b)}`);

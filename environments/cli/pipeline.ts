@@ -34,7 +34,9 @@ async function promotionSource(ctx: Context, spec: Spec, value: string | undefin
 }
 
 /** The pipeline, plus the promotion named by `--from` and `--to` (gates, promote, approve). */
-export async function promotionFor(ctx: Context): Promise<{ spec: Spec; pipeline: LocalPipeline; actor: string; from: PromotionSource; to: string }> {
+export async function promotionFor(
+  ctx: Context,
+): Promise<{ spec: Spec; pipeline: LocalPipeline; actor: string; from: PromotionSource; to: string }> {
   const p = await pipelineFor(ctx);
   const to = checkStage(ctx, p.spec, String(ctx.values.to), '--to');
   return { ...p, to, from: await promotionSource(ctx, p.spec, str(ctx, 'from')) };

@@ -7,8 +7,16 @@ import { envelopeText, okEnvelope } from './json';
 
 export function printGates(ctx: Context, results: GateResult[]): void {
   const p = ctx.paint;
-  const icon: Record<GateResult['state'], string> = { pass: p.green('✓'), fail: p.red('✗'), pending: p.yellow('…'), skipped: p.dim('-') };
-  for (const r of results) ctx.out(`  ${icon[r.state]} ${r.name.padEnd(16)} ${r.state.padEnd(8)} ${r.reason}  (${(r.durationMs / 1000).toFixed(1)}s)`);
+  const icon: Record<GateResult['state'], string> = {
+    pass: p.green('✓'),
+    fail: p.red('✗'),
+    pending: p.yellow('…'),
+    skipped: p.dim('-'),
+  };
+  for (const r of results)
+    ctx.out(
+      `  ${icon[r.state]} ${r.name.padEnd(16)} ${r.state.padEnd(8)} ${r.reason}  (${(r.durationMs / 1000).toFixed(1)}s)`,
+    );
 }
 
 export function printDrift(ctx: Context, r: DriftReport): void {
@@ -17,21 +25,29 @@ export function printDrift(ctx: Context, r: DriftReport): void {
   ctx.out(`${r.project} / ${r.branch}: ${r.items.length} difference(s) (checked ${r.checkedAt})`);
   for (const i of r.items) {
     const where = i.source === 'reality' ? 'running differs from state' : 'spec differs from state';
-    ctx.out(`  ${i.kind} ${i.resource}  ${i.property}: declared ${i.declared}, actual ${i.actual}  [${where}; remedies: ${i.remedies.join(', ')}]`);
+    ctx.out(
+      `  ${i.kind} ${i.resource}  ${i.property}: declared ${i.declared}, actual ${i.actual}  [${where}; remedies: ${i.remedies.join(', ')}]`,
+    );
   }
 }
 
 export function printStatus(ctx: Context, s: EnvironmentStatus): void {
   const p = ctx.paint;
-  const state = s.status === 'running' ? p.green(s.status) : s.status === 'failed' ? p.red(s.status) : p.yellow(s.status);
+  const state =
+    s.status === 'running' ? p.green(s.status) : s.status === 'failed' ? p.red(s.status) : p.yellow(s.status);
   ctx.out(`${p.bold(`${s.project} / ${s.branch}`)}  (${s.env})  ${state}${s.damaged ? `  ${p.red('damaged')}` : ''}`);
-  if (s.commit?.endsWith('+dirty')) ctx.out(`  built from uncommitted changes on ${s.commit.slice(0, 12)} (dirty): commit, then up again, to promote it`);
-  if (s.damaged) ctx.out(`  record damaged: ${s.damaged.file}:${s.damaged.line}: ${s.damaged.problem}\n  ${s.damaged.hint}`);
+  if (s.commit?.endsWith('+dirty'))
+    ctx.out(
+      `  built from uncommitted changes on ${s.commit.slice(0, 12)} (dirty): commit, then up again, to promote it`,
+    );
+  if (s.damaged)
+    ctx.out(`  record damaged: ${s.damaged.file}:${s.damaged.line}: ${s.damaged.problem}\n  ${s.damaged.hint}`);
   for (const svc of s.services) {
     const url = s.urls[svc.service] ? `  ${s.urls[svc.service]}` : '';
     ctx.out(`  ${svc.service.padEnd(12)} ${svc.state}${svc.health !== 'none' ? ` (${svc.health})` : ''}${url}`);
   }
-  if (s.lastOperation?.error) ctx.out(`  last ${s.lastOperation.op} ${s.lastOperation.status}: ${s.lastOperation.error}`);
+  if (s.lastOperation?.error)
+    ctx.out(`  last ${s.lastOperation.op} ${s.lastOperation.status}: ${s.lastOperation.error}`);
 }
 
 /** The command's result as the `{ "data", "error": null }` envelope on stdout (one line when it closes an event stream). */

@@ -50,7 +50,9 @@ export function quoteIdent(name: string): string {
 
 /** Reads the catalog of the database `client` is connected to (inside the caller's snapshot, if any). */
 export async function readCatalog(client: ClientBase): Promise<Catalog> {
-  const schemas = await client.query<{ nspname: string }>(`SELECT n.nspname FROM pg_namespace n WHERE ${SYSTEM_SCHEMA_SQL} ORDER BY 1`);
+  const schemas = await client.query<{ nspname: string }>(
+    `SELECT n.nspname FROM pg_namespace n WHERE ${SYSTEM_SCHEMA_SQL} ORDER BY 1`,
+  );
   const columns = await client.query<{ schema: string; table: string; column: string; type: string; unique: boolean }>(`
     SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, t.typname AS type,
       EXISTS (
@@ -63,7 +65,16 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
     JOIN pg_type t ON t.oid = a.atttypid
     WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${SYSTEM_SCHEMA_SQL}
     ORDER BY n.nspname, c.relname, a.attnum`);
-  const keys = await client.query<{ schema: string; table: string; kind: string; name: string; columns: string[]; ref_schema: string | null; ref_table: string | null; ref_columns: string[] | null }>(`
+  const keys = await client.query<{
+    schema: string;
+    table: string;
+    kind: string;
+    name: string;
+    columns: string[];
+    ref_schema: string | null;
+    ref_table: string | null;
+    ref_columns: string[] | null;
+  }>(`
     SELECT n.nspname AS schema, c.relname AS table, k.contype AS kind, k.conname AS name,
       ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)::text[] AS columns,
       rn.nspname AS ref_schema, rc.relname AS ref_table,
@@ -87,7 +98,19 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
   for (const row of columns.rows) {
     const id = tableId(row.schema, row.table);
     let table = tables.get(id);
-    if (!table) tables.set(id, (table = { schema: row.schema, name: row.table, id, columns: [], primaryKey: [], foreignKeys: [], uniqueSets: [] }));
+    if (!table)
+      tables.set(
+        id,
+        (table = {
+          schema: row.schema,
+          name: row.table,
+          id,
+          columns: [],
+          primaryKey: [],
+          foreignKeys: [],
+          uniqueSets: [],
+        }),
+      );
     table.columns.push({ name: row.column, type: row.type, unique: row.unique });
   }
   for (const key of keys.rows) {
@@ -95,7 +118,12 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
     if (!table) continue;
     if (key.kind === 'p') table.primaryKey = key.columns;
     else if (key.ref_schema && key.ref_table && key.ref_columns) {
-      table.foreignKeys.push({ name: key.name, columns: key.columns, references: tableId(key.ref_schema, key.ref_table), referencedColumns: key.ref_columns });
+      table.foreignKeys.push({
+        name: key.name,
+        columns: key.columns,
+        references: tableId(key.ref_schema, key.ref_table),
+        referencedColumns: key.ref_columns,
+      });
     }
   }
   for (const set of uniqueSets.rows) tables.get(tableId(set.schema, set.table))?.uniqueSets.push(set.columns);
@@ -103,7 +131,21 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
 }
 
 /** Column types whose text can hold personal data worth sampling. */
-const SAMPLED_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext', 'json', 'jsonb', 'name', 'int8', 'numeric', 'inet', 'cidr', '_text', '_varchar']);
+const SAMPLED_TYPES = new Set([
+  'text',
+  'varchar',
+  'bpchar',
+  'citext',
+  'json',
+  'jsonb',
+  'name',
+  'int8',
+  'numeric',
+  'inet',
+  'cidr',
+  '_text',
+  '_varchar',
+]);
 
 /** Up to `limit` non-null values (as text) of each sampled column of a table: column name -> values. */
 export async function sampleValues(client: ClientBase, table: TableInfo, limit = 200): Promise<Map<string, string[]>> {
@@ -111,7 +153,10 @@ export async function sampleValues(client: ClientBase, table: TableInfo, limit =
   const out = new Map<string, string[]>(sampled.map((c) => [c.name, []]));
   if (sampled.length === 0) return out;
   const list = sampled.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
-  const result = await client.query({ text: `SELECT ${list} FROM ${qualified(table)} LIMIT ${limit}`, rowMode: 'array' });
+  const result = await client.query({
+    text: `SELECT ${list} FROM ${qualified(table)} LIMIT ${limit}`,
+    rowMode: 'array',
+  });
   for (const row of result.rows as Array<Array<string | null>>) {
     sampled.forEach((c, i) => {
       if (row[i] !== null) out.get(c.name)?.push(row[i] as string);
@@ -125,7 +170,10 @@ export async function sampleValues(client: ClientBase, table: TableInfo, limit =
  * read-only transaction, reads the catalog, runs `read`, then ends the transaction and the
  * connection whatever happened.
  */
-export async function readSourceSnapshot<T>(sourceUrl: string, read: (client: pg.Client, catalog: Catalog) => Promise<T>): Promise<T> {
+export async function readSourceSnapshot<T>(
+  sourceUrl: string,
+  read: (client: pg.Client, catalog: Catalog) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: sourceUrl });
   client.on('error', () => undefined);
   await client.connect();

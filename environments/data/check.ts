@@ -35,7 +35,12 @@ export function policyIssues(catalog: Catalog, policy: MaskingPolicy): SpecIssue
   const issues: SpecIssue[] = [];
   for (const [schema, tables] of Object.entries(policy.schemas)) {
     if (!catalog.schemas.includes(schema)) {
-      issues.push(policy.issueAt(['schemas', schema], `the source database has no schema "${schema}" (it has: ${catalog.schemas.join(', ') || 'none'})`));
+      issues.push(
+        policy.issueAt(
+          ['schemas', schema],
+          `the source database has no schema "${schema}" (it has: ${catalog.schemas.join(', ') || 'none'})`,
+        ),
+      );
       continue;
     }
     for (const [name, rule] of Object.entries(tables)) {
@@ -46,9 +51,16 @@ export function policyIssues(catalog: Catalog, policy: MaskingPolicy): SpecIssue
         continue;
       }
       for (const column of Object.keys(rule.columns)) {
-        if (!table.columns.some((c) => c.name === column)) issues.push(policy.issueAt([...path, 'columns', column], `${schema}.${name} has no column "${column}"`));
+        if (!table.columns.some((c) => c.name === column))
+          issues.push(policy.issueAt([...path, 'columns', column], `${schema}.${name} has no column "${column}"`));
       }
-      if (rule.subset && table.primaryKey.length === 0) issues.push(policy.issueAt([...path, 'subset'], `${schema}.${name} has no primary key, which a subset needs to follow its rows`));
+      if (rule.subset && table.primaryKey.length === 0)
+        issues.push(
+          policy.issueAt(
+            [...path, 'subset'],
+            `${schema}.${name} has no primary key, which a subset needs to follow its rows`,
+          ),
+        );
     }
   }
   return [...issues, ...foreignKeyIssues(catalog, policy)];
@@ -56,7 +68,8 @@ export function policyIssues(catalog: Catalog, policy: MaskingPolicy): SpecIssue
 
 /** A foreign key whose columns are masked differently from the columns they reference would no longer match. */
 function foreignKeyIssues(catalog: Catalog, policy: MaskingPolicy): SpecIssue[] {
-  const describe = (t: Transformer | undefined) => JSON.stringify(t, (_k, v: unknown) => (v instanceof RegExp ? String(v) : v));
+  const describe = (t: Transformer | undefined) =>
+    JSON.stringify(t, (_k, v: unknown) => (v instanceof RegExp ? String(v) : v));
   const issues: SpecIssue[] = [];
   for (const table of catalog.tables.values()) {
     if ((tableRule(policy, table.schema, table.name)?.mode ?? 'copy') !== 'copy') continue;
@@ -90,7 +103,12 @@ function letsValuesThrough(t: Transformer, fromDefault: boolean): boolean {
  * Compares the source with the policy. Throws `MaskingPolicyError` when the policy names what the
  * source lacks, `MaskingUnsafeError` listing every uncovered or personal-but-kept column.
  */
-export async function checkSource(client: ClientBase, catalog: Catalog, policy: MaskingPolicy, signal?: AbortSignal): Promise<void> {
+export async function checkSource(
+  client: ClientBase,
+  catalog: Catalog,
+  policy: MaskingPolicy,
+  signal?: AbortSignal,
+): Promise<void> {
   const issues = policyIssues(catalog, policy);
   if (issues.length > 0) throw new MaskingPolicyError(issues);
   const unsafe: UnsafeColumn[] = [];
@@ -112,7 +130,11 @@ export async function checkSource(client: ClientBase, catalog: Catalog, policy: 
       const finding = personalColumn(column, samples.get(column.name) ?? []);
       if (finding) {
         const how = fromDefault ? `the default (${transformer.kind}) would copy it` : 'its rule is `keep`';
-        unsafe.push({ ...at, problem: 'personal-kept', why: `it looks personal (${finding.why}) and ${how}; mask it, or mark it \`keep: reviewed\`` });
+        unsafe.push({
+          ...at,
+          problem: 'personal-kept',
+          why: `it looks personal (${finding.why}) and ${how}; mask it, or mark it \`keep: reviewed\``,
+        });
       }
     }
   }
@@ -149,7 +171,11 @@ export interface CheckReport {
  * columns it has and every column the policy leaves unsafe. Throws `MaskingPolicyError` when the
  * policy names what the source lacks.
  */
-export async function checkPolicy(sourceUrl: string, policy: MaskingPolicy, signal?: AbortSignal): Promise<CheckReport> {
+export async function checkPolicy(
+  sourceUrl: string,
+  policy: MaskingPolicy,
+  signal?: AbortSignal,
+): Promise<CheckReport> {
   return readSourceSnapshot(sourceUrl, async (client, catalog) => {
     const tables = [...catalog.tables.values()];
     const counts = { tables: tables.length, columns: tables.reduce((n, t) => n + t.columns.length, 0) };

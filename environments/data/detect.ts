@@ -3,7 +3,21 @@ import { en } from '@faker-js/faker';
 import { passesLuhn } from './fakes';
 import type { FakeKind, Transformer } from './policy';
 
-export type PersonalKind = 'email' | 'phone' | 'card' | 'iban' | 'nationalId' | 'birthDate' | 'street' | 'city' | 'postcode' | 'firstName' | 'lastName' | 'fullName' | 'username' | 'ip';
+export type PersonalKind =
+  | 'email'
+  | 'phone'
+  | 'card'
+  | 'iban'
+  | 'nationalId'
+  | 'birthDate'
+  | 'street'
+  | 'city'
+  | 'postcode'
+  | 'firstName'
+  | 'lastName'
+  | 'fullName'
+  | 'username'
+  | 'ip';
 
 export interface Finding {
   kind: PersonalKind;
@@ -52,7 +66,8 @@ const DATE_TYPES = new Set(['date', 'timestamp', 'timestamptz']);
 export function plausibleType(kind: PersonalKind, type: string): boolean {
   if (TEXT_TYPES.has(type)) return true;
   if (kind === 'birthDate') return DATE_TYPES.has(type);
-  if (kind === 'phone' || kind === 'card' || kind === 'nationalId' || kind === 'postcode') return type === 'int8' || type === 'numeric';
+  if (kind === 'phone' || kind === 'card' || kind === 'nationalId' || kind === 'postcode')
+    return type === 'int8' || type === 'numeric';
   if (kind === 'ip') return type === 'inet' || type === 'cidr';
   return false;
 }
@@ -67,12 +82,14 @@ export function personalColumn(column: { name: string; type: string }, samples: 
 /** A kind of personal data the column's name suggests. */
 export function personalByName(column: string): Finding | undefined {
   const name = column.toLowerCase();
-  for (const [kind, pattern] of NAME_PATTERNS) if (pattern.test(name)) return { kind, why: `its name looks like ${LABEL[kind]}` };
+  for (const [kind, pattern] of NAME_PATTERNS)
+    if (pattern.test(name)) return { kind, why: `its name looks like ${LABEL[kind]}` };
   return undefined;
 }
 
 const lower = (list: unknown) => (Array.isArray(list) ? list.map((s) => String(s).toLowerCase()) : []);
-const personDefs = en.person as { first_name?: Record<string, string[]>; last_name?: Record<string, string[]> } | undefined;
+const personDefs = en.person as
+  { first_name?: Record<string, string[]>; last_name?: Record<string, string[]> } | undefined;
 const FIRST_NAMES = new Set(Object.values(personDefs?.first_name ?? {}).flatMap(lower));
 const LAST_NAMES = new Set(Object.values(personDefs?.last_name ?? {}).flatMap(lower));
 
@@ -80,20 +97,32 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
 const CARD = /(?:\d[ -]?){12,18}\d/g;
 const SSN = /\b\d{3}-\d{2}-\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2}\d{6}[A-D]\b/;
 const IBAN = /\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b/;
-const STREET = /\b\d{1,5}\s+([A-Za-z.'-]+\s+){0,4}(street|st|avenue|ave|road|rd|lane|ln|drive|dr|way|boulevard|blvd|court|ct|place|pl|square|sq)\b/i;
+const STREET =
+  /\b\d{1,5}\s+([A-Za-z.'-]+\s+){0,4}(street|st|avenue|ave|road|rd|lane|ln|drive|dr|way|boulevard|blvd|court|ct|place|pl|square|sq)\b/i;
 const PHONE = /^\+?[\d\s().-]{9,20}$/;
 
 /** The kinds one value (a JSON document's string leaves count one by one) looks like. */
 function valueKinds(value: string): PersonalKind[] {
   const kinds: PersonalKind[] = [];
   if (EMAIL.test(value)) kinds.push('email');
-  if ([...value.matchAll(CARD)].some((m) => passesLuhn(m[0].replace(/[ -]/g, '')) && m[0].replace(/[ -]/g, '').length >= 13)) kinds.push('card');
+  if (
+    [...value.matchAll(CARD)].some(
+      (m) => passesLuhn(m[0].replace(/[ -]/g, '')) && m[0].replace(/[ -]/g, '').length >= 13,
+    )
+  )
+    kinds.push('card');
   if (SSN.test(value)) kinds.push('nationalId');
   if (IBAN.test(value)) kinds.push('iban');
   if (STREET.test(value)) kinds.push('street');
   // A bare run of digits is more often an id or an amount than a phone number.
   const phone = value.trim();
-  if (PHONE.test(phone) && /^[+0(]|[\s().-]/.test(phone) && (phone.match(/\d/g)?.length ?? 0) >= 9 && !kinds.includes('card')) kinds.push('phone');
+  if (
+    PHONE.test(phone) &&
+    /^[+0(]|[\s().-]/.test(phone) &&
+    (phone.match(/\d/g)?.length ?? 0) >= 9 &&
+    !kinds.includes('card')
+  )
+    kinds.push('phone');
   const words = value.trim().split(/\s+/);
   if (words.length >= 1 && words.length <= 3 && words.every((w) => /^\p{Lu}[\p{L}'-]+$/u.test(w))) {
     const first = FIRST_NAMES.has(words[0].toLowerCase());
@@ -159,7 +188,11 @@ export function personalJsonPaths(values: string[]): Map<string, Finding> {
   }
   const out = new Map<string, Finding>();
   for (const [path, leafValues] of byPath) {
-    const last = path.split('.').filter((s) => s !== '*').pop() ?? '';
+    const last =
+      path
+        .split('.')
+        .filter((s) => s !== '*')
+        .pop() ?? '';
     const finding = personalByName(last) ?? personalByValues(leafValues);
     if (finding) out.set(path, finding);
   }

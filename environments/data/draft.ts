@@ -11,7 +11,10 @@ const JSON_TYPES = new Set(['json', 'jsonb']);
 
 /** A mapping key as YAML: bare when safe, else double-quoted. */
 function yamlKey(key: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && !['null', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(key.toLowerCase()) ? key : JSON.stringify(key);
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) &&
+    !['null', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(key.toLowerCase())
+    ? key
+    : JSON.stringify(key);
 }
 
 /** A transformer in the policy's YAML form (flow style, one line). */
@@ -51,17 +54,33 @@ function suggest(column: ColumnInfo, samples: string[]): { transformer: Transfor
     if (paths.size > 0) {
       const list = [...paths.entries()];
       return {
-        transformer: { kind: 'json', paths: list.map(([path, f]) => ({ path: path.split('.').slice(1), transformer: suggestedTransformer(f.kind) })) },
+        transformer: {
+          kind: 'json',
+          paths: list.map(([path, f]) => ({
+            path: path.split('.').slice(1),
+            transformer: suggestedTransformer(f.kind),
+          })),
+        },
         why: `JSON fields that look personal: ${list.map(([path, f]) => `${path} (${f.why})`).join('; ')}`,
       };
     }
     const whole = personalColumn(column, samples);
-    if (whole) return { transformer: { kind: 'redact', value: '{}' }, why: `looks personal (${whole.why}) but no single field could be told apart: replaced by {}` };
-    return { transformer: { kind: 'keep', reviewed: false }, why: `${column.type}; no field looks personal in the sampled documents` };
+    if (whole)
+      return {
+        transformer: { kind: 'redact', value: '{}' },
+        why: `looks personal (${whole.why}) but no single field could be told apart: replaced by {}`,
+      };
+    return {
+      transformer: { kind: 'keep', reviewed: false },
+      why: `${column.type}; no field looks personal in the sampled documents`,
+    };
   }
   const finding = personalColumn(column, samples);
   if (finding) return { transformer: suggestedTransformer(finding.kind), why: `looks personal: ${finding.why}` };
-  return { transformer: { kind: 'keep', reviewed: false }, why: `${column.type}; nothing personal in its name or sampled values` };
+  return {
+    transformer: { kind: 'keep', reviewed: false },
+    why: `${column.type}; nothing personal in its name or sampled values`,
+  };
 }
 
 /**

@@ -34,7 +34,10 @@ function restore(file: string, url: string, signal?: AbortSignal): Promise<void>
   const env = libpqEnv(url);
   const tools = postgresTools();
   const [tool, args] = isCustomFormat(file)
-    ? [join(tools, 'pg_restore'), ['--no-owner', '--no-privileges', '--exit-on-error', '--dbname', env.PGDATABASE!, file]]
+    ? [
+        join(tools, 'pg_restore'),
+        ['--no-owner', '--no-privileges', '--exit-on-error', '--dbname', env.PGDATABASE!, file],
+      ]
     : [join(tools, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file]];
   return new Promise((resolve, reject) => {
     const child = spawn(tool, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], signal });
@@ -42,13 +45,24 @@ function restore(file: string, url: string, signal?: AbortSignal): Promise<void>
     child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new SlipwayError('data-copy-failed', `Restoring the dump ${file} failed (exit ${code}): ${stderr.trim()}`, { hint: 'Check that it is a pg_dump file (custom or plain format) of a PostgreSQL version no newer than the client tools.' })),
+      code === 0
+        ? resolve()
+        : reject(
+            new SlipwayError('data-copy-failed', `Restoring the dump ${file} failed (exit ${code}): ${stderr.trim()}`, {
+              hint: 'Check that it is a pg_dump file (custom or plain format) of a PostgreSQL version no newer than the client tools.',
+            }),
+          ),
     );
   });
 }
 
 /** Restores `file` into a scratch database on the target's server, runs `copy` from it, and drops it whatever happens. */
-export async function restoreDump<T>(file: string, targetUrl: string, signal: AbortSignal | undefined, copy: (sourceUrl: string) => Promise<T>): Promise<T> {
+export async function restoreDump<T>(
+  file: string,
+  targetUrl: string,
+  signal: AbortSignal | undefined,
+  copy: (sourceUrl: string) => Promise<T>,
+): Promise<T> {
   const scratch = new URL(targetUrl);
   scratch.pathname = `/${SCRATCH}`;
   await admin(targetUrl, `DROP DATABASE IF EXISTS ${SCRATCH}`);

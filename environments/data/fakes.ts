@@ -56,7 +56,11 @@ export function passesLuhn(number: string): boolean {
   return /^\d{2,}$/.test(number) && luhnDigit(number.slice(0, -1)) === number.slice(-1);
 }
 
-const ascii = (s: string) => s.normalize('NFKD').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+const ascii = (s: string) =>
+  s
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toLowerCase();
 
 /** A fake value of `kind`, fully determined by `seed`. */
 export function fake(kind: FakeKind, seed: number[]): string {

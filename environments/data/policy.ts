@@ -61,7 +61,9 @@ export class MaskingPolicyError extends SlipwayError {
     readonly issues: SpecIssue[],
     hint = 'Fix the masking policy and run the seed again; nothing was copied.',
   ) {
-    super('masking-policy-invalid', `The masking policy is not valid:\n${issues.map(formatSpecIssue).join('\n')}`, { hint });
+    super('masking-policy-invalid', `The masking policy is not valid:\n${issues.map(formatSpecIssue).join('\n')}`, {
+      hint,
+    });
   }
 
   static override is(err: unknown): err is MaskingPolicyError {
@@ -82,10 +84,14 @@ export async function loadPolicy(file: string): Promise<MaskingPolicy> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new SlipwayError('masking-policy-invalid', `Cannot read the masking policy ${path}: ${(err as Error).message}.`, {
-      hint: 'Create it (`slipway data init --source URL --out FILE` drafts one), or point at the right file.',
-      cause: err,
-    });
+    throw new SlipwayError(
+      'masking-policy-invalid',
+      `Cannot read the masking policy ${path}: ${(err as Error).message}.`,
+      {
+        hint: 'Create it (`slipway data init --source URL --out FILE` drafts one), or point at the right file.',
+        cause: err,
+      },
+    );
   }
   return parsePolicy(text, path);
 }
@@ -98,7 +104,8 @@ export function parsePolicy(text: string, file: string): MaskingPolicy {
   if (!check(source.data)) throw new MaskingPolicyError(source.schemaIssues(check.errors ?? []));
   const raw = source.data as RawPolicy;
   const issues: SpecIssue[] = [];
-  const transformer = (value: unknown, path: Path) => normalizeTransformer(value, path, (p, m) => issues.push(source.issue(p, m)));
+  const transformer = (value: unknown, path: Path) =>
+    normalizeTransformer(value, path, (p, m) => issues.push(source.issue(p, m)));
   const schemas: MaskingPolicy['schemas'] = {};
   for (const [schemaName, rawSchema] of Object.entries(raw.schemas)) {
     const tables: Record<string, TablePolicy> = (schemas[schemaName] = {});
@@ -115,8 +122,15 @@ export function parsePolicy(text: string, file: string): MaskingPolicy {
       for (const [column, t] of Object.entries(columns)) {
         if (t.kind !== 'template') continue;
         for (const ref of t.columns) {
-          if (!(ref in columns)) issues.push(source.issue([...path, 'columns', column], `the template names "${ref}", which has no rule in this table`));
-          else if (columns[ref].kind === 'template') issues.push(source.issue([...path, 'columns', column], `the template names "${ref}", itself a template`));
+          if (!(ref in columns))
+            issues.push(
+              source.issue(
+                [...path, 'columns', column],
+                `the template names "${ref}", which has no rule in this table`,
+              ),
+            );
+          else if (columns[ref].kind === 'template')
+            issues.push(source.issue([...path, 'columns', column], `the template names "${ref}", itself a template`));
         }
       }
       tables[tableName] = { mode: 'copy', subset: rawTable.subset, columns };
@@ -135,7 +149,10 @@ export function parsePolicy(text: string, file: string): MaskingPolicy {
 interface RawPolicy {
   version: 1;
   default?: unknown;
-  schemas: Record<string, { tables?: Record<string, 'skip' | 'truncate' | { subset?: Subset; columns?: Record<string, unknown> }> }>;
+  schemas: Record<
+    string,
+    { tables?: Record<string, 'skip' | 'truncate' | { subset?: Subset; columns?: Record<string, unknown> }> }
+  >;
 }
 
 function normalizeTransformer(value: unknown, path: Path, problem: (path: Path, message: string) => void): Transformer {
@@ -169,7 +186,10 @@ function normalizeTransformer(value: unknown, path: Path, problem: (path: Path, 
     case 'json':
       return {
         kind: 'json',
-        paths: Object.entries(o).map(([p, t]) => ({ path: p.split('.').slice(1), transformer: normalizeTransformer(t, [...path, 'json', p], problem) })),
+        paths: Object.entries(o).map(([p, t]) => ({
+          path: p.split('.').slice(1),
+          transformer: normalizeTransformer(t, [...path, 'json', p], problem),
+        })),
       };
     default: {
       const template = options as string;
@@ -181,7 +201,12 @@ function normalizeTransformer(value: unknown, path: Path, problem: (path: Path, 
 }
 
 /** The rule for a column, or where it comes from when none is written: the default, or nothing. */
-export function ruleFor(policy: MaskingPolicy, schema: string, table: string, column: string): { transformer?: Transformer; fromDefault: boolean } {
+export function ruleFor(
+  policy: MaskingPolicy,
+  schema: string,
+  table: string,
+  column: string,
+): { transformer?: Transformer; fromDefault: boolean } {
   const written = policy.schemas[schema]?.[table]?.columns[column];
   if (written) return { transformer: written, fromDefault: false };
   return { transformer: policy.default, fromDefault: policy.default !== undefined };

@@ -32,17 +32,32 @@ export interface ResolvedSource {
 }
 
 /** The source a seed names, read now (an environment variable's URL, or the dump's path). */
-export function resolveSource(seed: SeedSpec, database: string, overrideUrl?: string, env: NodeJS.ProcessEnv = process.env): ResolvedSource {
-  if (overrideUrl === undefined && 'file' in seed.source) return { file: seed.source.file, shown: `file:${seed.source.file}` };
+export function resolveSource(
+  seed: SeedSpec,
+  database: string,
+  overrideUrl?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedSource {
+  if (overrideUrl === undefined && 'file' in seed.source)
+    return { file: seed.source.file, shown: `file:${seed.source.file}` };
   const name = 'env' in seed.source ? seed.source.env : undefined;
   const url = overrideUrl ?? (name ? env[name] : undefined);
   if (!url) {
-    throw new SlipwayError('seed-source-missing', `The seed of database "${database}" reads its source from $${name}, which is not set.`, {
-      hint: `Set ${name} to the source's postgres://user:password@host:port/database URL (it stays out of the spec and every record), then run the command again.`,
-    });
+    throw new SlipwayError(
+      'seed-source-missing',
+      `The seed of database "${database}" reads its source from $${name}, which is not set.`,
+      {
+        hint: `Set ${name} to the source's postgres://user:password@host:port/database URL (it stays out of the spec and every record), then run the command again.`,
+      },
+    );
   }
   const problem = sourceUrlProblem(url);
-  if (problem) throw new SlipwayError('seed-source-missing', `The seed of database "${database}": ${problem.replace('--source', `$${name ?? 'source'}`)}.`, { hint: `Set ${name ?? '--source'} to a postgres:// URL.` });
+  if (problem)
+    throw new SlipwayError(
+      'seed-source-missing',
+      `The seed of database "${database}": ${problem.replace('--source', `$${name ?? 'source'}`)}.`,
+      { hint: `Set ${name ?? '--source'} to a postgres:// URL.` },
+    );
   return { url, shown: hostOf(url) };
 }
 
@@ -61,7 +76,11 @@ export function policyHash(file: string): string {
  * has, and covers every column safely; otherwise a typed error (`masking-policy-invalid`,
  * `masking-unsafe`) listing every column. A dump file is checked when it has been restored.
  */
-export async function preflightSeed(db: DatabaseSpec, source: ResolvedSource, signal?: AbortSignal): Promise<MaskingPolicy> {
+export async function preflightSeed(
+  db: DatabaseSpec,
+  source: ResolvedSource,
+  signal?: AbortSignal,
+): Promise<MaskingPolicy> {
   const policy = await loadPolicy(db.seed!.policy);
   if (!source.url) return policy;
   try {
@@ -76,9 +95,18 @@ export async function preflightSeed(db: DatabaseSpec, source: ResolvedSource, si
 /** The database's URL on the host (127.0.0.1 and its published port), password included: for the copy and `slipway url --database --show-secrets`. */
 export async function databaseHostUrl(docker: Docker, container: string, db: DatabaseSpec): Promise<string> {
   const info = await docker.getContainer(container).inspect();
-  const password = (info.Config.Env ?? []).find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length);
-  const port = info.NetworkSettings.Ports?.['5432/tcp']?.find((b) => b.HostIp === '127.0.0.1' || b.HostIp === '')?.HostPort;
-  if (!password || !port) throw new SlipwayError('operation-failed', `The database container ${container} publishes no port or holds no password.`, { hint: 'Run `slipway up` to recreate it.' });
+  const password = (info.Config.Env ?? [])
+    .find((e) => e.startsWith('POSTGRES_PASSWORD='))
+    ?.slice('POSTGRES_PASSWORD='.length);
+  const port = info.NetworkSettings.Ports?.['5432/tcp']?.find(
+    (b) => b.HostIp === '127.0.0.1' || b.HostIp === '',
+  )?.HostPort;
+  if (!password || !port)
+    throw new SlipwayError(
+      'operation-failed',
+      `The database container ${container} publishes no port or holds no password.`,
+      { hint: 'Run `slipway up` to recreate it.' },
+    );
   return `postgres://${encodeURIComponent(db.user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(db.database)}`;
 }
 
@@ -97,11 +125,16 @@ export interface SeedRunOptions {
 }
 
 /** Seeds the database (which must be running) and records the seed. Nothing is written when the check fails. */
-export async function seedDatabase(target: SeedTarget, db: DatabaseSpec, opts: SeedRunOptions = {}): Promise<DatabaseSeed> {
+export async function seedDatabase(
+  target: SeedTarget,
+  db: DatabaseSpec,
+  opts: SeedRunOptions = {},
+): Promise<DatabaseSeed> {
   const seed: SeedSpec = { ...db.seed!, ...(opts.policyFile ? { policy: opts.policyFile } : {}) };
   const spec = { ...db, seed };
   const source = resolveSource(seed, db.name, opts.sourceUrl);
-  const emit = (e: Omit<Extract<SlipwayEvent, { type: 'seed' }>, 'type' | 'database'>) => opts.onEvent?.({ type: 'seed', database: db.name, ...e });
+  const emit = (e: Omit<Extract<SlipwayEvent, { type: 'seed' }>, 'type' | 'database'>) =>
+    opts.onEvent?.({ type: 'seed', database: db.name, ...e });
   emit({ message: `checking ${source.shown} against ${seed.policy}` });
   const policy = await preflightSeed(spec, source, opts.signal);
   const targetUrl = await databaseHostUrl(target.docker, target.container, db);
@@ -114,14 +147,18 @@ export async function seedDatabase(target: SeedTarget, db: DatabaseSpec, opts: S
         key,
         signal: opts.signal,
         replace: opts.replace,
-        onEvent: (e) => (e.type === 'table' ? emit({ table: e.table, rows: e.rows, rowsPerSecond: e.rowsPerSecond, done: e.done }) : undefined),
+        onEvent: (e) =>
+          e.type === 'table'
+            ? emit({ table: e.table, rows: e.rows, rowsPerSecond: e.rowsPerSecond, done: e.done })
+            : undefined,
       });
       return { rows: summary.tables.reduce((n, t) => n + t.rows, 0), tables: summary.tables.length };
     } catch (err) {
       throw sourceError(sourceError(err, sourceUrl), into);
     }
   };
-  const fill = (into: string) => (source.file ? restoreDump(source.file, into, opts.signal, (from) => copy(from, into)) : copy(source.url!, into));
+  const fill = (into: string) =>
+    source.file ? restoreDump(source.file, into, opts.signal, (from) => copy(from, into)) : copy(source.url!, into);
   let figures: { rows: number; tables: number };
   let snapshot: string | undefined;
   if (opts.fresh) {
@@ -153,6 +190,8 @@ export async function seedDatabase(target: SeedTarget, db: DatabaseSpec, opts: S
     durationMs: Date.now() - started,
   };
   recordSeed(target.home, target.project, target.env, db.name, done);
-  emit({ message: `seeded ${done.rows} rows in ${done.tables} tables from ${done.source} (${(done.durationMs / 1000).toFixed(1)}s)` });
+  emit({
+    message: `seeded ${done.rows} rows in ${done.tables} tables from ${done.source} (${(done.durationMs / 1000).toFixed(1)}s)`,
+  });
   return done;
 }

@@ -27,7 +27,12 @@ export function projectKey(home: string, project: string): Buffer {
     return key;
   }
   if (!/^[0-9a-f]{64}$/.test(text)) {
-    throw new DamagedFileError(file, 1, 'is not a masking key (64 hexadecimal digits)', 'remove it to make a new key (masked values then change), or restore it from a backup');
+    throw new DamagedFileError(
+      file,
+      1,
+      'is not a masking key (64 hexadecimal digits)',
+      'remove it to make a new key (masked values then change), or restore it from a backup',
+    );
   }
   return Buffer.from(text, 'hex');
 }

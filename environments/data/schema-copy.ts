@@ -24,7 +24,9 @@ export function postgresTools(preferred?: string): string {
   if (preferred) return preferred;
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
-    const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(root)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) if (existsSync(join(root, v, 'bin', 'pg_dump'))) return join(root, v, 'bin');
   }
   return ''; // on PATH
@@ -38,16 +40,25 @@ function run(tool: string, args: string[], env: NodeJS.ProcessEnv, signal?: Abor
     child.on('error', (err) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         reject(
-          new SlipwayError('data-copy-failed', `${tool} was not found, and the masked copy needs it to recreate the schema.`, {
-            hint: 'Install the PostgreSQL client tools (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq), at least the source server\'s version.',
-            cause: err,
-          }),
+          new SlipwayError(
+            'data-copy-failed',
+            `${tool} was not found, and the masked copy needs it to recreate the schema.`,
+            {
+              hint: "Install the PostgreSQL client tools (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq), at least the source server's version.",
+              cause: err,
+            },
+          ),
         );
       } else reject(err);
     });
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new SlipwayError('data-copy-failed', `${tool} failed (exit ${code}): ${stderr.trim()}`, { hint: 'Check that the source and target databases are reachable and that the target is empty, then seed again.' }));
+      else
+        reject(
+          new SlipwayError('data-copy-failed', `${tool} failed (exit ${code}): ${stderr.trim()}`, {
+            hint: 'Check that the source and target databases are reachable and that the target is empty, then seed again.',
+          }),
+        );
     });
   });
 }
@@ -62,7 +73,8 @@ export interface DumpOptions {
 }
 
 /** pg_dump's pattern for exactly one table (quoted, so no wildcard or case folding applies). */
-const pattern = (t: { schema: string; name: string }) => `"${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`;
+const pattern = (t: { schema: string; name: string }) =>
+  `"${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`;
 
 /** Dumps the source's schema (no rows, owners or grants) into `file` in pg_dump's custom format. */
 export function dumpSchema(sourceUrl: string, file: string, options: DumpOptions): Promise<void> {
@@ -73,8 +85,22 @@ export function dumpSchema(sourceUrl: string, file: string, options: DumpOptions
 }
 
 /** Restores one section of a schema dump into the target, in one transaction (all or nothing). */
-export function restoreSection(targetUrl: string, file: string, section: 'pre-data' | 'post-data', options: { toolsDir?: string; signal?: AbortSignal }): Promise<void> {
+export function restoreSection(
+  targetUrl: string,
+  file: string,
+  section: 'pre-data' | 'post-data',
+  options: { toolsDir?: string; signal?: AbortSignal },
+): Promise<void> {
   const env = libpqEnv(targetUrl);
-  const args = [`--section=${section}`, '--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', '--dbname', env.PGDATABASE ?? 'postgres', file];
+  const args = [
+    `--section=${section}`,
+    '--no-owner',
+    '--no-privileges',
+    '--exit-on-error',
+    '--single-transaction',
+    '--dbname',
+    env.PGDATABASE ?? 'postgres',
+    file,
+  ];
   return run(join(postgresTools(options.toolsDir), 'pg_restore'), args, env, options.signal);
 }

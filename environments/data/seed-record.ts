@@ -32,7 +32,11 @@ export function seedRecordPath(home: string, project: string, env: string): stri
 const REMEDY = 'remove it: the next `slipway data seed` writes it again';
 
 export function readSeedRecord(home: string, project: string, env: string): SeedRecord | undefined {
-  return readStoredJson<SeedRecord>(seedRecordPath(home, project, env), (v) => checkFields(v, { project: 'string', env: 'string', databases: 'object' }), REMEDY);
+  return readStoredJson<SeedRecord>(
+    seedRecordPath(home, project, env),
+    (v) => checkFields(v, { project: 'string', env: 'string', databases: 'object' }),
+    REMEDY,
+  );
 }
 
 /** Records one database's seed, keeping the others'. */

@@ -41,7 +41,8 @@ export interface SeedSummary {
   durationMs: number;
 }
 
-const SESSION = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3";
+const SESSION =
+  "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3";
 
 async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
@@ -56,7 +57,12 @@ async function connect(url: string): Promise<pg.Client> {
  * written the source is checked against the policy (fail closed: `MaskingUnsafeError`). Every
  * table is read in one snapshot. On any failure or cancellation the target is cleared again.
  */
-export async function seedMaskedData(sourceUrl: string, targetUrl: string, policy: MaskingPolicy, options: SeedOptions): Promise<SeedSummary> {
+export async function seedMaskedData(
+  sourceUrl: string,
+  targetUrl: string,
+  policy: MaskingPolicy,
+  options: SeedOptions,
+): Promise<SeedSummary> {
   const started = Date.now();
   const key = new MaskingKey(options.key);
   const emit = (e: SeedEvent) => options.onEvent?.(e);
@@ -86,9 +92,13 @@ export async function seedMaskedData(sourceUrl: string, targetUrl: string, polic
     await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await source.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0].s;
     if (JSON.stringify([...(await readCatalog(source)).tables.values()]) !== JSON.stringify(all)) {
-      throw new SlipwayError('data-copy-failed', 'The source schema changed while the seed was starting (a migration ran?); nothing was written.', {
-        hint: 'Run the seed again.',
-      });
+      throw new SlipwayError(
+        'data-copy-failed',
+        'The source schema changed while the seed was starting (a migration ran?); nothing was written.',
+        {
+          hint: 'Run the seed again.',
+        },
+      );
     }
 
     const target = await open(targetUrl);
@@ -98,13 +108,19 @@ export async function seedMaskedData(sourceUrl: string, targetUrl: string, polic
 
     const mode = (t: TableInfo) => tableRule(policy, t.schema, t.name)?.mode ?? 'copy';
     const file = join(dir, 'schema.dump');
-    await dumpSchema(sourceUrl, file, { snapshot, exclude: all.filter((t) => mode(t) === 'skip'), toolsDir: options.toolsDir, signal });
+    await dumpSchema(sourceUrl, file, {
+      snapshot,
+      exclude: all.filter((t) => mode(t) === 'skip'),
+      toolsDir: options.toolsDir,
+      signal,
+    });
     written = true;
     await restoreSection(targetUrl, file, 'pre-data', { toolsDir: options.toolsDir, signal });
     emit({ type: 'schema', section: 'pre-data' });
 
     const copied = all.filter((t) => mode(t) === 'copy' && t.columns.length > 0);
-    const task = (table: TableInfo, src: pg.Client, dst: pg.Client) => copyTable({ table, src, dst, key, policy, filter: filters.get(table.id), signal, emit });
+    const task = (table: TableInfo, src: pg.Client, dst: pg.Client) =>
+      copyTable({ table, src, dst, key, policy, filter: filters.get(table.id), signal, emit });
     const summary: SeedSummary['tables'] = [];
     const lane = async (tables: TableInfo[], src: () => Promise<pg.Client>) => {
       if (tables.length === 0) return;
@@ -124,7 +140,10 @@ export async function seedMaskedData(sourceUrl: string, targetUrl: string, polic
       await c.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
       return c;
     };
-    const lanes = [lane(subsetted, async () => source), ...Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () => lane(whole, worker))];
+    const lanes = [
+      lane(subsetted, async () => source),
+      ...Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () => lane(whole, worker)),
+    ];
     // The first failure stops the other lanes; it (not their resulting aborts) is the one reported.
     let firstFailure: { error: unknown } | undefined;
     await Promise.all(
@@ -161,7 +180,11 @@ export async function seedMaskedData(sourceUrl: string, targetUrl: string, polic
 
 function describe(err: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted) {
-    return new SlipwayError('operation-cancelled', 'The masked copy was cancelled; the target database was left empty.', { hint: 'Run the seed again when ready.', cause: err });
+    return new SlipwayError(
+      'operation-cancelled',
+      'The masked copy was cancelled; the target database was left empty.',
+      { hint: 'Run the seed again when ready.', cause: err },
+    );
   }
   if (SlipwayError.is(err)) return err;
   return new SlipwayError('data-copy-failed', `Copying the masked data failed: ${(err as Error).message}`, {
@@ -210,10 +233,14 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit }:
   } catch (err) {
     if (signal.aborted || SlipwayError.is(err)) throw err;
     const where = (err as { where?: string }).where;
-    throw new SlipwayError('data-copy-failed', `Copying ${table.id} failed: ${(err as Error).message}${where ? ` (${where.split('\n')[0]})` : ''}`, {
-      hint: `Check the rules of ${table.id} in the masking policy: each transformer's output must be valid for its column's type. The target was left empty.`,
-      cause: err,
-    });
+    throw new SlipwayError(
+      'data-copy-failed',
+      `Copying ${table.id} failed: ${(err as Error).message}${where ? ` (${where.split('\n')[0]})` : ''}`,
+      {
+        hint: `Check the rules of ${table.id} in the masking policy: each transformer's output must be valid for its column's type. The target was left empty.`,
+        cause: err,
+      },
+    );
   }
   emit({ type: 'table', table: table.id, rows, rowsPerSecond: rate(), done: true });
   return rows;

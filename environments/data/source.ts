@@ -50,7 +50,8 @@ export function sourceUrlProblem(url: string): string | undefined {
   } catch {
     return `--source is not a URL (expected postgres://user:password@host:port/database)`;
   }
-  if (!SCHEMES.has(u.protocol)) return `--source ${JSON.stringify(maskedUrl(url))} is not a PostgreSQL URL (expected postgres://user:password@host:port/database)`;
+  if (!SCHEMES.has(u.protocol))
+    return `--source ${JSON.stringify(maskedUrl(url))} is not a PostgreSQL URL (expected postgres://user:password@host:port/database)`;
   return undefined;
 }
 
@@ -66,7 +67,10 @@ export function sourceError(err: unknown, url: string): SlipwayError {
     if (clean === err.message && scrub(err.hint) === err.hint) return err;
     const copy = new SlipwayError(err.reason, clean, { hint: scrub(err.hint) });
     // Keep the typed fields (issues, columns) of a policy or unsafe-column error.
-    return Object.assign(copy, Object.fromEntries(Object.entries(err).filter(([k]) => !['reason', 'hint', 'message', 'name'].includes(k))));
+    return Object.assign(
+      copy,
+      Object.fromEntries(Object.entries(err).filter(([k]) => !['reason', 'hint', 'message', 'name'].includes(k))),
+    );
   }
   const message = scrub(err instanceof Error ? err.message : String(err)) ?? '';
   return new SlipwayError('data-copy-failed', `The source database ${maskedUrl(url)} could not be read: ${message}.`, {

@@ -12,7 +12,8 @@ import { tableRule, type MaskingPolicy } from './policy';
 export type SubsetFilters = Map<string, string>;
 
 const cols = (alias: string, names: string[]) => names.map((n) => `${alias}.${quoteIdent(n)}`).join(', ');
-const equal = (a: string, an: string[], b: string, bn: string[]) => an.map((n, i) => `${a}.${quoteIdent(n)} = ${b}.${quoteIdent(bn[i])}`).join(' AND ');
+const equal = (a: string, an: string[], b: string, bn: string[]) =>
+  an.map((n, i) => `${a}.${quoteIdent(n)} = ${b}.${quoteIdent(bn[i])}`).join(' AND ');
 
 /** Which tables a subset reaches and how: computed from the catalog alone. */
 export interface SubsetPlan {
@@ -28,16 +29,25 @@ export interface SubsetPlan {
 }
 
 export function planSubset(catalog: Catalog, policy: MaskingPolicy): SubsetPlan {
-  const copied = [...catalog.tables.values()].filter((t) => (tableRule(policy, t.schema, t.name)?.mode ?? 'copy') === 'copy');
+  const copied = [...catalog.tables.values()].filter(
+    (t) => (tableRule(policy, t.schema, t.name)?.mode ?? 'copy') === 'copy',
+  );
   const isCopied = new Set(copied.map((t) => t.id));
   const roots = copied.filter((t) => tableRule(policy, t.schema, t.name)?.subset);
-  const edges = copied.flatMap((child) => child.foreignKeys.filter((fk) => isCopied.has(fk.references)).map((fk) => ({ child, parent: catalog.tables.get(fk.references) as TableInfo, fk })));
+  const edges = copied.flatMap((child) =>
+    child.foreignKeys
+      .filter((fk) => isCopied.has(fk.references))
+      .map((fk) => ({ child, parent: catalog.tables.get(fk.references) as TableInfo, fk })),
+  );
   const component = new Set(roots.map((t) => t.id));
   const downstream = new Set(roots.map((t) => t.id));
-  for (let grew = roots.length > 0; grew; ) {
+  for (let grew = roots.length > 0; grew;) {
     grew = false;
     for (const { child, parent } of edges) {
-      for (const [a, b] of [[child.id, parent.id], [parent.id, child.id]]) {
+      for (const [a, b] of [
+        [child.id, parent.id],
+        [parent.id, child.id],
+      ]) {
         if (component.has(a) && !component.has(b)) {
           component.add(b);
           grew = true;
@@ -53,9 +63,13 @@ export function planSubset(catalog: Catalog, policy: MaskingPolicy): SubsetPlan 
   for (const id of component) {
     const table = catalog.tables.get(id) as TableInfo;
     if (table.primaryKey.length === 0) {
-      throw new SlipwayError('data-copy-failed', `${id} has no primary key, and a subset reaches it through foreign keys.`, {
-        hint: `Give ${id} a primary key, or mark it \`skip\` or \`truncate\` in the masking policy.`,
-      });
+      throw new SlipwayError(
+        'data-copy-failed',
+        `${id} has no primary key, and a subset reaches it through foreign keys.`,
+        {
+          hint: `Give ${id} a primary key, or mark it \`skip\` or \`truncate\` in the masking policy.`,
+        },
+      );
     }
     keep.set(id, `pg_temp.${quoteIdent(`slipway_keep_${keep.size}`)}`);
   }
@@ -69,7 +83,9 @@ export function planSubset(catalog: Catalog, policy: MaskingPolicy): SubsetPlan 
 export async function createKeepTables(client: ClientBase, plan: SubsetPlan): Promise<void> {
   for (const [id, temp] of plan.keep) {
     const table = plan.tables.get(id) as TableInfo;
-    await client.query(`CREATE TEMP TABLE ${temp} AS SELECT ${cols('t', table.primaryKey)} FROM ${qualified(table)} t LIMIT 0`);
+    await client.query(
+      `CREATE TEMP TABLE ${temp} AS SELECT ${cols('t', table.primaryKey)} FROM ${qualified(table)} t LIMIT 0`,
+    );
     await client.query(`ALTER TABLE ${temp} ADD PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`);
   }
 }
@@ -79,7 +95,12 @@ export async function createKeepTables(client: ClientBase, plan: SubsetPlan): Pr
  * references and (for the roots' tables and those below them) the children of kept rows, so
  * self-references and cycles close too. Returns the row filter of each subsetted table.
  */
-export async function fillSubset(client: ClientBase, plan: SubsetPlan, policy: MaskingPolicy, signal?: AbortSignal): Promise<SubsetFilters> {
+export async function fillSubset(
+  client: ClientBase,
+  plan: SubsetPlan,
+  policy: MaskingPolicy,
+  signal?: AbortSignal,
+): Promise<SubsetFilters> {
   const { roots, component, downstream, edges, keep } = plan;
   const filters: SubsetFilters = new Map();
   if (roots.length === 0) return filters;
@@ -101,7 +122,7 @@ export async function fillSubset(client: ClientBase, plan: SubsetPlan, policy: M
     }
   }
 
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const { child, parent, fk } of edges) {
       signal?.throwIfAborted();

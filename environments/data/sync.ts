@@ -34,8 +34,17 @@ async function runningBranches(home: string, docker: Docker, spec: Spec, db: Dat
   const { records } = listRecords(home, projectSlug(spec.name));
   const out: string[] = [];
   for (const r of records) {
-    if (r.env.startsWith('stage_') || r.lastOperation.status !== 'succeeded' || r.lastOperation.op !== 'up' || !r.databases.includes(db.name)) continue;
-    const info = await docker.getContainer(envNames(spec.name, r.branch).container(db.name)).inspect().catch(() => undefined);
+    if (
+      r.env.startsWith('stage_') ||
+      r.lastOperation.status !== 'succeeded' ||
+      r.lastOperation.op !== 'up' ||
+      !r.databases.includes(db.name)
+    )
+      continue;
+    const info = await docker
+      .getContainer(envNames(spec.name, r.branch).container(db.name))
+      .inspect()
+      .catch(() => undefined);
     if (info?.State.Running) out.push(r.branch);
   }
   return out;
@@ -55,12 +64,30 @@ export async function syncOnce(spec: Spec, opts: SyncOptions): Promise<SyncResul
     for (const [i, branch] of branches.entries()) {
       opts.signal?.throwIfAborted();
       const names = envNames(spec.name, branch);
-      const target = { home: opts.home, project: names.project, env: names.env, docker: opts.docker, container: names.container(db.name) };
-      last = await seedDatabase(target, db, { signal: opts.signal, onEvent: opts.onEvent, replace: true, refresh: i === 0 });
+      const target = {
+        home: opts.home,
+        project: names.project,
+        env: names.env,
+        docker: opts.docker,
+        container: names.container(db.name),
+      };
+      last = await seedDatabase(target, db, {
+        signal: opts.signal,
+        onEvent: opts.onEvent,
+        replace: true,
+        refresh: i === 0,
+      });
       result.reseeded.push(branch);
     }
     if (last) Object.assign(result, { snapshot: last.snapshot, rows: last.rows });
-    else opts.onEvent?.({ type: 'seed', database: db.name, message: db.seed!.schedule ? 'no running environment to re-seed' : 'no schedule: its snapshot is remade by the next `slipway data seed`' });
+    else
+      opts.onEvent?.({
+        type: 'seed',
+        database: db.name,
+        message: db.seed!.schedule
+          ? 'no running environment to re-seed'
+          : 'no schedule: its snapshot is remade by the next `slipway data seed`',
+      });
     results.push(result);
   }
   return results;

@@ -5,7 +5,9 @@ import { quoteIdent, SYSTEM_SCHEMA_SQL } from './catalog';
 
 /** Relations (tables, views, sequences) in the target's own schemas. */
 async function relationCount(target: ClientBase): Promise<number> {
-  const r = await target.query<{ n: string }>(`SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p','v','m','S','f') AND ${SYSTEM_SCHEMA_SQL}`);
+  const r = await target.query<{ n: string }>(
+    `SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p','v','m','S','f') AND ${SYSTEM_SCHEMA_SQL}`,
+  );
   return Number(r.rows[0].n);
 }
 
@@ -13,16 +15,22 @@ async function relationCount(target: ClientBase): Promise<number> {
 export async function prepareTarget(target: ClientBase, replace: boolean): Promise<void> {
   if ((await relationCount(target)) === 0) return;
   if (!replace) {
-    throw new SlipwayError('data-copy-failed', 'The target database already holds tables, so the masked copy would mix with them; nothing was written.', {
-      hint: 'Seed into an empty database, or ask for a re-seed (replace), which clears the target first.',
-    });
+    throw new SlipwayError(
+      'data-copy-failed',
+      'The target database already holds tables, so the masked copy would mix with them; nothing was written.',
+      {
+        hint: 'Seed into an empty database, or ask for a re-seed (replace), which clears the target first.',
+      },
+    );
   }
   await clearTarget(target);
 }
 
 /** Drops everything in the target's own schemas; `public` is recreated empty. */
 export async function clearTarget(target: ClientBase): Promise<void> {
-  const schemas = await target.query<{ nspname: string }>(`SELECT n.nspname FROM pg_namespace n WHERE ${SYSTEM_SCHEMA_SQL}`);
+  const schemas = await target.query<{ nspname: string }>(
+    `SELECT n.nspname FROM pg_namespace n WHERE ${SYSTEM_SCHEMA_SQL}`,
+  );
   for (const { nspname } of schemas.rows) await target.query(`DROP SCHEMA ${quoteIdent(nspname)} CASCADE`);
   await target.query('CREATE SCHEMA IF NOT EXISTS public');
   await target.query('GRANT USAGE ON SCHEMA public TO PUBLIC');
@@ -34,7 +42,13 @@ export async function resetSequences(source: ClientBase, target: ClientBase): Pr
     'SELECT schemaname AS schema, sequencename AS name, last_value FROM pg_sequences',
   );
   const last = new Map(sourceValues.rows.map((r) => [`${r.schema}.${r.name}`, r.last_value]));
-  const sequences = await target.query<{ schema: string; name: string; table_schema: string | null; table_name: string | null; column_name: string | null }>(`
+  const sequences = await target.query<{
+    schema: string;
+    name: string;
+    table_schema: string | null;
+    table_name: string | null;
+    column_name: string | null;
+  }>(`
     SELECT sn.nspname AS schema, s.relname AS name, tn.nspname AS table_schema, t.relname AS table_name, a.attname AS column_name
     FROM pg_class s
     JOIN pg_namespace sn ON sn.oid = s.relnamespace
@@ -47,9 +61,14 @@ export async function resetSequences(source: ClientBase, target: ClientBase): Pr
   for (const seq of sequences.rows) {
     const name = `${quoteIdent(seq.schema)}.${quoteIdent(seq.name)}`;
     const fromSource = last.get(`${seq.schema}.${seq.name}`) ?? null;
-    const max = seq.table_name && seq.column_name
-      ? (await target.query<{ m: string | null }>(`SELECT max(${quoteIdent(seq.column_name)})::text AS m FROM ${quoteIdent(seq.table_schema ?? '')}.${quoteIdent(seq.table_name)}`)).rows[0].m
-      : null;
+    const max =
+      seq.table_name && seq.column_name
+        ? (
+            await target.query<{ m: string | null }>(
+              `SELECT max(${quoteIdent(seq.column_name)})::text AS m FROM ${quoteIdent(seq.table_schema ?? '')}.${quoteIdent(seq.table_name)}`,
+            )
+          ).rows[0].m
+        : null;
     const values = [fromSource, max].filter((v): v is string => v !== null).map(BigInt);
     if (values.length === 0) continue;
     const value = values.reduce((a, b) => (a > b ? a : b));

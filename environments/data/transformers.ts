@@ -81,7 +81,7 @@ export function scramble(value: string, bytes: Buffer): string {
 export function shiftDate(value: string, days: number, u: number): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})(.*)$/s.exec(value);
   if (!m) return value.replace(/\d/g, '0');
-  const magnitude = 1 + Math.floor(u * 2 * days) % days;
+  const magnitude = 1 + (Math.floor(u * 2 * days) % days);
   const shift = u < 0.5 ? -magnitude : magnitude;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + shift * 86_400_000);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -103,7 +103,8 @@ function maskPath(node: unknown, path: string[], mask: (leaf: string) => Cell): 
     if (node === null || node === undefined) return node;
     if (typeof node === 'object') return mask(JSON.stringify(node));
     const out = mask(String(node));
-    if (typeof node === 'number' && out !== null && out.trim() !== '' && Number.isFinite(Number(out))) return Number(out);
+    if (typeof node === 'number' && out !== null && out.trim() !== '' && Number.isFinite(Number(out)))
+      return Number(out);
     return out;
   }
   const [head, ...rest] = path;
@@ -146,7 +147,9 @@ export class RowMasker {
   ) {
     this.masks = columns.map((c) => compileTransformer(c.transformer, key, c.type));
     // Unique columns copied unchanged stay unique by themselves; the others are watched.
-    this.seen = columns.map((c) => (c.unique && c.transformer.kind !== 'keep' && c.transformer.kind !== 'null' ? new Set<string>() : undefined));
+    this.seen = columns.map((c) =>
+      c.unique && c.transformer.kind !== 'keep' && c.transformer.kind !== 'null' ? new Set<string>() : undefined,
+    );
     const changes = (i: number) => i >= 0 && !['keep', 'null', 'template'].includes(columns[i].transformer.kind);
     this.tuples = uniqueSets
       .map((set) => set.map((name) => columns.findIndex((c) => c.name === name)))
@@ -168,7 +171,9 @@ export class RowMasker {
   }
 
   mask(row: Cell[]): Cell[] {
-    const out = row.map((cell, i) => (cell === null || this.columns[i].transformer.kind === 'template' ? null : this.cell(i, cell, this.masks[i])));
+    const out = row.map((cell, i) =>
+      cell === null || this.columns[i].transformer.kind === 'template' ? null : this.cell(i, cell, this.masks[i]),
+    );
     for (const { index, parts } of this.templates) {
       if (row[index] === null) continue;
       const filled = parts.map((p) => (typeof p === 'number' ? (out[p] ?? '') : p)).join('');
@@ -190,13 +195,18 @@ export class RowMasker {
       }
       if (attempt >= MAX_ATTEMPTS) {
         const names = columns.map((i) => this.columns[i].name).join(', ');
-        throw new SlipwayError('data-copy-failed', `Masking ${this.table} (${names}) gave the same values ${MAX_ATTEMPTS} times for distinct rows, and those columns are unique together.`, {
-          hint: 'Use transformers with more distinct outputs for these columns (hash, scramble, or a fake).',
-        });
+        throw new SlipwayError(
+          'data-copy-failed',
+          `Masking ${this.table} (${names}) gave the same values ${MAX_ATTEMPTS} times for distinct rows, and those columns are unique together.`,
+          {
+            hint: 'Use transformers with more distinct outputs for these columns (hash, scramble, or a fake).',
+          },
+        );
       }
       for (const i of columns) {
         const kind = this.columns[i].transformer.kind;
-        if (row[i] !== null && kind !== 'keep' && kind !== 'null' && kind !== 'template') out[i] = this.masks[i](row[i] as string, attempt);
+        if (row[i] !== null && kind !== 'keep' && kind !== 'null' && kind !== 'template')
+          out[i] = this.masks[i](row[i] as string, attempt);
       }
     }
   }
@@ -212,8 +222,12 @@ export class RowMasker {
         return out;
       }
     }
-    throw new SlipwayError('data-copy-failed', `Masking ${this.table}.${this.columns[i].name} gave the same value ${MAX_ATTEMPTS} times for distinct inputs, and the column is unique.`, {
-      hint: 'Use a transformer with more distinct outputs for this unique column (hash, scramble, or a fake such as email).',
-    });
+    throw new SlipwayError(
+      'data-copy-failed',
+      `Masking ${this.table}.${this.columns[i].name} gave the same value ${MAX_ATTEMPTS} times for distinct inputs, and the column is unique.`,
+      {
+        hint: 'Use a transformer with more distinct outputs for this unique column (hash, scramble, or a fake such as email).',
+      },
+    );
   }
 }

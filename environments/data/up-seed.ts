@@ -31,8 +31,10 @@ export function newSeededDatabases(spec: Spec, prior?: EnvRecord): DatabaseSpec[
 
 /** The spec without the services that use `seeded` (directly or through another service), nor services not made yet. */
 export function beforeServices(spec: Spec, seeded: Set<string>, prior?: EnvRecord): Spec {
-  let kept = spec.services.filter((s) => prior?.applied?.containers[s.name] && !s.dependsOn.databases.some((d) => seeded.has(d)));
-  for (let changed = true; changed; ) {
+  let kept = spec.services.filter(
+    (s) => prior?.applied?.containers[s.name] && !s.dependsOn.databases.some((d) => seeded.has(d)),
+  );
+  for (let changed = true; changed;) {
     const names = new Set(kept.map((s) => s.name));
     const next = kept.filter((s) => s.dependsOn.services.every((d) => names.has(d)));
     changed = next.length !== kept.length;
@@ -48,12 +50,25 @@ export async function seedNewDatabases(spec: Spec, ctx: UpSeedContext, opts: Ope
   if (seeded.length === 0) return;
   // Fail closed before anything is made: every source there, every policy safe for it.
   for (const db of seeded) await preflightSeed(db, resolveSource(db.seed!, db.name), opts.signal);
-  opts.onEvent?.({ type: 'step', message: `starting ${seeded.map((d) => d.name).join(', ')} first, to seed before the services that use them start` });
+  opts.onEvent?.({
+    type: 'step',
+    message: `starting ${seeded.map((d) => d.name).join(', ')} first, to seed before the services that use them start`,
+  });
   await ctx.up(beforeServices(spec, new Set(seeded.map((d) => d.name)), ctx.prior));
   try {
     const docker = await ctx.docker();
     for (const db of seeded) {
-      await seedDatabase({ home: ctx.home, project: ctx.names.project, env: ctx.names.env, docker, container: ctx.names.container(db.name) }, db, opts);
+      await seedDatabase(
+        {
+          home: ctx.home,
+          project: ctx.names.project,
+          env: ctx.names.env,
+          docker,
+          container: ctx.names.container(db.name),
+        },
+        db,
+        opts,
+      );
     }
   } catch (err) {
     if (!ctx.prior?.applied) {

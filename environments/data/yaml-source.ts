@@ -52,7 +52,9 @@ export class YamlSource {
   schemaIssues(errors: ErrorObject[]): SpecIssue[] {
     const rank = (e: ErrorObject) => (e.keyword === 'type' || e.keyword === 'const' ? 2 : e.keyword === 'enum' ? 1 : 0);
     const relevant = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
-    const deepest = relevant.filter((e) => rank(e) === 0 || !relevant.some((o) => o.instancePath.startsWith(e.instancePath + '/')));
+    const deepest = relevant.filter(
+      (e) => rank(e) === 0 || !relevant.some((o) => o.instancePath.startsWith(e.instancePath + '/')),
+    );
     const byPath = new Map<string, ErrorObject[]>();
     for (const error of deepest) byPath.set(error.instancePath, [...(byPath.get(error.instancePath) ?? []), error]);
     const chosen = [...byPath.values()].flatMap((list) => {
@@ -61,25 +63,36 @@ export class YamlSource {
     });
     if (chosen.length === 0 && errors.length > 0) chosen.push(errors[0]);
     const seen = new Set<string>();
-    return chosen.map((error) => {
-      const path = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      if (error.keyword === 'additionalProperties') {
-        const extra = String((error.params as { additionalProperty: string }).additionalProperty);
-        return this.issue([...path, extra], `unknown field "${extra}"`, true);
-      }
-      if (error.keyword === 'required') {
-        return this.issue(path, `missing required field "${(error.params as { missingProperty: string }).missingProperty}"`);
-      }
-      if (error.keyword === 'enum') {
-        return this.issue(path, `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`);
-      }
-      return this.issue(path, error.message ?? 'is not valid');
-    }).filter((issue) => {
-      const key = `${issue.field}\0${issue.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    return chosen
+      .map((error) => {
+        const path = error.instancePath
+          .split('/')
+          .slice(1)
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+        if (error.keyword === 'additionalProperties') {
+          const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+          return this.issue([...path, extra], `unknown field "${extra}"`, true);
+        }
+        if (error.keyword === 'required') {
+          return this.issue(
+            path,
+            `missing required field "${(error.params as { missingProperty: string }).missingProperty}"`,
+          );
+        }
+        if (error.keyword === 'enum') {
+          return this.issue(
+            path,
+            `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`,
+          );
+        }
+        return this.issue(path, error.message ?? 'is not valid');
+      })
+      .filter((issue) => {
+        const key = `${issue.field}\0${issue.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
   }
 
   private at(start: number, end: number, field: string, message: string): SpecIssue {

@@ -30,7 +30,9 @@ export function hashBuildContext(context: string): string {
       if (st.isDirectory()) walk(childRel);
       else {
         hash.update(`${childRel}\0${st.mode}\0`);
-        hash.update(st.isSymbolicLink() ? fs.readlinkSync(path.join(abs, name)) : fs.readFileSync(path.join(abs, name)));
+        hash.update(
+          st.isSymbolicLink() ? fs.readlinkSync(path.join(abs, name)) : fs.readFileSync(path.join(abs, name)),
+        );
         hash.update('\0');
       }
     }

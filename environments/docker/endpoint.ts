@@ -39,7 +39,12 @@ export interface HostKeyRefusal {
  * TLS material). A stage of slipway.yaml adds its TLS choice to a tcp endpoint as the Docker
  * CLI's flags: `?tlscacert=FILE&tlscert=FILE&tlskey=FILE`, or `?tls=false` for plain HTTP.
  */
-export function dockerConnection(dockerHost: string, env: Record<string, string | undefined> = process.env, refusal: HostKeyRefusal = {}, machine: LocalMachine = {}): DockerConnection {
+export function dockerConnection(
+  dockerHost: string,
+  env: Record<string, string | undefined> = process.env,
+  refusal: HostKeyRefusal = {},
+  machine: LocalMachine = {},
+): DockerConnection {
   const fs = require('node:fs');
   const path = require('node:path');
   const os = require('node:os');
@@ -66,21 +71,39 @@ export function dockerConnection(dockerHost: string, env: Record<string, string 
     const port = Number(url.port || 22);
     // Like ssh itself: the local user name when the endpoint names none.
     const username = url.username ? decodeURIComponent(url.username) : (env.USER ?? os.userInfo().username);
-    return { protocol: 'ssh', host: url.hostname, port, username, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier: sshHostVerifier(url.hostname, port, env, refusal) } };
+    return {
+      protocol: 'ssh',
+      host: url.hostname,
+      port,
+      username,
+      sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier: sshHostVerifier(url.hostname, port, env, refusal) },
+    };
   }
-  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported Docker endpoint ${host}`);
+  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`unsupported Docker endpoint ${host}`);
   const q = url.searchParams;
   if (q.get('tls') === 'false') return { protocol: 'http', host: url.hostname, port: Number(url.port || 2375) };
   if (q.has('tlscacert') || q.has('tlscert') || q.has('tlskey')) {
     const need = (name: string): string => {
       const file = q.get(name);
       const text = file ? read(file) : undefined;
-      if (text === undefined) throw new Error(`the TLS ${name.slice(3)} file ${file ?? '(none given)'} of Docker endpoint ${url.host} cannot be read`);
+      if (text === undefined)
+        throw new Error(
+          `the TLS ${name.slice(3)} file ${file ?? '(none given)'} of Docker endpoint ${url.host} cannot be read`,
+        );
       return text;
     };
-    return { protocol: 'https', host: url.hostname, port: Number(url.port || 2376), ca: need('tlscacert'), cert: need('tlscert'), key: need('tlskey') };
+    return {
+      protocol: 'https',
+      host: url.hostname,
+      port: Number(url.port || 2376),
+      ca: need('tlscacert'),
+      cert: need('tlscert'),
+      key: need('tlskey'),
+    };
   }
-  const tlsVerify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
+  const tlsVerify =
+    env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
   if (!tlsDir && (tlsVerify || url.protocol === 'https:')) tlsDir = env.DOCKER_CERT_PATH ?? configDir;
   if (tlsDir) {
     return {
@@ -128,7 +151,8 @@ export function localEngine(env: Record<string, string | undefined>, machine: Lo
 /** A Windows named pipe as DOCKER_HOST writes it (`npipe:////./pipe/docker_engine`) as Node opens it (`\\.\pipe\docker_engine`). */
 export function namedPipe(host: string): string {
   const rest = host.slice('npipe:'.length).replace(/^[/\\]+/, '');
-  if (!/^[.\w-]+[/\\]pipe[/\\][^/\\]+$/.test(rest)) throw new Error(`Docker endpoint ${host} is not a named pipe (npipe:////./pipe/NAME)`);
+  if (!/^[.\w-]+[/\\]pipe[/\\][^/\\]+$/.test(rest))
+    throw new Error(`Docker endpoint ${host} is not a named pipe (npipe:////./pipe/NAME)`);
   return `\\\\${rest.replace(/\//g, '\\')}`;
 }
 
@@ -141,8 +165,19 @@ export function dockerClient(dockerHost: string): Dockerode {
   const Docker = require('dockerode');
   const refusal: HostKeyRefusal = {};
   const connection = dockerConnection(dockerHost || process.env.DOCKER_HOST || '', process.env, refusal);
-  const unset = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, username: undefined, ca: undefined, cert: undefined, key: undefined };
-  const docker = new Docker(connection.socketPath || connection.host ? { ...unset, pathPrefix: '/', ...connection } : connection);
+  const unset = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    username: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  };
+  const docker = new Docker(
+    connection.socketPath || connection.host ? { ...unset, pathPrefix: '/', ...connection } : connection,
+  );
   if (connection.protocol === 'ssh') {
     const modem = docker.modem;
     const dial = modem.dial.bind(modem);
@@ -157,7 +192,12 @@ export function dockerClient(dockerHost: string): Dockerode {
  * this host and port. `ssh-keygen -F` does the lookup, so hashed entries and patterns match as
  * they do for ssh itself. A refusal is recorded in `refusal` and the handshake is denied.
  */
-export function sshHostVerifier(host: string, port: number, env: Record<string, string | undefined>, refusal: HostKeyRefusal) {
+export function sshHostVerifier(
+  host: string,
+  port: number,
+  env: Record<string, string | undefined>,
+  refusal: HostKeyRefusal,
+) {
   return (key: Buffer, verify: (ok: boolean) => void): void => {
     try {
       refusal.error = knownHostProblem(host, port, key, env);
@@ -169,7 +209,12 @@ export function sshHostVerifier(host: string, port: number, env: Record<string, 
 }
 
 /** Undefined when the key is known for host:port; else the typed error that refuses it. */
-export function knownHostProblem(host: string, port: number, key: Buffer, env: Record<string, string | undefined>): Error | undefined {
+export function knownHostProblem(
+  host: string,
+  port: number,
+  key: Buffer,
+  env: Record<string, string | undefined>,
+): Error | undefined {
   const fs = require('node:fs');
   const path = require('node:path');
   const os = require('node:os');
@@ -184,19 +229,28 @@ export function knownHostProblem(host: string, port: number, key: Buffer, env: R
   const type = key.length > 4 ? key.subarray(4, 4 + key.readUInt32BE(0)).toString('latin1') : 'unknown';
   const fingerprint = `SHA256:${crypto.createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
   const trust = `ssh-keyscan -p ${port} ${host} >> ~/.ssh/known_hosts`;
-  const typed = (reason: string, message: string, hint: string): Error => Object.assign(new Error(message), { name: 'SlipwayError', reason, hint });
+  const typed = (reason: string, message: string, hint: string): Error =>
+    Object.assign(new Error(message), { name: 'SlipwayError', reason, hint });
   const sameType: string[] = [];
   // Every file is read before the key is trusted: a revocation anywhere wins, as in OpenSSH.
   let trusted = false;
   for (const file of files) {
     let out: string;
     try {
-      out = execFileSync('ssh-keygen', ['-F', name, '-f', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+      out = execFileSync('ssh-keygen', ['-F', name, '-f', file], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 10000,
+      });
     } catch (err) {
       const e = err as { status?: number; code?: string };
       if (e.status === 1) continue; // no entry for this host in that file
       const why = e.code === 'ENOENT' ? 'ssh-keygen (OpenSSH) is not installed' : (err as Error).message;
-      return typed('ssh-host-key-unknown', `Cannot check the SSH host key of ${host}:${port} against ${file}: ${why}.`, 'Install the OpenSSH client (ssh-keygen), then retry.');
+      return typed(
+        'ssh-host-key-unknown',
+        `Cannot check the SSH host key of ${host}:${port} against ${file}: ${why}.`,
+        'Install the OpenSSH client (ssh-keygen), then retry.',
+      );
     }
     let where = `${file}`;
     for (const line of out.split('\n')) {
@@ -210,7 +264,7 @@ export function knownHostProblem(host: string, port: number, key: Buffer, env: R
         return typed(
           'ssh-host-key-changed',
           `The SSH host key of ${host}:${port} (${type} ${fingerprint}) is marked revoked in ${where}; Slipway does not connect to the Docker Engine there.`,
-          'Ask the host\'s administrator for its current key.',
+          "Ask the host's administrator for its current key.",
         );
       }
       if (marker) continue; // @cert-authority: host certificates are not used here

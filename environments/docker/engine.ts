@@ -7,7 +7,16 @@ import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { SlipwayError } from '../errors';
-import { LABEL_BRANCH, LABEL_CREATED, LABEL_ENV, LABEL_OWNER, LABEL_PROJECT, LABEL_ROLE, LABEL_SERVICE, LABEL_STATE } from '../naming';
+import {
+  LABEL_BRANCH,
+  LABEL_CREATED,
+  LABEL_ENV,
+  LABEL_OWNER,
+  LABEL_PROJECT,
+  LABEL_ROLE,
+  LABEL_SERVICE,
+  LABEL_STATE,
+} from '../naming';
 import type { LabelledEnvironment } from '../records';
 
 export { dockerClient as connectDocker } from './endpoint';
@@ -28,14 +37,23 @@ export async function assertDockerReachable(docker: Docker, dockerHost: string):
     // A refused SSH host key (or any other typed refusal) already says what to do.
     if (SlipwayError.is(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' ? 'permission denied on its socket' : code === 'ENOENT' ? 'no socket there' : (err as Error).message;
-    throw new SlipwayError('docker-unavailable', `No Docker Engine answers at ${describeDockerHost(dockerHost)} (${why}).`, {
-      hint:
-        code === 'EACCES'
-          ? 'Add your user to the docker group (then log in again), or set DOCKER_HOST.'
-          : 'Start Docker (Docker Desktop, dockerd, or Podman with DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock); without one, install Docker Engine or Docker Desktop (https://docs.docker.com/engine/install/), or in a Slipway checkout run `npm run setup` as root on Debian/Ubuntu.',
-      cause: err,
-    });
+    const why =
+      code === 'EACCES'
+        ? 'permission denied on its socket'
+        : code === 'ENOENT'
+          ? 'no socket there'
+          : (err as Error).message;
+    throw new SlipwayError(
+      'docker-unavailable',
+      `No Docker Engine answers at ${describeDockerHost(dockerHost)} (${why}).`,
+      {
+        hint:
+          code === 'EACCES'
+            ? 'Add your user to the docker group (then log in again), or set DOCKER_HOST.'
+            : 'Start Docker (Docker Desktop, dockerd, or Podman with DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock); without one, install Docker Engine or Docker Desktop (https://docs.docker.com/engine/install/), or in a Slipway checkout run `npm run setup` as root on Debian/Ubuntu.',
+        cause: err,
+      },
+    );
   }
 }
 
@@ -58,7 +76,11 @@ export interface EnvSelector {
 }
 
 function labelFilters(sel: EnvSelector): string[] {
-  return [`${LABEL_PROJECT}=${sel.project}`, `${LABEL_ENV}=${sel.env}`, ...(sel.state ? [`${LABEL_STATE}=${sel.state}`] : [])];
+  return [
+    `${LABEL_PROJECT}=${sel.project}`,
+    `${LABEL_ENV}=${sel.env}`,
+    ...(sel.state ? [`${LABEL_STATE}=${sel.state}`] : []),
+  ];
 }
 
 export async function environmentContainers(docker: Docker, sel: EnvSelector): Promise<ServiceState[]> {
@@ -66,7 +88,8 @@ export async function environmentContainers(docker: Docker, sel: EnvSelector): P
   return list.map((c) => {
     const ports: Record<string, number> = {};
     for (const p of c.Ports ?? []) if (p.PublicPort) ports[String(p.PrivatePort)] = p.PublicPort;
-    const health = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status ?? '')?.[1]?.replace('health: ', '') ?? 'none';
+    const health =
+      /\((healthy|unhealthy|health: starting)\)/.exec(c.Status ?? '')?.[1]?.replace('health: ', '') ?? 'none';
     return {
       service: c.Labels?.[LABEL_SERVICE] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id,
       containerId: c.Id,
@@ -85,19 +108,36 @@ export async function environmentContainers(docker: Docker, sel: EnvSelector): P
  */
 export async function environmentLabels(docker: Docker, sel: EnvSelector): Promise<LabelledEnvironment | undefined> {
   const filters = { label: labelFilters(sel) };
-  const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
+  const [containers, networks] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+  ]);
   if (containers.length === 0 && networks.length === 0) return undefined;
   const first = (label: string) => containers.map((c) => c.Labels?.[label]).find((v) => !!v);
-  const created = containers.map((c) => c.Labels?.[LABEL_CREATED]).filter((v): v is string => !!v && !Number.isNaN(Date.parse(v)));
+  const created = containers
+    .map((c) => c.Labels?.[LABEL_CREATED])
+    .filter((v): v is string => !!v && !Number.isNaN(Date.parse(v)));
   const networkCreated = networks.map((n) => n.Created).filter((v) => !!v && !Number.isNaN(Date.parse(v)));
   const newest = Math.max(...containers.map((c) => c.Created * 1000));
-  const byRole = (role: string) => [...new Set(containers.filter((c) => (c.Labels?.[LABEL_ROLE] ?? 'service') === role).map((c) => c.Labels?.[LABEL_SERVICE]).filter((v): v is string => !!v))].sort();
+  const byRole = (role: string) =>
+    [
+      ...new Set(
+        containers
+          .filter((c) => (c.Labels?.[LABEL_ROLE] ?? 'service') === role)
+          .map((c) => c.Labels?.[LABEL_SERVICE])
+          .filter((v): v is string => !!v),
+      ),
+    ].sort();
   return {
     project: sel.project,
     env: sel.env,
     branch: first(LABEL_BRANCH) ?? networks.map((n) => n.Labels?.[LABEL_BRANCH]).find((v) => !!v),
     owner: first(LABEL_OWNER),
-    createdAt: created.sort()[0] ?? (networkCreated.length ? new Date(Math.min(...networkCreated.map((v) => Date.parse(v)))).toISOString() : undefined),
+    createdAt:
+      created.sort()[0] ??
+      (networkCreated.length
+        ? new Date(Math.min(...networkCreated.map((v) => Date.parse(v)))).toISOString()
+        : undefined),
     updatedAt: Number.isFinite(newest) ? new Date(newest).toISOString() : undefined,
     services: byRole('service'),
     databases: byRole('database'),
@@ -105,8 +145,16 @@ export async function environmentLabels(docker: Docker, sel: EnvSelector): Promi
 }
 
 /** The environments (project and env) that have containers of the given owner state on this engine. */
-export async function labelledEnvironments(docker: Docker, state: string, project?: string): Promise<Array<{ project: string; env: string }>> {
-  const label = [`${LABEL_STATE}=${state}`, ...(project ? [`${LABEL_PROJECT}=${project}`] : [LABEL_PROJECT]), LABEL_ENV];
+export async function labelledEnvironments(
+  docker: Docker,
+  state: string,
+  project?: string,
+): Promise<Array<{ project: string; env: string }>> {
+  const label = [
+    `${LABEL_STATE}=${state}`,
+    ...(project ? [`${LABEL_PROJECT}=${project}`] : [LABEL_PROJECT]),
+    LABEL_ENV,
+  ];
   const found = new Map<string, { project: string; env: string }>();
   for (const c of await docker.listContainers({ all: true, filters: { label } })) {
     const p = c.Labels?.[LABEL_PROJECT];
@@ -117,12 +165,16 @@ export async function labelledEnvironments(docker: Docker, state: string, projec
 }
 
 /** Every host port published on this engine: by the environment `own`'s containers, and by any other container (Slipway's or not). */
-export async function publishedHostPorts(docker: Docker, own: EnvSelector): Promise<{ own: Set<number>; others: Set<number> }> {
+export async function publishedHostPorts(
+  docker: Docker,
+  own: EnvSelector,
+): Promise<{ own: Set<number>; others: Set<number> }> {
   const list = await docker.listContainers({ all: true });
   const out = { own: new Set<number>(), others: new Set<number>() };
   for (const c of list) {
     const l = c.Labels ?? {};
-    const mine = l[LABEL_PROJECT] === own.project && l[LABEL_ENV] === own.env && (!own.state || l[LABEL_STATE] === own.state);
+    const mine =
+      l[LABEL_PROJECT] === own.project && l[LABEL_ENV] === own.env && (!own.state || l[LABEL_STATE] === own.state);
     for (const p of c.Ports ?? []) if (p.PublicPort) (mine ? out.own : out.others).add(p.PublicPort);
   }
   return out;
@@ -234,7 +286,10 @@ export async function whatRuns(docker: Docker, sel: EnvSelector, declared: strin
     if (s?.state === 'running') running.push(name);
     else not.push(`${name} (${s ? s.state : 'missing'})`);
   }
-  return [running.length ? `still running: ${running.join(', ')}` : 'nothing is running', ...(not.length ? [`not running: ${not.join(', ')}`] : [])].join('; ');
+  return [
+    running.length ? `still running: ${running.join(', ')}` : 'nothing is running',
+    ...(not.length ? [`not running: ${not.join(', ')}`] : []),
+  ].join('; ');
 }
 
 async function ignoreMissing(p: Promise<unknown>): Promise<void> {

@@ -7,7 +7,8 @@
 /** Splits complete frames off `buf`: their text, and the bytes of an unfinished frame. */
 export function demuxFrames(buf: Buffer): { text: string; rest: Buffer } {
   // A raw (TTY) stream has no headers: its first byte is not a stream type 0..2 followed by zeros.
-  if (buf.length >= 4 && !(buf[0] <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0)) return { text: buf.toString('utf8'), rest: Buffer.alloc(0) };
+  if (buf.length >= 4 && !(buf[0] <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0))
+    return { text: buf.toString('utf8'), rest: Buffer.alloc(0) };
   const parts: Buffer[] = [];
   let at = 0;
   while (buf.length - at >= 8) {

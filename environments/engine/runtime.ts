@@ -23,11 +23,18 @@ export interface WorkerRuntime {
  */
 export function findRuntime(): WorkerRuntime {
   const bundled = join(__dirname, 'runtime', 'node_modules');
-  if (existsSync(join(__dirname, 'stack-worker.js')) && existsSync(bundled)) return { worker: join(__dirname, 'stack-worker.js'), nodePath: bundled };
-  const candidates = [process.env.SLIPWAY_WORKER, join(__dirname, 'stack-worker.js'), join(packageRoot(), 'dist', 'stack-worker.js')];
+  if (existsSync(join(__dirname, 'stack-worker.js')) && existsSync(bundled))
+    return { worker: join(__dirname, 'stack-worker.js'), nodePath: bundled };
+  const candidates = [
+    process.env.SLIPWAY_WORKER,
+    join(__dirname, 'stack-worker.js'),
+    join(packageRoot(), 'dist', 'stack-worker.js'),
+  ];
   const worker = candidates.find((c): c is string => !!c && existsSync(c));
   if (!worker) {
-    throw new SlipwayError('operation-failed', 'The Slipway stack worker (dist/stack-worker.js) is missing.', { hint: 'Run `npm run build`.' });
+    throw new SlipwayError('operation-failed', 'The Slipway stack worker (dist/stack-worker.js) is missing.', {
+      hint: 'Run `npm run build`.',
+    });
   }
   // .../node_modules/@pulumi/pulumi/package.json -> .../node_modules
   return { worker, nodePath: dirname(dirname(dirname(require.resolve('@pulumi/pulumi/package.json')))) };

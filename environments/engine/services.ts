@@ -14,12 +14,32 @@ import type { LogOptions, ServiceUsage } from './types';
  * password, and every env value that contains one (a database URL). Read from Docker (no Pulumi
  * run), for scrubbing what gates and logs show; never stored.
  */
-export async function environmentSecrets(ctx: EngineContext, project: string, branch: string, dockerHost?: string): Promise<string[]> {
+export async function environmentSecrets(
+  ctx: EngineContext,
+  project: string,
+  branch: string,
+  dockerHost?: string,
+): Promise<string[]> {
   const names = envNames(project, branch);
   const record = inspectRecord(ctx.home, names.project, names.env).record;
   const docker = dockerHost === undefined ? ctx.docker : connectDocker(dockerHost);
-  const live = await environmentContainers(docker, { project: names.project, env: names.env, state: ctx.stateId }).catch(() => []);
-  const envs = await Promise.all(live.map(async (s) => ({ service: s.service, env: (await docker.getContainer(s.containerId).inspect().catch(() => undefined))?.Config.Env ?? [] })));
+  const live = await environmentContainers(docker, {
+    project: names.project,
+    env: names.env,
+    state: ctx.stateId,
+  }).catch(() => []);
+  const envs = await Promise.all(
+    live.map(async (s) => ({
+      service: s.service,
+      env:
+        (
+          await docker
+            .getContainer(s.containerId)
+            .inspect()
+            .catch(() => undefined)
+        )?.Config.Env ?? [],
+    })),
+  );
   const value = (entry: string) => entry.slice(entry.indexOf('=') + 1);
   const passwords = envs
     .filter((c) => record?.databases.includes(c.service))
@@ -30,9 +50,20 @@ export async function environmentSecrets(ctx: EngineContext, project: string, br
 }
 
 /** A service's container logs (stdout and stderr), line by line; with `follow`, until the signal aborts. */
-export async function logs(ctx: EngineContext, project: string, branch: string, service: string, opts: LogOptions): Promise<void> {
+export async function logs(
+  ctx: EngineContext,
+  project: string,
+  branch: string,
+  service: string,
+  opts: LogOptions,
+): Promise<void> {
   const container = await serviceContainer(ctx, project, branch, service);
-  const stream = (await container.logs({ follow: opts.follow ?? false, stdout: true, stderr: true, tail: opts.tail ?? 100 } as never)) as unknown as NodeJS.ReadableStream | Buffer;
+  const stream = (await container.logs({
+    follow: opts.follow ?? false,
+    stdout: true,
+    stderr: true,
+    tail: opts.tail ?? 100,
+  } as never)) as unknown as NodeJS.ReadableStream | Buffer;
   const split = lineSplitter(opts.onLine);
   if (Buffer.isBuffer(stream)) {
     split(demuxDockerLog(stream));
@@ -75,7 +106,10 @@ export async function usage(ctx: EngineContext, project: string, branch: string)
       .filter((s) => s.state === 'running')
       .map(async (s) => {
         const c = docker.getContainer(s.containerId);
-        const [stats, info] = await Promise.all([c.stats({ stream: false }) as unknown as Promise<Docker.ContainerStats>, c.inspect()]);
+        const [stats, info] = await Promise.all([
+          c.stats({ stream: false }) as unknown as Promise<Docker.ContainerStats>,
+          c.inspect(),
+        ]);
         const cpuDelta = stats.cpu_stats.cpu_usage.total_usage - (stats.precpu_stats.cpu_usage?.total_usage ?? 0);
         const systemDelta = (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats.system_cpu_usage ?? 0);
         const cpus = stats.cpu_stats.online_cpus || 1;
@@ -97,7 +131,13 @@ export async function usage(ctx: EngineContext, project: string, branch: string)
  * the service finds it answering. Without a health check, or with an HTTP check on an engine
  * whose ports this machine cannot reach, running is enough. The signal stops the wait.
  */
-export async function restart(ctx: EngineContext, project: string, branch: string, service: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+export async function restart(
+  ctx: EngineContext,
+  project: string,
+  branch: string,
+  service: string,
+  opts: { signal?: AbortSignal } = {},
+): Promise<void> {
   const container = await serviceContainer(ctx, project, branch, service);
   await container.restart({ t: 10 });
   const names = envNames(project, branch);
@@ -107,20 +147,41 @@ export async function restart(ctx: EngineContext, project: string, branch: strin
   const deadline = Date.now() + (check?.timeoutMs ?? 30_000);
   let last: string;
   for (;;) {
-    if (opts.signal?.aborted) throw new SlipwayError('operation-cancelled', `Stopped waiting for ${service} to become healthy; it was restarted.`);
-    const services = await environmentContainers(ctx.docker, { project: names.project, env: names.env, state: ctx.stateId });
-    const [state] = await probeHttpHealth(record, services.filter((s) => s.service === service), ctx.dockerHost);
+    if (opts.signal?.aborted)
+      throw new SlipwayError(
+        'operation-cancelled',
+        `Stopped waiting for ${service} to become healthy; it was restarted.`,
+      );
+    const services = await environmentContainers(ctx.docker, {
+      project: names.project,
+      env: names.env,
+      state: ctx.stateId,
+    });
+    const [state] = await probeHttpHealth(
+      record,
+      services.filter((s) => s.service === service),
+      ctx.dockerHost,
+    );
     if (state?.state === 'running' && (state.health === 'healthy' || (state.health === 'none' && !probed))) return;
     last = state ? `it is ${state.state}, health ${state.health}` : 'its container is gone';
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, Math.min(check?.intervalMs ?? 500, 500)));
   }
-  throw new SlipwayError('health-check-failed', `Service ${service} of ${project} / ${branch} restarted but did not become healthy within ${Math.round((check?.timeoutMs ?? 30_000) / 1000)}s: ${last}.`, {
-    hint: `Look at its logs: slipway logs --service ${service} --branch "${branch}".`,
-  });
+  throw new SlipwayError(
+    'health-check-failed',
+    `Service ${service} of ${project} / ${branch} restarted but did not become healthy within ${Math.round((check?.timeoutMs ?? 30_000) / 1000)}s: ${last}.`,
+    {
+      hint: `Look at its logs: slipway logs --service ${service} --branch "${branch}".`,
+    },
+  );
 }
 
-async function serviceContainer(ctx: EngineContext, project: string, branch: string, service: string): Promise<Docker.Container> {
+async function serviceContainer(
+  ctx: EngineContext,
+  project: string,
+  branch: string,
+  service: string,
+): Promise<Docker.Container> {
   const names = envNames(project, branch);
   const docker = await ctx.reachable();
   const services = await environmentContainers(docker, { project: names.project, env: names.env, state: ctx.stateId });

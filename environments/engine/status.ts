@@ -3,29 +3,70 @@ import type Docker from 'dockerode';
 import { DamagedFileError } from '../errors';
 import { lockOwner } from '../lock';
 import { envNames, projectSlug } from '../naming';
-import { RECORD_REMEDY, inspectRecord, listRecords, lockPath, rebuildRecord, recordPath, type EnvRecord } from '../records';
-import { environmentContainers, environmentLabels, labelledEnvironments, type EnvSelector, type ServiceState } from '../docker/engine';
+import {
+  RECORD_REMEDY,
+  inspectRecord,
+  listRecords,
+  lockPath,
+  rebuildRecord,
+  recordPath,
+  type EnvRecord,
+} from '../records';
+import {
+  environmentContainers,
+  environmentLabels,
+  labelledEnvironments,
+  type EnvSelector,
+  type ServiceState,
+} from '../docker/engine';
 import { mockUrls } from '../spec/mocks';
 import type { EngineContext } from './context';
 import type { EnvironmentState, EnvironmentStatus } from './types';
 
 /** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
-export async function status(ctx: EngineContext, project: string, branch: string, dockerHost?: string): Promise<EnvironmentStatus> {
+export async function status(
+  ctx: EngineContext,
+  project: string,
+  branch: string,
+  dockerHost?: string,
+): Promise<EnvironmentStatus> {
   const names = envNames(project, branch);
   const docker = await ctx.reachable(dockerHost);
   const sel = { project: names.project, env: names.env, state: ctx.stateId };
   const read = inspectRecord(ctx.home, names.project, names.env);
   const services = await environmentContainers(docker, sel);
   // Containers with no record at all: it was deleted, and is rebuilt like a damaged one.
-  const damaged = read.damaged ?? (!read.record && services.length > 0 ? missingRecord(ctx.home, names.project, names.env) : undefined);
+  const damaged =
+    read.damaged ??
+    (!read.record && services.length > 0 ? missingRecord(ctx.home, names.project, names.env) : undefined);
   const record = damaged ? await rebuiltRecord(ctx, docker, sel, branch) : read.record;
-  return describe(ctx, names.project, names.env, branch, record, await probeHttpHealth(record, services, dockerHost ?? ctx.dockerHost), damaged);
+  return describe(
+    ctx,
+    names.project,
+    names.env,
+    branch,
+    record,
+    await probeHttpHealth(record, services, dockerHost ?? ctx.dockerHost),
+    damaged,
+  );
 }
 
 /** The record of an environment whose own is damaged or missing, rebuilt from its Docker labels. */
-async function rebuiltRecord(ctx: EngineContext, docker: Docker, sel: EnvSelector, branch?: string): Promise<EnvRecord> {
+async function rebuiltRecord(
+  ctx: EngineContext,
+  docker: Docker,
+  sel: EnvSelector,
+  branch?: string,
+): Promise<EnvRecord> {
   const labels = await environmentLabels(docker, sel);
-  return rebuildRecord({ services: [], databases: [], ...labels, project: sel.project, env: sel.env, branch: labels?.branch ?? branch });
+  return rebuildRecord({
+    services: [],
+    databases: [],
+    ...labels,
+    project: sel.project,
+    env: sel.env,
+    branch: labels?.branch ?? branch,
+  });
 }
 
 /** Whether an engine publishes its ports on this machine's 127.0.0.1 (a local socket). */
@@ -38,7 +79,11 @@ export function isLocalEngine(dockerHost: string): boolean {
  * HEALTHCHECK) has Docker health `none`: on a local engine, its published port is probed once
  * (1 s timeout), so it reads healthy or unhealthy like the others.
  */
-export async function probeHttpHealth(record: EnvRecord | undefined, services: ServiceState[], dockerHost: string): Promise<ServiceState[]> {
+export async function probeHttpHealth(
+  record: EnvRecord | undefined,
+  services: ServiceState[],
+  dockerHost: string,
+): Promise<ServiceState[]> {
   if (!isLocalEngine(dockerHost)) return services;
   const specs = record?.ran?.services ?? [];
   return Promise.all(
@@ -74,7 +119,11 @@ export async function list(ctx: EngineContext, project?: string): Promise<Enviro
   };
   for (const r of records) await describeLive(r);
   // A damaged record is listed too, rebuilt from its Docker labels, never left out.
-  for (const d of damaged) await describeLive(await rebuiltRecord(ctx, ctx.docker, { project: d.project, env: d.env, state: ctx.stateId }), d.error);
+  for (const d of damaged)
+    await describeLive(
+      await rebuiltRecord(ctx, ctx.docker, { project: d.project, env: d.env, state: ctx.stateId }),
+      d.error,
+    );
   // So is an environment whose containers run with no record at all (it was deleted).
   const known = new Set([...records, ...damaged].map((r) => `${r.project}/${r.env}`));
   for (const e of await labelledEnvironments(ctx.docker, ctx.stateId, slug)) {
@@ -89,13 +138,29 @@ export async function list(ctx: EngineContext, project?: string): Promise<Enviro
  * Every declared service and database is named, also one whose container is gone from Docker
  * (state `missing`, removed outside Slipway); the environment is then `degraded`, not `stopped`.
  */
-function describe(ctx: EngineContext, project: string, env: string, branch: string, record: EnvRecord | undefined, live: ServiceState[], damaged?: DamagedFileError): EnvironmentStatus {
+function describe(
+  ctx: EngineContext,
+  project: string,
+  env: string,
+  branch: string,
+  record: EnvRecord | undefined,
+  live: ServiceState[],
+  damaged?: DamagedFileError,
+): EnvironmentStatus {
   const expected = record ? [...record.services, ...record.databases] : [];
   const missing = expected.filter((name) => !live.some((s) => s.service === name));
   const order = (name: string) => (expected.includes(name) ? expected.indexOf(name) : expected.length);
-  const services = [...live, ...missing.map((service): ServiceState => ({ service, containerId: '', state: 'missing', health: 'none', image: '', ports: {} }))].sort(
-    (a, b) => order(a.service) - order(b.service) || a.service.localeCompare(b.service),
-  );
+  const services = [
+    ...live,
+    ...missing.map((service): ServiceState => ({
+      service,
+      containerId: '',
+      state: 'missing',
+      health: 'none',
+      image: '',
+      ports: {},
+    })),
+  ].sort((a, b) => order(a.service) - order(b.service) || a.service.localeCompare(b.service));
   // Provisioning only while the operation the record says is running has a live owner (pid and
   // start time) of the lock: a dead owner's operation was interrupted; a lock held by a check
   // (drift) over a finished operation changes nothing.
@@ -138,11 +203,18 @@ function describe(ctx: EngineContext, project: string, env: string, branch: stri
     specFile: record?.specFile,
     commit: record?.applied?.commit,
     ttl: record?.ttl,
-    ...(damaged ? { damaged: { file: damaged.file, line: damaged.line, problem: damaged.problem, hint: damaged.hint ?? '' } } : {}),
+    ...(damaged
+      ? { damaged: { file: damaged.file, line: damaged.line, problem: damaged.problem, hint: damaged.hint ?? '' } }
+      : {}),
   };
 }
 
 /** The damage of a record that is missing while its environment's containers run. */
 function missingRecord(home: string, project: string, env: string): DamagedFileError {
-  return new DamagedFileError(recordPath(home, project, env), 1, 'is missing, while the environment has containers', RECORD_REMEDY);
+  return new DamagedFileError(
+    recordPath(home, project, env),
+    1,
+    'is missing, while the environment has containers',
+    RECORD_REMEDY,
+  );
 }

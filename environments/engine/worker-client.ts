@@ -17,7 +17,11 @@ import type { EngineContext } from './context';
  * the call settles only once it has exited. A worker that died holding its environment's lock
  * leaves no lock behind.
  */
-export function runWorker(ctx: EngineContext, request: WorkerRequest, opts: OperationOptions & { stopGraceMs?: number }): Promise<WorkerResult> {
+export function runWorker(
+  ctx: EngineContext,
+  request: WorkerRequest,
+  opts: OperationOptions & { stopGraceMs?: number },
+): Promise<WorkerResult> {
   if (opts.signal?.aborted) {
     return Promise.reject(new SlipwayError('operation-cancelled', 'Cancelled before it started; nothing was changed.'));
   }
@@ -41,7 +45,9 @@ export function runWorker(ctx: EngineContext, request: WorkerRequest, opts: Oper
       if (opts.stopGraceMs !== undefined && child.pid !== undefined) {
         const pid = child.pid;
         killTimer = setTimeout(() => {
-          ctx.logger.warn(`The stack worker (pid ${pid}) did not stop within ${opts.stopGraceMs} ms of its cancel: killing its process group.`);
+          ctx.logger.warn(
+            `The stack worker (pid ${pid}) did not stop within ${opts.stopGraceMs} ms of its cancel: killing its process group.`,
+          );
           try {
             process.kill(-pid, 'SIGKILL');
           } catch {
@@ -79,7 +85,11 @@ export function runWorker(ctx: EngineContext, request: WorkerRequest, opts: Oper
           break;
       }
     });
-    child.on('error', (err) => finish(() => reject(new SlipwayError('operation-failed', `The stack worker could not run: ${err.message}`, { cause: err }))));
+    child.on('error', (err) =>
+      finish(() =>
+        reject(new SlipwayError('operation-failed', `The stack worker could not run: ${err.message}`, { cause: err })),
+      ),
+    );
     child.on('exit', (code, sig) => {
       exited = true;
       // Whatever way it ended, nothing it started (the Pulumi CLI, Pulumi's plugins) outlives it.
@@ -93,9 +103,13 @@ export function runWorker(ctx: EngineContext, request: WorkerRequest, opts: Oper
             (() =>
               reject(
                 opts.signal?.aborted
-                  ? new SlipwayError('operation-cancelled', `Cancelled; the stack worker was stopped (${sig ?? `exit code ${code}`}).`, {
-                      hint: 'Run the command again: Slipway recovers from interrupted operations.',
-                    })
+                  ? new SlipwayError(
+                      'operation-cancelled',
+                      `Cancelled; the stack worker was stopped (${sig ?? `exit code ${code}`}).`,
+                      {
+                        hint: 'Run the command again: Slipway recovers from interrupted operations.',
+                      },
+                    )
                   : workerDied(ctx, request, pid, code, sig),
               )),
         );
@@ -106,7 +120,13 @@ export function runWorker(ctx: EngineContext, request: WorkerRequest, opts: Oper
 }
 
 /** The error of a worker that ended without a result; the environment's record says the same. */
-function workerDied(ctx: EngineContext, request: WorkerRequest, pid: number | undefined, code: number | null, sig: NodeJS.Signals | null): SlipwayError {
+function workerDied(
+  ctx: EngineContext,
+  request: WorkerRequest,
+  pid: number | undefined,
+  code: number | null,
+  sig: NodeJS.Signals | null,
+): SlipwayError {
   const project = request.op === 'down' ? request.project : request.spec.name;
   const names = envNames(project, request.branch, ctx.stateId);
   const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
@@ -114,11 +134,23 @@ function workerDied(ctx: EngineContext, request: WorkerRequest, pid: number | un
   const record = inspectRecord(ctx.home, names.project, names.env).record;
   // The lock is not held by anyone alive, so no other operation writes this record now. The
   // next operation recovers from the interruption (pending operations in the state).
-  if (record?.lastOperation.status === 'running' && record.lastOperation.op === request.op && lockOwner(lockPath(ctx.home, names.project, names.env)) === undefined) {
-    writeRecord(ctx.home, { ...record, updatedAt: new Date().toISOString(), lastOperation: { ...record.lastOperation, status: 'failed', error, interrupted: true } });
+  if (
+    record?.lastOperation.status === 'running' &&
+    record.lastOperation.op === request.op &&
+    lockOwner(lockPath(ctx.home, names.project, names.env)) === undefined
+  ) {
+    writeRecord(ctx.home, {
+      ...record,
+      updatedAt: new Date().toISOString(),
+      lastOperation: { ...record.lastOperation, status: 'failed', error, interrupted: true },
+    });
   }
   const again = request.op === 'down' ? 'slipway down' : request.op === 'up' ? 'slipway up' : `slipway drift`;
-  return new SlipwayError('worker-died', `${request.op} of ${names.project} / ${names.branch} stopped: ${error}; the processes it had started were stopped too.`, {
-    hint: `Run \`${again}\` again: it recovers the interrupted operation and continues from what exists.${request.op === 'up' ? ' (`slipway down` removes it instead.)' : ''}`,
-  });
+  return new SlipwayError(
+    'worker-died',
+    `${request.op} of ${names.project} / ${names.branch} stopped: ${error}; the processes it had started were stopped too.`,
+    {
+      hint: `Run \`${again}\` again: it recovers the interrupted operation and continues from what exists.${request.op === 'up' ? ' (`slipway down` removes it instead.)' : ''}`,
+    },
+  );
 }

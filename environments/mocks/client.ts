@@ -14,10 +14,17 @@ async function call(base: string, method: string, path: string, body?: unknown):
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {
-    throw new SlipwayError('operation-failed', `The mock at ${base} did not answer: ${(err as Error).message}.`, { hint: 'Check that the environment runs (slipway status) and bring it up again if not.', cause: err });
+    throw new SlipwayError('operation-failed', `The mock at ${base} did not answer: ${(err as Error).message}.`, {
+      hint: 'Check that the environment runs (slipway status) and bring it up again if not.',
+      cause: err,
+    });
   }
   const text = await res.text();
-  if (!res.ok) throw new SlipwayError('operation-failed', `The mock at ${base} refused ${method} ${ADMIN}/${path}: ${res.status} ${text}`);
+  if (!res.ok)
+    throw new SlipwayError(
+      'operation-failed',
+      `The mock at ${base} refused ${method} ${ADMIN}/${path}: ${res.status} ${text}`,
+    );
   return text ? JSON.parse(text) : undefined;
 }
 
@@ -26,7 +33,9 @@ export async function setFault(base: string, fault: Fault): Promise<Fault[]> {
 }
 
 export async function clearFaults(base: string, route?: string): Promise<Fault[]> {
-  return ((await call(base, 'DELETE', `faults${route ? `?route=${encodeURIComponent(route)}` : ''}`)) as { faults: Fault[] }).faults;
+  return (
+    (await call(base, 'DELETE', `faults${route ? `?route=${encodeURIComponent(route)}` : ''}`)) as { faults: Fault[] }
+  ).faults;
 }
 
 export async function resetMock(base: string): Promise<void> {

@@ -25,7 +25,8 @@ export function partialMatch(want: unknown, got: unknown): boolean {
     if (!got || typeof got !== 'object' || Array.isArray(got)) return false;
     return Object.entries(want).every(([k, v]) => partialMatch(v, (got as Record<string, unknown>)[k]));
   }
-  if (Array.isArray(want)) return Array.isArray(got) && want.length === got.length && want.every((v, i) => partialMatch(v, got[i]));
+  if (Array.isArray(want))
+    return Array.isArray(got) && want.length === got.length && want.every((v, i) => partialMatch(v, got[i]));
   return want === got || (typeof want !== 'object' && typeof got !== 'object' && String(want) === String(got));
 }
 
@@ -56,7 +57,8 @@ export function renderTemplate(value: unknown, req: MockRequest, params: Record<
     });
   }
   if (Array.isArray(value)) return value.map((v) => renderTemplate(v, req, params));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderTemplate(v, req, params)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderTemplate(v, req, params)]));
   return value;
 }
 
@@ -64,9 +66,19 @@ function lookup(expr: string, req: MockRequest, params: Record<string, string>):
   const [root, area, ...rest] = expr.split('.');
   if (root !== 'request') return undefined;
   if (area === 'method') return req.method;
-  if (area === 'url' || area === 'path' && rest.length === 0) return req.path;
-  let cur: unknown = area === 'path' ? params : area === 'query' ? req.query : area === 'headers' ? req.headers : area === 'body' ? req.body : undefined;
-  for (const key of area === 'headers' ? rest.map((r) => r.toLowerCase()) : rest) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
+  if (area === 'url' || (area === 'path' && rest.length === 0)) return req.path;
+  let cur: unknown =
+    area === 'path'
+      ? params
+      : area === 'query'
+        ? req.query
+        : area === 'headers'
+          ? req.headers
+          : area === 'body'
+            ? req.body
+            : undefined;
+  for (const key of area === 'headers' ? rest.map((r) => r.toLowerCase()) : rest)
+    cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
   return cur;
 }
 
@@ -93,5 +105,8 @@ export function nearest(exchanges: Exchange[], req: MockRequest, count = 3): str
   return [...exchanges]
     .sort((x, y) => score(y) - score(x))
     .slice(0, count)
-    .map((e) => `${e.request.method} ${e.request.path}${Object.keys(e.request.query).length ? `?${new URLSearchParams(e.request.query)}` : ''}`);
+    .map(
+      (e) =>
+        `${e.request.method} ${e.request.path}${Object.keys(e.request.query).length ? `?${new URLSearchParams(e.request.query)}` : ''}`,
+    );
 }

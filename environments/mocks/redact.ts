@@ -17,7 +17,8 @@ export function defaultRules(extra?: Partial<RedactRules>): RedactRules {
 
 export function redactHeaders(headers: Record<string, string>, rules: RedactRules): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = rules.headers.includes(k.toLowerCase()) ? REDACTED : redactText(v, rules);
+  for (const [k, v] of Object.entries(headers))
+    out[k] = rules.headers.includes(k.toLowerCase()) ? REDACTED : redactText(v, rules);
   return out;
 }
 
@@ -58,9 +59,16 @@ export function redactResponse(res: MockResponse, rules: RedactRules): MockRespo
 
 /** Also hides the values of redacted headers wherever else they appear (an upstream that echoes the token back). */
 export function redactExchange(e: Exchange, rules: RedactRules): Exchange {
-  const seen = [e.request.headers, e.response.headers].flatMap((h) => Object.entries(h).filter(([k]) => rules.headers.includes(k.toLowerCase())).map(([, v]) => v));
+  const seen = [e.request.headers, e.response.headers].flatMap((h) =>
+    Object.entries(h)
+      .filter(([k]) => rules.headers.includes(k.toLowerCase()))
+      .map(([, v]) => v),
+  );
   const literals = seen.flatMap((v) => [v, ...v.split(/\s+/).slice(1)]).filter((v) => v.length >= 4);
-  const all: RedactRules = { ...rules, patterns: [...literals.sort((a, b) => b.length - a.length).map(escapeRegExp), ...rules.patterns] };
+  const all: RedactRules = {
+    ...rules,
+    patterns: [...literals.sort((a, b) => b.length - a.length).map(escapeRegExp), ...rules.patterns],
+  };
   return { request: redactRequest(e.request, all), response: redactResponse(e.response, all) };
 }
 

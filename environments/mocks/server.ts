@@ -33,23 +33,55 @@ export async function createMockServer(config: MockConfig, options: MockServerOp
     if (options.upstream) return { response: await proxy(options.upstream, req, options, config), source: 'upstream' };
     for (const stub of config.stubs) {
       const params = matchStub(stub, req);
-      if (params) return { response: { status: stub.response.status, headers: { ...(stub.response.body !== undefined && typeof stub.response.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...stub.response.headers }, body: renderTemplate(stub.response.body, req, params) }, source: 'stub' };
+      if (params)
+        return {
+          response: {
+            status: stub.response.status,
+            headers: {
+              ...(stub.response.body !== undefined && typeof stub.response.body !== 'string'
+                ? { 'content-type': 'application/json' }
+                : {}),
+              ...stub.response.headers,
+            },
+            body: renderTemplate(stub.response.body, req, params),
+          },
+          source: 'stub',
+        };
     }
     const recorded = config.recordings.find((e) => matchExchange(e, req));
     if (recorded) return { response: recorded.response, source: 'recording' };
     const api = openapi?.answer(req);
     if (api?.kind === 'invalid') {
-      const body = { error: `${req.method} ${req.path} does not match the API description of ${config.name}`, errors: api.errors };
+      const body = {
+        error: `${req.method} ${req.path} does not match the API description of ${config.name}`,
+        errors: api.errors,
+      };
       return { response: { status: 400, headers: { 'content-type': 'application/json' }, body }, source: 'validation' };
     }
     if (config.state) {
       const stored = state.handle(req);
-      if (stored) return { response: { status: api?.kind === 'response' && req.method !== 'POST' ? api.response.status : stored.status, headers: stored.body === undefined ? {} : { 'content-type': 'application/json' }, body: stored.body }, source: 'state' };
+      if (stored)
+        return {
+          response: {
+            status: api?.kind === 'response' && req.method !== 'POST' ? api.response.status : stored.status,
+            headers: stored.body === undefined ? {} : { 'content-type': 'application/json' },
+            body: stored.body,
+          },
+          source: 'state',
+        };
     }
     if (api?.kind === 'response') return { response: api.response, source: 'openapi' };
     const body = {
       error: `no stub, recording or API operation of mock ${config.name} matches ${req.method} ${req.path}`,
-      nearest: nearest(config.recordings.length > 0 ? config.recordings : config.stubs.map((s) => ({ request: { method: s.method.toUpperCase(), path: s.path, query: {}, headers: {} }, response: { status: 0, headers: {} } })), req),
+      nearest: nearest(
+        config.recordings.length > 0
+          ? config.recordings
+          : config.stubs.map((s) => ({
+              request: { method: s.method.toUpperCase(), path: s.path, query: {}, headers: {} },
+              response: { status: 0, headers: {} },
+            })),
+        req,
+      ),
     };
     return { response: { status: 404, headers: { 'content-type': 'application/json' }, body }, source: 'none' };
   };
@@ -58,7 +90,8 @@ export async function createMockServer(config: MockConfig, options: MockServerOp
     void (async () => {
       const started = Date.now();
       const req = await readRequest(raw);
-      if (req.path.startsWith(`${ADMIN}/`)) return admin(req, res, { faults, state, log, logged: () => logged, config });
+      if (req.path.startsWith(`${ADMIN}/`))
+        return admin(req, res, { faults, state, log, logged: () => logged, config });
       const fault = faults.pick(req);
       if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       let result: { response: MockResponse; source: string };
@@ -70,17 +103,37 @@ export async function createMockServer(config: MockConfig, options: MockServerOp
       } else if (fault?.status) {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (fault.status === 429 || fault.status === 503) headers['retry-after'] = String(fault.retryAfterS ?? 1);
-        result = { response: { status: fault.status, headers, body: { error: `fault injected by slipway mocks fault: ${fault.status}` } }, source: 'fault' };
+        result = {
+          response: {
+            status: fault.status,
+            headers,
+            body: { error: `fault injected by slipway mocks fault: ${fault.status}` },
+          },
+          source: 'fault',
+        };
       } else {
         try {
           result = await answer(req);
         } catch (err) {
-          result = { response: { status: 502, headers: { 'content-type': 'application/json' }, body: { error: `mock ${config.name} failed: ${(err as Error).message}` } }, source: 'error' };
+          result = {
+            response: {
+              status: 502,
+              headers: { 'content-type': 'application/json' },
+              body: { error: `mock ${config.name} failed: ${(err as Error).message}` },
+            },
+            source: 'error',
+          };
         }
       }
       if (result.response.status > 0) send(res, result.response);
       // Redacted when read (admin `log`): nothing leaves the mock unredacted, and answering stays cheap.
-      log.push({ at: new Date(started).toISOString(), request: req, response: result.response, source: result.source, ms: Date.now() - started });
+      log.push({
+        at: new Date(started).toISOString(),
+        request: req,
+        response: result.response,
+        source: result.source,
+        ms: Date.now() - started,
+      });
       logged++;
       if (log.length > LOG_SIZE) log.splice(0, log.length - LOG_SIZE);
     })().catch(() => res.destroy());
@@ -95,7 +148,8 @@ async function readRequest(raw: IncomingMessage): Promise<MockRequest> {
   const text = Buffer.concat(chunks).toString('utf8');
   const url = new URL(raw.url ?? '/', 'http://mock');
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(raw.headers))
+    if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   let body: unknown = text === '' ? undefined : text;
   if (text !== '' && (/json/.test(headers['content-type'] ?? '') || /^[[{]/.test(text.trim()))) {
     try {
@@ -104,19 +158,34 @@ async function readRequest(raw: IncomingMessage): Promise<MockRequest> {
       body = text;
     }
   }
-  return { method: (raw.method ?? 'GET').toUpperCase(), path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body };
+  return {
+    method: (raw.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    body,
+  };
 }
 
 function send(res: ServerResponse, r: MockResponse): void {
   const text = r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-  const headers = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['content-length', 'transfer-encoding', 'connection', 'content-encoding'].includes(k)));
+  const headers = Object.fromEntries(
+    Object.entries(r.headers).filter(
+      ([k]) => !['content-length', 'transfer-encoding', 'connection', 'content-encoding'].includes(k),
+    ),
+  );
   res.writeHead(r.status, { ...headers, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 const HOP = ['host', 'connection', 'content-length', 'transfer-encoding', 'accept-encoding', 'keep-alive'];
 
-async function proxy(upstream: string, req: MockRequest, options: MockServerOptions, config: MockConfig): Promise<MockResponse> {
+async function proxy(
+  upstream: string,
+  req: MockRequest,
+  options: MockServerOptions,
+  config: MockConfig,
+): Promise<MockResponse> {
   const url = new URL(req.path, upstream.endsWith('/') ? upstream : `${upstream}/`);
   url.pathname = new URL(upstream).pathname.replace(/\/$/, '') + req.path;
   for (const [k, v] of Object.entries(req.query)) url.searchParams.set(k, v);
@@ -150,13 +219,15 @@ interface AdminContext {
 }
 
 function admin(req: MockRequest, res: ServerResponse, ctx: AdminContext): void {
-  const json = (status: number, body: unknown): void => send(res, { status, headers: { 'content-type': 'application/json' }, body });
+  const json = (status: number, body: unknown): void =>
+    send(res, { status, headers: { 'content-type': 'application/json' }, body });
   const what = req.path.slice(ADMIN.length + 1);
   if (what === 'health') return json(200, { name: ctx.config.name, ok: true });
   if (what === 'faults' && req.method === 'GET') return json(200, { faults: ctx.faults.all() });
   if (what === 'faults' && req.method === 'PUT') {
     const fault = req.body as Fault;
-    if (!fault || typeof fault !== 'object') return json(400, { error: 'send a fault as JSON: { status, rate, latencyMs, drop, timeout, route }' });
+    if (!fault || typeof fault !== 'object')
+      return json(400, { error: 'send a fault as JSON: { status, rate, latencyMs, drop, timeout, route }' });
     ctx.faults.set(fault);
     return json(200, { faults: ctx.faults.all() });
   }
@@ -173,7 +244,13 @@ function admin(req: MockRequest, res: ServerResponse, ctx: AdminContext): void {
     const after = Number(req.query.after ?? 0);
     const total = ctx.logged();
     const first = total - ctx.log.length;
-    const entries = ctx.log.slice(Math.max(0, after - first)).map((e) => ({ ...e, request: redactRequest(e.request, ctx.config.redact), response: redactResponse(e.response, ctx.config.redact) }));
+    const entries = ctx.log
+      .slice(Math.max(0, after - first))
+      .map((e) => ({
+        ...e,
+        request: redactRequest(e.request, ctx.config.redact),
+        response: redactResponse(e.response, ctx.config.redact),
+      }));
     return json(200, { entries, next: total });
   }
   return json(404, { error: `no admin endpoint ${req.method} ${req.path}` });

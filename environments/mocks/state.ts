@@ -13,7 +13,10 @@ export class ResourceState {
   /** What the store answers for this request, or undefined when it has nothing to say. */
   handle(req: MockRequest): { status: number; body: unknown } | undefined {
     const path = req.path.replace(/\/+$/, '') || '/';
-    const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : undefined;
+    const body =
+      req.body && typeof req.body === 'object' && !Array.isArray(req.body)
+        ? (req.body as Record<string, unknown>)
+        : undefined;
     if (req.method === 'POST' && body) {
       const id = typeof body.id === 'string' || typeof body.id === 'number' ? String(body.id) : String(this.next++);
       const item = { ...body, id };
@@ -29,7 +32,9 @@ export class ResourceState {
     if (req.method === 'DELETE' && this.items.delete(path)) return { status: 204, body: undefined };
     if (req.method === 'GET') {
       if (this.items.has(path)) return { status: 200, body: this.items.get(path) };
-      const children = [...this.items.entries()].filter(([k]) => k.startsWith(`${path}/`) && !k.slice(path.length + 1).includes('/'));
+      const children = [...this.items.entries()].filter(
+        ([k]) => k.startsWith(`${path}/`) && !k.slice(path.length + 1).includes('/'),
+      );
       if (children.length > 0) return { status: 200, body: children.map(([, v]) => v) };
     }
     return undefined;

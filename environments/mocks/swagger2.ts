@@ -20,11 +20,20 @@ export function swaggerToOpenApi(doc: Json): Json {
       const converted: Json = {
         ...op,
         parameters: params.filter((p) => p.in !== 'body' && p.in !== 'formData').map(parameter),
-        responses: Object.fromEntries(Object.entries((op.responses ?? {}) as Record<string, Json>).map(([code, r]) => [code, response(r, (op.produces as string[] | undefined)?.[0] ?? produces)])),
+        responses: Object.fromEntries(
+          Object.entries((op.responses ?? {}) as Record<string, Json>).map(([code, r]) => [
+            code,
+            response(r, (op.produces as string[] | undefined)?.[0] ?? produces),
+          ]),
+        ),
       };
       delete converted.produces;
       delete converted.consumes;
-      if (body) converted.requestBody = { required: body.required === true, content: { [(op.consumes as string[] | undefined)?.[0] ?? consumes]: { schema: body.schema } } };
+      if (body)
+        converted.requestBody = {
+          required: body.required === true,
+          content: { [(op.consumes as string[] | undefined)?.[0] ?? consumes]: { schema: body.schema } },
+        };
       out[method] = converted;
     }
     paths[base + path] = out;

@@ -19,20 +19,35 @@ const DROP = ['host', 'content-length', 'connection', 'accept-encoding', 'author
 /** Each recorded exchange must get the same status and, with a document, an answer the document allows; each literal stub likewise. */
 export async function verifyMock(config: MockConfig, against: string, signal?: AbortSignal): Promise<VerifyReport> {
   const doc = config.openapi ? await OpenApiMock.load(config.openapi) : undefined;
-  const cases: Array<{ request: MockRequest; expected?: MockResponse }> = config.recordings.map((e) => ({ request: e.request, expected: e.response }));
+  const cases: Array<{ request: MockRequest; expected?: MockResponse }> = config.recordings.map((e) => ({
+    request: e.request,
+    expected: e.response,
+  }));
   const skipped: string[] = [];
   for (const s of config.stubs) {
     if (/[{*]/.test(s.path) || s.method === '*') skipped.push(`${s.method} ${s.path}`);
-    else cases.push({ request: { method: s.method, path: s.path, query: Object.fromEntries(Object.entries(s.query ?? {}).map(([k, v]) => [k, String(v)])), headers: s.headers ?? {}, body: s.body }, expected: { status: s.response.status, headers: {}, body: s.response.body } });
+    else
+      cases.push({
+        request: {
+          method: s.method,
+          path: s.path,
+          query: Object.fromEntries(Object.entries(s.query ?? {}).map(([k, v]) => [k, String(v)])),
+          headers: s.headers ?? {},
+          body: s.body,
+        },
+        expected: { status: s.response.status, headers: {}, body: s.response.body },
+      });
   }
   const findings: VerifyFinding[] = [];
   for (const c of cases) {
     const label = `${c.request.method} ${c.request.path}`;
     const got = await send(against, c.request, signal);
     const problems: string[] = [];
-    if (c.expected && got.status !== c.expected.status) problems.push(`status ${got.status}, the mock answers ${c.expected.status}`);
+    if (c.expected && got.status !== c.expected.status)
+      problems.push(`status ${got.status}, the mock answers ${c.expected.status}`);
     if (doc) problems.push(...doc.checkResponse(c.request, got).map((e: FieldError) => e.message));
-    if (c.expected && got.status === c.expected.status) problems.push(...shapeProblems(c.expected.body, got.body, 'response'));
+    if (c.expected && got.status === c.expected.status)
+      problems.push(...shapeProblems(c.expected.body, got.body, 'response'));
     if (problems.length > 0) findings.push({ request: label, problems });
   }
   return { checked: cases.length, findings, skipped };
@@ -62,9 +77,12 @@ export function shapeProblems(mock: unknown, real: unknown, at: string): string[
   if (type(mock) !== type(real)) return [`${at} is ${type(real)} upstream, ${type(mock)} in the mock`];
   if (type(mock) === 'object') {
     return Object.entries(mock as Record<string, unknown>).flatMap(([k, v]) =>
-      k in (real as Record<string, unknown>) ? shapeProblems(v, (real as Record<string, unknown>)[k], `${at}.${k}`) : [`${at}.${k} is no longer sent upstream`],
+      k in (real as Record<string, unknown>)
+        ? shapeProblems(v, (real as Record<string, unknown>)[k], `${at}.${k}`)
+        : [`${at}.${k} is no longer sent upstream`],
     );
   }
-  if (type(mock) === 'array' && (mock as unknown[]).length > 0 && (real as unknown[]).length > 0) return shapeProblems((mock as unknown[])[0], (real as unknown[])[0], `${at}[0]`);
+  if (type(mock) === 'array' && (mock as unknown[]).length > 0 && (real as unknown[]).length > 0)
+    return shapeProblems((mock as unknown[])[0], (real as unknown[])[0], `${at}[0]`);
   return [];
 }

@@ -32,7 +32,17 @@ export async function approvePromotion(
   intactAudit(home, project); // an approval that cannot be audited is not recorded
   const signature = await signApproval(statement, opts.key ?? (opts.dir ? await signingKey(opts.dir) : undefined));
   const at = (opts.now ?? (() => new Date()))().toISOString();
-  recordApproval(home, { project, env: source.env, commit, stage, approver: opts.actor, at, comment: opts.comment, statement, signature });
+  recordApproval(home, {
+    project,
+    env: source.env,
+    commit,
+    stage,
+    approver: opts.actor,
+    at,
+    comment: opts.comment,
+    statement,
+    signature,
+  });
   await appendAudit(home, project, {
     at,
     actor: opts.actor,
@@ -42,6 +52,12 @@ export async function approvePromotion(
     images: source.images,
     note: opts.comment,
   });
-  const approvers = [...new Set(listApprovals(home, project, source.env, commit, stage).filter((a) => a.signature).map((a) => a.approver))];
+  const approvers = [
+    ...new Set(
+      listApprovals(home, project, source.env, commit, stage)
+        .filter((a) => a.signature)
+        .map((a) => a.approver),
+    ),
+  ];
   return { approvers, statement };
 }

@@ -59,7 +59,9 @@ const checkpointText = (c: Omit<Checkpoint, 'sig'>) => `slipway-audit-head v1\n$
 
 /** Records (signed) that the log of `project` holds `count` entries ending at `head`. */
 export function writeCheckpoint(home: string, project: string, count: number, head: string): void {
-  const sig = sign(null, Buffer.from(checkpointText({ project, count, head })), hostKey(home, true)!).toString('base64');
+  const sig = sign(null, Buffer.from(checkpointText({ project, count, head })), hostKey(home, true)!).toString(
+    'base64',
+  );
   writeFileAtomically(checkpointPath(home, project), JSON.stringify({ project, count, head, sig }) + '\n', 0o644);
 }
 
@@ -67,31 +69,63 @@ export function writeCheckpoint(home: string, project: string, count: number, he
  * Checks the seal of a log of entries `{ hash, sig }`: each signature, then the checkpoint (the log
  * must reach it and hold its head). Returns the first problem and the entry it concerns, or undefined.
  */
-export function checkSeal(home: string, project: string, entries: Array<{ seq: number; hash: string; sig?: string }>): { seq: number; problem: string } | undefined {
+export function checkSeal(
+  home: string,
+  project: string,
+  entries: Array<{ seq: number; hash: string; sig?: string }>,
+): { seq: number; problem: string } | undefined {
   if (entries.length === 0 && readTextIfExists(checkpointPath(home, project)) === undefined) return undefined;
   const key = publicKey(home);
-  if (!key) return { seq: entries[0]?.seq ?? 1, problem: `the host's audit key (${auditKeyPath(home)}) is missing, so no entry's signature can be checked` };
+  if (!key)
+    return {
+      seq: entries[0]?.seq ?? 1,
+      problem: `the host's audit key (${auditKeyPath(home)}) is missing, so no entry's signature can be checked`,
+    };
   for (const e of entries) {
     const ok = !!e.sig && verifySig(key, `slipway-audit-entry v1\n${e.hash}`, e.sig);
-    if (!ok) return { seq: e.seq, problem: e.sig ? "its signature does not verify with this host's audit key (rewritten, or written elsewhere)" : 'it is not signed (appended outside Slipway)' };
+    if (!ok)
+      return {
+        seq: e.seq,
+        problem: e.sig
+          ? "its signature does not verify with this host's audit key (rewritten, or written elsewhere)"
+          : 'it is not signed (appended outside Slipway)',
+      };
   }
   const text = readTextIfExists(checkpointPath(home, project));
-  if (text === undefined) return { seq: entries[entries.length - 1].seq, problem: `the signed checkpoint ${checkpointPath(home, project)} is missing: the end of the log cannot be confirmed` };
+  if (text === undefined)
+    return {
+      seq: entries[entries.length - 1].seq,
+      problem: `the signed checkpoint ${checkpointPath(home, project)} is missing: the end of the log cannot be confirmed`,
+    };
   let cp: Checkpoint;
   try {
     cp = JSON.parse(text) as Checkpoint;
   } catch {
     return { seq: entries.length, problem: `the signed checkpoint ${checkpointPath(home, project)} is not JSON` };
   }
-  if (cp.project !== project || !Number.isInteger(cp.count) || typeof cp.sig !== 'string' || !verifySig(key, checkpointText(cp), cp.sig)) {
-    return { seq: entries.length, problem: `the checkpoint ${checkpointPath(home, project)} is not signed by this host's audit key` };
+  if (
+    cp.project !== project ||
+    !Number.isInteger(cp.count) ||
+    typeof cp.sig !== 'string' ||
+    !verifySig(key, checkpointText(cp), cp.sig)
+  ) {
+    return {
+      seq: entries.length,
+      problem: `the checkpoint ${checkpointPath(home, project)} is not signed by this host's audit key`,
+    };
   }
   if (entries.length < cp.count) {
-    return { seq: entries.length + 1, problem: `entry ${entries.length + 1} is missing: the signed checkpoint records ${cp.count} entries, the log ends after ${entries.length} (truncated)` };
+    return {
+      seq: entries.length + 1,
+      problem: `entry ${entries.length + 1} is missing: the signed checkpoint records ${cp.count} entries, the log ends after ${entries.length} (truncated)`,
+    };
   }
   // Entries past the checkpoint are fine when signed (an append cut short before its checkpoint).
   if (cp.count > 0 && entries[cp.count - 1].hash !== cp.head) {
-    return { seq: entries[cp.count - 1].seq, problem: `it is not the entry the signed checkpoint records as entry ${cp.count}` };
+    return {
+      seq: entries[cp.count - 1].seq,
+      problem: `it is not the entry the signed checkpoint records as entry ${cp.count}`,
+    };
   }
   return undefined;
 }

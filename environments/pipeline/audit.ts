@@ -61,7 +61,16 @@ function entryHash(entry: Omit<AuditEntry, 'hash' | 'sig'>): string {
 const AUDIT_REMEDY =
   'restore it from a backup; or, if the history may be lost, move it aside (keep it as evidence): the next entry then starts a new log. Promotions, rollbacks, approvals and gate runs are refused until then';
 
-const entryShape = (value: unknown) => checkFields(value, { seq: 'number', at: 'string', actor: 'string', action: 'string', stage: 'string', prevHash: 'string', hash: 'string' });
+const entryShape = (value: unknown) =>
+  checkFields(value, {
+    seq: 'number',
+    at: 'string',
+    actor: 'string',
+    action: 'string',
+    stage: 'string',
+    prevHash: 'string',
+    hash: 'string',
+  });
 
 /** Every entry, oldest first; a line that is not an entry (cut short, edited) is a DamagedFileError naming it. */
 export function readAudit(home: string, project: string): AuditEntry[] {
@@ -93,18 +102,46 @@ export function verifyAudit(home: string, project: string): AuditVerification {
     entries = readAudit(home, project);
   } catch (err) {
     if (!DamagedFileError.is(err)) throw err;
-    return { ok: false, entries: 0, broken: { seq: err.line, line: err.line, problem: `${err.message} (${err.hint})` } };
+    return {
+      ok: false,
+      entries: 0,
+      broken: { seq: err.line, line: err.line, problem: `${err.message} (${err.hint})` },
+    };
   }
   let prev = '';
   for (let i = 0; i < entries.length; i++) {
     const { hash, sig: _sig, ...rest } = entries[i];
-    if (rest.seq !== i + 1) return { ok: false, entries: entries.length, broken: { seq: rest.seq, line: i + 1, problem: `sequence ${rest.seq} where ${i + 1} was expected (an entry was removed or reordered)` } };
-    if (rest.prevHash !== prev) return { ok: false, entries: entries.length, broken: { seq: rest.seq, line: i + 1, problem: 'it does not chain to the entry before it' } };
-    if (entryHash(rest) !== hash) return { ok: false, entries: entries.length, broken: { seq: rest.seq, line: i + 1, problem: 'its content does not match its hash (edited in place)' } };
+    if (rest.seq !== i + 1)
+      return {
+        ok: false,
+        entries: entries.length,
+        broken: {
+          seq: rest.seq,
+          line: i + 1,
+          problem: `sequence ${rest.seq} where ${i + 1} was expected (an entry was removed or reordered)`,
+        },
+      };
+    if (rest.prevHash !== prev)
+      return {
+        ok: false,
+        entries: entries.length,
+        broken: { seq: rest.seq, line: i + 1, problem: 'it does not chain to the entry before it' },
+      };
+    if (entryHash(rest) !== hash)
+      return {
+        ok: false,
+        entries: entries.length,
+        broken: { seq: rest.seq, line: i + 1, problem: 'its content does not match its hash (edited in place)' },
+      };
     prev = hash;
   }
   const seal = checkSeal(home, project, entries);
-  if (seal) return { ok: false, entries: entries.length, broken: { seq: seal.seq, line: Math.min(seal.seq, entries.length), problem: seal.problem } };
+  if (seal)
+    return {
+      ok: false,
+      entries: entries.length,
+      broken: { seq: seal.seq, line: Math.min(seal.seq, entries.length), problem: seal.problem },
+    };
   return { ok: true, entries: entries.length };
 }
 
@@ -117,7 +154,12 @@ export function intactAudit(home: string, project: string): AuditEntry[] {
   const entries = readAudit(home, project);
   const v = verifyAudit(home, project);
   if (!v.ok && v.broken) {
-    throw new DamagedFileError(auditPath(home, project), v.broken.line, `entry ${v.broken.seq}: ${v.broken.problem} (see slipway history --verify)`, AUDIT_REMEDY);
+    throw new DamagedFileError(
+      auditPath(home, project),
+      v.broken.line,
+      `entry ${v.broken.seq}: ${v.broken.problem} (see slipway history --verify)`,
+      AUDIT_REMEDY,
+    );
   }
   return entries;
 }
@@ -129,7 +171,9 @@ export function intactAudit(home: string, project: string): AuditEntry[] {
 export async function appendAudit(home: string, project: string, input: AuditInput): Promise<AuditEntry> {
   const file = auditPath(home, project);
   ensureDir(join(home, 'audit'));
-  const lock = await acquireLock(join(home, 'locks', project, 'audit.lock'), `the audit log of ${project}`, { timeoutMs: 60_000 });
+  const lock = await acquireLock(join(home, 'locks', project, 'audit.lock'), `the audit log of ${project}`, {
+    timeoutMs: 60_000,
+  });
   try {
     return appendLocked(file, home, project, input);
   } finally {

@@ -10,7 +10,9 @@ import type { GateContext } from './gates/types';
 const CODE_KINDS = new Set(['command', 'coverage', 'licenses', 'vulnerabilities']);
 
 function git(cwd: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => execFile('git', args, { cwd }, (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr: String(stderr) })));
+  return new Promise((resolve) =>
+    execFile('git', args, { cwd }, (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr: String(stderr) })),
+  );
 }
 
 /** `path` moved from the repository at `root` into the checkout at `into`; a path outside the repository stays. */
@@ -26,7 +28,11 @@ function movedGate(gate: GateSpec, root: string, into: string): GateSpec {
     case 'licenses':
       return gate.cwd ? { ...gate, cwd: at(gate.cwd) } : gate;
     case 'vulnerabilities':
-      return { ...gate, ...(gate.cwd ? { cwd: at(gate.cwd) } : {}), ...(gate.report ? { report: at(gate.report) } : {}) };
+      return {
+        ...gate,
+        ...(gate.cwd ? { cwd: at(gate.cwd) } : {}),
+        ...(gate.report ? { report: at(gate.report) } : {}),
+      };
     case 'coverage':
       return { ...gate, summary: moved(gate.summary, root, into) };
     default:
@@ -46,14 +52,19 @@ export async function inSourceCheckout<T>(
   ctx: GateContext,
   fn: (stage: StageSpec, ctx: GateContext) => Promise<T>,
 ): Promise<T> {
-  if (!root || !commit || !/^[0-9a-f]{7,64}$/.test(commit) || !stage.gates.some((g) => CODE_KINDS.has(g.kind))) return fn(stage, ctx);
+  if (!root || !commit || !/^[0-9a-f]{7,64}$/.test(commit) || !stage.gates.some((g) => CODE_KINDS.has(g.kind)))
+    return fn(stage, ctx);
   const into = join(mkdtempSync(join(tmpdir(), 'slipway-src-')), 'tree');
   const added = await git(root, ['worktree', 'add', '--detach', '--quiet', into, commit]);
   if (added.code !== 0) {
     rmSync(join(into, '..'), { recursive: true, force: true });
-    throw new SlipwayError('operation-failed', `Could not check out ${commit.slice(0, 12)} to run the gates in: ${added.stderr.trim()}`, {
-      hint: 'The gates that run code run in a clean checkout of the source commit; make sure the commit is in this repository, then run them again.',
-    });
+    throw new SlipwayError(
+      'operation-failed',
+      `Could not check out ${commit.slice(0, 12)} to run the gates in: ${added.stderr.trim()}`,
+      {
+        hint: 'The gates that run code run in a clean checkout of the source commit; make sure the commit is in this repository, then run them again.',
+      },
+    );
   }
   try {
     const gates = stage.gates.map((g) => movedGate(g, root, into));

@@ -87,7 +87,12 @@ async function inspectContainer(docker: Docker, idOrName: string): Promise<Docke
 async function containerDrift(docker: Docker, r: StateResource): Promise<DriftItem[]> {
   const name = nameOf(r.urn);
   const o = r.outputs;
-  const item = (property: string, declared: string, actual: string, remedies: DriftItem['remedies'] = ['reapply', 'accept']): DriftItem => ({
+  const item = (
+    property: string,
+    declared: string,
+    actual: string,
+    remedies: DriftItem['remedies'] = ['reapply', 'accept'],
+  ): DriftItem => ({
     resource: name,
     kind: 'container',
     property,
@@ -121,7 +126,8 @@ async function containerDrift(docker: Docker, r: StateResource): Promise<DriftIt
   }
   const show = (v: string | undefined) => (v === undefined ? '(unset)' : env.secret ? '(secret)' : v);
   for (const [k, v] of declaredEnv) {
-    if (actualEnv.get(k) !== v) items.push(item(`env.${k}`, show(v), actualEnv.has(k) ? show(actualEnv.get(k)) : '(unset)'));
+    if (actualEnv.get(k) !== v)
+      items.push(item(`env.${k}`, show(v), actualEnv.has(k) ? show(actualEnv.get(k)) : '(unset)'));
   }
   for (const [k, v] of actualEnv) {
     if (!declaredEnv.has(k) && imageEnv.get(k) !== v) items.push(item(`env.${k}`, '(unset)', env.secret ? '(set)' : v));
@@ -130,16 +136,26 @@ async function containerDrift(docker: Docker, r: StateResource): Promise<DriftIt
   const ports = reveal<Array<{ container: number; host: number }>>(o.ports).value ?? [];
   const bindings = info.HostConfig.PortBindings ?? {};
   for (const p of ports) {
-    const actual = (bindings[`${p.container}/tcp`] ?? []).map((b: { HostIp?: string; HostPort?: string }) => `${b.HostIp || '0.0.0.0'}:${b.HostPort}`).join(', ');
+    const actual = (bindings[`${p.container}/tcp`] ?? [])
+      .map((b: { HostIp?: string; HostPort?: string }) => `${b.HostIp || '0.0.0.0'}:${b.HostPort}`)
+      .join(', ');
     const declared = `127.0.0.1:${p.host}`;
     if (actual !== declared) items.push(item(`ports.${p.container}`, declared, actual || '(not published)'));
   }
 
   const memory = reveal<number | undefined>(o.memoryBytes).value;
-  if ((memory ?? 0) !== (info.HostConfig.Memory ?? 0)) items.push(item('memory', String(memory ?? 'unlimited'), String(info.HostConfig.Memory || 'unlimited')));
+  if ((memory ?? 0) !== (info.HostConfig.Memory ?? 0))
+    items.push(item('memory', String(memory ?? 'unlimited'), String(info.HostConfig.Memory || 'unlimited')));
   const cpus = reveal<number | undefined>(o.cpus).value;
   const nano = cpus ? Math.round(cpus * 1e9) : 0;
-  if (nano !== (info.HostConfig.NanoCpus ?? 0)) items.push(item('cpus', String(cpus ?? 'unlimited'), info.HostConfig.NanoCpus ? String(info.HostConfig.NanoCpus / 1e9) : 'unlimited'));
+  if (nano !== (info.HostConfig.NanoCpus ?? 0))
+    items.push(
+      item(
+        'cpus',
+        String(cpus ?? 'unlimited'),
+        info.HostConfig.NanoCpus ? String(info.HostConfig.NanoCpus / 1e9) : 'unlimited',
+      ),
+    );
   return items;
 }
 
@@ -162,9 +178,20 @@ export async function realityDrift(docker: Docker, resources: StateResource[]): 
     if (kind === 'container') items.push(...(await containerDrift(docker, r)));
     else if (kind === 'network' || kind === 'volume') {
       const dockerName = String(reveal<string>(r.outputs.name).value);
-      const exists = kind === 'network' ? await objectExists(docker.getNetwork(dockerName).inspect()) : await objectExists(docker.getVolume(dockerName).inspect());
+      const exists =
+        kind === 'network'
+          ? await objectExists(docker.getNetwork(dockerName).inspect())
+          : await objectExists(docker.getVolume(dockerName).inspect());
       if (!exists) {
-        items.push({ resource: name, kind, property: 'existence', source: 'reality', declared: 'present', actual: 'missing', remedies: ['reapply'] });
+        items.push({
+          resource: name,
+          kind,
+          property: 'existence',
+          source: 'reality',
+          declared: 'present',
+          actual: 'missing',
+          remedies: ['reapply'],
+        });
       }
     }
   }

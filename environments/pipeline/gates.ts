@@ -16,7 +16,15 @@ import { commandGate } from './gates/command';
 import { coverageGate } from './gates/coverage';
 import { driftGate, healthGate } from './gates/engine';
 import { licensesGate } from './gates/licenses';
-import { errorText, outcome, type GateContext, type GateEvaluator, type GateOutcome, type GateResult, type GateRun } from './gates/types';
+import {
+  errorText,
+  outcome,
+  type GateContext,
+  type GateEvaluator,
+  type GateOutcome,
+  type GateResult,
+  type GateRun,
+} from './gates/types';
 import { vulnerabilitiesGate } from './gates/vulnerabilities';
 import { windowGate } from './gates/window';
 import { mocksGate } from './gates/mocks';
@@ -61,8 +69,14 @@ const EVALUATORS: { [K in GateKind]: GateEvaluator<K> } = {
  * aborts, gates that have not finished are `skipped`. Never rejects for a gate's sake: an error in
  * a gate makes that gate `fail`.
  */
-export async function evaluateGates(stage: StageSpec, ctx: GateContext, opts: EvaluateGatesOptions = {}): Promise<GateResult[]> {
-  const secrets = [...new Set([...secretValues(stage, ctx.processEnv), ...(ctx.secrets ?? []).filter((v) => v.length >= 4)])].sort((a, b) => b.length - a.length);
+export async function evaluateGates(
+  stage: StageSpec,
+  ctx: GateContext,
+  opts: EvaluateGatesOptions = {},
+): Promise<GateResult[]> {
+  const secrets = [
+    ...new Set([...secretValues(stage, ctx.processEnv), ...(ctx.secrets ?? []).filter((v) => v.length >= 4)]),
+  ].sort((a, b) => b.length - a.length);
   return Promise.all(
     stage.gates.map(async (gate) => {
       const timeoutMs = gate.kind === 'command' ? gate.timeoutMs : (opts.defaultTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS);
@@ -78,13 +92,24 @@ async function runGate(stage: string, gate: GateSpec, ctx: GateContext, timeoutM
   const started = performance.now();
   const limits = { timeoutMs, graceMs: PROCESS_KINDS.has(gate.kind) ? STOP_GRACE_MS : 0, outer: ctx.signal };
   const decided = await withinLimits((signal) => evaluate(gate, ctx, { stage, signal }), limits);
-  return { stage, name: gate.name, kind: gate.kind, ...decided, startedAt, durationMs: Math.round(performance.now() - started) };
+  return {
+    stage,
+    name: gate.name,
+    kind: gate.kind,
+    ...decided,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 /** Runs the gate's evaluator; an error it throws becomes a `fail`. */
 async function evaluate(gate: GateSpec, ctx: GateContext, run: GateRun): Promise<GateOutcome> {
   // EVALUATORS[gate.kind] takes exactly this gate's kind; TypeScript cannot follow that through the union.
-  const evaluator = EVALUATORS[gate.kind] as GateEvaluator<GateKind> as (g: GateSpec, c: GateContext, r: GateRun) => Promise<GateOutcome>;
+  const evaluator = EVALUATORS[gate.kind] as GateEvaluator<GateKind> as (
+    g: GateSpec,
+    c: GateContext,
+    r: GateRun,
+  ) => Promise<GateOutcome>;
   try {
     return await evaluator(gate, ctx, run);
   } catch (err) {
@@ -146,7 +171,9 @@ const MIN_SECRET_LENGTH = 6;
 function secretValues(stage: StageSpec, vars: Record<string, string | undefined>): string[] {
   const names = new Set(stage.gates.flatMap((g) => (g.kind === 'checks' ? [g.tokenEnv] : [])));
   for (const name of Object.keys(vars)) if (SECRET_NAME.test(name)) names.add(name);
-  const values = [...names].map((name) => vars[name]).filter((v): v is string => v !== undefined && v.length >= MIN_SECRET_LENGTH);
+  const values = [...names]
+    .map((name) => vars[name])
+    .filter((v): v is string => v !== undefined && v.length >= MIN_SECRET_LENGTH);
   return [...new Set(values)].sort((a, b) => b.length - a.length);
 }
 
@@ -156,8 +183,13 @@ function scrub(result: GateResult, secrets: string[]): GateResult {
   const clean = (value: unknown): unknown => {
     if (typeof value === 'string') return secrets.reduce((text, secret) => text.split(secret).join('***'), value);
     if (Array.isArray(value)) return value.map(clean);
-    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)]));
+    if (typeof value === 'object' && value !== null)
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)]));
     return value;
   };
-  return { ...result, reason: clean(result.reason) as string, evidence: clean(result.evidence) as Record<string, unknown> };
+  return {
+    ...result,
+    reason: clean(result.reason) as string,
+    evidence: clean(result.evidence) as Record<string, unknown>,
+  };
 }

@@ -7,7 +7,6 @@ import { windowGate } from './gates/window';
 import { protectedRules, rangeIdentities, type ProtectedRules } from './protected';
 import { approvalStatement, specHash, type PromotionFacts } from './statement';
 
-
 /** What a promotion source runs, as far as governance needs it. */
 export interface GovernedSource {
   kind: 'branch' | 'stage';
@@ -24,9 +23,13 @@ export interface GovernedSource {
 export function refuseDirty(source: GovernedSource): void {
   if (!source.commit?.endsWith(DIRTY_SUFFIX)) return;
   const sha = source.commit.slice(0, -DIRTY_SUFFIX.length);
-  throw new SlipwayError('pipeline-invalid', `Branch "${source.name}" runs a preview built from uncommitted changes on top of ${sha.slice(0, 12)}, so no commit says what it runs, and gates and approvals could not be tied to it.`, {
-    hint: 'Commit (or stash) the changes, run `slipway up` again so the preview is built from the commit, then promote.',
-  });
+  throw new SlipwayError(
+    'pipeline-invalid',
+    `Branch "${source.name}" runs a preview built from uncommitted changes on top of ${sha.slice(0, 12)}, so no commit says what it runs, and gates and approvals could not be tied to it.`,
+    {
+      hint: 'Commit (or stash) the changes, run `slipway up` again so the preview is built from the commit, then promote.',
+    },
+  );
 }
 
 /** The facts an approval signs for promoting `source` into `stage`. */
@@ -39,9 +42,13 @@ export async function governedStage(spec: Spec, to: string): Promise<{ rules: Pr
   const rules = await protectedRules(spec);
   const target = rules.stages.find((s) => s.name === to);
   if (!target) {
-    throw new SlipwayError('pipeline-invalid', `Stage "${to}" is not in the pipeline at ${rules.source}, where the gate rules are read from.`, {
-      hint: 'A stage added in the working tree counts once merged into the protected branch (pipeline.rulesFrom).',
-    });
+    throw new SlipwayError(
+      'pipeline-invalid',
+      `Stage "${to}" is not in the pipeline at ${rules.source}, where the gate rules are read from.`,
+      {
+        hint: 'A stage added in the working tree counts once merged into the protected branch (pipeline.rulesFrom).',
+      },
+    );
   }
   return { rules, target };
 }
@@ -61,7 +68,12 @@ export function approvalContext(rules: ProtectedRules, facts: PromotionFacts): A
  * freeze it is refused unless `emergency`, which is audited as such. Returns the reasons it was
  * outside a window (empty when inside every one).
  */
-export async function rollbackWindows(spec: Spec, stage: string, now: () => Date, emergency: boolean): Promise<string[]> {
+export async function rollbackWindows(
+  spec: Spec,
+  stage: string,
+  now: () => Date,
+  emergency: boolean,
+): Promise<string[]> {
   const { rules, target } = await governedStage(spec, stage);
   const closed: string[] = [];
   for (const gate of target.gates) {
@@ -70,9 +82,13 @@ export async function rollbackWindows(spec: Spec, stage: string, now: () => Date
     if (r.state !== 'pass') closed.push(`${gate.name}: ${r.reason}`);
   }
   if (closed.length && !emergency) {
-    throw new SlipwayError('gates-failed', `Not rolling back ${stage}: its window gate (from ${rules.source}) does not allow a change now:\n  ${closed.join('\n  ')}`, {
-      hint: `Roll back once the window opens, or, if production is broken, pass --emergency: the rollback is then audited as an emergency.`,
-    });
+    throw new SlipwayError(
+      'gates-failed',
+      `Not rolling back ${stage}: its window gate (from ${rules.source}) does not allow a change now:\n  ${closed.join('\n  ')}`,
+      {
+        hint: `Roll back once the window opens, or, if production is broken, pass --emergency: the rollback is then audited as an emergency.`,
+      },
+    );
   }
   return closed;
 }

@@ -18,7 +18,14 @@ import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
 import { nextStage } from '../spec/pipeline';
 import { appendAudit, intactAudit, readAudit, verifyAudit, type AuditEntry, type AuditVerification } from './audit';
-import { WORKER_STOP_GRACE_MS, evaluateGates, loadGateResults, saveGateResults, type GateContext, type GateResult } from './gates';
+import {
+  WORKER_STOP_GRACE_MS,
+  evaluateGates,
+  loadGateResults,
+  saveGateResults,
+  type GateContext,
+  type GateResult,
+} from './gates';
 import { pinServices, readReleases, writeReleases, type Release } from './releases';
 import { inSourceCheckout } from './checkout';
 import { approvalContext, governedStage, promotionFacts, refuseDirty, rollbackWindows } from './governance';
@@ -77,7 +84,10 @@ export class LocalPipeline {
     const stages = this.stages(spec);
     const index = stages.findIndex((s) => s.name === name);
     if (index < 0) {
-      throw new SlipwayError('pipeline-invalid', `Stage "${name}" is not in the pipeline of ${spec.file} (stages: ${stages.map((s) => s.name).join(', ')}).`);
+      throw new SlipwayError(
+        'pipeline-invalid',
+        `Stage "${name}" is not in the pipeline of ${spec.file} (stages: ${stages.map((s) => s.name).join(', ')}).`,
+      );
     }
     return { stage: stages[index], index };
   }
@@ -94,9 +104,13 @@ export class LocalPipeline {
       }
       if (record.applied.fingerprint === 'partial') {
         // A per-resource reapply applied part of the spec: what runs is neither the last up nor the spec.
-        throw new SlipwayError('pipeline-invalid', `Branch "${from.branch}" runs a partly applied spec (a reapply of one resource), so there is no one release to promote.`, {
-          hint: 'Bring it up to date first (`slipway up`, or Preview in the editor), then promote.',
-        });
+        throw new SlipwayError(
+          'pipeline-invalid',
+          `Branch "${from.branch}" runs a partly applied spec (a reapply of one resource), so there is no one release to promote.`,
+          {
+            hint: 'Bring it up to date first (`slipway up`, or Preview in the editor), then promote.',
+          },
+        );
       }
       return {
         kind: 'branch',
@@ -110,7 +124,10 @@ export class LocalPipeline {
     }
     const releases = readReleases(this.envs.home, projectSlug(spec.name), from.stage);
     const current = releases.releases.find((r) => r.number === releases.current);
-    if (!current) throw new SlipwayError('release-not-found', `Stage "${from.stage}" runs no release yet.`, { hint: `Promote to ${from.stage} first.` });
+    if (!current)
+      throw new SlipwayError('release-not-found', `Stage "${from.stage}" runs no release yet.`, {
+        hint: `Promote to ${from.stage} first.`,
+      });
     return {
       kind: 'stage',
       name: from.stage,
@@ -125,7 +142,14 @@ export class LocalPipeline {
     };
   }
 
-  private gateContext(spec: Spec, source: ResolvedSource, sourceStage: StageSpec, author: string, opts: PipelineOptions, signal?: AbortSignal): GateContext {
+  private gateContext(
+    spec: Spec,
+    source: ResolvedSource,
+    sourceStage: StageSpec,
+    author: string,
+    opts: PipelineOptions,
+    signal?: AbortSignal,
+  ): GateContext {
     const sourceSpec: Spec = { ...spec, services: source.services, databases: source.databases };
     return {
       project: projectSlug(spec.name),
@@ -142,15 +166,24 @@ export class LocalPipeline {
       health: async (gateSignal) => {
         gateSignal?.throwIfAborted();
         const s = await this.envs.status(spec.name, source.branch, sourceStage.dockerHost);
-        return { ok: s.status === 'running', services: s.services.map((x) => ({ service: x.service, state: x.state, health: x.health })) };
+        return {
+          ok: s.status === 'running',
+          services: s.services.map((x) => ({ service: x.service, state: x.state, health: x.health })),
+        };
       },
       // The gate run's own signal (its timeout, or the run's cancel) stops the worker it starts.
       drift: async (gateSignal) => {
-        const report = await this.envs.drift(sourceSpec, source.branch, { signal: gateSignal ?? signal, dockerHost: sourceStage.dockerHost, stopGraceMs: WORKER_STOP_GRACE_MS });
+        const report = await this.envs.drift(sourceSpec, source.branch, {
+          signal: gateSignal ?? signal,
+          dockerHost: sourceStage.dockerHost,
+          stopGraceMs: WORKER_STOP_GRACE_MS,
+        });
         return {
           drifted: report.drifted,
           count: report.items.length,
-          summary: report.items.map((i) => `${i.resource} ${i.property}: declared ${i.declared}, actual ${i.actual} (${i.source})`),
+          summary: report.items.map(
+            (i) => `${i.resource} ${i.property}: declared ${i.declared}, actual ${i.actual} (${i.source})`,
+          ),
         };
       },
     };
@@ -160,14 +193,27 @@ export class LocalPipeline {
     const stages = this.stages(spec);
     const { stage: target } = this.stage(spec, to);
     const fromIndex = source.kind === 'branch' ? 0 : this.stage(spec, source.name).index;
-    if (nextStage(stages.map((s) => s.name), source.kind === 'branch' ? undefined : source.name) !== to) {
-      throw new SlipwayError('pipeline-invalid', `Cannot promote from ${source.kind === 'branch' ? `branch "${source.name}" (stage ${stages[0].name})` : `stage ${source.name}`} to ${to}: promotions go one stage at a time (${stages.map((s) => s.name).join(' -> ')}).`);
+    if (
+      nextStage(
+        stages.map((s) => s.name),
+        source.kind === 'branch' ? undefined : source.name,
+      ) !== to
+    ) {
+      throw new SlipwayError(
+        'pipeline-invalid',
+        `Cannot promote from ${source.kind === 'branch' ? `branch "${source.name}" (stage ${stages[0].name})` : `stage ${source.name}`} to ${to}: promotions go one stage at a time (${stages.map((s) => s.name).join(' -> ')}).`,
+      );
     }
     return { target, sourceStage: stages[fromIndex] };
   }
 
   /** Runs the target stage's gates against the source, stores and audits the results. */
-  async gates(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {
+  async gates(
+    spec: Spec,
+    from: PromotionSource,
+    to: string,
+    opts: PipelineOptions & OperationOptions,
+  ): Promise<GateResult[]> {
     const source = this.resolveSource(spec, from);
     const { target, sourceStage } = this.checkOrder(spec, source, to);
     return this.runGates(spec, source, target, sourceStage, opts);
@@ -177,10 +223,18 @@ export class LocalPipeline {
   storedGates(spec: Spec, from: PromotionSource, to: string): GateResult[] {
     const source = this.resolveSource(spec, from);
     this.checkOrder(spec, source, to);
-    return loadGateResults(this.envs.home, projectSlug(spec.name), source.env, source.commit ?? 'unknown').filter((r) => r.stage === to);
+    return loadGateResults(this.envs.home, projectSlug(spec.name), source.env, source.commit ?? 'unknown').filter(
+      (r) => r.stage === to,
+    );
   }
 
-  private async runGates(spec: Spec, source: ResolvedSource, working: StageSpec, sourceStage: StageSpec, opts: PipelineOptions & OperationOptions): Promise<GateResult[]> {
+  private async runGates(
+    spec: Spec,
+    source: ResolvedSource,
+    working: StageSpec,
+    sourceStage: StageSpec,
+    opts: PipelineOptions & OperationOptions,
+  ): Promise<GateResult[]> {
     refuseDirty(source);
     const project = projectSlug(spec.name);
     // The gates come from the protected ref's spec, not the working tree's.
@@ -196,7 +250,16 @@ export class LocalPipeline {
     const results = await inSourceCheckout(rules.root, source.commit, target, ctx, (stage, checkout) =>
       evaluateGates(stage, checkout, {
         defaultTimeoutMs: opts.gateTimeoutMs,
-        onResult: (r) => opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs }),
+        onResult: (r) =>
+          opts.onEvent?.({
+            type: 'gate',
+            stage: r.stage,
+            name: r.name,
+            kind: r.kind,
+            state: r.state,
+            reason: r.reason,
+            durationMs: r.durationMs,
+          }),
       }),
     );
     saveGateResults(this.envs.home, project, source.env, ctx.commit, results);
@@ -212,7 +275,12 @@ export class LocalPipeline {
     return results;
   }
 
-  async promote(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & OperationOptions): Promise<PromoteResult> {
+  async promote(
+    spec: Spec,
+    from: PromotionSource,
+    to: string,
+    opts: PipelineOptions & OperationOptions,
+  ): Promise<PromoteResult> {
     const project = projectSlug(spec.name);
     const source = this.resolveSource(spec, from);
     const { target, sourceStage } = this.checkOrder(spec, source, to);
@@ -229,10 +297,16 @@ export class LocalPipeline {
         from: fromRef,
         gates: blocking.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
       });
-      const lines = blocking.map((r) => `  ${r.state === 'pending' ? '…' : '✗'} ${r.name} (${r.kind}) ${r.state}: ${r.reason}`);
-      throw new SlipwayError('gates-failed', `Not promoting ${source.kind} "${source.name}" to ${to}: ${blocking.length} of ${results.length} gate(s) do not pass:\n${lines.join('\n')}`, {
-        hint: 'Fix what the gates report (or collect the approvals), then promote again; `slipway gates` re-runs them.',
-      });
+      const lines = blocking.map(
+        (r) => `  ${r.state === 'pending' ? '…' : '✗'} ${r.name} (${r.kind}) ${r.state}: ${r.reason}`,
+      );
+      throw new SlipwayError(
+        'gates-failed',
+        `Not promoting ${source.kind} "${source.name}" to ${to}: ${blocking.length} of ${results.length} gate(s) do not pass:\n${lines.join('\n')}`,
+        {
+          hint: 'Fix what the gates report (or collect the approvals), then promote again; `slipway gates` re-runs them.',
+        },
+      );
     }
     return this.withStageLock(project, to, opts, async () => {
       const history = readReleases(this.envs.home, project, to);
@@ -258,18 +332,31 @@ export class LocalPipeline {
         release: release.number,
         images: release.images,
         gates: results.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
-    });
-    return { stage: to, release: release.number, images: release.images, urls: up.urls, gates: results };
+      });
+      return { stage: to, release: release.number, images: release.images, urls: up.urls, gates: results };
     });
   }
 
   /** Promotions and rollbacks of one stage, one at a time: read releases, deploy, write. */
-  private async withStageLock<T>(project: string, stage: string, opts: OperationOptions, fn: () => Promise<T>): Promise<T> {
-    const lock = await acquireLock(join(this.envs.home, 'locks', project, `releases-${stage}.lock`), `the releases of stage ${stage}`, {
-      timeoutMs: 30 * 60_000,
-      signal: opts.signal,
-      onWait: (pid) => opts.onEvent?.({ type: 'step', message: `waiting for another promotion or rollback of ${stage} (pid ${pid})` }),
-    });
+  private async withStageLock<T>(
+    project: string,
+    stage: string,
+    opts: OperationOptions,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const lock = await acquireLock(
+      join(this.envs.home, 'locks', project, `releases-${stage}.lock`),
+      `the releases of stage ${stage}`,
+      {
+        timeoutMs: 30 * 60_000,
+        signal: opts.signal,
+        onWait: (pid) =>
+          opts.onEvent?.({
+            type: 'step',
+            message: `waiting for another promotion or rollback of ${stage} (pid ${pid})`,
+          }),
+      },
+    );
     try {
       return await fn();
     } finally {
@@ -278,7 +365,13 @@ export class LocalPipeline {
   }
 
   /** Deploys a release; a failed deploy is audited too (the stage may run part of it). */
-  private async deployAudited(spec: Spec, stage: StageSpec, release: Release, from: Release['from'], opts: PipelineOptions & OperationOptions) {
+  private async deployAudited(
+    spec: Spec,
+    stage: StageSpec,
+    release: Release,
+    from: Release['from'],
+    opts: PipelineOptions & OperationOptions,
+  ) {
     try {
       return await this.deploy(spec, stage, release, opts);
     } catch (err) {
@@ -297,7 +390,11 @@ export class LocalPipeline {
   }
 
   /** Returns a stage to the release before the one it runs now. */
-  async rollback(spec: Spec, stageName: string, opts: PipelineOptions & OperationOptions & { emergency?: boolean }): Promise<PromoteResult> {
+  async rollback(
+    spec: Spec,
+    stageName: string,
+    opts: PipelineOptions & OperationOptions & { emergency?: boolean },
+  ): Promise<PromoteResult> {
     const project = projectSlug(spec.name);
     const { stage } = this.stage(spec, stageName);
     return this.withStageLock(project, stageName, opts, async () => {
@@ -308,7 +405,9 @@ export class LocalPipeline {
       const current = history.releases[idx];
       const previous = idx > 0 ? this.rollbackTarget(history.releases, idx) : undefined;
       if (!current || !previous) {
-        throw new SlipwayError('release-not-found', `Stage ${stageName} has no earlier release to roll back to.`, { hint: 'See `slipway history --stage ' + stageName + '`.' });
+        throw new SlipwayError('release-not-found', `Stage ${stageName} has no earlier release to roll back to.`, {
+          hint: 'See `slipway history --stage ' + stageName + '`.',
+        });
       }
       const release: Release = {
         ...previous,
@@ -329,8 +428,8 @@ export class LocalPipeline {
         release: release.number,
         images: release.images,
         note: `rolled back from release ${current.number} to release ${previous.number}${closed.length ? `, in an emergency outside the window (${closed.join('; ')})` : ''}`,
-    });
-    return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
+      });
+      return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
     });
   }
 
@@ -352,23 +451,44 @@ export class LocalPipeline {
     for (const [service, id] of Object.entries(release.images)) {
       const tag = `slipway/${project}-${service}:stage_${stage.name}-r${release.number}`;
       try {
-        await docker.getImage(id).tag({ repo: `slipway/${project}-${service}`, tag: `stage_${stage.name}-r${release.number}` });
+        await docker
+          .getImage(id)
+          .tag({ repo: `slipway/${project}-${service}`, tag: `stage_${stage.name}-r${release.number}` });
       } catch (err) {
         const said = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
-        throw new SlipwayError('operation-failed', `Could not tag ${service}'s image ${id} as ${tag} on ${describeDockerHost(endpoint)}: ${said}`, {
-          hint: stage.dockerHost
-            ? `Stage ${stage.name} runs on its own engine, and Slipway does not copy images there: load the release's images onto it, then promote again.`
-            : 'The image may have been removed (docker image rm or prune) since the preview ran: bring the preview up again, then promote again.',
-          cause: err,
-        });
+        throw new SlipwayError(
+          'operation-failed',
+          `Could not tag ${service}'s image ${id} as ${tag} on ${describeDockerHost(endpoint)}: ${said}`,
+          {
+            hint: stage.dockerHost
+              ? `Stage ${stage.name} runs on its own engine, and Slipway does not copy images there: load the release's images onto it, then promote again.`
+              : 'The image may have been removed (docker image rm or prune) since the preview ran: bring the preview up again, then promote again.',
+            cause: err,
+          },
+        );
       }
     }
-    const stageSpec: Spec = { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks as Spec['mocks'] };
-    return this.envs.up(stageSpec, stageBranch(stage.name), { ...opts, dockerHost: stage.dockerHost, viaPipeline: true });
+    const stageSpec: Spec = {
+      ...spec,
+      services: release.services,
+      databases: release.databases,
+      data: release.data,
+      mocks: release.mocks as Spec['mocks'],
+    };
+    return this.envs.up(stageSpec, stageBranch(stage.name), {
+      ...opts,
+      dockerHost: stage.dockerHost,
+      viaPipeline: true,
+    });
   }
 
   /** Signs and records an approval of promoting what the source runs now into `to`. */
-  async approve(spec: Spec, from: PromotionSource, to: string, opts: PipelineOptions & { comment?: string; key?: string }): Promise<{ approvers: string[] }> {
+  async approve(
+    spec: Spec,
+    from: PromotionSource,
+    to: string,
+    opts: PipelineOptions & { comment?: string; key?: string },
+  ): Promise<{ approvers: string[] }> {
     const source = this.resolveSource(spec, from);
     this.checkOrder(spec, source, to);
     refuseDirty(source);

@@ -57,13 +57,21 @@ export async function protectedRules(spec: Spec): Promise<ProtectedRules> {
   const root = await repositoryRoot(spec.dir);
   if (!root) {
     const { readFile } = await import('node:fs/promises');
-    return { source: 'working tree (not a git repository)', stages: spec.pipeline?.stages ?? [], read: (p) => readFile(p, 'utf8').catch(() => undefined) };
+    return {
+      source: 'working tree (not a git repository)',
+      stages: spec.pipeline?.stages ?? [],
+      read: (p) => readFile(p, 'utf8').catch(() => undefined),
+    };
   }
   const { ref, commit } = await rulesRef(root, spec.pipeline?.rulesFrom);
   if (!commit) {
-    throw new SlipwayError('pipeline-invalid', `The gate rules are read from git ref "${ref}", which ${root} does not have.`, {
-      hint: 'Commit slipway.yaml on the default branch (or set pipeline.rulesFrom to the protected branch that holds it), then promote again.',
-    });
+    throw new SlipwayError(
+      'pipeline-invalid',
+      `The gate rules are read from git ref "${ref}", which ${root} does not have.`,
+      {
+        hint: 'Commit slipway.yaml on the default branch (or set pipeline.rulesFrom to the protected branch that holds it), then promote again.',
+      },
+    );
   }
   const show = async (path: string): Promise<string | undefined> => {
     const rel = relative(root, path).split(sep).join('/');
@@ -73,18 +81,26 @@ export async function protectedRules(spec: Spec): Promise<ProtectedRules> {
   };
   const text = await show(spec.file);
   if (text === undefined) {
-    throw new SlipwayError('pipeline-invalid', `${relative(root, spec.file)} does not exist at ${ref} (${commit.slice(0, 12)}), where the gate rules are read from.`, {
-      hint: `Merge the spec into ${ref} first: the gates that guard a stage count once merged there.`,
-    });
+    throw new SlipwayError(
+      'pipeline-invalid',
+      `${relative(root, spec.file)} does not exist at ${ref} (${commit.slice(0, 12)}), where the gate rules are read from.`,
+      {
+        hint: `Merge the spec into ${ref} first: the gates that guard a stage count once merged there.`,
+      },
+    );
   }
   let stages: StageSpec[];
   try {
     stages = parseSpec(text, spec.file).pipeline?.stages ?? [];
   } catch (err) {
-    throw new SlipwayError('pipeline-invalid', `The spec at ${ref} (${commit.slice(0, 12)}) is not valid: ${(err as Error).message}`, {
-      hint: `Fix slipway.yaml on ${ref}; until then no promotion can be judged.`,
-      cause: err,
-    });
+    throw new SlipwayError(
+      'pipeline-invalid',
+      `The spec at ${ref} (${commit.slice(0, 12)}) is not valid: ${(err as Error).message}`,
+      {
+        hint: `Fix slipway.yaml on ${ref}; until then no promotion can be judged.`,
+        cause: err,
+      },
+    );
   }
   return { source: `${ref}@${commit.slice(0, 12)}`, commit, root, stages, read: show };
 }
@@ -106,24 +122,48 @@ export interface RangeIdentities {
  * committer e-mails. A range with no commit of its own (the commit is on the protected branch)
  * is the commit itself.
  */
-export async function rangeIdentities(root: string | undefined, protectedCommit: string | undefined, commit: string, allowedSigners?: string): Promise<RangeIdentities> {
-  if (!root || !/^[0-9a-f]{7,64}$/.test(commit)) return { principals: [], basis: 'no git history', range: commit, commits: 0 };
+export async function rangeIdentities(
+  root: string | undefined,
+  protectedCommit: string | undefined,
+  commit: string,
+  allowedSigners?: string,
+): Promise<RangeIdentities> {
+  if (!root || !/^[0-9a-f]{7,64}$/.test(commit))
+    return { principals: [], basis: 'no git history', range: commit, commits: 0 };
   const base = protectedCommit ? (await git(root, ['merge-base', protectedCommit, commit])).stdout.trim() : '';
   const spec = base && base !== commit ? `${base}..${commit}` : `${commit}^!`;
   const scratch = mkdtempSync(join(tmpdir(), 'slipway-range-'));
   try {
     const signers = join(scratch, 'allowed_signers');
     writeFileSync(signers, allowedSigners ?? '');
-    const r = await git(root, ['-c', `gpg.ssh.allowedSignersFile=${signers}`, 'log', '--format=%H%x1f%ae%x1f%ce%x1f%G?%x1f%GS', spec]);
-    if (r.code !== 0) throw new SlipwayError('pipeline-invalid', `Could not read the commits ${spec} in ${root}: ${r.stderr.trim()}`, { hint: 'Fetch the source commit and the protected branch, then try again.' });
-    const rows = r.stdout.split('\n').filter(Boolean).map((l) => l.split('\x1f'));
+    const r = await git(root, [
+      '-c',
+      `gpg.ssh.allowedSignersFile=${signers}`,
+      'log',
+      '--format=%H%x1f%ae%x1f%ce%x1f%G?%x1f%GS',
+      spec,
+    ]);
+    if (r.code !== 0)
+      throw new SlipwayError('pipeline-invalid', `Could not read the commits ${spec} in ${root}: ${r.stderr.trim()}`, {
+        hint: 'Fetch the source commit and the protected branch, then try again.',
+      });
+    const rows = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\x1f'));
     const signed = rows.length > 0 && rows.every((row) => row[3] === 'G' || row[3] === 'U');
     const principals = new Set<string>();
     for (const [, author, committer, , signer] of rows) {
-      for (const who of [author, committer, signed ? signer : '']) if (who?.trim()) principals.add(who.trim().toLowerCase());
+      for (const who of [author, committer, signed ? signer : ''])
+        if (who?.trim()) principals.add(who.trim().toLowerCase());
     }
     const short = (h: string) => h.slice(0, 12);
-    return { principals: [...principals], basis: signed ? 'commit signatures' : 'recorded identities', range: base && base !== commit ? `${short(base)}..${short(commit)}` : short(commit), commits: rows.length };
+    return {
+      principals: [...principals],
+      basis: signed ? 'commit signatures' : 'recorded identities',
+      range: base && base !== commit ? `${short(base)}..${short(commit)}` : short(commit),
+      commits: rows.length,
+    };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

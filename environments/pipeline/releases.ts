@@ -41,7 +41,20 @@ function releasesShape(value: unknown): FieldProblem | undefined {
   return (
     checkFields(value, { project: 'string', stage: 'string', releases: 'array', current: 'number?' }) ??
     checkEach((value as StageReleases).releases, ['releases'], (r, at) =>
-      checkFields(r, { number: 'number', at: 'string', by: 'string', from: 'object', images: 'object', services: 'array', databases: 'array', rollbackOf: 'number?' }, at),
+      checkFields(
+        r,
+        {
+          number: 'number',
+          at: 'string',
+          by: 'string',
+          from: 'object',
+          images: 'object',
+          services: 'array',
+          databases: 'array',
+          rollbackOf: 'number?',
+        },
+        at,
+      ),
     )
   );
 }

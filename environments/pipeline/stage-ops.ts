@@ -28,36 +28,78 @@ export function releaseSpec(home: string, spec: Spec, stage: string): { spec: Sp
   const history = readReleases(home, projectSlug(spec.name), stage);
   const release = history.releases.find((r) => r.number === history.current);
   if (!release) {
-    throw new SlipwayError('release-not-found', `Stage ${stage} runs no release, so there is nothing to judge its drift by or redeploy.`, {
-      hint: `Promote to ${stage} first (slipway promote --to ${stage}).`,
-    });
+    throw new SlipwayError(
+      'release-not-found',
+      `Stage ${stage} runs no release, so there is nothing to judge its drift by or redeploy.`,
+      {
+        hint: `Promote to ${stage} first (slipway promote --to ${stage}).`,
+      },
+    );
   }
-  return { spec: { ...spec, services: release.services, databases: release.databases, data: release.data, mocks: release.mocks as Spec['mocks'] }, release };
+  return {
+    spec: {
+      ...spec,
+      services: release.services,
+      databases: release.databases,
+      data: release.data,
+      mocks: release.mocks as Spec['mocks'],
+    },
+    release,
+  };
 }
 
 /** Drift of a stage against its current release (not the working tree's spec). */
-export function stageDrift(envs: LocalEnvironments, spec: Spec, stage: string, opts: OperationOptions & { dockerHost?: string }): Promise<DriftReport> {
+export function stageDrift(
+  envs: LocalEnvironments,
+  spec: Spec,
+  stage: string,
+  opts: OperationOptions & { dockerHost?: string },
+): Promise<DriftReport> {
   return envs.drift(releaseSpec(envs.home, spec, stage).spec, stageBranch(stage), opts);
 }
 
 /** Makes the stage run its current release again: its pinned images and spec, audited. */
-export function reapplyStage(envs: LocalEnvironments, spec: Spec, stage: string, opts: StageOpOptions): Promise<DriftReport> {
+export function reapplyStage(
+  envs: LocalEnvironments,
+  spec: Spec,
+  stage: string,
+  opts: StageOpOptions,
+): Promise<DriftReport> {
   return audited(envs, spec, stage, 'stage-reapply', opts, async (release) => {
-    const report = await envs.reapply(releaseSpec(envs.home, spec, stage).spec, stageBranch(stage), { ...opts, viaPipeline: true });
-    return { result: report, note: `reapplied release ${release?.number}${opts.resources ? ` (${opts.resources.map((r) => r.name).join(', ')})` : ''}; ${report.items.length} difference(s) remain` };
+    const report = await envs.reapply(releaseSpec(envs.home, spec, stage).spec, stageBranch(stage), {
+      ...opts,
+      viaPipeline: true,
+    });
+    return {
+      result: report,
+      note: `reapplied release ${release?.number}${opts.resources ? ` (${opts.resources.map((r) => r.name).join(', ')})` : ''}; ${report.items.length} difference(s) remain`,
+    };
   });
 }
 
 /** Takes what the stage runs into its state, audited: the stage then differs from its release on purpose. */
-export function acceptStage(envs: LocalEnvironments, spec: Spec, stage: string, opts: StageOpOptions): Promise<DriftReport> {
+export function acceptStage(
+  envs: LocalEnvironments,
+  spec: Spec,
+  stage: string,
+  opts: StageOpOptions,
+): Promise<DriftReport> {
   return audited(envs, spec, stage, 'stage-accept', opts, async (release) => {
-    const report = await envs.acceptDrift(releaseSpec(envs.home, spec, stage).spec, stageBranch(stage), { ...opts, viaPipeline: true });
+    const report = await envs.acceptDrift(releaseSpec(envs.home, spec, stage).spec, stageBranch(stage), {
+      ...opts,
+      viaPipeline: true,
+    });
     return { result: report, note: `accepted what runs into the state of release ${release?.number}` };
   });
 }
 
 /** Removes the stage's environment, audited. */
-export function downStage(envs: LocalEnvironments, spec: Spec, stage: string, opts: StageOpOptions): Promise<DownResult> {
+export function downStage(
+  envs: LocalEnvironments,
+  spec: Spec,
+  stage: string,
+  opts: StageOpOptions,
+): Promise<DownResult> {
   return audited(envs, spec, stage, 'stage-down', opts, async (release) => ({
     result: await envs.down(spec.name, stageBranch(stage), opts),
     note: release ? `removed the environment running release ${release.number}` : 'removed the environment',
@@ -75,11 +117,15 @@ async function audited<T>(
 ): Promise<T> {
   const project = projectSlug(spec.name);
   intactAudit(envs.home, project);
-  const lock = await acquireLock(join(envs.home, 'locks', project, `releases-${stage}.lock`), `the releases of stage ${stage}`, {
-    timeoutMs: 30 * 60_000,
-    signal: opts.signal,
-    onWait: (pid) => opts.onEvent?.({ type: 'step', message: `waiting for another change to ${stage} (pid ${pid})` }),
-  });
+  const lock = await acquireLock(
+    join(envs.home, 'locks', project, `releases-${stage}.lock`),
+    `the releases of stage ${stage}`,
+    {
+      timeoutMs: 30 * 60_000,
+      signal: opts.signal,
+      onWait: (pid) => opts.onEvent?.({ type: 'step', message: `waiting for another change to ${stage} (pid ${pid})` }),
+    },
+  );
   try {
     const history = readReleases(envs.home, project, stage);
     const release = history.releases.find((r) => r.number === history.current);
@@ -89,7 +135,11 @@ async function audited<T>(
       await appendAudit(envs.home, project, { at: new Date().toISOString(), ...entry, note });
       return result;
     } catch (err) {
-      await appendAudit(envs.home, project, { at: new Date().toISOString(), ...entry, note: `failed: ${(err as Error).message.split('\n')[0]}` });
+      await appendAudit(envs.home, project, {
+        at: new Date().toISOString(),
+        ...entry,
+        note: `failed: ${(err as Error).message.split('\n')[0]}`,
+      });
       throw err;
     }
   } finally {

@@ -35,5 +35,13 @@ export function approvalStatement(f: PromotionFacts): string {
   const images = Object.keys(f.images)
     .sort()
     .map((service) => `image ${service}: ${f.images[service]}`);
-  return ['slipway-approval v1', `project: ${f.project}`, `stage: ${f.stage}`, `commit: ${f.commit}`, ...images, `spec: ${f.spec}`, ''].join('\n');
+  return [
+    'slipway-approval v1',
+    `project: ${f.project}`,
+    `stage: ${f.stage}`,
+    `commit: ${f.commit}`,
+    ...images,
+    `spec: ${f.spec}`,
+    '',
+  ].join('\n');
 }

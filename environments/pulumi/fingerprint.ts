@@ -10,12 +10,31 @@ import type { EnvIdentity, PortMap } from './program';
  * spec, the content of every build context, the host ports, the provider version, the Docker
  * endpoint and the environment's identity labels (owner, creation time). Equal fingerprints mean `pulumi up` would find every input unchanged.
  */
-export function programFingerprint(spec: Spec, ports: PortMap, dockerHost: string, stateId: string, identity: EnvIdentity): string {
+export function programFingerprint(
+  spec: Spec,
+  ports: PortMap,
+  dockerHost: string,
+  stateId: string,
+  identity: EnvIdentity,
+): string {
   const contexts = spec.services.map((s) => (s.build ? hashBuildContext(s.build.context) : s.image));
   const { services, databases, name } = spec;
   const secrets = secretsDigest(services, spec.file);
   return createHash('sha256')
-    .update(JSON.stringify({ name, services, databases, contexts, secrets, ports, PROVIDER_VERSION, dockerHost, stateId, identity: { owner: identity.owner ?? null, createdAt: identity.createdAt } }))
+    .update(
+      JSON.stringify({
+        name,
+        services,
+        databases,
+        contexts,
+        secrets,
+        ports,
+        PROVIDER_VERSION,
+        dockerHost,
+        stateId,
+        identity: { owner: identity.owner ?? null, createdAt: identity.createdAt },
+      }),
+    )
     .digest('hex');
 }
 
@@ -26,6 +45,11 @@ export interface ResourceRef {
 }
 
 /** The URN of a resource of the environment program (for targeted updates and replaces). */
-export function resourceUrn(pulumiProject: string, stack: string, name: string, kind: ResourceKind = 'container'): string {
+export function resourceUrn(
+  pulumiProject: string,
+  stack: string,
+  name: string,
+  kind: ResourceKind = 'container',
+): string {
   return `urn:pulumi:${stack}::${pulumiProject}::${pulumiType(kind)}::${name}`;
 }

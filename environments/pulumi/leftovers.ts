@@ -10,7 +10,10 @@ import type { WorkerRequest } from './protocol';
 export function clearStaleBackendLock(backendUrl: string, names: EnvNames): void {
   if (!backendUrl.startsWith('file://')) return;
   const stateDir = backendUrl.slice('file://'.length);
-  rmSync(join(stateDir, '.pulumi', 'locks', 'organization', names.pulumiProject, names.stack), { recursive: true, force: true });
+  rmSync(join(stateDir, '.pulumi', 'locks', 'organization', names.pulumiProject, names.stack), {
+    recursive: true,
+    force: true,
+  });
 }
 
 /**
@@ -19,6 +22,11 @@ export function clearStaleBackendLock(backendUrl: string, names: EnvNames): void
  * record keeps saying the operation was running, so the next one recovers as from any interruption.
  */
 export function clearKilledWorkerLocks(request: WorkerRequest, pid: number): void {
-  const names = envNames(request.op === 'down' ? request.project : request.spec.name, request.branch, request.settings.stateId);
-  if (removeLockOf(lockPath(request.settings.home, names.project, names.env), pid)) clearStaleBackendLock(request.settings.backendUrl, names);
+  const names = envNames(
+    request.op === 'down' ? request.project : request.spec.name,
+    request.branch,
+    request.settings.stateId,
+  );
+  if (removeLockOf(lockPath(request.settings.home, names.project, names.env), pid))
+    clearStaleBackendLock(request.settings.backendUrl, names);
 }

@@ -53,15 +53,20 @@ export function findPulumiRoot(options: LocateOptions = {}): string {
   if (named) {
     const bin = existsSync(named) && statSync(named).isDirectory() ? named : dirname(named);
     if (!existsSync(join(bin, 'pulumi'))) {
-      throw new SlipwayError('pulumi-unavailable', `SLIPWAY_PULUMI is ${named}, which is not a \`pulumi\` binary or a folder holding one.`, {
-        hint: `Point SLIPWAY_PULUMI at Pulumi v${version}'s \`pulumi\` (or unset it to look on PATH). ${installHint(version, cached)}`,
-      });
+      throw new SlipwayError(
+        'pulumi-unavailable',
+        `SLIPWAY_PULUMI is ${named}, which is not a \`pulumi\` binary or a folder holding one.`,
+        {
+          hint: `Point SLIPWAY_PULUMI at Pulumi v${version}'s \`pulumi\` (or unset it to look on PATH). ${installHint(version, cached)}`,
+        },
+      );
     }
     candidates.push(bin);
   }
   if (existsSync(join(cached, 'bin', 'pulumi'))) candidates.push(join(cached, 'bin'));
   for (const dir of (options.path ?? process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'pulumi')) && existsSync(join(dir, 'pulumi-resource-pulumi-nodejs'))) candidates.push(dir);
+    if (dir && existsSync(join(dir, 'pulumi')) && existsSync(join(dir, 'pulumi-resource-pulumi-nodejs')))
+      candidates.push(dir);
   }
   const found: string[] = [];
   for (const bin of candidates) {
@@ -70,20 +75,29 @@ export function findPulumiRoot(options: LocateOptions = {}): string {
     found.push(`${/^\d/.test(have) ? `v${have}` : have} at ${join(bin, 'pulumi')}`);
   }
   if (found.length) {
-    throw new SlipwayError('pulumi-unavailable', `The Pulumi CLI found is the wrong version: ${found.join('; ')}; Slipway needs v${version} (the version of its @pulumi/pulumi SDK).`, {
-      hint: `Slipway uses the first one at v${version}. ${installHint(version, cached)}`,
-    });
+    throw new SlipwayError(
+      'pulumi-unavailable',
+      `The Pulumi CLI found is the wrong version: ${found.join('; ')}; Slipway needs v${version} (the version of its @pulumi/pulumi SDK).`,
+      {
+        hint: `Slipway uses the first one at v${version}. ${installHint(version, cached)}`,
+      },
+    );
   }
-  throw new SlipwayError('pulumi-unavailable', `The Pulumi CLI v${version} was not found (looked in ${cached}/bin and on PATH for \`pulumi\` with \`pulumi-resource-pulumi-nodejs\` beside it); Slipway runs every environment through it.`, {
-    hint: installHint(version, cached),
-  });
+  throw new SlipwayError(
+    'pulumi-unavailable',
+    `The Pulumi CLI v${version} was not found (looked in ${cached}/bin and on PATH for \`pulumi\` with \`pulumi-resource-pulumi-nodejs\` beside it); Slipway runs every environment through it.`,
+    {
+      hint: installHint(version, cached),
+    },
+  );
 }
 
 /** `pulumi version` of a binary (without its `v`), asked once per install of it. */
 function binaryVersion(file: string, cache: string): string {
   const path = realpathSync(file);
   const st = statSync(path);
-  const same = (s: Stamp | undefined): s is Stamp => !!s && s.size === st.size && s.mtimeMs === st.mtimeMs && s.ino === st.ino;
+  const same = (s: Stamp | undefined): s is Stamp =>
+    !!s && s.size === st.size && s.mtimeMs === st.mtimeMs && s.ino === st.ino;
   const memo = known.get(path);
   if (same(memo)) return memo.version;
   const stampFile = join(cache, 'pulumi', 'versions.json');
@@ -100,7 +114,12 @@ function binaryVersion(file: string, cache: string): string {
   }
   let version: string;
   try {
-    const out = execFileSync(path, ['version'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: 'true' } });
+    const out = execFileSync(path, ['version'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: 'true' },
+    });
     version = out.trim().split('\n')[0].replace(/^v/, '');
   } catch (err) {
     // Not remembered: a failure may be passing (a busy machine), so the next call asks again.

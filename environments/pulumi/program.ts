@@ -36,18 +36,39 @@ type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 class DockerNetwork extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     // Named objects: a forced replace must delete the old one before making the new one.
-    super(slipwayProvider, name, { ...props, kind: 'network' }, { ...opts, deleteBeforeReplace: true }, PULUMI_MODULE, PULUMI_TYPE_NAMES.network);
+    super(
+      slipwayProvider,
+      name,
+      { ...props, kind: 'network' },
+      { ...opts, deleteBeforeReplace: true },
+      PULUMI_MODULE,
+      PULUMI_TYPE_NAMES.network,
+    );
   }
 }
 class DockerVolume extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { ...props, kind: 'volume' }, { ...opts, deleteBeforeReplace: true }, PULUMI_MODULE, PULUMI_TYPE_NAMES.volume);
+    super(
+      slipwayProvider,
+      name,
+      { ...props, kind: 'volume' },
+      { ...opts, deleteBeforeReplace: true },
+      PULUMI_MODULE,
+      PULUMI_TYPE_NAMES.volume,
+    );
   }
 }
 class DockerImage extends pulumi.dynamic.Resource {
   declare readonly imageId: pulumi.Output<string>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { ...props, kind: 'image', imageId: undefined }, opts, PULUMI_MODULE, PULUMI_TYPE_NAMES.image);
+    super(
+      slipwayProvider,
+      name,
+      { ...props, kind: 'image', imageId: undefined },
+      opts,
+      PULUMI_MODULE,
+      PULUMI_TYPE_NAMES.image,
+    );
   }
 }
 class DockerContainer extends pulumi.dynamic.Resource {
@@ -67,7 +88,14 @@ class DockerContainer extends pulumi.dynamic.Resource {
 class GeneratedPassword extends pulumi.dynamic.Resource {
   declare readonly result: pulumi.Output<string>;
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
-    super(slipwayProvider, name, { kind: 'password', providerVersion: PROVIDER_VERSION, length: 24, result: undefined }, { ...opts, additionalSecretOutputs: ['result'] }, PULUMI_MODULE, PULUMI_TYPE_NAMES.password);
+    super(
+      slipwayProvider,
+      name,
+      { kind: 'password', providerVersion: PROVIDER_VERSION, length: 24, result: undefined },
+      { ...opts, additionalSecretOutputs: ['result'] },
+      PULUMI_MODULE,
+      PULUMI_TYPE_NAMES.password,
+    );
   }
 }
 
@@ -162,27 +190,49 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
         : new DockerImage(`${svc.name}-image`, { ...base, tag: svc.image!, labels: labelsFor(svc.name) });
       serviceImages.set(svc.name, image);
     }
-    const dbImages = new Map(spec.databases.map((db) => [db.name, new DockerImage(`${db.name}-image`, { ...base, tag: db.image, labels: labelsFor(db.name) })]));
+    const dbImages = new Map(
+      spec.databases.map((db) => [
+        db.name,
+        new DockerImage(`${db.name}-image`, { ...base, tag: db.image, labels: labelsFor(db.name) }),
+      ]),
+    );
     // Every image (built or looked up) before the network, volumes and containers: a build that
     // fails then starts nothing, and changes nothing that runs. Targeted updates keep these edges
     // too (Pulumi 3.255 can report a duplicate URN when one removes an untargeted dependency).
     const afterImages = [...serviceImages.values(), ...dbImages.values()];
 
-    const network = new DockerNetwork('network', { ...base, name: names.network, labels: names.labels }, { dependsOn: afterImages });
+    const network = new DockerNetwork(
+      'network',
+      { ...base, name: names.network, labels: names.labels },
+      { dependsOn: afterImages },
+    );
 
     const passwords = new Map(spec.databases.map((db) => [db.name, new GeneratedPassword(`${db.name}-password`)]));
     // Every secret of the environment, for masking what a failed container printed.
     const secrets = pulumi.secret(
-      pulumi.all(spec.databases.flatMap((db) => [passwords.get(db.name)!.result, databaseAttr({ spec: db, password: passwords.get(db.name)!.result }, 'url')])),
+      pulumi.all(
+        spec.databases.flatMap((db) => [
+          passwords.get(db.name)!.result,
+          databaseAttr({ spec: db, password: passwords.get(db.name)!.result }, 'url'),
+        ]),
+      ),
     );
 
     const dbs = new Map<string, DatabaseEndpoint>();
     for (const db of spec.databases) {
       const password = passwords.get(db.name)!;
-      const volume = new DockerVolume(`${db.name}-volume`, { ...base, name: names.volume(db.name), labels: labelsFor(db.name) }, { dependsOn: afterImages });
+      const volume = new DockerVolume(
+        `${db.name}-volume`,
+        { ...base, name: names.volume(db.name), labels: labelsFor(db.name) },
+        { dependsOn: afterImages },
+      );
       const image = dbImages.get(db.name)!;
       const env = pulumi.secret(
-        pulumi.interpolate`${password.result}`.apply((pw) => [`POSTGRES_USER=${db.user}`, `POSTGRES_DB=${db.database}`, `POSTGRES_PASSWORD=${pw}`]),
+        pulumi.interpolate`${password.result}`.apply((pw) => [
+          `POSTGRES_USER=${db.user}`,
+          `POSTGRES_DB=${db.database}`,
+          `POSTGRES_PASSWORD=${pw}`,
+        ]),
       );
       const container = new DockerContainer(
         db.name,
@@ -196,7 +246,11 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           network: names.network,
           aliases: [db.name],
           mounts: [{ volume: names.volume(db.name), target: '/var/lib/postgresql/data' }],
-          health: { command: ['pg_isready', '-q', '-h', '127.0.0.1', '-U', db.user, '-d', db.database], intervalMs: 500, timeoutMs: 60000 },
+          health: {
+            command: ['pg_isready', '-q', '-h', '127.0.0.1', '-U', db.user, '-d', db.database],
+            intervalMs: 500,
+            timeoutMs: 60000,
+          },
           cpus: db.resources.cpus,
           memoryBytes: db.resources.memoryBytes,
           labels: containerLabels(db.name, 'database'),
@@ -211,7 +265,14 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
     const namedVolumes = new Map<string, DockerVolume>();
     for (const m of spec.services.flatMap((svc) => svc.mounts ?? [])) {
       if (m.volume !== undefined && !namedVolumes.has(m.volume)) {
-        namedVolumes.set(m.volume, new DockerVolume(`vol.${m.volume}-volume`, { ...base, name: names.volume(`vol.${m.volume}`), labels: labelsFor(`vol.${m.volume}`) }, { dependsOn: afterImages }));
+        namedVolumes.set(
+          m.volume,
+          new DockerVolume(
+            `vol.${m.volume}-volume`,
+            { ...base, name: names.volume(`vol.${m.volume}`), labels: labelsFor(`vol.${m.volume}`) },
+            { dependsOn: afterImages },
+          ),
+        );
       }
     }
 
@@ -222,7 +283,10 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
       const image = serviceImages.get(svc.name)!;
       images[svc.name] = image.imageId;
       const published = svc.ports.map((p) => ({ container: p, host: hostPort(ports, svc.name, p) }));
-      const dependsOn: pulumi.Resource[] = [network, ...(svc.mounts ?? []).flatMap((m) => (m.volume !== undefined ? [namedVolumes.get(m.volume)!] : []))];
+      const dependsOn: pulumi.Resource[] = [
+        network,
+        ...(svc.mounts ?? []).flatMap((m) => (m.volume !== undefined ? [namedVolumes.get(m.volume)!] : [])),
+      ];
       for (const d of svc.dependsOn.databases) dependsOn.push(dbs.get(d)!.container);
       for (const s of svc.dependsOn.services) {
         const c = containers.get(s);

@@ -23,9 +23,15 @@ import type { WorkerSettings } from './protocol';
  * that `pulumi stack import` reads lives in a private folder under SLIPWAY_HOME (0700, file
  * 0600), removed whether the import worked or not: nothing of the state is written elsewhere.
  */
-export async function clearPendingOperations(stack: Stack, home: string, emit: (e: SlipwayEvent) => void): Promise<void> {
+export async function clearPendingOperations(
+  stack: Stack,
+  home: string,
+  emit: (e: SlipwayEvent) => void,
+): Promise<void> {
   const cli = stack.workspace as unknown as { runPulumiCmd(args: string[]): Promise<{ stdout: string }> };
-  const state = JSON.parse((await cli.runPulumiCmd(['stack', 'export', '--stack', stack.name])).stdout) as { deployment?: { pending_operations?: unknown[] } };
+  const state = JSON.parse((await cli.runPulumiCmd(['stack', 'export', '--stack', stack.name])).stdout) as {
+    deployment?: { pending_operations?: unknown[] };
+  };
   const pending = state.deployment?.pending_operations;
   if (!pending || pending.length === 0) return;
   emit({ type: 'step', message: `recovering from an interrupted operation (${pending.length} unfinished step(s))` });
@@ -43,7 +49,6 @@ export async function clearPendingOperations(stack: Stack, home: string, emit: (
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
 
 /**
  * Runs `fn` holding the environment's lock; `fn` learns whether the last holder died
@@ -65,7 +70,10 @@ export async function withEnvLock<T>(
     signal,
     onWait: (pid) => {
       holder = readOwner(file) ?? { pid };
-      emit({ type: 'step', message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish` });
+      emit({
+        type: 'step',
+        message: `waiting for another Slipway operation on this environment (pid ${pid}) to finish`,
+      });
     },
     onStale: () => {
       stale = true;
@@ -75,7 +83,11 @@ export async function withEnvLock<T>(
     if (stale) {
       if (holder !== undefined && holder.pid !== process.pid && !ownerAlive(holder)) {
         const ended = await endWorkerProcesses(holder.pid, { group: false });
-        if (ended > 0) emit({ type: 'step', message: `stopped ${ended} process(es) left running by the interrupted operation (pid ${holder.pid})` });
+        if (ended > 0)
+          emit({
+            type: 'step',
+            message: `stopped ${ended} process(es) left running by the interrupted operation (pid ${holder.pid})`,
+          });
       }
       clearStaleBackendLock(settings.backendUrl, names);
     }

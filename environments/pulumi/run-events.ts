@@ -3,8 +3,13 @@ import type { EngineEvent } from '@pulumi/pulumi/automation';
 import { emit } from './channel';
 
 function stripColor(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/<\{%[a-z]+%\}>/g, '').replace(/\u001b\[[0-9;]*m/g, '').trim();
+  return (
+    text
+      .replace(/<\{%[a-z]+%\}>/g, '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .trim()
+  );
 }
 
 /** Turns Pulumi engine events into Slipway events, and keeps the run's errors, outputs and summary. */
@@ -18,7 +23,8 @@ export class RunEvents {
 function eventTranslator(run: RunEvents): (e: EngineEvent) => void {
   const started = new Map<string, number>();
   return (e) => {
-    if (e.resOutputsEvent?.metadata.type === 'pulumi:pulumi:Stack') run.stackOutputs = e.resOutputsEvent.metadata.new?.outputs;
+    if (e.resOutputsEvent?.metadata.type === 'pulumi:pulumi:Stack')
+      run.stackOutputs = e.resOutputsEvent.metadata.new?.outputs;
     const pre = e.resourcePreEvent?.metadata;
     const done = e.resOutputsEvent?.metadata;
     const failed = e.resOpFailedEvent?.metadata;
@@ -44,7 +50,11 @@ function eventTranslator(run: RunEvents): (e: EngineEvent) => void {
     }
     if (e.summaryEvent) {
       run.changes = e.summaryEvent.resourceChanges as Record<string, number>;
-      emit({ type: 'summary', changes: e.summaryEvent.resourceChanges as Record<string, number>, durationMs: e.summaryEvent.durationSeconds * 1000 });
+      emit({
+        type: 'summary',
+        changes: e.summaryEvent.resourceChanges as Record<string, number>,
+        durationMs: e.summaryEvent.durationSeconds * 1000,
+      });
     }
   };
 }

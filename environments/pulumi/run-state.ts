@@ -15,7 +15,14 @@ import type { WorkerSettings } from './protocol';
  * else stack outputs) while still free, new ones otherwise; a replaced one is reported. With
  * `reserve` (an `up`), they are held in the machine-wide ledger until `down`.
  */
-export async function allocatePorts(settings: WorkerSettings, names: EnvNames, stack: Stack, spec: Spec, recorded: PortMap | undefined, reserve: boolean): Promise<PortMap> {
+export async function allocatePorts(
+  settings: WorkerSettings,
+  names: EnvNames,
+  stack: Stack,
+  spec: Spec,
+  recorded: PortMap | undefined,
+  reserve: boolean,
+): Promise<PortMap> {
   let previous: PortMap = recorded ?? {};
   if (!recorded) {
     try {
@@ -34,7 +41,15 @@ export async function allocatePorts(settings: WorkerSettings, names: EnvNames, s
     reserve,
     published: () => publishedHostPorts(docker, { project: names.project, env: names.env, state: settings.stateId }),
   });
-  for (const m of moved) emit({ type: 'diagnostic', severity: 'warning', message: movedPortMessage(m, spec.services.some((s) => s.name === m.owner)) });
+  for (const m of moved)
+    emit({
+      type: 'diagnostic',
+      severity: 'warning',
+      message: movedPortMessage(
+        m,
+        spec.services.some((s) => s.name === m.owner),
+      ),
+    });
   return ports;
 }
 
@@ -42,12 +57,24 @@ export async function allocatePorts(settings: WorkerSettings, names: EnvNames, s
  * Containers the last `up` made that are gone from Docker or stopped (by hand): Pulumi's state
  * still lists them as they were, so they are replaced explicitly and `up` converges.
  */
-export async function vanishedContainers(settings: WorkerSettings, names: EnvNames, prior?: EnvRecord): Promise<string[]> {
+export async function vanishedContainers(
+  settings: WorkerSettings,
+  names: EnvNames,
+  prior?: EnvRecord,
+): Promise<string[]> {
   const applied = prior?.applied?.containers ?? {};
   if (Object.keys(applied).length === 0) return [];
-  const running = new Set((await connectDocker(settings.dockerHost).listContainers({ all: true })).filter((c) => c.State === 'running').map((c) => c.Id));
+  const running = new Set(
+    (await connectDocker(settings.dockerHost).listContainers({ all: true }))
+      .filter((c) => c.State === 'running')
+      .map((c) => c.Id),
+  );
   const gone = Object.entries(applied).filter(([, id]) => !running.has(id));
-  if (gone.length > 0) emit({ type: 'step', message: `recreating what was stopped or removed outside Slipway: ${gone.map(([n]) => n).join(', ')}` });
+  if (gone.length > 0)
+    emit({
+      type: 'step',
+      message: `recreating what was stopped or removed outside Slipway: ${gone.map(([n]) => n).join(', ')}`,
+    });
   return gone.map(([name]) => resourceUrn(names.pulumiProject, names.stack, name));
 }
 
@@ -59,17 +86,34 @@ export function nowIso(): string {
  * The environment's record before this operation. A damaged one is rebuilt from the Docker labels
  * of its containers (branch, owner, creation time), so the next write keeps what they know.
  */
-export async function priorRecord(settings: WorkerSettings, names: EnvNames): Promise<{ prior?: EnvRecord; damaged: boolean }> {
+export async function priorRecord(
+  settings: WorkerSettings,
+  names: EnvNames,
+): Promise<{ prior?: EnvRecord; damaged: boolean }> {
   const { record, damaged } = inspectRecord(settings.home, names.project, names.env);
   if (!damaged) return { prior: record, damaged: false };
-  emit({ type: 'step', message: `the environment's record is damaged (${damaged.message}); rebuilding it from its Docker labels` });
+  emit({
+    type: 'step',
+    message: `the environment's record is damaged (${damaged.message}); rebuilding it from its Docker labels`,
+  });
   return { prior: await labelledRecord(settings, names), damaged: true };
 }
 
 /** A record rebuilt from the Docker labels of the environment's containers. */
 export async function labelledRecord(settings: WorkerSettings, names: EnvNames): Promise<EnvRecord> {
-  const labels = await environmentLabels(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId });
-  return rebuildRecord({ services: [], databases: [], ...labels, project: names.project, env: names.env, branch: names.branch });
+  const labels = await environmentLabels(connectDocker(settings.dockerHost), {
+    project: names.project,
+    env: names.env,
+    state: settings.stateId,
+  });
+  return rebuildRecord({
+    services: [],
+    databases: [],
+    ...labels,
+    project: names.project,
+    env: names.env,
+    branch: names.branch,
+  });
 }
 
 export function identityOf(record: EnvRecord): EnvIdentity {

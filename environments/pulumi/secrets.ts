@@ -38,11 +38,15 @@ export async function passphraseFitsBackend(passphrase: string, backendUrl: stri
   const salt = Buffer.from(parts[1], 'base64');
   const nonce = Buffer.from(parts[3], 'base64');
   const sealed = Buffer.from(parts[4], 'base64');
-  const key = await new Promise<Buffer>((resolve, reject) => pbkdf2(passphrase, salt, 1_000_000, 32, 'sha256', (err, k) => (err ? reject(err) : resolve(k))));
+  const key = await new Promise<Buffer>((resolve, reject) =>
+    pbkdf2(passphrase, salt, 1_000_000, 32, 'sha256', (err, k) => (err ? reject(err) : resolve(k))),
+  );
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, nonce);
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    const plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString('utf8');
+    const plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString(
+      'utf8',
+    );
     return plain === 'pulumi';
   } catch {
     return false;

@@ -20,8 +20,13 @@ export function withSecretEnv(env: pulumi.Output<string[]>, svc: ServiceSpec, sp
 }
 
 /** Docker mounts: a named volume is this environment's own (`names.volume('vol.NAME')`); a bind mount is a folder inside the project. */
-export function serviceMounts(svc: ServiceSpec, names: EnvNames): Array<{ volume: string; target: string; bind?: boolean; readOnly?: boolean }> {
+export function serviceMounts(
+  svc: ServiceSpec,
+  names: EnvNames,
+): Array<{ volume: string; target: string; bind?: boolean; readOnly?: boolean }> {
   return (svc.mounts ?? []).map((m) =>
-    m.volume !== undefined ? { volume: names.volume(`vol.${m.volume}`), target: m.target, readOnly: m.readOnly } : { volume: m.source, target: m.target, bind: true, readOnly: m.readOnly },
+    m.volume !== undefined
+      ? { volume: names.volume(`vol.${m.volume}`), target: m.target, readOnly: m.readOnly }
+      : { volume: m.source, target: m.target, bind: true, readOnly: m.readOnly },
   );
 }

@@ -40,7 +40,10 @@ async function run(request: WorkerRequest): Promise<void> {
     finish({ type: 'result', result });
   } catch (caught) {
     // Drift and refresh read the stack's secrets too: a wrong passphrase is said as such.
-    const err = !SlipwayError.is(caught) && isWrongPassphrase(caught) ? wrongPassphraseError(request.settings.home, `Could not read the stack of branch "${request.branch}"`) : caught;
+    const err =
+      !SlipwayError.is(caught) && isWrongPassphrase(caught)
+        ? wrongPassphraseError(request.settings.home, `Could not read the stack of branch "${request.branch}"`)
+        : caught;
     const e = SlipwayError.is(err)
       ? { reason: err.reason, message: err.message, hint: err.hint }
       : { reason: 'operation-failed' as const, message: err instanceof Error ? err.message : String(err) };

@@ -28,7 +28,11 @@ function nodeShimDir(home: string): string {
 }
 
 /** Selects the environment's stack; creates it when `create` (then `created` is true). */
-export async function openStack(settings: WorkerSettings, names: EnvNames, create: boolean): Promise<{ stack: Stack; created: boolean } | undefined> {
+export async function openStack(
+  settings: WorkerSettings,
+  names: EnvNames,
+  create: boolean,
+): Promise<{ stack: Stack; created: boolean } | undefined> {
   const stateDir = settings.backendUrl.startsWith('file://') ? settings.backendUrl.slice('file://'.length) : undefined;
   if (stateDir) ensureDir(stateDir);
   const workDir = join(settings.home, 'work', names.pulumiProject);
@@ -60,7 +64,8 @@ export async function openStack(settings: WorkerSettings, names: EnvNames, creat
     if (!(err instanceof StackNotFoundError)) throw err;
     if (!create) return undefined;
     // Pulumi makes a new stack with any passphrase: one that does not open the stacks already here is refused.
-    if (!(await passphraseFitsBackend(settings.passphrase, settings.backendUrl))) throw wrongPassphraseError(settings.home, `Could not create the stack of branch "${names.branch}"`);
+    if (!(await passphraseFitsBackend(settings.passphrase, settings.backendUrl)))
+      throw wrongPassphraseError(settings.home, `Could not create the stack of branch "${names.branch}"`);
     return { stack: await LocalWorkspace.createStack(args, opts), created: true };
   }
   return { stack, created: false };

@@ -27,17 +27,25 @@ export async function admitUp(ctx: QuotaContext, spec: Spec, branch: string, ttl
   const { limits, spec: limited } = limitsFor(ctx.home, spec);
   const names = envNames(spec.name, branch, ctx.stateId);
   const owner = inspectRecord(ctx.home, names.project, names.env).record?.owner ?? (await currentActor(spec.dir));
-  await reserveQuota(ctx.docker, { home: ctx.home, state: ctx.stateId, project: names.project, env: names.env, branch: names.branch, owner }, limited, limits);
+  await reserveQuota(
+    ctx.docker,
+    { home: ctx.home, state: ctx.stateId, project: names.project, env: names.env, branch: names.branch, owner },
+    limited,
+    limits,
+  );
   return {
     spec: limited,
     async run(up) {
       try {
         const result = await up();
         // An up is activity: the environment lives its TTL from now (`--ttl`, the spec's, the settings').
-        await touch(ctx.home, names.project, names.env, { ms: ttlMs ?? spec.ttlMs ?? limits.ttl?.ms ?? DEFAULT_TTL_MS });
+        await touch(ctx.home, names.project, names.env, {
+          ms: ttlMs ?? spec.ttlMs ?? limits.ttl?.ms ?? DEFAULT_TTL_MS,
+        });
         return result;
       } catch (err) {
-        if (!inspectRecord(ctx.home, names.project, names.env).record) await dropReservation(ctx.stateId, names.project, names.env).catch(() => undefined);
+        if (!inspectRecord(ctx.home, names.project, names.env).record)
+          await dropReservation(ctx.stateId, names.project, names.env).catch(() => undefined);
         throw err;
       }
     },
@@ -54,7 +62,12 @@ export async function releaseQuota(stateId: string, project: string, branch: str
  * The use of every limit in force, as `slipway list` and the editor show it: for the current
  * user (`owner`) and the workspace of `workspaceDir` (its project `project`, when known).
  */
-export async function quotaReport(ctx: QuotaContext, workspaceDir: string | undefined, owner: string, project?: string): Promise<QuotaUse[]> {
+export async function quotaReport(
+  ctx: QuotaContext,
+  workspaceDir: string | undefined,
+  owner: string,
+  project?: string,
+): Promise<QuotaUse[]> {
   const limits = readLimits(ctx.home, workspaceDir);
   const holdings = await hostHoldings(ctx.docker, readReservations());
   return quotaUse(limits, holdings, { owner, project: project === undefined ? undefined : projectSlug(project) });

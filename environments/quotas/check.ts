@@ -43,14 +43,22 @@ export function withDefaultResources(spec: Spec, limits: QuotaLimits): Spec {
     const left = total - declared.reduce<number>((a, d) => a + (d ?? 0), 0);
     return left > 0 ? left / open : undefined;
   };
-  const cpuShare = share(cpus, all.map((c) => c.resources.cpus));
-  const memShare = share(memory, all.map((c) => c.resources.memoryBytes));
+  const cpuShare = share(
+    cpus,
+    all.map((c) => c.resources.cpus),
+  );
+  const memShare = share(
+    memory,
+    all.map((c) => c.resources.memoryBytes),
+  );
   const fill = <T extends { resources: { cpus?: number; memoryBytes?: number } }>(c: T): T => ({
     ...c,
     resources: {
       ...c.resources,
       ...(c.resources.cpus || cpuShare === undefined ? {} : { cpus: Math.floor(cpuShare * 100) / 100 }),
-      ...(c.resources.memoryBytes || memShare === undefined ? {} : { memoryBytes: Math.floor(memShare / 1024 / 1024) * 1024 * 1024 }),
+      ...(c.resources.memoryBytes || memShare === undefined
+        ? {}
+        : { memoryBytes: Math.floor(memShare / 1024 / 1024) * 1024 * 1024 }),
     },
   });
   return { ...spec, services: spec.services.map(fill), databases: spec.databases.map(fill) };
@@ -59,7 +67,10 @@ export function withDefaultResources(spec: Spec, limits: QuotaLimits): Spec {
 /** What a spec's containers may use together: the sum of their Docker limits. */
 export function specDemand(spec: Spec): { cpus: number; memoryBytes: number } {
   const all = [...spec.services, ...spec.databases];
-  return { cpus: all.reduce((a, c) => a + (c.resources.cpus ?? 0), 0), memoryBytes: all.reduce((a, c) => a + (c.resources.memoryBytes ?? 0), 0) };
+  return {
+    cpus: all.reduce((a, c) => a + (c.resources.cpus ?? 0), 0),
+    memoryBytes: all.reduce((a, c) => a + (c.resources.memoryBytes ?? 0), 0),
+  };
 }
 
 /** A stage's environment (`stage_<name>`) runs releases, not previews: quotas count previews only. */
@@ -90,10 +101,20 @@ export interface QuotaUse {
 }
 
 /** The use of every limit in force, by the holdings seen (for the requester `req`'s user and project). */
-export function quotaUse(limits: QuotaLimits, holdings: Holding[], who: { owner: string; project?: string }): QuotaUse[] {
+export function quotaUse(
+  limits: QuotaLimits,
+  holdings: Holding[],
+  who: { owner: string; project?: string },
+): QuotaUse[] {
   const previews = holdings.filter(isPreview);
   const out: QuotaUse[] = [];
-  const add = (key: LimitKey, hs: Holding[], amount: (h: Holding) => number, fmt: (n: number) => string, holders: string) => {
+  const add = (
+    key: LimitKey,
+    hs: Holding[],
+    amount: (h: Holding) => number,
+    fmt: (n: number) => string,
+    holders: string,
+  ) => {
     const limit = limits.limits[key];
     if (!limit) return;
     const used = hs.reduce((a, h) => a + amount(h), 0);
@@ -102,10 +123,31 @@ export function quotaUse(limits: QuotaLimits, holdings: Holding[], who: { owner:
   const mine = previews.filter((h) => h.owner === who.owner);
   add('maxEnvironmentsPerUser', mine, () => 1, String, mine.length ? `${who.owner}: ${names(mine)}` : 'none');
   const project = who.project === undefined ? [] : previews.filter((h) => h.project === who.project);
-  if (who.project !== undefined) add('maxEnvironmentsPerWorkspace', project, () => 1, String, byOwner(project, () => 1, String) || 'none');
+  if (who.project !== undefined)
+    add('maxEnvironmentsPerWorkspace', project, () => 1, String, byOwner(project, () => 1, String) || 'none');
   add('maxEnvironmentsPerHost', previews, () => 1, String, byOwner(previews, () => 1, String) || 'none');
-  add('cpusPerHost', holdings, (h) => h.cpus, cpuText, byOwner(holdings.filter((h) => h.cpus > 0), (h) => h.cpus, cpuText) || 'none');
-  add('memoryPerHost', holdings, (h) => h.memoryBytes, memText, byOwner(holdings.filter((h) => h.memoryBytes > 0), (h) => h.memoryBytes, memText) || 'none');
+  add(
+    'cpusPerHost',
+    holdings,
+    (h) => h.cpus,
+    cpuText,
+    byOwner(
+      holdings.filter((h) => h.cpus > 0),
+      (h) => h.cpus,
+      cpuText,
+    ) || 'none',
+  );
+  add(
+    'memoryPerHost',
+    holdings,
+    (h) => h.memoryBytes,
+    memText,
+    byOwner(
+      holdings.filter((h) => h.memoryBytes > 0),
+      (h) => h.memoryBytes,
+      memText,
+    ) || 'none',
+  );
   return out;
 }
 
@@ -113,7 +155,9 @@ function refusal(u: QuotaUse, need: string): SlipwayError {
   return new SlipwayError(
     'quota-exceeded',
     `Quota exceeded: ${u.what} is limited to ${u.text.limit} by ${u.limit.setting} in ${u.limit.source}; ${u.text.used} in use (${u.holders})${need}. Nothing was created.`,
-    { hint: 'Tear down an environment you no longer need (`slipway down --branch NAME`, or `slipway down --mine`), or ask whoever set the limit to raise it.' },
+    {
+      hint: 'Tear down an environment you no longer need (`slipway down --branch NAME`, or `slipway down --mine`), or ask whoever set the limit to raise it.',
+    },
   );
 }
 
@@ -146,11 +190,24 @@ export async function reserveQuota(docker: Docker, req: QuotaRequest, spec: Spec
     const use = quotaUse(limits, others, { owner: req.owner, project: req.project });
     const isStage = req.env.startsWith('stage_');
     for (const u of use) {
-      if (u.key === 'cpusPerHost' && demand.cpus > 0 && u.used + demand.cpus > u.limit.value) throw refusal(u, `; ${req.project}/${req.branch} needs ${cpuText(demand.cpus)}`);
-      if (u.key === 'memoryPerHost' && demand.memoryBytes > 0 && u.used + demand.memoryBytes > u.limit.value) throw refusal(u, `; ${req.project}/${req.branch} needs ${memText(demand.memoryBytes)}`);
-      if (u.key.startsWith('maxEnvironments') && !exists && !isStage && u.used + 1 > u.limit.value) throw refusal(u, '');
+      if (u.key === 'cpusPerHost' && demand.cpus > 0 && u.used + demand.cpus > u.limit.value)
+        throw refusal(u, `; ${req.project}/${req.branch} needs ${cpuText(demand.cpus)}`);
+      if (u.key === 'memoryPerHost' && demand.memoryBytes > 0 && u.used + demand.memoryBytes > u.limit.value)
+        throw refusal(u, `; ${req.project}/${req.branch} needs ${memText(demand.memoryBytes)}`);
+      if (u.key.startsWith('maxEnvironments') && !exists && !isStage && u.used + 1 > u.limit.value)
+        throw refusal(u, '');
     }
-    write(newReservation(req.home, { state: req.state, project: req.project, env: req.env, branch: req.branch, owner: req.owner, cpus: demand.cpus, memoryBytes: demand.memoryBytes }));
+    write(
+      newReservation(req.home, {
+        state: req.state,
+        project: req.project,
+        env: req.env,
+        branch: req.branch,
+        owner: req.owner,
+        cpus: demand.cpus,
+        memoryBytes: demand.memoryBytes,
+      }),
+    );
   });
 }
 

@@ -82,7 +82,10 @@ async function findOrphans(docker: Docker, envs: LocalEnvironments): Promise<Orp
     if (g) g.volumes++;
   }
   return [...groups.values()].filter(
-    (g) => !existsSync(recordPath(envs.home, g.project, g.env)) && lockOwner(lockPath(envs.home, g.project, g.env)) === undefined && !hasStack(envs.backendUrl, g.project, g.env),
+    (g) =>
+      !existsSync(recordPath(envs.home, g.project, g.env)) &&
+      lockOwner(lockPath(envs.home, g.project, g.env)) === undefined &&
+      !hasStack(envs.backendUrl, g.project, g.env),
   );
 }
 
@@ -94,7 +97,13 @@ export async function collectGarbage(envs: LocalEnvironments, opts: GcOptions = 
     .records.filter((r) => expires(r) && expiresAt(r, opts.defaultTtlMs ?? DEFAULT_TTL_MS) <= at)
     // One with an operation under way is busy, not idle.
     .filter((r) => lockOwner(lockPath(envs.home, r.project, r.env)) === undefined)
-    .map((r) => ({ project: r.project, branch: r.branch, env: r.env, owner: r.owner, expiresAt: new Date(expiresAt(r, opts.defaultTtlMs ?? DEFAULT_TTL_MS)).toISOString() }));
+    .map((r) => ({
+      project: r.project,
+      branch: r.branch,
+      env: r.env,
+      owner: r.owner,
+      expiresAt: new Date(expiresAt(r, opts.defaultTtlMs ?? DEFAULT_TTL_MS)).toISOString(),
+    }));
   const orphans = await findOrphans(docker, envs);
   if (!opts.dryRun) {
     for (const e of expired) {
@@ -110,7 +119,9 @@ export async function collectGarbage(envs: LocalEnvironments, opts: GcOptions = 
     }
     for (const o of orphans) {
       if (opts.signal?.aborted) break;
-      opts.onProgress?.(`${o.project} / ${o.env}: removing ${o.containers} container(s), ${o.networks} network(s), ${o.volumes} volume(s) that belong to no environment`);
+      opts.onProgress?.(
+        `${o.project} / ${o.env}: removing ${o.containers} container(s), ${o.networks} network(s), ${o.volumes} volume(s) that belong to no environment`,
+      );
       await sweepEnvironment(docker, { project: o.project, env: o.env, state: envs.stateId });
       o.removed = true;
     }

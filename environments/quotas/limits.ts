@@ -68,7 +68,13 @@ function lineOf(text: string, offset: number): number {
 
 /** A setting's value, checked: a non-negative number (memory also as a size such as `2g`). */
 function limitValue(key: LimitKey, raw: unknown, where: () => SlipwayError): number {
-  const value = isMemory(key) ? (typeof raw === 'string' || typeof raw === 'number' ? tryParseMemory(raw) : undefined) : typeof raw === 'number' && raw >= 0 ? raw : undefined;
+  const value = isMemory(key)
+    ? typeof raw === 'string' || typeof raw === 'number'
+      ? tryParseMemory(raw)
+      : undefined
+    : typeof raw === 'number' && raw >= 0
+      ? raw
+      : undefined;
   if (value === undefined || !Number.isFinite(value)) throw where();
   return value;
 }
@@ -87,7 +93,9 @@ export function readSettingsFile(file: string): Entry[] {
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length || !root || root.type !== 'object') {
     const at = errors[0]?.offset ?? 0;
-    throw new SlipwayError('settings-invalid', `${file}:${lineOf(text, at)}: is not a JSON object of settings.`, { hint: 'Correct the file (JSON with comments) and retry.' });
+    throw new SlipwayError('settings-invalid', `${file}:${lineOf(text, at)}: is not a JSON object of settings.`, {
+      hint: 'Correct the file (JSON with comments) and retry.',
+    });
   }
   const out: Entry[] = [];
   const node = (setting: string): Node | undefined => findNodeAtLocation(root, [setting]);
@@ -95,13 +103,20 @@ export function readSettingsFile(file: string): Entry[] {
     const setting = `slipway.quotas.${key}`;
     const n = node(setting);
     if (!n) continue;
-    const what = isMemory(key) ? 'must be a size such as 512m or 2g, or 0 for no limit' : 'must be a number of 0 or more (0: no limit)';
-    out.push({ key, setting, value: limitValue(key, n.value, () => invalid(file, lineOf(text, n.offset), setting, what)) });
+    const what = isMemory(key)
+      ? 'must be a size such as 512m or 2g, or 0 for no limit'
+      : 'must be a number of 0 or more (0: no limit)';
+    out.push({
+      key,
+      setting,
+      value: limitValue(key, n.value, () => invalid(file, lineOf(text, n.offset), setting, what)),
+    });
   }
   const ttl = node('slipway.ttl.default');
   if (ttl) {
     const ms = typeof ttl.value === 'string' ? tryParseDuration(ttl.value) : undefined;
-    if (ms === undefined) throw invalid(file, lineOf(text, ttl.offset), 'slipway.ttl.default', 'must be a duration such as 30m, 72h or 7d');
+    if (ms === undefined)
+      throw invalid(file, lineOf(text, ttl.offset), 'slipway.ttl.default', 'must be a duration such as 30m, 72h or 7d');
     out.push({ key: 'ttl', setting: 'slipway.ttl.default', value: ms });
   }
   return out;
@@ -113,7 +128,12 @@ export function readPolicyFile(file: string): Entry[] {
   if (text === undefined || !text.trim()) return [];
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
-  if (doc.errors.length) throw new SlipwayError('settings-invalid', `${file}:${doc.errors[0].linePos?.[0].line ?? 1}: ${doc.errors[0].message}`, { hint: 'Correct the YAML and retry.' });
+  if (doc.errors.length)
+    throw new SlipwayError(
+      'settings-invalid',
+      `${file}:${doc.errors[0].linePos?.[0].line ?? 1}: ${doc.errors[0].message}`,
+      { hint: 'Correct the YAML and retry.' },
+    );
   const out: Entry[] = [];
   const lineAt = (path: string[]) => {
     const n = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
@@ -122,18 +142,32 @@ export function readPolicyFile(file: string): Entry[] {
   const quotas = doc.get('quotas') as unknown;
   if (quotas !== undefined) {
     const plain = doc.toJS().quotas as Record<string, unknown> | null;
-    if (!plain || typeof plain !== 'object') throw invalid(file, lineAt(['quotas']), 'quotas', 'must be a mapping of limits');
+    if (!plain || typeof plain !== 'object')
+      throw invalid(file, lineAt(['quotas']), 'quotas', 'must be a mapping of limits');
     for (const [name, raw] of Object.entries(plain)) {
       const key = LIMIT_KEYS.find((k) => k === name);
-      if (!key) throw invalid(file, lineAt(['quotas', name]), `quotas.${name}`, `is not a limit (use one of ${LIMIT_KEYS.join(', ')})`);
-      const what = isMemory(key) ? 'must be a size such as 512m or 2g, or 0 for no limit' : 'must be a number of 0 or more (0: no limit)';
-      out.push({ key, setting: `quotas.${key}`, value: limitValue(key, raw, () => invalid(file, lineAt(['quotas', name]), `quotas.${name}`, what)) });
+      if (!key)
+        throw invalid(
+          file,
+          lineAt(['quotas', name]),
+          `quotas.${name}`,
+          `is not a limit (use one of ${LIMIT_KEYS.join(', ')})`,
+        );
+      const what = isMemory(key)
+        ? 'must be a size such as 512m or 2g, or 0 for no limit'
+        : 'must be a number of 0 or more (0: no limit)';
+      out.push({
+        key,
+        setting: `quotas.${key}`,
+        value: limitValue(key, raw, () => invalid(file, lineAt(['quotas', name]), `quotas.${name}`, what)),
+      });
     }
   }
   const ttl = (doc.toJS() as { ttl?: { default?: unknown } } | null)?.ttl?.default;
   if (ttl !== undefined) {
     const ms = typeof ttl === 'string' ? tryParseDuration(ttl) : undefined;
-    if (ms === undefined) throw invalid(file, lineAt(['ttl', 'default']), 'ttl.default', 'must be a duration such as 30m, 72h or 7d');
+    if (ms === undefined)
+      throw invalid(file, lineAt(['ttl', 'default']), 'ttl.default', 'must be a duration such as 30m, 72h or 7d');
     out.push({ key: 'ttl', setting: 'ttl.default', value: ms });
   }
   return out;

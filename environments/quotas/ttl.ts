@@ -17,7 +17,8 @@ export function now(): number {
   const ahead = tryParseDuration(injected);
   if (ahead !== undefined) return Date.now() + ahead;
   const at = Date.parse(injected);
-  if (Number.isNaN(at)) throw new SlipwayError('usage', `SLIPWAY_NOW=${injected} is neither a time (ISO 8601) nor a duration such as 3h.`);
+  if (Number.isNaN(at))
+    throw new SlipwayError('usage', `SLIPWAY_NOW=${injected} is neither a time (ISO 8601) nor a duration such as 3h.`);
   return at;
 }
 
@@ -37,8 +38,15 @@ export function expires(record: EnvRecord): boolean {
  * operation on it): `ms` (a new TTL) or the record's own, counted from now; with `by`, the expiry
  * moves `by` later than it was (from now if it has passed). Undefined when it has no record.
  */
-export async function touch(home: string, project: string, env: string, change: { ms?: number; by?: number; timeoutMs?: number } = {}): Promise<EnvRecord['ttl']> {
-  const lock = await acquireLock(lockPath(home, project, env), `environment ${project}/${env}`, { timeoutMs: change.timeoutMs ?? 60_000 });
+export async function touch(
+  home: string,
+  project: string,
+  env: string,
+  change: { ms?: number; by?: number; timeoutMs?: number } = {},
+): Promise<EnvRecord['ttl']> {
+  const lock = await acquireLock(lockPath(home, project, env), `environment ${project}/${env}`, {
+    timeoutMs: change.timeoutMs ?? 60_000,
+  });
   try {
     const record = inspectRecord(home, project, env).record;
     if (!record) return undefined;

@@ -44,7 +44,12 @@ export function readReservations(dir = machinePortsDir()): Reservation[] {
     // Missing or damaged: Docker's labels still say what runs.
     all = [];
   }
-  return all.filter((r) => typeof r.home === 'string' && typeof r.env === 'string' && (existsSync(recordPath(r.home, r.project, r.env)) || holderAlive(r.holder)));
+  return all.filter(
+    (r) =>
+      typeof r.home === 'string' &&
+      typeof r.env === 'string' &&
+      (existsSync(recordPath(r.home, r.project, r.env)) || holderAlive(r.holder)),
+  );
 }
 
 function holderAlive(holder: string): boolean {
@@ -56,7 +61,10 @@ function holderAlive(holder: string): boolean {
  * Runs `fn` holding the machine-wide quota lock: the check and the reservation it writes are one
  * step for every process (and every SLIPWAY_HOME) of this user on this machine.
  */
-export async function withQuotaLock<T>(fn: (ledger: Reservation[], write: (r: Reservation) => void) => Promise<T>, dir = machinePortsDir()): Promise<T> {
+export async function withQuotaLock<T>(
+  fn: (ledger: Reservation[], write: (r: Reservation) => void) => Promise<T>,
+  dir = machinePortsDir(),
+): Promise<T> {
   ensurePrivateDir(dir);
   const lock = await acquireLock(join(dir, 'quotas.lock'), 'the quota ledger', { timeoutMs: LOCK_TIMEOUT_MS });
   try {
@@ -72,10 +80,16 @@ export async function withQuotaLock<T>(fn: (ledger: Reservation[], write: (r: Re
 }
 
 /** Drops the reservation of an environment (after its `down`, or a refused or failed first `up`). */
-export async function dropReservation(state: string, project: string, env: string, dir = machinePortsDir()): Promise<void> {
+export async function dropReservation(
+  state: string,
+  project: string,
+  env: string,
+  dir = machinePortsDir(),
+): Promise<void> {
   await withQuotaLock(async (ledger) => {
     const rest = ledger.filter((x) => !(x.state === state && x.project === project && x.env === env));
-    if (rest.length !== ledger.length) writeFileAtomically(ledgerFile(dir), JSON.stringify({ version: 1, reservations: rest }, null, 2) + '\n');
+    if (rest.length !== ledger.length)
+      writeFileAtomically(ledgerFile(dir), JSON.stringify({ version: 1, reservations: rest }, null, 2) + '\n');
   }, dir);
 }
 
@@ -93,14 +107,28 @@ export async function hostHoldings(docker: Docker, ledger: Reservation[]): Promi
   const containers = await docker.listContainers({ all: true, filters: { label: [LABEL_PROJECT, LABEL_ENV] } });
   const limits = await Promise.all(
     containers.map(async (c) => {
-      const info = await docker.getContainer(c.Id).inspect().catch(() => undefined);
-      return { cpus: info?.HostConfig.NanoCpus ? info.HostConfig.NanoCpus / 1e9 : 0, memory: info?.HostConfig.Memory ?? 0 };
+      const info = await docker
+        .getContainer(c.Id)
+        .inspect()
+        .catch(() => undefined);
+      return {
+        cpus: info?.HostConfig.NanoCpus ? info.HostConfig.NanoCpus / 1e9 : 0,
+        memory: info?.HostConfig.Memory ?? 0,
+      };
     }),
   );
   containers.forEach((c, i) => {
     const l = c.Labels ?? {};
     const key = `${l[LABEL_STATE] ?? ''}/${l[LABEL_PROJECT]}/${l[LABEL_ENV]}`;
-    const h = byKey.get(key) ?? { state: l[LABEL_STATE] ?? '', project: l[LABEL_PROJECT], env: l[LABEL_ENV], branch: l[LABEL_BRANCH], owner: l[LABEL_OWNER] ?? 'unknown', cpus: 0, memoryBytes: 0 };
+    const h = byKey.get(key) ?? {
+      state: l[LABEL_STATE] ?? '',
+      project: l[LABEL_PROJECT],
+      env: l[LABEL_ENV],
+      branch: l[LABEL_BRANCH],
+      owner: l[LABEL_OWNER] ?? 'unknown',
+      cpus: 0,
+      memoryBytes: 0,
+    };
     h.cpus += limits[i].cpus;
     h.memoryBytes += limits[i].memory;
     if (l[LABEL_OWNER]) h.owner = l[LABEL_OWNER];

@@ -47,22 +47,50 @@ export function judge(home: string, req: IncomingMessage): Verdict {
   url.searchParams.delete(TOKEN_PARAM);
   const path = url.pathname + (url.searchParams.size ? `?${url.searchParams}` : '');
   const parts = hostParts(req);
-  if (!parts) return { status: 404, message: 'No environment is named by this host; a share link looks like http://<env>.<project>.localhost:PORT/.', path };
+  if (!parts)
+    return {
+      status: 404,
+      message: 'No environment is named by this host; a share link looks like http://<env>.<project>.localhost:PORT/.',
+      path,
+    };
   const { project, env } = parts;
   const record = inspectRecord(home, project, env).record;
-  if (!record) return { status: 404, message: `Environment ${env} of ${project} does not exist (it was torn down).`, path, project, env };
+  if (!record)
+    return {
+      status: 404,
+      message: `Environment ${env} of ${project} does not exist (it was torn down).`,
+      path,
+      project,
+      env,
+    };
   let share: Share | undefined;
   try {
     share = readShare(home, project, env);
   } catch {
     share = undefined;
   }
-  if (!share) return { status: 404, message: `Environment ${env} of ${project} is not shared (its link was revoked or never made).`, path, project, env };
+  if (!share)
+    return {
+      status: 404,
+      message: `Environment ${env} of ${project} is not shared (its link was revoked or never made).`,
+      path,
+      project,
+      env,
+    };
   const token = queryToken ?? cookieToken(req);
-  if (!tokenMatches(share, token)) return { status: 401, message: 'This link needs its token: open the whole link you were given.', path, project, env };
-  if (Date.parse(share.expiresAt) <= now()) return { status: 410, message: `This link expired at ${share.expiresAt}.`, path, project, env };
+  if (!tokenMatches(share, token))
+    return {
+      status: 401,
+      message: 'This link needs its token: open the whole link you were given.',
+      path,
+      project,
+      env,
+    };
+  if (Date.parse(share.expiresAt) <= now())
+    return { status: 410, message: `This link expired at ${share.expiresAt}.`, path, project, env };
   const port = Object.values(record.ports?.[share.service] ?? {})[0];
-  if (!port) return { status: 502, message: `Service ${share.service} of ${env} publishes no port.`, path, project, env };
+  if (!port)
+    return { status: 502, message: `Service ${share.service} of ${env} publishes no port.`, path, project, env };
   const maxAge = Math.max(1, Math.floor((Date.parse(share.expiresAt) - now()) / 1000));
   return {
     status: 200,
@@ -71,7 +99,9 @@ export function judge(home: string, req: IncomingMessage): Verdict {
     env,
     target: `http://127.0.0.1:${port}`,
     path,
-    setCookie: queryToken ? `${COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}` : undefined,
+    setCookie: queryToken
+      ? `${COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`
+      : undefined,
   };
 }
 
@@ -95,7 +125,14 @@ export async function startGateway(home: string, port: number, bind = '127.0.0.1
   const log = (v: Verdict, req: IncomingMessage, status: number) => {
     if (!v.project || !v.env) return;
     try {
-      logAccess(home, v.project, v.env, { at: new Date(now()).toISOString(), remote: req.socket.remoteAddress, agent: req.headers['user-agent'], method: req.method, path: v.path, status });
+      logAccess(home, v.project, v.env, {
+        at: new Date(now()).toISOString(),
+        remote: req.socket.remoteAddress,
+        agent: req.headers['user-agent'],
+        method: req.method,
+        path: v.path,
+        status,
+      });
     } catch {
       // the environment's folder went with a down: nothing to log into
     }
@@ -115,14 +152,17 @@ export async function startGateway(home: string, port: number, bind = '127.0.0.1
     if (v.setCookie) res.setHeader('set-cookie', v.setCookie);
     res.on('finish', () => log(v, req, res.statusCode));
     proxy.web(req, res, { target: v.target }, () => {
-      if (!res.headersSent) refuse(res, { ...v, status: 502, message: `Service ${v.share?.service} of ${v.env} does not answer.` });
+      if (!res.headersSent)
+        refuse(res, { ...v, status: 502, message: `Service ${v.share?.service} of ${v.env} does not answer.` });
     });
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const v = judge(home, req);
     log(v, req, v.status === 200 ? 101 : v.status);
     if (v.status !== 200 || !v.target) {
-      socket.end(`HTTP/1.1 ${v.status} ${v.status === 401 ? 'Unauthorized' : v.status === 410 ? 'Gone' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${v.status} ${v.status === 401 ? 'Unauthorized' : v.status === 410 ? 'Gone' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
       return;
     }
     activity(v.project!, v.env!);

@@ -23,18 +23,34 @@ export interface ShareOptions {
 }
 
 /** A new link to `status`'s environment (any link before it stops working). */
-export async function makeShareLink(home: string, projectName: string, status: EnvironmentStatus, opts: ShareOptions): Promise<ShareLink> {
+export async function makeShareLink(
+  home: string,
+  projectName: string,
+  status: EnvironmentStatus,
+  opts: ShareOptions,
+): Promise<ShareLink> {
   const project = projectSlug(projectName);
   const service = opts.service ?? Object.keys(status.urls)[0];
   if (!service || !status.urls[service]) {
-    throw new SlipwayError('service-not-found', `${projectName} / ${status.branch} has no published service${opts.service ? ` named ${opts.service}` : ''} to share.`, {
-      hint: 'Only services with published ports can be shared.',
-    });
+    throw new SlipwayError(
+      'service-not-found',
+      `${projectName} / ${status.branch} has no published service${opts.service ? ` named ${opts.service}` : ''} to share.`,
+      {
+        hint: 'Only services with published ports can be shared.',
+      },
+    );
   }
   const bind = opts.bind ?? '127.0.0.1';
   const gw = await ensureGateway(home, { cli: opts.cli, bind });
   const expires = new Date(now() + (opts.expiresMs ?? 24 * 3600_000)).toISOString();
-  const token = writeShare(home, { project, env: status.env, branch: status.branch, service, createdAt: new Date(now()).toISOString(), expiresAt: expires });
+  const token = writeShare(home, {
+    project,
+    env: status.env,
+    branch: status.branch,
+    service,
+    createdAt: new Date(now()).toISOString(),
+    expiresAt: expires,
+  });
   // Sharing is activity too.
   await touch(home, project, status.env, { timeoutMs: 5_000 }).catch(() => undefined);
   const host = bind === '127.0.0.1' || bind === 'localhost' ? 'localhost' : hostname();

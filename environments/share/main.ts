@@ -5,7 +5,10 @@ import { startGateway } from './gateway';
 import { announceGateway, retireGateway } from './supervise';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== 'gateway'), options: { port: { type: 'string' }, bind: { type: 'string', default: '127.0.0.1' } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== 'gateway'),
+    options: { port: { type: 'string' }, bind: { type: 'string', default: '127.0.0.1' } },
+  });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port ${values.port} is not a port`);
   const home = slipwayHome();

@@ -30,7 +30,16 @@ const REMEDY = 'run `slipway share` for its branch again (a new link), or `slipw
 export function readShare(home: string, project: string, env: string): Share | undefined {
   return readStoredJson<Share>(
     shareFile(home, project, env),
-    (v) => checkFields(v, { project: 'string', env: 'string', branch: 'string', service: 'string', tokenHash: 'string', createdAt: 'string', expiresAt: 'string' }),
+    (v) =>
+      checkFields(v, {
+        project: 'string',
+        env: 'string',
+        branch: 'string',
+        service: 'string',
+        tokenHash: 'string',
+        createdAt: 'string',
+        expiresAt: 'string',
+      }),
     REMEDY,
   );
 }
@@ -50,7 +59,10 @@ export function tokenMatches(share: Share, token: string | undefined): boolean {
 /** A new share with a new token (any link given before stops working); returns the token, for the link only. */
 export function writeShare(home: string, share: Omit<Share, 'tokenHash'>): string {
   const token = randomBytes(24).toString('base64url');
-  writeFileAtomically(shareFile(home, share.project, share.env), JSON.stringify({ ...share, tokenHash: hashToken(token) }, null, 2) + '\n');
+  writeFileAtomically(
+    shareFile(home, share.project, share.env),
+    JSON.stringify({ ...share, tokenHash: hashToken(token) }, null, 2) + '\n',
+  );
   return token;
 }
 
@@ -70,7 +82,12 @@ function readShareQuiet(home: string, project: string, env: string): Share | und
 }
 
 /** One line of an environment's access log: who (address, user agent) opened what, when, and the answer. */
-export function logAccess(home: string, project: string, env: string, entry: { at: string; remote?: string; agent?: string; method?: string; path: string; status: number }): void {
+export function logAccess(
+  home: string,
+  project: string,
+  env: string,
+  entry: { at: string; remote?: string; agent?: string; method?: string; path: string; status: number },
+): void {
   appendLineDurably(accessLogFile(home, project, env), JSON.stringify(entry));
 }
 

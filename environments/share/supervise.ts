@@ -31,7 +31,11 @@ function stateFile(home: string): string {
 
 export function readGateway(home: string): GatewayState | undefined {
   try {
-    return readStoredJson<GatewayState>(stateFile(home), (v) => checkFields(v, { owner: 'string', port: 'number', bind: 'string', startedAt: 'string' }), 'stop the gateway process and remove the file');
+    return readStoredJson<GatewayState>(
+      stateFile(home),
+      (v) => checkFields(v, { owner: 'string', port: 'number', bind: 'string', startedAt: 'string' }),
+      'stop the gateway process and remove the file',
+    );
   } catch {
     return undefined;
   }
@@ -46,7 +50,10 @@ export function liveGateway(home: string): GatewayState | undefined {
 
 /** Written by the gateway process once it listens. */
 export function announceGateway(home: string, port: number, bind: string): void {
-  writeFileAtomically(stateFile(home), JSON.stringify({ owner: selfIdentity(), port, bind, startedAt: new Date().toISOString() }, null, 2) + '\n');
+  writeFileAtomically(
+    stateFile(home),
+    JSON.stringify({ owner: selfIdentity(), port, bind, startedAt: new Date().toISOString() }, null, 2) + '\n',
+  );
 }
 
 export function retireGateway(home: string): void {
@@ -95,9 +102,13 @@ export async function ensureGateway(home: string, opts: { cli: string; bind?: st
     return s && s.port === port ? s : undefined;
   }, START_TIMEOUT_MS);
   if (!started) {
-    throw new SlipwayError('operation-failed', `The share-link gateway did not start on ${bind}:${port} within ${START_TIMEOUT_MS / 1000}s.`, {
-      hint: `Look at ${join(gatewayDir(home), 'gateway.log')}.`,
-    });
+    throw new SlipwayError(
+      'operation-failed',
+      `The share-link gateway did not start on ${bind}:${port} within ${START_TIMEOUT_MS / 1000}s.`,
+      {
+        hint: `Look at ${join(gatewayDir(home), 'gateway.log')}.`,
+      },
+    );
   }
   return started;
 }

@@ -164,7 +164,12 @@ export function keyValues(value: unknown): Array<[string, string | null]> {
 
 /** A Slipway name (lowercase letter, then lowercase letters, digits or '-', at most 31) made from a Compose name. */
 export function slipwayName(name: string): string {
-  let s = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 31).replace(/-+$/, '');
+  let s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 31)
+    .replace(/-+$/, '');
   if (!s) s = 'svc';
   return s;
 }

@@ -36,7 +36,10 @@ export function draftSpec(dir: string, options: InitOptions = {}): InitDraft {
     try {
       text = readFileSync(compose, 'utf8');
     } catch (err) {
-      throw new SlipwayError('spec-not-found', `Cannot read the compose file ${compose}: ${(err as Error).message}.`, { hint: 'Check the path given with --compose.', cause: err });
+      throw new SlipwayError('spec-not-found', `Cannot read the compose file ${compose}: ${(err as Error).message}.`, {
+        hint: 'Check the path given with --compose.',
+        cause: err,
+      });
     }
     const r = composeToSpec(text, compose, options.name);
     spec = r.spec;
@@ -44,12 +47,21 @@ export function draftSpec(dir: string, options: InitOptions = {}): InitDraft {
   } else {
     const dockerfile = findDockerfile(dir);
     if (!dockerfile) {
-      throw new SlipwayError('spec-not-found', `${dir} has no compose file (${COMPOSE_FILES.join(', ')}) and no Dockerfile to start slipway.yaml from.`, {
-        hint: 'Run slipway init in the folder that holds them, pass --compose FILE, or write slipway.yaml by hand (see the README).',
-      });
+      throw new SlipwayError(
+        'spec-not-found',
+        `${dir} has no compose file (${COMPOSE_FILES.join(', ')}) and no Dockerfile to start slipway.yaml from.`,
+        {
+          hint: 'Run slipway init in the folder that holds them, pass --compose FILE, or write slipway.yaml by hand (see the README).',
+        },
+      );
     }
     spec = fromDockerfile(dir, dockerfile, options.name);
-    draft = { text: '', from: dockerfile, unmapped: [], notes: [`one service built from ${relative(dir, dockerfile)}; add its databases and health check`] };
+    draft = {
+      text: '',
+      from: dockerfile,
+      unmapped: [],
+      notes: [`one service built from ${relative(dir, dockerfile)}; add its databases and health check`],
+    };
   }
   draft.text = header(dir, draft) + stringify(spec, { lineWidth: 0 });
   // A draft that does not load is Slipway's own fault: say so rather than write it.
@@ -59,7 +71,9 @@ export function draftSpec(dir: string, options: InitOptions = {}): InitDraft {
 
 function header(dir: string, d: InitDraft): string {
   const from = relative(dir, d.from) || basename(d.from);
-  const lines = [`# slipway.yaml drafted by \`slipway init\` from ${from}: each git branch gets its own copy of these services.`];
+  const lines = [
+    `# slipway.yaml drafted by \`slipway init\` from ${from}: each git branch gets its own copy of these services.`,
+  ];
   if (d.unmapped.length) {
     lines.push(`# Not mapped from ${from} (review these):`);
     for (const u of d.unmapped) lines.push(`#   line ${u.line}, ${u.field}: ${u.reason}`);
@@ -80,9 +94,16 @@ function findDockerfile(dir: string): string | undefined {
 /** One service built from the Dockerfile, publishing the ports it EXPOSEs. */
 function fromDockerfile(dir: string, dockerfile: string, name?: string): Record<string, unknown> {
   const text = readFileSync(dockerfile, 'utf8');
-  const ports = [...text.matchAll(/^\s*EXPOSE\s+(.+)$/gim)].flatMap((m) => m[1].split(/\s+/)).map((p) => Number(p.split('/')[0])).filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+  const ports = [...text.matchAll(/^\s*EXPOSE\s+(.+)$/gim)]
+    .flatMap((m) => m[1].split(/\s+/))
+    .map((p) => Number(p.split('/')[0]))
+    .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
   const context = relative(dir, join(dockerfile, '..')) || '.';
   const service: Record<string, unknown> = { build: context === '.' ? '.' : `./${context}` };
   if (ports.length) service.ports = [...new Set(ports)];
-  return { version: 1, name: name ?? slipwayName(basename(dir)), services: { [slipwayName(context === '.' ? 'app' : basename(context))]: service } };
+  return {
+    version: 1,
+    name: name ?? slipwayName(basename(dir)),
+    services: { [slipwayName(context === '.' ? 'app' : basename(context))]: service },
+  };
 }

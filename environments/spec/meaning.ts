@@ -31,7 +31,18 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
   };
   const { refs, malformed } = envRefs(declared.services);
   const mocks = isRecord(data.mocks) ? data.mocks : {};
-  const withMocks: Declared = { ...declared, services: { ...declared.services, ...Object.fromEntries(Object.entries(mocks).map(([m, raw]) => [mockServiceName(m), { ports: [isRecord(raw) && typeof raw.port === 'number' ? raw.port : 1] }])) } };
+  const withMocks: Declared = {
+    ...declared,
+    services: {
+      ...declared.services,
+      ...Object.fromEntries(
+        Object.entries(mocks).map(([m, raw]) => [
+          mockServiceName(m),
+          { ports: [isRecord(raw) && typeof raw.port === 'number' ? raw.port : 1] },
+        ]),
+      ),
+    },
+  };
   const problems = [
     ...malformed,
     ...nameClashProblems(declared),

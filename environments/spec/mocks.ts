@@ -56,10 +56,18 @@ export function mockProblems(raw: unknown, dir: string, serviceNames: string[]):
     const m = mock as RawMock;
     const before = problems.length;
     if (m.openapi === undefined && m.recordings === undefined && m.stubs === undefined) {
-      problems.push({ path: ['mocks', name], at: 'key', message: `mock "${name}" has no source: give it openapi (a document), recordings (a folder) or stubs` });
+      problems.push({
+        path: ['mocks', name],
+        at: 'key',
+        message: `mock "${name}" has no source: give it openapi (a document), recordings (a folder) or stubs`,
+      });
     }
     if (serviceNames.includes(mockServiceName(name))) {
-      problems.push({ path: ['mocks', name], at: 'key', message: `mock "${name}" runs as service "${mockServiceName(name)}", a name already used by a service; rename one` });
+      problems.push({
+        path: ['mocks', name],
+        at: 'key',
+        message: `mock "${name}" runs as service "${mockServiceName(name)}", a name already used by a service; rename one`,
+      });
     }
     if (typeof m.openapi === 'string') {
       try {
@@ -70,7 +78,12 @@ export function mockProblems(raw: unknown, dir: string, serviceNames: string[]):
     }
     if (typeof m.recordings === 'string') {
       const folder = resolve(dir, m.recordings);
-      if (existsSync(folder) && !statSync(folder).isDirectory()) problems.push({ path: ['mocks', name, 'recordings'], at: 'value', message: `${folder} is a file; recordings is a folder` });
+      if (existsSync(folder) && !statSync(folder).isDirectory())
+        problems.push({
+          path: ['mocks', name, 'recordings'],
+          at: 'value',
+          message: `${folder} is a file; recordings is a folder`,
+        });
       else {
         try {
           readRecordings(folder);
@@ -81,9 +94,15 @@ export function mockProblems(raw: unknown, dir: string, serviceNames: string[]):
     }
     if (problems.length === before && (typeof m.openapi === 'string' || typeof m.recordings === 'string')) {
       try {
-        const size = encodeMockConfig(mockConfig(normalizeMocks({ [name]: { ...m, stubs: Array.isArray(m.stubs) ? m.stubs : [] } }, dir)[0], dir)).length;
+        const size = encodeMockConfig(
+          mockConfig(normalizeMocks({ [name]: { ...m, stubs: Array.isArray(m.stubs) ? m.stubs : [] } }, dir)[0], dir),
+        ).length;
         if (size > MAX_MOCK_CONFIG_CHARS) {
-          problems.push({ path: ['mocks', name], at: 'key', message: `mock "${name}" is ${Math.ceil(size / 1024)} KiB compressed (its document, the files it refers to and its recordings); a mock must stay under ${MAX_MOCK_CONFIG_CHARS / 1000} KB: describe only the operations the app calls, or trim recordings` });
+          problems.push({
+            path: ['mocks', name],
+            at: 'key',
+            message: `mock "${name}" is ${Math.ceil(size / 1024)} KiB compressed (its document, the files it refers to and its recordings); a mock must stay under ${MAX_MOCK_CONFIG_CHARS / 1000} KB: describe only the operations the app calls, or trim recordings`,
+          });
         }
       } catch {
         // a broken file is reported above
@@ -93,7 +112,11 @@ export function mockProblems(raw: unknown, dir: string, serviceNames: string[]):
       try {
         new RegExp(pattern);
       } catch (err) {
-        problems.push({ path: ['mocks', name, 'redact', 'patterns', i], at: 'value', message: `not a regular expression: ${(err as Error).message}` });
+        problems.push({
+          path: ['mocks', name, 'redact', 'patterns', i],
+          at: 'value',
+          message: `not a regular expression: ${(err as Error).message}`,
+        });
       }
     }
   }
@@ -106,7 +129,11 @@ export function normalizeMocks(raw: Record<string, RawMock>, dir: string): MockS
       name,
       port: m.port ?? DEFAULT_MOCK_PORT,
       state: m.state === true,
-      stubs: (m.stubs ?? []).map((s) => ({ ...s, method: (s.method ?? 'GET').toUpperCase(), response: { status: s.response.status ?? 200, ...s.response } })),
+      stubs: (m.stubs ?? []).map((s) => ({
+        ...s,
+        method: (s.method ?? 'GET').toUpperCase(),
+        response: { status: s.response.status ?? 200, ...s.response },
+      })),
       redact: defaultRules(m.redact),
     };
     if (m.openapi !== undefined) mock.openapi = resolve(dir, m.openapi);
@@ -122,8 +149,19 @@ export function encodeMockConfig(config: MockConfig): string {
 
 /** The mock server's whole configuration, with the document's files and the recordings read in. */
 export function mockConfig(mock: MockSpec, dir: string): MockConfig {
-  const config: MockConfig = { name: mock.name, port: mock.port, state: mock.state, stubs: mock.stubs, recordings: mock.recordings ? readRecordings(mock.recordings) : [], redact: mock.redact };
-  if (mock.openapi) config.openapi = { entry: relative(dir, mock.openapi).split(sep).join('/'), files: openApiFiles(mock.openapi, dir) };
+  const config: MockConfig = {
+    name: mock.name,
+    port: mock.port,
+    state: mock.state,
+    stubs: mock.stubs,
+    recordings: mock.recordings ? readRecordings(mock.recordings) : [],
+    redact: mock.redact,
+  };
+  if (mock.openapi)
+    config.openapi = {
+      entry: relative(dir, mock.openapi).split(sep).join('/'),
+      files: openApiFiles(mock.openapi, dir),
+    };
   return config;
 }
 
@@ -149,7 +187,8 @@ export function openApiFiles(entry: string, root: string): Record<string, string
   const files: Record<string, string> = {};
   const visit = (file: string, from?: string): void => {
     const rel = relative(root, file);
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${file} is outside the project folder ${root}; keep API documents inside it`);
+    if (rel.startsWith('..') || isAbsolute(rel))
+      throw new Error(`${file} is outside the project folder ${root}; keep API documents inside it`);
     const key = rel.split(sep).join('/');
     if (key in files) return;
     let text: string;
@@ -171,7 +210,8 @@ export function openApiFiles(entry: string, root: string): Record<string, string
     for (const ref of refs(doc)) {
       const target = ref.split('#')[0];
       if (target === '') continue;
-      if (/^[a-z]+:\/\//i.test(target)) throw new Error(`$ref "${ref}" in ${file} is remote; mocks run offline, so copy it into the project`);
+      if (/^[a-z]+:\/\//i.test(target))
+        throw new Error(`$ref "${ref}" in ${file} is remote; mocks run offline, so copy it into the project`);
       visit(resolve(dirname(file), target), file);
     }
   };
@@ -205,21 +245,32 @@ export function readRecordings(folder: string): Exchange[] {
         throw new Error(`${file} is not JSON: ${(err as Error).message}`, { cause: err });
       }
       if (!e?.request?.method || typeof e.request.path !== 'string' || typeof e.response?.status !== 'number') {
-        throw new Error(`${file} is not a recorded exchange: it needs request.method, request.path and response.status`);
+        throw new Error(
+          `${file} is not a recorded exchange: it needs request.method, request.path and response.status`,
+        );
       }
-      return { request: { ...e.request, query: e.request.query ?? {}, headers: e.request.headers ?? {} }, response: { ...e.response, headers: e.response.headers ?? {} } };
+      return {
+        request: { ...e.request, query: e.request.query ?? {}, headers: e.request.headers ?? {} },
+        response: { ...e.response, headers: e.response.headers ?? {} },
+      };
     });
 }
 
 /** Where the mock server's image is built from: a folder with its Dockerfile and bundled server (`node scripts/build.mjs`). */
 export function mockImageContext(): string {
-  const candidates = [process.env.SLIPWAY_MOCK_IMAGE_DIR, join(__dirname, 'mock-image'), join(__dirname, '..', '..', 'dist', 'mock-image')];
+  const candidates = [
+    process.env.SLIPWAY_MOCK_IMAGE_DIR,
+    join(__dirname, 'mock-image'),
+    join(__dirname, '..', '..', 'dist', 'mock-image'),
+  ];
   return candidates.find((c): c is string => !!c && existsSync(join(c, 'Dockerfile'))) ?? join(__dirname, 'mock-image');
 }
 
 /** `{ mocks: { payments: url } }` from the environment's URLs, or nothing when it runs no mock. */
 export function mockUrls(urls: Record<string, string>, mocks: unknown): { mocks?: Record<string, string> } {
-  const names = Array.isArray(mocks) ? (mocks as Array<{ name?: unknown }>).map((m) => m.name).filter((n): n is string => typeof n === 'string') : [];
+  const names = Array.isArray(mocks)
+    ? (mocks as Array<{ name?: unknown }>).map((m) => m.name).filter((n): n is string => typeof n === 'string')
+    : [];
   const out: Record<string, string> = {};
   for (const name of names) if (urls[mockServiceName(name)]) out[name] = urls[mockServiceName(name)];
   return names.length > 0 ? { mocks: out } : {};
@@ -227,7 +278,8 @@ export function mockUrls(urls: Record<string, string>, mocks: unknown): { mocks?
 
 /** Gives each `mocks` gate the spec's mocks, which it checks against the real APIs. */
 export function attachMocks(pipeline: PipelineSpec, mocks: MockSpec[] | undefined): PipelineSpec {
-  for (const stage of pipeline.stages) for (const gate of stage.gates) if (gate.kind === 'mocks') gate.mocks = mocks ?? [];
+  for (const stage of pipeline.stages)
+    for (const gate of stage.gates) if (gate.kind === 'mocks') gate.mocks = mocks ?? [];
   return pipeline;
 }
 
@@ -242,7 +294,12 @@ export function mocksGateProblems(data: Record<string, unknown>): Problem[] {
       const against = (gate as { mocks?: { against?: unknown } })?.mocks?.against;
       if (!against || typeof against !== 'object') return;
       for (const name of Object.keys(against)) {
-        if (!declared.includes(name)) problems.push({ path: ['pipeline', 'stages', s, 'gates', g, 'mocks', 'against', name], at: 'key', message: `no mock "${name}" is declared under mocks:${declared.length ? ` (declared: ${declared.join(', ')})` : ''}` });
+        if (!declared.includes(name))
+          problems.push({
+            path: ['pipeline', 'stages', s, 'gates', g, 'mocks', 'against', name],
+            at: 'key',
+            message: `no mock "${name}" is declared under mocks:${declared.length ? ` (declared: ${declared.join(', ')})` : ''}`,
+          });
       }
     });
   });

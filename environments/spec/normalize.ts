@@ -64,7 +64,11 @@ export function normalize(raw: RawSpec, source: SpecSource): Spec {
     name: raw.name,
     file: source.file,
     dir: source.dir,
-    services: startOrder(Object.entries(raw.services).map(([name, s]) => normalizeService(name, s, source, Object.keys(raw.databases ?? {})))),
+    services: startOrder(
+      Object.entries(raw.services).map(([name, s]) =>
+        normalizeService(name, s, source, Object.keys(raw.databases ?? {})),
+      ),
+    ),
     databases: Object.entries(raw.databases ?? {}).map(([name, d]) => normalizeDatabase(name, d, source)),
   };
   if (raw.data !== undefined) spec.data = raw.data;
@@ -95,13 +99,15 @@ function normalizeService(name: string, raw: RawService, source: SpecSource, dat
     dependsOn: dependsOn(name, env),
   };
   if (raw.build !== undefined) {
-    const { context, dockerfile = DEFAULT_DOCKERFILE } = typeof raw.build === 'string' ? { context: raw.build } : raw.build;
+    const { context, dockerfile = DEFAULT_DOCKERFILE } =
+      typeof raw.build === 'string' ? { context: raw.build } : raw.build;
     service.build = { context: resolve(source.dir, context), dockerfile };
   }
   const { buildArgs, after, ...extras } = normalizeExtras(raw, source.dir, databases);
   if (service.build && buildArgs) service.build.args = buildArgs;
   Object.assign(service, extras);
-  for (const k of ['services', 'databases'] as const) service.dependsOn[k] = [...new Set([...service.dependsOn[k], ...after[k]])];
+  for (const k of ['services', 'databases'] as const)
+    service.dependsOn[k] = [...new Set([...service.dependsOn[k], ...after[k]])];
   if (raw.image !== undefined) service.image = raw.image;
   // A single string is a shell command line.
   if (typeof raw.command === 'string') service.command = ['sh', '-c', raw.command];

@@ -59,11 +59,26 @@ interface RawGateOptions {
   health: { name?: string };
   drift: { name?: string };
   command: { name?: string; run: string; timeout?: string; cwd?: string };
-  vulnerabilities: { name?: string; report?: string; maxSeverity?: 'info' | 'low' | 'moderate' | 'high' | 'critical'; cwd?: string };
+  vulnerabilities: {
+    name?: string;
+    report?: string;
+    maxSeverity?: 'info' | 'low' | 'moderate' | 'high' | 'critical';
+    cwd?: string;
+  };
   licenses: { name?: string; allow?: string[]; deny?: string[]; cwd?: string };
-  coverage: { name?: string; summary?: string; min: number; metric?: 'lines' | 'statements' | 'functions' | 'branches' };
+  coverage: {
+    name?: string;
+    summary?: string;
+    min: number;
+    metric?: 'lines' | 'statements' | 'functions' | 'branches';
+  };
   approval: { name?: string; count?: number; allowedSigners?: string };
-  window: { name?: string; timezone: string; allow?: string[]; freeze?: Array<{ from: string; to: string; reason?: string }> };
+  window: {
+    name?: string;
+    timezone: string;
+    allow?: string[];
+    freeze?: Array<{ from: string; to: string; reason?: string }>;
+  };
   checks: { name?: string; repository: string; apiUrl?: string; tokenEnv?: string; required?: string[] };
   mocks: { name?: string; against: Record<string, string> };
 }
@@ -115,7 +130,9 @@ function stageOrderProblems(stages: unknown[]): PipelineProblem[] {
   });
   const firstName = stageName(stages[0]);
   if (firstName !== undefined && firstName !== PREVIEW_STAGE) {
-    const fix = seen.has(PREVIEW_STAGE) ? `move "${PREVIEW_STAGE}" to the top` : `add "- ${PREVIEW_STAGE}" before "${firstName}"`;
+    const fix = seen.has(PREVIEW_STAGE)
+      ? `move "${PREVIEW_STAGE}" to the top`
+      : `add "- ${PREVIEW_STAGE}" before "${firstName}"`;
     const message = `the first stage must be "${PREVIEW_STAGE}" (the branch environments, which promotion starts from); ${fix}`;
     problems.push({ path: stageNamePath(stages[0], 0), at: 'value', message });
   }
@@ -144,7 +161,10 @@ function endpointProblems(stage: unknown, index: number): PipelineProblem[] {
     return [{ path: [...path, 'dockerHost'], at: 'value', message }];
   }
   if (!tcp && stage.tls !== undefined && (host === undefined || typeof host === 'string')) {
-    const where = host === undefined ? 'this stage runs on the local engine' : 'unix:// and ssh:// endpoints are secured by the socket\'s permissions and by SSH';
+    const where =
+      host === undefined
+        ? 'this stage runs on the local engine'
+        : "unix:// and ssh:// endpoints are secured by the socket's permissions and by SSH";
     const message = `"tls" applies to a tcp:// dockerHost only (${where}): remove it`;
     return [{ path: [...path, 'tls'], at: 'key', message }];
   }
@@ -261,7 +281,11 @@ function withTls(dockerHost: string, tls: RawTls | undefined, dir: string): stri
   if (tls === false) return `${base}?tls=false`;
   const files =
     'certPath' in tls
-      ? { ca: join(resolve(dir, tls.certPath), 'ca.pem'), cert: join(resolve(dir, tls.certPath), 'cert.pem'), key: join(resolve(dir, tls.certPath), 'key.pem') }
+      ? {
+          ca: join(resolve(dir, tls.certPath), 'ca.pem'),
+          cert: join(resolve(dir, tls.certPath), 'cert.pem'),
+          key: join(resolve(dir, tls.certPath), 'key.pem'),
+        }
       : { ca: resolve(dir, tls.ca), cert: resolve(dir, tls.cert), key: resolve(dir, tls.key) };
   const query = new URLSearchParams({ tlscacert: files.ca, tlscert: files.cert, tlskey: files.key });
   return `${base}?${query.toString()}`;
@@ -279,7 +303,13 @@ function normalizeGate(raw: RawGate, dir: string): GateSpec {
   if (drift) return { kind: 'drift', name: drift.name ?? 'drift' };
   if (command) {
     const timeoutMs = command.timeout !== undefined ? parseDuration(command.timeout) : DEFAULT_COMMAND_TIMEOUT_MS;
-    return withoutUndefined({ kind: 'command', name: command.name ?? 'command', run: command.run, timeoutMs, cwd: at(command.cwd) });
+    return withoutUndefined({
+      kind: 'command',
+      name: command.name ?? 'command',
+      run: command.run,
+      timeoutMs,
+      cwd: at(command.cwd),
+    });
   }
   if (vulnerabilities) {
     const { name = 'vulnerabilities', report, maxSeverity = 'high', cwd } = vulnerabilities;
@@ -293,13 +323,25 @@ function normalizeGate(raw: RawGate, dir: string): GateSpec {
     const { name = 'coverage', summary = DEFAULT_COVERAGE_SUMMARY, min, metric = 'lines' } = coverage;
     return { kind: 'coverage', name, summary: resolve(dir, summary), min, metric };
   }
-  if (approval) return { kind: 'approval', name: approval.name ?? 'approval', count: approval.count ?? 1, allowedSigners: resolve(dir, approval.allowedSigners ?? DEFAULT_ALLOWED_SIGNERS) };
+  if (approval)
+    return {
+      kind: 'approval',
+      name: approval.name ?? 'approval',
+      count: approval.count ?? 1,
+      allowedSigners: resolve(dir, approval.allowedSigners ?? DEFAULT_ALLOWED_SIGNERS),
+    };
   if (window) {
     const { name = 'window', timezone, allow = [], freeze = [] } = window;
     return { kind: 'window', name, timezone, allow, freeze: freeze.map((f) => ({ ...f })) };
   }
   if (checks) {
-    const { name = 'checks', repository, apiUrl = DEFAULT_CHECKS_API, tokenEnv = DEFAULT_TOKEN_ENV, required = [] } = checks;
+    const {
+      name = 'checks',
+      repository,
+      apiUrl = DEFAULT_CHECKS_API,
+      tokenEnv = DEFAULT_TOKEN_ENV,
+      required = [],
+    } = checks;
     return { kind: 'checks', name, repository, apiUrl: apiUrl.replace(/\/+$/, ''), tokenEnv, required };
   }
   if (mocks) return { kind: 'mocks', name: mocks.name ?? 'mocks', against: { ...mocks.against }, mocks: [] };

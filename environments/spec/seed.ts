@@ -59,18 +59,31 @@ export function seedProblems(database: string, raw: unknown, dir: string): SeedP
   if (typeof seed.policy === 'string' && seed.policy) {
     const file = resolve(dir, seed.policy);
     if (!existsSync(file) || !statSync(file).isFile()) {
-      problems.push({ path: at('policy'), at: 'value', message: `the masking policy ${file} does not exist; draft one with \`slipway data init --source URL --out ${seed.policy}\`` });
+      problems.push({
+        path: at('policy'),
+        at: 'value',
+        message: `the masking policy ${file} does not exist; draft one with \`slipway data init --source URL --out ${seed.policy}\``,
+      });
     }
   }
   if (typeof seed.source === 'string') {
     const source = seedSource(seed.source, dir);
     if (source && 'file' in source && (!existsSync(source.file) || !statSync(source.file).isFile())) {
-      problems.push({ path: at('source'), at: 'value', message: `the dump file ${source.file} does not exist (write file:PATH relative to slipway.yaml)` });
+      problems.push({
+        path: at('source'),
+        at: 'value',
+        message: `the dump file ${source.file} does not exist (write file:PATH relative to slipway.yaml)`,
+      });
     }
   }
   if (typeof seed.schedule === 'string') {
     const why = cronProblem(seed.schedule);
-    if (why) problems.push({ path: at('schedule'), at: 'value', message: `"${seed.schedule}" is not a cron expression (${why}); e.g. "0 3 * * *" is every day at 03:00` });
+    if (why)
+      problems.push({
+        path: at('schedule'),
+        at: 'value',
+        message: `"${seed.schedule}" is not a cron expression (${why}); e.g. "0 3 * * *" is every day at 03:00`,
+      });
   }
   return problems;
 }

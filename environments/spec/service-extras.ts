@@ -36,8 +36,14 @@ export function insideProject(dir: string, written: string): string | undefined 
 
 function fileProblem(dir: string, written: string, path: Path, what: string): Problem | undefined {
   const abs = insideProject(dir, written);
-  if (!abs) return { path, at: 'value', message: `${what} "${written}" is outside the project folder ${dir}; only files inside it can be used` };
-  if (!existsSync(abs) || !statSync(abs).isFile()) return { path, at: 'value', message: `${what} "${written}" not found: ${abs} is not a file` };
+  if (!abs)
+    return {
+      path,
+      at: 'value',
+      message: `${what} "${written}" is outside the project folder ${dir}; only files inside it can be used`,
+    };
+  if (!existsSync(abs) || !statSync(abs).isFile())
+    return { path, at: 'value', message: `${what} "${written}" not found: ${abs} is not a file` };
   return undefined;
 }
 
@@ -46,18 +52,31 @@ export function parseMount(text: string, dir: string): ServiceMount | { error: s
   const [source, target, mode] = text.split(':');
   const readOnly = mode === 'ro';
   if (/^[.~/]/.test(source)) {
-    if (source.startsWith('~') || isAbsolute(source)) return { error: `bind mount "${source}" is not inside the project folder: write it as ./relative/path (bind mounts outside ${dir} are refused)` };
+    if (source.startsWith('~') || isAbsolute(source))
+      return {
+        error: `bind mount "${source}" is not inside the project folder: write it as ./relative/path (bind mounts outside ${dir} are refused)`,
+      };
     const abs = insideProject(dir, source);
-    if (!abs) return { error: `bind mount "${source}" leaves the project folder ${dir}; only folders and files inside it can be mounted` };
+    if (!abs)
+      return {
+        error: `bind mount "${source}" leaves the project folder ${dir}; only folders and files inside it can be mounted`,
+      };
     if (!existsSync(abs)) return { error: `bind mount "${source}" not found: ${abs} does not exist` };
     return { source: abs, target, readOnly };
   }
-  if (!NAMED_VOLUME.test(source)) return { error: `volume name "${source}" must start with a letter or digit, then letters, digits, '_', '.' or '-'` };
+  if (!NAMED_VOLUME.test(source))
+    return {
+      error: `volume name "${source}" must start with a letter or digit, then letters, digits, '_', '.' or '-'`,
+    };
   return { volume: source, target, readOnly };
 }
 
 /** What the schema cannot check of these fields: files and folders, names, and depends_on cycles. */
-export function extraProblems(services: Record<string, unknown>, databases: Record<string, unknown>, dir: string): Problem[] {
+export function extraProblems(
+  services: Record<string, unknown>,
+  databases: Record<string, unknown>,
+  dir: string,
+): Problem[] {
   const problems: Problem[] = [];
   const edges = new Map<string, string[]>();
   for (const [name, raw] of Object.entries(services)) {
@@ -76,7 +95,11 @@ export function extraProblems(services: Record<string, unknown>, databases: Reco
           if (p) problems.push(p);
         }
         if (isRecord(raw.env) && Object.hasOwn(raw.env, variable)) {
-          problems.push({ path: at('secrets', variable), at: 'key', message: `${variable} is set both in env and in secrets; keep one` });
+          problems.push({
+            path: at('secrets', variable),
+            at: 'key',
+            message: `${variable} is set both in env and in secrets; keep one`,
+          });
         }
       }
     }
@@ -86,7 +109,8 @@ export function extraProblems(services: Record<string, unknown>, databases: Reco
         if (typeof v !== 'string' || !/^[^:\s]+:\/[^:\s]*(:(ro|rw))?$/.test(v)) return;
         const m = parseMount(v, dir);
         if ('error' in m) problems.push({ path: at('volumes', i), at: 'value', message: m.error });
-        else if (targets.has(m.target)) problems.push({ path: at('volumes', i), at: 'value', message: `${m.target} is mounted twice in ${name}` });
+        else if (targets.has(m.target))
+          problems.push({ path: at('volumes', i), at: 'value', message: `${m.target} is mounted twice in ${name}` });
         else targets.add(m.target);
       });
     }
@@ -94,18 +118,27 @@ export function extraProblems(services: Record<string, unknown>, databases: Reco
       const next: string[] = [];
       raw.depends_on.forEach((d, i) => {
         if (typeof d !== 'string') return;
-        if (d === name) problems.push({ path: at('depends_on', i), at: 'value', message: `${name} cannot depend on itself` });
+        if (d === name)
+          problems.push({ path: at('depends_on', i), at: 'value', message: `${name} cannot depend on itself` });
         else if (Object.hasOwn(services, d)) next.push(d);
         else if (!Object.hasOwn(databases, d)) {
           const known = [...Object.keys(services), ...Object.keys(databases)].filter((n) => n !== name);
-          problems.push({ path: at('depends_on', i), at: 'value', message: `"${d}" is not a service or database of this spec (it has ${known.join(', ') || 'no other'})` });
+          problems.push({
+            path: at('depends_on', i),
+            at: 'value',
+            message: `"${d}" is not a service or database of this spec (it has ${known.join(', ') || 'no other'})`,
+          });
         }
       });
       edges.set(name, next);
     }
   }
   for (const cycle of dependencyCycles(edges)) {
-    problems.push({ path: ['services', cycle[0], 'depends_on'], at: 'key', message: `depends_on goes round in a circle: ${[...cycle, cycle[0]].join(' -> ')}` });
+    problems.push({
+      path: ['services', cycle[0], 'depends_on'],
+      at: 'key',
+      message: `depends_on goes round in a circle: ${[...cycle, cycle[0]].join(' -> ')}`,
+    });
   }
   return problems;
 }
@@ -131,9 +164,17 @@ function dependencyCycles(edges: Map<string, string[]>): string[][] {
 }
 
 /** The normalized extras of one service (of a spec with no issues). */
-export function normalizeExtras(raw: RawExtras, dir: string, databases: string[]): Pick<ServiceSpec, 'envFiles' | 'secrets' | 'mounts'> & { buildArgs?: Record<string, string>; after: { services: string[]; databases: string[] } } {
+export function normalizeExtras(
+  raw: RawExtras,
+  dir: string,
+  databases: string[],
+): Pick<ServiceSpec, 'envFiles' | 'secrets' | 'mounts'> & {
+  buildArgs?: Record<string, string>;
+  after: { services: string[]; databases: string[] };
+} {
   const out: ReturnType<typeof normalizeExtras> = { after: { services: [], databases: [] } };
-  if (isRecord(raw.build) && raw.build.args) out.buildArgs = Object.fromEntries(Object.entries(raw.build.args).map(([k, v]) => [k, String(v)]));
+  if (isRecord(raw.build) && raw.build.args)
+    out.buildArgs = Object.fromEntries(Object.entries(raw.build.args).map(([k, v]) => [k, String(v)]));
   const files = typeof raw.env_file === 'string' ? [raw.env_file] : (raw.env_file ?? []);
   if (files.length) {
     out.envFiles = files.map((f) => {
@@ -141,7 +182,10 @@ export function normalizeExtras(raw: RawExtras, dir: string, databases: string[]
       return { path, hash: createHash('sha256').update(readFileSync(path)).digest('hex') };
     });
   }
-  if (raw.secrets) out.secrets = Object.entries(raw.secrets).map(([name, from]) => (from.env !== undefined ? { name, env: from.env } : { name, file: resolve(dir, from.file!) }));
+  if (raw.secrets)
+    out.secrets = Object.entries(raw.secrets).map(([name, from]) =>
+      from.env !== undefined ? { name, env: from.env } : { name, file: resolve(dir, from.file!) },
+    );
   if (raw.volumes?.length) out.mounts = raw.volumes.map((v) => parseMount(v, dir) as ServiceMount);
   for (const d of raw.depends_on ?? []) (databases.includes(d) ? out.after.databases : out.after.services).push(d);
   return out;
@@ -192,26 +236,37 @@ export function parseEnvFile(text: string): Array<[string, string]> {
  */
 export function readSecretEnv(svc: ServiceSpec, specFile: string, env: NodeJS.ProcessEnv = process.env): string[] {
   const out = new Map<string, string>();
-  const fail = (what: string, hint: string) => new SlipwayError('spec-invalid', `${specFile}: services.${svc.name}: ${what}.`, { hint });
+  const fail = (what: string, hint: string) =>
+    new SlipwayError('spec-invalid', `${specFile}: services.${svc.name}: ${what}.`, { hint });
   for (const f of svc.envFiles ?? []) {
     let text: string;
     try {
       text = readFileSync(f.path, 'utf8');
     } catch (err) {
-      throw fail(`env_file ${f.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'Restore the file, or remove it from env_file.');
+      throw fail(
+        `env_file ${f.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        'Restore the file, or remove it from env_file.',
+      );
     }
     for (const [k, v] of parseEnvFile(text)) out.set(k, v);
   }
   for (const s of svc.secrets ?? []) {
     if (s.env !== undefined) {
       const v = env[s.env];
-      if (v === undefined) throw fail(`secret ${s.name} comes from the environment variable ${s.env}, which is not set`, `Set ${s.env} where Slipway runs (a CI secret, or your shell), then run the command again.`);
+      if (v === undefined)
+        throw fail(
+          `secret ${s.name} comes from the environment variable ${s.env}, which is not set`,
+          `Set ${s.env} where Slipway runs (a CI secret, or your shell), then run the command again.`,
+        );
       out.set(s.name, v);
     } else {
       try {
         out.set(s.name, readFileSync(s.file!, 'utf8').replace(/\r?\n$/, ''));
       } catch (err) {
-        throw fail(`secret ${s.name} comes from ${s.file}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'Create the file (keep it out of git), then run the command again.');
+        throw fail(
+          `secret ${s.name} comes from ${s.file}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+          'Create the file (keep it out of git), then run the command again.',
+        );
       }
     }
   }

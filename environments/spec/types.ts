@@ -48,7 +48,9 @@ export interface ServiceSpec {
 }
 
 /** A named volume (`volume`, one per environment) or a bind mount of an absolute `source` inside the project. */
-export type ServiceMount = { volume: string; target: string; readOnly: boolean; source?: undefined } | { source: string; target: string; readOnly: boolean; volume?: undefined };
+export type ServiceMount =
+  | { volume: string; target: string; readOnly: boolean; source?: undefined }
+  | { source: string; target: string; readOnly: boolean; volume?: undefined };
 
 export interface DatabaseSpec {
   name: string;
@@ -116,11 +118,29 @@ export type GateSpec =
   | { kind: 'health'; name: string }
   | { kind: 'drift'; name: string }
   | { kind: 'command'; name: string; run: string; timeoutMs: number; cwd?: string }
-  | { kind: 'vulnerabilities'; name: string; report?: string; maxSeverity: 'info' | 'low' | 'moderate' | 'high' | 'critical'; cwd?: string }
+  | {
+      kind: 'vulnerabilities';
+      name: string;
+      report?: string;
+      maxSeverity: 'info' | 'low' | 'moderate' | 'high' | 'critical';
+      cwd?: string;
+    }
   | { kind: 'licenses'; name: string; allow: string[]; deny: string[]; cwd?: string }
-  | { kind: 'coverage'; name: string; summary: string; metric: 'lines' | 'statements' | 'functions' | 'branches'; min: number }
+  | {
+      kind: 'coverage';
+      name: string;
+      summary: string;
+      metric: 'lines' | 'statements' | 'functions' | 'branches';
+      min: number;
+    }
   | { kind: 'approval'; name: string; count: number; allowedSigners: string }
-  | { kind: 'window'; name: string; timezone: string; allow: string[]; freeze: Array<{ from: string; to: string; reason?: string }> }
+  | {
+      kind: 'window';
+      name: string;
+      timezone: string;
+      allow: string[];
+      freeze: Array<{ from: string; to: string; reason?: string }>;
+    }
   | { kind: 'checks'; name: string; repository: string; apiUrl: string; tokenEnv: string; required: string[] }
   /** mocks: each mock named in `against` answers its recorded and stubbed requests as the real API does (`mocks` is filled from the spec's mocks:). */
   | { kind: 'mocks'; name: string; against: Record<string, string>; mocks: MockSpec[] };

@@ -17,7 +17,8 @@ export function tryParseDuration(value: string): number | undefined {
 /** Milliseconds from `500ms`, `1.5s`, `2m`, `72h` or `7d`; throws for anything else. */
 export function parseDuration(value: string): number {
   const ms = tryParseDuration(value);
-  if (ms === undefined) throw new Error(`invalid duration "${value}": use a number and ms, s, m, h or d (such as 500ms, 30s, 72h)`);
+  if (ms === undefined)
+    throw new Error(`invalid duration "${value}": use a number and ms, s, m, h or d (such as 500ms, 30s, 72h)`);
   return ms;
 }
 
@@ -38,13 +39,18 @@ export function tryParseMemory(value: string | number): number | undefined {
 /** Bytes from a number of bytes or a size with a binary unit: `256Mi` = 256 * 1024 * 1024; throws for anything else. */
 export function parseMemory(value: string | number): number {
   const bytes = tryParseMemory(value);
-  if (bytes === undefined) throw new Error(`invalid memory size "${value}": use bytes or a number with Ki, Mi or Gi (such as 256Mi, 2Gi)`);
+  if (bytes === undefined)
+    throw new Error(`invalid memory size "${value}": use bytes or a number with Ki, Mi or Gi (such as 256Mi, 2Gi)`);
   return bytes;
 }
 
 /** A byte count as slipway.yaml writes it, in the largest binary unit that divides it: 268435456 = `256Mi`. */
 export function formatMemory(bytes: number): string {
-  for (const [unit, size] of [['Gi', MEMORY_UNITS.g], ['Mi', MEMORY_UNITS.m], ['Ki', MEMORY_UNITS.k]] as const) {
+  for (const [unit, size] of [
+    ['Gi', MEMORY_UNITS.g],
+    ['Mi', MEMORY_UNITS.m],
+    ['Ki', MEMORY_UNITS.k],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return String(bytes);
@@ -67,11 +73,20 @@ export function memorySetting(key: string, text: string | undefined, fallback: s
   return readSetting(key, text, fallback, tryParseMemory, 'a size such as 512m or 2g, or 0 for no limit');
 }
 
-function readSetting(key: string, text: string | undefined, fallback: string, parse: (t: string) => number | undefined, what: string): SettingValue<number> {
+function readSetting(
+  key: string,
+  text: string | undefined,
+  fallback: string,
+  parse: (t: string) => number | undefined,
+  what: string,
+): SettingValue<number> {
   const given = text?.trim();
   const value = given ? parse(given) : undefined;
   if (value !== undefined) return { value };
   const fallbackValue = parse(fallback)!;
   if (!given) return { value: fallbackValue };
-  return { value: fallbackValue, warning: `Setting ${key} is ${JSON.stringify(text)}, which is not ${what}; using the default ${fallback}. Fix it in Settings (search for ${key}).` };
+  return {
+    value: fallbackValue,
+    warning: `Setting ${key} is ${JSON.stringify(text)}, which is not ${what}; using the default ${fallback}. Fix it in Settings (search for ${key}).`,
+  };
 }

@@ -42,9 +42,15 @@ const secrets = (() => {
       const { password } = new URL(DATABASE_URL);
       if (password) {
         found.push(password);
-        try { found.push(decodeURIComponent(password)); } catch { /* keep the raw form */ }
+        try {
+          found.push(decodeURIComponent(password));
+        } catch {
+          /* keep the raw form */
+        }
       }
-    } catch { /* not a URL: only the whole string is hidden */ }
+    } catch {
+      /* not a URL: only the whole string is hidden */
+    }
   }
   return found.filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
 })();
@@ -64,12 +70,12 @@ function reasonOf(err) {
 
 const pool = DATABASE_URL
   ? new Pool({
-    connectionString: DATABASE_URL,
-    max: 5,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    query_timeout: 10_000,
-  })
+      connectionString: DATABASE_URL,
+      max: 5,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      query_timeout: 10_000,
+    })
   : null;
 
 // An idle client losing its connection (database restart) must not crash the process.
@@ -81,7 +87,11 @@ const SEED = [
   ['Rope fender', 3975],
 ];
 
-const state = { ready: false, lastError: DATABASE_URL ? 'not connected yet' : 'DATABASE_URL is not set', stopping: false };
+const state = {
+  ready: false,
+  lastError: DATABASE_URL ? 'not connected yet' : 'DATABASE_URL is not set',
+  stopping: false,
+};
 
 // Create the table and seed it, once, even when several replicas start together.
 async function initSchema() {
@@ -111,7 +121,10 @@ async function initSchema() {
   }
 }
 
-const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms).unref(); });
+const sleep = (ms) =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
 
 // Retry with exponential backoff (0.5 s doubling, capped at 5 s) for ~30 s, then every 10 s.
 async function initWithRetry() {
@@ -195,7 +208,10 @@ function sendJson(res, status, value, extraHeaders) {
 
 function renderPage(products, error) {
   const rows = products
-    .map((p) => `<tr><td>${escapeHtml(p.id)}</td><td>${escapeHtml(p.name)}</td><td class="price">${escapeHtml(formatPrice(p.priceCents))}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td>${escapeHtml(p.id)}</td><td>${escapeHtml(p.name)}</td><td class="price">${escapeHtml(formatPrice(p.priceCents))}</td></tr>`,
+    )
     .join('\n        ');
   const body = error
     ? `<p class="error">The product list is unavailable: ${escapeHtml(error)}</p>`

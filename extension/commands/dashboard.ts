@@ -5,5 +5,7 @@ import type { Panels } from '../webviews/panels';
 import { registerCommand } from './registry';
 
 export function register(slipway: Slipway, panels: Panels): vscode.Disposable {
-  return registerCommand(slipway, 'slipway.env.dashboard', (_s, arg) => panels.showFor('dashboard', arg, 'Open Environment Dashboard'));
+  return registerCommand(slipway, 'slipway.env.dashboard', (_s, arg) =>
+    panels.showFor('dashboard', arg, 'Open Environment Dashboard'),
+  );
 }

@@ -5,5 +5,7 @@ import type { Panels } from '../webviews/panels';
 import { registerCommand } from './registry';
 
 export function register(slipway: Slipway, panels: Panels): vscode.Disposable {
-  return registerCommand(slipway, 'slipway.drift.show', (_s, arg) => panels.showFor('drift', arg, 'Show Drift'), { trusted: true });
+  return registerCommand(slipway, 'slipway.drift.show', (_s, arg) => panels.showFor('drift', arg, 'Show Drift'), {
+    trusted: true,
+  });
 }

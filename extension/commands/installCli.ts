@@ -33,7 +33,9 @@ export function register(slipway: Slipway): vscode.Disposable {
     const file = launcherPath();
     const existing = await readFile(file, 'utf8').catch(() => undefined);
     if (existing !== undefined && !existing.includes(MARK)) {
-      void vscode.window.showWarningMessage(`${file} already exists and was not written by Slipway; it was left alone. Remove it, or use the slipway it runs.`);
+      void vscode.window.showWarningMessage(
+        `${file} already exists and was not written by Slipway; it was left alone. Remove it, or use the slipway it runs.`,
+      );
       return;
     }
     await writeLauncher(file, launcherText(cliOf(s.context), process.execPath));
@@ -41,11 +43,16 @@ export function register(slipway: Slipway): vscode.Disposable {
     const dir = join(file, '..');
     const onPath = (process.env.PATH ?? '').split(delimiter).includes(dir);
     if (onPath) {
-      void vscode.window.showInformationMessage(`Installed slipway at ${file}. Run \`slipway init\` and \`slipway up\` in a terminal.`);
+      void vscode.window.showInformationMessage(
+        `Installed slipway at ${file}. Run \`slipway init\` and \`slipway up\` in a terminal.`,
+      );
       return;
     }
     const line = process.platform === 'win32' ? `setx PATH "%PATH%;${dir}"` : `export PATH="${dir}:$PATH"`;
-    const choice = await vscode.window.showInformationMessage(`Installed slipway at ${file}, but ${dir} is not on your PATH: add it (${line}).`, 'Copy Command');
+    const choice = await vscode.window.showInformationMessage(
+      `Installed slipway at ${file}, but ${dir} is not on your PATH: add it (${line}).`,
+      'Copy Command',
+    );
     if (choice) await vscode.env.clipboard.writeText(line);
   });
 }

@@ -19,13 +19,20 @@ export function register(slipway: Slipway): vscode.Disposable[] {
         const key = `${status.project}/${status.branch}/${target.service}`;
         const previous = following.get(key);
         previous?.abort.abort();
-        const channel = previous?.channel ?? vscode.window.createOutputChannel(`Slipway: ${target.service} (${envLabel(status.branch)})`);
+        const channel =
+          previous?.channel ??
+          vscode.window.createOutputChannel(`Slipway: ${target.service} (${envLabel(status.branch)})`);
         const abort = new AbortController();
         following.set(key, { channel, abort });
         channel.clear();
         channel.show(true);
         const engine = await s.engine();
-        await engine.logs(status.project, status.branch, target.service, { follow: true, tail: 200, signal: abort.signal, onLine: (line) => channel.appendLine(line) });
+        await engine.logs(status.project, status.branch, target.service, {
+          follow: true,
+          tail: 200,
+          signal: abort.signal,
+          onLine: (line) => channel.appendLine(line),
+        });
         if (!abort.signal.aborted) channel.appendLine('--- the container stopped; its log ends here ---');
       },
       { trusted: true },

@@ -11,7 +11,11 @@ const POLL_MS = 1000;
 const following = new Map<string, { channel: vscode.OutputChannel; timer?: NodeJS.Timeout }>();
 
 /** The mock a command acts on: the view's `<name> (mock)` item, else a pick among the environment's mocks. */
-async function targetMock(slipway: Slipway, arg: unknown, verb: string): Promise<{ item: EnvironmentItem; mock: string; url: string } | undefined> {
+async function targetMock(
+  slipway: Slipway,
+  arg: unknown,
+  verb: string,
+): Promise<{ item: EnvironmentItem; mock: string; url: string } | undefined> {
   const node = arg as { kind?: string; service?: string; item?: EnvironmentItem } | undefined;
   const item = node?.kind === 'service' && node.item ? node.item : await targetEnvironment(slipway, arg, verb);
   if (!item) return undefined;
@@ -22,11 +26,18 @@ async function targetMock(slipway: Slipway, arg: unknown, verb: string): Promise
     void vscode.window.showInformationMessage(`${envLabel(item.status.branch)} runs no mock.`);
     return undefined;
   }
-  const mock = fromNode ?? (names.length === 1 ? names[0] : await vscode.window.showQuickPick(names, { title: `Slipway: ${verb}`, placeHolder: 'Mock' }));
+  const mock =
+    fromNode ??
+    (names.length === 1
+      ? names[0]
+      : await vscode.window.showQuickPick(names, { title: `Slipway: ${verb}`, placeHolder: 'Mock' }));
   return mock ? { item, mock, url: mocks[mock] } : undefined;
 }
 
-const FAULTS: Array<{ label: string; fault?: { status?: number; latencyMs?: number; drop?: boolean; timeout?: boolean } }> = [
+const FAULTS: Array<{
+  label: string;
+  fault?: { status?: number; latencyMs?: number; drop?: boolean; timeout?: boolean };
+}> = [
   { label: '503 on every request', fault: { status: 503 } },
   { label: '429 with Retry-After on every request', fault: { status: 429 } },
   { label: '2 s of latency', fault: { latencyMs: 2000 } },
@@ -46,7 +57,9 @@ export function register(slipway: Slipway): vscode.Disposable[] {
         const key = `${target.item.status.project}/${target.item.status.branch}/${target.mock}`;
         const previous = following.get(key);
         if (previous?.timer) clearInterval(previous.timer);
-        const channel = previous?.channel ?? vscode.window.createOutputChannel(`Slipway: ${target.mock} mock (${envLabel(target.item.status.branch)})`);
+        const channel =
+          previous?.channel ??
+          vscode.window.createOutputChannel(`Slipway: ${target.mock} mock (${envLabel(target.item.status.branch)})`);
         const entry: { channel: vscode.OutputChannel; timer?: NodeJS.Timeout } = { channel };
         following.set(key, entry);
         channel.clear();
@@ -68,11 +81,16 @@ export function register(slipway: Slipway): vscode.Disposable[] {
       async (s, arg) => {
         const target = await targetMock(s, arg, 'Inject Mock Fault');
         if (!target) return;
-        const picked = await vscode.window.showQuickPick(FAULTS, { title: `Slipway: fault for ${target.mock}`, placeHolder: 'Takes effect on the next request' });
+        const picked = await vscode.window.showQuickPick(FAULTS, {
+          title: `Slipway: fault for ${target.mock}`,
+          placeHolder: 'Takes effect on the next request',
+        });
         if (!picked) return;
         if (picked.fault) await core().setFault(target.url, picked.fault);
         else await core().clearFaults(target.url);
-        void vscode.window.showInformationMessage(`${target.mock} mock: ${picked.fault ? picked.label.toLowerCase() : 'faults cleared'}.`);
+        void vscode.window.showInformationMessage(
+          `${target.mock} mock: ${picked.fault ? picked.label.toLowerCase() : 'faults cleared'}.`,
+        );
       },
       { trusted: true },
     ),

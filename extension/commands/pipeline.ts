@@ -5,5 +5,10 @@ import type { Panels } from '../webviews/panels';
 import { registerCommand } from './registry';
 
 export function register(slipway: Slipway, panels: Panels): vscode.Disposable {
-  return registerCommand(slipway, 'slipway.pipeline.show', (_s, arg) => panels.showFor('pipeline', arg, 'Show Pipeline and Gates'), { trusted: true });
+  return registerCommand(
+    slipway,
+    'slipway.pipeline.show',
+    (_s, arg) => panels.showFor('pipeline', arg, 'Show Pipeline and Gates'),
+    { trusted: true },
+  );
 }

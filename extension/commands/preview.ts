@@ -9,9 +9,13 @@ export async function preview(slipway: Slipway, branch: string): Promise<void> {
   const stage = core().isStageBranch(branch);
   if (stage) {
     // A stage runs a release that passed its gates; the working tree never goes there directly.
-    throw new (core().SlipwayError)('pipeline-invalid', `Stage ${stage} is updated by promotion only, never from the working tree.`, {
-      hint: `Use Slipway: Promote... from the environment that runs what ${stage} should run.`,
-    });
+    throw new (core().SlipwayError)(
+      'pipeline-invalid',
+      `Stage ${stage} is updated by promotion only, never from the working tree.`,
+      {
+        hint: `Use Slipway: Promote... from the environment that runs what ${stage} should run.`,
+      },
+    );
   }
   const spec = await slipway.spec();
   const engine = await slipway.engine();
@@ -19,14 +23,24 @@ export async function preview(slipway: Slipway, branch: string): Promise<void> {
   const fresh = existed === undefined || existed === 'absent';
   slipway.model.begin(branch, 'up');
   try {
-    const result = await withOperation(slipway, `Slipway: previewing ${branch}`, (opts) => engine.up(spec, branch, opts), (step) => slipway.model.step(branch, step));
+    const result = await withOperation(
+      slipway,
+      `Slipway: previewing ${branch}`,
+      (opts) => engine.up(spec, branch, opts),
+      (step) => slipway.model.step(branch, step),
+    );
     slipway.model.setOutdated([branch], false);
     const url = Object.values(result.urls)[0];
     slipway.log.info(`${branch} is running${url ? ` at ${url}` : ''}`);
-    void vscode.window.showInformationMessage(`Preview of ${branch} is running${url ? ` at ${url}` : ''}.`, ...(url ? ['Open in Browser', 'Copy Share Link'] : [])).then((choice) => {
-      if (choice === 'Open in Browser') void vscode.env.openExternal(vscode.Uri.parse(url));
-      else if (choice === 'Copy Share Link') void vscode.commands.executeCommand('slipway.env.share', branch);
-    });
+    void vscode.window
+      .showInformationMessage(
+        `Preview of ${branch} is running${url ? ` at ${url}` : ''}.`,
+        ...(url ? ['Open in Browser', 'Copy Share Link'] : []),
+      )
+      .then((choice) => {
+        if (choice === 'Open in Browser') void vscode.env.openExternal(vscode.Uri.parse(url));
+        else if (choice === 'Copy Share Link') void vscode.commands.executeCommand('slipway.env.share', branch);
+      });
   } catch (err) {
     if (core().SlipwayError.is(err, 'quota-exceeded')) {
       // A refused preview made nothing: say which limit, and offer to free a slot.
@@ -37,10 +51,17 @@ export async function preview(slipway: Slipway, branch: string): Promise<void> {
       return;
     }
     if (fresh && core().SlipwayError.is(err, 'operation-cancelled')) {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slipway: removing the cancelled preview of ${branch}` }, () =>
-        engine.down(spec.name, branch, { onOutput: (l) => slipway.log.trace(l) }),
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Slipway: removing the cancelled preview of ${branch}`,
+        },
+        () => engine.down(spec.name, branch, { onOutput: (l) => slipway.log.trace(l) }),
       );
-      throw new (core().SlipwayError)('operation-cancelled', `Preview of ${branch} cancelled; nothing was left behind.`);
+      throw new (core().SlipwayError)(
+        'operation-cancelled',
+        `Preview of ${branch} cancelled; nothing was left behind.`,
+      );
     }
     throw err;
   } finally {
@@ -50,5 +71,7 @@ export async function preview(slipway: Slipway, branch: string): Promise<void> {
 
 /** Slipway: Preview Current Branch. */
 export function register(slipway: Slipway): vscode.Disposable {
-  return registerCommand(slipway, 'slipway.env.preview', async (s) => preview(s, await s.currentBranch()), { trusted: true });
+  return registerCommand(slipway, 'slipway.env.preview', async (s) => preview(s, await s.currentBranch()), {
+    trusted: true,
+  });
 }

@@ -11,8 +11,15 @@ export function register(slipway: Slipway): vscode.Disposable {
     async (s) => {
       const local = s.git.localBranches;
       const branch = local?.size
-        ? await vscode.window.showQuickPick([...local].sort(), { title: 'Slipway: Preview Branch', placeHolder: 'Branch to preview' })
-        : await vscode.window.showInputBox({ title: 'Slipway: Preview Branch', prompt: 'Branch to preview', validateInput: (v) => (v.trim() ? undefined : 'A branch name') });
+        ? await vscode.window.showQuickPick([...local].sort(), {
+            title: 'Slipway: Preview Branch',
+            placeHolder: 'Branch to preview',
+          })
+        : await vscode.window.showInputBox({
+            title: 'Slipway: Preview Branch',
+            prompt: 'Branch to preview',
+            validateInput: (v) => (v.trim() ? undefined : 'A branch name'),
+          });
       if (branch) await preview(s, branch.trim());
     },
     { trusted: true },

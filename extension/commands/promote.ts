@@ -17,7 +17,9 @@ export function register(slipway: Slipway): vscode.Disposable {
       const spec = await s.spec();
       const stages = spec.pipeline?.stages.map((st) => st.name) ?? [];
       if (stages.length < 2) {
-        void vscode.window.showInformationMessage('slipway.yaml declares no pipeline to promote through (pipeline.stages).');
+        void vscode.window.showInformationMessage(
+          'slipway.yaml declares no pipeline to promote through (pipeline.stages).',
+        );
         return;
       }
       const item = await targetEnvironment(s, arg, 'Promote');
@@ -26,9 +28,13 @@ export function register(slipway: Slipway): vscode.Disposable {
       const fromStage = isStageBranch(item.status.branch);
       // Promotions go one stage at a time: a branch into the second stage, a stage into the one after it.
       if (fromStage && !stages.includes(fromStage)) {
-        throw new (core().SlipwayError)('pipeline-invalid', `slipway.yaml declares no stage ${fromStage} any more (its stages: ${stages.join(' -> ')}).`, {
-          hint: `Tear the ${fromStage} environment down, or declare the stage again.`,
-        });
+        throw new (core().SlipwayError)(
+          'pipeline-invalid',
+          `slipway.yaml declares no stage ${fromStage} any more (its stages: ${stages.join(' -> ')}).`,
+          {
+            hint: `Tear the ${fromStage} environment down, or declare the stage again.`,
+          },
+        );
       }
       const to = core().nextStage(stages, fromStage);
       if (!to) {
@@ -36,7 +42,10 @@ export function register(slipway: Slipway): vscode.Disposable {
         return;
       }
       if (toStage && toStage !== to) {
-        throw new (core().SlipwayError)('pipeline-invalid', `${envLabel(item.status.branch)} promotes to ${to}, not ${toStage}: promotions go one stage at a time (${stages.join(' -> ')}).`);
+        throw new (core().SlipwayError)(
+          'pipeline-invalid',
+          `${envLabel(item.status.branch)} promotes to ${to}, not ${toStage}: promotions go one stage at a time (${stages.join(' -> ')}).`,
+        );
       }
       const from = fromStage ? { stage: fromStage } : { branch: item.status.branch };
       const engine = await s.engine();
@@ -45,13 +54,19 @@ export function register(slipway: Slipway): vscode.Disposable {
       const stageBranch = core().stageBranch(to);
       s.model.begin(stageBranch, 'promote');
       try {
-        const result = await withOperation(s, `Slipway: promoting ${envLabel(item.status.branch)} to ${to}`, (opts) => pipeline.promote(spec, from, to, { ...opts, actor }));
+        const result = await withOperation(s, `Slipway: promoting ${envLabel(item.status.branch)} to ${to}`, (opts) =>
+          pipeline.promote(spec, from, to, { ...opts, actor }),
+        );
         const url = Object.values(result.urls)[0];
-        void vscode.window.showInformationMessage(`Release ${result.release} of ${to} runs what ${envLabel(item.status.branch)} ran${url ? `: ${url}` : ''}.`);
+        void vscode.window.showInformationMessage(
+          `Release ${result.release} of ${to} runs what ${envLabel(item.status.branch)} ran${url ? `: ${url}` : ''}.`,
+        );
       } catch (err) {
         if (!core().SlipwayError.is(err, 'gates-failed')) throw err;
         // Refused: the gates that block, in one message, and this environment's pipeline a click away.
-        await showError(s, err, { 'Show Pipeline': () => vscode.commands.executeCommand('slipway.pipeline.show', item.status.branch) });
+        await showError(s, err, {
+          'Show Pipeline': () => vscode.commands.executeCommand('slipway.pipeline.show', item.status.branch),
+        });
       } finally {
         s.model.end(stageBranch);
       }

@@ -21,7 +21,12 @@ export interface CommandOptions {
 export const UNTRUSTED_MESSAGE =
   'Slipway does not run environments in an untrusted workspace: slipway.yaml builds and runs containers, and a spec from an unknown source could run anything on your Docker Engine. Trust this workspace to preview it.';
 
-export function registerCommand(slipway: Slipway, id: string, handler: CommandHandler, opts: CommandOptions = {}): vscode.Disposable {
+export function registerCommand(
+  slipway: Slipway,
+  id: string,
+  handler: CommandHandler,
+  opts: CommandOptions = {},
+): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     if (opts.trusted && !vscode.workspace.isTrusted) {
       const choice = await vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust');
@@ -41,7 +46,11 @@ export function registerCommand(slipway: Slipway, id: string, handler: CommandHa
  * One message: what happened and what to do; the cause and stack go to the output channel.
  * `actions` are buttons offered before Show Log (a refused promotion's Show Pipeline).
  */
-export async function showError(slipway: Slipway, err: unknown, actions: Record<string, () => unknown> = {}): Promise<void> {
+export async function showError(
+  slipway: Slipway,
+  err: unknown,
+  actions: Record<string, () => unknown> = {},
+): Promise<void> {
   const { SlipwayError, SpecError } = core();
   if (SlipwayError.is(err, 'operation-cancelled')) {
     slipway.log.info(err.message);
@@ -50,7 +59,9 @@ export async function showError(slipway: Slipway, err: unknown, actions: Record<
   }
   const message = err instanceof Error ? err.message : String(err);
   const hint = SlipwayError.is(err) ? err.hint : undefined;
-  slipway.log.error([message, hint, err instanceof Error && !SlipwayError.is(err) ? err.stack : undefined].filter(Boolean).join('\n'));
+  slipway.log.error(
+    [message, hint, err instanceof Error && !SlipwayError.is(err) ? err.stack : undefined].filter(Boolean).join('\n'),
+  );
   if (SpecError.is(err)) {
     const first = err.issues[0];
     const choice = await vscode.window.showErrorMessage(
@@ -61,7 +72,11 @@ export async function showError(slipway: Slipway, err: unknown, actions: Record<
     return;
   }
   // The first line, and the list it may introduce, in one message.
-  const choice = await vscode.window.showErrorMessage(withHint(messageSummary(message), hint), ...Object.keys(actions), 'Show Log');
+  const choice = await vscode.window.showErrorMessage(
+    withHint(messageSummary(message), hint),
+    ...Object.keys(actions),
+    'Show Log',
+  );
   if (choice === 'Show Log') slipway.log.show(true);
   else if (choice) await actions[choice]();
 }
@@ -76,28 +91,31 @@ export function withOperation<T>(
   run: (opts: OperationOptions) => Promise<T>,
   onStep?: (step: string) => void,
 ): Promise<T> {
-  const running = vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    const sub = token.onCancellationRequested(() => {
-      slipway.log.info(`${title}: cancel requested`);
-      progress.report({ message: 'cancelling: finishing the step in flight…' });
-      abort.abort();
-    });
-    slipway.log.info(`${title}: started`);
-    try {
-      return await run({
-        signal: abort.signal,
-        onEvent: (e) => {
-          const text = describeEvent(e);
-          if (!text) return;
-          slipway.log.info(`${title}: ${text}`);
-          if (!abort.signal.aborted) progress.report({ message: text });
-          onStep?.(text);
-        },
+  const running = vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => {
+        slipway.log.info(`${title}: cancel requested`);
+        progress.report({ message: 'cancelling: finishing the step in flight…' });
+        abort.abort();
       });
-    } finally {
-      sub.dispose();
-    }
-  });
+      slipway.log.info(`${title}: started`);
+      try {
+        return await run({
+          signal: abort.signal,
+          onEvent: (e) => {
+            const text = describeEvent(e);
+            if (!text) return;
+            slipway.log.info(`${title}: ${text}`);
+            if (!abort.signal.aborted) progress.report({ message: text });
+            onStep?.(text);
+          },
+        });
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
   return Promise.resolve(running);
 }

@@ -21,7 +21,10 @@ function isPanelTarget(arg: unknown): arg is PanelTarget {
   return typeof t.branch === 'string' && (t.service === undefined || typeof t.service === 'string');
 }
 
-async function targets(s: Slipway, arg: unknown): Promise<{ project: string; branch: string; services: string[] } | undefined> {
+async function targets(
+  s: Slipway,
+  arg: unknown,
+): Promise<{ project: string; branch: string; services: string[] } | undefined> {
   if (isPanelTarget(arg)) {
     const item = await targetEnvironment(s, arg.branch, 'Restart Service');
     if (!item) return undefined;
@@ -29,7 +32,9 @@ async function targets(s: Slipway, arg: unknown): Promise<{ project: string; bra
     return { project: item.status.project, branch: item.status.branch, services };
   }
   const target = await targetService(s, arg, 'Restart Service');
-  return target && { project: target.item.status.project, branch: target.item.status.branch, services: [target.service] };
+  return (
+    target && { project: target.item.status.project, branch: target.item.status.branch, services: [target.service] }
+  );
 }
 
 export function register(slipway: Slipway): vscode.Disposable {
@@ -48,7 +53,10 @@ export function register(slipway: Slipway): vscode.Disposable {
             if (signal?.aborted) {
               const rest = t.services.slice(i).join(', ');
               const done = i === 0 ? 'nothing restarted' : `${t.services.slice(0, i).join(', ')} restarted`;
-              throw new (core().SlipwayError)('operation-cancelled', `Cancelled: ${done}, ${rest} not; restart ${rest} again when you need to.`);
+              throw new (core().SlipwayError)(
+                'operation-cancelled',
+                `Cancelled: ${done}, ${rest} not; restart ${rest} again when you need to.`,
+              );
             }
             await engine.restart(t.project, t.branch, service, { signal });
           }

@@ -18,6 +18,8 @@ export function register(slipway: Slipway): vscode.Disposable {
     const cli = vscode.Uri.joinPath(s.context.extensionUri, 'dist', 'extension', 'gateway.js').fsPath;
     const link = await core().makeShareLink(engine.home, project, item.status, { cli });
     await vscode.env.clipboard.writeText(link.url);
-    void vscode.window.showInformationMessage(`Copied a share link to ${item.status.branch} (expires ${new Date(link.expires).toLocaleString()}).`);
+    void vscode.window.showInformationMessage(
+      `Copied a share link to ${item.status.branch} (expires ${new Date(link.expires).toLocaleString()}).`,
+    );
   });
 }

@@ -9,7 +9,11 @@ function isNode(arg: unknown): arg is Node {
   return typeof arg === 'object' && arg !== null && 'kind' in arg && 'item' in arg;
 }
 
-export async function targetEnvironment(slipway: Slipway, arg: unknown, verb: string): Promise<EnvironmentItem | undefined> {
+export async function targetEnvironment(
+  slipway: Slipway,
+  arg: unknown,
+  verb: string,
+): Promise<EnvironmentItem | undefined> {
   if (isNode(arg)) return arg.item;
   if (typeof arg === 'string') {
     // A branch named by a panel, the status bar or a notification: the model may be a poll behind.
@@ -27,19 +31,34 @@ export async function targetEnvironment(slipway: Slipway, arg: unknown, verb: st
   const current = items.find((i) => i.status.branch === branch);
   if (current && items.length === 1) return current;
   const picked = await vscode.window.showQuickPick(
-    items.map((i) => ({ label: envLabel(i.status.branch), description: i.state, detail: Object.values(i.status.urls).join('  '), item: i, picked: i === current })),
+    items.map((i) => ({
+      label: envLabel(i.status.branch),
+      description: i.state,
+      detail: Object.values(i.status.urls).join('  '),
+      item: i,
+      picked: i === current,
+    })),
     { title: `Slipway: ${verb}`, placeHolder: 'Environment' },
   );
   return picked?.item;
 }
 
-export async function targetService(slipway: Slipway, arg: unknown, verb: string): Promise<{ item: EnvironmentItem; service: string } | undefined> {
+export async function targetService(
+  slipway: Slipway,
+  arg: unknown,
+  verb: string,
+): Promise<{ item: EnvironmentItem; service: string } | undefined> {
   if (isNode(arg) && arg.kind === 'service') return { item: arg.item, service: (arg as ServiceNode).service };
   const item = await targetEnvironment(slipway, arg, verb);
   if (!item) return undefined;
-  const services = [...new Set([...item.status.services.map((s) => s.service), ...Object.keys(item.status.urls)])].sort();
+  const services = [
+    ...new Set([...item.status.services.map((s) => s.service), ...Object.keys(item.status.urls)]),
+  ].sort();
   if (services.length === 1) return { item, service: services[0] };
-  const service = await vscode.window.showQuickPick(services, { title: `Slipway: ${verb}`, placeHolder: `Service of ${envLabel(item.status.branch)}` });
+  const service = await vscode.window.showQuickPick(services, {
+    title: `Slipway: ${verb}`,
+    placeHolder: `Service of ${envLabel(item.status.branch)}`,
+  });
   return service ? { item, service } : undefined;
 }
 

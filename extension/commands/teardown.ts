@@ -10,10 +10,17 @@ export async function tearDown(slipway: Slipway, project: string, branch: string
   const engine = await slipway.engine();
   // A stage may run on a Docker endpoint of its own (pipeline.stages[].dockerHost).
   const stage = core().isStageBranch(branch);
-  const dockerHost = stage ? (await slipway.spec()).pipeline?.stages.find((s) => s.name === stage)?.dockerHost : undefined;
+  const dockerHost = stage
+    ? (await slipway.spec()).pipeline?.stages.find((s) => s.name === stage)?.dockerHost
+    : undefined;
   slipway.model.begin(branch, 'down');
   try {
-    await withOperation(slipway, `Slipway: tearing down ${envLabel(branch)}`, (opts) => engine.down(project, branch, { ...opts, dockerHost }), (step) => slipway.model.step(branch, step));
+    await withOperation(
+      slipway,
+      `Slipway: tearing down ${envLabel(branch)}`,
+      (opts) => engine.down(project, branch, { ...opts, dockerHost }),
+      (step) => slipway.model.step(branch, step),
+    );
     slipway.log.info(`${envLabel(branch)} is gone`);
   } finally {
     slipway.model.end(branch);
@@ -30,7 +37,11 @@ export function register(slipway: Slipway): vscode.Disposable {
       const label = envLabel(item.status.branch);
       const choice = await vscode.window.showWarningMessage(
         `Tear down ${label}?`,
-        { modal: true, detail: 'Its containers, network, volumes (with their data) and stack are removed. The branch itself is not touched.' },
+        {
+          modal: true,
+          detail:
+            'Its containers, network, volumes (with their data) and stack are removed. The branch itself is not touched.',
+        },
         'Tear Down',
       );
       if (choice === 'Tear Down') await tearDown(s, item.status.project, item.status.branch);

@@ -10,7 +10,13 @@ import type { EnvironmentItem, ShownState } from '../model';
 import type { Slipway } from '../slipway';
 
 export type EnvNode = { kind: 'env'; item: EnvironmentItem };
-export type ServiceNode = { kind: 'service'; item: EnvironmentItem; service: string; url?: string; state?: ServiceState };
+export type ServiceNode = {
+  kind: 'service';
+  item: EnvironmentItem;
+  service: string;
+  url?: string;
+  state?: ServiceState;
+};
 export type Node = EnvNode | ServiceNode;
 
 const ICONS: Record<ShownState, vscode.ThemeIcon> = {
@@ -30,7 +36,10 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly slipway: Slipway) {
-    this.view = vscode.window.createTreeView('slipway.environments', { treeDataProvider: this, showCollapseAll: false });
+    this.view = vscode.window.createTreeView('slipway.environments', {
+      treeDataProvider: this,
+      showCollapseAll: false,
+    });
     this.disposables.push(
       this.view,
       this.emitter,
@@ -73,8 +82,17 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
     const t = new vscode.TreeItem(envLabel(status.branch), vscode.TreeItemCollapsibleState.Expanded);
     t.id = `env:${status.branch}`;
     t.iconPath = ICONS[item.state];
-    const state = item.busy ? `${item.busy.op === 'down' ? 'tearing down' : 'provisioning'}${item.busy.step ? `: ${item.busy.step}` : ''}` : item.state;
-    t.description = [state, item.outdated ? 'out of date' : '', ageAndTtl(status.createdAt, item.expiresAt), current ? 'current branch' : ''].filter(Boolean).join(' · ');
+    const state = item.busy
+      ? `${item.busy.op === 'down' ? 'tearing down' : 'provisioning'}${item.busy.step ? `: ${item.busy.step}` : ''}`
+      : item.state;
+    t.description = [
+      state,
+      item.outdated ? 'out of date' : '',
+      ageAndTtl(status.createdAt, item.expiresAt),
+      current ? 'current branch' : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
     t.contextValue = `env.${item.state}${item.outdated ? '.outdated' : ''}${status.branch.startsWith('stage:') ? '.stage' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`$(${ICONS[item.state].id.replace('~spin', '')}) **`);
@@ -82,11 +100,17 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
     md.appendMarkdown(`** · ${item.state}\n\n`);
     md.appendText(`environment ${status.env || '(new)'} of ${status.project}`);
     if (status.owner) md.appendText(`, brought up by ${status.owner}`);
-    if (status.lastOperation) md.appendText(`\nlast ${status.lastOperation.op}: ${status.lastOperation.status} at ${new Date(status.lastOperation.at).toLocaleString()}`);
+    if (status.lastOperation)
+      md.appendText(
+        `\nlast ${status.lastOperation.op}: ${status.lastOperation.status} at ${new Date(status.lastOperation.at).toLocaleString()}`,
+      );
     if (status.lastOperation?.error) md.appendText(`\n${status.lastOperation.error}`);
     if (item.outdated) md.appendMarkdown('\n\n$(sync) The spec or a file it uses changed since the last update.');
     t.tooltip = md;
-    t.accessibilityInformation = { label: `${envLabel(status.branch)}, ${state}${item.outdated ? ', out of date' : ''}`, role: 'treeitem' };
+    t.accessibilityInformation = {
+      label: `${envLabel(status.branch)}, ${state}${item.outdated ? ', out of date' : ''}`,
+      role: 'treeitem',
+    };
     return t;
   }
 
@@ -100,8 +124,18 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
     if (mock) t.label = `${mock} (mock)`;
     t.description = [node.url, health].filter(Boolean).join(' · ');
     t.iconPath = new vscode.ThemeIcon(
-      !s || s.state !== 'running' ? 'circle-slash' : s.health === 'unhealthy' ? 'warning' : s.health === 'starting' ? 'loading~spin' : mock ? 'beaker' : 'vm-running',
-      !s || s.state !== 'running' || s.health === 'unhealthy' ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
+      !s || s.state !== 'running'
+        ? 'circle-slash'
+        : s.health === 'unhealthy'
+          ? 'warning'
+          : s.health === 'starting'
+            ? 'loading~spin'
+            : mock
+              ? 'beaker'
+              : 'vm-running',
+      !s || s.state !== 'running' || s.health === 'unhealthy'
+        ? new vscode.ThemeColor('problemsWarningIcon.foreground')
+        : undefined,
     );
     t.contextValue = 'service';
     t.tooltip = `${node.service}: ${health}${node.url ? `\n${node.url}` : ''}${s ? `\ncontainer ${s.containerId.slice(0, 12)}` : ''}`;

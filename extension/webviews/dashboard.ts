@@ -136,7 +136,10 @@ export class DashboardPanel extends WebviewHost {
       'env/logs': async ({ service, lines }) => {
         const engine = await this.slipway.engine();
         const out: string[] = [];
-        await engine.logs(this.key.project, this.key.branch, service, { tail: Math.min(lines ?? 200, 5000), onLine: (l) => out.push(l) });
+        await engine.logs(this.key.project, this.key.branch, service, {
+          tail: Math.min(lines ?? 200, 5000),
+          onLine: (l) => out.push(l),
+        });
         return { lines: out };
       },
     };
@@ -149,7 +152,8 @@ export class DashboardPanel extends WebviewHost {
       case 'env/open': {
         // The service name comes from the webview: only the environment's own entries count.
         const urls = this.item()?.status.urls;
-        const url = m.params.service && urls && Object.hasOwn(urls, m.params.service) ? urls[m.params.service] : undefined;
+        const url =
+          m.params.service && urls && Object.hasOwn(urls, m.params.service) ? urls[m.params.service] : undefined;
         if (typeof url === 'string') await vscode.env.openExternal(vscode.Uri.parse(url));
         else await run('slipway.env.open', branch);
         return;

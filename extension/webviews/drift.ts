@@ -25,10 +25,21 @@ export function driftView(report: DriftReport, busy: boolean): DriftView {
       r = { urn, name: i.resource, type: i.kind, source: i.source, properties: [], remedies: [...i.remedies] };
       byResource.set(urn, r);
     }
-    r.properties.push({ path: i.property, declared: driftValue(i.property, i.declared), actual: driftValue(i.property, i.actual) });
+    r.properties.push({
+      path: i.property,
+      declared: driftValue(i.property, i.declared),
+      actual: driftValue(i.property, i.actual),
+    });
     for (const m of i.remedies) if (!r.remedies.includes(m)) r.remedies.push(m);
   }
-  return { project: report.project, env: report.env, branch: report.branch, checkedAt: report.checkedAt, busy, resources: [...byResource.values()] };
+  return {
+    project: report.project,
+    env: report.env,
+    branch: report.branch,
+    checkedAt: report.checkedAt,
+    busy,
+    resources: [...byResource.values()],
+  };
 }
 
 export class DriftPanel extends WebviewHost {
@@ -50,7 +61,10 @@ export class DriftPanel extends WebviewHost {
 
   private send(): void {
     const { project, branch } = this.key;
-    this.post('drift/state', this.report ? driftView(this.report, this.busy) : { project, env: '', branch, busy: this.busy, resources: [] });
+    this.post(
+      'drift/state',
+      this.report ? driftView(this.report, this.busy) : { project, env: '', branch, busy: this.busy, resources: [] },
+    );
   }
 
   /** A stage's own Docker endpoint (from the spec's pipeline); undefined for branches and local stages. */
@@ -61,7 +75,10 @@ export class DriftPanel extends WebviewHost {
 
   private async check(): Promise<DriftReport> {
     const spec = await this.slipway.spec();
-    return (await this.slipway.engine()).drift(spec, this.key.branch, { dockerHost: this.dockerHost(spec), signal: this.abort.signal });
+    return (await this.slipway.engine()).drift(spec, this.key.branch, {
+      dockerHost: this.dockerHost(spec),
+      signal: this.abort.signal,
+    });
   }
 
   /** Runs one drift operation with the view marked busy, then shows its report. */
@@ -70,7 +87,10 @@ export class DriftPanel extends WebviewHost {
     this.busy = true;
     this.send();
     try {
-      this.report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Slipway: ${what} drift of ${envLabel(this.key.branch)}` }, op);
+      this.report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Slipway: ${what} drift of ${envLabel(this.key.branch)}` },
+        op,
+      );
       this.slipway.model.setDrifted(this.key.branch, this.report.drifted);
     } finally {
       this.busy = false;
@@ -79,17 +99,29 @@ export class DriftPanel extends WebviewHost {
   }
 
   /** The resource a row names (by the view's id), as the engine's resource reference. */
-  private resources(resource: string, remedy: 'reapply' | 'accept'): Array<{ kind: ResourceKind | 'image' | 'password'; name: string }> {
-    const items: DriftItem[] = (this.report?.items ?? []).filter((i) => i.remedies.includes(remedy) && `${i.source}:${i.kind}:${i.resource}` === resource);
+  private resources(
+    resource: string,
+    remedy: 'reapply' | 'accept',
+  ): Array<{ kind: ResourceKind | 'image' | 'password'; name: string }> {
+    const items: DriftItem[] = (this.report?.items ?? []).filter(
+      (i) => i.remedies.includes(remedy) && `${i.source}:${i.kind}:${i.resource}` === resource,
+    );
     const kinds = new Set(items.map((i) => resourceKindOf(i.kind) ?? i.kind));
     return [...kinds].map((kind) => ({ kind: kind as ResourceKind | 'image' | 'password', name: items[0].resource }));
   }
 
   /** The resources a command names: one (by the view's urn) or every drifted one. */
-  private targets(resource: string | undefined, remedy: 'reapply' | 'accept'): Array<{ kind: ResourceKind; name: string }> {
-    const items: DriftItem[] = (this.report?.items ?? []).filter((i) => i.remedies.includes(remedy) && (!resource || `${i.source}:${i.kind}:${i.resource}` === resource));
+  private targets(
+    resource: string | undefined,
+    remedy: 'reapply' | 'accept',
+  ): Array<{ kind: ResourceKind; name: string }> {
+    const items: DriftItem[] = (this.report?.items ?? []).filter(
+      (i) => i.remedies.includes(remedy) && (!resource || `${i.source}:${i.kind}:${i.resource}` === resource),
+    );
     const out = new Map<string, { kind: ResourceKind; name: string }>();
-    for (const i of items) if (i.kind === 'container' || i.kind === 'network' || i.kind === 'volume') out.set(`${i.kind}:${i.resource}`, { kind: i.kind, name: i.resource });
+    for (const i of items)
+      if (i.kind === 'container' || i.kind === 'network' || i.kind === 'volume')
+        out.set(`${i.kind}:${i.resource}`, { kind: i.kind, name: i.resource });
     return [...out.values()];
   }
 
@@ -118,7 +150,11 @@ export class DriftPanel extends WebviewHost {
         await this.run('reapplying', async () => {
           const [s, e] = await Promise.all([spec(), engine()]);
           // One resource: a reality difference recreates it, a spec difference is a targeted update of it.
-          return e.reapply(s, this.key.branch, { signal: this.abort.signal, resources, onEvent: (ev) => this.logEvent('reapply', ev) });
+          return e.reapply(s, this.key.branch, {
+            signal: this.abort.signal,
+            resources,
+            onEvent: (ev) => this.logEvent('reapply', ev),
+          });
         });
         return;
       }
@@ -126,7 +162,11 @@ export class DriftPanel extends WebviewHost {
         const targets = this.targets(m.params.resource, 'accept');
         await this.run('accepting', async () => {
           const [s, e] = await Promise.all([spec(), engine()]);
-          return e.acceptDrift(s, this.key.branch, { dockerHost: this.dockerHost(s), signal: this.abort.signal, ...(m.params.resource ? { resources: targets } : {}) });
+          return e.acceptDrift(s, this.key.branch, {
+            dockerHost: this.dockerHost(s),
+            signal: this.abort.signal,
+            ...(m.params.resource ? { resources: targets } : {}),
+          });
         });
         return;
       }

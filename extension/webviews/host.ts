@@ -7,7 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { webviewHtml } from '../../webviews/html';
-import { notification, parseWebviewMessage, type CommandMessage, type NotificationMethod, type Notifications, type WebviewApp } from '../../webviews/protocol';
+import {
+  notification,
+  parseWebviewMessage,
+  type CommandMessage,
+  type NotificationMethod,
+  type Notifications,
+  type WebviewApp,
+} from '../../webviews/protocol';
 import { answerRequest, type RequestHandlers } from '../../webviews/rpc';
 import { UNTRUSTED_MESSAGE } from '../commands/registry';
 import type { Slipway } from '../slipway';
@@ -18,10 +25,18 @@ export interface PanelKey {
   branch: string;
 }
 
-export const VIEW_TYPES: Record<WebviewApp, string> = { dashboard: 'slipway.dashboard', pipeline: 'slipway.pipeline', drift: 'slipway.drift' };
+export const VIEW_TYPES: Record<WebviewApp, string> = {
+  dashboard: 'slipway.dashboard',
+  pipeline: 'slipway.pipeline',
+  drift: 'slipway.drift',
+};
 
 export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  return { enableScripts: true, enableFindWidget: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webviews')] };
+  return {
+    enableScripts: true,
+    enableFindWidget: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webviews')],
+  };
 }
 
 export abstract class WebviewHost implements vscode.Disposable {
@@ -89,7 +104,8 @@ export abstract class WebviewHost implements vscode.Disposable {
   /** Posts a notification once the webview said it is ready; before that, the ready answer carries it. */
   protected post<M extends NotificationMethod>(method: M, params: Notifications[M]): void {
     // An async refresh can finish after the user closed the panel: then there is no one to tell.
-    if (this.isReady && !this.disposed) void this.panel.webview.postMessage(notification(method, params)).then(undefined, () => undefined);
+    if (this.isReady && !this.disposed)
+      void this.panel.webview.postMessage(notification(method, params)).then(undefined, () => undefined);
   }
 
   private async receive(data: unknown): Promise<void> {
@@ -112,8 +128,12 @@ export abstract class WebviewHost implements vscode.Disposable {
         await this.command(message);
       }
     } catch (err) {
-      this.slipway.log.error(`${this.app} view: ${message.method}: ${err instanceof Error ? err.message : String(err)}`);
-      void vscode.window.showErrorMessage(err instanceof Error ? err.message.split('\n')[0] : String(err), 'Show Log').then((c) => c && this.slipway.log.show(true));
+      this.slipway.log.error(
+        `${this.app} view: ${message.method}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      void vscode.window
+        .showErrorMessage(err instanceof Error ? err.message.split('\n')[0] : String(err), 'Show Log')
+        .then((c) => c && this.slipway.log.show(true));
     }
   }
 
@@ -133,7 +153,9 @@ export function restoredKey(state: unknown): PanelKey | undefined {
   if (typeof panel !== 'string') return undefined;
   try {
     const key = JSON.parse(panel) as Partial<PanelKey>;
-    return typeof key.project === 'string' && typeof key.branch === 'string' ? { project: key.project, branch: key.branch } : undefined;
+    return typeof key.project === 'string' && typeof key.branch === 'string'
+      ? { project: key.project, branch: key.branch }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -49,9 +49,14 @@ export class Panels implements vscode.Disposable {
       existing.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPES[app], `${TITLES[app]}: ${envLabel(key.branch)}`, vscode.ViewColumn.Active, {
-      ...panelOptions(this.slipway.context.extensionUri),
-    });
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPES[app],
+      `${TITLES[app]}: ${envLabel(key.branch)}`,
+      vscode.ViewColumn.Active,
+      {
+        ...panelOptions(this.slipway.context.extensionUri),
+      },
+    );
     this.attach(app, panel, key);
   }
 

@@ -12,14 +12,32 @@ import type { GateResult } from '../../environments/pipeline/gates';
 import type { PromotionSource } from '../../environments/pipeline/pipeline';
 import type { Spec } from '../../environments/spec/types';
 import { EVALUATING, reduce, type PipelineAction } from '../../webviews/pipeline/state';
-import { notification, type CommandMessage, type GateView, type NotificationMethod, type Notifications, type PipelineView, type PromotionView, type StageView } from '../../webviews/protocol';
+import {
+  notification,
+  type CommandMessage,
+  type GateView,
+  type NotificationMethod,
+  type Notifications,
+  type PipelineView,
+  type PromotionView,
+  type StageView,
+} from '../../webviews/protocol';
 import { envLabel } from '../format';
 import { core } from '../lazy';
 import type { Slipway } from '../slipway';
 import { WebviewHost, type PanelKey } from './host';
 
 export function gateView(r: GateResult): GateView {
-  return { stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, evidence: r.evidence, startedAt: r.startedAt, durationMs: r.durationMs };
+  return {
+    stage: r.stage,
+    name: r.name,
+    kind: r.kind,
+    state: r.state,
+    reason: r.reason,
+    evidence: r.evidence,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+  };
 }
 
 export class PipelinePanel extends WebviewHost {
@@ -31,8 +49,14 @@ export class PipelinePanel extends WebviewHost {
 
   constructor(slipway: Slipway, panel: vscode.WebviewPanel, key: PanelKey) {
     super(slipway, panel, 'pipeline', key);
-    this.disposables.push(slipway.model.onDidChange(() => this.panel.visible && void this.refresh().catch(() => undefined)));
-    void this.watchAudit().catch((err: unknown) => slipway.log.warn(`pipeline view: cannot watch the audit log: ${err instanceof Error ? err.message : String(err)}`));
+    this.disposables.push(
+      slipway.model.onDidChange(() => this.panel.visible && void this.refresh().catch(() => undefined)),
+    );
+    void this.watchAudit().catch((err: unknown) =>
+      slipway.log.warn(
+        `pipeline view: cannot watch the audit log: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    );
   }
 
   /**
@@ -70,9 +94,16 @@ export class PipelinePanel extends WebviewHost {
   }
 
   /** Posts a gate message, and applies it to what the webview shows, as its reducer does. */
-  private postGates<M extends Extract<NotificationMethod, 'gates/running' | 'gates/progress'>>(method: M, params: Notifications[M]): void {
+  private postGates<M extends Extract<NotificationMethod, 'gates/running' | 'gates/progress'>>(
+    method: M,
+    params: Notifications[M],
+  ): void {
     const message = notification(method, params);
-    if (this.shown) this.shown = reduce({ pipeline: this.shown, announcement: '' }, JSON.parse(JSON.stringify(message)) as PipelineAction).pipeline;
+    if (this.shown)
+      this.shown = reduce(
+        { pipeline: this.shown, announcement: '' },
+        JSON.parse(JSON.stringify(message)) as PipelineAction,
+      ).pipeline;
     this.post(method, params);
   }
 
@@ -94,7 +125,11 @@ export class PipelinePanel extends WebviewHost {
     const stages: StageView[] = [];
     for (const [i, st] of stageSpecs.entries()) {
       if (i === 0) {
-        stages.push({ name: st.name, env: branchStatus.env, status: this.slipway.model.find(this.key.branch)?.state ?? branchStatus.status });
+        stages.push({
+          name: st.name,
+          env: branchStatus.env,
+          status: this.slipway.model.find(this.key.branch)?.state ?? branchStatus.status,
+        });
         continue;
       }
       const releases = readReleases(engine.home, project, st.name);
@@ -104,7 +139,13 @@ export class PipelinePanel extends WebviewHost {
         name: st.name,
         env: status?.env,
         status: status?.status,
-        release: current && { number: current.number, commit: current.from.commit, at: current.at, by: current.by, source: envLabel(current.from.kind === 'stage' ? `stage:${current.from.name}` : current.from.name) },
+        release: current && {
+          number: current.number,
+          commit: current.from.commit,
+          at: current.at,
+          by: current.by,
+          source: envLabel(current.from.kind === 'stage' ? `stage:${current.from.name}` : current.from.name),
+        },
       });
     }
     const promotions: PromotionView[] = [];
@@ -124,7 +165,14 @@ export class PipelinePanel extends WebviewHost {
         if (running) return running;
         const result = stored.find((x) => x.name === g.name);
         if (result) return gateView(result);
-        return { stage: to, name: g.name, kind: g.kind, state: 'pending', reason: blockedReason ? 'Not run: nothing to promote yet.' : 'Not run yet for this commit.', evidence: {} };
+        return {
+          stage: to,
+          name: g.name,
+          kind: g.kind,
+          state: 'pending',
+          reason: blockedReason ? 'Not run: nothing to promote yet.' : 'Not run yet for this commit.',
+          evidence: {},
+        };
       });
       const busy = this.promoting === to || live !== undefined;
       // The commit this promotion would bring, against what `to` runs now.
@@ -139,11 +187,24 @@ export class PipelinePanel extends WebviewHost {
         canPromote: !blockedReason && !busy && !current,
         blockedReason:
           blockedReason ??
-          (busy ? (this.promoting === to ? `A promotion to ${to} is running.` : EVALUATING) : current ? `${to} already runs ${current.commit.slice(0, 7)} (release ${current.release}).` : undefined),
+          (busy
+            ? this.promoting === to
+              ? `A promotion to ${to} is running.`
+              : EVALUATING
+            : current
+              ? `${to} already runs ${current.commit.slice(0, 7)} (release ${current.release}).`
+              : undefined),
         promoting: this.promoting === to,
       });
     }
-    return { project: spec.name, env: branchStatus.env, branch: this.key.branch, commit: branchStatus.commit, stages, promotions };
+    return {
+      project: spec.name,
+      env: branchStatus.env,
+      branch: this.key.branch,
+      commit: branchStatus.commit,
+      stages,
+      promotions,
+    };
   }
 
   /** Evaluates a stage's gates again; each result is posted as it finishes. */
@@ -155,7 +216,16 @@ export class PipelinePanel extends WebviewHost {
     const live = new Map<string, GateView>();
     const startedAt = new Date().toISOString();
     for (const g of declared) {
-      if (!only || g.name === only) live.set(g.name, { stage, name: g.name, kind: g.kind, state: 'running', reason: 'Evaluating…', evidence: {}, startedAt });
+      if (!only || g.name === only)
+        live.set(g.name, {
+          stage,
+          name: g.name,
+          kind: g.kind,
+          state: 'running',
+          reason: 'Evaluating…',
+          evidence: {},
+          startedAt,
+        });
     }
     this.running.set(stage, live);
     this.postGates('gates/running', { stage, gates: [...live.keys()], startedAt });
@@ -167,7 +237,16 @@ export class PipelinePanel extends WebviewHost {
         signal: this.abort.signal,
         onEvent: (e) => {
           if (e.type !== 'gate' || e.stage !== stage) return;
-          const gate: GateView = { stage, name: e.name, kind: e.kind, state: e.state, reason: e.reason, evidence: {}, startedAt, durationMs: e.durationMs };
+          const gate: GateView = {
+            stage,
+            name: e.name,
+            kind: e.kind,
+            state: e.state,
+            reason: e.reason,
+            evidence: {},
+            startedAt,
+            durationMs: e.durationMs,
+          };
           live.set(e.name, gate);
           this.postGates('gates/progress', { gate });
         },
@@ -188,7 +267,9 @@ export class PipelinePanel extends WebviewHost {
         const spec = await this.slipway.spec();
         const engine = await this.slipway.engine();
         const actor = await core().currentActor(spec.dir);
-        await new (core().LocalPipeline)(engine).approve(spec, this.source(spec, m.params.stage), m.params.stage, { actor });
+        await new (core().LocalPipeline)(engine).approve(spec, this.source(spec, m.params.stage), m.params.stage, {
+          actor,
+        });
         void vscode.window.showInformationMessage(`Approved promotion to ${m.params.stage} as ${actor}.`);
         await this.rerun(m.params.stage);
         return;
@@ -199,7 +280,11 @@ export class PipelinePanel extends WebviewHost {
         this.promoting = m.params.to;
         await this.refresh();
         try {
-          await vscode.commands.executeCommand('slipway.env.promote', 'branch' in from ? from.branch : `stage:${from.stage}`, m.params.to);
+          await vscode.commands.executeCommand(
+            'slipway.env.promote',
+            'branch' in from ? from.branch : `stage:${from.stage}`,
+            m.params.to,
+          );
         } finally {
           this.promoting = undefined;
           await this.refresh();

@@ -15,12 +15,29 @@ import { SpecError } from '../../environments/errors';
 import { LABEL_ENV, envNames } from '../../environments/naming';
 import { parseSpec } from '../../environments/spec/load';
 import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines, runCli } from '../integration/helpers';
-import { editorToolchain, installExtension, openWorkbench, runCommand, screenshot, startCodeServer, type CodeServer, type Workbench } from './harness';
+import {
+  editorToolchain,
+  installExtension,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  type CodeServer,
+  type Workbench,
+} from './harness';
 import { waitFor } from '../wait';
 
 const BRANCH = `e2e/preview-${RUN}`;
 /** A spec with one mistake on a known line (a port that is not a number). */
-const BROKEN_SPEC = ['version: 1', 'name: broken', 'services:', '  web:', '    image: slipway/busybox:local', '    ports: [eighty]', ''].join('\n');
+const BROKEN_SPEC = [
+  'version: 1',
+  'name: broken',
+  'services:',
+  '  web:',
+  '    image: slipway/busybox:local',
+  '    ports: [eighty]',
+  '',
+].join('\n');
 
 /** Builds the VSIX exactly as `npm run package` does; returns its path. */
 function packageVsix(): string {
@@ -39,7 +56,12 @@ function envRow(page: Page, startsWith: string) {
 async function leftOnEngine(): Promise<Record<string, number>> {
   const l = await labelled('shop', BRANCH);
   const images = await docker.listImages({ filters: { label: [`${LABEL_ENV}=${envNames('shop', BRANCH).env}`] } });
-  return { containers: l.containers.length, networks: l.networks.length, volumes: l.volumes.length, images: images.length };
+  return {
+    containers: l.containers.length,
+    networks: l.networks.length,
+    volumes: l.volumes.length,
+    images: images.length,
+  };
 }
 
 /**
@@ -49,19 +71,34 @@ async function leftOnEngine(): Promise<Record<string, number>> {
 async function webviewFrame(page: Page, app: string, timeout = 60_000): Promise<Frame> {
   const find = async () => {
     for (const frame of page.frames()) {
-      if ((await frame.locator(`body[data-app="${app}"]`).count().catch(() => 0)) > 0) return frame;
+      if (
+        (await frame
+          .locator(`body[data-app="${app}"]`)
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
     }
     return undefined;
   };
   try {
-    return await waitFor(() => `the ${app} webview (frames: ${page.frames().map((f) => f.name() || f.url()).join(', ')})`, find, { timeoutMs: timeout, intervalMs: 250 });
+    return await waitFor(
+      () =>
+        `the ${app} webview (frames: ${page
+          .frames()
+          .map((f) => f.name() || f.url())
+          .join(', ')})`,
+      find,
+      { timeoutMs: timeout, intervalMs: 250 },
+    );
   } catch (err) {
     await screenshot(page, `extension-no-${app}-webview`);
     throw err;
   }
 }
 
-const notification = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-toast', { hasText: text });
+const notification = (page: Page, text: string | RegExp) =>
+  page.locator('.notifications-toasts .notification-toast', { hasText: text });
 
 describe('VS Code extension end to end (code-server)', function () {
   this.timeout(15 * 60 * 1000);
@@ -85,7 +122,11 @@ describe('VS Code extension end to end (code-server)', function () {
     // The reviewer's signing key, listed in the allowed_signers committed on main.
     reviewerKey = join(scratch, 'reviewer_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'reviewer', '-f', reviewerKey]);
-    writeFileSync(join(folder, 'allowed_signers'), `reviewer@slipway.test ${readFileSync(`${reviewerKey}.pub`, 'utf8').trim()}\n`, { flag: 'a' });
+    writeFileSync(
+      join(folder, 'allowed_signers'),
+      `reviewer@slipway.test ${readFileSync(`${reviewerKey}.pub`, 'utf8').trim()}\n`,
+      { flag: 'a' },
+    );
     git(['init', '-q', '-b', 'main'], folder);
     git(['add', '.'], folder);
     git(['-c', 'user.email=e2e@slipway.test', '-c', 'user.name=e2e', 'commit', '-qm', 'shop'], folder);
@@ -102,10 +143,12 @@ describe('VS Code extension end to end (code-server)', function () {
   after(async function () {
     await workbench?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    if (this.currentTest?.state === 'failed' && server) console.error(`--- code-server output ---\n${server.logs().slice(-8000)}`);
+    if (this.currentTest?.state === 'failed' && server)
+      console.error(`--- code-server output ---\n${server.logs().slice(-8000)}`);
     // Whatever the test reached, nothing stays on the engine.
     if (folder) await forceDown(join(folder, 'slipway.yaml'), BRANCH, home).catch(() => undefined);
-    if (folder) await runCli(['down', '--stage', 'staging', '--spec', join(folder, 'slipway.yaml')], home).catch(() => undefined);
+    if (folder)
+      await runCli(['down', '--stage', 'staging', '--spec', join(folder, 'slipway.yaml')], home).catch(() => undefined);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -113,7 +156,9 @@ describe('VS Code extension end to end (code-server)', function () {
     const { page } = workbench!;
     await page.locator('.activitybar .action-item a[aria-label^="Slipway"]').click();
     // The welcome content: the extension is active and found slipway.yaml.
-    const welcome = page.locator('.pane .welcome-view-content a, .pane .welcome-view-content .monaco-button', { hasText: 'Preview Current Branch' });
+    const welcome = page.locator('.pane .welcome-view-content a, .pane .welcome-view-content .monaco-button', {
+      hasText: 'Preview Current Branch',
+    });
     await welcome.first().waitFor({ state: 'visible', timeout: 60_000 });
 
     // 1. A preview cancelled midway leaves nothing behind.
@@ -125,7 +170,11 @@ describe('VS Code extension end to end (code-server)', function () {
     await screenshot(page, 'extension-progress-notification');
     await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await notification(page, 'nothing was left behind').waitFor({ state: 'visible', timeout: 180_000 });
-    assert.deepEqual(await leftOnEngine(), { containers: 0, networks: 0, volumes: 0, images: 0 }, 'a cancelled first preview left Docker objects behind');
+    assert.deepEqual(
+      await leftOnEngine(),
+      { containers: 0, networks: 0, volumes: 0, images: 0 },
+      'a cancelled first preview left Docker objects behind',
+    );
 
     // 2. The next preview succeeds and the view shows it running with its service URL.
     await runCommand(page, 'Slipway: Preview Current Branch');
@@ -143,13 +192,18 @@ describe('VS Code extension end to end (code-server)', function () {
     // 2b. Editing the spec marks the running environment out of date; the notification's
     // Update brings it up to date, and the app runs the new value.
     const specFile = join(folder, 'slipway.yaml');
-    writeFileSync(specFile, readFileSync(specFile, 'utf8').replace('GREETING: Hello from Slipway', 'GREETING: Hello from an edited spec'));
+    writeFileSync(
+      specFile,
+      readFileSync(specFile, 'utf8').replace('GREETING: Hello from Slipway', 'GREETING: Hello from an edited spec'),
+    );
     await envRow(page, `${BRANCH}, running, out of date`).waitFor({ state: 'visible', timeout: 30_000 });
     const stale = notification(page, `The environment of ${BRANCH} is out of date: slipway.yaml changed.`);
     await stale.waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'extension-out-of-date');
     await stale.locator('.monaco-button', { hasText: 'Update' }).click();
-    await page.locator(`.pane [role="treeitem"][aria-label="${BRANCH}, running"]`).waitFor({ state: 'visible', timeout: 300_000 });
+    await page
+      .locator(`.pane [role="treeitem"][aria-label="${BRANCH}, running"]`)
+      .waitFor({ state: 'visible', timeout: 300_000 });
     const greeting = await (await fetch(`${url}/`)).text();
     assert.match(greeting, /Hello from an edited spec/, 'the updated environment does not run the edited spec');
 
@@ -159,11 +213,16 @@ describe('VS Code extension end to end (code-server)', function () {
     const services = dashboard.locator('table[aria-label="Services"]');
     await services.locator('text=web').first().waitFor({ state: 'visible', timeout: 60_000 });
     await services.locator('text=db').first().waitFor({ state: 'visible', timeout: 10_000 });
-    await dashboard.locator(`text=${url.replace(/^http:\/\//, "")}`).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await dashboard
+      .locator(`text=${url.replace(/^http:\/\//, '')}`)
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 });
     await screenshot(page, 'extension-dashboard');
 
     // 3b. Drift: a memory limit changed by hand shows declared against actual; web's Reapply clears it.
-    const webContainer = (await labelled('shop', BRANCH)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web');
+    const webContainer = (await labelled('shop', BRANCH)).containers.find(
+      (c) => c.Labels['dev.slipway.service'] === 'web',
+    );
     assert.ok(webContainer, 'no web container is labelled for the environment');
     await docker.getContainer(webContainer.Id).update({ Memory: 300 * 1024 * 1024, MemorySwap: -1 });
     await runCommand(page, 'Slipway: Show Drift');
@@ -175,7 +234,9 @@ describe('VS Code extension end to end (code-server)', function () {
     await memoryRow.getByText('300Mi').waitFor({ state: 'visible', timeout: 10_000 });
     await screenshot(page, 'extension-drift');
     await driftView.getByRole('button', { name: 'Reapply web' }).click();
-    await driftView.locator('[role="status"][aria-label="Drift: none"]').waitFor({ state: 'visible', timeout: 180_000 });
+    await driftView
+      .locator('[role="status"][aria-label="Drift: none"]')
+      .waitFor({ state: 'visible', timeout: 180_000 });
     assert.equal((await fetch(`${url}/healthz`)).status, 200, 'web does not answer on its URL after reapply');
 
     // 4. The pipeline view shows the example's staging gates; re-running them streams their states in.
@@ -206,7 +267,19 @@ describe('VS Code extension end to end (code-server)', function () {
     // A reviewer approves and re-runs the gates from the CLI: the open view follows by itself.
     const spec = join(folder, 'slipway.yaml');
     for (const args of [
-      ['approve', '--to', 'staging', '--from', BRANCH, '--as', 'reviewer@slipway.test', '--key', reviewerKey, '--spec', spec],
+      [
+        'approve',
+        '--to',
+        'staging',
+        '--from',
+        BRANCH,
+        '--as',
+        'reviewer@slipway.test',
+        '--key',
+        reviewerKey,
+        '--spec',
+        spec,
+      ],
       ['gates', '--to', 'staging', '--from', BRANCH, '--spec', spec],
     ]) {
       const r = await runCli(args, home);
@@ -229,7 +302,10 @@ describe('VS Code extension end to end (code-server)', function () {
     const stageUrl = /http:\/\/127\.0\.0\.1:\d+/.exec((await released.textContent()) ?? '')?.[0];
     assert.ok(stageUrl, 'the promotion names no URL of staging');
     assert.equal((await fetch(`${stageUrl}/healthz`)).status, 200, `staging at ${stageUrl} does not answer`);
-    await restored.locator('li[aria-label="Stage 2: staging"]', { hasText: 'release 1' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await restored
+      .locator('li[aria-label="Stage 2: staging"]', { hasText: 'release 1' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await envRow(page, 'stage: staging, running').waitFor({ state: 'visible', timeout: 60_000 });
     await screenshot(page, 'extension-promoted');
     // Staging is the team's, not the branch's: it goes with the CLI, and the view follows on Refresh.
@@ -245,7 +321,11 @@ describe('VS Code extension end to end (code-server)', function () {
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Tear Down$/ }).click({ timeout: 30_000 });
     await welcome.first().waitFor({ state: 'visible', timeout: 180_000 });
     assert.equal(await envRow(page, BRANCH).count(), 0, 'the view still lists the environment');
-    assert.deepEqual(await leftOnEngine(), { containers: 0, networks: 0, volumes: 0, images: 0 }, 'tear down left Docker objects behind');
+    assert.deepEqual(
+      await leftOnEngine(),
+      { containers: 0, networks: 0, volumes: 0, images: 0 },
+      'tear down left Docker objects behind',
+    );
   });
 
   it('shows a broken slipway.yaml in the Problems panel at the line the core names', async function () {
@@ -265,13 +345,23 @@ describe('VS Code extension end to end (code-server)', function () {
     // Quick Open by path, then the Problems panel.
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget .quick-input-box input').fill('broken/slipway.yaml');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'slipway.yaml' }).filter({ hasText: 'broken' }).first().click({ timeout: 30_000 });
-    await page.locator('.monaco-editor .view-lines', { hasText: 'eighty' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'slipway.yaml' })
+      .filter({ hasText: 'broken' })
+      .first()
+      .click({ timeout: 30_000 });
+    await page
+      .locator('.monaco-editor .view-lines', { hasText: 'eighty' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: expected.message }).first();
     await row.waitFor({ state: 'visible', timeout: 60_000 });
     const text = (await row.textContent()) ?? '';
-    assert.match(text, new RegExp(`\\[Ln ${expected.line}, Col ${expected.column}\\]`), `the problem is not at line ${expected.line}, column ${expected.column}: "${text}"`);
+    assert.match(
+      text,
+      new RegExp(`\\[Ln ${expected.line}, Col ${expected.column}\\]`),
+      `the problem is not at line ${expected.line}, column ${expected.column}: "${text}"`,
+    );
     await screenshot(page, 'extension-spec-problem');
   });
 });

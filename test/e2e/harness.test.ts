@@ -64,18 +64,38 @@ describe('e2e harness (code-server + Chromium)', function () {
     await pickQuickInput(page, 'Control+P', 'hello.txt', 'hello.txt');
     const editor = page.locator('.editor-group-container .monaco-editor .view-lines').first();
     await editor.waitFor({ state: 'visible', timeout: 30_000 });
-    await assertEventually(async () => (await editor.innerText()).replace(/\u00a0/g, ' ').includes(text), `the editor to show "${text}"`);
-    assert.ok(await page.locator('.tabs-container .tab', { hasText: 'hello.txt' }).isVisible(), 'hello.txt has an editor tab');
+    await assertEventually(
+      async () => (await editor.innerText()).replace(/\u00a0/g, ' ').includes(text),
+      `the editor to show "${text}"`,
+    );
+    assert.ok(
+      await page.locator('.tabs-container .tab', { hasText: 'hello.txt' }).isVisible(),
+      'hello.txt has an editor tab',
+    );
 
     // The command palette runs "View: Toggle Terminal"; the terminal panel appears with a live shell.
     await runCommand(page, 'View: Toggle Terminal');
     const terminal = page.locator('.part.panel .terminal-wrapper .xterm').first();
     await terminal.waitFor({ state: 'visible', timeout: 60_000 });
-    const terminalText = async () => (await page.locator('.part.panel .xterm-rows').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-    await assertEventually(async () => (await terminalText()).trim().length > 0, 'the shell prompt in the terminal', 60_000);
+    const terminalText = async () =>
+      (
+        await page
+          .locator('.part.panel .xterm-rows')
+          .first()
+          .innerText()
+          .catch(() => '')
+      ).replace(/\u00a0/g, ' ');
+    await assertEventually(
+      async () => (await terminalText()).trim().length > 0,
+      'the shell prompt in the terminal',
+      60_000,
+    );
     await terminal.click();
     await page.keyboard.type('echo slipway-$((6*7))\n', { delay: 20 });
-    await assertEventually(async () => /^slipway-42\s*$/m.test(await terminalText()), 'the terminal to print slipway-42 (a shell runs behind it)');
+    await assertEventually(
+      async () => /^slipway-42\s*$/m.test(await terminalText()),
+      'the terminal to print slipway-42 (a shell runs behind it)',
+    );
 
     const shot = await screenshot(page, 'e2e-harness-workbench');
     assert.ok(statSync(shot).size > 10_000, `${shot} holds a real screenshot`);

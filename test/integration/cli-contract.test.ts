@@ -8,7 +8,22 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, SHOP_SPEC, RUN, copyFixture, docker, forceDown, getStatus, jsonData, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
+import {
+  ROOT,
+  SHOP_SPEC,
+  RUN,
+  copyFixture,
+  docker,
+  forceDown,
+  getStatus,
+  jsonData,
+  labelled,
+  removeDir,
+  requireEngines,
+  runCli,
+  startCli,
+  tempHome,
+} from './helpers';
 
 const PROJECT = 'shop';
 
@@ -20,7 +35,10 @@ interface ErrorJson {
 function waitForStderr(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms:\n${seen}`)),
+      timeoutMs,
+    );
     child.stderr!.on('data', (d) => {
       seen += d;
       if (pattern.test(seen)) {
@@ -57,13 +75,29 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
       ['a missing required option', ['promote'], /--to STAGE is required/],
       ['an unexpected argument', ['status', 'main'], /unexpected argument "main"/],
       ['--reapply with --accept', ['drift', '--reapply', '--accept'], /--reapply and --accept cannot be used together/],
-      ['--stage with --branch', ['drift', '--stage', 'staging', '--branch', 'x'], /--branch and --stage cannot be used together/],
+      [
+        '--stage with --branch',
+        ['drift', '--stage', 'staging', '--branch', 'x'],
+        /--branch and --stage cannot be used together/,
+      ],
       ['--watch with --reapply', ['drift', '--watch', '--reapply'], /--reapply and --watch cannot be used together/],
       ['--watch with --accept', ['drift', '--watch', '--accept'], /--accept and --watch cannot be used together/],
       ['down --mine with --branch', ['down', '--mine', '--branch', 'x'], /--branch and --mine cannot be used together/],
-      ['a stage name with a path in it', ['drift', '--stage', '../../x'], /--stage "\.\.\/\.\.\/x" is not a stage of .*: its stages are staging, production/],
-      ['a stage the spec does not declare', ['rollback', '--stage', 'qa'], /--stage "qa" is not a stage of .*: its stages are staging, production/],
-      ['a stage as a branch', ['status', '--branch', 'stage:../../x'], /--branch "stage:\.\.\/\.\.\/x" names a pipeline stage, not a branch/],
+      [
+        'a stage name with a path in it',
+        ['drift', '--stage', '../../x'],
+        /--stage "\.\.\/\.\.\/x" is not a stage of .*: its stages are staging, production/,
+      ],
+      [
+        'a stage the spec does not declare',
+        ['rollback', '--stage', 'qa'],
+        /--stage "qa" is not a stage of .*: its stages are staging, production/,
+      ],
+      [
+        'a stage as a branch',
+        ['status', '--branch', 'stage:../../x'],
+        /--branch "stage:\.\.\/\.\.\/x" names a pipeline stage, not a branch/,
+      ],
     ];
     for (const [label, args, message] of cases) {
       it(`${label}: one line, and where to look`, async () => {
@@ -91,7 +125,9 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
     }
 
     it('an engine that does not answer: docker-unavailable with a hint, no stack trace', async () => {
-      const r = await runCli(['status', '--spec', SHOP_SPEC, '--branch', branch, '--json'], home, 60_000, { DOCKER_HOST: 'tcp://127.0.0.1:1' });
+      const r = await runCli(['status', '--spec', SHOP_SPEC, '--branch', branch, '--json'], home, 60_000, {
+        DOCKER_HOST: 'tcp://127.0.0.1:1',
+      });
       assert.equal(r.code, 1, r.stderr);
       const { error } = JSON.parse(r.stdout) as ErrorJson;
       assert.equal(error.reason, 'docker-unavailable');
@@ -108,7 +144,10 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
     before(() => {
       dir = tempHome('cli-fail');
       mkdirSync(join(dir, 'app'));
-      writeFileSync(join(dir, 'app', 'Dockerfile'), 'FROM slipway/node:bookworm\nRUN echo "the build step fails" && exit 3\n');
+      writeFileSync(
+        join(dir, 'app', 'Dockerfile'),
+        'FROM slipway/node:bookworm\nRUN echo "the build step fails" && exit 3\n',
+      );
       spec = join(dir, 'slipway.yaml');
       writeFileSync(spec, `version: 1\nname: ${PROJECT}\nservices:\n  web:\n    build: ./app\n    ports: [8080]\n`);
     });
@@ -128,7 +167,8 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
 
   describe('an environment that runs', () => {
     const branch = `cli-contract-${RUN}`;
-    const web = async () => (await labelled(PROJECT, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
+    const web = async () =>
+      (await labelled(PROJECT, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
     const cli = (...args: string[]) => runCli([...args, '--spec', shopSpec, '--branch', branch], home);
     // A copy outside git: what the checkout around the example holds (uncommitted edits) does not decide the test.
     let shopDir: string;
@@ -152,7 +192,10 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
     });
 
     it('a promotion whose gates do not pass is blocked (4), and so is `gates`', async () => {
-      const promote = await runCli(['promote', '--spec', shopSpec, '--from', branch, '--to', 'staging', '--as', 'alice@example.com'], home);
+      const promote = await runCli(
+        ['promote', '--spec', shopSpec, '--from', branch, '--to', 'staging', '--as', 'alice@example.com'],
+        home,
+      );
       assert.equal(promote.code, 4, promote.stderr);
       assert.match(promote.stderr, /approval \(approval\) pending/);
       const history = await runCli(['history', '--spec', shopSpec, '--stage', 'staging', '--json'], home);
@@ -165,7 +208,10 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
     });
 
     it('drift --watch ends 0 on Ctrl+C when it saw no drift', async () => {
-      const watcher = startCli(['drift', '--spec', shopSpec, '--branch', branch, '--watch', '--interval', '2s', '--json'], home);
+      const watcher = startCli(
+        ['drift', '--spec', shopSpec, '--branch', branch, '--watch', '--interval', '2s', '--json'],
+        home,
+      );
       const done = exited(watcher);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no first report within 120 s')), 120_000);
@@ -185,9 +231,15 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
       const d = await cli('drift', '--json');
       assert.equal(d.code, 3, d.stderr);
       const report = jsonData<{ items: Array<{ resource: string; property: string }> }>(d.stdout);
-      assert.ok(report.items.some((i) => i.resource === 'web' && i.property === 'memory'), d.stdout);
+      assert.ok(
+        report.items.some((i) => i.resource === 'web' && i.property === 'memory'),
+        d.stdout,
+      );
 
-      const watcher = startCli(['drift', '--spec', shopSpec, '--branch', branch, '--watch', '--interval', '2s', '--json'], home);
+      const watcher = startCli(
+        ['drift', '--spec', shopSpec, '--branch', branch, '--watch', '--interval', '2s', '--json'],
+        home,
+      );
       const done = exited(watcher);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no report within 120 s')), 120_000);
@@ -234,7 +286,8 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
         }
         const r = await done;
         assert.equal(r.code, code, r.stderr);
-        if (signals.length > 1) assert.doesNotMatch(r.stderr, /was cancelled/, 'it did not wait for the step in flight');
+        if (signals.length > 1)
+          assert.doesNotMatch(r.stderr, /was cancelled/, 'it did not wait for the step in flight');
         if (signals.length === 1) {
           const named = signals[0] === 'SIGINT' ? 'Cancelling:' : `Cancelling (${signals[0]}):`;
           assert.ok(r.stderr.includes(`${named} finishing the step in flight`), r.stderr);
@@ -247,8 +300,15 @@ describe('slipway exit codes on real Docker + Pulumi', function () {
         if (signals[0] === 'SIGTERM' && signals.length === 1) {
           const up = await runCli(['up', '--spec', SHOP_SPEC, '--branch', branch, '--json'], home);
           assert.equal(up.code, 0, up.stderr);
-          assert.equal(await getStatus(`${jsonData<{ urls: Record<string, string> }>(up.stdout).urls.web}/healthz`), 200);
-          assert.equal((await labelled(PROJECT, branch)).containers.length, 3, 'one container per service and mock: no orphan');
+          assert.equal(
+            await getStatus(`${jsonData<{ urls: Record<string, string> }>(up.stdout).urls.web}/healthz`),
+            200,
+          );
+          assert.equal(
+            (await labelled(PROJECT, branch)).containers.length,
+            3,
+            'one container per service and mock: no orphan',
+          );
         }
         const down = await runCli(['down', '--spec', SHOP_SPEC, '--branch', branch], home);
         assert.equal(down.code, 0, down.stderr);

@@ -6,7 +6,20 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { checkJsonOutput } from '../cli-json';
-import { SHOP_SPEC, forceDown, getStatus, jsonData, labelled, pollFor, RUN, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
+import {
+  SHOP_SPEC,
+  forceDown,
+  getStatus,
+  jsonData,
+  labelled,
+  pollFor,
+  RUN,
+  removeDir,
+  requireEngines,
+  runCli,
+  startCli,
+  tempHome,
+} from './helpers';
 
 interface UpJson {
   env: string;
@@ -43,7 +56,10 @@ describe('the CLI JSON contract on real Docker + Pulumi', function () {
     const up = await runCli(['up', ...at, '--json', '--events'], home);
     assert.equal(up.code, 0, up.stderr);
     const upEvents = events(up.stdout);
-    assert.ok(upEvents.some((e) => e.type === 'resource'), 'up --events streamed resource events');
+    assert.ok(
+      upEvents.some((e) => e.type === 'resource'),
+      'up --events streamed resource events',
+    );
     assert.equal(up.stderr.includes('create '), false, 'with --json the progress is not also printed for people');
     const result = jsonData<UpJson>(up.stdout);
     assert.equal(result.status, 'running');
@@ -75,7 +91,10 @@ describe('the CLI JSON contract on real Docker + Pulumi', function () {
     const [code] = (await once(follow, 'close')) as [number | null];
     assert.ok(code === 0 || code === 130, `logs --follow ended with ${code}`);
     checkJsonOutput(['logs', '--follow', 'web', '--json'], followed);
-    assert.ok(events(followed).some((e) => e.type === 'log'), 'followed lines came as log events');
+    assert.ok(
+      events(followed).some((e) => e.type === 'log'),
+      'followed lines came as log events',
+    );
 
     const list = await runCli(['list', '--spec', SHOP_SPEC, '--json'], home);
     assert.ok(jsonData<Array<{ branch: string }>>(list.stdout).some((s) => s.branch === branch));

@@ -26,9 +26,14 @@ interface StatusJson {
 
 const PROJECT = 'shop';
 /** One git identity for every run here, so that `down --mine` finds what `up` made. */
-const ME = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.email', GIT_CONFIG_VALUE_0: `damaged-files-${RUN}@slipway.test` };
+const ME = {
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'user.email',
+  GIT_CONFIG_VALUE_0: `damaged-files-${RUN}@slipway.test`,
+};
 
-const recordFile = (home: string, branch: string) => join(home, 'envs', PROJECT, `${envNames(PROJECT, branch).env}.json`);
+const recordFile = (home: string, branch: string) =>
+  join(home, 'envs', PROJECT, `${envNames(PROJECT, branch).env}.json`);
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 /** Cuts a file short, in the middle of its content (a crash or a full disk mid-write). */
@@ -91,7 +96,10 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
       assert.equal(listed.damaged?.file, recordFile(home, branch));
       assert.match(listed.damaged?.problem ?? '', /not valid JSON/);
       const all = await cliJson<StatusJson[]>(['list', '--all'], home, ME);
-      assert.ok(all.some((s) => s.branch === branch && s.damaged), 'list --all left it out');
+      assert.ok(
+        all.some((s) => s.branch === branch && s.damaged),
+        'list --all left it out',
+      );
       const text = await runCli(['list', '--spec', SHOP_SPEC], home, undefined, ME);
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, new RegExp(`${branch}.*running  damaged`));
@@ -106,7 +114,11 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
       const again = await runCli(['up', '--spec', SHOP_SPEC, '--branch', branch], home, undefined, ME);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /record is damaged.*rebuilding it from its Docker labels/);
-      const rebuilt = JSON.parse(readFileSync(recordFile(home, branch), 'utf8')) as { createdAt: string; owner: string; urls: Record<string, string> };
+      const rebuilt = JSON.parse(readFileSync(recordFile(home, branch), 'utf8')) as {
+        createdAt: string;
+        owner: string;
+        urls: Record<string, string>;
+      };
       assert.equal(rebuilt.createdAt, first.createdAt);
       assert.equal(rebuilt.owner, first.owner);
       assert.deepEqual(rebuilt.urls, up.urls, 'the URLs changed');
@@ -185,7 +197,11 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
       const fresh = await runCli(['up', '--spec', SHOP_SPEC, '--branch', other], home, undefined, ME);
       assertOneClearMessage(fresh, file);
       assert.equal(existsSync(recordFile(home, other)), false, 'a record was left for the refused up');
-      assert.equal(existsSync(join(home, 'state', '.pulumi', 'stacks', 'slipway-shop', `${envNames(PROJECT, other).env}.json`)), false, 'a stack was made');
+      assert.equal(
+        existsSync(join(home, 'state', '.pulumi', 'stacks', 'slipway-shop', `${envNames(PROJECT, other).env}.json`)),
+        false,
+        'a stack was made',
+      );
       assert.equal((await labelled(PROJECT, other)).containers.length, 0);
 
       // With the right passphrase back, down works.
@@ -210,8 +226,10 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
       const releases = join(home, 'releases', PROJECT, 'staging.json');
       mkdirSync(dirname(audit), { recursive: true });
       mkdirSync(dirname(releases), { recursive: true });
-      const auditText = '{"seq":1,"at":"2026-01-01T00:00:00.000Z","actor":"a@b","action":"approve","stage":"staging","prevHash":"","hash":"x"}\n{"seq":2,"at":"2026-01-0\n';
-      const releasesText = '{\n  "project": "shop",\n  "stage": "staging",\n  "releases": [\n    { "number": 1, "at": "2026-01-01T00:';
+      const auditText =
+        '{"seq":1,"at":"2026-01-01T00:00:00.000Z","actor":"a@b","action":"approve","stage":"staging","prevHash":"","hash":"x"}\n{"seq":2,"at":"2026-01-0\n';
+      const releasesText =
+        '{\n  "project": "shop",\n  "stage": "staging",\n  "releases": [\n    { "number": 1, "at": "2026-01-01T00:';
       writeFileSync(audit, auditText);
       writeFileSync(releases, releasesText);
 
@@ -224,10 +242,19 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
       assert.equal(history.code, 1);
       assert.ok(history.stderr.includes(`${audit}:2: not valid JSON`), history.stderr);
       assert.match(history.stderr, /backup/);
-      const approve = await runCli(['approve', '--spec', SHOP_SPEC, '--from', branch, '--to', 'staging', '--as', 'reviewer@slipway.test'], home, undefined, ME);
+      const approve = await runCli(
+        ['approve', '--spec', SHOP_SPEC, '--from', branch, '--to', 'staging', '--as', 'reviewer@slipway.test'],
+        home,
+        undefined,
+        ME,
+      );
       assert.equal(approve.code, 1);
       assert.ok(approve.stderr.includes(`${audit}:2:`), approve.stderr);
-      assert.equal(existsSync(join(home, 'approvals', PROJECT)), false, 'an approval that cannot be audited was recorded');
+      assert.equal(
+        existsSync(join(home, 'approvals', PROJECT)),
+        false,
+        'an approval that cannot be audited was recorded',
+      );
 
       const rollback = await runCli(['rollback', '--spec', SHOP_SPEC, '--stage', 'staging'], home, undefined, ME);
       assert.equal(rollback.code, 1);
@@ -255,17 +282,30 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
     it('SLIPWAY_HOME is made 0700 and every file Slipway writes in it is 0600', async () => {
       const up = await runCli(['up', '--spec', SHOP_SPEC, '--branch', branch], home, undefined, ME);
       assert.equal(up.code, 0, up.stderr);
-      const approve = await runCli(['approve', '--spec', SHOP_SPEC, '--from', branch, '--to', 'staging', '--as', 'reviewer@slipway.test'], home, undefined, ME);
+      const approve = await runCli(
+        ['approve', '--spec', SHOP_SPEC, '--from', branch, '--to', 'staging', '--as', 'reviewer@slipway.test'],
+        home,
+        undefined,
+        ME,
+      );
       assert.equal(approve.code, 0, approve.stderr);
       assert.equal(mode(home), 0o700);
       // Pulumi's own files (state, its home, the project folder) and the node launcher (0700, run by Pulumi) aside.
       const ours = filesUnder(home, ['state', 'pulumi', 'work', 'runtime']);
-      for (const expected of ['passphrase', join('envs', PROJECT, `${envNames(PROJECT, branch).env}.json`), join('audit', `${PROJECT}.jsonl`), join('approvals', PROJECT, `${envNames(PROJECT, branch).env}.jsonl`)]) {
+      for (const expected of [
+        'passphrase',
+        join('envs', PROJECT, `${envNames(PROJECT, branch).env}.json`),
+        join('audit', `${PROJECT}.jsonl`),
+        join('approvals', PROJECT, `${envNames(PROJECT, branch).env}.jsonl`),
+      ]) {
         assert.ok(ours.includes(expected), `${expected} not among ${ours.join(', ')}`);
       }
-      const loose = ours.filter((f) => mode(join(home, f)) !== 0o600).map((f) => `${relative(home, join(home, f))} ${mode(join(home, f)).toString(8)}`);
+      const loose = ours
+        .filter((f) => mode(join(home, f)) !== 0o600)
+        .map((f) => `${relative(home, join(home, f))} ${mode(join(home, f)).toString(8)}`);
       assert.deepEqual(loose, []);
-      for (const launcher of filesUnder(join(home, 'runtime'), [])) assert.equal(mode(join(home, 'runtime', launcher)), 0o700);
+      for (const launcher of filesUnder(join(home, 'runtime'), []))
+        assert.equal(mode(join(home, 'runtime', launcher)), 0o700);
     });
   });
 });

@@ -44,7 +44,8 @@ describe('slipway data (real CLI, real PostgreSQL)', function () {
   };
 
   before(async () => {
-    if (!existsSync(CLI)) throw new Error('these tests need the built CLI (dist/slipway.js): run `node scripts/build.mjs`.');
+    if (!existsSync(CLI))
+      throw new Error('these tests need the built CLI (dist/slipway.js): run `node scripts/build.mjs`.');
     server = await startPostgres();
     await server.createDatabase('source');
     source = `postgres://postgres:${PASSWORD}@127.0.0.1:${server.port}/source`;
@@ -99,7 +100,9 @@ describe('slipway data (real CLI, real PostgreSQL)', function () {
       assert.match(r.stdout, /^ {2}app\.users\.referral_code: no rule names this column/m);
       const json = await cli('data', 'check', '--source', source, '--policy', join(dir, 'masking.yaml'), '--json');
       assert.equal(json.code, 4, json.stderr);
-      const body = jsonData<{ ok: boolean; tables: number; columns: number; problems: Array<Record<string, string>> }>(json.stdout);
+      const body = jsonData<{ ok: boolean; tables: number; columns: number; problems: Array<Record<string, string>> }>(
+        json.stdout,
+      );
       assert.equal(body.ok, false);
       assert.equal(body.columns, 4);
       assert.deepEqual(
@@ -117,7 +120,10 @@ describe('slipway data (real CLI, real PostgreSQL)', function () {
       INSERT INTO app.contacts (label) SELECT 'someone' || g || '@example.org' FROM generate_series(1, 30) g`);
     try {
       const file = join(dir, 'contacts.masking.yaml');
-      writeFileSync(file, 'version: 1\nschemas:\n  app:\n    tables:\n      users: skip\n      contacts:\n        columns:\n          id: keep\n          label: keep\n');
+      writeFileSync(
+        file,
+        'version: 1\nschemas:\n  app:\n    tables:\n      users: skip\n      contacts:\n        columns:\n          id: keep\n          label: keep\n',
+      );
       const r = await cli('data', 'check', '--source', source, '--policy', file);
       assert.equal(r.code, 4, r.stderr);
       assert.match(r.stdout, /^ {2}app\.contacts\.label: it looks personal \(.*email.*\) and its rule is `keep`/m);
@@ -129,7 +135,10 @@ describe('slipway data (real CLI, real PostgreSQL)', function () {
 
   it('a policy with a misspelt field is an error naming file, line and column (exit 1)', async () => {
     const file = join(dir, 'typo.masking.yaml');
-    writeFileSync(file, 'version: 1\nschemas:\n  app:\n    tables:\n      users:\n        colums:\n          id: keep\n');
+    writeFileSync(
+      file,
+      'version: 1\nschemas:\n  app:\n    tables:\n      users:\n        colums:\n          id: keep\n',
+    );
     const r = await cli('data', 'check', '--source', source, '--policy', file);
     assert.equal(r.code, 1, r.stderr);
     assert.ok(r.stderr.includes(`${file}:6:9:`), r.stderr);

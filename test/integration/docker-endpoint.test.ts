@@ -6,7 +6,18 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, cliJson, forceDown, getStatus, labelled, removeDir, requireEngines, RUN, runCli, tempHome } from './helpers';
+import {
+  ROOT,
+  cliJson,
+  forceDown,
+  getStatus,
+  labelled,
+  removeDir,
+  requireEngines,
+  RUN,
+  runCli,
+  tempHome,
+} from './helpers';
 
 const SOCKET = 'unix:///var/run/docker.sock';
 /** Nothing listens on port 1: an engine reached through DOCKER_HOST would never answer. */
@@ -62,9 +73,16 @@ describe('explicit unix:// endpoints beat DOCKER_HOST (real CLI, Docker, Pulumi)
     const up = await cliJson<{ status: string; urls: Record<string, string> }>(['up', ...at], home, NOWHERE);
     assert.equal(up.status, 'running');
     assert.equal(await getStatus(`${up.urls.static}/index.html`), 200);
-    const status = await cliJson<{ status: string; services: Array<{ service: string; state: string }> }>(['status', ...at], home, NOWHERE);
+    const status = await cliJson<{ status: string; services: Array<{ service: string; state: string }> }>(
+      ['status', ...at],
+      home,
+      NOWHERE,
+    );
     assert.equal(status.status, 'running');
-    assert.deepEqual(status.services.map((s) => [s.service, s.state]), [['static', 'running']]);
+    assert.deepEqual(
+      status.services.map((s) => [s.service, s.state]),
+      [['static', 'running']],
+    );
 
     const down = await cliJson<{ status: string }>(['down', ...at], home, NOWHERE);
     assert.equal(down.status, 'absent');

@@ -60,19 +60,47 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
   let sshd: ChildProcess | undefined;
   let agent: ChildProcess | undefined;
   let sshdLog = '';
-  const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK, DOCKER_HOST: process.env.DOCKER_HOST };
+  const saved = {
+    HOME: process.env.HOME,
+    SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK,
+    DOCKER_HOST: process.env.DOCKER_HOST,
+  };
 
   before(async () => {
     await requireEngines();
-    if (!existsSync(SSHD)) throw new Error(`this test runs a real sshd, and ${SSHD} is missing: install Debian's openssh-server (npm run setup does, as root).`);
-    if (process.getuid?.() !== 0) throw new Error('this test runs its own sshd and logs in as root, so it must run as root (as CI does).');
+    if (!existsSync(SSHD))
+      throw new Error(
+        `this test runs a real sshd, and ${SSHD} is missing: install Debian's openssh-server (npm run setup does, as root).`,
+      );
+    if (process.getuid?.() !== 0)
+      throw new Error('this test runs its own sshd and logs in as root, so it must run as root (as CI does).');
     dir = tempHome('sshd');
     home = join(dir, 'home');
     mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
     // sshd's privilege-separation folder (the package's service would make it).
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slipway-test-host', '-f', join(dir, 'host_ed25519')]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slipway-test-client', '-f', join(dir, 'client_ed25519')]);
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'slipway-test-host',
+      '-f',
+      join(dir, 'host_ed25519'),
+    ]);
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'slipway-test-client',
+      '-f',
+      join(dir, 'client_ed25519'),
+    ]);
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_ed25519.pub')), { mode: 0o600 });
     port = await freePort();
     endpoint = `ssh://root@127.0.0.1:${port}`;
@@ -103,7 +131,10 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     const sock = join(dir, 'agent.sock');
     agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     await waitFor(`ssh-agent's socket ${sock}`, () => existsSync(sock), { timeoutMs: 5_000 });
-    execFileSync('ssh-add', ['-q', join(dir, 'client_ed25519')], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
+    execFileSync('ssh-add', ['-q', join(dir, 'client_ed25519')], {
+      env: { ...process.env, SSH_AUTH_SOCK: sock },
+      stdio: 'pipe',
+    });
     process.env.HOME = home;
     process.env.SSH_AUTH_SOCK = sock;
     // An explicit endpoint is used whatever DOCKER_HOST says.
@@ -120,12 +151,16 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     if (dir) removeDir(dir);
   });
 
-  const fingerprint = (): string => execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
+  const fingerprint = (): string =>
+    execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(
+      ' ',
+    )[1];
   const knownHosts = (): string => join(home, '.ssh', 'known_hosts');
   /** A spec for the CLI (status only reads its project name). */
   const spec = (): string => {
     const file = join(dir, 'slipway.yaml');
-    if (!existsSync(file)) writeFileSync(file, 'version: 1\nname: sshcheck\nservices:\n  web: { image: slipway/busybox:local }\n');
+    if (!existsSync(file))
+      writeFileSync(file, 'version: 1\nname: sshcheck\nservices:\n  web: { image: slipway/busybox:local }\n');
     return file;
   };
 
@@ -150,7 +185,11 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     assert.doesNotMatch(sshdLog, /Accepted publickey/);
 
     // The CLI says the same, and exits non-zero.
-    const cli = await runCli(['status', '--spec', spec(), '--branch', 'main', '--docker-host', endpoint], join(dir, 'state'), 120_000);
+    const cli = await runCli(
+      ['status', '--spec', spec(), '--branch', 'main', '--docker-host', endpoint],
+      join(dir, 'state'),
+      120_000,
+    );
     assert.notEqual(cli.code, 0);
     assert.ok(cli.stderr.includes(fingerprint()), cli.stderr);
     assert.ok(cli.stderr.includes(`ssh-keyscan -p ${port} 127.0.0.1 >> ~/.ssh/known_hosts`), cli.stderr);
@@ -158,7 +197,10 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
 
   it('connects once the key is in known_hosts, hashed or not, and reaches the engine on the far side', async () => {
     // The exact command the error gave (with HOME pointing at this test's folder).
-    execFileSync('sh', ['-c', `ssh-keyscan -p ${port} 127.0.0.1 >> ~/.ssh/known_hosts`], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('sh', ['-c', `ssh-keyscan -p ${port} 127.0.0.1 >> ~/.ssh/known_hosts`], {
+      env: { ...process.env, HOME: home },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     assert.match(readFileSync(knownHosts(), 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${port} ssh-ed25519 `, 'm'));
     const docker = connectDocker(endpoint);
     await assertDockerReachable(docker, endpoint);
@@ -166,7 +208,11 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     assert.equal((await docker.info()).ID, (await local.info()).ID, 'the ssh endpoint reaches the same engine');
     assert.match(sshdLog, /Accepted publickey for root/);
     // The CLI gets through too: the engine answers that this branch has no environment.
-    const cli = await runCli(['status', '--spec', spec(), '--branch', 'main', '--docker-host', endpoint], join(dir, 'state'), 120_000);
+    const cli = await runCli(
+      ['status', '--spec', spec(), '--branch', 'main', '--docker-host', endpoint],
+      join(dir, 'state'),
+      120_000,
+    );
     assert.equal(cli.code, 1, cli.stderr);
     assert.match(cli.stderr, /main has no environment/);
     assert.ok(!cli.stderr.includes('known_hosts'), cli.stderr);
@@ -189,7 +235,13 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     assert.ok(err.message.includes(`ssh-keygen -R '[127.0.0.1]:${port}'`), err.message);
     assert.ok(err.message.includes(`ssh-keyscan -p ${port} 127.0.0.1 >> ~/.ssh/known_hosts`), err.message);
     // The right key beside the wrong one is enough (a host may list several).
-    appendFileSync(knownHosts(), execFileSync('ssh-keyscan', ['-p', String(port), '127.0.0.1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    appendFileSync(
+      knownHosts(),
+      execFileSync('ssh-keyscan', ['-p', String(port), '127.0.0.1'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
     await assertDockerReachable(connectDocker(endpoint), endpoint);
   });
 });

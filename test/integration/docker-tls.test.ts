@@ -22,12 +22,69 @@ function openssl(args: string[], cwd: string): void {
 function makeCertificates(dir: string): { server: { key: string; cert: string; ca: string } } {
   const certs = join(dir, 'certs', 'lab');
   mkdirSync(certs, { recursive: true });
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=slipway test CA', '-keyout', 'ca-key.pem', '-out', 'ca.pem'], certs);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=slipway test CA',
+      '-keyout',
+      'ca-key.pem',
+      '-out',
+      'ca.pem',
+    ],
+    certs,
+  );
   writeFileSync(join(certs, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   writeFileSync(join(certs, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const [name, subject] of [['server', '/CN=127.0.0.1'], ['client', '/CN=slipway test client']]) {
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject, '-keyout', `${name}-key.pem`, '-out', `${name}.csr`], certs);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`], certs);
+  for (const [name, subject] of [
+    ['server', '/CN=127.0.0.1'],
+    ['client', '/CN=slipway test client'],
+  ]) {
+    openssl(
+      [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        subject,
+        '-keyout',
+        `${name}-key.pem`,
+        '-out',
+        `${name}.csr`,
+      ],
+      certs,
+    );
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca-key.pem',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.pem`,
+      ],
+      certs,
+    );
   }
   // The folder layout of DOCKER_CERT_PATH: ca.pem, cert.pem, key.pem (the client's).
   writeFileSync(join(certs, 'cert.pem'), readFileSync(join(certs, 'client.pem')));
@@ -71,7 +128,19 @@ describe("a stage's tcp:// endpoint with TLS (real engine behind mutual TLS)", f
     const file = join(dir, 'slipway.yaml');
     writeFileSync(
       file,
-      ['version: 1', 'name: tlscheck', 'services:', '  web: { image: slipway/busybox:local }', 'pipeline:', '  stages:', '    - preview', '    - name: lab', `      dockerHost: tcp://127.0.0.1:${port}`, `      tls: ${tls}`, ''].join('\n'),
+      [
+        'version: 1',
+        'name: tlscheck',
+        'services:',
+        '  web: { image: slipway/busybox:local }',
+        'pipeline:',
+        '  stages:',
+        '    - preview',
+        '    - name: lab',
+        `      dockerHost: tcp://127.0.0.1:${port}`,
+        `      tls: ${tls}`,
+        '',
+      ].join('\n'),
     );
     const endpoint = (await loadSpec(file)).pipeline?.stages[1].dockerHost;
     assert.ok(endpoint);
@@ -86,7 +155,9 @@ describe("a stage's tcp:// endpoint with TLS (real engine behind mutual TLS)", f
   });
 
   it('names the three files the same way ({ ca, cert, key })', async () => {
-    const endpoint = await stageEndpoint('{ ca: certs/lab/ca.pem, cert: certs/lab/client.pem, key: certs/lab/client-key.pem }');
+    const endpoint = await stageEndpoint(
+      '{ ca: certs/lab/ca.pem, cert: certs/lab/client.pem, key: certs/lab/client-key.pem }',
+    );
     assert.ok((await connectDocker(endpoint).version()).ApiVersion);
   });
 
@@ -97,7 +168,9 @@ describe("a stage's tcp:// endpoint with TLS (real engine behind mutual TLS)", f
     // A client certificate signed by another CA: the handshake fails.
     const other = join(dir, 'other');
     makeCertificates(other);
-    const endpoint = await stageEndpoint(`{ ca: certs/lab/ca.pem, cert: ${join(other, 'certs', 'lab', 'cert.pem')}, key: ${join(other, 'certs', 'lab', 'key.pem')} }`);
+    const endpoint = await stageEndpoint(
+      `{ ca: certs/lab/ca.pem, cert: ${join(other, 'certs', 'lab', 'cert.pem')}, key: ${join(other, 'certs', 'lab', 'key.pem')} }`,
+    );
     await assert.rejects(connectDocker(endpoint).version(), byTheWire);
   });
 });

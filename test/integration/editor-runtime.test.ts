@@ -36,7 +36,11 @@ function runWithBundle(dir: string, home: string, body: string): Promise<unknown
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`the bundled core failed (exit ${code}):\n${err.slice(-3000)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out))
+        : reject(new Error(`the bundled core failed (exit ${code}):\n${err.slice(-3000)}`)),
+    );
   });
 }
 
@@ -48,7 +52,10 @@ describe('the editor runtime (dist/extension, outside the repository, no node on
   before(async function () {
     await requireEngines();
     const built = join(ROOT, 'dist', 'extension');
-    assert.ok(existsSync(join(built, 'core.js')) && existsSync(join(built, 'stack-worker.js')), 'dist/extension is not built: run `npm run build`');
+    assert.ok(
+      existsSync(join(built, 'core.js')) && existsSync(join(built, 'stack-worker.js')),
+      'dist/extension is not built: run `npm run build`',
+    );
     dir = tempHome('editor-runtime');
     home = join(dir, 'home');
     cpSync(built, join(dir, 'extension'), { recursive: true });
@@ -76,12 +83,18 @@ describe('the editor runtime (dist/extension, outside the repository, no node on
       before: { status: string; services: Array<{ service: string; health: string; containerId: string }> };
     };
     assert.match(up.urls.web, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.ok(up.lines.some((l) => l.includes('listening on')), `the web log has no "listening on" line: ${up.lines.join(' | ')}`);
+    assert.ok(
+      up.lines.some((l) => l.includes('listening on')),
+      `the web log has no "listening on" line: ${up.lines.join(' | ')}`,
+    );
     const web = up.usage.find((u) => u.service === 'web');
     assert.ok(web, 'no usage for web');
     assert.equal(web.cpuLimit, 0.5, 'the spec gives web half a CPU');
     assert.equal(web.memoryLimit, 256 * 1024 * 1024, 'the spec gives web 256 MiB');
-    assert.ok(web.memory > 0 && web.memory < web.memoryLimit!, `web's memory use ${web.memory} is not within its limit`);
+    assert.ok(
+      web.memory > 0 && web.memory < web.memoryLimit!,
+      `web's memory use ${web.memory} is not within its limit`,
+    );
     assert.equal(up.before.status, 'running');
     // web's health check is HTTP (probed from the host): status probes it instead of saying 'none'.
     assert.equal(up.before.services.find((s) => s.service === 'web')?.health, 'healthy');
@@ -89,15 +102,27 @@ describe('the editor runtime (dist/extension, outside the repository, no node on
     // The restarted container is the same one, started again, answering on the same URL once restart returns.
     const webId = up.before.services.find((s) => s.service === 'web')!.containerId;
     const startedBefore = (await docker.getContainer(webId).inspect()).State.StartedAt;
-    const after = (await runWithBundle(dir, home, `await engine.restart(spec.name, branch, 'web');
-  return engine.status(spec.name, branch);`)) as { services: Array<{ service: string; containerId: string }> };
+    const after = (await runWithBundle(
+      dir,
+      home,
+      `await engine.restart(spec.name, branch, 'web');
+  return engine.status(spec.name, branch);`,
+    )) as { services: Array<{ service: string; containerId: string }> };
     const res = await fetch(`${up.urls.web}/healthz`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(res.status, 200);
     assert.equal(after.services.find((s) => s.service === 'web')?.containerId, webId);
-    assert.notEqual((await docker.getContainer(webId).inspect()).State.StartedAt, startedBefore, 'web was not restarted');
+    assert.notEqual(
+      (await docker.getContainer(webId).inspect()).State.StartedAt,
+      startedBefore,
+      'web was not restarted',
+    );
 
     await runWithBundle(dir, home, `await engine.down(spec.name, branch);`);
     const left = await labelled('shop', BRANCH);
-    assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0], 'down left Docker objects behind');
+    assert.deepEqual(
+      [left.containers.length, left.networks.length, left.volumes.length],
+      [0, 0, 0],
+      'down left Docker objects behind',
+    );
   });
 });

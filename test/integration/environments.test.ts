@@ -85,7 +85,9 @@ describe('environments on real Docker + Pulumi', function () {
 
       // The database password is a Pulumi secret: never in the state in plain text.
       const stateDir = join(home, 'state', '.pulumi', 'stacks', envNames(PROJECT, branch).pulumiProject);
-      const state = readdirSync(stateDir).map((f) => readFileSync(join(stateDir, f), 'utf8')).join('\n');
+      const state = readdirSync(stateDir)
+        .map((f) => readFileSync(join(stateDir, f), 'utf8'))
+        .join('\n');
       assert.match(state, /ciphertext/);
       assert.doesNotMatch(state, /POSTGRES_PASSWORD=/);
 
@@ -133,7 +135,8 @@ describe('environments on real Docker + Pulumi', function () {
         body: JSON.stringify({ name, priceCents: 123 }),
       });
       assert.ok(post.ok, `POST answered ${post.status}`);
-      const names = async (url: string) => ((await (await fetch(`${url}/api/products`)).json()) as Array<{ name: string }>).map((p) => p.name);
+      const names = async (url: string) =>
+        ((await (await fetch(`${url}/api/products`)).json()) as Array<{ name: string }>).map((p) => p.name);
       assert.ok((await names(upA.urls.web)).includes(name));
       assert.ok(!(await names(upB.urls.web)).includes(name));
     });
@@ -143,7 +146,11 @@ describe('environments on real Docker + Pulumi', function () {
     const branch = `service-cmds/${RUN}`;
     const theirs = `service-cmds-other/${RUN}`;
     // Someone else's environment in the same state folder: git's user.email, overridden for one run.
-    const otherUser = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.email', GIT_CONFIG_VALUE_0: `someone-else-${RUN}@slipway.test` };
+    const otherUser = {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'user.email',
+      GIT_CONFIG_VALUE_0: `someone-else-${RUN}@slipway.test`,
+    };
     let own: string;
     before(() => (own = tempHome('svc')));
     after(async () => {
@@ -158,7 +165,10 @@ describe('environments on real Docker + Pulumi', function () {
       assert.equal(url.code, 0, url.stderr);
       assert.equal(url.stdout.trim(), up.urls.web);
 
-      const logs = await runCli(['logs', '--spec', SHOP_SPEC, '--branch', branch, '--service', 'web', '--tail', '20'], own);
+      const logs = await runCli(
+        ['logs', '--spec', SHOP_SPEC, '--branch', branch, '--service', 'web', '--tail', '20'],
+        own,
+      );
       assert.equal(logs.code, 0, logs.stderr);
       assert.match(logs.stdout, /listening on/);
       const unknown = await runCli(['logs', '--spec', SHOP_SPEC, '--branch', branch, '--service', 'nope'], own);
@@ -184,7 +194,11 @@ describe('environments on real Docker + Pulumi', function () {
       assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
       // Someone else's environment is not "mine": it still runs.
       assert.equal(await getStatus(`${other.urls.web}/healthz`), 200);
-      const theirsAsOwner = await cliJson<{ removed: string[] }>(['down', '--spec', SHOP_SPEC, '--mine'], own, otherUser);
+      const theirsAsOwner = await cliJson<{ removed: string[] }>(
+        ['down', '--spec', SHOP_SPEC, '--mine'],
+        own,
+        otherUser,
+      );
       assert.deepEqual(theirsAsOwner.removed, [theirs]);
     });
   });
@@ -205,7 +219,10 @@ describe('environments on real Docker + Pulumi', function () {
 
     it('changes nothing when nothing changed, recreates only the service whose env changed, and brings back a removed one', async () => {
       const first = await cliJson<UpJson>(['up', '--spec', spec, '--branch', branch], home);
-      const ids = async () => Object.fromEntries((await labelled(PROJECT, branch)).containers.map((c) => [c.Labels['dev.slipway.service'], c.Id]));
+      const ids = async () =>
+        Object.fromEntries(
+          (await labelled(PROJECT, branch)).containers.map((c) => [c.Labels['dev.slipway.service'], c.Id]),
+        );
       const before = await ids();
       assert.deepEqual(Object.keys(before).sort(), ['db', 'static', 'web']);
 
@@ -214,7 +231,11 @@ describe('environments on real Docker + Pulumi', function () {
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(jsonData<{ urls: Record<string, string> }>(again.stdout).urls, first.urls);
       assert.deepEqual(await ids(), before);
-      assert.doesNotMatch(again.stderr, /\b(create|update|replace|delete)\b.*\.\.\./, 'a no-op up starts no resource operation');
+      assert.doesNotMatch(
+        again.stderr,
+        /\b(create|update|replace|delete)\b.*\.\.\./,
+        'a no-op up starts no resource operation',
+      );
 
       // Change one service's env: only that container is recreated; ports stay.
       writeFileSync(spec, twoServiceSpec('two'));
@@ -248,9 +269,24 @@ describe('environments on real Docker + Pulumi', function () {
     after(() => removeDir(dir));
 
     for (const [label, body, where, field] of [
-      ['unknown field', twoServiceSpec('x').replace('    ports: [8081]', '    prots: [8081]'), /:\d+:5: /, /services\.static\.prots/],
-      ['wrong type', twoServiceSpec('x').replace('ports: [8081]', 'ports: [eighty]'), /:\d+:\d+: /, /services\.static\.ports\[0\]/],
-      ['bad reference', twoServiceSpec('x').replace('databases.db.url', 'databases.nope.url'), /:\d+:\d+: /, /services\.web\.env\.DATABASE_URL/],
+      [
+        'unknown field',
+        twoServiceSpec('x').replace('    ports: [8081]', '    prots: [8081]'),
+        /:\d+:5: /,
+        /services\.static\.prots/,
+      ],
+      [
+        'wrong type',
+        twoServiceSpec('x').replace('ports: [8081]', 'ports: [eighty]'),
+        /:\d+:\d+: /,
+        /services\.static\.ports\[0\]/,
+      ],
+      [
+        'bad reference',
+        twoServiceSpec('x').replace('databases.db.url', 'databases.nope.url'),
+        /:\d+:\d+: /,
+        /services\.web\.env\.DATABASE_URL/,
+      ],
     ] as const) {
       it(`fails on ${label} with file:line:column and the field, and creates nothing`, async () => {
         const spec = join(dir, `${label.replace(/ /g, '-')}.yaml`);
@@ -290,10 +326,19 @@ describe('environments on real Docker + Pulumi', function () {
                   // The worker leads a process group of its own (with Pulumi and its plugins): wait
                   // until the worker and a pulumi process in its group are there, kill the group, and
                   // wait until none of it is left.
-                  const worker = await pollFor('the stack worker', () => pgrep(['-P', String(child.pid), '-f', 'stack-worker'])[0]);
-                  await pollFor(`pulumi in the worker's process group ${worker}`, () => pgrep(['-g', String(worker), '-f', 'pulumi']).some((p) => p !== worker) || undefined);
+                  const worker = await pollFor(
+                    'the stack worker',
+                    () => pgrep(['-P', String(child.pid), '-f', 'stack-worker'])[0],
+                  );
+                  await pollFor(
+                    `pulumi in the worker's process group ${worker}`,
+                    () => pgrep(['-g', String(worker), '-f', 'pulumi']).some((p) => p !== worker) || undefined,
+                  );
                   process.kill(-worker, 'SIGKILL');
-                  await pollFor(`the end of process group ${worker}`, () => liveInGroup(worker).length === 0 || undefined);
+                  await pollFor(
+                    `the end of process group ${worker}`,
+                    () => liveInGroup(worker).length === 0 || undefined,
+                  );
                 }
                 child.kill('SIGKILL');
               };

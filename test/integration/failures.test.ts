@@ -10,7 +10,22 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_ENV, LABEL_PROJECT, envNames } from '../../environments/naming';
-import { ROOT, RUN, copyFixture, docker, forceDown, getStatus, jsonData, labelled, removeDir, requireEngines, runCli, stackFileExists, startCli, tempHome } from './helpers';
+import {
+  ROOT,
+  RUN,
+  copyFixture,
+  docker,
+  forceDown,
+  getStatus,
+  jsonData,
+  labelled,
+  removeDir,
+  requireEngines,
+  runCli,
+  stackFileExists,
+  startCli,
+  tempHome,
+} from './helpers';
 
 const PROJECT = 'failures';
 const BUSYBOX = 'slipway/busybox:local';
@@ -50,11 +65,21 @@ function writeSpec(prefix: string, services: string): string {
 }
 
 /** Everything labelled for the environment: containers, networks and volumes, and images. */
-async function everything(branch: string): Promise<{ containers: number; networks: number; volumes: number; images: number }> {
+async function everything(
+  branch: string,
+): Promise<{ containers: number; networks: number; volumes: number; images: number }> {
   const objs = await labelled(PROJECT, branch);
   const names = envNames(PROJECT, branch);
-  const images = await docker.listImages({ all: true, filters: { label: [`${LABEL_PROJECT}=${names.project}`, `${LABEL_ENV}=${names.env}`] } });
-  return { containers: objs.containers.length, networks: objs.networks.length, volumes: objs.volumes.length, images: images.length };
+  const images = await docker.listImages({
+    all: true,
+    filters: { label: [`${LABEL_PROJECT}=${names.project}`, `${LABEL_ENV}=${names.env}`] },
+  });
+  return {
+    containers: objs.containers.length,
+    networks: objs.networks.length,
+    volumes: objs.volumes.length,
+    images: images.length,
+  };
 }
 
 /** Pulumi's plugin processes (the nodejs shim and its dynamic-provider child) started for `home`. */
@@ -115,9 +140,12 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
 
   before(async () => {
     await requireEngines();
-    await docker.getImage(BUSYBOX).inspect().catch((err: Error) => {
-      throw new Error(`these tests need the local image ${BUSYBOX}; run \`npm run setup\` (${err.message})`);
-    });
+    await docker
+      .getImage(BUSYBOX)
+      .inspect()
+      .catch((err: Error) => {
+        throw new Error(`these tests need the local image ${BUSYBOX}; run \`npm run setup\` (${err.message})`);
+      });
     home = tempHome('failures');
   });
 
@@ -140,12 +168,18 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
       let pluginsBefore: number[] = [];
       let workerPid = 0;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the database container was never being created:\n${stderr}`)), 300_000);
+        const timer = setTimeout(
+          () => reject(new Error(`the database container was never being created:\n${stderr}`)),
+          300_000,
+        );
         cli.stderr!.on('data', () => {
           // Mid-flight: the database container is being created, Pulumi's plugins are running.
           if (workerPid || !/create\s+container db \.\.\./.test(stderr)) return;
           clearTimeout(timer);
-          const children = execFileSync('pgrep', ['-P', String(cli.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+          const children = execFileSync('pgrep', ['-P', String(cli.pid)], { encoding: 'utf8' })
+            .trim()
+            .split('\n')
+            .map(Number);
           workerPid = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stack-worker'))!;
           assert.ok(workerPid, `the CLI's stack worker among its children ${children.join(', ')}`);
           pluginsBefore = pluginProcesses(home);
@@ -168,12 +202,22 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
       assert.match(up.stderr, /recovering from an interrupted operation/);
       const after = await status(spec, branch, home);
       assert.equal(after.status, 'running');
-      assert.deepEqual(after.services.map((s) => [s.service, s.state]), [['web', 'running'], ['db', 'running']]);
+      assert.deepEqual(
+        after.services.map((s) => [s.service, s.state]),
+        [
+          ['web', 'running'],
+          ['db', 'running'],
+        ],
+      );
       assert.equal((await everything(branch)).containers, 2, 'one container per service: no orphan');
 
       // The recovery exported and re-imported the state: nothing holding a secret outside SLIPWAY_HOME.
       const password = await dbPassword(branch);
-      assert.deepEqual(filesContaining(tmpdir(), password, home), [], 'no file in the temp folder holds the database password');
+      assert.deepEqual(
+        filesContaining(tmpdir(), password, home),
+        [],
+        'no file in the temp folder holds the database password',
+      );
       assert.deepEqual(pluginProcesses(home), []);
     });
   });
@@ -237,7 +281,10 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
         after(() => forceDown(spec, branch, home));
 
         it(`${c.label} ${keep ? 'keeps what it created with --keep-on-failure' : 'leaves nothing labelled and no stack'}`, async () => {
-          const r = await runCli(['up', '--spec', spec, '--branch', branch, ...(keep ? ['--keep-on-failure'] : [])], home);
+          const r = await runCli(
+            ['up', '--spec', spec, '--branch', branch, ...(keep ? ['--keep-on-failure'] : [])],
+            home,
+          );
           assert.equal(r.code, 1, r.stderr);
           assert.match(r.stderr, c.error);
           const left = await everything(branch);
@@ -291,7 +338,10 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
       assert.equal(await getStatus(`${before.urls.static}/index.html`), 200);
 
       // A new version that builds but never serves: its container is made, and never gets healthy.
-      writeFileSync(join(context, 'Dockerfile'), 'FROM slipway/busybox:local\nCOPY index.html /www/index.html\nCMD ["sleep", "3600"]\n');
+      writeFileSync(
+        join(context, 'Dockerfile'),
+        'FROM slipway/busybox:local\nCOPY index.html /www/index.html\nCMD ["sleep", "3600"]\n',
+      );
       writeFileSync(spec, `version: 1\nname: ${PROJECT}\nservices:\n${staticService('4s')}${DB}`);
       const failed = await runCli(['up', '--spec', spec, '--branch', branch], home);
       assert.equal(failed.code, 1, failed.stderr);
@@ -300,7 +350,11 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
 
       const after = await status(spec, branch, home);
       assert.equal(after.urls.static, before.urls.static, 'the same URL');
-      assert.equal(await getStatus(`${after.urls.static}/index.html`), 200, 'the version that ran before answers again');
+      assert.equal(
+        await getStatus(`${after.urls.static}/index.html`),
+        200,
+        'the version that ran before answers again',
+      );
       assert.equal(after.lastOperation?.status, 'failed');
       assert.match(after.lastOperation?.error ?? '', /did not become healthy[\s\S]*still running: static, db/);
     });

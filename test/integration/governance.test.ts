@@ -21,7 +21,12 @@ function sh(cmd: string, args: string[], cwd: string, env: Record<string, string
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } }).trim();
 }
 
-const identity = (who: string) => ({ GIT_AUTHOR_NAME: who, GIT_AUTHOR_EMAIL: `${who}@corp.test`, GIT_COMMITTER_NAME: who, GIT_COMMITTER_EMAIL: `${who}@corp.test` });
+const identity = (who: string) => ({
+  GIT_AUTHOR_NAME: who,
+  GIT_AUTHOR_EMAIL: `${who}@corp.test`,
+  GIT_COMMITTER_NAME: who,
+  GIT_COMMITTER_EMAIL: `${who}@corp.test`,
+});
 
 describe('governance on real Docker + Pulumi + git + ssh-keygen', function () {
   this.timeout(20 * 60 * 1000);
@@ -55,7 +60,10 @@ pipeline:
 
   before(async () => {
     await requireEngines();
-    await docker.getImage(BASE).inspect().catch(() => assert.fail(`the base image ${BASE} is missing: run \`npm run setup\` (scripts/setup.sh) first`));
+    await docker
+      .getImage(BASE)
+      .inspect()
+      .catch(() => assert.fail(`the base image ${BASE} is missing: run \`npm run setup\` (scripts/setup.sh) first`));
     root = mkdtempSync(join(tmpdir(), 'slipway-gov-'));
     home = tempHome('gov');
     app = join(root, 'app');
@@ -65,7 +73,11 @@ pipeline:
       keys[who] = join(root, `${who}_ed25519`);
       sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', who, '-f', keys[who]], root);
     }
-    writeFileSync(join(app, '.slipway', 'allowed_signers'), ['alice', 'bob', 'dev'].map((w) => `${w}@corp.test ${readFileSync(`${keys[w]}.pub`, 'utf8').trim()}`).join('\n') + '\n');
+    writeFileSync(
+      join(app, '.slipway', 'allowed_signers'),
+      ['alice', 'bob', 'dev'].map((w) => `${w}@corp.test ${readFileSync(`${keys[w]}.pub`, 'utf8').trim()}`).join('\n') +
+        '\n',
+    );
     writeFileSync(specFile, spec());
     writeFileSync(join(app, 'Dockerfile'), `FROM ${BASE}\nCOPY message.txt /message.txt\nCMD ["sleep", "infinity"]\n`);
     writeFileSync(join(app, 'message.txt'), 'v1\n');
@@ -113,21 +125,46 @@ pipeline:
     }
   });
 
-  it('promotes with two signed approvals; the author\'s own signature does not count', async () => {
+  it("promotes with two signed approvals; the author's own signature does not count", async () => {
     for (const who of ['dev', 'alice']) {
-      const r = await cli('approve', '--from', branch, '--to', 'staging', '--as', `${who}@corp.test`, '--key', keys[who]);
+      const r = await cli(
+        'approve',
+        '--from',
+        branch,
+        '--to',
+        'staging',
+        '--as',
+        `${who}@corp.test`,
+        '--key',
+        keys[who],
+      );
       assert.equal(r.code, 0, r.stderr);
     }
     // The command gate runs in a checkout of the commit: a file removed from the working tree is still there.
     rmSync(join(app, 'tested.txt'));
-    const gates = jsonData<Array<{ name: string; state: string; reason: string; evidence: Record<string, unknown> }>>((await cli('gates', '--from', branch, '--to', 'staging', '--json')).stdout);
+    const gates = jsonData<Array<{ name: string; state: string; reason: string; evidence: Record<string, unknown> }>>(
+      (await cli('gates', '--from', branch, '--to', 'staging', '--json')).stdout,
+    );
     const approval = gates.find((g) => g.name === 'approval')!;
     assert.equal(approval.state, 'pending');
     assert.match(approval.reason, /1 of 2 signed approvals \(alice@corp\.test\); dev@corp\.test changed this range/);
-    assert.equal(gates.find((g) => g.name === 'tests')!.state, 'pass', 'the command gate runs in a checkout of the commit');
+    assert.equal(
+      gates.find((g) => g.name === 'tests')!.state,
+      'pass',
+      'the command gate runs in a checkout of the commit',
+    );
     sh('git', ['checkout', '--', 'tested.txt'], app);
-    assert.equal(sh('git', ['worktree', 'list', '--porcelain'], app).split('\n').filter((l) => l.startsWith('worktree ')).length, 1, 'the checkout is removed');
-    assert.equal((await cli('approve', '--from', branch, '--to', 'staging', '--as', 'bob@corp.test', '--key', keys.bob)).code, 0);
+    assert.equal(
+      sh('git', ['worktree', 'list', '--porcelain'], app)
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')).length,
+      1,
+      'the checkout is removed',
+    );
+    assert.equal(
+      (await cli('approve', '--from', branch, '--to', 'staging', '--as', 'bob@corp.test', '--key', keys.bob)).code,
+      0,
+    );
     const r = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'dev@corp.test', '--json');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(jsonData<{ images: Record<string, string> }>(r.stdout).images.web, await webImage(branch));
@@ -137,13 +174,26 @@ pipeline:
     const release = await webImage('stage:staging');
     writeFileSync(join(app, 'message.txt'), 'v3, never promoted\n');
     writeFileSync(join(app, 'Dockerfile'), readFileSync(join(app, 'Dockerfile'), 'utf8').replace('sleep', 'sleep '));
-    const web = (await labelled(project, 'stage:staging')).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
+    const web = (await labelled(project, 'stage:staging')).containers.find(
+      (c) => c.Labels['dev.slipway.service'] === 'web',
+    )!;
     await docker.getContainer(web.Id).remove({ force: true });
     const fixed = await cli('drift', '--stage', 'staging', '--reapply', '--json');
     assert.equal(fixed.code, 0, fixed.stderr);
-    assert.equal(await webImage('stage:staging'), release, 'staging runs the release digest, not a build of the working tree');
-    assert.equal((await cli('drift', '--stage', 'staging')).code, 0, 'judged against the release, the working tree change is no drift');
-    const h = jsonData<{ entries: Array<{ action: string; images?: Record<string, string>; note?: string }>; verification: { ok: boolean } }>((await cli('history', '--json')).stdout);
+    assert.equal(
+      await webImage('stage:staging'),
+      release,
+      'staging runs the release digest, not a build of the working tree',
+    );
+    assert.equal(
+      (await cli('drift', '--stage', 'staging')).code,
+      0,
+      'judged against the release, the working tree change is no drift',
+    );
+    const h = jsonData<{
+      entries: Array<{ action: string; images?: Record<string, string>; note?: string }>;
+      verification: { ok: boolean };
+    }>((await cli('history', '--json')).stdout);
     const entry = h.entries.find((e) => e.action === 'stage-reapply');
     assert.ok(entry, JSON.stringify(h.entries.map((e) => e.action)));
     assert.equal(entry.images?.web, release);
@@ -154,6 +204,10 @@ pipeline:
 
   it('refuses a direct up of a stage in the core', async () => {
     const envs = await LocalEnvironments.create({ home });
-    await assert.rejects(envs.up(await loadSpec(specFile), 'stage:staging'), (err: unknown) => SlipwayError.is(err, 'policy-refused') && /changes only by promotion and rollback/.test((err as Error).message));
+    await assert.rejects(
+      envs.up(await loadSpec(specFile), 'stage:staging'),
+      (err: unknown) =>
+        SlipwayError.is(err, 'policy-refused') && /changes only by promotion and rollback/.test((err as Error).message),
+    );
   });
 });

@@ -28,10 +28,15 @@ export async function requireEngines(): Promise<void> {
   try {
     await docker.ping();
   } catch (err) {
-    throw new Error(`integration tests need a Docker Engine, and none answers (${(err as Error).message}); run \`npm run setup\` (or start Docker).`, { cause: err });
+    throw new Error(
+      `integration tests need a Docker Engine, and none answers (${(err as Error).message}); run \`npm run setup\` (or start Docker).`,
+      { cause: err },
+    );
   }
   if (!existsSync(CLI) || !existsSync(join(ROOT, 'dist', 'stack-worker.js'))) {
-    throw new Error('integration tests need the built CLI (dist/slipway.js, dist/stack-worker.js): run `npm run build`.');
+    throw new Error(
+      'integration tests need the built CLI (dist/slipway.js, dist/stack-worker.js): run `npm run build`.',
+    );
   }
 }
 
@@ -45,9 +50,17 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], home: string, timeoutMs = 600_000, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  home: string,
+  timeoutMs = 600_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, SLIPWAY_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env, SLIPWAY_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -93,7 +106,10 @@ export function jsonData<T>(stdout: string): T {
 }
 
 export function startCli(args: string[], home: string): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SLIPWAY_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, SLIPWAY_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export interface Labelled {

@@ -90,7 +90,24 @@ function prng(seed: number): () => number {
   };
 }
 
-const SYLLABLES = ['ka', 'lo', 'rin', 'zu', 'mek', 'tha', 'vor', 'quel', 'ix', 'dra', 'pim', 'sol', 'ung', 'bre', 'yan', 'ost'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'rin',
+  'zu',
+  'mek',
+  'tha',
+  'vor',
+  'quel',
+  'ix',
+  'dra',
+  'pim',
+  'sol',
+  'ung',
+  'bre',
+  'yan',
+  'ost',
+];
 
 /** Inserts the rows; returns every personal value written, for the scan of the masked copy. */
 export async function seedSource(client: pg.Client, customers = 300): Promise<Set<string>> {
@@ -110,7 +127,9 @@ export async function seedSource(client: pg.Client, customers = 300): Promise<Se
     const last = add(word(3));
     const email = add(`${first}.${last}${i}@mailhost${i % 7}.test`.toLowerCase());
     const phone = add(`+44 7700 9${digits(5)}${String(i).padStart(3, '0').slice(-1)}`);
-    const nid = add(`${100 + (i % 500)}-${String(10 + (i % 89)).padStart(2, '0')}-${String(1000 + i).padStart(4, '0')}`);
+    const nid = add(
+      `${100 + (i % 500)}-${String(10 + (i % 89)).padStart(2, '0')}-${String(1000 + i).padStart(4, '0')}`,
+    );
     const referrer = i > 20 && random() < 0.15 ? 1 + int(20) : null;
     const profile = {
       email: add(`${first}.${i}@othermail.test`.toLowerCase()),
@@ -126,13 +145,16 @@ export async function seedSource(client: pg.Client, customers = 300): Promise<Se
       [first, last, add(`${first} ${last}`), email, phone, nid, born, referrer, JSON.stringify(profile), int(900)],
     );
     for (let a = 0; a < 1 + int(2); a++) {
-      await client.query('INSERT INTO crm.addresses (customer_id, street, city, postcode, country) VALUES ($1, $2, $3, $4, $5)', [
-        i,
-        add(`${1 + int(900)} ${word()} Road`),
-        add(`${word(3)}ford`),
-        add(`ZX${1 + int(98)} ${digits(1)}Q${int(10)}`),
-        'GB',
-      ]);
+      await client.query(
+        'INSERT INTO crm.addresses (customer_id, street, city, postcode, country) VALUES ($1, $2, $3, $4, $5)',
+        [
+          i,
+          add(`${1 + int(900)} ${word()} Road`),
+          add(`${word(3)}ford`),
+          add(`ZX${1 + int(98)} ${digits(1)}Q${int(10)}`),
+          'GB',
+        ],
+      );
     }
     for (let o = 0; o < int(4); o++) {
       const order = await client.query<{ id: number }>(
@@ -141,12 +163,15 @@ export async function seedSource(client: pg.Client, customers = 300): Promise<Se
       );
       if (random() < 0.8) {
         const body = `5${digits(14)}`;
-        await client.query('INSERT INTO billing.payments (order_id, card_number, iban, amount, paid_at) VALUES ($1, $2, $3, $4, now())', [
-          order.rows[0].id,
-          add(body + luhnDigit(body)),
-          add(`GB${digits(2)}NWBK${digits(14)}`),
-          (5 + random() * 300).toFixed(2),
-        ]);
+        await client.query(
+          'INSERT INTO billing.payments (order_id, card_number, iban, amount, paid_at) VALUES ($1, $2, $3, $4, now())',
+          [
+            order.rows[0].id,
+            add(body + luhnDigit(body)),
+            add(`GB${digits(2)}NWBK${digits(14)}`),
+            (5 + random() * 300).toFixed(2),
+          ],
+        );
       }
     }
   }

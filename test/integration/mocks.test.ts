@@ -7,7 +7,18 @@ import { createServer, type Server } from 'node:http';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SHOP_SPEC, RUN, cliJson, forceDown, getStatus, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
+import {
+  SHOP_SPEC,
+  RUN,
+  cliJson,
+  forceDown,
+  getStatus,
+  removeDir,
+  requireEngines,
+  runCli,
+  startCli,
+  tempHome,
+} from './helpers';
 import { waitFor } from '../wait';
 
 interface StatusJson {
@@ -16,7 +27,12 @@ interface StatusJson {
 }
 
 const json = async (url: string, method = 'GET', body?: unknown) => {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
 };
@@ -47,7 +63,11 @@ describe('mocks on real Docker + Pulumi', function () {
       assert.match(String(mockUrl), /^http:\/\/127\.0\.0\.1:\d+$/, 'status --json lists mocks: { payments: url }');
       assert.equal(await getStatus(`${web}/healthz`), 200);
 
-      const charge = await json(`${web}/api/checkout`, 'POST', { amount: 1200, currency: 'eur', description: `order of ${a}` });
+      const charge = await json(`${web}/api/checkout`, 'POST', {
+        amount: 1200,
+        currency: 'eur',
+        description: `order of ${a}`,
+      });
       assert.equal(charge.status, 201, JSON.stringify(charge.body));
       const id = String(charge.body.id);
       const again = await json(`${web}/api/charges/${id}`);
@@ -55,12 +75,21 @@ describe('mocks on real Docker + Pulumi', function () {
 
       const log = await runCli(['mocks', 'log', 'payments', ...args(a), '--json'], home);
       assert.equal(log.code, 0, log.stderr);
-      const entries = log.stdout.trim().split('\n').map((l) => JSON.parse(l) as { request: { method: string; path: string }; response: { status: number } });
-      assert.ok(entries.some((e) => e.request.method === 'POST' && e.request.path === '/charges' && e.response.status === 201), log.stdout);
+      const entries = log.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { request: { method: string; path: string }; response: { status: number } });
+      assert.ok(
+        entries.some((e) => e.request.method === 'POST' && e.request.path === '/charges' && e.response.status === 201),
+        log.stdout,
+      );
 
       const broken = await json(`${web}/api/checkout`, 'POST', { amount: 'twelve', currency: 'eur' });
       assert.equal(broken.status, 400);
-      assert.deepEqual((broken.body.errors as Array<{ field: string; rule: string }>).map((e) => [e.field, e.rule]), [['body.amount', 'type']]);
+      assert.deepEqual(
+        (broken.body.errors as Array<{ field: string; rule: string }>).map((e) => [e.field, e.rule]),
+        [['body.amount', 'type']],
+      );
 
       const fault = await runCli(['mocks', 'fault', 'payments', ...args(a), '--status', '503', '--rate', '1'], home);
       assert.equal(fault.code, 0, fault.stderr);
@@ -68,7 +97,11 @@ describe('mocks on real Docker + Pulumi', function () {
       assert.equal(failed.status, 503, 'the next call sees the fault');
       const clear = await runCli(['mocks', 'fault', 'payments', ...args(a), '--clear'], home);
       assert.equal(clear.code, 0, clear.stderr);
-      assert.equal((await json(`${web}/api/checkout`, 'POST', { amount: 5, currency: 'eur' })).status, 201, 'the next call after --clear succeeds');
+      assert.equal(
+        (await json(`${web}/api/checkout`, 'POST', { amount: 5, currency: 'eur' })).status,
+        201,
+        'the next call after --clear succeeds',
+      );
 
       await cliJson(['up', ...args(b)], home);
       const other = await cliJson<StatusJson>(['status', ...args(b)], home);
@@ -78,7 +111,11 @@ describe('mocks on real Docker + Pulumi', function () {
 
       const reset = await runCli(['mocks', 'reset', 'payments', ...args(a)], home);
       assert.equal(reset.code, 0, reset.stderr);
-      assert.notEqual((await json(`${mockUrl}/charges/${id}`)).body.description, `order of ${a}`, 'reset forgets what was posted');
+      assert.notEqual(
+        (await json(`${mockUrl}/charges/${id}`)).body.description,
+        `order of ${a}`,
+        'reset forgets what was posted',
+      );
     });
   });
 
@@ -90,7 +127,22 @@ describe('mocks on real Docker + Pulumi', function () {
     before(() => {
       dir = tempHome('mocks-rec');
       spec = join(dir, 'slipway.yaml');
-      writeFileSync(spec, ['version: 1', 'name: mockrec', 'services:', '  app:', '    image: slipway/busybox:local', '    command: "sleep 100000"', '    env: { PARTNER: "${{ mocks.partner.url }}" }', 'mocks:', '  partner:', '    recordings: recordings', ''].join('\n'));
+      writeFileSync(
+        spec,
+        [
+          'version: 1',
+          'name: mockrec',
+          'services:',
+          '  app:',
+          '    image: slipway/busybox:local',
+          '    command: "sleep 100000"',
+          '    env: { PARTNER: "${{ mocks.partner.url }}" }',
+          'mocks:',
+          '  partner:',
+          '    recordings: recordings',
+          '',
+        ].join('\n'),
+      );
       mkdirSync(join(dir, 'recordings'));
     });
     after(async () => {
@@ -105,7 +157,14 @@ describe('mocks on real Docker + Pulumi', function () {
         req.on('data', (c) => (body += c));
         req.on('end', () => {
           res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ path: req.url, owner: 'ana.lima@example.org', echoed: req.headers.authorization, received: body ? JSON.parse(body) : null }));
+          res.end(
+            JSON.stringify({
+              path: req.url,
+              owner: 'ana.lima@example.org',
+              echoed: req.headers.authorization,
+              received: body ? JSON.parse(body) : null,
+            }),
+          );
         });
       });
       await new Promise<void>((r) => upstream!.listen(0, '127.0.0.1', r));
@@ -114,11 +173,19 @@ describe('mocks on real Docker + Pulumi', function () {
       const recorder = startCli(['mocks', 'record', 'partner', '--spec', spec, '--upstream', upstreamUrl], home);
       let out = '';
       recorder.stdout!.on('data', (d) => (out += d));
-      const proxy = await waitFor('the recording proxy', () => /https?:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0], { timeoutMs: 30_000 });
+      const proxy = await waitFor('the recording proxy', () => /https?:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0], {
+        timeoutMs: 30_000,
+      });
       const headers = { authorization: 'Bearer tok_SECRET_42', 'content-type': 'application/json' };
       const live = [
         await (await fetch(`${proxy}/accounts/7?expand=owner`, { headers })).json(),
-        await (await fetch(`${proxy}/transfers`, { method: 'POST', headers, body: JSON.stringify({ amount: 10, to: 'bo@example.net' }) })).json(),
+        await (
+          await fetch(`${proxy}/transfers`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ amount: 10, to: 'bo@example.net' }),
+          })
+        ).json(),
       ];
       recorder.kill('SIGINT');
       await new Promise((r) => recorder.once('close', r));
@@ -138,9 +205,20 @@ describe('mocks on real Docker + Pulumi', function () {
       const mock = status.mocks!.partner;
       const replayed = [
         await (await fetch(`${mock}/accounts/7?expand=owner`, { headers })).json(),
-        await (await fetch(`${mock}/transfers`, { method: 'POST', headers, body: JSON.stringify({ amount: 10, to: 'bo@example.net' }) })).json(),
+        await (
+          await fetch(`${mock}/transfers`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ amount: 10, to: 'bo@example.net' }),
+          })
+        ).json(),
       ];
-      const redacted = (v: unknown) => JSON.parse(JSON.stringify(v).replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|tok_SECRET_42/g, '[redacted]').replace(/Bearer \[redacted\]/g, '[redacted]'));
+      const redacted = (v: unknown) =>
+        JSON.parse(
+          JSON.stringify(v)
+            .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|tok_SECRET_42/g, '[redacted]')
+            .replace(/Bearer \[redacted\]/g, '[redacted]'),
+        );
       assert.deepEqual(replayed, redacted(live));
       const miss = await fetch(`${mock}/accounts/8`);
       assert.equal(miss.status, 404);

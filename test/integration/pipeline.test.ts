@@ -12,7 +12,20 @@ import { SlipwayError } from '../../environments/errors';
 import { auditPath } from '../../environments/pipeline/audit';
 import { LocalPipeline } from '../../environments/pipeline/pipeline';
 import { loadSpec } from '../../environments/spec/load';
-import { ROOT, RUN, copyFixture, docker, getStatus, jsonData, labelled, removeDir, requireEngines, runCli, startCli, tempHome } from './helpers';
+import {
+  ROOT,
+  RUN,
+  copyFixture,
+  docker,
+  getStatus,
+  jsonData,
+  labelled,
+  removeDir,
+  requireEngines,
+  runCli,
+  startCli,
+  tempHome,
+} from './helpers';
 
 interface DriftJson {
   drifted: boolean;
@@ -53,7 +66,8 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
   const cli = (...args: string[]) => runCli([...args, '--spec', specFile], home);
   const keys: Record<string, string> = {};
   let keyDir: string;
-  const approve = (who: string) => cli('approve', '--from', branch, '--to', 'staging', '--as', `${who}@example.com`, '--key', keys[who]);
+  const approve = (who: string) =>
+    cli('approve', '--from', branch, '--to', 'staging', '--as', `${who}@example.com`, '--key', keys[who]);
 
   before(async () => {
     await requireEngines();
@@ -61,7 +75,10 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     app = copyFixture(join(ROOT, 'examples', 'shop'), 'pipe-app');
     specFile = join(app, 'slipway.yaml');
     // The test's own pipeline in place of the example's.
-    const example = readFileSync(specFile, 'utf8').split(/^pipeline:/m)[0].trimEnd().replace(/^name: shop$/m, `name: ${project}`);
+    const example = readFileSync(specFile, 'utf8')
+      .split(/^pipeline:/m)[0]
+      .trimEnd()
+      .replace(/^name: shop$/m, `name: ${project}`);
     writeFileSync(specFile, example + '\n' + PIPELINE);
     // The test gate's marker is not part of the image (else the preview would differ from its source).
     appendFileSync(join(app, '.dockerignore'), '\n*.marker\n');
@@ -70,7 +87,10 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     for (const who of ['alice', 'bob', 'carol']) {
       keys[who] = join(keyDir, `${who}_ed25519`);
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', who, '-f', keys[who]]);
-      appendFileSync(join(app, 'allowed_signers'), `${who}@example.com ${readFileSync(`${keys[who]}.pub`, 'utf8').trim()}\n`);
+      appendFileSync(
+        join(app, 'allowed_signers'),
+        `${who}@example.com ${readFileSync(`${keys[who]}.pub`, 'utf8').trim()}\n`,
+      );
     }
     const up = await cli('up', '--branch', branch, '--json');
     assert.equal(up.code, 0, up.stderr);
@@ -79,16 +99,24 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
   after(async () => {
     await cli('down', '--branch', branch);
     for (const stage of ['staging', 'production']) await cli('down', '--stage', stage);
-    for (const stage of ['staging', 'production']) assert.equal((await labelled(project, `stage:${stage}`)).containers.length, 0);
-    const tags = (await docker.listImages({ filters: { reference: [`slipway/${project}-*`] } })).flatMap((i) => i.RepoTags ?? []);
-    assert.deepEqual(tags.filter((t) => t.includes(':stage_')), [], 'a stage teardown removes its release tags');
+    for (const stage of ['staging', 'production'])
+      assert.equal((await labelled(project, `stage:${stage}`)).containers.length, 0);
+    const tags = (await docker.listImages({ filters: { reference: [`slipway/${project}-*`] } })).flatMap(
+      (i) => i.RepoTags ?? [],
+    );
+    assert.deepEqual(
+      tags.filter((t) => t.includes(':stage_')),
+      [],
+      'a stage teardown removes its release tags',
+    );
     removeDir(app);
     removeDir(home);
     removeDir(keyDir);
   });
 
   describe('drift', () => {
-    const web = async () => (await labelled(project, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
+    const web = async () =>
+      (await labelled(project, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web')!;
     const drift = async (...extra: string[]) => {
       const r = await cli('drift', '--branch', branch, '--json', ...extra);
       // A failure (exit 1) has no report: its envelope's data is null and its error says why.
@@ -105,7 +133,12 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       await docker.getContainer((await web()).Id).stop();
       const { code, report } = await drift();
       assert.equal(code, 3);
-      assert.ok(report.items.some((i) => i.resource === 'web' && i.property === 'state' && i.declared === 'running' && i.actual === 'exited'), JSON.stringify(report.items));
+      assert.ok(
+        report.items.some(
+          (i) => i.resource === 'web' && i.property === 'state' && i.declared === 'running' && i.actual === 'exited',
+        ),
+        JSON.stringify(report.items),
+      );
       const fixed = await drift('--reapply');
       assert.equal(fixed.code, 0, fixed.stderr);
       assert.deepEqual(fixed.report.items, []);
@@ -115,7 +148,10 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       await docker.getContainer((await web()).Id).remove({ force: true });
       const { code, report } = await drift();
       assert.equal(code, 3);
-      assert.deepEqual(report.items.map((i) => [i.resource, i.property, i.actual]), [['web', 'existence', 'missing']]);
+      assert.deepEqual(
+        report.items.map((i) => [i.resource, i.property, i.actual]),
+        [['web', 'existence', 'missing']],
+      );
       assert.equal((await drift('--reapply')).code, 0);
     });
 
@@ -123,7 +159,13 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       const info = await docker.getContainer((await web()).Id).inspect();
       await docker.getContainer(info.Id).remove({ force: true });
       const env = info.Config.Env.map((e) => (e.startsWith('GREETING=') ? 'GREETING=changed by hand' : e));
-      const c = await docker.createContainer({ name: info.Name.slice(1), Image: info.Image, Env: env, Labels: info.Config.Labels, HostConfig: info.HostConfig });
+      const c = await docker.createContainer({
+        name: info.Name.slice(1),
+        Image: info.Image,
+        Env: env,
+        Labels: info.Config.Labels,
+        HostConfig: info.HostConfig,
+      });
       await c.start();
       const { code, report } = await drift();
       assert.equal(code, 3);
@@ -135,12 +177,18 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     });
 
     it('in watch mode, reports a container stopped by hand soon after it happens (Docker events), not at the next interval', async () => {
-      const watcher = startCli(['drift', '--spec', specFile, '--branch', branch, '--watch', '--interval', '60s', '--json'], home);
+      const watcher = startCli(
+        ['drift', '--spec', specFile, '--branch', branch, '--watch', '--interval', '60s', '--json'],
+        home,
+      );
       const reports: DriftJson[] = [];
       let buffered = '';
       const next = (count: number, timeoutMs: number) =>
         new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no report ${count} within ${timeoutMs} ms; got ${reports.length}`)), timeoutMs);
+          const timer = setTimeout(
+            () => reject(new Error(`no report ${count} within ${timeoutMs} ms; got ${reports.length}`)),
+            timeoutMs,
+          );
           const check = () => {
             if (reports.length >= count) {
               clearTimeout(timer);
@@ -163,7 +211,10 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
         assert.equal(reports[0].drifted, false);
         await docker.getContainer((await web()).Id).stop();
         await next(2, 30_000); // fails past 30 s: well before the 60 s interval
-        assert.ok(reports[1].items.some((i) => i.resource === 'web' && i.property === 'state'), JSON.stringify(reports[1].items));
+        assert.ok(
+          reports[1].items.some((i) => i.resource === 'web' && i.property === 'state'),
+          JSON.stringify(reports[1].items),
+        );
       } finally {
         watcher.kill('SIGINT');
         await new Promise((r) => watcher.once('close', r));
@@ -174,22 +225,39 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
     it('takes a limit changed by hand (docker update) into state with accept, then shows it as a spec difference', async () => {
       await docker.getContainer((await web()).Id).update({ Memory: 300 * 1024 * 1024, MemorySwap: -1 });
       const before = await drift();
-      assert.ok(before.report.items.some((i) => i.property === 'memory' && i.source === 'reality' && i.actual === String(300 * 1024 * 1024)), JSON.stringify(before.report.items));
+      assert.ok(
+        before.report.items.some(
+          (i) => i.property === 'memory' && i.source === 'reality' && i.actual === String(300 * 1024 * 1024),
+        ),
+        JSON.stringify(before.report.items),
+      );
       const accepted = await drift('--accept');
-      assert.equal(accepted.report.items.filter((i) => i.source === 'reality').length, 0, JSON.stringify(accepted.report.items));
-      assert.ok(accepted.report.items.some((i) => i.source === 'spec' && i.resource === 'web' && i.property === 'memoryBytes'), JSON.stringify(accepted.report.items));
+      assert.equal(
+        accepted.report.items.filter((i) => i.source === 'reality').length,
+        0,
+        JSON.stringify(accepted.report.items),
+      );
+      assert.ok(
+        accepted.report.items.some((i) => i.source === 'spec' && i.resource === 'web' && i.property === 'memoryBytes'),
+        JSON.stringify(accepted.report.items),
+      );
       // Reality taken into the state (the env holds the database URL) stays encrypted there.
       const stacks = join(home, 'state', '.pulumi', 'stacks', `slipway-${project}`);
-      for (const f of readdirSync(stacks)) assert.doesNotMatch(readFileSync(join(stacks, f), 'utf8'), /postgres:\/\/app:/);
+      for (const f of readdirSync(stacks))
+        assert.doesNotMatch(readFileSync(join(stacks, f), 'utf8'), /postgres:\/\/app:/);
       assert.equal((await drift('--reapply')).code, 0);
     });
 
-    it('reapplies one resource\'s spec difference alone (--resource), leaving the others for later', async () => {
+    it("reapplies one resource's spec difference alone (--resource), leaving the others for later", async () => {
       const original = readFileSync(specFile, 'utf8');
-      const dbBefore = (await labelled(project, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'db')!.Id;
+      const dbBefore = (await labelled(project, branch)).containers.find(
+        (c) => c.Labels['dev.slipway.service'] === 'db',
+      )!.Id;
       try {
         // Two spec changes: web's greeting and the database's memory.
-        const edited = original.replace('GREETING: Hello from Slipway', 'GREETING: Hello from one resource').replace(/(databases:[\s\S]*?memory: )256Mi/, '$1320Mi');
+        const edited = original
+          .replace('GREETING: Hello from Slipway', 'GREETING: Hello from one resource')
+          .replace(/(databases:[\s\S]*?memory: )256Mi/, '$1320Mi');
         assert.notEqual(edited, original);
         writeFileSync(specFile, edited);
         const before = await drift();
@@ -203,7 +271,9 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
         const webAfter = (await web()).Id;
         const webEnv = (await docker.getContainer(webAfter).inspect()).Config.Env;
         assert.ok(webEnv.includes('GREETING=Hello from one resource'), 'web runs the new greeting');
-        const dbNow = (await labelled(project, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'db')!;
+        const dbNow = (await labelled(project, branch)).containers.find(
+          (c) => c.Labels['dev.slipway.service'] === 'db',
+        )!;
         assert.equal(dbNow.Id, dbBefore, 'the database was left alone');
 
         const unknown = await drift('--reapply', '--resource', 'nope');
@@ -242,13 +312,17 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       writeFileSync(join(app, 'tests-passed.marker'), 'ok\n');
       for (const who of ['alice', 'bob']) assert.equal((await approve(who)).code, 0);
       const r = await cli('gates', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
-      const approval = jsonData<Array<{ name: string; state: string; reason: string }>>(r.stdout).find((g) => g.name === 'approval')!;
+      const approval = jsonData<Array<{ name: string; state: string; reason: string }>>(r.stdout).find(
+        (g) => g.name === 'approval',
+      )!;
       assert.equal(approval.state, 'pending', approval.reason);
       assert.equal((await approve('carol')).code, 0);
 
       // A reviewer sees the evidence stored by the last run, without running anything.
       const stored = await cli('gates', '--from', branch, '--to', 'staging', '--stored', '--json');
-      const storedApproval = jsonData<Array<{ name: string; state: string; reason: string }>>(stored.stdout).find((g) => g.name === 'approval')!;
+      const storedApproval = jsonData<Array<{ name: string; state: string; reason: string }>>(stored.stdout).find(
+        (g) => g.name === 'approval',
+      )!;
       assert.deepEqual(storedApproval, approval);
     });
 
@@ -256,9 +330,15 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       const previewWeb = await containerImage(project, branch, 'web');
       const first = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
       assert.equal(first.code, 0, first.stderr);
-      const r1 = jsonData<{ release: number; images: Record<string, string>; urls: Record<string, string> }>(first.stdout);
+      const r1 = jsonData<{ release: number; images: Record<string, string>; urls: Record<string, string> }>(
+        first.stdout,
+      );
       assert.equal(r1.release, 1);
-      assert.equal(await containerImage(project, 'stage:staging', 'web'), previewWeb, 'staging runs the preview image by digest');
+      assert.equal(
+        await containerImage(project, 'stage:staging', 'web'),
+        previewWeb,
+        'staging runs the preview image by digest',
+      );
       assert.equal(r1.images.web, previewWeb);
       assert.equal(await getStatus(`${r1.urls.web}/healthz`), 200);
 
@@ -270,7 +350,10 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       // The approvals were signed for the first build's digests: the rebuild needs its own.
       const stale = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com');
       assert.equal(stale.code, 4, stale.stderr);
-      assert.match(stale.stderr, /approval \(approval\) pending: 0 of 2 signed approvals; 3 invalid approvals not counted/);
+      assert.match(
+        stale.stderr,
+        /approval \(approval\) pending: 0 of 2 signed approvals; 3 invalid approvals not counted/,
+      );
       for (const who of ['bob', 'carol']) assert.equal((await approve(who)).code, 0);
       const second = await cli('promote', '--from', branch, '--to', 'staging', '--as', 'alice@example.com', '--json');
       assert.equal(second.code, 0, second.stderr);
@@ -281,14 +364,27 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       assert.equal((await docker.getImage(`slipway/${project}-web:stage_staging-r2`).inspect()).Id, previewWeb2);
       const back = await cli('rollback', '--stage', 'staging', '--as', 'alice@example.com', '--json');
       assert.equal(back.code, 0, back.stderr);
-      assert.equal(await containerImage(project, 'stage:staging', 'web'), previewWeb, 'rollback restores the previous digest');
+      assert.equal(
+        await containerImage(project, 'stage:staging', 'web'),
+        previewWeb,
+        'rollback restores the previous digest',
+      );
 
       const history = await cli('history', '--json');
-      const h = jsonData<{ entries: Array<{ action: string; stage: string; images?: Record<string, string> }>; verification: { ok: boolean } }>(history.stdout);
+      const h = jsonData<{
+        entries: Array<{ action: string; stage: string; images?: Record<string, string> }>;
+        verification: { ok: boolean };
+      }>(history.stdout);
       assert.equal(h.verification.ok, true);
       const actions = h.entries.filter((e) => e.stage === 'staging').map((e) => e.action);
-      assert.deepEqual(actions.filter((a) => a !== 'gates' && a !== 'approve'), ['promote-refused', 'promote', 'promote-refused', 'promote', 'rollback']);
-      assert.deepEqual(h.entries.filter((e) => e.action === 'promote').map((e) => e.images!.web), [previewWeb, previewWeb2]);
+      assert.deepEqual(
+        actions.filter((a) => a !== 'gates' && a !== 'approve'),
+        ['promote-refused', 'promote', 'promote-refused', 'promote', 'rollback'],
+      );
+      assert.deepEqual(
+        h.entries.filter((e) => e.action === 'promote').map((e) => e.images!.web),
+        [previewWeb, previewWeb2],
+      );
       assert.equal(h.entries.find((e) => e.action === 'rollback')!.images!.web, previewWeb);
     });
 
@@ -308,15 +404,24 @@ describe('pipeline and drift on real Docker + Pulumi', function () {
       const spec = await loadSpec(specFile);
       const pipeline = new LocalPipeline(await LocalEnvironments.create({ home }));
       const during = () => new Date('2026-12-24T10:00:00Z');
-      await assert.rejects(pipeline.promote(spec, { stage: 'staging' }, 'production', { actor: 'alice@example.com', now: during }), (err: unknown) => {
-        assert.ok(SlipwayError.is(err, 'gates-failed'));
-        assert.match((err as Error).message, /window \(window\) fail: .*year-end freeze/);
-        return true;
-      });
+      await assert.rejects(
+        pipeline.promote(spec, { stage: 'staging' }, 'production', { actor: 'alice@example.com', now: during }),
+        (err: unknown) => {
+          assert.ok(SlipwayError.is(err, 'gates-failed'));
+          assert.match((err as Error).message, /window \(window\) fail: .*year-end freeze/);
+          return true;
+        },
+      );
       const after = () => new Date('2027-01-05T10:00:00Z');
-      const r = await pipeline.promote(spec, { stage: 'staging' }, 'production', { actor: 'alice@example.com', now: after });
+      const r = await pipeline.promote(spec, { stage: 'staging' }, 'production', {
+        actor: 'alice@example.com',
+        now: after,
+      });
       assert.equal(r.release, 1);
-      assert.equal(await containerImage(project, 'stage:production', 'web'), await containerImage(project, 'stage:staging', 'web'));
+      assert.equal(
+        await containerImage(project, 'stage:production', 'web'),
+        await containerImage(project, 'stage:staging', 'web'),
+      );
     });
   });
 });

@@ -18,7 +18,21 @@ import { readLedger } from '../../environments/ports';
 import { lockPath, recordPath, type EnvRecord } from '../../environments/records';
 import { loadSpec } from '../../environments/spec/load';
 import { SlipwayError } from '../../environments/errors';
-import { ROOT, RUN, cliJson, docker, forceDown, getStatus, labelled, liveInGroup, pgrep, removeDir, requireEngines, runCli, tempHome } from './helpers';
+import {
+  ROOT,
+  RUN,
+  cliJson,
+  docker,
+  forceDown,
+  getStatus,
+  labelled,
+  liveInGroup,
+  pgrep,
+  removeDir,
+  requireEngines,
+  runCli,
+  tempHome,
+} from './helpers';
 import { waitFor } from '../wait';
 
 interface UpJson {
@@ -83,23 +97,34 @@ describe('host ports and locks on real Docker + Pulumi', function () {
   });
 
   it('six concurrent ups from two SLIPWAY_HOMEs come up on distinct ports, held in the ledger until down', async () => {
-    const ups = await Promise.all(branches.map((b, i) => cliJson<UpJson>(['up', '--spec', specFile, '--branch', b], homeOf(i))));
+    const ups = await Promise.all(
+      branches.map((b, i) => cliJson<UpJson>(['up', '--spec', specFile, '--branch', b], homeOf(i))),
+    );
     const ports = branches.flatMap((b, i) => hostPorts(record(homeOf(i), b)));
     assert.equal(ports.length, 12);
     assert.equal(new Set(ports).size, 12, `a port was handed out twice: ${ports.join(' ')}`);
     const range = hostPortRange()!;
-    assert.ok(ports.every((p) => p >= range.min && p <= range.max), ports.join(' '));
+    assert.ok(
+      ports.every((p) => p >= range.min && p <= range.max),
+      ports.join(' '),
+    );
     for (const up of ups) assert.equal(await getStatus(`${up.urls.static}/index.html`), 200);
     const held = readLedger().filter((r) => homes.includes(r.home));
     assert.deepEqual(held.map((r) => r.port).sort(), [...ports].sort());
 
-    const downs = await Promise.all(branches.map((b, i) => cliJson<{ status: string }>(['down', '--spec', specFile, '--branch', b], homeOf(i))));
+    const downs = await Promise.all(
+      branches.map((b, i) => cliJson<{ status: string }>(['down', '--spec', specFile, '--branch', b], homeOf(i))),
+    );
     assert.ok(downs.every((d) => d.status === 'absent'));
     for (const b of branches) {
       const left = await labelled(PROJECT, b);
       assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0], b);
     }
-    assert.deepEqual(readLedger().filter((r) => homes.includes(r.home)), [], 'down gives the ports back');
+    assert.deepEqual(
+      readLedger().filter((r) => homes.includes(r.home)),
+      [],
+      'down gives the ports back',
+    );
   });
 
   describe('one environment', () => {
@@ -123,12 +148,18 @@ describe('host ports and locks on real Docker + Pulumi', function () {
         // Without --json: the CLI prints the run's progress and warnings on stderr.
         const again = await runCli(['up', '--spec', specFile, '--branch', branch], home());
         assert.equal(again.code, 0, again.stderr);
-        const status = await cliJson<{ urls: Record<string, string> }>(['status', '--spec', specFile, '--branch', branch], home());
+        const status = await cliJson<{ urls: Record<string, string> }>(
+          ['status', '--spec', specFile, '--branch', branch],
+          home(),
+        );
         const url = status.urls.static;
         const now = Number(new URL(url).port);
         assert.notEqual(now, old);
         assert.ok(now >= range.min && now <= range.max);
-        assert.ok(again.stderr.includes(`static: 127.0.0.1:${old} was taken by another process; now http://127.0.0.1:${now}`), again.stderr);
+        assert.ok(
+          again.stderr.includes(`static: 127.0.0.1:${old} was taken by another process; now http://127.0.0.1:${now}`),
+          again.stderr,
+        );
         assert.equal(await getStatus(`${url}/index.html`), 200);
         assert.equal(record(home(), branch).ports?.static?.['8081'], now, 'the new port is recorded');
         assert.equal(record(home(), branch).urls.static, url);
@@ -141,7 +172,10 @@ describe('host ports and locks on real Docker + Pulumi', function () {
       const names = envNames(PROJECT, branch);
       const saved = readFileSync(recordPath(home(), names.project, names.env), 'utf8');
       const rec = JSON.parse(saved) as EnvRecord;
-      writeFileSync(recordPath(home(), names.project, names.env), JSON.stringify({ ...rec, lastOperation: { op: 'up', status: 'running', at: rec.updatedAt } }));
+      writeFileSync(
+        recordPath(home(), names.project, names.env),
+        JSON.stringify({ ...rec, lastOperation: { op: 'up', status: 'running', at: rec.updatedAt } }),
+      );
       const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
       const lock = lockPath(home(), names.project, names.env);
       try {
@@ -221,16 +255,23 @@ describe('host ports and locks on real Docker + Pulumi', function () {
           await new Promise((r) => setTimeout(r, 20));
         }
       })();
-      const gates = pipeline.gates(loaded, { branch }, 'staging', { actor: 'ports@slipway.test', gateTimeoutMs: 300 }).finally(() => (running = false));
+      const gates = pipeline
+        .gates(loaded, { branch }, 'staging', { actor: 'ports@slipway.test', gateTimeoutMs: 300 })
+        .finally(() => (running = false));
       // A stuck worker gets a grace, never more: the result comes well within 15 s.
-      await waitFor('the timed-out gate to give its result (it waited for its worker far longer than its grace)', () => !running, { timeoutMs: 15_000 });
+      await waitFor(
+        'the timed-out gate to give its result (it waited for its worker far longer than its grace)',
+        () => !running,
+        { timeoutMs: 15_000 },
+      );
       const [result] = await gates;
       await watch;
       assert.equal(result.kind, 'drift');
       assert.equal(result.state, 'fail');
       assert.equal(result.reason, 'timed out after 0.3s');
       assert.ok(workers.size >= 1, 'the drift gate started a stack worker');
-      for (const pid of workers) assert.deepEqual(liveInGroup(pid), [], `stack worker ${pid} (or a process of its group) still runs`);
+      for (const pid of workers)
+        assert.deepEqual(liveInGroup(pid), [], `stack worker ${pid} (or a process of its group) still runs`);
       const names = envNames(PROJECT, branch);
       assert.equal(existsSync(lockPath(home(), names.project, names.env)), false, 'the lock was left behind');
       // Nothing stays locked: the next check runs at once.

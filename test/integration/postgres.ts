@@ -26,7 +26,11 @@ export interface PostgresServer {
 /** The newest PostgreSQL server binaries: /usr/lib/postgresql/<version>/bin, else initdb on PATH. Throws saying how to install. */
 export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+(\.\d+)?$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const version of versions) {
     const dir = join(root, version, 'bin');
     if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'))) return dir;
@@ -59,7 +63,8 @@ async function waitReady(url: string, child: ChildProcess, log: () => string): P
   await waitFor(
     () => `postgres to accept connections (${last}):\n${log()}`,
     async () => {
-      if (child.exitCode !== null) throw new Error(`postgres exited with code ${child.exitCode} before accepting connections:\n${log()}`);
+      if (child.exitCode !== null)
+        throw new Error(`postgres exited with code ${child.exitCode} before accepting connections:\n${log()}`);
       const client = new pg.Client({ connectionString: url });
       try {
         await client.connect();
@@ -83,17 +88,40 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (process.getuid?.() === 0) {
     const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    if (id.status !== 0) throw new Error(`running as root, the tests start PostgreSQL as the \`postgres\` user, which does not exist; ${INSTALL_HINT}`);
+    if (id.status !== 0)
+      throw new Error(
+        `running as root, the tests start PostgreSQL as the \`postgres\` user, which does not exist; ${INSTALL_HINT}`,
+      );
     chownSync(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
   }
-  const [initCmd, initArgs] = asPostgres(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const [initCmd, initArgs] = asPostgres(join(binDir, 'initdb'), [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
   const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (${init.status}): ${init.stderr || init.error?.message}`);
   }
   const port = await freePort();
-  const [cmd, args] = asPostgres(join(binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
+  const [cmd, args] = asPostgres(join(binDir, 'postgres'), [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+  ]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
@@ -109,7 +137,9 @@ export async function startPostgres(): Promise<PostgresServer> {
       } catch {
         /* already gone */
       }
-      await waitFor('postgres to shut down', () => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 15_000 }).catch(() => child.kill('SIGKILL'));
+      await waitFor('postgres to shut down', () => child.exitCode !== null || child.signalCode !== null, {
+        timeoutMs: 15_000,
+      }).catch(() => child.kill('SIGKILL'));
     }
     rmSync(dir, { recursive: true, force: true });
   };

@@ -12,7 +12,21 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { envNames } from '../../environments/naming';
-import { ROOT, RUN, docker, forceDown, getStatus, jsonData, labelled, removeDir, requireEngines, runCli, stackFileExists, tempHome, type CliResult } from './helpers';
+import {
+  ROOT,
+  RUN,
+  docker,
+  forceDown,
+  getStatus,
+  jsonData,
+  labelled,
+  removeDir,
+  requireEngines,
+  runCli,
+  stackFileExists,
+  tempHome,
+  type CliResult,
+} from './helpers';
 
 /** The last commit whose provider was one file; its state format is what this test carries forward. */
 const BEFORE_SPLIT = 'ff64ad3';
@@ -23,21 +37,42 @@ const BUSYBOX = 'slipway/busybox:local';
 async function buildOldCli(dir: string): Promise<string> {
   let archive: Buffer;
   try {
-    archive = execFileSync('git', ['archive', BEFORE_SPLIT, 'environments', 'tsconfig.json', 'package.json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+    archive = execFileSync('git', ['archive', BEFORE_SPLIT, 'environments', 'tsconfig.json', 'package.json'], {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (err) {
-    throw new Error(`this test builds Slipway as of commit ${BEFORE_SPLIT} from git, and git could not read it (a shallow clone?): ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `this test builds Slipway as of commit ${BEFORE_SPLIT} from git, and git could not read it (a shallow clone?): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  const common = { absWorkingDir: dir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' } as const;
+  const common = {
+    absWorkingDir: dir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'warning',
+  } as const;
   await build({ ...common, entryPoints: ['environments/cli/main.ts'], outfile: join(dir, 'dist', 'slipway.js') });
-  await build({ ...common, entryPoints: ['environments/pulumi/entry.ts'], outfile: join(dir, 'dist', 'stack-worker.js') });
+  await build({
+    ...common,
+    entryPoints: ['environments/pulumi/entry.ts'],
+    outfile: join(dir, 'dist', 'stack-worker.js'),
+  });
   return join(dir, 'dist', 'slipway.js');
 }
 
 function runOldCli(cli: string, args: string[], home: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, SLIPWAY_HOME: home, SLIPWAY_WORKER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, SLIPWAY_HOME: home, SLIPWAY_WORKER: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -50,7 +85,10 @@ function runOldCli(cli: string, args: string[], home: string): Promise<CliResult
 function writeSpec(dir: string, greeting: string): string {
   const context = join(dir, 'web');
   mkdirSync(context, { recursive: true });
-  writeFileSync(join(context, 'Dockerfile'), `FROM ${BUSYBOX}\nRUN mkdir -p /www && echo ok > /www/healthz\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`);
+  writeFileSync(
+    join(context, 'Dockerfile'),
+    `FROM ${BUSYBOX}\nRUN mkdir -p /www && echo ok > /www/healthz\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+  );
   const file = join(dir, 'slipway.yaml');
   writeFileSync(
     file,
@@ -76,7 +114,10 @@ databases:
 }
 
 /** The stack's state file, parsed. */
-function stackState(home: string, branch: string): { checkpoint: { latest: { resources?: Array<{ type: string; inputs?: Record<string, unknown> }> } } } {
+function stackState(
+  home: string,
+  branch: string,
+): { checkpoint: { latest: { resources?: Array<{ type: string; inputs?: Record<string, unknown> }> } } } {
   const names = envNames(PROJECT, branch);
   const dir = join(home, 'state', '.pulumi', 'stacks', names.pulumiProject);
   const file = readdirSync(dir).find((f) => f === `${names.stack}.json` || f === `${names.stack}.json.gz`);
@@ -115,8 +156,17 @@ describe('a stack made by the Slipway before the provider split', function () {
       .checkpoint.latest.resources?.filter((r) => r.type.startsWith('pulumi-nodejs:dynamic/'))
       .map((r) => r.type.split(':').pop())
       .sort();
-    assert.deepEqual(kinds, ['DockerContainer', 'DockerContainer', 'DockerImage', 'DockerImage', 'DockerNetwork', 'DockerVolume', 'GeneratedPassword']);
-    const serialized = stackState(home, branch).checkpoint.latest.resources?.find((r) => r.inputs?.__provider)?.inputs?.__provider;
+    assert.deepEqual(kinds, [
+      'DockerContainer',
+      'DockerContainer',
+      'DockerImage',
+      'DockerImage',
+      'DockerNetwork',
+      'DockerVolume',
+      'GeneratedPassword',
+    ]);
+    const serialized = stackState(home, branch).checkpoint.latest.resources?.find((r) => r.inputs?.__provider)?.inputs
+      ?.__provider;
     assert.equal(typeof serialized, 'string', 'the state carries the serialized provider');
     const before = (await labelled(PROJECT, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web');
     assert.ok(before, 'the earlier up made the web container');
@@ -131,12 +181,18 @@ describe('a stack made by the Slipway before the provider split', function () {
     const after = (await labelled(PROJECT, branch)).containers.find((c) => c.Labels['dev.slipway.service'] === 'web');
     assert.ok(after && after.Id !== before.Id, 'the web container was recreated with its new env');
     const env = (await docker.getContainer(after.Id).inspect()).Config.Env;
-    assert.ok(env.includes('GREETING=after'), `the new container has the new env: ${env.filter((e) => e.startsWith('GREETING')).join(', ')}`);
+    assert.ok(
+      env.includes('GREETING=after'),
+      `the new container has the new env: ${env.filter((e) => e.startsWith('GREETING')).join(', ')}`,
+    );
 
     const down = await runCli(['down', '--spec', spec, '--branch', branch], home);
     assert.equal(down.code, 0, `this checkout's down failed:\n${down.stderr}`);
     const left = await labelled(PROJECT, branch);
-    assert.deepEqual({ containers: left.containers.length, networks: left.networks.length, volumes: left.volumes.length }, { containers: 0, networks: 0, volumes: 0 });
+    assert.deepEqual(
+      { containers: left.containers.length, networks: left.networks.length, volumes: left.volumes.length },
+      { containers: 0, networks: 0, volumes: 0 },
+    );
     assert.equal(stackFileExists(home, PROJECT, branch), false, 'the stack is removed');
   });
 });

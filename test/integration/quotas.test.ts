@@ -9,7 +9,18 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envNames } from '../../environments/naming';
 import { recordPath } from '../../environments/records';
-import { RUN, docker, forceDown, git, labelled, removeDir, requireEngines, runCli, stackFileExists, tempHome } from './helpers';
+import {
+  RUN,
+  docker,
+  forceDown,
+  git,
+  labelled,
+  removeDir,
+  requireEngines,
+  runCli,
+  stackFileExists,
+  tempHome,
+} from './helpers';
 
 const PROJECT = `quota-${RUN}`;
 const OWNER = `quota-${RUN}@slipway.test`;
@@ -28,7 +39,10 @@ describe('quotas on real Docker + Pulumi', function () {
     git(['init', '-q'], dir);
     git(['config', 'user.email', OWNER], dir);
     specFile = join(dir, 'slipway.yaml');
-    writeFileSync(specFile, `version: 1\nname: ${PROJECT}\nservices:\n  app:\n    image: slipway/busybox:local\n    command: ["sleep", "3600"]\n`);
+    writeFileSync(
+      specFile,
+      `version: 1\nname: ${PROJECT}\nservices:\n  app:\n    image: slipway/busybox:local\n    command: ["sleep", "3600"]\n`,
+    );
     mkdirSync(join(dir, '.vscode'));
     writeFileSync(
       join(dir, '.vscode', 'settings.json'),
@@ -56,7 +70,11 @@ describe('quotas on real Docker + Pulumi', function () {
   async function leftNothing(branch: string): Promise<void> {
     const names = envNames(PROJECT, branch);
     const l = await labelled(PROJECT, branch);
-    assert.equal(l.containers.length + l.networks.length + l.volumes.length, 0, `${branch}: Docker objects left behind`);
+    assert.equal(
+      l.containers.length + l.networks.length + l.volumes.length,
+      0,
+      `${branch}: Docker objects left behind`,
+    );
     assert.equal(existsSync(recordPath(home, names.project, names.env)), false, `${branch}: a record was left behind`);
     assert.equal(stackFileExists(home, PROJECT, branch), false, `${branch}: a stack was left behind`);
   }
@@ -78,8 +96,9 @@ describe('quotas on real Docker + Pulumi', function () {
     const listed = await runCli(['list', '--all', '--spec', specFile], home, 60_000);
     assert.equal(listed.code, 0, listed.stderr);
     assert.ok(
-      listed.stdout.includes(`environments per user: 2 of 2 (slipway.quotas.maxEnvironmentsPerUser in ${join(dir, '.vscode', 'settings.json')}); held by ${OWNER}: `) &&
-        listed.stdout.includes(`${PROJECT}/${branches[1]}`),
+      listed.stdout.includes(
+        `environments per user: 2 of 2 (slipway.quotas.maxEnvironmentsPerUser in ${join(dir, '.vscode', 'settings.json')}); held by ${OWNER}: `,
+      ) && listed.stdout.includes(`${PROJECT}/${branches[1]}`),
       listed.stdout,
     );
   });
@@ -99,7 +118,8 @@ describe('quotas on real Docker + Pulumi', function () {
     const refused = racers.filter((_, i) => results[i].code === 4);
     assert.equal(won.length, 2, results.map((r) => `${r.code}: ${r.stderr}`).join('\n'));
     assert.equal(refused.length, 2, results.map((r) => `${r.code}: ${r.stderr}`).join('\n'));
-    for (const [i, r] of results.entries()) if (r.code === 4) assert.match(r.stderr, /slipway\.quotas\.maxEnvironmentsPerUser/, racers[i]);
+    for (const [i, r] of results.entries())
+      if (r.code === 4) assert.match(r.stderr, /slipway\.quotas\.maxEnvironmentsPerUser/, racers[i]);
     for (const b of refused) await leftNothing(b);
     for (const b of won) assert.equal((await labelled(PROJECT, b)).containers.length, 1, `${b} runs`);
   });

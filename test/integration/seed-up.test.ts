@@ -37,7 +37,8 @@ async function leaks(url: string, personal: Set<string>): Promise<string[]> {
       const list = table.columns.map((col) => `${quoteIdent(col.name)}::text`).join(', ');
       const result = await c.query({ text: `SELECT ${list} FROM ${qualified(table)}`, rowMode: 'array' });
       for (const row of result.rows as Array<Array<string | null>>) {
-        for (const v of row) if (v !== null && (personal.has(v) || long.some((p) => v.includes(p)))) found.push(`${table.id}: ${v}`);
+        for (const v of row)
+          if (v !== null && (personal.has(v) || long.some((p) => v.includes(p)))) found.push(`${table.id}: ${v}`);
       }
     }
     return found;
@@ -92,8 +93,14 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
   after(async () => {
     if (spec) await forceDown(spec, branch, home);
     if (spec) await forceDown(spec, second, home);
-    await docker.getContainer(`slipway-snapshots-${PROJECT}`).remove({ force: true }).catch(() => undefined);
-    await docker.getVolume(`slipway-snapshots-${PROJECT}-data`).remove().catch(() => undefined);
+    await docker
+      .getContainer(`slipway-snapshots-${PROJECT}`)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await docker
+      .getVolume(`slipway-snapshots-${PROJECT}-data`)
+      .remove()
+      .catch(() => undefined);
     await server?.stop();
     if (home) removeDir(home);
   });
@@ -118,14 +125,29 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     const target = url.stdout.trim();
     assert.deepEqual(await leaks(target, personal), []);
     // Keys were created over the data (post-data), so they hold; and they are all there.
-    const fks = await withClient(target, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND convalidated`)).rows[0].n);
+    const fks = await withClient(
+      target,
+      async (c) =>
+        (await c.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND convalidated`)).rows[0].n,
+    );
     assert.equal(fks, 4);
-    const orphans = await withClient(target, async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id WHERE c.id IS NULL')).rows[0].n);
+    const orphans = await withClient(
+      target,
+      async (c) =>
+        (
+          await c.query(
+            'SELECT count(*)::int AS n FROM crm.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id WHERE c.id IS NULL',
+          )
+        ).rows[0].n,
+    );
     assert.equal(orphans, 0);
 
     // The web service was created after the seed finished.
     const web = await docker.getContainer(names.container('web')).inspect();
-    assert.ok(new Date(web.Created).getTime() >= new Date(seed.at).getTime(), `web created ${web.Created}, seed finished ${seed.at}`);
+    assert.ok(
+      new Date(web.Created).getTime() >= new Date(seed.at).getTime(),
+      `web created ${web.Created}, seed finished ${seed.at}`,
+    );
   });
 
   it('a second branch starts from a clone of the same snapshot, without masking again; data seed --fresh masks anew', async () => {
@@ -138,14 +160,26 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     const seed = readSeedRecord(home, names.project, names.env)!.databases.db;
     assert.equal(seed.snapshot, first.snapshot);
     assert.equal(seed.rows, first.rows);
-    const url = (await runCli(['url', '--spec', spec, '--branch', second, '--database', 'db', '--show-secrets'], home)).stdout.trim();
+    const url = (
+      await runCli(['url', '--spec', spec, '--branch', second, '--database', 'db', '--show-secrets'], home)
+    ).stdout.trim();
     assert.deepEqual(await leaks(url, personal), []);
     // The same masked values as the first branch (one key per project).
-    const emails = async (u: string) => withClient(u, async (c) => (await c.query('SELECT email FROM crm.customers ORDER BY id')).rows.map((r) => r.email));
-    const firstUrl = (await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home)).stdout.trim();
+    const emails = async (u: string) =>
+      withClient(u, async (c) =>
+        (await c.query('SELECT email FROM crm.customers ORDER BY id')).rows.map((r) => r.email),
+      );
+    const firstUrl = (
+      await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home)
+    ).stdout.trim();
     assert.deepEqual(await emails(url), await emails(firstUrl));
 
-    const fresh = await runCli(['data', 'seed', '--spec', spec, '--branch', second, '--fresh', '--json'], home, undefined, { SEED_SOURCE_URL: source });
+    const fresh = await runCli(
+      ['data', 'seed', '--spec', spec, '--branch', second, '--fresh', '--json'],
+      home,
+      undefined,
+      { SEED_SOURCE_URL: source },
+    );
     assert.equal(fresh.code, 0, fresh.stderr);
     const out = JSON.parse(fresh.stdout) as { snapshot?: string; rows: number; source: string };
     assert.equal(out.snapshot, undefined);
@@ -155,19 +189,33 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
   });
 
   it('data sync remakes the snapshot from the source and re-seeds both running branches when the seed has a schedule', async () => {
-    await withClient(source, (c) => c.query(`INSERT INTO crm.customers (first_name, last_name, email) VALUES ('Zed', 'Newcomer', 'zed.newcomer@late.test')`));
-    const noSchedule = await runCli(['data', 'sync', '--spec', spec, '--json'], home, undefined, { SEED_SOURCE_URL: source });
+    await withClient(source, (c) =>
+      c.query(
+        `INSERT INTO crm.customers (first_name, last_name, email) VALUES ('Zed', 'Newcomer', 'zed.newcomer@late.test')`,
+      ),
+    );
+    const noSchedule = await runCli(['data', 'sync', '--spec', spec, '--json'], home, undefined, {
+      SEED_SOURCE_URL: source,
+    });
     assert.equal(noSchedule.code, 0, noSchedule.stderr);
     assert.deepEqual(JSON.parse(noSchedule.stdout).databases, [{ database: 'db', reseeded: [] }]);
-    writeFileSync(spec, readFileSync(spec, 'utf8').replace('policy: masking.yaml }', 'policy: masking.yaml, schedule: "0 3 * * *" }'));
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8').replace('policy: masking.yaml }', 'policy: masking.yaml, schedule: "0 3 * * *" }'),
+    );
     const sync = await runCli(['data', 'sync', '--spec', spec, '--json'], home, undefined, { SEED_SOURCE_URL: source });
     assert.equal(sync.code, 0, sync.stderr);
     const [db] = JSON.parse(sync.stdout).databases as Array<{ reseeded: string[]; snapshot: string }>;
     assert.deepEqual([...db.reseeded].sort(), [branch, second].sort());
     // 121 customers in each: the snapshot was remade from the source, not the old one cloned.
     for (const b of [branch, second]) {
-      const url = (await runCli(['url', '--spec', spec, '--branch', b, '--database', 'db', '--show-secrets'], home)).stdout.trim();
-      const n = await withClient(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.customers')).rows[0].n);
+      const url = (
+        await runCli(['url', '--spec', spec, '--branch', b, '--database', 'db', '--show-secrets'], home)
+      ).stdout.trim();
+      const n = await withClient(
+        url,
+        async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.customers')).rows[0].n,
+      );
       assert.equal(n, 121, b);
       assert.deepEqual(await leaks(url, new Set([...personal, 'zed.newcomer@late.test', 'Newcomer'])), []);
     }

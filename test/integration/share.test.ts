@@ -34,11 +34,19 @@ function get(link: string, opts: { withToken?: boolean; cookie?: string; token?:
   if (!opts.withToken) u.searchParams.delete('slipway_token');
   if (opts.token) u.searchParams.set('slipway_token', opts.token);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: Number(u.port), path: u.pathname + u.search, headers: { host: u.host, ...(opts.cookie ? { cookie: opts.cookie } : {}) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, cookie: res.headers['set-cookie']?.[0] }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: Number(u.port),
+        path: u.pathname + u.search,
+        headers: { host: u.host, ...(opts.cookie ? { cookie: opts.cookie } : {}) },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, cookie: res.headers['set-cookie']?.[0] }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -118,7 +126,10 @@ describe('share links on real Docker + Pulumi', function () {
     const linkA = await cliJson<Link>(['share', '--spec', specFile, '--branch', a], home);
     const linkB = await cliJson<Link>(['share', '--spec', specFile, '--branch', b], home);
     const envA = envNames(PROJECT, a);
-    assert.match(linkA.url, new RegExp(`^http://${envA.env}\\.${envA.project}\\.localhost:\\d+/\\?slipway_token=[\\w-]+$`));
+    assert.match(
+      linkA.url,
+      new RegExp(`^http://${envA.env}\\.${envA.project}\\.localhost:\\d+/\\?slipway_token=[\\w-]+$`),
+    );
     const tokenA = new URL(linkA.url).searchParams.get('slipway_token')!;
     const tokenB = new URL(linkB.url).searchParams.get('slipway_token')!;
     // The token is stored hashed only.
@@ -136,13 +147,21 @@ describe('share links on real Docker + Pulumi', function () {
 
     assert.equal(await webSocketEcho(linkA.url, cookie, 'ping'), 'echo:ping');
 
-    const log = readFileSync(accessLogFile(home, envA.project, envA.env), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: number; path: string });
+    const log = readFileSync(accessLogFile(home, envA.project, envA.env), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: number; path: string });
     assert.deepEqual(log.map((l) => l.status).slice(0, 5), [200, 200, 401, 401, 101]);
-    assert.ok(log.every((l) => !l.path.includes(tokenA)), 'the access log never holds the token');
+    assert.ok(
+      log.every((l) => !l.path.includes(tokenA)),
+      'the access log never holds the token',
+    );
 
     // A new link that expires in a second: its token answers 410 once it has passed.
     const short = await cliJson<Link>(['share', '--spec', specFile, '--branch', a, '--expires', '1s'], home);
-    await waitFor('the link to expire', async () => (await get(short.url, { withToken: true })).status === 410, { timeoutMs: 10_000 });
+    await waitFor('the link to expire', async () => (await get(short.url, { withToken: true })).status === 410, {
+      timeoutMs: 10_000,
+    });
     assert.equal((await get(linkA.url, { cookie })).status, 401, 'the first link was replaced');
 
     const fresh = await cliJson<Link>(['share', '--spec', specFile, '--branch', a], home);

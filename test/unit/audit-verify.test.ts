@@ -36,7 +36,13 @@ describe('audit log tamper evidence (history --verify)', function () {
     specFile = join(root, 'slipway.yaml');
     writeFileSync(specFile, SPEC);
     for (const [i, action] of (['gates', 'approve', 'promote', 'rollback'] as const).entries()) {
-      await appendAudit(home, 'shop', { at: `2026-01-05T08:0${i}:00.000Z`, actor: i % 2 ? 'bob@corp.test' : 'alice@corp.test', action, stage: 'staging', release: i });
+      await appendAudit(home, 'shop', {
+        at: `2026-01-05T08:0${i}:00.000Z`,
+        actor: i % 2 ? 'bob@corp.test' : 'alice@corp.test',
+        action,
+        stage: 'staging',
+        release: i,
+      });
     }
     original = readFileSync(auditPath(home, 'shop'), 'utf8');
   });
@@ -96,19 +102,37 @@ describe('audit log tamper evidence (history --verify)', function () {
 
   it('refuses to append to a log cut short, so no new checkpoint vouches for it', async () => {
     write(lines().slice(0, 3));
-    await assert.rejects(appendAudit(home, 'shop', { at: '2026-01-05T09:00:00.000Z', actor: 'alice@corp.test', action: 'gates', stage: 'staging' }), (err: unknown) => {
-      assert.ok(DamagedFileError.is(err));
-      assert.match((err as Error).message, /entry 4: entry 4 is missing/);
-      return true;
-    });
+    await assert.rejects(
+      appendAudit(home, 'shop', {
+        at: '2026-01-05T09:00:00.000Z',
+        actor: 'alice@corp.test',
+        action: 'gates',
+        stage: 'staging',
+      }),
+      (err: unknown) => {
+        assert.ok(DamagedFileError.is(err));
+        assert.match((err as Error).message, /entry 4: entry 4 is missing/);
+        return true;
+      },
+    );
     assertBroken(4, /entry 4 is missing/);
   });
 
   it('fails on an entry appended by hand with a correct chain and hash', () => {
     const entries = lines().map((l) => JSON.parse(l) as AuditEntry);
     const last = entries[3];
-    const base = { seq: 5, at: '2026-01-05T09:00:00.000Z', actor: 'mallory@corp.test', action: 'promote', stage: 'staging', prevHash: last.hash };
-    write([...lines(), JSON.stringify({ ...base, hash: createHash('sha256').update(JSON.stringify(base)).digest('hex') })]);
+    const base = {
+      seq: 5,
+      at: '2026-01-05T09:00:00.000Z',
+      actor: 'mallory@corp.test',
+      action: 'promote',
+      stage: 'staging',
+      prevHash: last.hash,
+    };
+    write([
+      ...lines(),
+      JSON.stringify({ ...base, hash: createHash('sha256').update(JSON.stringify(base)).digest('hex') }),
+    ]);
     assertBroken(5, /not signed/);
   });
 

@@ -23,14 +23,25 @@ describe('checks gate through Octokit', () => {
     server = createServer((req: IncomingMessage, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       requests.push({ url: url.pathname + url.search, authorization: req.headers.authorization });
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end('{"message":"Bad credentials"}');
-      if (url.pathname !== `/repos/acme/shop/commits/${COMMIT}/check-runs`) return void res.writeHead(404).end('{"message":"Not Found"}');
+      if (req.headers.authorization !== `Bearer ${TOKEN}`)
+        return void res.writeHead(401).end('{"message":"Bad credentials"}');
+      if (url.pathname !== `/repos/acme/shop/commits/${COMMIT}/check-runs`)
+        return void res.writeHead(404).end('{"message":"Not Found"}');
       const page = url.searchParams.get('page') ?? '1';
       const status = failures[page]?.shift();
-      if (status) return void res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' }).end('{"message":"try again"}');
-      const runs = [0, 1].map((i) => ({ id: Number(page) * 10 + i, name: `job-${page}-${i}`, status: 'completed', conclusion: 'success' }));
+      if (status)
+        return void res
+          .writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' })
+          .end('{"message":"try again"}');
+      const runs = [0, 1].map((i) => ({
+        id: Number(page) * 10 + i,
+        name: `job-${page}-${i}`,
+        status: 'completed',
+        conclusion: 'success',
+      }));
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      const next = (host: string, n: number) => `<${host}/repos/acme/shop/commits/${COMMIT}/check-runs?per_page=100&page=${n}>; rel="next"`;
+      const next = (host: string, n: number) =>
+        `<${host}/repos/acme/shop/commits/${COMMIT}/check-runs?per_page=100&page=${n}>; rel="next"`;
       if (page === '1') headers.link = next(apiUrl, 2);
       if (page === '2') headers.link = next(pageLinkHost, 3);
       res.writeHead(200, headers).end(JSON.stringify({ total_count: 6, check_runs: runs }));
@@ -51,15 +62,27 @@ describe('checks gate through Octokit', () => {
     pageLinkHost = apiUrl;
   });
 
-  const gate = (): Gate => ({ kind: 'checks', name: 'checks', repository: 'acme/shop', apiUrl, tokenEnv: 'GITHUB_TOKEN', required: [] }) as Gate;
-  const ctx = (): GateContext => ({ commit: COMMIT, processEnv: { GITHUB_TOKEN: TOKEN }, fetch }) as unknown as GateContext;
+  const gate = (): Gate =>
+    ({
+      kind: 'checks',
+      name: 'checks',
+      repository: 'acme/shop',
+      apiUrl,
+      tokenEnv: 'GITHUB_TOKEN',
+      required: [],
+    }) as Gate;
+  const ctx = (): GateContext =>
+    ({ commit: COMMIT, processEnv: { GITHUB_TOKEN: TOKEN }, fetch }) as unknown as GateContext;
   const run = () => ({ signal: new AbortController().signal }) as unknown as Parameters<typeof checksGate>[2];
 
   it('reads every page of check runs', async () => {
     const result = await checksGate(gate(), ctx(), run());
     assert.equal(result.state, 'pass', result.reason);
     assert.equal((result.evidence.runs as unknown[]).length, 6);
-    assert.deepStrictEqual(requests.map((r) => new URL(r.url, apiUrl).searchParams.get('page') ?? '1'), ['1', '2', '3']);
+    assert.deepStrictEqual(
+      requests.map((r) => new URL(r.url, apiUrl).searchParams.get('page') ?? '1'),
+      ['1', '2', '3'],
+    );
     assert.ok(requests.every((r) => r.authorization === `Bearer ${TOKEN}`));
   });
 
@@ -68,7 +91,10 @@ describe('checks gate through Octokit', () => {
     const result = await checksGate(gate(), ctx(), run());
     assert.equal(result.state, 'pass', result.reason);
     assert.equal((result.evidence.runs as unknown[]).length, 6);
-    assert.deepStrictEqual(requests.map((r) => new URL(r.url, apiUrl).searchParams.get('page') ?? '1'), ['1', '2', '2', '3']);
+    assert.deepStrictEqual(
+      requests.map((r) => new URL(r.url, apiUrl).searchParams.get('page') ?? '1'),
+      ['1', '2', '2', '3'],
+    );
   });
 
   it('retries a 429 (rate limited)', async () => {

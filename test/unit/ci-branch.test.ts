@@ -9,7 +9,11 @@ import { ciBranch, currentBranch } from '../../environments/git';
 
 describe('the branch of a CI checkout', () => {
   let dir: string;
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    }).trim();
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-ci-'));
     git('init', '-q', '-b', 'main');
@@ -27,11 +31,34 @@ describe('the branch of a CI checkout', () => {
   it('on a detached HEAD takes GITHUB_HEAD_REF, then GITLAB and other CIs, and fails naming them when none is set', async () => {
     git('checkout', '-q', '--detach');
     try {
-      assert.equal(await currentBranch(dir, { GITHUB_HEAD_REF: 'feature/login', GITHUB_REF_NAME: '7/merge', GITHUB_REF: 'refs/pull/7/merge' }), 'feature/login');
-      assert.equal(await currentBranch(dir, { GITHUB_HEAD_REF: '', GITHUB_REF_NAME: 'main', GITHUB_REF: 'refs/heads/main', GITHUB_REF_TYPE: 'branch' }), 'main');
-      assert.equal(await currentBranch(dir, { CI_COMMIT_REF_NAME: 'fix/db', CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'fix/mr' }), 'fix/mr');
+      assert.equal(
+        await currentBranch(dir, {
+          GITHUB_HEAD_REF: 'feature/login',
+          GITHUB_REF_NAME: '7/merge',
+          GITHUB_REF: 'refs/pull/7/merge',
+        }),
+        'feature/login',
+      );
+      assert.equal(
+        await currentBranch(dir, {
+          GITHUB_HEAD_REF: '',
+          GITHUB_REF_NAME: 'main',
+          GITHUB_REF: 'refs/heads/main',
+          GITHUB_REF_TYPE: 'branch',
+        }),
+        'main',
+      );
+      assert.equal(
+        await currentBranch(dir, { CI_COMMIT_REF_NAME: 'fix/db', CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'fix/mr' }),
+        'fix/mr',
+      );
       assert.equal(await currentBranch(dir, { CI_COMMIT_REF_NAME: 'fix/db' }), 'fix/db');
-      await assert.rejects(currentBranch(dir, {}), (err: unknown) => SlipwayError.is(err, 'git-branch-unknown') && /detached HEAD\), and no CI variable \(GITHUB_HEAD_REF/.test(err.message));
+      await assert.rejects(
+        currentBranch(dir, {}),
+        (err: unknown) =>
+          SlipwayError.is(err, 'git-branch-unknown') &&
+          /detached HEAD\), and no CI variable \(GITHUB_HEAD_REF/.test(err.message),
+      );
     } finally {
       git('checkout', '-q', 'feature/login');
     }
@@ -39,7 +66,10 @@ describe('the branch of a CI checkout', () => {
 
   it('reads the variables of other CIs, never a pull-request ref or a tag as a branch', () => {
     assert.deepEqual(ciBranch({ GIT_BRANCH: 'origin/dev' }), { branch: 'dev', from: 'GIT_BRANCH' });
-    assert.deepEqual(ciBranch({ BUILD_SOURCEBRANCH: 'refs/heads/rel/1' }), { branch: 'rel/1', from: 'BUILD_SOURCEBRANCH' });
+    assert.deepEqual(ciBranch({ BUILD_SOURCEBRANCH: 'refs/heads/rel/1' }), {
+      branch: 'rel/1',
+      from: 'BUILD_SOURCEBRANCH',
+    });
     assert.equal(ciBranch({ GITHUB_REF_NAME: '7/merge', GITHUB_REF: 'refs/pull/7/merge' }), undefined);
     assert.equal(ciBranch({ GITHUB_REF_NAME: 'v1.0', GITHUB_REF_TYPE: 'tag' }), undefined);
     assert.equal(ciBranch({ CI_COMMIT_REF_NAME: 'v1.0', CI_COMMIT_TAG: 'v1.0' }), undefined);

@@ -26,10 +26,13 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 /** Every command line a user can name: `up`, ..., `data init`, `data check`. */
-const everyCommand = Object.entries(commands).flatMap(([name, c]) => (c.subcommands ? Object.keys(c.subcommands).map((s) => [name, s]) : [[name]]));
+const everyCommand = Object.entries(commands).flatMap(([name, c]) =>
+  c.subcommands ? Object.keys(c.subcommands).map((s) => [name, s]) : [[name]],
+);
 
 function builtCli(): string {
-  if (!existsSync(CLI)) throw new Error('these tests run the built CLI (dist/slipway.js): run `node scripts/build.mjs` first');
+  if (!existsSync(CLI))
+    throw new Error('these tests run the built CLI (dist/slipway.js): run `node scripts/build.mjs` first');
   return CLI;
 }
 
@@ -39,7 +42,10 @@ describe('CLI: one JSON contract', () => {
     for (const words of everyCommand) {
       const cmd = words.length === 1 ? commands[words[0]] : commands[words[0]].subcommands![words[1]];
       if (Object.hasOwn(cmd.options, 'json')) {
-        assert.ok(schemas.has(words.join('-')), `slipway ${words.join(' ')} --json has no schemas/cli/${words.join('-')}.schema.json`);
+        assert.ok(
+          schemas.has(words.join('-')),
+          `slipway ${words.join(' ')} --json has no schemas/cli/${words.join('-')}.schema.json`,
+        );
         continue;
       }
       const r = await run(...words, '--json');
@@ -51,7 +57,10 @@ describe('CLI: one JSON contract', () => {
     for (const s of schemas) {
       if (s === 'common' || s === 'event') continue;
       const [name, sub] = s.split('-');
-      assert.ok(sub ? commands[name]?.subcommands?.[sub] : commands[name], `schemas/cli/${s}.schema.json describes no command`);
+      assert.ok(
+        sub ? commands[name]?.subcommands?.[sub] : commands[name],
+        `schemas/cli/${s}.schema.json describes no command`,
+      );
     }
   });
 
@@ -74,23 +83,43 @@ describe('CLI: one JSON contract', () => {
       assert.equal(r.code, code, `${argv.join(' ')}: ${r.err}`);
       const envelope = checkJsonOutput(argv, r.out);
       assert.equal(envelope.error?.reason ?? null, reason, argv.join(' '));
-      if (reason === null) assert.equal((envelope.data as { version: string }).version, (await run('version')).out.trim());
+      if (reason === null)
+        assert.equal((envelope.data as { version: string }).version, (await run('version')).out.trim());
     }
   });
 
   it('a schema refuses output of another shape (the checks can fail)', () => {
-    assert.throws(() => checkJsonOutput(['version', '--json'], JSON.stringify({ version: '1' })), /does not match its schema/);
-    assert.throws(() => checkJsonOutput(['up', '--json'], JSON.stringify({ data: { env: 'e' }, error: null })), /does not match its schema/);
-    assert.throws(() => checkJsonOutput(['up', '--json'], JSON.stringify({ data: null, error: { reason: 'x', message: 'y' } })), /does not match/);
-    assert.throws(() => checkJsonOutput(['up', '--json', '--events'], `${JSON.stringify({ event: { type: 'step' } })}\n`), /line 1 does not match/);
+    assert.throws(
+      () => checkJsonOutput(['version', '--json'], JSON.stringify({ version: '1' })),
+      /does not match its schema/,
+    );
+    assert.throws(
+      () => checkJsonOutput(['up', '--json'], JSON.stringify({ data: { env: 'e' }, error: null })),
+      /does not match its schema/,
+    );
+    assert.throws(
+      () => checkJsonOutput(['up', '--json'], JSON.stringify({ data: null, error: { reason: 'x', message: 'y' } })),
+      /does not match/,
+    );
+    assert.throws(
+      () => checkJsonOutput(['up', '--json', '--events'], `${JSON.stringify({ event: { type: 'step' } })}\n`),
+      /line 1 does not match/,
+    );
   });
 });
 
 describe('CLI: conventions of its peers', () => {
   it('flags may come before the command (and between a command and its subcommand)', async () => {
     const flags = valueFlags(commands);
-    assert.deepEqual(splitCommand(['--spec', 'x.yaml', '--json', 'status', '-b', 'main'], flags), { name: 'status', rest: ['--spec', 'x.yaml', '--json', '-b', 'main'] });
-    assert.deepEqual(splitCommand(['-s', 'up', 'down'], flags), { name: 'down', rest: ['-s', 'up'] }, 'a flag value that is a command name stays a value');
+    assert.deepEqual(splitCommand(['--spec', 'x.yaml', '--json', 'status', '-b', 'main'], flags), {
+      name: 'status',
+      rest: ['--spec', 'x.yaml', '--json', '-b', 'main'],
+    });
+    assert.deepEqual(
+      splitCommand(['-s', 'up', 'down'], flags),
+      { name: 'down', rest: ['-s', 'up'] },
+      'a flag value that is a command name stays a value',
+    );
     const missing = join(tmpdir(), 'no-such-spec.yaml');
     const before = await run('--spec', missing, 'status');
     const after = await run('status', '--spec', missing);
@@ -112,7 +141,7 @@ describe('CLI: conventions of its peers', () => {
     assert.doesNotMatch((await run('frobnicate')).err, /did you mean/i);
   });
 
-  it('slipway help <command> prints that command\'s help; version, -v and --version print the version', async () => {
+  it("slipway help <command> prints that command's help; version, -v and --version print the version", async () => {
     const help = await run('help', 'logs');
     assert.equal(help.code, 0);
     assert.equal(help.out, (await run('logs', '--help')).out);
@@ -130,13 +159,34 @@ describe('CLI: conventions of its peers', () => {
 
   it('logs web is logs --service web; status, url and logs take --stage; down and rollback take --yes', () => {
     assert.equal(parseOptions('logs', commands.logs.options, ['web', '-f'], commands.logs.positional).service, 'web');
-    assert.throws(() => parseOptions('logs', commands.logs.options, ['web', 'api'], commands.logs.positional), /unexpected argument "api"/);
-    assert.throws(() => parseOptions('logs', commands.logs.options, ['web', '--service', 'api'], commands.logs.positional), /given twice/);
-    assert.throws(() => parseOptions('logs', commands.logs.options, [], commands.logs.positional), /--service NAME is required/);
+    assert.throws(
+      () => parseOptions('logs', commands.logs.options, ['web', 'api'], commands.logs.positional),
+      /unexpected argument "api"/,
+    );
+    assert.throws(
+      () => parseOptions('logs', commands.logs.options, ['web', '--service', 'api'], commands.logs.positional),
+      /given twice/,
+    );
+    assert.throws(
+      () => parseOptions('logs', commands.logs.options, [], commands.logs.positional),
+      /--service NAME is required/,
+    );
     for (const name of ['status', 'url', 'logs']) {
       const service = name === 'logs' ? ['web'] : [];
-      assert.equal(parseOptions(name, commands[name].options, [...service, '--stage', 'staging'], commands[name].positional).stage, 'staging');
-      assert.throws(() => parseOptions(name, commands[name].options, [...service, '--stage', 'staging', '--branch', 'x'], commands[name].positional), /cannot be used together/);
+      assert.equal(
+        parseOptions(name, commands[name].options, [...service, '--stage', 'staging'], commands[name].positional).stage,
+        'staging',
+      );
+      assert.throws(
+        () =>
+          parseOptions(
+            name,
+            commands[name].options,
+            [...service, '--stage', 'staging', '--branch', 'x'],
+            commands[name].positional,
+          ),
+        /cannot be used together/,
+      );
     }
     assert.equal(parseOptions('down', commands.down.options, ['-y', '--stage', 'staging']).yes, true);
     assert.equal(parseOptions('rollback', commands.rollback.options, ['--yes', '--stage', 'staging']).yes, true);
@@ -144,9 +194,20 @@ describe('CLI: conventions of its peers', () => {
 
   it('approve says when an approval will not count: the author approving, or a stage with no approval gate', async () => {
     const spec = await loadSpec(SHOP_SPEC);
-    assert.match(notCounted(spec, 'staging', 'Alice@Example.com', 'alice@example.com') ?? '', /is the author of the change, and the author's own approval does not count/);
+    assert.match(
+      notCounted(spec, 'staging', 'Alice@Example.com', 'alice@example.com') ?? '',
+      /is the author of the change, and the author's own approval does not count/,
+    );
     assert.equal(notCounted(spec, 'staging', 'bob@example.com', 'alice@example.com'), undefined);
-    const noGate = { ...spec, pipeline: { stages: [{ name: 'preview', gates: [] }, { name: 'qa', gates: [] }] } };
+    const noGate = {
+      ...spec,
+      pipeline: {
+        stages: [
+          { name: 'preview', gates: [] },
+          { name: 'qa', gates: [] },
+        ],
+      },
+    };
     assert.match(notCounted(noGate, 'qa', 'bob@example.com', undefined) ?? '', /stage qa has no approval gate/);
   });
 
@@ -162,11 +223,17 @@ describe('CLI: conventions of its peers', () => {
     const cli = builtCli();
     const env = { ...process.env, NO_COLOR: '', FORCE_COLOR: '', TERM: 'xterm-256color' };
     // A real pseudo-terminal (util-linux `script`): the error prefix is red there ...
-    const tty = spawnSync('script', ['-qec', `${process.execPath} ${cli} stauts`, '/dev/null'], { env, encoding: 'utf8' });
+    const tty = spawnSync('script', ['-qec', `${process.execPath} ${cli} stauts`, '/dev/null'], {
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(tty.error, undefined, 'util-linux `script` must be installed to give the CLI a terminal');
     assert.ok(tty.stdout.includes(`${ESC}[31mslipway:${ESC}[39m unknown command`), JSON.stringify(tty.stdout));
     // ... and plain with NO_COLOR, and in a pipe.
-    const noColour = spawnSync('script', ['-qec', `${process.execPath} ${cli} stauts`, '/dev/null'], { env: { ...env, NO_COLOR: '1' }, encoding: 'utf8' });
+    const noColour = spawnSync('script', ['-qec', `${process.execPath} ${cli} stauts`, '/dev/null'], {
+      env: { ...env, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
     assert.match(noColour.stdout, /slipway: unknown command/);
     assert.ok(!noColour.stdout.includes(ESC), JSON.stringify(noColour.stdout));
     for (const argv of [['stauts'], ['--help'], ['help', 'up'], ['version']]) {
@@ -181,7 +248,8 @@ describe('CLI: conventions of its peers', () => {
     const home = mkdtempSync(join(tmpdir(), 'slipway-confirm-'));
     try {
       const env = { ...process.env, SLIPWAY_HOME: home, NO_COLOR: '1' };
-      const line = (extra: string) => `${process.execPath} ${cli} rollback --stage staging --spec ${SHOP_SPEC} --as ada@example.com${extra}`;
+      const line = (extra: string) =>
+        `${process.execPath} ${cli} rollback --stage staging --spec ${SHOP_SPEC} --as ada@example.com${extra}`;
       const declined = spawnSync('script', ['-qec', line(''), '/dev/null'], { env, input: 'n\n', encoding: 'utf8' });
       assert.match(declined.stdout, /Roll stage staging of shop back to its previous release\? \[y\/N\]/);
       assert.match(declined.stdout, /Not confirmed: nothing was changed/);
@@ -205,7 +273,18 @@ describe('CLI: conventions of its peers', () => {
     writeFileSync(file, script);
     execFileSync('bash', ['-n', file]);
     const complete = (...words: string[]) =>
-      execFileSync('bash', ['-c', `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _slipway; printf '%s\\n' "\${COMPREPLY[@]}"`, 'x', file, 'slipway', ...words], { encoding: 'utf8' })
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _slipway; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          'x',
+          file,
+          'slipway',
+          ...words,
+        ],
+        { encoding: 'utf8' },
+      )
         .trim()
         .split('\n');
     assert.deepEqual(complete('sta'), ['status']);

@@ -10,8 +10,14 @@ describe('the CLI launcher of the VS Code extension', () => {
   it('goes to ~/.local/bin, or %LOCALAPPDATA%\\Programs\\Slipway on Windows', () => {
     assert.equal(launcherPath('linux', {}, '/home/ann'), '/home/ann/.local/bin/slipway');
     assert.equal(launcherPath('darwin', {}, '/Users/ann'), '/Users/ann/.local/bin/slipway');
-    assert.match(launcherPath('win32', { LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local' }, 'C:\\Users\\ann'), /Programs[\\/]Slipway[\\/]slipway\.cmd$/);
-    assert.match(launcherText('C:\\ext\\slipway.js', 'C:\\Code\\Code.exe', 'win32'), /^@echo off\r\n.*set ELECTRON_RUN_AS_NODE=1\r\n"C:\\Code\\Code\.exe" "C:\\ext\\slipway\.js" %\*\r\n$/s);
+    assert.match(
+      launcherPath('win32', { LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local' }, 'C:\\Users\\ann'),
+      /Programs[\\/]Slipway[\\/]slipway\.cmd$/,
+    );
+    assert.match(
+      launcherText('C:\\ext\\slipway.js', 'C:\\Code\\Code.exe', 'win32'),
+      /^@echo off\r\n.*set ELECTRON_RUN_AS_NODE=1\r\n"C:\\Code\\Code\.exe" "C:\\ext\\slipway\.js" %\*\r\n$/s,
+    );
   });
 
   it('runs the bundled CLI with the runtime it names, paths with quotes and spaces included', () => {

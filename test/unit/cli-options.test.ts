@@ -38,24 +38,64 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 describe('CLI option tables', () => {
   it('parse values, shorts and defaults', () => {
     const v = parseOptions('logs', commands.logs.options, ['-s', 'x.yaml', '--service', 'web', '-f']);
-    assert.deepEqual(v, { spec: 'x.yaml', service: 'web', follow: true, tail: '100', json: false, events: false, verbose: false, help: false });
+    assert.deepEqual(v, {
+      spec: 'x.yaml',
+      service: 'web',
+      follow: true,
+      tail: '100',
+      json: false,
+      events: false,
+      verbose: false,
+      help: false,
+    });
     assert.equal(parseOptions('up', commands.up.options, ['--keep-on-failure'])['keep-on-failure'], true);
     assert.equal(parseOptions('up', commands.up.options, [])['keep-on-failure'], false);
   });
 
   it('refuse an unknown option, a missing value, a value for a flag and a positional, naming each and the help', () => {
-    assert.match(usage(() => parseOptions('up', commands.up.options, ['--bogus'])).message, /^unknown option --bogus; see `slipway up --help`$/);
-    assert.match(usage(() => parseOptions('up', commands.up.options, ['--spec'])).message, /^--spec needs a value \(FILE\)/);
-    assert.match(usage(() => parseOptions('up', commands.up.options, ['--spec', '--json'])).message, /^--spec needs a value/);
-    assert.match(usage(() => parseOptions('up', commands.up.options, ['--branch='])).message, /^--branch needs a value/);
-    assert.match(usage(() => parseOptions('up', commands.up.options, ['--json=yes'])).message, /^--json takes no value/);
-    assert.match(usage(() => parseOptions('status', commands.status.options, ['main'])).message, /^unexpected argument "main"/);
-    assert.match(usage(() => parseOptions('status', commands.status.options, ['--', 'main'])).message, /^unexpected argument "main"/);
+    assert.match(
+      usage(() => parseOptions('up', commands.up.options, ['--bogus'])).message,
+      /^unknown option --bogus; see `slipway up --help`$/,
+    );
+    assert.match(
+      usage(() => parseOptions('up', commands.up.options, ['--spec'])).message,
+      /^--spec needs a value \(FILE\)/,
+    );
+    assert.match(
+      usage(() => parseOptions('up', commands.up.options, ['--spec', '--json'])).message,
+      /^--spec needs a value/,
+    );
+    assert.match(
+      usage(() => parseOptions('up', commands.up.options, ['--branch='])).message,
+      /^--branch needs a value/,
+    );
+    assert.match(
+      usage(() => parseOptions('up', commands.up.options, ['--json=yes'])).message,
+      /^--json takes no value/,
+    );
+    assert.match(
+      usage(() => parseOptions('status', commands.status.options, ['main'])).message,
+      /^unexpected argument "main"/,
+    );
+    assert.match(
+      usage(() => parseOptions('status', commands.status.options, ['--', 'main'])).message,
+      /^unexpected argument "main"/,
+    );
   });
 
   it('refuse a missing required option', () => {
-    for (const [cmd, option] of [['logs', '--service NAME'], ['restart', '--service NAME'], ['gates', '--to STAGE'], ['promote', '--to STAGE'], ['approve', '--to STAGE'], ['rollback', '--stage STAGE']]) {
-      assert.equal(usage(() => parseOptions(cmd, commands[cmd].options, [])).message, `${option} is required; see \`slipway ${cmd} --help\``);
+    for (const [cmd, option] of [
+      ['logs', '--service NAME'],
+      ['restart', '--service NAME'],
+      ['gates', '--to STAGE'],
+      ['promote', '--to STAGE'],
+      ['approve', '--to STAGE'],
+      ['rollback', '--stage STAGE'],
+    ]) {
+      assert.equal(
+        usage(() => parseOptions(cmd, commands[cmd].options, [])).message,
+        `${option} is required; see \`slipway ${cmd} --help\``,
+      );
     }
   });
 
@@ -73,7 +113,11 @@ describe('CLI option tables', () => {
       ['gates', ['--to', 'staging', '--stored', '--as', 'a@b']],
     ];
     for (const [cmd, args] of pairs) {
-      assert.match(usage(() => parseOptions(cmd, commands[cmd].options, args)).message, /^--[a-z]+ and --[a-z]+ cannot be used together; see /, args.join(' '));
+      assert.match(
+        usage(() => parseOptions(cmd, commands[cmd].options, args)).message,
+        /^--[a-z]+ and --[a-z]+ cannot be used together; see /,
+        args.join(' '),
+      );
       const reversed = [...args.slice(args.length / 2), ...args.slice(0, args.length / 2)];
       if (args.length % 2 === 0 && args.length > 2) usage(() => parseOptions(cmd, commands[cmd].options, reversed));
     }
@@ -82,8 +126,14 @@ describe('CLI option tables', () => {
   });
 
   it('refuse an option without the one it needs', () => {
-    assert.match(usage(() => parseOptions('drift', commands.drift.options, ['--resource', 'web'])).message, /--resource goes with --reapply or --accept/);
-    assert.match(usage(() => parseOptions('drift', commands.drift.options, ['--interval', '5s'])).message, /--interval goes with --watch/);
+    assert.match(
+      usage(() => parseOptions('drift', commands.drift.options, ['--resource', 'web'])).message,
+      /--resource goes with --reapply or --accept/,
+    );
+    assert.match(
+      usage(() => parseOptions('drift', commands.drift.options, ['--interval', '5s'])).message,
+      /--interval goes with --watch/,
+    );
     assert.equal(parseOptions('drift', commands.drift.options, ['--reapply', '--resource', 'web']).resource, 'web');
   });
 
@@ -91,8 +141,10 @@ describe('CLI option tables', () => {
     assert.equal(parseOptions('drift', commands.drift.options, ['--reapply', '--accept', '--help']).help, true);
     for (const [name, cmd] of Object.entries(commands)) {
       const help = commandHelp(name, cmd.summary, cmd.options);
-      for (const option of Object.keys(cmd.options)) assert.match(help, new RegExp(`--${option}\\b`), `${name} --help shows --${option}`);
-      for (const [a, b] of conflictPairs(cmd.options)) assert.ok(help.includes(`--${a} with --${b}`), `${name} --help shows --${a} with --${b}`);
+      for (const option of Object.keys(cmd.options))
+        assert.match(help, new RegExp(`--${option}\\b`), `${name} --help shows --${option}`);
+      for (const [a, b] of conflictPairs(cmd.options))
+        assert.ok(help.includes(`--${a} with --${b}`), `${name} --help shows --${a} with --${b}`);
       assert.match(help, /Exit codes: see `slipway --help`/);
     }
   });
@@ -117,20 +169,30 @@ describe('CLI exit codes', () => {
     assert.equal(exitCodeFor('operation-cancelled', 'SIGINT'), 130);
     assert.equal(exitCodeFor('operation-cancelled', 'SIGTERM'), 143);
     assert.equal(exitCodeFor('operation-cancelled', 'SIGHUP'), 129);
-    assert.deepEqual(EXIT_TABLE.map(([c]) => c), [0, 1, 2, 3, 4, 130, 143, 129]);
+    assert.deepEqual(
+      EXIT_TABLE.map(([c]) => c),
+      [0, 1, 2, 3, 4, 130, 143, 129],
+    );
     assert.equal(EXIT.drift, 3);
   });
 
   it('`slipway --help` shows the table; no command is a usage error (2)', async () => {
     const help = mainHelp();
-    for (const [code, what] of EXIT_TABLE) assert.ok(help.includes(`${String(code).padStart(3)}  ${what}`), `${code} in --help`);
+    for (const [code, what] of EXIT_TABLE)
+      assert.ok(help.includes(`${String(code).padStart(3)}  ${what}`), `${code} in --help`);
     assert.equal((await run('--help')).code, 0);
     const none = await run();
     assert.equal(none.code, 2);
   });
 
   it('usage errors exit 2 with one line naming the command and its help', async () => {
-    for (const argv of [['drift', '--nope'], ['up', '--spec'], ['drift', '--reapply', '--accept'], ['status', 'extra'], ['logs']]) {
+    for (const argv of [
+      ['drift', '--nope'],
+      ['up', '--spec'],
+      ['drift', '--reapply', '--accept'],
+      ['status', 'extra'],
+      ['logs'],
+    ]) {
       const r = await run(...argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.equal(r.err.trim().split('\n').length, 1, r.err);
@@ -157,7 +219,11 @@ describe('CLI exit codes', () => {
       assert.ok(r.err.includes(JSON.stringify(argv[2])), r.err);
       assert.match(r.err, /its stages are staging, production; see `slipway \w+ --help`/);
     }
-    for (const argv of [['up', '--branch', 'stage:../../x'], ['status', '--branch', 'stage:staging'], ['promote', '--from', 'stage:x', '--to', 'staging']]) {
+    for (const argv of [
+      ['up', '--branch', 'stage:../../x'],
+      ['status', '--branch', 'stage:staging'],
+      ['promote', '--from', 'stage:x', '--to', 'staging'],
+    ]) {
       const r = await run(...argv, '--spec', SHOP_SPEC);
       assert.equal(r.code, 2, `${argv.join(' ')}: ${r.err}`);
       assert.match(r.err, /names a pipeline stage, not a branch/);
@@ -168,16 +234,26 @@ describe('CLI exit codes', () => {
     const spec = await loadSpec(SHOP_SPEC);
     const ctx = { command: 'drift' } as Context;
     assert.equal(checkStage(ctx, spec, 'staging'), 'staging');
-    assert.match(usage(() => checkStage(ctx, spec, 'qa')).message, /--stage "qa" is not a stage of .*slipway\.yaml: its stages are staging, production/);
+    assert.match(
+      usage(() => checkStage(ctx, spec, 'qa')).message,
+      /--stage "qa" is not a stage of .*slipway\.yaml: its stages are staging, production/,
+    );
     assert.equal(checkBranch(ctx, 'feature/stage:x'), 'feature/stage:x');
     usage(() => checkBranch(ctx, 'stage:x'));
   });
 
   it('errors from a Docker Engine become typed errors with a hint, never a bare stack', () => {
-    const refused = asSlipwayError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2375'), { code: 'ECONNREFUSED' }));
+    const refused = asSlipwayError(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2375'), { code: 'ECONNREFUSED' }),
+    );
     assert.equal(refused.reason, 'docker-unavailable');
     assert.match(refused.hint ?? '', /DOCKER_HOST/);
-    const answered = asSlipwayError(Object.assign(new Error('(HTTP code 404) no such image'), { statusCode: 404, json: { message: 'No such image: slipway/shop-web:x' } }));
+    const answered = asSlipwayError(
+      Object.assign(new Error('(HTTP code 404) no such image'), {
+        statusCode: 404,
+        json: { message: 'No such image: slipway/shop-web:x' },
+      }),
+    );
     assert.equal(answered.reason, 'operation-failed');
     assert.match(answered.message, /HTTP 404\): No such image: slipway\/shop-web:x/);
     assert.ok(answered.hint);
@@ -207,10 +283,22 @@ describe('slipway data: subcommands and the --source URL', () => {
     const subs = commands.data.subcommands ?? {};
     assert.deepEqual(Object.keys(subs), ['init', 'check', 'seed', 'sync']);
     assert.equal(parseOptions('data seed', subs.seed.options, ['--database', 'db', '-p', 'm.yaml']).database, 'db');
-    assert.equal(parseOptions('data init', subs.init.options, ['--source', 'x', '-o', 'm.yaml', '--json']).out, 'm.yaml');
-    assert.equal(parseOptions('data check', subs.check.options, ['--source', 'x', '-p', 'm.yaml', '--json']).json, true);
-    assert.match(usage(() => parseOptions('data init', subs.init.options, ['--source', 'x', '--policy', 'p.yaml'])).message, /^unknown option --policy/);
-    assert.match(usage(() => parseOptions('data init', subs.init.options, [])).message, /^--source URL is required; see `slipway data init --help`$/);
+    assert.equal(
+      parseOptions('data init', subs.init.options, ['--source', 'x', '-o', 'm.yaml', '--json']).out,
+      'm.yaml',
+    );
+    assert.equal(
+      parseOptions('data check', subs.check.options, ['--source', 'x', '-p', 'm.yaml', '--json']).json,
+      true,
+    );
+    assert.match(
+      usage(() => parseOptions('data init', subs.init.options, ['--source', 'x', '--policy', 'p.yaml'])).message,
+      /^unknown option --policy/,
+    );
+    assert.match(
+      usage(() => parseOptions('data init', subs.init.options, [])).message,
+      /^--source URL is required; see `slipway data init --help`$/,
+    );
   });
 
   it('masks the password of a URL and keeps it out of messages, in every form it can be written', () => {
@@ -218,7 +306,10 @@ describe('slipway data: subcommands and the --source URL', () => {
     assert.equal(maskedUrl('postgresql://app@127.0.0.1/shop'), 'postgresql://app@127.0.0.1/shop');
     assert.equal(maskedUrl('not a url'), 'not a url');
     const url = 'postgres://app:p%40ss@db.local:5432/shop';
-    assert.equal(withoutPassword(`failed for ${url}; password p@ss or p%40ss`, url), 'failed for postgres://app:***@db.local:5432/shop; password *** or ***');
+    assert.equal(
+      withoutPassword(`failed for ${url}; password p@ss or p%40ss`, url),
+      'failed for postgres://app:***@db.local:5432/shop; password *** or ***',
+    );
     const wrapped = sourceError(new Error('connect to postgres://app:p%40ss@db.local:5432/shop refused (p@ss)'), url);
     assert.equal(wrapped.reason, 'data-copy-failed');
     assert.doesNotMatch(`${wrapped.message}${wrapped.hint}`, /p@ss|p%40ss/);

@@ -8,7 +8,13 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpecError } from '../../environments/errors';
-import { composeDuration, composeMemory, containerPort, interpolate, shellWords } from '../../environments/spec/compose-values';
+import {
+  composeDuration,
+  composeMemory,
+  containerPort,
+  interpolate,
+  shellWords,
+} from '../../environments/spec/compose-values';
 import { draftSpec } from '../../environments/spec/init';
 import { parseSpec } from '../../environments/spec/load';
 import { parseEnvFile, readSecretEnv } from '../../environments/spec/service-extras';
@@ -30,11 +36,14 @@ describe('slipway init from a compose file', () => {
 
   it('maps a PostgreSQL service to a database and the URL pointing at it to ${{ databases.db.url }}', () => {
     const { d, spec } = draft(join(ROOT, 'examples', 'shop'));
-    assert.deepEqual(spec.databases.map((db) => [db.name, db.version, db.image, db.user, db.database]), [['db', '15', 'slipway/postgres:15', 'app', 'db']]);
+    assert.deepEqual(
+      spec.databases.map((db) => [db.name, db.version, db.image, db.user, db.database]),
+      [['db', '15', 'slipway/postgres:15', 'app', 'db']],
+    );
     const web = spec.services.find((s) => s.name === 'web')!;
     assert.deepEqual(web.env.DATABASE_URL, [{ ref: { kind: 'databases', name: 'db', attr: 'url' } }]);
     assert.deepEqual(web.dependsOn.databases, ['db']);
-    assert.deepEqual(web.ports, [8080], 'the published port, on a host port of Slipway\'s choosing');
+    assert.deepEqual(web.ports, [8080], "the published port, on a host port of Slipway's choosing");
     assert.deepEqual(web.resources, { cpus: 0.5, memoryBytes: 256 * 1024 * 1024 });
     assert.equal(web.healthcheck?.command?.[0], 'node');
     // The password variable is replaced by Slipway's own, so its missing value is not a problem.
@@ -46,15 +55,32 @@ describe('slipway init from a compose file', () => {
     const web = spec.services.find((s) => s.name === 'web')!;
     assert.deepEqual(web.build?.args, { GREETING: 'built-with-args' });
     assert.equal(web.build?.context, join(dir, 'web'));
-    assert.deepEqual(web.envFiles?.map((f) => f.path), [join(dir, '.env.web')]);
+    assert.deepEqual(
+      web.envFiles?.map((f) => f.path),
+      [join(dir, '.env.web')],
+    );
     assert.deepEqual(web.env.WORKER_URL, ['http://worker:4000/']);
     assert.deepEqual(web.env.PORT, ['8080'], '${WEB_PORT:-8080} takes its default');
     assert.deepEqual(web.command, ['sh', '-c', 'echo "$MESSAGE" > /www/message.txt && exec httpd -f -p 8080 -h /www']);
     assert.deepEqual(web.dependsOn.services, ['worker']);
-    assert.deepEqual(web.secrets, [{ name: 'API_TOKEN', env: 'API_TOKEN' }], 'a variable compose took from the shell is a secret read where Slipway runs');
+    assert.deepEqual(
+      web.secrets,
+      [{ name: 'API_TOKEN', env: 'API_TOKEN' }],
+      'a variable compose took from the shell is a secret read where Slipway runs',
+    );
     assert.deepEqual(spec.services.find((s) => s.name === 'worker')!.ports, [], 'expose only: not published');
-    assert.deepEqual(spec.services.map((s) => s.name), ['worker', 'web'], 'started in depends_on order');
-    assert.deepEqual(d.unmapped.map((u) => [u.line, u.field]), [[23, 'services.web.entrypoint'], [29, 'services.worker.cap_add']]);
+    assert.deepEqual(
+      spec.services.map((s) => s.name),
+      ['worker', 'web'],
+      'started in depends_on order',
+    );
+    assert.deepEqual(
+      d.unmapped.map((u) => [u.line, u.field]),
+      [
+        [23, 'services.web.entrypoint'],
+        [29, 'services.worker.cap_add'],
+      ],
+    );
     assert.match(d.text, /# {3}line 23, services\.web\.entrypoint: entrypoint is not mapped/);
   });
 
@@ -73,7 +99,11 @@ describe('slipway init from a compose file', () => {
     assert.deepEqual(store.healthcheck, { command: ['test', '-f', '/data/ready'], intervalMs: 500, timeoutMs: 60_000 });
     assert.deepEqual(
       d.unmapped.map((u) => [u.line, u.field]),
-      [[29, 'services.web.volumes.2'], [36, 'services.web.tmpfs'], [39, 'networks']],
+      [
+        [29, 'services.web.volumes.2'],
+        [36, 'services.web.tmpfs'],
+        [39, 'networks'],
+      ],
     );
     assert.match(d.unmapped[0].reason, /outside the project folder/);
   });
@@ -83,7 +113,10 @@ describe('slipway init from a compose file', () => {
     writeFileSync(join(dir, 'app', 'Dockerfile'), 'FROM slipway/busybox:local\nEXPOSE 8080/tcp 9090\n');
     const d = draftSpec(dir);
     const spec = parseSpec(d.text, join(dir, 'slipway.yaml'));
-    assert.deepEqual(spec.services.map((s) => [s.name, s.build?.context, s.ports]), [['app', join(dir, 'app'), [8080, 9090]]]);
+    assert.deepEqual(
+      spec.services.map((s) => [s.name, s.build?.context, s.ports]),
+      [['app', join(dir, 'app'), [8080, 9090]]],
+    );
   });
 
   it('fails naming the folder when there is neither a compose file nor a Dockerfile', () => {
@@ -99,7 +132,10 @@ describe('slipway init from a compose file', () => {
 describe("Compose's value grammars", () => {
   it('interpolates as Compose does', () => {
     const vars = { A: 'a', EMPTY: '' };
-    assert.deepEqual(interpolate('$A ${A} $${A} ${EMPTY:-d} ${EMPTY-d} ${B:-x${A}} ${A:+set} ${B}', vars), { text: 'a a ${A} d  xa set ', missing: ['B'] });
+    assert.deepEqual(interpolate('$A ${A} $${A} ${EMPTY:-d} ${EMPTY-d} ${B:-x${A}} ${A:+set} ${B}', vars), {
+      text: 'a a ${A} d  xa set ',
+      missing: ['B'],
+    });
   });
   it('reads durations, sizes, ports and command lines', () => {
     assert.equal(composeDuration('1m30s'), 90_000);
@@ -114,7 +150,12 @@ describe("Compose's value grammars", () => {
     assert.deepEqual(shellWords(`sh -c 'echo "a b"' x\\ y "q\\"z"`), ['sh', '-c', 'echo "a b"', 'x y', 'q"z']);
   });
   it('reads env files as Compose does', () => {
-    assert.deepEqual(parseEnvFile('# c\n\nA=1\nexport B="two words"\nC=\'lit $X\'\nD=v # note\nnot a line\n'), [['A', '1'], ['B', 'two words'], ['C', 'lit $X'], ['D', 'v']]);
+    assert.deepEqual(parseEnvFile('# c\n\nA=1\nexport B="two words"\nC=\'lit $X\'\nD=v # note\nnot a line\n'), [
+      ['A', '1'],
+      ['B', 'two words'],
+      ['C', 'lit $X'],
+      ['D', 'v'],
+    ]);
   });
 });
 
@@ -122,7 +163,10 @@ describe('spec fields for compose users', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'slipway-extras-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  const spec = (...service: string[]) => ['version: 1', 'name: p', 'services:', '  web:', '    image: x', ...service, '  api:', '    image: y', ''].join('\n');
+  const spec = (...service: string[]) =>
+    ['version: 1', 'name: p', 'services:', '  web:', '    image: x', ...service, '  api:', '    image: y', ''].join(
+      '\n',
+    );
 
   function issues(text: string): string[] {
     try {
@@ -135,20 +179,56 @@ describe('spec fields for compose users', () => {
   }
 
   it('refuses bind mounts outside the project folder, a missing env_file, and an unknown or circular depends_on, each at its line', () => {
-    const found = issues(spec('    volumes: [../outside:/x, /etc:/etc, ok:/data]', '    env_file: .env', '    depends_on: [nope, api]').replace('    image: y', '    image: y\n    depends_on: [web]'));
-    assert.ok(found.some((i) => /^6: .*bind mount "\.\.\/outside" leaves the project folder/.test(i)), found.join('\n'));
-    assert.ok(found.some((i) => /^6: .*bind mount "\/etc" is not inside the project folder/.test(i)), found.join('\n'));
-    assert.ok(found.some((i) => /^7: .*env_file "\.env" not found/.test(i)), found.join('\n'));
-    assert.ok(found.some((i) => /^8: .*"nope" is not a service or database/.test(i)), found.join('\n'));
-    assert.ok(found.some((i) => /depends_on goes round in a circle: (web -> api -> web|api -> web -> api)/.test(i)), found.join('\n'));
+    const found = issues(
+      spec(
+        '    volumes: [../outside:/x, /etc:/etc, ok:/data]',
+        '    env_file: .env',
+        '    depends_on: [nope, api]',
+      ).replace('    image: y', '    image: y\n    depends_on: [web]'),
+    );
+    assert.ok(
+      found.some((i) => /^6: .*bind mount "\.\.\/outside" leaves the project folder/.test(i)),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((i) => /^6: .*bind mount "\/etc" is not inside the project folder/.test(i)),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((i) => /^7: .*env_file "\.env" not found/.test(i)),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((i) => /^8: .*"nope" is not a service or database/.test(i)),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((i) => /depends_on goes round in a circle: (web -> api -> web|api -> web -> api)/.test(i)),
+      found.join('\n'),
+    );
   });
 
   it('reads secrets from the environment and from files, naming an unset variable', () => {
     writeFileSync(join(dir, 'token.txt'), 's3cret\n');
     writeFileSync(join(dir, '.env'), 'FROM_FILE=1\nAPI_KEY=overridden\n');
-    const s = parseSpec(spec('    env_file: .env', '    secrets:', '      API_KEY: { env: SLIPWAY_TEST_KEY }', '      TOKEN: { file: token.txt }'), join(dir, 'slipway.yaml'));
+    const s = parseSpec(
+      spec(
+        '    env_file: .env',
+        '    secrets:',
+        '      API_KEY: { env: SLIPWAY_TEST_KEY }',
+        '      TOKEN: { file: token.txt }',
+      ),
+      join(dir, 'slipway.yaml'),
+    );
     const web = s.services.find((x) => x.name === 'web')!;
-    assert.deepEqual(readSecretEnv(web, s.file, { SLIPWAY_TEST_KEY: 'k' }), ['FROM_FILE=1', 'API_KEY=k', 'TOKEN=s3cret']);
-    assert.throws(() => readSecretEnv(web, s.file, {}), /secret API_KEY comes from the environment variable SLIPWAY_TEST_KEY, which is not set/);
+    assert.deepEqual(readSecretEnv(web, s.file, { SLIPWAY_TEST_KEY: 'k' }), [
+      'FROM_FILE=1',
+      'API_KEY=k',
+      'TOKEN=s3cret',
+    ]);
+    assert.throws(
+      () => readSecretEnv(web, s.file, {}),
+      /secret API_KEY comes from the environment variable SLIPWAY_TEST_KEY, which is not set/,
+    );
   });
 });

@@ -1,16 +1,39 @@
 /** Slipway's own files under SLIPWAY_HOME: damaged ones are named (file, line, field), never silently reset; writes are private and atomic. */
 import assert from 'node:assert/strict';
 import { createCipheriv, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DamagedFileError, SlipwayError } from '../../environments/errors';
 import { appendLineDurably, writeFileAtomically } from '../../environments/files';
-import { fileBackendStacks, isWrongPassphrase, passphrasePath, secretsPassphrase, wrongPassphraseError } from '../../environments/paths';
+import {
+  fileBackendStacks,
+  isWrongPassphrase,
+  passphrasePath,
+  secretsPassphrase,
+  wrongPassphraseError,
+} from '../../environments/paths';
 import { appendAudit, auditPath, readAudit, verifyAudit } from '../../environments/pipeline/audit';
 import { gateResultsPath, loadGateResults, saveGateResults } from '../../environments/pipeline/gates/store';
 import { readReleases, releasesPath, writeReleases } from '../../environments/pipeline/releases';
-import { inspectRecord, listRecords, readRecord, rebuildRecord, recordPath, writeRecord, type EnvRecord } from '../../environments/records';
+import {
+  inspectRecord,
+  listRecords,
+  readRecord,
+  rebuildRecord,
+  recordPath,
+  writeRecord,
+  type EnvRecord,
+} from '../../environments/records';
 import { passphraseFitsBackend } from '../../environments/pulumi/secrets';
 import { jsonErrorOffset } from '../../environments/stored';
 
@@ -92,7 +115,10 @@ describe('damaged files under SLIPWAY_HOME', () => {
     it('refuses a record that names another environment than its file', () => {
       writeRecord(home, record());
       writeFileSync(recordPath(home, 'shop', 'copy-000000'), readFileSync(recordPath(home, 'shop', 'main-abc123')));
-      assert.match(damaged(() => readRecord(home, 'shop', 'copy-000000')).message, /names environment shop\/main-abc123/);
+      assert.match(
+        damaged(() => readRecord(home, 'shop', 'copy-000000')).message,
+        /names environment shop\/main-abc123/,
+      );
     });
 
     it('lists a damaged record beside the intact ones, never leaving it out', () => {
@@ -100,13 +126,28 @@ describe('damaged files under SLIPWAY_HOME', () => {
       writeRecord(home, record({ env: 'other-000001', branch: 'other', stack: 'other-000001' }));
       writeFileSync(recordPath(home, 'shop', 'other-000001'), '{"project": "sh');
       const { records, damaged: broken } = listRecords(home, 'shop');
-      assert.deepEqual(records.map((r) => r.env), ['main-abc123']);
-      assert.deepEqual(broken.map((d) => [d.project, d.env, d.error.line]), [['shop', 'other-000001', 1]]);
+      assert.deepEqual(
+        records.map((r) => r.env),
+        ['main-abc123'],
+      );
+      assert.deepEqual(
+        broken.map((d) => [d.project, d.env, d.error.line]),
+        [['shop', 'other-000001', 1]],
+      );
       assert.ok(inspectRecord(home, 'shop', 'other-000001').damaged);
     });
 
     it('is rebuilt from Docker labels with its creation time and owner', () => {
-      const r = rebuildRecord({ project: 'shop', env: 'main-abc123', branch: 'main', owner: 'dev@example.com', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-03T00:00:00.000Z', services: ['web'], databases: ['db'] });
+      const r = rebuildRecord({
+        project: 'shop',
+        env: 'main-abc123',
+        branch: 'main',
+        owner: 'dev@example.com',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-03T00:00:00.000Z',
+        services: ['web'],
+        databases: ['db'],
+      });
       assert.equal(r.createdAt, '2026-01-01T00:00:00.000Z');
       assert.equal(r.updatedAt, '2026-01-03T00:00:00.000Z');
       assert.equal(r.owner, 'dev@example.com');
@@ -137,15 +178,32 @@ describe('damaged files under SLIPWAY_HOME', () => {
       const file = releasesPath(home, 'shop', 'staging');
       mkdirSync(dirname(file), { recursive: true });
       const rel = { number: 1, at: 'now', by: 'me', from: {}, images: {}, services: [], databases: [] };
-      writeFileSync(file, JSON.stringify({ project: 'shop', stage: 'staging', releases: [rel, { ...rel, number: '2' }], current: 1 }, null, 2));
+      writeFileSync(
+        file,
+        JSON.stringify(
+          { project: 'shop', stage: 'staging', releases: [rel, { ...rel, number: '2' }], current: 1 },
+          null,
+          2,
+        ),
+      );
       const err = damaged(() => readReleases(home, 'shop', 'staging'));
       assert.match(err.message, /field releases\[1\]\.number is a string where a number was expected/);
-      assert.equal(err.line, readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('"2"')) + 1);
+      assert.equal(
+        err.line,
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('"2"')) + 1,
+      );
     });
   });
 
   describe('the audit log', () => {
-    const entry = { at: '2026-01-01T00:00:00.000Z', actor: 'dev@example.com', action: 'approve' as const, stage: 'staging' };
+    const entry = {
+      at: '2026-01-01T00:00:00.000Z',
+      actor: 'dev@example.com',
+      action: 'approve' as const,
+      stage: 'staging',
+    };
 
     it('names the damaged line, refuses to append after it, and leaves the file as it was', async () => {
       await appendAudit(home, 'shop', entry);
@@ -178,7 +236,10 @@ describe('damaged files under SLIPWAY_HOME', () => {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, '{"results": [');
       assert.equal(damaged(() => loadGateResults(home, 'shop', 'main-abc123', 'c0ffee')).line, 1);
-      assert.throws(() => saveGateResults(home, 'shop', 'main-abc123', 'c0ffee', []), (e: unknown) => DamagedFileError.is(e));
+      assert.throws(
+        () => saveGateResults(home, 'shop', 'main-abc123', 'c0ffee', []),
+        (e: unknown) => DamagedFileError.is(e),
+      );
       assert.equal(readFileSync(file, 'utf8'), '{"results": [');
     });
   });
@@ -230,7 +291,11 @@ describe('damaged files under SLIPWAY_HOME', () => {
       assert.deepEqual(fileBackendStacks(`file://${join(home, 'state')}`), ['slipway-shop/main-abc123']);
       assert.throws(
         () => secretsPassphrase(home),
-        (e: unknown) => SlipwayError.is(e, 'passphrase-invalid') && e.message.includes(passphrasePath(home)) && e.message.includes('slipway-shop/main-abc123') && /PULUMI_CONFIG_PASSPHRASE/.test(e.hint ?? ''),
+        (e: unknown) =>
+          SlipwayError.is(e, 'passphrase-invalid') &&
+          e.message.includes(passphrasePath(home)) &&
+          e.message.includes('slipway-shop/main-abc123') &&
+          /PULUMI_CONFIG_PASSPHRASE/.test(e.hint ?? ''),
       );
       assert.equal(existsSync(passphrasePath(home)), false);
     });
@@ -239,7 +304,10 @@ describe('damaged files under SLIPWAY_HOME', () => {
       addStack();
       mkdirSync(home, { recursive: true });
       writeFileSync(passphrasePath(home), '\n');
-      assert.throws(() => secretsPassphrase(home), (e: unknown) => SlipwayError.is(e, 'passphrase-invalid') && /is empty/.test(e.message));
+      assert.throws(
+        () => secretsPassphrase(home),
+        (e: unknown) => SlipwayError.is(e, 'passphrase-invalid') && /is empty/.test(e.message),
+      );
       process.env.PULUMI_CONFIG_PASSPHRASE = 'from-the-environment';
       assert.equal(secretsPassphrase(home), 'from-the-environment');
     });
@@ -254,14 +322,23 @@ describe('damaged files under SLIPWAY_HOME', () => {
       assert.equal(await passphraseFitsBackend('anything', backend), true, 'no stack: nothing to check against');
       const dir = join(home, 'state', '.pulumi', 'stacks', 'slipway-shop');
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'main-abc123.json'), JSON.stringify({ version: 3, checkpoint: { latest: { secrets_providers: { type: 'passphrase', state: { salt: state } } } } }));
+      writeFileSync(
+        join(dir, 'main-abc123.json'),
+        JSON.stringify({
+          version: 3,
+          checkpoint: { latest: { secrets_providers: { type: 'passphrase', state: { salt: state } } } },
+        }),
+      );
       assert.equal(await passphraseFitsBackend('right-one', backend), true);
       assert.equal(await passphraseFitsBackend('wrong-one', backend), false);
     });
 
     it("recognises Pulumi's wrong-passphrase failure, and says it without the passphrase", () => {
       assert.equal(isWrongPassphrase(new Error('code: 255\n stderr: error: incorrect passphrase')), true);
-      assert.equal(isWrongPassphrase(new Error('boom'), ['error: failed to decrypt: cipher: message authentication failed']), true);
+      assert.equal(
+        isWrongPassphrase(new Error('boom'), ['error: failed to decrypt: cipher: message authentication failed']),
+        true,
+      );
       assert.equal(isWrongPassphrase(new Error('container exited')), false);
       process.env.PULUMI_CONFIG_PASSPHRASE = 'hunter2-secret';
       const err = wrongPassphraseError(home, 'Could not tear down branch "main"');

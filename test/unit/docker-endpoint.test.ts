@@ -19,14 +19,22 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
   };
 
   it('uses the default socket when empty, and a unix socket path', () => {
-    assert.deepEqual(dockerConnection('', {}, {}, { platform: 'linux', exists: (f) => f === '/var/run/docker.sock' }), {});
-    assert.deepEqual(dockerConnection('unix:///run/user/1000/podman/podman.sock', {}), { socketPath: '/run/user/1000/podman/podman.sock' });
+    assert.deepEqual(
+      dockerConnection('', {}, {}, { platform: 'linux', exists: (f) => f === '/var/run/docker.sock' }),
+      {},
+    );
+    assert.deepEqual(dockerConnection('unix:///run/user/1000/podman/podman.sock', {}), {
+      socketPath: '/run/user/1000/podman/podman.sock',
+    });
   });
 
   it('speaks plain http to tcp:// without TLS, https with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', () => {
     assert.deepEqual(dockerConnection('tcp://10.0.0.5:2375', {}), { protocol: 'http', host: '10.0.0.5', port: 2375 });
     tls(join(dir, 'certs'));
-    const c = dockerConnection('tcp://docker.example:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(dir, 'certs') });
+    const c = dockerConnection('tcp://docker.example:2376', {
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: join(dir, 'certs'),
+    });
     assert.equal(c.protocol, 'https');
     assert.equal(c.port, 2376);
     assert.equal(c.ca, `ca of ${join(dir, 'certs')}`);
@@ -34,7 +42,9 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
   });
 
   it('reaches ssh://user@host:port through the ssh agent, with a host key check', () => {
-    const { sshOptions, ...rest } = dockerConnection('ssh://deploy@build-host:2222', { SSH_AUTH_SOCK: '/tmp/agent.sock' });
+    const { sshOptions, ...rest } = dockerConnection('ssh://deploy@build-host:2222', {
+      SSH_AUTH_SOCK: '/tmp/agent.sock',
+    });
     assert.deepEqual(rest, { protocol: 'ssh', host: 'build-host', port: 2222, username: 'deploy' });
     assert.equal(sshOptions?.agent, '/tmp/agent.sock');
     assert.equal(typeof sshOptions?.hostVerifier, 'function');
@@ -52,14 +62,23 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
 
   it("takes a stage's TLS files from the endpoint, and plain HTTP only when it says tls=false", () => {
     tls(join(dir, 'stage'));
-    const q = ['ca', 'cert', 'key'].map((f) => `tls${f === 'ca' ? 'cacert' : f}=${encodeURIComponent(join(dir, 'stage', `${f}.pem`))}`).join('&');
+    const q = ['ca', 'cert', 'key']
+      .map((f) => `tls${f === 'ca' ? 'cacert' : f}=${encodeURIComponent(join(dir, 'stage', `${f}.pem`))}`)
+      .join('&');
     const c = dockerConnection(`tcp://docker.example:2376?${q}`, { DOCKER_TLS_VERIFY: '' });
     assert.equal(c.protocol, 'https');
     assert.equal(c.cert, `cert of ${join(dir, 'stage')}`);
     assert.equal(c.ca, `ca of ${join(dir, 'stage')}`);
-    assert.throws(() => dockerConnection(`tcp://docker.example:2376?tlscacert=${encodeURIComponent(join(dir, 'none.pem'))}`, {}), /TLS cacert file .*none\.pem .* cannot be read/);
+    assert.throws(
+      () => dockerConnection(`tcp://docker.example:2376?tlscacert=${encodeURIComponent(join(dir, 'none.pem'))}`, {}),
+      /TLS cacert file .*none\.pem .* cannot be read/,
+    );
     // tls=false is plain HTTP even when the environment asks for TLS.
-    assert.deepEqual(dockerConnection('tcp://10.0.0.5:2375?tls=false', { DOCKER_TLS_VERIFY: '1' }), { protocol: 'http', host: '10.0.0.5', port: 2375 });
+    assert.deepEqual(dockerConnection('tcp://10.0.0.5:2375?tls=false', { DOCKER_TLS_VERIFY: '1' }), {
+      protocol: 'http',
+      host: '10.0.0.5',
+      port: 2375,
+    });
   });
 
   it('never lets DOCKER_HOST override an explicit unix:// socket (docker-modem would)', () => {
@@ -75,7 +94,10 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
       assert.equal(fromEnv.host, '127.0.0.1');
       assert.equal(fromEnv.port, 1);
     } finally {
-      for (const [k, v] of [['DOCKER_HOST', saved.host], ['DOCKER_TLS_VERIFY', saved.verify]] as const) {
+      for (const [k, v] of [
+        ['DOCKER_HOST', saved.host],
+        ['DOCKER_TLS_VERIFY', saved.verify],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -85,7 +107,10 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
   it('resolves a Docker CLI context to its endpoint and TLS material', () => {
     const id = createHash('sha256').update('staging').digest('hex');
     mkdirSync(join(dir, 'contexts', 'meta', id), { recursive: true });
-    writeFileSync(join(dir, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: 'staging', Endpoints: { docker: { Host: 'tcp://staging.internal:2376' } } }));
+    writeFileSync(
+      join(dir, 'contexts', 'meta', id, 'meta.json'),
+      JSON.stringify({ Name: 'staging', Endpoints: { docker: { Host: 'tcp://staging.internal:2376' } } }),
+    );
     tls(join(dir, 'contexts', 'tls', id, 'docker'));
     const c = dockerConnection('context:staging', { DOCKER_CONFIG: dir });
     assert.equal(c.protocol, 'https');
@@ -104,17 +129,43 @@ describe('Docker endpoints (DOCKER_HOST forms)', () => {
     const pipe = String.raw`\\.\pipe\docker_engine`;
     assert.deepEqual(dockerConnection('npipe:////./pipe/docker_engine', {}), { socketPath: pipe });
     assert.deepEqual(dockerConnection('npipe://./pipe/docker_engine', {}), { socketPath: pipe });
-    assert.deepEqual(dockerConnection(String.raw`npipe:\\.\pipe\dockerDesktopLinuxEngine`, {}), { socketPath: String.raw`\\.\pipe\dockerDesktopLinuxEngine` });
+    assert.deepEqual(dockerConnection(String.raw`npipe:\\.\pipe\dockerDesktopLinuxEngine`, {}), {
+      socketPath: String.raw`\\.\pipe\dockerDesktopLinuxEngine`,
+    });
     const none = () => false;
-    assert.deepEqual(dockerConnection('', {}, {}, { platform: 'win32', exists: none }), { socketPath: pipe }, 'Windows with no DOCKER_HOST: Docker Desktop\'s pipe');
+    assert.deepEqual(
+      dockerConnection('', {}, {}, { platform: 'win32', exists: none }),
+      { socketPath: pipe },
+      "Windows with no DOCKER_HOST: Docker Desktop's pipe",
+    );
     const mac = (f: string) => f === '/Users/ada/.docker/run/docker.sock';
-    assert.deepEqual(dockerConnection('', { HOME: '/Users/ada' }, {}, { platform: 'darwin', exists: mac }), { socketPath: '/Users/ada/.docker/run/docker.sock' });
+    assert.deepEqual(dockerConnection('', { HOME: '/Users/ada' }, {}, { platform: 'darwin', exists: mac }), {
+      socketPath: '/Users/ada/.docker/run/docker.sock',
+    });
     const both = (f: string) => mac(f) || f === '/var/run/docker.sock';
-    assert.deepEqual(dockerConnection('', { HOME: '/Users/ada' }, {}, { platform: 'darwin', exists: both }), {}, 'the default socket first when Docker Desktop links it');
+    assert.deepEqual(
+      dockerConnection('', { HOME: '/Users/ada' }, {}, { platform: 'darwin', exists: both }),
+      {},
+      'the default socket first when Docker Desktop links it',
+    );
     const desktopLinux = (f: string) => f === '/home/ada/.docker/desktop/docker.sock';
-    assert.deepEqual(dockerConnection('', { HOME: '/home/ada' }, {}, { platform: 'linux', exists: desktopLinux }), { socketPath: '/home/ada/.docker/desktop/docker.sock' });
+    assert.deepEqual(dockerConnection('', { HOME: '/home/ada' }, {}, { platform: 'linux', exists: desktopLinux }), {
+      socketPath: '/home/ada/.docker/desktop/docker.sock',
+    });
     const rootless = (f: string) => f === '/run/user/1000/docker.sock';
-    assert.deepEqual(dockerConnection('', { HOME: '/home/ada', XDG_RUNTIME_DIR: '/run/user/1000' }, {}, { platform: 'linux', exists: rootless }), { socketPath: '/run/user/1000/docker.sock' });
-    assert.deepEqual(dockerConnection('', { HOME: '/home/ada' }, {}, { platform: 'linux', exists: none }), {}, 'nothing found: dockerode\'s default, whose error then names it');
+    assert.deepEqual(
+      dockerConnection(
+        '',
+        { HOME: '/home/ada', XDG_RUNTIME_DIR: '/run/user/1000' },
+        {},
+        { platform: 'linux', exists: rootless },
+      ),
+      { socketPath: '/run/user/1000/docker.sock' },
+    );
+    assert.deepEqual(
+      dockerConnection('', { HOME: '/home/ada' }, {}, { platform: 'linux', exists: none }),
+      {},
+      "nothing found: dockerode's default, whose error then names it",
+    );
   });
 });

@@ -16,7 +16,8 @@ const pkg = JSON.parse(read('package.json')) as Record<string, unknown> & {
 
 /** Every string of the manifest at a user-facing key, with its path. */
 function userFacing(value: unknown, path: string[] = []): Array<[string, string]> {
-  const shown = /^(displayName|description|markdownDescription|title|shortTitle|category|name|contextualTitle|contents|patternErrorMessage|enumDescriptions|markdownEnumDescriptions|deprecationMessage|altText)$/;
+  const shown =
+    /^(displayName|description|markdownDescription|title|shortTitle|category|name|contextualTitle|contents|patternErrorMessage|enumDescriptions|markdownEnumDescriptions|deprecationMessage|altText)$/;
   if (typeof value === 'string') return path.some((p) => shown.test(p)) ? [[path.join('.'), value]] : [];
   if (Array.isArray(value)) return value.flatMap((v, i) => userFacing(v, [...path, String(i)]));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => userFacing(v, [...path, k]));
@@ -26,7 +27,11 @@ function userFacing(value: unknown, path: string[] = []): Array<[string, string]
 describe('the extension manifest', () => {
   it('takes every user-facing string from package.nls.json, and every key it names exists there', () => {
     const nls = JSON.parse(read('package.nls.json')) as Record<string, string>;
-    const strings = [...userFacing({ displayName: pkg.displayName, description: pkg.description }), ...userFacing(pkg.contributes, ['contributes']), ...userFacing(pkg.capabilities, ['capabilities'])];
+    const strings = [
+      ...userFacing({ displayName: pkg.displayName, description: pkg.description }),
+      ...userFacing(pkg.contributes, ['contributes']),
+      ...userFacing(pkg.capabilities, ['capabilities']),
+    ];
     assert.ok(strings.length > 40);
     for (const [where, text] of strings) {
       const m = /^%([^%]+)%$/.exec(text);
@@ -48,7 +53,10 @@ describe('the extension manifest', () => {
   it('accepts slipway.yml wherever it accepts slipway.yaml: activation, schema association, the editor, the CLI', async () => {
     for (const name of SPEC_FILE_NAMES) {
       assert.ok(pkg.activationEvents.includes(`workspaceContains:**/${name}`), `activation on ${name}`);
-      assert.ok(pkg.contributes.yamlValidation.some((v) => v.fileMatch.includes(name)), `schema association for ${name}`);
+      assert.ok(
+        pkg.contributes.yamlValidation.some((v) => v.fileMatch.includes(name)),
+        `schema association for ${name}`,
+      );
     }
     assert.match(read('extension/slipway.ts'), /findFiles\('\*\*\/slipway\.\{yaml,yml\}'/);
     assert.match(read('extension/slipway.ts'), /createFileSystemWatcher\('\*\*\/slipway\.\{yaml,yml\}'/);
@@ -74,7 +82,10 @@ describe('the extension manifest', () => {
 
   it('gives the spec schema a stable $id, and recommends the YAML extension for `# yaml-language-server: $schema=`', () => {
     const schema = JSON.parse(read('environments/spec/slipway.schema.json')) as { $id?: string };
-    assert.equal(schema.$id, 'https://raw.githubusercontent.com/slipway-dev/slipway/main/environments/spec/slipway.schema.json');
+    assert.equal(
+      schema.$id,
+      'https://raw.githubusercontent.com/slipway-dev/slipway/main/environments/spec/slipway.schema.json',
+    );
     const rec = JSON.parse(read('.vscode/extensions.json')) as { recommendations: string[] };
     assert.ok(rec.recommendations.includes('redhat.vscode-yaml'));
     assert.ok(read('README.md').includes(`# yaml-language-server: $schema=${schema.$id}`));

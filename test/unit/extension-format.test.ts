@@ -1,7 +1,16 @@
 /** The extension's texts that need no VS Code: durations, TTL, progress lines, the spec's project name, error messages with their hints, drift values. */
 import assert from 'node:assert/strict';
 import { formatMemory, parseMemory } from '../../environments/spec/units';
-import { ageAndTtl, describeEvent, driftValue, envLabel, messageSummary, projectNameOf, shortDuration, withHint } from '../../extension/format';
+import {
+  ageAndTtl,
+  describeEvent,
+  driftValue,
+  envLabel,
+  messageSummary,
+  projectNameOf,
+  shortDuration,
+  withHint,
+} from '../../extension/format';
 
 describe('extension texts', () => {
   it('shortens durations to minutes, hours, and days with hours', () => {
@@ -26,11 +35,41 @@ describe('extension texts', () => {
   });
 
   it('turns engine events into progress lines that name each resource once', () => {
-    assert.equal(describeEvent({ type: 'resource', phase: 'started', op: 'create', kind: 'Container', name: 'web', urn: 'u' }), 'creating container web…');
-    assert.equal(describeEvent({ type: 'resource', phase: 'finished', op: 'create', kind: 'Image', name: 'web-image', urn: 'u', durationMs: 2345 }), 'created image web (2.3s)');
-    assert.equal(describeEvent({ type: 'resource', phase: 'finished', op: 'create', kind: 'Network', name: 'network', urn: 'u' }), 'created network');
-    assert.equal(describeEvent({ type: 'resource', phase: 'failed', op: 'delete', kind: 'Volume', name: 'db-volume', urn: 'u' }), 'removing volume db failed');
-    assert.equal(describeEvent({ type: 'resource', phase: 'started', op: 'create', kind: 'GeneratedPassword', name: 'db-password', urn: 'u' }), 'creating generated password db…');
+    assert.equal(
+      describeEvent({ type: 'resource', phase: 'started', op: 'create', kind: 'Container', name: 'web', urn: 'u' }),
+      'creating container web…',
+    );
+    assert.equal(
+      describeEvent({
+        type: 'resource',
+        phase: 'finished',
+        op: 'create',
+        kind: 'Image',
+        name: 'web-image',
+        urn: 'u',
+        durationMs: 2345,
+      }),
+      'created image web (2.3s)',
+    );
+    assert.equal(
+      describeEvent({ type: 'resource', phase: 'finished', op: 'create', kind: 'Network', name: 'network', urn: 'u' }),
+      'created network',
+    );
+    assert.equal(
+      describeEvent({ type: 'resource', phase: 'failed', op: 'delete', kind: 'Volume', name: 'db-volume', urn: 'u' }),
+      'removing volume db failed',
+    );
+    assert.equal(
+      describeEvent({
+        type: 'resource',
+        phase: 'started',
+        op: 'create',
+        kind: 'GeneratedPassword',
+        name: 'db-password',
+        urn: 'u',
+      }),
+      'creating generated password db…',
+    );
     assert.equal(describeEvent({ type: 'step', message: 'nothing changed' }), 'nothing changed');
     assert.equal(describeEvent({ type: 'summary', changes: {}, durationMs: 1 }), undefined);
   });
@@ -44,7 +83,8 @@ describe('extension texts', () => {
   });
 
   it('folds the list a message introduces into its one line, and keeps other messages to their first line', () => {
-    const refused = 'Not promoting branch "feature/x" to staging: 2 of 4 gate(s) do not pass:\n  ✗ syntax (command) fail: "node --check server.js" exited with 1\n  … approval (approval) pending: 0 of 1 approval';
+    const refused =
+      'Not promoting branch "feature/x" to staging: 2 of 4 gate(s) do not pass:\n  ✗ syntax (command) fail: "node --check server.js" exited with 1\n  … approval (approval) pending: 0 of 1 approval';
     assert.equal(
       messageSummary(refused),
       'Not promoting branch "feature/x" to staging: 2 of 4 gate(s) do not pass: ✗ syntax (command) fail: "node --check server.js" exited with 1; … approval (approval) pending: 0 of 1 approval',
@@ -57,7 +97,10 @@ describe('extension texts', () => {
   });
 
   it('puts the hint after the message as a sentence of its own', () => {
-    assert.equal(withHint('1 of 4 gate(s) do not pass: approval pending: 0 of 1 approval', 'Collect the approvals.'), '1 of 4 gate(s) do not pass: approval pending: 0 of 1 approval. Collect the approvals.');
+    assert.equal(
+      withHint('1 of 4 gate(s) do not pass: approval pending: 0 of 1 approval', 'Collect the approvals.'),
+      '1 of 4 gate(s) do not pass: approval pending: 0 of 1 approval. Collect the approvals.',
+    );
     assert.equal(withHint('No Docker Engine answers.', 'Start Docker.'), 'No Docker Engine answers. Start Docker.');
     assert.equal(withHint('As is', undefined), 'As is');
   });

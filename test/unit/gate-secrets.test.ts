@@ -11,12 +11,12 @@ import { evaluateGates, type GateContext, type GateResult } from '../../environm
 const PASSWORD = 'Zq8vT3nR5wXy2LmK9pQa7sDf';
 const URL = `postgres://app:${PASSWORD}@db:5432/app`;
 
-describe('gate results and the environment\'s secrets', () => {
+describe("gate results and the environment's secrets", () => {
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'slipway-gate-secrets-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("mask the database password and URL a command prints, in the result and in what onResult sees", async () => {
+  it('mask the database password and URL a command prints, in the result and in what onResult sees', async () => {
     const ctx: GateContext = {
       project: 'shop',
       env: 'feature-x-abc123',
@@ -34,7 +34,17 @@ describe('gate results and the environment\'s secrets', () => {
     };
     const seen: GateResult[] = [];
     const [result] = await evaluateGates(
-      { name: 'staging', gates: [{ kind: 'command', name: 'migrate', run: `echo "connecting to $DATABASE_URL"; echo "password ${PASSWORD}"; exit 1`, timeoutMs: 10_000 }] },
+      {
+        name: 'staging',
+        gates: [
+          {
+            kind: 'command',
+            name: 'migrate',
+            run: `echo "connecting to $DATABASE_URL"; echo "password ${PASSWORD}"; exit 1`,
+            timeoutMs: 10_000,
+          },
+        ],
+      },
       ctx,
       { onResult: (r) => seen.push(r) },
     );

@@ -91,10 +91,13 @@ describe('pipeline gates', () => {
         context(),
         { onResult: (r) => seen.push(r.name) },
       );
-      assert.deepStrictEqual(results.map((r) => [r.stage, r.name, r.kind, r.state]), [
-        ['staging', 'health', 'health', 'pass'],
-        ['staging', 'tests', 'command', 'pass'],
-      ]);
+      assert.deepStrictEqual(
+        results.map((r) => [r.stage, r.name, r.kind, r.state]),
+        [
+          ['staging', 'health', 'health', 'pass'],
+          ['staging', 'tests', 'command', 'pass'],
+        ],
+      );
       assert.deepStrictEqual(seen.sort(), ['health', 'tests']);
       for (const r of results) {
         assert.equal(r.startedAt, MONDAY_0830_UTC.toISOString());
@@ -105,7 +108,8 @@ describe('pipeline gates', () => {
     it('runs gates in parallel: each of two commands finishes only once it has seen the other start', async () => {
       const dir = folder('parallel');
       // Run one after the other, the first command would wait for the second until its timeout.
-      const command = (self: string, other: string) => `touch ${self}.started; until [ -e ${other}.started ]; do sleep 0.02; done`;
+      const command = (self: string, other: string) =>
+        `touch ${self}.started; until [ -e ${other}.started ]; do sleep 0.02; done`;
       const results = await run([
         { kind: 'command', name: 'one', run: command('one', 'two'), timeoutMs: 5_000, cwd: dir },
         { kind: 'command', name: 'two', run: command('two', 'one'), timeoutMs: 5_000, cwd: dir },
@@ -138,7 +142,11 @@ describe('pipeline gates', () => {
         drift: (signal) => {
           seen.drift = signal;
           return new Promise((_resolve, reject) =>
-            signal?.addEventListener('abort', () => setTimeout(() => ((stoppedAt = Date.now()), reject(new Error('cancelled'))), 300), { once: true }),
+            signal?.addEventListener(
+              'abort',
+              () => setTimeout(() => ((stoppedAt = Date.now()), reject(new Error('cancelled'))), 300),
+              { once: true },
+            ),
           );
         },
         health: (signal) => {
@@ -146,8 +154,21 @@ describe('pipeline gates', () => {
           return new Promise(() => undefined);
         },
       });
-      const results = await run([{ kind: 'drift', name: 'drift' }, { kind: 'health', name: 'health' }], ctx, { defaultTimeoutMs: 100 });
-      assert.deepStrictEqual(results.map((r) => [r.state, r.reason]), [['fail', 'timed out after 0.1s'], ['fail', 'timed out after 0.1s']]);
+      const results = await run(
+        [
+          { kind: 'drift', name: 'drift' },
+          { kind: 'health', name: 'health' },
+        ],
+        ctx,
+        { defaultTimeoutMs: 100 },
+      );
+      assert.deepStrictEqual(
+        results.map((r) => [r.state, r.reason]),
+        [
+          ['fail', 'timed out after 0.1s'],
+          ['fail', 'timed out after 0.1s'],
+        ],
+      );
       for (const kind of ['drift', 'health']) {
         assert.ok(seen[kind] && seen[kind] !== outer.signal, `${kind} got the outer signal, not its own`);
         assert.equal(seen[kind]!.aborted, true, `${kind}'s timeout did not reach its check`);
@@ -175,20 +196,30 @@ describe('pipeline gates', () => {
         context({ signal: controller.signal }),
         { onResult: (r) => decided.push(r.name) },
       );
-      await waitFor('the health gate to decide and the slow command to start', () => decided.includes('health') && readPid(join(dir, 'sh.pid')) !== undefined, { timeoutMs: 5000 });
+      await waitFor(
+        'the health gate to decide and the slow command to start',
+        () => decided.includes('health') && readPid(join(dir, 'sh.pid')) !== undefined,
+        { timeoutMs: 5000 },
+      );
       controller.abort();
       const results = await pending;
-      assert.deepStrictEqual(results.map((r) => [r.name, r.state]), [
-        ['health', 'pass'],
-        ['slow', 'skipped'],
-      ]);
+      assert.deepStrictEqual(
+        results.map((r) => [r.name, r.state]),
+        [
+          ['health', 'pass'],
+          ['slow', 'skipped'],
+        ],
+      );
       assert.equal(results[1].reason, 'the run was cancelled before this gate finished');
       await assertStopped(readPid(join(dir, 'sh.pid')));
     });
 
     it('skips every gate of a run cancelled before it starts', async () => {
       const results = await run([{ kind: 'health', name: 'health' }], context({ signal: AbortSignal.abort() }));
-      assert.deepStrictEqual(results.map((r) => r.state), ['skipped']);
+      assert.deepStrictEqual(
+        results.map((r) => r.state),
+        ['skipped'],
+      );
     });
   });
 
@@ -205,7 +236,10 @@ describe('pipeline gates', () => {
         { service: 'api', state: 'running', health: 'unhealthy' },
         { service: 'worker', state: 'exited', health: 'none' },
       ];
-      const result = await one({ kind: 'health', name: 'health' }, context({ health: async () => ({ ok: false, services }) }));
+      const result = await one(
+        { kind: 'health', name: 'health' },
+        context({ health: async () => ({ ok: false, services }) }),
+      );
       assert.equal(result.state, 'fail');
       assert.equal(result.reason, 'the environment is not healthy: api (running, unhealthy), worker (exited, none)');
       assert.deepStrictEqual(result.evidence.services, services);
@@ -214,7 +248,10 @@ describe('pipeline gates', () => {
     it('passes without drift and fails with it, showing the summary', async () => {
       assert.equal((await one({ kind: 'drift', name: 'drift' })).state, 'pass');
       const summary = ['container web env.GREETING: declared hello, actual hi'];
-      const result = await one({ kind: 'drift', name: 'drift' }, context({ drift: async () => ({ drifted: true, count: 1, summary }) }));
+      const result = await one(
+        { kind: 'drift', name: 'drift' },
+        context({ drift: async () => ({ drifted: true, count: 1, summary }) }),
+      );
       assert.equal(result.state, 'fail');
       assert.equal(result.reason, '1 difference(s) between what was declared and what runs');
       assert.deepStrictEqual(result.evidence, { count: 1, summary });
@@ -232,7 +269,12 @@ describe('pipeline gates', () => {
     });
 
     it('fails on a non-zero exit with the last 40 lines of output', async () => {
-      const result = await one({ kind: 'command', name: 'tests', run: 'for i in $(seq 1 100); do echo line $i; done; exit 3', timeoutMs: 10_000 });
+      const result = await one({
+        kind: 'command',
+        name: 'tests',
+        run: 'for i in $(seq 1 100); do echo line $i; done; exit 3',
+        timeoutMs: 10_000,
+      });
       assert.equal(result.state, 'fail');
       assert.match(result.reason, /exited with 3$/);
       assert.equal(result.evidence.exitCode, 3);
@@ -245,7 +287,10 @@ describe('pipeline gates', () => {
     it('runs in its cwd, and fails when that folder is missing', async () => {
       const dir = folder('cmd-cwd');
       writeFileSync(join(dir, 'marker'), 'here\n');
-      assert.equal((await one({ kind: 'command', name: 'c', run: 'cat marker', timeoutMs: 10_000, cwd: dir })).state, 'pass');
+      assert.equal(
+        (await one({ kind: 'command', name: 'c', run: 'cat marker', timeoutMs: 10_000, cwd: dir })).state,
+        'pass',
+      );
       const missing = join(root, 'no-such-folder');
       const result = await one({ kind: 'command', name: 'c', run: 'true', timeoutMs: 10_000, cwd: missing });
       assert.equal(result.state, 'fail');
@@ -278,14 +323,30 @@ describe('pipeline gates', () => {
       const vulnerabilities: Record<string, unknown> = {};
       for (const [name, severity] of Object.entries(findings)) {
         counts[severity]++;
-        vulnerabilities[name] = { name, severity, isDirect: true, via: [], effects: [], range: '*', nodes: [], fixAvailable: true };
+        vulnerabilities[name] = {
+          name,
+          severity,
+          isDirect: true,
+          via: [],
+          effects: [],
+          range: '*',
+          nodes: [],
+          fixAvailable: true,
+        };
       }
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      return { auditReportVersion: 2, vulnerabilities, metadata: { vulnerabilities: { ...counts, total }, dependencies: { total: 10 } } };
+      return {
+        auditReportVersion: 2,
+        vulnerabilities,
+        metadata: { vulnerabilities: { ...counts, total }, dependencies: { total: 10 } },
+      };
     }
 
     it('fails on a finding at or above maxSeverity, listing counts and packages', async () => {
-      const report = writeJson(join(root, 'audit', 'high.json'), auditReport({ lodash: 'high', minimist: 'critical', debug: 'low' }));
+      const report = writeJson(
+        join(root, 'audit', 'high.json'),
+        auditReport({ lodash: 'high', minimist: 'critical', debug: 'low' }),
+      );
       const result = await one({ kind: 'vulnerabilities', name: 'vulnerabilities', report, maxSeverity: 'high' });
       assert.equal(result.state, 'fail');
       assert.equal(result.reason, '2 vulnerabilities at or above high: 1 high, 1 critical');
@@ -357,13 +418,22 @@ describe('pipeline gates', () => {
     });
 
     it('reads scoped and nested packages and fails on a denied license', async () => {
-      const result = await one({ kind: 'licenses', name: 'licenses', allow: [], deny: ['GPL-3.0', 'AGPL-3.0'], cwd: project });
+      const result = await one({
+        kind: 'licenses',
+        name: 'licenses',
+        allow: [],
+        deny: ['GPL-3.0', 'AGPL-3.0'],
+        cwd: project,
+      });
       assert.equal(result.state, 'fail');
-      assert.equal(result.reason, '1 of 5 installed packages have unacceptable licenses: c@0.1.0: GPL-3.0-only (denied)');
+      assert.equal(
+        result.reason,
+        '1 of 5 installed packages have unacceptable licenses: c@0.1.0: GPL-3.0-only (denied)',
+      );
       assert.equal(result.evidence.packages, 5);
       assert.deepStrictEqual(result.evidence.offenders, ['c@0.1.0: GPL-3.0-only (denied)']);
       assert.deepStrictEqual(result.evidence.byLicense, {
-        'MIT': 1,
+        MIT: 1,
         '(MIT OR GPL-3.0)': 1,
         'GPL-3.0-only': 1,
         'Apache-2.0 AND MIT': 1,
@@ -376,7 +446,13 @@ describe('pipeline gates', () => {
       const strict = await one({ kind: 'licenses', name: 'licenses', allow, deny: [], cwd: project });
       assert.equal(strict.state, 'fail');
       assert.deepStrictEqual(strict.evidence.offenders, ['c@0.1.0: GPL-3.0-only (not allowed)']);
-      const result = await one({ kind: 'licenses', name: 'licenses', allow: [...allow, 'GPL-3.0'], deny: [], cwd: project });
+      const result = await one({
+        kind: 'licenses',
+        name: 'licenses',
+        allow: [...allow, 'GPL-3.0'],
+        deny: [],
+        cwd: project,
+      });
       assert.equal(result.state, 'pass', result.reason);
       assert.equal(result.reason, 'all 5 installed packages have acceptable licenses');
     });
@@ -444,7 +520,13 @@ describe('pipeline gates', () => {
   });
 
   describe('window', () => {
-    const berlin: Gate<'window'> = { kind: 'window', name: 'window', timezone: 'Europe/Berlin', allow: ['Mon-Fri 09:00-17:00'], freeze: [] };
+    const berlin: Gate<'window'> = {
+      kind: 'window',
+      name: 'window',
+      timezone: 'Europe/Berlin',
+      allow: ['Mon-Fri 09:00-17:00'],
+      freeze: [],
+    };
     const at = (iso: string): GateContext => context({ now: () => new Date(iso) });
 
     it('reads allowed ranges in the gate time zone: 08:30 UTC in winter is 09:30 in Berlin', async () => {
@@ -458,11 +540,20 @@ describe('pipeline gates', () => {
     it('is closed at the same instant in UTC and New York, and names the next opening', async () => {
       const utc = await one({ ...berlin, timezone: 'UTC' }, at('2026-01-05T08:30:00Z'));
       assert.equal(utc.state, 'fail');
-      assert.equal(utc.reason, 'Mon 2026-01-05 08:30 (UTC) is outside the allowed windows (Mon-Fri 09:00-17:00); next opening Mon 2026-01-05 09:00');
-      assert.deepStrictEqual(utc.evidence.nextOpening, { at: '2026-01-05T09:00:00.000Z', local: 'Mon 2026-01-05 09:00' });
+      assert.equal(
+        utc.reason,
+        'Mon 2026-01-05 08:30 (UTC) is outside the allowed windows (Mon-Fri 09:00-17:00); next opening Mon 2026-01-05 09:00',
+      );
+      assert.deepStrictEqual(utc.evidence.nextOpening, {
+        at: '2026-01-05T09:00:00.000Z',
+        local: 'Mon 2026-01-05 09:00',
+      });
       const newYork = await one({ ...berlin, timezone: 'America/New_York' }, at('2026-01-05T08:30:00Z'));
       assert.equal(newYork.state, 'fail');
-      assert.deepStrictEqual(newYork.evidence.nextOpening, { at: '2026-01-05T14:00:00.000Z', local: 'Mon 2026-01-05 09:00' });
+      assert.deepStrictEqual(newYork.evidence.nextOpening, {
+        at: '2026-01-05T14:00:00.000Z',
+        local: 'Mon 2026-01-05 09:00',
+      });
     });
 
     it('follows summer time: 07:30 UTC in July is 09:30 in Berlin', async () => {
@@ -473,7 +564,10 @@ describe('pipeline gates', () => {
     it('is closed at the weekend until Monday morning', async () => {
       const result = await one(berlin, at('2026-01-03T10:00:00Z'));
       assert.equal(result.state, 'fail');
-      assert.deepStrictEqual(result.evidence.nextOpening, { at: '2026-01-05T08:00:00.000Z', local: 'Mon 2026-01-05 09:00' });
+      assert.deepStrictEqual(result.evidence.nextOpening, {
+        at: '2026-01-05T08:00:00.000Z',
+        local: 'Mon 2026-01-05 09:00',
+      });
     });
 
     it('blocks during a freeze and allows after it', async () => {
@@ -483,8 +577,15 @@ describe('pipeline gates', () => {
       };
       const during = await one(gate, at('2026-12-30T10:00:00Z'));
       assert.equal(during.state, 'fail');
-      assert.equal(during.reason, 'promotion is frozen until 2027-01-02 00:00 (Europe/Berlin): holidays; next opening Mon 2027-01-04 09:00');
-      assert.deepStrictEqual(during.evidence.freeze, { from: '2026-12-20T00:00', to: '2027-01-02T00:00', reason: 'holidays' });
+      assert.equal(
+        during.reason,
+        'promotion is frozen until 2027-01-02 00:00 (Europe/Berlin): holidays; next opening Mon 2027-01-04 09:00',
+      );
+      assert.deepStrictEqual(during.evidence.freeze, {
+        from: '2026-12-20T00:00',
+        to: '2027-01-02T00:00',
+        reason: 'holidays',
+      });
       // The freeze starts at midnight in Berlin, which is 23:00 UTC the day before.
       assert.equal((await one(gate, at('2026-12-19T22:59:00Z'))).state, 'fail', 'Saturday, outside the allowed range');
       const noAllow: Gate<'window'> = { ...gate, allow: [] };
@@ -587,7 +688,10 @@ describe('pipeline gates', () => {
       const result = await one(gate(), context());
       assert.equal(requests[0].headers.authorization, undefined, 'no token, no Authorization header');
       assert.equal(result.state, 'fail');
-      assert.equal(result.reason, 'GitHub answered 401 Unauthorized: Bad credentials; set GITHUB_TOKEN to a token that can read checks of acme/shop');
+      assert.equal(
+        result.reason,
+        'GitHub answered 401 Unauthorized: Bad credentials; set GITHUB_TOKEN to a token that can read checks of acme/shop',
+      );
       assert.equal(result.evidence.authenticated, false);
     });
 
@@ -604,7 +708,9 @@ describe('pipeline gates', () => {
     it('never puts the token in results or errors', async () => {
       // A server that echoes what it was sent, and a command that prints its environment.
       answer = (req, res) => {
-        res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: `denied for ${req.headers.authorization}` }));
+        res
+          .writeHead(403, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ message: `denied for ${req.headers.authorization}` }));
         return true;
       };
       const results = await run(
@@ -612,8 +718,14 @@ describe('pipeline gates', () => {
         withToken(),
       );
       assert.equal(requests[0].headers.authorization, `Bearer ${TOKEN}`);
-      assert.deepStrictEqual(results.map((r) => r.state), ['fail', 'fail']);
-      assert.equal(results[0].reason, 'GitHub answered 403 Forbidden: denied for Bearer ***; check that the token in GITHUB_TOKEN can read checks of acme/shop');
+      assert.deepStrictEqual(
+        results.map((r) => r.state),
+        ['fail', 'fail'],
+      );
+      assert.equal(
+        results[0].reason,
+        'GitHub answered 403 Forbidden: denied for Bearer ***; check that the token in GITHUB_TOKEN can read checks of acme/shop',
+      );
       assert.equal(results[1].evidence.outputTail, 'token=***');
       saveGateResults(home, 'shop', 'leak-check', COMMIT, results);
       const stored = readFileSync(join(home, 'gates', 'shop', 'leak-check', `${COMMIT}.json`), 'utf8');
@@ -636,7 +748,10 @@ describe('pipeline gates', () => {
     it('saves and loads results, merging by stage and name (newest wins)', () => {
       const store = folder('results');
       assert.deepStrictEqual(loadGateResults(store, 'shop', 'env-1', COMMIT), []);
-      const first = [result('health', 'fail', '2026-01-05T08:00:00.000Z'), result('drift', 'pass', '2026-01-05T08:00:00.000Z')];
+      const first = [
+        result('health', 'fail', '2026-01-05T08:00:00.000Z'),
+        result('drift', 'pass', '2026-01-05T08:00:00.000Z'),
+      ];
       saveGateResults(store, 'shop', 'env-1', COMMIT, first);
       assert.deepStrictEqual(loadGateResults(store, 'shop', 'env-1', COMMIT), first);
       const newer = result('health', 'pass', '2026-01-05T09:00:00.000Z');
@@ -659,12 +774,30 @@ describe('pipeline gates', () => {
 
     it('appends approvals as JSON lines and refuses names that leave the folder', () => {
       const store = folder('approvals-file');
-      const approval = { project: 'shop', env: 'env-3', commit: COMMIT, stage: 'staging', approver: 'alice@example.com', at: '2026-01-05T08:00:00.000Z' };
+      const approval = {
+        project: 'shop',
+        env: 'env-3',
+        commit: COMMIT,
+        stage: 'staging',
+        approver: 'alice@example.com',
+        at: '2026-01-05T08:00:00.000Z',
+      };
       recordApproval(store, { ...approval, comment: 'looks good' });
       recordApproval(store, { ...approval, approver: 'bob@example.com' });
-      const lines = readFileSync(join(store, 'approvals', 'shop', 'env-3.jsonl'), 'utf8').trim().split('\n');
-      assert.deepStrictEqual(lines.map((l) => JSON.parse(l) as unknown), [{ ...approval, comment: 'looks good' }, { ...approval, approver: 'bob@example.com' }]);
-      assert.deepStrictEqual(listApprovals(store, 'shop', 'env-3', COMMIT, 'staging').map((a) => a.approver), ['alice@example.com', 'bob@example.com']);
+      const lines = readFileSync(join(store, 'approvals', 'shop', 'env-3.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      assert.deepStrictEqual(
+        lines.map((l) => JSON.parse(l) as unknown),
+        [
+          { ...approval, comment: 'looks good' },
+          { ...approval, approver: 'bob@example.com' },
+        ],
+      );
+      assert.deepStrictEqual(
+        listApprovals(store, 'shop', 'env-3', COMMIT, 'staging').map((a) => a.approver),
+        ['alice@example.com', 'bob@example.com'],
+      );
       assert.throws(() => recordApproval(store, { ...approval, env: '../escape' }), TypeError);
       assert.throws(() => saveGateResults(store, 'shop', '..', COMMIT, []), TypeError);
     });
@@ -694,5 +827,7 @@ function isRunning(pid: number): boolean {
 /** Fails unless the process is gone (within a second: a signal is delivered asynchronously). */
 async function assertStopped(pid: number | undefined): Promise<void> {
   assert.ok(pid !== undefined, 'the command never wrote its pid');
-  await waitFor(`process ${pid} to stop`, () => !isRunning(pid), { timeoutMs: 1000, intervalMs: 20 }).catch(() => assert.fail(`process ${pid} is still running`));
+  await waitFor(`process ${pid} to stop`, () => !isRunning(pid), { timeoutMs: 1000, intervalMs: 20 }).catch(() =>
+    assert.fail(`process ${pid} is still running`),
+  );
 }

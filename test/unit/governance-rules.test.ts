@@ -32,7 +32,17 @@ describe('governance rules', () => {
   before(() => {
     repo = mkdtempSync(join(tmpdir(), 'slipway-rules-'));
     writeFileSync(join(repo, 'slipway.yaml'), FROZEN);
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@x', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@x' } });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: repo,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'a',
+          GIT_AUTHOR_EMAIL: 'a@x',
+          GIT_COMMITTER_NAME: 'a',
+          GIT_COMMITTER_EMAIL: 'a@x',
+        },
+      });
     git('init', '-q', '-b', 'main');
     git('add', '.');
     git('commit', '-q', '-m', 'spec');
@@ -47,7 +57,10 @@ describe('governance rules', () => {
     const during = () => new Date('2026-12-24T10:00:00Z');
     await assert.rejects(rollbackWindows(spec, 'production', during, false), (err: unknown) => {
       assert.ok(SlipwayError.is(err, 'gates-failed'));
-      assert.match((err as Error).message, /Not rolling back production: its window gate \(from main@[0-9a-f]{12}\) does not allow a change now:\n {2}window: .*year-end freeze/);
+      assert.match(
+        (err as Error).message,
+        /Not rolling back production: its window gate \(from main@[0-9a-f]{12}\) does not allow a change now:\n {2}window: .*year-end freeze/,
+      );
       assert.match((err as SlipwayError).hint ?? '', /--emergency/);
       return true;
     });
@@ -59,17 +72,33 @@ describe('governance rules', () => {
 
   it('refuses a dirty source, naming its commit and what to do', () => {
     const sha = 'c0ffee'.repeat(6) + 'c0ff';
-    assert.throws(() => refuseDirty({ kind: 'branch', name: 'feature', commit: `${sha}+dirty`, images: {}, services: [], databases: [] }), (err: unknown) => {
-      assert.ok(SlipwayError.is(err, 'pipeline-invalid'));
-      assert.match((err as Error).message, /built from uncommitted changes on top of c0ffeec0ffee/);
-      assert.match((err as SlipwayError).hint ?? '', /Commit \(or stash\) the changes/);
-      return true;
-    });
-    assert.doesNotThrow(() => refuseDirty({ kind: 'branch', name: 'feature', commit: sha, images: {}, services: [], databases: [] }));
+    assert.throws(
+      () =>
+        refuseDirty({
+          kind: 'branch',
+          name: 'feature',
+          commit: `${sha}+dirty`,
+          images: {},
+          services: [],
+          databases: [],
+        }),
+      (err: unknown) => {
+        assert.ok(SlipwayError.is(err, 'pipeline-invalid'));
+        assert.match((err as Error).message, /built from uncommitted changes on top of c0ffeec0ffee/);
+        assert.match((err as SlipwayError).hint ?? '', /Commit \(or stash\) the changes/);
+        return true;
+      },
+    );
+    assert.doesNotThrow(() =>
+      refuseDirty({ kind: 'branch', name: 'feature', commit: sha, images: {}, services: [], databases: [] }),
+    );
   });
 
   it('refuses a change to a stage unless the pipeline makes it', () => {
-    assert.throws(() => assertStageChange('stage:production', 'reapply', {}), (err: unknown) => SlipwayError.is(err, 'policy-refused'));
+    assert.throws(
+      () => assertStageChange('stage:production', 'reapply', {}),
+      (err: unknown) => SlipwayError.is(err, 'policy-refused'),
+    );
     assert.doesNotThrow(() => assertStageChange('stage:production', 'reapply', { viaPipeline: true }));
     assert.doesNotThrow(() => assertStageChange('feature/x', 'reapply', {}));
   });

@@ -21,7 +21,7 @@ describe('resource kinds', () => {
     assert.equal(resourceKindOf('password'), 'password');
   });
 
-  it('knows no kind for Pulumi\'s own resources or other providers', () => {
+  it("knows no kind for Pulumi's own resources or other providers", () => {
     assert.equal(resourceKindOf('pulumi:pulumi:Stack'), undefined);
     assert.equal(resourceKindOf('pulumi:providers:docker'), undefined);
     assert.equal(resourceKindOf('docker:index/container:Container'), undefined);
@@ -36,8 +36,24 @@ describe('resource kinds', () => {
   });
 
   it('is what URNs and progress lines are made from', () => {
-    assert.equal(resourceUrn('p', 's', 'web', 'container'), 'urn:pulumi:s::p::pulumi-nodejs:dynamic/slipway:DockerContainer::web');
-    assert.equal(resourceUrn('p', 's', 'db-password', 'password'), 'urn:pulumi:s::p::pulumi-nodejs:dynamic/slipway:GeneratedPassword::db-password');
-    assert.equal(describeEvent({ type: 'resource', phase: 'started', op: 'create', kind: 'GeneratedPassword', name: 'db-password', urn: '' }), 'creating generated password db…');
+    assert.equal(
+      resourceUrn('p', 's', 'web', 'container'),
+      'urn:pulumi:s::p::pulumi-nodejs:dynamic/slipway:DockerContainer::web',
+    );
+    assert.equal(
+      resourceUrn('p', 's', 'db-password', 'password'),
+      'urn:pulumi:s::p::pulumi-nodejs:dynamic/slipway:GeneratedPassword::db-password',
+    );
+    assert.equal(
+      describeEvent({
+        type: 'resource',
+        phase: 'started',
+        op: 'create',
+        kind: 'GeneratedPassword',
+        name: 'db-password',
+        urn: '',
+      }),
+      'creating generated password db…',
+    );
   });
 });

@@ -4,7 +4,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../environments/errors';
-import { acquireLock, createExclusive, lockOwner, processStart, removeLockOf, selfIdentity } from '../../environments/lock';
+import {
+  acquireLock,
+  createExclusive,
+  lockOwner,
+  processStart,
+  removeLockOf,
+  selfIdentity,
+} from '../../environments/lock';
 import { secretsPassphrase } from '../../environments/paths';
 import { waitFor } from '../wait';
 
@@ -45,7 +52,11 @@ describe('environment lock', () => {
       (err: unknown) => SlipwayError.is(err, 'environment-locked') && /pid \d+/.test((err as Error).message),
     );
     assert.equal(waitedFor, process.ppid);
-    assert.equal(readFileSync(file, 'utf8'), `${process.ppid} ${processStart(process.ppid)}`, "a live owner's lock is never taken");
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      `${process.ppid} ${processStart(process.ppid)}`,
+      "a live owner's lock is never taken",
+    );
   });
 
   it('takes over a lock whose pid now belongs to another process (a wrong start time)', async () => {
@@ -59,7 +70,9 @@ describe('environment lock', () => {
       // The same pid with its real start time is a live owner...
       writeFileSync(file, `${live.pid} ${start}`);
       assert.equal(lockOwner(file), live.pid);
-      await assert.rejects(acquireLock(file, 'env r', { timeoutMs: 100 }), (err: unknown) => SlipwayError.is(err, 'environment-locked'));
+      await assert.rejects(acquireLock(file, 'env r', { timeoutMs: 100 }), (err: unknown) =>
+        SlipwayError.is(err, 'environment-locked'),
+      );
       // ...with another start time it is a process that is gone, whose pid was reused.
       writeFileSync(file, `${live.pid} ${Number(start) - 1}`);
       assert.equal(lockOwner(file), undefined);
@@ -76,7 +89,16 @@ describe('environment lock', () => {
 
   it('removes the lock of a killed process, and never a live one', async () => {
     const file = join(dir, 'killed.lock');
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `require(${JSON.stringify(join(__dirname, '..', '..', 'environments', 'lock.ts'))}).acquireLock(${JSON.stringify(file)}, 'x', { timeoutMs: 1000 }).then(() => setInterval(() => {}, 1000))`], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require(${JSON.stringify(join(__dirname, '..', '..', 'environments', 'lock.ts'))}).acquireLock(${JSON.stringify(file)}, 'x', { timeoutMs: 1000 }).then(() => setInterval(() => {}, 1000))`,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       await waitFor('the child to hold the lock', () => lockOwner(file) === child.pid);
       assert.equal(removeLockOf(file, child.pid!), false, 'its owner still runs');
@@ -95,7 +117,14 @@ describe('environment lock', () => {
     const folder = join(dir, 'locks', 'shop');
     const file = join(folder, 'interrupted.lock');
     // Another process removes the folder in a tight loop while this one creates, takes and releases locks.
-    const cleaner = spawn(process.execPath, ['-e', `const fs = require('fs'); const end = Date.now() + 20000; while (Date.now() < end) fs.rmSync(${JSON.stringify(folder)}, { recursive: true, force: true });`], { stdio: 'ignore' });
+    const cleaner = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); const end = Date.now() + 20000; while (Date.now() < end) fs.rmSync(${JSON.stringify(folder)}, { recursive: true, force: true });`,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       for (let i = 0; i < 300; i++) {
         const lock = await acquireLock(file, 'env i', { timeoutMs: 5000 });
@@ -135,7 +164,10 @@ describe('environment lock', () => {
             }),
         ),
       );
-      assert.ok(runs.every((p) => p.length >= 20), JSON.stringify(runs));
+      assert.ok(
+        runs.every((p) => p.length >= 20),
+        JSON.stringify(runs),
+      );
       assert.equal(new Set([...runs, secretsPassphrase(home)]).size, 1);
     } finally {
       if (saved === undefined) delete process.env.PULUMI_CONFIG_PASSPHRASE;

@@ -36,15 +36,25 @@ describe('COPY text format', () => {
   });
 
   it('masks rows split anywhere across chunks, even inside a multi-byte character', async () => {
-    const masker = new RowMasker('t', [
-      { name: 'id', type: 'int4', transformer: { kind: 'keep', reviewed: false }, unique: true },
-      { name: 'note', type: 'text', transformer: { kind: 'scramble' }, unique: false },
-    ], KEY);
+    const masker = new RowMasker(
+      't',
+      [
+        { name: 'id', type: 'int4', transformer: { kind: 'keep', reviewed: false }, unique: true },
+        { name: 'note', type: 'text', transformer: { kind: 'scramble' }, unique: false },
+      ],
+      KEY,
+    );
     const input = Buffer.from('1\tZoë\\tx\n2\t\\N\n3\tabc\n');
     const whole = await through(masker, [input]);
     assert.equal(whole.rows, 3);
-    const lines = whole.text.trimEnd().split('\n').map((l) => l.split('\t'));
-    assert.deepEqual(lines.map((l) => l[0]), ['1', '2', '3']);
+    const lines = whole.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    assert.deepEqual(
+      lines.map((l) => l[0]),
+      ['1', '2', '3'],
+    );
     assert.equal(lines[1][1], '\\N');
     assert.match(lines[0][1], /^[A-Z][a-z]{2}\\t[a-z]$/);
     for (let cut = 1; cut < input.length; cut++) {
@@ -54,7 +64,11 @@ describe('COPY text format', () => {
   });
 
   it('passes a table with nothing to mask through unchanged', async () => {
-    const masker = new RowMasker('t', [{ name: 'a', type: 'text', transformer: { kind: 'keep', reviewed: true }, unique: false }], KEY);
+    const masker = new RowMasker(
+      't',
+      [{ name: 'a', type: 'text', transformer: { kind: 'keep', reviewed: true }, unique: false }],
+      KEY,
+    );
     assert.deepEqual(await through(masker, [Buffer.from('x\\ty\nz\n')]), { text: 'x\\ty\nz\n', rows: 2 });
   });
 });

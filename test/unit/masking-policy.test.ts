@@ -46,14 +46,32 @@ describe('masking policy', () => {
     assert.deepEqual(t.customers.columns.email, { kind: 'fake', fake: 'email' });
     assert.deepEqual(t.customers.columns.notes, { kind: 'null' });
     assert.deepEqual(t.customers.columns.status, { kind: 'keep', reviewed: true });
-    assert.deepEqual(t.customers.columns.display, { kind: 'template', template: '{first_name}!', columns: ['first_name'] });
+    assert.deepEqual(t.customers.columns.display, {
+      kind: 'template',
+      template: '{first_name}!',
+      columns: ['first_name'],
+    });
     const json = t.customers.columns.profile;
     assert.ok(json.kind === 'json');
-    assert.deepEqual(json.paths.map((p) => p.path), [['email'], ['tags', '*']]);
+    assert.deepEqual(
+      json.paths.map((p) => p.path),
+      [['email'], ['tags', '*']],
+    );
   });
 
   it('names file, line, column and field of an unknown transformer and an unknown field', () => {
-    const issues = issuesOf(yaml('version: 1', 'schemas:', '  crm:', '    tables:', '      customers:', '        columns:', '          email: emial', '        colums: {}'));
+    const issues = issuesOf(
+      yaml(
+        'version: 1',
+        'schemas:',
+        '  crm:',
+        '    tables:',
+        '      customers:',
+        '        columns:',
+        '          email: emial',
+        '        colums: {}',
+      ),
+    );
     const byField = new Map(issues.map((i) => [i.field, i]));
     const email = byField.get('schemas.crm.tables.customers.columns.email');
     assert.ok(email, JSON.stringify(issues));
@@ -68,7 +86,16 @@ describe('masking policy', () => {
 
   it('rejects a template naming a column without a rule, and a bad regex, at their lines', () => {
     const issues = issuesOf(
-      yaml('version: 1', 'schemas:', '  s:', '    tables:', '      t:', '        columns:', '          a: { template: "{b}" }', '          c: { regex: { pattern: "(", replace: "" } }'),
+      yaml(
+        'version: 1',
+        'schemas:',
+        '  s:',
+        '    tables:',
+        '      t:',
+        '        columns:',
+        '          a: { template: "{b}" }',
+        '          c: { regex: { pattern: "(", replace: "" } }',
+      ),
     );
     assert.deepEqual(
       issues.map((i) => [i.line, i.field]),

@@ -11,7 +11,22 @@ const run = (t: Transformer, value: string, key = KEY, type = 'text') => compile
 
 describe('masking transformers', () => {
   it('are deterministic under one key and differ under another', () => {
-    for (const kind of ['email', 'fullName', 'phone', 'iban', 'cardNumber', 'nationalId', 'street', 'city', 'postcode', 'company', 'username', 'ip', 'firstName', 'lastName']) {
+    for (const kind of [
+      'email',
+      'fullName',
+      'phone',
+      'iban',
+      'cardNumber',
+      'nationalId',
+      'street',
+      'city',
+      'postcode',
+      'company',
+      'username',
+      'ip',
+      'firstName',
+      'lastName',
+    ]) {
       const a = run(fakeT(kind), 'alice@corp.test');
       assert.equal(run(fakeT(kind), 'alice@corp.test'), a, kind);
       assert.notEqual(run(fakeT(kind), 'bob@corp.test'), a, kind);
@@ -53,24 +68,44 @@ describe('masking transformers', () => {
   });
 
   it('masks JSON paths, regexes and templates', () => {
-    const json = run({ kind: 'json', paths: [{ path: ['email'], transformer: fakeT('email') }, { path: ['phones', '*'], transformer: { kind: 'null' } }] }, '{"email":"a@b.c","phones":["1","2"],"plan":"pro"}');
+    const json = run(
+      {
+        kind: 'json',
+        paths: [
+          { path: ['email'], transformer: fakeT('email') },
+          { path: ['phones', '*'], transformer: { kind: 'null' } },
+        ],
+      },
+      '{"email":"a@b.c","phones":["1","2"],"plan":"pro"}',
+    );
     const doc = JSON.parse(json ?? '');
     assert.equal(doc.email, run(fakeT('email'), 'a@b.c'));
     assert.deepEqual(doc.phones, [null, null]);
     assert.equal(doc.plan, 'pro');
     assert.equal(run({ kind: 'regex', pattern: /\d/g, replace: '#' }, 'a1b22'), 'a#b##');
-    const masker = new RowMasker('t', [
-      { name: 'first', type: 'text', transformer: fakeT('firstName'), unique: false },
-      { name: 'last', type: 'text', transformer: fakeT('lastName'), unique: false },
-      { name: 'display', type: 'text', transformer: { kind: 'template', template: '{first} {last}', columns: ['first', 'last'] }, unique: false },
-    ], KEY);
+    const masker = new RowMasker(
+      't',
+      [
+        { name: 'first', type: 'text', transformer: fakeT('firstName'), unique: false },
+        { name: 'last', type: 'text', transformer: fakeT('lastName'), unique: false },
+        {
+          name: 'display',
+          type: 'text',
+          transformer: { kind: 'template', template: '{first} {last}', columns: ['first', 'last'] },
+          unique: false,
+        },
+      ],
+      KEY,
+    );
     const [first, last, display] = masker.mask(['Ada', 'Lovelace', 'Ada Lovelace']);
     assert.equal(display, `${first} ${last}`);
     assert.notEqual(first, 'Ada');
   });
 
   it('keeps unique columns unique by resolving collisions deterministically', () => {
-    const columns = [{ name: 'code', type: 'text', transformer: { kind: 'redact', value: 'x' } as Transformer, unique: true }];
+    const columns = [
+      { name: 'code', type: 'text', transformer: { kind: 'redact', value: 'x' } as Transformer, unique: true },
+    ];
     const a = new RowMasker('t', columns, KEY);
     const outA = ['1', '2', '3'].map((v) => a.mask([v])[0]);
     assert.deepEqual(outA, ['x', 'x-1', 'x-2']);
@@ -81,11 +116,26 @@ describe('masking transformers', () => {
   });
 
   it('keeps multi-column unique sets unique, redrawing only their masked members', () => {
-    const masker = new RowMasker('t', [
-      { name: 'code', type: 'text', transformer: { kind: 'redact', value: 'x' }, unique: false },
-      { name: 'shop', type: 'text', transformer: { kind: 'keep', reviewed: false }, unique: false },
-    ], KEY, [['code', 'shop']]);
-    const out = [['1', 'p'], ['2', 'p'], ['3', 'q'], ['4', null]].map((row) => masker.mask(row));
-    assert.deepEqual(out, [['x', 'p'], ['x-1', 'p'], ['x', 'q'], ['x', null]]);
+    const masker = new RowMasker(
+      't',
+      [
+        { name: 'code', type: 'text', transformer: { kind: 'redact', value: 'x' }, unique: false },
+        { name: 'shop', type: 'text', transformer: { kind: 'keep', reviewed: false }, unique: false },
+      ],
+      KEY,
+      [['code', 'shop']],
+    );
+    const out = [
+      ['1', 'p'],
+      ['2', 'p'],
+      ['3', 'q'],
+      ['4', null],
+    ].map((row) => masker.mask(row));
+    assert.deepEqual(out, [
+      ['x', 'p'],
+      ['x-1', 'p'],
+      ['x', 'q'],
+      ['x', null],
+    ]);
   });
 });

@@ -15,7 +15,13 @@ import { mockConfig } from '../../environments/spec/mocks';
 import { parseSpec } from '../../environments/spec/load';
 import { SpecError } from '../../environments/errors';
 
-const req = (method: string, path: string, extra: Partial<MockRequest> = {}): MockRequest => ({ method, path, query: {}, headers: {}, ...extra });
+const req = (method: string, path: string, extra: Partial<MockRequest> = {}): MockRequest => ({
+  method,
+  path,
+  query: {},
+  headers: {},
+  ...extra,
+});
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'shop');
 
 describe('mocks: matching', () => {
@@ -28,8 +34,19 @@ describe('mocks: matching', () => {
   });
 
   it('a stub matches on method, query, headers (any case) and a partial JSON body', () => {
-    const stub = { method: 'POST', path: '/charges', query: { mode: 'test' }, headers: { 'X-Key': 'k' }, body: { card: { brand: 'visa' } }, response: { status: 201 } };
-    const good = req('POST', '/charges', { query: { mode: 'test', extra: '1' }, headers: { 'x-key': 'k' }, body: { amount: 5, card: { brand: 'visa', last4: '4242' } } });
+    const stub = {
+      method: 'POST',
+      path: '/charges',
+      query: { mode: 'test' },
+      headers: { 'X-Key': 'k' },
+      body: { card: { brand: 'visa' } },
+      response: { status: 201 },
+    };
+    const good = req('POST', '/charges', {
+      query: { mode: 'test', extra: '1' },
+      headers: { 'x-key': 'k' },
+      body: { amount: 5, card: { brand: 'visa', last4: '4242' } },
+    });
     assert.deepEqual(matchStub(stub, good), {});
     assert.equal(matchStub(stub, { ...good, method: 'GET' }), undefined);
     assert.equal(matchStub(stub, { ...good, query: { mode: 'live' } }), undefined);
@@ -38,13 +55,29 @@ describe('mocks: matching', () => {
   });
 
   it('templates fill from path, query, headers and body, keeping JSON types for whole values', () => {
-    const r = req('POST', '/charges/ch_9', { query: { q: 'x' }, headers: { 'x-user': 'ann' }, body: { amount: 1200, meta: { a: 1 } } });
-    const out = renderTemplate({ id: '{{request.path.id}}', amount: '{{request.body.amount}}', text: 'by {{request.headers.X-User}} q={{request.query.q}} {{request.body.meta}}', m: '{{request.method}}' }, r, { id: 'ch_9' });
+    const r = req('POST', '/charges/ch_9', {
+      query: { q: 'x' },
+      headers: { 'x-user': 'ann' },
+      body: { amount: 1200, meta: { a: 1 } },
+    });
+    const out = renderTemplate(
+      {
+        id: '{{request.path.id}}',
+        amount: '{{request.body.amount}}',
+        text: 'by {{request.headers.X-User}} q={{request.query.q}} {{request.body.meta}}',
+        m: '{{request.method}}',
+      },
+      r,
+      { id: 'ch_9' },
+    );
     assert.deepEqual(out, { id: 'ch_9', amount: 1200, text: 'by ann q=x {"a":1}', m: 'POST' });
   });
 
   it('a recording matches on method, path, query and body; redacted values match anything; the nearest are listed', () => {
-    const e = { request: req('POST', '/charges', { query: { a: '1' }, body: { email: REDACTED, amount: 3 } }), response: { status: 200, headers: {} } };
+    const e = {
+      request: req('POST', '/charges', { query: { a: '1' }, body: { email: REDACTED, amount: 3 } }),
+      response: { status: 200, headers: {} },
+    };
     assert.ok(matchExchange(e, req('POST', '/charges', { query: { a: '1' }, body: { email: 'x@y.io', amount: 3 } })));
     assert.ok(!matchExchange(e, req('POST', '/charges', { query: { a: '1' }, body: { email: 'x@y.io', amount: 4 } })));
     assert.ok(!matchExchange(e, req('POST', '/charges', { query: {}, body: { amount: 3 } })));
@@ -58,13 +91,33 @@ describe('mocks: redaction', () => {
     const rules = defaultRules({ paths: ['customer.phone'] });
     const out = redactExchange(
       {
-        request: req('POST', '/pay', { headers: { authorization: 'Bearer tok_live_123', cookie: 's=abc' }, body: { customer: { email: 'Jane.Doe@example.com', phone: '+1 555 0100' }, card: '4242 4242 4242 4242', note: 'ok' } }),
-        response: { status: 200, headers: { 'set-cookie': 'sid=1' }, body: { echoed: 'token was tok_live_123', contact: 'ops@corp.io' } },
+        request: req('POST', '/pay', {
+          headers: { authorization: 'Bearer tok_live_123', cookie: 's=abc' },
+          body: {
+            customer: { email: 'Jane.Doe@example.com', phone: '+1 555 0100' },
+            card: '4242 4242 4242 4242',
+            note: 'ok',
+          },
+        }),
+        response: {
+          status: 200,
+          headers: { 'set-cookie': 'sid=1' },
+          body: { echoed: 'token was tok_live_123', contact: 'ops@corp.io' },
+        },
       },
       rules,
     );
     const text = JSON.stringify(out);
-    for (const secret of ['tok_live_123', 's=abc', 'Jane.Doe@example.com', '+1 555 0100', '4242 4242 4242 4242', 'ops@corp.io', 'sid=1']) assert.ok(!text.includes(secret), `${secret} left in ${text}`);
+    for (const secret of [
+      'tok_live_123',
+      's=abc',
+      'Jane.Doe@example.com',
+      '+1 555 0100',
+      '4242 4242 4242 4242',
+      'ops@corp.io',
+      'sid=1',
+    ])
+      assert.ok(!text.includes(secret), `${secret} left in ${text}`);
     assert.equal((out.request.body as { note: string }).note, 'ok');
     assert.equal(out.request.headers.authorization, REDACTED);
   });
@@ -86,7 +139,10 @@ describe('mocks: faults and state', () => {
 
   it('POST then GET returns what was posted; the collection lists it; reset forgets', () => {
     const s = new ResourceState();
-    assert.deepEqual(s.handle(req('POST', '/charges', { body: { amount: 5 } })), { status: 201, body: { amount: 5, id: '1' } });
+    assert.deepEqual(s.handle(req('POST', '/charges', { body: { amount: 5 } })), {
+      status: 201,
+      body: { amount: 5, id: '1' },
+    });
     assert.deepEqual(s.handle(req('GET', '/charges/1')), { status: 200, body: { amount: 5, id: '1' } });
     assert.deepEqual(s.handle(req('GET', '/charges')), { status: 200, body: [{ amount: 5, id: '1' }] });
     s.reset();
@@ -95,7 +151,8 @@ describe('mocks: faults and state', () => {
 });
 
 describe('mocks: slipway.yaml', () => {
-  const spec = (mocks: string, services = 'web:\n    image: x\n    env: { PAY: "${{ mocks.payments.url }}" }') => `version: 1\nname: t\nservices:\n  ${services}\nmocks:\n${mocks}`;
+  const spec = (mocks: string, services = 'web:\n    image: x\n    env: { PAY: "${{ mocks.payments.url }}" }') =>
+    `version: 1\nname: t\nservices:\n  ${services}\nmocks:\n${mocks}`;
   const dir = mkdtempSync(join(tmpdir(), 'slipway-mocks-spec-'));
   mkdirSync(join(dir, 'api'));
   writeFileSync(join(dir, 'api', 'pay.yaml'), readFileSync(join(EXAMPLE, 'mocks', 'payments.yaml')));
@@ -112,21 +169,50 @@ describe('mocks: slipway.yaml', () => {
 
   it('the smallest mock runs as a service; ${{ mocks.payments.url }} refers to it; its files and $refs are read in', () => {
     const s = parseSpec(spec('  payments: { openapi: api/pay.yaml }'), join(dir, 'slipway.yaml'));
-    assert.deepEqual(s.mocks?.map((m) => [m.name, m.port, m.state]), [['payments', 4010, false]]);
-    assert.deepEqual(s.services.map((x) => x.name), ['web', 'mock-payments']);
+    assert.deepEqual(
+      s.mocks?.map((m) => [m.name, m.port, m.state]),
+      [['payments', 4010, false]],
+    );
+    assert.deepEqual(
+      s.services.map((x) => x.name),
+      ['web', 'mock-payments'],
+    );
     assert.deepEqual(s.services[0].env.PAY, [{ ref: { kind: 'services', name: 'mock-payments', attr: 'url' } }]);
     assert.deepEqual(s.services[0].dependsOn.services, ['mock-payments']);
-    assert.deepEqual(Object.keys(mockConfig(s.mocks![0], dir).openapi!.files).sort(), ['api/pay.yaml', 'api/schemas.yaml']);
+    assert.deepEqual(Object.keys(mockConfig(s.mocks![0], dir).openapi!.files).sort(), [
+      'api/pay.yaml',
+      'api/schemas.yaml',
+    ]);
   });
 
   it('names the file, line and field of a missing document, a broken $ref, a mock with no source and an undeclared mock', () => {
-    writeFileSync(join(dir, 'api', 'broken.yaml'), 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /a:\n    get:\n      responses:\n        "200": { $ref: "./gone.yaml#/R" }\n');
-    const found = issues(spec('  payments: { openapi: api/nope.yaml }\n  other: { openapi: api/broken.yaml }\n  empty: { state: true }', 'web:\n    image: x\n    env: { PAY: "${{ mocks.payment.url }}" }'));
+    writeFileSync(
+      join(dir, 'api', 'broken.yaml'),
+      'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /a:\n    get:\n      responses:\n        "200": { $ref: "./gone.yaml#/R" }\n',
+    );
+    const found = issues(
+      spec(
+        '  payments: { openapi: api/nope.yaml }\n  other: { openapi: api/broken.yaml }\n  empty: { state: true }',
+        'web:\n    image: x\n    env: { PAY: "${{ mocks.payment.url }}" }',
+      ),
+    );
     const text = found.map((i) => `${i.line}:${i.field}: ${i.message}`);
-    assert.ok(text.some((t) => /^8:mocks\.payments\.openapi: .*nope\.yaml does not exist/.test(t)), text.join('\n'));
-    assert.ok(text.some((t) => /^9:mocks\.other\.openapi: .*gone\.yaml does not exist \(\$ref from .*broken\.yaml\)/.test(t)), text.join('\n'));
-    assert.ok(text.some((t) => /^10:mocks\.empty: .*has no source/.test(t)), text.join('\n'));
-    assert.ok(text.some((t) => /^6:services\.web\.env\.PAY: .*mock-payment.*not declared/.test(t)), text.join('\n'));
+    assert.ok(
+      text.some((t) => /^8:mocks\.payments\.openapi: .*nope\.yaml does not exist/.test(t)),
+      text.join('\n'),
+    );
+    assert.ok(
+      text.some((t) => /^9:mocks\.other\.openapi: .*gone\.yaml does not exist \(\$ref from .*broken\.yaml\)/.test(t)),
+      text.join('\n'),
+    );
+    assert.ok(
+      text.some((t) => /^10:mocks\.empty: .*has no source/.test(t)),
+      text.join('\n'),
+    );
+    assert.ok(
+      text.some((t) => /^6:services\.web\.env\.PAY: .*mock-payment.*not declared/.test(t)),
+      text.join('\n'),
+    );
   });
 });
 
@@ -140,8 +226,16 @@ describe('mocks: the server', () => {
       port: 0,
       state: true,
       stubs: [{ method: 'GET', path: '/hello/{who}', response: { status: 200, body: { hi: '{{request.path.who}}' } } }],
-      recordings: [{ request: req('GET', '/recorded'), response: { status: 202, headers: {}, body: { from: 'recording' } } }],
-      openapi: { entry: 'payments.yaml', files: { 'payments.yaml': readFileSync(join(dir, 'payments.yaml'), 'utf8'), 'schemas.yaml': readFileSync(join(dir, 'schemas.yaml'), 'utf8') } },
+      recordings: [
+        { request: req('GET', '/recorded'), response: { status: 202, headers: {}, body: { from: 'recording' } } },
+      ],
+      openapi: {
+        entry: 'payments.yaml',
+        files: {
+          'payments.yaml': readFileSync(join(dir, 'payments.yaml'), 'utf8'),
+          'schemas.yaml': readFileSync(join(dir, 'schemas.yaml'), 'utf8'),
+        },
+      },
       redact: defaultRules(),
     };
     const { server } = await createMockServer(config);
@@ -154,7 +248,11 @@ describe('mocks: the server', () => {
   });
   after(() => close());
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret-token' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret-token' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
   };
 
@@ -170,15 +268,28 @@ describe('mocks: the server', () => {
   it('a request that breaks the document gets a 400 naming the field and the rule', async () => {
     const bad = await call('POST', '/charges', { amount: 'ten', currency: 'eur' });
     assert.equal(bad.status, 400);
-    assert.deepEqual((bad.body.errors as Array<{ field: string; rule: string }>).map((e) => [e.field, e.rule]), [['body.amount', 'type']]);
+    assert.deepEqual(
+      (bad.body.errors as Array<{ field: string; rule: string }>).map((e) => [e.field, e.rule]),
+      [['body.amount', 'type']],
+    );
     const missing = await call('POST', '/charges', { amount: 3 });
-    assert.deepEqual((missing.body.errors as Array<{ field: string; rule: string }>).map((e) => [e.field, e.rule]), [['body.currency', 'required']]);
+    assert.deepEqual(
+      (missing.body.errors as Array<{ field: string; rule: string }>).map((e) => [e.field, e.rule]),
+      [['body.currency', 'required']],
+    );
     const query = await call('GET', '/balance?currency=gbp');
-    assert.deepEqual((query.body.errors as Array<{ field: string; rule: string }>).map((e) => [e.field, e.rule]), [['query.currency', 'enum']]);
+    assert.deepEqual(
+      (query.body.errors as Array<{ field: string; rule: string }>).map((e) => [e.field, e.rule]),
+      [['query.currency', 'enum']],
+    );
   });
 
   it('faults change the next request, 429 carries Retry-After, and the log holds no secret', async () => {
-    await fetch(`${base}/__slipway/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 429, retryAfterS: 7 }) });
+    await fetch(`${base}/__slipway/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 429, retryAfterS: 7 }),
+    });
     const hit = await call('GET', '/balance');
     assert.equal(hit.status, 429);
     assert.equal(hit.headers.get('retry-after'), '7');
@@ -209,23 +320,42 @@ describe('mocks: the contract check and its gate', () => {
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     try {
       const { verifyMock } = await import('../../environments/mocks/verify');
-      const config: MockConfig = { name: 'p', port: 0, state: false, stubs: [], recordings: [{ request: req('GET', '/charges/ch_1'), response: { status: 200, headers: {}, body: { id: 'ch_1', amount: 5, currency: 'eur' } } }], redact: defaultRules() };
+      const config: MockConfig = {
+        name: 'p',
+        port: 0,
+        state: false,
+        stubs: [],
+        recordings: [
+          {
+            request: req('GET', '/charges/ch_1'),
+            response: { status: 200, headers: {}, body: { id: 'ch_1', amount: 5, currency: 'eur' } },
+          },
+        ],
+        redact: defaultRules(),
+      };
       assert.deepEqual((await verifyMock(config, url)).findings, []);
       amount = 'five';
-      assert.deepEqual((await verifyMock(config, url)).findings, [{ request: 'GET /charges/ch_1', problems: ['response.amount is string upstream, number in the mock'] }]);
+      assert.deepEqual((await verifyMock(config, url)).findings, [
+        { request: 'GET /charges/ch_1', problems: ['response.amount is string upstream, number in the mock'] },
+      ]);
     } finally {
       upstream.close();
     }
   });
 
-  it('a mocks gate must name declared mocks, and gets the spec\'s mocks', () => {
+  it("a mocks gate must name declared mocks, and gets the spec's mocks", () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-mocks-gate-'));
-    const text = (name: string) => `version: 1\nname: t\nservices:\n  web: { image: x }\nmocks:\n  pay: { stubs: [{ path: /a, response: { status: 200 } }] }\npipeline:\n  stages:\n    - preview\n    - name: staging\n      gates:\n        - mocks: { against: { ${name}: "http://127.0.0.1:9" } }\n`;
+    const text = (name: string) =>
+      `version: 1\nname: t\nservices:\n  web: { image: x }\nmocks:\n  pay: { stubs: [{ path: /a, response: { status: 200 } }] }\npipeline:\n  stages:\n    - preview\n    - name: staging\n      gates:\n        - mocks: { against: { ${name}: "http://127.0.0.1:9" } }\n`;
     const spec = parseSpec(text('pay'), join(dir, 'slipway.yaml'));
     const gate = spec.pipeline!.stages[1].gates[0];
     assert.equal(gate.kind, 'mocks');
     assert.deepEqual(gate.kind === 'mocks' ? gate.mocks.map((m) => m.name) : [], ['pay']);
-    assert.throws(() => parseSpec(text('payy'), join(dir, 'slipway.yaml')), (err: unknown) => SpecError.is(err) && err.issues.some((i) => i.line === 12 && /no mock "payy" is declared/.test(i.message)));
+    assert.throws(
+      () => parseSpec(text('payy'), join(dir, 'slipway.yaml')),
+      (err: unknown) =>
+        SpecError.is(err) && err.issues.some((i) => i.line === 12 && /no mock "payy" is declared/.test(i.message)),
+    );
   });
 });
 
@@ -240,18 +370,48 @@ describe('mocks: Swagger 2.0 documents', () => {
         '/messages': {
           post: {
             parameters: [{ in: 'body', name: 'body', required: true, schema: { $ref: 'defs.json#/Message' } }],
-            responses: { '202': { description: 'queued', schema: { type: 'object', properties: { queued: { type: 'boolean' } } }, examples: { 'application/json': { queued: true } } } },
+            responses: {
+              '202': {
+                description: 'queued',
+                schema: { type: 'object', properties: { queued: { type: 'boolean' } } },
+                examples: { 'application/json': { queued: true } },
+              },
+            },
           },
         },
-        '/messages/{id}': { get: { parameters: [{ in: 'path', name: 'id', type: 'integer' }], responses: { '200': { description: 'one', schema: { $ref: 'defs.json#/Message' } } } } },
+        '/messages/{id}': {
+          get: {
+            parameters: [{ in: 'path', name: 'id', type: 'integer' }],
+            responses: { '200': { description: 'one', schema: { $ref: 'defs.json#/Message' } } },
+          },
+        },
       },
     };
-    const defs = { Message: { type: 'object', required: ['to'], properties: { to: { type: 'string', format: 'email' }, subject: { type: 'string', maxLength: 10 } } } };
-    const api = await OpenApiMock.load({ entry: 'mail.json', files: { 'mail.json': JSON.stringify(doc), 'defs.json': JSON.stringify(defs) } });
-    const ok = api.answer(req('POST', '/v1/messages', { headers: { 'content-type': 'application/json' }, body: { to: 'a@b.io' } }));
+    const defs = {
+      Message: {
+        type: 'object',
+        required: ['to'],
+        properties: { to: { type: 'string', format: 'email' }, subject: { type: 'string', maxLength: 10 } },
+      },
+    };
+    const api = await OpenApiMock.load({
+      entry: 'mail.json',
+      files: { 'mail.json': JSON.stringify(doc), 'defs.json': JSON.stringify(defs) },
+    });
+    const ok = api.answer(
+      req('POST', '/v1/messages', { headers: { 'content-type': 'application/json' }, body: { to: 'a@b.io' } }),
+    );
     assert.deepEqual(ok.kind === 'response' ? [ok.response.status, ok.response.body] : ok, [202, { queued: true }]);
-    const bad = api.answer(req('POST', '/v1/messages', { headers: { 'content-type': 'application/json' }, body: { subject: 'much too long a subject' } }));
-    assert.deepEqual(bad.kind === 'invalid' ? bad.errors.map((e) => [e.field, e.rule]).sort() : bad, [['body.subject', 'maxLength'], ['body.to', 'required']]);
+    const bad = api.answer(
+      req('POST', '/v1/messages', {
+        headers: { 'content-type': 'application/json' },
+        body: { subject: 'much too long a subject' },
+      }),
+    );
+    assert.deepEqual(bad.kind === 'invalid' ? bad.errors.map((e) => [e.field, e.rule]).sort() : bad, [
+      ['body.subject', 'maxLength'],
+      ['body.to', 'required'],
+    ]);
     const one = api.answer(req('GET', '/v1/messages/7'));
     assert.equal(one.kind === 'response' ? typeof (one.response.body as { to: unknown }).to : one.kind, 'string');
     assert.equal(api.answer(req('GET', '/v1/messages/x')).kind, 'invalid');
@@ -265,9 +425,17 @@ describe('mocks: size', () => {
     // Random bodies hardly compress: 40 of 6 KB each.
     for (let i = 0; i < 40; i++) {
       const noise = randomBytes(4500).toString('base64');
-      writeFileSync(join(dir, 'rec', `${i}.json`), JSON.stringify({ request: { method: 'GET', path: `/n/${i}` }, response: { status: 200, body: noise } }));
+      writeFileSync(
+        join(dir, 'rec', `${i}.json`),
+        JSON.stringify({ request: { method: 'GET', path: `/n/${i}` }, response: { status: 200, body: noise } }),
+      );
     }
     const text = 'version: 1\nname: t\nservices:\n  web: { image: x }\nmocks:\n  big: { recordings: rec }\n';
-    assert.throws(() => parseSpec(text, join(dir, 'slipway.yaml')), (err: unknown) => SpecError.is(err) && err.issues.some((i) => i.line === 6 && i.field === 'mocks.big' && /KiB compressed/.test(i.message)));
+    assert.throws(
+      () => parseSpec(text, join(dir, 'slipway.yaml')),
+      (err: unknown) =>
+        SpecError.is(err) &&
+        err.issues.some((i) => i.line === 6 && i.field === 'mocks.big' && /KiB compressed/.test(i.message)),
+    );
   });
 });

@@ -10,7 +10,15 @@ describe('naming', () => {
   });
 
   it('gives every branch a valid Docker and Pulumi name', () => {
-    for (const branch of ['main', 'feature/Ünïcode & spaces', '日本語', '"><img src=x>', 'x'.repeat(250), '---', 'Release/1.2.3']) {
+    for (const branch of [
+      'main',
+      'feature/Ünïcode & spaces',
+      '日本語',
+      '"><img src=x>',
+      'x'.repeat(250),
+      '---',
+      'Release/1.2.3',
+    ]) {
       const name = envName(branch);
       assert.match(name, /^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, `${branch} -> ${name}`);
       const names = envNames('Shop App', branch);
@@ -35,7 +43,12 @@ describe('naming', () => {
 
   it('labels every object with project, env, branch and owning state', () => {
     const names = envNames('shop', 'feature/Ünïcode & spaces', stateId('file:///tmp/a'));
-    assert.deepEqual(Object.keys(names.labels).sort(), ['dev.slipway.branch', 'dev.slipway.env', 'dev.slipway.project', 'dev.slipway.state']);
+    assert.deepEqual(Object.keys(names.labels).sort(), [
+      'dev.slipway.branch',
+      'dev.slipway.env',
+      'dev.slipway.project',
+      'dev.slipway.state',
+    ]);
     assert.equal(names.labels['dev.slipway.branch'], 'feature/Ünïcode & spaces');
     assert.notEqual(stateId('file:///tmp/a'), stateId('file:///tmp/b'));
   });

@@ -6,7 +6,9 @@ import { join, relative } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 describe('paths on every platform', () => {
@@ -18,8 +20,10 @@ describe('paths on every platform', () => {
       readFileSync(f, 'utf8')
         .split('\n')
         .forEach((line, i) => {
-          if (/PATH/.test(line) && /\.(join|split)\(\s*['"`]:['"`]\s*\)/.test(line)) problems.push(`${relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
-          if (/\$\{[^}]*\}:\$\{process\.env\.PATH/.test(line)) problems.push(`${relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
+          if (/PATH/.test(line) && /\.(join|split)\(\s*['"`]:['"`]\s*\)/.test(line))
+            problems.push(`${relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
+          if (/\$\{[^}]*\}:\$\{process\.env\.PATH/.test(line))
+            problems.push(`${relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
         });
     }
     assert.deepEqual(problems, []);
@@ -27,13 +31,15 @@ describe('paths on every platform', () => {
 
   it('builds file paths with path.join, never by gluing "/" to home or state folders', () => {
     const problems: string[] = [];
-    const glued = /(homedir\(\)|\bhome\b|stateFolder|SLIPWAY_HOME|\.dir\b|Dir\b)\s*\+\s*['"`]\/|\$\{(?:home|homedir\(\)|[a-zA-Z.]*Dir)\}\/[\w.]/;
+    const glued =
+      /(homedir\(\)|\bhome\b|stateFolder|SLIPWAY_HOME|\.dir\b|Dir\b)\s*\+\s*['"`]\/|\$\{(?:home|homedir\(\)|[a-zA-Z.]*Dir)\}\/[\w.]/;
     for (const f of files) {
       readFileSync(f, 'utf8')
         .split('\n')
         .forEach((line, i) => {
           const code = line.replace(/\/\/.*$/, '');
-          if (glued.test(code) && !/https?:\/\//.test(code) && !/\b(hint|message)\b|Error\(/.test(code)) problems.push(`${relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
+          if (glued.test(code) && !/https?:\/\//.test(code) && !/\b(hint|message)\b|Error\(/.test(code))
+            problems.push(`${relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
         });
     }
     assert.deepEqual(problems, []);

@@ -10,7 +10,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostPortRange } from '../../environments/docker/engine';
-import { allocateHostPorts, machinePortsDir, movedPortMessage, readLedger, releaseHostPorts, type AllocateRequest } from '../../environments/ports';
+import {
+  allocateHostPorts,
+  machinePortsDir,
+  movedPortMessage,
+  readLedger,
+  releaseHostPorts,
+  type AllocateRequest,
+} from '../../environments/ports';
 import { inspectRecord, recordPath, type EnvRecord } from '../../environments/records';
 
 function listen(port: number): Promise<Server> {
@@ -25,7 +32,19 @@ const close = (srv: Server) => new Promise((r) => srv.close(r));
 /** A record file, as `up` writes before it allocates (with recorded ports, if any); one that reads back whole. */
 function writeRecordFile(home: string, env: string, ports?: Record<string, Record<string, number>>): void {
   const at = new Date().toISOString();
-  const record: EnvRecord = { project: 'shop', env, branch: env, stack: env, createdAt: at, updatedAt: at, services: [], databases: [], urls: {}, ports, lastOperation: { op: 'up', status: 'running', at } };
+  const record: EnvRecord = {
+    project: 'shop',
+    env,
+    branch: env,
+    stack: env,
+    createdAt: at,
+    updatedAt: at,
+    services: [],
+    databases: [],
+    urls: {},
+    ports,
+    lastOperation: { op: 'up', status: 'running', at },
+  };
   const file = recordPath(home, 'shop', env);
   mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(file, JSON.stringify(record));
@@ -88,14 +107,22 @@ describe('host ports for environments', () => {
       await close(await listen(p));
     }
     const busy = await freePairInRange();
-    assert.ok(busy >= range.min && busy + 1 <= range.max, `the busy port ${busy} is outside the allocation range ${range.min}-${range.max}`);
+    assert.ok(
+      busy >= range.min && busy + 1 <= range.max,
+      `the busy port ${busy} is outside the allocation range ${range.min}-${range.max}`,
+    );
     const held = await listen(busy);
     try {
       for (let i = 0; i < 5; i++) {
-        const got = await allocateHostPorts(request({ env: `b${i}`, reserve: false, range: { min: busy, max: busy + 1 } }));
+        const got = await allocateHostPorts(
+          request({ env: `b${i}`, reserve: false, range: { min: busy, max: busy + 1 } }),
+        );
         assert.equal(got.ports.web['8080'], busy + 1, 'the port in use was given out');
       }
-      await assert.rejects(allocateHostPorts(request({ env: 'c', reserve: false, range: { min: busy, max: busy } })), /No free host port was found in/);
+      await assert.rejects(
+        allocateHostPorts(request({ env: 'c', reserve: false, range: { min: busy, max: busy } })),
+        /No free host port was found in/,
+      );
     } finally {
       await close(held);
     }
@@ -107,7 +134,12 @@ describe('host ports for environments', () => {
     const kept = await allocateHostPorts(request({ previous: { web: { '8080': port } } }));
     assert.deepEqual(kept, { ports: { web: { '8080': port } }, moved: [] });
     // Published by the environment's own container: still its own.
-    const own = await allocateHostPorts(request({ previous: { web: { '8080': port } }, published: async () => ({ own: new Set([port]), others: new Set() }) }));
+    const own = await allocateHostPorts(
+      request({
+        previous: { web: { '8080': port } },
+        published: async () => ({ own: new Set([port]), others: new Set() }),
+      }),
+    );
     assert.equal(own.ports.web['8080'], port);
 
     const held = await listen(port);
@@ -116,13 +148,25 @@ describe('host ports for environments', () => {
       const to = moved.ports.web['8080'];
       assert.notEqual(to, port);
       assert.deepEqual(moved.moved, [{ owner: 'web', containerPort: 8080, from: port, to, takenBy: 'process' }]);
-      assert.equal(movedPortMessage(moved.moved[0], true), `web: 127.0.0.1:${port} was taken by another process; now http://127.0.0.1:${to}`);
-      assert.deepEqual(readLedger(dir).map((r) => r.port), [to], 'the replacement is what the ledger holds');
+      assert.equal(
+        movedPortMessage(moved.moved[0], true),
+        `web: 127.0.0.1:${port} was taken by another process; now http://127.0.0.1:${to}`,
+      );
+      assert.deepEqual(
+        readLedger(dir).map((r) => r.port),
+        [to],
+        'the replacement is what the ledger holds',
+      );
     } finally {
       await close(held);
     }
     // Published by some other container: taken as well.
-    const other = await allocateHostPorts(request({ previous: { web: { '8080': port } }, published: async () => ({ own: new Set(), others: new Set([port]) }) }));
+    const other = await allocateHostPorts(
+      request({
+        previous: { web: { '8080': port } },
+        published: async () => ({ own: new Set(), others: new Set([port]) }),
+      }),
+    );
     assert.notEqual(other.ports.web['8080'], port);
   });
 
@@ -152,9 +196,17 @@ describe('host ports for environments', () => {
     writeRecordFile(home, 'b');
     await allocateHostPorts(request({ env: 'a' }));
     await allocateHostPorts(request({ env: 'b' }));
-    assert.deepEqual(readLedger(dir).map((r) => r.env).sort(), ['a', 'b']);
+    assert.deepEqual(
+      readLedger(dir)
+        .map((r) => r.env)
+        .sort(),
+      ['a', 'b'],
+    );
     await releaseHostPorts(home, 'shop', 'a', dir);
-    assert.deepEqual(readLedger(dir).map((r) => r.env), ['b']);
+    assert.deepEqual(
+      readLedger(dir).map((r) => r.env),
+      ['b'],
+    );
     rmSync(home, { recursive: true });
     assert.deepEqual(readLedger(dir), [], 'a deleted SLIPWAY_HOME holds nothing');
     assert.equal(statSync(dir).mode & 0o777, 0o700);
@@ -172,17 +224,24 @@ describe('host ports for environments', () => {
       [0, 1, 2, 3, 4, 5, 6, 7].map((i) => {
         const h = join(root, `home-${i % 2}`);
         writeRecordFile(h, `env-${i}`);
-        const req = { ...request({ home: h, env: `env-${i}`, wanted: { web: [8080, 8081], db: [5432] }, range }), published: undefined };
+        const req = {
+          ...request({ home: h, env: `env-${i}`, wanted: { web: [8080, 8081], db: [5432] }, range }),
+          published: undefined,
+        };
         const script = `const p = require(${modulePath});
           p.allocateHostPorts({ ...${JSON.stringify(req)}, published: async () => ({ own: new Set(), others: new Set() }) })
             .then((r) => process.stdout.write(JSON.stringify(r.ports)), (e) => { console.error(e); process.exit(1); });`;
         return new Promise<Record<string, Record<string, number>>>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           let out = '';
           let err = '';
           child.stdout.on('data', (d) => (out += d));
           child.stderr.on('data', (d) => (err += d));
-          child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`allocator ${i} exited ${code}: ${err}`))));
+          child.on('close', (code) =>
+            code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`allocator ${i} exited ${code}: ${err}`)),
+          );
         });
       }),
     );

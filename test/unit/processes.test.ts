@@ -17,10 +17,14 @@ function sleeper(mark?: number): ChildProcess {
 }
 
 function exited(child: ChildProcess): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.signalCode) : child.once('exit', (_c, sig) => resolve(sig))));
+  return new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? resolve(child.signalCode)
+      : child.once('exit', (_c, sig) => resolve(sig)),
+  );
 }
 
-describe('ending a dead worker\'s processes', () => {
+describe("ending a dead worker's processes", () => {
   const started: ChildProcess[] = [];
   after(() => {
     for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -37,8 +37,14 @@ describe('Pulumi CLI location and version', () => {
     assert.equal(findPulumiRoot(opts), join(cache, 'pulumi', 'v3.255.0'));
     assert.equal(asked(), 1);
     // Another process finds the answer in the cache folder.
-    const stamps = JSON.parse(readFileSync(join(cache, 'pulumi', 'versions.json'), 'utf8')) as Record<string, { version: string }>;
-    assert.deepEqual(Object.values(stamps).map((s) => s.version), ['3.255.0']);
+    const stamps = JSON.parse(readFileSync(join(cache, 'pulumi', 'versions.json'), 'utf8')) as Record<
+      string,
+      { version: string }
+    >;
+    assert.deepEqual(
+      Object.values(stamps).map((s) => s.version),
+      ['3.255.0'],
+    );
   });
 
   it('refuses a pulumi on PATH of another version, naming both versions and npm run setup', () => {
@@ -67,39 +73,67 @@ describe('Pulumi CLI location and version', () => {
   it('skips a wrong version for a right one further along PATH', () => {
     fakePulumi(join(dir, 'a', 'bin'), '3.1.0');
     fakePulumi(join(dir, 'b', 'bin'), '3.255.0');
-    assert.equal(findPulumiRoot({ version: '3.255.0', cache: join(dir, 'cache'), path: `${join(dir, 'a', 'bin')}:${join(dir, 'b', 'bin')}` }), join(dir, 'b'));
+    assert.equal(
+      findPulumiRoot({
+        version: '3.255.0',
+        cache: join(dir, 'cache'),
+        path: `${join(dir, 'a', 'bin')}:${join(dir, 'b', 'bin')}`,
+      }),
+      join(dir, 'b'),
+    );
   });
 
   it('says where it looked when there is no pulumi at all', () => {
-    assert.throws(() => findPulumiRoot({ version: '3.255.0', cache: join(dir, 'cache'), path: '' }), (err: unknown) => {
-      assert.ok(SlipwayError.is(err, 'pulumi-unavailable'));
-      assert.match(err.message, /v3\.255\.0 was not found/);
-      return true;
-    });
+    assert.throws(
+      () => findPulumiRoot({ version: '3.255.0', cache: join(dir, 'cache'), path: '' }),
+      (err: unknown) => {
+        assert.ok(SlipwayError.is(err, 'pulumi-unavailable'));
+        assert.match(err.message, /v3\.255\.0 was not found/);
+        return true;
+      },
+    );
   });
   it('takes the pulumi SLIPWAY_PULUMI names (binary or folder) before the cached build and PATH', () => {
     const cache = join(dir, 'cache');
     fakePulumi(join(cache, 'pulumi', 'v3.255.0', 'bin'), '3.255.0');
     fakePulumi(join(dir, 'own', 'bin'), '3.255.0');
-    assert.equal(findPulumiRoot({ version: '3.255.0', cache, path: '', pulumi: join(dir, 'own', 'bin', 'pulumi') }), join(dir, 'own'));
-    assert.equal(findPulumiRoot({ version: '3.255.0', cache, path: '', pulumi: join(dir, 'own', 'bin') }), join(dir, 'own'));
+    assert.equal(
+      findPulumiRoot({ version: '3.255.0', cache, path: '', pulumi: join(dir, 'own', 'bin', 'pulumi') }),
+      join(dir, 'own'),
+    );
+    assert.equal(
+      findPulumiRoot({ version: '3.255.0', cache, path: '', pulumi: join(dir, 'own', 'bin') }),
+      join(dir, 'own'),
+    );
   });
 
   it('refuses a SLIPWAY_PULUMI that names no pulumi, saying how to get one', () => {
-    assert.throws(() => findPulumiRoot({ version: '3.255.0', cache: join(dir, 'cache'), path: '', pulumi: join(dir, 'nowhere', 'pulumi') }), (err: unknown) => {
-      assert.ok(SlipwayError.is(err, 'pulumi-unavailable'));
-      assert.match(err.message, /SLIPWAY_PULUMI is .*nowhere\/pulumi, which is not a `pulumi` binary/);
-      assert.match(err.hint ?? '', /get\.pulumi\.com \| sh -s -- --version 3\.255\.0/);
-      return true;
-    });
+    assert.throws(
+      () =>
+        findPulumiRoot({
+          version: '3.255.0',
+          cache: join(dir, 'cache'),
+          path: '',
+          pulumi: join(dir, 'nowhere', 'pulumi'),
+        }),
+      (err: unknown) => {
+        assert.ok(SlipwayError.is(err, 'pulumi-unavailable'));
+        assert.match(err.message, /SLIPWAY_PULUMI is .*nowhere\/pulumi, which is not a `pulumi` binary/);
+        assert.match(err.hint ?? '', /get\.pulumi\.com \| sh -s -- --version 3\.255\.0/);
+        return true;
+      },
+    );
   });
 
   it('tells a user of the installed CLI how to install Pulumi when there is none', () => {
-    assert.throws(() => findPulumiRoot({ version: '3.255.0', cache: join(dir, 'cache'), path: '' }), (err: unknown) => {
-      assert.ok(SlipwayError.is(err, 'pulumi-unavailable'));
-      assert.match(err.hint ?? '', /--version 3\.255\.0/);
-      assert.match(err.hint ?? '', /SLIPWAY_PULUMI/);
-      return true;
-    });
+    assert.throws(
+      () => findPulumiRoot({ version: '3.255.0', cache: join(dir, 'cache'), path: '' }),
+      (err: unknown) => {
+        assert.ok(SlipwayError.is(err, 'pulumi-unavailable'));
+        assert.match(err.hint ?? '', /--version 3\.255\.0/);
+        assert.match(err.hint ?? '', /SLIPWAY_PULUMI/);
+        return true;
+      },
+    );
   });
 });

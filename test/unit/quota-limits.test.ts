@@ -22,14 +22,31 @@ describe('quota limits', () => {
   });
 
   it('takes the strictest value of workspace, user and host policy, naming its file', () => {
-    writeFileSync(join(ws, '.vscode', 'settings.json'), '{\n  // team\n  "slipway.quotas.maxEnvironmentsPerUser": 2,\n  "slipway.quotas.memoryPerEnvironment": "1g",\n}\n');
-    writeFileSync(join(home, 'settings.json'), '{ "slipway.quotas.maxEnvironmentsPerUser": 5, "slipway.quotas.memoryPerEnvironment": "512m", "slipway.ttl.default": "2h" }');
-    writeFileSync(join(home, 'policy.yaml'), 'quotas:\n  cpusPerHost: 4\n  maxEnvironmentsPerUser: 3\nttl:\n  default: 24h\n');
+    writeFileSync(
+      join(ws, '.vscode', 'settings.json'),
+      '{\n  // team\n  "slipway.quotas.maxEnvironmentsPerUser": 2,\n  "slipway.quotas.memoryPerEnvironment": "1g",\n}\n',
+    );
+    writeFileSync(
+      join(home, 'settings.json'),
+      '{ "slipway.quotas.maxEnvironmentsPerUser": 5, "slipway.quotas.memoryPerEnvironment": "512m", "slipway.ttl.default": "2h" }',
+    );
+    writeFileSync(
+      join(home, 'policy.yaml'),
+      'quotas:\n  cpusPerHost: 4\n  maxEnvironmentsPerUser: 3\nttl:\n  default: 24h\n',
+    );
     const l = readLimits(home, ws);
-    assert.deepEqual(l.limits.maxEnvironmentsPerUser, { value: 2, setting: 'slipway.quotas.maxEnvironmentsPerUser', source: join(ws, '.vscode', 'settings.json') });
+    assert.deepEqual(l.limits.maxEnvironmentsPerUser, {
+      value: 2,
+      setting: 'slipway.quotas.maxEnvironmentsPerUser',
+      source: join(ws, '.vscode', 'settings.json'),
+    });
     assert.equal(l.limits.memoryPerEnvironment?.value, 512 * 1024 * 1024);
     assert.equal(l.limits.memoryPerEnvironment?.source, join(home, 'settings.json'));
-    assert.deepEqual(l.limits.cpusPerHost, { value: 4, setting: 'quotas.cpusPerHost', source: join(home, 'policy.yaml') });
+    assert.deepEqual(l.limits.cpusPerHost, {
+      value: 4,
+      setting: 'quotas.cpusPerHost',
+      source: join(home, 'policy.yaml'),
+    });
     assert.deepEqual(l.ttl, { ms: 2 * 3600_000, source: join(home, 'settings.json') });
   });
 
@@ -40,23 +57,44 @@ describe('quota limits', () => {
   });
 
   it('a bad value names the file, line and setting', () => {
-    writeFileSync(join(ws, '.vscode', 'settings.json'), '{\n  "editor.tabSize": 2,\n  "slipway.quotas.memoryPerEnvironment": "lots"\n}');
+    writeFileSync(
+      join(ws, '.vscode', 'settings.json'),
+      '{\n  "editor.tabSize": 2,\n  "slipway.quotas.memoryPerEnvironment": "lots"\n}',
+    );
     assert.throws(
       () => readLimits(home, ws),
-      (e: unknown) => SlipwayError.is(e, 'settings-invalid') && e.message.startsWith(`${join(ws, '.vscode', 'settings.json')}:3: slipway.quotas.memoryPerEnvironment must be a size`),
+      (e: unknown) =>
+        SlipwayError.is(e, 'settings-invalid') &&
+        e.message.startsWith(
+          `${join(ws, '.vscode', 'settings.json')}:3: slipway.quotas.memoryPerEnvironment must be a size`,
+        ),
     );
     writeFileSync(join(ws, '.vscode', 'settings.json'), '{}');
     writeFileSync(join(home, 'policy.yaml'), 'quotas:\n  cpusPerHost: 4\n  environments: 3\n');
-    assert.throws(() => readLimits(home, ws), (e: unknown) => SlipwayError.is(e, 'settings-invalid') && e.message.startsWith(`${join(home, 'policy.yaml')}:3: quotas.environments is not a limit`));
+    assert.throws(
+      () => readLimits(home, ws),
+      (e: unknown) =>
+        SlipwayError.is(e, 'settings-invalid') &&
+        e.message.startsWith(`${join(home, 'policy.yaml')}:3: quotas.environments is not a limit`),
+    );
   });
 
   it('containers without limits share what the declared ones leave of the per-environment default', () => {
     const res = (cpus?: number, memoryBytes?: number) => ({ cpus, memoryBytes });
     const spec = {
-      services: [{ name: 'web', resources: res() }, { name: 'worker', resources: res(0.5, 256 * 1024 * 1024) }],
+      services: [
+        { name: 'web', resources: res() },
+        { name: 'worker', resources: res(0.5, 256 * 1024 * 1024) },
+      ],
       databases: [{ name: 'db', resources: res() }],
     } as unknown as Spec;
-    const limits = { limits: { cpusPerEnvironment: { value: 2, setting: 's', source: 'f' }, memoryPerEnvironment: { value: 1024 ** 3, setting: 's', source: 'f' } }, sources: [] };
+    const limits = {
+      limits: {
+        cpusPerEnvironment: { value: 2, setting: 's', source: 'f' },
+        memoryPerEnvironment: { value: 1024 ** 3, setting: 's', source: 'f' },
+      },
+      sources: [],
+    };
     const out = withDefaultResources(spec, limits);
     assert.deepEqual(out.services[0].resources, { cpus: 0.75, memoryBytes: 384 * 1024 * 1024 });
     assert.deepEqual(out.services[1].resources, { cpus: 0.5, memoryBytes: 256 * 1024 * 1024 });
@@ -64,9 +102,26 @@ describe('quota limits', () => {
   });
 
   it('use counts the user’s previews, not stages, and names who holds them', () => {
-    const h = (env: string, owner: string, cpus = 0) => ({ state: 's', project: 'shop', env, branch: env, owner, cpus, memoryBytes: 0 });
-    const limits = { limits: { maxEnvironmentsPerUser: { value: 2, setting: 'u', source: 'f' }, cpusPerHost: { value: 4, setting: 'c', source: 'p' } }, sources: [] };
-    const use = quotaUse(limits, [h('a', 'me', 1), h('b', 'you', 1.5), h('stage_staging', 'me', 1)], { owner: 'me', project: 'shop' });
+    const h = (env: string, owner: string, cpus = 0) => ({
+      state: 's',
+      project: 'shop',
+      env,
+      branch: env,
+      owner,
+      cpus,
+      memoryBytes: 0,
+    });
+    const limits = {
+      limits: {
+        maxEnvironmentsPerUser: { value: 2, setting: 'u', source: 'f' },
+        cpusPerHost: { value: 4, setting: 'c', source: 'p' },
+      },
+      sources: [],
+    };
+    const use = quotaUse(limits, [h('a', 'me', 1), h('b', 'you', 1.5), h('stage_staging', 'me', 1)], {
+      owner: 'me',
+      project: 'shop',
+    });
     assert.deepEqual(
       use.map((u) => [u.key, u.text.used, u.holders]),
       [

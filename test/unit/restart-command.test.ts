@@ -14,11 +14,25 @@ describe('restart command from a dashboard', () => {
   before(async () => {
     undo = useFakeVscode();
     const { register } = await import('../../extension/commands/restart');
-    const item = { status: { project: 'shop', branch: 'feature/checkout', services: [{ service: 'web' }, { service: 'db' }], urls: {} }, state: 'running' };
+    const item = {
+      status: {
+        project: 'shop',
+        branch: 'feature/checkout',
+        services: [{ service: 'web' }, { service: 'db' }],
+        urls: {},
+      },
+      state: 'running',
+    };
     const slipway = {
       log: { info: () => undefined, warn: () => undefined, error: () => undefined, show: () => undefined },
-      model: { find: (b: string) => (b === 'feature/checkout' ? item : undefined), refresh: async () => void refreshed++, items: [item] },
-      engine: async () => ({ restart: async (_p: string, _b: string, service: string) => void restarted.push(service) }),
+      model: {
+        find: (b: string) => (b === 'feature/checkout' ? item : undefined),
+        refresh: async () => void refreshed++,
+        items: [item],
+      },
+      engine: async () => ({
+        restart: async (_p: string, _b: string, service: string) => void restarted.push(service),
+      }),
     };
     register(slipway as never);
   });

@@ -41,21 +41,33 @@ describe('seeding a preview: the parts without engines', () => {
 
   it('a new environment seeds its seeded databases and starts them with no service first', () => {
     const s = spec();
-    assert.deepEqual(newSeededDatabases(s).map((d) => d.name), ['db']);
+    assert.deepEqual(
+      newSeededDatabases(s).map((d) => d.name),
+      ['db'],
+    );
     assert.deepEqual(beforeServices(s, new Set(['db'])).services, []);
   });
 
   it('an existing environment keeps the services that do not use the new database (nor through another service)', () => {
     const s = spec();
     const prior = { applied: { containers: { web: 'a', worker: 'b', cron: 'c', cache: 'd' } } } as unknown as EnvRecord;
-    assert.deepEqual(beforeServices(s, new Set(['db']), prior).services.map((x) => x.name), ['cron']);
+    assert.deepEqual(
+      beforeServices(s, new Set(['db']), prior).services.map((x) => x.name),
+      ['cron'],
+    );
     const seededAlready = { applied: { containers: { db: 'e' } } } as unknown as EnvRecord;
     assert.deepEqual(newSeededDatabases(s, seededAlready), []);
   });
 
   it('never seeds a pipeline stage (staging, production): only branch previews', async () => {
     let made = 0;
-    const ctx = { home: dir, docker: () => Promise.reject(new Error('no docker')), names: envNames('shop', 'stage:production'), up: async () => made++, down: async () => made++ };
+    const ctx = {
+      home: dir,
+      docker: () => Promise.reject(new Error('no docker')),
+      names: envNames('shop', 'stage:production'),
+      up: async () => made++,
+      down: async () => made++,
+    };
     await seedNewDatabases(spec(), ctx, {});
     assert.equal(made, 0);
   });
@@ -82,11 +94,22 @@ describe('seeding a preview: the parts without engines', () => {
     assert.notDeepEqual(projectKey(dir, 'other'), a);
     assert.equal(statSync(projectKeyPath(dir, 'shop')).mode & 0o777, 0o600);
     writeFileSync(projectKeyPath(dir, 'bad'), 'nope');
-    assert.throws(() => projectKey(dir, 'bad'), (err: unknown) => SlipwayError.is(err, 'file-damaged'));
+    assert.throws(
+      () => projectKey(dir, 'bad'),
+      (err: unknown) => SlipwayError.is(err, 'file-damaged'),
+    );
   });
 
   it('records each database seed apart and forgets them with the environment', () => {
-    const seed = { source: 'h:5432/db', policy: '/p/masking.yaml', policyHash: 'ab', rows: 3, tables: 1, at: '2026-01-01T00:00:00.000Z', durationMs: 5 };
+    const seed = {
+      source: 'h:5432/db',
+      policy: '/p/masking.yaml',
+      policyHash: 'ab',
+      rows: 3,
+      tables: 1,
+      at: '2026-01-01T00:00:00.000Z',
+      durationMs: 5,
+    };
     recordSeed(dir, 'shop', 'main-abc123', 'db', seed);
     recordSeed(dir, 'shop', 'main-abc123', 'other', { ...seed, rows: 4 });
     assert.deepEqual(Object.keys(readSeedRecord(dir, 'shop', 'main-abc123')!.databases), ['db', 'other']);
@@ -95,14 +118,23 @@ describe('seeding a preview: the parts without engines', () => {
   });
 
   it('prints table progress and steps', () => {
-    assert.equal(seedLine({ type: 'seed', database: 'db', table: 'crm.customers', rows: 10, rowsPerSecond: 5, done: true }), 'seed db crm.customers: 10 rows (5 rows/s) done');
+    assert.equal(
+      seedLine({ type: 'seed', database: 'db', table: 'crm.customers', rows: 10, rowsPerSecond: 5, done: true }),
+      'seed db crm.customers: 10 rows (5 rows/s) done',
+    );
     assert.equal(seedLine({ type: 'seed', database: 'db', message: 'checking' }), 'seed db: checking');
   });
 
   it('url: --show-secrets needs --database, which excludes --service', () => {
     const o = commands.url.options;
     assert.equal(parseOptions('url', o, ['--database', 'db', '--show-secrets'])['show-secrets'], true);
-    assert.throws(() => parseOptions('url', o, ['--show-secrets']), (err: unknown) => SlipwayError.is(err, 'usage') && /--database/.test(err.message));
-    assert.throws(() => parseOptions('url', o, ['--service', 'web', '--database', 'db']), (err: unknown) => SlipwayError.is(err, 'usage'));
+    assert.throws(
+      () => parseOptions('url', o, ['--show-secrets']),
+      (err: unknown) => SlipwayError.is(err, 'usage') && /--database/.test(err.message),
+    );
+    assert.throws(
+      () => parseOptions('url', o, ['--service', 'web', '--database', 'db']),
+      (err: unknown) => SlipwayError.is(err, 'usage'),
+    );
   });
 });

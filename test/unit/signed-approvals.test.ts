@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { approvePromotion } from '../../environments/pipeline/approve';
 import { evaluateGates, type GateContext, type GateResult } from '../../environments/pipeline/gates';
 import { approvalsPath } from '../../environments/pipeline/gates/store';
-import { approvalContext, governedStage, promotionFacts, type GovernedSource } from '../../environments/pipeline/governance';
+import {
+  approvalContext,
+  governedStage,
+  promotionFacts,
+  type GovernedSource,
+} from '../../environments/pipeline/governance';
 import { loadSpec } from '../../environments/spec/load';
 
 const SPEC = `version: 1
@@ -41,7 +46,12 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
   let commit: string;
   let source: GovernedSource & { env: string };
 
-  const identity = (who: string) => ({ GIT_AUTHOR_NAME: who, GIT_AUTHOR_EMAIL: `${who}@corp.test`, GIT_COMMITTER_NAME: who, GIT_COMMITTER_EMAIL: `${who}@corp.test` });
+  const identity = (who: string) => ({
+    GIT_AUTHOR_NAME: who,
+    GIT_AUTHOR_EMAIL: `${who}@corp.test`,
+    GIT_COMMITTER_NAME: who,
+    GIT_COMMITTER_EMAIL: `${who}@corp.test`,
+  });
 
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'slipway-signed-'));
@@ -53,7 +63,10 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
       sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', who, '-f', keys[who]], root);
     }
     // mallory's key is not listed; dev (who writes the change) is, as a team member.
-    const signers = ['alice', 'bob', 'dev'].map((who) => `${who}@corp.test ${readFileSync(`${keys[who]}.pub`, 'utf8').trim()}`).join('\n') + '\n';
+    const signers =
+      ['alice', 'bob', 'dev']
+        .map((who) => `${who}@corp.test ${readFileSync(`${keys[who]}.pub`, 'utf8').trim()}`)
+        .join('\n') + '\n';
     writeFileSync(join(repo, '.slipway', 'allowed_signers'), signers);
     writeFileSync(join(repo, 'slipway.yaml'), SPEC);
     sh('git', ['init', '-q', '-b', 'main'], repo);
@@ -64,7 +77,15 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
     sh('git', ['add', '.'], repo);
     sh('git', ['commit', '-q', '-m', 'change'], repo, identity('dev'));
     commit = sh('git', ['rev-parse', 'HEAD'], repo);
-    source = { kind: 'branch', name: 'feature', env: 'feature-abc', commit, images: { web: 'sha256:' + 'a'.repeat(64) }, services: [{ name: 'web' }], databases: [] };
+    source = {
+      kind: 'branch',
+      name: 'feature',
+      env: 'feature-abc',
+      commit,
+      images: { web: 'sha256:' + 'a'.repeat(64) },
+      services: [{ name: 'web' }],
+      databases: [],
+    };
   });
 
   after(() => rmSync(root, { recursive: true, force: true }));
@@ -93,7 +114,8 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
     return result;
   }
 
-  const approve = (who: string, what = source) => approvePromotion(home, 'shop', 'staging', what, { actor: `${who}@corp.test`, key: keys[who] });
+  const approve = (who: string, what = source) =>
+    approvePromotion(home, 'shop', 'staging', what, { actor: `${who}@corp.test`, key: keys[who] });
   const invalid = (r: GateResult) => (r.evidence.invalid ?? []) as Array<{ approver: string; why: string }>;
 
   it('passes a count of 2 with two signers listed in allowed_signers', async () => {
@@ -113,7 +135,10 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
     await approve('dev');
     const r = await gate();
     assert.equal(r.state, 'pending');
-    assert.match(r.reason, /^1 of 2 signed approvals \(alice@corp\.test\); dev@corp\.test changed this range and cannot approve it$/);
+    assert.match(
+      r.reason,
+      /^1 of 2 signed approvals \(alice@corp\.test\); dev@corp\.test changed this range and cannot approve it$/,
+    );
     const ignored = r.evidence.ignored as Array<{ principal: string; why: string }>;
     assert.equal(ignored[0].principal, 'dev@corp.test');
     assert.match(ignored[0].why, /from recorded identities/);
@@ -122,14 +147,30 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
 
   it('shows a forged line as invalid and does not count it', async () => {
     await approve('alice');
-    const forged = { project: 'shop', env: source.env, commit, stage: 'staging', approver: 'bob@corp.test', at: new Date().toISOString() };
+    const forged = {
+      project: 'shop',
+      env: source.env,
+      commit,
+      stage: 'staging',
+      approver: 'bob@corp.test',
+      at: new Date().toISOString(),
+    };
     appendFileSync(approvalsPath(home, 'shop', source.env), JSON.stringify(forged) + '\n');
     const fake = '-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQ==\n-----END SSH SIGNATURE-----\n';
-    appendFileSync(approvalsPath(home, 'shop', source.env), JSON.stringify({ ...forged, approver: 'carol@corp.test', signature: fake }) + '\n');
+    appendFileSync(
+      approvalsPath(home, 'shop', source.env),
+      JSON.stringify({ ...forged, approver: 'carol@corp.test', signature: fake }) + '\n',
+    );
     const r = await gate();
     assert.equal(r.state, 'pending');
     assert.match(r.reason, /^1 of 2 signed approvals \(alice@corp\.test\); 2 invalid approvals not counted$/);
-    assert.deepEqual(invalid(r).map((i) => [i.approver, i.why.split(':')[0]]), [['bob@corp.test', 'unsigned'], ['carol@corp.test', 'mis-signed']]);
+    assert.deepEqual(
+      invalid(r).map((i) => [i.approver, i.why.split(':')[0]]),
+      [
+        ['bob@corp.test', 'unsigned'],
+        ['carol@corp.test', 'mis-signed'],
+      ],
+    );
   });
 
   it('shows a signature by a key outside allowed_signers as invalid', async () => {
@@ -137,7 +178,10 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
     await approve('mallory');
     const r = await gate();
     assert.equal(r.state, 'pending');
-    assert.deepEqual(invalid(r).map((i) => i.approver), ['mallory@corp.test']);
+    assert.deepEqual(
+      invalid(r).map((i) => i.approver),
+      ['mallory@corp.test'],
+    );
     assert.match(invalid(r)[0].why, /not in allowed_signers/);
   });
 
@@ -146,7 +190,10 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
     await approve('bob', { ...source, images: { web: 'sha256:' + 'b'.repeat(64) } });
     const r = await gate();
     assert.equal(r.state, 'pending');
-    assert.match(invalid(r)[0].why, /^stale: bob@corp\.test signed other image digests or another spec \(differs in image web\)$/);
+    assert.match(
+      invalid(r)[0].why,
+      /^stale: bob@corp\.test signed other image digests or another spec \(differs in image web\)$/,
+    );
   });
 
   it('reads the gate and allowed_signers from the protected branch, not the working tree', async () => {
@@ -162,7 +209,10 @@ describe('signed approvals (real ssh-keygen keys, real git)', function () {
       const r = await gate();
       assert.equal(r.kind, 'approval');
       assert.equal(r.state, 'pending');
-      assert.deepEqual(invalid(r).map((i) => i.approver), ['mallory@corp.test']);
+      assert.deepEqual(
+        invalid(r).map((i) => i.approver),
+        ['mallory@corp.test'],
+      );
     } finally {
       writeFileSync(specFile, specText);
       writeFileSync(signersFile, signersText);

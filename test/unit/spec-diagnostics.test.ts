@@ -9,7 +9,14 @@ describe('spec diagnostics in the editor', () => {
   let undo: () => void;
   let dir: string;
   let previousCore: string | undefined;
-  let specDiagnostics: (text: string, file: string) => Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; message: string; severity: number }>;
+  let specDiagnostics: (
+    text: string,
+    file: string,
+  ) => Array<{
+    range: { start: { line: number; character: number }; end: { line: number; character: number } };
+    message: string;
+    severity: number;
+  }>;
 
   before(async () => {
     undo = useFakeVscode();
@@ -28,13 +35,17 @@ describe('spec diagnostics in the editor', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const spec = (extra = '') => `version: 1\nname: shop\nservices:\n  web:\n    build: .\n    ports: [8080]\n    env:\n      DATABASE_URL: \${databases.db.url}\n${extra}`;
+  const spec = (extra = '') =>
+    `version: 1\nname: shop\nservices:\n  web:\n    build: .\n    ports: [8080]\n    env:\n      DATABASE_URL: \${databases.db.url}\n${extra}`;
 
   it('shows a warning on exactly the single-brace text', () => {
     const [d, ...rest] = specDiagnostics(spec(), join(dir, 'slipway.yaml'));
     assert.equal(rest.length, 0);
     assert.equal(d.severity, 1, 'a Warning');
-    assert.deepEqual([d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character], [7, 20, 7, 39]);
+    assert.deepEqual(
+      [d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character],
+      [7, 20, 7, 39],
+    );
     assert.match(d.message, /^services\.web\.env\.DATABASE_URL: "\$\{databases\.db\.url\}" has single braces/);
   });
 

@@ -224,8 +224,14 @@ describe('slipway.yaml v1', () => {
         ),
         file,
       );
-      assert.deepStrictEqual(spec.services.map((s) => s.name), ['zeta', 'alpha']);
-      assert.deepStrictEqual(spec.databases.map((d) => d.name), ['zdb', 'adb']);
+      assert.deepStrictEqual(
+        spec.services.map((s) => s.name),
+        ['zeta', 'alpha'],
+      );
+      assert.deepStrictEqual(
+        spec.databases.map((d) => d.name),
+        ['zdb', 'adb'],
+      );
     });
   });
 
@@ -234,11 +240,16 @@ describe('slipway.yaml v1', () => {
       const issue = issueOf(yaml(...HEADER, '  web:', '    build: .', '    prots: [8080]'));
       assert.equal(where(issue), '6:5-6:10');
       assert.equal(issue.field, 'services.web.prots');
-      assert.equal(issue.message, 'unknown field "prots" (allowed: build, image, command, ports, env, env_file, secrets, volumes, depends_on, healthcheck, resources)');
+      assert.equal(
+        issue.message,
+        'unknown field "prots" (allowed: build, image, command, ports, env, env_file, secrets, volumes, depends_on, healthcheck, resources)',
+      );
     });
 
     it('points a value of the wrong type at the value', () => {
-      const issues = issuesOf(yaml(...HEADER, '  web:', '    build: .', '    ports: [8080, 70000, "80"]', '    env: [A]'));
+      const issues = issuesOf(
+        yaml(...HEADER, '  web:', '    build: .', '    ports: [8080, 70000, "80"]', '    env: [A]'),
+      );
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
@@ -276,7 +287,11 @@ describe('slipway.yaml v1', () => {
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
-          ['6:26-6:29', 'services.web.resources.memory', 'must be a memory size such as 256Mi, 1Gi or a number of bytes'],
+          [
+            '6:26-6:29',
+            'services.web.resources.memory',
+            'must be a memory size such as 256Mi, 1Gi or a number of bytes',
+          ],
           ['6:37-6:38', 'services.web.resources.cpus', 'must be a number of CPUs greater than 0, e.g. 0.5'],
           ['7:48-7:50', 'services.web.healthcheck.interval', 'must be a duration such as 500ms, 1s, 1.5s, 2m or 1h'],
         ],
@@ -288,7 +303,10 @@ describe('slipway.yaml v1', () => {
       const issue = issueOf(text);
       assert.equal(where(issue), '8:21-8:45');
       assert.equal(issue.field, 'services.web.env.DATABASE_URL');
-      assert.equal(issue.message, '${{ databases.dbb.url }}: refers to database "dbb", which is not declared (declared: db)');
+      assert.equal(
+        issue.message,
+        '${{ databases.dbb.url }}: refers to database "dbb", which is not declared (declared: db)',
+      );
     });
 
     it('reports malformed references, unknown attributes and services without ports', () => {
@@ -313,12 +331,28 @@ describe('slipway.yaml v1', () => {
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
-          ['8:10-8:33', 'services.web.env.A', '${{ databases.db.uri }}: a database has no attribute "uri" (use one of: url, host, port, user, password, name)'],
-          ['9:10-9:54', 'services.web.env.B', '"${{ db.url }}" is not a reference: write ${{ databases.<name>.<attribute> }}, ${{ services.<name>.<attribute> }} or ${{ mocks.<name>.url }}'],
-          ['9:10-9:54', 'services.web.env.B', '${{ services.worker.url }}: service "worker" has no ports, so it has no url; add ports to it'],
+          [
+            '8:10-8:33',
+            'services.web.env.A',
+            '${{ databases.db.uri }}: a database has no attribute "uri" (use one of: url, host, port, user, password, name)',
+          ],
+          [
+            '9:10-9:54',
+            'services.web.env.B',
+            '"${{ db.url }}" is not a reference: write ${{ databases.<name>.<attribute> }}, ${{ services.<name>.<attribute> }} or ${{ mocks.<name>.url }}',
+          ],
+          [
+            '9:10-9:54',
+            'services.web.env.B',
+            '${{ services.worker.url }}: service "worker" has no ports, so it has no url; add ports to it',
+          ],
           ['10:10-10:32', 'services.web.env.C', '"${{" is never closed: end the reference with "}}"'],
           ['11:10-11:33', 'services.web.env.D', '${{ services.web.url }}: a service cannot refer to its own url'],
-          ['12:10-12:36', 'services.web.env.E', '${{ services.ghost.host }}: refers to service "ghost", which is not declared (declared: web, worker)'],
+          [
+            '12:10-12:36',
+            'services.web.env.E',
+            '${{ services.ghost.host }}: refers to service "ghost", which is not declared (declared: web, worker)',
+          ],
         ],
       );
     });
@@ -343,7 +377,9 @@ describe('slipway.yaml v1', () => {
     });
 
     it('points a missing required field at the key of the mapping that lacks it', () => {
-      const issues = issuesOf(yaml(...HEADER, '  web:', '    ports: [80]', 'databases:', '  db:', '    engine: postgres'));
+      const issues = issuesOf(
+        yaml(...HEADER, '  web:', '    ports: [80]', 'databases:', '  db:', '    engine: postgres'),
+      );
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
@@ -368,12 +404,22 @@ describe('slipway.yaml v1', () => {
     });
 
     it('reports invalid names at their keys', () => {
-      const issues = issuesOf(yaml(...HEADER, '  Web:', '    image: x', '  web:', '    image: x', '    env: { 1A: x }'));
+      const issues = issuesOf(
+        yaml(...HEADER, '  Web:', '    image: x', '  web:', '    image: x', '    env: { 1A: x }'),
+      );
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
-          ['4:3-4:6', 'services.Web', "invalid service name \"Web\": use a lowercase letter, then up to 30 lowercase letters, digits or '-'"],
-          ['8:12-8:14', 'services.web.env["1A"]', "invalid variable name \"1A\": use letters, digits and '_', not starting with a digit"],
+          [
+            '4:3-4:6',
+            'services.Web',
+            'invalid service name "Web": use a lowercase letter, then up to 30 lowercase letters, digits or \'-\'',
+          ],
+          [
+            '8:12-8:14',
+            'services.web.env["1A"]',
+            'invalid variable name "1A": use letters, digits and \'_\', not starting with a digit',
+          ],
         ],
       );
     });
@@ -392,10 +438,15 @@ describe('slipway.yaml v1', () => {
     });
 
     it('reports a database named like a service', () => {
-      const issue = issueOf(yaml(...HEADER, '  db:', '    image: x', 'databases:', '  db: { engine: postgres, version: "15" }'));
+      const issue = issueOf(
+        yaml(...HEADER, '  db:', '    image: x', 'databases:', '  db: { engine: postgres, version: "15" }'),
+      );
       assert.equal(where(issue), '7:3-7:5');
       assert.equal(issue.field, 'databases.db');
-      assert.equal(issue.message, 'name "db" is already used by a service; services and databases need different names');
+      assert.equal(
+        issue.message,
+        'name "db" is already used by a service; services and databases need different names',
+      );
     });
 
     it('reports a missing build context or Dockerfile at the build value', () => {
@@ -414,8 +465,16 @@ describe('slipway.yaml v1', () => {
         issues.map((i) => [where(i), i.field, i.message]),
         [
           ['5:12-5:18', 'services.web.build', `build context "./nope" not found: ${join(dir, 'nope')} does not exist`],
-          ['7:12-7:17', 'services.api.build', `no Dockerfile in build context "empty": ${join(dir, 'empty', 'Dockerfile')} does not exist`],
-          ['9:40-9:55', 'services.worker.build.dockerfile', `no Prod.Dockerfile in build context "api": ${join(dir, 'api', 'Prod.Dockerfile')} does not exist`],
+          [
+            '7:12-7:17',
+            'services.api.build',
+            `no Dockerfile in build context "empty": ${join(dir, 'empty', 'Dockerfile')} does not exist`,
+          ],
+          [
+            '9:40-9:55',
+            'services.worker.build.dockerfile',
+            `no Prod.Dockerfile in build context "api": ${join(dir, 'api', 'Prod.Dockerfile')} does not exist`,
+          ],
         ],
       );
     });
@@ -436,15 +495,31 @@ describe('slipway.yaml v1', () => {
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
-          ['6:26-6:34', 'services.web.healthcheck.http', "an http health check probes the service's first port, but it has no ports; add ports, or use a command health check"],
-          ['10:43-10:45', 'services.api.healthcheck.http.port', "port 81 is not one of the service's ports (its ports are 80)"],
+          [
+            '6:26-6:34',
+            'services.web.healthcheck.http',
+            "an http health check probes the service's first port, but it has no ports; add ports, or use a command health check",
+          ],
+          [
+            '10:43-10:45',
+            'services.api.healthcheck.http.port',
+            "port 81 is not one of the service's ports (its ports are 80)",
+          ],
         ],
       );
     });
 
     it('reports every issue at once, in source order', () => {
       const issues = issuesOf(
-        yaml('version: 2', 'name: shop', 'services:', '  web:', '    build: .', '    prots: [1]', '    env: { A: "${{ databases.x.url }}" }'),
+        yaml(
+          'version: 2',
+          'name: shop',
+          'services:',
+          '  web:',
+          '    build: .',
+          '    prots: [1]',
+          '    env: { A: "${{ databases.x.url }}" }',
+        ),
       );
       assert.deepStrictEqual(
         issues.map((i) => `${where(i)} ${i.field}`),
@@ -453,7 +528,16 @@ describe('slipway.yaml v1', () => {
     });
 
     it('never throws anything but a SpecError for bad input', () => {
-      const inputs = ['', '# nothing', '- a list', 'just text', 'a: *missing', 'a: &x [*x]', '{', 'services: !!binary aGk='];
+      const inputs = [
+        '',
+        '# nothing',
+        '- a list',
+        'just text',
+        'a: *missing',
+        'a: &x [*x]',
+        '{',
+        'services: !!binary aGk=',
+      ];
       for (const text of inputs) assert.ok(issuesOf(text).length > 0, JSON.stringify(text));
     });
   });
@@ -498,11 +582,28 @@ describe('slipway.yaml v1', () => {
               { kind: 'drift', name: 'drift' },
               { kind: 'command', name: 'tests', run: 'npm test', timeoutMs: 600_000, cwd: dir },
               { kind: 'command', name: 'command', run: 'make lint', timeoutMs: 600_000, cwd: join(dir, 'api') },
-              { kind: 'vulnerabilities', name: 'vulnerabilities', report: join(dir, 'audit.json'), maxSeverity: 'high' },
+              {
+                kind: 'vulnerabilities',
+                name: 'vulnerabilities',
+                report: join(dir, 'audit.json'),
+                maxSeverity: 'high',
+              },
               { kind: 'vulnerabilities', name: 'audit', maxSeverity: 'high' },
               { kind: 'licenses', name: 'licenses', allow: ['MIT', 'ISC'], deny: ['GPL-3.0', 'AGPL-3.0'], cwd: dir },
-              { kind: 'coverage', name: 'coverage', summary: join(dir, 'coverage', 'coverage-summary.json'), min: 80, metric: 'lines' },
-              { kind: 'coverage', name: 'branch-coverage', summary: join(dir, 'coverage', 'coverage-summary.json'), min: 60.5, metric: 'branches' },
+              {
+                kind: 'coverage',
+                name: 'coverage',
+                summary: join(dir, 'coverage', 'coverage-summary.json'),
+                min: 80,
+                metric: 'lines',
+              },
+              {
+                kind: 'coverage',
+                name: 'branch-coverage',
+                summary: join(dir, 'coverage', 'coverage-summary.json'),
+                min: 60.5,
+                metric: 'branches',
+              },
               { kind: 'approval', name: 'approval', count: 2, allowedSigners: join(dir, 'allowed_signers') },
               {
                 kind: 'window',
@@ -511,7 +612,14 @@ describe('slipway.yaml v1', () => {
                 allow: ['Mon-Fri 09:00-17:00'],
                 freeze: [{ from: '2026-12-20T00:00', to: '2027-01-02T00:00', reason: 'holidays' }],
               },
-              { kind: 'checks', name: 'checks', repository: 'owner/name', apiUrl: 'https://api.github.com', tokenEnv: 'GITHUB_TOKEN', required: ['test'] },
+              {
+                kind: 'checks',
+                name: 'checks',
+                repository: 'owner/name',
+                apiUrl: 'https://api.github.com',
+                tokenEnv: 'GITHUB_TOKEN',
+                required: ['test'],
+              },
             ],
           },
           {
@@ -521,7 +629,14 @@ describe('slipway.yaml v1', () => {
               { kind: 'health', name: 'health' },
               { kind: 'drift', name: 'drift' },
               { kind: 'approval', name: 'approval', count: 2, allowedSigners: join(dir, 'allowed_signers') },
-              { kind: 'checks', name: 'checks', repository: 'owner/name', apiUrl: 'https://ghe.example.com/api/v3', tokenEnv: 'GITHUB_TOKEN', required: [] },
+              {
+                kind: 'checks',
+                name: 'checks',
+                repository: 'owner/name',
+                apiUrl: 'https://ghe.example.com/api/v3',
+                tokenEnv: 'GITHUB_TOKEN',
+                required: [],
+              },
             ],
           },
         ],
@@ -530,7 +645,10 @@ describe('slipway.yaml v1', () => {
     });
 
     it('applies the defaults of bare gate kinds', () => {
-      const spec = parseSpec(yaml(...STAGES, '    - preview', '    - name: staging', '      gates: [vulnerabilities, licenses, approval]'), file);
+      const spec = parseSpec(
+        yaml(...STAGES, '    - preview', '    - name: staging', '      gates: [vulnerabilities, licenses, approval]'),
+        file,
+      );
       assert.deepStrictEqual(spec.pipeline?.stages[1].gates, [
         { kind: 'vulnerabilities', name: 'vulnerabilities', maxSeverity: 'high' },
         { kind: 'licenses', name: 'licenses', allow: [], deny: [] },
@@ -549,16 +667,30 @@ describe('slipway.yaml v1', () => {
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
-          ['7:7-7:14', 'pipeline.stages[0]', 'the first stage must be "preview" (the branch environments, which promotion starts from); move "preview" to the top'],
-          ['10:13-10:20', 'pipeline.stages[2].name', 'stage "staging" is already declared (pipeline.stages[0]); stage names must be unique'],
+          [
+            '7:7-7:14',
+            'pipeline.stages[0]',
+            'the first stage must be "preview" (the branch environments, which promotion starts from); move "preview" to the top',
+          ],
+          [
+            '10:13-10:20',
+            'pipeline.stages[2].name',
+            'stage "staging" is already declared (pipeline.stages[0]); stage names must be unique',
+          ],
         ],
       );
       const preview = issueOf(yaml(...STAGES, '    - name: preview', '      gates: [health]', '    - production'));
       assert.equal(where(preview), '8:7-8:12');
       assert.equal(preview.field, 'pipeline.stages[0].gates');
-      assert.equal(preview.message, '"preview" has no gates: branches enter it without promotion; put these gates on the next stage');
+      assert.equal(
+        preview.message,
+        '"preview" has no gates: branches enter it without promotion; put these gates on the next stage',
+      );
       const missing = issueOf(yaml(...STAGES, '    - production'));
-      assert.equal(missing.message, 'the first stage must be "preview" (the branch environments, which promotion starts from); add "- preview" before "production"');
+      assert.equal(
+        missing.message,
+        'the first stage must be "preview" (the branch environments, which promotion starts from); add "- preview" before "production"',
+      );
     });
 
     it('requires gate names to be unique within a stage', () => {
@@ -579,8 +711,16 @@ describe('slipway.yaml v1', () => {
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
-          ['11:28-11:33', 'pipeline.stages[1].gates[1].command.name', 'gate name "tests" is already used in stage "staging" (gates[0]); give one of them its own name, e.g. { command: { name: tests-2 } }'],
-          ['13:11-13:17', 'pipeline.stages[1].gates[3]', 'gate name "health" is already used in stage "staging" (gates[2]); give one of them its own name, e.g. { health: { name: health-2 } }'],
+          [
+            '11:28-11:33',
+            'pipeline.stages[1].gates[1].command.name',
+            'gate name "tests" is already used in stage "staging" (gates[0]); give one of them its own name, e.g. { command: { name: tests-2 } }',
+          ],
+          [
+            '13:11-13:17',
+            'pipeline.stages[1].gates[3]',
+            'gate name "health" is already used in stage "staging" (gates[2]); give one of them its own name, e.g. { health: { name: health-2 } }',
+          ],
         ],
       );
     });
@@ -604,11 +744,27 @@ describe('slipway.yaml v1', () => {
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
-          ['11:23-11:35', `${window}.timezone`, 'unknown time zone "Europe/Berln": use an IANA time zone such as Europe/Berlin, America/New_York or UTC'],
-          ['12:21-12:42', `${window}.allow[0]`, 'range "Mon-Fri 17:00-09:00" ends before it starts; split a range across midnight in two, e.g. "Mon 22:00-24:00" and "Tue 00:00-02:00"'],
-          ['12:44-12:66', `${window}.allow[1]`, 'must be a range such as "Mon-Fri 09:00-17:00", "Sat,Sun 10:00-12:00" or "* 00:00-24:00"'],
+          [
+            '11:23-11:35',
+            `${window}.timezone`,
+            'unknown time zone "Europe/Berln": use an IANA time zone such as Europe/Berlin, America/New_York or UTC',
+          ],
+          [
+            '12:21-12:42',
+            `${window}.allow[0]`,
+            'range "Mon-Fri 17:00-09:00" ends before it starts; split a range across midnight in two, e.g. "Mon 22:00-24:00" and "Tue 00:00-02:00"',
+          ],
+          [
+            '12:44-12:66',
+            `${window}.allow[1]`,
+            'must be a range such as "Mon-Fri 09:00-17:00", "Sat,Sun 10:00-12:00" or "* 00:00-24:00"',
+          ],
           ['14:25-14:43', `${window}.freeze[0].from`, '"2026-02-30T00:00" is not a real date and time'],
-          ['15:49-15:67', `${window}.freeze[1].to`, 'the freeze ends ("2026-12-19T00:00") before it starts ("2026-12-20T00:00")'],
+          [
+            '15:49-15:67',
+            `${window}.freeze[1].to`,
+            'the freeze ends ("2026-12-19T00:00") before it starts ("2026-12-20T00:00")',
+          ],
         ],
       );
     });
@@ -630,7 +786,8 @@ describe('slipway.yaml v1', () => {
         ),
         file,
       );
-      const query = (ca: string, cert: string, key: string) => new URLSearchParams({ tlscacert: ca, tlscert: cert, tlskey: key }).toString();
+      const query = (ca: string, cert: string, key: string) =>
+        new URLSearchParams({ tlscacert: ca, tlscert: cert, tlskey: key }).toString();
       const certs = join(dir, 'certs');
       assert.deepStrictEqual(
         spec.pipeline?.stages.map((s) => s.dockerHost),
@@ -668,9 +825,21 @@ describe('slipway.yaml v1', () => {
             'a tcp:// endpoint needs TLS: add "tls: { certPath: FOLDER }" (with ca.pem, cert.pem and key.pem) or "tls: { ca: FILE, cert: FILE, key: FILE }" to this stage; ' +
               'only "tls: false" allows plain HTTP, which gives anyone who can reach the port control of that engine',
           ],
-          ['12:7-12:10', 'pipeline.stages[2].tls', '"tls" applies to a tcp:// dockerHost only (unix:// and ssh:// endpoints are secured by the socket\'s permissions and by SSH): remove it'],
-          ['15:12-15:16', 'pipeline.stages[3].tls', 'must be false (plain HTTP), { certPath: FOLDER } or { ca: FILE, cert: FILE, key: FILE }'],
-          ['18:12-18:26', 'pipeline.stages[4].tls', 'must be false (plain HTTP), { certPath: FOLDER } or { ca: FILE, cert: FILE, key: FILE }'],
+          [
+            '12:7-12:10',
+            'pipeline.stages[2].tls',
+            '"tls" applies to a tcp:// dockerHost only (unix:// and ssh:// endpoints are secured by the socket\'s permissions and by SSH): remove it',
+          ],
+          [
+            '15:12-15:16',
+            'pipeline.stages[3].tls',
+            'must be false (plain HTTP), { certPath: FOLDER } or { ca: FILE, cert: FILE, key: FILE }',
+          ],
+          [
+            '18:12-18:26',
+            'pipeline.stages[4].tls',
+            'must be false (plain HTTP), { certPath: FOLDER } or { ca: FILE, cert: FILE, key: FILE }',
+          ],
         ],
       );
     });
@@ -695,13 +864,33 @@ describe('slipway.yaml v1', () => {
       assert.deepStrictEqual(
         issues.map((i) => [where(i), i.field, i.message]),
         [
-          ['8:13-8:20', 'pipeline.stages[1].name', "must be a stage name: use a lowercase letter, then up to 30 lowercase letters, digits or '-'"],
-          ['9:19-9:37', 'pipeline.stages[1].dockerHost', 'must be a Docker endpoint: unix:///var/run/docker.sock, tcp://host:port or ssh://user@host'],
-          ['11:11-11:18', `${gates}[0]`, 'must be one of health, drift, vulnerabilities, licenses, approval; command, coverage, window, checks and mocks need options: write { <kind>: { ... } }'],
-          ['12:11-12:16', `${gates}[1].tests`, 'unknown gate kind "tests" (kinds: health, drift, command, vulnerabilities, licenses, coverage, mocks, approval, window, checks)'],
+          [
+            '8:13-8:20',
+            'pipeline.stages[1].name',
+            "must be a stage name: use a lowercase letter, then up to 30 lowercase letters, digits or '-'",
+          ],
+          [
+            '9:19-9:37',
+            'pipeline.stages[1].dockerHost',
+            'must be a Docker endpoint: unix:///var/run/docker.sock, tcp://host:port or ssh://user@host',
+          ],
+          [
+            '11:11-11:18',
+            `${gates}[0]`,
+            'must be one of health, drift, vulnerabilities, licenses, approval; command, coverage, window, checks and mocks need options: write { <kind>: { ... } }',
+          ],
+          [
+            '12:11-12:16',
+            `${gates}[1].tests`,
+            'unknown gate kind "tests" (kinds: health, drift, command, vulnerabilities, licenses, coverage, mocks, approval, window, checks)',
+          ],
           ['13:11-13:18', `${gates}[2].command`, 'missing required field "run"'],
           ['13:44-13:46', `${gates}[2].command.timeout`, 'must be a duration such as 500ms, 1s, 1.5s, 2m or 1h'],
-          ['14:11-14:36', `${gates}[3]`, 'must be a gate kind (health, drift, vulnerabilities, licenses, approval) or a mapping from one gate kind to its options, e.g. { command: { run: npm test } }'],
+          [
+            '14:11-14:36',
+            `${gates}[3]`,
+            'must be a gate kind (health, drift, vulnerabilities, licenses, approval) or a mapping from one gate kind to its options, e.g. { command: { run: npm test } }',
+          ],
           ['15:28-15:31', `${gates}[4].coverage.min`, 'must be a percentage between 0 and 100'],
           ['16:33-16:37', `${gates}[5].checks.repository`, 'must be a GitHub repository such as owner/name'],
         ],
@@ -714,7 +903,10 @@ describe('slipway.yaml v1', () => {
       writeFileSync(file, EXAMPLE);
       const spec = await loadSpec(file);
       assert.equal(spec.file, file);
-      assert.deepStrictEqual(spec.services.map((s) => s.name), ['web']);
+      assert.deepStrictEqual(
+        spec.services.map((s) => s.name),
+        ['web'],
+      );
     });
 
     it('says which file is missing and what to do', async () => {
@@ -734,12 +926,17 @@ describe('slipway.yaml v1', () => {
       const [web] = parseSpec(text, file).services;
       const rendered = renderTemplate(web.env.DATABASE_URL, (ref) => (ref.attr === 'host' ? 'db.internal' : '5432'));
       assert.equal(rendered, 'pg://db.internal:5432/x');
-      assert.equal(renderTemplate([], () => 'unused'), '');
+      assert.equal(
+        renderTemplate([], () => 'unused'),
+        '',
+      );
     });
   });
 
   describe('the JSON schema', () => {
-    const schema: unknown = JSON.parse(readFileSync(join(__dirname, '../../environments/spec/slipway.schema.json'), 'utf8'));
+    const schema: unknown = JSON.parse(
+      readFileSync(join(__dirname, '../../environments/spec/slipway.schema.json'), 'utf8'),
+    );
 
     /** Every object schema that declares properties, with its location. */
     function objectSchemas(node: unknown, at = '#'): Array<[string, Record<string, unknown>]> {

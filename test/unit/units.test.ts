@@ -30,7 +30,8 @@ describe('durations', () => {
   });
 
   it('refuses what is not a duration', () => {
-    for (const bad of ['', '72', 'h', '1w', '-1h', '1 h', '72H', 'abc']) assert.equal(tryParseDuration(bad), undefined, bad);
+    for (const bad of ['', '72', 'h', '1w', '-1h', '1 h', '72H', 'abc'])
+      assert.equal(tryParseDuration(bad), undefined, bad);
     assert.throws(() => parseDuration('3 days'), /invalid duration "3 days"/);
   });
 

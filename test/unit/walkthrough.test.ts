@@ -28,7 +28,9 @@ describe('the walkthrough', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("every step's media exists, and every slipway.yaml example in it loads with no error and no warning", () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes: { walkthroughs: Walkthrough[] } };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      contributes: { walkthroughs: Walkthrough[] };
+    };
     let examples = 0;
     for (const w of pkg.contributes.walkthroughs) {
       for (const step of w.steps) {
@@ -53,15 +55,32 @@ describe('the walkthrough', () => {
 
   it('an example with a wrong field fails this check, and single braces warn at their exact position', () => {
     const wrong = `version: 1\nname: shop\nservices:\n  web:\n    build: .\n    ports: [8080]\n    env:\n      DATABASE_URL: \${databases.db.url}\n    health:\n      http: { path: /healthz }\n`;
-    assert.throws(() => parseSpec(wrong, join(dir, 'slipway.yaml')), (err: unknown) => SpecError.is(err) && /services\.web.*health/.test(err.message));
+    assert.throws(
+      () => parseSpec(wrong, join(dir, 'slipway.yaml')),
+      (err: unknown) => SpecError.is(err) && /services\.web.*health/.test(err.message),
+    );
     const loads = wrong.replace(/ {4}health:\n.*\n/, '');
     const spec = parseSpec(loads, join(dir, 'slipway.yaml'));
     assert.deepEqual(
-      (spec.warnings ?? []).map(({ line, column, endLine, endColumn, field }) => ({ line, column, endLine, endColumn, field })),
+      (spec.warnings ?? []).map(({ line, column, endLine, endColumn, field }) => ({
+        line,
+        column,
+        endLine,
+        endColumn,
+        field,
+      })),
       [{ line: 8, column: 21, endLine: 8, endColumn: 40, field: 'services.web.env.DATABASE_URL' }],
     );
     assert.match(spec.warnings![0].message, /single braces.*\$\{\{ databases\.db\.url \}\}/);
-    assert.deepEqual(singleBraceWarnings('a: "${HOME}/x"\nb: ${{ databases.db.url }}\n', 'f'), [], 'a shell variable and a real reference do not warn');
-    assert.deepEqual(singleBraceWarnings('a: [', 'f'), [], 'unparseable text has no warnings (its errors come from the loader)');
+    assert.deepEqual(
+      singleBraceWarnings('a: "${HOME}/x"\nb: ${{ databases.db.url }}\n', 'f'),
+      [],
+      'a shell variable and a real reference do not warn',
+    );
+    assert.deepEqual(
+      singleBraceWarnings('a: [', 'f'),
+      [],
+      'unparseable text has no warnings (its errors come from the loader)',
+    );
   });
 });

@@ -23,8 +23,22 @@ function status(overrides: Partial<EnvironmentStatus> = {}): EnvironmentStatus {
     updatedAt: '2026-01-02T10:10:00.000Z',
     commit: '4b1e9d2c7a0f3e5d6c8b9a1f2e3d4c5b6a7f8e9d',
     services: [
-      { service: 'web', containerId: 'c1', state: 'running', health: 'healthy', ports: { 8080: 49213 }, image: 'sha256:aa' },
-      { service: 'db', containerId: 'c2', state: 'running', health: 'healthy', ports: { 5432: 49214 }, image: 'sha256:bb' },
+      {
+        service: 'web',
+        containerId: 'c1',
+        state: 'running',
+        health: 'healthy',
+        ports: { 8080: 49213 },
+        image: 'sha256:aa',
+      },
+      {
+        service: 'db',
+        containerId: 'c2',
+        state: 'running',
+        health: 'healthy',
+        ports: { 5432: 49214 },
+        image: 'sha256:bb',
+      },
     ],
     ...overrides,
   };
@@ -48,8 +62,20 @@ function fakeEngine() {
         tick++;
         const wobble = (tick % 3) * 0.0004;
         return [
-          { service: 'web', cpu: 0.0021 + wobble, cpuLimit: 0.5, memory: 91 * MiB + (tick % 5) * 4096, memoryLimit: 256 * MiB },
-          { service: 'db', cpu: 0.0102 + wobble, cpuLimit: 0.5, memory: 212 * MiB + (tick % 7) * 8192, memoryLimit: 256 * MiB },
+          {
+            service: 'web',
+            cpu: 0.0021 + wobble,
+            cpuLimit: 0.5,
+            memory: 91 * MiB + (tick % 5) * 4096,
+            memoryLimit: 256 * MiB,
+          },
+          {
+            service: 'db',
+            cpu: 0.0102 + wobble,
+            cpuLimit: 0.5,
+            memory: 212 * MiB + (tick % 7) * 8192,
+            memoryLimit: 256 * MiB,
+          },
         ];
       },
       logs: async (_p: string, _b: string, service: string, o: { tail?: number; onLine: (l: string) => void }) => {
@@ -67,7 +93,13 @@ function fakeSlipway(engine: ReturnType<typeof fakeEngine>) {
   let specReads = 0;
   const slipway = {
     context: { extensionUri: Uri.file('/ext') },
-    log: { warn: () => undefined, error: () => undefined, info: () => undefined, debug: () => undefined, show: () => undefined },
+    log: {
+      warn: () => undefined,
+      error: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+      show: () => undefined,
+    },
     model: {
       get items() {
         return [{ status: lastStatus, state: lastStatus.status, outdated: false }];
@@ -78,7 +110,18 @@ function fakeSlipway(engine: ReturnType<typeof fakeEngine>) {
     },
     ttl: { expiresAt: () => Date.parse('2026-01-02T18:00:00.000Z'), extend: async () => undefined },
     engine: async () => engine.engine,
-    spec: async () => (specReads++, { name: 'shop', pipeline: { stages: [{ name: 'preview', gates: [] }, { name: 'staging', gates: [] }] } }),
+    spec: async () => (
+      specReads++,
+      {
+        name: 'shop',
+        pipeline: {
+          stages: [
+            { name: 'preview', gates: [] },
+            { name: 'staging', gates: [] },
+          ],
+        },
+      }
+    ),
     specFile: Uri.file('/work/shop/slipway.yaml'),
     onDidChangeSpecFile: specFileChanged.event,
   };
@@ -122,7 +165,10 @@ describe('dashboard host: traffic to the webview', function () {
     // of step with the panel's own timers: it polls from when the window opened). Mocked timers:
     // this schedule is what is tested, and no real time passes.
     let poll: ReturnType<typeof setInterval> | undefined;
-    const start = setTimeout(() => (env.modelChanged.fire(), (poll = setInterval(() => env.modelChanged.fire(), 30_000))), 2_000);
+    const start = setTimeout(
+      () => (env.modelChanged.fire(), (poll = setInterval(() => env.modelChanged.fire(), 30_000))),
+      2_000,
+    );
     const stop = () => (clearTimeout(start), clearInterval(poll));
     const panel = new FakePanel();
     const host = new DashboardPanel(env.slipway as never, panel as never, KEY);
@@ -140,7 +186,9 @@ describe('dashboard host: traffic to the webview', function () {
     const { host, first, stop, after, engine, env } = await idle(60);
     stop();
     host.dispose();
-    console.log(`      idle dashboard: ${first} message(s) on ready, then ${after.length} per minute; engine calls: ${JSON.stringify(engine.calls)}, spec reads: ${env.specReads()}`);
+    console.log(
+      `      idle dashboard: ${first} message(s) on ready, then ${after.length} per minute; engine calls: ${JSON.stringify(engine.calls)}, spec reads: ${env.specReads()}`,
+    );
     assert.equal(first, 1);
     assert.deepEqual(after, [], 'nothing changed, nothing posted');
     assert.equal(engine.calls.logs, 0, 'logs are read only when the view asks');
@@ -156,14 +204,22 @@ describe('dashboard host: traffic to the webview', function () {
     await settle();
     stop();
     host.dispose();
-    assert.deepEqual(panel.posted.slice(first), [{ type: 'notification', method: 'env/patch', params: { services: [{ name: 'db', set: { health: 'unhealthy' } }] } }]);
+    assert.deepEqual(panel.posted.slice(first), [
+      {
+        type: 'notification',
+        method: 'env/patch',
+        params: { services: [{ name: 'db', set: { health: 'unhealthy' } }] },
+      },
+    ]);
   });
 
   it('reads logs only when asked, and the spec again only after slipway.yaml changed', async () => {
     const { panel, host, first, stop, engine, env } = await idle(1);
     panel.send({ type: 'request', id: 7, method: 'env/logs', params: { service: 'web', lines: 20 } });
     await settle();
-    assert.deepEqual(panel.posted.slice(first), [{ type: 'response', id: 7, result: { lines: ['web line 0', 'web line 1', 'web line 2'] } }]);
+    assert.deepEqual(panel.posted.slice(first), [
+      { type: 'response', id: 7, result: { lines: ['web line 0', 'web line 1', 'web line 2'] } },
+    ]);
     assert.equal(engine.calls.logs, 1);
     recorded.watchers.at(-1)!.changed.fire(Uri.file('/work/shop/slipway.yaml'));
     await settle();

@@ -73,10 +73,34 @@ describe('dashboard state (reducer)', () => {
 describe('dashboard state (the host diff)', () => {
   const cases: Array<[string, EnvironmentView, EnvironmentView]> = [
     ['nothing', environment(), environment()],
-    ['one health', environment(), environment({ services: environment().services.map((s) => (s.name === 'db' ? { ...s, health: 'unhealthy' } : s)) })],
-    ['status and an expiry removed', environment(), environment({ status: 'failed', expiresAt: undefined, lastOperation: { op: 'up', status: 'failed', at: '2026-01-01T00:00:00Z', error: 'boom' } })],
-    ['a service added and one removed', environment(), environment({ services: [{ ...environment().services[0], name: 'api' }, environment().services[0]] })],
-    ['memory use and a url gone', environment(), environment({ services: environment().services.map((s) => ({ ...s, url: undefined, memory: { used: 1, quota: 2 } })) })],
+    [
+      'one health',
+      environment(),
+      environment({
+        services: environment().services.map((s) => (s.name === 'db' ? { ...s, health: 'unhealthy' } : s)),
+      }),
+    ],
+    [
+      'status and an expiry removed',
+      environment(),
+      environment({
+        status: 'failed',
+        expiresAt: undefined,
+        lastOperation: { op: 'up', status: 'failed', at: '2026-01-01T00:00:00Z', error: 'boom' },
+      }),
+    ],
+    [
+      'a service added and one removed',
+      environment(),
+      environment({ services: [{ ...environment().services[0], name: 'api' }, environment().services[0]] }),
+    ],
+    [
+      'memory use and a url gone',
+      environment(),
+      environment({
+        services: environment().services.map((s) => ({ ...s, url: undefined, memory: { used: 1, quota: 2 } })),
+      }),
+    ],
   ];
   for (const [what, prev, next] of cases) {
     it(`rebuilds the next state from the previous one and the patch: ${what}`, () => {
@@ -89,7 +113,12 @@ describe('dashboard state (the host diff)', () => {
   it('sends nothing when nothing changed, and only the changed field otherwise', () => {
     assert.equal(diffEnvironment(environment(), environment()), undefined);
     const e = environment();
-    const next = { ...e, services: e.services.map((s) => (s.name === 'web' ? { ...s, cpu: { used: 0.2, quota: 0.5 } } : s)) };
-    assert.deepEqual(diffEnvironment(e, next), { services: [{ name: 'web', set: { cpu: { used: 0.2, quota: 0.5 } } }] });
+    const next = {
+      ...e,
+      services: e.services.map((s) => (s.name === 'web' ? { ...s, cpu: { used: 0.2, quota: 0.5 } } : s)),
+    };
+    assert.deepEqual(diffEnvironment(e, next), {
+      services: [{ name: 'web', set: { cpu: { used: 0.2, quota: 0.5 } } }],
+    });
   });
 });

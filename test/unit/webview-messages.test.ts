@@ -28,7 +28,10 @@ describe('webview messages: own keys only', () => {
       const text = `{"type":"command","method":"env/open","params":{"${key}":"web"}}`;
       assert.equal(parseWebviewMessage(wire(text)), undefined, key);
     }
-    assert.equal(parseWebviewMessage(wire('{"type":"command","method":"env/open","params":{"__proto__":{"polluted":true}}}')), undefined);
+    assert.equal(
+      parseWebviewMessage(wire('{"type":"command","method":"env/open","params":{"__proto__":{"polluted":true}}}')),
+      undefined,
+    );
     // The same message without the key is fine: the refusal is about the key.
     assert.ok(parseWebviewMessage(wire('{"type":"command","method":"env/open","params":{"service":"web"}}')));
   });
@@ -42,15 +45,31 @@ describe('webview messages: own keys only', () => {
     const params = Object.create({ stage: 'staging' }) as object;
     assert.equal(parseWebviewMessage({ type: 'command', method: 'gates/rerun', params }), undefined);
     assert.ok(parseWebviewMessage({ type: 'command', method: 'gates/rerun', params: { stage: 'staging' } }));
-    const request = Object.assign(Object.create({ id: 7 }) as object, { type: 'request', method: 'env/logs', params: { service: 'web' } });
+    const request = Object.assign(Object.create({ id: 7 }) as object, {
+      type: 'request',
+      method: 'env/logs',
+      params: { service: 'web' },
+    });
     assert.equal(parseWebviewMessage(request), undefined);
-    assert.ok(parseWebviewMessage({ type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: PROTOCOL_VERSION } }));
+    assert.ok(
+      parseWebviewMessage({
+        type: 'command',
+        method: 'webview/ready',
+        params: { app: 'dashboard', version: PROTOCOL_VERSION },
+      }),
+    );
   });
 
   it('reads host messages from own keys only', () => {
     assert.equal(parseHostMessage(Object.create({ type: 'response', id: 1, result: 1 }) as object), undefined);
-    assert.equal(parseHostMessage(Object.assign(Object.create({ result: 1 }) as object, { type: 'response', id: 1 })), undefined);
-    assert.equal(parseHostMessage(wire('{"__proto__":{"type":"notification","method":"env/state","params":{}}}')), undefined);
+    assert.equal(
+      parseHostMessage(Object.assign(Object.create({ result: 1 }) as object, { type: 'response', id: 1 })),
+      undefined,
+    );
+    assert.equal(
+      parseHostMessage(wire('{"__proto__":{"type":"notification","method":"env/state","params":{}}}')),
+      undefined,
+    );
     assert.ok(parseHostMessage({ type: 'response', id: 1, result: 1 }));
   });
 
@@ -60,7 +79,11 @@ describe('webview messages: own keys only', () => {
       const posted: ResponseMessage[] = [];
       await answerRequest({ type: 'request', id: 3, method, params: {} }, handlers as never, (r) => posted.push(r));
       assert.equal(posted.length, 1, method);
-      assert.deepEqual(posted[0], { type: 'response', id: 3, error: { message: `Unknown request ${method}.`, reason: 'unknown-method' } }, method);
+      assert.deepEqual(
+        posted[0],
+        { type: 'response', id: 3, error: { message: `Unknown request ${method}.`, reason: 'unknown-method' } },
+        method,
+      );
     }
   });
 

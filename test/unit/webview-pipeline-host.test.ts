@@ -37,21 +37,54 @@ describe('pipeline host: traffic to the webview', function () {
   beforeEach(() => {
     fake.stored = [];
     fake.releases = {};
-    fake.run = GATES.map((name, i) => ({ stage: 'staging', name, kind: name === 'syntax' ? 'command' : name, state: 'pass', reason: `${name} passed`, evidence: { seen: i }, startedAt: '2026-01-02T10:00:00.000Z', durationMs: 10 * (i + 1) }));
+    fake.run = GATES.map((name, i) => ({
+      stage: 'staging',
+      name,
+      kind: name === 'syntax' ? 'command' : name,
+      state: 'pass',
+      reason: `${name} passed`,
+      evidence: { seen: i },
+      startedAt: '2026-01-02T10:00:00.000Z',
+      durationMs: 10 * (i + 1),
+    }));
   });
 
   function open() {
     const modelChanged = new EventEmitter<void>();
     const engine = {
       home,
-      status: async (_p: string, branch: string) => ({ project: 'shop', env: branch.startsWith('stage:') ? 'stage_staging' : 'feature-checkout-7c2e1a', branch, stack: '', status: 'running', urls: {}, services: [], commit: branch.startsWith('stage:') ? undefined : COMMIT }),
+      status: async (_p: string, branch: string) => ({
+        project: 'shop',
+        env: branch.startsWith('stage:') ? 'stage_staging' : 'feature-checkout-7c2e1a',
+        branch,
+        stack: '',
+        status: 'running',
+        urls: {},
+        services: [],
+        commit: branch.startsWith('stage:') ? undefined : COMMIT,
+      }),
     };
     const slipway = {
       context: { extensionUri: Uri.file('/ext') },
-      log: { warn: () => undefined, error: () => undefined, info: () => undefined, debug: () => undefined, show: () => undefined },
+      log: {
+        warn: () => undefined,
+        error: () => undefined,
+        info: () => undefined,
+        debug: () => undefined,
+        show: () => undefined,
+      },
       model: { items: [], find: () => undefined, onDidChange: modelChanged.event, refresh: async () => undefined },
       engine: async () => engine,
-      spec: async () => ({ name: 'shop', dir: home, pipeline: { stages: [{ name: 'preview', gates: [] }, { name: 'staging', gates: GATES.map((name) => ({ name, kind: name === 'syntax' ? 'command' : name })) }] } }),
+      spec: async () => ({
+        name: 'shop',
+        dir: home,
+        pipeline: {
+          stages: [
+            { name: 'preview', gates: [] },
+            { name: 'staging', gates: GATES.map((name) => ({ name, kind: name === 'syntax' ? 'command' : name })) },
+          ],
+        },
+      }),
     };
     const panel = new FakePanel();
     const host = new PipelinePanel(slipway as never, panel as never, KEY);
@@ -73,12 +106,18 @@ describe('pipeline host: traffic to the webview', function () {
     panel.send({ type: 'command', method: 'gates/rerun', params: { stage: 'staging' } });
     await settle();
     const rerun = panel.posted.slice(1);
-    console.log(`      one re-run of ${GATES.length} gates: ${rerun.length} messages (${rerun.map((m) => m.method).join(', ')})`);
+    console.log(
+      `      one re-run of ${GATES.length} gates: ${rerun.length} messages (${rerun.map((m) => m.method).join(', ')})`,
+    );
     assert.deepEqual(
       rerun.map((m) => m.method),
       ['gates/running', ...GATES.map(() => 'gates/progress'), 'pipeline/state'],
     );
-    assert.deepEqual(rerun[0].params, { stage: 'staging', gates: GATES, startedAt: (rerun[0].params as { startedAt: string }).startedAt });
+    assert.deepEqual(rerun[0].params, {
+      stage: 'staging',
+      gates: GATES,
+      startedAt: (rerun[0].params as { startedAt: string }).startedAt,
+    });
     const last = rerun.at(-1)!.params as PipelineView;
     assert.deepEqual(
       last.promotions[0].gates.map((g) => [g.name, g.state, g.evidence]),
@@ -95,7 +134,17 @@ describe('pipeline host: traffic to the webview', function () {
 
   it('does not offer a promotion into a stage that already runs the commit, and says so', async () => {
     fake.stored = fake.run;
-    fake.releases.staging = { releases: [{ number: 1, at: '2026-01-02T11:00:00.000Z', by: 'dev@example.com', from: { kind: 'branch', name: KEY.branch, env: 'feature-checkout-7c2e1a', commit: COMMIT } }], current: 1 };
+    fake.releases.staging = {
+      releases: [
+        {
+          number: 1,
+          at: '2026-01-02T11:00:00.000Z',
+          by: 'dev@example.com',
+          from: { kind: 'branch', name: KEY.branch, env: 'feature-checkout-7c2e1a', commit: COMMIT },
+        },
+      ],
+      current: 1,
+    };
     const { panel, host } = open();
     await settle();
     const [state] = panel.posted.map((m) => m.params as PipelineView);

@@ -6,11 +6,21 @@ import { pipeline } from '../webviews/fixtures';
 
 describe('pipeline state (reducer)', () => {
   it('ignores gate messages before any state, and for a stage it does not show', () => {
-    const gate: GateView = { stage: 'staging', name: 'health', kind: 'health', state: 'pass', reason: 'ok', evidence: {} };
+    const gate: GateView = {
+      stage: 'staging',
+      name: 'health',
+      kind: 'health',
+      state: 'pass',
+      reason: 'ok',
+      evidence: {},
+    };
     assert.equal(reduce(initialState, notification('gates/progress', { gate })), initialState);
     const s = reduce(initialState, notification('pipeline/state', pipeline()));
     assert.equal(reduce(s, notification('gates/progress', { gate: { ...gate, stage: 'nowhere' } })), s);
-    assert.equal(reduce(s, notification('gates/running', { stage: 'nowhere', gates: ['x'], startedAt: '2026-01-01T00:00:00Z' })), s);
+    assert.equal(
+      reduce(s, notification('gates/running', { stage: 'nowhere', gates: ['x'], startedAt: '2026-01-01T00:00:00Z' })),
+      s,
+    );
   });
 
   it('marks the re-run gates running (and Promote waiting), then takes each result as it comes', () => {
@@ -34,17 +44,36 @@ describe('pipeline state (reducer)', () => {
     }
     assert.ok(s.pipeline!.promotions[0].gates.every((g) => g.state === 'pass'));
     assert.equal(promotable(s.pipeline!.promotions[0]), false, 'Promote waits for the host to allow it again');
-    s = reduce(s, notification('pipeline/state', { ...s.pipeline!, promotions: s.pipeline!.promotions.map((x, i) => (i === 0 ? { ...x, canPromote: true, blockedReason: undefined } : x)) }));
+    s = reduce(
+      s,
+      notification('pipeline/state', {
+        ...s.pipeline!,
+        promotions: s.pipeline!.promotions.map((x, i) =>
+          i === 0 ? { ...x, canPromote: true, blockedReason: undefined } : x,
+        ),
+      }),
+    );
     assert.equal(promotable(s.pipeline!.promotions[0]), true);
   });
 
   it('adds a gate it did not know, and never offers a promotion the stage already runs', () => {
     const p = pipeline();
     let s = reduce(initialState, notification('pipeline/state', p));
-    const gate: GateView = { stage: p.promotions[0].to, name: 'new-gate', kind: 'command', state: 'fail', reason: 'exit 1', evidence: {} };
+    const gate: GateView = {
+      stage: p.promotions[0].to,
+      name: 'new-gate',
+      kind: 'command',
+      state: 'fail',
+      reason: 'exit 1',
+      evidence: {},
+    };
     s = reduce(s, notification('gates/progress', { gate }));
     assert.equal(s.pipeline!.promotions[0].gates.at(-1)?.name, 'new-gate');
-    const allPassing = { ...p.promotions[0], canPromote: true, gates: p.promotions[0].gates.map((g) => ({ ...g, state: 'pass' as const })) };
+    const allPassing = {
+      ...p.promotions[0],
+      canPromote: true,
+      gates: p.promotions[0].gates.map((g) => ({ ...g, state: 'pass' as const })),
+    };
     assert.equal(promotable(allPassing), true);
     assert.equal(promotable({ ...allPassing, current: { commit: 'abc', release: 3 } }), false);
   });

@@ -15,7 +15,15 @@ import { waitFor as waitUntil } from '../wait';
 
 const EXTENSION_ID = 'slipway.slipway';
 /** A spec with one mistake on line 6 (a port that is not a number). */
-const BROKEN_SPEC = ['version: 1', 'name: broken', 'services:', '  web:', '    image: slipway/busybox:local', '    ports: [eighty]', ''].join('\n');
+const BROKEN_SPEC = [
+  'version: 1',
+  'name: broken',
+  'services:',
+  '  web:',
+  '    image: slipway/busybox:local',
+  '    ports: [eighty]',
+  '',
+].join('\n');
 
 interface Manifest {
   contributes: {
@@ -30,7 +38,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
   return (await waitUntil(what, probe, { timeoutMs })) as T;
 }
 
-const slipwayDiagnostics = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'slipway');
+const slipwayDiagnostics = (uri: vscode.Uri) =>
+  vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'slipway');
 
 describe('Slipway in the extension host', function () {
   this.timeout(60_000);
@@ -40,7 +49,10 @@ describe('Slipway in the extension host', function () {
 
   before(function () {
     const found = vscode.extensions.getExtension(EXTENSION_ID);
-    assert.ok(found, `the extension ${EXTENSION_ID} is not loaded in this host (${vscode.extensions.all.length} extensions are)`);
+    assert.ok(
+      found,
+      `the extension ${EXTENSION_ID} is not loaded in this host (${vscode.extensions.all.length} extensions are)`,
+    );
     extension = found;
     manifest = extension.packageJSON as Manifest;
   });
@@ -57,7 +69,11 @@ describe('Slipway in the extension host', function () {
     assert.ok(declared.length >= 10, `only ${declared.length} commands are declared`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = declared.filter((id) => !registered.has(id));
-    assert.deepEqual(missing, [], `declared in package.json but not registered by the extension: ${missing.join(', ')}`);
+    assert.deepEqual(
+      missing,
+      [],
+      `declared in package.json but not registered by the extension: ${missing.join(', ')}`,
+    );
   });
 
   it('contributes every setting with the default package.json declares', function () {
@@ -123,15 +139,28 @@ describe('Slipway in the extension host', function () {
     const api = (await extension.activate()) as SlipwayApi;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(folder, 'no workspace folder is open');
-    await waitFor('the git extension to report the branch main', () => (api.currentBranch() === 'main' ? true : undefined), 30_000);
-    await waitFor('the status bar item to offer a preview of main', () => (api.statusText()?.includes('Preview') ? true : undefined));
+    await waitFor(
+      'the git extension to report the branch main',
+      () => (api.currentBranch() === 'main' ? true : undefined),
+      30_000,
+    );
+    await waitFor('the status bar item to offer a preview of main', () =>
+      api.statusText()?.includes('Preview') ? true : undefined,
+    );
     const branch = `feature/switch-${Date.now().toString(36)}`;
     execFileSync('git', ['checkout', '-q', '-b', branch], { cwd: folder });
     try {
-      await waitFor(`the extension to follow the switch to ${branch}`, () => (api.currentBranch() === branch ? true : undefined), 30_000);
+      await waitFor(
+        `the extension to follow the switch to ${branch}`,
+        () => (api.currentBranch() === branch ? true : undefined),
+        30_000,
+      );
       // No environment for the new branch: the status bar offers to preview it, and nothing was previewed (autoPreview is off).
       assert.match(api.statusText() ?? '', /Preview/);
-      assert.deepEqual(api.environments().filter((e) => e.branch === branch), []);
+      assert.deepEqual(
+        api.environments().filter((e) => e.branch === branch),
+        [],
+      );
     } finally {
       execFileSync('git', ['checkout', '-q', 'main'], { cwd: folder });
     }

@@ -45,7 +45,9 @@ export async function run(): Promise<void> {
     runner = await new Promise<Mocha.Runner>((resolve) => {
       const r = mocha.run(() => resolve(r));
       r.on('pass', (t) => tests.push({ title: t.fullTitle(), state: 'passed', durationMs: t.duration }));
-      r.on('fail', (t, err: Error) => tests.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }));
+      r.on('fail', (t, err: Error) =>
+        tests.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }),
+      );
       r.on('pending', (t) => tests.push({ title: t.fullTitle(), state: 'pending' }));
     });
   } catch (err) {
@@ -54,6 +56,12 @@ export async function run(): Promise<void> {
     throw err;
   }
   const stats = runner.stats ?? { passes: 0, failures: 0, pending: 0 };
-  writeResults({ passes: stats.passes, failures: stats.failures, pending: stats.pending, durationMs: Date.now() - started, tests });
+  writeResults({
+    passes: stats.passes,
+    failures: stats.failures,
+    pending: stats.pending,
+    durationMs: Date.now() - started,
+    tests,
+  });
   if (stats.failures > 0) throw new Error(`${stats.failures} in-host test(s) failed`);
 }

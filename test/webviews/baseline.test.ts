@@ -43,7 +43,8 @@ describe('webviews: screenshot comparison', () => {
   it('keeps a baseline written as a 256-colour PNG within the threshold of what was shot', () => {
     const shot = panel(0);
     // Anti-aliasing-like ramps: more colours than a palette holds.
-    for (let x = 0; x < 400; x++) for (let y = 290; y < 300; y++) shot.data.set([x % 256, (x * 3) % 256, 128, 255], (y * 400 + x) * 4);
+    for (let x = 0; x < 400; x++)
+      for (let y = 290; y < 300; y++) shot.data.set([x % 256, (x * 3) % 256, 128, 255], (y * 400 + x) * 4);
     const stored = PNG.sync.read(palettePng(shot));
     assert.deepEqual([stored.width, stored.height], [400, 300]);
     const { ratio } = compareImages(stored, shot);

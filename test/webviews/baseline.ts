@@ -61,7 +61,9 @@ export async function expectScreenshot(page: Page, name: string, opts: MatchOpti
   const diffPath = `${stem}.diff.png`;
   writeFileSync(kept, shot);
   writeFileSync(diffPath, PNG.sync.write(diff));
-  const size = sameSize ? '' : ` The size changed: ${expected.width}x${expected.height} in the baseline, ${actual.width}x${actual.height} now.`;
+  const size = sameSize
+    ? ''
+    : ` The size changed: ${expected.width}x${expected.height} in the baseline, ${actual.width}x${actual.height} now.`;
   throw new Error(
     `${name} differs from its baseline: ${differing} pixels (${(ratio * 100).toFixed(3)}%, at most ${(maxDiffRatio * 100).toFixed(3)}% allowed).${size}\n` +
       `  baseline: ${baselinePath}\n  actual:   ${kept}\n  diff:     ${diffPath}\n` +
@@ -74,12 +76,28 @@ export async function expectScreenshot(page: Page, name: string, opts: MatchOpti
  * pixels red over a faded copy). Different sizes are compared on a canvas of the larger size,
  * where what only one image covers differs.
  */
-export function compareImages(expected: PNG, actual: PNG, threshold = DEFAULTS.threshold): { differing: number; ratio: number; sameSize: boolean; diff: PNG } {
+export function compareImages(
+  expected: PNG,
+  actual: PNG,
+  threshold = DEFAULTS.threshold,
+): { differing: number; ratio: number; sameSize: boolean; diff: PNG } {
   const width = Math.max(expected.width, actual.width);
   const height = Math.max(expected.height, actual.height);
   const diff = new PNG({ width, height });
-  const differing = pixelmatch(onCanvas(expected, width, height), onCanvas(actual, width, height), diff.data, width, height, { threshold });
-  return { differing, ratio: differing / (width * height), sameSize: expected.width === actual.width && expected.height === actual.height, diff };
+  const differing = pixelmatch(
+    onCanvas(expected, width, height),
+    onCanvas(actual, width, height),
+    diff.data,
+    width,
+    height,
+    { threshold },
+  );
+  return {
+    differing,
+    ratio: differing / (width * height),
+    sameSize: expected.width === actual.width && expected.height === actual.height,
+    diff,
+  };
 }
 
 /** The image's RGBA pixels at the top left of a width x height canvas; the rest opaque magenta. */
@@ -87,6 +105,7 @@ function onCanvas(png: PNG, width: number, height: number): Uint8Array {
   if (png.width === width && png.height === height) return png.data;
   const out = new Uint8Array(width * height * 4);
   for (let i = 0; i < out.length; i += 4) out.set([255, 0, 255, 255], i);
-  for (let y = 0; y < png.height; y++) out.set(png.data.subarray(y * png.width * 4, (y + 1) * png.width * 4), y * width * 4);
+  for (let y = 0; y < png.height; y++)
+    out.set(png.data.subarray(y * png.width * 4, (y + 1) * png.width * 4), y * width * 4);
   return out;
 }

@@ -16,7 +16,9 @@ describe('webviews: environment dashboard (Chromium)', function () {
   it('says ready first, waits for data, then shows every service with its state, health, URL, ports, image and use', async () => {
     wv = await suite.open('dashboard');
     const { page } = wv;
-    assert.deepEqual(await wv.posted(), [{ type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: 1 } }]);
+    assert.deepEqual(await wv.posted(), [
+      { type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: 1 } },
+    ]);
     await page.getByText('Waiting for the environment…').waitFor();
     assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'true');
 
@@ -26,9 +28,16 @@ describe('webviews: environment dashboard (Chromium)', function () {
     await page.getByRole('status', { name: 'Environment status: Running' }).waitFor();
     const table = page.getByRole('table', { name: 'Services' });
     const web = table.getByRole('row').filter({ hasText: 'web' }).first();
-    for (const text of ['running', 'healthy', '127.0.0.1:49213', '49213→8080', 'sha256:3f1c9b7a2e4d']) await web.getByText(text).filter({ visible: true }).first().waitFor();
-    assert.equal(await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'), '0.12 / 0.5 CPU (24%)');
-    assert.equal(await page.getByRole('meter', { name: 'Memory of db' }).getAttribute('aria-valuetext'), '212 MiB / 256 MiB (83%)');
+    for (const text of ['running', 'healthy', '127.0.0.1:49213', '49213→8080', 'sha256:3f1c9b7a2e4d'])
+      await web.getByText(text).filter({ visible: true }).first().waitFor();
+    assert.equal(
+      await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'),
+      '0.12 / 0.5 CPU (24%)',
+    );
+    assert.equal(
+      await page.getByRole('meter', { name: 'Memory of db' }).getAttribute('aria-valuetext'),
+      '212 MiB / 256 MiB (83%)',
+    );
     assert.match((await page.getByRole('group', { name: 'Time to live' }).textContent()) ?? '', /5 h 4[12] min left/);
     assert.match((await page.getByRole('group', { name: 'Services' }).textContent()) ?? '', /2 of 2 up/);
     await page.getByRole('group', { name: 'Created' }).getByText('2 h 5 min ago').waitFor();
@@ -41,7 +50,8 @@ describe('webviews: environment dashboard (Chromium)', function () {
     await wv.send(notification('env/state', environment()));
     await wv.take();
     const toolbar = page.getByRole('toolbar', { name: 'Environment actions' });
-    for (const name of ['Open', 'Share', 'Restart all services', 'Promote to staging', 'Tear Down']) await toolbar.getByRole('button', { name }).click();
+    for (const name of ['Open', 'Share', 'Restart all services', 'Promote to staging', 'Tear Down'])
+      await toolbar.getByRole('button', { name }).click();
     await page.getByRole('button', { name: 'Extend time to live' }).click();
     await page.getByRole('button', { name: 'Restart db' }).click();
     await page.getByRole('link', { name: '127.0.0.1:49213' }).click();
@@ -61,7 +71,10 @@ describe('webviews: environment dashboard (Chromium)', function () {
     assert.equal(page.url(), 'https://webview.slipway.test/index.html', 'the link did not navigate');
 
     // Provisioning: no restart or promote; an environment without URLs: no Open.
-    const busy = environment({ status: 'provisioning', services: environment().services.map((s) => ({ ...s, url: undefined })) });
+    const busy = environment({
+      status: 'provisioning',
+      services: environment().services.map((s) => ({ ...s, url: undefined })),
+    });
     await wv.send(notification('env/state', busy));
     await page.getByRole('status', { name: 'Environment status: Provisioning' }).waitFor();
     for (const name of ['Open', 'Restart all services', 'Promote to staging', 'Restart web']) {
@@ -91,14 +104,22 @@ describe('webviews: environment dashboard (Chromium)', function () {
     assert.deepEqual(req.params, { service: 'web', lines: 500 });
     assert.equal(typeof req.id, 'number');
     await wv.send({ type: 'response', id: 999, result: { lines: ['not mine'] } });
-    await wv.send({ type: 'response', id: req.id!, result: { lines: ['older line 1', 'older line 2', 'newest line'] } });
+    await wv.send({
+      type: 'response',
+      id: req.id!,
+      result: { lines: ['older line 1', 'older line 2', 'newest line'] },
+    });
     await logs.getByText('newest line').waitFor();
     await logs.getByText('3 lines').waitFor();
     assert.equal(await logs.getByText('not mine').count(), 0);
 
     await logs.getByRole('button', { name: 'Show more log lines of web' }).click();
     const [again] = await wv.take();
-    await wv.send({ type: 'response', id: again.id!, error: { message: 'The container web is gone.', reason: 'not-found' } });
+    await wv.send({
+      type: 'response',
+      id: again.id!,
+      error: { message: 'The container web is gone.', reason: 'not-found' },
+    });
     await logs.getByRole('alert').getByText('The container web is gone.').waitFor();
   });
 
@@ -111,13 +132,31 @@ describe('webviews: environment dashboard (Chromium)', function () {
     const seen: string[] = [];
     for (let i = 0; i < 25; i++) {
       await page.keyboard.press('Tab');
-      seen.push(await page.evaluate('(document.activeElement?.getAttribute("aria-label") || document.activeElement?.textContent || "").trim()'));
+      seen.push(
+        await page.evaluate(
+          '(document.activeElement?.getAttribute("aria-label") || document.activeElement?.textContent || "").trim()',
+        ),
+      );
     }
-    for (const name of ['Open', 'Share', 'Restart all services', 'Promote to staging', 'Tear Down', 'Extend time to live', 'web: show log lines', 'Restart web', 'db: show log lines', 'Restart db']) {
+    for (const name of [
+      'Open',
+      'Share',
+      'Restart all services',
+      'Promote to staging',
+      'Tear Down',
+      'Extend time to live',
+      'web: show log lines',
+      'Restart web',
+      'db: show log lines',
+      'Restart db',
+    ]) {
       assert.ok(seen.includes(name), `Tab never reached ${name}: ${JSON.stringify(seen)}`);
     }
     // Tab order follows the page: the toolbar first.
-    assert.ok(seen.indexOf('Open') < seen.indexOf('Tear Down') && seen.indexOf('Tear Down') < seen.indexOf('web: show log lines'));
+    assert.ok(
+      seen.indexOf('Open') < seen.indexOf('Tear Down') &&
+        seen.indexOf('Tear Down') < seen.indexOf('web: show log lines'),
+    );
 
     await page.getByRole('button', { name: 'Share' }).focus();
     await page.keyboard.press('Enter');
@@ -140,14 +179,21 @@ describe('webviews: environment dashboard (Chromium)', function () {
     const { page } = wv;
     await wv.send(notification('env/state', environment()));
     await page.getByRole('button', { name: 'db: show log lines' }).click();
-    assert.deepEqual(await page.evaluate('JSON.parse(sessionStorage.getItem("slipway-webview-state"))'), { expanded: ['db'] });
+    assert.deepEqual(await page.evaluate('JSON.parse(sessionStorage.getItem("slipway-webview-state"))'), {
+      expanded: ['db'],
+    });
 
     await wv.reload();
-    assert.deepEqual(await wv.posted(), [{ type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: 1 } }]);
+    assert.deepEqual(await wv.posted(), [
+      { type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: 1 } },
+    ]);
     await page.getByText('Waiting for the environment…').waitFor();
     await wv.send(notification('env/state', environment({ branch: 'feature/checkout-v2' })));
     await page.getByRole('heading', { level: 1, name: 'feature/checkout-v2' }).waitFor();
-    await page.getByRole('region', { name: 'Recent log lines of db' }).getByText('ready to accept connections').waitFor();
+    await page
+      .getByRole('region', { name: 'Recent log lines of db' })
+      .getByText('ready to accept connections')
+      .waitFor();
     assert.equal(await page.getByRole('region', { name: 'Recent log lines of web' }).count(), 0);
   });
 
@@ -162,19 +208,36 @@ describe('webviews: environment dashboard (Chromium)', function () {
     const logs = page.getByRole('region', { name: 'Recent log lines of web' });
     await logs.getByText('GET /api/products 200 42.9ms').waitFor();
 
-    await wv.send(notification('env/patch', { set: { status: 'degraded' }, services: [{ name: 'db', set: { health: 'unhealthy', cpu: { used: 0.25, quota: 0.5 } } }] }));
+    await wv.send(
+      notification('env/patch', {
+        set: { status: 'degraded' },
+        services: [{ name: 'db', set: { health: 'unhealthy', cpu: { used: 0.25, quota: 0.5 } } }],
+      }),
+    );
     await page.getByRole('status', { name: 'Environment status: Degraded' }).waitFor();
     const db = page.getByRole('table', { name: 'Services' }).getByRole('row').filter({ hasText: 'db' }).first();
     await db.getByText('unhealthy').filter({ visible: true }).first().waitFor();
-    assert.equal(await page.getByRole('meter', { name: 'CPU of db' }).getAttribute('aria-valuetext'), '0.25 / 0.5 CPU (50%)');
+    assert.equal(
+      await page.getByRole('meter', { name: 'CPU of db' }).getAttribute('aria-valuetext'),
+      '0.25 / 0.5 CPU (50%)',
+    );
     assert.match((await page.getByRole('group', { name: 'Services' }).textContent()) ?? '', /1 of 2 up/);
     await logs.getByText('GET /api/products 200 42.9ms').waitFor();
 
     // A service that goes away takes its row with it; a new one arrives whole.
-    await wv.send(notification('env/patch', { order: ['api', 'web'], services: [{ name: 'api', set: { state: 'running', health: 'starting', ports: [], image: 'sha256:cc' } }] }));
+    await wv.send(
+      notification('env/patch', {
+        order: ['api', 'web'],
+        services: [{ name: 'api', set: { state: 'running', health: 'starting', ports: [], image: 'sha256:cc' } }],
+      }),
+    );
     await page.getByRole('button', { name: 'api: show log lines' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'db: show log lines' }).count(), 0);
-    assert.deepEqual((await wv.take()).filter((m) => m.method !== 'webview/ready'), [], 'a patch asks nothing of the host');
+    assert.deepEqual(
+      (await wv.take()).filter((m) => m.method !== 'webview/ready'),
+      [],
+      'a patch asks nothing of the host',
+    );
   });
 
   it('asks for log lines only when a service is opened and its state carries none', async () => {
@@ -205,9 +268,23 @@ describe('webviews: environment dashboard (Chromium)', function () {
     const { page } = wv;
     await wv.send(notification('env/state', environment({ status: 'absent', services: [], expiresAt: undefined })));
     await page.getByText('This environment does not exist').waitFor();
-    for (const name of ['Share', 'Restart all services', 'Tear Down']) assert.equal(await page.getByRole('button', { name }).getAttribute('aria-disabled'), 'true');
+    for (const name of ['Share', 'Restart all services', 'Tear Down'])
+      assert.equal(await page.getByRole('button', { name }).getAttribute('aria-disabled'), 'true');
 
-    await wv.send(notification('env/state', environment({ status: 'failed', lastOperation: { op: 'up', status: 'failed', at: new Date().toISOString(), error: 'web never became healthy' } })));
+    await wv.send(
+      notification(
+        'env/state',
+        environment({
+          status: 'failed',
+          lastOperation: {
+            op: 'up',
+            status: 'failed',
+            at: new Date().toISOString(),
+            error: 'web never became healthy',
+          },
+        }),
+      ),
+    );
     await page.getByRole('alert').getByText('web never became healthy').waitFor();
     await page.getByRole('status', { name: 'Environment status: Failed' }).waitFor();
   });
@@ -220,31 +297,69 @@ describe('webviews: environment dashboard (Chromium)', function () {
       await wv.send(notification('env/state', environment()));
       const table = page.getByRole('table', { name: 'Services' });
       await table.waitFor();
-      const wrap = await page.locator('.table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
-      assert.ok(wrap.scroll <= wrap.client, `at ${width} px the services table is ${wrap.scroll} px wide in a ${wrap.client} px box`);
+      const wrap = await page
+        .locator('.table-wrap')
+        .evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+      assert.ok(
+        wrap.scroll <= wrap.client,
+        `at ${width} px the services table is ${wrap.scroll} px wide in a ${wrap.client} px box`,
+      );
       for (const name of ['Restart web', 'Restart db']) {
         const box = await page.getByRole('button', { name }).boundingBox();
-        assert.ok(box && box.x + box.width <= width, `at ${width} px "${name}" is outside the panel (${JSON.stringify(box)})`);
+        assert.ok(
+          box && box.x + box.width <= width,
+          `at ${width} px "${name}" is outside the panel (${JSON.stringify(box)})`,
+        );
       }
       // Health shows once per row at every width (its column, or under the state when narrowest).
-      assert.equal(await table.getByRole('row').filter({ hasText: 'web' }).first().getByText('healthy').filter({ visible: true }).count(), 1, `at ${width} px`);
+      assert.equal(
+        await table
+          .getByRole('row')
+          .filter({ hasText: 'web' })
+          .first()
+          .getByText('healthy')
+          .filter({ visible: true })
+          .count(),
+        1,
+        `at ${width} px`,
+      );
       const headers = (await table.getByRole('columnheader').allTextContents()).map((t) => t.trim()).filter(Boolean);
       if (width >= 1000) {
         assert.deepEqual(headers, ['Service', 'State', 'Health', 'URL', 'Ports', 'Image', 'CPU and memory', 'Actions']);
         // Wide: ports and image stay in their columns, not also in the expanded row.
         await page.getByRole('button', { name: 'web: show log lines' }).click();
-        assert.equal(await page.getByRole('region', { name: 'Recent log lines of web' }).locator('dl').isVisible(), false);
+        assert.equal(
+          await page.getByRole('region', { name: 'Recent log lines of web' }).locator('dl').isVisible(),
+          false,
+        );
       } else {
         // Narrow: ports and image are in the service's expanded row instead, nothing is lost;
         // narrower still, health stands under the state.
-        assert.deepEqual(headers, ['Service', 'State', ...(width > 600 ? ['Health'] : []), 'URL', 'CPU and memory', 'Actions']);
-        if (width <= 600) await table.getByRole('row').filter({ hasText: 'web' }).first().getByText('healthy').filter({ visible: true }).waitFor();
+        assert.deepEqual(headers, [
+          'Service',
+          'State',
+          ...(width > 600 ? ['Health'] : []),
+          'URL',
+          'CPU and memory',
+          'Actions',
+        ]);
+        if (width <= 600)
+          await table
+            .getByRole('row')
+            .filter({ hasText: 'web' })
+            .first()
+            .getByText('healthy')
+            .filter({ visible: true })
+            .waitFor();
         await page.getByRole('button', { name: 'web: show log lines' }).click();
         const details = page.getByRole('region', { name: 'Recent log lines of web' }).locator('dl');
         for (const text of ['49213→8080', 'sha256:3f1c9b7a2e4d']) await details.getByText(text).waitFor();
         if (width === 520) await expectScreenshot(page, 'webview-dashboard-narrow.png');
       }
-      assert.equal(await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'), '0.12 / 0.5 CPU (24%)');
+      assert.equal(
+        await page.getByRole('meter', { name: 'CPU of web' }).getAttribute('aria-valuetext'),
+        '0.12 / 0.5 CPU (24%)',
+      );
       if (width !== 520) {
         assert.deepEqual([await wv.cspViolations(), wv.errors, wv.blocked], [[], [], []], `at ${width} px`);
         await wv.close();

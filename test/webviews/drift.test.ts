@@ -19,12 +19,21 @@ describe('webviews: drift (Chromium)', function () {
   it('shows each resource with declared and actual side by side, the change marked, and the check time', async () => {
     wv = await suite.open('drift');
     const { page } = wv;
-    assert.deepEqual((await wv.posted()).map((m) => m.params), [{ app: 'drift', version: 1 }]);
+    assert.deepEqual(
+      (await wv.posted()).map((m) => m.params),
+      [{ app: 'drift', version: 1 }],
+    );
     await wv.send(notification('drift/state', drift()));
     await page.getByRole('status', { name: 'Drift: 2 resources drifted' }).waitFor();
     await page.getByText('checked 2 min ago').waitFor();
     const web = page.getByRole('table', { name: 'Differences of web' });
-    assert.deepEqual(await web.getByRole('columnheader').allTextContents().then((t) => t.map((s) => s.trim())), ['Property', 'Declared', 'Actual']);
+    assert.deepEqual(
+      await web
+        .getByRole('columnheader')
+        .allTextContents()
+        .then((t) => t.map((s) => s.trim())),
+      ['Property', 'Declared', 'Actual'],
+    );
     const row = web.getByRole('row', { name: /env\.GREETING/ });
     assert.deepEqual(await row.getByRole('cell').allTextContents(), ['Hello from Slipway', 'Hello from a hotfix']);
     assert.equal(await row.locator('mark.declared').textContent(), 'Slipway');
@@ -46,7 +55,11 @@ describe('webviews: drift (Chromium)', function () {
     await page.getByRole('button', { name: 'Reapply web' }).click();
     await page.getByRole('button', { name: 'Accept web' }).click();
     await page.getByRole('button', { name: 'Reapply db' }).click();
-    assert.equal(await page.getByRole('button', { name: 'Accept db' }).getAttribute('aria-disabled'), 'true', 'a spec change cannot be accepted');
+    assert.equal(
+      await page.getByRole('button', { name: 'Accept db' }).getAttribute('aria-disabled'),
+      'true',
+      'a spec change cannot be accepted',
+    );
     await page.getByRole('button', { name: 'Accept db' }).click({ force: true });
     await page.getByRole('button', { name: 'Reapply all' }).click();
     await page.getByRole('button', { name: 'Accept all' }).click();
@@ -77,7 +90,8 @@ describe('webviews: drift (Chromium)', function () {
     await wv.send(notification('drift/state', drift()));
     const tabs = page.getByRole('tablist', { name: 'Filter by source' });
     assert.equal(await tabs.getByRole('tab').count(), 3);
-    for (const name of ['All 2', 'Outside Slipway 1', 'Spec 1']) await tabs.getByRole('tab', { name, exact: true }).waitFor();
+    for (const name of ['All 2', 'Outside Slipway 1', 'Spec 1'])
+      await tabs.getByRole('tab', { name, exact: true }).waitFor();
     await tabs.getByRole('tab', { name: /Spec/ }).click();
     assert.equal(await page.getByRole('table', { name: 'Differences of web' }).count(), 0);
     await page.getByRole('table', { name: 'Differences of db' }).waitFor();
@@ -108,13 +122,17 @@ describe('webviews: drift (Chromium)', function () {
     await wv.send(notification('drift/state', drift({ resources: [] })));
     await page.getByText('No drift', { exact: true }).first().waitFor();
     await page.getByText('What runs matches what was declared. Checked 2 min ago.').waitFor();
-    for (const name of ['Reapply all', 'Accept all']) assert.equal(await page.getByRole('button', { name }).getAttribute('aria-disabled'), 'true');
+    for (const name of ['Reapply all', 'Accept all'])
+      assert.equal(await page.getByRole('button', { name }).getAttribute('aria-disabled'), 'true');
 
     await wv.send(notification('drift/state', drift({ resources: [], checkedAt: undefined })));
     await page.getByText('Not checked yet').waitFor();
     await wv.take();
     await page.getByRole('status').getByRole('button', { name: 'Check now' }).click();
-    assert.deepEqual((await wv.take()).map((m) => m.method), ['drift/check']);
+    assert.deepEqual(
+      (await wv.take()).map((m) => m.method),
+      ['drift/check'],
+    );
   });
 
   for (const theme of ['dark', 'light', 'high-contrast'] as const) {

@@ -62,7 +62,16 @@ export function environment(overrides: Partial<EnvironmentView> = {}): Environme
 }
 
 export function gates(): { staging: GateView[]; production: GateView[] } {
-  const g = (stage: string, name: string, kind: string, state: GateView['state'], reason: string, evidence: GateView['evidence'], durationMs: number, at: number): GateView => ({
+  const g = (
+    stage: string,
+    name: string,
+    kind: string,
+    state: GateView['state'],
+    reason: string,
+    evidence: GateView['evidence'],
+    durationMs: number,
+    at: number,
+  ): GateView => ({
     stage,
     name,
     kind,
@@ -74,19 +83,50 @@ export function gates(): { staging: GateView[]; production: GateView[] } {
   });
   return {
     staging: [
-      g('staging', 'health', 'health', 'pass', 'all 2 services are running and healthy', { services: 'web healthy, db healthy' }, 41, 4 * MIN),
-      g('staging', 'drift', 'drift', 'pass', 'no drift: what runs matches what was declared', { count: 0 }, 1830, 4 * MIN),
+      g(
+        'staging',
+        'health',
+        'health',
+        'pass',
+        'all 2 services are running and healthy',
+        { services: 'web healthy, db healthy' },
+        41,
+        4 * MIN,
+      ),
+      g(
+        'staging',
+        'drift',
+        'drift',
+        'pass',
+        'no drift: what runs matches what was declared',
+        { count: 0 },
+        1830,
+        4 * MIN,
+      ),
       g(
         'staging',
         'syntax',
         'command',
         'fail',
         '"node --check server.js" exited with 1',
-        { command: 'node --check server.js', exitCode: 1, outputTail: "/app/server.js:12\n  res.end('ok'\n         ^^^^\nSyntaxError: missing ) after argument list" },
+        {
+          command: 'node --check server.js',
+          exitCode: 1,
+          outputTail: "/app/server.js:12\n  res.end('ok'\n         ^^^^\nSyntaxError: missing ) after argument list",
+        },
         312,
         4 * MIN,
       ),
-      g('staging', 'approval', 'approval', 'pending', '0 of 1 approval', { required: 1, author: 'dev@example.com', approvers: [] }, 3, 4 * MIN),
+      g(
+        'staging',
+        'approval',
+        'approval',
+        'pending',
+        '0 of 1 approval',
+        { required: 1, author: 'dev@example.com', approvers: [] },
+        3,
+        4 * MIN,
+      ),
     ],
     production: [
       g('production', 'health', 'health', 'pending', 'not run yet: nothing is deployed to staging', {}, 0, 0),
@@ -107,7 +147,12 @@ export function gates(): { staging: GateView[]; production: GateView[] } {
         'window',
         'pass',
         'Tue 14:05 (Europe/Berlin) is inside Mon-Fri 09:00-17:00',
-        { timezone: 'Europe/Berlin', localTime: 'Tue 14:05', allow: ['Mon-Fri 09:00-17:00'], matched: 'Mon-Fri 09:00-17:00' },
+        {
+          timezone: 'Europe/Berlin',
+          localTime: 'Tue 14:05',
+          allow: ['Mon-Fri 09:00-17:00'],
+          matched: 'Mon-Fri 09:00-17:00',
+        },
         1,
         4 * MIN,
       ),
@@ -124,8 +169,28 @@ export function pipeline(overrides: Partial<PipelineView> = {}): PipelineView {
     commit: '4b1e9d2c7a0f3e5d6c8b9a1f2e3d4c5b6a7f8e9d',
     stages: [
       { name: 'preview', env: 'feature-checkout-7c2e1a', status: 'running' },
-      { name: 'staging', env: 'stage_staging', status: 'running', release: { number: 3, commit: '0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d', at: ago(26 * HOUR), by: 'lead@example.com' } },
-      { name: 'production', env: 'stage_production', status: 'running', release: { number: 7, commit: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d', at: ago(6 * 24 * HOUR), by: 'ops@example.com' } },
+      {
+        name: 'staging',
+        env: 'stage_staging',
+        status: 'running',
+        release: {
+          number: 3,
+          commit: '0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d',
+          at: ago(26 * HOUR),
+          by: 'lead@example.com',
+        },
+      },
+      {
+        name: 'production',
+        env: 'stage_production',
+        status: 'running',
+        release: {
+          number: 7,
+          commit: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d',
+          at: ago(6 * 24 * HOUR),
+          by: 'ops@example.com',
+        },
+      },
     ],
     promotions: [
       { from: 'preview', to: 'staging', gates: gs.staging, canPromote: true },

@@ -63,11 +63,24 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--font-render-hinting=none'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--font-render-hinting=none',
+    ],
   });
 }
 
-const MIME: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html' };
+const MIME: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.ttf': 'font/ttf',
+  '.html': 'text/html',
+};
 
 /** What the stand-in adds to the page's `window`. */
 export interface StandIn {
@@ -155,7 +168,10 @@ export interface OpenOptions {
 export async function openWebview(browser: Browser, app: WebviewApp, opts: OpenOptions = {}): Promise<WebviewPage> {
   const { outdir } = await buildOnce();
   const theme = THEMES[opts.theme ?? 'dark'];
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1100, height: 760 }, colorScheme: theme.kind === 'vscode-light' ? 'light' : 'dark' });
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1100, height: 760 },
+    colorScheme: theme.kind === 'vscode-light' ? 'light' : 'dark',
+  });
   const blocked: string[] = [];
   const dialogs: string[] = [];
   const errors: string[] = [];
@@ -180,10 +196,15 @@ export async function openWebview(browser: Browser, app: WebviewApp, opts: OpenO
         .replace('<body ', `<body class="${theme.kind}" data-vscode-theme-kind="${theme.kind}" `);
       return route.fulfill({ status: 200, contentType: 'text/html', body: page });
     }
-    if (url.pathname === '/vscode-theme.css') return route.fulfill({ status: 200, contentType: 'text/css', body: theme.css });
+    if (url.pathname === '/vscode-theme.css')
+      return route.fulfill({ status: 200, contentType: 'text/css', body: theme.css });
     const file = join(outdir, url.pathname.replace(/^\/+/, ''));
     if (!file.startsWith(outdir) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-    return route.fulfill({ status: 200, contentType: MIME[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
+    return route.fulfill({
+      status: 200,
+      contentType: MIME[extname(file)] ?? 'application/octet-stream',
+      body: readFileSync(file),
+    });
   });
 
   // The stand-in for VS Code's webview API, injected before any page script like VS Code's own.
@@ -199,7 +220,10 @@ export async function openWebview(browser: Browser, app: WebviewApp, opts: OpenO
   page.on('request', () => inFlight++);
   page.on('requestfinished', () => inFlight--);
   page.on('requestfailed', () => inFlight--);
-  const twoFrames = () => page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+  const twoFrames = () =>
+    page.evaluate(
+      () => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
+    );
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
@@ -232,7 +256,11 @@ export async function openWebview(browser: Browser, app: WebviewApp, opts: OpenO
     cspViolations: () => page.evaluate(() => window.__csp),
     settled: async () => {
       await twoFrames();
-      await waitFor(() => `the page's ${inFlight} request(s) in flight to finish`, () => inFlight === 0, { timeoutMs: 5_000 });
+      await waitFor(
+        () => `the page's ${inFlight} request(s) in flight to finish`,
+        () => inFlight === 0,
+        { timeoutMs: 5_000 },
+      );
       await twoFrames();
     },
     screenshot: async (name) => {
@@ -254,7 +282,9 @@ export async function openWebview(browser: Browser, app: WebviewApp, opts: OpenO
  * with `open`, closed after the test. With `checkPage`, a test that passed must also have caused
  * no CSP violation, no page error and no request outside the webview.
  */
-export function webviewSuite(opts: { checkPage: boolean }): { open(app: WebviewApp, options?: OpenOptions): Promise<WebviewPage> } {
+export function webviewSuite(opts: { checkPage: boolean }): {
+  open(app: WebviewApp, options?: OpenOptions): Promise<WebviewPage>;
+} {
   let browser: Browser | undefined;
   let current: WebviewPage | undefined;
   before(async () => {

@@ -14,7 +14,10 @@ export function palettePng(png: PNG): Buffer {
   const rgb = (i: number) => (data[i * 4]! << 16) | (data[i * 4 + 1]! << 8) | data[i * 4 + 2]!;
   const counts = new Map<number, number>();
   for (let i = 0; i < width * height; i++) counts.set(rgb(i), (counts.get(rgb(i)) ?? 0) + 1);
-  const palette = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 256).map(([c]) => c);
+  const palette = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, 256)
+    .map(([c]) => c);
   const index = new Map(palette.map((c, i) => [c, i]));
   const nearest = (c: number): number => {
     let best = 0;

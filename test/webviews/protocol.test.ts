@@ -6,31 +6,35 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { contentSecurityPolicy, createNonce, escapeHtml, webviewHtml } from '../../webviews/html';
-import { COMMAND_METHODS, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSION, REQUEST_METHODS, type ResponseMessage } from '../../webviews/protocol';
+import {
+  COMMAND_METHODS,
+  parseHostMessage,
+  parseWebviewMessage,
+  PROTOCOL_VERSION,
+  REQUEST_METHODS,
+  type ResponseMessage,
+} from '../../webviews/protocol';
 import { answerRequest, Requester, RpcError } from '../../webviews/rpc';
 import { bytes, diffParts, duration, relative, shortDigest, span } from '../../webviews/shared/format';
 import { ROOT } from './harness';
 
 describe('webviews: protocol', () => {
   it('accepts each command and request with valid params, and nothing else', () => {
-    assert.deepEqual(
-      [...COMMAND_METHODS].sort(),
-      [
-        'drift/accept',
-        'drift/check',
-        'drift/reapply',
-        'env/extendTtl',
-        'env/open',
-        'env/promote',
-        'env/restart',
-        'env/share',
-        'env/teardown',
-        'gates/approve',
-        'gates/rerun',
-        'pipeline/promote',
-        'webview/ready',
-      ],
-    );
+    assert.deepEqual([...COMMAND_METHODS].sort(), [
+      'drift/accept',
+      'drift/check',
+      'drift/reapply',
+      'env/extendTtl',
+      'env/open',
+      'env/promote',
+      'env/restart',
+      'env/share',
+      'env/teardown',
+      'gates/approve',
+      'gates/rerun',
+      'pipeline/promote',
+      'webview/ready',
+    ]);
     assert.deepEqual(REQUEST_METHODS, ['env/logs']);
     const ok: unknown[] = [
       { type: 'command', method: 'webview/ready', params: { app: 'dashboard', version: PROTOCOL_VERSION } },
@@ -67,8 +71,20 @@ describe('webviews: protocol', () => {
 
   it('accepts host notifications and responses only', () => {
     assert.ok(parseHostMessage({ type: 'notification', method: 'gates/progress', params: { gate: {} } }));
-    assert.ok(parseHostMessage({ type: 'notification', method: 'env/patch', params: { services: [{ name: 'web', set: { health: 'unhealthy' } }] } }));
-    assert.ok(parseHostMessage({ type: 'notification', method: 'gates/running', params: { stage: 'staging', gates: ['health'], startedAt: '2026-01-01T00:00:00Z' } }));
+    assert.ok(
+      parseHostMessage({
+        type: 'notification',
+        method: 'env/patch',
+        params: { services: [{ name: 'web', set: { health: 'unhealthy' } }] },
+      }),
+    );
+    assert.ok(
+      parseHostMessage({
+        type: 'notification',
+        method: 'gates/running',
+        params: { stage: 'staging', gates: ['health'], startedAt: '2026-01-01T00:00:00Z' },
+      }),
+    );
     assert.equal(parseHostMessage({ type: 'notification', method: '__proto__', params: {} }), undefined);
     assert.ok(parseHostMessage({ type: 'response', id: 1, result: { lines: [] } }));
     assert.ok(parseHostMessage({ type: 'response', id: 1, error: { message: 'no' } }));
@@ -115,7 +131,12 @@ describe('webviews: rpc', () => {
     const remote = r.request('env/logs', { service: 'web' });
     r.receive({ type: 'response', id: 2, error: { message: 'No service named web.', reason: 'not-found' } });
     const err = await remote.catch((e: unknown) => e);
-    assert.ok(RpcError.is(err) && err.reason === 'remote' && err.remoteReason === 'not-found' && err.message === 'No service named web.');
+    assert.ok(
+      RpcError.is(err) &&
+        err.reason === 'remote' &&
+        err.remoteReason === 'not-found' &&
+        err.message === 'No service named web.',
+    );
 
     const ac = new AbortController();
     const cancelled = r.request('env/logs', { service: 'web' }, { signal: ac.signal, timeoutMs: 5000 });
@@ -157,8 +178,18 @@ describe('webviews: page and CSP', () => {
       `default-src 'none'; script-src 'nonce-${nonce}'; style-src https://*.vscode-cdn.net; font-src https://*.vscode-cdn.net; img-src https://*.vscode-cdn.net data:; base-uri 'none'; form-action 'none'`,
     );
     assert.doesNotMatch(csp, /unsafe/);
-    const page = webviewHtml({ app: 'pipeline', nonce, cspSource: 'https://*.vscode-cdn.net', scriptUri: 'https://x/p.js?a=1&b=2', codiconCssUri: 'https://x/codicon.css', title: 'Pipeline <feature/"x">' });
-    assert.match(page, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;nonce-/);
+    const page = webviewHtml({
+      app: 'pipeline',
+      nonce,
+      cspSource: 'https://*.vscode-cdn.net',
+      scriptUri: 'https://x/p.js?a=1&b=2',
+      codiconCssUri: 'https://x/codicon.css',
+      title: 'Pipeline <feature/"x">',
+    });
+    assert.match(
+      page,
+      /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;nonce-/,
+    );
     assert.match(page, /<title>Pipeline &#60;feature\/&#34;x&#34;&#62;<\/title>/);
     assert.match(page, new RegExp(`<script defer nonce="${nonce}" src="https://x/p.js\\?a=1&#38;b=2"></script>`));
     assert.match(page, /<link id="vscode-codicon-stylesheet" rel="stylesheet" href="https:\/\/x\/codicon.css">/);
@@ -168,10 +199,16 @@ describe('webviews: page and CSP', () => {
 
   it('refuses a weak nonce or a source list that would add directives', () => {
     assert.throws(() => contentSecurityPolicy('abc', 'https://x'), /at least 16/);
-    assert.throws(() => contentSecurityPolicy(createNonce(), "https://x; script-src 'unsafe-inline'"), /not a CSP source list/);
+    assert.throws(
+      () => contentSecurityPolicy(createNonce(), "https://x; script-src 'unsafe-inline'"),
+      /not a CSP source list/,
+    );
     assert.throws(() => contentSecurityPolicy(createNonce(), "'self' 'unsafe-eval'"), /not a CSP source list/);
     // code-server's webview.cspSource
-    assert.match(contentSecurityPolicy(createNonce(), "'self' https://*.vscode-cdn.net"), /style-src 'self' https:\/\/\*\.vscode-cdn\.net;/);
+    assert.match(
+      contentSecurityPolicy(createNonce(), "'self' https://*.vscode-cdn.net"),
+      /style-src 'self' https:\/\/\*\.vscode-cdn\.net;/,
+    );
     const nonces = new Set(Array.from({ length: 50 }, createNonce));
     assert.equal(nonces.size, 50);
     for (const n of nonces) assert.match(n, /^[A-Za-z0-9_-]{43}$/);
@@ -191,7 +228,11 @@ describe('webviews: page and CSP', () => {
     assert.ok(files.length >= 8);
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      assert.doesNotMatch(src, /unsafeHTML|unsafeSVG|innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser|createContextualFragment|\beval\(|new Function/, f);
+      assert.doesNotMatch(
+        src,
+        /unsafeHTML|unsafeSVG|innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser|createContextualFragment|\beval\(|new Function/,
+        f,
+      );
     }
   });
 });
@@ -215,7 +256,12 @@ describe('webviews: formatting', () => {
     assert.equal(shortDigest(`sha256:${'ab'.repeat(32)}`), 'sha256:abababababab');
     assert.equal(shortDigest(`slipway/web@sha256:${'cd'.repeat(32)}`), 'slipway/web@sha256:cdcdcdcdcdcd');
     assert.equal(shortDigest('slipway/postgres:15'), 'slipway/postgres:15');
-    assert.deepEqual(diffParts('slipway/postgres:16', 'slipway/postgres:15'), { prefix: 'slipway/postgres:1', a: '6', b: '5', suffix: '' });
+    assert.deepEqual(diffParts('slipway/postgres:16', 'slipway/postgres:15'), {
+      prefix: 'slipway/postgres:1',
+      a: '6',
+      b: '5',
+      suffix: '',
+    });
     assert.deepEqual(diffParts('abc', 'abc'), { prefix: 'abc', a: '', b: '', suffix: '' });
   });
 });

@@ -67,7 +67,12 @@ describe('webviews: untrusted text and bundles (Chromium)', function () {
       gates: first.gates.map((g) => ({
         ...g,
         reason: `${g.reason} ${XSS_OUTPUT}`,
-        evidence: { ...g.evidence, outputTail: `${XSS_LOG}\n${XSS_OUTPUT}`, '<img src=x onerror=alert(5)>': XSS_OUTPUT, approvers: [{ approver: XSS_BRANCH, at: new Date().toISOString(), comment: XSS_LOG }] },
+        evidence: {
+          ...g.evidence,
+          outputTail: `${XSS_LOG}\n${XSS_OUTPUT}`,
+          '<img src=x onerror=alert(5)>': XSS_OUTPUT,
+          approvers: [{ approver: XSS_BRANCH, at: new Date().toISOString(), comment: XSS_LOG }],
+        },
       })),
     };
     await wv.send(notification('pipeline/state', { ...base, promotions: [hostile, ...rest] }));
@@ -77,7 +82,11 @@ describe('webviews: untrusted text and bundles (Chromium)', function () {
     assert.equal(await ev.locator('pre[aria-label="Output of syntax"]').textContent(), `${XSS_LOG}\n${XSS_OUTPUT}`);
     await ev.getByText('<img src=x onerror=alert(5)>').waitFor();
     await ev.getByText(XSS_BRANCH).waitFor();
-    await wv.send(notification('gates/progress', { gate: { ...hostile.gates[0], name: '<script>window.__pwned=6</script>', state: 'fail' } }));
+    await wv.send(
+      notification('gates/progress', {
+        gate: { ...hostile.gates[0], name: '<script>window.__pwned=6</script>', state: 'fail' },
+      }),
+    );
     await page.getByRole('listitem', { name: 'Gate <script>window.__pwned=6</script>: Failed' }).waitFor();
     await assertInert(wv);
   });
@@ -104,7 +113,10 @@ describe('webviews: untrusted text and bundles (Chromium)', function () {
     assert.deepEqual(await table.getByRole('cell').allTextContents(), [XSS_OUTPUT, `${XSS_OUTPUT}!`]);
     await wv.take();
     await page.getByRole('button', { name: 'Reapply <img src=x onerror=alert(7)>' }).click();
-    assert.deepEqual((await wv.take()).map((m) => m.params), [{ resource: '"><img src=x onerror=alert(8)>' }]);
+    assert.deepEqual(
+      (await wv.take()).map((m) => m.params),
+      [{ resource: '"><img src=x onerror=alert(8)>' }],
+    );
     await assertInert(wv);
   });
 

@@ -27,7 +27,12 @@ async function fetchLogs(service: string, lines: number): Promise<void> {
     const result = await host.request('env/logs', { service, lines });
     dispatch({ type: 'logs/loaded', service, lines: result.lines });
   } catch (err) {
-    const why = RpcError.is(err) && err.reason === 'timeout' ? 'Slipway did not answer in time.' : err instanceof Error ? err.message : String(err);
+    const why =
+      RpcError.is(err) && err.reason === 'timeout'
+        ? 'Slipway did not answer in time.'
+        : err instanceof Error
+          ? err.message
+          : String(err);
     dispatch({ type: 'logs/failed', service, error: why });
   }
 }
@@ -35,7 +40,8 @@ async function fetchLogs(service: string, lines: number): Promise<void> {
 /** Logs are read only when shown: an expanded service with no lines yet asks for its tail, once. */
 function fetchShownLogs(): void {
   for (const s of state.env?.services ?? []) {
-    if (host.uiState.expanded.includes(s.name) && s.logs === undefined && !state.logs.has(s.name)) void fetchLogs(s.name, TAIL);
+    if (host.uiState.expanded.includes(s.name) && s.logs === undefined && !state.logs.has(s.name))
+      void fetchLogs(s.name, TAIL);
   }
 }
 
@@ -64,10 +70,19 @@ function view(): TemplateResult {
   const failed = e.lastOperation?.status === 'failed' && e.lastOperation.error;
   return html`${e.status === 'provisioning' ? html`<vscode-progress-bar indeterminate aria-label="Provisioning"></vscode-progress-bar>` : nothing}
     ${header(ctx, e)}
-    ${failed ? html`<div class="banner tone-error" role="alert">${icon('error', 'state-icon')} <span><strong>${e.lastOperation?.op} failed:</strong> ${e.lastOperation?.error}</span></div>` : nothing}
+    ${
+      failed
+        ? html`<div class="banner tone-error" role="alert">
+            ${icon('error', 'state-icon')}
+            <span><strong>${e.lastOperation?.op} failed:</strong> ${e.lastOperation?.error}</span>
+          </div>`
+        : nothing
+    }
     ${stats(ctx, e)}
     <section aria-labelledby="services-title">
-      <div class="section-head"><h2 id="services-title">Services <vscode-badge variant="counter">${e.services.length}</vscode-badge></h2></div>
+      <div class="section-head">
+        <h2 id="services-title">Services <vscode-badge variant="counter">${e.services.length}</vscode-badge></h2>
+      </div>
       ${services(ctx, e)}
     </section>`;
 }

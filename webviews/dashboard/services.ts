@@ -6,7 +6,14 @@ import { button, emptyState, icon, meter, pill, type Tone } from '../shared/ui';
 import type { DashboardContext } from './context';
 
 function serviceState(s: ServiceView): TemplateResult {
-  const tone: Tone = s.state === 'running' ? 'ok' : s.state === 'restarting' || s.state === 'created' ? 'info' : s.state === 'missing' || s.state === 'dead' ? 'error' : 'muted';
+  const tone: Tone =
+    s.state === 'running'
+      ? 'ok'
+      : s.state === 'restarting' || s.state === 'created'
+        ? 'info'
+        : s.state === 'missing' || s.state === 'dead'
+          ? 'error'
+          : 'muted';
   return pill(s.state, tone);
 }
 
@@ -59,11 +66,13 @@ function logRow(ctx: DashboardContext, s: ServiceView): TemplateResult {
           <dt>Image</dt>
           <dd>${image(s)}</dd>
         </dl>
-        ${lines === undefined
-          ? html`<div class="muted">${f?.error ? 'No log lines.' : 'Loading log lines…'}</div>`
-          : lines.length === 0
-            ? html`<div class="muted">No log lines yet.</div>`
-            : html`<pre class="log" tabindex="0">${lines.join('\n')}</pre>`}
+        ${
+          lines === undefined
+            ? html`<div class="muted">${f?.error ? 'No log lines.' : 'Loading log lines…'}</div>`
+            : lines.length === 0
+              ? html`<div class="muted">No log lines yet.</div>`
+              : html`<pre class="log" tabindex="0">${lines.join('\n')}</pre>`
+        }
         <div class="log-actions">
           ${button({
             label: f?.loading ? 'Loading…' : f?.lines ? 'Reload lines' : 'Show more lines',
@@ -97,7 +106,13 @@ function serviceRows(ctx: DashboardContext, e: EnvironmentView, s: ServiceView):
   };
   return html`<tr class="row">
       <td>
-        <button class="toggle name" aria-expanded=${open ? 'true' : 'false'} aria-controls=${`logs-${s.name}`} aria-label=${`${s.name}: ${open ? 'hide' : 'show'} log lines`} @click=${() => ctx.toggleLogs(s.name)}>
+        <button
+          class="toggle name"
+          aria-expanded=${open ? 'true' : 'false'}
+          aria-controls=${`logs-${s.name}`}
+          aria-label=${`${s.name}: ${open ? 'hide' : 'show'} log lines`}
+          @click=${() => ctx.toggleLogs(s.name)}
+        >
           ${icon(open ? 'chevron-down' : 'chevron-right')}<strong>${s.name}</strong>
         </button>
       </td>
@@ -105,7 +120,9 @@ function serviceRows(ctx: DashboardContext, e: EnvironmentView, s: ServiceView):
         <div class="pills">${serviceState(s)}<span class="narrowest-only">${health(s)}</span></div>
       </td>
       <td class="health-col">${health(s)}</td>
-      <td>${webUrl(s.url) ? html`<a href=${s.url} @click=${openLink} title=${`Open ${s.url}`}>${s.url?.replace(/^https?:\/\//, '')}</a>` : s.url ? html`<span>${s.url}</span>` : html`<span class="muted">—</span>`}</td>
+      <td>
+        ${webUrl(s.url) ? html`<a href=${s.url} @click=${openLink} title=${`Open ${s.url}`}>${s.url?.replace(/^https?:\/\//, '')}</a>` : s.url ? html`<span>${s.url}</span>` : html`<span class="muted">—</span>`}
+      </td>
       <td class="wide-only">${ports(s)}</td>
       <td class="wide-only">${image(s)}</td>
       <td>${usage(s)}</td>
@@ -118,7 +135,9 @@ function serviceRows(ctx: DashboardContext, e: EnvironmentView, s: ServiceView):
 
 export function services(ctx: DashboardContext, e: EnvironmentView): TemplateResult {
   if (e.services.length === 0) {
-    return html`<div class="card">${emptyState('package', 'No services', 'This environment runs no containers right now.')}</div>`;
+    return html`<div class="card">
+      ${emptyState('package', 'No services', 'This environment runs no containers right now.')}
+    </div>`;
   }
   return html`<div class="table-wrap services">
     <table aria-label="Services">

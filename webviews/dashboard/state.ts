@@ -45,18 +45,36 @@ export function reduce(state: DashboardState, action: DashboardAction): Dashboar
       return { env, logs: prune(state.logs, env) };
     }
     case 'logs/loading':
-      return { ...state, logs: new Map(state.logs).set(action.service, { ...state.logs.get(action.service), loading: true, error: undefined }) };
+      return {
+        ...state,
+        logs: new Map(state.logs).set(action.service, {
+          ...state.logs.get(action.service),
+          loading: true,
+          error: undefined,
+        }),
+      };
     case 'logs/loaded':
       return { ...state, logs: new Map(state.logs).set(action.service, { lines: action.lines }) };
     case 'logs/failed':
-      return { ...state, logs: new Map(state.logs).set(action.service, { ...state.logs.get(action.service), loading: false, error: action.error }) };
+      return {
+        ...state,
+        logs: new Map(state.logs).set(action.service, {
+          ...state.logs.get(action.service),
+          loading: false,
+          error: action.error,
+        }),
+      };
     default:
       return state;
   }
 }
 
 /** Copies the listed fields present as own keys of `from` (never `__proto__` or an inherited one). */
-function assignOwn<T extends object>(target: Record<string, unknown>, from: Partial<T> | undefined, fields: readonly string[]): void {
+function assignOwn<T extends object>(
+  target: Record<string, unknown>,
+  from: Partial<T> | undefined,
+  fields: readonly string[],
+): void {
   if (!from || typeof from !== 'object') return;
   for (const f of fields) if (Object.hasOwn(from, f)) target[f] = (from as Record<string, unknown>)[f];
 }
@@ -67,7 +85,9 @@ function removeOwn(target: Record<string, unknown>, names: unknown, fields: read
 }
 
 function applyService(base: ServiceView | undefined, name: string, p: ServicePatch | undefined): ServiceView {
-  const next: Record<string, unknown> = { ...(base ?? { name, state: 'missing', health: 'none', ports: [], image: '' }) };
+  const next: Record<string, unknown> = {
+    ...(base ?? { name, state: 'missing', health: 'none', ports: [], image: '' }),
+  };
   assignOwn(next, p?.set, SERVICE_FIELDS);
   removeOwn(next, p?.unset, SERVICE_FIELDS);
   next.name = name;
@@ -80,8 +100,11 @@ export function applyPatch(env: EnvironmentView, patch: EnvironmentPatch): Envir
   assignOwn(next, patch.set, ENVIRONMENT_FIELDS);
   removeOwn(next, patch.unset, ENVIRONMENT_FIELDS);
   const changes = new Map<string, ServicePatch>();
-  for (const p of Array.isArray(patch.services) ? patch.services : []) if (p && typeof p.name === 'string') changes.set(p.name, p);
-  const names = Array.isArray(patch.order) ? patch.order.filter((n): n is string => typeof n === 'string') : env.services.map((s) => s.name);
+  for (const p of Array.isArray(patch.services) ? patch.services : [])
+    if (p && typeof p.name === 'string') changes.set(p.name, p);
+  const names = Array.isArray(patch.order)
+    ? patch.order.filter((n): n is string => typeof n === 'string')
+    : env.services.map((s) => s.name);
   next.services = names.map((name) => {
     const base = env.services.find((s) => s.name === name);
     const p = changes.get(name);
@@ -95,7 +118,11 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function diffFields<T extends object>(prev: T | undefined, next: T, fields: readonly string[]): { set?: Record<string, unknown>; unset?: string[] } {
+function diffFields<T extends object>(
+  prev: T | undefined,
+  next: T,
+  fields: readonly string[],
+): { set?: Record<string, unknown>; unset?: string[] } {
   const p = (prev ?? {}) as Record<string, unknown>;
   const n = next as Record<string, unknown>;
   const set: Record<string, unknown> = {};
@@ -121,6 +148,12 @@ export function diffEnvironment(prev: EnvironmentView, next: EnvironmentView): E
     if (d.set || d.unset) services.push({ name: s.name, ...(d as Omit<ServicePatch, 'name'>) });
   }
   if (services.length > 0) patch.services = services;
-  if (!same(prev.services.map((s) => s.name), next.services.map((s) => s.name))) patch.order = next.services.map((s) => s.name);
+  if (
+    !same(
+      prev.services.map((s) => s.name),
+      next.services.map((s) => s.name),
+    )
+  )
+    patch.order = next.services.map((s) => s.name);
   return Object.keys(patch).length > 0 ? patch : undefined;
 }

@@ -27,20 +27,27 @@ export function stats(ctx: DashboardContext, e: EnvironmentView): TemplateResult
   const healthy = e.services.filter((s) => s.state === 'running' && s.health !== 'unhealthy').length;
   const total = e.services.length;
   const left = e.expiresAt ? Date.parse(e.expiresAt) - Date.now() : undefined;
-  const ttlTone: Tone | undefined = left === undefined ? undefined : left <= 0 ? 'error' : left < 60 * 60_000 ? 'warn' : undefined;
+  const ttlTone: Tone | undefined =
+    left === undefined ? undefined : left <= 0 ? 'error' : left < 60 * 60_000 ? 'warn' : undefined;
   const ttl =
     left === undefined
       ? html`<span class="muted">No expiry</span>`
       : left <= 0
         ? html`<span class="state-icon">${icon('clock')}</span> Expired`
-        : html`<time datetime=${e.expiresAt ?? ''} title=${`Torn down at ${new Date(Date.parse(e.expiresAt ?? '')).toLocaleString()}`}>${span(left)} left</time>`;
+        : html`<time
+            datetime=${e.expiresAt ?? ''}
+            title=${`Torn down at ${new Date(Date.parse(e.expiresAt ?? '')).toLocaleString()}`}
+            >${span(left)} left</time
+          >`;
   const { host } = ctx;
   const op = e.lastOperation;
   return html`<div class="stats">
     ${stat(
       'Services',
       html`${healthy} of ${total} up`,
-      html`<div class="stat-sub muted">${total === 0 ? 'none running' : healthy === total ? 'all running and healthy' : `${total - healthy} need attention`}</div>`,
+      html`<div class="stat-sub muted">
+        ${total === 0 ? 'none running' : healthy === total ? 'all running and healthy' : `${total - healthy} need attention`}
+      </div>`,
       total > 0 && healthy < total ? 'warn' : undefined,
     )}
     ${stat(
@@ -85,18 +92,22 @@ export function header(ctx: DashboardContext, e: EnvironmentView): TemplateResul
       ${button({ label: 'Open', icon: 'link-external', disabled: !hasUrl, title: hasUrl ? 'Open the first service in the browser' : 'No service has a URL', onClick: () => host.command('env/open', {}) })}
       ${button({ label: 'Share', icon: 'live-share', secondary: true, disabled: !live || busy, title: 'Copy a link for reviewers', onClick: () => host.command('env/share', {}) })}
       ${button({ label: 'Restart', icon: 'debug-restart', secondary: true, disabled: !live || busy, ariaLabel: 'Restart all services', onClick: () => host.command('env/restart', {}) })}
-      ${e.promoteTo
-        ? button({
-            label: `Promote to ${e.promoteTo}`,
-            icon: 'rocket',
-            secondary: true,
-            disabled: e.status !== 'running',
-            title: e.status === 'running' ? `Run the ${e.promoteTo} gates and promote` : 'Only a running environment can be promoted',
-            onClick: () => host.command('env/promote', {}),
-          })
-        : nothing}
+      ${
+        e.promoteTo
+          ? button({
+              label: `Promote to ${e.promoteTo}`,
+              icon: 'rocket',
+              secondary: true,
+              disabled: e.status !== 'running',
+              title:
+                e.status === 'running'
+                  ? `Run the ${e.promoteTo} gates and promote`
+                  : 'Only a running environment can be promoted',
+              onClick: () => host.command('env/promote', {}),
+            })
+          : nothing
+      }
       ${button({ label: 'Tear Down', icon: 'trash', secondary: true, disabled: !live, title: 'Remove every container, network and volume of this environment', onClick: () => host.command('env/teardown', {}) })}
     </div>
   </header>`;
 }
-

@@ -14,7 +14,13 @@ export interface UiState {
   collapsed: string[];
 }
 
-const KIND_ICON: Record<ResourceKind, string> = { container: 'package', network: 'type-hierarchy', volume: 'database', image: 'file-binary', password: 'key' };
+const KIND_ICON: Record<ResourceKind, string> = {
+  container: 'package',
+  network: 'type-hierarchy',
+  volume: 'database',
+  image: 'file-binary',
+  password: 'key',
+};
 export const SOURCE: Record<DriftSource, { text: string; title: string }> = {
   reality: { text: 'changed outside Slipway', title: 'The real Docker object differs from what Slipway recorded' },
   spec: { text: 'spec changed', title: 'slipway.yaml differs from what runs: the next up would change this' },
@@ -38,7 +44,12 @@ function propertyRow(p: DriftPropertyView): TemplateResult {
   </tr>`;
 }
 
-export function resourceCard(host: Host<UiState>, update: () => void, r: DriftResourceView, busy: boolean): TemplateResult {
+export function resourceCard(
+  host: Host<UiState>,
+  update: () => void,
+  r: DriftResourceView,
+  busy: boolean,
+): TemplateResult {
   const open = !host.uiState.collapsed.includes(r.urn);
   const id = `res-${r.urn.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const toggle = () => {
@@ -58,7 +69,9 @@ export function resourceCard(host: Host<UiState>, update: () => void, r: DriftRe
         <h3>${r.name}</h3>
       </button>
       <span class="muted">${type}</span>
-      <span title=${SOURCE[r.source]?.title ?? ''}>${pill(SOURCE[r.source]?.text ?? r.source, r.source === 'reality' ? 'warn' : 'info')}</span>
+      <span title=${SOURCE[r.source]?.title ?? ''}
+        >${pill(SOURCE[r.source]?.text ?? r.source, r.source === 'reality' ? 'warn' : 'info')}</span
+      >
       <span class="muted count">${n} difference${n === 1 ? '' : 's'}</span>
       <span class="spacer"></span>
       ${button({
@@ -76,27 +89,34 @@ export function resourceCard(host: Host<UiState>, update: () => void, r: DriftRe
         secondary: true,
         disabled: busy || !r.remedies.includes('accept'),
         ariaLabel: `Accept ${r.name}`,
-        title: r.remedies.includes('accept') ? `Record what runs for ${r.name} as its state` : 'A spec change cannot be accepted: change slipway.yaml or reapply',
+        title: r.remedies.includes('accept')
+          ? `Record what runs for ${r.name} as its state`
+          : 'A spec change cannot be accepted: change slipway.yaml or reapply',
         onClick: () => host.command('drift/accept', { resource: r.urn }),
       })}
     </div>
-    ${open
-      ? html`<div id=${id} class="res-body">
-          <table aria-label=${`Differences of ${r.name}`}>
-            <colgroup><col class="c-prop" /><col /><col /></colgroup>
-            <thead>
-              <tr>
-                <th scope="col">Property</th>
-                <th scope="col">${icon('file-code')} Declared</th>
-                <th scope="col">${icon('vm')} Actual</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${r.properties.map(propertyRow)}
-            </tbody>
-          </table>
-        </div>`
-      : nothing}
+    ${
+      open
+        ? html`<div id=${id} class="res-body">
+            <table aria-label=${`Differences of ${r.name}`}>
+              <colgroup>
+                <col class="c-prop" />
+                <col />
+                <col />
+              </colgroup>
+              <thead>
+                <tr>
+                  <th scope="col">Property</th>
+                  <th scope="col">${icon('file-code')} Declared</th>
+                  <th scope="col">${icon('vm')} Actual</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${r.properties.map(propertyRow)}
+              </tbody>
+            </table>
+          </div>`
+        : nothing
+    }
   </article>`;
 }
-

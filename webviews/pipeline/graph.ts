@@ -8,7 +8,14 @@ import { overall, promotionKey } from './state';
 
 function stageNode(s: StageView, index: number): TemplateResult {
   const r = s.release;
-  const statusTone: Tone = s.status === 'running' ? 'ok' : s.status === 'failed' ? 'error' : s.status === 'degraded' || s.status === 'drifted' ? 'warn' : 'muted';
+  const statusTone: Tone =
+    s.status === 'running'
+      ? 'ok'
+      : s.status === 'failed'
+        ? 'error'
+        : s.status === 'degraded' || s.status === 'drifted'
+          ? 'warn'
+          : 'muted';
   return html`<li class="stage card" aria-label=${`Stage ${index + 1}: ${s.name}`}>
     <div class="stage-head">
       ${icon(index === 0 ? 'git-branch' : 'server-environment')}
@@ -16,12 +23,16 @@ function stageNode(s: StageView, index: number): TemplateResult {
       ${s.status ? pill(s.status, statusTone) : nothing}
     </div>
     <div class="stage-body muted">
-      ${r
-        ? html`<div>${icon('tag')} release ${r.number}${r.commit ? html` · <code>${r.commit.slice(0, 7)}</code>` : nothing}</div>
-            <div>${icon('history')} ${timeAgo(r.at)}${r.by ? html` by ${r.by}` : nothing}</div>`
-        : index === 0
-          ? html`<div>${s.env ? html`<code>${s.env}</code>` : 'the branch environment'}</div>`
-          : html`<div>nothing deployed yet</div>`}
+      ${
+        r
+          ? html`<div>
+                ${icon('tag')} release ${r.number}${r.commit ? html` · <code>${r.commit.slice(0, 7)}</code>` : nothing}
+              </div>
+              <div>${icon('history')} ${timeAgo(r.at)}${r.by ? html` by ${r.by}` : nothing}</div>`
+          : index === 0
+            ? html`<div>${s.env ? html`<code>${s.env}</code>` : 'the branch environment'}</div>`
+            : html`<div>nothing deployed yet</div>`
+      }
     </div>
   </li>`;
 }
@@ -39,7 +50,9 @@ function connector(ctx: PipelineContext, p: PromotionView, selected: boolean): T
       @click=${() => ctx.select(promotionKey(p))}
     >
       <span class="edge-line"></span>
-      <span class="edge-label">${icon(o.icon, `state-icon ${o.icon === 'loading' ? 'codicon-modifier-spin' : ''}`)} ${summary}</span>
+      <span class="edge-label"
+        >${icon(o.icon, `state-icon ${o.icon === 'loading' ? 'codicon-modifier-spin' : ''}`)} ${summary}</span
+      >
       <span class="edge-line"></span>${icon('arrow-right', 'edge-arrow')}
     </button>
   </li>`;
@@ -51,7 +64,12 @@ export function graph(ctx: PipelineContext, p: PipelineView, sel: PromotionView 
     if (i > 0) {
       const promo = p.promotions.find((x) => x.from === p.stages[i - 1].name && x.to === s.name);
       if (promo) items.push(connector(ctx, promo, promo === sel));
-      else items.push(html`<li class="connector" role="none"><span class="edge-line plain"></span>${icon('arrow-right', 'edge-arrow')}</li>`);
+      else
+        items.push(
+          html`<li class="connector" role="none">
+            <span class="edge-line plain"></span>${icon('arrow-right', 'edge-arrow')}
+          </li>`,
+        );
     }
     items.push(stageNode(s, i));
   });
@@ -59,4 +77,3 @@ export function graph(ctx: PipelineContext, p: PipelineView, sel: PromotionView 
     ${items}
   </ol>`;
 }
-

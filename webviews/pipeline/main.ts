@@ -53,17 +53,31 @@ function view(): TemplateResult {
   return html`${promoting ? html`<vscode-progress-bar indeterminate aria-label="Promoting"></vscode-progress-bar>` : nothing}
     <header class="header">
       <div>
-        <div class="title">${icon('rocket')}<h1>Pipeline</h1></div>
+        <div class="title">
+          ${icon('rocket')}
+          <h1>Pipeline</h1>
+        </div>
         <div class="meta">
           <span title="Project">${icon('project')} ${p.project}</span>
           <span title="Branch">${icon('git-branch')} ${p.branch}</span>
-          ${p.commit ? html`<span title="Commit">${icon('git-commit')} <code>${p.commit.slice(0, 7)}</code></span>${p.commit.endsWith('+dirty') ? html` <span title="Built from uncommitted changes: commit, then preview again, to promote it">dirty</span>` : nothing}` : nothing}
+          ${
+            p.commit
+              ? html`<span title="Commit">${icon('git-commit')} <code>${p.commit.slice(0, 7)}</code></span
+                  >${p.commit.endsWith('+dirty') ? html` <span title="Built from uncommitted changes: commit, then preview again, to promote it">dirty</span>` : nothing}`
+              : nothing
+          }
         </div>
       </div>
     </header>
-    ${p.stages.length < 2
-      ? emptyState('rocket', 'No pipeline', 'The spec declares no stage to promote to. Add a pipeline to slipway.yaml.')
-      : html`${graph(ctx, p, sel)} ${sel ? promotionPanel(ctx, sel) : nothing}`}
+    ${
+      p.stages.length < 2
+        ? emptyState(
+            'rocket',
+            'No pipeline',
+            'The spec declares no stage to promote to. Add a pipeline to slipway.yaml.',
+          )
+        : html`${graph(ctx, p, sel)} ${sel ? promotionPanel(ctx, sel) : nothing}`
+    }
     <div class="visually-hidden" role="status" aria-live="polite">${state.announcement}</div>`;
 }
 

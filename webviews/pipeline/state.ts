@@ -12,7 +12,14 @@ export const initialState: PipelineState = { announcement: '' };
 export type PipelineAction = NotificationMessage<'pipeline/state' | 'gates/running' | 'gates/progress'>;
 
 /** How each gate state reads. */
-export const GATE_TEXT: Record<GateState, string> = { pass: 'Passed', fail: 'Failed', pending: 'Pending', running: 'Running', error: 'Error', skipped: 'Skipped' };
+export const GATE_TEXT: Record<GateState, string> = {
+  pass: 'Passed',
+  fail: 'Failed',
+  pending: 'Pending',
+  running: 'Running',
+  error: 'Error',
+  skipped: 'Skipped',
+};
 
 /** Why Promote waits while gates run (the host says the same in its full state). */
 export const EVALUATING = 'Gates are being evaluated.';
@@ -45,9 +52,16 @@ export function reduce(state: PipelineState, action: PipelineAction): PipelineSt
         ...promo,
         canPromote: false,
         blockedReason: EVALUATING,
-        gates: promo.gates.map((g): GateView => (names.has(g.name) ? { stage, name: g.name, kind: g.kind, state: 'running', reason: 'Evaluating…', evidence: {}, startedAt } : g)),
+        gates: promo.gates.map((g): GateView =>
+          names.has(g.name)
+            ? { stage, name: g.name, kind: g.kind, state: 'running', reason: 'Evaluating…', evidence: {}, startedAt }
+            : g,
+        ),
       }));
-      return { pipeline, announcement: `Evaluating ${gates.length === 1 ? `gate ${gates[0]}` : `${gates.length} gates`} of ${stage}.` };
+      return {
+        pipeline,
+        announcement: `Evaluating ${gates.length === 1 ? `gate ${gates[0]}` : `${gates.length} gates`} of ${stage}.`,
+      };
     }
     case 'gates/progress': {
       const { gate } = action.params;

@@ -72,7 +72,19 @@ export interface EnvironmentView {
 }
 
 /** The top-level fields of an environment a patch can set (everything but its services). */
-export const ENVIRONMENT_FIELDS = ['project', 'env', 'branch', 'stage', 'status', 'createdAt', 'updatedAt', 'expiresAt', 'commit', 'lastOperation', 'promoteTo'] as const;
+export const ENVIRONMENT_FIELDS = [
+  'project',
+  'env',
+  'branch',
+  'stage',
+  'status',
+  'createdAt',
+  'updatedAt',
+  'expiresAt',
+  'commit',
+  'lastOperation',
+  'promoteTo',
+] as const;
 export type EnvironmentField = (typeof ENVIRONMENT_FIELDS)[number];
 /** The fields of a service a patch can set (its name identifies it). */
 export const SERVICE_FIELDS = ['state', 'health', 'url', 'ports', 'image', 'cpu', 'memory', 'logs'] as const;

@@ -30,7 +30,14 @@ const REQUEST_PARAMS: { [M in RequestMethod]: ParamsShape } = {
   'env/logs': { service: { type: 'string', required: true }, lines: { type: 'number' } },
 };
 
-const NOTIFICATION_METHODS: ReadonlySet<string> = new Set<NotificationMethod>(['env/state', 'env/patch', 'pipeline/state', 'gates/running', 'gates/progress', 'drift/state']);
+const NOTIFICATION_METHODS: ReadonlySet<string> = new Set<NotificationMethod>([
+  'env/state',
+  'env/patch',
+  'pipeline/state',
+  'gates/running',
+  'gates/progress',
+  'drift/state',
+]);
 
 export const COMMAND_METHODS = Object.keys(COMMAND_PARAMS) as CommandMethod[];
 export const REQUEST_METHODS = Object.keys(REQUEST_PARAMS) as RequestMethod[];
@@ -55,7 +62,8 @@ function paramsMatch(params: unknown, shape: ParamsShape): boolean {
     const field = has(shape, key) ? shape[key] : undefined;
     if (!field) return false;
     if (value === undefined) continue;
-    if (field.type === 'number' ? typeof value !== 'number' || !Number.isFinite(value) : typeof value !== 'string') return false;
+    if (field.type === 'number' ? typeof value !== 'number' || !Number.isFinite(value) : typeof value !== 'string')
+      return false;
   }
   return Object.entries(shape).every(([key, field]) => !field.required || own(params, key) !== undefined);
 }
@@ -81,10 +89,19 @@ export function parseWebviewMessage(data: unknown): WebviewMessage | undefined {
 export function parseHostMessage(data: unknown): HostMessage | undefined {
   if (!isObject(data)) return undefined;
   const [type, method] = [own(data, 'type'), own(data, 'method')];
-  if (type === 'notification' && typeof method === 'string' && NOTIFICATION_METHODS.has(method) && isObject(own(data, 'params'))) {
+  if (
+    type === 'notification' &&
+    typeof method === 'string' &&
+    NOTIFICATION_METHODS.has(method) &&
+    isObject(own(data, 'params'))
+  ) {
     return data as unknown as HostMessage;
   }
-  if (type === 'response' && Number.isSafeInteger(own(data, 'id')) && (Object.hasOwn(data, 'result') || isObject(own(data, 'error')))) {
+  if (
+    type === 'response' &&
+    Number.isSafeInteger(own(data, 'id')) &&
+    (Object.hasOwn(data, 'result') || isObject(own(data, 'error')))
+  ) {
     return data as unknown as HostMessage;
   }
   return undefined;

@@ -108,5 +108,10 @@ export function diffParts(a: string, b: string): { prefix: string; a: string; b:
   while (p < a.length && p < b.length && a[p] === b[p]) p++;
   let s = 0;
   while (s < a.length - p && s < b.length - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
-  return { prefix: a.slice(0, p), a: a.slice(p, a.length - s), b: b.slice(p, b.length - s), suffix: a.slice(a.length - s) };
+  return {
+    prefix: a.slice(0, p),
+    a: a.slice(p, a.length - s),
+    b: b.slice(p, b.length - s),
+    suffix: a.slice(a.length - s),
+  };
 }

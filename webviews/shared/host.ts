@@ -75,7 +75,11 @@ export class Host<UiState extends object> {
     this.api.postMessage({ type: 'command', method, params });
   }
 
-  request<M extends RequestMethod>(method: M, params: RequestParams<M>, options?: RequestOptions): Promise<RequestResult<M>> {
+  request<M extends RequestMethod>(
+    method: M,
+    params: RequestParams<M>,
+    options?: RequestOptions,
+  ): Promise<RequestResult<M>> {
     return this.requester.request(method, params, options);
   }
 

@@ -86,7 +86,13 @@ export function button(o: ButtonOptions): TemplateResult {
 }
 
 /** A quiet empty state: an icon, a headline and a line of explanation, and maybe an action. */
-export function emptyState(iconName: string, headline: string, detail: TemplateResult | string, action?: TemplateResult, tone?: Tone): TemplateResult {
+export function emptyState(
+  iconName: string,
+  headline: string,
+  detail: TemplateResult | string,
+  action?: TemplateResult,
+  tone?: Tone,
+): TemplateResult {
   return html`<div class="empty ${tone ? `tone-${tone}` : ''}" role="status">
     ${icon(iconName)}<strong>${headline}</strong>
     <div>${detail}</div>
@@ -111,15 +117,31 @@ export interface Tab<K extends string> {
  * A tab list (WAI-ARIA tabs): one tab in the Tab order, Left/Right/Home/End move between tabs
  * and select them. `panelId` is the id of the tab panel it controls.
  */
-export function tabs<K extends string>(label: string, items: Array<Tab<K>>, selected: K, panelId: string, onSelect: (key: K) => void): TemplateResult {
+export function tabs<K extends string>(
+  label: string,
+  items: Array<Tab<K>>,
+  selected: K,
+  panelId: string,
+  onSelect: (key: K) => void,
+): TemplateResult {
   const keydown = (e: KeyboardEvent) => {
     const i = items.findIndex((t) => t.key === selected);
     const next =
-      e.key === 'ArrowRight' ? (i + 1) % items.length : e.key === 'ArrowLeft' ? (i - 1 + items.length) % items.length : e.key === 'Home' ? 0 : e.key === 'End' ? items.length - 1 : -1;
+      e.key === 'ArrowRight'
+        ? (i + 1) % items.length
+        : e.key === 'ArrowLeft'
+          ? (i - 1 + items.length) % items.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? items.length - 1
+              : -1;
     if (next < 0) return;
     e.preventDefault();
     onSelect(items[next].key);
-    queueMicrotask(() => (e.currentTarget as HTMLElement | null)?.querySelector<HTMLElement>('[aria-selected="true"]')?.focus());
+    queueMicrotask(() =>
+      (e.currentTarget as HTMLElement | null)?.querySelector<HTMLElement>('[aria-selected="true"]')?.focus(),
+    );
   };
   return html`<div class="tabs" role="tablist" aria-label=${label} @keydown=${keydown}>
     ${items.map(
@@ -140,7 +162,13 @@ export function tabs<K extends string>(label: string, items: Array<Tab<K>>, sele
 }
 
 /** A use-against-quota meter (`role=meter`). Without a quota it shows the figure only. */
-export function meter(label: string, used: number, quota: number | undefined, fmt: (n: number) => string, unit = ''): TemplateResult {
+export function meter(
+  label: string,
+  used: number,
+  quota: number | undefined,
+  fmt: (n: number) => string,
+  unit = '',
+): TemplateResult {
   const has = quota !== undefined && quota > 0;
   const share = has ? Math.min(1, Math.max(0, used / quota)) : 0;
   const level = !has ? '' : share >= 0.95 ? 'full' : share >= 0.8 ? 'high' : '';
@@ -154,7 +182,9 @@ export function meter(label: string, used: number, quota: number | undefined, fm
     aria-valuenow=${used}
     aria-valuetext=${has ? `${text} (${Math.round(share * 100)}%)` : `${text}, no limit`}
   >
-    <span class="figures">${text}${has ? html` <span class="muted">· ${Math.round(share * 100)}%</span>` : html` <span class="muted">· no limit</span>`}</span>
+    <span class="figures"
+      >${text}${has ? html` <span class="muted">· ${Math.round(share * 100)}%</span>` : html` <span class="muted">· no limit</span>`}</span
+    >
     ${has ? html`<div class="track"><div class="fill" ${cssVars({ '--share': String(share) })}></div></div>` : nothing}
   </div>`;
 }
@@ -163,7 +193,11 @@ export function meter(label: string, used: number, quota: number | undefined, fm
  * Installs the shared and the view's styles, renders `view()` into `#app` now and whenever
  * `update()` is called (and every 30 s, so relative times stay true).
  */
-export function mount(view: () => TemplateResult, styles: CSSResult[] = [], busy: () => boolean = () => false): { update(): void } {
+export function mount(
+  view: () => TemplateResult,
+  styles: CSSResult[] = [],
+  busy: () => boolean = () => false,
+): { update(): void } {
   const sheets = [baseStyles, ...styles].map((s) => s.styleSheet).filter((s): s is CSSStyleSheet => !!s);
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, ...sheets];
   const root = document.getElementById('app') ?? document.body;

@@ -6,11 +6,16 @@ import { pipelineOptions, promotionFor, promotionOptions } from '../pipeline';
 import { printJson } from '../print';
 
 export const approve: Command = {
-  summary: "Sign an approval of promoting what a branch or stage runs now (commit, image digests, spec) to a stage; the range's own authors do not count",
+  summary:
+    "Sign an approval of promoting what a branch or stage runs now (commit, image digests, spec) to a stage; the range's own authors do not count",
   options: {
     ...promotionOptions,
     comment: { type: 'string', arg: 'TEXT', help: 'a note kept with the approval' },
-    key: { type: 'string', arg: 'FILE', help: 'the SSH key to sign with (default: git config user.signingkey, else the ssh-agent\'s first key); its public key must be in the allowed_signers file the protected spec names' },
+    key: {
+      type: 'string',
+      arg: 'FILE',
+      help: "the SSH key to sign with (default: git config user.signingkey, else the ssh-agent's first key); its public key must be in the allowed_signers file the protected spec names",
+    },
     ...pipelineOptions,
   },
   async run(ctx) {
@@ -21,7 +26,9 @@ export const approve: Command = {
     const why = notCounted(spec, to, actor, author);
     if (ctx.json) printJson(ctx, { ...r, actor, counts: why === undefined, ...(why ? { notCounted: why } : {}) });
     else {
-      ctx.out(`Signed approval recorded for ${actor}. Signed approvals so far: ${r.approvers.join(', ')} (the approval gate checks each against allowed_signers)`);
+      ctx.out(
+        `Signed approval recorded for ${actor}. Signed approvals so far: ${r.approvers.join(', ')} (the approval gate checks each against allowed_signers)`,
+      );
       if (why) ctx.err(`${ctx.paint.yellow('note')}: this approval will not count: ${why}.`);
     }
     return 0;
@@ -31,7 +38,8 @@ export const approve: Command = {
 /** Why an approval by `actor` will not count toward the stage's approval gate, or undefined when it will. */
 export function notCounted(spec: Spec, to: string, actor: string, author: string | undefined): string | undefined {
   const gates = spec.pipeline?.stages.find((s) => s.name === to)?.gates ?? [];
-  if (!gates.some((g) => g.kind === 'approval')) return `stage ${to} has no approval gate, so no approval is needed or counted`;
+  if (!gates.some((g) => g.kind === 'approval'))
+    return `stage ${to} has no approval gate, so no approval is needed or counted`;
   if (author !== undefined && author.trim().toLowerCase() === actor.trim().toLowerCase()) {
     return `${actor} is the author of the change, and the author's own approval does not count (someone else must approve)`;
   }

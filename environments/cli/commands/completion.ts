@@ -17,7 +17,8 @@ export const completion: Command = {
   readOnly: true,
   run(ctx) {
     const shell = String(ctx.values.shell);
-    if (!Object.hasOwn(shells, shell)) throw usageError(ctx.command, `no completion for ${JSON.stringify(shell)}: bash, zsh or fish`);
+    if (!Object.hasOwn(shells, shell))
+      throw usageError(ctx.command, `no completion for ${JSON.stringify(shell)}: bash, zsh or fish`);
     ctx.out(shells[shell as keyof typeof shells](commands).trimEnd());
     return Promise.resolve(EXIT.ok);
   },

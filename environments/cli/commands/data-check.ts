@@ -1,5 +1,12 @@
 // `slipway data check`: the fail-closed masking check alone: 0 when the policy covers the source safely, 4 listing every unsafe column.
-import { MaskingPolicyError, checkPolicy, loadPolicy, sourceError, type CheckReport, type MaskingPolicy } from '../../data';
+import {
+  MaskingPolicyError,
+  checkPolicy,
+  loadPolicy,
+  sourceError,
+  type CheckReport,
+  type MaskingPolicy,
+} from '../../data';
 import { str, type Command } from '../context';
 import { EXIT } from '../exit';
 import { common } from '../options';
@@ -23,12 +30,18 @@ export const dataCheck: Command = {
       policy = await loadPolicy(String(str(ctx, 'policy')));
       report = await checkPolicy(url, policy, ctx.signal);
     } catch (err) {
-      if (MaskingPolicyError.is(err)) throw new MaskingPolicyError(err.issues, 'Fix the masking policy and run `slipway data check` again.');
+      if (MaskingPolicyError.is(err))
+        throw new MaskingPolicyError(err.issues, 'Fix the masking policy and run `slipway data check` again.');
       throw sourceError(err, url);
     }
     const ok = report.problems.length === 0;
     if (ctx.json) {
-      printJson(ctx, { ok, tables: report.tables, columns: report.columns, problems: report.problems.map(({ schema, table, column, why }) => ({ schema, table, column, why })) });
+      printJson(ctx, {
+        ok,
+        tables: report.tables,
+        columns: report.columns,
+        problems: report.problems.map(({ schema, table, column, why }) => ({ schema, table, column, why })),
+      });
     } else if (ok) {
       ctx.out(`ok: ${report.tables} tables, ${report.columns} columns covered`);
     } else {

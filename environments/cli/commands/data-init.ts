@@ -13,7 +13,12 @@ export const dataInit: Command = {
   summary: 'Draft a masking policy covering every column of the source database (a comment on each says why)',
   options: {
     source: sourceOption,
-    out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the policy to FILE, which must not exist yet (default: print it)' },
+    out: {
+      type: 'string',
+      short: 'o',
+      arg: 'FILE',
+      help: 'write the policy to FILE, which must not exist yet (default: print it)',
+    },
     json: common.json,
     help: common.help,
   },
@@ -33,14 +38,23 @@ export const dataInit: Command = {
         await writeFile(file, policy, { flag: 'wx' });
       } catch (err) {
         const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
-        throw new SlipwayError('operation-failed', exists ? `${file} already exists; the drafted policy was not written.` : `Cannot write ${file}: ${(err as Error).message}.`, {
-          hint: exists ? 'Move or delete it first, or write the draft elsewhere with --out FILE.' : 'Check the folder exists and is writable, then run the command again.',
-          cause: err,
-        });
+        throw new SlipwayError(
+          'operation-failed',
+          exists
+            ? `${file} already exists; the drafted policy was not written.`
+            : `Cannot write ${file}: ${(err as Error).message}.`,
+          {
+            hint: exists
+              ? 'Move or delete it first, or write the draft elsewhere with --out FILE.'
+              : 'Check the folder exists and is writable, then run the command again.',
+            cause: err,
+          },
+        );
       }
     }
     if (ctx.json) printJson(ctx, file !== undefined ? { file } : { policy });
-    else if (file !== undefined) ctx.err(`Wrote ${file}: review every rule before the first seed, then run \`slipway data check\`.`);
+    else if (file !== undefined)
+      ctx.err(`Wrote ${file}: review every rule before the first seed, then run \`slipway data check\`.`);
     else ctx.out(policy.trimEnd());
     return EXIT.ok;
   },

@@ -8,25 +8,42 @@ import { printJson } from '../print';
 function report(ctx: Context, results: SyncResult[]): void {
   if (ctx.json) return printJson(ctx, { databases: results });
   for (const r of results) {
-    ctx.out(r.reseeded.length ? `${r.database}: snapshot ${r.snapshot} (${r.rows} rows) re-seeded ${r.reseeded.join(', ')}` : `${r.database}: nothing re-seeded`);
+    ctx.out(
+      r.reseeded.length
+        ? `${r.database}: snapshot ${r.snapshot} (${r.rows} rows) re-seeded ${r.reseeded.join(', ')}`
+        : `${r.database}: nothing re-seeded`,
+    );
   }
 }
 
 export const dataSync: Command = {
-  summary: 'Remake the masked snapshots and re-seed running environments whose database seed has a schedule (--watch: on the schedule)',
+  summary:
+    'Remake the masked snapshots and re-seed running environments whose database seed has a schedule (--watch: on the schedule)',
   options: {
     spec: common.spec,
-    watch: { type: 'boolean', short: 'w', default: false, help: 'keep running, syncing each database when its seed.schedule fires' },
+    watch: {
+      type: 'boolean',
+      short: 'w',
+      default: false,
+      help: 'keep running, syncing each database when its seed.schedule fires',
+    },
     ...engineOptions,
   },
   readOnly: false,
   async run(ctx) {
     const spec = await specOf(ctx);
-    if (!spec.databases.some((d) => d.seed)) throw usageError(ctx.command, `${spec.file} seeds no database (databases.<name>.seed)`);
+    if (!spec.databases.some((d) => d.seed))
+      throw usageError(ctx.command, `${spec.file} seeds no database (databases.<name>.seed)`);
     const envs = await engine(ctx);
-    const opts = { home: envs.home, docker: connectDocker(envs.dockerHost), signal: ctx.signal, onEvent: progress(ctx) };
+    const opts = {
+      home: envs.home,
+      docker: connectDocker(envs.dockerHost),
+      signal: ctx.signal,
+      onEvent: progress(ctx),
+    };
     if (ctx.values.watch) {
-      if (!spec.databases.some((d) => d.seed?.schedule)) throw usageError(ctx.command, `--watch needs a database whose seed has a schedule in ${spec.file}`);
+      if (!spec.databases.some((d) => d.seed?.schedule))
+        throw usageError(ctx.command, `--watch needs a database whose seed has a schedule in ${spec.file}`);
       await watchSync(spec, { ...opts, onSync: (r) => report(ctx, r) });
       return 0;
     }

@@ -7,7 +7,8 @@ import { dataSeed } from './data-seed';
 import { dataSync } from './data-sync';
 
 export const data: Command = {
-  summary: 'Masked production data (preview): draft a masking policy (init), check it against the source (check), re-seed an environment\'s database (seed), refresh snapshots (sync)',
+  summary:
+    "Masked production data (preview): draft a masking policy (init), check it against the source (check), re-seed an environment's database (seed), refresh snapshots (sync)",
   options: { help: common.help },
   subcommands: { init: dataInit, check: dataCheck, seed: dataSeed, sync: dataSync },
   run() {

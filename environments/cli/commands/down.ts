@@ -11,7 +11,11 @@ export const down: Command = {
   options: {
     branch: { ...common.branch, conflicts: ['stage', 'mine'] },
     stage: { type: 'string', arg: 'NAME', help: 'a pipeline stage (staging, production, ...)', conflicts: ['mine'] },
-    mine: { type: 'boolean', default: false, help: 'every branch environment of the project that you (git user.email) brought up' },
+    mine: {
+      type: 'boolean',
+      default: false,
+      help: 'every branch environment of the project that you (git user.email) brought up',
+    },
     yes: yesOption,
     spec: common.spec,
     ...engineOptions,
@@ -21,11 +25,14 @@ export const down: Command = {
     const { spec, branch, dockerHost, stage } = await target(ctx);
     const envs = await engine(ctx);
     const before = await envs.status(spec.name, branch, dockerHost);
-    if (stage !== undefined && before.status !== 'absent') await confirmStage(ctx, `Remove stage ${stage} of ${spec.name} (its containers, volumes and data)?`);
+    if (stage !== undefined && before.status !== 'absent')
+      await confirmStage(ctx, `Remove stage ${stage} of ${spec.name} (its containers, volumes and data)?`);
     if (!ctx.json && before.status !== 'absent') ctx.err(`Tearing down ${spec.name} / ${branch} ...`);
     // Run even when nothing is recorded or running: a stack left by an interrupted first up goes too.
     const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
-    const r = stage ? await downStage(envs, spec, stage, { ...opts, actor: await currentActor(spec.dir) }) : await envs.down(spec.name, branch, opts);
+    const r = stage
+      ? await downStage(envs, spec, stage, { ...opts, actor: await currentActor(spec.dir) })
+      : await envs.down(spec.name, branch, opts);
     if (before.status === 'absent') throw notFound(spec.name, branch, stage);
     if (ctx.json) printJson(ctx, { env: r.env, branch: r.branch, stack: r.stack, status: 'absent' });
     else ctx.out(`${spec.name} / ${branch} is gone`);
@@ -39,7 +46,12 @@ async function downMine(ctx: Context): Promise<number> {
   const me = await currentActor(spec.dir);
   const envs = await engine(ctx);
   const mine = (await envs.list(spec.name)).filter((s) => s.owner === me && !s.branch.startsWith('stage:'));
-  if (!ctx.json) ctx.err(mine.length ? `Tearing down ${mine.length} environment(s) of ${spec.name} brought up by ${me} ...` : `No environment of ${spec.name} was brought up by ${me}.`);
+  if (!ctx.json)
+    ctx.err(
+      mine.length
+        ? `Tearing down ${mine.length} environment(s) of ${spec.name} brought up by ${me} ...`
+        : `No environment of ${spec.name} was brought up by ${me}.`,
+    );
   const gone: string[] = [];
   for (const s of mine) {
     await envs.down(spec.name, s.branch, { signal: ctx.signal, onEvent: progress(ctx) });

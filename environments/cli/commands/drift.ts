@@ -19,11 +19,34 @@ export const drift: Command = {
   options: {
     branch: { ...common.branch, conflicts: ['stage'] },
     stage: { type: 'string', arg: 'NAME', help: 'a pipeline stage (staging, production, ...)' },
-    reapply: { type: 'boolean', help: 'make what runs match the spec again (recreates what drifted); on a stage, its current release (audited)', conflicts: ['accept', 'watch'] },
-    accept: { type: 'boolean', help: 'take what runs into the state (the spec then shows the difference); audited on a stage', conflicts: ['watch'] },
-    resource: { type: 'string', arg: 'NAME', help: 'only this resource (as drift names it: web, web-image, db-volume, ...)', needs: ['reapply', 'accept'], conflicts: ['watch'] },
-    watch: { type: 'boolean', help: 'keep checking, on an interval and on Docker events, until a signal (Ctrl+C) ends it; exit 3 if drift was seen at any time' },
-    interval: { type: 'string', arg: 'DUR', default: '30s', help: 'how often --watch checks (default: 30s)', needs: ['watch'] },
+    reapply: {
+      type: 'boolean',
+      help: 'make what runs match the spec again (recreates what drifted); on a stage, its current release (audited)',
+      conflicts: ['accept', 'watch'],
+    },
+    accept: {
+      type: 'boolean',
+      help: 'take what runs into the state (the spec then shows the difference); audited on a stage',
+      conflicts: ['watch'],
+    },
+    resource: {
+      type: 'string',
+      arg: 'NAME',
+      help: 'only this resource (as drift names it: web, web-image, db-volume, ...)',
+      needs: ['reapply', 'accept'],
+      conflicts: ['watch'],
+    },
+    watch: {
+      type: 'boolean',
+      help: 'keep checking, on an interval and on Docker events, until a signal (Ctrl+C) ends it; exit 3 if drift was seen at any time',
+    },
+    interval: {
+      type: 'string',
+      arg: 'DUR',
+      default: '30s',
+      help: 'how often --watch checks (default: 30s)',
+      needs: ['watch'],
+    },
     spec: common.spec,
     ...engineOptions,
   },
@@ -49,9 +72,13 @@ export const drift: Command = {
     const staged = stage && remedy ? { ...opts, resources, actor: await currentActor(given.dir) } : undefined;
     const report =
       remedy === 'reapply'
-        ? await (staged ? reapplyStage(envs, given, stage!, staged) : envs.reapply(spec, branch, { ...opts, resources }))
+        ? await (staged
+            ? reapplyStage(envs, given, stage!, staged)
+            : envs.reapply(spec, branch, { ...opts, resources }))
         : remedy === 'accept'
-          ? await (staged ? acceptStage(envs, given, stage!, staged) : envs.acceptDrift(spec, branch, { ...opts, resources }))
+          ? await (staged
+              ? acceptStage(envs, given, stage!, staged)
+              : envs.acceptDrift(spec, branch, { ...opts, resources }))
           : await envs.drift(spec, branch, opts);
     if (!report.exists) throw absent();
     if (ctx.json) printJson(ctx, report);
@@ -93,19 +120,34 @@ async function watch(
 }
 
 /** The drifted resources named `name` that `remedy` applies to; an error naming the drifted ones if there are none. */
-function driftedResources(report: DriftReport, spec: Spec, branch: string, name: string, remedy: 'reapply' | 'accept'): ResourceRef[] {
-  const kinds = new Set(report.items.filter((i) => i.resource === name && i.remedies.includes(remedy)).map((i) => resourceKindOf(i.kind) ?? i.kind));
+function driftedResources(
+  report: DriftReport,
+  spec: Spec,
+  branch: string,
+  name: string,
+  remedy: 'reapply' | 'accept',
+): ResourceRef[] {
+  const kinds = new Set(
+    report.items
+      .filter((i) => i.resource === name && i.remedies.includes(remedy))
+      .map((i) => resourceKindOf(i.kind) ?? i.kind),
+  );
   if (kinds.size === 0) {
     const others = [...new Set(report.items.filter((i) => i.remedies.includes(remedy)).map((i) => i.resource))];
-    throw new SlipwayError('not-found', `${spec.name} / ${branch}: resource "${name}" has no drift that --${remedy} can fix.`, {
-      hint: others.length ? `Drifted: ${others.join(', ')}.` : 'Nothing has drifted.',
-    });
+    throw new SlipwayError(
+      'not-found',
+      `${spec.name} / ${branch}: resource "${name}" has no drift that --${remedy} can fix.`,
+      {
+        hint: others.length ? `Drifted: ${others.join(', ')}.` : 'Nothing has drifted.',
+      },
+    );
   }
   return [...kinds].map((kind) => ({ kind: kind as ResourceRef['kind'], name }));
 }
 
 function intervalOf(ctx: Context, text: string): number {
   const ms = tryParseDuration(text);
-  if (!(ms !== undefined && ms > 0)) throw usageError(ctx.command, `--interval ${JSON.stringify(text)} is not a duration (e.g. 500ms, 30s, 5m)`);
+  if (!(ms !== undefined && ms > 0))
+    throw usageError(ctx.command, `--interval ${JSON.stringify(text)} is not a duration (e.g. 500ms, 30s, 5m)`);
   return ms;
 }

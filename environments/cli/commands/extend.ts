@@ -9,7 +9,11 @@ export const extend: Command = {
   summary: 'Keep the branch environment alive: its TTL counts from now (--by: its expiry moves that much later)',
   options: {
     branch: common.branch,
-    by: { type: 'string', arg: 'DUR', help: 'move the expiry this much later, such as 4h (default: the TTL again, from now)' },
+    by: {
+      type: 'string',
+      arg: 'DUR',
+      help: 'move the expiry this much later, such as 4h (default: the TTL again, from now)',
+    },
     spec: common.spec,
     ...engineOptions,
   },

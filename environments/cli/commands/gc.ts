@@ -7,11 +7,23 @@ import { envelopeText, okEnvelope } from '../json';
 import { engineOptions } from '../options';
 
 export const gc: Command = {
-  summary: 'Tear down expired environments and remove orphaned Docker objects of this state (--dry-run: only list them)',
+  summary:
+    'Tear down expired environments and remove orphaned Docker objects of this state (--dry-run: only list them)',
   options: {
     'dry-run': { type: 'boolean', default: false, help: 'list what would be removed, remove nothing' },
-    watch: { type: 'boolean', default: false, help: 'collect again every --interval until a signal (Ctrl+C) ends it', conflicts: ['dry-run'] },
-    interval: { type: 'string', arg: 'DUR', default: '5m', help: 'how often --watch collects (default: 5m)', needs: ['watch'] },
+    watch: {
+      type: 'boolean',
+      default: false,
+      help: 'collect again every --interval until a signal (Ctrl+C) ends it',
+      conflicts: ['dry-run'],
+    },
+    interval: {
+      type: 'string',
+      arg: 'DUR',
+      default: '5m',
+      help: 'how often --watch collects (default: 5m)',
+      needs: ['watch'],
+    },
     ...engineOptions,
   },
   async run(ctx) {
@@ -20,14 +32,24 @@ export const gc: Command = {
     // Environments brought up before TTLs expire by the user's or the host's default.
     const defaultTtlMs = readLimits(envs.home).ttl?.ms;
     const once = async () => {
-      const report = await collectGarbage(envs, { dryRun: !!ctx.values['dry-run'], signal: ctx.signal, defaultTtlMs, onProgress: (l) => !ctx.json && ctx.err(l) });
+      const report = await collectGarbage(envs, {
+        dryRun: !!ctx.values['dry-run'],
+        signal: ctx.signal,
+        defaultTtlMs,
+        onProgress: (l) => !ctx.json && ctx.err(l),
+      });
       print(ctx, report);
       return report;
     };
     if (!ctx.values.watch) {
       const report = await once();
       const failed = report.expired.filter((e) => e.error);
-      if (failed.length) throw new SlipwayError('operation-failed', `Could not tear down ${failed.map((e) => `${e.project} / ${e.branch} (${e.error})`).join('; ')}.`, { hint: 'Run `slipway gc` again, or `slipway down` for it.' });
+      if (failed.length)
+        throw new SlipwayError(
+          'operation-failed',
+          `Could not tear down ${failed.map((e) => `${e.project} / ${e.branch} (${e.error})`).join('; ')}.`,
+          { hint: 'Run `slipway gc` again, or `slipway down` for it.' },
+        );
       return 0;
     }
     while (!ctx.signal.aborted) {
@@ -46,6 +68,12 @@ function print(ctx: Context, r: GcReport): void {
   if (ctx.json) return ctx.out(envelopeText(okEnvelope(r), !!ctx.values.watch || ctx.events));
   const verb = r.dryRun ? 'would remove' : 'removed';
   if (r.expired.length === 0 && r.orphans.length === 0) return ctx.out(`Nothing to collect (${r.at}).`);
-  for (const e of r.expired) ctx.out(`expired ${e.project} / ${e.branch} (${e.owner ?? 'unknown owner'}, expired ${e.expiresAt}): ${e.error ? `failed: ${e.error}` : verb}`);
-  for (const o of r.orphans) ctx.out(`orphaned ${o.project} / ${o.env}: ${o.containers} container(s), ${o.networks} network(s), ${o.volumes} volume(s): ${verb}`);
+  for (const e of r.expired)
+    ctx.out(
+      `expired ${e.project} / ${e.branch} (${e.owner ?? 'unknown owner'}, expired ${e.expiresAt}): ${e.error ? `failed: ${e.error}` : verb}`,
+    );
+  for (const o of r.orphans)
+    ctx.out(
+      `orphaned ${o.project} / ${o.env}: ${o.containers} container(s), ${o.networks} network(s), ${o.volumes} volume(s): ${verb}`,
+    );
 }

@@ -10,7 +10,10 @@ export const history: Command = {
   summary: 'Show the audit log: promotions, rollbacks, gate runs and approvals (and whether it is intact)',
   options: {
     stage: { type: 'string', arg: 'STAGE', help: 'only this stage' },
-    verify: { type: 'boolean', help: 'only check the log (chain, signatures, signed checkpoint): name the first bad entry and exit 1, or say it is intact' },
+    verify: {
+      type: 'boolean',
+      help: 'only check the log (chain, signatures, signed checkpoint): name the first bad entry and exit 1, or say it is intact',
+    },
     ...options,
   },
   readOnly: true,
@@ -21,10 +24,18 @@ export const history: Command = {
     if (ctx.json) printJson(ctx, ctx.values.verify ? h.verification : h);
     else {
       for (const e of ctx.values.verify ? [] : h.entries) {
-        const from = e.from ? ` from ${e.from.kind} ${e.from.name}${e.from.commit ? `@${e.from.commit.slice(0, 8)}` : ''}` : '';
-        ctx.out(`${String(e.seq).padStart(4)} ${e.at} ${e.actor} ${e.action} ${e.stage}${from}${e.release ? ` release ${e.release}` : ''}${e.note ? ` (${e.note})` : ''}`);
+        const from = e.from
+          ? ` from ${e.from.kind} ${e.from.name}${e.from.commit ? `@${e.from.commit.slice(0, 8)}` : ''}`
+          : '';
+        ctx.out(
+          `${String(e.seq).padStart(4)} ${e.at} ${e.actor} ${e.action} ${e.stage}${from}${e.release ? ` release ${e.release}` : ''}${e.note ? ` (${e.note})` : ''}`,
+        );
       }
-      ctx.out(h.verification.ok ? `audit log intact (${h.verification.entries} entries)` : `AUDIT LOG BROKEN at entry ${h.verification.broken?.seq}: ${h.verification.broken?.problem}`);
+      ctx.out(
+        h.verification.ok
+          ? `audit log intact (${h.verification.entries} entries)`
+          : `AUDIT LOG BROKEN at entry ${h.verification.broken?.seq}: ${h.verification.broken?.problem}`,
+      );
     }
     return h.verification.ok ? EXIT.ok : EXIT.failed;
   },

@@ -23,4 +23,27 @@ import { up } from './up';
 import { url } from './url';
 import { version } from './version';
 
-export const commands: Record<string, Command> = { init, up, down, extend, gc, logs, restart, url, share, gateway, status, drift, gates, promote, approve, rollback, history, list, data, mocks, completion, version };
+export const commands: Record<string, Command> = {
+  init,
+  up,
+  down,
+  extend,
+  gc,
+  logs,
+  restart,
+  url,
+  share,
+  gateway,
+  status,
+  drift,
+  gates,
+  promote,
+  approve,
+  rollback,
+  history,
+  list,
+  data,
+  mocks,
+  completion,
+  version,
+};

@@ -13,21 +13,33 @@ import { printJson, printStatus } from '../print';
 export const list: Command = {
   summary: "List the spec project's environments (all projects with --all), and the quota use",
   options: {
-    spec: { ...common.spec, help: 'the spec file (default: ./slipway.yaml); with --all, only its workspace settings are read, for the quota limits' },
+    spec: {
+      ...common.spec,
+      help: 'the spec file (default: ./slipway.yaml); with --all, only its workspace settings are read, for the quota limits',
+    },
     all: { type: 'boolean', default: false, help: 'every project on this machine' },
     ...engineOptions,
   },
   readOnly: true,
   async run(ctx) {
     // With --all the spec is optional: the workspace's settings still name limits when it is there.
-    const spec: Spec | undefined = ctx.values.all ? (existsSync(resolve(String(ctx.values.spec))) ? await specOf(ctx) : undefined) : await specOf(ctx);
+    const spec: Spec | undefined = ctx.values.all
+      ? existsSync(resolve(String(ctx.values.spec)))
+        ? await specOf(ctx)
+        : undefined
+      : await specOf(ctx);
     const project = ctx.values.all ? undefined : spec?.name;
     const envs = await engine(ctx);
     const all = await envs.list(project);
     if (ctx.json) printJson(ctx, all);
     else {
       const dir = spec?.dir ?? process.cwd();
-      const quotas = await quotaReport({ home: envs.home, stateId: envs.stateId, docker: connectDocker(envs.dockerHost) }, dir, await currentActor(dir), spec?.name);
+      const quotas = await quotaReport(
+        { home: envs.home, stateId: envs.stateId, docker: connectDocker(envs.dockerHost) },
+        dir,
+        await currentActor(dir),
+        spec?.name,
+      );
       if (all.length === 0) ctx.out(project ? `No environments for ${project}.` : 'No environments.');
       else for (const s of all) printStatus(ctx, s);
       printQuotas(ctx, quotas);
@@ -39,5 +51,8 @@ export const list: Command = {
 function printQuotas(ctx: Parameters<Command['run']>[0], quotas: QuotaUse[]): void {
   if (quotas.length === 0) return;
   ctx.out('Quotas:');
-  for (const q of quotas) ctx.out(`  ${q.what}: ${q.text.used} of ${q.text.limit} (${q.limit.setting} in ${q.limit.source}); held by ${q.holders}`);
+  for (const q of quotas)
+    ctx.out(
+      `  ${q.what}: ${q.text.used} of ${q.text.limit} (${q.limit.setting} in ${q.limit.source}); held by ${q.holders}`,
+    );
 }

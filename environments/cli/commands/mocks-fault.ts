@@ -13,11 +13,25 @@ export const mocksFault: Command = {
   positional: 'mock',
   options: {
     mock: mockOption,
-    route: { type: 'string', arg: 'PATTERN', help: 'only requests matching it: /charges/{id}, /charges/**, or "POST /charges" (default: every request)' },
-    status: { type: 'string', arg: 'CODE', help: 'answer this status (429 and 503 carry Retry-After)', conflicts: ['clear', 'drop', 'timeout'] },
+    route: {
+      type: 'string',
+      arg: 'PATTERN',
+      help: 'only requests matching it: /charges/{id}, /charges/**, or "POST /charges" (default: every request)',
+    },
+    status: {
+      type: 'string',
+      arg: 'CODE',
+      help: 'answer this status (429 and 503 carry Retry-After)',
+      conflicts: ['clear', 'drop', 'timeout'],
+    },
     rate: { type: 'string', arg: 'FRACTION', help: 'the share of requests hit, 0 to 1 (default 1)' },
     latency: { type: 'string', arg: 'DURATION', help: 'delay each answer: 250ms, 2s' },
-    'retry-after': { type: 'string', arg: 'SECONDS', help: 'Retry-After of a 429 or 503 (default 1)', needs: ['status'] },
+    'retry-after': {
+      type: 'string',
+      arg: 'SECONDS',
+      help: 'Retry-After of a 429 or 503 (default 1)',
+      needs: ['status'],
+    },
     drop: { type: 'boolean', help: 'close the connection without an answer', conflicts: ['clear', 'timeout'] },
     timeout: { type: 'boolean', help: 'never answer, so the caller times out', conflicts: ['clear'] },
     clear: { type: 'boolean', help: 'remove the faults (of --route only, when given)', conflicts: ['rate', 'latency'] },
@@ -31,12 +45,14 @@ export const mocksFault: Command = {
     if (route) fault.route = route;
     const status = str(ctx, 'status');
     if (status !== undefined) {
-      if (!/^[1-5]\d\d$/.test(status)) throw usageError(ctx.command, `--status ${JSON.stringify(status)} is not an HTTP status (100-599)`);
+      if (!/^[1-5]\d\d$/.test(status))
+        throw usageError(ctx.command, `--status ${JSON.stringify(status)} is not an HTTP status (100-599)`);
       fault.status = Number(status);
     }
     const rate = str(ctx, 'rate');
     if (rate !== undefined) {
-      if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(rate)) throw usageError(ctx.command, `--rate ${JSON.stringify(rate)} is not a fraction from 0 to 1`);
+      if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(rate))
+        throw usageError(ctx.command, `--rate ${JSON.stringify(rate)} is not a fraction from 0 to 1`);
       fault.rate = Number(rate);
     }
     const latency = str(ctx, 'latency');
@@ -49,7 +65,8 @@ export const mocksFault: Command = {
     }
     const retryAfter = str(ctx, 'retry-after');
     if (retryAfter !== undefined) {
-      if (!/^\d+$/.test(retryAfter)) throw usageError(ctx.command, `--retry-after ${JSON.stringify(retryAfter)} is not a number of seconds`);
+      if (!/^\d+$/.test(retryAfter))
+        throw usageError(ctx.command, `--retry-after ${JSON.stringify(retryAfter)} is not a number of seconds`);
       fault.retryAfterS = Number(retryAfter);
     }
     if (ctx.values.drop) fault.drop = true;
@@ -61,12 +78,24 @@ export const mocksFault: Command = {
     const { mock, url } = await mockTarget(ctx);
     const faults = clear ? await clearFaults(url, route) : await setFault(url, fault);
     if (ctx.json) printJson(ctx, { mock: mock.name, faults });
-    else ctx.out(faults.length === 0 ? `${mock.name}: no faults` : faults.map((f) => `${mock.name}${f.route ? ` ${f.route}` : ''}: ${describe(f)}`).join('\n'));
+    else
+      ctx.out(
+        faults.length === 0
+          ? `${mock.name}: no faults`
+          : faults.map((f) => `${mock.name}${f.route ? ` ${f.route}` : ''}: ${describe(f)}`).join('\n'),
+      );
     return 0;
   },
 };
 
 function describe(f: Fault): string {
-  const what = [f.status ? `status ${f.status}` : '', f.drop ? 'drop' : '', f.timeout ? 'timeout' : '', f.latencyMs ? `+${f.latencyMs} ms` : ''].filter(Boolean).join(', ');
+  const what = [
+    f.status ? `status ${f.status}` : '',
+    f.drop ? 'drop' : '',
+    f.timeout ? 'timeout' : '',
+    f.latencyMs ? `+${f.latencyMs} ms` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${what} on ${Math.round((f.rate ?? 1) * 100)}% of requests`;
 }

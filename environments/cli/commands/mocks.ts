@@ -8,7 +8,8 @@ import { mocksReset } from './mocks-reset';
 import { mocksVerify } from './mocks-verify';
 
 export const mocks: Command = {
-  summary: 'Mocks of third-party APIs: record traffic, inject faults, read the request log, reset state, verify against the real API',
+  summary:
+    'Mocks of third-party APIs: record traffic, inject faults, read the request log, reset state, verify against the real API',
   options: { help: common.help },
   subcommands: { record: mocksRecord, reset: mocksReset, fault: mocksFault, log: mocksLog, verify: mocksVerify },
   run() {

@@ -6,7 +6,12 @@ import { printJson } from '../print';
 export const restart: Command = {
   summary: "Restart a service's container (same container, same URL) and wait until it is healthy",
   options: {
-    service: { type: 'string', arg: 'NAME', required: true, help: 'a service or database, as named in the spec (or give it bare: slipway restart web)' },
+    service: {
+      type: 'string',
+      arg: 'NAME',
+      required: true,
+      help: 'a service or database, as named in the spec (or give it bare: slipway restart web)',
+    },
     ...branchEnvironmentOptions,
   },
   positional: 'service',

@@ -16,7 +16,12 @@ export const rollback: Command = {
     const { spec, pipeline, actor } = await pipelineFor(ctx);
     const stage = checkStage(ctx, spec, String(ctx.values.stage));
     await confirmStage(ctx, `Roll stage ${stage} of ${spec.name} back to its previous release?`);
-    const r = await pipeline.rollback(spec, stage, { actor, emergency: !!ctx.values.emergency, signal: ctx.signal, onEvent: progress(ctx) });
+    const r = await pipeline.rollback(spec, stage, {
+      actor,
+      emergency: !!ctx.values.emergency,
+      signal: ctx.signal,
+      onEvent: progress(ctx),
+    });
     if (ctx.json) printJson(ctx, r);
     else {
       ctx.out(`${spec.name}: ${r.stage} runs release ${r.release} (a rollback)`);

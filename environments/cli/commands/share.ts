@@ -10,9 +10,25 @@ export const share: Command = {
   summary: "Print a protected link to the branch environment's service, for a reviewer (--revoke ends it)",
   options: {
     branch: common.branch,
-    service: { type: 'string', arg: 'NAME', help: 'the service it opens (default: the first with a published port)', conflicts: ['revoke'] },
-    expires: { type: 'string', arg: 'DUR', default: '24h', help: 'how long the link works, such as 24h (default: 24h)', conflicts: ['revoke'] },
-    bind: { type: 'string', arg: 'ADDR', help: "the gateway's address: 0.0.0.0 opens it to the LAN, and the link carries this machine's name (default: 127.0.0.1)", conflicts: ['revoke'] },
+    service: {
+      type: 'string',
+      arg: 'NAME',
+      help: 'the service it opens (default: the first with a published port)',
+      conflicts: ['revoke'],
+    },
+    expires: {
+      type: 'string',
+      arg: 'DUR',
+      default: '24h',
+      help: 'how long the link works, such as 24h (default: 24h)',
+      conflicts: ['revoke'],
+    },
+    bind: {
+      type: 'string',
+      arg: 'ADDR',
+      help: "the gateway's address: 0.0.0.0 opens it to the LAN, and the link carries this machine's name (default: 127.0.0.1)",
+      conflicts: ['revoke'],
+    },
     revoke: { type: 'boolean', default: false, help: 'end the link: it answers 404 from now on' },
     spec: common.spec,
     ...engineOptions,
@@ -29,7 +45,12 @@ export const share: Command = {
       return 0;
     }
     const wanted = str(ctx, 'service');
-    const link = await makeShareLink(envs.home, spec.name, s, { cli: process.argv[1], service: wanted === undefined ? undefined : checkService(spec, wanted), expiresMs, bind: str(ctx, 'bind') });
+    const link = await makeShareLink(envs.home, spec.name, s, {
+      cli: process.argv[1],
+      service: wanted === undefined ? undefined : checkService(spec, wanted),
+      expiresMs,
+      bind: str(ctx, 'bind'),
+    });
     if (ctx.json) printJson(ctx, link);
     else ctx.out(`${link.url}\n  expires ${link.expires}`);
     return 0;

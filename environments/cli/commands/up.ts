@@ -9,8 +9,16 @@ export const up: Command = {
   options: {
     branch: common.branch,
     spec: common.spec,
-    ttl: { type: 'string', arg: 'DUR', help: "how long it lives without activity, such as 2h (default: the spec's ttl:, else slipway.ttl.default, else 72h)" },
-    'keep-on-failure': { type: 'boolean', default: false, help: 'on a failed first up, keep what was created (default: remove it)' },
+    ttl: {
+      type: 'string',
+      arg: 'DUR',
+      help: "how long it lives without activity, such as 2h (default: the spec's ttl:, else slipway.ttl.default, else 72h)",
+    },
+    'keep-on-failure': {
+      type: 'boolean',
+      default: false,
+      help: 'on a failed first up, keep what was created (default: remove it)',
+    },
     ...engineOptions,
   },
   async run(ctx) {
@@ -19,7 +27,12 @@ export const up: Command = {
     const envs = await engine(ctx);
     if (!ctx.json) ctx.err(`Previewing ${spec.name} / ${branch} ...`);
     const started = Date.now();
-    const opts: UpOptions & { keepOnFailure?: boolean } = { signal: ctx.signal, onEvent: progress(ctx), keepOnFailure: !!ctx.values['keep-on-failure'], ttlMs };
+    const opts: UpOptions & { keepOnFailure?: boolean } = {
+      signal: ctx.signal,
+      onEvent: progress(ctx),
+      keepOnFailure: !!ctx.values['keep-on-failure'],
+      ttlMs,
+    };
     const r = await envs.up(spec, branch, opts);
     if (ctx.json) {
       printJson(ctx, { env: r.env, branch: r.branch, stack: r.stack, status: 'running', urls: r.urls });

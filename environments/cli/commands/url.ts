@@ -6,11 +6,27 @@ import { printJson } from '../print';
 import { databaseUrl } from '../database-url';
 
 export const url: Command = {
-  summary: "Print the URL of the branch environment's service (the link to share; default: its first published service), or of a database (--database)",
+  summary:
+    "Print the URL of the branch environment's service (the link to share; default: its first published service), or of a database (--database)",
   options: {
-    service: { type: 'string', arg: 'NAME', help: 'a service, as named in the spec (default: the first with a published port)', conflicts: ['database'] },
-    database: { type: 'string', arg: 'NAME', help: "a database, as named in the spec: its postgres:// URL on 127.0.0.1 (password masked unless --show-secrets)", conflicts: ['stage'] },
-    'show-secrets': { type: 'boolean', default: false, help: "with --database: print the database's password instead of ***", needs: ['database'] },
+    service: {
+      type: 'string',
+      arg: 'NAME',
+      help: 'a service, as named in the spec (default: the first with a published port)',
+      conflicts: ['database'],
+    },
+    database: {
+      type: 'string',
+      arg: 'NAME',
+      help: 'a database, as named in the spec: its postgres:// URL on 127.0.0.1 (password masked unless --show-secrets)',
+      conflicts: ['stage'],
+    },
+    'show-secrets': {
+      type: 'boolean',
+      default: false,
+      help: "with --database: print the database's password instead of ***",
+      needs: ['database'],
+    },
     ...targetEnvironmentOptions,
   },
   positional: 'service',
@@ -31,7 +47,11 @@ export const url: Command = {
     const service = wanted ?? Object.keys(s.urls)[0];
     const link = service ? s.urls[service] : undefined;
     if (!link) {
-      throw new SlipwayError('service-not-found', `${spec.name} / ${branch} has no URL for ${service ?? 'any service'}.`, { hint: 'Only services with published ports have a URL.' });
+      throw new SlipwayError(
+        'service-not-found',
+        `${spec.name} / ${branch} has no URL for ${service ?? 'any service'}.`,
+        { hint: 'Only services with published ports have a URL.' },
+      );
     }
     if (ctx.json) printJson(ctx, { branch, ...(stage ? { stage } : {}), service, url: link });
     else ctx.out(link);

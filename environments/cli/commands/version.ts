@@ -10,7 +10,12 @@ export const version: Command = {
   options: { json: common.json, help: common.help },
   readOnly: true,
   run(ctx) {
-    const v = { version: packageJson.version, node: process.versions.node, platform: process.platform, arch: process.arch };
+    const v = {
+      version: packageJson.version,
+      node: process.versions.node,
+      platform: process.platform,
+      arch: process.arch,
+    };
     if (ctx.json) printJson(ctx, v);
     else ctx.out(v.version);
     return Promise.resolve(EXIT.ok);

@@ -38,13 +38,17 @@ export interface ContainerInputs {
   secrets?: string[];
 }
 
-async function createContainer(inputs: ContainerInputs): Promise<{ id: string; outs: ContainerInputs & { containerId: string } }> {
+async function createContainer(
+  inputs: ContainerInputs,
+): Promise<{ id: string; outs: ContainerInputs & { containerId: string } }> {
   const docker = dockerClient(inputs.dockerHost);
   // A container of this name left by an interrupted run is replaced; anything else is a clash.
   try {
     const existing = await docker.getContainer(inputs.name).inspect();
     if (!sameLabels(existing.Config.Labels, inputs.labels)) {
-      throw new Error(`a Docker container named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`);
+      throw new Error(
+        `a Docker container named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`,
+      );
     }
     await removeContainer(docker, existing.Id);
   } catch (err) {
@@ -78,7 +82,12 @@ async function createContainer(inputs: ContainerInputs): Promise<{ id: string; o
     HostConfig: {
       PortBindings: bindings,
       NetworkMode: inputs.network,
-      Mounts: inputs.mounts.map((m) => ({ Type: m.bind ? ('bind' as const) : ('volume' as const), Source: m.volume, Target: m.target, ReadOnly: !!m.readOnly })),
+      Mounts: inputs.mounts.map((m) => ({
+        Type: m.bind ? ('bind' as const) : ('volume' as const),
+        Source: m.volume,
+        Target: m.target,
+        ReadOnly: !!m.readOnly,
+      })),
       NanoCpus: inputs.cpus ? Math.round(inputs.cpus * 1e9) : undefined,
       Memory: inputs.memoryBytes,
       RestartPolicy: { Name: 'unless-stopped' },
@@ -136,7 +145,8 @@ async function readContainer(id: string, props: ContainerInputs & { containerId?
   const env = [...envMapOf(info.Config.Env)].filter(([k, v]) => imageEnv.get(k) !== v).map(([k, v]) => `${k}=${v}`);
   const ports: Array<{ container: number; host: number }> = [];
   for (const [key, binds] of Object.entries(info.HostConfig.PortBindings ?? {})) {
-    for (const b of (binds as Array<{ HostPort?: string }> | null) ?? []) ports.push({ container: Number(key.split('/')[0]), host: Number(b.HostPort) });
+    for (const b of (binds as Array<{ HostPort?: string }> | null) ?? [])
+      ports.push({ container: Number(key.split('/')[0]), host: Number(b.HostPort) });
   }
   const outs = {
     ...props,
@@ -165,7 +175,19 @@ async function deleteContainer(id: string, props: ContainerInputs): Promise<void
 }
 
 const CONTAINER_REPLACE_KEYS = [
-  'dockerHost', 'name', 'image', 'command', 'env', 'ports', 'network', 'aliases', 'mounts', 'health', 'cpus', 'memoryBytes', 'labels',
+  'dockerHost',
+  'name',
+  'image',
+  'command',
+  'env',
+  'ports',
+  'network',
+  'aliases',
+  'mounts',
+  'health',
+  'cpus',
+  'memoryBytes',
+  'labels',
 ];
 
 export const containerProvider = {

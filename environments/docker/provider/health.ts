@@ -72,7 +72,9 @@ export interface Lifecycle {
 export async function watchLifecycle(docker: Dockerode, id: string): Promise<Lifecycle> {
   const life: Lifecycle = { close: () => undefined };
   try {
-    const stream = (await docker.getEvents({ filters: { type: ['container'], container: [id], event: ['start', 'die'] } })) as NodeJS.ReadableStream & { destroy?(): void };
+    const stream = (await docker.getEvents({
+      filters: { type: ['container'], container: [id], event: ['start', 'die'] },
+    })) as NodeJS.ReadableStream & { destroy?(): void };
     let pending = '';
     stream.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
@@ -80,7 +82,12 @@ export async function watchLifecycle(docker: Dockerode, id: string): Promise<Lif
         const line = pending.slice(0, i);
         pending = pending.slice(i + 1);
         try {
-          const e = JSON.parse(line) as { Action?: string; time?: number; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
+          const e = JSON.parse(line) as {
+            Action?: string;
+            time?: number;
+            timeNano?: number;
+            Actor?: { Attributes?: Record<string, string> };
+          };
           const at = e.timeNano ? e.timeNano / 1e6 : (e.time ?? 0) * 1000;
           if (e.Action === 'start' && life.started === undefined) life.started = at;
           if (e.Action === 'die' && !life.died) life.died = { code: Number(e.Actor?.Attributes?.exitCode), at };
@@ -103,7 +110,13 @@ export async function watchLifecycle(docker: Dockerode, id: string): Promise<Lif
  * one that stays unhealthy, when the check's timeout passes. Either way with its last log lines,
  * masked.
  */
-export async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id: string, startedAt: number, life: Lifecycle): Promise<void> {
+export async function waitHealthy(
+  docker: Dockerode,
+  inputs: ContainerInputs,
+  id: string,
+  startedAt: number,
+  life: Lifecycle,
+): Promise<void> {
   const container = docker.getContainer(id);
   const health = inputs.health;
   const service = inputs.labels['dev.slipway.service'] ?? inputs.name;
@@ -123,8 +136,15 @@ export async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id
       // How long it ran: Docker's own times when known, else this side's clock.
       const finished = Date.parse(state.FinishedAt);
       const began = life.started ?? firstStart;
-      const ranMs = died && began ? died.at - began : began && stopped && finished > began ? finished - began : Date.now() - startedAt;
-      const oom = state.OOMKilled ? ` (out of memory${inputs.memoryBytes ? `: its limit is ${Math.round(inputs.memoryBytes / 1048576)} MiB` : ''})` : '';
+      const ranMs =
+        died && began
+          ? died.at - began
+          : began && stopped && finished > began
+            ? finished - began
+            : Date.now() - startedAt;
+      const oom = state.OOMKilled
+        ? ` (out of memory${inputs.memoryBytes ? `: its limit is ${Math.round(inputs.memoryBytes / 1048576)} MiB` : ''})`
+        : '';
       failure = `${service} exited${code === undefined || Number.isNaN(code) ? '' : ` with code ${code}`} after ${seconds(ranMs)}${oom}`;
       break;
     }
@@ -153,5 +173,8 @@ export async function waitHealthy(docker: Dockerode, inputs: ContainerInputs, id
     await sleep(Math.min(health.intervalMs, 200));
   }
   const logs = maskSecrets(await containerLogsTail(container, 20), inputs);
-  throw new Error(maskSecrets(failure, inputs) + (logs ? `\nlast log lines of ${service}:\n${logs}` : `\n${service} wrote no log lines`));
+  throw new Error(
+    maskSecrets(failure, inputs) +
+      (logs ? `\nlast log lines of ${service}:\n${logs}` : `\n${service} wrote no log lines`),
+  );
 }

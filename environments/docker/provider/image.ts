@@ -34,7 +34,14 @@ async function buildImage(inputs: ImageInputs): Promise<{ id: string; outs: Imag
   }
   const stream = await docker.buildImage(
     { context: inputs.context, src: contextEntries(inputs.context) },
-    { t: inputs.tag, dockerfile: inputs.dockerfile ?? 'Dockerfile', labels: inputs.labels, rm: true, forcerm: true, ...(inputs.buildArgs ? { buildargs: inputs.buildArgs } : {}) },
+    {
+      t: inputs.tag,
+      dockerfile: inputs.dockerfile ?? 'Dockerfile',
+      labels: inputs.labels,
+      rm: true,
+      forcerm: true,
+      ...(inputs.buildArgs ? { buildargs: inputs.buildArgs } : {}),
+    },
   );
   const tail: string[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -43,8 +50,12 @@ async function buildImage(inputs: ImageInputs): Promise<{ id: string; outs: Imag
       (err: Error | null, results: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
         const failed = err ?? results.find((r) => r.error);
         if (!failed) return resolve();
-        const message = failed instanceof Error ? failed.message : failed.errorDetail?.message ?? failed.error;
-        reject(new Error(`docker build of ${inputs.context} failed: ${message}\n${tail.join('')}`, { cause: err ?? undefined }));
+        const message = failed instanceof Error ? failed.message : (failed.errorDetail?.message ?? failed.error);
+        reject(
+          new Error(`docker build of ${inputs.context} failed: ${message}\n${tail.join('')}`, {
+            cause: err ?? undefined,
+          }),
+        );
       },
       (event: { stream?: string }) => {
         if (event.stream) {
@@ -75,7 +86,12 @@ export const imageProvider = {
     return buildImage(inputs);
   },
   async diff(_id: string, olds: ImageInputs, news: ImageInputs) {
-    const d = diffBy({ ...olds }, { ...news }, ['dockerHost'], ['tag', 'context', 'dockerfile', 'contextHash', 'buildArgs', 'labels', 'providerVersion']);
+    const d = diffBy(
+      { ...olds },
+      { ...news },
+      ['dockerHost'],
+      ['tag', 'context', 'dockerfile', 'contextHash', 'buildArgs', 'labels', 'providerVersion'],
+    );
     return { ...d, deleteBeforeReplace: false };
   },
   async update(_id: string, olds: ImageInputs, news: ImageInputs) {

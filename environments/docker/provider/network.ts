@@ -10,16 +10,27 @@ export interface NetworkInputs {
   labels: Labels;
 }
 
-async function createNetwork(inputs: NetworkInputs): Promise<{ id: string; outs: NetworkInputs & { networkId: string } }> {
+async function createNetwork(
+  inputs: NetworkInputs,
+): Promise<{ id: string; outs: NetworkInputs & { networkId: string } }> {
   const docker = dockerClient(inputs.dockerHost);
-  const existing = (await docker.listNetworks({ filters: { name: [inputs.name] } })).find((n) => n.Name === inputs.name);
+  const existing = (await docker.listNetworks({ filters: { name: [inputs.name] } })).find(
+    (n) => n.Name === inputs.name,
+  );
   if (existing && sameLabels(existing.Labels, inputs.labels)) {
     return { id: existing.Id, outs: { ...inputs, networkId: existing.Id } };
   }
   if (existing) {
-    throw new Error(`a Docker network named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`);
+    throw new Error(
+      `a Docker network named ${inputs.name} already exists and belongs to something else (another Slipway state folder, or not Slipway); remove it, or use that state (SLIPWAY_HOME)`,
+    );
   }
-  const net = await docker.createNetwork({ Name: inputs.name, Driver: 'bridge', Labels: inputs.labels, CheckDuplicate: true });
+  const net = await docker.createNetwork({
+    Name: inputs.name,
+    Driver: 'bridge',
+    Labels: inputs.labels,
+    CheckDuplicate: true,
+  });
   return { id: net.id, outs: { ...inputs, networkId: net.id } };
 }
 

@@ -17,8 +17,12 @@ export async function pullImage(docker: Docker, tag: string): Promise<void> {
   let authconfig: { serveraddress: string; username?: string; password?: string } | undefined;
   try {
     const file = path.join(process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'), 'config.json');
-    const auths = (JSON.parse(fs.readFileSync(file, 'utf8')) as { auths?: Record<string, { auth?: string }> }).auths ?? {};
-    const keys = registry === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+    const auths =
+      (JSON.parse(fs.readFileSync(file, 'utf8')) as { auths?: Record<string, { auth?: string }> }).auths ?? {};
+    const keys =
+      registry === 'docker.io'
+        ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io']
+        : [registry, `https://${registry}`, `http://${registry}`];
     const entry = keys.map((k) => auths[k]).find((a) => a?.auth);
     if (entry?.auth) {
       const [username, ...rest] = Buffer.from(entry.auth, 'base64').toString('utf8').split(':');
@@ -28,12 +32,20 @@ export async function pullImage(docker: Docker, tag: string): Promise<void> {
     // no Docker config: an anonymous pull
   }
   const stream = await docker.pull(tag, authconfig ? { authconfig } : {}).catch((err: Error) => {
-    throw new Error(`image ${tag} is not on this Docker Engine and pulling it from ${registry} failed: ${err.message}; build or pull it yourself (docker pull ${tag}, after docker login ${registry} if it is private) and retry`, { cause: err });
+    throw new Error(
+      `image ${tag} is not on this Docker Engine and pulling it from ${registry} failed: ${err.message}; build or pull it yourself (docker pull ${tag}, after docker login ${registry} if it is private) and retry`,
+      { cause: err },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, results: Array<{ error?: string }>) => {
       const failed = err?.message ?? results.find((r) => r.error)?.error;
-      if (failed) reject(new Error(`pulling image ${tag} from ${registry} failed: ${failed}; check its name and your access (docker login ${registry}) and retry`));
+      if (failed)
+        reject(
+          new Error(
+            `pulling image ${tag} from ${registry} failed: ${failed}; check its name and your access (docker login ${registry}) and retry`,
+          ),
+        );
       else resolve();
     });
   });

@@ -27,7 +27,12 @@ function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown
 }
 
 /** Fields whose change replaces the object; any other change is an in-place update. */
-export function diffBy(olds: Record<string, unknown>, news: Record<string, unknown>, replaceKeys: string[], updateKeys: string[]): DiffResult {
+export function diffBy(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  replaceKeys: string[],
+  updateKeys: string[],
+): DiffResult {
   const replaces = changedKeys(olds, news, replaceKeys);
   const updates = changedKeys(olds, news, updateKeys);
   return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };

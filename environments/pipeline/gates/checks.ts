@@ -30,11 +30,19 @@ type ChecksGate = Extract<GateSpec, { kind: 'checks' }>;
 
 export const checksGate: GateEvaluator<'checks'> = async (gate, ctx, run) => {
   const token = ctx.processEnv[gate.tokenEnv] || undefined;
-  const base = { repository: gate.repository, commit: ctx.commit, apiUrl: gate.apiUrl, authenticated: token !== undefined };
+  const base = {
+    repository: gate.repository,
+    commit: ctx.commit,
+    apiUrl: gate.apiUrl,
+    authenticated: token !== undefined,
+  };
   const fetched = await fetchCheckRuns(gate, ctx, token, run.signal);
   if ('state' in fetched) return { ...fetched, evidence: { ...base, ...fetched.evidence } };
   const runs = latestByName(fetched.runs);
-  return judge(gate.required, runs, { ...base, runs: runs.map(({ name, status, conclusion }) => ({ name, status, conclusion })) });
+  return judge(gate.required, runs, {
+    ...base,
+    runs: runs.map(({ name, status, conclusion }) => ({ name, status, conclusion })),
+  });
 };
 
 /** Decides from the latest run of each name. */
@@ -58,7 +66,11 @@ function judge(required: string[], runs: CheckRun[], evidence: Record<string, un
     ];
     return outcome('pending', `waiting for check run${plural(parts.length)} ${parts.join(', ')}`, evidence);
   }
-  return outcome('pass', `${wanted.length} check run${plural(wanted.length)} succeeded: ${wanted.join(', ')}`, evidence);
+  return outcome(
+    'pass',
+    `${wanted.length} check run${plural(wanted.length)} succeeded: ${wanted.join(', ')}`,
+    evidence,
+  );
 }
 
 /** When a check is re-run, GitHub keeps the old run: the newest (highest id) of each name counts. */
@@ -78,13 +90,15 @@ const GitHub = Octokit.plugin(guard, paginateRest, retry);
  */
 function guard(octokit: Octokit, options: { baseUrl?: string; bearer?: string }): void {
   octokit.hook.before('request', (req) => {
-    if (/^https?:\/\//.test(req.url) && !req.url.startsWith(`${options.baseUrl}/`)) throw new Error(`refused to follow a page link to ${new URL(req.url).host}`);
+    if (/^https?:\/\//.test(req.url) && !req.url.startsWith(`${options.baseUrl}/`))
+      throw new Error(`refused to follow a page link to ${new URL(req.url).host}`);
     req.headers.accept = 'application/vnd.github+json';
     req.headers['x-github-api-version'] = '2022-11-28';
     if (options.bearer) req.headers.authorization = `Bearer ${options.bearer}`;
   });
   octokit.hook.error('request', (err) => {
-    if (err instanceof RequestError && err.response === undefined) throw new Error(err.message, { cause: err.cause ?? err });
+    if (err instanceof RequestError && err.response === undefined)
+      throw new Error(err.message, { cause: err.cause ?? err });
     throw err;
   });
 }
@@ -124,7 +138,8 @@ async function fetchCheckRuns(
     }
   } catch (err) {
     if (signal.aborted) throw err;
-    if (err instanceof RequestError && err.response) return httpFailure(err.status, err.response.data, gate, token !== undefined);
+    if (err instanceof RequestError && err.response)
+      return httpFailure(err.status, err.response.data, gate, token !== undefined);
     return outcome('fail', `could not reach ${gate.apiUrl}: ${errorText(err)}`, {});
   }
   return { runs };

@@ -20,6 +20,7 @@ export const commandGate: GateEvaluator<'command'> = async (gate, ctx, run) => {
     outputTail: result.tail.join('\n'),
   };
   if (result.exitCode === 0) return outcome('pass', `"${gate.run}" exited with 0`, evidence);
-  const how = result.exitCode === null ? `was ended by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;
+  const how =
+    result.exitCode === null ? `was ended by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;
   return outcome('fail', `"${gate.run}" ${how}`, evidence);
 };

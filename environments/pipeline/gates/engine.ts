@@ -8,7 +8,14 @@ import { outcome, type GateEvaluator } from './types';
 export const healthGate: GateEvaluator<'health'> = async (_gate, ctx, run) => {
   const { ok, services } = await ctx.health(run.signal);
   const evidence = { services };
-  if (ok) return outcome('pass', services.length === 1 ? 'the one service is running and healthy' : `all ${services.length} services are running and healthy`, evidence);
+  if (ok)
+    return outcome(
+      'pass',
+      services.length === 1
+        ? 'the one service is running and healthy'
+        : `all ${services.length} services are running and healthy`,
+      evidence,
+    );
   const unwell = services.filter((s) => s.state !== 'running' || !['healthy', 'none', ''].includes(s.health));
   const names = unwell.map((s) => `${s.service} (${s.state}${s.health ? `, ${s.health}` : ''})`);
   const why = names.length > 0 ? `: ${names.join(', ')}` : '';

@@ -51,9 +51,15 @@ export const licensesGate: GateEvaluator<'licenses'> = async (gate, ctx) => {
     offenders: offenders.slice(0, MAX_OFFENDERS),
     offenderCount: offenders.length,
   };
-  if (offenders.length === 0) return outcome('pass', `all ${packages.length} installed packages have acceptable licenses`, evidence);
-  const named = offenders.slice(0, OFFENDERS_IN_REASON).join('; ') + (offenders.length > OFFENDERS_IN_REASON ? '; ...' : '');
-  return outcome('fail', `${offenders.length} of ${packages.length} installed packages have unacceptable licenses: ${named}`, evidence);
+  if (offenders.length === 0)
+    return outcome('pass', `all ${packages.length} installed packages have acceptable licenses`, evidence);
+  const named =
+    offenders.slice(0, OFFENDERS_IN_REASON).join('; ') + (offenders.length > OFFENDERS_IN_REASON ? '; ...' : '');
+  return outcome(
+    'fail',
+    `${offenders.length} of ${packages.length} installed packages have unacceptable licenses: ${named}`,
+    evidence,
+  );
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -85,7 +91,8 @@ async function packageDirs(nodeModules: string): Promise<string[]> {
   for (const entry of await entries(nodeModules)) {
     const path = join(nodeModules, entry.name);
     if (entry.name === '.pnpm') {
-      for (const store of await entries(path)) dirs.push(...(await packageDirs(join(path, store.name, 'node_modules'))));
+      for (const store of await entries(path))
+        dirs.push(...(await packageDirs(join(path, store.name, 'node_modules'))));
     } else if (entry.name.startsWith('@')) {
       dirs.push(...(await entries(path)).map((scoped) => join(path, scoped.name)));
     } else if (!entry.name.startsWith('.')) {
@@ -117,7 +124,9 @@ async function readPackage(dir: string): Promise<InstalledPackage | undefined> {
 function declaredLicense(json: Record<string, unknown>): string | undefined {
   const license = licenseType(json.license)?.trim();
   if (license) return license;
-  const list = Array.isArray(json.licenses) ? json.licenses.map(licenseType).filter((t): t is string => !!t?.trim()) : [];
+  const list = Array.isArray(json.licenses)
+    ? json.licenses.map(licenseType).filter((t): t is string => !!t?.trim())
+    : [];
   if (list.length === 0) return undefined;
   return list.length === 1 ? list[0] : `(${list.join(' OR ')})`;
 }

@@ -105,7 +105,10 @@ class OutputTail {
   push(chunk: string): void {
     this.text += chunk;
     // Keep generous room for long lines, but never the whole output.
-    if (this.text.length > MAX_TAIL_CHARS) this.text = this.lines().join('\n').slice(-MAX_TAIL_CHARS / 4);
+    if (this.text.length > MAX_TAIL_CHARS)
+      this.text = this.lines()
+        .join('\n')
+        .slice(-MAX_TAIL_CHARS / 4);
   }
 
   lines(): string[] {

@@ -1,6 +1,7 @@
 // Types of the SPDX packages the licenses gate uses (they ship none).
 declare module 'spdx-expression-parse' {
-  type Node = { license: string; plus?: boolean; exception?: string } | { left: Node; conjunction: 'and' | 'or'; right: Node };
+  type Node =
+    { license: string; plus?: boolean; exception?: string } | { left: Node; conjunction: 'and' | 'or'; right: Node };
   function parse(expression: string): Node;
   export = parse;
 }

@@ -26,7 +26,9 @@ interface Leaf {
 }
 type Node = Leaf | { left: Node; conjunction: 'and' | 'or'; right: Node };
 
-const CANONICAL = new Map<string, string>([...licenseIds, ...deprecatedIds, ...exceptionIds].map((id) => [id.toLowerCase(), id]));
+const CANONICAL = new Map<string, string>(
+  [...licenseIds, ...deprecatedIds, ...exceptionIds].map((id) => [id.toLowerCase(), id]),
+);
 
 /** An expression with its ids and operators in SPDX's spelling, or undefined when it does not parse. */
 function parsed(text: string): Node | undefined {
@@ -105,7 +107,8 @@ export class LicensePolicy {
       return !restricted || this.allowText.has(key) ? undefined : 'not allowed';
     }
     const options = alternatives(node);
-    if (options.some((leaves) => leaves.every((leaf) => !this.denied(leaf) && (!restricted || this.allowed(leaf))))) return undefined;
+    if (options.some((leaves) => leaves.every((leaf) => !this.denied(leaf) && (!restricted || this.allowed(leaf)))))
+      return undefined;
     return options.some((leaves) => leaves.some((leaf) => this.denied(leaf))) ? 'denied' : 'not allowed';
   }
 

@@ -47,7 +47,13 @@ export function approvalsPath(home: string, project: string, env: string): strin
  * Stores `results` with those already stored for the commit. A result replaces the stored one of
  * the same stage and gate name unless the stored one started later (newest wins).
  */
-export function saveGateResults(home: string, project: string, env: string, commit: string, results: GateResult[]): void {
+export function saveGateResults(
+  home: string,
+  project: string,
+  env: string,
+  commit: string,
+  results: GateResult[],
+): void {
   const merged = new Map<string, GateResult>();
   const key = (r: GateResult): string => `${r.stage}\0${r.name}`;
   for (const r of loadGateResults(home, project, env, commit)) merged.set(key(r), r);
@@ -64,8 +70,14 @@ export function loadGateResults(home: string, project: string, env: string, comm
   const path = gateResultsPath(home, project, env, commit);
   const shape = (value: unknown) =>
     checkFields(value, { results: 'array' }) ??
-    checkEach((value as ResultsFile).results, ['results'], (r, at) => checkFields(r, { stage: 'string', name: 'string', kind: 'string', state: 'string', startedAt: 'string' }, at));
-  const file = readStoredJson<ResultsFile>(path, shape, 'remove it and run the gates again (`slipway gates`): it only keeps their last results');
+    checkEach((value as ResultsFile).results, ['results'], (r, at) =>
+      checkFields(r, { stage: 'string', name: 'string', kind: 'string', state: 'string', startedAt: 'string' }, at),
+    );
+  const file = readStoredJson<ResultsFile>(
+    path,
+    shape,
+    'remove it and run the gates again (`slipway gates`): it only keeps their last results',
+  );
   return file?.results ?? [];
 }
 

@@ -58,7 +58,9 @@ export interface GateContext {
   /** What the approval gate checks signatures against (the pipeline provides it). */
   approvals?: ApprovalContext;
   /** Provided by the engine: health of every service in the source environment. `signal`: the gate run's own (its timeout or cancel). */
-  health(signal?: AbortSignal): Promise<{ ok: boolean; services: Array<{ service: string; state: string; health: string }> }>;
+  health(
+    signal?: AbortSignal,
+  ): Promise<{ ok: boolean; services: Array<{ service: string; state: string; health: string }> }>;
   /**
    * Provided by the engine: drift of the source environment, from a stack worker. When `signal`
    * (the gate run's own: its timeout or cancel) aborts, the worker is cancelled, then killed.

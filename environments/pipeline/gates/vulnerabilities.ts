@@ -50,7 +50,11 @@ function judge(findings: AuditFindings, maxSeverity: Severity, source: string): 
   const total = SEVERITIES.reduce((sum, s) => sum + findings.counts[s], 0);
   if (count === 0) return outcome('pass', `no vulnerability at or above ${maxSeverity} (${total} below it)`, evidence);
   const by = blocking.filter((s) => findings.counts[s] > 0).map((s) => `${findings.counts[s]} ${s}`);
-  return outcome('fail', `${count} vulnerabilit${count === 1 ? 'y' : 'ies'} at or above ${maxSeverity}: ${by.join(', ')}`, evidence);
+  return outcome(
+    'fail',
+    `${count} vulnerabilit${count === 1 ? 'y' : 'ies'} at or above ${maxSeverity}: ${by.join(', ')}`,
+    evidence,
+  );
 }
 
 async function readReport(path: string): Promise<{ json: unknown } | GateOutcome> {
@@ -100,7 +104,10 @@ async function runAudit(
 function auditFindings(json: unknown): AuditFindings | undefined {
   if (!isRecord(json) || !isRecord(json.metadata) || !isRecord(json.metadata.vulnerabilities)) return undefined;
   const raw = json.metadata.vulnerabilities;
-  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, typeof raw[s] === 'number' ? raw[s] : 0])) as Record<Severity, number>;
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, typeof raw[s] === 'number' ? raw[s] : 0])) as Record<
+    Severity,
+    number
+  >;
   // The most severe finding of each package. npm 7+: { vulnerabilities: { <name>: { name, severity } } };
   // npm 6: { advisories: { <id>: { module_name, severity } } }.
   const worst = new Map<string, Severity>();

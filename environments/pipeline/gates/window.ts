@@ -5,7 +5,14 @@
  * @date-fns/tz (the runtime's IANA data through Intl), with the daylight-saving rules of `TimeZone`.
  */
 import { TZDate, tzOffset } from '@date-fns/tz';
-import { DAY_NAMES, parseAllowRange, parseWallTime, wallTimeValue, type AllowRange, type WallTime } from '../../spec/window';
+import {
+  DAY_NAMES,
+  parseAllowRange,
+  parseWallTime,
+  wallTimeValue,
+  type AllowRange,
+  type WallTime,
+} from '../../spec/window';
 import { outcome, type GateEvaluator } from './types';
 
 const MINUTE_MS = 60_000;
@@ -36,7 +43,11 @@ export const windowGate: GateEvaluator<'window'> = async (gate, ctx) => {
     const { from, to, reason } = state.freeze;
     evidence.freeze = reason === undefined ? { from, to } : { from, to, reason };
     const why = reason ? `: ${reason}` : '';
-    return outcome('fail', `promotion is frozen until ${to.replace('T', ' ')} (${gate.timezone})${why}${then}`, evidence);
+    return outcome(
+      'fail',
+      `promotion is frozen until ${to.replace('T', ' ')} (${gate.timezone})${why}${then}`,
+      evidence,
+    );
   }
   return outcome('fail', `${local} is outside the allowed windows (${gate.allow.join(', ')})${then}`, evidence);
 };
@@ -63,7 +74,11 @@ class WindowCalendar {
   private readonly ranges: AllowRange[];
   private readonly freezes: Freeze[];
 
-  constructor(gate: { timezone: string; allow: string[]; freeze: Array<{ from: string; to: string; reason?: string }> }) {
+  constructor(gate: {
+    timezone: string;
+    allow: string[];
+    freeze: Array<{ from: string; to: string; reason?: string }>;
+  }) {
     this.zone = new TimeZone(gate.timezone);
     this.ranges = gate.allow.map((text) => {
       const range = parseAllowRange(text);
@@ -77,7 +92,9 @@ class WindowCalendar {
     const freeze = this.freezes.find((f) => f.start <= instant && instant < f.end);
     const local = this.zone.wallTime(instant);
     const minute = local.hour * 60 + local.minute;
-    const range = this.ranges.find((r) => r.days.includes(local.weekday) && r.startMinute <= minute && minute < r.endMinute);
+    const range = this.ranges.find(
+      (r) => r.days.includes(local.weekday) && r.startMinute <= minute && minute < r.endMinute,
+    );
     return { open: !freeze && (this.ranges.length === 0 || range !== undefined), freeze, range };
   }
 
@@ -143,12 +160,29 @@ class TimeZone {
   /** The wall-clock time (and day of the week, 0 = Sunday) at `instant` in this zone. */
   wallTime(instant: number): WallTime & { weekday: number } {
     const t = new TZDate(instant, this.name);
-    return { year: t.getFullYear(), month: t.getMonth() + 1, day: t.getDate(), hour: t.getHours(), minute: t.getMinutes(), second: t.getSeconds(), weekday: t.getDay() };
+    return {
+      year: t.getFullYear(),
+      month: t.getMonth() + 1,
+      day: t.getDate(),
+      hour: t.getHours(),
+      minute: t.getMinutes(),
+      second: t.getSeconds(),
+      weekday: t.getDay(),
+    };
   }
 
   /** The instant at which this zone's clocks show `wall` (see the class comment for skipped and repeated times). */
   instant(wall: WallTime): number {
-    const at = new TZDate(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, 0, this.name).getTime();
+    const at = new TZDate(
+      wall.year,
+      wall.month - 1,
+      wall.day,
+      wall.hour,
+      wall.minute,
+      wall.second,
+      0,
+      this.name,
+    ).getTime();
     // Clocks set back within the last day: the same wall time may also have been shown earlier.
     const back = tzOffset(this.name, new Date(at - DAY_MS)) - tzOffset(this.name, new Date(at));
     if (back > 0) {

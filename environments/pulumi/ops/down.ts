@@ -5,7 +5,13 @@ import { envNames, isStageBranch, type EnvNames } from '../../naming';
 import { isWrongPassphrase, wrongPassphraseError } from '../../paths';
 import { releaseHostPorts } from '../../ports';
 import { inspectRecord, removeRecord, writeRecord } from '../../records';
-import { connectDocker, pruneDanglingImages, removeEnvironmentImages, sweepEnvironment, type SweepResult } from '../../docker/engine';
+import {
+  connectDocker,
+  pruneDanglingImages,
+  removeEnvironmentImages,
+  sweepEnvironment,
+  type SweepResult,
+} from '../../docker/engine';
 import { abort, emit, sendOutput } from '../channel';
 import type { DownResult, WorkerRequest, WorkerSettings } from '../protocol';
 import { clearPendingOperations, withEnvLock } from '../recovery';
@@ -17,7 +23,13 @@ import { openStack, readResultsFromEvents } from '../workspace';
  * Removes an environment: Pulumi's destroy and its stack, then anything labelled for it that the
  * state did not know (an interrupted create), and with `images` the images built for it.
  */
-export async function removeEverything(settings: WorkerSettings, names: EnvNames, stack: Stack | undefined, run: RunEvents, opts: { images: boolean }): Promise<SweepResult> {
+export async function removeEverything(
+  settings: WorkerSettings,
+  names: EnvNames,
+  stack: Stack | undefined,
+  run: RunEvents,
+  opts: { images: boolean },
+): Promise<SweepResult> {
   if (stack) {
     readResultsFromEvents(stack);
     abort.signal.throwIfAborted();
@@ -43,9 +55,19 @@ export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Prom
   return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
     // A damaged record is left as it is until the environment is gone (then it is removed).
     const { record: prior, damaged } = inspectRecord(settings.home, names.project, names.env);
-    if (damaged) emit({ type: 'step', message: `the environment's record is damaged (${damaged.message}); tearing down what its Docker labels and stack hold` });
-    const interrupted = staleLock || !!damaged || prior?.lastOperation.status === 'running' || !!prior?.lastOperation.interrupted;
-    if (prior) writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: 'running', at: nowIso() } });
+    if (damaged)
+      emit({
+        type: 'step',
+        message: `the environment's record is damaged (${damaged.message}); tearing down what its Docker labels and stack hold`,
+      });
+    const interrupted =
+      staleLock || !!damaged || prior?.lastOperation.status === 'running' || !!prior?.lastOperation.interrupted;
+    if (prior)
+      writeRecord(settings.home, {
+        ...prior,
+        updatedAt: nowIso(),
+        lastOperation: { op: 'down', status: 'running', at: nowIso() },
+      });
     const run = new RunEvents();
     try {
       const opened = await openStack(settings, names, false);
@@ -57,8 +79,15 @@ export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Prom
       const stage = isStageBranch(names.branch);
       if (stage) {
         // The tags that kept this stage's releases' images (layers other tags use stay).
-        for (const image of await docker.listImages({ filters: { reference: [`slipway/${names.project}-*:stage_${stage}-r*`] } })) {
-          for (const tag of image.RepoTags ?? []) if (tag.includes(`:stage_${stage}-r`)) await docker.getImage(tag).remove().catch(() => undefined);
+        for (const image of await docker.listImages({
+          filters: { reference: [`slipway/${names.project}-*:stage_${stage}-r*`] },
+        })) {
+          for (const tag of image.RepoTags ?? [])
+            if (tag.includes(`:stage_${stage}-r`))
+              await docker
+                .getImage(tag)
+                .remove()
+                .catch(() => undefined);
         }
       }
       removeRecord(settings.home, names.project, names.env);
@@ -73,9 +102,16 @@ export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Prom
       const cancelled = abort.signal.aborted;
       const message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
       if (prior) {
-        writeRecord(settings.home, { ...prior, updatedAt: nowIso(), lastOperation: { op: 'down', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message } });
+        writeRecord(settings.home, {
+          ...prior,
+          updatedAt: nowIso(),
+          lastOperation: { op: 'down', status: cancelled ? 'cancelled' : 'failed', at: nowIso(), error: message },
+        });
       }
-      if (cancelled) throw new SlipwayError('operation-cancelled', `Teardown of branch "${names.branch}" was cancelled.`, { hint: 'Run `slipway down` again to finish it.' });
+      if (cancelled)
+        throw new SlipwayError('operation-cancelled', `Teardown of branch "${names.branch}" was cancelled.`, {
+          hint: 'Run `slipway down` again to finish it.',
+        });
       if (SlipwayError.is(err)) throw err;
       throw new SlipwayError('operation-failed', `Teardown of branch "${names.branch}" failed: ${message}`, {
         hint: 'Run `slipway down` again; it continues from what is left.',

@@ -27,15 +27,31 @@ export async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Pr
     if (!opened) return { ...base, exists: false, drifted: false, items: [] };
     const { stack } = opened;
     const state = await stack.exportStack();
-    const resources = ((state.deployment as { resources?: StateResource[] }).resources ?? []).filter((r) => r.type.startsWith(SLIPWAY_TYPE));
+    const resources = ((state.deployment as { resources?: StateResource[] }).resources ?? []).filter((r) =>
+      r.type.startsWith(SLIPWAY_TYPE),
+    );
     const items = await realityDrift(connectDocker(settings.dockerHost), resources);
     const { record, damaged } = inspectRecord(settings.home, names.project, names.env);
     // The identity labels the containers carry: the record's, else (damaged) the labels' own.
     const identity = identityOf(record ?? (await labelledRecord(settings, names)));
     const ports = (!damaged && record?.ports) || (((await stack.outputs()).ports?.value as PortMap | undefined) ?? {});
-    const missingPorts = Object.entries(declaredPorts(spec)).some(([o, cps]) => cps.some((cp) => ports[o]?.[String(cp)] === undefined));
-    if (missingPorts || programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identity) !== record?.applied?.fingerprint) {
-      items.push(...(await specDrift(stack, spec, names, settings, missingPorts ? await allocatePorts(settings, names, stack, spec, ports, false) : ports, identity)));
+    const missingPorts = Object.entries(declaredPorts(spec)).some(([o, cps]) =>
+      cps.some((cp) => ports[o]?.[String(cp)] === undefined),
+    );
+    if (
+      missingPorts ||
+      programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identity) !== record?.applied?.fingerprint
+    ) {
+      items.push(
+        ...(await specDrift(
+          stack,
+          spec,
+          names,
+          settings,
+          missingPorts ? await allocatePorts(settings, names, stack, spec, ports, false) : ports,
+          identity,
+        )),
+      );
     }
     return { ...base, exists: true, drifted: items.length > 0, items };
   });
@@ -52,7 +68,14 @@ function changedInputs(olds: Record<string, unknown>, news: Record<string, unkno
 }
 
 /** What `up` would change, per resource and property, from a Pulumi preview. */
-async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: WorkerSettings, ports: PortMap, identity: EnvIdentity): Promise<DriftItem[]> {
+async function specDrift(
+  stack: Stack,
+  spec: Spec,
+  names: EnvNames,
+  settings: WorkerSettings,
+  ports: PortMap,
+  identity: EnvIdentity,
+): Promise<DriftItem[]> {
   const items: DriftItem[] = [];
   const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, identity });
   abort.signal.throwIfAborted();
@@ -66,7 +89,15 @@ async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: Wo
       if (!m || !m.type.startsWith(SLIPWAY_TYPE) || !['create', 'delete', 'update', 'replace'].includes(m.op)) return;
       const resource = m.urn.split('::').pop() ?? m.urn;
       const kind = (m.type.split(':').pop() ?? m.type).replace(/^Docker/, '').toLowerCase();
-      const entry = (property: string, declared: string, actual: string): DriftItem => ({ resource, kind, property, source: 'spec', declared, actual, remedies: ['reapply'] });
+      const entry = (property: string, declared: string, actual: string): DriftItem => ({
+        resource,
+        kind,
+        property,
+        source: 'spec',
+        declared,
+        actual,
+        remedies: ['reapply'],
+      });
       if (m.op === 'create') items.push(entry('existence', 'present', 'missing'));
       else if (m.op === 'delete') items.push(entry('existence', 'absent (removed from the spec)', 'present'));
       else {
@@ -75,7 +106,8 @@ async function specDrift(stack: Stack, spec: Spec, names: EnvNames, settings: Wo
         // A secret input (a container's env holds a password) reaches the event masked on both
         // sides: the provider's diff still names it, and its values stay unshown.
         for (const k of new Set([...(m.diffs ?? []), ...(m.keys ?? [])])) {
-          if (!shown.includes(k) && k !== 'providerVersion') items.push(entry(k, 'changed (secret, not shown)', 'previous (secret, not shown)'));
+          if (!shown.includes(k) && k !== 'providerVersion')
+            items.push(entry(k, 'changed (secret, not shown)', 'previous (secret, not shown)'));
         }
       }
     },

@@ -18,15 +18,28 @@ export async function runRefresh(req: Extract<WorkerRequest, { op: 'refresh' }>)
   const names = envNames(spec.name, req.branch, settings.stateId);
   await withEnvLock(settings, names, abort.signal, emit, async () => {
     const opened = await openStack(settings, names, false);
-    if (!opened) throw new SlipwayError('stack-not-found', `Branch "${names.branch}" has no environment to accept drift into.`, { hint: 'Run `slipway up` first.' });
+    if (!opened)
+      throw new SlipwayError('stack-not-found', `Branch "${names.branch}" has no environment to accept drift into.`, {
+        hint: 'Run `slipway up` first.',
+      });
     const run = new RunEvents();
     readResultsFromEvents(opened.stack);
     abort.signal.throwIfAborted();
     const target = req.resources?.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind));
-    await opened.stack.refresh({ color: 'never', signal: abort.signal, onEvent: run.onEvent, ...(target?.length ? { target } : {}) });
+    await opened.stack.refresh({
+      color: 'never',
+      signal: abort.signal,
+      onEvent: run.onEvent,
+      ...(target?.length ? { target } : {}),
+    });
     const { record } = inspectRecord(settings.home, names.project, names.env);
     // The state now holds reality, not what the spec declares: the next check compares them.
-    if (record?.applied) writeRecord(settings.home, { ...record, applied: { ...record.applied, fingerprint: 'accepted' }, updatedAt: nowIso() });
+    if (record?.applied)
+      writeRecord(settings.home, {
+        ...record,
+        applied: { ...record.applied, fingerprint: 'accepted' },
+        updatedAt: nowIso(),
+      });
   });
   return runDrift({ ...req, op: 'drift' });
 }

@@ -20,7 +20,8 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
   const names = envNames(spec.name, req.branch, settings.stateId);
   return withEnvLock(settings, names, abort.signal, emit, async (staleLock) => {
     const { prior, damaged } = await priorRecord(settings, names);
-    const interrupted = staleLock || damaged || prior?.lastOperation.status === 'running' || !!prior?.lastOperation.interrupted;
+    const interrupted =
+      staleLock || damaged || prior?.lastOperation.status === 'running' || !!prior?.lastOperation.interrupted;
     const record: EnvRecord = {
       project: names.project,
       env: names.env,
@@ -60,8 +61,21 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
       ];
       // A targeted update (one resource's spec change) also takes what depends on it, and what it replaces.
-      const target = req.only?.length ? [...new Set([...req.only.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)), ...replace])] : undefined;
-      const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, identity: identityOf(record) });
+      const target = req.only?.length
+        ? [
+            ...new Set([
+              ...req.only.map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
+              ...replace,
+            ]),
+          ]
+        : undefined;
+      const program = environmentProgram({
+        spec,
+        names,
+        dockerHost: settings.dockerHost,
+        ports,
+        identity: identityOf(record),
+      });
       abort.signal.throwIfAborted();
       await stack.up({
         program,
@@ -78,7 +92,11 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       const containers = (outputs.containers as Record<string, string> | undefined) ?? {};
       const images = (outputs.images as Record<string, string> | undefined) ?? {};
       // Images a rebuild replaced were kept in case this up failed; it did not.
-      await pruneDanglingImages(connectDocker(settings.dockerHost), { project: names.project, env: names.env, state: settings.stateId }).catch(() => undefined);
+      await pruneDanglingImages(connectDocker(settings.dockerHost), {
+        project: names.project,
+        env: names.env,
+        state: settings.stateId,
+      }).catch(() => undefined);
       writeRecord(settings.home, {
         ...record,
         urls,
@@ -88,7 +106,10 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         applied: { fingerprint: partial ? 'partial' : fingerprint, containers, images, commit: req.commit },
         // What runs: the spec, or after a partial update its entries for what was targeted and the
         // last ones for the rest (health checks and restart use it).
-        ran: partial && prior?.ran ? mergeRan(prior.ran, spec, req.only ?? []) : { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
+        ran:
+          partial && prior?.ran
+            ? mergeRan(prior.ran, spec, req.only ?? [])
+            : { services: spec.services, databases: spec.databases, data: spec.data, mocks: spec.mocks },
         updatedAt: nowIso(),
         lastOperation: { op: 'up', status: 'succeeded', at: nowIso() },
       });
@@ -104,7 +125,9 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       if (SlipwayError.is(err, 'passphrase-invalid') || isWrongPassphrase(err, run.diagnostics)) {
         // Pulumi stopped before changing anything: the environment is as it was, not failed.
         restoreRecord(settings, names, prior);
-        throw SlipwayError.is(err) ? err : wrongPassphraseError(settings.home, `Could not bring up branch "${names.branch}"`);
+        throw SlipwayError.is(err)
+          ? err
+          : wrongPassphraseError(settings.home, `Could not bring up branch "${names.branch}"`);
       }
       const cancelled = abort.signal.aborted;
       let message = cancelled ? 'cancelled' : failureMessage(run.diagnostics, err);
@@ -113,7 +136,10 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       const again = stage ? 'promote (or roll back) again' : 'run `slipway up` again';
       if (!cancelled && firstUp && !req.keepOnFailure && opened) {
         // A first up that fails leaves nothing: no container, network, volume, image or stack.
-        emit({ type: 'step', message: 'the first up failed: removing what it created (`slipway up --keep-on-failure` keeps it)' });
+        emit({
+          type: 'step',
+          message: 'the first up failed: removing what it created (`slipway up --keep-on-failure` keeps it)',
+        });
         let cleanupError: unknown;
         try {
           await removeEverything(settings, names, opened, run, { images: true });
@@ -122,10 +148,14 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
           cleanupError = e ?? 'unknown error';
         }
         if (cleanupError === undefined) {
-          throw new SlipwayError('operation-failed', `${what} failed: ${message}\nNothing was left behind: what this first up had created was removed.`, {
-            hint: `Fix the cause and ${again}.${stage ? '' : ' (`slipway up --keep-on-failure` keeps what a failed first up creates, to look at.)'}`,
-            cause: err,
-          });
+          throw new SlipwayError(
+            'operation-failed',
+            `${what} failed: ${message}\nNothing was left behind: what this first up had created was removed.`,
+            {
+              hint: `Fix the cause and ${again}.${stage ? '' : ' (`slipway up --keep-on-failure` keeps what a failed first up creates, to look at.)'}`,
+              cause: err,
+            },
+          );
         }
         message += `\nRemoving what it had created failed too: ${failureMessage([], cleanupError)}`;
       }
@@ -136,12 +166,16 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       });
       if (cancelled) {
         throw new SlipwayError('operation-cancelled', `${what} was cancelled; what was made so far is recorded.`, {
-          hint: stage ? `Promote (or roll back) again to finish it.` : 'Run `slipway up` again to finish it, or `slipway down` to remove it.',
+          hint: stage
+            ? `Promote (or roll back) again to finish it.`
+            : 'Run `slipway up` again to finish it, or `slipway down` to remove it.',
         });
       }
       if (SlipwayError.is(err)) throw err;
       throw new SlipwayError('operation-failed', `${what} failed: ${message}`, {
-        hint: firstUp ? `Fix the cause and ${again}, or run \`slipway down\` to remove what was kept.` : `Fix the cause and ${again}: it continues from what exists.`,
+        hint: firstUp
+          ? `Fix the cause and ${again}, or run \`slipway down\` to remove what was kept.`
+          : `Fix the cause and ${again}: it continues from what exists.`,
         cause: err,
       });
     }

@@ -23,7 +23,18 @@ export const fake = {
   stored: [] as Result[],
   /** The results a gate run gives, each streamed as a `gate` event first. */
   run: [] as Result[],
-  releases: {} as Record<string, { releases: Array<{ number: number; at: string; by: string; from: { kind: 'branch' | 'stage'; name: string; env: string; commit?: string } }>; current?: number }>,
+  releases: {} as Record<
+    string,
+    {
+      releases: Array<{
+        number: number;
+        at: string;
+        by: string;
+        from: { kind: 'branch' | 'stage'; name: string; env: string; commit?: string };
+      }>;
+      current?: number;
+    }
+  >,
 };
 
 export class LocalPipeline {
@@ -34,7 +45,15 @@ export class LocalPipeline {
     const results = fake.run.filter((r) => r.stage === to);
     for (const r of results) {
       await new Promise((resolve) => setImmediate(resolve));
-      opts.onEvent?.({ type: 'gate', stage: r.stage, name: r.name, kind: r.kind, state: r.state, reason: r.reason, durationMs: r.durationMs });
+      opts.onEvent?.({
+        type: 'gate',
+        stage: r.stage,
+        name: r.name,
+        kind: r.kind,
+        state: r.state,
+        reason: r.reason,
+        durationMs: r.durationMs,
+      });
     }
     fake.stored = [...fake.stored.filter((r) => r.stage !== to), ...results];
     return results;

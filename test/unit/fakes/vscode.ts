@@ -103,7 +103,10 @@ export const ProgressLocation = { Notification: 15, Window: 10 };
 export const ViewColumn = { Active: -1 };
 
 export const window = {
-  withProgress: async <T>(opts: { title: string; cancellable?: boolean }, task: (p: unknown, t: unknown) => Promise<T>) => {
+  withProgress: async <T>(
+    opts: { title: string; cancellable?: boolean },
+    task: (p: unknown, t: unknown) => Promise<T>,
+  ) => {
     recorded.progress.push({ title: opts.title, cancellable: opts.cancellable });
     const cancel = new EventEmitter<void>();
     const running = task({ report: () => undefined }, { onCancellationRequested: cancel.event });
