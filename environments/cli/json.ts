@@ -1,4 +1,5 @@
 // The CLI's one JSON contract: every `--json` answer is `{ "data", "error" }`; `--events` streams `{ "event" }` lines before it.
+import type { LogEntry } from '../mocks/types';
 import type { SlipwayError } from '../errors';
 import type { SlipwayEvent } from '../events';
 
@@ -10,7 +11,10 @@ export interface Envelope<T = unknown> {
 
 /** One line of `--json --events` output before the closing envelope. */
 export interface EventLine {
-  event: SlipwayEvent | { type: 'log'; service: string; line: string };
+  event:
+    | SlipwayEvent
+    | { type: 'log'; service: string; line: string }
+    | { type: 'mock-request'; mock: string; entry: LogEntry };
 }
 
 export function okEnvelope<T>(data: T): Envelope<T> {

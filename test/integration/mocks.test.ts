@@ -11,6 +11,7 @@ import {
   SHOP_SPEC,
   RUN,
   cliJson,
+  jsonData,
   forceDown,
   getStatus,
   removeDir,
@@ -75,10 +76,9 @@ describe('mocks on real Docker + Pulumi', function () {
 
       const log = await runCli(['mocks', 'log', 'payments', ...args(a), '--json'], home);
       assert.equal(log.code, 0, log.stderr);
-      const entries = log.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { request: { method: string; path: string }; response: { status: number } });
+      const { entries } = jsonData<{
+        entries: Array<{ request: { method: string; path: string }; response: { status: number } }>;
+      }>(log.stdout);
       assert.ok(
         entries.some((e) => e.request.method === 'POST' && e.request.path === '/charges' && e.response.status === 201),
         log.stdout,
