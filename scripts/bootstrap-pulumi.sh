@@ -15,7 +15,7 @@
 # Prints the bin folder to put on PATH as its last line of stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-version=$(node -p "require('$here/package.json').dependencies['@pulumi/pulumi'].replace(/^[^0-9]*/, '')")
+version=$(node -p "const p = require('$here/package.json'); (p.devDependencies?.['@pulumi/pulumi'] ?? p.dependencies['@pulumi/pulumi']).replace(/^[^0-9]*/, '')")
 cache=${SLIPWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}
 bin="$cache/pulumi/v$version/bin"
 log() { echo "[slipway] $*" >&2; }
