@@ -1,4 +1,5 @@
 // How the CLI prints statuses, drift reports and gate results for people (--json prints the objects themselves).
+import Table from 'cli-table3';
 import type { EnvironmentStatus } from '../engine';
 import type { DriftReport } from '../pipeline/drift';
 import type { GateResult } from '../pipeline/gates';
@@ -53,4 +54,55 @@ export function printStatus(ctx: Context, s: EnvironmentStatus): void {
 /** The command's result as the `{ "data", "error": null }` envelope on stdout (one line when it closes an event stream). */
 export function printJson(ctx: Context, value: unknown): void {
   ctx.out(envelopeText(okEnvelope(value), ctx.events));
+}
+
+/** `list`: one row per environment, columns aligned as `docker ps` aligns them (cli-table3, borderless). */
+export function printEnvironments(ctx: Context, all: EnvironmentStatus[], now = Date.now()): void {
+  const p = ctx.paint;
+  const none = {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
+  };
+  const table = new Table({
+    head: ['ENVIRONMENT', 'STATUS', 'SERVICES', 'URL', 'OWNER', 'EXPIRES'].map((h) => p.bold(h)),
+    chars: none,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  for (const s of all) {
+    const state =
+      s.status === 'running' ? p.green(s.status) : s.status === 'failed' ? p.red(s.status) : p.yellow(s.status);
+    const up = s.services.filter((svc) => svc.state === 'running').length;
+    const dirty = s.commit?.endsWith('+dirty') ? ` ${p.yellow('dirty')}` : '';
+    table.push([
+      `${s.project} / ${s.branch}`,
+      `${state}${s.damaged ? ` ${p.red('damaged')}` : ''}${dirty}`,
+      `${up}/${s.services.length} running`,
+      Object.values(s.urls)[0] ?? '-',
+      s.owner ?? '-',
+      s.ttl ? inWords(Date.parse(s.ttl.expiresAt) - now) : '-',
+    ]);
+  }
+  for (const line of table.toString().split('\n')) ctx.out(line.trimEnd());
+  for (const s of all.filter((e) => e.damaged))
+    ctx.out(`${s.project} / ${s.branch}: record damaged: ${s.damaged!.file}:${s.damaged!.line}: ${s.damaged!.problem}`);
+}
+
+function inWords(ms: number): string {
+  if (ms <= 0) return 'expired';
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  return h >= 48 ? `in ${Math.floor(h / 24)}d` : h > 0 ? `in ${h}h ${m}m` : `in ${m}m`;
 }

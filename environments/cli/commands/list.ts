@@ -8,7 +8,7 @@ import type { QuotaUse } from '../../quotas/check';
 import type { Spec } from '../../spec/types';
 import { engine, specOf, type Command } from '../context';
 import { common, engineOptions } from '../options';
-import { printJson, printStatus } from '../print';
+import { printEnvironments, printJson } from '../print';
 
 export const list: Command = {
   summary: "List the spec project's environments (all projects with --all), and the quota use",
@@ -41,7 +41,7 @@ export const list: Command = {
         spec?.name,
       );
       if (all.length === 0) ctx.out(project ? `No environments for ${project}.` : 'No environments.');
-      else for (const s of all) printStatus(ctx, s);
+      else printEnvironments(ctx, all);
       printQuotas(ctx, quotas);
     }
     return 0;
