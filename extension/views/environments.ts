@@ -137,7 +137,8 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
         ? new vscode.ThemeColor('problemsWarningIcon.foreground')
         : undefined,
     );
-    t.contextValue = 'service';
+    // A mock's own commands (request log, faults) show on mocks only; every service command shows on both.
+    t.contextValue = mock ? 'service.mock' : 'service';
     t.tooltip = `${node.service}: ${health}${node.url ? `\n${node.url}` : ''}${s ? `\ncontainer ${s.containerId.slice(0, 12)}` : ''}`;
     if (node.url) t.command = { command: 'slipway.env.open', title: 'Open in Browser', arguments: [node] };
     return t;
