@@ -69,14 +69,12 @@ function packageEmptyExtension(dir: string): string {
 
 /** The activation time the Running Extensions editor shows for each extension (by manifest name). */
 async function activationTimes(page: Page): Promise<Map<string, number>> {
-  const rows = await page
-    .locator('.runtime-extensions-editor .monaco-list-row')
-    .evaluateAll((els) =>
-      els.map((e) => ({
-        name: e.getAttribute('aria-label') ?? '',
-        time: e.querySelector('.activation-time')?.textContent ?? '',
-      })),
-    );
+  const rows = await page.locator('.runtime-extensions-editor .monaco-list-row').evaluateAll((els) =>
+    els.map((e) => ({
+      name: e.getAttribute('aria-label') ?? '',
+      time: e.querySelector('.activation-time')?.textContent ?? '',
+    })),
+  );
   const times = new Map<string, number>();
   for (const r of rows) {
     const m = /Activation: (\d+(?:\.\d+)?)\s*ms/.exec(r.time);

@@ -244,13 +244,11 @@ function admin(req: MockRequest, res: ServerResponse, ctx: AdminContext): void {
     const after = Number(req.query.after ?? 0);
     const total = ctx.logged();
     const first = total - ctx.log.length;
-    const entries = ctx.log
-      .slice(Math.max(0, after - first))
-      .map((e) => ({
-        ...e,
-        request: redactRequest(e.request, ctx.config.redact),
-        response: redactResponse(e.response, ctx.config.redact),
-      }));
+    const entries = ctx.log.slice(Math.max(0, after - first)).map((e) => ({
+      ...e,
+      request: redactRequest(e.request, ctx.config.redact),
+      response: redactResponse(e.response, ctx.config.redact),
+    }));
     return json(200, { entries, next: total });
   }
   return json(404, { error: `no admin endpoint ${req.method} ${req.path}` });
