@@ -1,0 +1,176 @@
+// Deploying a release to a stage: the per-stage release lock, image tagging, audited deploys and rollback.
+import { join } from 'node:path';
+import type { LocalEnvironments } from '../engine';
+import { assertDockerReachable, connectDocker, describeDockerHost } from '../docker/engine';
+import { acquireLock } from '../lock';
+import { SlipwayError } from '../errors';
+import type { OperationOptions } from '../events';
+import { projectSlug, stageBranch } from '../naming';
+import type { Spec, StageSpec } from '../spec/types';
+import { appendAudit, intactAudit } from './audit';
+import type { GateResult } from './gates';
+import { readReleases, writeReleases, type Release } from './releases';
+import { rollbackWindows } from './governance';
+import { pipelineStage, type PipelineOptions } from './source';
+
+export interface PromoteResult {
+  stage: string;
+  release: number;
+  images: Record<string, string>;
+  urls: Record<string, string>;
+  gates: GateResult[];
+}
+
+/** Promotions and rollbacks of one stage, one at a time: read releases, deploy, write. */
+export async function withStageLock<T>(
+  envs: LocalEnvironments,
+  project: string,
+  stage: string,
+  opts: OperationOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const lock = await acquireLock(
+    join(envs.home, 'locks', project, `releases-${stage}.lock`),
+    `the releases of stage ${stage}`,
+    {
+      timeoutMs: 30 * 60_000,
+      signal: opts.signal,
+      onWait: (pid) =>
+        opts.onEvent?.({
+          type: 'step',
+          message: `waiting for another promotion or rollback of ${stage} (pid ${pid})`,
+        }),
+    },
+  );
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/** Deploys a release; a failed deploy is audited too (the stage may run part of it). */
+export async function deployAudited(
+  envs: LocalEnvironments,
+  spec: Spec,
+  stage: StageSpec,
+  release: Release,
+  from: Release['from'],
+  opts: PipelineOptions & OperationOptions,
+) {
+  try {
+    return await deployRelease(envs, spec, stage, release, opts);
+  } catch (err) {
+    await appendAudit(envs.home, projectSlug(spec.name), {
+      at: new Date().toISOString(),
+      actor: opts.actor,
+      action: 'promote-failed',
+      stage: stage.name,
+      from,
+      release: release.number,
+      images: release.images,
+      note: `${release.rollbackOf ? 'rollback' : 'promotion'} failed: ${(err as Error).message.split('\n')[0]}; run it again once fixed`,
+    });
+    throw err;
+  }
+}
+
+/** Returns a stage to the release before the one it runs now. */
+export async function rollbackStage(
+  envs: LocalEnvironments,
+  spec: Spec,
+  stageName: string,
+  opts: PipelineOptions & OperationOptions & { emergency?: boolean },
+): Promise<PromoteResult> {
+  const project = projectSlug(spec.name);
+  const { stage } = pipelineStage(spec, stageName);
+  return withStageLock(envs, project, stageName, opts, async () => {
+    const history = readReleases(envs.home, project, stageName);
+    intactAudit(envs.home, project); // a rollback that cannot be audited is not deployed
+    const closed = await rollbackWindows(spec, stageName, opts.now ?? (() => new Date()), !!opts.emergency);
+    const idx = history.releases.findIndex((r) => r.number === history.current);
+    const current = history.releases[idx];
+    const previous = idx > 0 ? rollbackTarget(history.releases, idx) : undefined;
+    if (!current || !previous) {
+      throw new SlipwayError('release-not-found', `Stage ${stageName} has no earlier release to roll back to.`, {
+        hint: 'See `slipway history --stage ' + stageName + '`.',
+      });
+    }
+    const release: Release = {
+      ...previous,
+      number: history.releases[history.releases.length - 1].number + 1,
+      at: (opts.now ?? (() => new Date()))().toISOString(),
+      by: opts.actor,
+      // A rollback to a rollback restores the release that one restored.
+      rollbackOf: previous.rollbackOf ?? previous.number,
+    };
+    const up = await deployAudited(envs, spec, stage, release, release.from, opts);
+    writeReleases(envs.home, { ...history, releases: [...history.releases, release], current: release.number });
+    await appendAudit(envs.home, project, {
+      at: release.at,
+      actor: opts.actor,
+      action: closed.length ? 'rollback-emergency' : 'rollback',
+      stage: stageName,
+      from: release.from,
+      release: release.number,
+      images: release.images,
+      note: `rolled back from release ${current.number} to release ${previous.number}${closed.length ? `, in an emergency outside the window (${closed.join('; ')})` : ''}`,
+    });
+    return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
+  });
+}
+
+/** The release the one at `idx` replaced (following rollbacks back to what they restored). */
+function rollbackTarget(releases: Release[], idx: number): Release | undefined {
+  const current = releases[idx];
+  const origin = current.rollbackOf ?? current.number;
+  const earlier = releases.filter((r) => (r.rollbackOf ?? r.number) < origin);
+  return earlier[earlier.length - 1];
+}
+
+async function deployRelease(
+  envs: LocalEnvironments,
+  spec: Spec,
+  stage: StageSpec,
+  release: Release,
+  opts: OperationOptions,
+) {
+  // Each release tags the images it pins, so a branch teardown or an image prune never takes
+  // away what a rollback needs.
+  const endpoint = stage.dockerHost ?? envs.dockerHost;
+  const docker = connectDocker(endpoint);
+  await assertDockerReachable(docker, endpoint);
+  const project = projectSlug(spec.name);
+  for (const [service, id] of Object.entries(release.images)) {
+    const tag = `slipway/${project}-${service}:stage_${stage.name}-r${release.number}`;
+    try {
+      await docker
+        .getImage(id)
+        .tag({ repo: `slipway/${project}-${service}`, tag: `stage_${stage.name}-r${release.number}` });
+    } catch (err) {
+      const said = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+      throw new SlipwayError(
+        'operation-failed',
+        `Could not tag ${service}'s image ${id} as ${tag} on ${describeDockerHost(endpoint)}: ${said}`,
+        {
+          hint: stage.dockerHost
+            ? `Stage ${stage.name} runs on its own engine, and Slipway does not copy images there: load the release's images onto it, then promote again.`
+            : 'The image may have been removed (docker image rm or prune) since the preview ran: bring the preview up again, then promote again.',
+          cause: err,
+        },
+      );
+    }
+  }
+  const stageSpec: Spec = {
+    ...spec,
+    services: release.services,
+    databases: release.databases,
+    data: release.data,
+    mocks: release.mocks as Spec['mocks'],
+  };
+  return envs.up(stageSpec, stageBranch(stage.name), {
+    ...opts,
+    dockerHost: stage.dockerHost,
+    viaPipeline: true,
+  });
+}
