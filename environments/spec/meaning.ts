@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SpecIssue } from '../errors';
+import { outsideRoot, repositoryRoot } from './containment';
 import { DEFAULT_DOCKERFILE } from './normalize';
 import { mockProblems, mockServiceName, mocksGateProblems } from './mocks';
 import { pipelineProblems } from './pipeline';
@@ -164,17 +165,22 @@ function buildForm(build: unknown, buildPath: Path): BuildForm | undefined {
   };
 }
 
-/** The build context must be a folder and hold the Dockerfile. */
+/** The build context must be a folder inside the repository and hold the Dockerfile. */
 function buildProblems(service: string, raw: unknown, dir: string): Problem[] {
   const form = buildForm(isRecord(raw) ? raw.build : undefined, ['services', service, 'build']);
   if (!form || form.context === '' || form.dockerfile === '') return [];
   const context = resolve(dir, form.context);
+  const root = repositoryRoot(dir);
+  const outside = outsideRoot(form.context, context, root, 'build context');
+  if (outside) return [{ path: form.contextPath, at: 'value', message: outside }];
   const contextKind = fileKind(context);
   if (contextKind !== 'folder') {
     const why = contextKind === 'file' ? `${context} is a file, not a folder` : `${context} does not exist`;
     return [{ path: form.contextPath, at: 'value', message: `build context "${form.context}" not found: ${why}` }];
   }
   const dockerfile = resolve(context, form.dockerfile);
+  const dockerfileOutside = outsideRoot(form.dockerfile, dockerfile, root, 'dockerfile');
+  if (dockerfileOutside) return [{ path: form.dockerfilePath, at: 'value', message: dockerfileOutside }];
   if (fileKind(dockerfile) === 'file') return [];
   const message = `no ${form.dockerfile} in build context "${form.context}": ${dockerfile} does not exist`;
   return [{ path: form.dockerfilePath, at: 'value', message }];
