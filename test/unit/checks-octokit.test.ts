@@ -1,7 +1,10 @@
 /** The checks gate through Octokit against a local GitHub stand-in: every page of runs, retries of 502 and 429, page links kept on the API host. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RETRY_BASE_MS, checksGate } from '../../environments/pipeline/gates/checks';
 import type { GateContext } from '../../environments/pipeline/gates';
 
@@ -18,6 +21,9 @@ describe('checks gate through Octokit', () => {
   /** Where page 2's next link points (the API host unless a test changes it). */
   let pageLinkHost: string;
   const saved = RETRY_BASE_MS.value;
+  /** SLIPWAY_HOME whose user settings allow the local stand-in as a checks host. */
+  const home = mkdtempSync(join(tmpdir(), 'slipway-checks-'));
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ 'slipway.checks.allowedHosts': ['127.0.0.1'] }));
 
   before(async () => {
     server = createServer((req: IncomingMessage, res) => {
@@ -53,6 +59,7 @@ describe('checks gate through Octokit', () => {
 
   after(async () => {
     RETRY_BASE_MS.value = saved;
+    rmSync(home, { recursive: true, force: true });
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
@@ -72,7 +79,7 @@ describe('checks gate through Octokit', () => {
       required: [],
     }) as Gate;
   const ctx = (): GateContext =>
-    ({ commit: COMMIT, processEnv: { GITHUB_TOKEN: TOKEN }, fetch }) as unknown as GateContext;
+    ({ commit: COMMIT, home, processEnv: { GITHUB_TOKEN: TOKEN }, fetch }) as unknown as GateContext;
   const run = () => ({ signal: new AbortController().signal }) as unknown as Parameters<typeof checksGate>[2];
 
   it('reads every page of check runs', async () => {

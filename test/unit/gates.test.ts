@@ -621,9 +621,15 @@ describe('pipeline gates', () => {
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      // The token goes only to allowed hosts: the user lists the local server (loopback, so http is accepted).
+      mkdirSync(home, { recursive: true });
+      writeFileSync(join(home, 'settings.json'), JSON.stringify({ 'slipway.checks.allowedHosts': ['127.0.0.1'] }));
     });
 
-    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    after(async () => {
+      rmSync(join(home, 'settings.json'), { force: true });
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
 
     beforeEach(() => {
       runsByCommit = {};

@@ -3,7 +3,8 @@
  * (`GET {apiUrl}/repos/{owner}/{repo}/commits/{commit}/check-runs`) and judges the required ones
  * (all of them when none are listed): `pending` while one is missing or not completed, `fail` when
  * one concluded other than success, neutral or skipped, `pass` otherwise. The token, read from the
- * gate's `tokenEnv` variable, is sent only to `apiUrl` and never appears in results or errors.
+ * gate's `tokenEnv` variable, is sent only to `apiUrl`, only over https to a host the user allowed
+ * (./checks-hosts.ts), and never appears in results or errors.
  * Requests go through Octokit: every page of runs, and up to 3 retries of a 5xx or 429 answer.
  */
 import { STATUS_CODES } from 'node:http';
@@ -12,6 +13,7 @@ import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { retry } from '@octokit/plugin-retry';
 import { RequestError } from '@octokit/request-error';
 import type { GateSpec } from '../../spec/types';
+import { allowedCheckHosts, checksEndpointRefusal } from './checks-hosts';
 import { errorText, outcome, type GateContext, type GateEvaluator, type GateOutcome } from './types';
 
 /** Conclusions that let a promotion through. */
@@ -36,6 +38,9 @@ export const checksGate: GateEvaluator<'checks'> = async (gate, ctx, run) => {
     apiUrl: gate.apiUrl,
     authenticated: token !== undefined,
   };
+  const allowedHosts = allowedCheckHosts(ctx.home);
+  const refusal = checksEndpointRefusal(gate.apiUrl, allowedHosts);
+  if (refusal) return outcome('fail', refusal, { ...base, allowedHosts });
   const fetched = await fetchCheckRuns(gate, ctx, token, run.signal);
   if ('state' in fetched) return { ...fetched, evidence: { ...base, ...fetched.evidence } };
   const runs = latestByName(fetched.runs);
