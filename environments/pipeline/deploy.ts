@@ -9,6 +9,7 @@ import { projectSlug, stageBranch } from '../naming';
 import type { Spec, StageSpec } from '../spec/types';
 import { appendAudit, intactAudit } from './audit';
 import type { GateResult } from './gates';
+import { requireEmergencyApprovals, rollbackTarget } from './emergency';
 import { readReleases, writeReleases, type Release } from './releases';
 import { rollbackWindows } from './governance';
 import { pipelineStage, type PipelineOptions } from './source';
@@ -96,6 +97,8 @@ export async function rollbackStage(
         hint: 'See `slipway history --stage ' + stageName + '`.',
       });
     }
+    const rollback = { project, stage: stageName, current, target: previous };
+    const approvers = closed.length ? await requireEmergencyApprovals(envs.home, spec, rollback, opts.actor) : [];
     const release: Release = {
       ...previous,
       number: history.releases[history.releases.length - 1].number + 1,
@@ -114,18 +117,10 @@ export async function rollbackStage(
       from: release.from,
       release: release.number,
       images: release.images,
-      note: `rolled back from release ${current.number} to release ${previous.number}${closed.length ? `, in an emergency outside the window (${closed.join('; ')})` : ''}`,
+      note: `rolled back from release ${current.number} to release ${previous.number}${closed.length ? `, in an emergency outside the window (${closed.join('; ')}), approved by ${approvers.join(', ')}` : ''}`,
     });
     return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
   });
-}
-
-/** The release the one at `idx` replaced (following rollbacks back to what they restored). */
-function rollbackTarget(releases: Release[], idx: number): Release | undefined {
-  const current = releases[idx];
-  const origin = current.rollbackOf ?? current.number;
-  const earlier = releases.filter((r) => (r.rollbackOf ?? r.number) < origin);
-  return earlier[earlier.length - 1];
 }
 
 async function deployRelease(

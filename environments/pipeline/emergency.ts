@@ -110,7 +110,7 @@ export async function requireEmergencyApprovals(
 ): Promise<string[]> {
   const { rules, target } = await governedStage(spec, rollback.stage);
   const gates = target.gates.flatMap((g) => (g.kind === 'approval' ? [g] : []));
-  const how = `Approvers other than you sign it with \`slipway approve-rollback --stage ${rollback.stage}\` (their SSH keys); then run \`slipway rollback --stage ${rollback.stage} --emergency\` again.`;
+  const how = `Approvers other than you sign it with \`slipway rollback --approve --stage ${rollback.stage}\` (their SSH keys); then run \`slipway rollback --stage ${rollback.stage} --emergency\` again.`;
   if (gates.length === 0)
     throw new SlipwayError(
       'gates-failed',

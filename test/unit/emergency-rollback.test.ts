@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LocalEnvironments } from '../../environments/engine';
 import { SlipwayError } from '../../environments/errors';
+import { rollbackStage } from '../../environments/pipeline/deploy';
 import { readAudit } from '../../environments/pipeline/audit';
 import {
   approveEmergencyRollback,
@@ -148,5 +150,25 @@ describe('emergency rollback approvals (real ssh-keygen keys, real git)', functi
       current: 4,
     });
     await assert.rejects(require(), /0 of 2 signed approvals of rolling back from release 4 to release 3/);
+  });
+
+  it('refuses `rollback --emergency` inside the freeze before deploying anything while approvals are missing', async () => {
+    // Only the state folder is reached: the refusal comes before any deploy.
+    const envs = { home } as unknown as LocalEnvironments;
+    const during = () => new Date('2026-12-24T10:00:00Z');
+    await approve('alice');
+    await assert.rejects(
+      rollbackStage(envs, spec, 'production', { actor: 'oncall@corp.test', emergency: true, now: during }),
+      (err: unknown) => {
+        assert.ok(SlipwayError.is(err, 'gates-failed'));
+        assert.match((err as Error).message, /1 of 2 signed approvals .*\(alice@corp\.test\)/);
+        assert.match((err as SlipwayError).hint ?? '', /slipway rollback --approve --stage production/);
+        return true;
+      },
+    );
+    assert.ok(
+      !readAudit(home, 'shop').some((e) => e.action.startsWith('rollback')),
+      'nothing rolled back or audited as one',
+    );
   });
 });
