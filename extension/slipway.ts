@@ -59,7 +59,7 @@ export class Slipway implements vscode.Disposable {
           this.enginePromise = undefined;
           void this.model.refresh();
         }
-        if (e.affectsConfiguration('slipway.quotas') || e.affectsConfiguration('slipway.ttl'))
+        if (['slipway.quotas', 'slipway.ttl', 'slipway.checks'].some((k) => e.affectsConfiguration(k)))
           void this.syncUserSettings();
       }),
     );
@@ -150,7 +150,7 @@ export class Slipway implements vscode.Disposable {
   }
 
   /**
-   * The CLI reads the user's own limits from SLIPWAY_HOME/settings.json: it gets the values set
+   * The CLI and the checks gate read the user's own limits and allowed checks hosts from SLIPWAY_HOME/settings.json: it gets the values set
    * in the user's VS Code settings (not the workspace's, which the CLI reads itself).
    */
   private async syncUserSettings(): Promise<void> {
