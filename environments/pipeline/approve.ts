@@ -1,6 +1,6 @@
 /** Recording an approval: the approver's SSH signature over the promotion's statement, kept with the statement, and audited. */
 import { signingKey } from '../git';
-import { appendAudit, intactAudit } from './audit';
+import { appendAudit, intactAudit, type AuditInput } from './audit';
 import { listApprovals, recordApproval } from './gates/store';
 import { promotionFacts, type GovernedSource } from './governance';
 import { signApproval } from './sshsig';
@@ -29,25 +29,7 @@ export async function approvePromotion(
 ): Promise<{ approvers: string[]; statement: string }> {
   const commit = source.commit ?? 'unknown';
   const statement = approvalStatement(promotionFacts(project, stage, source));
-  intactAudit(home, project); // an approval that cannot be audited is not recorded
-  const signature = await signApproval(statement, opts.key ?? (opts.dir ? await signingKey(opts.dir) : undefined));
-  const at = (opts.now ?? (() => new Date()))().toISOString();
-  recordApproval(home, {
-    project,
-    env: source.env,
-    commit,
-    stage,
-    approver: opts.actor,
-    at,
-    comment: opts.comment,
-    statement,
-    signature,
-  });
-  await appendAudit(home, project, {
-    at,
-    actor: opts.actor,
-    action: 'approve',
-    stage,
+  await signAndRecord(home, project, stage, statement, { env: source.env, commit }, opts, {
     from: { kind: source.kind, name: source.name, env: source.env, commit: source.commit },
     images: source.images,
     note: opts.comment,
@@ -60,4 +42,33 @@ export async function approvePromotion(
     ),
   ];
   return { approvers, statement };
+}
+
+/**
+ * Signs `statement` with the approver's key, keeps the approval (under `where`) and audits it as an
+ * `approve` entry with `audit`'s facts; nothing is signed or kept when the audit log is not intact.
+ */
+export async function signAndRecord(
+  home: string,
+  project: string,
+  stage: string,
+  statement: string,
+  where: { env: string; commit: string },
+  opts: ApproveOptions,
+  audit: Pick<AuditInput, 'from' | 'release' | 'images' | 'note'>,
+): Promise<void> {
+  intactAudit(home, project); // an approval that cannot be audited is not recorded
+  const signature = await signApproval(statement, opts.key ?? (opts.dir ? await signingKey(opts.dir) : undefined));
+  const at = (opts.now ?? (() => new Date()))().toISOString();
+  recordApproval(home, {
+    project,
+    ...where,
+    stage,
+    approver: opts.actor,
+    at,
+    comment: opts.comment,
+    statement,
+    signature,
+  });
+  await appendAudit(home, project, { at, actor: opts.actor, action: 'approve', stage, ...audit });
 }

@@ -1,14 +1,12 @@
 /** An emergency rollback inside a stage's freeze: it passes only with signed approvals of exactly that rollback, as many as the stage's approval gate asks. */
-import { signingKey } from '../git';
 import { SlipwayError } from '../errors';
 import type { Spec } from '../spec/types';
-import { appendAudit, intactAudit } from './audit';
-import { listApprovals, recordApproval } from './gates/store';
+import { listApprovals } from './gates/store';
 import { governedStage } from './governance';
 import { readReleases, type Release } from './releases';
-import { signApproval, verifySignature } from './sshsig';
+import { verifySignature } from './sshsig';
 import { specHash } from './statement';
-import type { ApproveOptions } from './approve';
+import { signAndRecord, type ApproveOptions } from './approve';
 
 /** The rollback an emergency approval names: the stage, the release it runs and the release it returns to. */
 export interface EmergencyRollback {
@@ -72,24 +70,7 @@ export async function approveEmergencyRollback(
 ): Promise<{ statement: string; rollback: EmergencyRollback }> {
   const rollback = pendingRollback(home, project, stage);
   const statement = emergencyStatement(rollback);
-  intactAudit(home, project);
-  const signature = await signApproval(statement, opts.key ?? (opts.dir ? await signingKey(opts.dir) : undefined));
-  const at = (opts.now ?? (() => new Date()))().toISOString();
-  recordApproval(home, {
-    project,
-    ...store(rollback),
-    stage,
-    approver: opts.actor,
-    at,
-    comment: opts.comment,
-    statement,
-    signature,
-  });
-  await appendAudit(home, project, {
-    at,
-    actor: opts.actor,
-    action: 'approve',
-    stage,
+  await signAndRecord(home, project, stage, statement, store(rollback), opts, {
     release: rollback.target.number,
     images: rollback.target.images,
     note: `emergency rollback of ${stage} from release ${rollback.current.number} to release ${rollback.target.number}${opts.comment ? `: ${opts.comment}` : ''}`,
