@@ -4,7 +4,7 @@ import { openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SlipwayError } from '../errors';
-import { libpqEnv, postgresTools } from './schema-copy';
+import { libpqEnv, postgresTools, toolExit } from './schema-copy';
 
 const SCRATCH = 'slipway_seed_source';
 
@@ -39,21 +39,15 @@ function restore(file: string, url: string, signal?: AbortSignal): Promise<void>
         ['--no-owner', '--no-privileges', '--exit-on-error', '--dbname', env.PGDATABASE!, file],
       ]
     : [join(tools, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file]];
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], signal });
-    let stderr = '';
-    child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new SlipwayError('data-copy-failed', `Restoring the dump ${file} failed (exit ${code}): ${stderr.trim()}`, {
-              hint: 'Check that it is a pg_dump file (custom or plain format) of a PostgreSQL version no newer than the client tools.',
-            }),
-          ),
-    );
-  });
+  const child = spawn(tool, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], signal });
+  return toolExit(
+    child,
+    tool,
+    (code, stderr) =>
+      new SlipwayError('data-copy-failed', `Restoring the dump ${file} failed (exit ${code}): ${stderr}`, {
+        hint: 'Check that it is a pg_dump file (custom or plain format) of a PostgreSQL version no newer than the client tools.',
+      }),
+  );
 }
 
 /** Restores `file` into a scratch database on the target's server, runs `copy` from it, and drops it whatever happens. */

@@ -1,5 +1,5 @@
 /** Recreates the source's schema in the target with pg_dump/pg_restore: pre-data before the rows, post-data (keys, indexes, triggers) after. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors';
@@ -32,35 +32,41 @@ export function postgresTools(preferred?: string): string {
   return ''; // on PATH
 }
 
-function run(tool: string, args: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
+/**
+ * Settles when a PostgreSQL client tool ends: resolves on exit 0, else rejects with `failure`
+ * (given the exit code and the end of its stderr); a missing tool gets an install hint.
+ */
+export function toolExit(
+  child: ChildProcess,
+  tool: string,
+  failure: (code: number | null, stderr: string) => SlipwayError,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], signal });
     let stderr = '';
     child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('error', (err) => {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(
-          new SlipwayError(
-            'data-copy-failed',
-            `${tool} was not found, and the masked copy needs it to recreate the schema.`,
-            {
-              hint: "Install the PostgreSQL client tools (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq), at least the source server's version.",
-              cause: err,
-            },
-          ),
-        );
-      } else reject(err);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return reject(err);
+      reject(
+        new SlipwayError('data-copy-failed', `${tool} was not found, and the masked copy needs it.`, {
+          hint: "Install the PostgreSQL client tools (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq), at least the source server's version.",
+          cause: err,
+        }),
+      );
     });
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else
-        reject(
-          new SlipwayError('data-copy-failed', `${tool} failed (exit ${code}): ${stderr.trim()}`, {
-            hint: 'Check that the source and target databases are reachable and that the target is empty, then seed again.',
-          }),
-        );
-    });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(failure(code, stderr.trim()))));
   });
+}
+
+function run(tool: string, args: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
+  const child = spawn(tool, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], signal });
+  return toolExit(
+    child,
+    tool,
+    (code, stderr) =>
+      new SlipwayError('data-copy-failed', `${tool} failed (exit ${code}): ${stderr}`, {
+        hint: 'Check that the source and target databases are reachable and that the target is empty, then seed again.',
+      }),
+  );
 }
 
 export interface DumpOptions {

@@ -11,7 +11,7 @@ import type Docker from 'dockerode';
 import pg from 'pg';
 import { SlipwayError } from '../errors';
 import type { DatabaseSpec } from '../spec/types';
-import { libpqEnv, postgresTools } from './schema-copy';
+import { libpqEnv, postgresTools, toolExit } from './schema-copy';
 import { prepareTarget } from './target';
 
 export const SNAPSHOT_LABEL = 'dev.slipway.snapshots';
@@ -178,23 +178,13 @@ export async function cloneSnapshot(
   );
   dump.stdout.pipe(restore.stdin);
   const finished = (child: ReturnType<typeof spawn>, what: string) =>
-    new Promise<void>((resolve, reject) => {
-      let stderr = '';
-      child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0
-          ? resolve()
-          : reject(
-              new SlipwayError(
-                'data-copy-failed',
-                `${what} of snapshot ${id} failed (exit ${code}): ${stderr.trim()}`,
-                {
-                  hint: 'Run `slipway data seed --fresh` to mask anew, or `slipway data sync` to remake the snapshot.',
-                },
-              ),
-            ),
-      );
-    });
+    toolExit(
+      child,
+      what,
+      (code, stderr) =>
+        new SlipwayError('data-copy-failed', `${what} of snapshot ${id} failed (exit ${code}): ${stderr}`, {
+          hint: 'Run `slipway data seed --fresh` to mask anew, or `slipway data sync` to remake the snapshot.',
+        }),
+    );
   await Promise.all([finished(dump, 'pg_dump'), finished(restore, 'pg_restore')]);
 }
