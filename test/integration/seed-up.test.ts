@@ -12,7 +12,7 @@ import { readSeedRecord, seedRecordPath } from '../../environments/data/seed-rec
 import { envNames } from '../../environments/naming';
 import { POLICY, seedSource } from './masking-source';
 import { startPostgres, type PostgresServer } from './postgres';
-import { RUN, docker, forceDown, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
+import { RUN, docker, forceDown, jsonData, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
 import { existsSync } from 'node:fs';
 
 const PROJECT = 'seeded';
@@ -181,7 +181,7 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       { SEED_SOURCE_URL: source },
     );
     assert.equal(fresh.code, 0, fresh.stderr);
-    const out = JSON.parse(fresh.stdout) as { snapshot?: string; rows: number; source: string };
+    const out = jsonData<{ snapshot?: string; rows: number; source: string }>(fresh.stdout);
     assert.equal(out.snapshot, undefined);
     assert.equal(out.rows, first.rows);
     assert.ok(!fresh.stdout.includes('postgres://'));
@@ -198,14 +198,16 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       SEED_SOURCE_URL: source,
     });
     assert.equal(noSchedule.code, 0, noSchedule.stderr);
-    assert.deepEqual(JSON.parse(noSchedule.stdout).databases, [{ database: 'db', reseeded: [] }]);
+    assert.deepEqual(jsonData<{ databases: unknown[] }>(noSchedule.stdout).databases, [
+      { database: 'db', reseeded: [] },
+    ]);
     writeFileSync(
       spec,
       readFileSync(spec, 'utf8').replace('policy: masking.yaml }', 'policy: masking.yaml, schedule: "0 3 * * *" }'),
     );
     const sync = await runCli(['data', 'sync', '--spec', spec, '--json'], home, undefined, { SEED_SOURCE_URL: source });
     assert.equal(sync.code, 0, sync.stderr);
-    const [db] = JSON.parse(sync.stdout).databases as Array<{ reseeded: string[]; snapshot: string }>;
+    const [db] = jsonData<{ databases: Array<{ reseeded: string[]; snapshot: string }> }>(sync.stdout).databases;
     assert.deepEqual([...db.reseeded].sort(), [branch, second].sort());
     // 121 customers in each: the snapshot was remade from the source, not the old one cloned.
     for (const b of [branch, second]) {
