@@ -12,6 +12,8 @@ const branch = branchArg ? branchArg.slice('--branch='.length) : 'demo';
 const spec = join(root, 'examples', 'shop', 'slipway.yaml');
 const cli = join(root, 'dist', 'slipway.js');
 
+let created = false;
+
 function slipway(args, { capture = false, ok = [0] } = {}) {
   const target = args[0] === 'gates' ? ['--from', branch] : ['--branch', branch];
   const r = spawnSync(process.execPath, [cli, ...args, '--spec', spec, ...target], {
@@ -20,12 +22,18 @@ function slipway(args, { capture = false, ok = [0] } = {}) {
   });
   if (!ok.includes(r.status)) {
     console.error(`\nslipway ${args[0]} failed (exit ${r.status}).`);
+    // Nothing is left behind by a failed demo unless --keep asks for it.
+    if (created && !keep && args[0] !== 'down') {
+      console.error('Tearing the preview down.');
+      spawnSync(process.execPath, [cli, 'down', '--spec', spec, '--branch', branch], { stdio: 'inherit' });
+    }
     process.exit(r.status ?? 1);
   }
   return r.stdout;
 }
 
 console.log(`\n== slipway up: previewing examples/shop on branch "${branch}"\n`);
+created = true; // a failed up removes what it made; a later failure tears the preview down
 slipway(['up']);
 const { data: status } = JSON.parse(slipway(['status', '--json'], { capture: true }));
 const url = status.urls.web;
@@ -38,7 +46,8 @@ console.log(
 console.log('\n== slipway drift: declared vs running (exit 3 would mean a difference)\n');
 slipway(['drift'], { ok: [0, 3] });
 console.log('\n== slipway gates --to staging: what promoting this preview would need\n');
-slipway(['gates', '--to', 'staging', '--as', 'demo@slipway.dev'], { ok: [0, 1] });
+// Exit 4: promotion is blocked until someone signs an approval (slipway approve), as staging asks.
+slipway(['gates', '--to', 'staging', '--as', 'demo@slipway.dev'], { ok: [0, 1, 4] });
 if (res.status !== 200) process.exitCode = 1;
 if (keep) {
   console.log(`\n   Open the preview: ${url}\n`);
