@@ -5,7 +5,18 @@
  * not need the file keeps working.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { envNames } from '../../environments/naming';
 import { SHOP_SPEC, cliJson, forceDown, labelled, RUN, removeDir, requireEngines, runCli, tempHome } from './helpers';
@@ -102,7 +113,7 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
       );
       const text = await runCli(['list', '--spec', SHOP_SPEC], home, undefined, ME);
       assert.equal(text.code, 0, text.stderr);
-      assert.match(text.stdout, new RegExp(`${branch}.*running  damaged`));
+      assert.match(text.stdout, new RegExp(`${branch}\\s+running damaged`));
       assert.ok(text.stdout.includes(`record damaged: ${recordFile(home, branch)}:`), text.stdout);
 
       const status = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], home, ME);
@@ -282,12 +293,29 @@ describe('damaged files under SLIPWAY_HOME, through the real CLI', function () {
     it('SLIPWAY_HOME is made 0700 and every file Slipway writes in it is 0600', async () => {
       const up = await runCli(['up', '--spec', SHOP_SPEC, '--branch', branch], home, undefined, ME);
       assert.equal(up.code, 0, up.stderr);
+      // An approval is an SSH signature: the reviewer's own key, made here, outside SLIPWAY_HOME.
+      const keyDir = mkdtempSync(join(tmpdir(), 'slipway-reviewer-key-'));
+      const key = join(keyDir, 'id_ed25519');
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'reviewer@slipway.test', '-f', key]);
       const approve = await runCli(
-        ['approve', '--spec', SHOP_SPEC, '--from', branch, '--to', 'staging', '--as', 'reviewer@slipway.test'],
+        [
+          'approve',
+          '--spec',
+          SHOP_SPEC,
+          '--from',
+          branch,
+          '--to',
+          'staging',
+          '--as',
+          'reviewer@slipway.test',
+          '--key',
+          key,
+        ],
         home,
         undefined,
         ME,
       );
+      removeDir(keyDir);
       assert.equal(approve.code, 0, approve.stderr);
       assert.equal(mode(home), 0o700);
       // Pulumi's own files (state, its home, the project folder) and the node launcher (0700, run by Pulumi) aside.
