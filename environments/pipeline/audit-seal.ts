@@ -62,7 +62,7 @@ export function writeCheckpoint(home: string, project: string, count: number, he
   const sig = sign(null, Buffer.from(checkpointText({ project, count, head })), hostKey(home, true)!).toString(
     'base64',
   );
-  writeFileAtomically(checkpointPath(home, project), JSON.stringify({ project, count, head, sig }) + '\n', 0o644);
+  writeFileAtomically(checkpointPath(home, project), JSON.stringify({ project, count, head, sig }) + '\n');
 }
 
 /**
