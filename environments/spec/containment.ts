@@ -2,12 +2,16 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 
-/** The git top-level of `dir` (the nearest folder holding `.git`), else `dir` itself. */
-export function repositoryRoot(dir: string): string {
+/**
+ * The git top-level of `dir` (the nearest folder holding `.git`); undefined outside a repository.
+ * The boundary guards against a spec that arrives with a repository (a pull request, a clone):
+ * a spec a user writes in a scratch folder builds from wherever it names, as `docker build` does.
+ */
+export function repositoryRoot(dir: string): string | undefined {
   const start = realOrSelf(resolve(dir));
   for (let at = start; ; at = dirname(at)) {
     if (existsSync(resolve(at, '.git'))) return at;
-    if (dirname(at) === at) return start;
+    if (dirname(at) === at) return undefined;
   }
 }
 

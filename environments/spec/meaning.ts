@@ -171,7 +171,7 @@ function buildProblems(service: string, raw: unknown, dir: string): Problem[] {
   if (!form || form.context === '' || form.dockerfile === '') return [];
   const context = resolve(dir, form.context);
   const root = repositoryRoot(dir);
-  const outside = outsideRoot(form.context, context, root, 'build context');
+  const outside = root && outsideRoot(form.context, context, root, 'build context');
   if (outside) return [{ path: form.contextPath, at: 'value', message: outside }];
   const contextKind = fileKind(context);
   if (contextKind !== 'folder') {
@@ -179,7 +179,7 @@ function buildProblems(service: string, raw: unknown, dir: string): Problem[] {
     return [{ path: form.contextPath, at: 'value', message: `build context "${form.context}" not found: ${why}` }];
   }
   const dockerfile = resolve(context, form.dockerfile);
-  const dockerfileOutside = outsideRoot(form.dockerfile, dockerfile, root, 'dockerfile');
+  const dockerfileOutside = root && outsideRoot(form.dockerfile, dockerfile, root, 'dockerfile');
   if (dockerfileOutside) return [{ path: form.dockerfilePath, at: 'value', message: dockerfileOutside }];
   if (fileKind(dockerfile) === 'file') return [];
   const message = `no ${form.dockerfile} in build context "${form.context}": ${dockerfile} does not exist`;
