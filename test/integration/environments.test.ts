@@ -173,7 +173,7 @@ describe('environments on real Docker + Pulumi', function () {
       assert.match(logs.stdout, /listening on/);
       const unknown = await runCli(['logs', '--spec', SHOP_SPEC, '--branch', branch, '--service', 'nope'], own);
       assert.equal(unknown.code, 1);
-      assert.match(unknown.stderr, /slipway\.yaml has no service "nope": it has web, db/);
+      assert.match(unknown.stderr, /slipway\.yaml has no service "nope": it has web, mock-payments, db/);
 
       const before = await cliJson<StatusJson>(['status', '--spec', SHOP_SPEC, '--branch', branch], own);
       const id = (s: StatusJson) => s.services.find((x) => x.service === 'web')!.containerId;
