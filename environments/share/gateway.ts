@@ -33,6 +33,17 @@ function cookieToken(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** The share token stays with the gateway: the app behind it never sees the cookie that carries it. */
+function dropShareCookie(req: IncomingMessage): void {
+  if (req.headers.cookie === undefined) return;
+  const rest = req.headers.cookie
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && p.split('=')[0] !== COOKIE);
+  if (rest.length) req.headers.cookie = rest.join('; ');
+  else delete req.headers.cookie;
+}
+
 /** `<env>.<project>.localhost` (or `<env>.<project>.<host>` when bound for the LAN). */
 function hostParts(req: IncomingMessage): { env: string; project: string } | undefined {
   const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
@@ -149,6 +160,7 @@ export async function startGateway(home: string, port: number, bind = '127.0.0.1
     }
     activity(v.project!, v.env!);
     req.url = v.path;
+    dropShareCookie(req);
     if (v.setCookie) res.setHeader('set-cookie', v.setCookie);
     res.on('finish', () => log(v, req, res.statusCode));
     proxy.web(req, res, { target: v.target }, () => {
@@ -167,6 +179,7 @@ export async function startGateway(home: string, port: number, bind = '127.0.0.1
     }
     activity(v.project!, v.env!);
     req.url = v.path;
+    dropShareCookie(req);
     proxy.ws(req, socket, head, { target: v.target }, () => {
       socket.destroy();
     });
