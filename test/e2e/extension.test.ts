@@ -196,6 +196,8 @@ describe('VS Code extension end to end (code-server)', function () {
       specFile,
       readFileSync(specFile, 'utf8').replace('GREETING: Hello from Slipway', 'GREETING: Hello from an edited spec'),
     );
+    // Committed, so the updated preview is built from a commit and its gates can run (a dirty one is refused).
+    git(['-c', 'user.email=dev@slipway.test', '-c', 'user.name=dev', 'commit', '-qam', 'greeting'], folder);
     await envRow(page, `${BRANCH}, running, out of date`).waitFor({ state: 'visible', timeout: 30_000 });
     const stale = notification(page, `The environment of ${BRANCH} is out of date: slipway.yaml changed.`);
     await stale.waitFor({ state: 'visible', timeout: 30_000 });
