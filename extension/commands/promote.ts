@@ -57,7 +57,9 @@ export function register(slipway: Slipway): vscode.Disposable {
         const result = await withOperation(s, `Slipway: promoting ${envLabel(item.status.branch)} to ${to}`, (opts) =>
           pipeline.promote(spec, from, to, { ...opts, actor }),
         );
-        const url = Object.values(result.urls)[0];
+        // The app's link, not a mock's (a mock runs as service mock-<name>).
+        const mocks = new Set((spec.mocks ?? []).map((m) => `mock-${m.name}`));
+        const url = Object.entries(result.urls).find(([svc]) => !mocks.has(svc))?.[1];
         void vscode.window.showInformationMessage(
           `Release ${result.release} of ${to} runs what ${envLabel(item.status.branch)} ran${url ? `: ${url}` : ''}.`,
         );
