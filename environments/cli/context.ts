@@ -1,4 +1,5 @@
 // What every CLI command shares: its context (options, output, cancellation), the engine, the spec and branch, stage names, and typed errors.
+import { timePhase } from '../timings';
 import { dirname, resolve } from 'node:path';
 import { LocalEnvironments, type EnvironmentStatus } from '../engine';
 import { SlipwayError, formatSpecIssue } from '../errors';
@@ -67,7 +68,9 @@ export async function engine(ctx: Context): Promise<LocalEnvironments> {
 
 export async function specOf(ctx: Context): Promise<Spec> {
   const given = str(ctx, 'spec');
-  const spec = await loadSpec(given === undefined ? findSpecFile(process.cwd()) : resolve(given));
+  const spec = await timePhase('spec load', () =>
+    loadSpec(given === undefined ? findSpecFile(process.cwd()) : resolve(given)),
+  );
   for (const w of spec.warnings ?? []) ctx.err(`${ctx.paint.yellow('warning')}: ${formatSpecIssue(w)}`);
   return spec;
 }
@@ -86,7 +89,10 @@ export function checkBranch(ctx: Context, branch: string, option = '--branch'): 
 export async function specAndBranch(ctx: Context): Promise<{ spec: Spec; branch: string }> {
   const spec = await specOf(ctx);
   const given = str(ctx, 'branch');
-  const branch = given !== undefined ? checkBranch(ctx, given) : await currentBranch(dirname(spec.file));
+  const branch =
+    given !== undefined
+      ? checkBranch(ctx, given)
+      : await timePhase('git branch', () => currentBranch(dirname(spec.file)));
   return { spec, branch };
 }
 

@@ -13,6 +13,7 @@ import { EXIT, SIGNAL_EXIT, exitCodeFor, type CancelSignal } from './exit';
 import { helpFor, mainHelp as mainHelpFor, subcommandHelp } from './help';
 import { envelopeText, errorEnvelope, wantsJson } from './json';
 import { commandHelp, parseOptions, usageError, type OptionValues } from './options';
+import { runTimed } from './timings';
 
 import packageJson from '../../package.json';
 
@@ -163,7 +164,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     signal: controller.signal,
   };
   try {
-    return await cmd.run(ctx);
+    return await runTimed(ctx, () => cmd.run(ctx));
   } catch (raw) {
     const code = fail(asSlipwayError(raw), received);
     if (ctx.values.verbose && raw instanceof Error && !SlipwayError.is(raw)) io.err(raw.stack ?? String(raw));

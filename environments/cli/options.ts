@@ -57,6 +57,11 @@ export const common = {
     help: 'Docker endpoint: unix:///path, tcp://host:port, ssh://user@host, context:NAME (default: DOCKER_HOST)',
   },
   verbose: { type: 'boolean', short: 'v', default: false, help: "show Pulumi's own output" },
+  timings: {
+    type: 'boolean',
+    default: false,
+    help: 'print where the time went, per phase, on stderr (with --json, also as data.timings)',
+  },
   help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
 } as const satisfies OptionTable;
 
@@ -67,6 +72,7 @@ export const engineOptions = {
   backend: common.backend,
   'docker-host': common['docker-host'],
   verbose: common.verbose,
+  timings: common.timings,
   help: common.help,
 } as const satisfies OptionTable;
 

@@ -5,6 +5,7 @@ import type { DriftReport } from '../pipeline/drift';
 import type { GateResult } from '../pipeline/gates';
 import type { Context } from './context';
 import { envelopeText, okEnvelope } from './json';
+import { withTimings } from './timings';
 
 export function printGates(ctx: Context, results: GateResult[]): void {
   const p = ctx.paint;
@@ -53,7 +54,7 @@ export function printStatus(ctx: Context, s: EnvironmentStatus): void {
 
 /** The command's result as the `{ "data", "error": null }` envelope on stdout (one line when it closes an event stream). */
 export function printJson(ctx: Context, value: unknown): void {
-  ctx.out(envelopeText(okEnvelope(value), ctx.events));
+  ctx.out(envelopeText(okEnvelope(withTimings(value)), ctx.events));
 }
 
 /** `list`: one row per environment, columns aligned as `docker ps` aligns them (cli-table3, borderless). */

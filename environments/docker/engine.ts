@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { SlipwayError } from '../errors';
+import { timePhase } from '../timings';
 import {
   LABEL_BRANCH,
   LABEL_CREATED,
@@ -32,7 +33,7 @@ export function describeDockerHost(dockerHost: string): string {
 /** Fails with a clear `docker-unavailable` error when no engine answers. */
 export async function assertDockerReachable(docker: Docker, dockerHost: string): Promise<void> {
   try {
-    await docker.ping();
+    await timePhase('docker ping', () => docker.ping());
   } catch (err) {
     // A refused SSH host key (or any other typed refusal) already says what to do.
     if (SlipwayError.is(err)) throw err;
@@ -84,7 +85,9 @@ function labelFilters(sel: EnvSelector): string[] {
 }
 
 export async function environmentContainers(docker: Docker, sel: EnvSelector): Promise<ServiceState[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: labelFilters(sel) } });
+  const list = await timePhase('docker list containers', () =>
+    docker.listContainers({ all: true, filters: { label: labelFilters(sel) } }),
+  );
   return list.map((c) => {
     const ports: Record<string, number> = {};
     for (const p of c.Ports ?? []) if (p.PublicPort) ports[String(p.PrivatePort)] = p.PublicPort;

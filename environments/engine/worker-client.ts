@@ -9,6 +9,9 @@ import { clearKilledWorkerLocks } from '../pulumi/leftovers';
 import type { WorkerMessage, WorkerRequest, WorkerResult } from '../pulumi/protocol';
 import { inspectRecord, lockPath, writeRecord } from '../records';
 import type { EngineContext } from './context';
+import { WorkerEventTimings } from './op-timings';
+import { currentTimings } from '../timings';
+import { performance } from 'node:perf_hooks';
 
 /**
  * Runs one request in a fresh worker process; resolves with its result, rejects with a
@@ -30,6 +33,9 @@ export function runWorker(
   // ELECTRON_RUN_AS_NODE: in VS Code the extension host's execPath is Electron, which must run as Node.
   const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_PATH: ctx.runtime().nodePath };
   delete env[WORKER_MARK]; // the worker marks what it starts with its own pid
+  const timings = currentTimings();
+  const phases = timings && new WorkerEventTimings(timings);
+  const forkedAt = performance.now();
   const child = fork(ctx.runtime().worker, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true });
   const log = (line: string) => ctx.logger.debug(`[worker ${child.pid}] ${line}`);
   child.stdout?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach(log));
@@ -40,6 +46,7 @@ export function runWorker(
     let exited = false;
     /** What the worker reported, held until it has exited when the run was cancelled. */
     let outcome: (() => void) | undefined;
+    let probing: Promise<void> = Promise.resolve();
     const onAbort = () => {
       if (child.connected) child.send({ type: 'cancel' });
       if (opts.stopGraceMs !== undefined && child.pid !== undefined) {
@@ -64,6 +71,7 @@ export function runWorker(
         return;
       }
       settled = true;
+      timings?.add('stack worker (fork to result)', performance.now() - forkedAt);
       clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       fn();
@@ -71,14 +79,23 @@ export function runWorker(
     child.on('message', (msg: WorkerMessage) => {
       switch (msg.type) {
         case 'event':
+          phases?.note(msg.event);
           opts.onEvent?.(msg.event);
           break;
         case 'output':
           ctx.logger.trace(msg.line);
           opts.onOutput?.(msg.line);
           break;
+        case 'timings':
+          timings?.merge(msg.phases, msg.counts);
+          break;
         case 'result':
-          finish(() => resolve(msg.result));
+          // With timings asked for, an up's health waits are read from Docker before it settles.
+          if (phases && request.op === 'up' && request.settings.dockerHost === ctx.dockerHost) {
+            const names = envNames(request.spec.name, request.branch, ctx.stateId);
+            probing = phases.addHealthWaits(ctx.docker, { project: names.project, env: names.env, state: ctx.stateId });
+          }
+          void probing.finally(() => finish(() => resolve(msg.result)));
           break;
         case 'error':
           finish(() => reject(new SlipwayError(msg.error.reason, msg.error.message, { hint: msg.error.hint })));
@@ -96,7 +113,7 @@ export function runWorker(
       const pid = child.pid;
       if (pid !== undefined) clearKilledWorkerLocks(request, pid);
       const ended = pid === undefined ? Promise.resolve(0) : endWorkerProcesses(pid, { group: true }).catch(() => 0);
-      void ended.then((count) => {
+      void Promise.all([ended, probing]).then(([count]) => {
         if (count > 0) ctx.logger.debug(`[worker ${pid}] ended ${count} process(es) it had started`);
         finish(
           outcome ??

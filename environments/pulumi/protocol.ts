@@ -63,5 +63,7 @@ export type ParentMessage = { type: 'run'; request: WorkerRequest } | { type: 'c
 export type WorkerMessage =
   | { type: 'event'; event: SlipwayEvent }
   | { type: 'output'; line: string }
+  /** Where the worker's time went (sent before the result or error): milliseconds and runs per phase. */
+  | { type: 'timings'; phases: Record<string, number>; counts: Record<string, number> }
   | { type: 'result'; result: WorkerResult }
   | { type: 'error'; error: { reason: SlipwayErrorReason; message: string; hint?: string } };

@@ -12,6 +12,8 @@ import { SlipwayError } from '../errors';
 import { WORKER_MARK } from '../processes';
 import { isWrongPassphrase, wrongPassphraseError } from '../paths';
 import { abort } from './channel';
+import { performance } from 'node:perf_hooks';
+import { TimingCollector, collectTimings, markPhase } from '../timings';
 import { runDown } from './ops/down';
 import { runDrift } from './ops/drift';
 import { runRefresh } from './ops/refresh';
@@ -31,6 +33,18 @@ function finish(msg: WorkerMessage): void {
 }
 
 async function run(request: WorkerRequest): Promise<void> {
+  const timings = new TimingCollector();
+  await collectTimings(timings, async () => {
+    // From this process's start to its first request: Node, the bundle and the SDK loading.
+    markPhase('worker start', performance.now());
+    await runTimed(request, (msg) => {
+      if (process.connected) process.send?.({ type: 'timings', phases: timings.phases, counts: timings.counts });
+      finish(msg);
+    });
+  });
+}
+
+async function runTimed(request: WorkerRequest, finish: (msg: WorkerMessage) => void): Promise<void> {
   try {
     let result: WorkerResult;
     if (request.op === 'up') result = await runUp(request);

@@ -8,6 +8,8 @@ import type { EnvNames } from '../naming';
 import { wrongPassphraseError } from '../paths';
 import type { WorkerSettings } from './protocol';
 import { passphraseFitsBackend } from './secrets';
+import { timedPulumiCommand } from './cli-timings';
+import { timePhase } from '../timings';
 
 /**
  * A folder holding `node`: a two-line script that runs this worker's own Node. Pulumi's
@@ -37,7 +39,9 @@ export async function openStack(
   if (stateDir) ensureDir(stateDir);
   const workDir = join(settings.home, 'work', names.pulumiProject);
   ensureDir(workDir);
-  const pulumiCommand = await PulumiCommand.get({ root: settings.pulumiRoot });
+  const pulumiCommand = timedPulumiCommand(
+    await timePhase('pulumi version', () => PulumiCommand.get({ root: settings.pulumiRoot })),
+  );
   const opts = {
     workDir,
     pulumiHome: join(settings.home, 'pulumi'),

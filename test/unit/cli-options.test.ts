@@ -46,6 +46,7 @@ describe('CLI option tables', () => {
       json: false,
       events: false,
       verbose: false,
+      timings: false,
       help: false,
     });
     assert.equal(parseOptions('up', commands.up.options, ['--keep-on-failure'])['keep-on-failure'], true);
