@@ -22,6 +22,7 @@ import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { specValidatorPlugin } from './spec-validator.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ESM build bundles whole.
@@ -34,6 +35,8 @@ const common = {
   format: 'cjs',
   logLevel: 'warning',
   alias: jsonc,
+  // The spec schema's validator compiled at build time, not on every command (scripts/spec-validator.mjs).
+  plugins: [specValidatorPlugin],
 };
 // The bundles never take the code paths that resolve npm packages on disk (the CLI's layout does).
 const quiet = { logOverride: { 'require-resolve-not-external': 'silent' } };

@@ -88,20 +88,23 @@ export async function environmentContainers(docker: Docker, sel: EnvSelector): P
   const list = await timePhase('docker list containers', () =>
     docker.listContainers({ all: true, filters: { label: labelFilters(sel) } }),
   );
-  return list.map((c) => {
-    const ports: Record<string, number> = {};
-    for (const p of c.Ports ?? []) if (p.PublicPort) ports[String(p.PrivatePort)] = p.PublicPort;
-    const health =
-      /\((healthy|unhealthy|health: starting)\)/.exec(c.Status ?? '')?.[1]?.replace('health: ', '') ?? 'none';
-    return {
-      service: c.Labels?.[LABEL_SERVICE] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id,
-      containerId: c.Id,
-      state: c.State,
-      health,
-      image: c.ImageID,
-      ports,
-    };
-  });
+  return list.map(serviceState);
+}
+
+/** One container of a `docker ps` listing as a service's state (its service from Slipway's label). */
+export function serviceState(c: Docker.ContainerInfo): ServiceState {
+  const ports: Record<string, number> = {};
+  for (const p of c.Ports ?? []) if (p.PublicPort) ports[String(p.PrivatePort)] = p.PublicPort;
+  const health =
+    /\((healthy|unhealthy|health: starting)\)/.exec(c.Status ?? '')?.[1]?.replace('health: ', '') ?? 'none';
+  return {
+    service: c.Labels?.[LABEL_SERVICE] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id,
+    containerId: c.Id,
+    state: c.State,
+    health,
+    image: c.ImageID,
+    ports,
+  };
 }
 
 /**

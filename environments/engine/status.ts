@@ -12,15 +12,10 @@ import {
   recordPath,
   type EnvRecord,
 } from '../records';
-import {
-  environmentContainers,
-  environmentLabels,
-  labelledEnvironments,
-  type EnvSelector,
-  type ServiceState,
-} from '../docker/engine';
+import { environmentContainers, environmentLabels, type EnvSelector, type ServiceState } from '../docker/engine';
 import { mockUrls } from '../spec/mocks';
 import type { EngineContext } from './context';
+import { envKey, liveByEnvironment } from './live';
 import type { EnvironmentState, EnvironmentStatus } from './types';
 
 /** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
@@ -112,25 +107,31 @@ export async function list(ctx: EngineContext, project?: string): Promise<Enviro
   const slug = project ? projectSlug(project) : undefined;
   const { records, damaged } = listRecords(ctx.home, slug);
   await ctx.reachable();
-  const out: EnvironmentStatus[] = [];
+  // One Docker listing for all of them: the time grows with the containers, not with calls per environment.
+  const live = await liveByEnvironment(ctx.docker, ctx.stateId, slug);
   const describeLive = async (r: EnvRecord, error?: DamagedFileError) => {
-    const services = await environmentContainers(ctx.docker, { project: r.project, env: r.env, state: ctx.stateId });
-    out.push(describe(ctx, r.project, r.env, r.branch, r, await probeHttpHealth(r, services, ctx.dockerHost), error));
+    const services = live.get(envKey(r.project, r.env)) ?? [];
+    return describe(ctx, r.project, r.env, r.branch, r, await probeHttpHealth(r, services, ctx.dockerHost), error);
   };
-  for (const r of records) await describeLive(r);
-  // A damaged record is listed too, rebuilt from its Docker labels, never left out.
-  for (const d of damaged)
-    await describeLive(
-      await rebuiltRecord(ctx, ctx.docker, { project: d.project, env: d.env, state: ctx.stateId }),
-      d.error,
-    );
-  // So is an environment whose containers run with no record at all (it was deleted).
-  const known = new Set([...records, ...damaged].map((r) => `${r.project}/${r.env}`));
-  for (const e of await labelledEnvironments(ctx.docker, ctx.stateId, slug)) {
-    if (known.has(`${e.project}/${e.env}`)) continue;
-    const rebuilt = await rebuiltRecord(ctx, ctx.docker, { ...e, state: ctx.stateId });
-    await describeLive(rebuilt, missingRecord(ctx.home, e.project, e.env));
-  }
+  // A damaged record is listed too, rebuilt from its Docker labels, never left out; so is an
+  // environment whose containers run with no record at all (it was deleted).
+  const known = new Set([...records, ...damaged].map((r) => envKey(r.project, r.env)));
+  const unrecorded = [...live.keys()].filter((k) => !known.has(k)).map((k) => k.split('/') as [string, string]);
+  const out = await Promise.all([
+    ...records.map((r) => describeLive(r)),
+    ...damaged.map(async (d) =>
+      describeLive(
+        await rebuiltRecord(ctx, ctx.docker, { project: d.project, env: d.env, state: ctx.stateId }),
+        d.error,
+      ),
+    ),
+    ...unrecorded.map(async ([p, env]) =>
+      describeLive(
+        await rebuiltRecord(ctx, ctx.docker, { project: p, env, state: ctx.stateId }),
+        missingRecord(ctx.home, p, env),
+      ),
+    ),
+  ]);
   return out.sort((a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch));
 }
 

@@ -1,20 +1,26 @@
 /** Validation of the parsed spec against `slipway.schema.json` (Ajv), Ajv's errors turned into one positioned issue per mistake. */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './slipway.schema.json';
+import options from './validator-options.json';
+import { precompiled } from './precompiled-validator';
 import type { SpecIssue } from '../errors';
 import type { RawSpec } from './normalize';
 import { formatPath, isRecord, type Path, type Problem, type SpecSource } from './source';
 
 let validator: ValidateFunction<RawSpec> | undefined;
 
-function schemaValidator(): ValidateFunction<RawSpec> {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true });
-    // Messages shared with the editor (VS Code's JSON and YAML language services read them too).
-    ajv.addVocabulary(['errorMessage', 'patternErrorMessage']);
-    validator = ajv.compile<RawSpec>(schema);
-  }
+/** The bundles' precompiled validator (./precompiled-validator.ts), else the schema compiled now with the same options. */
+export function schemaValidator(): ValidateFunction<RawSpec> {
+  validator ??= (precompiled as ValidateFunction<RawSpec> | undefined) ?? compileSchemaValidator();
   return validator;
+}
+
+/** Ajv on slipway.schema.json with the options the build's precompiled validator uses (validator-options.json). */
+export function compileSchemaValidator(): ValidateFunction<RawSpec> {
+  const ajv = new Ajv(options.ajv);
+  // Messages shared with the editor (VS Code's JSON and YAML language services read them too).
+  ajv.addVocabulary(options.vocabulary);
+  return ajv.compile<RawSpec>(schema);
 }
 
 export function schemaIssues(data: unknown, source: SpecSource): SpecIssue[] {

@@ -1,0 +1,196 @@
+// The growth section of `npm run bench` (alone: `node scripts/bench.mjs --only growth`): with 1, 10
+// and 30 environments of the example (web + PostgreSQL) on one engine, `slipway list` and `status`
+// (median of 3, with min and max), each `up` against the first, the view's refresh as the extension
+// host runs it (dist/extension/core.js in a Node process: findSpec + list, median of 5) with that
+// process's memory, and what the environments use on the host (Docker's memory, load). Prints a
+// table (and `--json`: one object on stdout); fails when `list` or the refresh grows faster than
+// linearly with the number of environments.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CHECKPOINTS = (process.env.SLIPWAY_BENCH_GROWTH ?? '1,10,30').split(',').map(Number);
+// Another build's CLI (say, of the commit before a change), timed on the same environments beside this one's.
+const BEFORE = process.env.SLIPWAY_BENCH_BEFORE_CLI;
+
+function run(cmd, args, env = process.env, cwd = undefined) {
+  const r = spawnSync(cmd, args, { env, cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
+};
+
+function timed(fn) {
+  const t = process.hrtime.bigint();
+  const out = fn();
+  return { s: Number(process.hrtime.bigint() - t) / 1e9, out };
+}
+
+/** The refresh of the editor's view, in a process that loads the editor's core bundle as the extension host does. */
+const REFRESH = `
+const core = require(process.argv[1]);
+(async () => {
+  const engine = await core.LocalEnvironments.create({ home: process.env.SLIPWAY_HOME });
+  const times = [];
+  let count = 0;
+  for (let i = 0; i < 6; i++) {
+    const t = performance.now();
+    const spec = await core.loadSpec(process.argv[2]);
+    count = (await engine.list(spec.name)).length;
+    if (i > 0) times.push(performance.now() - t); // the first one loads the bundle's lazy parts
+  }
+  times.sort((a, b) => a - b);
+  const m = process.memoryUsage();
+  console.log(JSON.stringify({ ms: times[Math.floor(times.length / 2)], count, rss: m.rss, heap: m.heapUsed }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+/** Docker's own figures for the environments' containers: memory in use (MiB), summed. */
+function containerMemory(project) {
+  const ids = run('docker', ['ps', '-q', '--filter', `label=dev.slipway.project=${project}`])
+    .split('\n')
+    .filter(Boolean);
+  if (ids.length === 0) return 0;
+  const lines = run('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', ...ids])
+    .split('\n')
+    .filter(Boolean);
+  const mib = (v) => {
+    const m = /([\d.]+)\s*([KMG]i?B)/.exec(v);
+    if (!m) return 0;
+    return Number(m[1]) * ({ KiB: 1 / 1024, kB: 1 / 1024, MiB: 1, MB: 1, GiB: 1024, GB: 1024 }[m[2]] ?? 1);
+  };
+  return lines.reduce((sum, l) => sum + mib(l.split('/')[0]), 0);
+}
+
+export async function benchGrowth({ json = false } = {}) {
+  const cli = join(root, 'dist', 'slipway.js');
+  const core = join(root, 'dist', 'extension', 'core.js');
+  const work = mkdtempSync(join(tmpdir(), 'slipway-growth-'));
+  const home = join(work, 'home');
+  const app = join(work, 'shop');
+  const project = `growth${process.pid}`;
+  cpSync(join(root, 'examples', 'shop'), app, { recursive: true, filter: (p) => !p.includes('node_modules') });
+  const spec = join(app, 'slipway.yaml');
+  // Web + PostgreSQL per environment (the payments mock left out, as in the compose comparison).
+  writeFileSync(
+    spec,
+    readFileSync(spec, 'utf8')
+      .replace(/^name: .*$/m, `name: ${project}`)
+      .replace(/^ +PAYMENTS_URL: .*\n/m, '')
+      .replace(/^mocks:\n(?: .*\n)+/m, ''),
+  );
+  for (const args of [
+    ['init', '-q'],
+    ['add', '.'],
+    ['-c', 'user.name=bench', '-c', 'user.email=bench@slipway.dev', 'commit', '-qm', 'shop'],
+  ])
+    run('git', args, process.env, app);
+  const env = { ...process.env, SLIPWAY_HOME: home };
+  const slipway = (...args) => run(process.execPath, [cli, ...args, '--spec', spec], env);
+  const ups = [];
+  const rows = [];
+  const log = (line) => console.error(line);
+  try {
+    for (let n = 1; n <= Math.max(...CHECKPOINTS); n++) {
+      const up = timed(() => JSON.parse(slipway('up', '--json', '--timings', '--branch', `g${n}`)).data);
+      ups.push({ n, s: up.s, timings: up.out.timings });
+      log(`  up #${n}: ${up.s.toFixed(2)}s`);
+      if (!CHECKPOINTS.includes(n)) continue;
+      const list = stats([0, 1, 2].map(() => timed(() => slipway('list', '--json')).s));
+      const listed = JSON.parse(slipway('list', '--json')).data.length;
+      if (listed !== n) throw new Error(`list shows ${listed} environments, expected ${n}`);
+      const status = stats([0, 1, 2].map(() => timed(() => slipway('status', '--json', '--branch', 'g1')).s));
+      const before = (...args) =>
+        stats([0, 1, 2].map(() => timed(() => run(process.execPath, [BEFORE, ...args, '--spec', spec], env)).s));
+      const previous = BEFORE
+        ? { list: before('list', '--json'), status: before('status', '--json', '--branch', 'g1') }
+        : undefined;
+      const refresh = JSON.parse(run(process.execPath, ['-e', REFRESH, core, spec], env));
+      if (refresh.count !== n)
+        throw new Error(`the view's refresh listed ${refresh.count} environments, expected ${n}`);
+      const row = {
+        environments: n,
+        list,
+        status,
+        ...(previous ? { before: previous } : {}),
+        up: up.s,
+        refreshMs: refresh.ms,
+        hostRssMiB: refresh.rss / 2 ** 20,
+        hostHeapMiB: refresh.heap / 2 ** 20,
+        containersMiB: containerMemory(project),
+        hostFreeMiB: freemem() / 2 ** 20,
+        load1: loadavg()[0],
+      };
+      rows.push(row);
+      log(
+        `  ${n} environments: list ${list.median.toFixed(2)}s, status ${status.median.toFixed(2)}s, refresh ${refresh.ms.toFixed(0)} ms, containers ${row.containersMiB.toFixed(0)} MiB`,
+      );
+    }
+  } finally {
+    // Everything of this project on the engine, then the state folder: the bench leaves nothing.
+    const label = `label=dev.slipway.project=${project}`;
+    const ids = (kind, ...flags) =>
+      run('docker', [kind, 'ls', '-q', ...flags, '--filter', label])
+        .split('\n')
+        .filter(Boolean);
+    const rm = (kind, list, ...flags) =>
+      list.length && spawnSync('docker', [kind, 'rm', ...flags, ...list], { stdio: 'ignore' });
+    rm('container', ids('container', '-a'), '-f');
+    rm('network', ids('network'));
+    rm('volume', ids('volume'));
+    rm('image', ids('image'), '-f');
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const first = ups[0].s;
+  const result = {
+    rows,
+    ups: { first, last: ups[ups.length - 1].s, ratio: ups[ups.length - 1].s / first, all: ups.map((u) => u.s) },
+  };
+  const out = json ? (t) => console.error(t) : (t) => console.log(t);
+  out(`\nGrowth: environments of the example (web + PostgreSQL) on one engine`);
+  out(
+    `${'envs'.padStart(5)}${'list'.padStart(9)}${'(min-max)'.padStart(14)}${'status'.padStart(9)}${'(min-max)'.padStart(14)}${'up'.padStart(8)}${'refresh'.padStart(9)}${'host rss'.padStart(10)}${'containers'.padStart(12)}${'load'.padStart(6)}`,
+  );
+  const range = (x) => `${x.min.toFixed(2)}-${x.max.toFixed(2)}`;
+  for (const r of rows)
+    out(
+      `${String(r.environments).padStart(5)}${`${r.list.median.toFixed(2)}s`.padStart(9)}${range(r.list).padStart(14)}${`${r.status.median.toFixed(2)}s`.padStart(9)}${range(r.status).padStart(14)}${`${r.up.toFixed(1)}s`.padStart(8)}${`${r.refreshMs.toFixed(0)}ms`.padStart(9)}${`${r.hostRssMiB.toFixed(0)}MiB`.padStart(10)}${`${r.containersMiB.toFixed(0)}MiB`.padStart(12)}${r.load1.toFixed(1).padStart(6)}`,
+    );
+  for (const r of rows.filter((x) => x.before))
+    out(
+      `  before (${BEFORE}) at ${r.environments}: list ${r.before.list.median.toFixed(2)}s (${range(r.before.list)}), status ${r.before.status.median.toFixed(2)}s (${range(r.before.status)})`,
+    );
+  out(
+    `up #${ups.length} against up #1: ${result.ups.last.toFixed(1)}s / ${first.toFixed(1)}s = ${result.ups.ratio.toFixed(2)}x`,
+  );
+  out(
+    `host: ${(totalmem() / 2 ** 30).toFixed(0)} GiB memory; refresh = findSpec + list in the editor's core bundle (median of 5)`,
+  );
+
+  // Faster than linear: what one more environment costs (the slope between checkpoints) more than
+  // doubles from the first interval to the last, beyond 5 ms per environment of noise.
+  const value = (r, key) => (key === 'refresh' ? r.refreshMs / 1000 : r[key].median);
+  const slope = (a, b, key) => (value(b, key) - value(a, key)) / (b.environments - a.environments);
+  const superlinear =
+    rows.length < 3
+      ? []
+      : ['list', 'status', 'refresh'].filter(
+          (k) => slope(rows.at(-2), rows.at(-1), k) > 2 * Math.max(0, slope(rows[0], rows[1], k)) + 0.005,
+        );
+  if (superlinear.length) {
+    console.error(`growth: ${superlinear.join(', ')} grows faster than linearly with the number of environments`);
+    process.exitCode = 1;
+  }
+  if (json) console.log(JSON.stringify(result, null, 2));
+  return result;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await benchGrowth({ json: process.argv.includes('--json') });
