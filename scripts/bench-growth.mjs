@@ -27,6 +27,25 @@ const stats = (xs) => {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
 };
 
+/** A command's wall time and its CPU time (user + system, from /usr/bin/time when there is one): on a busy machine the CPU time is the steadier figure. */
+function timedCli(args, env) {
+  const hasTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+  const t = process.hrtime.bigint();
+  const r = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...args], { env, encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
+  return { s, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
+}
+
+/** Three runs of a CLI command: wall and CPU seconds, each as median, min and max. */
+function cliStats(args, env) {
+  const runs = [0, 1, 2].map(() => timedCli(args, env));
+  return { ...stats(runs.map((x) => x.s)), cpu: stats(runs.map((x) => x.cpu)) };
+}
+
 function timed(fn) {
   const t = process.hrtime.bigint();
   const out = fn();
@@ -97,18 +116,33 @@ export async function benchGrowth({ json = false } = {}) {
   const ups = [];
   const rows = [];
   const log = (line) => console.error(line);
+  /** The number of environments at which the engine refused another one (its network address pools ran out), if it did. */
+  let ceiling;
   try {
     for (let n = 1; n <= Math.max(...CHECKPOINTS); n++) {
-      const up = timed(() => JSON.parse(slipway('up', '--json', '--timings', '--branch', `g${n}`)).data);
-      ups.push({ n, s: up.s, timings: up.out.timings });
-      log(`  up #${n}: ${up.s.toFixed(2)}s`);
-      if (!CHECKPOINTS.includes(n)) continue;
-      const list = stats([0, 1, 2].map(() => timed(() => slipway('list', '--json')).s));
+      let up;
+      try {
+        up = timed(() => JSON.parse(slipway('up', '--json', '--timings', '--branch', `g${n}`)).data);
+      } catch (err) {
+        // Docker's default address pools hold about 31 bridge networks per engine, shared with everything else on it.
+        if (!/address pool|non-overlapping/i.test(String(err))) throw err;
+        ceiling = n - 1;
+        log(`  up #${n}: the engine has no network address pool left (${ceiling} environments of this bench on it)`);
+      }
+      if (up) {
+        ups.push({ n, s: up.s, timings: up.out.timings });
+        log(`  up #${n}: ${up.s.toFixed(2)}s`);
+      }
+      if (ceiling !== undefined) {
+        // Measure once more at the ceiling, unless that count was measured already.
+        n = ceiling;
+        if (n === 0 || rows.some((r) => r.environments === n)) break;
+      } else if (!CHECKPOINTS.includes(n)) continue;
+      const list = cliStats([cli, 'list', '--json', '--spec', spec], env);
       const listed = JSON.parse(slipway('list', '--json')).data.length;
       if (listed !== n) throw new Error(`list shows ${listed} environments, expected ${n}`);
-      const status = stats([0, 1, 2].map(() => timed(() => slipway('status', '--json', '--branch', 'g1')).s));
-      const before = (...args) =>
-        stats([0, 1, 2].map(() => timed(() => run(process.execPath, [BEFORE, ...args, '--spec', spec], env)).s));
+      const status = cliStats([cli, 'status', '--json', '--branch', 'g1', '--spec', spec], env);
+      const before = (...args) => cliStats([BEFORE, ...args, '--spec', spec], env);
       const previous = BEFORE
         ? { list: before('list', '--json'), status: before('status', '--json', '--branch', 'g1') }
         : undefined;
@@ -129,6 +163,7 @@ export async function benchGrowth({ json = false } = {}) {
         load1: loadavg()[0],
       };
       rows.push(row);
+      if (ceiling !== undefined) break;
       log(
         `  ${n} environments: list ${list.median.toFixed(2)}s, status ${status.median.toFixed(2)}s, refresh ${refresh.ms.toFixed(0)} ms, containers ${row.containersMiB.toFixed(0)} MiB`,
       );
@@ -152,6 +187,7 @@ export async function benchGrowth({ json = false } = {}) {
   const first = ups[0].s;
   const result = {
     rows,
+    ...(ceiling !== undefined ? { ceiling } : {}),
     ups: { first, last: ups[ups.length - 1].s, ratio: ups[ups.length - 1].s / first, all: ups.map((u) => u.s) },
   };
   const out = json ? (t) => console.error(t) : (t) => console.log(t);
@@ -160,17 +196,21 @@ export async function benchGrowth({ json = false } = {}) {
     `${'envs'.padStart(5)}${'list'.padStart(9)}${'(min-max)'.padStart(14)}${'status'.padStart(9)}${'(min-max)'.padStart(14)}${'up'.padStart(8)}${'refresh'.padStart(9)}${'host rss'.padStart(10)}${'containers'.padStart(12)}${'load'.padStart(6)}`,
   );
   const range = (x) => `${x.min.toFixed(2)}-${x.max.toFixed(2)}`;
+  const cpu = (x) => `cpu ${x.cpu.median.toFixed(2)}s (${range(x.cpu)})`;
   for (const r of rows)
     out(
       `${String(r.environments).padStart(5)}${`${r.list.median.toFixed(2)}s`.padStart(9)}${range(r.list).padStart(14)}${`${r.status.median.toFixed(2)}s`.padStart(9)}${range(r.status).padStart(14)}${`${r.up.toFixed(1)}s`.padStart(8)}${`${r.refreshMs.toFixed(0)}ms`.padStart(9)}${`${r.hostRssMiB.toFixed(0)}MiB`.padStart(10)}${`${r.containersMiB.toFixed(0)}MiB`.padStart(12)}${r.load1.toFixed(1).padStart(6)}`,
     );
+  for (const r of rows) out(`  at ${r.environments}: list ${cpu(r.list)}, status ${cpu(r.status)}`);
   for (const r of rows.filter((x) => x.before))
     out(
-      `  before (${BEFORE}) at ${r.environments}: list ${r.before.list.median.toFixed(2)}s (${range(r.before.list)}), status ${r.before.status.median.toFixed(2)}s (${range(r.before.status)})`,
+      `  before (${BEFORE}) at ${r.environments}: list ${r.before.list.median.toFixed(2)}s (${range(r.before.list)}) ${cpu(r.before.list)}, status ${r.before.status.median.toFixed(2)}s (${range(r.before.status)}) ${cpu(r.before.status)}`,
     );
   out(
     `up #${ups.length} against up #1: ${result.ups.last.toFixed(1)}s / ${first.toFixed(1)}s = ${result.ups.ratio.toFixed(2)}x`,
   );
+  if (ceiling !== undefined)
+    out(`the engine refused environment #${ceiling + 1}: no network address pool left (Docker's default pools)`);
   out(
     `host: ${(totalmem() / 2 ** 30).toFixed(0)} GiB memory; refresh = findSpec + list in the editor's core bundle (median of 5)`,
   );
