@@ -165,7 +165,10 @@ export async function benchGrowth({ json = false } = {}) {
       rows.push(row);
       if (ceiling !== undefined) break;
       log(
-        `  ${n} environments: list ${list.median.toFixed(2)}s, status ${status.median.toFixed(2)}s, refresh ${refresh.ms.toFixed(0)} ms, containers ${row.containersMiB.toFixed(0)} MiB`,
+        `  ${n} environments: list ${list.median.toFixed(2)}s (cpu ${list.cpu.median.toFixed(2)}s), status ${status.median.toFixed(2)}s (cpu ${status.cpu.median.toFixed(2)}s), refresh ${refresh.ms.toFixed(0)} ms, host rss ${row.hostRssMiB.toFixed(0)} MiB, containers ${row.containersMiB.toFixed(0)} MiB, load ${row.load1.toFixed(1)}` +
+          (previous
+            ? `; before: list ${previous.list.median.toFixed(2)}s (cpu ${previous.list.cpu.median.toFixed(2)}s), status ${previous.status.median.toFixed(2)}s (cpu ${previous.status.cpu.median.toFixed(2)}s)`
+            : ''),
       );
     }
   } finally {
