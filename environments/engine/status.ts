@@ -9,7 +9,7 @@ import {
   listRecords,
   lockPath,
   rebuildRecord,
-  recordPath,
+  recordRel,
   type EnvRecord,
 } from '../records';
 import {
@@ -22,6 +22,7 @@ import {
 import { mockUrls } from '../spec/mocks';
 import type { EngineContext } from './context';
 import type { EnvironmentState, EnvironmentStatus } from './types';
+import { stateStore } from '../state/store';
 
 /** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
 export async function status(
@@ -212,7 +213,7 @@ function describe(
 /** The damage of a record that is missing while its environment's containers run. */
 function missingRecord(home: string, project: string, env: string): DamagedFileError {
   return new DamagedFileError(
-    recordPath(home, project, env),
+    stateStore(home).where(recordRel(project, env)),
     1,
     'is missing, while the environment has containers',
     RECORD_REMEDY,

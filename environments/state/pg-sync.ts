@@ -112,7 +112,7 @@ export class PgBridge {
     this.start();
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      this.pending.set(id, resolve as (r: Reply) => void);
       this.asyncPort!.ref();
       this.asyncPort!.postMessage({ id, op, ...args });
     });

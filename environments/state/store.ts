@@ -48,3 +48,18 @@ export function stateStore(home: string): StateStore {
   }
   return store;
 }
+
+/**
+ * Runs `fn` holding the team-wide lock `name` when `home`'s state is shared in PostgreSQL; with
+ * the file layout it runs `fn` as is (the caller's lock file under SLIPWAY_HOME already serializes).
+ */
+export function withTeamLock<T>(
+  home: string,
+  name: string,
+  what: string,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const store = stateStore(home);
+  return store.kind === 'file' ? fn() : store.withLock(name, what, timeoutMs, fn);
+}
