@@ -47,14 +47,21 @@ function verifyingKeys(home: string): KeyObject[] {
   return own ? [own, ...team] : team;
 }
 
-/** In a team's shared state, publishes this host's public audit key so every member can check its entries. */
-function registerKey(home: string, key: KeyObject): void {
-  const store = stateStore(home);
-  if (store.kind === 'file') return;
+/** This host's public audit key as a team's shared state keeps it (`audit-keys/<id>.pub`); undefined when there is no key. */
+export function publicKeyItem(home: string): { rel: string; text: string } | undefined {
+  const key = hostKey(home, false);
+  if (!key) return undefined;
   const pem = createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
   const id = createHash('sha256').update(pem).digest('hex').slice(0, 32);
-  if (store.readText(`audit-keys/${id}.pub`) === undefined)
-    store.writeText(`audit-keys/${id}.pub`, JSON.stringify({ publicKey: pem, at: new Date().toISOString() }));
+  return { rel: `audit-keys/${id}.pub`, text: JSON.stringify({ publicKey: pem }) };
+}
+
+/** In a team's shared state, publishes this host's public audit key so every member can check its entries. */
+function registerKey(home: string): void {
+  const store = stateStore(home);
+  if (store.kind === 'file') return;
+  const item = publicKeyItem(home);
+  if (item && store.readText(item.rel) === undefined) store.writeText(item.rel, item.text);
 }
 
 /** The host's audit key; created (0600) when `create` and there is none. */
@@ -86,7 +93,7 @@ function publicKey(home: string): KeyObject | undefined {
 /** Signs an entry's hash with the host key (creating the key on the first entry). */
 export function sealEntry(home: string, hash: string): string {
   const key = hostKey(home, true)!;
-  registerKey(home, key);
+  registerKey(home);
   return sign(null, Buffer.from(`slipway-audit-entry v1\n${hash}`), key).toString('base64');
 }
 

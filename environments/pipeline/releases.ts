@@ -69,7 +69,13 @@ function releasesShape(value: unknown): FieldProblem | undefined {
  */
 export function readReleases(home: string, project: string, stage: string): StageReleases {
   const remedy = `restore it from a backup, or remove it to start the stage's release history afresh (\`slipway rollback --stage ${stage}\` then has no earlier release to return to)`;
-  return readStoredItem<StageReleases>(home, releasesRel(project, stage), releasesShape, remedy) ?? { project, stage, releases: [] };
+  return (
+    readStoredItem<StageReleases>(home, releasesRel(project, stage), releasesShape, remedy) ?? {
+      project,
+      stage,
+      releases: [],
+    }
+  );
 }
 
 export function writeReleases(home: string, data: StageReleases): void {

@@ -57,7 +57,7 @@ async function migrate(client: pg.Client): Promise<void> {
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
       }
     }
   } finally {
