@@ -26,7 +26,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * at most 200 characters, without control characters.
  */
 export function parseEditorLink(path: string, query: string): EditorLinkTarget | { error: string } {
-  if (path !== EDITOR_LINK_PATH) return { error: `the link's path is ${JSON.stringify(path)}, not ${EDITOR_LINK_PATH}` };
+  if (path !== EDITOR_LINK_PATH)
+    return { error: `the link's path is ${JSON.stringify(path)}, not ${EDITOR_LINK_PATH}` };
   const values: Record<string, string[]> = {};
   for (const part of query.split('&').filter(Boolean)) {
     const eq = part.indexOf('=');

@@ -2,6 +2,7 @@
 import { SlipwayError } from '../errors';
 import { publicKeyItem } from '../pipeline/audit-seal';
 import { FileStateStore } from './file-store';
+import { migrateStacks } from './migrate-stacks';
 import { PostgresStateStore, ROUTES } from './pg-store';
 import { isPostgresUrl, maskUrl } from './url';
 
@@ -11,6 +12,8 @@ export interface MigrateResult {
   copied: Record<string, number>;
   /** Items the database already held with the same content (a migration run again). */
   unchanged: number;
+  /** Pulumi stacks (`project/stack`) copied into Pulumi's PostgreSQL backend, and those already there. */
+  stacks: { copied: string[]; present: string[] };
 }
 
 /** Every shared item of the file layout: `envs/<project>/<env>.json`, `audit/<project>.jsonl`, ... (the machine-wide quota ledger is not one). */
@@ -74,5 +77,6 @@ export function migrateState(home: string, url: string): MigrateResult {
     else db.writeText(item.rel, item.text);
     copied[table] = (copied[table] ?? 0) + 1;
   }
-  return { to: maskUrl(url), copied, unchanged };
+  const stacks = migrateStacks(home, url);
+  return { to: maskUrl(url), copied, unchanged, stacks };
 }

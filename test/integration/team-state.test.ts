@@ -134,7 +134,7 @@ describe('team state in PostgreSQL (two users, one database)', function () {
       records.map((r) => r.key).filter((k) => k.startsWith(`${names[0].project}/`)),
       names.map((n) => `${n.project}/${n.env}`).sort(),
     );
-    const stacks = await rows<{ name: string }>('SELECT name FROM pulumi_state');
+    const stacks = await rows<{ name: string }>('SELECT key AS name FROM pulumi_state');
     assert.ok(
       names.every((n) => stacks.some((s) => s.name.includes(`/${n.stack}.json`))),
       `both stacks are in Pulumi's PostgreSQL backend: ${stacks.map((s) => s.name).join(', ')}`,
@@ -219,7 +219,7 @@ describe('slipway state migrate (files to PostgreSQL)', function () {
   });
 
   after(async () => {
-    for (const env of [{ SLIPWAY_STATE_URL: '' }, teamEnv].filter(Boolean)) {
+    for (const env of [teamEnv, { SLIPWAY_STATE_URL: '' }].filter(Boolean)) {
       await cli(env, 'down', '--branch', branch);
       await cli(env, 'down', '--stage', 'staging', '--yes');
     }
@@ -239,15 +239,18 @@ describe('slipway state migrate (files to PostgreSQL)', function () {
     const moved = await runCli(['state', 'migrate', '--to', url, '--json'], home);
     ok(moved);
     assert.ok(!moved.stdout.includes(PASSWORD) && !moved.stderr.includes(PASSWORD), 'the password is masked');
-    const copied = jsonData<{ copied: Record<string, number> }>(moved.stdout).copied;
-    assert.equal(copied.slipway_records, 1);
+    const result = jsonData<{ copied: Record<string, number>; stacks: { copied: string[] } }>(moved.stdout);
+    const copied = result.copied;
+    assert.equal(result.stacks.copied.length, 2, `the branch's and the stage's Pulumi stacks: ${result.stacks.copied}`);
+    assert.equal(copied.slipway_records, 2, 'the branch and the stage');
     assert.equal(copied.slipway_releases, 1);
     assert.equal(copied.slipway_audit, 1);
     // Again: nothing new, nothing doubled.
-    const again = jsonData<{ copied: Record<string, number>; unchanged: number }>(
+    const again = jsonData<{ copied: Record<string, number>; unchanged: number; stacks: unknown }>(
       (await runCli(['state', 'migrate', '--to', url, '--json'], home)).stdout,
     );
     assert.deepEqual(again.copied, {});
+    assert.deepEqual(again.stacks, { copied: [], present: result.stacks.copied });
     assert.ok(again.unchanged >= 3);
 
     teamEnv = { SLIPWAY_STATE_URL: url, PULUMI_CONFIG_PASSPHRASE: readPassphrase(home) };
@@ -262,6 +265,11 @@ describe('slipway state migrate (files to PostgreSQL)', function () {
       listed.map((e) => e.branch),
       [branch],
     );
+    // Pulumi's state moved too: the environment comes down from the database's stack.
+    ok(await cli(teamEnv, 'down', '--branch', branch), 'down from the team state');
+    ok(await cli(teamEnv, 'down', '--stage', 'staging', '--yes'), 'stage down from the team state');
+    const after = await cli(teamEnv, 'history', '--verify', '--json');
+    assert.equal(jsonData<AuditJson['verification']>(after.stdout).ok, true, 'the chain still verifies');
   });
 });
 

@@ -1,4 +1,5 @@
 // `slipway state migrate --to postgres://...`: copies a SLIPWAY_HOME's shared state into a team's PostgreSQL (history kept, files untouched).
+import { join } from 'node:path';
 import { slipwayHome } from '../../paths';
 import { migrateState } from '../../state/migrate';
 import { str, type Command } from '../context';
@@ -27,6 +28,10 @@ export const stateMigrate: Command = {
       ctx.out(
         `migrated to ${result.to}: ${copied.length ? copied.join(', ') : 'nothing new'}${result.unchanged ? ` (${result.unchanged} already there)` : ''}`,
       );
+      if (result.stacks.copied.length)
+        ctx.out(
+          `Pulumi stacks moved: ${result.stacks.copied.join(', ')}; the team reads their secrets with this state's passphrase (${join(slipwayHome(), 'passphrase')}): give it to them as PULUMI_CONFIG_PASSPHRASE.`,
+        );
       ctx.out(
         'set SLIPWAY_STATE_URL (or state_url in the host policy) to the same URL to use it; the files were left as they were.',
       );
