@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 // The core's pure modules (no Node, no DOM) that the extension loads eagerly and the webviews
 // bundle: value grammars (durations, memory sizes) and resource kinds. Everything else of
 // environments/ stays behind core() in the extension and out of the webviews.
-const SHARED_CORE = ['spec/units', 'kinds'];
+const SHARED_CORE = ['spec/units', 'kinds', 'share/editor-link'];
 const NOT_SHARED = `(^|/)environments/(?!(${SHARED_CORE.join('|')})(\\.ts)?$)`;
 
 export default tseslint.config(

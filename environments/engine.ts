@@ -255,7 +255,7 @@ export class LocalEnvironments implements Environments {
       { op: 'down', project, branch, settings: this.settings(opts.dockerHost) },
       opts,
     )) as DownResult;
-    await releaseQuota(this.stateId, project, branch);
+    await releaseQuota(this.stateId, project, branch, this.home);
     forgetShare(this.home, project, branch);
     removeSeedRecord(this.home, result.project, result.env);
     return result;

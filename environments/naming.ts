@@ -27,7 +27,11 @@ export const LABEL_STATE = 'dev.slipway.state';
 
 /** The owner id of a Pulumi backend URL, for the LABEL_STATE label. */
 export function stateId(backendUrl: string): string {
-  return shortHash(backendUrl);
+  // A shared PostgreSQL backend is one state whichever member's user and password reach it.
+  const db = /^postgres(ql)?:\/\//i.test(backendUrl)
+    ? backendUrl.replace(/^postgres(ql)?:\/\/[^@/]*@/i, 'postgres://').replace(/\?.*$/, '')
+    : backendUrl;
+  return shortHash(db);
 }
 
 /** Lower-case ASCII letters, digits and single dashes; accents folded (`Ünï` -> `uni`). */

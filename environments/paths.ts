@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { SlipwayError } from './errors';
 import { ensureDir, readTextIfExists } from './files';
 import { createExclusive } from './lock';
+import { isPostgresUrl, pulumiBackendUrl, teamStateUrl } from './state/url';
 
 /**
  * Where Slipway keeps its own state. `SLIPWAY_HOME` (default `~/.slipway`) holds the Pulumi
@@ -20,7 +21,10 @@ export function slipwayCache(): string {
   return process.env.SLIPWAY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'slipway');
 }
 
+/** Pulumi's backend: its PostgreSQL backend in the team's database when the state is shared, else files under `home`. */
 export function defaultBackendUrl(home: string): string {
+  const team = teamStateUrl(home);
+  if (team) return pulumiBackendUrl(team);
   return `file://${join(home, 'state')}`;
 }
 
@@ -64,6 +68,14 @@ export function fileBackendStacks(backendUrl: string): string[] {
 export function secretsPassphrase(home: string, backendUrl = defaultBackendUrl(home)): string {
   const fromEnv = process.env.PULUMI_CONFIG_PASSPHRASE;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (isPostgresUrl(backendUrl))
+    throw new SlipwayError(
+      'passphrase-invalid',
+      "The stacks are in the team's PostgreSQL state, but PULUMI_CONFIG_PASSPHRASE is not set: every member of the team must encrypt and read the shared stacks' secrets with the same passphrase, so no per-user one is made.",
+      {
+        hint: "Set PULUMI_CONFIG_PASSPHRASE to the team's passphrase (from the team's secret store), then run the command again. Nothing was changed.",
+      },
+    );
   const file = passphrasePath(home);
   const kept = readPassphrase(file);
   if (kept !== undefined) return kept;

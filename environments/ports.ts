@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { SlipwayError } from './errors';
 import { writeFileAtomically } from './files';
 import { acquireLock } from './lock';
-import { listRecords, recordPath } from './records';
+import { hasRecord, listRecords } from './records';
 import { hostPortRange, tryListen } from './docker/engine';
 import type { PortMap } from './pulumi/program';
 
@@ -98,7 +98,7 @@ export function readLedger(dir = machinePortsDir()): Reservation[] {
     all = [];
   }
   return all.filter(
-    (r) => Number.isInteger(r.port) && typeof r.home === 'string' && existsSync(recordPath(r.home, r.project, r.env)),
+    (r) => Number.isInteger(r.port) && typeof r.home === 'string' && hasRecord(r.home, r.project, r.env),
   );
 }
 

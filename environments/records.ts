@@ -1,8 +1,7 @@
-import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DamagedFileError } from './errors';
-import { writeFileAtomically } from './files';
-import { checkFields, readStoredJson, type FieldProblem } from './stored';
+import { checkFields, readStoredItem, type FieldProblem } from './stored';
+import { stateStore } from './state/store';
 import type { DatabaseSpec, ServiceSpec, Spec } from './spec/types';
 
 /**
@@ -55,6 +54,16 @@ export function recordPath(home: string, project: string, env: string): string {
   return join(home, 'envs', project, `${env}.json`);
 }
 
+/** The record's name in the state store (its path under SLIPWAY_HOME in the file layout). */
+export function recordRel(project: string, env: string): string {
+  return `envs/${project}/${env}.json`;
+}
+
+/** Whether the environment has a record (a file, or a row of the team state). */
+export function hasRecord(home: string, project: string, env: string): boolean {
+  return stateStore(home).readText(recordRel(project, env)) !== undefined;
+}
+
 export function lockPath(home: string, project: string, env: string): string {
   return join(home, 'locks', project, `${env}.lock`);
 }
@@ -99,7 +108,7 @@ function recordShape(project: string, env: string): (value: unknown) => FieldPro
 
 /** The environment's record; undefined when it has none. A record that cannot be read is a DamagedFileError. */
 export function readRecord(home: string, project: string, env: string): EnvRecord | undefined {
-  return readStoredJson<EnvRecord>(recordPath(home, project, env), recordShape(project, env), RECORD_REMEDY);
+  return readStoredItem<EnvRecord>(home, recordRel(project, env), recordShape(project, env), RECORD_REMEDY);
 }
 
 /** The environment's record, or why it cannot be read: never throws for a damaged record. */
@@ -117,11 +126,11 @@ export function inspectRecord(
 }
 
 export function writeRecord(home: string, record: EnvRecord): void {
-  writeFileAtomically(recordPath(home, record.project, record.env), JSON.stringify(record, null, 2) + '\n');
+  stateStore(home).writeText(recordRel(record.project, record.env), JSON.stringify(record, null, 2) + '\n');
 }
 
 export function removeRecord(home: string, project: string, env: string): void {
-  rmSync(recordPath(home, project, env), { force: true });
+  stateStore(home).remove(recordRel(project, env));
 }
 
 /** A record that cannot be read: its environment is known from the file's place only. */
@@ -133,22 +142,12 @@ export interface DamagedRecord {
 
 /** Every record of one project or all: those that read, and those that are damaged (never left out silently). */
 export function listRecords(home: string, project?: string): { records: EnvRecord[]; damaged: DamagedRecord[] } {
-  const root = join(home, 'envs');
+  const store = stateStore(home);
   const out: EnvRecord[] = [];
   const damaged: DamagedRecord[] = [];
-  let projects: string[];
-  try {
-    projects = project ? [project] : readdirSync(root);
-  } catch {
-    return { records: out, damaged };
-  }
+  const projects = project ? [project] : store.list('envs');
   for (const p of projects) {
-    let files: string[];
-    try {
-      files = readdirSync(join(root, p)).filter((f) => f.endsWith('.json'));
-    } catch {
-      continue;
-    }
+    const files = store.list(`envs/${p}`).filter((f) => f.endsWith('.json'));
     for (const f of files) {
       const env = f.slice(0, -'.json'.length);
       const { record, damaged: error } = inspectRecord(home, p, env);

@@ -2,6 +2,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { DamagedFileError } from './errors';
 import { readTextIfExists } from './files';
+import { stateStore } from './state/store';
 
 /** A path into a JSON value: object keys and array indexes. */
 export type FieldPath = Array<string | number>;
@@ -86,6 +87,17 @@ function showPath(path: FieldPath): string {
 export function readStoredJson<T>(file: string, check: ShapeCheck, remedy: string): T | undefined {
   const text = readTextIfExists(file);
   return text === undefined ? undefined : parseStoredJson<T>(text, file, check, remedy);
+}
+
+/**
+ * Reads and checks an item of `home`'s state store (`envs/<project>/<env>.json`): in the files
+ * under SLIPWAY_HOME or the team's PostgreSQL tables. Undefined when there is none; a
+ * DamagedFileError naming where it lives when it cannot be read.
+ */
+export function readStoredItem<T>(home: string, rel: string, check: ShapeCheck, remedy: string): T | undefined {
+  const store = stateStore(home);
+  const text = store.readText(rel);
+  return text === undefined ? undefined : parseStoredJson<T>(text, store.where(rel), check, remedy);
 }
 
 /** Parses and checks one stored JSON text; `firstLine` is its line in the file (a line of a JSON-lines file). */

@@ -28,6 +28,7 @@ import { SpecDiagnostics } from './diagnostics';
 import { Slipway } from './slipway';
 import { SpecWatcher } from './specWatcher';
 import { StatusBar } from './statusBar';
+import { registerUriHandler } from './uriHandler';
 import { EnvironmentsView } from './views/environments';
 import { Panels } from './webviews/panels';
 
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
     subs.push(...(Array.isArray(d) ? d : [d]));
   }
   for (const command of [dashboard, pipeline, drift]) subs.push(command.register(slipway, panels));
+  subs.push(registerUriHandler(slipway, panels));
   subs.push(...trackBranches(slipway));
 
   // Everything below touches the disk, git or the core: after activation returns.

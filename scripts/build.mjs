@@ -45,6 +45,7 @@ const quiet = { logOverride: { 'require-resolve-not-external': 'silent' } };
 for (const e of [
   { in: 'environments/cli/main.ts', out: 'slipway', banner: '#!/usr/bin/env node' },
   { in: 'environments/pulumi/entry.ts', out: 'stack-worker' },
+  { in: 'environments/state/pg-worker.ts', out: 'state-worker' },
 ]) {
   await build({
     ...common,
@@ -145,6 +146,15 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
     entryPoints: ['environments/share/main.ts'],
     outfile: join(out, 'gateway.js'),
     external: native,
+    minify: true,
+    ...quiet,
+  });
+  // The team state's PostgreSQL worker thread (environments/state/pg-sync.ts), pg inside.
+  await build({
+    ...common,
+    entryPoints: ['environments/state/pg-worker.ts'],
+    outfile: join(out, 'state-worker.js'),
+    external: ['pg-native'],
     minify: true,
     ...quiet,
   });

@@ -9,7 +9,7 @@ import {
   listRecords,
   lockPath,
   rebuildRecord,
-  recordPath,
+  recordRel,
   type EnvRecord,
 } from '../records';
 import { environmentContainers, environmentLabels, type EnvSelector, type ServiceState } from '../docker/engine';
@@ -17,6 +17,7 @@ import { mockUrls } from '../spec/mocks';
 import type { EngineContext } from './context';
 import { envKey, liveByEnvironment } from './live';
 import type { EnvironmentState, EnvironmentStatus } from './types';
+import { stateStore } from '../state/store';
 
 /** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
 export async function status(
@@ -213,7 +214,7 @@ function describe(
 /** The damage of a record that is missing while its environment's containers run. */
 function missingRecord(home: string, project: string, env: string): DamagedFileError {
   return new DamagedFileError(
-    recordPath(home, project, env),
+    stateStore(home).where(recordRel(project, env)),
     1,
     'is missing, while the environment has containers',
     RECORD_REMEDY,

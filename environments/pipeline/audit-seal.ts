@@ -4,17 +4,64 @@
  * (`audit/<project>.head`: entry count and head hash) is rewritten after every append. An editor
  * of the log alone cannot recompute signatures, nor drop the last entries unnoticed.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { linkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTextIfExists, writeFileAtomically } from '../files';
+import { stateStore } from '../state/store';
 
 export function auditKeyPath(home: string): string {
   return join(home, 'keys', 'audit-host.key');
 }
 
 export function checkpointPath(home: string, project: string): string {
-  return join(home, 'audit', `${project}.head`);
+  return stateStore(home).where(checkpointRel(project));
+}
+
+const checkpointRel = (project: string) => `audit/${project}.head`;
+
+/**
+ * The public keys an entry may be signed with: this host's, and in a team's shared state every
+ * member host's (each host registers its own when it first signs).
+ */
+function verifyingKeys(home: string): KeyObject[] {
+  const own = publicKey(home);
+  const store = stateStore(home);
+  const team =
+    store.kind === 'file'
+      ? []
+      : store
+          .list('audit-keys')
+          .map((name) => store.readText(`audit-keys/${name}`))
+          .map((text) => (text ? (JSON.parse(text) as { publicKey?: string }).publicKey : undefined))
+          .filter((pem): pem is string => typeof pem === 'string')
+          .map((pem) => createPublicKey(pem));
+  return own ? [own, ...team] : team;
+}
+
+/** This host's public audit key as a team's shared state keeps it (`audit-keys/<id>.pub`); undefined when there is no key. */
+export function publicKeyItem(home: string): { rel: string; text: string } | undefined {
+  const key = hostKey(home, false);
+  if (!key) return undefined;
+  const pem = createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
+  const id = createHash('sha256').update(pem).digest('hex').slice(0, 32);
+  return { rel: `audit-keys/${id}.pub`, text: JSON.stringify({ publicKey: pem }) };
+}
+
+/** In a team's shared state, publishes this host's public audit key so every member can check its entries. */
+function registerKey(home: string): void {
+  const store = stateStore(home);
+  if (store.kind === 'file') return;
+  const item = publicKeyItem(home);
+  if (item && store.readText(item.rel) === undefined) store.writeText(item.rel, item.text);
 }
 
 /** The host's audit key; created (0600) when `create` and there is none. */
@@ -45,7 +92,9 @@ function publicKey(home: string): KeyObject | undefined {
 
 /** Signs an entry's hash with the host key (creating the key on the first entry). */
 export function sealEntry(home: string, hash: string): string {
-  return sign(null, Buffer.from(`slipway-audit-entry v1\n${hash}`), hostKey(home, true)!).toString('base64');
+  const key = hostKey(home, true)!;
+  registerKey(home);
+  return sign(null, Buffer.from(`slipway-audit-entry v1\n${hash}`), key).toString('base64');
 }
 
 export interface Checkpoint {
@@ -62,7 +111,7 @@ export function writeCheckpoint(home: string, project: string, count: number, he
   const sig = sign(null, Buffer.from(checkpointText({ project, count, head })), hostKey(home, true)!).toString(
     'base64',
   );
-  writeFileAtomically(checkpointPath(home, project), JSON.stringify({ project, count, head, sig }) + '\n');
+  stateStore(home).writeText(checkpointRel(project), JSON.stringify({ project, count, head, sig }) + '\n');
 }
 
 /**
@@ -74,15 +123,15 @@ export function checkSeal(
   project: string,
   entries: Array<{ seq: number; hash: string; sig?: string }>,
 ): { seq: number; problem: string } | undefined {
-  if (entries.length === 0 && readTextIfExists(checkpointPath(home, project)) === undefined) return undefined;
-  const key = publicKey(home);
-  if (!key)
+  if (entries.length === 0 && stateStore(home).readText(checkpointRel(project)) === undefined) return undefined;
+  const keys = verifyingKeys(home);
+  if (keys.length === 0)
     return {
       seq: entries[0]?.seq ?? 1,
       problem: `the host's audit key (${auditKeyPath(home)}) is missing, so no entry's signature can be checked`,
     };
   for (const e of entries) {
-    const ok = !!e.sig && verifySig(key, `slipway-audit-entry v1\n${e.hash}`, e.sig);
+    const ok = !!e.sig && keys.some((key) => verifySig(key, `slipway-audit-entry v1\n${e.hash}`, e.sig!));
     if (!ok)
       return {
         seq: e.seq,
@@ -91,7 +140,7 @@ export function checkSeal(
           : 'it is not signed (appended outside Slipway)',
       };
   }
-  const text = readTextIfExists(checkpointPath(home, project));
+  const text = stateStore(home).readText(checkpointRel(project));
   if (text === undefined)
     return {
       seq: entries[entries.length - 1].seq,
@@ -107,7 +156,7 @@ export function checkSeal(
     cp.project !== project ||
     !Number.isInteger(cp.count) ||
     typeof cp.sig !== 'string' ||
-    !verifySig(key, checkpointText(cp), cp.sig)
+    !keys.some((key) => verifySig(key, checkpointText(cp), cp.sig))
   ) {
     return {
       seq: entries.length,

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DamagedFileError } from '../errors';
-import { appendLineDurably, ensureDir } from '../files';
-import { acquireLock } from '../lock';
+import { stateStore } from '../state/store';
 import { checkFields, parseStoredJson } from '../stored';
 import { checkSeal, sealEntry, writeCheckpoint } from './audit-seal';
 
@@ -53,6 +51,9 @@ export function auditPath(home: string, project: string): string {
   return join(home, 'audit', `${project}.jsonl`);
 }
 
+/** The log's name in the state store (a file under SLIPWAY_HOME, or the team's audit table). */
+const auditRel = (project: string) => `audit/${project}.jsonl`;
+
 function entryHash(entry: Omit<AuditEntry, 'hash' | 'sig'>): string {
   return createHash('sha256').update(JSON.stringify(entry)).digest('hex');
 }
@@ -74,14 +75,10 @@ const entryShape = (value: unknown) =>
 
 /** Every entry, oldest first; a line that is not an entry (cut short, edited) is a DamagedFileError naming it. */
 export function readAudit(home: string, project: string): AuditEntry[] {
-  const file = auditPath(home, project);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const store = stateStore(home);
+  const file = store.where(auditRel(project));
+  const text = store.readText(auditRel(project));
+  if (text === undefined) return [];
   const entries: AuditEntry[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim()) entries.push(parseStoredJson<AuditEntry>(line, file, entryShape, AUDIT_REMEDY, i + 1));
@@ -155,7 +152,7 @@ export function intactAudit(home: string, project: string): AuditEntry[] {
   const v = verifyAudit(home, project);
   if (!v.ok && v.broken) {
     throw new DamagedFileError(
-      auditPath(home, project),
+      stateStore(home).where(auditRel(project)),
       v.broken.line,
       `entry ${v.broken.seq}: ${v.broken.problem} (see slipway history --verify)`,
       AUDIT_REMEDY,
@@ -169,25 +166,18 @@ export function intactAudit(home: string, project: string): AuditEntry[] {
  * lock so two writers never chain to the same entry.
  */
 export async function appendAudit(home: string, project: string, input: AuditInput): Promise<AuditEntry> {
-  const file = auditPath(home, project);
-  ensureDir(join(home, 'audit'));
-  const lock = await acquireLock(join(home, 'locks', project, 'audit.lock'), `the audit log of ${project}`, {
-    timeoutMs: 60_000,
-  });
-  try {
-    return appendLocked(file, home, project, input);
-  } finally {
-    lock.release();
-  }
+  return stateStore(home).withLock(`${project}/audit`, `the audit log of ${project}`, 60_000, async () =>
+    appendLocked(home, project, input),
+  );
 }
 
-function appendLocked(file: string, home: string, project: string, input: AuditInput): AuditEntry {
+function appendLocked(home: string, project: string, input: AuditInput): AuditEntry {
   const existing = intactAudit(home, project);
   const last = existing[existing.length - 1];
   const base = { ...input, seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? '' };
   const hash = entryHash(base);
   const entry: AuditEntry = { ...base, hash, sig: sealEntry(home, hash) };
-  appendLineDurably(file, JSON.stringify(entry));
+  stateStore(home).appendLine(auditRel(project), JSON.stringify(entry));
   writeCheckpoint(home, project, existing.length + 1, hash);
   return entry;
 }

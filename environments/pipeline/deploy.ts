@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { LocalEnvironments } from '../engine';
 import { assertDockerReachable, connectDocker, describeDockerHost } from '../docker/engine';
 import { acquireLock } from '../lock';
+import { withTeamLock } from '../state/store';
 import { SlipwayError } from '../errors';
 import type { OperationOptions } from '../events';
 import { projectSlug, stageBranch } from '../naming';
@@ -44,7 +45,14 @@ export async function withStageLock<T>(
     },
   );
   try {
-    return await fn();
+    // A team's shared state: one promotion of the stage at a time on every machine too.
+    return await withTeamLock(
+      envs.home,
+      `${project}/releases-${stage}`,
+      `the releases of stage ${stage}`,
+      30 * 60_000,
+      fn,
+    );
   } finally {
     lock.release();
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { writeFileAtomically } from '../files';
-import { checkEach, checkFields, readStoredJson, type FieldProblem } from '../stored';
+import { stateStore } from '../state/store';
+import { checkEach, checkFields, readStoredItem, type FieldProblem } from '../stored';
 import type { DatabaseSpec, ServiceSpec } from '../spec/types';
 
 /**
@@ -37,6 +37,10 @@ export function releasesPath(home: string, project: string, stage: string): stri
   return join(home, 'releases', project, `${stage}.json`);
 }
 
+function releasesRel(project: string, stage: string): string {
+  return `releases/${project}/${stage}.json`;
+}
+
 function releasesShape(value: unknown): FieldProblem | undefined {
   return (
     checkFields(value, { project: 'string', stage: 'string', releases: 'array', current: 'number?' }) ??
@@ -64,13 +68,18 @@ function releasesShape(value: unknown): FieldProblem | undefined {
  * DamagedFileError: its history is never silently replaced by an empty one.
  */
 export function readReleases(home: string, project: string, stage: string): StageReleases {
-  const file = releasesPath(home, project, stage);
   const remedy = `restore it from a backup, or remove it to start the stage's release history afresh (\`slipway rollback --stage ${stage}\` then has no earlier release to return to)`;
-  return readStoredJson<StageReleases>(file, releasesShape, remedy) ?? { project, stage, releases: [] };
+  return (
+    readStoredItem<StageReleases>(home, releasesRel(project, stage), releasesShape, remedy) ?? {
+      project,
+      stage,
+      releases: [],
+    }
+  );
 }
 
 export function writeReleases(home: string, data: StageReleases): void {
-  writeFileAtomically(releasesPath(home, data.project, data.stage), JSON.stringify(data, null, 2) + '\n');
+  stateStore(home).writeText(releasesRel(data.project, data.stage), JSON.stringify(data, null, 2) + '\n');
 }
 
 /** Pins every service to the image id it ran: `image: sha256:...`, no build. */

@@ -10,6 +10,7 @@ import type { ResourceRef } from '../pulumi/fingerprint';
 import { SlipwayError } from '../errors';
 import type { OperationOptions } from '../events';
 import { acquireLock } from '../lock';
+import { withTeamLock } from '../state/store';
 import { projectSlug, stageBranch } from '../naming';
 import type { Spec } from '../spec/types';
 import { appendAudit, intactAudit, type AuditAction } from './audit';
@@ -127,21 +128,30 @@ async function audited<T>(
     },
   );
   try {
-    const history = readReleases(envs.home, project, stage);
-    const release = history.releases.find((r) => r.number === history.current);
-    const entry = { actor: opts.actor, action, stage, release: release?.number, images: release?.images };
-    try {
-      const { result, note } = await fn(release);
-      await appendAudit(envs.home, project, { at: new Date().toISOString(), ...entry, note });
-      return result;
-    } catch (err) {
-      await appendAudit(envs.home, project, {
-        at: new Date().toISOString(),
-        ...entry,
-        note: `failed: ${(err as Error).message.split('\n')[0]}`,
-      });
-      throw err;
-    }
+    // A team's shared state: one change to the stage at a time on every machine too.
+    return await withTeamLock(
+      envs.home,
+      `${project}/releases-${stage}`,
+      `the releases of stage ${stage}`,
+      30 * 60_000,
+      async () => {
+        const history = readReleases(envs.home, project, stage);
+        const release = history.releases.find((r) => r.number === history.current);
+        const entry = { actor: opts.actor, action, stage, release: release?.number, images: release?.images };
+        try {
+          const { result, note } = await fn(release);
+          await appendAudit(envs.home, project, { at: new Date().toISOString(), ...entry, note });
+          return result;
+        } catch (err) {
+          await appendAudit(envs.home, project, {
+            at: new Date().toISOString(),
+            ...entry,
+            note: `failed: ${(err as Error).message.split('\n')[0]}`,
+          });
+          throw err;
+        }
+      },
+    );
   } finally {
     lock.release();
   }

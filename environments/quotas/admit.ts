@@ -45,7 +45,7 @@ export async function admitUp(ctx: QuotaContext, spec: Spec, branch: string, ttl
         return result;
       } catch (err) {
         if (!inspectRecord(ctx.home, names.project, names.env).record)
-          await dropReservation(ctx.stateId, names.project, names.env).catch(() => undefined);
+          await dropReservation(ctx.stateId, names.project, names.env, undefined, ctx.home).catch(() => undefined);
         throw err;
       }
     },
@@ -53,9 +53,9 @@ export async function admitUp(ctx: QuotaContext, spec: Spec, branch: string, ttl
 }
 
 /** After a `down`: the environment holds no quota any more. */
-export async function releaseQuota(stateId: string, project: string, branch: string): Promise<void> {
+export async function releaseQuota(stateId: string, project: string, branch: string, home?: string): Promise<void> {
   const names = envNames(project, branch, stateId);
-  await dropReservation(stateId, names.project, names.env).catch(() => undefined);
+  await dropReservation(stateId, names.project, names.env, undefined, home).catch(() => undefined);
 }
 
 /**
@@ -69,6 +69,6 @@ export async function quotaReport(
   project?: string,
 ): Promise<QuotaUse[]> {
   const limits = readLimits(ctx.home, workspaceDir);
-  const holdings = await hostHoldings(ctx.docker, readReservations());
+  const holdings = await hostHoldings(ctx.docker, readReservations(undefined, ctx.home));
   return quotaUse(limits, holdings, { owner, project: project === undefined ? undefined : projectSlug(project) });
 }

@@ -182,33 +182,37 @@ export async function reserveQuota(docker: Docker, req: QuotaRequest, spec: Spec
   };
   perEnv('cpusPerEnvironment', demand.cpus, cpuText);
   perEnv('memoryPerEnvironment', demand.memoryBytes, memText);
-  await withQuotaLock(async (ledger, write) => {
-    const all = await hostHoldings(docker, ledger);
-    const self = (h: Holding) => h.state === req.state && h.project === req.project && h.env === req.env;
-    const exists = all.some(self);
-    const others = all.filter((h) => !self(h));
-    const use = quotaUse(limits, others, { owner: req.owner, project: req.project });
-    const isStage = req.env.startsWith('stage_');
-    for (const u of use) {
-      if (u.key === 'cpusPerHost' && demand.cpus > 0 && u.used + demand.cpus > u.limit.value)
-        throw refusal(u, `; ${req.project}/${req.branch} needs ${cpuText(demand.cpus)}`);
-      if (u.key === 'memoryPerHost' && demand.memoryBytes > 0 && u.used + demand.memoryBytes > u.limit.value)
-        throw refusal(u, `; ${req.project}/${req.branch} needs ${memText(demand.memoryBytes)}`);
-      if (u.key.startsWith('maxEnvironments') && !exists && !isStage && u.used + 1 > u.limit.value)
-        throw refusal(u, '');
-    }
-    write(
-      newReservation(req.home, {
-        state: req.state,
-        project: req.project,
-        env: req.env,
-        branch: req.branch,
-        owner: req.owner,
-        cpus: demand.cpus,
-        memoryBytes: demand.memoryBytes,
-      }),
-    );
-  });
+  await withQuotaLock(
+    async (ledger, write) => {
+      const all = await hostHoldings(docker, ledger);
+      const self = (h: Holding) => h.state === req.state && h.project === req.project && h.env === req.env;
+      const exists = all.some(self);
+      const others = all.filter((h) => !self(h));
+      const use = quotaUse(limits, others, { owner: req.owner, project: req.project });
+      const isStage = req.env.startsWith('stage_');
+      for (const u of use) {
+        if (u.key === 'cpusPerHost' && demand.cpus > 0 && u.used + demand.cpus > u.limit.value)
+          throw refusal(u, `; ${req.project}/${req.branch} needs ${cpuText(demand.cpus)}`);
+        if (u.key === 'memoryPerHost' && demand.memoryBytes > 0 && u.used + demand.memoryBytes > u.limit.value)
+          throw refusal(u, `; ${req.project}/${req.branch} needs ${memText(demand.memoryBytes)}`);
+        if (u.key.startsWith('maxEnvironments') && !exists && !isStage && u.used + 1 > u.limit.value)
+          throw refusal(u, '');
+      }
+      write(
+        newReservation(req.home, {
+          state: req.state,
+          project: req.project,
+          env: req.env,
+          branch: req.branch,
+          owner: req.owner,
+          cpus: demand.cpus,
+          memoryBytes: demand.memoryBytes,
+        }),
+      );
+    },
+    undefined,
+    req.home,
+  );
 }
 
 /** The limits for a spec's workspace, and the spec with the per-environment default applied. */

@@ -6,7 +6,7 @@ import { connectDocker, sweepEnvironment } from '../docker/engine';
 import type { LocalEnvironments } from '../engine';
 import { lockOwner } from '../lock';
 import { LABEL_ENV, LABEL_PROJECT, LABEL_STATE, envNames } from '../naming';
-import { listRecords, lockPath, recordPath } from '../records';
+import { hasRecord, listRecords, lockPath } from '../records';
 import { DEFAULT_TTL_MS, expires, expiresAt, now } from './ttl';
 
 export interface ExpiredEnvironment {
@@ -83,7 +83,7 @@ async function findOrphans(docker: Docker, envs: LocalEnvironments): Promise<Orp
   }
   return [...groups.values()].filter(
     (g) =>
-      !existsSync(recordPath(envs.home, g.project, g.env)) &&
+      !hasRecord(envs.home, g.project, g.env) &&
       lockOwner(lockPath(envs.home, g.project, g.env)) === undefined &&
       !hasStack(envs.backendUrl, g.project, g.env),
   );

@@ -1,6 +1,7 @@
 // Expiry by activity: the clock, the TTL an environment gets, and its activity and extensions written into its record.
 import { SlipwayError } from '../errors';
 import { acquireLock } from '../lock';
+import { withTeamLock } from '../state/store';
 import { inspectRecord, lockPath, writeRecord, type EnvRecord } from '../records';
 import { tryParseDuration } from '../spec/units';
 
@@ -48,14 +49,16 @@ export async function touch(
     timeoutMs: change.timeoutMs ?? 60_000,
   });
   try {
-    const record = inspectRecord(home, project, env).record;
-    if (!record) return undefined;
-    const at = now();
-    const ms = change.ms ?? record.ttl?.ms ?? DEFAULT_TTL_MS;
-    const until = change.by !== undefined ? Math.max(expiresAt(record, ms), at) + change.by : at + ms;
-    const ttl = { ms, lastActivity: new Date(at).toISOString(), expiresAt: new Date(until).toISOString() };
-    writeRecord(home, { ...record, ttl });
-    return ttl;
+    return await withTeamLock(home, `${project}/${env}`, `environment ${project}/${env}`, 60_000, async () => {
+      const record = inspectRecord(home, project, env).record;
+      if (!record) return undefined;
+      const at = now();
+      const ms = change.ms ?? record.ttl?.ms ?? DEFAULT_TTL_MS;
+      const until = change.by !== undefined ? Math.max(expiresAt(record, ms), at) + change.by : at + ms;
+      const ttl = { ms, lastActivity: new Date(at).toISOString(), expiresAt: new Date(until).toISOString() };
+      writeRecord(home, { ...record, ttl });
+      return ttl;
+    });
   } finally {
     lock.release();
   }

@@ -7,6 +7,7 @@ import { acquireLock, ownerAlive, readOwnerText, selfIdentity } from '../lock';
 import { LABEL_ENV, LABEL_OWNER, LABEL_PROJECT, LABEL_STATE, LABEL_BRANCH } from '../naming';
 import { ensurePrivateDir, machinePortsDir } from '../ports';
 import { recordPath } from '../records';
+import { dropTeamReservation, readTeamReservations, teamLedger, withTeamQuotaLock } from './team-ledger';
 
 /** One environment holding quota: how many CPUs and bytes of memory its containers may use, and whose it is. */
 export interface Holding {
@@ -26,6 +27,8 @@ export interface Reservation extends Holding {
   /** `<pid> <start>` of the process that made it: kept while that process runs, or while the record exists. */
   holder: string;
   at: string;
+  /** The machine that made it (a team's shared ledger only). */
+  host?: string;
 }
 
 const LOCK_TIMEOUT_MS = 60_000;
@@ -35,7 +38,9 @@ function ledgerFile(dir: string): string {
 }
 
 /** Reservations still held: the environment's record exists (it came up), or the `up` that made it still runs. */
-export function readReservations(dir = machinePortsDir()): Reservation[] {
+export function readReservations(dir = machinePortsDir(), home?: string): Reservation[] {
+  const team = teamLedger(home);
+  if (team) return readTeamReservations(team, home!);
   let all: Reservation[];
   try {
     const parsed = JSON.parse(readFileSync(ledgerFile(dir), 'utf8')) as { reservations?: Reservation[] };
@@ -64,7 +69,10 @@ function holderAlive(holder: string): boolean {
 export async function withQuotaLock<T>(
   fn: (ledger: Reservation[], write: (r: Reservation) => void) => Promise<T>,
   dir = machinePortsDir(),
+  home?: string,
 ): Promise<T> {
+  const team = teamLedger(home);
+  if (team) return withTeamQuotaLock(team, home!, fn);
   ensurePrivateDir(dir);
   const lock = await acquireLock(join(dir, 'quotas.lock'), 'the quota ledger', { timeoutMs: LOCK_TIMEOUT_MS });
   try {
@@ -85,7 +93,10 @@ export async function dropReservation(
   project: string,
   env: string,
   dir = machinePortsDir(),
+  home?: string,
 ): Promise<void> {
+  const team = teamLedger(home);
+  if (team) return dropTeamReservation(team, home!, state, project, env);
   await withQuotaLock(async (ledger) => {
     const rest = ledger.filter((x) => !(x.state === state && x.project === project && x.env === env));
     if (rest.length !== ledger.length)

@@ -1,10 +1,9 @@
 // Share links as stored: one file per environment holding the token's hash (never the token), its expiry and service, and the access log beside it.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { appendLineDurably, writeFileAtomically } from '../files';
 import { envNames } from '../naming';
-import { checkFields, readStoredJson } from '../stored';
+import { stateStore } from '../state/store';
+import { checkFields, readStoredItem } from '../stored';
 
 export interface Share {
   project: string;
@@ -25,11 +24,14 @@ export function accessLogFile(home: string, project: string, env: string): strin
   return join(home, 'shares', project, `${env}.access.log`);
 }
 
+const shareRel = (project: string, env: string) => `shares/${project}/${env}.json`;
+
 const REMEDY = 'run `slipway share` for its branch again (a new link), or `slipway share --revoke`';
 
 export function readShare(home: string, project: string, env: string): Share | undefined {
-  return readStoredJson<Share>(
-    shareFile(home, project, env),
+  return readStoredItem<Share>(
+    home,
+    shareRel(project, env),
     (v) =>
       checkFields(v, {
         project: 'string',
@@ -59,17 +61,16 @@ export function tokenMatches(share: Share, token: string | undefined): boolean {
 /** A new share with a new token (any link given before stops working); returns the token, for the link only. */
 export function writeShare(home: string, share: Omit<Share, 'tokenHash'>): string {
   const token = randomBytes(24).toString('base64url');
-  writeFileAtomically(
-    shareFile(home, share.project, share.env),
+  stateStore(home).writeText(
+    shareRel(share.project, share.env),
     JSON.stringify({ ...share, tokenHash: hashToken(token) }, null, 2) + '\n',
   );
   return token;
 }
 
 export function removeShare(home: string, project: string, env: string): boolean {
-  const file = shareFile(home, project, env);
   const had = readShareQuiet(home, project, env) !== undefined;
-  rmSync(file, { force: true });
+  stateStore(home).remove(shareRel(project, env));
   return had;
 }
 
@@ -88,7 +89,7 @@ export function logAccess(
   env: string,
   entry: { at: string; remote?: string; agent?: string; method?: string; path: string; status: number },
 ): void {
-  appendLineDurably(accessLogFile(home, project, env), JSON.stringify(entry));
+  stateStore(home).appendLine(`shares/${project}/${env}.access.log`, JSON.stringify(entry));
 }
 
 /** After a `down`: its link ends with it (a later `up` of the branch does not bring it back). */

@@ -135,7 +135,10 @@ describe('CLI: conventions of its peers', () => {
     assert.deepEqual(suggestions('zzzzzz', Object.keys(commands)), []);
     const typo = await run('stauts');
     assert.equal(typo.code, 2);
-    assert.match(typo.err, /^slipway: unknown command "stauts"\n {2}Did you mean `slipway status`\?/);
+    assert.match(
+      typo.err,
+      /^slipway: unknown command "stauts"\n {2}Did you mean `slipway status` or `slipway state`\?/,
+    );
     assert.match((await run('data', 'chek')).err, /Did you mean `slipway data check`\?/);
     assert.match((await run('up', '--jsno')).err, /unknown option --jsno \(did you mean --json\?\)/);
     assert.doesNotMatch((await run('frobnicate')).err, /did you mean/i);
@@ -287,7 +290,8 @@ describe('CLI: conventions of its peers', () => {
       )
         .trim()
         .split('\n');
-    assert.deepEqual(complete('sta'), ['status']);
+    assert.deepEqual(complete('sta'), ['status', 'state']);
+    assert.deepEqual(complete('state', 'mi'), ['migrate']);
     assert.deepEqual(complete('data', 'ch'), ['check']);
     assert.deepEqual(complete('logs', '--fo'), ['--follow']);
     assert.deepEqual(complete('--json', 'promote', '--t'), ['--to']);

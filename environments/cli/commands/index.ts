@@ -3,6 +3,7 @@ import type { Command } from '../context';
 import { approve } from './approve';
 import { completion } from './completion';
 import { data } from './data';
+import { state } from './state';
 import { mocks } from './mocks';
 import { down } from './down';
 import { drift } from './drift';
@@ -43,6 +44,7 @@ export const commands: Record<string, Command> = {
   history,
   list,
   data,
+  state,
   mocks,
   completion,
   version,

@@ -1,5 +1,6 @@
 // `slipway share`: a protected link to the branch environment's service through the gateway; --revoke ends it.
 import { projectSlug } from '../../naming';
+import { editorLink } from '../../share/editor-link';
 import { makeShareLink } from '../../share/link';
 import { removeShare } from '../../share/store';
 import { checkService, durationOption, engine, requireEnvironment, specAndBranch, str, type Command } from '../context';
@@ -51,8 +52,10 @@ export const share: Command = {
       expiresMs,
       bind: str(ctx, 'bind'),
     });
-    if (ctx.json) printJson(ctx, link);
-    else ctx.out(`${link.url}\n  expires ${link.expires}`);
+    // The reviewer's own editor opens the dashboard and pipeline view (Approve there) from this one.
+    const editorUrl = editorLink({ project: spec.name, branch });
+    if (ctx.json) printJson(ctx, { ...link, editorUrl });
+    else ctx.out(`${link.url}\n  expires ${link.expires}\n  in VS Code: ${editorUrl}`);
     return 0;
   },
 };

@@ -5,9 +5,9 @@
  * - `approvals/<project>/<env>.jsonl`: every approval of the environment, one JSON object a line,
  *   append-only.
  */
-import { readFileSync } from 'node:fs';
-import { appendLineDurably, writeFileAtomically } from '../../files';
+import { writeFileAtomically } from '../../files';
 import { join } from 'node:path';
+import { stateStore } from '../../state/store';
 import { checkEach, checkFields, readStoredJson } from '../../stored';
 import type { GateResult } from './types';
 
@@ -40,7 +40,12 @@ export function gateResultsPath(home: string, project: string, env: string, comm
 }
 
 export function approvalsPath(home: string, project: string, env: string): string {
-  return join(home, 'approvals', segment(project), `${segment(env)}.jsonl`);
+  return join(home, approvalsRel(project, env));
+}
+
+/** The approvals' name in the state store (shared with the team in PostgreSQL). */
+function approvalsRel(project: string, env: string): string {
+  return `approvals/${segment(project)}/${segment(env)}.jsonl`;
 }
 
 /**
@@ -84,22 +89,16 @@ export function loadGateResults(home: string, project: string, env: string, comm
 /** Appends an approval to the environment's approvals file. */
 export function recordApproval(home: string, approval: Approval): void {
   if (approval.approver.trim() === '') throw new TypeError('an approval needs an approver');
-  const path = approvalsPath(home, approval.project, approval.env);
   const line: Approval = { ...approval };
   if (line.comment === undefined) delete line.comment;
   // One write of one line with O_APPEND: concurrent approvers never interleave.
-  appendLineDurably(path, JSON.stringify(line));
+  stateStore(home).appendLine(approvalsRel(approval.project, approval.env), JSON.stringify(line));
 }
 
 /** The approvals of `commit` of an environment for promotion into `stage`, oldest first (duplicates included). */
 export function listApprovals(home: string, project: string, env: string, commit: string, stage: string): Approval[] {
-  let text: string;
-  try {
-    text = readFileSync(approvalsPath(home, project, env), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const text = stateStore(home).readText(approvalsRel(project, env));
+  if (text === undefined) return [];
   return text
     .split('\n')
     .map(parseApproval)

@@ -1,0 +1,79 @@
+// Moving Pulumi's stacks from the file backend under SLIPWAY_HOME into its PostgreSQL backend: `pulumi stack export`, then `stack init` and `stack import` there.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SlipwayError } from '../errors';
+import { findPulumiRoot } from '../pulumi/locate';
+import { fileBackendStacks, secretsPassphrase } from '../paths';
+import { maskUrl, pulumiBackendUrl } from './url';
+
+export interface StacksMoved {
+  /** `project/stack` of each stack copied. */
+  copied: string[];
+  /** Stacks the database already held. */
+  present: string[];
+}
+
+/**
+ * Copies every stack of `home`'s file backend into Pulumi's PostgreSQL backend at `stateUrl`,
+ * keeping its checkpoint (resources, outputs, encrypted secrets and their passphrase salt): the
+ * team then reads them with this state's passphrase. The file backend is left as it was.
+ */
+export function migrateStacks(home: string, stateUrl: string): StacksMoved {
+  const fileBackend = `file://${join(home, 'state')}`;
+  const stacks = fileBackendStacks(fileBackend);
+  const out: StacksMoved = { copied: [], present: [] };
+  if (stacks.length === 0) return out;
+  const pulumi = join(findPulumiRoot(), 'bin', 'pulumi');
+  const env = {
+    ...process.env,
+    PULUMI_HOME: join(home, 'pulumi'),
+    PULUMI_CONFIG_PASSPHRASE: secretsPassphrase(home, fileBackend),
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+  };
+  const scratch = mkdtempSync(join(tmpdir(), 'slipway-migrate-'));
+  const run = (backend: string, args: string[], cwd = scratch) =>
+    spawnSync(pulumi, [...args, '--non-interactive'], {
+      cwd,
+      env: { ...env, PULUMI_BACKEND_URL: backend },
+      encoding: 'utf8',
+    });
+  const target = pulumiBackendUrl(stateUrl);
+  try {
+    for (const ref of stacks) {
+      const [project, stack] = ref.split('/');
+      const name = `organization/${project}/${stack}`;
+      const cwd = join(scratch, project);
+      rmSync(cwd, { recursive: true, force: true });
+      spawnSync('mkdir', ['-p', cwd]);
+      writeFileSync(join(cwd, 'Pulumi.yaml'), `name: ${project}\nruntime: nodejs\n`);
+      if (run(target, ['stack', 'export', '--stack', name], cwd).status === 0) {
+        out.present.push(ref);
+        continue;
+      }
+      const file = join(scratch, `${project}.${stack}.json`);
+      const steps: Array<[string, string[]]> = [
+        [fileBackend, ['stack', 'export', '--stack', name, '--file', file]],
+        [target, ['stack', 'init', name, '--secrets-provider', 'passphrase']],
+        [target, ['stack', 'import', '--stack', name, '--file', file]],
+      ];
+      for (const [backend, args] of steps) {
+        const r = run(backend, args, cwd);
+        if (r.status !== 0)
+          throw new SlipwayError(
+            'operation-failed',
+            `Moving the Pulumi stack ${ref} to ${maskUrl(target)} failed at \`pulumi ${args.slice(0, 2).join(' ')}\`: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ')}`,
+            {
+              hint: 'The files under SLIPWAY_HOME are unchanged. Fix the cause and run `slipway state migrate` again: stacks and items already moved are kept.',
+            },
+          );
+      }
+      out.copied.push(ref);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return out;
+}
