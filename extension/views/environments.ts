@@ -44,6 +44,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
       this.view,
       this.emitter,
       slipway.model.onDidChange(() => this.update()),
+      slipway.quotas.onDidChange(() => this.update()),
       slipway.git.onDidChangeBranch(() => this.update()),
       this.view.onDidChangeVisibility((e) => e.visible && void slipway.model.refresh()),
     );
@@ -51,9 +52,11 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
 
   private update(): void {
     const error = this.slipway.model.error;
-    this.view.message = error ? `$(warning) ${error.split('\n')[0]}` : undefined;
     const count = this.slipway.model.items.length;
-    this.view.description = count ? `${count}` : undefined;
+    // Quota use against the limits in force (`2/3 mine · 4/10 host`), else the number of environments.
+    const quota = this.slipway.quotas.header;
+    this.view.description = quota ?? (count ? `${count}` : undefined);
+    this.view.message = error ? `$(warning) ${error.split('\n')[0]}` : fullMessage(this.slipway);
     this.emitter.fire(undefined);
   }
 
@@ -147,4 +150,11 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** The view's message when an environment count limit is used up: which one, where it is set, and what to do. */
+function fullMessage(slipway: Slipway): string | undefined {
+  const full = slipway.quotas.summary?.uses.find((u) => u.key.startsWith('maxEnvironments') && u.used >= u.limit.value);
+  if (!full) return undefined;
+  return `At the limit of ${full.what} (${full.text.used} of ${full.text.limit}, ${full.limit.setting} in ${full.limit.source}): a new preview will be refused. Tear down one you no longer need.`;
 }
