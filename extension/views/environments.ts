@@ -56,7 +56,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
     // Quota use against the limits in force (`2/3 mine · 4/10 host`), else the number of environments.
     const quota = this.slipway.quotas.header;
     this.view.description = quota ?? (count ? `${count}` : undefined);
-    this.view.message = error ? `$(warning) ${error.split('\n')[0]}` : fullMessage(this.slipway);
+    this.view.message = error ? `$(warning) ${error.split('\n')[0]}` : quotaMessage(this.slipway);
     this.emitter.fire(undefined);
   }
 
@@ -152,9 +152,20 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
   }
 }
 
-/** The view's message when an environment count limit is used up: which one, where it is set, and what to do. */
-function fullMessage(slipway: Slipway): string | undefined {
-  const full = slipway.quotas.summary?.uses.find((u) => u.key.startsWith('maxEnvironments') && u.used >= u.limit.value);
-  if (!full) return undefined;
-  return `At the limit of ${full.what} (${full.text.used} of ${full.text.limit}, ${full.limit.setting} in ${full.limit.source}): a new preview will be refused. Tear down one you no longer need.`;
+/**
+ * The view's message: the quota use (a view alone in its container shows no description, so the
+ * use is here too), and when a limit is used up, which one, where it is set, and what follows.
+ */
+function quotaMessage(slipway: Slipway): string | undefined {
+  const uses = slipway.quotas.summary?.uses;
+  const header = slipway.quotas.header;
+  if (!uses || !header) return undefined;
+  const full = uses.find((u) => u.used >= u.limit.value);
+  if (!full) return `Quota: ${header}`;
+  return `Quota: ${header}. Used up: ${full.what}, ${full.limit.setting} in ${sourceLabel(full.limit.source)}; a new preview will be refused.`;
+}
+
+/** A limit's file as a person reads it: relative to the workspace when inside it. */
+function sourceLabel(source: string): string {
+  return vscode.workspace.asRelativePath(source, false);
 }
