@@ -154,18 +154,13 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
 
 /**
  * The view's message: the quota use (a view alone in its container shows no description, so the
- * use is here too), and when a limit is used up, which one, where it is set, and what follows.
+ * use is here too), and whether a new preview would be refused. Short: the side bar is narrow; the
+ * limit's setting and file are in the dashboard and in a refusal.
  */
 function quotaMessage(slipway: Slipway): string | undefined {
   const uses = slipway.quotas.summary?.uses;
   const header = slipway.quotas.header;
   if (!uses || !header) return undefined;
-  const full = uses.find((u) => u.used >= u.limit.value);
-  if (!full) return `Quota: ${header}`;
-  return `Quota: ${header}. Used up: ${full.what}, ${full.limit.setting} in ${sourceLabel(full.limit.source)}; a new preview will be refused.`;
-}
-
-/** A limit's file as a person reads it: relative to the workspace when inside it. */
-function sourceLabel(source: string): string {
-  return vscode.workspace.asRelativePath(source, false);
+  const full = uses.some((u) => u.key.startsWith('maxEnvironments') && u.used >= u.limit.value);
+  return full ? `Quota: ${header}. Used up: a new preview will be refused.` : `Quota: ${header}`;
 }
