@@ -18,3 +18,9 @@ export { clearFaults, formatLogEntry, readLog, setFault } from '../environments/
 export { writeUserSettings, SYNCED_SETTINGS } from '../environments/quotas/sync';
 export { touch } from '../environments/quotas/ttl';
 export { makeShareLink } from '../environments/share/link';
+export { QUOTA_SHORT, quotaSummary, quotaHeader, fullLimits, quotaLine } from '../environments/quotas/summary';
+export { readLimits } from '../environments/quotas/limits';
+export { collectGarbage } from '../environments/quotas/gc';
+export { goneBranches } from '../environments/quotas/merged';
+export { readShare, removeShare, tokenMatches } from '../environments/share/store';
+export { liveGateway } from '../environments/share/supervise';

@@ -25,6 +25,8 @@ import * as teardown from './commands/teardown';
 import * as teardownMine from './commands/teardownMine';
 import * as update from './commands/update';
 import { SpecDiagnostics } from './diagnostics';
+import { ExpiryWarnings } from './expiry';
+import { GarbageCollector } from './gc';
 import { Slipway } from './slipway';
 import { SpecWatcher } from './specWatcher';
 import { StatusBar } from './statusBar';
@@ -73,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
   for (const command of [dashboard, pipeline, drift]) subs.push(command.register(slipway, panels));
   subs.push(registerUriHandler(slipway, panels));
   subs.push(...trackBranches(slipway));
+  subs.push(new ExpiryWarnings(slipway), new GarbageCollector(slipway));
 
   // Everything below touches the disk, git or the core: after activation returns.
   setTimeout(() => {

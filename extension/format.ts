@@ -13,14 +13,14 @@ export function shortDuration(ms: number): string {
   return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
 }
 
-/** `up 5h · 2d 4h left`, `expired 3h ago`. */
+/** `2d 4h left · up 5h`, `expired 3h ago · up 1d`: time left first, so a narrow view still shows it. */
 export function ageAndTtl(createdAt: string | undefined, expiresAt: number | undefined, now = Date.now()): string {
   const parts: string[] = [];
-  if (createdAt) parts.push(`up ${shortDuration(now - Date.parse(createdAt))}`);
   if (expiresAt !== undefined)
     parts.push(
       expiresAt > now ? `${shortDuration(expiresAt - now)} left` : `expired ${shortDuration(now - expiresAt)} ago`,
     );
+  if (createdAt) parts.push(`up ${shortDuration(now - Date.parse(createdAt))}`);
   return parts.join(' · ');
 }
 

@@ -23,6 +23,12 @@ export interface SlipwaySettings {
   autoPreview: boolean;
   /** Default time to live of a preview, in milliseconds. */
   defaultTtlMs: number;
+  /** How long before expiry the editor warns (with Extend), in ms. */
+  warnBeforeMs: number;
+  /** How often the editor collects garbage as `slipway gc` does, in ms; 0: never. */
+  gcIntervalMs: number;
+  /** The environment of a branch deleted or merged upstream: offered for teardown, torn down, or left. */
+  mergedBranches: 'offer' | 'teardown' | 'off';
   quotas: QuotaSettings;
 }
 
@@ -40,6 +46,12 @@ export function readSettings(warn: (message: string) => void = () => {}): Slipwa
     stateFolder: text('stateFolder'),
     autoPreview: c.get<boolean>('autoPreview', false),
     defaultTtlMs: checked(durationSetting('slipway.ttl.default', c.get<string>('ttl.default'), '72h')),
+    warnBeforeMs: checked(durationSetting('slipway.ttl.warnBefore', c.get<string>('ttl.warnBefore'), '15m')),
+    gcIntervalMs:
+      c.get<string>('gc.interval')?.trim() === '0'
+        ? 0
+        : checked(durationSetting('slipway.gc.interval', c.get<string>('gc.interval'), '10m')),
+    mergedBranches: ((v) => (v === 'teardown' || v === 'off' ? v : 'offer'))(c.get<string>('gc.mergedBranches')),
     quotas: {
       maxEnvironmentsPerUser: c.get<number>('quotas.maxEnvironmentsPerUser', 5),
       maxEnvironmentsPerWorkspace: c.get<number>('quotas.maxEnvironmentsPerWorkspace', 20),

@@ -11,7 +11,9 @@ import { projectNameOf } from './format';
 import { GitTracker } from './git';
 import { core } from './lazy';
 import { EnvironmentsModel } from './model';
+import { QuotaStatus } from './quotas';
 import { affectsEngine, readSettings, type SlipwaySettings } from './settings';
+import { ShareLinks } from './shares';
 import { TtlStore } from './ttl';
 
 export class Slipway implements vscode.Disposable {
@@ -19,6 +21,10 @@ export class Slipway implements vscode.Disposable {
   readonly git: GitTracker;
   readonly model: EnvironmentsModel;
   readonly ttl: TtlStore;
+  /** Quota use against the limits in force (the view's header, the dashboard). */
+  readonly quotas: QuotaStatus;
+  /** Share links: made, kept (this window's, in memory), revoked. */
+  readonly shares: ShareLinks;
   private enginePromise?: Promise<LocalEnvironments>;
   private specUri?: vscode.Uri;
   private projectName?: string;
@@ -43,10 +49,13 @@ export class Slipway implements vscode.Disposable {
       },
     );
     this.model = new EnvironmentsModel(this);
+    this.quotas = new QuotaStatus(this);
+    this.shares = new ShareLinks(this);
     this.disposables.push(
       this.log,
       this.git,
       this.model,
+      this.quotas,
       this.specEmitter,
       // The spec is searched once, then again only when a spec file appears or goes away.
       ...(() => {

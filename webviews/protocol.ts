@@ -49,6 +49,12 @@ export interface Commands {
   'env/open': { service?: string };
   /** Makes a share link for reviewers. */
   'env/share': Record<string, never>;
+  /** Copies the share link (the host holds its token; without it, a new link is made). */
+  'env/copyShare': Record<string, never>;
+  /** Ends the share link: it answers 404 from now on. */
+  'env/revokeShare': Record<string, never>;
+  /** Opens the settings of a limit: the file named in `source` or the Settings editor. */
+  'env/openQuotaSettings': { source?: string };
   /** Restarts one service, or all. */
   'env/restart': { service?: string };
   /** Promotes the environment to the next stage (`EnvironmentView.promoteTo`). */

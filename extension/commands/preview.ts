@@ -1,6 +1,7 @@
 /** Preview Current Branch / Preview Branch... / Update: bring a branch's environment up to date with the spec. */
 import * as vscode from 'vscode';
 import { core } from '../lazy';
+import { openLimitSource } from '../quotas';
 import type { Slipway } from '../slipway';
 import { registerCommand, withOperation } from './registry';
 
@@ -43,10 +44,14 @@ export async function preview(slipway: Slipway, branch: string): Promise<void> {
       });
   } catch (err) {
     if (core().SlipwayError.is(err, 'quota-exceeded')) {
-      // A refused preview made nothing: say which limit, and offer to free a slot.
+      // A refused preview made nothing: the one message names the limit, its file, the use and who
+      // holds it; it offers to free a slot, or to see where the limit is set.
       slipway.log.warn(err.message);
-      void vscode.window.showErrorMessage(err.message, 'Tear Down All Mine').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('slipway.env.teardownMine');
+      await slipway.quotas.refresh();
+      const source = slipway.quotas.summary?.uses.find((u) => u.used >= u.limit.value)?.limit.source;
+      void vscode.window.showErrorMessage(err.message, 'Tear Down All Mine', 'Open Settings').then((choice) => {
+        if (choice === 'Tear Down All Mine') void vscode.commands.executeCommand('slipway.env.teardownMine');
+        else if (choice === 'Open Settings') void openLimitSource(slipway, source);
       });
       return;
     }

@@ -44,6 +44,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
       this.view,
       this.emitter,
       slipway.model.onDidChange(() => this.update()),
+      slipway.quotas.onDidChange(() => this.update()),
       slipway.git.onDidChangeBranch(() => this.update()),
       this.view.onDidChangeVisibility((e) => e.visible && void slipway.model.refresh()),
     );
@@ -51,9 +52,11 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
 
   private update(): void {
     const error = this.slipway.model.error;
-    this.view.message = error ? `$(warning) ${error.split('\n')[0]}` : undefined;
     const count = this.slipway.model.items.length;
-    this.view.description = count ? `${count}` : undefined;
+    // Quota use against the limits in force (`2/3 mine · 4/10 host`), else the number of environments.
+    const quota = this.slipway.quotas.header;
+    this.view.description = quota ?? (count ? `${count}` : undefined);
+    this.view.message = error ? `$(warning) ${error.split('\n')[0]}` : quotaMessage(this.slipway);
     this.emitter.fire(undefined);
   }
 
@@ -147,4 +150,17 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/**
+ * The view's message: the quota use (a view alone in its container shows no description, so the
+ * use is here too), and whether a new preview would be refused. Short: the side bar is narrow; the
+ * limit's setting and file are in the dashboard and in a refusal.
+ */
+function quotaMessage(slipway: Slipway): string | undefined {
+  const uses = slipway.quotas.summary?.uses;
+  const header = slipway.quotas.header;
+  if (!uses || !header) return undefined;
+  const full = uses.some((u) => u.key.startsWith('maxEnvironments') && u.used >= u.limit.value);
+  return full ? `Quota: ${header}. Used up: a new preview will be refused.` : `Quota: ${header}`;
 }

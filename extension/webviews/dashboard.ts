@@ -15,6 +15,7 @@ import type { EnvironmentItem } from '../model';
 import type { Slipway } from '../slipway';
 import { WebviewHost, type PanelKey } from './host';
 import { coalesced } from '../coalesce';
+import { quotaViews, shareCommand } from './dashboard-share';
 
 /** How often CPU and memory use are sampled while the panel is visible; container state comes with the model's own poll. */
 export const USAGE_MS = 10_000;
@@ -42,6 +43,7 @@ export class DashboardPanel extends WebviewHost {
       specs.onDidDelete(specChanged),
       slipway.onDidChangeSpecFile(specChanged),
       slipway.model.onDidChange(() => this.panel.visible && void this.refreshLogged()),
+      slipway.quotas.onDidChange(() => this.panel.visible && void this.refreshLogged()),
     );
   }
 
@@ -113,6 +115,7 @@ export class DashboardPanel extends WebviewHost {
     const stages = await this.stageNames();
     const next = core().nextStage(stages, stage);
     const expires = this.slipway.ttl.expiresAt(status);
+    const share = stage ? undefined : await this.slipway.shares.view(status.project, status.env).catch(() => undefined);
     return JSON.parse(
       JSON.stringify({
         project: status.project,
@@ -127,6 +130,8 @@ export class DashboardPanel extends WebviewHost {
         services,
         lastOperation: status.lastOperation,
         promoteTo: next,
+        quotas: quotaViews(this.slipway.quotas.summary?.uses),
+        share,
       } satisfies EnvironmentView),
     ) as EnvironmentView;
   }
@@ -159,7 +164,11 @@ export class DashboardPanel extends WebviewHost {
         return;
       }
       case 'env/share':
-        await run('slipway.env.share', branch);
+      case 'env/copyShare':
+      case 'env/revokeShare':
+      case 'env/openQuotaSettings':
+        await shareCommand(this.slipway, this.key, this.item(), m);
+        await this.refresh();
         return;
       case 'env/restart':
         // The command shows progress with Cancel and refreshes the model, which patches this view.

@@ -24,8 +24,8 @@ describe('extension texts', () => {
 
   it('says how long an environment has been up and how long it has left, or since when it expired', () => {
     const now = Date.parse('2026-01-02T12:00:00Z');
-    assert.equal(ageAndTtl('2026-01-02T07:00:00Z', now + 3 * 3600_000, now), 'up 5h · 3h left');
-    assert.equal(ageAndTtl('2026-01-01T00:00:00Z', now - 2 * 3600_000, now), 'up 1d 12h · expired 2h ago');
+    assert.equal(ageAndTtl('2026-01-02T07:00:00Z', now + 3 * 3600_000, now), '3h left · up 5h');
+    assert.equal(ageAndTtl('2026-01-01T00:00:00Z', now - 2 * 3600_000, now), 'expired 2h ago · up 1d 12h');
     assert.equal(ageAndTtl(undefined, undefined, now), '');
   });
 

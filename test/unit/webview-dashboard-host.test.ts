@@ -90,6 +90,7 @@ function fakeEngine() {
 function fakeSlipway(engine: ReturnType<typeof fakeEngine>) {
   const modelChanged = new EventEmitter<void>();
   const specFileChanged = new EventEmitter<unknown>();
+  const quotasChanged = new EventEmitter<void>();
   let specReads = 0;
   const slipway = {
     context: { extensionUri: Uri.file('/ext') },
@@ -109,6 +110,35 @@ function fakeSlipway(engine: ReturnType<typeof fakeEngine>) {
       refresh: async () => undefined,
     },
     ttl: { expiresAt: () => Date.parse('2026-01-02T18:00:00.000Z'), extend: async () => undefined },
+    quotas: {
+      summary: undefined as
+        undefined | { owner: string; uses: Array<import('../../environments/quotas/check').QuotaUse> },
+      onDidChange: quotasChanged.event,
+    },
+    shares: {
+      link: undefined as undefined | { address: string; copyable: boolean },
+      revoked: [] as string[],
+      async view() {
+        const l = slipway.shares.link;
+        return l
+          ? {
+              ...l,
+              expiresAt: '2026-01-03T10:00:00.000Z',
+              createdAt: '2026-01-02T10:00:00.000Z',
+              service: 'web',
+              expired: false,
+            }
+          : undefined;
+      },
+      async kept() {
+        return undefined;
+      },
+      async revoke(_project: string, env: string) {
+        slipway.shares.revoked.push(env);
+        slipway.shares.link = undefined;
+        return true;
+      },
+    },
     engine: async () => engine.engine,
     spec: async () => (
       specReads++,
@@ -129,6 +159,7 @@ function fakeSlipway(engine: ReturnType<typeof fakeEngine>) {
   return {
     slipway,
     modelChanged,
+    quotasChanged,
     specFileChanged,
     specReads: () => specReads,
     setStatus(s: EnvironmentStatus) {
@@ -243,5 +274,68 @@ describe('dashboard host: traffic to the webview', function () {
       { id: 'slipway.service.restart', args: [{ project: 'shop', branch: KEY.branch, service: undefined }] },
     ]);
     assert.deepEqual(recorded.progress, []);
+  });
+
+  it('quota use and the share link cross as one patch; the link never carries its token; Copy without it makes a new link', async () => {
+    const { panel, host, first, stop, env } = await idle(1);
+    env.slipway.quotas.summary = {
+      owner: 'dev@example.com',
+      uses: [
+        {
+          key: 'maxEnvironmentsPerWorkspace',
+          what: 'environments per workspace (project)',
+          limit: {
+            value: 1,
+            setting: 'slipway.quotas.maxEnvironmentsPerWorkspace',
+            source: '/work/shop/.vscode/settings.json',
+          },
+          used: 1,
+          text: { limit: '1', used: '1' },
+          holders: 'dev@example.com 1',
+        },
+      ],
+    };
+    env.slipway.shares.link = { address: 'http://feature-checkout-7c2e1a.shop.localhost:7480/', copyable: false };
+    env.quotasChanged.fire();
+    await settle();
+    const posted = panel.posted.slice(first);
+    assert.equal(posted.length, 1, 'one patch');
+    assert.deepEqual(posted[0], {
+      type: 'notification',
+      method: 'env/patch',
+      params: {
+        set: {
+          quotas: [
+            {
+              what: 'environments per workspace (project)',
+              short: 'project',
+              used: '1',
+              limit: '1',
+              usedValue: 1,
+              limitValue: 1,
+              full: true,
+              setting: 'slipway.quotas.maxEnvironmentsPerWorkspace',
+              source: '/work/shop/.vscode/settings.json',
+              holders: 'dev@example.com 1',
+            },
+          ],
+          share: {
+            address: 'http://feature-checkout-7c2e1a.shop.localhost:7480/',
+            copyable: false,
+            expiresAt: '2026-01-03T10:00:00.000Z',
+            createdAt: '2026-01-02T10:00:00.000Z',
+            service: 'web',
+            expired: false,
+          },
+        },
+      },
+    });
+    assert.doesNotMatch(JSON.stringify(panel.posted), /slipway_token/);
+    recorded.commands.length = 0;
+    panel.send({ type: 'command', method: 'env/copyShare', params: {} });
+    await settle();
+    assert.deepEqual(recorded.commands, [{ id: 'slipway.env.share', args: [KEY.branch] }]);
+    stop();
+    host.dispose();
   });
 });

@@ -128,4 +128,32 @@ export const dashboardStyles = css`
   .error-text {
     color: var(--vscode-errorForeground);
   }
+  .banner.tone-warn {
+    border-color: var(--vscode-inputValidation-warningBorder, var(--sw-warn));
+    background: var(--vscode-inputValidation-warningBackground, transparent);
+  }
+  .share {
+    padding: 10px 12px;
+    margin-bottom: 24px;
+  }
+  .share-row {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px 14px;
+  }
+  .share-address {
+    overflow-wrap: anywhere;
+  }
+  .share-actions {
+    display: flex;
+    gap: 6px;
+    margin-left: auto;
+  }
+  .quotas {
+    margin-top: 8px;
+  }
+  .quotas .meter {
+    min-width: 140px;
+  }
 `;

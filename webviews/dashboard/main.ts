@@ -6,6 +6,7 @@ import { emptyState, icon, loading, mount } from '../shared/ui';
 import type { DashboardContext, UiState } from './context';
 import { dashboardStyles } from './dashboard.css';
 import { services } from './services';
+import { quotaSection, shareSection } from './share';
 import { initialState, reduce, type DashboardAction, type DashboardState } from './state';
 import { header, stats } from './summary';
 
@@ -78,13 +79,14 @@ function view(): TemplateResult {
           </div>`
         : nothing
     }
-    ${stats(ctx, e)}
+    ${stats(ctx, e)} ${shareSection(ctx, e)}
     <section aria-labelledby="services-title">
       <div class="section-head">
         <h2 id="services-title">Services <vscode-badge variant="counter">${e.services.length}</vscode-badge></h2>
       </div>
       ${services(ctx, e)}
-    </section>`;
+    </section>
+    ${quotaSection(ctx, e)}`;
 }
 
 const app = mount(view, [dashboardStyles], () => !state.env);

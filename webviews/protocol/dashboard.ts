@@ -50,6 +50,41 @@ export interface OperationView {
   error?: string;
 }
 
+/** One limit in force and its use (the same report `slipway list` prints). */
+export interface QuotaView {
+  /** What is limited (`environments per user`). */
+  what: string;
+  /** Short name for the header (`mine`, `host`). */
+  short: string;
+  /** Use and limit as text (`2`, `1.5`, `2Gi`), and as numbers (a count, cores, bytes). */
+  used: string;
+  limit: string;
+  usedValue: number;
+  limitValue: number;
+  /** Used up: a new environment would be refused. */
+  full: boolean;
+  /** The setting and the file that set it. */
+  setting: string;
+  source: string;
+  /** Who holds it (`ann@example.com: shop/feature-a`). */
+  holders: string;
+}
+
+/**
+ * The environment's share link. The token is a secret and never reaches the webview: `address`
+ * is the link without it; Copy asks the host, which holds the link it made.
+ */
+export interface ShareView {
+  address: string;
+  /** ISO times. */
+  expiresAt: string;
+  createdAt: string;
+  service: string;
+  /** This window made the link and can copy it; otherwise Copy makes a new one (the old stops working). */
+  copyable: boolean;
+  expired: boolean;
+}
+
 export interface EnvironmentView {
   project: string;
   /** The environment's name (`<slug>-<hash6>`, or `stage_<name>`). */
@@ -69,6 +104,10 @@ export interface EnvironmentView {
   lastOperation?: OperationView;
   /** The stage a Promote would go to (absent: nowhere to promote). */
   promoteTo?: string;
+  /** Every limit in force and its use for this workspace and user (absent: none is set, or it could not be read). */
+  quotas?: QuotaView[];
+  /** The share link (absent: none). */
+  share?: ShareView;
 }
 
 /** The top-level fields of an environment a patch can set (everything but its services). */
@@ -84,6 +123,8 @@ export const ENVIRONMENT_FIELDS = [
   'commit',
   'lastOperation',
   'promoteTo',
+  'quotas',
+  'share',
 ] as const;
 export type EnvironmentField = (typeof ENVIRONMENT_FIELDS)[number];
 /** The fields of a service a patch can set (its name identifies it). */

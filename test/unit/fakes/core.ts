@@ -73,3 +73,4 @@ export async function currentActor(): Promise<string> {
 export function watch() {
   return { on: () => undefined, close: async () => undefined };
 }
+export { QUOTA_SHORT } from '../../../environments/quotas/summary';
