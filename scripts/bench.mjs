@@ -19,7 +19,7 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 const json = process.argv.includes('--json');
 const repeatsArg = process.argv.indexOf('--repeats');
 const repeats = Math.max(3, repeatsArg > 0 ? Number(process.argv[repeatsArg + 1]) : 3);
-// The masked-data section (it needs PostgreSQL, not Docker).
+// The masked-data section (PostgreSQL, and Docker for the snapshot clone).
 const dataBench = () =>
   spawnSync(
     'npx',

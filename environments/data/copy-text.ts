@@ -21,33 +21,53 @@ export function encodeField(value: Cell): string {
   return value.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }
 
+const TAB = 0x09;
+const NL = 0x0a;
+const BACKSLASH = 0x5c;
+
 /**
- * Masks a COPY text stream row by row. Only whole lines are processed; the partial last line of a
- * chunk waits for the next one, so memory holds one chunk plus one row. `onRows` hears how many
- * rows each chunk carried.
+ * Masks a COPY text stream row by row with a byte-level scanner: kept columns are copied as
+ * bytes, only the columns the masker reads are decoded, and each chunk's rows are written into
+ * one output buffer. Only whole lines are processed; the partial last line of a chunk waits for
+ * the next one, so memory holds one chunk plus one row (and the stream's backpressure holds the
+ * source when the target is slower). `onRows` hears how many rows each chunk carried.
  */
 export class MaskStream extends Transform {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer | undefined;
+  private readonly width: number;
+  private readonly starts: number[];
+  private readonly ends: number[];
+  private readonly escaped: boolean[];
+  private readonly row: Cell[];
+  private readonly out: Cell[];
+  private buf: Buffer = Buffer.alloc(0);
+  private at = 0;
 
   constructor(
     private readonly masker: RowMasker,
     private readonly onRows: (rows: number) => void,
   ) {
     super();
+    this.width = masker.passThrough.length;
+    this.starts = new Array<number>(this.width).fill(0);
+    this.ends = new Array<number>(this.width).fill(0);
+    this.escaped = new Array<boolean>(this.width).fill(false);
+    this.row = new Array<Cell>(this.width).fill(null);
+    this.out = new Array<Cell>(this.width).fill(null);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
-      const data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-      const end = data.lastIndexOf(0x0a);
+      const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+      this.pending = undefined;
+      const end = data.lastIndexOf(NL);
       if (end < 0) {
         this.pending = data;
         callback();
         return;
       }
-      this.pending = Buffer.from(data.subarray(end + 1));
-      const lines = data.toString('utf8', 0, end).split('\n');
-      callback(null, this.maskLines(lines));
+      if (end + 1 < data.length) this.pending = Buffer.from(data.subarray(end + 1));
+      callback(null, this.maskRows(data, end + 1));
     } catch (err) {
       callback(err as Error);
     }
@@ -55,21 +75,109 @@ export class MaskStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      if (this.pending.length === 0) return callback();
-      callback(null, this.maskLines([this.pending.toString('utf8')]));
+      if (!this.pending || this.pending.length === 0) return callback();
+      const last = Buffer.concat([this.pending, Buffer.from('\n')]);
+      this.pending = undefined;
+      callback(null, this.maskRows(last, last.length));
     } catch (err) {
       callback(err as Error);
     }
   }
 
-  private maskLines(lines: string[]): string {
-    this.onRows(lines.length);
-    if (!this.masker.masksAnything) return lines.join('\n') + '\n';
-    let out = '';
-    for (const line of lines) {
-      const row = line.split('\t').map(decodeField);
-      out += this.masker.mask(row).map(encodeField).join('\t') + '\n';
+  /** Masks the whole lines of `data` before `end` (`data[end - 1]` is a newline). */
+  private maskRows(data: Buffer, end: number): Buffer {
+    if (!this.masker.masksAnything) {
+      let rows = 0;
+      for (let p = data.indexOf(NL); p >= 0 && p < end; p = data.indexOf(NL, p + 1)) rows++;
+      this.onRows(rows);
+      return end === data.length ? data : data.subarray(0, end);
     }
-    return out;
+    const { width, starts, ends, escaped, row, out } = this;
+    const { passThrough, needed } = this.masker;
+    this.buf = Buffer.allocUnsafe(Math.max(1024, end + (end >> 1)));
+    this.at = 0;
+    let rows = 0;
+    for (let pos = 0; pos < end;) {
+      let col = 0;
+      let from = pos;
+      let esc = false;
+      for (let p = pos; ; p++) {
+        const b = data[p];
+        if (b === TAB || b === NL) {
+          if (col < width) {
+            starts[col] = from;
+            ends[col] = p;
+            escaped[col] = esc;
+          }
+          col++;
+          from = p + 1;
+          esc = false;
+          if (b === NL) {
+            pos = p + 1;
+            break;
+          }
+        } else if (b === BACKSLASH) esc = true;
+      }
+      if (col !== width) throw new Error(`a COPY row has ${col} fields where the table has ${width} columns`);
+      for (let i = 0; i < width; i++) row[i] = needed[i] ? fieldAt(data, starts[i], ends[i], escaped[i]) : null;
+      this.masker.maskInto(row, out);
+      for (let i = 0; i < width; i++) {
+        if (i > 0) this.byte(TAB);
+        if (passThrough[i]) this.bytes(data, starts[i], ends[i]);
+        else this.cell(out[i]);
+      }
+      this.byte(NL);
+      rows++;
+    }
+    this.onRows(rows);
+    return this.buf.subarray(0, this.at);
   }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(bigger, 0, 0, this.at);
+    this.buf = bigger;
+  }
+
+  private byte(b: number): void {
+    this.room(1);
+    this.buf[this.at++] = b;
+  }
+
+  private bytes(data: Buffer, from: number, to: number): void {
+    this.room(to - from);
+    if (to - from < 32) for (let p = from; p < to; p++) this.buf[this.at++] = data[p];
+    else this.at += data.copy(this.buf, this.at, from, to);
+  }
+
+  /** A cell in COPY text form: ASCII written byte by byte with its escapes, anything else through encodeField. */
+  private cell(value: Cell): void {
+    if (value === null) {
+      this.room(2);
+      this.buf[this.at++] = BACKSLASH;
+      this.buf[this.at++] = 0x4e; // N
+      return;
+    }
+    this.room(value.length * 3);
+    const buf = this.buf;
+    for (let k = 0; k < value.length; k++) {
+      const c = value.charCodeAt(k);
+      if (c >= 0x80) {
+        this.at += buf.write(encodeField(value.slice(k)), this.at, 'utf8');
+        return;
+      }
+      if (c === BACKSLASH || c === NL || c === TAB || c === 0x0d) {
+        buf[this.at++] = BACKSLASH;
+        buf[this.at++] = c === BACKSLASH ? BACKSLASH : c === NL ? 0x6e : c === TAB ? 0x74 : 0x72;
+      } else buf[this.at++] = c;
+    }
+  }
+}
+
+/** One field of a row: `\N` is NULL; a field with escapes goes through decodeField. */
+function fieldAt(data: Buffer, from: number, to: number, escaped: boolean): Cell {
+  if (!escaped) return data.toString('utf8', from, to);
+  if (to - from === 2 && data[from + 1] === 0x4e) return null;
+  return decodeField(data.toString('utf8', from, to));
 }

@@ -1,12 +1,13 @@
 /** Keyed determinism for masking: HMAC-SHA256 under the project key, so equal inputs mask alike in every table and run. */
-import { createHmac } from 'node:crypto';
+import { KeyedSha256 } from './hmac-sha256';
 
 export class MaskingKey {
-  private readonly key: Buffer;
+  private readonly hmac: KeyedSha256;
 
   constructor(key: string | Buffer) {
-    this.key = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-    if (this.key.length < 16) throw new RangeError('A masking key has at least 16 bytes.');
+    const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+    if (bytes.length < 16) throw new RangeError('A masking key has at least 16 bytes.');
+    this.hmac = new KeyedSha256(bytes);
   }
 
   /**
@@ -15,7 +16,7 @@ export class MaskingKey {
    * same value masks the same wherever it appears.
    */
   digest(kind: string, value: string, attempt = 0): Buffer {
-    return createHmac('sha256', this.key).update(`${kind}\0${attempt}\0${value}`).digest();
+    return this.hmac.digest(`${kind}\0${attempt}\0${value}`);
   }
 
   /** `length` keyed bytes (a counter-mode stream of digests). */
@@ -23,12 +24,6 @@ export class MaskingKey {
     const blocks: Buffer[] = [];
     for (let i = 0; blocks.length * 32 < length; i++) blocks.push(this.digest(`${kind}#${i}`, value, attempt));
     return Buffer.concat(blocks).subarray(0, length);
-  }
-
-  /** A seed for faker derived from the digest (eight 32-bit words). */
-  seed(kind: string, value: string, attempt = 0): number[] {
-    const d = this.digest(kind, value, attempt);
-    return Array.from({ length: 8 }, (_, i) => d.readUInt32BE(i * 4));
   }
 
   /** A keyed number in [0, 1). */

@@ -2,6 +2,7 @@
 import { SlipwayError } from '../errors';
 import { fake } from './fakes';
 import type { MaskingKey } from './keyed';
+import { memoized } from './memo';
 import type { Transformer } from './policy';
 
 /** A cell in PostgreSQL's text form; null is SQL NULL. */
@@ -30,7 +31,7 @@ export function compileTransformer(t: Transformer, key: MaskingKey, type: string
         return d.toString('hex').slice(0, t.length);
       };
     case 'fake':
-      return (v, attempt) => fake(t.fake, key.seed(`fake:${t.fake}`, v, attempt));
+      return (v, attempt) => fake(t.fake, key.digest(`fake:${t.fake}`, v, attempt));
     case 'scramble':
       return (v, attempt) => scramble(v, key.bytes('scramble', v, attempt, v.length));
     case 'dateShift':
@@ -145,7 +146,10 @@ export class RowMasker {
     key: MaskingKey,
     uniqueSets: string[][] = [],
   ) {
-    this.masks = columns.map((c) => compileTransformer(c.transformer, key, c.type));
+    this.masks = columns.map((c) => {
+      const mask = compileTransformer(c.transformer, key, c.type);
+      return ['keep', 'null', 'redact', 'template'].includes(c.transformer.kind) ? mask : memoized(mask);
+    });
     // Unique columns copied unchanged stay unique by themselves; the others are watched.
     this.seen = columns.map((c) =>
       c.unique && c.transformer.kind !== 'keep' && c.transformer.kind !== 'null' ? new Set<string>() : undefined,
@@ -155,6 +159,10 @@ export class RowMasker {
       .map((set) => set.map((name) => columns.findIndex((c) => c.name === name)))
       .filter((set) => set.every((i) => i >= 0) && set.some(changes))
       .map((set) => ({ columns: set, seen: new Set<string>() }));
+    this.passThrough = columns.map((c) => c.transformer.kind === 'keep');
+    this.nulled = columns.map((c) => c.transformer.kind === 'null' || c.transformer.kind === 'template');
+    this.needed = columns.map((c) => c.transformer.kind !== 'keep' && c.transformer.kind !== 'null');
+    for (const t of this.tuples) for (const i of t.columns) this.needed[i] = true;
     columns.forEach((c, index) => {
       if (c.transformer.kind !== 'template') return;
       const parts = c.transformer.template.split(/(\{[^{}]+\})/).filter((p) => p !== '');
@@ -162,18 +170,37 @@ export class RowMasker {
         index,
         parts: parts.map((p) => (/^\{[^{}]+\}$/.test(p) ? columns.findIndex((x) => x.name === p.slice(1, -1)) : p)),
       });
+      for (const p of this.templates[this.templates.length - 1].parts)
+        if (typeof p === 'number' && p >= 0) this.needed[p] = true;
     });
   }
+
+  /** Columns copied unchanged (`keep`): a stream may copy their bytes without decoding them. */
+  readonly passThrough: boolean[];
+  /** Columns whose decoded value the masker reads (every column not passed through, and kept columns that templates or unique sets read). */
+  readonly needed: boolean[];
+  /** Columns whose output is NULL before templates are filled (`null`, `template`). */
+  private readonly nulled: boolean[];
 
   /** True when some column changes (a table kept whole can be copied without decoding). */
   get masksAnything(): boolean {
     return this.columns.some((c) => c.transformer.kind !== 'keep');
   }
 
+  /** Masks a row (a new array; columns kept are copied). */
   mask(row: Cell[]): Cell[] {
-    const out = row.map((cell, i) =>
-      cell === null || this.columns[i].transformer.kind === 'template' ? null : this.cell(i, cell, this.masks[i]),
-    );
+    return this.maskInto(row, new Array<Cell>(row.length));
+  }
+
+  /**
+   * Masks `row` into `out` and returns it. Columns that are not `needed` may be left undefined in
+   * `row` (a stream copies their bytes unchanged); their entries of `out` are then undefined too.
+   */
+  maskInto(row: Cell[], out: Cell[]): Cell[] {
+    for (let i = 0; i < row.length; i++) {
+      const cell = row[i];
+      out[i] = this.passThrough[i] ? cell : cell === null || this.nulled[i] ? null : this.cell(i, cell, this.masks[i]);
+    }
     for (const { index, parts } of this.templates) {
       if (row[index] === null) continue;
       const filled = parts.map((p) => (typeof p === 'number' ? (out[p] ?? '') : p)).join('');

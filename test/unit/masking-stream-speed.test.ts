@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MaskStream, decodeField, encodeField } from '../../environments/data/copy-text';
+import { KeyedSha256 } from '../../environments/data/hmac-sha256';
+import { MaskingKey } from '../../environments/data/keyed';
+import { memoized } from '../../environments/data/memo';
+import type { Transformer } from '../../environments/data/policy';
+import { RowMasker, compileTransformer, type MaskedColumn } from '../../environments/data/transformers';
+
+const KEY = new MaskingKey('project-key-0123456789');
+const keep: Transformer = { kind: 'keep', reviewed: false };
+
+async function through(masker: RowMasker, chunks: Buffer[]): Promise<string> {
+  let text = '';
+  await pipeline(
+    Readable.from(chunks),
+    new MaskStream(masker, () => undefined),
+    new Writable({
+      write(chunk, _enc, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    }),
+  );
+  return text;
+}
+
+/** What the stream must print for `lines`: each row decoded, masked by `RowMasker.mask`, encoded. */
+function expected(masker: RowMasker, lines: string[]): string {
+  return lines.map((l) => masker.mask(l.split('\t').map(decodeField)).map(encodeField).join('\t') + '\n').join('');
+}
+
+describe('masking at speed: the same outputs as the plain definitions', () => {
+  it('the keyed digest is HMAC-SHA256 byte for byte, for every key and message length', () => {
+    for (const keyLength of [16, 32, 63, 64, 65, 200]) {
+      const key = randomBytes(keyLength);
+      const hmac = new KeyedSha256(key);
+      for (let n = 0; n < 200; n++) {
+        const text = randomBytes(n).toString('latin1') + (n % 3 === 0 ? '' : 'é€😀\0');
+        assert.equal(
+          hmac.digest(text).toString('hex'),
+          createHmac('sha256', key).update(text, 'utf8').digest('hex'),
+          `key ${keyLength} bytes, message ${n}`,
+        );
+      }
+    }
+    // The masking key's digest is the HMAC of kind, attempt and value (a fixed, documented input).
+    assert.equal(
+      KEY.digest('fake:email', 'a@b.c', 2).toString('hex'),
+      createHmac('sha256', 'project-key-0123456789').update('fake:email\x002\x00a@b.c').digest('hex'),
+    );
+  });
+
+  it('the memo returns what the mask returns, for repeated and distinct inputs alike, with bounded entries', () => {
+    let calls = 0;
+    const mask = compileTransformer({ kind: 'fake', fake: 'city' }, KEY, 'text');
+    const counted = (v: string, attempt: number) => (calls++, mask(v, attempt));
+    const memo = memoized(counted, 64);
+    const values = Array.from({ length: 50_000 }, (_, i) => `v${i % 40}`).concat(
+      Array.from({ length: 50_000 }, (_, i) => `distinct-${i}`),
+    );
+    for (const v of values) assert.equal(memo(v, 0), mask(v, 0));
+    assert.ok(calls < 60_000, `${calls} calls: the repeated half should mostly hit`);
+    assert.equal(memo('v1', 3), mask('v1', 3));
+  });
+
+  it('the byte scanner prints what decode, mask and encode print, with kept columns read by templates and unique sets', async () => {
+    const columns: MaskedColumn[] = [
+      { name: 'id', type: 'int4', transformer: keep, unique: true },
+      { name: 'tenant', type: 'text', transformer: keep, unique: false },
+      { name: 'email', type: 'text', transformer: { kind: 'fake', fake: 'email' }, unique: true },
+      { name: 'name', type: 'text', transformer: { kind: 'fake', fake: 'firstName' }, unique: false },
+      {
+        name: 'display',
+        type: 'text',
+        transformer: { kind: 'template', template: '{name} of {tenant}', columns: ['name', 'tenant'] },
+        unique: false,
+      },
+      { name: 'secret', type: 'text', transformer: { kind: 'null' }, unique: false },
+      { name: 'code', type: 'text', transformer: { kind: 'redact', value: 'x' }, unique: false },
+    ];
+    const sets = [['tenant', 'code']];
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      [
+        String(i),
+        i % 7 === 0 ? '\\N' : `t\\t${i % 3}é`,
+        `user${i}@corp.test`,
+        i % 5 === 0 ? '\\N' : `Zoë\\\\${i % 4}`,
+        'd',
+        's3cret',
+        `c${i}`,
+      ].join('\t'),
+    );
+    const input = Buffer.from(lines.join('\n') + '\n');
+    const want = expected(new RowMasker('t', columns, KEY, sets), lines);
+    assert.equal(await through(new RowMasker('t', columns, KEY, sets), [input]), want);
+    // Split into many chunks at odd places (inside escapes and multi-byte characters).
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < input.length; at += 97) chunks.push(input.subarray(at, at + 97));
+    assert.equal(await through(new RowMasker('t', columns, KEY, sets), chunks), want);
+    // A last line without its newline is still masked.
+    assert.equal(await through(new RowMasker('t', columns, KEY, sets), [input.subarray(0, input.length - 1)]), want);
+  });
+
+  it('a row with the wrong number of fields fails the copy', async () => {
+    const masker = new RowMasker(
+      't',
+      [
+        { name: 'a', type: 'text', transformer: keep, unique: false },
+        { name: 'b', type: 'text', transformer: { kind: 'scramble' }, unique: false },
+      ],
+      KEY,
+    );
+    await assert.rejects(through(masker, [Buffer.from('1\tx\textra\n')]), /3 fields where the table has 2 columns/);
+  });
+});
