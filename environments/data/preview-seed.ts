@@ -11,7 +11,8 @@ import { loadPolicy, type MaskingPolicy } from './policy';
 import { projectKey } from './project-key';
 import { recordSeed, type DatabaseSeed } from './seed-record';
 import { seedMaskedData } from './seed';
-import { cloneSnapshot, findSnapshot, makeSnapshot, snapshotId, snapshotServer } from './snapshot';
+import { findSnapshot, makeSnapshot, snapshotId } from './snapshot';
+import { cloneSnapshot } from './snapshot-clone';
 import { sourceError, sourceUrlProblem } from './source';
 
 export interface SeedTarget {
@@ -165,16 +166,26 @@ export async function seedDatabase(
     emit({ message: 'masking anew (--fresh), not from the snapshot' });
     figures = await fill(targetUrl);
   } else {
-    const server = await snapshotServer(target.docker, target.project, db);
-    const id = snapshotId(source.shown, hash, key);
-    let snap = opts.refresh ? undefined : await findSnapshot(server, id);
+    const id = snapshotId(source.shown, hash, key, db);
+    let snap = opts.refresh ? undefined : await findSnapshot(target.docker, target.home, target.project, id);
     if (!snap) {
       emit({ message: `making the masked snapshot ${id} (once per source, policy and project key)` });
-      snap = await makeSnapshot(server, id, fill);
+      snap = await makeSnapshot(
+        target.docker,
+        { home: target.home, project: target.project, id, db },
+        fill,
+        opts.signal,
+      );
     }
     emit({ message: `cloning the snapshot ${id} (made ${snap.madeAt})` });
     const cloning = Date.now();
-    await cloneSnapshot(server, id, targetUrl, { replace: opts.replace, signal: opts.signal });
+    const password = new URL(targetUrl).password;
+    await cloneSnapshot(
+      target.docker,
+      snap,
+      { container: target.container, user: db.user, password: decodeURIComponent(password), url: targetUrl },
+      { replace: opts.replace, signal: opts.signal },
+    );
     emit({ message: `cloned ${snap.rows} rows in ${((Date.now() - cloning) / 1000).toFixed(1)}s` });
     figures = snap;
     snapshot = id;

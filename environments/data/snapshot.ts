@@ -1,190 +1,217 @@
 /**
- * Masked snapshots: the masked copy of a (source, policy, project key) is made once into a template
- * database `snap_<id>` of a PostgreSQL server Slipway keeps per project (container and volume
- * `slipway-snapshots-<project>`, label `dev.slipway.snapshots`); each new preview database is a
- * plain copy of that snapshot (pg_dump | pg_restore: no masking, no check), not a masking run.
+ * Masked snapshots: the masked copy of a (source, policy, project key) for one database image,
+ * user and name is made once into a stopped PostgreSQL data folder in a Slipway-labelled Docker
+ * volume (`dev.slipway.snapshots`), recorded in SLIPWAY_HOME/snapshots/<project>/<id>.json; each
+ * new preview database is a copy of that folder (snapshot-clone.ts), not a masking run.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import pg from 'pg';
 import { SlipwayError } from '../errors';
+import { writeFileAtomically } from '../files';
 import type { DatabaseSpec } from '../spec/types';
-import { libpqEnv, postgresTools, toolExit } from './schema-copy';
-import { prepareTarget } from './target';
+import { checkFields, readStoredJson } from '../stored';
 
 export const SNAPSHOT_LABEL = 'dev.slipway.snapshots';
+/** The snapshot id a volume holds, and the Slipway home (hashed) whose record names it. */
+export const SNAPSHOT_ID_LABEL = 'dev.slipway.snapshot';
+export const SNAPSHOT_HOME_LABEL = 'dev.slipway.snapshot-home';
+/** Where a snapshot volume holds its data folder, in the containers that make and copy it. */
+export const SNAPSHOT_DATA = '/snapshot/data';
+/** Bumped when masking gives other outputs for the same input, so older snapshots are not reused. */
+const MASKING_VERSION = 2;
 
 export interface Snapshot {
   id: string;
+  /** The Docker volume holding the stopped data folder. */
+  volume: string;
   rows: number;
   tables: number;
   madeAt: string;
+  /** The image, superuser and database it was made with (a clone runs on the same). */
+  image: string;
+  user: string;
+  database: string;
 }
 
-/** The snapshot id of a source (as shown, no password), a policy hash and the project key. */
-export function snapshotId(sourceShown: string, policyHash: string, key: Buffer): string {
+/** The snapshot id of a source (as shown, no password), a policy hash, the project key and the database it is made for. */
+export function snapshotId(
+  sourceShown: string,
+  policyHash: string,
+  key: Buffer,
+  db?: Pick<DatabaseSpec, 'image' | 'user' | 'database'>,
+): string {
   const keyId = createHash('sha256').update(key).digest('hex');
-  return `snap_${createHash('sha256').update(`${sourceShown}\0${policyHash}\0${keyId}`).digest('hex').slice(0, 16)}`;
+  const made = db ? `\0${db.image}\0${db.user}\0${db.database}\0v${MASKING_VERSION}` : '';
+  return `snap_${createHash('sha256').update(`${sourceShown}\0${policyHash}\0${keyId}${made}`).digest('hex').slice(0, 16)}`;
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+const homeId = (home: string) => createHash('sha256').update(home).digest('hex').slice(0, 12);
+const recordPath = (home: string, project: string, id: string) => join(home, 'snapshots', project, `${id}.json`);
+
+/** The snapshot `id` of the project, when its record exists and its volume is still there. */
+export async function findSnapshot(
+  docker: Docker,
+  home: string,
+  project: string,
+  id: string,
+): Promise<Snapshot | undefined> {
+  const snap = readStoredJson<Snapshot>(
+    recordPath(home, project, id),
+    (v) =>
+      checkFields(v, {
+        id: 'string',
+        volume: 'string',
+        rows: 'number',
+        tables: 'number',
+        madeAt: 'string',
+        image: 'string',
+        user: 'string',
+        database: 'string',
+      }),
+    'remove it: the next seed makes the snapshot again',
+  );
+  if (!snap) return undefined;
+  const exists = await docker
+    .getVolume(snap.volume)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  return exists ? snap : undefined;
+}
+
+async function query(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    return (await client.query<T>(text, values)).rows;
+    await client.query(text);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-const withDatabase = (url: string, database: string) => {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-};
-
-/** The project's snapshot server, started (and made the first time) from the database's image; its admin URL on 127.0.0.1. */
-export async function snapshotServer(docker: Docker, project: string, db: DatabaseSpec): Promise<string> {
-  const name = `slipway-snapshots-${project}`;
-  let info = await docker
-    .getContainer(name)
-    .inspect()
-    .catch(() => undefined);
-  if (!info) {
-    await docker.createVolume({ Name: `${name}-data`, Labels: { [SNAPSHOT_LABEL]: project } });
-    await docker
-      .createContainer({
-        name,
-        Image: db.image,
-        Env: ['POSTGRES_USER=slipway', 'POSTGRES_DB=postgres', `POSTGRES_PASSWORD=${randomBytes(18).toString('hex')}`],
-        Labels: { [SNAPSHOT_LABEL]: project },
-        ExposedPorts: { '5432/tcp': {} },
-        HostConfig: {
-          PortBindings: { '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
-          Binds: [`${name}-data:/var/lib/postgresql/data`],
-          RestartPolicy: { Name: 'unless-stopped' },
-        },
-      })
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 409) throw err; // made by another process meanwhile
-      });
-    info = await docker.getContainer(name).inspect();
-  }
-  if (!info.State.Running)
-    await docker
-      .getContainer(name)
-      .start()
-      .catch((err: { statusCode?: number }) => (err.statusCode === 304 ? undefined : Promise.reject(err)));
-  info = await docker.getContainer(name).inspect();
-  const password = (info.Config.Env ?? [])
-    .find((e) => e.startsWith('POSTGRES_PASSWORD='))!
-    .slice('POSTGRES_PASSWORD='.length);
-  const port = info.NetworkSettings.Ports?.['5432/tcp']?.[0]?.HostPort;
-  if (!port)
-    throw new SlipwayError('operation-failed', `The snapshot server ${name} publishes no port.`, {
-      hint: `Remove it (docker rm -f ${name}); the next seed makes it again.`,
-    });
-  const url = `postgres://slipway:${password}@127.0.0.1:${port}/postgres`;
+/** Waits until `url` accepts a login (a PostgreSQL that was just started). */
+export async function waitForLogin(url: string, what: string, signal?: AbortSignal, timeoutMs = 60_000): Promise<void> {
   let last: string | undefined;
-  for (const deadline = Date.now() + 60_000; ;) {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    signal?.throwIfAborted();
     try {
       await query(url, 'SELECT 1');
-      break;
+      return;
     } catch (err) {
       last = (err as Error).message;
     }
     if (Date.now() > deadline)
       throw new SlipwayError(
         'operation-failed',
-        `The snapshot server ${name} did not accept connections within 60 s (${last}).`,
-        { hint: `See \`docker logs ${name}\`; remove it (docker rm -f ${name}) and the next seed makes it again.` },
+        `${what} did not accept a login within ${timeoutMs / 1000} s (${last}).`,
+        {
+          hint: 'See its container log (docker logs); run the seed again.',
+        },
       );
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return url;
 }
 
-/** The snapshot, when it was made completely (its database's comment holds its figures). */
-export async function findSnapshot(serverUrl: string, id: string): Promise<Snapshot | undefined> {
-  const rows = await query<{ comment: string | null }>(
-    serverUrl,
-    "SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1",
-    [id],
-  );
-  const comment = rows[0]?.comment;
-  if (!comment?.startsWith('slipway snapshot ')) return undefined;
-  return { id, ...(JSON.parse(comment.slice('slipway snapshot '.length)) as Omit<Snapshot, 'id'>) };
+/** Removes a container (and the anonymous volume its image declares) if it is there. */
+export async function removeContainer(docker: Docker, name: string): Promise<void> {
+  await docker
+    .getContainer(name)
+    .remove({ force: true, v: true })
+    .catch(() => undefined);
+}
+
+export interface SnapshotPlace {
+  home: string;
+  project: string;
+  id: string;
+  db: Pick<DatabaseSpec, 'image' | 'user' | 'database'>;
 }
 
 /**
- * Makes the snapshot `id` with `fill` (the masked copy into the URL it is given): into a scratch
- * database renamed to `id` only once complete, so a failed or interrupted run never leaves a
- * snapshot that looks whole. An older snapshot of the same id is replaced.
+ * Makes the snapshot with `fill` (the masked copy into the URL it is given): a new volume, a
+ * PostgreSQL from the database's image initialised in it (published on 127.0.0.1 only, a password
+ * of its own that dies with it), filled, analysed, stopped cleanly and removed. Only then is the
+ * record written, so a failed or interrupted run leaves no snapshot that looks whole (its container
+ * and volume are removed). The previous volume of the same id, and leftovers of interrupted runs,
+ * are removed unless a clone is reading them.
  */
 export async function makeSnapshot(
-  serverUrl: string,
-  id: string,
+  docker: Docker,
+  place: SnapshotPlace,
   fill: (url: string) => Promise<{ rows: number; tables: number }>,
+  signal?: AbortSignal,
 ): Promise<Snapshot> {
-  const scratch = `${id}_making`;
-  await query(serverUrl, `DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
-  await query(serverUrl, `CREATE DATABASE ${scratch}`);
+  const { home, project, id, db } = place;
+  const volume = `slipway-snap-${project}-${id.slice(5, 13)}-${randomBytes(4).toString('hex')}`;
+  const container = `${volume}-making`;
+  const labels = { [SNAPSHOT_LABEL]: project, [SNAPSHOT_ID_LABEL]: id, [SNAPSHOT_HOME_LABEL]: homeId(home) };
+  await docker.createVolume({ Name: volume, Labels: labels });
+  const password = randomBytes(18).toString('hex');
+  const cancel = () => void removeContainer(docker, container);
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
-    const { rows, tables } = await fill(withDatabase(serverUrl, scratch));
-    const snapshot: Snapshot = { id, rows, tables, madeAt: new Date().toISOString() };
-    await query(serverUrl, `DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
-    await query(serverUrl, `ALTER DATABASE ${scratch} RENAME TO ${id}`);
-    const { id: _, ...figures } = snapshot;
-    await query(
-      serverUrl,
-      `COMMENT ON DATABASE ${id} IS ${pg.escapeLiteral(`slipway snapshot ${JSON.stringify(figures)}`)}`,
-    );
+    const made = await docker.createContainer({
+      name: container,
+      Image: db.image,
+      Env: [
+        `POSTGRES_USER=${db.user}`,
+        `POSTGRES_DB=${db.database}`,
+        `POSTGRES_PASSWORD=${password}`,
+        `PGDATA=${SNAPSHOT_DATA}`,
+      ],
+      // While making: index builds skip the WAL, and spent WAL segments are removed, not kept
+      // for reuse, so the folder each clone copies holds the data and little else.
+      Cmd: ['postgres', '-c', 'wal_level=minimal', '-c', 'max_wal_senders=0', '-c', 'wal_recycle=off'],
+      Labels: labels,
+      ExposedPorts: { '5432/tcp': {} },
+      HostConfig: {
+        PortBindings: { '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        Binds: [`${volume}:/snapshot`],
+      },
+    });
+    await made.start();
+    const port = (await made.inspect()).NetworkSettings.Ports?.['5432/tcp']?.[0]?.HostPort;
+    if (!port) throw new SlipwayError('operation-failed', `The snapshot container ${container} publishes no port.`);
+    const url = `postgres://${encodeURIComponent(db.user)}:${password}@127.0.0.1:${port}/${encodeURIComponent(db.database)}`;
+    await waitForLogin(url, `The snapshot container ${container}`, signal);
+    const figures = await fill(url);
+    // Hint bits, visibility map and statistics once here, not in every preview.
+    await query(url, 'VACUUM ANALYZE');
+    await query(url, 'CHECKPOINT');
+    await made.stop({ t: 60 });
+    await removeContainer(docker, container);
+    const snapshot: Snapshot = { id, volume, ...figures, madeAt: new Date().toISOString(), ...pick(db) };
+    writeFileAtomically(recordPath(home, project, id), JSON.stringify(snapshot, null, 2) + '\n');
+    await sweepSnapshots(docker, home, project, id, volume);
     return snapshot;
   } catch (err) {
-    await query(serverUrl, `DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`).catch(() => undefined);
+    await removeContainer(docker, container);
+    await docker
+      .getVolume(volume)
+      .remove()
+      .catch(() => undefined);
     throw err;
+  } finally {
+    signal?.removeEventListener('abort', cancel);
   }
 }
 
-/** Copies the snapshot into the (empty, or cleared with `replace`) target: pg_dump's custom format piped into pg_restore. */
-export async function cloneSnapshot(
-  serverUrl: string,
-  id: string,
-  targetUrl: string,
-  opts: { replace?: boolean; signal?: AbortSignal } = {},
-): Promise<void> {
-  const target = new pg.Client({ connectionString: targetUrl });
-  target.on('error', () => undefined);
-  await target.connect();
-  try {
-    await prepareTarget(target, !!opts.replace);
-  } finally {
-    await target.end().catch(() => undefined);
-  }
-  const tools = postgresTools();
-  const targetEnv = libpqEnv(targetUrl);
-  const dump = spawn(join(tools, 'pg_dump'), ['--format=custom', '--compress=0', '--no-owner', '--no-privileges'], {
-    env: { ...process.env, ...libpqEnv(withDatabase(serverUrl, id)) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    signal: opts.signal,
+const pick = (db: SnapshotPlace['db']) => ({ image: db.image, user: db.user, database: db.database });
+
+/** Removes this home's volumes of snapshot `id` other than `keep` (a volume in use by a clone or a making run stays). */
+async function sweepSnapshots(docker: Docker, home: string, project: string, id: string, keep: string): Promise<void> {
+  const { Volumes } = await docker.listVolumes({
+    filters: JSON.stringify({
+      label: [`${SNAPSHOT_LABEL}=${project}`, `${SNAPSHOT_ID_LABEL}=${id}`, `${SNAPSHOT_HOME_LABEL}=${homeId(home)}`],
+    }),
   });
-  const restore = spawn(
-    join(tools, 'pg_restore'),
-    ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', '--dbname', targetEnv.PGDATABASE!],
-    { env: { ...process.env, ...targetEnv }, stdio: ['pipe', 'ignore', 'pipe'], signal: opts.signal },
-  );
-  dump.stdout.pipe(restore.stdin);
-  const finished = (child: ReturnType<typeof spawn>, what: string) =>
-    toolExit(
-      child,
-      what,
-      (code, stderr) =>
-        new SlipwayError('data-copy-failed', `${what} of snapshot ${id} failed (exit ${code}): ${stderr}`, {
-          hint: 'Run `slipway data seed --fresh` to mask anew, or `slipway data sync` to remake the snapshot.',
-        }),
-    );
-  await Promise.all([finished(dump, 'pg_dump'), finished(restore, 'pg_restore')]);
+  for (const v of Volumes ?? [])
+    if (v.Name !== keep)
+      await docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
 }

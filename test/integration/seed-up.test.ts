@@ -17,6 +17,22 @@ import { existsSync } from 'node:fs';
 
 const PROJECT = 'seeded';
 
+/** The project's masked snapshot volumes (and that no container holds one open). */
+async function snapshotVolumes(): Promise<string[]> {
+  const { Volumes } = await docker.listVolumes({
+    filters: JSON.stringify({ label: [`dev.slipway.snapshots=${PROJECT}`] }),
+  });
+  return (Volumes ?? []).map((v) => v.Name);
+}
+
+async function snapshotContainers(): Promise<string[]> {
+  const list = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`dev.slipway.snapshots=${PROJECT}`] }),
+  });
+  return list.map((c) => c.Names[0]);
+}
+
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -93,14 +109,11 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
   after(async () => {
     if (spec) await forceDown(spec, branch, home);
     if (spec) await forceDown(spec, second, home);
-    await docker
-      .getContainer(`slipway-snapshots-${PROJECT}`)
-      .remove({ force: true })
-      .catch(() => undefined);
-    await docker
-      .getVolume(`slipway-snapshots-${PROJECT}-data`)
-      .remove()
-      .catch(() => undefined);
+    for (const v of await snapshotVolumes())
+      await docker
+        .getVolume(v)
+        .remove()
+        .catch(() => undefined);
     await server?.stop();
     if (home) removeDir(home);
   });
@@ -119,6 +132,9 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     assert.ok(seed.rows > 120);
     assert.match(seed.snapshot ?? '', /^snap_[0-9a-f]{16}$/);
     assert.match(up.stderr, /making the masked snapshot snap_/);
+    // The snapshot is a stopped data folder in one labelled volume; no server runs for it.
+    assert.equal((await snapshotVolumes()).length, 1);
+    assert.deepEqual(await snapshotContainers(), []);
 
     const url = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home);
     assert.equal(url.code, 0, url.stderr);
@@ -173,6 +189,15 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home)
     ).stdout.trim();
     assert.deepEqual(await emails(url), await emails(firstUrl));
+    // Each clone logs in with its own environment's password (not the snapshot's), and only with it.
+    assert.notEqual(new URL(url).password, new URL(firstUrl).password);
+    const wrong = new URL(url);
+    wrong.password = new URL(firstUrl).password;
+    await assert.rejects(
+      withClient(wrong.toString(), (c) => c.query('SELECT 1')),
+      /password authentication failed/,
+    );
+    assert.deepEqual(await snapshotContainers(), []);
 
     const fresh = await runCli(
       ['data', 'seed', '--spec', spec, '--branch', second, '--fresh', '--json'],
@@ -209,6 +234,9 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     assert.equal(sync.code, 0, sync.stderr);
     const [db] = jsonData<{ databases: Array<{ reseeded: string[]; snapshot: string }> }>(sync.stdout).databases;
     assert.deepEqual([...db.reseeded].sort(), [branch, second].sort());
+    // The remade snapshot replaced the old one: one volume, no container left.
+    assert.equal((await snapshotVolumes()).length, 1);
+    assert.deepEqual(await snapshotContainers(), []);
     // 121 customers in each: the snapshot was remade from the source, not the old one cloned.
     for (const b of [branch, second]) {
       const url = (
@@ -221,6 +249,27 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       assert.equal(n, 121, b);
       assert.deepEqual(await leaks(url, new Set([...personal, 'zed.newcomer@late.test', 'Newcomer'])), []);
     }
+  });
+
+  it('a re-seed whose source gained a column without a rule stops naming it (exit 4), and the preview is untouched', async () => {
+    const url = (
+      await runCli(['url', '--spec', spec, '--branch', second, '--database', 'db', '--show-secrets'], home)
+    ).stdout.trim();
+    const state = (u: string) =>
+      withClient(u, async (c) => (await c.query('SELECT id, email FROM crm.customers ORDER BY id')).rows);
+    const before = await state(url);
+    await withClient(source, (c) => c.query('ALTER TABLE crm.customers ADD COLUMN backup_phone text'));
+    try {
+      const seed = await runCli(['data', 'seed', '--spec', spec, '--branch', second], home, undefined, {
+        SEED_SOURCE_URL: source,
+      });
+      assert.equal(seed.code, 4, seed.stderr);
+      assert.match(seed.stderr, /crm\.customers\.backup_phone/);
+    } finally {
+      await withClient(source, (c) => c.query('ALTER TABLE crm.customers DROP COLUMN backup_phone'));
+    }
+    assert.deepEqual(await state(url), before);
+    assert.deepEqual(await snapshotContainers(), []);
   });
 
   it('url --database masks the password unless --show-secrets', async () => {

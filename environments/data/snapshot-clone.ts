@@ -1,0 +1,115 @@
+/**
+ * A preview database from a masked snapshot at the Docker level: the preview's PostgreSQL is
+ * stopped, its data volume's contents replaced by a copy of the snapshot's stopped data folder (a
+ * throwaway container from the preview's own image), its role given the preview's own password
+ * (PostgreSQL in single-user mode, before it listens), and started again. No rows are parsed: the
+ * time is a file copy, whatever the tables hold.
+ */
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import pg from 'pg';
+import { SlipwayError } from '../errors';
+import { removeContainer, SNAPSHOT_DATA, SNAPSHOT_LABEL, waitForLogin, type Snapshot } from './snapshot';
+import { prepareTarget } from './target';
+
+const DATA = '/var/lib/postgresql/data';
+
+/**
+ * Runs in the throwaway container as root: the snapshot's folder copied over the preview's, then
+ * the role's password set with the statement in $SLIPWAY_SQL (never in an argument or the log:
+ * statements are not logged even when they fail).
+ */
+const COPY_SCRIPT = `set -euo pipefail
+test -s ${SNAPSHOT_DATA}/PG_VERSION || { echo "the snapshot volume holds no PostgreSQL data folder" >&2; exit 3; }
+find /target -mindepth 1 -delete
+cp -a ${SNAPSHOT_DATA}/. /target/
+rm -f /target/postmaster.pid
+printf '%s;\\n\\n' "$SLIPWAY_SQL" | setpriv --reuid=postgres --regid=postgres --init-groups -- \\
+  postgres --single -j -D /target -c log_min_error_statement=panic -c log_min_messages=fatal postgres >/dev/null
+`;
+
+export interface CloneTarget {
+  /** The preview database's container (Docker name), its user and password, and its URL on the host. */
+  container: string;
+  user: string;
+  password: string;
+  url: string;
+}
+
+/**
+ * Makes the preview database a clone of `snapshot`. An empty database is refused unless
+ * `replace` (a re-seed). The throwaway container is removed whatever happens; on a failure
+ * before the copy started the preview's database is started again as it was.
+ */
+export async function cloneSnapshot(
+  docker: Docker,
+  snapshot: Snapshot,
+  target: CloneTarget,
+  opts: { replace?: boolean; signal?: AbortSignal } = {},
+): Promise<void> {
+  const preview = docker.getContainer(target.container);
+  const info = await preview.inspect();
+  const volume = info.Mounts?.find((m) => m.Destination === DATA && m.Type === 'volume')?.Name;
+  if (!volume)
+    throw new SlipwayError('data-copy-failed', `The database container ${target.container} has no data volume.`, {
+      hint: 'Run `slipway up` to recreate it, then seed again.',
+    });
+  if (!opts.replace) {
+    const client = new pg.Client({ connectionString: target.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await prepareTarget(client, false);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  opts.signal?.throwIfAborted();
+  const name = `${target.container}-clone-${randomBytes(4).toString('hex')}`;
+  const cancel = () => void removeContainer(docker, name);
+  opts.signal?.addEventListener('abort', cancel, { once: true });
+  let copying = false;
+  try {
+    await preview.stop({ t: 30 }).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 304) throw err; // already stopped
+    });
+    const sql = `ALTER ROLE ${pg.escapeIdentifier(target.user)} PASSWORD ${pg.escapeLiteral(target.password)}`;
+    const copier = await docker.createContainer({
+      name,
+      Image: info.Image,
+      User: '0',
+      Entrypoint: ['bash', '-c', COPY_SCRIPT],
+      Cmd: [],
+      Env: [`SLIPWAY_SQL=${sql}`],
+      Labels: { [SNAPSHOT_LABEL]: info.Config.Labels?.['dev.slipway.project'] ?? '' },
+      NetworkDisabled: true,
+      HostConfig: { Binds: [`${snapshot.volume}:/snapshot:ro`, `${volume}:/target`] },
+    });
+    copying = true;
+    await copier.start();
+    const { StatusCode } = (await copier.wait()) as { StatusCode: number };
+    if (StatusCode !== 0) {
+      const log = (await copier.logs({ stdout: true, stderr: true })).toString('utf8').replace(/[^\x20-\x7e\n]/g, '');
+      throw new SlipwayError(
+        'data-copy-failed',
+        `Copying the snapshot ${snapshot.id} into ${target.container} failed (exit ${StatusCode}): ${log.trim().slice(-800)}`,
+        {
+          hint: 'Run `slipway data sync` to remake the snapshot, or `slipway data seed --fresh` to mask anew.',
+        },
+      );
+    }
+    await removeContainer(docker, name);
+    await preview.start();
+    // A port published without a fixed host port gets a new one on start.
+    const url = new URL(target.url);
+    const port = (await preview.inspect()).NetworkSettings.Ports?.['5432/tcp']?.[0]?.HostPort;
+    if (port) url.port = port;
+    await waitForLogin(url.toString(), `The database ${target.container}`, opts.signal);
+  } catch (err) {
+    await removeContainer(docker, name);
+    if (!copying) await preview.start().catch(() => undefined);
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', cancel);
+  }
+}
