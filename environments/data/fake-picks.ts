@@ -64,7 +64,9 @@ const LAST_PATTERNS = ((defs.person.last_name_pattern as { generic?: Weighted } 
 ]) as Weighted;
 /** Lower-case ASCII letters and digits of a name, for an email's local part (names repeat: remembered). */
 const asciiNames = new Map<string, string>();
+const PLAIN = /^[A-Za-z]+(-[A-Za-z]+)?$/;
 function asciiOf(name: string): string {
+  if (PLAIN.test(name)) return name.toLowerCase().replace('-', '');
   let out = asciiNames.get(name);
   if (out === undefined) {
     out = name

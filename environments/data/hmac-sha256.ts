@@ -89,18 +89,31 @@ export class KeyedSha256 {
     this.outer = padState(k, 0x5c);
   }
 
-  /** The HMAC of the UTF-8 bytes of `text`. */
-  digest(text: string): Buffer {
-    if (text.length * 3 > this.message.length) this.message = Buffer.alloc(text.length * 3 + 64);
+  /** The HMAC of the UTF-8 bytes of `prefix` followed by those of `text` (no string is joined). */
+  digest(text: string, prefix = ''): Buffer {
+    const total = prefix.length + text.length;
+    if (total * 3 > this.message.length) this.message = Buffer.alloc(total * 3 + 64);
     const message = this.message;
-    let length = text.length;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+    let length = total;
+    for (let i = 0; i < prefix.length; i++) {
+      const c = prefix.charCodeAt(i);
       if (c >= 0x80) {
-        length = message.write(text, 0, 'utf8');
+        length = -1;
         break;
       }
       message[i] = c;
+    }
+    for (let i = 0, at = prefix.length; length >= 0 && i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        length = -1;
+        break;
+      }
+      message[at + i] = c;
+    }
+    if (length < 0) {
+      length = message.write(prefix, 0, 'utf8');
+      length += message.write(text, length, 'utf8');
     }
     const state = this.state;
     state.set(this.inner);

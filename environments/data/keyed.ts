@@ -16,7 +16,7 @@ export class MaskingKey {
    * same value masks the same wherever it appears.
    */
   digest(kind: string, value: string, attempt = 0): Buffer {
-    return this.hmac.digest(`${kind}\0${attempt}\0${value}`);
+    return this.hmac.digest(value, `${kind}\0${attempt}\0`);
   }
 
   /** `length` keyed bytes (a counter-mode stream of digests). */

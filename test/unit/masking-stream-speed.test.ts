@@ -46,6 +46,18 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
         );
       }
     }
+    const hmac = new KeyedSha256(Buffer.from('project-key-0123456789'));
+    for (const [prefix, text] of [
+      ['fake:city\x000\x00', 'Zoë ☃'],
+      ['kïnd\x001\x00', 'plain'],
+      ['', 'x'.repeat(150)],
+    ])
+      assert.equal(
+        hmac.digest(text, prefix).toString('hex'),
+        createHmac('sha256', 'project-key-0123456789')
+          .update(prefix + text)
+          .digest('hex'),
+      );
     // The masking key's digest is the HMAC of kind, attempt and value (a fixed, documented input).
     assert.equal(
       KEY.digest('fake:email', 'a@b.c', 2).toString('hex'),
