@@ -9,7 +9,14 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import pg from 'pg';
 import { SlipwayError } from '../errors';
-import { removeContainer, SNAPSHOT_DATA, SNAPSHOT_LABEL, waitForLogin, type Snapshot } from './snapshot';
+import {
+  removeContainer,
+  SNAPSHOT_DATA,
+  SNAPSHOT_ID_LABEL,
+  SNAPSHOT_LABEL,
+  waitForLogin,
+  type Snapshot,
+} from './snapshot';
 import { prepareTarget } from './target';
 
 const DATA = '/var/lib/postgresql/data';
@@ -81,7 +88,7 @@ export async function cloneSnapshot(
       Entrypoint: ['bash', '-c', COPY_SCRIPT],
       Cmd: [],
       Env: [`SLIPWAY_SQL=${sql}`],
-      Labels: { [SNAPSHOT_LABEL]: info.Config.Labels?.['dev.slipway.project'] ?? '' },
+      Labels: { [SNAPSHOT_LABEL]: info.Config.Labels?.['dev.slipway.project'] ?? '', [SNAPSHOT_ID_LABEL]: snapshot.id },
       NetworkDisabled: true,
       HostConfig: { Binds: [`${snapshot.volume}:/snapshot:ro`, `${volume}:/target`] },
     });

@@ -17,18 +17,19 @@ import { existsSync } from 'node:fs';
 
 const PROJECT = 'seeded';
 
-/** The project's masked snapshot volumes (and that no container holds one open). */
-async function snapshotVolumes(): Promise<string[]> {
+/** The volumes and containers of masked snapshot `id` (another checkout's older snapshot server for the same project name is not one). */
+async function snapshotVolumes(id: string | undefined): Promise<string[]> {
+  if (!id) return [];
   const { Volumes } = await docker.listVolumes({
-    filters: JSON.stringify({ label: [`dev.slipway.snapshots=${PROJECT}`] }),
+    filters: JSON.stringify({ label: [`dev.slipway.snapshots=${PROJECT}`, `dev.slipway.snapshot=${id}`] }),
   });
   return (Volumes ?? []).map((v) => v.Name);
 }
 
-async function snapshotContainers(): Promise<string[]> {
+async function snapshotContainers(id: string | undefined): Promise<string[]> {
   const list = await docker.listContainers({
     all: true,
-    filters: JSON.stringify({ label: [`dev.slipway.snapshots=${PROJECT}`] }),
+    filters: JSON.stringify({ label: [`dev.slipway.snapshots=${PROJECT}`, `dev.slipway.snapshot=${id}`] }),
   });
   return list.map((c) => c.Names[0]);
 }
@@ -94,6 +95,7 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
   let source: string;
   let personal: Set<string>;
   let spec: string;
+  let snapId: string | undefined;
   const branch = `seed/one-${RUN}`;
   const second = `seed/two-${RUN}`;
 
@@ -109,7 +111,7 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
   after(async () => {
     if (spec) await forceDown(spec, branch, home);
     if (spec) await forceDown(spec, second, home);
-    for (const v of await snapshotVolumes())
+    for (const v of await snapshotVolumes(snapId))
       await docker
         .getVolume(v)
         .remove()
@@ -132,9 +134,10 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     assert.ok(seed.rows > 120);
     assert.match(seed.snapshot ?? '', /^snap_[0-9a-f]{16}$/);
     assert.match(up.stderr, /making the masked snapshot snap_/);
+    snapId = seed.snapshot;
     // The snapshot is a stopped data folder in one labelled volume; no server runs for it.
-    assert.equal((await snapshotVolumes()).length, 1);
-    assert.deepEqual(await snapshotContainers(), []);
+    assert.equal((await snapshotVolumes(snapId)).length, 1);
+    assert.deepEqual(await snapshotContainers(snapId), []);
 
     const url = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home);
     assert.equal(url.code, 0, url.stderr);
@@ -197,7 +200,7 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       withClient(wrong.toString(), (c) => c.query('SELECT 1')),
       /password authentication failed/,
     );
-    assert.deepEqual(await snapshotContainers(), []);
+    assert.deepEqual(await snapshotContainers(snapId), []);
 
     const fresh = await runCli(
       ['data', 'seed', '--spec', spec, '--branch', second, '--fresh', '--json'],
@@ -235,8 +238,8 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     const [db] = jsonData<{ databases: Array<{ reseeded: string[]; snapshot: string }> }>(sync.stdout).databases;
     assert.deepEqual([...db.reseeded].sort(), [branch, second].sort());
     // The remade snapshot replaced the old one: one volume, no container left.
-    assert.equal((await snapshotVolumes()).length, 1);
-    assert.deepEqual(await snapshotContainers(), []);
+    assert.equal((await snapshotVolumes(snapId)).length, 1);
+    assert.deepEqual(await snapshotContainers(snapId), []);
     // 121 customers in each: the snapshot was remade from the source, not the old one cloned.
     for (const b of [branch, second]) {
       const url = (
@@ -269,7 +272,7 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       await withClient(source, (c) => c.query('ALTER TABLE crm.customers DROP COLUMN backup_phone'));
     }
     assert.deepEqual(await state(url), before);
-    assert.deepEqual(await snapshotContainers(), []);
+    assert.deepEqual(await snapshotContainers(snapId), []);
   });
 
   it('url --database masks the password unless --show-secrets', async () => {
