@@ -1,5 +1,6 @@
 /** The editor's expiry warnings (which environments, once per expiry), its gc summary line, and the quota header text. */
 import assert from 'node:assert/strict';
+import { mock } from 'node:test';
 import type { GcReport } from '../../environments/quotas/gc';
 import type { QuotaUse } from '../../environments/quotas/check';
 import { fullLimits, quotaHeader } from '../../environments/quotas/summary';
@@ -101,5 +102,42 @@ describe('editor: expiry warnings, gc summary, quota header', () => {
       ['maxEnvironmentsPerHost'],
     );
     assert.equal(quotaHeader([]), '');
+  });
+
+  it('collects on the interval (first soon after the window opens), never two at once, with the default TTL the CLI uses', async () => {
+    const { gcRuns } = (await import('./fakes/core')) as typeof import('./fakes/core');
+    mock.timers.enable({ apis: ['setTimeout'] });
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    const slipway = {
+      settings: { gcIntervalMs: 10 * MIN },
+      engine: async () => ({ home: '/home' }),
+      log: { info: () => undefined, warn: () => undefined },
+      model: { refresh: async () => undefined },
+    };
+    const collector = new gc.GarbageCollector(slipway as never);
+    try {
+      mock.timers.tick(59_000);
+      await settle();
+      assert.equal(gcRuns.calls, 0, 'nothing before the first minute');
+      mock.timers.tick(1_000);
+      await settle();
+      assert.equal(gcRuns.calls, 1, 'the first collection a minute after the window opened');
+      // A collection asked for while one runs is that one.
+      const again = collector.collect();
+      await settle();
+      assert.equal(gcRuns.calls, 1, 'never two at once');
+      gcRuns.release.splice(0).forEach((r) => r());
+      await again;
+      assert.deepEqual(gcRuns.defaultTtlMs, [7_200_000]);
+      mock.timers.tick(10 * MIN);
+      await settle();
+      assert.equal(gcRuns.calls, 2, 'the next one an interval later');
+      gcRuns.release.splice(0).forEach((r) => r());
+    } finally {
+      collector.dispose();
+      mock.timers.reset();
+    }
   });
 });

@@ -88,6 +88,9 @@ describe('Slipway in the extension host', function () {
     assert.equal(slipway.inspect('ttl.default')?.defaultValue, '72h');
     assert.equal(slipway.inspect('quotas.maxEnvironmentsPerUser')?.defaultValue, 5);
     assert.equal(slipway.inspect('quotas.memoryPerEnvironment')?.defaultValue, '2g');
+    assert.equal(slipway.inspect('ttl.warnBefore')?.defaultValue, '15m');
+    assert.equal(slipway.inspect('gc.interval')?.defaultValue, '10m');
+    assert.equal(slipway.inspect('gc.mergedBranches')?.defaultValue, 'offer');
   });
 
   it('ships the JSON Schema it contributes through yamlValidation', function () {

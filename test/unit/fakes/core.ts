@@ -74,3 +74,18 @@ export function watch() {
   return { on: () => undefined, close: async () => undefined };
 }
 export { QUOTA_SHORT } from '../../../environments/quotas/summary';
+
+/** What the fake garbage collection was asked, and how long each run takes (the test sets it). */
+export const gcRuns = { calls: 0, defaultTtlMs: [] as Array<number | undefined>, release: [] as Array<() => void> };
+
+/** `collectGarbage`: counts the runs; each ends when the test releases it. */
+export async function collectGarbage(_envs: unknown, opts: { defaultTtlMs?: number }) {
+  gcRuns.calls++;
+  gcRuns.defaultTtlMs.push(opts.defaultTtlMs);
+  await new Promise<void>((resolve) => gcRuns.release.push(resolve));
+  return { at: '', dryRun: false, expired: [], orphans: [] };
+}
+
+export function readLimits() {
+  return { limits: {}, ttl: { ms: 7_200_000, source: '/home/settings.json' }, sources: [] };
+}

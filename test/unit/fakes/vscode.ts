@@ -131,6 +131,7 @@ export const commands = {
 
 export const workspace = {
   isTrusted: true,
+  onDidChangeConfiguration: () => ({ dispose: () => undefined }),
   createFileSystemWatcher: () => {
     const w = new FakeFileWatcher();
     recorded.watchers.push(w);
