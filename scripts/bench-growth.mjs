@@ -168,7 +168,7 @@ export async function benchGrowth({ json = false } = {}) {
         list,
         status,
         ...(previous ? { before: previous } : {}),
-        up: up.s,
+        up: (up ?? ups.at(-1)).s,
         refreshMs: refresh.ms,
         hostRssMiB: refresh.rss / 2 ** 20,
         hostHeapMiB: refresh.heap / 2 ** 20,
