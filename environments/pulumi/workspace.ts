@@ -2,14 +2,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { LocalWorkspace, PulumiCommand, StackNotFoundError, type Stack } from '@pulumi/pulumi/automation';
+import { LocalWorkspace, StackNotFoundError, type Stack } from '@pulumi/pulumi/automation';
 import { ensureDir, writeFileAtomically } from '../files';
 import type { EnvNames } from '../naming';
 import { wrongPassphraseError } from '../paths';
 import type { WorkerSettings } from './protocol';
 import { passphraseFitsBackend } from './secrets';
 import { timedPulumiCommand } from './cli-timings';
-import { timePhase } from '../timings';
+import { checkedPulumiCommand, existingStack, fileBackendHasStack } from './stack-handle';
 
 /**
  * A folder holding `node`: a two-line script that runs this worker's own Node. Pulumi's
@@ -39,9 +39,7 @@ export async function openStack(
   if (stateDir) ensureDir(stateDir);
   const workDir = join(settings.home, 'work', names.pulumiProject);
   ensureDir(workDir);
-  const pulumiCommand = timedPulumiCommand(
-    await timePhase('pulumi version', () => PulumiCommand.get({ root: settings.pulumiRoot })),
-  );
+  const pulumiCommand = timedPulumiCommand(checkedPulumiCommand(settings.pulumiRoot));
   const opts = {
     workDir,
     pulumiHome: join(settings.home, 'pulumi'),
@@ -61,18 +59,24 @@ export async function openStack(
     },
   };
   const args = { projectName: names.pulumiProject, stackName: names.stack, program: async () => ({}) };
-  let stack: Stack;
-  try {
-    stack = await LocalWorkspace.selectStack(args, opts);
-  } catch (err) {
-    if (!(err instanceof StackNotFoundError)) throw err;
-    if (!create) return undefined;
-    // Pulumi makes a new stack with any passphrase: one that does not open the stacks already here is refused.
-    if (!(await passphraseFitsBackend(settings.passphrase, settings.backendUrl)))
-      throw wrongPassphraseError(settings.home, `Could not create the stack of branch "${names.branch}"`);
-    return { stack: await LocalWorkspace.createStack(args, opts), created: true };
+  // A file backend says itself whether the stack exists; any other is asked through `stack select`.
+  const known = fileBackendHasStack(settings.backendUrl, names.pulumiProject, names.stack);
+  if (known) {
+    const ws = await LocalWorkspace.create({ ...opts, program: args.program });
+    return { stack: await existingStack(ws, names.stack), created: false };
   }
-  return { stack, created: false };
+  if (known === undefined) {
+    try {
+      return { stack: await LocalWorkspace.selectStack(args, opts), created: false };
+    } catch (err) {
+      if (!(err instanceof StackNotFoundError)) throw err;
+    }
+  }
+  if (!create) return undefined;
+  // Pulumi makes a new stack with any passphrase: one that does not open the stacks already here is refused.
+  if (!(await passphraseFitsBackend(settings.passphrase, settings.backendUrl)))
+    throw wrongPassphraseError(settings.home, `Could not create the stack of branch "${names.branch}"`);
+  return { stack: await LocalWorkspace.createStack(args, opts), created: true };
 }
 
 /**
