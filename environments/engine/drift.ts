@@ -8,6 +8,7 @@ import { connectDocker } from '../docker/engine';
 import type { ResourceRef } from '../pulumi/fingerprint';
 import type { Spec } from '../spec/types';
 import type { EngineContext } from './context';
+import { driftFromView } from './drift-view';
 
 /** What differs between the spec, Pulumi's state and the real Docker objects. */
 export async function drift(
@@ -17,6 +18,8 @@ export async function drift(
   opts: OperationOptions & { dockerHost?: string; stopGraceMs?: number } = {},
 ): Promise<DriftReport> {
   await ctx.reachable(opts.dockerHost);
+  const known = await driftFromView(ctx, spec, branch, opts.dockerHost);
+  if (known) return known;
   return (await ctx.runWorker(
     { op: 'drift', spec, branch, settings: ctx.settings(opts.dockerHost) },
     opts,

@@ -17,6 +17,8 @@ export class RunEvents {
   readonly diagnostics: string[] = [];
   stackOutputs?: Record<string, unknown>;
   changes: Record<string, number> = {};
+  /** Each resource's step in this run (`create`, `same`, `replace`, ...), by resource name. */
+  readonly ops = new Map<string, string>();
   readonly onEvent = eventTranslator(this);
 }
 
@@ -35,6 +37,7 @@ function eventTranslator(run: RunEvents): (e: EngineEvent) => void {
       const kind = meta.type.split(':').pop() ?? meta.type;
       const phase = pre ? 'started' : done ? 'finished' : 'failed';
       let durationMs: number | undefined;
+      if (done) run.ops.set(name, meta.op);
       if (pre) started.set(meta.urn, Date.now());
       else if (started.has(meta.urn)) durationMs = Date.now() - started.get(meta.urn)!;
       emit({ type: 'resource', phase, op: meta.op, kind, name, urn: meta.urn, durationMs });

@@ -12,6 +12,7 @@ import {
   sweepEnvironment,
   type SweepResult,
 } from '../../docker/engine';
+import { removeView } from '../../docker/declared-view';
 import { abort, emit, sendOutput } from '../channel';
 import type { DownResult, WorkerRequest, WorkerSettings } from '../protocol';
 import { clearPendingOperations, withEnvLock } from '../recovery';
@@ -91,6 +92,7 @@ export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Prom
         }
       }
       removeRecord(settings.home, names.project, names.env);
+      removeView(settings.home, names.project, names.env);
       // Best effort: with the record gone, the ledger drops these reservations on its next read anyway.
       await releaseHostPorts(settings.home, names.project, names.env).catch(() => undefined);
       return { project: names.project, env: names.env, branch: names.branch, stack: names.stack, removed };

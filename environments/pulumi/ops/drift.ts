@@ -12,6 +12,7 @@ import { declaredPorts, environmentProgram, type EnvIdentity, type PortMap } fro
 import type { WorkerRequest, WorkerSettings } from '../protocol';
 import { withEnvLock } from '../recovery';
 import { allocatePorts, identityOf, labelledRecord, nowIso } from '../run-state';
+import { recordDeclaredView } from '../view-state';
 import { openStack } from '../workspace';
 
 /** The type prefix of every resource Slipway's program makes (`pulumiType` of any kind, less its name). */
@@ -38,10 +39,14 @@ export async function runDrift(req: Extract<WorkerRequest, { op: 'drift' }>): Pr
     const missingPorts = Object.entries(declaredPorts(spec)).some(([o, cps]) =>
       cps.some((cp) => ports[o]?.[String(cp)] === undefined),
     );
-    if (
+    const specChanged =
       missingPorts ||
-      programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identity) !== record?.applied?.fingerprint
-    ) {
+      programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identity) !== record?.applied?.fingerprint;
+    if (!specChanged && !damaged && record?.applied && items.length === 0) {
+      // Reality is what the state holds: kept as the declared view, the next check needs no Pulumi run.
+      await recordDeclaredView(settings, names, record.applied.fingerprint, record.applied.containers, new Map(), true);
+    }
+    if (specChanged) {
       items.push(
         ...(await specDrift(
           stack,

@@ -5,6 +5,8 @@ import { envNames, isStageBranch } from '../../naming';
 import { isWrongPassphrase, wrongPassphraseError } from '../../paths';
 import { mergeRan, removeRecord, writeRecord, type EnvRecord } from '../../records';
 import { connectDocker, pruneDanglingImages } from '../../docker/engine';
+import { removeView } from '../../docker/declared-view';
+import { recordDeclaredView } from '../view-state';
 import { abort, emit, sendOutput } from '../channel';
 import { programFingerprint, resourceUrn } from '../fingerprint';
 import { environmentProgram } from '../program';
@@ -92,11 +94,14 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       const containers = (outputs.containers as Record<string, string> | undefined) ?? {};
       const images = (outputs.images as Record<string, string> | undefined) ?? {};
       // Images a rebuild replaced were kept in case this up failed; it did not.
-      await pruneDanglingImages(connectDocker(settings.dockerHost), {
-        project: names.project,
-        env: names.env,
-        state: settings.stateId,
-      }).catch(() => undefined);
+      await Promise.all([
+        pruneDanglingImages(connectDocker(settings.dockerHost), {
+          project: names.project,
+          env: names.env,
+          state: settings.stateId,
+        }).catch(() => undefined),
+        recordDeclaredView(settings, names, partial ? 'partial' : fingerprint, containers, run.ops),
+      ]);
       writeRecord(settings.home, {
         ...record,
         urls,
@@ -144,6 +149,7 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         try {
           await removeEverything(settings, names, opened, run, { images: true });
           removeRecord(settings.home, names.project, names.env);
+          removeView(settings.home, names.project, names.env);
         } catch (e) {
           cleanupError = e ?? 'unknown error';
         }
