@@ -18,6 +18,7 @@ import type { DownResult, WorkerRequest, WorkerSettings } from '../protocol';
 import { clearPendingOperations, withEnvLock } from '../recovery';
 import { RunEvents, failureMessage } from '../run-events';
 import { nowIso, restoreRecord } from '../run-state';
+import { destroyAndRemove } from '../stack-handle';
 import { openStack, readResultsFromEvents } from '../workspace';
 
 /**
@@ -34,13 +35,12 @@ export async function removeEverything(
   if (stack) {
     readResultsFromEvents(stack);
     abort.signal.throwIfAborted();
-    await stack.destroy({
+    await destroyAndRemove(stack, {
       color: 'never',
       signal: abort.signal,
       onEvent: run.onEvent,
       onOutput: sendOutput,
     });
-    await stack.workspace.removeStack(names.stack);
   }
   const docker = connectDocker(settings.dockerHost);
   const sel = { project: names.project, env: names.env, state: settings.stateId };
