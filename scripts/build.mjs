@@ -7,15 +7,17 @@
 //   extension.js  activation: views, commands, listeners; `vscode` external, nothing heavy inside
 //   core.js       the core (engine, spec, pipeline, dockerode, yaml, ajv, chokidar), loaded on first use
 //   gateway.js    the share-link gateway process (environments/share/main.ts)
-//   stack-worker.js  the stack worker with the Pulumi SDK inside; it is also Pulumi's dynamic-provider host
-//                 (the Docker provider's modules, environments/docker/provider*, share one scope in it, so
-//                 Pulumi serializes them into the state as one self-contained closure)
+//   stack-worker.js  the stack worker with the Pulumi SDK inside (the Docker provider's modules,
+//                 environments/docker/provider*, share one scope in it, so Pulumi serializes them into the
+//                 state as one self-contained closure)
+//   provider-host.js  Pulumi's dynamic-provider host alone (~1 MB: no closure serializer), which runs
+//                 that closure; dist/provider-host.js with dist/provider-runtime/ is the same for the CLI
 //   slipway.js    the `slipway` CLI with every npm package inside: what `npm pack` ships (package.json
 //                 `bin`, .npmignore) and what "Slipway: Install CLI on PATH" links, beside the same worker
 //   runtime/node_modules/dockerode  dockerode, for provider code that Pulumi serializes into the
 //                 state (it reaches npm packages through a plain require)
-//   runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider  two lines that start the
-//                 provider host inside stack-worker.js (Pulumi's plugin shim resolves this path)
+//   runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider  two lines that start
+//                 provider-host.js (Pulumi's plugin shim resolves this path)
 //
 // `--check-sizes` fails the build when the extension's activation bundle grows past its budget.
 import { build } from 'esbuild';
@@ -41,6 +43,44 @@ const common = {
 // The bundles never take the code paths that resolve npm packages on disk (the CLI's layout does).
 const quiet = { logOverride: { 'require-resolve-not-external': 'silent' } };
 
+// Pulumi's dynamic-provider host, bundled alone into `<dir>/provider-host.js` without the SDK's
+// closure serializer (a program run's part, with a TypeScript compiler inside: ~4.5 MB the host
+// never calls), and the two-line `@pulumi/pulumi/cmd/dynamic-provider` that Pulumi's plugin shim
+// resolves through NODE_PATH, under `<dir>/<runtime>/node_modules`, pointing at it.
+const noClosureSerializer = {
+  name: 'no-closure-serializer',
+  setup(b) {
+    b.onResolve({ filter: /closure\/(serializeClosure|codePaths)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'no-closure',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'no-closure' }, () => ({
+      contents:
+        "const no = () => { throw new Error('Function serialization is not part of the dynamic-provider host.'); };\n" +
+        'module.exports = { serializeFunction: no, serializeFunctionAsync: no, computeCodePaths: no, computeCodePathsAsync: no };',
+      loader: 'js',
+    }));
+  },
+};
+async function buildProviderHost(dir, runtime) {
+  await build({
+    ...common,
+    entryPoints: ['environments/pulumi/provider-host.ts'],
+    outfile: join(root, dir, 'provider-host.js'),
+    // dockerode is required by the provider code Pulumi serialized into the state, found through NODE_PATH.
+    external: ['dockerode', '*.node', 'cpu-features', 'ts-node'],
+    plugins: [noClosureSerializer],
+    minify: true,
+    ...quiet,
+  });
+  const hostDir = join(root, dir, runtime, 'node_modules', '@pulumi', 'pulumi', 'cmd', 'dynamic-provider');
+  mkdirSync(hostDir, { recursive: true });
+  writeFileSync(
+    join(hostDir, 'index.js'),
+    "// Pulumi's dynamic-provider host, bundled alone beside Slipway's stack worker.\nrequire('../../../../../../provider-host.js');\n",
+  );
+}
+
 // --- CLI ---
 for (const e of [
   { in: 'environments/cli/main.ts', out: 'slipway', banner: '#!/usr/bin/env node' },
@@ -57,6 +97,7 @@ for (const e of [
   });
   if (e.banner) chmodSync(join(root, `dist/${e.out}.js`), 0o755);
 }
+await buildProviderHost('dist', 'provider-runtime');
 
 // --- the mock server's image context: one bundled file and its Dockerfile on the local Node base ---
 const MOCK_DOCKERFILE = `# A Slipway mock server (environments/mocks), on the local Node base built by scripts/bootstrap-images.sh.
@@ -166,12 +207,7 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
     external: native,
     minify: true,
   });
-  const hostDir = join(runtime, '@pulumi', 'pulumi', 'cmd', 'dynamic-provider');
-  mkdirSync(hostDir, { recursive: true });
-  writeFileSync(
-    join(hostDir, 'index.js'),
-    "// Pulumi's dynamic-provider host, inside Slipway's stack worker bundle.\nprocess.env.SLIPWAY_DYNAMIC_PROVIDER = '1';\nrequire('../../../../../../stack-worker.js');\n",
-  );
+  await buildProviderHost('dist/extension', 'runtime');
   const size = (f) => statSync(join(out, f)).size;
   const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
   console.log(

@@ -1,6 +1,6 @@
 /** Where the stack worker runs from: the editor's bundle or the npm package's layout. */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { SlipwayError } from '../errors';
 
 function packageRoot(): string {
@@ -37,5 +37,8 @@ export function findRuntime(): WorkerRuntime {
     });
   }
   // .../node_modules/@pulumi/pulumi/package.json -> .../node_modules
-  return { worker, nodePath: dirname(dirname(dirname(require.resolve('@pulumi/pulumi/package.json')))) };
+  const packages = dirname(dirname(dirname(require.resolve('@pulumi/pulumi/package.json'))));
+  // The bundled dynamic-provider host (scripts/build.mjs) first, when it was built beside the worker.
+  const host = join(dirname(worker), 'provider-runtime', 'node_modules');
+  return { worker, nodePath: existsSync(host) ? [host, packages].join(delimiter) : packages };
 }

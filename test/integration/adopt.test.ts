@@ -133,6 +133,7 @@ describe('adopting Slipway outside this repository', function () {
         .filter((p) => !['package.json', 'README.md', 'LICENSE'].includes(p))
         .sort(),
       [
+        'dist/extension/provider-host.js',
         'dist/extension/runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js',
         'dist/extension/runtime/node_modules/dockerode/index.js',
         'dist/extension/slipway.js',
