@@ -1,6 +1,7 @@
 /** The Pulumi CLI and an environment's stack without per-operation CLI calls: the version the engine already checked, the stack named on every call rather than selected. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readTextIfExists } from '../files';
 import { PulumiCommand, Stack, type LocalWorkspace } from '@pulumi/pulumi/automation';
 import { version as pulumiSdkVersion } from '@pulumi/pulumi/package.json';
 
@@ -19,12 +20,18 @@ export function checkedPulumiCommand(root: string): PulumiCommand {
 }
 
 /**
- * Whether a file backend holds the stack: the file Pulumi keeps for it. Undefined for any other
- * backend, which only the CLI can answer for.
+ * Whether a file backend holds the stack: the file Pulumi keeps for it in its project-scoped
+ * layout (`.pulumi/meta.yaml` at version 1, or no backend yet: Pulumi then makes that layout).
+ * Undefined for any other backend or layout, which only the CLI can answer for.
  */
 export function fileBackendHasStack(backendUrl: string, project: string, stack: string): boolean | undefined {
   if (!backendUrl.startsWith('file://')) return undefined;
-  const base = join(backendUrl.slice('file://'.length), '.pulumi', 'stacks', project, `${stack}.json`);
+  const dir = join(backendUrl.slice('file://'.length), '.pulumi');
+  if (existsSync(dir)) {
+    const meta = readTextIfExists(join(dir, 'meta.yaml'));
+    if (meta === undefined || !/^version:\s*1\s*$/m.test(meta)) return undefined;
+  }
+  const base = join(dir, 'stacks', project, `${stack}.json`);
   return existsSync(base) || existsSync(`${base}.gz`);
 }
 
