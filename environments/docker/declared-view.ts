@@ -1,6 +1,6 @@
 /** The declared Docker view of an environment, kept beside its record by each `up`, and reality drift checked against it with no Pulumi run. */
 import { createHmac, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { linkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ensureDir, readTextIfExists, writeFileAtomically } from '../files';
@@ -44,8 +44,18 @@ function viewKey(home: string): Buffer {
   const file = join(home, 'keys', 'declared-view.key');
   const have = readTextIfExists(file)?.trim();
   if (have && /^[0-9a-f]{64}$/.test(have)) return Buffer.from(have, 'hex');
+  // Made under another name, then linked into place: of two processes making it at once, the
+  // first link wins and both use that key (a key replaced later would make every view drift).
   ensureDir(join(home, 'keys'));
-  writeFileAtomically(file, randomBytes(32).toString('hex'));
+  const made = `${file}.${process.pid}.new`;
+  writeFileAtomically(made, randomBytes(32).toString('hex'));
+  try {
+    linkSync(made, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(made, { force: true });
+  }
   return Buffer.from(readTextIfExists(file)!.trim(), 'hex');
 }
 
