@@ -52,7 +52,7 @@ describe('--timings: where each operation spent its time', function () {
       'spec load',
       'docker ping',
       'worker start',
-      'pulumi stack select',
+      'pulumi stack init',
       'pulumi up',
       'pulumi up: start to first resource (engine, program, provider)',
       'docker container (create)',
