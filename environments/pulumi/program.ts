@@ -10,6 +10,7 @@ import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
 import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInputs } from '../docker/provider';
 import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
+import { bindAddress, isLocalEngine, probeImage, urlHost } from '../docker/remote';
 import { serviceMounts, withSecretEnv } from './service-inputs';
 
 const POSTGRES_PORT = 5432;
@@ -166,6 +167,13 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
   return async () => {
     const { spec, names, dockerHost, ports, identity } = inputs;
     const base = { providerVersion: PROVIDER_VERSION, dockerHost };
+    // On another engine, HTTP health checks run inside it, and URLs name its host.
+    const remote = isLocalEngine(dockerHost)
+      ? {}
+      : {
+          probeImage: probeImage(),
+          ...(bindAddress(dockerHost) !== '127.0.0.1' ? { bindAddress: bindAddress(dockerHost) } : {}),
+        };
     const labelsFor = (service: string) => ({ ...names.labels, [LABEL_SERVICE]: service });
     const containerLabels = (service: string, role: 'service' | 'database') => ({
       ...labelsFor(service),
@@ -306,6 +314,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           aliases: [svc.name],
           mounts: serviceMounts(svc, names),
           health: svc.healthcheck,
+          ...remote,
           cpus: svc.resources.cpus,
           memoryBytes: svc.resources.memoryBytes,
           labels: containerLabels(svc.name, 'service'),
@@ -314,7 +323,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
         { dependsOn },
       );
       containers.set(svc.name, container);
-      if (published[0]) urls[svc.name] = `http://127.0.0.1:${published[0].host}`;
+      if (published[0]) urls[svc.name] = `http://${urlHost(dockerHost)}:${published[0].host}`;
     }
 
     return {
