@@ -14,6 +14,7 @@ import { readReleases, writeReleases, type Release } from './releases';
 import { rollbackWindows } from './governance';
 import { pipelineStage, type PipelineOptions } from './source';
 import { shipRelease } from './ship-release';
+import { automaticRollbacks, rolloutNote } from './swarm-rollout';
 
 export interface PromoteResult {
   stage: string;
@@ -67,9 +68,12 @@ export async function deployAudited(
   from: Release['from'],
   opts: PipelineOptions & OperationOptions,
 ) {
+  const started = Date.now();
   try {
     return await deployRelease(envs, spec, stage, release, opts);
   } catch (err) {
+    // On a Swarm stage, a release that failed its health check was rolled back by Swarm itself.
+    const rolledBack = await automaticRollbacks(projectSlug(spec.name), stage, started);
     await appendAudit(envs.home, projectSlug(spec.name), {
       at: new Date().toISOString(),
       actor: opts.actor,
@@ -80,6 +84,18 @@ export async function deployAudited(
       images: release.images,
       note: `${release.rollbackOf ? 'rollback' : 'promotion'} failed: ${(err as Error).message.split('\n')[0]}; run it again once fixed`,
     });
+    if (rolledBack.length) {
+      opts.onEvent?.({ type: 'step', message: `Swarm rolled back ${rolledBack.map((r) => r.service).join(', ')}` });
+      await appendAudit(envs.home, projectSlug(spec.name), {
+        at: new Date().toISOString(),
+        actor: 'swarm',
+        action: 'rollback-automatic',
+        stage: stage.name,
+        from,
+        release: release.number,
+        note: `Swarm rolled the rollout of release ${release.number} back by itself; the stage runs the release it ran before. ${rolloutNote(rolledBack)}`,
+      });
+    }
     throw err;
   }
 }

@@ -12,6 +12,7 @@ import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInpu
 import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
 import { bindAddress, isLocalEngine, probeImage, urlHost } from '../docker/remote';
 import { serviceMounts, withSecretEnv } from './service-inputs';
+import { swarmProgram, swarmStageOf } from './swarm-program';
 
 const POSTGRES_PORT = 5432;
 
@@ -34,7 +35,7 @@ export interface EnvIdentity {
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
-class DockerNetwork extends pulumi.dynamic.Resource {
+export class DockerNetwork extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     // Named objects: a forced replace must delete the old one before making the new one.
     super(
@@ -59,7 +60,7 @@ class DockerVolume extends pulumi.dynamic.Resource {
     );
   }
 }
-class DockerImage extends pulumi.dynamic.Resource {
+export class DockerImage extends pulumi.dynamic.Resource {
   declare readonly imageId: pulumi.Output<string>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -147,7 +148,7 @@ function serviceAttr(svc: ServiceSpec, attr: string): string {
 }
 
 /** Resolves a service's env, with references to databases (secret) and services (plain). */
-function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpoint>): pulumi.Output<string[]> {
+export function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpoint>): pulumi.Output<string[]> {
   const entries = Object.entries(svc.env).map(([key, template]) => {
     const refs = template.filter((p): p is { ref: SpecRef } => typeof p !== 'string').map((p) => p.ref);
     const values = refs.map((ref) => {
@@ -164,6 +165,9 @@ function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpo
 }
 
 export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<string, unknown>> {
+  // A stage on a Swarm cluster runs Swarm services instead of containers.
+  const swarm = swarmStageOf(inputs.spec, inputs.names.branch);
+  if (swarm) return swarmProgram(inputs, swarm);
   return async () => {
     const { spec, names, dockerHost, ports, identity } = inputs;
     const base = { providerVersion: PROVIDER_VERSION, dockerHost };

@@ -25,7 +25,7 @@ export interface SecondEngine {
   cli(args: string[], input?: string): string;
   log(): string;
   stop(): Promise<void>;
-  /** Its address pool (for `docker swarm init --default-addr-pool`). */
+  /** Addresses for a Swarm's overlay networks, apart from its local networks' (`docker swarm init --default-addr-pool`). */
   pool: string;
 }
 
@@ -91,7 +91,7 @@ export async function startSecondEngine(prefix: string): Promise<SecondEngine> {
       '--iptables=false',
       '--ip-masq=false',
       '--default-address-pool',
-      `base=10.${octet + 1}.0.0/16,size=24`,
+      `base=10.${octet + 1}.0.0/17,size=24`,
     ],
     { stdio: ['ignore', out, out] },
   );
@@ -149,7 +149,7 @@ export async function startSecondEngine(prefix: string): Promise<SecondEngine> {
     await stop();
     throw err;
   }
-  return { tcp: `tcp://127.0.0.1:${port}`, certPath, socket, docker, cli, log, stop, pool: `10.${octet + 1}.0.0/16` };
+  return { tcp: `tcp://127.0.0.1:${port}`, certPath, socket, docker, cli, log, stop, pool: `10.${octet + 1}.128.0/17` };
 }
 
 /** Whether the first engine still builds an image (a second daemon must not break its bridge). */
