@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { auditPath } from '../../environments/pipeline/audit';
 import { stageBranch } from '../../environments/naming';
 import { RUN, docker, jsonData, removeDir, requireEngines, runCli, tempHome } from './helpers';
+import { waitFor } from '../wait';
 import { firstEngineBuilds, startSecondEngine, type SecondEngine } from './second-engine';
 
 interface ListedEnv {
@@ -161,8 +162,11 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
     assert.match(promoted.stderr, /Swarm rolled .*web.* back/);
     const web = (await engine!.docker.listServices()).find((s) => s.Spec?.Labels?.['dev.slipway.service'] === 'web');
     assert.equal(web?.UpdateStatus?.State, 'rollback_completed');
-    // The stage answers with the release it ran before.
-    assert.equal(await version(url), 'v1');
+    // The stage answers with the release it ran before (once Swarm's restored task is healthy again).
+    await waitFor(`${url} to answer v1 again`, async () => (await version(url).catch(() => '')) === 'v1', {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
     const audit = readFileSync(auditPath(home, project), 'utf8')
       .trim()
       .split('\n')

@@ -110,11 +110,14 @@ function serviceSpec(inputs: SwarmServiceInputs): Record<string, unknown> {
   };
 }
 
-/** How long a rollout may take: each batch's start-up (its health check's timeout) and monitor. */
+/**
+ * How long a rollout may take: each batch's start-up (its health check's timeout), delay and
+ * monitor, twice over (the update, then Swarm's rollback of it), plus two minutes for the engine.
+ */
 function rolloutTimeoutMs(inputs: SwarmServiceInputs): number {
   const batches = Math.ceil(inputs.replicas / Math.max(1, inputs.rollout.parallelism));
   const perBatch = (inputs.health?.timeoutMs ?? 30000) + inputs.rollout.monitorMs + inputs.rollout.delayMs;
-  return 60000 + 2 * batches * perBatch;
+  return 120000 + 4 * batches * perBatch;
 }
 
 /** Waits until `replicas` tasks of the service run (with a health check, only once healthy). */
