@@ -123,7 +123,7 @@ function rolloutTimeoutMs(inputs: SwarmServiceInputs): number {
 /** Waits until `replicas` tasks of the service run (with a health check, only once healthy). */
 async function waitRunning(docker: Dockerode, inputs: SwarmServiceInputs): Promise<void> {
   const deadline = Date.now() + rolloutTimeoutMs(inputs);
-  let last = 'no task yet';
+  let last: string;
   for (;;) {
     const tasks = (await docker.listTasks({
       filters: { service: [inputs.name], 'desired-state': ['running'] },
