@@ -200,7 +200,12 @@ export const containerProvider = {
     return createContainer(inputs);
   },
   async diff(_id: string, olds: ContainerInputs, news: ContainerInputs) {
-    return diffBy({ ...olds }, { ...news }, CONTAINER_REPLACE_KEYS, ['providerVersion', 'imageRef', 'secrets', 'probeImage']);
+    return diffBy({ ...olds }, { ...news }, CONTAINER_REPLACE_KEYS, [
+      'providerVersion',
+      'imageRef',
+      'secrets',
+      'probeImage',
+    ]);
   },
   async update(id: string, olds: ContainerInputs & { containerId: string }, news: ContainerInputs) {
     return { outs: { ...news, containerId: olds.containerId ?? id } };

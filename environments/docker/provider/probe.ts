@@ -76,7 +76,7 @@ export async function startProbe(
       // Docker's 8-byte frame headers dropped: only the text written.
       const raw = Buffer.concat(chunks);
       const parts: string[] = [];
-      for (let i = 0; i + 8 <= raw.length; ) {
+      for (let i = 0; i + 8 <= raw.length;) {
         const size = raw.readUInt32BE(i + 4);
         parts.push(raw.subarray(i + 8, i + 8 + size).toString('utf8'));
         i += 8 + size;
