@@ -5,9 +5,16 @@
  * the DOM: the core, the extension and the webviews share it.
  */
 
-export type ResourceKind = 'network' | 'volume' | 'image' | 'container' | 'password';
+export type ResourceKind = 'network' | 'volume' | 'image' | 'container' | 'password' | 'swarm-service';
 
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['network', 'volume', 'image', 'container', 'password'];
+export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  'network',
+  'volume',
+  'image',
+  'container',
+  'password',
+  'swarm-service',
+];
 
 /** The Pulumi module of Slipway's dynamic resources. */
 export const PULUMI_MODULE = 'slipway';
@@ -19,6 +26,7 @@ export const PULUMI_TYPE_NAMES: Readonly<Record<ResourceKind, string>> = {
   image: 'DockerImage',
   container: 'DockerContainer',
   password: 'GeneratedPassword',
+  'swarm-service': 'SwarmService',
 };
 
 /** Each kind in words, for progress lines, views and messages. */
@@ -28,6 +36,7 @@ export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
   image: 'image',
   container: 'container',
   password: 'generated password',
+  'swarm-service': 'Swarm service',
 };
 
 /** The full Pulumi type of a kind's resources: `pulumi-nodejs:dynamic/slipway:DockerContainer`. */

@@ -15,6 +15,8 @@ export interface EnvRecord {
   branch: string;
   stack: string;
   specFile?: string;
+  /** The Docker endpoint it runs on when not the engine's default (a stage's own): `list`, `logs`, `usage` and `restart` go there. */
+  dockerHost?: string;
   createdAt: string;
   updatedAt: string;
   /** Who first brought it up (git user.email, else the OS user): "Tear Down All Mine" and quotas count by it. */
@@ -80,6 +82,7 @@ function recordShape(project: string, env: string): (value: unknown) => FieldPro
         env: 'string',
         branch: 'string',
         stack: 'string',
+        dockerHost: 'string?',
         createdAt: 'string',
         updatedAt: 'string',
         owner: 'string?',

@@ -1,7 +1,7 @@
 /**
  * Pulumi dynamic providers for the Docker objects of an environment, driven through dockerode:
  * the dispatcher. Each resource kind is one module in ./provider/ (network, volume, image,
- * container with its health wait, password), the build context in ./build-context.ts, the
+ * container with its health wait, password, Swarm service), the build context in ./build-context.ts, the
  * endpoint in ./endpoint.ts.
  *
  * Pulumi serializes the provider object (with everything its functions capture) into the
@@ -27,6 +27,7 @@ import { imageProvider, type ImageInputs } from './provider/image';
 import { networkProvider, type NetworkInputs } from './provider/network';
 import { passwordProvider, type PasswordInputs } from './provider/password';
 import type { DiffResult, ResourceKind } from './provider/shared';
+import { swarmServiceProvider, type SwarmServiceInputs } from './provider/swarm-service';
 import { volumeProvider, type VolumeInputs } from './provider/volume';
 
 export { dockerClient, dockerConnection, type DockerConnection } from './endpoint';
@@ -36,11 +37,12 @@ export type { ImageInputs } from './provider/image';
 export type { NetworkInputs } from './provider/network';
 export type { PasswordInputs } from './provider/password';
 export type { ResourceKind } from './provider/shared';
+export type { SwarmServiceInputs } from './provider/swarm-service';
 export type { VolumeInputs } from './provider/volume';
 
 export const PROVIDER_VERSION = 5;
 
-type AnyInputs = NetworkInputs | VolumeInputs | ImageInputs | ContainerInputs | PasswordInputs;
+type AnyInputs = NetworkInputs | VolumeInputs | ImageInputs | ContainerInputs | PasswordInputs | SwarmServiceInputs;
 interface KindProvider {
   create(inputs: never): Promise<{ id: string; outs: object }>;
   diff(id: string, olds: never, news: never): Promise<DiffResult>;
@@ -56,6 +58,7 @@ function providerFor(kind: ResourceKind): KindProvider {
     image: imageProvider,
     container: containerProvider,
     password: passwordProvider,
+    'swarm-service': swarmServiceProvider,
   };
   const provider = byKind[kind];
   if (!provider) throw new Error(`unknown Slipway resource kind "${kind}"`);

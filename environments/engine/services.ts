@@ -6,7 +6,7 @@ import { inspectRecord } from '../records';
 import { connectDocker, environmentContainers } from '../docker/engine';
 import { demuxDockerLog, demuxFrames, lineSplitter } from '../docker/logs';
 import type { EngineContext } from './context';
-import { isLocalEngine, probeHttpHealth } from './status';
+import { probeHttpHealth } from './status';
 import type { LogOptions, ServiceUsage } from './types';
 
 /**
@@ -22,7 +22,8 @@ export async function environmentSecrets(
 ): Promise<string[]> {
   const names = envNames(project, branch);
   const record = inspectRecord(ctx.home, names.project, names.env).record;
-  const docker = dockerHost === undefined ? ctx.docker : connectDocker(dockerHost);
+  const host = dockerHost ?? record?.dockerHost;
+  const docker = host === undefined ? ctx.docker : connectDocker(host);
   const live = await environmentContainers(docker, {
     project: names.project,
     env: names.env,
@@ -99,7 +100,7 @@ export async function logs(
  */
 export async function usage(ctx: EngineContext, project: string, branch: string): Promise<ServiceUsage[]> {
   const names = envNames(project, branch);
-  const docker = await ctx.reachable();
+  const docker = await ctx.reachable(endpointOf(ctx, names.project, names.env));
   const services = await environmentContainers(docker, { project: names.project, env: names.env, state: ctx.stateId });
   return Promise.all(
     services
@@ -142,8 +143,11 @@ export async function restart(
   await container.restart({ t: 10 });
   const names = envNames(project, branch);
   const record = inspectRecord(ctx.home, names.project, names.env).record;
+  const endpoint = record?.dockerHost ?? ctx.dockerHost;
+  const docker = await ctx.reachable(record?.dockerHost);
   const check = record?.ran?.services?.find((s) => s.name === service)?.healthcheck;
-  const probed = !!check?.command || (!!check?.http && isLocalEngine(ctx.dockerHost));
+  // An HTTP check is probed through the published port here, or from inside another engine.
+  const probed = !!check?.command || !!check?.http;
   const deadline = Date.now() + (check?.timeoutMs ?? 30_000);
   let last: string;
   for (;;) {
@@ -152,7 +156,7 @@ export async function restart(
         'operation-cancelled',
         `Stopped waiting for ${service} to become healthy; it was restarted.`,
       );
-    const services = await environmentContainers(ctx.docker, {
+    const services = await environmentContainers(docker, {
       project: names.project,
       env: names.env,
       state: ctx.stateId,
@@ -160,7 +164,8 @@ export async function restart(
     const [state] = await probeHttpHealth(
       record,
       services.filter((s) => s.service === service),
-      ctx.dockerHost,
+      endpoint,
+      docker,
     );
     if (state?.state === 'running' && (state.health === 'healthy' || (state.health === 'none' && !probed))) return;
     last = state ? `it is ${state.state}, health ${state.health}` : 'its container is gone';
@@ -183,7 +188,7 @@ async function serviceContainer(
   service: string,
 ): Promise<Docker.Container> {
   const names = envNames(project, branch);
-  const docker = await ctx.reachable();
+  const docker = await ctx.reachable(endpointOf(ctx, names.project, names.env));
   const services = await environmentContainers(docker, { project: names.project, env: names.env, state: ctx.stateId });
   const found = services.find((s) => s.service === service);
   if (!found) {
@@ -192,4 +197,9 @@ async function serviceContainer(
     });
   }
   return docker.getContainer(found.containerId);
+}
+
+/** The endpoint an environment runs on, as its record names it (undefined: the engine's own). */
+function endpointOf(ctx: EngineContext, project: string, env: string): string | undefined {
+  return inspectRecord(ctx.home, project, env).record?.dockerHost;
 }

@@ -14,12 +14,15 @@ import {
 } from '../records';
 import { environmentContainers, environmentLabels, type EnvSelector, type ServiceState } from '../docker/engine';
 import { mockUrls } from '../spec/mocks';
+import { describeDockerHost } from '../docker/engine';
+import { isLocalEngine, urlHost } from '../docker/remote';
+import { probeInsideEngine } from './remote-health';
 import type { EngineContext } from './context';
 import { envKey, liveByEnvironment } from './live';
 import type { EnvironmentState, EnvironmentStatus } from './types';
 import { stateStore } from '../state/store';
 
-/** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
+/** `dockerHost`: the endpoint the environment runs on (a stage's own); default the one its record names, else the engine's. */
 export async function status(
   ctx: EngineContext,
   project: string,
@@ -27,23 +30,26 @@ export async function status(
   dockerHost?: string,
 ): Promise<EnvironmentStatus> {
   const names = envNames(project, branch);
-  const docker = await ctx.reachable(dockerHost);
-  const sel = { project: names.project, env: names.env, state: ctx.stateId };
   const read = inspectRecord(ctx.home, names.project, names.env);
+  const host = dockerHost ?? read.record?.dockerHost;
+  const docker = await ctx.reachable(host);
+  const sel = { project: names.project, env: names.env, state: ctx.stateId };
   const services = await environmentContainers(docker, sel);
   // Containers with no record at all: it was deleted, and is rebuilt like a damaged one.
   const damaged =
     read.damaged ??
     (!read.record && services.length > 0 ? missingRecord(ctx.home, names.project, names.env) : undefined);
   const record = damaged ? await rebuiltRecord(ctx, docker, sel, branch) : read.record;
+  const endpoint = host ?? ctx.dockerHost;
   return describe(
     ctx,
     names.project,
     names.env,
     branch,
     record,
-    await probeHttpHealth(record, services, dockerHost ?? ctx.dockerHost),
+    await probeHttpHealth(record, services, endpoint, docker),
     damaged,
+    endpoint,
   );
 }
 
@@ -65,22 +71,21 @@ async function rebuiltRecord(
   });
 }
 
-/** Whether an engine publishes its ports on this machine's 127.0.0.1 (a local socket). */
-export function isLocalEngine(dockerHost: string): boolean {
-  return !dockerHost || dockerHost.startsWith('unix://');
-}
+export { isLocalEngine } from '../docker/remote';
 
 /**
- * A service whose health check is an HTTP GET (probed from this machine, not a Docker
- * HEALTHCHECK) has Docker health `none`: on a local engine, its published port is probed once
- * (1 s timeout), so it reads healthy or unhealthy like the others.
+ * A service whose health check is an HTTP GET (not a Docker HEALTHCHECK) has Docker health
+ * `none`: it is probed once (1 s timeout), so it reads healthy or unhealthy like the others. On
+ * this machine's engine through its published port; on another engine from inside it, by a probe
+ * container on the environment's network (given `docker`, that engine's client).
  */
 export async function probeHttpHealth(
   record: EnvRecord | undefined,
   services: ServiceState[],
   dockerHost: string,
+  docker?: Docker,
 ): Promise<ServiceState[]> {
-  if (!isLocalEngine(dockerHost)) return services;
+  if (!isLocalEngine(dockerHost)) return docker && record ? probeInsideEngine(docker, record, services) : services;
   const specs = record?.ran?.services ?? [];
   return Promise.all(
     services.map(async (s): Promise<ServiceState> => {
@@ -110,9 +115,29 @@ export async function list(ctx: EngineContext, project?: string): Promise<Enviro
   await ctx.reachable();
   // One Docker listing for all of them: the time grows with the containers, not with calls per environment.
   const live = await liveByEnvironment(ctx.docker, ctx.stateId, slug);
-  const describeLive = async (r: EnvRecord, error?: DamagedFileError) => {
-    const services = live.get(envKey(r.project, r.env)) ?? [];
-    return describe(ctx, r.project, r.env, r.branch, r, await probeHttpHealth(r, services, ctx.dockerHost), error);
+  // An environment on another endpoint (a stage's engine) is looked at there, each engine once.
+  const engines = new Map<string, Promise<Docker>>();
+  const engineOf = (host: string) => {
+    if (!engines.has(host)) engines.set(host, ctx.reachable(host));
+    return engines.get(host)!;
+  };
+  const describeLive = async (r: EnvRecord, error?: DamagedFileError): Promise<EnvironmentStatus> => {
+    if (r.dockerHost === undefined || r.dockerHost === ctx.dockerHost) {
+      const services = live.get(envKey(r.project, r.env)) ?? [];
+      return describe(ctx, r.project, r.env, r.branch, r, await probeHttpHealth(r, services, ctx.dockerHost), error);
+    }
+    const endpoint = r.dockerHost;
+    let docker: Docker;
+    try {
+      docker = await engineOf(endpoint);
+    } catch (err) {
+      // An engine that does not answer leaves its environments listed, saying so.
+      const known = describe(ctx, r.project, r.env, r.branch, r, [], error, endpoint);
+      return { ...known, status: 'degraded', services: [], missing: undefined, unreachable: (err as Error).message };
+    }
+    const services = await environmentContainers(docker, { project: r.project, env: r.env, state: ctx.stateId });
+    const probed = await probeHttpHealth(r, services, endpoint, docker);
+    return describe(ctx, r.project, r.env, r.branch, r, probed, error, endpoint);
   };
   // A damaged record is listed too, rebuilt from its Docker labels, never left out; so is an
   // environment whose containers run with no record at all (it was deleted).
@@ -148,6 +173,7 @@ function describe(
   record: EnvRecord | undefined,
   live: ServiceState[],
   damaged?: DamagedFileError,
+  endpoint = ctx.dockerHost,
 ): EnvironmentStatus {
   const expected = record ? [...record.services, ...record.databases] : [];
   const missing = expected.filter((name) => !live.some((s) => s.service === name));
@@ -184,7 +210,7 @@ function describe(
   for (const name of record?.services ?? []) {
     const live = services.find((s) => s.service === name);
     const port = live ? Object.values(live.ports)[0] : undefined;
-    if (port) urls[name] = `http://127.0.0.1:${port}`;
+    if (port) urls[name] = `http://${urlHost(endpoint)}:${port}`;
     else if (record?.urls[name]) urls[name] = record.urls[name];
   }
   return {
@@ -203,6 +229,7 @@ function describe(
     updatedAt: record?.updatedAt,
     owner: record?.owner,
     specFile: record?.specFile,
+    ...(endpoint && !isLocalEngine(endpoint) ? { dockerHost: describeDockerHost(endpoint) } : {}),
     commit: record?.applied?.commit,
     ttl: record?.ttl,
     ...(damaged

@@ -40,6 +40,10 @@ export interface EnvironmentStatus {
   owner?: string;
   /** The spec file the environment was last brought up from. */
   specFile?: string;
+  /** The engine it runs on when that is not this machine's own (a stage's endpoint, TLS files shown as "(TLS)"). */
+  dockerHost?: string;
+  /** Set when that engine did not answer: why; its services are then not known. */
+  unreachable?: string;
   /** The git commit its last successful up ran. */
   commit?: string;
   /** When it expires without further activity (`slipway gc` then tears it down). */

@@ -22,6 +22,8 @@ export type AuditAction =
   | 'approve'
   | 'promote-refused'
   | 'promote-failed'
+  /** Swarm rolled a stage's services back by itself: the new release failed its health check during the rollout. */
+  | 'rollback-automatic'
   | 'stage-reapply'
   | 'stage-accept'
   | 'stage-down';

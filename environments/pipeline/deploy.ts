@@ -1,7 +1,6 @@
 // Deploying a release to a stage: the per-stage release lock, image tagging, audited deploys and rollback.
 import { join } from 'node:path';
 import type { LocalEnvironments } from '../engine';
-import { assertDockerReachable, connectDocker, describeDockerHost } from '../docker/engine';
 import { acquireLock } from '../lock';
 import { withTeamLock } from '../state/store';
 import { SlipwayError } from '../errors';
@@ -14,6 +13,8 @@ import { requireEmergencyApprovals, rollbackTarget } from './emergency';
 import { readReleases, writeReleases, type Release } from './releases';
 import { rollbackWindows } from './governance';
 import { pipelineStage, type PipelineOptions } from './source';
+import { shipRelease } from './ship-release';
+import { automaticRollbacks, rolloutNote } from './swarm-rollout';
 
 export interface PromoteResult {
   stage: string;
@@ -67,9 +68,12 @@ export async function deployAudited(
   from: Release['from'],
   opts: PipelineOptions & OperationOptions,
 ) {
+  const started = Date.now();
   try {
     return await deployRelease(envs, spec, stage, release, opts);
   } catch (err) {
+    // On a Swarm stage, a release that failed its health check was rolled back by Swarm itself.
+    const rolledBack = await automaticRollbacks(projectSlug(spec.name), stage, started);
     await appendAudit(envs.home, projectSlug(spec.name), {
       at: new Date().toISOString(),
       actor: opts.actor,
@@ -80,6 +84,18 @@ export async function deployAudited(
       images: release.images,
       note: `${release.rollbackOf ? 'rollback' : 'promotion'} failed: ${(err as Error).message.split('\n')[0]}; run it again once fixed`,
     });
+    if (rolledBack.length) {
+      opts.onEvent?.({ type: 'step', message: `Swarm rolled back ${rolledBack.map((r) => r.service).join(', ')}` });
+      await appendAudit(envs.home, projectSlug(spec.name), {
+        at: new Date().toISOString(),
+        actor: 'swarm',
+        action: 'rollback-automatic',
+        stage: stage.name,
+        from,
+        release: release.number,
+        note: `Swarm rolled the rollout of release ${release.number} back by itself; the stage runs the release it ran before. ${rolloutNote(rolledBack)}`,
+      });
+    }
     throw err;
   }
 }
@@ -138,32 +154,7 @@ async function deployRelease(
   release: Release,
   opts: OperationOptions,
 ) {
-  // Each release tags the images it pins, so a branch teardown or an image prune never takes
-  // away what a rollback needs.
-  const endpoint = stage.dockerHost ?? envs.dockerHost;
-  const docker = connectDocker(endpoint);
-  await assertDockerReachable(docker, endpoint);
-  const project = projectSlug(spec.name);
-  for (const [service, id] of Object.entries(release.images)) {
-    const tag = `slipway/${project}-${service}:stage_${stage.name}-r${release.number}`;
-    try {
-      await docker
-        .getImage(id)
-        .tag({ repo: `slipway/${project}-${service}`, tag: `stage_${stage.name}-r${release.number}` });
-    } catch (err) {
-      const said = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
-      throw new SlipwayError(
-        'operation-failed',
-        `Could not tag ${service}'s image ${id} as ${tag} on ${describeDockerHost(endpoint)}: ${said}`,
-        {
-          hint: stage.dockerHost
-            ? `Stage ${stage.name} runs on its own engine, and Slipway does not copy images there: load the release's images onto it, then promote again.`
-            : 'The image may have been removed (docker image rm or prune) since the preview ran: bring the preview up again, then promote again.',
-          cause: err,
-        },
-      );
-    }
-  }
+  await shipRelease(envs, spec, stage, release, opts);
   const stageSpec: Spec = {
     ...spec,
     services: release.services,

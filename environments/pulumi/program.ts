@@ -10,7 +10,9 @@ import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
 import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInputs } from '../docker/provider';
 import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
+import { bindAddress, isLocalEngine, probeImage, urlHost } from '../docker/remote';
 import { serviceMounts, withSecretEnv } from './service-inputs';
+import { swarmProgram, swarmStageOf } from './swarm-program';
 
 const POSTGRES_PORT = 5432;
 
@@ -33,7 +35,7 @@ export interface EnvIdentity {
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
-class DockerNetwork extends pulumi.dynamic.Resource {
+export class DockerNetwork extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     // Named objects: a forced replace must delete the old one before making the new one.
     super(
@@ -58,7 +60,7 @@ class DockerVolume extends pulumi.dynamic.Resource {
     );
   }
 }
-class DockerImage extends pulumi.dynamic.Resource {
+export class DockerImage extends pulumi.dynamic.Resource {
   declare readonly imageId: pulumi.Output<string>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -146,7 +148,7 @@ function serviceAttr(svc: ServiceSpec, attr: string): string {
 }
 
 /** Resolves a service's env, with references to databases (secret) and services (plain). */
-function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpoint>): pulumi.Output<string[]> {
+export function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpoint>): pulumi.Output<string[]> {
   const entries = Object.entries(svc.env).map(([key, template]) => {
     const refs = template.filter((p): p is { ref: SpecRef } => typeof p !== 'string').map((p) => p.ref);
     const values = refs.map((ref) => {
@@ -163,9 +165,19 @@ function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpo
 }
 
 export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<string, unknown>> {
+  // A stage on a Swarm cluster runs Swarm services instead of containers.
+  const swarm = swarmStageOf(inputs.spec, inputs.names.branch);
+  if (swarm) return swarmProgram(inputs, swarm);
   return async () => {
     const { spec, names, dockerHost, ports, identity } = inputs;
     const base = { providerVersion: PROVIDER_VERSION, dockerHost };
+    // On another engine, HTTP health checks run inside it, and URLs name its host.
+    const remote = isLocalEngine(dockerHost)
+      ? {}
+      : {
+          probeImage: probeImage(),
+          ...(bindAddress(dockerHost) !== '127.0.0.1' ? { bindAddress: bindAddress(dockerHost) } : {}),
+        };
     const labelsFor = (service: string) => ({ ...names.labels, [LABEL_SERVICE]: service });
     const containerLabels = (service: string, role: 'service' | 'database') => ({
       ...labelsFor(service),
@@ -306,6 +318,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           aliases: [svc.name],
           mounts: serviceMounts(svc, names),
           health: svc.healthcheck,
+          ...remote,
           cpus: svc.resources.cpus,
           memoryBytes: svc.resources.memoryBytes,
           labels: containerLabels(svc.name, 'service'),
@@ -314,7 +327,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
         { dependsOn },
       );
       containers.set(svc.name, container);
-      if (published[0]) urls[svc.name] = `http://127.0.0.1:${published[0].host}`;
+      if (published[0]) urls[svc.name] = `http://${urlHost(dockerHost)}:${published[0].host}`;
     }
 
     return {

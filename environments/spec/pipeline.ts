@@ -87,7 +87,18 @@ interface RawGateOptions {
 type RawGate = string | { [K in GateKind]?: RawGateOptions[K] };
 /** TLS of a tcp:// endpoint: off (only when written so), a certificate folder, or the three files. */
 type RawTls = false | { certPath: string } | { ca: string; cert: string; key: string };
-type RawStage = string | { name: string; dockerHost?: string; tls?: RawTls; gates?: RawGate[] };
+type RawStage =
+  | string
+  | {
+      name: string;
+      dockerHost?: string;
+      tls?: RawTls;
+      gates?: RawGate[];
+      orchestrator?: 'containers' | 'swarm';
+      replicas?: number;
+      placement?: string[];
+      rollout?: { strategy?: 'rolling' | 'start-first'; parallelism?: number; delay?: string; monitor?: string };
+    };
 export interface RawPipeline {
   rulesFrom?: string;
   stages: RawStage[];
@@ -104,6 +115,7 @@ export function pipelineProblems(raw: unknown): PipelineProblem[] {
   return [
     ...stageOrderProblems(stages),
     ...stages.flatMap((stage, i) => endpointProblems(stage, i)),
+    ...stages.flatMap((stage, i) => swarmOnlyProblems(stage, i)),
     ...stages.flatMap((stage, i) => {
       const gates = isRecord(stage) && Array.isArray(stage.gates) ? stage.gates : [];
       const name = stageName(stage) ?? `#${i + 1}`;
@@ -169,6 +181,18 @@ function endpointProblems(stage: unknown, index: number): PipelineProblem[] {
     return [{ path: [...path, 'tls'], at: 'key', message }];
   }
   return [];
+}
+
+/** `replicas`, `placement` and `rollout` mean something on a Swarm stage only. */
+function swarmOnlyProblems(stage: unknown, index: number): PipelineProblem[] {
+  if (!isRecord(stage) || stage.orchestrator === 'swarm') return [];
+  return ['replicas', 'placement', 'rollout']
+    .filter((key) => stage[key] !== undefined)
+    .map((key) => ({
+      path: ['pipeline', 'stages', index, key],
+      at: 'key' as const,
+      message: `"${key}" applies to a Swarm stage only: add "orchestrator: swarm" to this stage, or remove it`,
+    }));
 }
 
 function stageName(stage: unknown): string | undefined {
@@ -268,6 +292,18 @@ function normalizeStage(raw: RawStage, dir: string): StageSpec {
   if (typeof raw === 'string') return { name: raw, gates: [] };
   const stage: StageSpec = { name: raw.name, gates: (raw.gates ?? []).map((gate) => normalizeGate(gate, dir)) };
   if (raw.dockerHost !== undefined) stage.dockerHost = withTls(raw.dockerHost, raw.tls, dir);
+  if (raw.orchestrator === 'swarm') {
+    stage.swarm = {
+      replicas: raw.replicas ?? 1,
+      placement: (raw.placement ?? []).map((c) => c.replace(/\s+/g, '')),
+      rollout: {
+        order: raw.rollout?.strategy === 'start-first' ? 'start-first' : 'stop-first',
+        parallelism: raw.rollout?.parallelism ?? 1,
+        delayMs: parseDuration(raw.rollout?.delay ?? '0s'),
+        monitorMs: parseDuration(raw.rollout?.monitor ?? '5s'),
+      },
+    };
+  }
   return stage;
 }
 

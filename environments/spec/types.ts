@@ -155,8 +155,17 @@ export interface StageSpec {
    * (`?tlscacert=…&tlscert=…&tlskey=…`, or `?tls=false`).
    */
   dockerHost?: string;
+  /** Swarm services on a Swarm cluster (the dockerHost is a manager), else containers. */
+  swarm?: SwarmStage;
   /** Gates that must pass to promote into this stage (none for the first stage). */
   gates: GateSpec[];
+}
+
+/** A stage on a Docker Swarm cluster: replicas and placement of every service, and how a promotion rolls out. */
+export interface SwarmStage {
+  replicas: number;
+  placement: string[];
+  rollout: { order: 'stop-first' | 'start-first'; parallelism: number; delayMs: number; monitorMs: number };
 }
 
 export interface PipelineSpec {

@@ -20,6 +20,7 @@ const KIND_ICON: Record<ResourceKind, string> = {
   volume: 'database',
   image: 'file-binary',
   password: 'key',
+  'swarm-service': 'server-environment',
 };
 export const SOURCE: Record<DriftSource, { text: string; title: string }> = {
   reality: { text: 'changed outside Slipway', title: 'The real Docker object differs from what Slipway recorded' },

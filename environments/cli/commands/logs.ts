@@ -1,5 +1,4 @@
 // `slipway logs [SERVICE]`: print a service's container logs; --follow keeps printing until a signal; --json gives the lines (or, following, one event per line).
-import { SlipwayError } from '../../errors';
 import { projectSlug } from '../../naming';
 import { touch } from '../../quotas/ttl';
 import { checkService, engine, requireEnvironment, target, type Command } from '../context';
@@ -34,16 +33,11 @@ export const logs: Command = {
     const tail = Number(ctx.values.tail);
     if (!/^\d+$/.test(String(ctx.values.tail)) || !Number.isSafeInteger(tail))
       throw usageError(ctx.command, `--tail ${JSON.stringify(ctx.values.tail)} is not a number of lines`);
+    // A stage on its own engine is read there: its record names that endpoint.
     const { spec, branch, dockerHost, stage } = await target(ctx);
-    if (dockerHost !== undefined) {
-      throw new SlipwayError(
-        'usage',
-        `slipway logs --stage ${stage}: the stage runs on its own Docker endpoint (${dockerHost}); read its logs there (docker logs) for now`,
-      );
-    }
     const service = checkService(spec, String(ctx.values.service));
     const envs = await engine(ctx);
-    const env = await requireEnvironment(envs, spec.name, branch, undefined, stage);
+    const env = await requireEnvironment(envs, spec.name, branch, dockerHost, stage);
     const follow = !!ctx.values.follow;
     // Following logs is activity: the environment's TTL counts from now.
     if (follow) await touch(envs.home, projectSlug(spec.name), env.env, { timeoutMs: 5_000 }).catch(() => undefined);

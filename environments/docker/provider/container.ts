@@ -28,6 +28,10 @@ export interface ContainerInputs {
   /** A volume by name, or (with `bind`) a host path inside the project; `readOnly` mounts it read-only. */
   mounts: Array<{ volume: string; target: string; bind?: boolean; readOnly?: boolean }>;
   health?: ContainerHealth;
+  /** On a remote engine: the image that runs the HTTP health check inside it (see ./probe.ts). */
+  probeImage?: string;
+  /** Where ports are published when not 127.0.0.1 (an engine on another host: all its interfaces). */
+  bindAddress?: string;
   cpus?: number;
   memoryBytes?: number;
   labels: Labels;
@@ -58,7 +62,7 @@ async function createContainer(
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const p of inputs.ports) {
     exposed[`${p.container}/tcp`] = {};
-    bindings[`${p.container}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: String(p.host) }];
+    bindings[`${p.container}/tcp`] = [{ HostIp: inputs.bindAddress ?? '127.0.0.1', HostPort: String(p.host) }];
   }
   const health = inputs.health;
   const healthcheck = health?.command
@@ -185,6 +189,7 @@ const CONTAINER_REPLACE_KEYS = [
   'aliases',
   'mounts',
   'health',
+  'bindAddress',
   'cpus',
   'memoryBytes',
   'labels',
@@ -195,7 +200,12 @@ export const containerProvider = {
     return createContainer(inputs);
   },
   async diff(_id: string, olds: ContainerInputs, news: ContainerInputs) {
-    return diffBy({ ...olds }, { ...news }, CONTAINER_REPLACE_KEYS, ['providerVersion', 'imageRef', 'secrets']);
+    return diffBy({ ...olds }, { ...news }, CONTAINER_REPLACE_KEYS, [
+      'providerVersion',
+      'imageRef',
+      'secrets',
+      'probeImage',
+    ]);
   },
   async update(id: string, olds: ContainerInputs & { containerId: string }, news: ContainerInputs) {
     return { outs: { ...news, containerId: olds.containerId ?? id } };

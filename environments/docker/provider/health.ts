@@ -5,6 +5,7 @@
  */
 import type * as Dockerode from 'dockerode';
 import type { ContainerInputs } from './container';
+import { startProbe, type HttpProbe } from './probe';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -124,53 +125,65 @@ export async function waitHealthy(
   const deadline = Date.now() + timeoutMs;
   let firstStart: number | undefined;
   let failure: string;
-  for (;;) {
-    const info = await container.inspect();
-    const state = info.State;
-    if (firstStart === undefined && state.Running && !info.RestartCount) firstStart = Date.parse(state.StartedAt);
-    if (life.died || !state.Running || state.Restarting || info.RestartCount > 0) {
-      if (!life.died) await sleep(200); // its die event may be on its way
-      const died = life.died;
-      const stopped = !state.Running || state.Restarting;
-      const code = died ? died.code : stopped ? state.ExitCode : undefined;
-      // How long it ran: Docker's own times when known, else this side's clock.
-      const finished = Date.parse(state.FinishedAt);
-      const began = life.started ?? firstStart;
-      const ranMs =
-        died && began
-          ? died.at - began
-          : began && stopped && finished > began
-            ? finished - began
-            : Date.now() - startedAt;
-      const oom = state.OOMKilled
-        ? ` (out of memory${inputs.memoryBytes ? `: its limit is ${Math.round(inputs.memoryBytes / 1048576)} MiB` : ''})`
-        : '';
-      failure = `${service} exited${code === undefined || Number.isNaN(code) ? '' : ` with code ${code}`} after ${seconds(ranMs)}${oom}`;
-      break;
-    }
-    let problem: string | undefined;
-    if (!health) return;
-    if (health.command) {
-      const status = state.Health?.Status;
-      if (status === 'healthy') return;
-      problem = `its health check command reports "${status ?? 'no status'}"`;
-    } else if (health.http) {
-      const published = inputs.ports.find((p) => p.container === health.http?.port);
-      const url = `http://127.0.0.1:${published?.host}${health.http.path}`;
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, health.intervalMs)) });
-        if (res.status >= 200 && res.status < 300) return;
-        problem = `GET ${health.http.path} answered ${res.status}`;
-      } catch (err) {
-        problem = `GET ${health.http.path} failed: ${(err as Error).message}`;
+  // On a remote engine (a probe image is given), the HTTP check runs inside it, on the network.
+  let probe: HttpProbe | undefined;
+  try {
+    for (;;) {
+      const info = await container.inspect();
+      const state = info.State;
+      if (firstStart === undefined && state.Running && !info.RestartCount) firstStart = Date.parse(state.StartedAt);
+      if (life.died || !state.Running || state.Restarting || info.RestartCount > 0) {
+        if (!life.died) await sleep(200); // its die event may be on its way
+        const died = life.died;
+        const stopped = !state.Running || state.Restarting;
+        const code = died ? died.code : stopped ? state.ExitCode : undefined;
+        // How long it ran: Docker's own times when known, else this side's clock.
+        const finished = Date.parse(state.FinishedAt);
+        const began = life.started ?? firstStart;
+        const ranMs =
+          died && began
+            ? died.at - began
+            : began && stopped && finished > began
+              ? finished - began
+              : Date.now() - startedAt;
+        const oom = state.OOMKilled
+          ? ` (out of memory${inputs.memoryBytes ? `: its limit is ${Math.round(inputs.memoryBytes / 1048576)} MiB` : ''})`
+          : '';
+        failure = `${service} exited${code === undefined || Number.isNaN(code) ? '' : ` with code ${code}`} after ${seconds(ranMs)}${oom}`;
+        break;
       }
+      let problem: string | undefined;
+      if (!health) return;
+      if (health.command) {
+        const status = state.Health?.Status;
+        if (status === 'healthy') return;
+        problem = `its health check command reports "${status ?? 'no status'}"`;
+      } else if (health.http && inputs.probeImage) {
+        probe ??= await startProbe(docker, inputs.network, inputs.probeImage);
+        const alias = inputs.aliases[0] ?? inputs.name;
+        const said = await probe.get(`http://${alias}:${health.http.port}${health.http.path}`, health.intervalMs);
+        if (!said) return;
+        problem = `GET ${health.http.path} (from inside the engine) failed: ${said}`;
+      } else if (health.http) {
+        const published = inputs.ports.find((p) => p.container === health.http?.port);
+        const url = `http://127.0.0.1:${published?.host}${health.http.path}`;
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, health.intervalMs)) });
+          if (res.status >= 200 && res.status < 300) return;
+          problem = `GET ${health.http.path} answered ${res.status}`;
+        } catch (err) {
+          problem = `GET ${health.http.path} failed: ${(err as Error).message}`;
+        }
+      }
+      if (Date.now() > deadline) {
+        failure = `${service} did not become healthy within ${Math.round(timeoutMs / 1000)}s: ${problem ?? 'not checked yet'}`;
+        break;
+      }
+      // While waiting for start-up, look often: a check costs one local request or inspect.
+      await sleep(Math.min(health.intervalMs, 200));
     }
-    if (Date.now() > deadline) {
-      failure = `${service} did not become healthy within ${Math.round(timeoutMs / 1000)}s: ${problem ?? 'not checked yet'}`;
-      break;
-    }
-    // While waiting for start-up, look often: a check costs one local request or inspect.
-    await sleep(Math.min(health.intervalMs, 200));
+  } finally {
+    await probe?.close();
   }
   const logs = maskSecrets(await containerLogsTail(container, 20), inputs);
   throw new Error(

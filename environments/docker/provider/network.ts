@@ -8,6 +8,8 @@ export interface NetworkInputs {
   dockerHost: string;
   name: string;
   labels: Labels;
+  /** `overlay` (attachable) on a Swarm stage; default a bridge. */
+  driver?: 'overlay';
 }
 
 async function createNetwork(
@@ -27,7 +29,8 @@ async function createNetwork(
   }
   const net = await docker.createNetwork({
     Name: inputs.name,
-    Driver: 'bridge',
+    Driver: inputs.driver ?? 'bridge',
+    ...(inputs.driver === 'overlay' ? { Attachable: true } : {}),
     Labels: inputs.labels,
     CheckDuplicate: true,
   });
@@ -48,7 +51,7 @@ export const networkProvider = {
     return createNetwork(inputs);
   },
   async diff(_id: string, olds: NetworkInputs, news: NetworkInputs) {
-    return diffBy({ ...olds }, { ...news }, ['name', 'labels', 'dockerHost'], ['providerVersion']);
+    return diffBy({ ...olds }, { ...news }, ['name', 'labels', 'dockerHost', 'driver'], ['providerVersion']);
   },
   async update(id: string, olds: NetworkInputs & { networkId: string }, news: NetworkInputs) {
     return { outs: { ...news, networkId: olds.networkId ?? id } };

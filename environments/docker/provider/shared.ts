@@ -10,7 +10,7 @@ import type { VolumeInputs } from './volume';
 
 export type Labels = Record<string, string>;
 
-export type ResourceKind = 'network' | 'volume' | 'image' | 'container' | 'password';
+export type ResourceKind = 'network' | 'volume' | 'image' | 'container' | 'password' | 'swarm-service';
 
 export interface DiffResult {
   changes: boolean;

@@ -30,6 +30,7 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       branch: names.branch,
       stack: names.stack,
       specFile: spec.file,
+      ...(settings.dockerHost ? { dockerHost: settings.dockerHost } : {}),
       createdAt: prior?.createdAt ?? nowIso(),
       updatedAt: nowIso(),
       owner: prior?.owner ?? req.owner,

@@ -1,0 +1,252 @@
+/**
+ * The Swarm service kind of Slipway's dynamic provider: one service of a Swarm stage, with its
+ * replicas, placement, limits and health check; an update is Swarm's rolling update, watched until
+ * it completes, and one whose new tasks fail their health check is rolled back by Swarm itself.
+ * Serialized into Pulumi's state with the provider (see ../provider.ts): npm packages and Node
+ * modules only through `require()` inside function bodies.
+ */
+import type * as Dockerode from 'dockerode';
+import { dockerClient } from '../endpoint';
+import type { ContainerHealth } from './container';
+import { diffBy, isNotFound, type Labels } from './shared';
+
+export interface SwarmRollout {
+  order: 'stop-first' | 'start-first';
+  parallelism: number;
+  delayMs: number;
+  monitorMs: number;
+}
+
+export interface SwarmServiceInputs {
+  kind: 'swarm-service';
+  providerVersion: number;
+  dockerHost: string;
+  name: string;
+  image: string;
+  command?: string[];
+  env: string[];
+  /** Published in host mode on every node that runs a task. */
+  ports: Array<{ container: number; host: number }>;
+  network: string;
+  aliases: string[];
+  health?: ContainerHealth;
+  cpus?: number;
+  memoryBytes?: number;
+  replicas: number;
+  placement: string[];
+  rollout: SwarmRollout;
+  /** The service's labels; `taskLabels` go on each task's container (Slipway's environment labels). */
+  labels: Labels;
+  taskLabels: Labels;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A shell word in single quotes. */
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Docker's health check for a task: a command as given; an HTTP GET through curl when the image
+ * has it, else through `nc` (busybox), on the task's own loopback.
+ */
+export function swarmHealthcheck(health: ContainerHealth | undefined): object | undefined {
+  if (!health) return undefined;
+  const test = health.command
+    ? ['CMD', ...health.command]
+    : [
+        'CMD-SHELL',
+        `curl -fsS -o /dev/null ${quote(`http://127.0.0.1:${health.http!.port}${health.http!.path}`)} 2>/dev/null || ` +
+          `printf 'GET %s HTTP/1.0\\r\\n\\r\\n' ${quote(health.http!.path)} | nc -w 2 127.0.0.1 ${health.http!.port} | head -n 1 | grep -q '^HTTP/1\\.. 2'`,
+      ];
+  return {
+    Test: test,
+    Interval: Math.max(health.intervalMs, 1000) * 1e6,
+    Timeout: 3000 * 1e6,
+    Retries: 3,
+    StartPeriod: health.timeoutMs * 1e6,
+  };
+}
+
+function serviceSpec(inputs: SwarmServiceInputs): Record<string, unknown> {
+  const r = inputs.rollout;
+  const config = { Parallelism: r.parallelism, Delay: r.delayMs * 1e6, Monitor: r.monitorMs * 1e6, Order: r.order };
+  return {
+    Name: inputs.name,
+    Labels: inputs.labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: inputs.image,
+        ...(inputs.command ? { Args: inputs.command } : {}),
+        Env: inputs.env,
+        Labels: inputs.taskLabels,
+        Healthcheck: swarmHealthcheck(inputs.health),
+        Init: true,
+      },
+      Resources: {
+        Limits: {
+          ...(inputs.cpus ? { NanoCPUs: Math.round(inputs.cpus * 1e9) } : {}),
+          ...(inputs.memoryBytes ? { MemoryBytes: inputs.memoryBytes } : {}),
+        },
+      },
+      Placement: { Constraints: inputs.placement },
+      RestartPolicy: { Condition: 'any', Delay: 1e9 },
+      Networks: [{ Target: inputs.network, Aliases: inputs.aliases }],
+    },
+    Mode: { Replicated: { Replicas: inputs.replicas } },
+    UpdateConfig: { ...config, FailureAction: 'rollback', MaxFailureRatio: 0 },
+    RollbackConfig: { ...config, FailureAction: 'pause', MaxFailureRatio: 0 },
+    EndpointSpec: {
+      Ports: inputs.ports.map((p) => ({
+        Protocol: 'tcp',
+        TargetPort: p.container,
+        PublishedPort: p.host,
+        PublishMode: 'host',
+      })),
+    },
+  };
+}
+
+/**
+ * How long a rollout may take: each batch's start-up (its health check's timeout), delay and
+ * monitor, twice over (the update, then Swarm's rollback of it), plus two minutes for the engine.
+ */
+function rolloutTimeoutMs(inputs: SwarmServiceInputs): number {
+  const batches = Math.ceil(inputs.replicas / Math.max(1, inputs.rollout.parallelism));
+  const perBatch = (inputs.health?.timeoutMs ?? 30000) + inputs.rollout.monitorMs + inputs.rollout.delayMs;
+  return 120000 + 4 * batches * perBatch;
+}
+
+/** Waits until `replicas` tasks of the service run (with a health check, only once healthy). */
+async function waitRunning(docker: Dockerode, inputs: SwarmServiceInputs): Promise<void> {
+  const deadline = Date.now() + rolloutTimeoutMs(inputs);
+  let last: string;
+  for (;;) {
+    const tasks = (await docker.listTasks({
+      filters: { service: [inputs.name], 'desired-state': ['running'] },
+    })) as Array<{ Status?: { State?: string; Err?: string; Message?: string } }>;
+    const running = tasks.filter((t) => t.Status?.State === 'running').length;
+    if (running >= inputs.replicas) return;
+    const failed = (await docker.listTasks({ filters: { service: [inputs.name] } })) as Array<{
+      Status?: { State?: string; Err?: string };
+    }>;
+    const err = failed.map((t) => t.Status?.Err).find((e) => !!e);
+    last = `${running} of ${inputs.replicas} tasks running${err ? `; a task failed: ${err}` : ''}`;
+    if (Date.now() > deadline)
+      throw new Error(
+        `Swarm service ${inputs.name} did not become healthy within ${Math.round(rolloutTimeoutMs(inputs) / 1000)}s: ${last}`,
+      );
+    await sleep(500);
+  }
+}
+
+async function createService(inputs: SwarmServiceInputs) {
+  const docker = dockerClient(inputs.dockerHost);
+  // One left by an interrupted run (same labels) is replaced.
+  try {
+    const old = await docker.getService(inputs.name).inspect();
+    if (old.Spec?.Labels?.['dev.slipway.env'] !== inputs.labels['dev.slipway.env'])
+      throw new Error(`a Swarm service named ${inputs.name} already exists and belongs to something else; remove it`);
+    await removeService(docker, inputs.name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const created = (await docker.createService(serviceSpec(inputs) as never)) as unknown as { id: string };
+  try {
+    await waitRunning(docker, inputs);
+  } catch (err) {
+    await removeService(docker, created.id, inputs.name);
+    throw err;
+  }
+  return { id: created.id, outs: { ...inputs, serviceId: created.id } };
+}
+
+/**
+ * Swarm's rolling update to the new spec, watched until Swarm says how it ended: `completed`, or
+ * rolled back (the new tasks failed their health check within the monitor period), which fails
+ * the update with Swarm's own message while the service runs the previous release again.
+ */
+async function updateService(id: string, news: SwarmServiceInputs) {
+  const docker = dockerClient(news.dockerHost);
+  const service = docker.getService(id);
+  const before = await service.inspect();
+  const startedAfter = Date.now() - 1000;
+  await service.update({ ...serviceSpec(news), version: before.Version.Index } as never);
+  const deadline = Date.now() + rolloutTimeoutMs(news);
+  for (;;) {
+    await sleep(500);
+    const info = await service.inspect();
+    const status = info.UpdateStatus as { State?: string; StartedAt?: string; Message?: string } | undefined;
+    const current = status?.StartedAt && Date.parse(status.StartedAt) >= startedAfter;
+    if (current && status?.State === 'completed') break;
+    if (current && /^rollback_/.test(status?.State ?? '') && status?.State !== 'rollback_started') {
+      throw new Error(
+        `Swarm rolled ${news.name} back to the release it ran before (${status?.State}): ${status?.Message ?? 'its new tasks failed'}`,
+      );
+    }
+    if (current && status?.State === 'paused')
+      throw new Error(`Swarm paused the update of ${news.name}: ${status.Message ?? 'a task failed'}`);
+    // No update status at all: nothing Swarm had to replace.
+    if (!status && Date.now() - startedAfter > 3000) break;
+    if (Date.now() > deadline)
+      throw new Error(
+        `the rolling update of ${news.name} did not finish within ${Math.round(rolloutTimeoutMs(news) / 1000)}s (${status?.State ?? 'no status'})`,
+      );
+  }
+  await waitRunning(docker, news);
+  return { outs: { ...news, serviceId: id } };
+}
+
+async function removeService(docker: Dockerode, id: string, name = id): Promise<void> {
+  try {
+    await docker.getService(id).remove();
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  // Its task containers go after it: the network they are on is removed next.
+  for (let i = 0; i < 120; i++) {
+    const left = await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.id=${id}`] } });
+    const byName = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.swarm.service.name=${name}`] },
+    });
+    if (left.length === 0 && byName.length === 0) return;
+    await sleep(500);
+  }
+}
+
+const SERVICE_REPLACE_KEYS = ['dockerHost', 'name', 'network'];
+
+export const swarmServiceProvider = {
+  async create(inputs: SwarmServiceInputs) {
+    return createService(inputs);
+  },
+  async diff(_id: string, olds: SwarmServiceInputs, news: SwarmServiceInputs) {
+    const d = diffBy({ ...olds }, { ...news }, SERVICE_REPLACE_KEYS, [
+      'image',
+      'command',
+      'env',
+      'ports',
+      'aliases',
+      'health',
+      'cpus',
+      'memoryBytes',
+      'replicas',
+      'placement',
+      'rollout',
+      'labels',
+      'taskLabels',
+      'providerVersion',
+    ]);
+    return d;
+  },
+  async update(id: string, _olds: SwarmServiceInputs, news: SwarmServiceInputs) {
+    return updateService(id, news);
+  },
+  async delete(id: string, props: SwarmServiceInputs) {
+    await removeService(dockerClient(props.dockerHost), id, props.name);
+  },
+};

@@ -1,0 +1,155 @@
+/** Shipping a release's images to a stage's own Docker engine: only those it lacks, streamed through the Docker API (save on the source engine, load on the target). */
+import type Docker from 'dockerode';
+import { SlipwayError } from '../errors';
+import type { OperationOptions } from '../events';
+import { describeDockerHost } from './engine';
+
+/** An engine images can be copied from, as people write its endpoint. */
+export interface ImageSource {
+  docker: Docker;
+  host: string;
+}
+
+/** One image to have on the target: by id or tag, and the tag it should carry there. */
+export interface ShippedImage {
+  /** What needs it (a service or database name), for messages. */
+  owner: string;
+  /** Image id (sha256:…) or tag. */
+  ref: string;
+  /** A tag to give it on the target (and on the source, so it travels with the image). */
+  tag?: { repo: string; tag: string };
+}
+
+export interface ShipResult {
+  /** Refs copied to the target. */
+  shipped: string[];
+  /** Refs the target already had. */
+  present: string[];
+}
+
+async function has(docker: Docker, ref: string): Promise<boolean> {
+  try {
+    await docker.getImage(ref).inspect();
+    return true;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    throw err;
+  }
+}
+
+function said(err: unknown): string {
+  return (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+}
+
+/** Reads Docker's JSON progress stream to its end; an `error` entry in it fails. */
+function drain(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, results: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+        const failed = err?.message ?? results.find((r) => r.error)?.error;
+        if (failed) reject(new Error(failed));
+        else resolve();
+      },
+    );
+  });
+}
+
+/**
+ * Makes every image exist on `target`: one it already holds is left alone; any other is saved on
+ * the first source that holds it and loaded on the target in one stream (`docker save | docker
+ * load` through the API), so nothing is written to disk on this machine and no registry is needed.
+ * A wanted tag is put on the image on both sides.
+ */
+export async function shipImages(
+  target: ImageSource,
+  sources: ImageSource[],
+  images: ShippedImage[],
+  opts: OperationOptions = {},
+): Promise<ShipResult> {
+  const result: ShipResult = { shipped: [], present: [] };
+  const seen = new Set<string>();
+  for (const image of images) {
+    opts.signal?.throwIfAborted();
+    if (!seen.has(image.ref)) {
+      seen.add(image.ref);
+      if (await has(target.docker, image.ref)) {
+        result.present.push(image.ref);
+      } else {
+        await copyImage(target, sources, image, opts);
+        result.shipped.push(image.ref);
+      }
+    }
+    if (image.tag) {
+      try {
+        await target.docker.getImage(image.ref).tag(image.tag);
+      } catch (err) {
+        throw new SlipwayError(
+          'operation-failed',
+          `Could not tag ${image.owner}'s image ${image.ref} as ${image.tag.repo}:${image.tag.tag} on ${describeDockerHost(target.host)}: ${said(err)}`,
+          { hint: 'Check that the engine answers and has room for images, then promote again.', cause: err },
+        );
+      }
+    }
+  }
+  return result;
+}
+
+async function copyImage(
+  target: ImageSource,
+  sources: ImageSource[],
+  image: ShippedImage,
+  opts: OperationOptions,
+): Promise<void> {
+  let source: ImageSource | undefined;
+  for (const s of sources) {
+    if (await has(s.docker, image.ref).catch(() => false)) {
+      source = s;
+      break;
+    }
+  }
+  const where = describeDockerHost(target.host);
+  if (!source) {
+    throw new SlipwayError(
+      'operation-failed',
+      sources.length
+        ? `${image.owner}'s image ${image.ref} is on neither ${where} nor ${sources.map((s) => describeDockerHost(s.host)).join(', ')}, so it cannot be shipped there.`
+        : `${image.owner}'s image ${image.ref} is not on ${where}.`,
+      {
+        hint: 'The image may have been removed (docker image rm or prune) since the preview ran: bring the preview up again, then promote again.',
+      },
+    );
+  }
+  // Tagged on the source first, the saved archive names the tag, and the load recreates it.
+  let saveRef = image.ref;
+  if (image.tag) {
+    await source.docker.getImage(image.ref).tag(image.tag);
+    saveRef = `${image.tag.repo}:${image.tag.tag}`;
+  }
+  opts.onEvent?.({
+    type: 'step',
+    message: `shipping ${image.owner}'s image ${shortRef(image.ref)} from ${describeDockerHost(source.host)} to ${where}`,
+  });
+  try {
+    const archive = (await source.docker.getImage(saveRef).get()) as NodeJS.ReadableStream;
+    const loaded = (await target.docker.loadImage(archive as never, { quiet: true })) as NodeJS.ReadableStream;
+    await drain(target.docker, loaded);
+  } catch (err) {
+    throw new SlipwayError(
+      'operation-failed',
+      `Shipping ${image.owner}'s image ${shortRef(image.ref)} from ${describeDockerHost(source.host)} to ${where} failed: ${said(err)}`,
+      { hint: 'Check that both engines answer and the target has room for images, then promote again.', cause: err },
+    );
+  }
+  if (!(await has(target.docker, image.ref))) {
+    throw new SlipwayError(
+      'operation-failed',
+      `${where} loaded ${image.owner}'s image but does not hold ${shortRef(image.ref)} afterwards (it may store images by another id).`,
+      { hint: 'Load the image onto that engine yourself (docker save | docker load), then promote again.' },
+    );
+  }
+}
+
+function shortRef(ref: string): string {
+  return ref.startsWith('sha256:') ? ref.slice(7, 19) : ref;
+}

@@ -1,0 +1,46 @@
+/** How a Swarm stage's last rolling update ended, read from Swarm itself: what the audit log records beside a promotion (its rollout) or a failed one (Swarm's automatic rollback). */
+import { connectDocker } from '../docker/engine';
+import { LABEL_ENV, LABEL_PROJECT, stageEnvName } from '../naming';
+import type { StageSpec } from '../spec/types';
+
+export interface ServiceRollout {
+  service: string;
+  /** Swarm's UpdateStatus.State: updating, completed, paused, rollback_started, rollback_completed, rollback_paused. */
+  state: string;
+  message?: string;
+  startedAt?: string;
+  completedAt?: string;
+}
+
+/** The update status of each Swarm service of the stage (services never updated have none and are left out). */
+export async function stageRollouts(project: string, stage: StageSpec): Promise<ServiceRollout[]> {
+  const docker = connectDocker(stage.dockerHost ?? '');
+  const services = await docker.listServices({
+    filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_ENV}=${stageEnvName(stage.name)}`] },
+  });
+  return services
+    .filter((s) => s.UpdateStatus?.State)
+    .map((s) => ({
+      service: s.Spec?.Labels?.['dev.slipway.service'] ?? s.Spec?.Name ?? s.ID,
+      state: s.UpdateStatus!.State!,
+      message: s.UpdateStatus?.Message,
+      startedAt: s.UpdateStatus?.StartedAt,
+      completedAt: s.UpdateStatus?.CompletedAt,
+    }));
+}
+
+/** The services Swarm rolled back in an update that started at or after `since` (ms). */
+export async function automaticRollbacks(project: string, stage: StageSpec, since: number): Promise<ServiceRollout[]> {
+  if (!stage.swarm) return [];
+  const all = await stageRollouts(project, stage).catch(() => []);
+  return all.filter(
+    (r) => r.state.startsWith('rollback_') && r.startedAt !== undefined && Date.parse(r.startedAt) >= since - 1000,
+  );
+}
+
+/** One line on the rollouts of a Swarm stage, for the audit log: "web: completed (rolling update started ...)". */
+export function rolloutNote(rollouts: ServiceRollout[]): string {
+  return rollouts
+    .map((r) => `${r.service}: ${r.state.replace(/_/g, ' ')}${r.message ? ` (${r.message})` : ''}`)
+    .join('; ');
+}

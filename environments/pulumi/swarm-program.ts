@@ -1,0 +1,104 @@
+/** The Pulumi program of a stage on a Docker Swarm cluster: an attachable overlay network and one Swarm service per service, each with the stage's replicas, placement and rollout. */
+import * as pulumi from '@pulumi/pulumi';
+import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE, isStageBranch } from '../naming';
+import type { Spec, SwarmStage } from '../spec/types';
+import { PROVIDER_VERSION, slipwayProvider, type SwarmServiceInputs } from '../docker/provider';
+import { urlHost } from '../docker/remote';
+import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
+import { DockerImage, DockerNetwork, serviceEnv, type ProgramInputs } from './program';
+import { withSecretEnv } from './service-inputs';
+
+type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+class SwarmService extends pulumi.dynamic.Resource {
+  declare readonly serviceId: pulumi.Output<string>;
+  constructor(name: string, props: Omit<Inputs<SwarmServiceInputs>, 'kind'>, opts?: pulumi.CustomResourceOptions) {
+    super(
+      slipwayProvider,
+      name,
+      { ...props, kind: 'swarm-service', serviceId: undefined },
+      { ...opts, additionalSecretOutputs: ['env'] },
+      PULUMI_MODULE,
+      PULUMI_TYPE_NAMES['swarm-service'],
+    );
+  }
+}
+
+/** The Swarm settings of the stage a `stage:<name>` branch deploys to; undefined for anything else. */
+export function swarmStageOf(spec: Spec, branch: string): SwarmStage | undefined {
+  const stage = isStageBranch(branch);
+  return stage ? spec.pipeline?.stages.find((s) => s.name === stage)?.swarm : undefined;
+}
+
+export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Promise<Record<string, unknown>> {
+  return async () => {
+    const { spec, names, dockerHost, ports, identity } = inputs;
+    if (spec.databases.length > 0)
+      throw new Error(
+        `stage ${names.branch} runs on Docker Swarm, which runs the spec's services only: its databases (${spec.databases.map((d) => d.name).join(', ')}) are not deployed there; point the services at a database of the stage's own through env`,
+      );
+    const base = { providerVersion: PROVIDER_VERSION, dockerHost };
+    const labelsFor = (service: string) => ({ ...names.labels, [LABEL_SERVICE]: service });
+    const images = new Map(
+      spec.services.map((svc) => [
+        svc.name,
+        new DockerImage(`${svc.name}-image`, { ...base, tag: svc.image!, labels: labelsFor(svc.name) }),
+      ]),
+    );
+    const network = new DockerNetwork(
+      'network',
+      { ...base, name: names.network, labels: names.labels, driver: 'overlay' },
+      { dependsOn: [...images.values()] },
+    );
+    const services = new Map<string, SwarmService>();
+    const urls: Record<string, string> = {};
+    for (const svc of spec.services) {
+      const published = svc.ports.map((p) => {
+        const host = ports[svc.name]?.[String(p)];
+        if (host === undefined) throw new Error(`no host port allocated for ${svc.name}:${p}`);
+        return { container: p, host };
+      });
+      const dependsOn: pulumi.Resource[] = [network];
+      for (const s of svc.dependsOn.services) if (services.get(s)) dependsOn.push(services.get(s)!);
+      const service = new SwarmService(
+        svc.name,
+        {
+          ...base,
+          name: names.container(svc.name),
+          image: images.get(svc.name)!.imageId,
+          command: svc.command,
+          env: withSecretEnv(serviceEnv(svc, spec, new Map()), svc, spec),
+          ports: published,
+          network: names.network,
+          aliases: [svc.name],
+          health: svc.healthcheck,
+          cpus: svc.resources.cpus,
+          memoryBytes: svc.resources.memoryBytes,
+          replicas: swarm.replicas,
+          placement: swarm.placement,
+          rollout: swarm.rollout,
+          labels: labelsFor(svc.name),
+          taskLabels: {
+            ...labelsFor(svc.name),
+            [LABEL_ROLE]: 'service',
+            [LABEL_CREATED]: identity.createdAt,
+            ...(identity.owner ? { [LABEL_OWNER]: identity.owner } : {}),
+          },
+        },
+        { dependsOn },
+      );
+      services.set(svc.name, service);
+      if (published[0]) urls[svc.name] = `http://${urlHost(dockerHost)}:${published[0].host}`;
+    }
+    return {
+      project: names.project,
+      env: names.env,
+      branch: names.branch,
+      urls,
+      ports,
+      images: Object.fromEntries([...images].map(([k, i]) => [k, i.imageId])),
+      containers: {},
+      services: Object.fromEntries([...services].map(([k, s]) => [k, s.serviceId])),
+    };
+  };
+}
