@@ -21,6 +21,7 @@ import {
   startCli,
   tempHome,
 } from './helpers';
+import { waitFor } from '../wait';
 
 const PROJECT = `logsecrets-${RUN}`;
 const API_KEY = `ak_${RUN}_7c1f9e0d2b`;
@@ -93,11 +94,15 @@ databases:
   it('shows *** for the database password, the spec secret, the env-file value and share tokens, also split across frames and while following', async () => {
     const password = await dbPassword(branch);
     const at = ['--spec', spec, '--branch', branch];
-    const read = await pollFor('the service to log its last line', async () => {
-      const r = await runCli(['logs', 'web', ...at], home);
-      assert.equal(r.code, 0, r.stderr);
-      return r.stdout.includes(' done') ? r.stdout : undefined;
-    });
+    const read = await waitFor(
+      'the service to log its last line',
+      async () => {
+        const r = await runCli(['logs', 'web', ...at], home);
+        assert.equal(r.code, 0, r.stderr);
+        return r.stdout.includes(' done') ? r.stdout : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     const secrets = [password, encodeURIComponent(password), API_KEY, SESSION, TOKEN];
     for (const s of secrets) assert.ok(!read.includes(s), `the logs show a secret in clear:\n${read}`);
     assert.match(read, /^connecting to \*\*\*$/m, 'the URL holding the password');
