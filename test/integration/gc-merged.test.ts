@@ -36,13 +36,17 @@ describe('gc --merged and orphaned images on real git + Docker + Pulumi', functi
 
   /** Builds a tiny image with these labels and tags. */
   function build(tags: string[], labels: Record<string, string>): void {
-    execFileSync('docker', [
-      'build',
-      '-q',
-      ...tags.flatMap((t) => ['-t', t]),
-      ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-      ctx,
-    ]);
+    execFileSync(
+      'docker',
+      [
+        'build',
+        '-q',
+        ...tags.flatMap((t) => ['-t', t]),
+        ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+        ctx,
+      ],
+      { stdio: 'pipe' },
+    );
     images.push(...tags);
   }
   const imageExists = (tag: string) =>
