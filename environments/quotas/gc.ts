@@ -28,8 +28,8 @@ export interface OrphanGroup {
   containers: number;
   networks: number;
   volumes: number;
-  /** Images Slipway built for it that no container uses and no other environment or release tags. */
-  images: number;
+  /** Images Slipway built for it that no container uses and no other environment or release tags (always counted by `collectGarbage`). */
+  images?: number;
   removed?: boolean;
 }
 
@@ -101,7 +101,7 @@ async function findOrphans(docker: Docker, envs: LocalEnvironments): Promise<Orp
   const images = await orphanImages(docker, filters);
   for (const i of images) {
     const g = group(i.Labels);
-    if (g) g.images++;
+    if (g) g.images = (g.images ?? 0) + 1;
   }
   return [...groups.values()].filter(
     (g) =>
@@ -213,7 +213,7 @@ export async function collectGarbage(envs: LocalEnvironments, opts: GcOptions = 
     for (const o of orphans) {
       if (opts.signal?.aborted) break;
       opts.onProgress?.(
-        `${o.project} / ${o.env}: removing ${o.containers} container(s), ${o.networks} network(s), ${o.volumes} volume(s), ${o.images} image(s) that belong to no environment`,
+        `${o.project} / ${o.env}: removing ${o.containers} container(s), ${o.networks} network(s), ${o.volumes} volume(s), ${o.images ?? 0} image(s) that belong to no environment`,
       );
       await sweepEnvironment(docker, { project: o.project, env: o.env, state: envs.stateId });
       await removeImages(docker, envs.stateId, o);

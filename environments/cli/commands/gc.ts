@@ -88,6 +88,6 @@ function print(ctx: Context, r: GcReport): void {
     );
   for (const o of r.orphans)
     ctx.out(
-      `orphaned ${o.project} / ${o.env}: ${o.containers} container(s), ${o.networks} network(s), ${o.volumes} volume(s), ${o.images} image(s): ${verb}`,
+      `orphaned ${o.project} / ${o.env}: ${o.containers} container(s), ${o.networks} network(s), ${o.volumes} volume(s), ${o.images ?? 0} image(s): ${verb}`,
     );
 }
