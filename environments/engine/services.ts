@@ -1,56 +1,21 @@
-/** Operations on one service's container of an environment: its logs, its CPU and memory use, a restart that waits for health; and the environment's secrets as its containers hold them. */
+/** Operations on one service's container of an environment: its logs (secrets hidden), its CPU and memory use, a restart that waits for health. */
 import type Docker from 'dockerode';
 import { SlipwayError } from '../errors';
 import { envNames } from '../naming';
 import { inspectRecord } from '../records';
-import { connectDocker, environmentContainers } from '../docker/engine';
+import { environmentContainers } from '../docker/engine';
 import { demuxDockerLog, demuxFrames, lineSplitter } from '../docker/logs';
 import type { EngineContext } from './context';
 import { probeHttpHealth } from './status';
+import { environmentSecrets, secretScrubber } from './secrets';
 import type { LogOptions, ServiceUsage } from './types';
 
-/**
- * The environment's secret values as its containers hold them: each database's generated
- * password, and every env value that contains one (a database URL). Read from Docker (no Pulumi
- * run), for scrubbing what gates and logs show; never stored.
- */
-export async function environmentSecrets(
-  ctx: EngineContext,
-  project: string,
-  branch: string,
-  dockerHost?: string,
-): Promise<string[]> {
-  const names = envNames(project, branch);
-  const record = inspectRecord(ctx.home, names.project, names.env).record;
-  const host = dockerHost ?? record?.dockerHost;
-  const docker = host === undefined ? ctx.docker : connectDocker(host);
-  const live = await environmentContainers(docker, {
-    project: names.project,
-    env: names.env,
-    state: ctx.stateId,
-  }).catch(() => []);
-  const envs = await Promise.all(
-    live.map(async (s) => ({
-      service: s.service,
-      env:
-        (
-          await docker
-            .getContainer(s.containerId)
-            .inspect()
-            .catch(() => undefined)
-        )?.Config.Env ?? [],
-    })),
-  );
-  const value = (entry: string) => entry.slice(entry.indexOf('=') + 1);
-  const passwords = envs
-    .filter((c) => record?.databases.includes(c.service))
-    .flatMap((c) => c.env.filter((e) => e.startsWith('POSTGRES_PASSWORD=')).map(value))
-    .filter((v) => v.length >= 4);
-  const holding = envs.flatMap((c) => c.env.map(value)).filter((v) => passwords.some((p) => v !== p && v.includes(p)));
-  return [...new Set([...passwords, ...holding])].sort((a, b) => b.length - a.length);
-}
+export { environmentSecrets } from './secrets';
 
-/** A service's container logs (stdout and stderr), line by line; with `follow`, until the signal aborts. */
+/**
+ * A service's container logs (stdout and stderr), line by line, with the environment's secrets
+ * and share tokens shown as `***`; with `follow`, until the signal aborts.
+ */
 export async function logs(
   ctx: EngineContext,
   project: string,
@@ -65,7 +30,8 @@ export async function logs(
     stderr: true,
     tail: opts.tail ?? 100,
   } as never)) as unknown as NodeJS.ReadableStream | Buffer;
-  const split = lineSplitter(opts.onLine);
+  const scrub = secretScrubber(await environmentSecrets(ctx, project, branch));
+  const split = lineSplitter((line) => opts.onLine(scrub(line)));
   if (Buffer.isBuffer(stream)) {
     split(demuxDockerLog(stream));
     split(undefined);

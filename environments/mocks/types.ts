@@ -40,6 +40,11 @@ export interface RedactRules {
   paths: string[];
   /** Regular expressions (source text) whose matches in any string are replaced. */
   patterns: string[];
+  /**
+   * Query parameter and JSON body key names whose values are replaced wherever they appear
+   * (case-insensitive, `-`/`_` ignored, also as a suffix: `access_token`, `clientSecret`). Absent: the defaults.
+   */
+  keys?: string[];
 }
 
 export interface MockConfig {

@@ -2,8 +2,13 @@
 import { writeFileAtomically } from '../files';
 import { LIMIT_KEYS, userSettingsFile } from './limits';
 
-/** The settings the editor keeps in step: every `slipway.quotas.*` limit, `slipway.ttl.default` and `slipway.checks.allowedHosts`. */
-export const SYNCED_SETTINGS = [...LIMIT_KEYS.map((k) => `quotas.${k}`), 'ttl.default', 'checks.allowedHosts'];
+/** The settings the editor keeps in step: every `slipway.quotas.*` limit, `slipway.ttl.default`, `slipway.share.bind` and `slipway.checks.allowedHosts`. */
+export const SYNCED_SETTINGS = [
+  ...LIMIT_KEYS.map((k) => `quotas.${k}`),
+  'ttl.default',
+  'share.bind',
+  'checks.allowedHosts',
+];
 
 /** Writes the user's values (keys without the `slipway.` prefix; undefined: not set) as SLIPWAY_HOME/settings.json. */
 export function writeUserSettings(home: string, values: Record<string, unknown>): void {

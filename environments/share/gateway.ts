@@ -19,7 +19,7 @@ interface Verdict {
   target?: string;
   project?: string;
   env?: string;
-  /** The token came in the query: set it as the cookie. */
+  /** The token came in the query: set it as the cookie (and redirect to `path`). */
   setCookie?: string;
   /** The request's path without the token. */
   path: string;
@@ -159,9 +159,21 @@ export async function startGateway(home: string, port: number, bind = '127.0.0.1
       return refuse(res, v);
     }
     activity(v.project!, v.env!);
+    if (v.setCookie) {
+      // The token came in the link: it moves into the cookie, and the browser goes on to the same
+      // URL without it, so the token stays out of its history and of any Referer.
+      log(v, req, 302);
+      res.writeHead(302, {
+        location: v.path,
+        'set-cookie': v.setCookie,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'content-length': '0',
+      });
+      return res.end();
+    }
     req.url = v.path;
     dropShareCookie(req);
-    if (v.setCookie) res.setHeader('set-cookie', v.setCookie);
     res.on('finish', () => log(v, req, res.statusCode));
     proxy.web(req, res, { target: v.target }, () => {
       if (!res.headersSent)

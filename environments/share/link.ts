@@ -1,5 +1,4 @@
 // A share link made for an environment: the gateway started if needed, a new token stored hashed, the link returned (the only place the token appears).
-import { hostname } from 'node:os';
 import type { EnvironmentStatus } from '../engine';
 import { SlipwayError } from '../errors';
 import { projectSlug } from '../naming';
@@ -7,6 +6,7 @@ import { now, touch } from '../quotas/ttl';
 import { TOKEN_PARAM } from './gateway';
 import { writeShare } from './store';
 import { ensureGateway } from './supervise';
+import { linkHost, shareBindSetting } from './bind';
 
 export interface ShareLink {
   url: string;
@@ -18,8 +18,13 @@ export interface ShareOptions {
   cli: string;
   service?: string;
   expiresMs?: number;
-  /** The gateway's address; default 127.0.0.1. Another one opens it to the LAN and the link carries this machine's name. */
+  /**
+   * The gateway's address: another than 127.0.0.1 opens it to the LAN and the link carries this
+   * machine's name. Default: `slipway.share.bind` of the settings, else the running gateway's, else 127.0.0.1.
+   */
   bind?: string;
+  /** The spec's folder, whose workspace settings may set `slipway.share.bind`. */
+  workspaceDir?: string;
 }
 
 /** A new link to `status`'s environment (any link before it stops working). */
@@ -40,7 +45,7 @@ export async function makeShareLink(
       },
     );
   }
-  const bind = opts.bind ?? '127.0.0.1';
+  const bind = opts.bind ?? shareBindSetting(home, opts.workspaceDir)?.bind;
   const gw = await ensureGateway(home, { cli: opts.cli, bind });
   const expires = new Date(now() + (opts.expiresMs ?? 24 * 3600_000)).toISOString();
   const token = writeShare(home, {
@@ -53,6 +58,8 @@ export async function makeShareLink(
   });
   // Sharing is activity too.
   await touch(home, project, status.env, { timeoutMs: 5_000 }).catch(() => undefined);
-  const host = bind === '127.0.0.1' || bind === 'localhost' ? 'localhost' : hostname();
-  return { url: `http://${status.env}.${project}.${host}:${gw.port}/?${TOKEN_PARAM}=${token}`, expires };
+  return {
+    url: `http://${status.env}.${project}.${linkHost(gw.bind)}:${gw.port}/?${TOKEN_PARAM}=${token}`,
+    expires,
+  };
 }

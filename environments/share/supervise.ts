@@ -1,5 +1,5 @@
 // The gateway as a process Slipway supervises: started detached on first use, found again by its state file, started anew when it is gone.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors';
@@ -64,18 +64,28 @@ export function retireGateway(home: string): void {
 /**
  * The gateway for `home` listening on `bind`: the running one, or one started now as a detached
  * process (`node <cli> gateway`) that outlives the caller; its output goes to `gateway/gateway.log`.
- * It keeps the port it had before when that is free, so links stay the same.
+ * Without `bind` a running gateway is kept as it is, and a new one takes the address the last one
+ * had (else 127.0.0.1). It keeps the port it had before when that is free, so links stay the same.
+ * A process that does not listen within the start timeout is killed, so none is left behind.
  */
-export async function ensureGateway(home: string, opts: { cli: string; bind?: string }): Promise<GatewayState> {
-  const bind = opts.bind ?? '127.0.0.1';
+export async function ensureGateway(
+  home: string,
+  opts: { cli: string; bind?: string; startTimeoutMs?: number },
+): Promise<GatewayState> {
   const running = liveGateway(home);
+  // A gateway that stops removes its state file: what it had is read first.
+  const last = running ?? readGateway(home);
+  const bind = opts.bind ?? last?.bind ?? '127.0.0.1';
+  const timeoutMs = opts.startTimeoutMs ?? START_TIMEOUT_MS;
   if (running && running.bind === bind) return running;
   if (running) {
     // Asked for another address: the old one stops, the new one takes its port.
-    process.kill(readOwnerText(running.owner)!.pid, 'SIGTERM');
-    await waitFor(() => !liveGateway(home), START_TIMEOUT_MS);
+    const owner = readOwnerText(running.owner)!;
+    process.kill(owner.pid, 'SIGTERM');
+    // Until the process is gone, not only its state file: it holds the port until it exits.
+    await waitFor(() => !ownerAlive(owner), START_TIMEOUT_MS);
   }
-  const previous = readGateway(home)?.port;
+  const previous = last?.port;
   let port = 0;
   for (const wanted of [previous, DEFAULT_GATEWAY_PORT, 0]) {
     if (wanted === undefined) continue;
@@ -87,8 +97,9 @@ export async function ensureGateway(home: string, opts: { cli: string; bind?: st
   }
   ensureDir(gatewayDir(home));
   const out = openSync(join(gatewayDir(home), 'gateway.log'), 'a', 0o600);
+  let child: ChildProcess;
   try {
-    const child = spawn(process.execPath, [opts.cli, 'gateway', '--port', String(port), '--bind', bind], {
+    child = spawn(process.execPath, [opts.cli, 'gateway', '--port', String(port), '--bind', bind], {
       detached: true,
       stdio: ['ignore', out, out],
       env: { ...process.env, SLIPWAY_HOME: home, ELECTRON_RUN_AS_NODE: '1' },
@@ -100,17 +111,33 @@ export async function ensureGateway(home: string, opts: { cli: string; bind?: st
   const started = await waitFor(() => {
     const s = liveGateway(home);
     return s && s.port === port ? s : undefined;
-  }, START_TIMEOUT_MS);
+  }, timeoutMs);
   if (!started) {
+    stopChild(home, child);
     throw new SlipwayError(
       'operation-failed',
-      `The share-link gateway did not start on ${bind}:${port} within ${START_TIMEOUT_MS / 1000}s.`,
+      `The share-link gateway did not start on ${bind}:${port} within ${timeoutMs / 1000}s; its process was stopped.`,
       {
         hint: `Look at ${join(gatewayDir(home), 'gateway.log')}.`,
       },
     );
   }
   return started;
+}
+
+/** Kills a gateway process that never came up (its whole process group: it was started detached), and any state it wrote. */
+function stopChild(home: string, child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  for (const target of [-child.pid, child.pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+      break;
+    } catch {
+      // no such group (it never became a leader) or already gone: try the process itself
+    }
+  }
+  const state = readGateway(home);
+  if (state && readOwnerText(state.owner)?.pid === child.pid) rmSync(stateFile(home), { force: true });
 }
 
 async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number): Promise<T | undefined> {

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { readGateway } from '../../environments/share/supervise';
@@ -26,6 +27,7 @@ interface Answer {
   status: number;
   body: string;
   cookie?: string;
+  location?: string;
 }
 
 /** A GET to the gateway on 127.0.0.1 with the link's host name (`*.localhost` need not resolve here). */
@@ -44,7 +46,14 @@ function get(link: string, opts: { withToken?: boolean; cookie?: string; token?:
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, cookie: res.headers['set-cookie']?.[0] }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            cookie: res.headers['set-cookie']?.[0],
+            location: res.headers.location,
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -135,11 +144,16 @@ describe('share links on real Docker + Pulumi', function () {
     // The token is stored hashed only.
     assert.ok(!readFileSync(join(home, 'shares', envA.project, `${envA.env}.json`), 'utf8').includes(tokenA));
 
-    const first = await get(linkA.url, { withToken: true });
-    assert.equal(first.status, 200, first.body);
-    assert.equal(first.body, 'hello /', 'the token is not passed on to the service');
+    // The first visit moves the token into the cookie and sends the browser on without it.
+    const first = await get(`${linkA.url}&page=2`, { withToken: true });
+    assert.equal(first.status, 302, first.body);
+    assert.equal(first.location, '/?page=2', 'the same URL without the token');
+    assert.ok(!first.location.includes(tokenA));
     assert.match(first.cookie ?? '', /^slipway_share=[\w-]+; HttpOnly; SameSite=Lax; Path=\//);
     const cookie = first.cookie!.split(';')[0];
+    const followed = await get(new URL(first.location, linkA.url).href, { cookie });
+    assert.equal(followed.status, 200, followed.body);
+    assert.equal(followed.body, 'hello /?page=2', 'the token is not passed on to the service');
     assert.equal((await get(linkA.url, { cookie })).status, 200, 'the cookie alone');
     assert.equal((await get(linkA.url)).status, 401, 'no token');
     assert.equal((await get(linkA.url, { token: tokenB })).status, 401, "another environment's token");
@@ -151,7 +165,7 @@ describe('share links on real Docker + Pulumi', function () {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { status: number; path: string });
-    assert.deepEqual(log.map((l) => l.status).slice(0, 5), [200, 200, 401, 401, 101]);
+    assert.deepEqual(log.map((l) => l.status).slice(0, 6), [302, 200, 200, 401, 401, 101]);
     assert.ok(
       log.every((l) => !l.path.includes(tokenA)),
       'the access log never holds the token',
@@ -165,8 +179,43 @@ describe('share links on real Docker + Pulumi', function () {
     assert.equal((await get(linkA.url, { cookie })).status, 401, 'the first link was replaced');
 
     const fresh = await cliJson<Link>(['share', '--spec', specFile, '--branch', a], home);
-    assert.equal((await get(fresh.url, { withToken: true })).status, 200);
+    assert.equal((await get(fresh.url, { withToken: true })).status, 302);
     assert.equal((await runCli(['down', '--spec', specFile, '--branch', a], home)).code, 0);
     assert.equal((await get(fresh.url, { withToken: true })).status, 404, 'torn down');
+  });
+  it('opens the gateway to the LAN with --bind 0.0.0.0 (the link carries the host name), keeps that bind for a share without --bind, and takes slipway.share.bind from the settings', async () => {
+    const envB = envNames(PROJECT, b);
+    const lan = await cliJson<Link>(['share', '--spec', specFile, '--branch', b, '--bind', '0.0.0.0'], home);
+    const host = hostname().toLowerCase();
+    assert.equal(new URL(lan.url).hostname, `${envB.env}.${envB.project}.${host}`);
+    const gw = readGateway(home)!;
+    assert.equal(gw.bind, '0.0.0.0');
+    const opened = await get(lan.url, { withToken: true });
+    assert.equal(opened.status, 302, opened.body);
+    assert.equal((await get(lan.url, { cookie: opened.cookie!.split(';')[0] })).status, 200);
+
+    // A share without --bind keeps the running gateway as it is.
+    const again = await cliJson<Link>(['share', '--spec', specFile, '--branch', b], home);
+    assert.equal(new URL(again.url).hostname, `${envB.env}.${envB.project}.${host}`);
+    assert.equal(readGateway(home)!.owner, gw.owner, 'the same gateway process');
+    assert.equal(readGateway(home)!.bind, '0.0.0.0');
+
+    // The workspace setting asks for this machine only: the gateway moves back, on the same port.
+    mkdirSync(join(dir, '.vscode'), { recursive: true });
+    writeFileSync(
+      join(dir, '.vscode', 'settings.json'),
+      '{\n  // reviewers on this machine only\n  "slipway.share.bind": "127.0.0.1",\n}\n',
+    );
+    const local = await cliJson<Link>(['share', '--spec', specFile, '--branch', b], home);
+    assert.equal(new URL(local.url).hostname, `${envB.env}.${envB.project}.localhost`);
+    assert.equal(readGateway(home)!.bind, '127.0.0.1');
+    assert.equal(new URL(local.url).port, new URL(lan.url).port);
+
+    // A bad value is refused naming the file, the line and the setting.
+    writeFileSync(join(dir, '.vscode', 'settings.json'), '{\n  "slipway.share.bind": "everywhere"\n}\n');
+    const bad = await runCli(['share', '--spec', specFile, '--branch', b], home);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /\.vscode\/settings\.json:2: slipway\.share\.bind must be an IP address/);
+    rmSync(join(dir, '.vscode'), { recursive: true, force: true });
   });
 });

@@ -1,10 +1,12 @@
 // `slipway share`: a protected link to the branch environment's service through the gateway; --revoke ends it.
+import { dirname } from 'node:path';
 import { projectSlug } from '../../naming';
+import { validBind } from '../../share/bind';
 import { editorLink } from '../../share/editor-link';
 import { makeShareLink } from '../../share/link';
 import { removeShare } from '../../share/store';
 import { checkService, durationOption, engine, requireEnvironment, specAndBranch, str, type Command } from '../context';
-import { common, engineOptions } from '../options';
+import { common, engineOptions, usageError } from '../options';
 import { printJson } from '../print';
 
 export const share: Command = {
@@ -27,7 +29,7 @@ export const share: Command = {
     bind: {
       type: 'string',
       arg: 'ADDR',
-      help: "the gateway's address: 0.0.0.0 opens it to the LAN, and the link carries this machine's name (default: 127.0.0.1)",
+      help: "the gateway's address: 0.0.0.0 opens it to the LAN, and the link carries this machine's name (default: slipway.share.bind of the settings, else the running gateway's, else 127.0.0.1)",
       conflicts: ['revoke'],
     },
     revoke: { type: 'boolean', default: false, help: 'end the link: it answers 404 from now on' },
@@ -36,6 +38,9 @@ export const share: Command = {
   },
   async run(ctx) {
     const expiresMs = durationOption(ctx, 'expires') ?? 24 * 3600_000;
+    const bind = str(ctx, 'bind');
+    if (bind !== undefined && !validBind(bind))
+      throw usageError(ctx.command, `--bind ${JSON.stringify(bind)} is not an IP address (127.0.0.1, 0.0.0.0, ...)`);
     const { spec, branch } = await specAndBranch(ctx);
     const envs = await engine(ctx);
     const s = await requireEnvironment(envs, spec.name, branch);
@@ -50,7 +55,8 @@ export const share: Command = {
       cli: process.argv[1],
       service: wanted === undefined ? undefined : checkService(spec, wanted),
       expiresMs,
-      bind: str(ctx, 'bind'),
+      bind,
+      workspaceDir: dirname(spec.file),
     });
     // The reviewer's own editor opens the dashboard and pipeline view (Approve there) from this one.
     const editorUrl = editorLink({ project: spec.name, branch });

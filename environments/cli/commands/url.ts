@@ -18,8 +18,7 @@ export const url: Command = {
     database: {
       type: 'string',
       arg: 'NAME',
-      help: 'a database, as named in the spec: its postgres:// URL on 127.0.0.1 (password masked unless --show-secrets)',
-      conflicts: ['stage'],
+      help: "a database, as named in the spec: its postgres:// URL on 127.0.0.1 (password masked unless --show-secrets), of the branch's environment or the --stage's",
     },
     'show-secrets': {
       type: 'boolean',
@@ -35,8 +34,8 @@ export const url: Command = {
     const { spec, branch, dockerHost, stage } = await target(ctx);
     const database = str(ctx, 'database');
     if (database !== undefined) {
-      const link = await databaseUrl(ctx, spec, branch, database, !!ctx.values['show-secrets']);
-      if (ctx.json) printJson(ctx, { branch, database, url: link });
+      const link = await databaseUrl(ctx, spec, branch, database, !!ctx.values['show-secrets'], { dockerHost, stage });
+      if (ctx.json) printJson(ctx, { branch, ...(stage ? { stage } : {}), database, url: link });
       else ctx.out(link);
       return 0;
     }
