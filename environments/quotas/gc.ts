@@ -7,6 +7,7 @@ import type { LocalEnvironments } from '../engine';
 import { lockOwner } from '../lock';
 import { LABEL_ENV, LABEL_PROJECT, LABEL_STATE, envNames } from '../naming';
 import { hasRecord, listRecords, lockPath } from '../records';
+import { stateStore } from '../state/store';
 import { DEFAULT_TTL_MS, expires, expiresAt, now } from './ttl';
 
 export interface ExpiredEnvironment {
@@ -104,6 +105,12 @@ export async function collectGarbage(envs: LocalEnvironments, opts: GcOptions = 
       owner: r.owner,
       expiresAt: new Date(expiresAt(r, opts.defaultTtlMs ?? DEFAULT_TTL_MS)).toISOString(),
     }));
+  // A team's shared records name every member's environments: each machine collects only those on its own engine.
+  if (stateStore(envs.home).kind !== 'file') {
+    const here = await docker.listContainers({ all: true, filters: { label: [`${LABEL_STATE}=${envs.stateId}`] } });
+    const local = new Set(here.map((c) => `${c.Labels?.[LABEL_PROJECT]}/${c.Labels?.[LABEL_ENV]}`));
+    expired.splice(0, expired.length, ...expired.filter((e) => local.has(`${e.project}/${e.env}`)));
+  }
   const orphans = await findOrphans(docker, envs);
   if (!opts.dryRun) {
     for (const e of expired) {
