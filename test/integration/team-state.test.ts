@@ -281,10 +281,7 @@ describe('slipway state migrate (files to PostgreSQL)', function () {
       entries: before.verification.entries,
     });
     const listed = jsonData<EnvJson[]>((await cli(teamEnv, 'list', '--json')).stdout);
-    assert.deepEqual(
-      listed.map((e) => e.branch),
-      [branch],
-    );
+    assert.deepEqual(listed.map((e) => e.branch).sort(), [branch, 'stage:staging'].sort());
     // Pulumi's state moved too: the environment comes down from the database's stack.
     ok(await cli(teamEnv, 'down', '--branch', branch), 'down from the team state');
     ok(await cli(teamEnv, 'down', '--stage', 'staging', '--yes'), 'stage down from the team state');
