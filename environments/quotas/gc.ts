@@ -9,6 +9,7 @@ import { lockOwner } from '../lock';
 import { LABEL_ENV, LABEL_PROJECT, LABEL_STATE, envNames, isStageBranch, projectSlug } from '../naming';
 import { hasRecord, listRecords, lockPath } from '../records';
 import { goneBranches, type GoneBranch } from './merged';
+import { stateStore } from '../state/store';
 import { DEFAULT_TTL_MS, expires, expiresAt, now } from './ttl';
 
 export interface ExpiredEnvironment {
@@ -181,6 +182,12 @@ export async function collectGarbage(envs: LocalEnvironments, opts: GcOptions = 
       owner: r.owner,
       expiresAt: new Date(expiresAt(r, opts.defaultTtlMs ?? DEFAULT_TTL_MS)).toISOString(),
     }));
+  // A team's shared records name every member's environments: each machine collects only those on its own engine.
+  if (stateStore(envs.home).kind !== 'file') {
+    const here = await docker.listContainers({ all: true, filters: { label: [`${LABEL_STATE}=${envs.stateId}`] } });
+    const local = new Set(here.map((c) => `${c.Labels?.[LABEL_PROJECT]}/${c.Labels?.[LABEL_ENV]}`));
+    expired.splice(0, expired.length, ...expired.filter((e) => local.has(`${e.project}/${e.env}`)));
+  }
   const finished = opts.merged
     ? (await findFinished(envs, opts.merged)).filter((f) => !expired.some((e) => e.env === f.env))
     : undefined;

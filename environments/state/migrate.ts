@@ -30,9 +30,20 @@ function fileItems(files: FileStateStore): string[] {
   return [...new Set(out)];
 }
 
+/** JSON with every object's keys sorted: jsonb keeps its own key order, so documents compare by content. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
 const same = (a: string, b: string) => {
   try {
-    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+    return canonical(JSON.parse(a)) === canonical(JSON.parse(b));
   } catch {
     return a === b;
   }

@@ -2,7 +2,8 @@
  * A team's state in a real PostgreSQL, through the real CLI on the real Docker Engine and Pulumi:
  * two users (two SLIPWAY_HOMEs, two clones with their own git identities) share one database.
  * Each sees the other's environments, share one release counter and one audit log, promotions
- * of one stage from both serialize, a per-project quota refuses the second user's `up`, and a
+ * of one stage from both serialize, a per-project quota refuses the second user's `up` (and of two
+ * racing for the last slot exactly one wins), and a
  * SLIPWAY_HOME moved over with `slipway state migrate` keeps a verifying audit chain.
  */
 import assert from 'node:assert/strict';
@@ -105,6 +106,8 @@ describe('team state in PostgreSQL (two users, one database)', function () {
         [alice, branchA],
         [bob, branchB],
         [bob, `bob-extra-${RUN}`],
+        [alice, `alice-race-${RUN}`],
+        [bob, `bob-race-${RUN}`],
       ] as const)
         await cli(u, 'down', '--branch', b);
       await cli(alice, 'down', '--stage', 'staging', '--yes');
@@ -149,7 +152,7 @@ describe('team state in PostgreSQL (two users, one database)', function () {
         .sort(),
       ['alice@team.test', 'bob@team.test'],
     );
-    const status = await cli(bob, 'state', 'status', '--json');
+    const status = await runCli(['state', 'status', '--json'], bob.home, 60_000, bob.env);
     ok(status, 'state status');
     const shown = jsonData<{ kind: string; location: string; pulumiBackend: string }>(status.stdout);
     assert.equal(shown.kind, 'postgres');
@@ -191,6 +194,23 @@ describe('team state in PostgreSQL (two users, one database)', function () {
     assert.equal(refused.code, 4, refused.stderr);
     assert.match(refused.stderr, /Quota exceeded/);
     assert.match(refused.stderr, /alice@team\.test/, 'names who holds the slot');
+  });
+
+  it('two users racing for the last slot: exactly one wins', async () => {
+    ok(await cli(alice, 'down', '--branch', branchA), 'alice down');
+    const [a, b] = await Promise.all([
+      cli(alice, 'up', '--branch', `alice-race-${RUN}`),
+      cli(bob, 'up', '--branch', `bob-race-${RUN}`),
+    ]);
+    assert.deepEqual(
+      [a.code, b.code].sort(),
+      [0, 4],
+      `one up wins, the other is refused:\nalice: ${a.stderr}\nbob: ${b.stderr}`,
+    );
+    const listed = jsonData<EnvJson[]>((await cli(bob, 'list', '--all', '--json')).stdout).filter(
+      (e) => e.project === PROJECT && !e.branch.startsWith('stage:'),
+    );
+    assert.equal(listed.length, 1, `one environment of the project: ${JSON.stringify(listed)}`);
   });
 });
 
@@ -261,10 +281,7 @@ describe('slipway state migrate (files to PostgreSQL)', function () {
       entries: before.verification.entries,
     });
     const listed = jsonData<EnvJson[]>((await cli(teamEnv, 'list', '--json')).stdout);
-    assert.deepEqual(
-      listed.map((e) => e.branch),
-      [branch],
-    );
+    assert.deepEqual(listed.map((e) => e.branch).sort(), [branch, 'stage:staging'].sort());
     // Pulumi's state moved too: the environment comes down from the database's stack.
     ok(await cli(teamEnv, 'down', '--branch', branch), 'down from the team state');
     ok(await cli(teamEnv, 'down', '--stage', 'staging', '--yes'), 'stage down from the team state');

@@ -1,6 +1,8 @@
 /** The reviewer's editor link: what `slipway share` prints is what the extension's UriHandler opens, and a bad link is refused saying why. */
 import assert from 'node:assert/strict';
-import { editorLink, parseEditorLink } from '../../environments/share/editor-link';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EDITOR_LINK_AUTHORITY, editorLink, parseEditorLink } from '../../environments/share/editor-link';
 
 /** Path and query as VS Code's Uri.parse hands them to a UriHandler (the query still percent-encoded). */
 function handed(link: string): [string, string] {
@@ -45,5 +47,15 @@ describe('editor links (vscode://slipway.slipway/open)', () => {
       assert.ok('error' in r, `${path}?${query} is refused`);
       assert.match(r.error, why);
     }
+  });
+
+  it("names the extension's own id, and the extension activates on a link", () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      publisher: string;
+      name: string;
+      activationEvents: string[];
+    };
+    assert.equal(EDITOR_LINK_AUTHORITY, `${manifest.publisher}.${manifest.name}`);
+    assert.ok(manifest.activationEvents.includes('onUri'));
   });
 });
