@@ -18,6 +18,7 @@ import * as pipeline from './commands/pipeline';
 import * as previewBranch from './commands/previewBranch';
 import * as promote from './commands/promote';
 import * as refresh from './commands/refresh';
+import * as reseed from './commands/reseed';
 import * as restart from './commands/restart';
 import * as share from './commands/share';
 import * as showLog from './commands/showLog';
@@ -28,6 +29,7 @@ import { SpecDiagnostics } from './diagnostics';
 import { ExpiryWarnings } from './expiry';
 import { GarbageCollector } from './gc';
 import { Slipway } from './slipway';
+import { SeedSchedule } from './seedSchedule';
 import { SpecWatcher } from './specWatcher';
 import { StatusBar } from './statusBar';
 import { registerUriHandler } from './uriHandler';
@@ -59,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
     share,
     logs,
     restart,
+    reseed,
     promote,
     teardown,
     teardownMine,
@@ -93,8 +96,13 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
           slipway.log.warn(`git extension unavailable: ${err instanceof Error ? err.message : String(err)}`),
         );
       // Watching build contexts is for updating environments: a trusted workspace's business.
-      if (vscode.workspace.isTrusted) subs.push(new SpecWatcher(slipway));
-      else subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => subs.push(new SpecWatcher(slipway))));
+      if (vscode.workspace.isTrusted) subs.push(new SpecWatcher(slipway), new SeedSchedule(slipway));
+      else
+        subs.push(
+          vscode.workspace.onDidGrantWorkspaceTrust(() =>
+            subs.push(new SpecWatcher(slipway), new SeedSchedule(slipway)),
+          ),
+        );
       await slipway.model.refresh();
     })().catch((err) =>
       slipway.log.error(`Slipway could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),

@@ -59,6 +59,10 @@ export function describeEvent(e: SlipwayEvent): string | undefined {
       return e.message;
     case 'gate':
       return `gate ${e.name}: ${e.state}`;
+    case 'seed':
+      // A step of the seed, or one table's rows and rows/s so far.
+      if (e.message) return `${e.database}: ${e.message}`;
+      return `${e.database} ${e.table ?? ''}: ${(e.rows ?? 0).toLocaleString('en')} rows (${(e.rowsPerSecond ?? 0).toLocaleString('en')} rows/s)${e.done ? ' done' : ''}`;
     default:
       return undefined;
   }

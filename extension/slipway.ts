@@ -14,6 +14,7 @@ import { EnvironmentsModel } from './model';
 import { QuotaStatus } from './quotas';
 import { affectsEngine, readSettings, type SlipwaySettings } from './settings';
 import { ShareLinks } from './shares';
+import { SeedProblems } from './seedProblems';
 import { TtlStore } from './ttl';
 
 export class Slipway implements vscode.Disposable {
@@ -25,6 +26,8 @@ export class Slipway implements vscode.Disposable {
   readonly quotas: QuotaStatus;
   /** Share links: made, kept (this window's, in memory), revoked. */
   readonly shares: ShareLinks;
+  /** A failed masking check's columns in the Problems panel. */
+  readonly seedProblems = new SeedProblems();
   private enginePromise?: Promise<LocalEnvironments>;
   private specUri?: vscode.Uri;
   private projectName?: string;
@@ -56,6 +59,7 @@ export class Slipway implements vscode.Disposable {
       this.git,
       this.model,
       this.quotas,
+      this.seedProblems,
       this.specEmitter,
       // The spec is searched once, then again only when a spec file appears or goes away.
       ...(() => {

@@ -60,6 +60,8 @@ export interface Commands {
   /** Promotes the environment to the next stage (`EnvironmentView.promoteTo`). */
   'env/promote': Record<string, never>;
   'env/teardown': Record<string, never>;
+  /** Seeds one database again from its spec's seed. */
+  'env/reseed': { database: string };
   /** Extends the TTL (by the host's default when `hours` is absent). */
   'env/extendTtl': { hours?: number };
   /** Evaluates one gate of a stage again, or all its gates. */

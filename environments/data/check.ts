@@ -15,7 +15,11 @@ export interface UnsafeColumn {
 
 /** The source holds columns the policy does not mask safely; nothing was written to the target. */
 export class MaskingUnsafeError extends SlipwayError {
-  constructor(readonly columns: UnsafeColumn[]) {
+  /** `policy`: the policy file checked, so each column can be shown against it. */
+  constructor(
+    readonly columns: UnsafeColumn[],
+    readonly policy?: string,
+  ) {
     super(
       'masking-unsafe',
       `The masking policy does not cover the source safely, so nothing was copied:\n${columns.map((c) => `  ${c.schema}.${c.table}.${c.column}: ${c.why}`).join('\n')}`,
@@ -138,7 +142,7 @@ export async function checkSource(
       }
     }
   }
-  if (unsafe.length > 0) throw new MaskingUnsafeError(unsafe);
+  if (unsafe.length > 0) throw new MaskingUnsafeError(unsafe, policy.file);
 }
 
 /** A copied table whose foreign key points at a table that is skipped or truncated could not keep that key. */

@@ -10,6 +10,7 @@ import { restoreDump } from './dump-source';
 import { loadPolicy, type MaskingPolicy } from './policy';
 import { projectKey } from './project-key';
 import { recordSeed, type DatabaseSeed } from './seed-record';
+import { withSeedLock } from './seed-lock';
 import { seedMaskedData } from './seed';
 import { findSnapshot, makeSnapshot, snapshotId } from './snapshot';
 import { cloneSnapshot } from './snapshot-clone';
@@ -86,7 +87,7 @@ export async function preflightSeed(
   if (!source.url) return policy;
   try {
     const report = await checkPolicy(source.url, policy, signal);
-    if (report.problems.length) throw new MaskingUnsafeError(report.problems);
+    if (report.problems.length) throw new MaskingUnsafeError(report.problems, policy.file);
   } catch (err) {
     throw sourceError(err, source.url);
   }
@@ -125,12 +126,15 @@ export interface SeedRunOptions {
   policyFile?: string;
 }
 
-/** Seeds the database (which must be running) and records the seed. Nothing is written when the check fails. */
-export async function seedDatabase(
-  target: SeedTarget,
-  db: DatabaseSpec,
-  opts: SeedRunOptions = {},
-): Promise<DatabaseSeed> {
+/**
+ * Seeds the database (which must be running) and records the seed. Nothing is written when the
+ * check fails. One seed of an environment at a time (`seed-lock.ts`).
+ */
+export function seedDatabase(target: SeedTarget, db: DatabaseSpec, opts: SeedRunOptions = {}): Promise<DatabaseSeed> {
+  return withSeedLock(target, db.name, opts, () => seedUnlocked(target, db, opts));
+}
+
+async function seedUnlocked(target: SeedTarget, db: DatabaseSpec, opts: SeedRunOptions): Promise<DatabaseSeed> {
   const seed: SeedSpec = { ...db.seed!, ...(opts.policyFile ? { policy: opts.policyFile } : {}) };
   const spec = { ...db, seed };
   const source = resolveSource(seed, db.name, opts.sourceUrl);

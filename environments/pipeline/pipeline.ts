@@ -27,6 +27,7 @@ import {
   type ResolvedSource,
 } from './source';
 import { deployAudited, rollbackStage, withStageLock, type PromoteResult } from './deploy';
+import { describeProfile, promotionProfile, seedStageAudited } from './data-profile';
 
 export type { PipelineOptions, PromotionSource } from './source';
 export type { PromoteResult } from './deploy';
@@ -111,6 +112,8 @@ export class LocalPipeline {
     const project = projectSlug(spec.name);
     const source = resolveSource(this.envs, spec, from);
     const { target, sourceStage } = checkOrder(spec, source, to);
+    // A stage seeded like its source (seed: same) is refused here when that cannot be done.
+    const profile = await promotionProfile(this.envs, spec, source, target, source.seed, opts.signal);
     const results = await this.runGates(spec, source, target, sourceStage, opts);
     const blocking = results.filter((r) => r.state !== 'pass');
     const now = (opts.now ?? (() => new Date()))().toISOString();
@@ -147,8 +150,10 @@ export class LocalPipeline {
         databases: source.databases,
         data: source.data,
         mocks: source.mocks,
+        seed: profile,
       };
       const up = await deployAudited(this.envs, spec, target, release, fromRef, opts);
+      await seedStageAudited(this.envs, spec, target, release, opts);
       writeReleases(this.envs.home, { ...history, releases: [...history.releases, release], current: release.number });
       await appendAudit(this.envs.home, project, {
         at: now,
@@ -159,6 +164,7 @@ export class LocalPipeline {
         release: release.number,
         images: release.images,
         gates: results.map(({ name, kind, state, reason }) => ({ name, kind, state, reason })),
+        ...(describeProfile(profile) ? { note: describeProfile(profile) } : {}),
       });
       return { stage: to, release: release.number, images: release.images, urls: up.urls, gates: results };
     });

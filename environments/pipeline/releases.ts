@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { stateStore } from '../state/store';
 import { checkEach, checkFields, readStoredItem, type FieldProblem } from '../stored';
 import type { DatabaseSpec, ServiceSpec } from '../spec/types';
+import type { DataProfile } from './data-profile';
 
 /**
  * A release: exactly what an environment ran, so another stage can run the same thing. Built
@@ -20,6 +21,8 @@ export interface Release {
   databases: DatabaseSpec[];
   data?: unknown;
   mocks?: unknown;
+  /** The data profile: the masking policy (sha256) of each seeded database, and whether the stage was seeded with it. */
+  seed?: DataProfile;
   /** Set when this release was a rollback to an earlier one. */
   rollbackOf?: number;
 }

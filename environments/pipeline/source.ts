@@ -6,7 +6,7 @@ import { readRecord } from '../records';
 import type { Spec, StageSpec } from '../spec/types';
 import { nextStage } from '../spec/pipeline';
 import { WORKER_STOP_GRACE_MS, type GateContext } from './gates';
-import { readReleases } from './releases';
+import { readReleases, type Release } from './releases';
 
 export type PromotionSource = { branch: string } | { stage: string };
 
@@ -34,6 +34,8 @@ export interface ResolvedSource {
   databases: Spec['databases'];
   data?: unknown;
   mocks?: unknown;
+  /** A stage's current release: the data profile it carries on. */
+  seed?: Release['seed'];
 }
 
 export function pipelineStages(spec: Spec): StageSpec[] {
@@ -105,6 +107,7 @@ export function resolveSource(envs: LocalEnvironments, spec: Spec, from: Promoti
     databases: current.databases,
     data: current.data,
     mocks: current.mocks,
+    seed: current.seed,
   };
 }
 

@@ -10,6 +10,7 @@ import { outsideRoot, repositoryRoot } from './containment';
 import { DEFAULT_DOCKERFILE } from './normalize';
 import { mockProblems, mockServiceName, mocksGateProblems } from './mocks';
 import { pipelineProblems } from './pipeline';
+import { stageSeedProblems } from './stage-seed';
 import { seedProblems } from './seed';
 import { extraProblems } from './service-extras';
 import { isRecord, type Path, type Problem, type SpecSource } from './source';
@@ -54,6 +55,7 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
       ...healthCheckProblems(name, raw),
     ]),
     ...pipelineProblems(data.pipeline),
+    ...stageSeedProblems(data),
     ...extraProblems(declared.services, declared.databases, source.dir),
     ...mockProblems(data.mocks, source.dir, Object.keys(declared.services)),
     ...mocksGateProblems(data),

@@ -93,6 +93,7 @@ type RawStage =
       name: string;
       dockerHost?: string;
       tls?: RawTls;
+      seed?: 'same' | 'none';
       gates?: RawGate[];
       orchestrator?: 'containers' | 'swarm';
       replicas?: number;
@@ -304,6 +305,7 @@ function normalizeStage(raw: RawStage, dir: string): StageSpec {
       },
     };
   }
+  if (raw.seed !== undefined) stage.seed = raw.seed;
   return stage;
 }
 

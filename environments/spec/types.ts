@@ -157,6 +157,8 @@ export interface StageSpec {
   dockerHost?: string;
   /** Swarm services on a Swarm cluster (the dockerHost is a manager), else containers. */
   swarm?: SwarmStage;
+  /** Its data profile: `same` seeds its databases with the masking policy the promoted environment was seeded with. */
+  seed?: 'same' | 'none';
   /** Gates that must pass to promote into this stage (none for the first stage). */
   gates: GateSpec[];
 }

@@ -4,8 +4,10 @@
  * declared in package.json (`viewsWelcome`) with a "Preview Current Branch" button.
  */
 import * as vscode from 'vscode';
+import type { SeedSummary } from '../../environments/data/reseed';
 import type { ServiceState } from '../../environments/docker/engine';
-import { ageAndTtl, envLabel } from '../format';
+import { core } from '../lazy';
+import { ageAndTtl, envLabel, shortDuration } from '../format';
 import type { EnvironmentItem, ShownState } from '../model';
 import type { Slipway } from '../slipway';
 
@@ -17,7 +19,9 @@ export type ServiceNode = {
   url?: string;
   state?: ServiceState;
 };
-export type Node = EnvNode | ServiceNode;
+/** A seeded database of an environment: where it was seeded from and when (Re-seed on it). */
+export type DatabaseNode = { kind: 'database'; item: EnvironmentItem; seed: SeedSummary };
+export type Node = EnvNode | ServiceNode | DatabaseNode;
 
 const ICONS: Record<ShownState, vscode.ThemeIcon> = {
   provisioning: new vscode.ThemeIcon('loading~spin'),
@@ -60,21 +64,38 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
     this.emitter.fire(undefined);
   }
 
-  getChildren(node?: Node): Node[] {
+  getChildren(node?: Node): Node[] | Promise<Node[]> {
     if (!node) return this.slipway.model.items.map((item) => ({ kind: 'env', item }));
     if (node.kind !== 'env') return [];
     const { status } = node.item;
     const names = new Set([...Object.keys(status.urls), ...status.services.map((s) => s.service)]);
-    return [...names].sort().map((service) => ({
+    const services: Node[] = [...names].sort().map((service) => ({
       kind: 'service',
       item: node.item,
       service,
       url: status.urls[service],
       state: status.services.find((s) => s.service === service),
     }));
+    return this.databases(node.item).then((dbs) => [...services, ...dbs]);
+  }
+
+  /** The environment's seeded databases, from its seed record (none when it cannot be read). */
+  private async databases(item: EnvironmentItem): Promise<Node[]> {
+    if (item.state === 'absent') return [];
+    try {
+      const engine = await this.slipway.engine();
+      const { project, branch } = item.status;
+      return core()
+        .seedSummaries(engine.home, undefined, project, branch)
+        .map((seed) => ({ kind: 'database', item, seed }));
+    } catch (err) {
+      this.slipway.log.warn(`seeded databases of ${item.status.branch} not listed: ${(err as Error).message}`);
+      return [];
+    }
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'database') return databaseItem(node);
     return node.kind === 'env' ? this.envItem(node) : this.serviceItem(node);
   }
 
@@ -163,4 +184,20 @@ function quotaMessage(slipway: Slipway): string | undefined {
   if (!uses || !header) return undefined;
   const full = uses.some((u) => u.key.startsWith('maxEnvironments') && u.used >= u.limit.value);
   return full ? `Quota: ${header}. Used up: a new preview will be refused.` : `Quota: ${header}`;
+}
+
+function databaseItem(node: DatabaseNode): vscode.TreeItem {
+  const { seed } = node;
+  const t = new vscode.TreeItem(seed.database, vscode.TreeItemCollapsibleState.None);
+  t.id = `db:${node.item.status.branch}:${seed.database}`;
+  t.iconPath = new vscode.ThemeIcon('database');
+  t.description = `seeded · ${seed.rows.toLocaleString('en')} rows · ${shortDuration(Date.now() - Date.parse(seed.at))} ago`;
+  t.contextValue = 'database.seeded';
+  t.tooltip = [
+    `${seed.database}: seeded with a masked copy of ${seed.source}`,
+    `policy ${seed.policy} (sha256 ${seed.policyHash.slice(0, 12)})`,
+    `${seed.rows} rows in ${seed.tables} tables, ${new Date(seed.at).toLocaleString()}`,
+    seed.snapshot ? `cloned from snapshot ${seed.snapshot}` : 'masked anew, not from a snapshot',
+  ].join('\n');
+  return t;
 }

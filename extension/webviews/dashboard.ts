@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceUsage } from '../../environments/engine';
+import type { Spec } from '../../environments/spec/types';
 import { diffEnvironment } from '../../webviews/dashboard/state';
 import type { CommandMessage, EnvironmentView, ServiceHealth, ServiceView } from '../../webviews/protocol';
 import type { RequestHandlers } from '../../webviews/rpc';
@@ -22,8 +23,8 @@ export const USAGE_MS = 10_000;
 
 export class DashboardPanel extends WebviewHost {
   private readonly timer: ReturnType<typeof setInterval>;
-  /** The stage names of the spec, read once per panel; dropped when slipway.yaml changes. */
-  private stages?: Promise<string[]>;
+  /** The spec, read once per panel; dropped when slipway.yaml changes (undefined: it does not load). */
+  private specRead?: Promise<Spec | undefined>;
   /** What the webview shows now: the last state or patch posted (undefined: it needs a full state). */
   private shown?: EnvironmentView;
 
@@ -32,7 +33,7 @@ export class DashboardPanel extends WebviewHost {
     this.timer = setInterval(() => this.panel.visible && void this.refreshLogged(), USAGE_MS);
     const specs = vscode.workspace.createFileSystemWatcher('**/slipway.{yaml,yml}');
     const specChanged = () => {
-      this.stages = undefined;
+      this.specRead = undefined;
       if (this.panel.visible) void this.refreshLogged();
     };
     this.disposables.push(
@@ -77,15 +78,26 @@ export class DashboardPanel extends WebviewHost {
     this.shown = next;
   });
 
-  private stageNames(): Promise<string[]> {
-    return (this.stages ??= this.slipway
-      .spec()
-      .then((spec) => spec.pipeline?.stages.map((st) => st.name) ?? [])
-      .catch(() => {
-        // A spec being edited is read again on the next change, not kept as "no stages".
-        this.stages = undefined;
-        return [] as string[];
-      }));
+  private spec(): Promise<Spec | undefined> {
+    return (this.specRead ??= this.slipway.spec().catch(() => {
+      // A spec being edited is read again on the next change, not kept as "no spec".
+      this.specRead = undefined;
+      return undefined;
+    }));
+  }
+
+  /** The environment's seeded databases; a damaged seed record is logged and shows none. */
+  private async seeds(home: string, project: string, branch: string) {
+    try {
+      return core().seedSummaries(home, await this.spec(), project, branch);
+    } catch (err) {
+      this.slipway.log.warn(`seeded databases of ${branch} not shown: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  private async stageNames(): Promise<string[]> {
+    return (await this.spec())?.pipeline?.stages.map((st) => st.name) ?? [];
   }
 
   /** The core's status and usage as the dashboard's view model (as JSON carries it: no undefined fields). */
@@ -116,6 +128,7 @@ export class DashboardPanel extends WebviewHost {
     const next = core().nextStage(stages, stage);
     const expires = this.slipway.ttl.expiresAt(status);
     const share = stage ? undefined : await this.slipway.shares.view(status.project, status.env).catch(() => undefined);
+    const seeds = await this.seeds(engine.home, project, branch);
     return JSON.parse(
       JSON.stringify({
         project: status.project,
@@ -132,6 +145,7 @@ export class DashboardPanel extends WebviewHost {
         promoteTo: next,
         quotas: quotaViews(this.slipway.quotas.summary?.uses),
         share,
+        databases: seeds.length ? seeds.map(({ database, ...seed }) => ({ name: database, ...seed })) : undefined,
       } satisfies EnvironmentView),
     ) as EnvironmentView;
   }
@@ -176,6 +190,9 @@ export class DashboardPanel extends WebviewHost {
         return;
       case 'env/promote':
         await run('slipway.env.promote', branch);
+        return;
+      case 'env/reseed':
+        await run('slipway.data.reseed', { branch, database: m.params.database });
         return;
       case 'env/teardown':
         await run('slipway.env.teardown', branch);

@@ -145,6 +145,7 @@ export class PipelinePanel extends WebviewHost {
           at: current.at,
           by: current.by,
           source: envLabel(current.from.kind === 'stage' ? `stage:${current.from.name}` : current.from.name),
+          data: core().describeProfile(current.seed),
         },
       });
     }

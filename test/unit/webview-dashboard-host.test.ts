@@ -6,6 +6,12 @@
 import assert from 'node:assert/strict';
 import { mock } from 'node:test';
 import type { EnvironmentStatus, ServiceUsage } from '../../environments/engine';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { recordSeed } from '../../environments/data/seed-record';
+import { envNames } from '../../environments/naming';
+import type { EnvironmentView } from '../../webviews/protocol';
 import { EventEmitter, FakePanel, recorded, Uri, useFakeVscode } from './fakes/vscode';
 
 const MiB = 1024 * 1024;
@@ -144,6 +150,7 @@ function fakeSlipway(engine: ReturnType<typeof fakeEngine>) {
       specReads++,
       {
         name: 'shop',
+        databases: [],
         pipeline: {
           stages: [
             { name: 'preview', gates: [] },
@@ -189,8 +196,9 @@ describe('dashboard host: traffic to the webview', function () {
   afterEach(() => mock.timers.reset());
 
   /** Opens a dashboard on the fake engine, says ready, and runs `seconds` of idle time. */
-  async function idle(seconds: number) {
+  async function idle(seconds: number, home?: string) {
     const engine = fakeEngine();
+    if (home) engine.engine.home = home;
     const env = fakeSlipway(engine);
     // The environments model polls every 30 s when nothing runs, and fires after each poll (out
     // of step with the panel's own timers: it polls from when the window opened). Mocked timers:
@@ -337,5 +345,50 @@ describe('dashboard host: traffic to the webview', function () {
     assert.deepEqual(recorded.commands, [{ id: 'slipway.env.share', args: [KEY.branch] }]);
     stop();
     host.dispose();
+  });
+
+  it('shows each seeded database (source host, policy, rows, when, snapshot) and Re-seed runs slipway.data.reseed', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'slipway-dash-seed-'));
+    try {
+      const names = envNames(KEY.project, KEY.branch);
+      recordSeed(home, names.project, names.env, 'db', {
+        source: '127.0.0.1:5433/shop',
+        policy: '/nowhere/masking.yaml',
+        policyHash: 'c0ffee'.repeat(10) + 'abcd',
+        snapshot: 'snap_0123456789abcdef',
+        rows: 1234,
+        tables: 5,
+        at: '2026-01-02T10:05:00.000Z',
+        durationMs: 2100,
+      });
+      const { panel, host, stop } = await idle(1, home);
+      const state = panel.posted[0].params as EnvironmentView;
+      assert.deepEqual(state.databases, [
+        {
+          name: 'db',
+          source: '127.0.0.1:5433/shop',
+          policy: '/nowhere/masking.yaml',
+          policyHash: 'c0ffee'.repeat(10) + 'abcd',
+          snapshot: 'snap_0123456789abcdef',
+          rows: 1234,
+          tables: 5,
+          at: '2026-01-02T10:05:00.000Z',
+          durationMs: 2100,
+          inSpec: false,
+        },
+      ]);
+      assert.ok(!JSON.stringify(state).includes('postgres://'), 'no source URL reaches the webview');
+      recorded.commands.length = 0;
+      panel.send({ type: 'command', method: 'env/reseed', params: { database: 'db' } });
+      panel.send({ type: 'command', method: 'env/reseed', params: {} as never });
+      await settle();
+      stop();
+      host.dispose();
+      assert.deepEqual(recorded.commands, [
+        { id: 'slipway.data.reseed', args: [{ branch: KEY.branch, database: 'db' }] },
+      ]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

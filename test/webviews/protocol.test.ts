@@ -29,6 +29,7 @@ describe('webviews: protocol', () => {
       'env/open',
       'env/openQuotaSettings',
       'env/promote',
+      'env/reseed',
       'env/restart',
       'env/revokeShare',
       'env/share',

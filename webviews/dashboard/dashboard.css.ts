@@ -54,6 +54,9 @@ export const dashboardStyles = css`
   td .name strong {
     font-weight: 600;
   }
+  .databases .nowrap {
+    white-space: nowrap;
+  }
   .row-actions {
     text-align: right;
     white-space: nowrap;

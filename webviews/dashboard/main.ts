@@ -5,6 +5,7 @@ import { Host } from '../shared/host';
 import { emptyState, icon, loading, mount } from '../shared/ui';
 import type { DashboardContext, UiState } from './context';
 import { dashboardStyles } from './dashboard.css';
+import { databases } from './databases';
 import { services } from './services';
 import { quotaSection, shareSection } from './share';
 import { initialState, reduce, type DashboardAction, type DashboardState } from './state';
@@ -86,7 +87,7 @@ function view(): TemplateResult {
       </div>
       ${services(ctx, e)}
     </section>
-    ${quotaSection(ctx, e)}`;
+    ${databases(ctx, e)} ${quotaSection(ctx, e)}`;
 }
 
 const app = mount(view, [dashboardStyles], () => !state.env);

@@ -28,7 +28,8 @@ function stageNode(s: StageView, index: number): TemplateResult {
           ? html`<div>
                 ${icon('tag')} release ${r.number}${r.commit ? html` · <code>${r.commit.slice(0, 7)}</code>` : nothing}
               </div>
-              <div>${icon('history')} ${timeAgo(r.at)}${r.by ? html` by ${r.by}` : nothing}</div>`
+              <div>${icon('history')} ${timeAgo(r.at)}${r.by ? html` by ${r.by}` : nothing}</div>
+              ${r.data ? html`<div class="release-data" title="The release's data profile">${icon('database')} ${r.data}</div>` : nothing}`
           : index === 0
             ? html`<div>${s.env ? html`<code>${s.env}</code>` : 'the branch environment'}</div>`
             : html`<div>nothing deployed yet</div>`

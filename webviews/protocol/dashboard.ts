@@ -85,6 +85,26 @@ export interface ShareView {
   expired: boolean;
 }
 
+/** What a database was seeded from (no secret: the source is `host:port/database` or `file:NAME`). */
+export interface DatabaseSeedView {
+  name: string;
+  source: string;
+  /** The masking policy file (relative to the spec's folder) and its sha256. */
+  policy: string;
+  policyHash: string;
+  /** The masked snapshot it started from; absent: masked anew (`--fresh`). */
+  snapshot?: string;
+  rows: number;
+  tables: number;
+  /** ISO time of the seed, and how long it took. */
+  at: string;
+  durationMs: number;
+  /** The spec's cron schedule for re-seeding it. */
+  schedule?: string;
+  /** The spec still seeds it (Re-seed needs that). */
+  inSpec: boolean;
+}
+
 export interface EnvironmentView {
   project: string;
   /** The environment's name (`<slug>-<hash6>`, or `stage_<name>`). */
@@ -108,6 +128,8 @@ export interface EnvironmentView {
   quotas?: QuotaView[];
   /** The share link (absent: none). */
   share?: ShareView;
+  /** Its seeded databases (absent: none seeded). */
+  databases?: DatabaseSeedView[];
 }
 
 /** The top-level fields of an environment a patch can set (everything but its services). */
@@ -125,6 +147,7 @@ export const ENVIRONMENT_FIELDS = [
   'promoteTo',
   'quotas',
   'share',
+  'databases',
 ] as const;
 export type EnvironmentField = (typeof ENVIRONMENT_FIELDS)[number];
 /** The fields of a service a patch can set (its name identifies it). */

@@ -57,7 +57,15 @@ export interface StageView {
   env?: string;
   status?: EnvironmentStatus;
   /** What it runs now. */
-  release?: { number: number; commit?: string; at: string; by?: string; source?: string };
+  release?: {
+    number: number;
+    commit?: string;
+    at: string;
+    by?: string;
+    source?: string;
+    /** Its data profile in a line: the masking policy (sha256) of each seeded database, and whether the stage was seeded with it. */
+    data?: string;
+  };
 }
 
 /** Promotion from one stage into the next, guarded by the target stage's gates. */

@@ -20,6 +20,7 @@ const COMMAND_PARAMS: { [M in CommandMethod]: ParamsShape } = {
   'env/restart': { service: { type: 'string' } },
   'env/promote': {},
   'env/teardown': {},
+  'env/reseed': { database: { type: 'string', required: true } },
   'env/extendTtl': { hours: { type: 'number' } },
   'gates/rerun': { stage: { type: 'string', required: true }, gate: { type: 'string' } },
   'gates/approve': { stage: { type: 'string', required: true }, gate: { type: 'string' } },

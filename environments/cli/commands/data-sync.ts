@@ -3,9 +3,12 @@ import { connectDocker } from '../../docker/engine';
 import { syncOnce, watchSync, type SyncResult } from '../../data/sync';
 import { engine, progress, specOf, type Command, type Context } from '../context';
 import { common, engineOptions, usageError } from '../options';
+import { envelopeText, okEnvelope } from '../json';
 import { printJson } from '../print';
 
-function report(ctx: Context, results: SyncResult[]): void {
+function report(ctx: Context, results: SyncResult[], watching = false): void {
+  // A watch prints one compact envelope per line for each sync (NDJSON), as `drift --watch` does.
+  if (ctx.json && watching) return ctx.out(envelopeText(okEnvelope({ databases: results }), true));
   if (ctx.json) return printJson(ctx, { databases: results });
   for (const r of results) {
     ctx.out(
@@ -44,7 +47,7 @@ export const dataSync: Command = {
     if (ctx.values.watch) {
       if (!spec.databases.some((d) => d.seed?.schedule))
         throw usageError(ctx.command, `--watch needs a database whose seed has a schedule in ${spec.file}`);
-      await watchSync(spec, { ...opts, onSync: (r) => report(ctx, r) });
+      await watchSync(spec, { ...opts, onSync: (r) => report(ctx, r, true) });
       return 0;
     }
     report(ctx, await syncOnce(spec, opts));

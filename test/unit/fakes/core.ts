@@ -6,6 +6,9 @@
 export { isStageBranch, projectSlug, stageBranch } from '../../../environments/naming';
 export { SlipwayError } from '../../../environments/errors';
 export { nextStage } from '../../../environments/spec/pipeline';
+export { describeProfile } from '../../../environments/pipeline/data-profile';
+export { seedSummaries } from '../../../environments/data/reseed';
+export { unsafeColumnIssues } from '../../../environments/data/check-issues';
 
 interface Result {
   stage: string;

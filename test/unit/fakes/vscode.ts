@@ -99,6 +99,22 @@ export class Diagnostic {
   ) {}
 }
 
+/** Diagnostic collections by name, as the Problems panel holds them (keyed by the URI's string). */
+export const languages = {
+  collections: new Map<string, Map<string, Diagnostic[]>>(),
+  createDiagnosticCollection(name: string) {
+    const entries = new Map<string, Diagnostic[]>();
+    languages.collections.set(name, entries);
+    return {
+      set: (uri: Uri, list: Diagnostic[]) => void entries.set(uri.toString(), list),
+      delete: (uri: Uri) => void entries.delete(uri.toString()),
+      get: (uri: Uri) => entries.get(uri.toString()),
+      clear: () => entries.clear(),
+      dispose: () => void languages.collections.delete(name),
+    };
+  },
+};
+
 export const ProgressLocation = { Notification: 15, Window: 10 };
 export const ViewColumn = { Active: -1 };
 
