@@ -4,7 +4,9 @@ import { notification, type DatabaseSeedView } from '../../webviews/protocol';
 import { environment, XSS_LOG } from './fixtures';
 import { webviewSuite, type WebviewPage } from './harness';
 
-const SEEDED: DatabaseSeedView = {
+// `at` is set when the test runs (mocha loads every file long before), so the view says "12 min ago".
+const SEEDED_AT_MS = 12 * 60_000;
+const BASE: DatabaseSeedView = {
   name: 'db',
   source: '127.0.0.1:5433/shop_prod',
   policy: 'masking.yaml',
@@ -12,7 +14,7 @@ const SEEDED: DatabaseSeedView = {
   snapshot: 'snap_41c9e07a5b2d8f13',
   rows: 48213,
   tables: 5,
-  at: new Date(Date.now() - 12 * 60_000).toISOString(),
+  at: '',
   durationMs: 3400,
   schedule: '0 3 * * *',
   inSpec: true,
@@ -24,6 +26,7 @@ describe('webviews: dashboard seeded databases (Chromium)', function () {
   let wv: WebviewPage | undefined;
 
   it('shows each seeded database and posts env/reseed from its Re-seed button', async () => {
+    const SEEDED: DatabaseSeedView = { ...BASE, at: new Date(Date.now() - SEEDED_AT_MS).toISOString() };
     wv = await suite.open('dashboard');
     const { page } = wv;
     const audit: DatabaseSeedView = {
