@@ -34,6 +34,10 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
+  // Pulumi serializes the dynamic provider's functions from this output and parses each with the
+  // TypeScript 3.8 its SDK vendors, which does not know `??=`, `||=` or `&&=`: the minifier must
+  // not write them (a provider function it cannot parse stops the whole run).
+  supported: { 'logical-assignment': false },
   format: 'cjs',
   logLevel: 'warning',
   alias: jsonc,
