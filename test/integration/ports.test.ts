@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { viewPath } from '../../environments/docker/declared-view';
 import { hostPortRange } from '../../environments/docker/engine';
 import { LocalEnvironments } from '../../environments/engine';
 import { processStart } from '../../environments/lock';
@@ -211,6 +212,8 @@ describe('host ports and locks on real Docker + Pulumi', function () {
            process.send({ type: 'event', event: { type: 'step', message: 'locked ' + child.pid } });
          });`,
       );
+      // Without the declared view the last up kept, drift asks the stack worker (what is tested here).
+      rmSync(viewPath(home(), names.project, names.env), { force: true });
       const saved = process.env.SLIPWAY_WORKER;
       process.env.SLIPWAY_WORKER = script;
       try {
@@ -243,6 +246,9 @@ describe('host ports and locks on real Docker + Pulumi', function () {
 
     it('a drift gate that times out leaves no stack worker running and no lock file', async () => {
       await cliJson(['up', '--spec', specFile, '--branch', branch], home()); // (a no-op after the tests above)
+      // Without the declared view, the drift gate runs through a stack worker (what is tested here).
+      const viewOf = envNames(PROJECT, branch);
+      rmSync(viewPath(home(), viewOf.project, viewOf.env), { force: true });
       const envs = await LocalEnvironments.create({ home: home() });
       const pipeline = new LocalPipeline(envs);
       const loaded = await loadSpec(specFile);
