@@ -173,7 +173,8 @@ describe('VS Code extension end to end: quotas, expiry and share links (code-ser
     await page
       .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: B })
       .first()
-      .click({ timeout: 30_000 });
+      // The branch list comes from git through the extension host: slow on a loaded machine.
+      .click({ timeout: 90_000 });
     const refused = notification(page, 'Quota exceeded');
     await refused.waitFor({ state: 'visible', timeout: 120_000 });
     const text = (await refused.textContent()) ?? '';
