@@ -1,4 +1,4 @@
-// Branches gone upstream, from local git refs only (no fetch): deleted, or merged into the default branch.
+// Branches gone upstream, from local git refs only (no fetch): deleted, or merged into the default branch (merge, fast-forward, squash or rebase).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -90,12 +90,44 @@ async function mergedByMergeCommit(dir: string, tip: string, into: string): Prom
 }
 
 /**
+ * Whether the branch's change reached the default branch without its commits: squashed into one
+ * commit, or its commits rebased (cherry-picked) onto it. Judged by patch identity, as `git cherry`
+ * does: the branch's whole diff from its merge base, as one commit (an unreferenced object that
+ * `git gc` removes), or each of its own commits, has an equal patch on the default branch.
+ */
+async function mergedByPatch(dir: string, tip: string, into: string): Promise<boolean> {
+  const base = await git(dir, ['merge-base', into, tip]);
+  if (!base || base === tip) return false;
+  const cherry = async (head: string) => (await git(dir, ['cherry', into, head]))?.split('\n').filter(Boolean) ?? ['+'];
+  const each = await cherry(tip);
+  if (each.length > 0 && each.every((l) => l.startsWith('-'))) return true;
+  const tree = await git(dir, ['rev-parse', `${tip}^{tree}`]);
+  if (!tree || tree === (await git(dir, ['rev-parse', `${base}^{tree}`]))) return false;
+  const squashed = await git(dir, [
+    '-c',
+    'user.name=slipway',
+    '-c',
+    'user.email=slipway@localhost',
+    'commit-tree',
+    tree,
+    '-p',
+    base,
+    '-m',
+    'squashed',
+  ]);
+  if (!squashed) return false;
+  const whole = await cherry(squashed);
+  return whole.length === 1 && whole[0].startsWith('-');
+}
+
+/**
  * Which of `branches` are gone upstream, judged from the clone at `dir` as it is (no fetch):
  * - **deleted**: no local branch and no remote-tracking branch of that name, or a local branch
  *   whose upstream's remote-tracking ref is gone (deleted on the remote and pruned);
  * - **merged**: its tip reached the default branch, by a merge commit whose merged side holds it,
  *   or (a fast-forward) a tip on the default branch that moved since the branch was made, so a
- *   branch just made from the default branch is never taken for a merged one.
+ *   branch just made from the default branch is never taken for a merged one; or its change
+ *   landed squashed into one commit, or rebased, on the default branch (equal patches).
  * The default branch itself and `keep` (the checked-out branch) are never reported.
  */
 export async function goneBranches(dir: string, branches: string[], keep: string[] = []): Promise<GoneBranch[]> {
@@ -118,7 +150,11 @@ export async function goneBranches(dir: string, branches: string[], keep: string
       out.push({ branch, reason: 'merged', into });
       continue;
     }
-    if (local && (await isAncestor(dir, tip, into)) && (await hasOwnCommits(dir, branch, local.tip)))
+    if (local && (await isAncestor(dir, tip, into)) && (await hasOwnCommits(dir, branch, local.tip))) {
+      out.push({ branch, reason: 'merged', into });
+      continue;
+    }
+    if (!(await isAncestor(dir, tip, into)) && (await mergedByPatch(dir, tip, into)))
       out.push({ branch, reason: 'merged', into });
   }
   return out;

@@ -1,4 +1,4 @@
-/** Branches gone upstream, judged on a real git clone from local refs only: deleted, merged (merge commit or fast-forward), and not a branch just made. */
+/** Branches gone upstream, judged on a real git clone from local refs only: deleted, merged (merge commit, fast-forward, squash or rebase), and not a branch just made or partly landed. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +53,22 @@ describe('branches gone upstream (local git refs)', function () {
     git(clone, 'merge', '-q', '--ff-only', 'feature/ff');
     commit(clone, 'b');
     git(clone, 'merge', '-q', '--no-ff', '-m', 'merge', 'feature/merged');
+    // feature/squashed: two commits, landed on main as one squashed commit.
+    git(clone, 'checkout', '-qb', 'feature/squashed', 'HEAD~1');
+    commit(clone, 's1');
+    commit(clone, 's2');
+    // feature/rebased: one commit, cherry-picked (rebased) onto main.
+    git(clone, 'checkout', '-qb', 'feature/rebased', 'HEAD~2');
+    commit(clone, 'r1');
+    // feature/partly: two commits, only one of them landed on main.
+    git(clone, 'checkout', '-qb', 'feature/partly', 'main');
+    commit(clone, 'q1');
+    commit(clone, 'q2');
+    git(clone, 'checkout', '-q', 'main');
+    git(clone, 'merge', '-q', '--squash', 'feature/squashed');
+    git(clone, 'commit', '-qm', 'squashed');
+    git(clone, 'cherry-pick', 'feature/rebased');
+    git(clone, 'cherry-pick', 'feature/partly~1');
     // feature/fresh: made from main after all that, no commit of its own; an older main moved on.
     git(clone, 'checkout', '-qb', 'feature/fresh', 'HEAD~1');
     git(clone, 'checkout', '-q', 'main');
@@ -74,6 +90,9 @@ describe('branches gone upstream (local git refs)', function () {
       'feature/open',
       'feature/pruned',
       'feature/fresh',
+      'feature/squashed',
+      'feature/rebased',
+      'feature/partly',
       'feature/never-existed',
     ]);
     assert.deepEqual(
@@ -83,6 +102,8 @@ describe('branches gone upstream (local git refs)', function () {
         { branch: 'feature/merged', reason: 'merged', into: 'origin/main' },
         { branch: 'feature/never-existed', reason: 'deleted' },
         { branch: 'feature/pruned', reason: 'deleted' },
+        { branch: 'feature/rebased', reason: 'merged', into: 'origin/main' },
+        { branch: 'feature/squashed', reason: 'merged', into: 'origin/main' },
       ],
     );
     const kept = await goneBranches(clone, ['feature/merged'], ['feature/merged']);
