@@ -47,18 +47,9 @@ export async function reseedDatabase(req: ReseedRequest, opts: OperationOptions 
   );
 }
 
-/** One database's seed as the dashboard shows it (no secret: the source is `host:port/db` or `file:NAME`). */
-export interface SeedSummary {
+/** One database's seed as the dashboard shows it: its record (no secret), the policy shown relative to the spec's folder. */
+export interface DatabaseSeedSummary extends DatabaseSeed {
   database: string;
-  source: string;
-  /** The policy file, relative to the spec's folder when inside it. */
-  policy: string;
-  policyHash: string;
-  snapshot?: string;
-  rows: number;
-  tables: number;
-  at: string;
-  durationMs: number;
   /** The spec's cron schedule for it, if any. */
   schedule?: string;
   /** The spec seeds it; false: seeded by hand (`data seed --source --policy`) and the spec has no seed now. */
@@ -66,7 +57,12 @@ export interface SeedSummary {
 }
 
 /** The seeds of an environment's databases, from its seed record, with the spec's schedule of each. */
-export function seedSummaries(home: string, spec: Spec | undefined, project: string, branch: string): SeedSummary[] {
+export function seedSummaries(
+  home: string,
+  spec: Spec | undefined,
+  project: string,
+  branch: string,
+): DatabaseSeedSummary[] {
   const names = envNames(project, branch);
   const record = readSeedRecord(home, names.project, names.env);
   const dir = spec?.dir;
@@ -75,7 +71,7 @@ export function seedSummaries(home: string, spec: Spec | undefined, project: str
     const rel = relative(dir, file);
     return rel.startsWith('..') ? file : rel;
   };
-  const out: SeedSummary[] = [];
+  const out: DatabaseSeedSummary[] = [];
   for (const [database, seed] of Object.entries(record?.databases ?? {})) {
     const db = spec?.databases.find((d) => d.name === database);
     out.push({

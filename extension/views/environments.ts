@@ -4,7 +4,7 @@
  * declared in package.json (`viewsWelcome`) with a "Preview Current Branch" button.
  */
 import * as vscode from 'vscode';
-import type { SeedSummary } from '../../environments/data/reseed';
+import type { DatabaseSeedSummary } from '../../environments/data/reseed';
 import type { ServiceState } from '../../environments/docker/engine';
 import { core } from '../lazy';
 import { ageAndTtl, envLabel, shortDuration } from '../format';
@@ -20,7 +20,7 @@ export type ServiceNode = {
   state?: ServiceState;
 };
 /** A seeded database of an environment: where it was seeded from and when (Re-seed on it). */
-export type DatabaseNode = { kind: 'database'; item: EnvironmentItem; seed: SeedSummary };
+export type DatabaseNode = { kind: 'database'; item: EnvironmentItem; seed: DatabaseSeedSummary };
 export type Node = EnvNode | ServiceNode | DatabaseNode;
 
 const ICONS: Record<ShownState, vscode.ThemeIcon> = {
