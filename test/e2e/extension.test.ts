@@ -7,25 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
 import { SpecError } from '../../environments/errors';
-import { LABEL_ENV, envNames } from '../../environments/naming';
 import { parseSpec } from '../../environments/spec/load';
 import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines, runCli } from '../integration/helpers';
-import {
-  editorToolchain,
-  installExtension,
-  openWorkbench,
-  runCommand,
-  screenshot,
-  startCodeServer,
-  type CodeServer,
-  type Workbench,
-} from './harness';
-import { waitFor } from '../wait';
+import { editorToolchain, runCommand, screenshot, type CodeServer, type Workbench } from './harness';
+import { envRow, leftOnEngine, notification, openEditor, reloadAndRestore, webviewFrame } from './workbench';
 
 const BRANCH = `e2e/preview-${RUN}`;
 /** A spec with one mistake on a known line (a port that is not a number). */
@@ -38,106 +27,6 @@ const BROKEN_SPEC = [
   '    ports: [eighty]',
   '',
 ].join('\n');
-
-/** Builds the VSIX exactly as `npm run package` does; returns its path. */
-function packageVsix(): string {
-  execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const vsix = join(ROOT, 'dist', 'slipway.vsix');
-  assert.ok(existsSync(vsix), 'npm run package made no dist/slipway.vsix');
-  return vsix;
-}
-
-/** The Environments view's tree rows, by their accessible labels. */
-function envRow(page: Page, startsWith: string) {
-  return page.locator(`.pane [role="treeitem"][aria-label^="${startsWith.replace(/"/g, '\\"')}"]`);
-}
-
-/** Docker objects labelled for the test branch's environment, by kind. */
-async function leftOnEngine(): Promise<Record<string, number>> {
-  const l = await labelled('shop', BRANCH);
-  const images = await docker.listImages({ filters: { label: [`${LABEL_ENV}=${envNames('shop', BRANCH).env}`] } });
-  return {
-    containers: l.containers.length,
-    networks: l.networks.length,
-    volumes: l.volumes.length,
-    images: images.length,
-  };
-}
-
-/**
- * The page inside a webview of the given app. VS Code nests each webview (an outer iframe, its
- * host document, holds the page in an inner frame), so every frame is asked for the app's body.
- */
-async function webviewFrame(page: Page, app: string, timeout = 60_000): Promise<Frame> {
-  const find = async () => {
-    for (const frame of page.frames()) {
-      if (
-        (await frame
-          .locator(`body[data-app="${app}"]`)
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return frame;
-    }
-    return undefined;
-  };
-  try {
-    return await waitFor(
-      () =>
-        `the ${app} webview (frames: ${page
-          .frames()
-          .map((f) => f.name() || f.url())
-          .join(', ')})`,
-      find,
-      { timeoutMs: timeout, intervalMs: 250 },
-    );
-  } catch (err) {
-    await screenshot(page, `extension-no-${app}-webview`);
-    throw err;
-  }
-}
-
-/**
- * Reloads the workbench and returns the restored webview of the app. The webview's host document
- * puts the HTML the extension set into a new inner frame ("pending-frame") and shows it once that
- * frame has loaded VS Code's placeholder page through its service worker. After a browser reload
- * that load can stall in the browser: the HTML has arrived (so the serializer did its part) and
- * never shows. Only in that case, seen and reported, the workbench is reloaded once more; a host
- * with no pending content means the serializer set nothing, and the test fails.
- */
-async function reloadAndRestore(page: Page, app: string): Promise<Frame> {
-  for (let attempt = 1; ; attempt++) {
-    await page.reload({ waitUntil: 'domcontentloaded' });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
-    try {
-      return await webviewFrame(page, app, 60_000);
-    } catch (err) {
-      const hosts = await webviewHosts(page);
-      console.log(`      after reload ${attempt}, webview hosts: ${JSON.stringify(hosts)}`);
-      const stalledInBrowser = hosts.length > 0 && hosts.every((h) => h.pending);
-      if (attempt >= 2 || !stalledInBrowser) throw err;
-    }
-  }
-}
-
-/** Each webview host frame: whether a service worker controls it, and whether it still waits for content. */
-async function webviewHosts(page: Page): Promise<Array<{ frame: string; controlled: boolean; pending: boolean }>> {
-  const out: Array<{ frame: string; controlled: boolean; pending: boolean }> = [];
-  for (const frame of page.frames()) {
-    if (!frame.url().includes('/webview/browser/pre/index.html')) continue;
-    const state = await frame
-      .evaluate(
-        `({ controlled: !!navigator.serviceWorker?.controller, pending: !!document.getElementById('pending-frame') })`,
-      )
-      .catch(() => undefined);
-    if (state)
-      out.push({ frame: frame.name() || frame.url(), ...(state as { controlled: boolean; pending: boolean }) });
-  }
-  return out;
-}
-
-const notification = (page: Page, text: string | RegExp) =>
-  page.locator('.notifications-toasts .notification-toast', { hasText: text });
 
 describe('VS Code extension end to end (code-server)', function () {
   this.timeout(15 * 60 * 1000);
@@ -171,12 +60,7 @@ describe('VS Code extension end to end (code-server)', function () {
     git(['-c', 'user.email=e2e@slipway.test', '-c', 'user.name=e2e', 'commit', '-qm', 'shop'], folder);
     git(['checkout', '-qb', BRANCH], folder);
 
-    const vsix = packageVsix();
-    const extensionsDir = join(scratch, 'extensions');
-    const userDataDir = join(scratch, 'user-data');
-    await installExtension(vsix, extensionsDir, userDataDir);
-    server = await startCodeServer({ folder, extensionsDir, userDataDir, env: { SLIPWAY_HOME: home } });
-    workbench = await openWorkbench(server.url);
+    ({ server, workbench } = await openEditor(scratch, folder, home));
   });
 
   after(async function () {
@@ -210,7 +94,7 @@ describe('VS Code extension end to end (code-server)', function () {
     await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await notification(page, 'nothing was left behind').waitFor({ state: 'visible', timeout: 180_000 });
     assert.deepEqual(
-      await leftOnEngine(),
+      await leftOnEngine('shop', BRANCH),
       { containers: 0, networks: 0, volumes: 0, images: 0 },
       'a cancelled first preview left Docker objects behind',
     );
@@ -361,7 +245,7 @@ describe('VS Code extension end to end (code-server)', function () {
     await welcome.first().waitFor({ state: 'visible', timeout: 180_000 });
     assert.equal(await envRow(page, BRANCH).count(), 0, 'the view still lists the environment');
     assert.deepEqual(
-      await leftOnEngine(),
+      await leftOnEngine('shop', BRANCH),
       { containers: 0, networks: 0, volumes: 0, images: 0 },
       'tear down left Docker objects behind',
     );

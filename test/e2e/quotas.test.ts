@@ -9,64 +9,20 @@
  * Fails (never skips) without the toolchain or the engines.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
 import { envNames } from '../../environments/naming';
 import { readGateway } from '../../environments/share/supervise';
 import { RUN, ROOT, forceDown, git, labelled, requireEngines, runCli } from '../integration/helpers';
-import { waitFor } from '../wait';
-import {
-  editorToolchain,
-  installExtension,
-  openWorkbench,
-  runCommand,
-  screenshot,
-  startCodeServer,
-  type CodeServer,
-  type Workbench,
-} from './harness';
+import { editorToolchain, runCommand, screenshot, type CodeServer, type Workbench } from './harness';
+import { envRow, notification, openEditor, webviewFrame } from './workbench';
 
 const PROJECT = `quota-${RUN}`;
 const A = `e2e/quota-a-${RUN}`;
 const B = `e2e/quota-b-${RUN}`;
 const EMAIL = 'e2e@slipway.test';
-
-function packageVsix(): string {
-  execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const vsix = join(ROOT, 'dist', 'slipway.vsix');
-  assert.ok(existsSync(vsix), 'npm run package made no dist/slipway.vsix');
-  return vsix;
-}
-
-function envRow(page: Page, startsWith: string) {
-  return page.locator(`.pane [role="treeitem"][aria-label^="${startsWith.replace(/"/g, '\\"')}"]`);
-}
-
-const notification = (page: Page, text: string | RegExp) =>
-  page.locator('.notifications-toasts .notification-toast', { hasText: text });
-
-async function webviewFrame(page: Page, app: string): Promise<Frame> {
-  return waitFor(
-    () => `the ${app} webview`,
-    async () => {
-      for (const frame of page.frames()) {
-        if (
-          (await frame
-            .locator(`body[data-app="${app}"]`)
-            .count()
-            .catch(() => 0)) > 0
-        )
-          return frame;
-      }
-      return undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
-}
 
 /** A GET through the gateway on 127.0.0.1 with the link's host name (`*.localhost` need not resolve here). */
 /** GET through the gateway as a browser does: the first visit's 302 (token into a cookie) is followed with that cookie. */
@@ -126,13 +82,11 @@ describe('VS Code extension end to end: quotas, expiry and share links (code-ser
     const up = await runCli(['up', '--spec', join(folder, 'slipway.yaml'), '--branch', A], home);
     assert.equal(up.code, 0, `slipway up of ${A} failed:\n${up.stderr}`);
 
-    const vsix = packageVsix();
-    const extensionsDir = join(scratch, 'extensions');
-    const userDataDir = join(scratch, 'user-data');
-    await installExtension(vsix, extensionsDir, userDataDir);
-    server = await startCodeServer({ folder, extensionsDir, userDataDir, env: { SLIPWAY_HOME: home } });
-    workbench = await openWorkbench(server.url);
-    await workbench.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    const editor = await openEditor(scratch, folder, home);
+    ({ server, workbench } = editor);
+    await editor.workbench.page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: editor.server.url });
   });
 
   afterEach(async function () {

@@ -10,13 +10,11 @@
  * Fails (never skips) without the toolchain or the engines.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { LABEL_ENV, envNames } from '../../environments/naming';
-import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines } from '../integration/helpers';
+import { RUN, forceDown, git, requireEngines } from '../integration/helpers';
 import {
   editorToolchain,
   installExtension,
@@ -27,39 +25,11 @@ import {
   type CodeServer,
   type Workbench,
 } from './harness';
+import { envRow, leftOnEngine, notification, packageVsix, shopRepo } from './workbench';
 
 const UNTRUSTED_BRANCH = `e2e/untrusted-${RUN}`;
 const AUTO_BRANCH = `e2e/auto-${RUN}`;
 const NOTHING = { containers: 0, networks: 0, volumes: 0, images: 0 };
-
-/** Builds the VSIX exactly as `npm run package` does; returns its path. */
-function packageVsix(): string {
-  execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const vsix = join(ROOT, 'dist', 'slipway.vsix');
-  assert.ok(existsSync(vsix), 'npm run package made no dist/slipway.vsix');
-  return vsix;
-}
-
-/** A git work tree of the example shop in `dir`, with one commit on `main`. */
-function shopRepo(dir: string): string {
-  cpSync(join(ROOT, 'examples', 'shop'), dir, { recursive: true, filter: (src) => !src.includes('node_modules') });
-  git(['init', '-q', '-b', 'main'], dir);
-  git(['add', '.'], dir);
-  git(['-c', 'user.email=e2e@slipway.test', '-c', 'user.name=e2e', 'commit', '-qm', 'shop'], dir);
-  return dir;
-}
-
-/** Docker objects labelled for a branch's environment of the shop, by kind. */
-async function leftOnEngine(branch: string): Promise<Record<string, number>> {
-  const l = await labelled('shop', branch);
-  const images = await docker.listImages({ filters: { label: [`${LABEL_ENV}=${envNames('shop', branch).env}`] } });
-  return {
-    containers: l.containers.length,
-    networks: l.networks.length,
-    volumes: l.volumes.length,
-    images: images.length,
-  };
-}
 
 /** The Slipway log channel's and the extension host's logs under a code-server user-data folder (for a failure's report). */
 function slipwayLogs(userDataDir: string): string {
@@ -70,14 +40,6 @@ function slipwayLogs(userDataDir: string): string {
     .map((f) => `--- ${f} ---\n${readFileSync(join(logs, f), 'utf8').slice(-6000)}`)
     .join('\n');
 }
-
-/** The Environments view's tree rows, by their accessible labels. */
-function envRow(page: Page, startsWith: string) {
-  return page.locator(`.pane [role="treeitem"][aria-label^="${startsWith.replace(/"/g, '\\"')}"]`);
-}
-
-const notification = (page: Page, text: string | RegExp) =>
-  page.locator('.notifications-toasts .notification-toast', { hasText: text });
 
 async function openSlipwayView(page: Page): Promise<void> {
   await page.locator('.activitybar .action-item a[aria-label^="Slipway"]').click({ timeout: 60_000 });
@@ -212,7 +174,11 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
       0,
       'a preview started in the untrusted workspace',
     );
-    assert.deepEqual(await leftOnEngine(UNTRUSTED_BRANCH), NOTHING, 'the untrusted workspace made Docker objects');
+    assert.deepEqual(
+      await leftOnEngine('shop', UNTRUSTED_BRANCH),
+      NOTHING,
+      'the untrusted workspace made Docker objects',
+    );
   });
 
   it('previews a newly checked-out branch by itself (autoPreview), and offers its environment for teardown once the branch is deleted', async function () {
@@ -233,7 +199,7 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
       'autoPreview previewed the branch the window opened on',
     );
     assert.deepEqual(
-      await leftOnEngine('main'),
+      await leftOnEngine('shop', 'main'),
       NOTHING,
       'autoPreview made Docker objects for the branch the window opened on',
     );
@@ -266,7 +232,7 @@ describe('VS Code extension end to end: workspace trust and branch awareness (co
       'the view still lists the environment of the deleted branch',
     );
     assert.deepEqual(
-      await leftOnEngine(AUTO_BRANCH),
+      await leftOnEngine('shop', AUTO_BRANCH),
       NOTHING,
       'tearing down the deleted branch left Docker objects behind',
     );

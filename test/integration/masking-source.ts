@@ -177,3 +177,27 @@ export async function seedSource(client: pg.Client, customers = 300): Promise<Se
   }
   return personal;
 }
+
+/**
+ * A project whose one database is seeded from `SEED_SOURCE_URL` through `masking.yaml` (beside it),
+ * used by a sleeping web service; `extra` lines follow (a pipeline, say). Returns the spec's text.
+ */
+export function seededSpec(project: string, extra: string[] = []): string {
+  return [
+    'version: 1',
+    `name: ${project}`,
+    'services:',
+    '  web:',
+    '    image: slipway/busybox:local',
+    '    command: sleep 3600',
+    '    env:',
+    '      DATABASE_URL: ${{ databases.db.url }}',
+    'databases:',
+    '  db:',
+    '    engine: postgres',
+    '    version: "15"',
+    '    seed: { source: "${{ env.SEED_SOURCE_URL }}", policy: masking.yaml }',
+    ...extra,
+    '',
+  ].join('\n');
+}

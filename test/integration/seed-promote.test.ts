@@ -14,7 +14,7 @@ import { readSeedRecord } from '../../environments/data/seed-record';
 import type { DatabaseSpec } from '../../environments/spec/types';
 import { envNames, stageBranch } from '../../environments/naming';
 import { readReleases } from '../../environments/pipeline/releases';
-import { POLICY, seedSource } from './masking-source';
+import { POLICY, seededSpec, seedSource } from './masking-source';
 import { startPostgres, type PostgresServer } from './postgres';
 import { CLI, RUN, docker, git, jsonData, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
 
@@ -72,26 +72,7 @@ describe('seeding: the seed lock, promotion with seed: same, data sync --watch (
     spec = join(dir, 'slipway.yaml');
     writeFileSync(
       spec,
-      [
-        'version: 1',
-        `name: ${PROJECT}`,
-        'services:',
-        '  web:',
-        '    image: slipway/busybox:local',
-        '    command: sleep 3600',
-        '    env:',
-        '      DATABASE_URL: ${{ databases.db.url }}',
-        'databases:',
-        '  db:',
-        '    engine: postgres',
-        '    version: "15"',
-        '    seed: { source: "${{ env.SEED_SOURCE_URL }}", policy: masking.yaml }',
-        'pipeline:',
-        '  stages:',
-        '    - preview',
-        '    - { name: staging, seed: same }',
-        '',
-      ].join('\n'),
+      seededSpec(PROJECT, ['pipeline:', '  stages:', '    - preview', '    - { name: staging, seed: same }']),
     );
     git(['add', '-A'], dir);
     git(['commit', '-q', '-m', 'seeded project'], dir);

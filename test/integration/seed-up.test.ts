@@ -10,7 +10,7 @@ import pg from 'pg';
 import { readCatalog, qualified, quoteIdent } from '../../environments/data/catalog';
 import { readSeedRecord, seedRecordPath } from '../../environments/data/seed-record';
 import { envNames } from '../../environments/naming';
-import { POLICY, seedSource } from './masking-source';
+import { POLICY, seededSpec, seedSource } from './masking-source';
 import { startPostgres, type PostgresServer } from './postgres';
 import { RUN, docker, forceDown, jsonData, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
 import { existsSync } from 'node:fs';
@@ -66,25 +66,7 @@ function writeProject(dir: string, policy: string): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'masking.yaml'), policy);
   const spec = join(dir, 'slipway.yaml');
-  writeFileSync(
-    spec,
-    [
-      'version: 1',
-      `name: ${PROJECT}`,
-      'services:',
-      '  web:',
-      '    image: slipway/busybox:local',
-      '    command: sleep 3600',
-      '    env:',
-      '      DATABASE_URL: ${{ databases.db.url }}',
-      'databases:',
-      '  db:',
-      '    engine: postgres',
-      '    version: "15"',
-      '    seed: { source: "${{ env.SEED_SOURCE_URL }}", policy: masking.yaml }',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(spec, seededSpec(PROJECT));
   return spec;
 }
 
