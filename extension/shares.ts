@@ -35,7 +35,15 @@ export class ShareLinks {
     const engine = await this.slipway.engine();
     // The gateway is the extension's own gateway.js, detached, so it outlives this window.
     const cli = vscode.Uri.joinPath(this.slipway.context.extensionUri, 'dist', 'extension', 'gateway.js').fsPath;
-    const link = await core().makeShareLink(engine.home, projectName, status, { cli });
+    // The workspace's `slipway.share.bind` (in the editor, or in the spec folder's .vscode/settings.json,
+    // as the CLI reads it) before the user's, which the core reads from SLIPWAY_HOME/settings.json.
+    const setting = vscode.workspace.getConfiguration('slipway').inspect<string>('share.bind');
+    const bind = setting?.workspaceFolderValue ?? setting?.workspaceValue;
+    const workspaceDir = await this.slipway.spec().then(
+      (spec) => spec.dir,
+      () => undefined,
+    );
+    const link = await core().makeShareLink(engine.home, projectName, status, { cli, bind, workspaceDir });
     this.made.set(this.keyOf(projectName, status.env), link);
     return link;
   }
