@@ -14,6 +14,7 @@ export { currentActor, currentBranch } from '../environments/git';
 export { envName, envNames, isStageBranch, projectSlug, stageBranch } from '../environments/naming';
 export { slipwayHome } from '../environments/paths';
 export { watch } from 'chokidar';
+export { watchItem } from '../environments/state/watch';
 export { clearFaults, formatLogEntry, readLog, setFault } from '../environments/mocks/client';
 export { writeUserSettings, SYNCED_SETTINGS } from '../environments/quotas/sync';
 export { touch } from '../environments/quotas/ttl';

@@ -1,6 +1,7 @@
 // The PostgreSQL state worker thread: runs the migrations, then answers the store's requests (items, logs, advisory locks).
 import pg from 'pg';
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { STATE_CHANNEL } from './channel';
 import { MIGRATIONS } from './migrations';
 import type { Reply } from './pg-sync';
 
@@ -70,6 +71,11 @@ function table(name: unknown): string {
   return name;
 }
 
+/** Tells every listener (an editor's view, on any machine) that an item changed: `<table>/<key>` on the state channel. */
+async function notify(db: pg.Client, r: Request): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [STATE_CHANNEL, `${table(r.table)}/${String(r.key)}`]);
+}
+
 async function handle(r: Request): Promise<unknown> {
   const db = await connect();
   switch (r.op) {
@@ -82,9 +88,11 @@ async function handle(r: Request): Promise<unknown> {
         `INSERT INTO ${table(r.table)} (key, doc) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()`,
         [r.key, r.text],
       );
+      await notify(db, r);
       return undefined;
     case 'remove':
       await db.query(`DELETE FROM ${table(r.table)} WHERE key = $1`, [r.key]);
+      await notify(db, r);
       return undefined;
     case 'keys': {
       const res = await db.query(`SELECT DISTINCT key FROM ${table(r.table)} WHERE starts_with(key, $1) ORDER BY key`, [
@@ -104,6 +112,7 @@ async function handle(r: Request): Promise<unknown> {
           `INSERT INTO ${table(r.table)} (key, seq, line) SELECT $1, coalesce(max(seq), 0) + 1, $2 FROM ${table(r.table)} WHERE key = $1`,
           [r.key, r.line],
         );
+        await notify(db, r);
         await db.query('COMMIT');
       } catch (err) {
         await db.query('ROLLBACK');

@@ -4,8 +4,6 @@
  * did not); a re-run sends `gates/running` once, then one `gates/progress` per gate result as
  * it finishes, then one state with the stored evidence.
  */
-import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { GateResult } from '../../environments/pipeline/gates';
@@ -61,23 +59,26 @@ export class PipelinePanel extends WebviewHost {
 
   /**
    * Every gate run, approval, promotion and rollback appends to the project's audit log, from
-   * this window, another one or the CLI: watching it keeps the view live without polling.
+   * this window, another one or the CLI (and, with team state in PostgreSQL, from another
+   * machine, which the database announces): watching it keeps the view live without polling.
    */
   private async watchAudit(): Promise<void> {
     const engine = await this.slipway.engine();
     if (this.abort.signal.aborted) return; // closed meanwhile
-    const dir = join(engine.home, 'audit');
-    mkdirSync(dir, { recursive: true });
-    const file = `${core().projectSlug(this.key.project)}.jsonl`;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const watcher = core().watch(dir, { ignoreInitial: true, depth: 0 });
-    watcher.on('all', (_event: string, path: string) => {
-      if (basename(path) !== file) return;
-      clearTimeout(timer);
-      // Re-read once a burst of appends (a promotion writes several entries) has settled.
-      timer = setTimeout(() => this.panel.visible && void this.refreshLogged(), 250);
-    });
-    this.disposables.push({ dispose: () => (clearTimeout(timer), void watcher.close()) });
+    const watch = core().watchItem(
+      engine.home,
+      `audit/${core().projectSlug(this.key.project)}.jsonl`,
+      () => {
+        clearTimeout(timer);
+        // Re-read once a burst of appends (a promotion writes several entries) has settled.
+        timer = setTimeout(() => this.panel.visible && void this.refreshLogged(), 250);
+      },
+      {
+        onError: (err) => this.slipway.log.warn(`pipeline view: audit log not watched: ${err.message.split('\n')[0]}`),
+      },
+    );
+    this.disposables.push({ dispose: () => (clearTimeout(timer), void watch.close()) });
   }
 
   protected override ready(): Promise<void> {

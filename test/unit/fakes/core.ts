@@ -76,6 +76,11 @@ export async function currentActor(): Promise<string> {
 export function watch() {
   return { on: () => undefined, close: async () => undefined };
 }
+
+/** `watchItem`: no stored item changes on its own in these tests. */
+export function watchItem() {
+  return { close: async () => undefined };
+}
 export { QUOTA_SHORT } from '../../../environments/quotas/summary';
 
 /** What the fake garbage collection was asked, and how long each run takes (the test sets it). */
