@@ -64,7 +64,11 @@ const IMAGE = 'slipway/postgres:15';
 const DB = { image: IMAGE, user: 'app', database: 'app' };
 
 /** Times a new preview database made from `snapshot`: a running PostgreSQL (as `up` makes it) becomes its clone. */
-async function timeClone(docker: Docker, snapshot: Snapshot, name: string): Promise<number> {
+async function timeClone(
+  docker: Docker,
+  snapshot: Snapshot,
+  name: string,
+): Promise<{ seconds: number; phases: string }> {
   const password = randomBytes(12).toString('hex');
   await docker.createVolume({ Name: `${name}-data`, Labels: { 'dev.slipway.bench': 'data' } });
   try {
@@ -84,7 +88,13 @@ async function timeClone(docker: Docker, snapshot: Snapshot, name: string): Prom
     const url = `postgres://app:${password}@127.0.0.1:${port}/app`;
     await waitForLogin(url, name);
     const t = process.hrtime.bigint();
-    await cloneSnapshot(docker, snapshot, { container: name, user: 'app', password, url });
+    const phases: string[] = [];
+    await cloneSnapshot(
+      docker,
+      snapshot,
+      { container: name, user: 'app', password, url },
+      { onPhase: (phase, ms) => phases.push(`${phase} ${(ms / 1000).toFixed(2)}`) },
+    );
     const seconds = Number(process.hrtime.bigint() - t) / 1e9;
     const after = (await c.inspect()).NetworkSettings.Ports['5432/tcp'][0].HostPort;
     const c2 = new pg.Client({ connectionString: url.replace(`:${port}/`, `:${after}/`) });
@@ -92,7 +102,7 @@ async function timeClone(docker: Docker, snapshot: Snapshot, name: string): Prom
     const n = (await c2.query<{ n: string }>('SELECT count(*) AS n FROM public.people')).rows[0].n;
     await c2.end();
     if (Number(n) !== snapshot.rows) throw new Error(`the clone holds ${n} rows, the snapshot ${snapshot.rows}`);
-    return seconds;
+    return { seconds, phases: phases.join(', ') };
   } finally {
     await removeContainer(docker, name);
     await docker
@@ -162,8 +172,8 @@ async function main(): Promise<void> {
       });
     const home = mkdtempSync(join(tmpdir(), 'slipway-bench-data-'));
     const snapshots: Snapshot[] = [];
-    let cloneS = 0;
-    let smallS = 0;
+    let big = { seconds: 0, phases: '' };
+    let small = { seconds: 0, phases: '' };
     try {
       const make = async (id: string, where?: string) => {
         const snap = await makeSnapshot(docker, { home, project: 'bench', id, db: DB }, async (url) => {
@@ -173,8 +183,8 @@ async function main(): Promise<void> {
         snapshots.push(snap);
         return snap;
       };
-      cloneS = await timeClone(docker, await make('snap_bench00000000big'), 'slipway-bench-clone-big');
-      smallS = await timeClone(docker, await make('snap_bench0000000small', 'id <= 1000'), 'slipway-bench-clone-small');
+      big = await timeClone(docker, await make('snap_bench00000000big'), 'slipway-bench-clone-big');
+      small = await timeClone(docker, await make('snap_bench0000000small', 'id <= 1000'), 'slipway-bench-clone-small');
     } finally {
       for (const snap of snapshots)
         await docker
@@ -203,8 +213,10 @@ async function main(): Promise<void> {
       `masking process memory: RSS before ${mb(before)}, at a quarter of the rows ${quarterRss ? mb(quarterRss) : 'n/a'}, peak ${mb(peak)}`,
     );
     console.log(
-      `new preview database from the snapshot: ${cloneS.toFixed(2)}s for ${ROWS} rows, ${smallS.toFixed(2)}s for 1000 rows (goal < 5 s)`,
+      `new preview database from the snapshot: ${big.seconds.toFixed(2)}s for ${ROWS} rows, ${small.seconds.toFixed(2)}s for 1000 rows (goal < 5 s)`,
     );
+    console.log(`  clone steps, ${ROWS} rows (s): ${big.phases}`);
+    console.log(`  clone steps, 1000 rows (s): ${small.phases}`);
     console.log(
       '(the masked seed also creates the primary key after the rows; the floor copies into a table that has it)',
     );

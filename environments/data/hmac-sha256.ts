@@ -89,21 +89,24 @@ export class KeyedSha256 {
     this.outer = padState(k, 0x5c);
   }
 
-  /** The HMAC of the UTF-8 bytes of `prefix` followed by those of `text` (no string is joined). */
-  digest(text: string, prefix = ''): Buffer {
-    const total = prefix.length + text.length;
+  /** The HMAC of the UTF-8 bytes of `prefix` (or the bytes themselves) followed by those of `text` (no string is joined). */
+  digest(text: string, prefix: string | Uint8Array = ''): Buffer {
+    const start = typeof prefix === 'string' ? prefix.length : prefix.length;
+    const total = start + text.length;
     if (total * 3 > this.message.length) this.message = Buffer.alloc(total * 3 + 64);
     const message = this.message;
     let length = total;
-    for (let i = 0; i < prefix.length; i++) {
-      const c = prefix.charCodeAt(i);
-      if (c >= 0x80) {
-        length = -1;
-        break;
+    if (typeof prefix !== 'string') message.set(prefix, 0);
+    else
+      for (let i = 0; i < prefix.length; i++) {
+        const c = prefix.charCodeAt(i);
+        if (c >= 0x80) {
+          length = -1;
+          break;
+        }
+        message[i] = c;
       }
-      message[i] = c;
-    }
-    for (let i = 0, at = prefix.length; length >= 0 && i < text.length; i++) {
+    for (let i = 0, at = start; length >= 0 && i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c >= 0x80) {
         length = -1;
@@ -112,7 +115,7 @@ export class KeyedSha256 {
       message[at + i] = c;
     }
     if (length < 0) {
-      length = message.write(prefix, 0, 'utf8');
+      length = typeof prefix === 'string' ? message.write(prefix, 0, 'utf8') : prefix.length;
       length += message.write(text, length, 'utf8');
     }
     const state = this.state;

@@ -3,6 +3,8 @@ import { KeyedSha256 } from './hmac-sha256';
 
 export class MaskingKey {
   private readonly hmac: KeyedSha256;
+  /** The UTF-8 bytes of each kind's first-attempt prefix, encoded once. */
+  private readonly prefixes = new Map<string, Buffer>();
 
   constructor(key: string | Buffer) {
     const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
@@ -16,7 +18,13 @@ export class MaskingKey {
    * same value masks the same wherever it appears.
    */
   digest(kind: string, value: string, attempt = 0): Buffer {
-    return this.hmac.digest(value, `${kind}\0${attempt}\0`);
+    if (attempt !== 0) return this.hmac.digest(value, `${kind}\0${attempt}\0`);
+    let prefix = this.prefixes.get(kind);
+    if (prefix === undefined) {
+      prefix = Buffer.from(`${kind}\0${attempt}\0`, 'utf8');
+      if (this.prefixes.size < 1024) this.prefixes.set(kind, prefix);
+    }
+    return this.hmac.digest(value, prefix);
   }
 
   /** `length` keyed bytes (a counter-mode stream of digests). */

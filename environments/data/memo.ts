@@ -12,9 +12,11 @@ const PAUSE = 16 * WINDOW;
  * Wraps a deterministic mask with a two-generation cache (a cheap approximation of LRU): a hit in
  * the older generation is moved to the young one; when the young one is full it becomes the old
  * one and the previous old one is dropped. Only first attempts are cached (retries are rare). A
- * column whose values hardly repeat (unique emails) would only pay for the cache: when a window
- * of lookups hits less than 10% of the time, the cache is dropped and bypassed for a while, then
- * tried again. The outputs are the mask's own either way.
+ * column whose values hardly repeat (unique emails) would only pay for the cache: once a
+ * generation has filled (so values that repeat further apart than a window, such as a table's
+ * last names, have had their chance), a window of lookups that hits less than 10% of the time
+ * drops the cache and bypasses it for a while, then it is tried again. The outputs are the
+ * mask's own either way.
  */
 export function memoized(mask: CellMask, size = MEMO_SIZE): CellMask {
   let young = new Map<string, Cell>();
@@ -22,6 +24,7 @@ export function memoized(mask: CellMask, size = MEMO_SIZE): CellMask {
   let lookups = 0;
   let hits = 0;
   let paused = 0;
+  let warm = false;
   return (value, attempt) => {
     if (attempt !== 0) return mask(value, attempt);
     if (paused > 0) {
@@ -29,10 +32,11 @@ export function memoized(mask: CellMask, size = MEMO_SIZE): CellMask {
       return mask(value, 0);
     }
     if (++lookups === WINDOW) {
-      if (hits < WINDOW * MIN_HIT_RATE) {
+      if (warm && hits < WINDOW * MIN_HIT_RATE) {
         paused = PAUSE;
         young = new Map();
         old = new Map();
+        warm = false;
       }
       lookups = 0;
       hits = 0;
@@ -48,6 +52,7 @@ export function memoized(mask: CellMask, size = MEMO_SIZE): CellMask {
     if (young.size >= size) {
       old = young;
       young = new Map();
+      warm = true;
     }
     young.set(value, out);
     return out;

@@ -28,12 +28,27 @@ const DATA = '/var/lib/postgresql/data';
  */
 const COPY_SCRIPT = `set -euo pipefail
 test -s ${SNAPSHOT_DATA}/PG_VERSION || { echo "the snapshot volume holds no PostgreSQL data folder" >&2; exit 3; }
+echo "phase start $(date +%s%3N)"
 find /target -mindepth 1 -delete
 cp -a ${SNAPSHOT_DATA}/. /target/
 rm -f /target/postmaster.pid
+echo "phase copied $(date +%s%3N)"
 printf '%s;\\n\\n' "$SLIPWAY_SQL" | setpriv --reuid=postgres --regid=postgres --init-groups -- \\
   postgres --single -j -D /target -c log_min_error_statement=panic -c log_min_messages=fatal postgres >/dev/null
+echo "phase password $(date +%s%3N)"
 `;
+
+/** The steps of a clone, in order, as `onPhase` reports them. */
+export type ClonePhase =
+  | 'target checked'
+  | 'stopped'
+  | 'copier created'
+  | 'copier started'
+  | 'data copied'
+  | 'password set'
+  | 'copier done'
+  | 'started'
+  | 'login';
 
 export interface CloneTarget {
   /** The preview database's container (Docker name), its user and password, and its URL on the host. */
@@ -52,8 +67,13 @@ export async function cloneSnapshot(
   docker: Docker,
   snapshot: Snapshot,
   target: CloneTarget,
-  opts: { replace?: boolean; signal?: AbortSignal } = {},
+  opts: { replace?: boolean; signal?: AbortSignal; onPhase?: (phase: ClonePhase, ms: number) => void } = {},
 ): Promise<void> {
+  let mark = Date.now();
+  const phase = (name: ClonePhase, at = Date.now()) => {
+    opts.onPhase?.(name, at - mark);
+    mark = at;
+  };
   const preview = docker.getContainer(target.container);
   const info = await preview.inspect();
   const volume = info.Mounts?.find((m) => m.Destination === DATA && m.Type === 'volume')?.Name;
@@ -71,6 +91,7 @@ export async function cloneSnapshot(
       await client.end().catch(() => undefined);
     }
   }
+  phase('target checked');
   opts.signal?.throwIfAborted();
   const name = `${target.container}-clone-${randomBytes(4).toString('hex')}`;
   const cancel = () => void removeContainer(docker, name);
@@ -80,6 +101,7 @@ export async function cloneSnapshot(
     await preview.stop({ t: 30 }).catch((err: { statusCode?: number }) => {
       if (err.statusCode !== 304) throw err; // already stopped
     });
+    phase('stopped');
     const sql = `ALTER ROLE ${pg.escapeIdentifier(target.user)} PASSWORD ${pg.escapeLiteral(target.password)}`;
     const copier = await docker.createContainer({
       name,
@@ -93,8 +115,21 @@ export async function cloneSnapshot(
       HostConfig: { Binds: [`${snapshot.volume}:/snapshot:ro`, `${volume}:/target`] },
     });
     copying = true;
+    phase('copier created');
     await copier.start();
     const { StatusCode } = (await copier.wait()) as { StatusCode: number };
+    if (opts.onPhase && StatusCode === 0) {
+      const marks = (await copier.logs({ stdout: true })).toString('latin1');
+      for (const [name, label] of [
+        ['start', 'copier started'],
+        ['copied', 'data copied'],
+        ['password', 'password set'],
+      ] as const) {
+        const at = Number(new RegExp(`phase ${name} (\\d+)`).exec(marks)?.[1]);
+        if (at) phase(label, at);
+      }
+    }
+    phase('copier done');
     if (StatusCode !== 0) {
       const log = (await copier.logs({ stdout: true, stderr: true })).toString('utf8').replace(/[^\x20-\x7e\n]/g, '');
       throw new SlipwayError(
@@ -107,11 +142,13 @@ export async function cloneSnapshot(
     }
     await removeContainer(docker, name);
     await preview.start();
+    phase('started');
     // A port published without a fixed host port gets a new one on start.
     const url = new URL(target.url);
     const port = (await preview.inspect()).NetworkSettings.Ports?.['5432/tcp']?.[0]?.HostPort;
     if (port) url.port = port;
     await waitForLogin(url.toString(), `The database ${target.container}`, opts.signal);
+    phase('login');
   } catch (err) {
     await removeContainer(docker, name);
     if (!copying) await preview.start().catch(() => undefined);

@@ -30,8 +30,10 @@ export function compileTransformer(t: Transformer, key: MaskingKey, type: string
         if (INTEGER_TYPES.has(type)) return String(d.readUIntBE(0, 6) % (MAX_INT[type] ?? Number.MAX_SAFE_INTEGER));
         return d.toString('hex').slice(0, t.length);
       };
-    case 'fake':
-      return (v, attempt) => fake(t.fake, key.digest(`fake:${t.fake}`, v, attempt));
+    case 'fake': {
+      const kind = `fake:${t.fake}`;
+      return (v, attempt) => fake(t.fake, key.digest(kind, v, attempt));
+    }
     case 'scramble':
       return (v, attempt) => scramble(v, key.bytes('scramble', v, attempt, v.length));
     case 'dateShift':

@@ -78,6 +78,13 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
     assert.equal(memo('v1', 3), mask('v1', 3));
   });
 
+  it('the memo keeps values that repeat further apart than its hit-rate window (a table of 20,000 last names)', () => {
+    let calls = 0;
+    const memo = memoized((v: string) => (calls++, v.toUpperCase()));
+    for (let i = 0; i < 100_000; i++) assert.equal(memo(`name${i % 20_000}`, 0), `NAME${i % 20_000}`);
+    assert.equal(calls, 20_000, 'each name is masked once');
+  });
+
   it('the byte scanner prints what decode, mask and encode print, with kept columns read by templates and unique sets', async () => {
     const columns: MaskedColumn[] = [
       { name: 'id', type: 'int4', transformer: keep, unique: true },
