@@ -90,6 +90,7 @@ for (const e of [
   { in: 'environments/cli/main.ts', out: 'slipway', banner: '#!/usr/bin/env node' },
   { in: 'environments/pulumi/entry.ts', out: 'stack-worker' },
   { in: 'environments/state/pg-worker.ts', out: 'state-worker' },
+  { in: 'environments/data/mask-worker.ts', out: 'mask-worker' },
 ]) {
   await build({
     ...common,
@@ -199,6 +200,15 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
     ...common,
     entryPoints: ['environments/state/pg-worker.ts'],
     outfile: join(out, 'state-worker.js'),
+    external: ['pg-native'],
+    minify: true,
+    ...quiet,
+  });
+  // The masking worker threads of a big table's seed (environments/data/mask-pool.ts).
+  await build({
+    ...common,
+    entryPoints: ['environments/data/mask-worker.ts'],
+    outfile: join(out, 'mask-worker.js'),
     external: ['pg-native'],
     minify: true,
     ...quiet,

@@ -84,6 +84,11 @@ export class MaskStream extends Transform {
     }
   }
 
+  /** Masks `data`, whole lines only (its last byte is a newline): what a worker thread does with a batch. */
+  maskLines(data: Buffer): Buffer {
+    return this.maskRows(data, data.length);
+  }
+
   /** Masks the whole lines of `data` before `end` (`data[end - 1]` is a newline). */
   private maskRows(data: Buffer, end: number): Buffer {
     if (!this.masker.masksAnything) {

@@ -6,10 +6,18 @@ export class MaskingKey {
   /** The UTF-8 bytes of each kind's first-attempt prefix, encoded once. */
   private readonly prefixes = new Map<string, Buffer>();
 
+  readonly #raw: Buffer;
+
   constructor(key: string | Buffer) {
     const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
     if (bytes.length < 16) throw new RangeError('A masking key has at least 16 bytes.');
     this.hmac = new KeyedSha256(bytes);
+    this.#raw = Buffer.from(bytes);
+  }
+
+  /** The key's bytes, for the masking worker threads of this process (never written anywhere). */
+  raw(): Buffer {
+    return Buffer.from(this.#raw);
   }
 
   /**

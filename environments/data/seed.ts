@@ -10,6 +10,7 @@ import { qualified, quoteIdent, readCatalog, type TableInfo } from './catalog';
 import { checkSource } from './check';
 import { MaskStream } from './copy-text';
 import { MaskingKey } from './keyed';
+import { ParallelMaskStream } from './mask-pool';
 import { ruleFor, tableRule, type MaskingPolicy, type Transformer } from './policy';
 import { dumpSchema, restoreSection } from './schema-copy';
 import { clearTarget, prepareTarget, resetSequences } from './target';
@@ -229,7 +230,16 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit }:
   const out = src.query(copyTo(`COPY (${select}) TO STDOUT`));
   const into = dst.query(copyFrom(`COPY ${qualified(table)} (${list}) FROM STDIN`));
   try {
-    await pipeline(out, new MaskStream(masker, onRows), into, { signal });
+    // Without cross-row state (unique columns watched for collisions) a big table is masked on worker threads.
+    const mask =
+      masker.masksAnything && !masker.crossRow
+        ? new ParallelMaskStream(
+            masker,
+            { table: table.id, columns, key: key.raw(), uniqueSets: table.uniqueSets },
+            onRows,
+          )
+        : new MaskStream(masker, onRows);
+    await pipeline(out, mask, into, { signal });
   } catch (err) {
     if (signal.aborted || SlipwayError.is(err)) throw err;
     const where = (err as { where?: string }).where;

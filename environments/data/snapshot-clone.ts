@@ -22,20 +22,25 @@ import { prepareTarget } from './target';
 const DATA = '/var/lib/postgresql/data';
 
 /**
- * Runs in the throwaway container as root: the snapshot's folder copied over the preview's, then
- * the role's password set with the statement in $SLIPWAY_SQL (never in an argument or the log:
- * statements are not logged even when they fail).
+ * Runs in the throwaway container as root: the preview's old files moved aside (a rename) and
+ * removed in the background while the snapshot's folder is copied in, then the role's password
+ * set with the statement in $SLIPWAY_SQL (never in an argument or the log: statements are not
+ * logged even when they fail). The `phase` lines time the steps for the bench.
  */
 const COPY_SCRIPT = `set -euo pipefail
 test -s ${SNAPSHOT_DATA}/PG_VERSION || { echo "the snapshot volume holds no PostgreSQL data folder" >&2; exit 3; }
 echo "phase start $(date +%s%3N)"
-find /target -mindepth 1 -delete
+old=/target/.slipway-old-$$
+mkdir "$old"
+find /target -mindepth 1 -maxdepth 1 ! -path "$old" -exec mv -t "$old" {} +
+rm -rf "$old" &
 cp -a ${SNAPSHOT_DATA}/. /target/
 rm -f /target/postmaster.pid
 echo "phase copied $(date +%s%3N)"
 printf '%s;\\n\\n' "$SLIPWAY_SQL" | setpriv --reuid=postgres --regid=postgres --init-groups -- \\
   postgres --single -j -D /target -c log_min_error_statement=panic -c log_min_messages=fatal postgres >/dev/null
 echo "phase password $(date +%s%3N)"
+wait
 `;
 
 /** The steps of a clone, in order, as `onPhase` reports them. */
@@ -98,12 +103,15 @@ export async function cloneSnapshot(
   opts.signal?.addEventListener('abort', cancel, { once: true });
   let copying = false;
   try {
-    await preview.stop({ t: 30 }).catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 304) throw err; // already stopped
-    });
-    phase('stopped');
     const sql = `ALTER ROLE ${pg.escapeIdentifier(target.user)} PASSWORD ${pg.escapeLiteral(target.password)}`;
-    const copier = await docker.createContainer({
+    // The copier is made while the preview's PostgreSQL shuts down (it only runs once it has).
+    const stopped = preview.stop({ t: 30 }).then(
+      () => phase('stopped'),
+      (err: { statusCode?: number }) => {
+        if (err.statusCode !== 304) throw err; // already stopped
+      },
+    );
+    const created = docker.createContainer({
       name,
       Image: info.Image,
       User: '0',
@@ -114,8 +122,13 @@ export async function cloneSnapshot(
       NetworkDisabled: true,
       HostConfig: { Binds: [`${snapshot.volume}:/snapshot:ro`, `${volume}:/target`] },
     });
-    copying = true;
+    // Both settle before anything else, so a failure leaves no copier being made behind the clean-up.
+    const [stop, made] = await Promise.allSettled([stopped, created]);
+    if (stop.status === 'rejected') throw stop.reason;
+    if (made.status === 'rejected') throw made.reason;
+    const copier = made.value;
     phase('copier created');
+    copying = true;
     await copier.start();
     const { StatusCode } = (await copier.wait()) as { StatusCode: number };
     if (opts.onPhase && StatusCode === 0) {
@@ -140,8 +153,8 @@ export async function cloneSnapshot(
         },
       );
     }
-    await removeContainer(docker, name);
-    await preview.start();
+    // The copier is removed while the preview's PostgreSQL starts.
+    await Promise.all([removeContainer(docker, name), preview.start()]);
     phase('started');
     // A port published without a fixed host port gets a new one on start.
     const url = new URL(target.url);

@@ -184,6 +184,11 @@ export class RowMasker {
   /** Columns whose output is NULL before templates are filled (`null`, `template`). */
   private readonly nulled: boolean[];
 
+  /** True when masking a row reads what earlier rows gave (unique columns or sets watched for collisions). */
+  get crossRow(): boolean {
+    return this.tuples.length > 0 || this.seen.some((s) => s !== undefined);
+  }
+
   /** True when some column changes (a table kept whole can be copied without decoding). */
   get masksAnything(): boolean {
     return this.columns.some((c) => c.transformer.kind !== 'keep');
