@@ -28,11 +28,15 @@ const START_AFTER = 4 * 1024 * 1024;
 const PER_WORKER = 2;
 const NL = 0x0a;
 
-/** Worker threads per table: `SLIPWAY_MASK_THREADS` when set (0: none), else one per core beyond the first, at most 4. */
+/**
+ * Worker threads per table: `SLIPWAY_MASK_THREADS` when set (0: none), else one per core beyond
+ * the two that the source's and the target's PostgreSQL sessions keep busy, at most 4 (none on a
+ * two-core machine, where the bench measured a thread's start and hand-offs costing more than it gave).
+ */
 export function maskThreads(): number {
   const set = Number(process.env.SLIPWAY_MASK_THREADS);
   if (process.env.SLIPWAY_MASK_THREADS !== undefined && Number.isInteger(set) && set >= 0) return Math.min(set, 16);
-  return Math.min(4, Math.max(1, availableParallelism() - 1));
+  return Math.min(4, Math.max(0, availableParallelism() - 2));
 }
 
 /**
