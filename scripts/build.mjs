@@ -13,7 +13,10 @@
 //   provider-host.js  Pulumi's dynamic-provider host alone (~1 MB: no closure serializer), which runs
 //                 that closure; dist/provider-host.js with dist/provider-runtime/ is the same for the CLI
 //   slipway.js    the `slipway` CLI with every npm package inside: what `npm pack` ships (package.json
-//                 `bin`, .npmignore) and what "Slipway: Install CLI on PATH" links, beside the same worker
+//                 `bin`, .npmignore) and what "Slipway: Install CLI on PATH" links, beside the same worker;
+//                 a few lines that load cli/slipway.mjs, the CLI's ES-module chunks (one per command and
+//                 what they share: scripts/cli-commands.mjs) and the CommonJS parts of dockerode loaded on
+//                 first use (scripts/lazy-parts.mjs)
 //   runtime/node_modules/dockerode  dockerode, for provider code that Pulumi serializes into the
 //                 state (it reaches npm packages through a plain require)
 //   runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider  two lines that start
