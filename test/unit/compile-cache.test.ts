@@ -20,7 +20,7 @@ describe("the CLI's compile cache", () => {
     if (!existsSync(cli)) throw new Error('dist/extension/slipway.js is missing: run `node scripts/build.mjs`.');
     const home = mkdtempSync(join(tmpdir(), 'slipway-compile-'));
     try {
-      const env = { ...process.env, SLIPWAY_HOME: home };
+      const env: NodeJS.ProcessEnv = { ...process.env, SLIPWAY_HOME: home };
       delete env.NODE_COMPILE_CACHE;
       delete env.NODE_DISABLE_COMPILE_CACHE;
       assert.match(execFileSync(process.execPath, [cli, 'version'], { env, encoding: 'utf8' }), /^\d+\.\d+\.\d+/);
