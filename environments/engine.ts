@@ -23,7 +23,6 @@ import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
 import { admitUp, releaseQuota } from './quotas/admit';
 import { forgetShare } from './share/store';
 import { restoreAfterFailedUp } from './restore';
-import { seedNewDatabases } from './data/up-seed';
 import { removeSeedRecord } from './data/seed-record';
 import { inspectRecord, lockPath } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers } from './docker/engine';
@@ -136,6 +135,8 @@ export class LocalEnvironments implements Environments {
     const upOnly = (s: Spec) =>
       this.runWorker({ op: 'up', spec: s, branch, settings: this.settings(opts.dockerHost), commit, owner }, opts);
     const down = () => this.down(spec.name, branch, { dockerHost: opts.dockerHost });
+    // Loaded on the one path that seeds (it brings the masking code, faker and pg).
+    const { seedNewDatabases } = await import('./data/up-seed');
     await seedNewDatabases(
       spec,
       { home: this.home, docker: () => this.reachable(opts.dockerHost), names, prior, up: upOnly, down },

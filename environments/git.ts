@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SlipwayError } from './errors';
+import { headBranch } from './git-head';
 
 const run = promisify(execFile);
 
@@ -77,6 +78,9 @@ export function ciBranch(env: NodeJS.ProcessEnv = process.env): { branch: string
  * checkout of a pull request) or outside git, the branch the CI's variables name (`ciBranch`).
  */
 export async function currentBranch(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  // HEAD read from its file when it names a branch: `status` and `list` start no git process.
+  const head = headBranch(dir);
+  if (head) return head;
   let out: string;
   try {
     out = (await run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir })).stdout.trim();

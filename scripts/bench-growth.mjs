@@ -95,6 +95,8 @@ function containerMemory(project) {
 
 export async function benchGrowth({ json = false } = {}) {
   const cli = join(root, 'dist', 'slipway.js');
+  // `list` and `status` are timed as users run them: the installed CLI (package.json `bin`).
+  const bin = join(root, 'dist', 'extension', 'slipway.js');
   const core = join(root, 'dist', 'extension', 'core.js');
   const work = mkdtempSync(join(tmpdir(), 'slipway-growth-'));
   const home = join(work, 'home');
@@ -156,10 +158,10 @@ export async function benchGrowth({ json = false } = {}) {
         n = ceiling;
         if (n === 0 || rows.some((r) => r.environments === n)) break;
       } else if (!CHECKPOINTS.includes(n)) continue;
-      const list = cliStats([cli, 'list', '--json', '--spec', spec], env);
+      const list = cliStats([bin, 'list', '--json', '--spec', spec], env);
       const listed = JSON.parse(slipway('list', '--json')).data.length;
       if (listed !== n) throw new Error(`list shows ${listed} environments, expected ${n}`);
-      const status = cliStats([cli, 'status', '--json', '--branch', 'g1', '--spec', spec], env);
+      const status = cliStats([bin, 'status', '--json', '--branch', 'g1', '--spec', spec], env);
       const before = (...args) => cliStats([BEFORE, ...args, '--spec', spec], env);
       const previous = BEFORE
         ? { list: before('list', '--json'), status: before('status', '--json', '--branch', 'g1') }

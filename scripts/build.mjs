@@ -13,7 +13,10 @@
 //   provider-host.js  Pulumi's dynamic-provider host alone (~1 MB: no closure serializer), which runs
 //                 that closure; dist/provider-host.js with dist/provider-runtime/ is the same for the CLI
 //   slipway.js    the `slipway` CLI with every npm package inside: what `npm pack` ships (package.json
-//                 `bin`, .npmignore) and what "Slipway: Install CLI on PATH" links, beside the same worker
+//                 `bin`, .npmignore) and what "Slipway: Install CLI on PATH" links, beside the same worker;
+//                 a few lines that load cli/slipway.mjs, the CLI's ES-module chunks (one per command and
+//                 what they share: scripts/cli-commands.mjs) and the CommonJS parts of dockerode loaded on
+//                 first use (scripts/lazy-parts.mjs)
 //   runtime/node_modules/dockerode  dockerode, for provider code that Pulumi serializes into the
 //                 state (it reaches npm packages through a plain require)
 //   runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider  two lines that start
@@ -24,6 +27,8 @@ import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyCommandsPlugin } from './cli-commands.mjs';
+import { buildLazyParts, lazyPartsPlugin } from './lazy-parts.mjs';
 import { specValidatorPlugin } from './spec-validator.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,6 +104,8 @@ for (const e of [
     packages: 'external',
     sourcemap: 'linked',
     banner: e.banner ? { js: e.banner } : undefined,
+    // Each command's code (and the npm packages only it uses) loads when that command runs.
+    plugins: e.banner ? [...common.plugins, lazyCommandsPlugin] : common.plugins,
   });
   if (e.banner) chmodSync(join(root, `dist/${e.out}.js`), 0o755);
 }
@@ -176,16 +183,43 @@ if (existsSync(join(root, 'extension', 'extension.ts'))) {
     minify: true,
   });
   // The installable CLI: self-contained, so `npm install -g slipway-<v>.tgz` needs no registry.
+  // slipway.js is a few lines (environments/cli/bin.ts) that turn on Node's compile cache and load
+  // cli/slipway.mjs: ES modules split into chunks, the command table's data in the entry and each
+  // command's code in chunks loaded when it runs, so that `slipway status` compiles a fraction of the CLI.
   await build({
     ...common,
-    entryPoints: ['environments/cli/main.ts'],
+    entryPoints: ['environments/cli/bin.ts'],
     outfile: join(out, 'slipway.js'),
-    external: native,
     banner: { js: '#!/usr/bin/env node' },
+    minify: true,
+  });
+  chmodSync(join(out, 'slipway.js'), 0o755);
+  await build({
+    ...common,
+    entryPoints: { slipway: 'environments/cli/start.ts' },
+    outdir: join(out, 'cli'),
+    format: 'esm',
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    external: native,
+    // What the bundled CommonJS packages expect of their module scope; __dirname is the bundle's folder
+    // (dist/extension, the parent of cli/), where the worker, the runtime and mock-image are.
+    banner: {
+      js: [
+        "import { createRequire as __slipwayRequire } from 'node:module';",
+        "import { dirname as __slipwayDirname } from 'node:path';",
+        "import { fileURLToPath as __slipwayFile } from 'node:url';",
+        'const require = __slipwayRequire(import.meta.url);',
+        'const __filename = __slipwayFile(import.meta.url);',
+        'const __dirname = __slipwayDirname(__slipwayDirname(__filename));',
+      ].join('\n'),
+    },
+    plugins: [...common.plugins, lazyCommandsPlugin, lazyPartsPlugin()],
     minify: true,
     ...quiet,
   });
-  chmodSync(join(out, 'slipway.js'), 0o755);
+  await buildLazyParts(root, join(out, 'cli'), { ...common, external: native, minify: true, ...quiet });
   // The share-link gateway, a detached process the editor starts (http-proxy-3 inside).
   await build({
     ...common,

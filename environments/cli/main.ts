@@ -8,16 +8,18 @@ import { SlipwayError } from '../errors';
 import { didYouMean, splitCommand, valueFlags } from './argv';
 import { colourFor, paint } from './colour';
 import { commands } from './commands';
-import { asSlipwayError, type Command, type Context } from './context';
+import { asSlipwayError } from './as-error';
+import type { Command, Context } from './context';
 import { EXIT, SIGNAL_EXIT, exitCodeFor, type CancelSignal } from './exit';
 import { helpFor, mainHelp as mainHelpFor, subcommandHelp } from './help';
 import { envelopeText, errorEnvelope, wantsJson } from './json';
 import { commandHelp, parseOptions, usageError, type OptionValues } from './options';
+import { runAsProcess } from './process';
 import { runTimed } from './timings';
 
-import packageJson from '../../package.json';
+import { version } from '../../package.json';
 
-export const VERSION: string = packageJson.version;
+export const VERSION: string = version;
 export { subcommandHelp };
 
 export function mainHelp(): string {
@@ -174,29 +176,5 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   }
 }
 
-if (require.main === module) {
-  let settled = false;
-  // A hung-up terminal makes writes fail: that must not turn a clean cancel into a crash.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  // Node exits quietly, with status 0, when nothing is left to wait for: a command whose work
-  // ended that way did not finish, and must not look as if it had.
-  process.on('beforeExit', () => {
-    if (settled) return;
-    settled = true;
-    console.error(
-      'slipway: the command stopped before it finished (nothing left to wait for); this is a bug in Slipway.',
-    );
-    process.exitCode = 70;
-  });
-  main(process.argv.slice(2)).then(
-    (code) => {
-      settled = true;
-      process.exitCode = code;
-    },
-    (err) => {
-      settled = true;
-      console.error(err);
-      process.exitCode = EXIT.failed;
-    },
-  );
-}
+// A CommonJS build of this file run as the program (dist/slipway.js); the ES-module build starts from start.ts.
+if (typeof module !== 'undefined' && require.main === module) runAsProcess(main);

@@ -127,19 +127,22 @@ describe('adopting Slipway outside this repository', function () {
       filename: string;
       files: Array<{ path: string }>;
     }>;
+    const paths = files.map((f) => f.path).filter((p) => !['package.json', 'README.md', 'LICENSE'].includes(p));
+    // The CLI's ES-module chunks (named by content hash) and the CommonJS parts they require on first use.
+    const chunks = paths.filter((p) => p.startsWith('dist/extension/cli/'));
+    for (const f of ['slipway.mjs', 'dockerode-session.cjs', 'dockerode-buildkit.cjs', 'docker-modem-ssh.cjs'])
+      assert.ok(chunks.includes(`dist/extension/cli/${f}`), `the tarball lacks dist/extension/cli/${f}`);
     assert.deepEqual(
-      files
-        .map((f) => f.path)
-        .filter((p) => !['package.json', 'README.md', 'LICENSE'].includes(p))
-        .sort(),
-      [
-        'dist/extension/provider-host.js',
-        'dist/extension/runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js',
-        'dist/extension/runtime/node_modules/dockerode/index.js',
-        'dist/extension/slipway.js',
-        'dist/extension/stack-worker.js',
-      ],
+      chunks.filter((p) => !/^dist\/extension\/cli\/[\w-]+\.(mjs|cjs)$/.test(p)),
+      [],
     );
+    assert.deepEqual(paths.filter((p) => !p.startsWith('dist/extension/cli/')).sort(), [
+      'dist/extension/provider-host.js',
+      'dist/extension/runtime/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js',
+      'dist/extension/runtime/node_modules/dockerode/index.js',
+      'dist/extension/slipway.js',
+      'dist/extension/stack-worker.js',
+    ]);
     const prefix = join(out, 'prefix');
     ok(
       await run(
