@@ -13,14 +13,7 @@ import { dockerClient } from '../../environments/docker/endpoint';
 import { stageBranch } from '../../environments/naming';
 import { RUN, docker, jsonData, removeDir, tempHome } from './helpers';
 import { startRegistry, type RegistryServer } from './registry-server';
-import { BASE_IMAGE, startStageApp, type StageApp } from './stage-fixture';
-
-interface ListedEnv {
-  branch: string;
-  status: string;
-  dockerHost?: string;
-  services: Array<{ service: string; state: string; health: string }>;
-}
+import { BASE_IMAGE, startStageApp, WEB_APP, type ListedEnv, type StageApp } from './stage-fixture';
 
 describe('a stage on a Docker context, its images pushed through a registry (real dockerd over TLS, real docker-registry)', function () {
   this.timeout(15 * 60 * 1000);
@@ -41,11 +34,8 @@ describe('a stage on a Docker context, its images pushed through a registry (rea
       prefix: 'registry',
       project,
       branch,
-      services: ['  web:', '    build: .', '    ports: [8080]', '    healthcheck: { http: /health, timeout: 60s }'],
+      ...WEB_APP,
       stages: () => ['    - name: lab', `      context: ${context}`, `      registry: ${registry!.address}`],
-      files: {
-        Dockerfile: `FROM ${BASE_IMAGE}\nRUN mkdir /www && echo ok > /www/health && echo v1 > /www/index.html\nCMD ["httpd", "-f", "-v", "-p", "8080", "-h", "/www"]\n`,
-      },
       // The context is the Docker CLI's own, made with its TLS material in this Docker config.
       prepare: (engine) => {
         const pem = (f: string) => join(engine.certPath, `${f}.pem`);

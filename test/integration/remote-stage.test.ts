@@ -9,17 +9,9 @@ import assert from 'node:assert/strict';
 import { LocalEnvironments } from '../../environments/engine';
 import { stageBranch } from '../../environments/naming';
 import { RUN, docker, jsonData, labelled } from './helpers';
-import { BASE_IMAGE, startStageApp, type StageApp } from './stage-fixture';
+import { BASE_IMAGE, startStageApp, WEB_APP, type ListedEnv, type StageApp } from './stage-fixture';
 
 const PROBE = BASE_IMAGE;
-
-interface ListedEnv {
-  branch: string;
-  status: string;
-  urls: Record<string, string>;
-  dockerHost?: string;
-  services: Array<{ service: string; state: string; health: string }>;
-}
 
 describe('a stage on a second Docker engine over TLS (real dockerd, images shipped, health checked inside it)', function () {
   this.timeout(15 * 60 * 1000);
@@ -35,15 +27,12 @@ describe('a stage on a second Docker engine over TLS (real dockerd, images shipp
       prefix: 'remote',
       project,
       branch,
-      services: ['  web:', '    build: .', '    ports: [8080]', '    healthcheck: { http: /health, timeout: 60s }'],
+      ...WEB_APP,
       stages: (engine) => [
         '    - name: remote',
         `      dockerHost: ${engine.tcp}`,
         `      tls: { certPath: ${engine.certPath} }`,
       ],
-      files: {
-        Dockerfile: `FROM ${BASE_IMAGE}\nRUN mkdir /www && echo ok > /www/health && echo v1 > /www/index.html\nCMD ["httpd", "-f", "-v", "-p", "8080", "-h", "/www"]\n`,
-      },
       env: { SLIPWAY_PROBE_IMAGE: PROBE },
     });
     ({ home, specFile } = stage);

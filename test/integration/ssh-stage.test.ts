@@ -10,15 +10,7 @@ import { join } from 'node:path';
 import { stageBranch } from '../../environments/naming';
 import { RUN, jsonData, labelled } from './helpers';
 import { startSshd, type Sshd } from './sshd';
-import { BASE_IMAGE, startStageApp, type StageApp } from './stage-fixture';
-
-interface ListedEnv {
-  branch: string;
-  status: string;
-  urls: Record<string, string>;
-  dockerHost?: string;
-  services: Array<{ service: string; state: string; health: string }>;
-}
+import { BASE_IMAGE, startStageApp, WEB_APP, type ListedEnv, type StageApp } from './stage-fixture';
 
 describe('a stage on an ssh:// endpoint (real sshd in front of a second dockerd, images shipped over SSH)', function () {
   this.timeout(15 * 60 * 1000);
@@ -40,16 +32,13 @@ describe('a stage on an ssh:// endpoint (real sshd in front of a second dockerd,
       prefix: 'sshstage',
       project,
       branch,
-      services: ['  web:', '    build: .', '    ports: [8080]', '    healthcheck: { http: /health, timeout: 60s }'],
+      ...WEB_APP,
       prepare: async (engine) => {
         sshd = await startSshd('sshstage-sshd', { dockerHost: `unix://${engine.socket}` });
         sshd.trust();
         Object.assign(env, { HOME: sshd.home, SSH_AUTH_SOCK: sshd.agentSocket });
       },
       stages: () => ['    - name: edge', `      dockerHost: ${sshd!.endpoint}`],
-      files: {
-        Dockerfile: `FROM ${BASE_IMAGE}\nRUN mkdir /www && echo ok > /www/health && echo v1 > /www/index.html\nCMD ["httpd", "-f", "-v", "-p", "8080", "-h", "/www"]\n`,
-      },
       env,
     }).catch(async (err) => {
       await sshd?.stop();

@@ -15,6 +15,23 @@ import { firstEngineBuilds, startSecondEngine, type SecondEngine } from './secon
 /** The base image every app here builds on. */
 export const BASE_IMAGE = 'slipway/busybox:local';
 
+/** One web service on busybox's httpd, healthy at /health, answering v1 at /index.html. */
+export const WEB_APP = {
+  services: ['  web:', '    build: .', '    ports: [8080]', '    healthcheck: { http: /health, timeout: 60s }'],
+  files: {
+    Dockerfile: `FROM ${BASE_IMAGE}\nRUN mkdir /www && echo ok > /www/health && echo v1 > /www/index.html\nCMD ["httpd", "-f", "-v", "-p", "8080", "-h", "/www"]\n`,
+  },
+};
+
+/** An environment as `slipway list --json` shows it. */
+export interface ListedEnv {
+  branch: string;
+  status: string;
+  urls: Record<string, string>;
+  dockerHost?: string;
+  services: Array<{ service: string; state: string; health: string }>;
+}
+
 export interface StageAppOptions {
   /** Prefix of the engine's and the folders' names. */
   prefix: string;
