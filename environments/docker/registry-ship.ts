@@ -3,7 +3,17 @@ import { SlipwayError } from '../errors';
 import type { OperationOptions } from '../events';
 import { describeDockerHost } from './engine';
 import { registryAuth } from './provider/pull';
-import { drain, findSource, has, said, shortRef, type CopyImage, type ImageSource, type ShippedImage } from './ship';
+import {
+  drain,
+  findSource,
+  has,
+  said,
+  shortRef,
+  untag,
+  type CopyImage,
+  type ImageSource,
+  type ShippedImage,
+} from './ship';
 
 /**
  * The name an image carries in the registry: its wanted tag under the registry
@@ -43,7 +53,8 @@ function splitName(ref: string): { repo: string; tag: string } {
  * on the first source engine that holds it, pushed, pulled by the target and checked there by id.
  * Credentials are those of the Docker config for the registry (`docker login`), sent to the
  * engines only. The registry name stays on the target for an image with a release tag (removed
- * with the stage), is dropped there for one pulled under its own name, and always on the source.
+ * with the stage), is dropped there for one pulled under its own name, and on the source (while
+ * the image keeps another name there).
  */
 export function throughRegistry(registry: string): CopyImage {
   return async (target: ImageSource, sources: ImageSource[], image: ShippedImage, opts: OperationOptions) => {
@@ -65,8 +76,6 @@ export function throughRegistry(registry: string): CopyImage {
         },
       );
     try {
-      // As when streaming, the source keeps the release tag too, so untagging the registry name never drops the image.
-      if (image.tag) await source.docker.getImage(image.ref).tag(image.tag);
       await source.docker.getImage(image.ref).tag(name);
       opts.onEvent?.({
         type: 'step',
@@ -81,10 +90,7 @@ export function throughRegistry(registry: string): CopyImage {
         throw failed(`Pushing from ${from}`, err);
       }
     } finally {
-      await source.docker
-        .getImage(full)
-        .remove({ noprune: true })
-        .catch(() => undefined);
+      await untag(source.docker, full);
     }
     opts.onEvent?.({ type: 'step', message: `pulling ${image.owner}'s image ${full} from ${registry} on ${to}` });
     try {

@@ -116,9 +116,11 @@ async function copyImage(
   const where = describeDockerHost(target.host);
   // Tagged on the source first, the saved archive names the tag, and the load recreates it.
   let saveRef = image.ref;
+  let added = false;
   if (image.tag) {
-    await source.docker.getImage(image.ref).tag(image.tag);
     saveRef = `${image.tag.repo}:${image.tag.tag}`;
+    added = !(await has(source.docker, saveRef));
+    await source.docker.getImage(image.ref).tag(image.tag);
   }
   opts.onEvent?.({
     type: 'step',
@@ -134,6 +136,9 @@ async function copyImage(
       `Shipping ${image.owner}'s image ${shortRef(image.ref)} from ${describeDockerHost(source.host)} to ${where} failed: ${said(err)}`,
       { hint: 'Check that both engines answer and the target has room for images, then promote again.', cause: err },
     );
+  } finally {
+    // The tag was there only to name the archive: the source engine keeps no tag of the target's stage.
+    if (added) await untag(source.docker, saveRef);
   }
   if (!(await has(target.docker, image.ref))) {
     throw new SlipwayError(
@@ -142,6 +147,20 @@ async function copyImage(
       { hint: 'Load the image onto that engine yourself (docker save | docker load), then promote again.' },
     );
   }
+}
+
+/** Removes one name of an image, but only while the image has another, so the image itself always stays. */
+export async function untag(docker: Docker, name: string): Promise<void> {
+  const tags = await docker
+    .getImage(name)
+    .inspect()
+    .then((i) => i.RepoTags ?? [])
+    .catch((): string[] => []);
+  if (tags.includes(name) && tags.length > 1)
+    await docker
+      .getImage(name)
+      .remove({ noprune: true })
+      .catch(() => undefined);
 }
 
 /** The first source engine that holds the image; none fails saying where it was looked for. */

@@ -109,10 +109,10 @@ describe('a stage on a Docker context, its images pushed through a registry (rea
       repositories: string[];
     };
     assert.deepEqual(catalog.repositories.sort(), ['slipway/busybox', `slipway/${project}-web`].sort());
-    // This machine's engine keeps no registry name.
+    // This machine's engine keeps no registry name, and no tag of the stage.
     const local = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
     assert.deepEqual(
-      local.filter((t) => t.startsWith(registry!.address)),
+      local.filter((t) => t.startsWith(registry!.address) || t.startsWith(`slipway/${project}-web:stage_`)),
       [],
     );
     const web = (await stage!.engine.docker.listContainers()).find((c) => c.Labels['dev.slipway.service'] === 'web');

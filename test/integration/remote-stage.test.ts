@@ -69,6 +69,12 @@ describe('a stage on a second Docker engine over TLS (real dockerd, images shipp
     assert.equal((await stage!.engine.docker.getContainer(web.Id).inspect()).Image, previewImage);
     const tags = (await stage!.engine.docker.getImage(previewImage).inspect()).RepoTags;
     assert.ok(tags.includes(`slipway/${project}-web:stage_remote-r1`), tags.join(', '));
+    // The tag named the streamed archive only: this machine's engine keeps none of the stage's.
+    const local = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
+    assert.deepEqual(
+      local.filter((t) => t.startsWith(`slipway/${project}-`) && t.includes(':stage_remote-r')),
+      [],
+    );
     // The health probe ran inside that engine and left nothing behind.
     const probes = await stage!.engine.docker.listContainers({ all: true, filters: { label: ['dev.slipway.probe'] } });
     assert.deepEqual(probes, []);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stageBranch } from '../../environments/naming';
-import { RUN, jsonData, labelled } from './helpers';
+import { RUN, docker, jsonData, labelled } from './helpers';
 import { startSshd, type Sshd } from './sshd';
 import { BASE_IMAGE, startStageApp, WEB_APP, type ListedEnv, type StageApp } from './stage-fixture';
 
@@ -69,6 +69,12 @@ describe('a stage on an ssh:// endpoint (real sshd in front of a second dockerd,
     assert.equal(web?.State, 'running');
     const tags = (await stage!.engine.docker.listImages()).flatMap((i) => i.RepoTags ?? []);
     assert.ok(tags.includes(`slipway/${project}-web:stage_edge-r1`), tags.join(', '));
+    const local = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
+    assert.deepEqual(
+      local.filter((t) => t.startsWith(`slipway/${project}-web:stage_`)),
+      [],
+      "this machine's engine keeps no tag of the stage",
+    );
     // The health probe ran inside that engine and left nothing behind.
     assert.deepEqual(
       await stage!.engine.docker.listContainers({ all: true, filters: { label: ['dev.slipway.probe'] } }),
