@@ -48,20 +48,14 @@ export function dockerConnection(
   const fs = require('node:fs');
   const path = require('node:path');
   const os = require('node:os');
-  const crypto = require('node:crypto');
   const read = (file: string): string | undefined => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
   const configDir = env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), '.docker');
   let host = dockerHost;
   let tlsDir: string | undefined;
-  if (host.startsWith('context:')) {
-    const name = host.slice('context:'.length);
-    const id = crypto.createHash('sha256').update(name).digest('hex');
-    const metaFile = path.join(configDir, 'contexts', 'meta', id, 'meta.json');
-    const meta = read(metaFile);
-    if (name !== 'default' && !meta) throw new Error(`Docker context "${name}" not found (looked for ${metaFile})`);
-    host = meta ? (JSON.parse(meta).Endpoints?.docker?.Host ?? '') : '';
-    const contextTls = path.join(configDir, 'contexts', 'tls', id, 'docker');
-    if (fs.existsSync(contextTls)) tlsDir = contextTls;
+  if (isContextEndpoint(host)) {
+    const context = contextEndpoint(host, env);
+    host = context.host;
+    tlsDir = context.tlsDir;
   }
   if (!host) return localEngine(env, machine);
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
@@ -116,6 +110,54 @@ export function dockerConnection(
     };
   }
   return { protocol: 'http', host: url.hostname, port: Number(url.port || 2375) };
+}
+
+/** Whether an endpoint names a Docker CLI context: `context://NAME` (as a stage writes it) or `context:NAME`. */
+export function isContextEndpoint(dockerHost: string): boolean {
+  return dockerHost.startsWith('context:');
+}
+
+/** A Docker CLI context's endpoint and the folder of its TLS material (ca.pem, cert.pem, key.pem), if it has one. */
+export interface ContextEndpoint {
+  name: string;
+  host: string;
+  tlsDir?: string;
+}
+
+/**
+ * Resolves `context://NAME` (or `context:NAME`) as the Docker CLI does: its meta.json under
+ * DOCKER_CONFIG (else ~/.docker) `contexts/meta/<sha256 of NAME>/`, and the TLS files it was
+ * created with under `contexts/tls/<sha256 of NAME>/docker/`. `default` is the local engine
+ * (empty host). A context that is missing or unreadable fails saying where it was looked for.
+ */
+export function contextEndpoint(
+  dockerHost: string,
+  env: Record<string, string | undefined> = process.env,
+): ContextEndpoint {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const os = require('node:os');
+  const crypto = require('node:crypto');
+  const name = decodeURIComponent(dockerHost.replace(/^context:(\/\/)?/, '').replace(/\/$/, ''));
+  const configDir = env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), '.docker');
+  const id = crypto.createHash('sha256').update(name).digest('hex');
+  const metaFile = path.join(configDir, 'contexts', 'meta', id, 'meta.json');
+  if (!fs.existsSync(metaFile)) {
+    if (name === 'default') return { name, host: '' };
+    throw new Error(
+      `Docker context "${name}" not found (looked for ${metaFile}); create it with docker context create ${name} --docker host=...`,
+    );
+  }
+  let host: unknown;
+  try {
+    host = JSON.parse(fs.readFileSync(metaFile, 'utf8')).Endpoints?.docker?.Host;
+  } catch (err) {
+    throw new Error(`Docker context "${name}" cannot be read (${metaFile}): ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof host !== 'string') throw new Error(`Docker context "${name}" names no Docker endpoint (${metaFile})`);
+  if (isContextEndpoint(host)) throw new Error(`Docker context "${name}" names another context (${host})`);
+  const tlsDir = path.join(configDir, 'contexts', 'tls', id, 'docker');
+  return fs.existsSync(tlsDir) ? { name, host, tlsDir } : { name, host };
 }
 
 /** The machine an empty endpoint is looked for on (tests pass another platform and file check). */

@@ -2,8 +2,10 @@
  * Where an engine is from this machine's point of view: whether its published ports are this
  * machine's 127.0.0.1, which host name its URLs carry, which address it publishes on, and the
  * small image that probes HTTP health checks inside it. Plain functions and constants only: the
- * provider code that calls them is serialized into Pulumi's state (see ./provider.ts).
+ * provider code that calls them is serialized into Pulumi's state (see ./provider.ts). A Docker
+ * CLI context (`context://NAME`) is judged by the endpoint it names.
  */
+import { contextEndpoint, isContextEndpoint } from './endpoint';
 
 /** The probe image used when SLIPWAY_PROBE_IMAGE names none: any image with `sh`, `nc`, `head` and `sleep` (busybox). */
 export const DEFAULT_PROBE_IMAGE = 'busybox:stable';
@@ -15,14 +17,31 @@ export function probeImage(env: Record<string, string | undefined> = process.env
 
 /** Whether the engine is this machine's own (its published 127.0.0.1 ports are ours): no endpoint, or a unix socket. */
 export function isLocalEngine(dockerHost: string): boolean {
+  if (isContextEndpoint(dockerHost)) {
+    const named = namedEndpoint(dockerHost);
+    return named !== undefined && isLocalEngine(named);
+  }
   return !dockerHost || dockerHost.startsWith('unix://') || dockerHost.startsWith('npipe:');
 }
 
 /** The host name of a tcp://, ssh:// or http(s):// endpoint; undefined for a socket, a context or none. */
 export function endpointHostName(dockerHost: string): string | undefined {
+  if (isContextEndpoint(dockerHost)) {
+    const named = namedEndpoint(dockerHost);
+    return named === undefined ? undefined : endpointHostName(named);
+  }
   if (!/^(tcp|ssh|https?):\/\//.test(dockerHost)) return undefined;
   try {
     return new URL(dockerHost).hostname.replace(/^\[(.*)\]$/, '$1') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The endpoint a context names; undefined for one that cannot be read (connecting to it then says why). */
+function namedEndpoint(dockerHost: string): string | undefined {
+  try {
+    return contextEndpoint(dockerHost).host;
   } catch {
     return undefined;
   }

@@ -20,6 +20,14 @@ export interface ShippedImage {
   tag?: { repo: string; tag: string };
 }
 
+/** How one image the target lacks gets there (streamed by default; through a registry with ./registry-ship.ts). */
+export type CopyImage = (
+  target: ImageSource,
+  sources: ImageSource[],
+  image: ShippedImage,
+  opts: OperationOptions,
+) => Promise<void>;
+
 export interface ShipResult {
   /** Refs copied to the target. */
   shipped: string[];
@@ -27,7 +35,8 @@ export interface ShipResult {
   present: string[];
 }
 
-async function has(docker: Docker, ref: string): Promise<boolean> {
+/** Whether the engine holds the image (by id or tag). */
+export async function has(docker: Docker, ref: string): Promise<boolean> {
   try {
     await docker.getImage(ref).inspect();
     return true;
@@ -37,12 +46,13 @@ async function has(docker: Docker, ref: string): Promise<boolean> {
   }
 }
 
-function said(err: unknown): string {
+/** What the engine said of a failure (its JSON message), else the error's message. */
+export function said(err: unknown): string {
   return (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
 }
 
 /** Reads Docker's JSON progress stream to its end; an `error` entry in it fails. */
-function drain(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+export function drain(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
   return new Promise((resolve, reject) => {
     docker.modem.followProgress(
       stream,
@@ -58,14 +68,15 @@ function drain(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
 /**
  * Makes every image exist on `target`: one it already holds is left alone; any other is saved on
  * the first source that holds it and loaded on the target in one stream (`docker save | docker
- * load` through the API), so nothing is written to disk on this machine and no registry is needed.
- * A wanted tag is put on the image on both sides.
+ * load` through the API), so nothing is written to disk on this machine and no registry is needed
+ * (unless `copy` says otherwise). A wanted tag is put on the image on both sides.
  */
 export async function shipImages(
   target: ImageSource,
   sources: ImageSource[],
   images: ShippedImage[],
   opts: OperationOptions = {},
+  copy: CopyImage = copyImage,
 ): Promise<ShipResult> {
   const result: ShipResult = { shipped: [], present: [] };
   const seen = new Set<string>();
@@ -76,7 +87,7 @@ export async function shipImages(
       if (await has(target.docker, image.ref)) {
         result.present.push(image.ref);
       } else {
-        await copyImage(target, sources, image, opts);
+        await copy(target, sources, image, opts);
         result.shipped.push(image.ref);
       }
     }
@@ -101,30 +112,15 @@ async function copyImage(
   image: ShippedImage,
   opts: OperationOptions,
 ): Promise<void> {
-  let source: ImageSource | undefined;
-  for (const s of sources) {
-    if (await has(s.docker, image.ref).catch(() => false)) {
-      source = s;
-      break;
-    }
-  }
+  const source = await findSource(target, sources, image);
   const where = describeDockerHost(target.host);
-  if (!source) {
-    throw new SlipwayError(
-      'operation-failed',
-      sources.length
-        ? `${image.owner}'s image ${image.ref} is on neither ${where} nor ${sources.map((s) => describeDockerHost(s.host)).join(', ')}, so it cannot be shipped there.`
-        : `${image.owner}'s image ${image.ref} is not on ${where}.`,
-      {
-        hint: 'The image may have been removed (docker image rm or prune) since the preview ran: bring the preview up again, then promote again.',
-      },
-    );
-  }
   // Tagged on the source first, the saved archive names the tag, and the load recreates it.
   let saveRef = image.ref;
+  let added = false;
   if (image.tag) {
-    await source.docker.getImage(image.ref).tag(image.tag);
     saveRef = `${image.tag.repo}:${image.tag.tag}`;
+    added = !(await has(source.docker, saveRef));
+    await source.docker.getImage(image.ref).tag(image.tag);
   }
   opts.onEvent?.({
     type: 'step',
@@ -140,6 +136,9 @@ async function copyImage(
       `Shipping ${image.owner}'s image ${shortRef(image.ref)} from ${describeDockerHost(source.host)} to ${where} failed: ${said(err)}`,
       { hint: 'Check that both engines answer and the target has room for images, then promote again.', cause: err },
     );
+  } finally {
+    // The tag was there only to name the archive: the source engine keeps no tag of the target's stage.
+    if (added) await untag(source.docker, saveRef);
   }
   if (!(await has(target.docker, image.ref))) {
     throw new SlipwayError(
@@ -150,6 +149,40 @@ async function copyImage(
   }
 }
 
-function shortRef(ref: string): string {
+/** Removes one name of an image, but only while the image has another, so the image itself always stays. */
+export async function untag(docker: Docker, name: string): Promise<void> {
+  const tags = await docker
+    .getImage(name)
+    .inspect()
+    .then((i) => i.RepoTags ?? [])
+    .catch((): string[] => []);
+  if (tags.includes(name) && tags.length > 1)
+    await docker
+      .getImage(name)
+      .remove({ noprune: true })
+      .catch(() => undefined);
+}
+
+/** The first source engine that holds the image; none fails saying where it was looked for. */
+export async function findSource(
+  target: ImageSource,
+  sources: ImageSource[],
+  image: ShippedImage,
+): Promise<ImageSource> {
+  for (const s of sources) if (await has(s.docker, image.ref).catch(() => false)) return s;
+  const where = describeDockerHost(target.host);
+  throw new SlipwayError(
+    'operation-failed',
+    sources.length
+      ? `${image.owner}'s image ${image.ref} is on neither ${where} nor ${sources.map((s) => describeDockerHost(s.host)).join(', ')}, so it cannot be shipped there.`
+      : `${image.owner}'s image ${image.ref} is not on ${where}.`,
+    {
+      hint: 'The image may have been removed (docker image rm or prune) since the preview ran: bring the preview up again, then promote again.',
+    },
+  );
+}
+
+/** An image id shortened as the Docker CLI shows it; a tag as it is. */
+export function shortRef(ref: string): string {
   return ref.startsWith('sha256:') ? ref.slice(7, 19) : ref;
 }

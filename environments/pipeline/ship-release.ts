@@ -3,6 +3,7 @@ import type { LocalEnvironments } from '../engine';
 import type { OperationOptions } from '../events';
 import { assertDockerReachable, connectDocker } from '../docker/engine';
 import { isLocalEngine, probeImage } from '../docker/remote';
+import { throughRegistry } from '../docker/registry-ship';
 import { shipImages, type ImageSource, type ShippedImage } from '../docker/ship';
 import { projectSlug } from '../naming';
 import type { Spec, StageSpec } from '../spec/types';
@@ -13,7 +14,8 @@ import type { Release } from './releases';
  * stage's engine, so a branch teardown or an image prune never takes away what a rollback needs.
  * On an engine other than the one the release came from, the images it lacks (the services', the
  * databases', and the probe that runs HTTP health checks inside it) are streamed there first from
- * the engine that ran the release's source (a stage before, or this machine's).
+ * the engine that ran the release's source (a stage before, or this machine's), or pushed from it
+ * to the stage's `registry` and pulled from there.
  */
 export async function shipRelease(
   envs: LocalEnvironments,
@@ -50,7 +52,7 @@ export async function shipRelease(
   // The probe image is shipped only when this machine has it; else the stage's engine pulls it.
   if (probes && sources.length && (await hasImage(sources, probe)))
     images.push({ owner: 'the health probe', ref: probe });
-  await shipImages(target, sources, images, opts);
+  await shipImages(target, sources, images, opts, stage.registry ? throughRegistry(stage.registry) : undefined);
 }
 
 async function hasImage(sources: ImageSource[], ref: string): Promise<boolean> {

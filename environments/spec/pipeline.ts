@@ -4,12 +4,13 @@
  * `PipelineSpec`. Used by ./load.ts; like the rest of the loader, the checks run on raw data that
  * may not have passed the schema, so anything of an unexpected shape is left to the schema.
  *
- * In the YAML, a stage is a name or `{ name, dockerHost, tls, gates }`; a gate is a kind name (all its
+ * In the YAML, a stage is a name or `{ name, dockerHost | context, tls, registry, gates }`; a gate is a kind name (all its
  * options at their defaults) or a mapping from one kind to its options, e.g.
  * `{ command: { run: npm test } }`.
  */
 import { join, resolve } from 'node:path';
 import type { GateKind, GateSpec, PipelineSpec, StageSpec } from './types';
+import { normalizeStageRemote, onContext, stageRemoteProblems, type RawStageRemote } from './stage-remote';
 import { parseDuration } from './units';
 import { isTimeZone, parseAllowRange, parseWallTime, WALL_TIME_FORMAT, wallTimeValue } from './window';
 
@@ -89,7 +90,7 @@ type RawGate = string | { [K in GateKind]?: RawGateOptions[K] };
 type RawTls = false | { certPath: string } | { ca: string; cert: string; key: string };
 type RawStage =
   | string
-  | {
+  | ({
       name: string;
       dockerHost?: string;
       tls?: RawTls;
@@ -99,7 +100,7 @@ type RawStage =
       replicas?: number;
       placement?: string[];
       rollout?: { strategy?: 'rolling' | 'start-first'; parallelism?: number; delay?: string; monitor?: string };
-    };
+    } & RawStageRemote);
 export interface RawPipeline {
   rulesFrom?: string;
   stages: RawStage[];
@@ -116,7 +117,7 @@ export function pipelineProblems(raw: unknown): PipelineProblem[] {
   return [
     ...stageOrderProblems(stages),
     ...stages.flatMap((stage, i) => endpointProblems(stage, i)),
-    ...stages.flatMap((stage, i) => swarmOnlyProblems(stage, i)),
+    ...stages.flatMap((stage, i) => [...swarmOnlyProblems(stage, i), ...stageRemoteProblems(stage, i)]),
     ...stages.flatMap((stage, i) => {
       const gates = isRecord(stage) && Array.isArray(stage.gates) ? stage.gates : [];
       const name = stageName(stage) ?? `#${i + 1}`;
@@ -173,7 +174,7 @@ function endpointProblems(stage: unknown, index: number): PipelineProblem[] {
       'only "tls: false" allows plain HTTP, which gives anyone who can reach the port control of that engine';
     return [{ path: [...path, 'dockerHost'], at: 'value', message }];
   }
-  if (!tcp && stage.tls !== undefined && (host === undefined || typeof host === 'string')) {
+  if (!tcp && stage.tls !== undefined && !onContext(stage) && (host === undefined || typeof host === 'string')) {
     const where =
       host === undefined
         ? 'this stage runs on the local engine'
@@ -306,6 +307,7 @@ function normalizeStage(raw: RawStage, dir: string): StageSpec {
     };
   }
   if (raw.seed !== undefined) stage.seed = raw.seed;
+  normalizeStageRemote(raw, stage);
   return stage;
 }
 

@@ -150,11 +150,13 @@ export type GateKind = GateSpec['kind'];
 export interface StageSpec {
   name: string;
   /**
-   * Docker endpoint of the stage (`unix://`, `tcp://`, `ssh://`); default the local engine. A
+   * Docker endpoint of the stage (`unix://`, `tcp://`, `ssh://`, `context://NAME`); default the local engine. A
    * tcp:// endpoint carries its TLS choice from the spec's `tls` as query parameters
    * (`?tlscacert=…&tlscert=…&tlskey=…`, or `?tls=false`).
    */
   dockerHost?: string;
+  /** Registry (host[:port][/path]) the release's images travel through to the stage's engine, instead of streaming them. */
+  registry?: string;
   /** Swarm services on a Swarm cluster (the dockerHost is a manager), else containers. */
   swarm?: SwarmStage;
   /** Its data profile: `same` seeds its databases with the masking policy the promoted environment was seeded with. */

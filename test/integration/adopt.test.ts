@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
@@ -23,6 +22,7 @@ import {
   stackFileExists,
   tempHome,
 } from './helpers';
+import { startRegistry } from './registry-server';
 
 interface Run {
   code: number | null;
@@ -292,21 +292,10 @@ describe('adopting Slipway outside this repository', function () {
   });
 
   it('pulls an image the engine lacks from a registry on 127.0.0.1, and says which pull failed', async () => {
-    const regDir = scratch('registry');
-    const port = await freePort();
-    writeFileSync(
-      join(regDir, 'config.yml'),
-      `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(regDir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
-    );
-    if (spawnSync('docker-registry', ['--version']).error)
-      throw new Error(
-        "docker-registry is not installed: run `npm run setup` (scripts/bootstrap-system.sh installs Debian's docker-registry).",
-      );
-    const registry = spawn('docker-registry', ['serve', join(regDir, 'config.yml')], { stdio: 'ignore' });
-    registry.on('error', () => undefined); // a registry that fails to start is reported by waitForRegistry
-    cleanups.push(async () => registry.kill());
-    await waitForRegistry(port);
-    const image = `127.0.0.1:${port}/slipway-pull/busybox:${RUN}`;
+    const registry = await startRegistry('adopt-registry');
+    cleanups.push(() => registry.stop());
+    const image = `${registry.address}/slipway-pull/busybox:${RUN}`;
+    const reg = registry.address.replace(/\./g, '\\.');
     execFileSync('docker', ['tag', 'slipway/busybox:local', image]);
     ok(spawnSyncRun('docker', ['push', image]), 'docker push');
     execFileSync('docker', ['rmi', image]);
@@ -351,10 +340,7 @@ describe('adopting Slipway outside this repository', function () {
     );
     const failed = await slipway('up', '--branch', branch);
     assert.equal(failed.code, 1, failed.stderr);
-    assert.match(
-      failed.stderr,
-      new RegExp(`pulling it from 127\\.0\\.0\\.1:${port} failed|pulling image .* from 127\\.0\\.0\\.1:${port} failed`),
-    );
+    assert.match(failed.stderr, new RegExp(`pulling it from ${reg} failed|pulling image .* from ${reg} failed`));
     await assertNothingLeft('pulled', branch, home);
   });
 });
@@ -362,31 +348,4 @@ describe('adopting Slipway outside this repository', function () {
 function spawnSyncRun(cmd: string, args: string[]): Run {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitForRegistry(port: number): Promise<void> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until)
-      throw new Error(
-        `docker-registry did not answer on 127.0.0.1:${port} within 30 s (is the docker-registry package installed? npm run setup installs it)`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

@@ -4,62 +4,21 @@
  * when the host key is in known_hosts; an unknown or changed key is refused with its fingerprint.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { assertDockerReachable, connectDocker } from '../../environments/docker/engine';
 import { SlipwayError } from '../../environments/errors';
-import { removeDir, requireEngines, runCli, tempHome } from './helpers';
-import { waitFor } from '../wait';
-
-const SSHD = '/usr/sbin/sshd';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
-async function waitListening(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  await waitFor(
-    () => `sshd to listen on 127.0.0.1:${port}:\n${log()}`,
-    async () => {
-      if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}:\n${log()}`);
-      return new Promise<boolean>((resolve) => {
-        const s = connect(port, '127.0.0.1', () => {
-          s.end();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-    },
-    { timeoutMs: 10_000, intervalMs: 100 },
-  );
-}
-
-function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+import { requireEngines, runCli } from './helpers';
+import { startSshd, type Sshd } from './sshd';
 
 describe('ssh:// Docker endpoints: host key checked against known_hosts (real sshd)', function () {
   this.timeout(120_000);
+  let server: Sshd | undefined;
   let dir: string;
   let home: string;
   let port: number;
   let endpoint: string;
-  let sshd: ChildProcess | undefined;
-  let agent: ChildProcess | undefined;
-  let sshdLog = '';
   const saved = {
     HOME: process.env.HOME,
     SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK,
@@ -68,75 +27,10 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
 
   before(async () => {
     await requireEngines();
-    if (!existsSync(SSHD))
-      throw new Error(
-        `this test runs a real sshd, and ${SSHD} is missing: install Debian's openssh-server (npm run setup does, as root).`,
-      );
-    if (process.getuid?.() !== 0)
-      throw new Error('this test runs its own sshd and logs in as root, so it must run as root (as CI does).');
-    dir = tempHome('sshd');
-    home = join(dir, 'home');
-    mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
-    // sshd's privilege-separation folder (the package's service would make it).
-    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    execFileSync('ssh-keygen', [
-      '-q',
-      '-t',
-      'ed25519',
-      '-N',
-      '',
-      '-C',
-      'slipway-test-host',
-      '-f',
-      join(dir, 'host_ed25519'),
-    ]);
-    execFileSync('ssh-keygen', [
-      '-q',
-      '-t',
-      'ed25519',
-      '-N',
-      '',
-      '-C',
-      'slipway-test-client',
-      '-f',
-      join(dir, 'client_ed25519'),
-    ]);
-    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_ed25519.pub')), { mode: 0o600 });
-    port = await freePort();
-    endpoint = `ssh://root@127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, 'sshd_config'),
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${join(dir, 'host_ed25519')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        'PermitRootLogin prohibit-password',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        // The temp folder sits under the world-writable /tmp, which StrictModes refuses.
-        'StrictModes no',
-        'AllowUsers root',
-        'LogLevel VERBOSE',
-        '',
-      ].join('\n'),
-    );
-    sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    sshd.stderr?.on('data', (d) => (sshdLog += d));
-    await waitListening(port, sshd, () => sshdLog);
-    // The client key reaches the connection through an ssh agent, as a user's would.
-    const sock = join(dir, 'agent.sock');
-    agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
-    await waitFor(`ssh-agent's socket ${sock}`, () => existsSync(sock), { timeoutMs: 5_000 });
-    execFileSync('ssh-add', ['-q', join(dir, 'client_ed25519')], {
-      env: { ...process.env, SSH_AUTH_SOCK: sock },
-      stdio: 'pipe',
-    });
+    server = await startSshd('sshd');
+    ({ dir, home, port, endpoint } = server);
     process.env.HOME = home;
-    process.env.SSH_AUTH_SOCK = sock;
+    process.env.SSH_AUTH_SOCK = server.agentSocket;
     // An explicit endpoint is used whatever DOCKER_HOST says.
     process.env.DOCKER_HOST = 'tcp://127.0.0.1:1';
   });
@@ -146,15 +40,10 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    await stop(sshd);
-    await stop(agent);
-    if (dir) removeDir(dir);
+    await server?.stop();
   });
 
-  const fingerprint = (): string =>
-    execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(
-      ' ',
-    )[1];
+  const fingerprint = (): string => server!.fingerprint();
   const knownHosts = (): string => join(home, '.ssh', 'known_hosts');
   /** A spec for the CLI (status only reads its project name). */
   const spec = (): string => {
@@ -182,7 +71,7 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     assert.ok(err.message.includes(fingerprint()), err.message);
     assert.ok(err.message.includes(`ssh-keyscan -p ${port} 127.0.0.1 >> ~/.ssh/known_hosts`), err.message);
     // The handshake stopped before authentication: sshd never saw the key offered.
-    assert.doesNotMatch(sshdLog, /Accepted publickey/);
+    assert.doesNotMatch(server!.log(), /Accepted publickey/);
 
     // The CLI says the same, and exits non-zero.
     const cli = await runCli(
@@ -206,7 +95,7 @@ describe('ssh:// Docker endpoints: host key checked against known_hosts (real ss
     await assertDockerReachable(docker, endpoint);
     const local = connectDocker('unix:///var/run/docker.sock');
     assert.equal((await docker.info()).ID, (await local.info()).ID, 'the ssh endpoint reaches the same engine');
-    assert.match(sshdLog, /Accepted publickey for root/);
+    assert.match(server!.log(), /Accepted publickey for root/);
     // The CLI gets through too: the engine answers that this branch has no environment.
     const cli = await runCli(
       ['status', '--spec', spec(), '--branch', 'main', '--docker-host', endpoint],

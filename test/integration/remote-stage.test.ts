@@ -6,104 +6,44 @@
  * look at the stage on its own engine. Afterwards the first engine still builds.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { LocalEnvironments } from '../../environments/engine';
 import { stageBranch } from '../../environments/naming';
-import { RUN, docker, jsonData, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
-import { firstEngineBuilds, startSecondEngine, type SecondEngine } from './second-engine';
+import { RUN, docker, jsonData, labelled } from './helpers';
+import { BASE_IMAGE, startStageApp, WEB_APP, type ListedEnv, type StageApp } from './stage-fixture';
 
-const PROBE = 'slipway/busybox:local';
-
-interface ListedEnv {
-  branch: string;
-  status: string;
-  urls: Record<string, string>;
-  dockerHost?: string;
-  services: Array<{ service: string; state: string; health: string }>;
-}
+const PROBE = BASE_IMAGE;
 
 describe('a stage on a second Docker engine over TLS (real dockerd, images shipped, health checked inside it)', function () {
   this.timeout(15 * 60 * 1000);
   const project = `remote-${RUN}`;
   const branch = 'feature';
-  let engine: SecondEngine | undefined;
-  let root: string;
+  let stage: StageApp | undefined;
   let home: string;
   let specFile: string;
-  const env = { SLIPWAY_PROBE_IMAGE: PROBE };
-  const cli = (...args: string[]) => runCli([...args, '--spec', specFile], home, 600_000, env);
+  const cli = (...args: string[]) => stage!.cli(...args);
 
   before(async () => {
-    await requireEngines();
-    await docker
-      .getImage(PROBE)
-      .inspect()
-      .catch(() => assert.fail(`the base image ${PROBE} is missing: run \`npm run setup\` first`));
-    engine = await startSecondEngine('remote-engine');
-    root = tempHome('remote-app');
-    home = tempHome('remote');
-    const app = join(root, 'app');
-    mkdirSync(app);
-    specFile = join(app, 'slipway.yaml');
-    writeFileSync(
-      specFile,
-      [
-        'version: 1',
-        `name: ${project}`,
-        'services:',
-        '  web:',
-        '    build: .',
-        '    ports: [8080]',
-        '    healthcheck: { http: /health, timeout: 60s }',
-        'pipeline:',
-        '  stages:',
-        '    - preview',
+    stage = await startStageApp({
+      prefix: 'remote',
+      project,
+      branch,
+      ...WEB_APP,
+      stages: (engine) => [
         '    - name: remote',
         `      dockerHost: ${engine.tcp}`,
         `      tls: { certPath: ${engine.certPath} }`,
-        '',
-      ].join('\n'),
-    );
-    writeFileSync(
-      join(app, 'Dockerfile'),
-      'FROM slipway/busybox:local\nRUN mkdir /www && echo ok > /www/health && echo v1 > /www/index.html\nCMD ["httpd", "-f", "-v", "-p", "8080", "-h", "/www"]\n',
-    );
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: app,
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 'dev',
-          GIT_AUTHOR_EMAIL: 'dev@corp.test',
-          GIT_COMMITTER_NAME: 'dev',
-          GIT_COMMITTER_EMAIL: 'dev@corp.test',
-        },
-      });
-    // The gate rules come from the default branch: the spec is committed there, then branched.
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'app');
-    git('checkout', '-q', '-b', branch);
+      ],
+      env: { SLIPWAY_PROBE_IMAGE: PROBE },
+    });
+    ({ home, specFile } = stage);
   });
 
   after(async () => {
-    try {
-      if (specFile) {
-        await cli('down', '--branch', branch);
-        await cli('down', '--stage', 'remote');
-      }
-    } finally {
-      await engine?.stop();
-      if (root) removeDir(root);
-      if (home) removeDir(home);
-    }
-    firstEngineBuilds();
+    await stage?.teardown(['remote']);
   });
 
   it('starts with an engine that holds no image', async () => {
-    assert.deepEqual(await engine!.docker.listImages(), []);
+    assert.deepEqual(await stage!.engine.docker.listImages(), []);
   });
 
   it('promotes to the stage: images shipped there, health checked inside it', async () => {
@@ -117,7 +57,7 @@ describe('a stage on a second Docker engine over TLS (real dockerd, images shipp
     );
     // The stage runs on the second engine, not on this machine's.
     assert.equal((await labelled(project, stageBranch('remote'))).containers.length, 0);
-    const web = (await engine!.docker.listContainers()).find((c) => c.Labels['dev.slipway.service'] === 'web');
+    const web = (await stage!.engine.docker.listContainers()).find((c) => c.Labels['dev.slipway.service'] === 'web');
     assert.ok(web, 'web runs on the second engine');
     assert.equal(web.State, 'running');
     // Its image is the very one the preview ran, carried over with its release tag.
@@ -126,11 +66,17 @@ describe('a stage on a second Docker engine over TLS (real dockerd, images shipp
     );
     assert.ok(previewWeb);
     const previewImage = (await docker.getContainer(previewWeb.Id).inspect()).Image;
-    assert.equal((await engine!.docker.getContainer(web.Id).inspect()).Image, previewImage);
-    const tags = (await engine!.docker.getImage(previewImage).inspect()).RepoTags;
+    assert.equal((await stage!.engine.docker.getContainer(web.Id).inspect()).Image, previewImage);
+    const tags = (await stage!.engine.docker.getImage(previewImage).inspect()).RepoTags;
     assert.ok(tags.includes(`slipway/${project}-web:stage_remote-r1`), tags.join(', '));
+    // The tag named the streamed archive only: this machine's engine keeps none of the stage's.
+    const local = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
+    assert.deepEqual(
+      local.filter((t) => t.startsWith(`slipway/${project}-`) && t.includes(':stage_remote-r')),
+      [],
+    );
     // The health probe ran inside that engine and left nothing behind.
-    const probes = await engine!.docker.listContainers({ all: true, filters: { label: ['dev.slipway.probe'] } });
+    const probes = await stage!.engine.docker.listContainers({ all: true, filters: { label: ['dev.slipway.probe'] } });
     assert.deepEqual(probes, []);
   });
 
@@ -170,8 +116,8 @@ describe('a stage on a second Docker engine over TLS (real dockerd, images shipp
       jsonData<{ lines: string[] }>(logs.stdout).lines.some((l) => /response:200/.test(l)),
       logs.stdout,
     );
-    const web = (await engine!.docker.listContainers()).find((c) => c.Labels['dev.slipway.service'] === 'web')!;
-    const before = (await engine!.docker.getContainer(web.Id).inspect()).State.StartedAt;
+    const web = (await stage!.engine.docker.listContainers()).find((c) => c.Labels['dev.slipway.service'] === 'web')!;
+    const before = (await stage!.engine.docker.getContainer(web.Id).inspect()).State.StartedAt;
     // The CLI's restart takes branches only (a stage changes through the pipeline): the core's, as the editor calls it.
     const envs = await LocalEnvironments.create({ home });
     const usage = await envs.usage(project, stageBranch('remote'));
@@ -188,7 +134,7 @@ describe('a stage on a second Docker engine over TLS (real dockerd, images shipp
       if (saved === undefined) delete process.env.SLIPWAY_PROBE_IMAGE;
       else process.env.SLIPWAY_PROBE_IMAGE = saved;
     }
-    const after = (await engine!.docker.getContainer(web.Id).inspect()).State;
+    const after = (await stage!.engine.docker.getContainer(web.Id).inspect()).State;
     assert.equal(after.Running, true);
     assert.notEqual(after.StartedAt, before);
   });

@@ -872,7 +872,7 @@ describe('slipway.yaml v1', () => {
           [
             '9:19-9:37',
             'pipeline.stages[1].dockerHost',
-            'must be a Docker endpoint: unix:///var/run/docker.sock, tcp://host:port or ssh://user@host',
+            'must be a Docker endpoint: unix:///var/run/docker.sock, tcp://host:port, ssh://user@host or context://NAME',
           ],
           [
             '11:11-11:18',

@@ -2,19 +2,29 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type Docker from 'dockerode';
 
+/** The registry an image name is pulled from: its first part when that names a host, else Docker Hub. */
+export function registryOf(tag: string): string {
+  const slash = tag.indexOf('/');
+  const first = slash > 0 ? tag.slice(0, slash) : '';
+  return /[.:]/.test(first) || first === 'localhost' ? first : 'docker.io';
+}
+
+/** What a push or pull sends to the Docker Engine as `X-Registry-Auth`. */
+export interface RegistryAuth {
+  serveraddress: string;
+  username?: string;
+  password?: string;
+}
+
 /**
- * Pulls `tag` from its registry with the credentials Docker itself keeps for that registry
- * (`docker login`: the `auths` entry of ~/.docker/config.json, or of DOCKER_CONFIG; credential
- * helpers are not run). A failed pull says what was asked and what the registry answered.
+ * The credentials Docker itself keeps for a registry (`docker login`: the `auths` entry of
+ * DOCKER_CONFIG's or ~/.docker's config.json; credential helpers are not run), or undefined for
+ * an anonymous push or pull. Never logged: callers pass it to the engine only.
  */
-export async function pullImage(docker: Docker, tag: string): Promise<void> {
+export function registryAuth(registry: string): RegistryAuth | undefined {
   const fs = require('node:fs');
   const path = require('node:path');
   const os = require('node:os');
-  const slash = tag.indexOf('/');
-  const first = slash > 0 ? tag.slice(0, slash) : '';
-  const registry = /[.:]/.test(first) || first === 'localhost' ? first : 'docker.io';
-  let authconfig: { serveraddress: string; username?: string; password?: string } | undefined;
   try {
     const file = path.join(process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'), 'config.json');
     const auths =
@@ -24,13 +34,22 @@ export async function pullImage(docker: Docker, tag: string): Promise<void> {
         ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io']
         : [registry, `https://${registry}`, `http://${registry}`];
     const entry = keys.map((k) => auths[k]).find((a) => a?.auth);
-    if (entry?.auth) {
-      const [username, ...rest] = Buffer.from(entry.auth, 'base64').toString('utf8').split(':');
-      authconfig = { serveraddress: registry, username, password: rest.join(':') };
-    }
+    if (!entry?.auth) return undefined;
+    const [username, ...rest] = Buffer.from(entry.auth, 'base64').toString('utf8').split(':');
+    return { serveraddress: registry, username, password: rest.join(':') };
   } catch {
-    // no Docker config: an anonymous pull
+    return undefined; // no Docker config: anonymous
   }
+}
+
+/**
+ * Pulls `tag` from its registry with the credentials Docker itself keeps for that registry
+ * (`docker login`: the `auths` entry of ~/.docker/config.json, or of DOCKER_CONFIG; credential
+ * helpers are not run). A failed pull says what was asked and what the registry answered.
+ */
+export async function pullImage(docker: Docker, tag: string): Promise<void> {
+  const registry = registryOf(tag);
+  const authconfig = registryAuth(registry);
   const stream = await docker.pull(tag, authconfig ? { authconfig } : {}).catch((err: Error) => {
     throw new Error(
       `image ${tag} is not on this Docker Engine and pulling it from ${registry} failed: ${err.message}; build or pull it yourself (docker pull ${tag}, after docker login ${registry} if it is private) and retry`,

@@ -81,7 +81,10 @@ export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Prom
       if (stage) {
         // The tags that kept this stage's releases' images (layers other tags use stay).
         for (const image of await docker.listImages({
-          filters: { reference: [`slipway/${names.project}-*:stage_${stage}-r*`] },
+          // Those pulled through a stage's registry carry its host (and path) before the name.
+          filters: {
+            reference: ['', '*/', '*/*/'].map((at) => `${at}slipway/${names.project}-*:stage_${stage}-r*`),
+          },
         })) {
           for (const tag of image.RepoTags ?? [])
             if (tag.includes(`:stage_${stage}-r`))
