@@ -1,6 +1,6 @@
 /** How a Swarm stage's last rolling update ended, read from Swarm itself: what the audit log records beside a promotion (its rollout) or a failed one (Swarm's automatic rollback). */
 import { connectDocker } from '../docker/engine';
-import { LABEL_ENV, LABEL_PROJECT, stageEnvName } from '../naming';
+import { LABEL_ENV, LABEL_PROJECT, LABEL_ROLE, stageEnvName } from '../naming';
 import type { StageSpec } from '../spec/types';
 
 export interface ServiceRollout {
@@ -19,7 +19,7 @@ export async function stageRollouts(project: string, stage: StageSpec): Promise<
     filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_ENV}=${stageEnvName(stage.name)}`] },
   });
   return services
-    .filter((s) => s.UpdateStatus?.State)
+    .filter((s) => s.UpdateStatus?.State && s.Spec?.Labels?.[LABEL_ROLE] !== 'entry')
     .map((s) => ({
       service: s.Spec?.Labels?.['dev.slipway.service'] ?? s.Spec?.Name ?? s.ID,
       state: s.UpdateStatus!.State!,

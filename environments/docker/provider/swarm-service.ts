@@ -9,6 +9,7 @@ import type * as Dockerode from 'dockerode';
 import { dockerClient } from '../endpoint';
 import type { ContainerHealth } from './container';
 import { diffBy, isNotFound, type Labels } from './shared';
+import { ensureSecrets, pruneSecrets, secretFileEnv, type SecretRef } from './swarm-secrets';
 
 export interface SwarmRollout {
   order: 'stop-first' | 'start-first';
@@ -25,8 +26,12 @@ export interface SwarmServiceInputs {
   image: string;
   command?: string[];
   env: string[];
+  /** `VAR=value` entries whose values are secrets: Swarm secrets mounted at /run/secrets/VAR, the env naming them as `VAR_FILE`. */
+  secretEnv?: string[];
   /** Published in host mode on every node that runs a task. */
   ports: Array<{ container: number; host: number }>;
+  /** `dnsrr`: its name resolves to its healthy tasks' addresses (what a stage's entry relays to); Swarm's default (a virtual IP) otherwise. */
+  endpointMode?: 'dnsrr';
   network: string;
   aliases: string[];
   health?: ContainerHealth;
@@ -71,7 +76,7 @@ export function swarmHealthcheck(health: ContainerHealth | undefined): object | 
   };
 }
 
-function serviceSpec(inputs: SwarmServiceInputs): Record<string, unknown> {
+function serviceSpec(inputs: SwarmServiceInputs, secrets: SecretRef[]): Record<string, unknown> {
   const r = inputs.rollout;
   const config = { Parallelism: r.parallelism, Delay: r.delayMs * 1e6, Monitor: r.monitorMs * 1e6, Order: r.order };
   return {
@@ -81,7 +86,8 @@ function serviceSpec(inputs: SwarmServiceInputs): Record<string, unknown> {
       ContainerSpec: {
         Image: inputs.image,
         ...(inputs.command ? { Args: inputs.command } : {}),
-        Env: inputs.env,
+        Env: [...inputs.env, ...secretFileEnv(inputs.secretEnv)],
+        ...(secrets.length ? { Secrets: secrets } : {}),
         Labels: inputs.taskLabels,
         Healthcheck: swarmHealthcheck(inputs.health),
         Init: true,
@@ -100,6 +106,7 @@ function serviceSpec(inputs: SwarmServiceInputs): Record<string, unknown> {
     UpdateConfig: { ...config, FailureAction: 'rollback', MaxFailureRatio: 0 },
     RollbackConfig: { ...config, FailureAction: 'pause', MaxFailureRatio: 0 },
     EndpointSpec: {
+      ...(inputs.endpointMode ? { Mode: inputs.endpointMode } : {}),
       Ports: inputs.ports.map((p) => ({
         Protocol: 'tcp',
         TargetPort: p.container,
@@ -154,11 +161,13 @@ async function createService(inputs: SwarmServiceInputs) {
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  const created = (await docker.createService(serviceSpec(inputs) as never)) as unknown as { id: string };
+  const secrets = await ensureSecrets(docker, inputs.name, inputs.secretEnv, inputs.labels);
+  const created = (await docker.createService(serviceSpec(inputs, secrets) as never)) as unknown as { id: string };
   try {
     await waitRunning(docker, inputs);
   } catch (err) {
     await removeService(docker, created.id, inputs.name);
+    await pruneSecrets(docker, inputs.name);
     throw err;
   }
   return { id: created.id, outs: { ...inputs, serviceId: created.id } };
@@ -174,7 +183,8 @@ async function updateService(id: string, news: SwarmServiceInputs) {
   const service = docker.getService(id);
   const before = await service.inspect();
   const startedAfter = Date.now() - 1000;
-  await service.update({ ...serviceSpec(news), version: before.Version.Index } as never);
+  const secrets = await ensureSecrets(docker, news.name, news.secretEnv, news.labels);
+  await service.update({ ...serviceSpec(news, secrets), version: before.Version.Index } as never);
   const deadline = Date.now() + rolloutTimeoutMs(news);
   for (;;) {
     await sleep(500);
@@ -197,6 +207,7 @@ async function updateService(id: string, news: SwarmServiceInputs) {
       );
   }
   await waitRunning(docker, news);
+  await pruneSecrets(docker, news.name);
   return { outs: { ...news, serviceId: id } };
 }
 
@@ -229,7 +240,9 @@ export const swarmServiceProvider = {
       'image',
       'command',
       'env',
+      'secretEnv',
       'ports',
+      'endpointMode',
       'aliases',
       'health',
       'cpus',
@@ -247,6 +260,8 @@ export const swarmServiceProvider = {
     return updateService(id, news);
   },
   async delete(id: string, props: SwarmServiceInputs) {
-    await removeService(dockerClient(props.dockerHost), id, props.name);
+    const docker = dockerClient(props.dockerHost);
+    await removeService(docker, id, props.name);
+    await pruneSecrets(docker, props.name);
   },
 };
