@@ -186,7 +186,13 @@ async function updateService(id: string, news: SwarmServiceInputs) {
   const secrets = await ensureSecrets(docker, news.name, news.secretEnv, news.labels);
   await service.update({ ...serviceSpec(news, secrets), version: before.Version.Index } as never);
   const deadline = Date.now() + rolloutTimeoutMs(news);
+  // The same tasks as before (only the service's own labels changed, or Swarm's rollback already
+  // brought it here): Swarm replaces nothing and reports no new update.
+  const after = await service.inspect();
+  const sameTasks = (info: typeof before) =>
+    JSON.stringify([info.Spec?.TaskTemplate, info.Spec?.Mode, info.Spec?.EndpointSpec]);
   for (;;) {
+    if (sameTasks(after) === sameTasks(before)) break;
     await sleep(500);
     const info = await service.inspect();
     const status = info.UpdateStatus as { State?: string; StartedAt?: string; Message?: string } | undefined;
