@@ -88,7 +88,14 @@ export async function swarmRollback(
       const status = ((await service.inspect()) as SwarmServiceInfo).UpdateStatus;
       const mine = status?.StartedAt !== undefined && Date.parse(status.StartedAt) >= startedAfter;
       if (mine && status?.State === 'rollback_completed') {
-        out.push({ service: name, state: status.State, message: status.Message, startedAt: status.StartedAt });
+        out.push({
+          service: name,
+          state: status.State,
+          message: status.Message,
+          startedAt: status.StartedAt,
+          completedAt: status.CompletedAt,
+          automatic: false,
+        });
         break;
       }
       if (mine && status?.State === 'rollback_paused')

@@ -10,6 +10,13 @@ export interface ServiceRollout {
   message?: string;
   startedAt?: string;
   completedAt?: string;
+  /** A rollback Swarm started by itself (a failed update), not one asked for (`slipway rollback`). */
+  automatic: boolean;
+}
+
+/** Swarm's message on a rollback it was asked for ("manually requested rollback"); any other rollback is its own. */
+export function isAutomaticRollback(state: string, message: string | undefined): boolean {
+  return state.startsWith('rollback_') && !/manually requested/i.test(message ?? '');
 }
 
 /** The update status of each Swarm service of the stage (services never updated have none and are left out). */
@@ -26,6 +33,7 @@ export async function stageRollouts(project: string, stage: StageSpec): Promise<
       message: s.UpdateStatus?.Message,
       startedAt: s.UpdateStatus?.StartedAt,
       completedAt: s.UpdateStatus?.CompletedAt,
+      automatic: isAutomaticRollback(s.UpdateStatus!.State!, s.UpdateStatus?.Message),
     }));
 }
 

@@ -1,19 +1,27 @@
 /**
  * A promotion into a Swarm stage with `rollout: { strategy: start-first }` keeps the service
- * answering throughout: a second dockerd started here (TLS on 127.0.0.1) becomes a one-node Swarm;
+ * answering throughout: a second dockerd started here in a network namespace of its own (TLS on its
+ * end of a veth pair) becomes a one-node Swarm;
  * the stage's service is reached through its entry (a relay holding the published host port, so
  * the new task can start beside the old one); while the second release is promoted, a loop of
- * requests from this machine to the stage's URL on loopback (bounded in count and time) sees only
- * 200s, first the old version and then the new one.
+ * requests from this machine (the host side of the veth pair) to the stage's URL, which names the
+ * engine's address, (bounded in count and time) sees only
+ * 200s, first the old version and then the new one. The service's secret is a Swarm secret (no
+ * service spec and no file of Slipway's holds it), and `slipway rollback` goes through Swarm's own
+ * rollback, answering throughout too, recorded in the audit log.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stageBranch } from '../../environments/naming';
-import { RUN, docker, jsonData, removeDir, requireEngines, runCli, tempHome } from './helpers';
-import { firstEngineBuilds, startSecondEngine, type SecondEngine } from './second-engine';
+import { auditPath } from '../../environments/pipeline/audit';
+import { stageRollouts } from '../../environments/pipeline/swarm-rollout';
+import { loadSpec } from '../../environments/spec/load';
+import { projectSlug, stageBranch } from '../../environments/naming';
+import { RUN, jsonData } from './helpers';
+import type { SecondEngine } from './second-engine';
+import { clusterPipeline, startSwarmApp, tearDownSwarmApp, type SwarmApp } from './swarm-app';
 
 interface ListedEnv {
   branch: string;
@@ -31,35 +39,85 @@ function filesHolding(dir: string, text: string): string {
   }
 }
 
+interface Served<T> {
+  result: T;
+  /** The versions answered, in order. */
+  seen: string[];
+  errors: string[];
+  /** When `work` ended, in ms after the first request. */
+  endedAt: number;
+}
+
+/**
+ * Runs `work` while requests to `url`/version.txt follow one another: until `work` has ended and
+ * 20 more requests were served, at most MAX_REQUESTS of them within MAX_LOOP_MS.
+ */
+async function servedDuring<T>(url: string, work: () => Promise<T>): Promise<Served<T>> {
+  const seen: string[] = [];
+  const errors: string[] = [];
+  let working = true;
+  const started = Date.now();
+  const loop = (async () => {
+    let afterwards = 0;
+    while (seen.length + errors.length < MAX_REQUESTS && Date.now() - started < MAX_LOOP_MS && afterwards < 20) {
+      if (!working) afterwards++;
+      try {
+        const res = await fetch(`${url}/version.txt`, { signal: AbortSignal.timeout(10_000) });
+        const body = (await res.text()).trim();
+        if (res.status !== 200) errors.push(`${Date.now() - started} ms: HTTP ${res.status}: ${body}`);
+        else seen.push(body);
+      } catch (err) {
+        errors.push(`${Date.now() - started} ms: ${String((err as { cause?: unknown }).cause ?? err)}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    return { result: await work(), seen, errors, endedAt: Date.now() - started };
+  } finally {
+    working = false;
+    await loop;
+  }
+}
+
+/** No request failed, enough were made, and the answers went from one version to the other. */
+function assertServed(served: Served<{ stdout: string; stderr: string }>, from: string, to: string, tasks: string) {
+  const { seen, errors } = served;
+  assert.deepEqual(
+    errors,
+    [],
+    `${errors.length} of ${errors.length + seen.length} requests failed (the command ended at ${served.endedAt} ms; ${seen.join(' ')}); tasks:\n${tasks}\n${served.result.stdout}\n${served.result.stderr}`,
+  );
+  assert.ok(seen.length >= 40, `only ${seen.length} requests while the command ran`);
+  assert.equal(seen[0], from);
+  assert.equal(seen[seen.length - 1], to);
+}
+
 /** At most this many requests, for at most this long, one after another. */
 const MAX_REQUESTS = 3000;
 const MAX_LOOP_MS = 12 * 60 * 1000;
 
-describe('a start-first promotion into a Swarm stage (real one-node Swarm on a second dockerd over TLS)', function () {
+describe('a start-first promotion into a Swarm stage (real one-node Swarm on a second dockerd in its own network namespace)', function () {
   this.timeout(25 * 60 * 1000);
   const project = `swarmsf-${RUN}`;
   const branch = 'feature';
-  const probe = 'slipway/busybox:local';
-  let engine: SecondEngine | undefined;
-  let root: string;
-  let app: string;
-  let home: string;
-  let specFile: string;
+  let fixture: SwarmApp | undefined;
+  let url: string;
   // A secret of the service's: a Swarm secret on the cluster, never in a service's spec or in state.
   const token = `tok-${RUN}-${Math.random().toString(36).slice(2)}`;
-  const cli = (...args: string[]) =>
-    runCli([...args, '--spec', specFile], home, 900_000, { SLIPWAY_PROBE_IMAGE: probe, SWARMSF_TOKEN: token });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: app,
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 'dev',
-        GIT_AUTHOR_EMAIL: 'dev@corp.test',
-        GIT_COMMITTER_NAME: 'dev',
-        GIT_COMMITTER_EMAIL: 'dev@corp.test',
-      },
-    });
+  const cli = (...args: string[]) => fixture!.cli(...args);
+  /** Each task of the cluster's services and how it ended, for messages. */
+  const tasks = async () => {
+    const ids = (await fixture!.engine.docker.listServices()).map((s) => s.ID!);
+    return fixture!.engine.cli([
+      'service',
+      'ps',
+      '--no-trunc',
+      '--format',
+      '{{.Name}} {{.CurrentState}} {{.Error}}',
+      ...ids,
+    ]);
+  };
   const stageUrl = async () => {
     const list = jsonData<ListedEnv[]>((await cli('list', '--json')).stdout);
     const stage = list.find((e) => e.branch === stageBranch('cluster'));
@@ -68,97 +126,54 @@ describe('a start-first promotion into a Swarm stage (real one-node Swarm on a s
   };
 
   before(async () => {
-    await requireEngines();
-    await docker
-      .getImage(probe)
-      .inspect()
-      .catch(() => assert.fail(`the base image ${probe} is missing: run \`npm run setup\` first`));
-    engine = await startSecondEngine('swarm-sf-engine');
-    engine.cli([
-      'swarm',
-      'init',
-      '--advertise-addr',
-      '127.0.0.1',
-      '--default-addr-pool',
-      engine.pool,
-      '--default-addr-pool-mask-length',
-      '24',
-    ]);
-    root = tempHome('swarm-sf-app');
-    home = tempHome('swarm-sf');
-    app = join(root, 'app');
-    mkdirSync(join(app, 'www'), { recursive: true });
-    specFile = join(app, 'slipway.yaml');
-    writeFileSync(
-      specFile,
-      [
-        'version: 1',
-        `name: ${project}`,
-        'services:',
-        '  web:',
-        '    build: .',
-        '    ports: [8080]',
-        '    healthcheck: { http: /health, timeout: 8s }',
-        '    secrets: { API_TOKEN: { env: SWARMSF_TOKEN } }',
-        'pipeline:',
-        '  stages:',
-        '    - preview',
-        '    - name: cluster',
-        `      dockerHost: ${engine.tcp}`,
-        `      tls: { certPath: ${engine.certPath} }`,
-        '      orchestrator: swarm',
-        '      replicas: 1',
-        '      rollout: { strategy: start-first, parallelism: 1, delay: 0s, monitor: 5s }',
-        '',
-      ].join('\n'),
-    );
-    writeFileSync(join(app, 'www', 'health'), 'ok\n');
-    writeFileSync(join(app, 'www', 'version.txt'), 'v1\n');
+    const spec = (engine: SecondEngine) => [
+      'version: 1',
+      `name: ${project}`,
+      'services:',
+      '  web:',
+      '    build: .',
+      '    ports: [8080]',
+      '    healthcheck: { http: /health, timeout: 8s }',
+      '    secrets: { API_TOKEN: { env: SWARMSF_TOKEN } }',
+      ...clusterPipeline(engine, [
+        'replicas: 1',
+        'rollout: { strategy: start-first, parallelism: 1, delay: 0s, monitor: 5s }',
+      ]),
+    ];
     // A server that drains on SIGTERM (answers for two more seconds), as one meant for rolling updates does.
-    writeFileSync(
-      join(app, 'start.sh'),
-      [
-        '#!/bin/sh',
-        // The token's hash, read from its file where the platform gives one (API_TOKEN_FILE), else from the env.
-        'if [ -n "$API_TOKEN_FILE" ]; then md5sum < "$API_TOKEN_FILE"; else printf %s "$API_TOKEN" | md5sum; fi | cut -c1-32 > /www/token.md5',
-        'httpd -f -p 8080 -h /www &',
-        'pid=$!',
-        "trap 'sleep 2; kill $pid' TERM",
-        'wait $pid',
-        '',
-      ].join('\n'),
+    const start = [
+      '#!/bin/sh',
+      // The token's hash, read from its file where the platform gives one (API_TOKEN_FILE), else from the env.
+      'if [ -n "$API_TOKEN_FILE" ]; then md5sum < "$API_TOKEN_FILE"; else printf %s "$API_TOKEN" | md5sum; fi | cut -c1-32 > /www/token.md5',
+      'httpd -f -p 8080 -h /www &',
+      'pid=$!',
+      "trap 'sleep 2; kill $pid' TERM",
+      'wait $pid',
+      '',
+    ].join('\n');
+    fixture = await startSwarmApp(
+      'swarm-sf',
+      branch,
+      spec,
+      {
+        'www/health': 'ok\n',
+        'www/version.txt': 'v1\n',
+        'start.sh': start,
+        Dockerfile: 'FROM slipway/busybox:local\nCOPY www /www\nCOPY start.sh /start.sh\nCMD ["sh", "/start.sh"]\n',
+      },
+      { SLIPWAY_PROBE_IMAGE: 'slipway/busybox:local', SWARMSF_TOKEN: token },
     );
-    writeFileSync(
-      join(app, 'Dockerfile'),
-      'FROM slipway/busybox:local\nCOPY www /www\nCOPY start.sh /start.sh\nCMD ["sh", "/start.sh"]\n',
-    );
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'app');
-    git('checkout', '-q', '-b', branch);
   });
 
-  after(async () => {
-    try {
-      if (specFile) {
-        await cli('down', '--branch', branch);
-        await cli('down', '--stage', 'cluster');
-      }
-    } finally {
-      await engine?.stop();
-      if (root) removeDir(root);
-      if (home) removeDir(home);
-    }
-    firstEngineBuilds();
-  });
+  after(() => tearDownSwarmApp(fixture, branch, 'cluster'));
 
-  it('serves every request of a loop on loopback while the second release rolls out start-first', async () => {
+  it('serves every request of a loop from this machine while the second release rolls out start-first', async () => {
     assert.equal((await cli('up', '--branch', branch)).code, 0);
     const first = await cli('promote', '--from', branch, '--to', 'cluster', '--as', 'dev@corp.test');
     assert.equal(first.code, 0, first.stderr + first.stdout);
-    const url = await stageUrl();
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const services = await engine!.docker.listServices();
+    url = await stageUrl();
+    assert.equal(new URL(url).hostname, fixture!.engine.address);
+    const services = await fixture!.engine.docker.listServices();
     const web = services.find(
       (s) => s.Spec?.Labels?.['dev.slipway.service'] === 'web' && !/-entry$/.test(s.Spec?.Name ?? ''),
     );
@@ -171,58 +186,51 @@ describe('a start-first promotion into a Swarm stage (real one-node Swarm on a s
     // The task reads the token from its Swarm secret; no service's spec, and no file of Slipway's, holds it.
     const tokenHash = createHash('md5').update(token).digest('hex');
     assert.equal((await (await fetch(`${url}/token.md5`)).text()).trim(), tokenHash);
-    const inspected = engine!.cli(['service', 'inspect', ...services.map((s) => s.ID!)]);
+    const inspected = fixture!.engine.cli(['service', 'inspect', ...services.map((s) => s.ID!)]);
     assert.ok(!inspected.includes(token), 'a service spec holds the token');
     assert.match(inspected, /"API_TOKEN_FILE=\/run\/secrets\/API_TOKEN"/);
-    assert.equal(filesHolding(home, token), '');
+    assert.equal(filesHolding(fixture!.home, token), '');
 
-    writeFileSync(join(app, 'www', 'version.txt'), 'v2\n');
-    git('commit', '-q', '-am', 'v2');
+    writeFileSync(join(fixture!.app, 'www', 'version.txt'), 'v2\n');
+    fixture!.git('commit', '-q', '-am', 'v2');
     assert.equal((await cli('up', '--branch', branch)).code, 0);
 
-    const seen: string[] = [];
-    const errors: string[] = [];
-    let promoting = true;
-    const started = Date.now();
-    const loop = (async () => {
-      let afterwards = 0;
-      // Until the promotion has ended and 20 more requests have been served, within the bounds.
-      while (seen.length + errors.length < MAX_REQUESTS && Date.now() - started < MAX_LOOP_MS && afterwards < 20) {
-        if (!promoting) afterwards++;
-        try {
-          const res = await fetch(`${url}/version.txt`, { signal: AbortSignal.timeout(10_000) });
-          const body = (await res.text()).trim();
-          if (res.status !== 200) errors.push(`${Date.now() - started} ms: HTTP ${res.status}: ${body}`);
-          else seen.push(body);
-        } catch (err) {
-          errors.push(`${Date.now() - started} ms: ${String((err as { cause?: unknown }).cause ?? err)}`);
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    const second = await cli('promote', '--from', branch, '--to', 'cluster', '--as', 'dev@corp.test');
-    promoting = false;
-    const promotedAfter = Date.now() - started;
-    await loop;
-    assert.equal(second.code, 0, second.stderr + second.stdout);
-    const tasks = () =>
-      engine!.cli([
-        'service',
-        'ps',
-        '--no-trunc',
-        '--format',
-        '{{.Name}} {{.CurrentState}} {{.Error}}',
-        ...services.map((s) => s.ID!),
-      ]);
-    assert.deepEqual(
-      errors,
-      [],
-      `${errors.length} of ${errors.length + seen.length} requests failed (promotion ended at ${promotedAfter} ms; ${seen.join(' ')}); tasks:\n${tasks()}\n${second.stdout}\n${second.stderr}`,
+    const second = await servedDuring(url, () =>
+      cli('promote', '--from', branch, '--to', 'cluster', '--as', 'dev@corp.test'),
     );
-    assert.ok(seen.length >= 40, `only ${seen.length} requests during the promotion`);
-    assert.equal(seen[0], 'v1');
-    assert.equal(seen[seen.length - 1], 'v2');
-    const updated = (await engine!.docker.listServices()).find((s) => s.ID === web!.ID);
+    assert.equal(second.result.code, 0, second.result.stderr + second.result.stdout);
+    assertServed(second, 'v1', 'v2', await tasks());
+    const updated = (await fixture!.engine.docker.listServices()).find((s) => s.ID === web!.ID);
     assert.equal(updated?.UpdateStatus?.State, 'completed');
+  });
+
+  it("rolls back through Swarm's own rollback, still answering, and audits it", async () => {
+    assert.ok(url, 'the stage runs (the test before promoted to it)');
+    const back = await servedDuring(url, () => cli('rollback', '--stage', 'cluster', '--as', 'dev@corp.test'));
+    assert.equal(back.result.code, 0, back.result.stderr + back.result.stdout);
+    assertServed(back, 'v2', 'v1', await tasks());
+    const web = (await fixture!.engine.docker.listServices()).find(
+      (s) => s.Spec?.Labels?.['dev.slipway.service'] === 'web' && !/-entry$/.test(s.Spec?.Name ?? ''),
+    );
+    assert.equal(web?.UpdateStatus?.State, 'rollback_completed');
+    // What the pipeline view shows of the stage: Swarm's rollback, asked for (not automatic).
+    const spec = await loadSpec(fixture!.specFile);
+    const stage = spec.pipeline!.stages.find((s) => s.name === 'cluster')!;
+    const rollout = await stageRollouts(projectSlug(spec.name), stage);
+    assert.deepEqual(
+      rollout.map((r) => [r.service, r.state, r.automatic]),
+      [['web', 'rollback_completed', false]],
+    );
+    const audit = readFileSync(auditPath(fixture!.home, project), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; stage: string; note?: string; release?: number });
+    const rollback = audit.find((e) => e.action === 'rollback');
+    assert.ok(rollback, audit.map((e) => e.action).join(', '));
+    assert.equal(rollback.stage, 'cluster');
+    assert.equal(rollback.release, 3);
+    assert.match(rollback.note ?? '', /by Swarm's own rollback: web: rollback completed/);
+    const verified = await cli('history', '--verify');
+    assert.equal(verified.code, 0, verified.stderr);
   });
 });

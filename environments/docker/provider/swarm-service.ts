@@ -76,7 +76,19 @@ export function swarmHealthcheck(health: ContainerHealth | undefined): object | 
   };
 }
 
+/** The label holding a hash of the spec Slipway gave a service: Swarm's rollback brings the label back with the spec. */
+const SPEC_LABEL = 'dev.slipway.spec';
+
+/** The service's spec, labelled with its own hash (what an update compares to skip a spec the service already has). */
 function serviceSpec(inputs: SwarmServiceInputs, secrets: SecretRef[]): Record<string, unknown> {
+  const spec = bareSpec(inputs, secrets);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const crypto = require('node:crypto');
+  const hash: string = crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  return { ...spec, Labels: { ...inputs.labels, [SPEC_LABEL]: hash } };
+}
+
+function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[]): Record<string, unknown> {
   const r = inputs.rollout;
   const config = { Parallelism: r.parallelism, Delay: r.delayMs * 1e6, Monitor: r.monitorMs * 1e6, Order: r.order };
   return {
@@ -184,7 +196,14 @@ async function updateService(id: string, news: SwarmServiceInputs) {
   const before = await service.inspect();
   const startedAfter = Date.now() - 1000;
   const secrets = await ensureSecrets(docker, news.name, news.secretEnv, news.labels);
-  await service.update({ ...serviceSpec(news, secrets), version: before.Version.Index } as never);
+  const spec = serviceSpec(news, secrets);
+  // It runs this spec already (Swarm's own rollback brought it back): an update would only clear
+  // the status of that rollback.
+  if (before.Spec?.Labels?.[SPEC_LABEL] === (spec.Labels as Labels)[SPEC_LABEL]) {
+    await waitRunning(docker, news);
+    return { outs: { ...news, serviceId: id } };
+  }
+  await service.update({ ...spec, version: before.Version.Index } as never);
   const deadline = Date.now() + rolloutTimeoutMs(news);
   // The same tasks as before (only the service's own labels changed, or Swarm's rollback already
   // brought it here): Swarm replaces nothing and reports no new update.
