@@ -1,5 +1,6 @@
 /** How a Swarm stage's last rolling update ended, read from Swarm itself: what the audit log records beside a promotion (its rollout) or a failed one (Swarm's automatic rollback). */
 import { connectDocker } from '../docker/engine';
+import { readAudit } from './audit';
 import { LABEL_ENV, LABEL_PROJECT, LABEL_ROLE, stageEnvName } from '../naming';
 import type { StageSpec } from '../spec/types';
 
@@ -19,8 +20,13 @@ export function isAutomaticRollback(state: string, message: string | undefined):
   return state.startsWith('rollback_') && !/manually requested/i.test(message ?? '');
 }
 
-/** The update status of each Swarm service of the stage (services never updated have none and are left out). */
-export async function stageRollouts(project: string, stage: StageSpec): Promise<ServiceRollout[]> {
+/**
+ * The update status of each Swarm service of the stage (services never updated have none and are
+ * left out). Swarm's message tells a rollback asked for only while it runs ("manually requested
+ * rollback"); once it completed, the audit log in `home` does: `slipway rollback` records it.
+ */
+export async function stageRollouts(project: string, stage: StageSpec, home?: string): Promise<ServiceRollout[]> {
+  const asked = home ? swarmRollbacksAsked(home, project, stage.name) : [];
   const docker = connectDocker(stage.dockerHost ?? '');
   const services = await docker.listServices({
     filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_ENV}=${stageEnvName(stage.name)}`] },
@@ -33,8 +39,23 @@ export async function stageRollouts(project: string, stage: StageSpec): Promise<
       message: s.UpdateStatus?.Message,
       startedAt: s.UpdateStatus?.StartedAt,
       completedAt: s.UpdateStatus?.CompletedAt,
-      automatic: isAutomaticRollback(s.UpdateStatus!.State!, s.UpdateStatus?.Message),
+      automatic:
+        isAutomaticRollback(s.UpdateStatus!.State!, s.UpdateStatus?.Message) &&
+        !asked.some((at) => askedFor(at, s.UpdateStatus?.StartedAt)),
     }));
+}
+
+/** When `slipway rollback` asked Swarm for its rollback of the stage (the audit entries' times, taken before it asked). */
+function swarmRollbacksAsked(home: string, project: string, stage: string): number[] {
+  return readAudit(home, project)
+    .filter((e) => e.action === 'rollback' && e.stage === stage && /by Swarm's own rollback/.test(e.note ?? ''))
+    .map((e) => Date.parse(e.at));
+}
+
+/** A rollback that started within ten minutes after a `slipway rollback` began was the one it asked for. */
+function askedFor(at: number, startedAt: string | undefined): boolean {
+  const started = startedAt ? Date.parse(startedAt) : NaN;
+  return started >= at - 1000 && started - at < 10 * 60_000;
 }
 
 /** The services Swarm rolled back in an update that started at or after `since` (ms). */

@@ -151,7 +151,7 @@ export class PipelinePanel extends WebviewHost {
         ...(st.swarm
           ? {
               rollout: await core()
-                .stageRollouts(project, st)
+                .stageRollouts(project, st, engine.home)
                 .catch(() => undefined),
             }
           : {}),

@@ -200,9 +200,11 @@ export async function startSecondEngine(prefix: string, opts: { netns?: boolean 
 
 /** Whether the first engine still builds an image (a second daemon must not break its bridge). */
 export function firstEngineBuilds(): void {
-  execFileSync('docker', ['build', '-q', '-t', 'slipway-second-engine-check:latest', '-'], {
+  // A tag of its own: concurrent test runs check at the same time.
+  const tag = `slipway-second-engine-check:${Math.random().toString(36).slice(2, 8)}`;
+  execFileSync('docker', ['build', '-q', '-t', tag, '-'], {
     input: 'FROM slipway/busybox:local\nRUN true\n',
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  execFileSync('docker', ['image', 'rm', 'slipway-second-engine-check:latest'], { stdio: 'ignore' });
+  execFileSync('docker', ['image', 'rm', tag], { stdio: 'ignore' });
 }

@@ -129,6 +129,7 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
     const rollout = await stageRollouts(
       project,
       spec.pipeline!.stages.find((s) => s.name === 'cluster')!,
+      fixture!.home,
     );
     assert.deepEqual(
       rollout.map((r) => [r.service, r.state, r.automatic]),

@@ -216,7 +216,7 @@ describe('a start-first promotion into a Swarm stage (real one-node Swarm on a s
     // What the pipeline view shows of the stage: Swarm's rollback, asked for (not automatic).
     const spec = await loadSpec(fixture!.specFile);
     const stage = spec.pipeline!.stages.find((s) => s.name === 'cluster')!;
-    const rollout = await stageRollouts(projectSlug(spec.name), stage);
+    const rollout = await stageRollouts(projectSlug(spec.name), stage, fixture!.home);
     assert.deepEqual(
       rollout.map((r) => [r.service, r.state, r.automatic]),
       [['web', 'rollback_completed', false]],
