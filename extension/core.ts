@@ -9,6 +9,7 @@ export { singleBraceWarnings } from '../environments/spec/braces';
 export { nextStage } from '../environments/spec/pipeline';
 export { LocalPipeline } from '../environments/pipeline/pipeline';
 export { readReleases } from '../environments/pipeline/releases';
+export { stageRollouts } from '../environments/pipeline/swarm-rollout';
 export { SlipwayError, SpecError, formatSpecIssue } from '../environments/errors';
 export { currentActor, currentBranch } from '../environments/git';
 export { envName, envNames, isStageBranch, projectSlug, stageBranch } from '../environments/naming';

@@ -88,7 +88,8 @@ export async function environmentContainers(docker: Docker, sel: EnvSelector): P
   const list = await timePhase('docker list containers', () =>
     docker.listContainers({ all: true, filters: { label: labelFilters(sel) } }),
   );
-  return list.map(serviceState);
+  // A Swarm stage's entry relays are not its services.
+  return list.filter((c) => c.Labels?.[LABEL_ROLE] !== 'entry').map(serviceState);
 }
 
 /** One container of a `docker ps` listing as a service's state (its service from Slipway's label). */

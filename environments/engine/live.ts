@@ -1,7 +1,7 @@
 /** What runs now for every environment of an owner state on one engine, from ONE labelled container listing (`list` asks Docker once, however many environments there are). */
 import type Docker from 'dockerode';
 import { serviceState, type ServiceState } from '../docker/engine';
-import { LABEL_ENV, LABEL_PROJECT, LABEL_STATE } from '../naming';
+import { LABEL_ENV, LABEL_PROJECT, LABEL_ROLE, LABEL_STATE } from '../naming';
 import { timePhase } from '../timings';
 
 /** `project/env` → its containers' states, for every environment of `state` (of `project` only, when given). */
@@ -16,6 +16,7 @@ export async function liveByEnvironment(
   );
   const out = new Map<string, ServiceState[]>();
   for (const c of listed) {
+    if (c.Labels?.[LABEL_ROLE] === 'entry') continue; // a Swarm stage's relay, not one of its services
     const key = envKey(c.Labels?.[LABEL_PROJECT] ?? '', c.Labels?.[LABEL_ENV] ?? '');
     const states = out.get(key) ?? [];
     states.push(serviceState(c));

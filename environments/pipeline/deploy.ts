@@ -15,6 +15,7 @@ import { rollbackWindows } from './governance';
 import { pipelineStage, type PipelineOptions } from './source';
 import { shipRelease } from './ship-release';
 import { automaticRollbacks, rolloutNote } from './swarm-rollout';
+import { swarmRollbackOrNot } from './swarm-rollback';
 
 export interface PromoteResult {
   stage: string;
@@ -131,6 +132,8 @@ export async function rollbackStage(
       // A rollback to a rollback restores the release that one restored.
       rollbackOf: previous.rollbackOf ?? previous.number,
     };
+    // On a Swarm stage, Swarm's own rollback first where it leads to the target; the deploy then finds it there.
+    const bySwarm = await swarmRollbackOrNot(project, stage, current, previous, opts);
     const up = await deployAudited(envs, spec, stage, release, release.from, opts);
     writeReleases(envs.home, { ...history, releases: [...history.releases, release], current: release.number });
     await appendAudit(envs.home, project, {
@@ -141,7 +144,7 @@ export async function rollbackStage(
       from: release.from,
       release: release.number,
       images: release.images,
-      note: `rolled back from release ${current.number} to release ${previous.number}${closed.length ? `, in an emergency outside the window (${closed.join('; ')}), approved by ${approvers.join(', ')}` : ''}`,
+      note: `rolled back from release ${current.number} to release ${previous.number}${closed.length ? `, in an emergency outside the window (${closed.join('; ')}), approved by ${approvers.join(', ')}` : ''}${bySwarm ? `; by Swarm's own rollback: ${rolloutNote(bySwarm)}` : ''}`,
     });
     return { stage: stageName, release: release.number, images: release.images, urls: up.urls, gates: [] };
   });

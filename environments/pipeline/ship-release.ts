@@ -47,7 +47,10 @@ export async function shipRelease(
       .filter((s) => !release.images[s.name] && s.image)
       .map((s) => ({ owner: s.name, ref: s.image! })),
   ];
-  const probes = !isLocalEngine(endpoint) && release.services.some((s) => s.healthcheck?.http);
+  // The probe image is also what a start-first Swarm stage's entries run (see ../pulumi/swarm-entry.ts).
+  const probes =
+    !isLocalEngine(endpoint) &&
+    (release.services.some((s) => s.healthcheck?.http) || stage.swarm?.rollout.order === 'start-first');
   const probe = probeImage();
   // The probe image is shipped only when this machine has it; else the stage's engine pulls it.
   if (probes && sources.length && (await hasImage(sources, probe)))

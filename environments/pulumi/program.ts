@@ -10,8 +10,9 @@ import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
 import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInputs } from '../docker/provider';
 import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
-import { bindAddress, isLocalEngine, probeImage, urlHost } from '../docker/remote';
+import { bindAddress, isLocalEngine, probeImage } from '../docker/remote';
 import { serviceMounts, withSecretEnv } from './service-inputs';
+import { addUrl, hostPort, publishedPorts, stackOutputs } from './stack-outputs';
 import { swarmProgram, swarmStageOf } from './swarm-program';
 
 const POSTGRES_PORT = 5432;
@@ -105,12 +106,6 @@ interface DatabaseEndpoint {
   spec: DatabaseSpec;
   password: pulumi.Output<string>;
   container: DockerContainer;
-}
-
-function hostPort(ports: PortMap, owner: string, containerPort: number): number {
-  const port = ports[owner]?.[String(containerPort)];
-  if (port === undefined) throw new Error(`no host port allocated for ${owner}:${containerPort}`);
-  return port;
 }
 
 function databaseAttr(db: Pick<DatabaseEndpoint, 'spec' | 'password'>, attr: string): pulumi.Output<string> {
@@ -294,7 +289,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
     for (const svc of spec.services) {
       const image = serviceImages.get(svc.name)!;
       images[svc.name] = image.imageId;
-      const published = svc.ports.map((p) => ({ container: p, host: hostPort(ports, svc.name, p) }));
+      const published = publishedPorts(ports, svc.name, svc.ports);
       const dependsOn: pulumi.Resource[] = [
         network,
         ...(svc.mounts ?? []).flatMap((m) => (m.volume !== undefined ? [namedVolumes.get(m.volume)!] : [])),
@@ -327,21 +322,19 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
         { dependsOn },
       );
       containers.set(svc.name, container);
-      if (published[0]) urls[svc.name] = `http://${urlHost(dockerHost)}:${published[0].host}`;
+      addUrl(urls, svc.name, dockerHost, published);
     }
 
-    return {
-      project: names.project,
-      env: names.env,
-      branch: names.branch,
+    return stackOutputs(
+      names,
       urls,
       ports,
       images,
-      containers: Object.fromEntries([
+      Object.fromEntries([
         ...[...dbs].map(([k, d]) => [k, d.container.containerId] as const),
         ...[...containers].map(([k, c]) => [k, c.containerId] as const),
       ]),
-    };
+    );
   };
 }
 

@@ -10,11 +10,17 @@ import type { ServiceSpec, Spec } from '../spec/types';
  */
 export function withSecretEnv(env: pulumi.Output<string[]>, svc: ServiceSpec, spec: Spec): pulumi.Output<string[]> {
   if (!svc.envFiles?.length && !svc.secrets?.length) return env;
+  return pulumi.secret(pulumi.all([secretEnvOf(env, svc, spec), env]).apply(([secret, own]) => [...secret, ...own]));
+}
+
+/** The env files' and secrets' variables alone (those the service's own env does not set), a Pulumi secret: what a Swarm stage hands over as Swarm secrets. */
+export function secretEnvOf(env: pulumi.Output<string[]>, svc: ServiceSpec, spec: Spec): pulumi.Output<string[]> {
+  if (!svc.envFiles?.length && !svc.secrets?.length) return pulumi.output([]);
   const secret = readSecretEnv(svc, spec.file);
   return pulumi.secret(
     env.apply((own) => {
       const ownKeys = new Set(own.map((e) => e.slice(0, e.indexOf('='))));
-      return [...secret.filter((e) => !ownKeys.has(e.slice(0, e.indexOf('=')))), ...own];
+      return secret.filter((e) => !ownKeys.has(e.slice(0, e.indexOf('='))));
     }),
   );
 }

@@ -3,10 +3,12 @@ import * as pulumi from '@pulumi/pulumi';
 import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE, isStageBranch } from '../naming';
 import type { Spec, SwarmStage } from '../spec/types';
 import { PROVIDER_VERSION, slipwayProvider, type SwarmServiceInputs } from '../docker/provider';
-import { urlHost } from '../docker/remote';
+import { probeImage } from '../docker/remote';
 import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
 import { DockerImage, DockerNetwork, serviceEnv, type ProgramInputs } from './program';
-import { withSecretEnv } from './service-inputs';
+import { secretEnvOf } from './service-inputs';
+import { entryInputs, needsEntry } from './swarm-entry';
+import { addUrl, publishedPorts, stackOutputs } from './stack-outputs';
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
@@ -17,7 +19,7 @@ class SwarmService extends pulumi.dynamic.Resource {
       slipwayProvider,
       name,
       { ...props, kind: 'swarm-service', serviceId: undefined },
-      { ...opts, additionalSecretOutputs: ['env'] },
+      { ...opts, additionalSecretOutputs: ['env', 'secretEnv'] },
       PULUMI_MODULE,
       PULUMI_TYPE_NAMES['swarm-service'],
     );
@@ -51,13 +53,11 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
       { dependsOn: [...images.values()] },
     );
     const services = new Map<string, SwarmService>();
+    let entryImage: DockerImage | undefined;
     const urls: Record<string, string> = {};
     for (const svc of spec.services) {
-      const published = svc.ports.map((p) => {
-        const host = ports[svc.name]?.[String(p)];
-        if (host === undefined) throw new Error(`no host port allocated for ${svc.name}:${p}`);
-        return { container: p, host };
-      });
+      const published = publishedPorts(ports, svc.name, svc.ports);
+      const fronted = needsEntry(swarm, published);
       const dependsOn: pulumi.Resource[] = [network];
       for (const s of svc.dependsOn.services) if (services.get(s)) dependsOn.push(services.get(s)!);
       const service = new SwarmService(
@@ -67,8 +67,10 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
           name: names.container(svc.name),
           image: images.get(svc.name)!.imageId,
           command: svc.command,
-          env: withSecretEnv(serviceEnv(svc, spec, new Map()), svc, spec),
-          ports: published,
+          env: serviceEnv(svc, spec, new Map()),
+          secretEnv: secretEnvOf(serviceEnv(svc, spec, new Map()), svc, spec),
+          ports: fronted ? [] : published,
+          ...(fronted ? { endpointMode: 'dnsrr' as const } : {}),
           network: names.network,
           aliases: [svc.name],
           health: svc.healthcheck,
@@ -88,17 +90,33 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
         { dependsOn },
       );
       services.set(svc.name, service);
-      if (published[0]) urls[svc.name] = `http://${urlHost(dockerHost)}:${published[0].host}`;
+      if (fronted) {
+        if (!entryImage)
+          entryImage = new DockerImage('entry-image', { ...base, tag: probeImage(), labels: names.labels });
+        const entry = entryInputs(
+          base,
+          names.container(svc.name),
+          svc.name,
+          entryImage.imageId,
+          published,
+          names.network,
+          swarm,
+          names.labels,
+        );
+        new SwarmService(`${svc.name}-entry`, entry, { dependsOn: [service, network] });
+      }
+      addUrl(urls, svc.name, dockerHost, published);
     }
-    return {
-      project: names.project,
-      env: names.env,
-      branch: names.branch,
+    const imageIds = Object.fromEntries([...images].map(([k, i]) => [k, i.imageId]));
+    return stackOutputs(
+      names,
       urls,
       ports,
-      images: Object.fromEntries([...images].map(([k, i]) => [k, i.imageId])),
-      containers: {},
-      services: Object.fromEntries([...services].map(([k, s]) => [k, s.serviceId])),
-    };
+      imageIds,
+      {},
+      {
+        services: Object.fromEntries([...services].map(([k, s]) => [k, s.serviceId])),
+      },
+    );
   };
 }

@@ -148,6 +148,13 @@ export class PipelinePanel extends WebviewHost {
           source: envLabel(current.from.kind === 'stage' ? `stage:${current.from.name}` : current.from.name),
           data: core().describeProfile(current.seed),
         },
+        ...(st.swarm
+          ? {
+              rollout: await core()
+                .stageRollouts(project, st, engine.home)
+                .catch(() => undefined),
+            }
+          : {}),
       });
     }
     const promotions: PromotionView[] = [];
@@ -281,6 +288,9 @@ export class PipelinePanel extends WebviewHost {
         const from = this.source(spec, m.params.to);
         this.promoting = m.params.to;
         await this.refresh();
+        // A Swarm stage's rollout shows its progress while it rolls (a state goes only when it changed).
+        const swarm = spec.pipeline?.stages.find((s) => s.name === m.params.to)?.swarm;
+        const poll = swarm ? setInterval(() => this.panel.visible && void this.refreshLogged(), 2000) : undefined;
         try {
           await vscode.commands.executeCommand(
             'slipway.env.promote',
@@ -288,6 +298,7 @@ export class PipelinePanel extends WebviewHost {
             m.params.to,
           );
         } finally {
+          if (poll) clearInterval(poll);
           this.promoting = undefined;
           await this.refresh();
         }

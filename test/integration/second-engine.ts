@@ -1,9 +1,11 @@
 /**
  * A second Docker daemon for tests, beside the machine's own: its own data and exec roots, socket,
  * pid file and bridge (made here, so it never touches the first daemon's docker0), no iptables,
- * and a TLS endpoint on 127.0.0.1 with certificates made for it. `stop()` removes all of it and
- * `firstEngineBuilds()` checks that
- * the first engine still builds.
+ * and a TLS endpoint on 127.0.0.1 with certificates made for it. With `netns`, it runs in a network
+ * namespace of its own instead, reached over a veth pair (a /30 inside its own address range) on
+ * the namespace's address, so what a Swarm makes (docker_gwbridge, its ports) stays in there and
+ * daemons of concurrent test runs never meet. `stop()` removes all of it and
+ * `firstEngineBuilds()` checks that the first engine still builds.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -27,6 +29,8 @@ export interface SecondEngine {
   stop(): Promise<void>;
   /** Addresses for a Swarm's overlay networks, apart from its local networks' (`docker swarm init --default-addr-pool`). */
   pool: string;
+  /** The address it listens on and publishes ports on (127.0.0.1, or its namespace's end of the veth pair). */
+  address: string;
 }
 
 function freePort(): number {
@@ -39,14 +43,12 @@ function sh(cmd: string, args: string[]): string {
 }
 
 /** Starts it and waits until it answers over TLS; fails saying why (not root, no dockerd, its log). */
-export async function startSecondEngine(prefix: string): Promise<SecondEngine> {
+export async function startSecondEngine(prefix: string, opts: { netns?: boolean } = {}): Promise<SecondEngine> {
   if (process.getuid?.() !== 0)
     throw new Error('this test starts its own Docker daemon, so it must run as root (as CI does).');
   if (!existsSync('/usr/sbin/dockerd') && !existsSync('/usr/bin/dockerd'))
     throw new Error('this test starts its own Docker daemon, and dockerd is missing: run `npm run setup`.');
   const dir = tempHome(prefix);
-  makeCertificates(dir);
-  const certPath = join(dir, 'certs', 'lab');
   // Unix socket paths are short: the exec root and socket live in a short folder of their own.
   const id = Math.random().toString(36).slice(2, 7);
   const run = `/tmp/slw2-${id}`;
@@ -55,21 +57,61 @@ export async function startSecondEngine(prefix: string): Promise<SecondEngine> {
   // Its bridge and networks in 10.<octet>.0.0/15, which no other network here uses.
   const octet = 100 + 2 * Math.floor(Math.random() * 50);
   const range = `10.${octet}.0.0/15`;
+  const ns = opts.netns ? `slw2${id}` : undefined;
+  const address = ns ? `10.${octet}.255.2` : '127.0.0.1';
+  // In its namespace: `ip` there; else here.
+  const inNs = (args: string[]) => (ns ? sh('ip', ['netns', 'exec', ns, 'ip', ...args]) : sh('ip', args));
   // The first daemon drops forwarded traffic by default (bridged packets pass iptables too): its
   // DOCKER-USER chain lets this daemon's containers reach each other, and only them.
   const allow = ['DOCKER-USER', '-s', range, '-d', range, '-j', 'ACCEPT'];
-  sh('iptables', ['-I', ...allow]);
-  sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
-  sh('ip', ['addr', 'add', `10.${octet}.0.1/24`, 'dev', bridge]);
-  sh('ip', ['link', 'set', bridge, 'up']);
+  const undo: Array<() => void> = [];
+  const undoAll = () => {
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch {
+        // already gone
+      }
+    }
+  };
+  try {
+    if (ns) {
+      sh('ip', ['netns', 'add', ns]);
+      undo.push(() => sh('ip', ['netns', 'del', ns]));
+      sh('ip', ['link', 'add', `vh${id}`, 'type', 'veth', 'peer', 'name', `vn${id}`]);
+      undo.push(() => sh('ip', ['link', 'del', `vh${id}`]));
+      sh('ip', ['link', 'set', `vn${id}`, 'netns', ns]);
+      sh('ip', ['addr', 'add', `10.${octet}.255.1/30`, 'dev', `vh${id}`]);
+      sh('ip', ['link', 'set', `vh${id}`, 'up']);
+      inNs(['addr', 'add', `${address}/30`, 'dev', `vn${id}`]);
+      inNs(['link', 'set', `vn${id}`, 'up']);
+      inNs(['link', 'set', 'lo', 'up']);
+    } else {
+      sh('iptables', ['-I', ...allow]);
+      undo.push(() => sh('iptables', ['-D', ...allow]));
+    }
+    inNs(['link', 'add', bridge, 'type', 'bridge']);
+    if (!ns) undo.push(() => sh('ip', ['link', 'del', bridge]));
+    inNs(['addr', 'add', `10.${octet}.0.1/24`, 'dev', bridge]);
+    inNs(['link', 'set', bridge, 'up']);
+    makeCertificates(dir, [address]);
+  } catch (err) {
+    undoAll();
+    removeDir(run);
+    removeDir(dir);
+    throw err;
+  }
+  const certPath = join(dir, 'certs', 'lab');
   const port = freePort();
   const socket = join(run, 'd.sock');
   const logFile = join(dir, 'dockerd.log');
   const out = openSync(logFile, 'a');
-  const gwBefore = existsSync('/sys/class/net/docker_gwbridge');
+  const gwBefore = ns !== undefined || existsSync('/sys/class/net/docker_gwbridge');
   const daemon: ChildProcess = spawn(
-    'dockerd',
+    // nsenter enters its network namespace only (`ip netns exec` would hide the cgroup mounts).
+    ns ? 'nsenter' : 'dockerd',
     [
+      ...(ns ? [`--net=/var/run/netns/${ns}`, 'dockerd'] : []),
       '--data-root',
       join(dir, 'data'),
       '--exec-root',
@@ -79,7 +121,7 @@ export async function startSecondEngine(prefix: string): Promise<SecondEngine> {
       '-H',
       `unix://${socket}`,
       '-H',
-      `tcp://127.0.0.1:${port}`,
+      `tcp://${address}:${port}`,
       '--tlsverify',
       '--tlscacert',
       join(certPath, 'ca.pem'),
@@ -117,13 +159,7 @@ export async function startSecondEngine(prefix: string): Promise<SecondEngine> {
         if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
       }
     } finally {
-      for (const undo of [() => sh('ip', ['link', 'del', bridge]), () => sh('iptables', ['-D', ...allow])]) {
-        try {
-          undo();
-        } catch {
-          // already gone
-        }
-      }
+      undoAll();
       // A swarm on it made docker_gwbridge; the first engine has none (it is not in a swarm).
       if (!gwBefore && existsSync('/sys/class/net/docker_gwbridge')) {
         const firstHasIt = (await firstEngine.listNetworks()).some((n) => n.Name === 'docker_gwbridge');
@@ -149,14 +185,26 @@ export async function startSecondEngine(prefix: string): Promise<SecondEngine> {
     await stop();
     throw err;
   }
-  return { tcp: `tcp://127.0.0.1:${port}`, certPath, socket, docker, cli, log, stop, pool: `10.${octet + 1}.128.0/17` };
+  return {
+    tcp: `tcp://${address}:${port}`,
+    certPath,
+    socket,
+    docker,
+    cli,
+    log,
+    stop,
+    pool: `10.${octet + 1}.128.0/17`,
+    address,
+  };
 }
 
 /** Whether the first engine still builds an image (a second daemon must not break its bridge). */
 export function firstEngineBuilds(): void {
-  execFileSync('docker', ['build', '-q', '-t', 'slipway-second-engine-check:latest', '-'], {
+  // A tag of its own: concurrent test runs check at the same time.
+  const tag = `slipway-second-engine-check:${Math.random().toString(36).slice(2, 8)}`;
+  execFileSync('docker', ['build', '-q', '-t', tag, '-'], {
     input: 'FROM slipway/busybox:local\nRUN true\n',
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  execFileSync('docker', ['image', 'rm', 'slipway-second-engine-check:latest'], { stdio: 'ignore' });
+  execFileSync('docker', ['image', 'rm', tag], { stdio: 'ignore' });
 }

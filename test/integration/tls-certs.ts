@@ -7,8 +7,11 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Under `dir/certs/lab`: a CA, a server certificate for 127.0.0.1 and a client certificate, as `docker` expects them in a folder. */
-export function makeCertificates(dir: string): { server: { key: string; cert: string; ca: string } } {
+/** Under `dir/certs/lab`: a CA, a server certificate for 127.0.0.1 (or the addresses given) and a client certificate, as `docker` expects them in a folder. */
+export function makeCertificates(
+  dir: string,
+  addresses = ['127.0.0.1'],
+): { server: { key: string; cert: string; ca: string } } {
   const certs = join(dir, 'certs', 'lab');
   mkdirSync(certs, { recursive: true });
   openssl(
@@ -31,10 +34,13 @@ export function makeCertificates(dir: string): { server: { key: string; cert: st
     ],
     certs,
   );
-  writeFileSync(join(certs, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(
+    join(certs, 'server.ext'),
+    `subjectAltName=${addresses.map((a) => `IP:${a}`).join(',')}\nextendedKeyUsage=serverAuth\n`,
+  );
   writeFileSync(join(certs, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const [name, subject] of [
-    ['server', '/CN=127.0.0.1'],
+    ['server', `/CN=${addresses[0]}`],
     ['client', '/CN=slipway test client'],
   ]) {
     openssl(

@@ -1,14 +1,15 @@
 /**
  * The pipeline view's host class (extension/webviews/pipeline.ts) in plain Node, around a fake
  * panel and a fake pipeline: a gate re-run crosses once per gate result, an unchanged pipeline
- * sends nothing, and a stage that already runs the commit is not offered as a promotion.
+ * sends nothing, a stage that already runs the commit is not offered as a promotion, and a Swarm
+ * stage carries its rollout.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineView } from '../../webviews/protocol';
-import { fake } from './fakes/core';
+import { fake, rollouts } from './fakes/core';
 import { EventEmitter, FakePanel, Uri, useFakeVscode } from './fakes/vscode';
 
 const KEY = { project: 'shop', branch: 'feature/checkout' };
@@ -49,7 +50,7 @@ describe('pipeline host: traffic to the webview', function () {
     }));
   });
 
-  function open() {
+  function open(swarm = false) {
     const modelChanged = new EventEmitter<void>();
     const engine = {
       home,
@@ -81,7 +82,11 @@ describe('pipeline host: traffic to the webview', function () {
         pipeline: {
           stages: [
             { name: 'preview', gates: [] },
-            { name: 'staging', gates: GATES.map((name) => ({ name, kind: name === 'syntax' ? 'command' : name })) },
+            {
+              name: 'staging',
+              gates: GATES.map((name) => ({ name, kind: name === 'syntax' ? 'command' : name })),
+              ...(swarm ? { swarm: { replicas: 1, placement: [], rollout: { order: 'start-first' } } } : {}),
+            },
           ],
         },
       }),
@@ -161,5 +166,27 @@ describe('pipeline host: traffic to the webview', function () {
     assert.equal(again.promotions[0].current, undefined);
     assert.equal(again.promotions[0].canPromote, true);
     host.dispose();
+  });
+
+  it("shows a Swarm stage's rollout: each service's update state, and an automatic rollback as one", async () => {
+    rollouts.staging = [
+      {
+        service: 'web',
+        state: 'rollback_completed',
+        message: 'update rolled back due to failure or early termination of task abc',
+        startedAt: '2026-01-02T12:00:00.000Z',
+        automatic: true,
+      },
+    ];
+    try {
+      const { panel, host } = open(true);
+      await settle();
+      const state = panel.posted.at(-1)!.params as PipelineView;
+      assert.deepEqual(state.stages[1].rollout, rollouts.staging);
+      assert.equal(state.stages[0].rollout, undefined, 'the preview is no Swarm stage');
+      host.dispose();
+    } finally {
+      delete rollouts.staging;
+    }
   });
 });

@@ -1,10 +1,24 @@
 /** The pipeline's stages left to right (what each runs), joined by the promotions between them. */
 import { html, nothing, type TemplateResult } from 'lit';
-import type { PipelineView, PromotionView, StageView } from '../protocol';
+import type { PipelineView, PromotionView, RolloutView, StageView } from '../protocol';
 import { icon, pill, timeAgo, type Tone } from '../shared/ui';
 import type { PipelineContext } from './context';
 import { GATE } from './gates';
 import { overall, promotionKey } from './state';
+
+/** A Swarm stage's rollout, a line per service: Swarm's state, and an automatic rollback called one. */
+function rolloutList(rollout: RolloutView[] | undefined): TemplateResult | typeof nothing {
+  if (!rollout?.length) return nothing;
+  return html`<ul class="rollout" aria-label="Rollout">
+    ${rollout.map(
+      (r) =>
+        html`<li class=${r.automatic ? 'rollout-automatic' : ''} title=${r.message ?? r.state}>
+          ${icon(r.automatic ? 'warning' : r.state.endsWith('completed') ? 'check' : 'sync')} ${r.service}:
+          ${r.state.replace(/_/g, ' ')}${r.automatic ? ' (Swarm rolled the release back by itself)' : ''}
+        </li>`,
+    )}
+  </ul>`;
+}
 
 function stageNode(s: StageView, index: number): TemplateResult {
   const r = s.release;
@@ -34,6 +48,7 @@ function stageNode(s: StageView, index: number): TemplateResult {
             ? html`<div>${s.env ? html`<code>${s.env}</code>` : 'the branch environment'}</div>`
             : html`<div>nothing deployed yet</div>`
       }
+      ${rolloutList(s.rollout)}
     </div>
   </li>`;
 }

@@ -35,6 +35,14 @@ export const pipelineStyles = css`
     gap: 2px;
     font-size: 12px;
   }
+  .rollout {
+    list-style: none;
+    margin: 4px 0 0;
+    padding: 0;
+  }
+  .rollout-automatic {
+    color: var(--vscode-editorWarning-foreground);
+  }
   .connector {
     flex: 0 0 132px;
     display: flex;

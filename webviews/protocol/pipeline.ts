@@ -51,6 +51,20 @@ export interface GateView {
   durationMs?: number;
 }
 
+/** How the last rolling update of one Swarm service of a stage went (Swarm's UpdateStatus). */
+export interface RolloutView {
+  service: string;
+  /** `updating`, `completed`, `paused`, `rollback_started`, `rollback_completed`, `rollback_paused`. */
+  state: string;
+  /** Swarm's own words ("update completed", "update rolled back due to failure ..."). */
+  message?: string;
+  /** ISO times. */
+  startedAt?: string;
+  completedAt?: string;
+  /** Swarm rolled the update back by itself (its new tasks failed their health check). */
+  automatic: boolean;
+}
+
 export interface StageView {
   name: string;
   /** The environment it runs in (`stage_<name>`; the branch's environment for `preview`). */
@@ -66,6 +80,8 @@ export interface StageView {
     /** Its data profile in a line: the masking policy (sha256) of each seeded database, and whether the stage was seeded with it. */
     data?: string;
   };
+  /** On a Swarm stage: each service's last rolling update, in progress or ended, and any automatic rollback. */
+  rollout?: RolloutView[];
 }
 
 /** Promotion from one stage into the next, guarded by the target stage's gates. */

@@ -9,6 +9,7 @@ import type * as Dockerode from 'dockerode';
 import { dockerClient } from '../endpoint';
 import type { ContainerHealth } from './container';
 import { diffBy, isNotFound, type Labels } from './shared';
+import { ensureSecrets, pruneSecrets, secretFileEnv, type SecretRef } from './swarm-secrets';
 
 export interface SwarmRollout {
   order: 'stop-first' | 'start-first';
@@ -25,8 +26,12 @@ export interface SwarmServiceInputs {
   image: string;
   command?: string[];
   env: string[];
+  /** `VAR=value` entries whose values are secrets: Swarm secrets mounted at /run/secrets/VAR, the env naming them as `VAR_FILE`. */
+  secretEnv?: string[];
   /** Published in host mode on every node that runs a task. */
   ports: Array<{ container: number; host: number }>;
+  /** `dnsrr`: its name resolves to its healthy tasks' addresses (what a stage's entry relays to); Swarm's default (a virtual IP) otherwise. */
+  endpointMode?: 'dnsrr';
   network: string;
   aliases: string[];
   health?: ContainerHealth;
@@ -71,7 +76,19 @@ export function swarmHealthcheck(health: ContainerHealth | undefined): object | 
   };
 }
 
-function serviceSpec(inputs: SwarmServiceInputs): Record<string, unknown> {
+/** The label holding a hash of the spec Slipway gave a service: Swarm's rollback brings the label back with the spec. */
+const SPEC_LABEL = 'dev.slipway.spec';
+
+/** The service's spec, labelled with its own hash (what an update compares to skip a spec the service already has). */
+function serviceSpec(inputs: SwarmServiceInputs, secrets: SecretRef[]): Record<string, unknown> {
+  const spec = bareSpec(inputs, secrets);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const crypto = require('node:crypto');
+  const hash: string = crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  return { ...spec, Labels: { ...inputs.labels, [SPEC_LABEL]: hash } };
+}
+
+function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[]): Record<string, unknown> {
   const r = inputs.rollout;
   const config = { Parallelism: r.parallelism, Delay: r.delayMs * 1e6, Monitor: r.monitorMs * 1e6, Order: r.order };
   return {
@@ -81,7 +98,8 @@ function serviceSpec(inputs: SwarmServiceInputs): Record<string, unknown> {
       ContainerSpec: {
         Image: inputs.image,
         ...(inputs.command ? { Args: inputs.command } : {}),
-        Env: inputs.env,
+        Env: [...inputs.env, ...secretFileEnv(inputs.secretEnv)],
+        ...(secrets.length ? { Secrets: secrets } : {}),
         Labels: inputs.taskLabels,
         Healthcheck: swarmHealthcheck(inputs.health),
         Init: true,
@@ -100,6 +118,7 @@ function serviceSpec(inputs: SwarmServiceInputs): Record<string, unknown> {
     UpdateConfig: { ...config, FailureAction: 'rollback', MaxFailureRatio: 0 },
     RollbackConfig: { ...config, FailureAction: 'pause', MaxFailureRatio: 0 },
     EndpointSpec: {
+      ...(inputs.endpointMode ? { Mode: inputs.endpointMode } : {}),
       Ports: inputs.ports.map((p) => ({
         Protocol: 'tcp',
         TargetPort: p.container,
@@ -154,11 +173,13 @@ async function createService(inputs: SwarmServiceInputs) {
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  const created = (await docker.createService(serviceSpec(inputs) as never)) as unknown as { id: string };
+  const secrets = await ensureSecrets(docker, inputs.name, inputs.secretEnv, inputs.labels);
+  const created = (await docker.createService(serviceSpec(inputs, secrets) as never)) as unknown as { id: string };
   try {
     await waitRunning(docker, inputs);
   } catch (err) {
     await removeService(docker, created.id, inputs.name);
+    await pruneSecrets(docker, inputs.name);
     throw err;
   }
   return { id: created.id, outs: { ...inputs, serviceId: created.id } };
@@ -174,9 +195,23 @@ async function updateService(id: string, news: SwarmServiceInputs) {
   const service = docker.getService(id);
   const before = await service.inspect();
   const startedAfter = Date.now() - 1000;
-  await service.update({ ...serviceSpec(news), version: before.Version.Index } as never);
+  const secrets = await ensureSecrets(docker, news.name, news.secretEnv, news.labels);
+  const spec = serviceSpec(news, secrets);
+  // It runs this spec already (Swarm's own rollback brought it back): an update would only clear
+  // the status of that rollback.
+  if (before.Spec?.Labels?.[SPEC_LABEL] === (spec.Labels as Labels)[SPEC_LABEL]) {
+    await waitRunning(docker, news);
+    return { outs: { ...news, serviceId: id } };
+  }
+  await service.update({ ...spec, version: before.Version.Index } as never);
   const deadline = Date.now() + rolloutTimeoutMs(news);
+  // The same tasks as before (only the service's own labels changed, or Swarm's rollback already
+  // brought it here): Swarm replaces nothing and reports no new update.
+  const after = await service.inspect();
+  const sameTasks = (info: typeof before) =>
+    JSON.stringify([info.Spec?.TaskTemplate, info.Spec?.Mode, info.Spec?.EndpointSpec]);
   for (;;) {
+    if (sameTasks(after) === sameTasks(before)) break;
     await sleep(500);
     const info = await service.inspect();
     const status = info.UpdateStatus as { State?: string; StartedAt?: string; Message?: string } | undefined;
@@ -197,6 +232,7 @@ async function updateService(id: string, news: SwarmServiceInputs) {
       );
   }
   await waitRunning(docker, news);
+  await pruneSecrets(docker, news.name);
   return { outs: { ...news, serviceId: id } };
 }
 
@@ -229,7 +265,9 @@ export const swarmServiceProvider = {
       'image',
       'command',
       'env',
+      'secretEnv',
       'ports',
+      'endpointMode',
       'aliases',
       'health',
       'cpus',
@@ -247,6 +285,8 @@ export const swarmServiceProvider = {
     return updateService(id, news);
   },
   async delete(id: string, props: SwarmServiceInputs) {
-    await removeService(dockerClient(props.dockerHost), id, props.name);
+    const docker = dockerClient(props.dockerHost);
+    await removeService(docker, id, props.name);
+    await pruneSecrets(docker, props.name);
   },
 };

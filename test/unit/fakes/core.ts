@@ -40,6 +40,13 @@ export const fake = {
   >,
 };
 
+/** A Swarm stage's rollouts, by stage; the test sets them. */
+export const rollouts: Record<string, unknown[]> = {};
+
+export async function stageRollouts(_project: string, stage: { name: string }): Promise<unknown[]> {
+  return rollouts[stage.name] ?? [];
+}
+
 export class LocalPipeline {
   storedGates(_spec: unknown, _from: unknown, to: string): Result[] {
     return fake.stored.filter((r) => r.stage === to);
