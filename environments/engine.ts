@@ -73,6 +73,7 @@ export class LocalEnvironments implements Environments {
     private readonly docker: Docker,
     private readonly logger: Logger,
     private readonly lockTimeoutMs: number,
+    private readonly warmWorker?: EngineOptions['warmWorker'],
   ) {
     this.stateId = stateId(backendUrl);
   }
@@ -89,6 +90,7 @@ export class LocalEnvironments implements Environments {
       docker,
       options.logger ?? silentLogger,
       options.lockTimeoutMs ?? 10 * 60 * 1000,
+      options.warmWorker,
     );
   }
 
@@ -101,6 +103,7 @@ export class LocalEnvironments implements Environments {
       stateId: this.stateId,
       docker: this.docker,
       logger: this.logger,
+      warm: this.warmWorker,
       runtime: () => this.runtime,
       reachable: (dockerHost) => this.reachable(dockerHost),
       settings: (dockerHost) => this.settings(dockerHost),
