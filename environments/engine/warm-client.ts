@@ -252,7 +252,9 @@ async function died(
   pid: number,
   paths: warm.WarmPaths,
 ): Promise<SlipwayError> {
-  for (let waited = 0; waited < 5000 && !ended(pid); waited += 50) await new Promise((r) => setTimeout(r, 50));
+  // Until it is reaped (its parent, or init once its starter is gone): a zombie still looks alive to the lock's owner check.
+  for (let waited = 0; waited < 5000 && (!ended(pid) || existsSync(`/proc/${pid}`)); waited += 50)
+    await new Promise((r) => setTimeout(r, 50));
   if (!ended(pid))
     return new SlipwayError(
       'operation-failed',
