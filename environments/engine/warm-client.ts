@@ -14,7 +14,7 @@ import { WORKER_MARK, endWorkerProcesses } from '../processes';
 import { clearKilledWorkerLocks } from '../pulumi/leftovers';
 import type { WorkerMessage, WorkerRequest, WorkerResult } from '../pulumi/protocol';
 import * as warm from '../pulumi/warm-protocol';
-import { parseDuration } from '../spec/units';
+import { tryParseDuration } from '../spec/units';
 import { currentTimings } from '../timings';
 import type { EngineContext } from './context';
 import { WorkerEventTimings } from './op-timings';
@@ -37,7 +37,13 @@ export function warmMode(opts: WarmOptions | undefined): 'off' | 'reuse' | 'star
 /** `SLIPWAY_WARM_IDLE` (a duration such as `10m`), else the engine's, else 10 minutes. */
 export function warmIdleMs(opts: WarmOptions | undefined): number {
   const v = process.env.SLIPWAY_WARM_IDLE?.trim();
-  return v ? parseDuration(v) : (opts?.idleMs ?? 10 * 60 * 1000);
+  if (!v) return opts?.idleMs ?? 10 * 60 * 1000;
+  const ms = tryParseDuration(v);
+  if (ms === undefined)
+    throw new SlipwayError('usage', `SLIPWAY_WARM_IDLE is "${v}", which is not a duration.`, {
+      hint: 'Set it to a number and ms, s, m, h or d, such as 10m, or unset it for the default of 10 minutes.',
+    });
+  return ms;
 }
 
 /** Warm workers this process started: ended when it asks (the editor's deactivation). */

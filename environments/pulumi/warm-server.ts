@@ -6,7 +6,7 @@
  * and when a client of another identity (another build) asks for it while it is idle.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { writeFileAtomically } from '../files';
 import { WORKER_MARK } from '../processes';
@@ -116,6 +116,10 @@ function listen(retry: boolean): void {
 }
 
 listen(true);
+// Its socket removed (its state folder deleted): nobody can reach it any more, so it goes once idle.
+setInterval(() => {
+  if (!owner && !existsSync(socketPath)) retire();
+}, 15_000).unref();
 for (const sig of ['SIGTERM', 'SIGINT'] as const)
   process.on(sig, () => {
     abort.abort();
