@@ -130,6 +130,7 @@ async function startWarm(ctx: EngineContext, paths: warm.WarmPaths, idleMs: numb
     [warm.WARM_IDLE_MS]: String(idleMs),
   };
   delete env[WORKER_MARK];
+  warm.makeWarmDirs(paths);
   const log = openSync(paths.log, 'w', 0o600);
   const child = spawn(process.execPath, [ctx.runtime().worker], { detached: true, stdio: ['ignore', log, log], env });
   closeSync(log);

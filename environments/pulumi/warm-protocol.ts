@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WORKER_MARK } from '../processes';
 import type { WorkerMessage, WorkerRequest } from './protocol';
 
@@ -37,26 +37,27 @@ export interface WarmPaths {
   log: string;
 }
 
-/** A private folder (0700), made if missing. */
-function privateDir(dir: string): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  return dir;
+/** The folders of a warm worker's files, made private (0700) before one is started. */
+export function makeWarmDirs(paths: WarmPaths): void {
+  for (const dir of new Set([dirname(paths.socket), dirname(paths.info)])) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
 }
 
 /**
  * The warm worker of one project in one state: `SLIPWAY_HOME/workers/<key>.{sock,json,log}`. A
  * socket path longer than Unix sockets allow (~104 bytes) goes to a private folder under the
- * system's temporary folder instead, named from the state folder too.
+ * system's temporary folder instead, named from the state folder too. Nothing is made here.
  */
 export function warmPaths(home: string, stateId: string, project: string): WarmPaths {
   const key = createHash('sha256').update(`${stateId}\0${project}`).digest('hex').slice(0, 16);
-  const dir = privateDir(join(home, 'workers'));
+  const dir = join(home, 'workers');
   let socket = join(dir, `${key}.sock`);
   if (Buffer.byteLength(socket) > 100) {
     const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
     const homeKey = createHash('sha256').update(home).digest('hex').slice(0, 8);
-    socket = join(privateDir(join(tmpdir(), `slipway-${uid}`)), `${homeKey}-${key}.sock`);
+    socket = join(tmpdir(), `slipway-${uid}`, `${homeKey}-${key}.sock`);
   }
   return { socket, info: join(dir, `${key}.json`), log: join(dir, `${key}.log`) };
 }

@@ -26,6 +26,9 @@ import {
 const socketPath = process.env[WARM_SOCKET]!;
 const infoPath = process.env[WARM_INFO]!;
 const idleMs = Number(process.env[WARM_IDLE_MS]) || 10 * 60 * 1000;
+/** After this many runs it makes way for a fresh process (the SDK's per-run state never accumulates for long). */
+const MAX_RUNS = 100;
+let runs = 0;
 const identity = warmIdentity(process.argv[1]!, process.env);
 for (const k of [WARM_SOCKET, WARM_INFO, WARM_IDLE_MS]) delete process.env[k];
 // Everything this worker starts carries its mark, as a fresh worker's does (./worker.ts).
@@ -82,7 +85,7 @@ function onClient(socket: Socket): void {
       ).finally(() => {
         owner = undefined;
         socket.end();
-        if (retiring) retire();
+        if (retiring || ++runs >= MAX_RUNS) retire();
         else idle();
       });
     } else if (msg.type === 'cancel' && owner === socket) abort.abort();

@@ -127,9 +127,7 @@ describe('the warm stack worker on real Docker + Pulumi', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /warm stack worker/);
     assert.equal(warmInfo(home), undefined, 'no warm worker was started');
-    assert.ok(
-      !existsSync(join(home, 'workers')) || readdirSync(join(home, 'workers')).every((f) => !f.endsWith('.sock')),
-    );
+    assert.ok(!existsSync(join(home, 'workers')), 'nothing of a warm worker is made under SLIPWAY_HOME');
   });
 
   it('runs two successive operations in one worker process (same pid), started once and then found', async () => {
