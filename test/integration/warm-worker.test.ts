@@ -1,8 +1,9 @@
 /**
  * The warm stack worker through the real `slipway` CLI on the real Docker Engine and Pulumi:
  * successive operations of a project run in one worker process, a warm worker killed in the
- * middle of an `up` fails that `up` clearly and the next one converges, and a worker of another
- * build is never used. With no warm worker, the CLI starts none.
+ * middle of an `up` fails that `up` clearly and the next one converges, a worker of another
+ * build is never used, and Ctrl+C of an `up` run in it cancels that run and leaves the worker for
+ * the next. With no warm worker, the CLI starts none.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -91,7 +92,7 @@ describe('the warm stack worker on real Docker + Pulumi', function () {
   let home: string;
   let dir: string;
   let spec: string;
-  const branches = [`warm-a-${RUN}`, `warm-b-${RUN}`];
+  const branches = [`warm-a-${RUN}`, `warm-b-${RUN}`, `warm-c-${RUN}`];
   const write = (value: string) => writeFileSync(spec, specText(value));
   const up = (branch: string, env: NodeJS.ProcessEnv = {}) =>
     runCli(['up', '--spec', spec, '--branch', branch, '--verbose'], home, 600_000, env);
@@ -220,5 +221,38 @@ describe('the warm stack worker on real Docker + Pulumi', function () {
     assert.equal(await appValue(branches[0]), 'APP_VALUE=four');
     await pollFor('the old warm worker to exit', () => !running(warm.pid) || undefined, 30_000);
     assert.ok(!existsSync(warm.socket), 'its socket went with it');
+  });
+
+  it('Ctrl+C in the middle of an up in it cancels cleanly (exit 130); the worker stays and runs the next up, which converges', async () => {
+    const branch = branches[2];
+    const cli = spawn(
+      process.execPath,
+      [join(ROOT, 'dist', 'slipway.js'), 'up', '--spec', spec, '--branch', branch, '--verbose'],
+      { env: { ...process.env, SLIPWAY_HOME: home, SLIPWAY_WARM_WORKER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    cli.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => cli.once('close', resolve));
+    await pollFor(
+      'the database container being created',
+      () => /create\s+container db \.\.\./.test(stderr) || undefined,
+      300_000,
+    );
+    const pid = Number(/using the warm stack worker \(pid (\d+)\)/.exec(stderr)?.[1]);
+    assert.ok(pid > 0, `the up runs in a warm worker:\n${stderr}`);
+    cli.kill('SIGINT');
+    assert.equal(await closed, 130, stderr);
+    assert.ok(stderr.includes('Cancelling: finishing the step in flight'), stderr);
+    assert.match(stderr, /was cancelled/);
+    assert.ok(running(pid), 'the warm worker outlives a cancelled run');
+    assert.equal(warmInfo(home)?.pid, pid);
+
+    const again = await up(branch);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, new RegExp(`using the warm stack worker \\(pid ${pid}\\)`));
+    const objs = await labelled(PROJECT, branch);
+    assert.deepEqual(objs.containers.map((c) => c.Labels['dev.slipway.service']).sort(), ['db', 'web'], 'no orphan');
+    const drift = await runCli(['drift', '--spec', spec, '--branch', branch, '--json'], home);
+    assert.equal(drift.code, 0, `drift is clean:\n${drift.stdout}\n${drift.stderr}`);
   });
 });
