@@ -72,6 +72,7 @@ export class LocalEnvironments implements Environments {
     private readonly docker: Docker,
     private readonly logger: Logger,
     private readonly lockTimeoutMs: number,
+    private readonly warmWorker?: EngineOptions['warmWorker'],
   ) {
     this.stateId = stateId(backendUrl);
   }
@@ -88,6 +89,7 @@ export class LocalEnvironments implements Environments {
       docker,
       options.logger ?? silentLogger,
       options.lockTimeoutMs ?? 10 * 60 * 1000,
+      options.warmWorker,
     );
   }
 
@@ -100,6 +102,7 @@ export class LocalEnvironments implements Environments {
       stateId: this.stateId,
       docker: this.docker,
       logger: this.logger,
+      warm: this.warmWorker,
       runtime: () => this.runtime,
       reachable: (dockerHost) => this.reachable(dockerHost),
       settings: (dockerHost) => this.settings(dockerHost),

@@ -23,6 +23,7 @@ export { makeShareLink } from '../environments/share/link';
 export { QUOTA_SHORT, quotaSummary, quotaHeader, fullLimits, quotaLine } from '../environments/quotas/summary';
 export { readLimits } from '../environments/quotas/limits';
 export { collectGarbage } from '../environments/quotas/gc';
+export { stopWarmWorkers } from '../environments/engine/warm-client';
 export { goneBranches } from '../environments/quotas/merged';
 export { readShare, removeShare, tokenMatches } from '../environments/share/store';
 export { liveGateway } from '../environments/share/supervise';

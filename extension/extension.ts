@@ -26,6 +26,7 @@ import * as teardown from './commands/teardown';
 import * as teardownMine from './commands/teardownMine';
 import * as update from './commands/update';
 import { SpecDiagnostics } from './diagnostics';
+import { loadedCore } from './lazy';
 import { ExpiryWarnings } from './expiry';
 import { GarbageCollector } from './gc';
 import { Slipway } from './slipway';
@@ -117,5 +118,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
 }
 
 export function deactivate(): Promise<void> {
+  // The warm stack workers this editor started (a run in flight is cancelled first).
+  loadedCore()?.stopWarmWorkers();
   return Promise.resolve();
 }

@@ -25,6 +25,8 @@ export interface SlipwaySettings {
   defaultTtlMs: number;
   /** How long before expiry the editor warns (with Extend), in ms. */
   warnBeforeMs: number;
+  /** How long the project's warm stack worker waits for the next operation, in ms; 0: a fresh worker each time. */
+  warmWorkerIdleMs: number;
   /** How often the editor collects garbage as `slipway gc` does, in ms; 0: never. */
   gcIntervalMs: number;
   /** The environment of a branch deleted or merged upstream: offered for teardown, torn down, or left. */
@@ -47,6 +49,10 @@ export function readSettings(warn: (message: string) => void = () => {}): Slipwa
     autoPreview: c.get<boolean>('autoPreview', false),
     defaultTtlMs: checked(durationSetting('slipway.ttl.default', c.get<string>('ttl.default'), '72h')),
     warnBeforeMs: checked(durationSetting('slipway.ttl.warnBefore', c.get<string>('ttl.warnBefore'), '15m')),
+    warmWorkerIdleMs:
+      c.get<string>('engine.warmWorkerIdle')?.trim() === '0'
+        ? 0
+        : checked(durationSetting('slipway.engine.warmWorkerIdle', c.get<string>('engine.warmWorkerIdle'), '10m')),
     gcIntervalMs:
       c.get<string>('gc.interval')?.trim() === '0'
         ? 0
@@ -65,7 +71,10 @@ export function readSettings(warn: (message: string) => void = () => {}): Slipwa
 
 /** True when a change touches a setting that the engine is created from. */
 export function affectsEngine(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['slipway.engine.dockerHost', 'slipway.pulumi.backendUrl', 'slipway.stateFolder'].some((k) =>
-    e.affectsConfiguration(k),
-  );
+  return [
+    'slipway.engine.dockerHost',
+    'slipway.engine.warmWorkerIdle',
+    'slipway.pulumi.backendUrl',
+    'slipway.stateFolder',
+  ].some((k) => e.affectsConfiguration(k));
 }

@@ -155,6 +155,8 @@ export class Slipway implements vscode.Disposable {
         backendUrl: s.backendUrl,
         dockerHost: s.dockerHost,
         logger: this.logger,
+        // One stack worker per project kept between operations (0: a fresh one each time); ended on deactivation.
+        warmWorker: { start: s.warmWorkerIdleMs > 0, idleMs: s.warmWorkerIdleMs },
       });
       this.enginePromise.catch(() => (this.enginePromise = undefined));
       void this.syncUserSettings();

@@ -7,8 +7,11 @@
 // median of the repeats (at least 3), printed with min and max; Slipway's phases (`--timings`) are
 // printed beside each operation. `--json` prints one object on stdout keyed by operation, each
 // `{ "slipway": s, "baseline": s, "ratio": r, "min": s, "max": s }` (min and max of Slipway's runs).
+// `--warm`: Slipway's side keeps a warm stack worker, as the editor does (SLIPWAY_WARM_WORKER=1: the
+// first operation starts it, the others use it); without it, no warm worker runs. Each side's CPU
+// time (user + system of its commands and their children, and of the warm worker) is printed too.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +20,36 @@ import { randomBytes } from 'node:crypto';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OPERATIONS = ['cold up', 'no-op up', 'one-service change', 'down', 'drift'];
 
+/** CPU seconds (user + system) of the commands run since the last `takeCpu()`, from /usr/bin/time. */
+let cpuSpent = 0;
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 function run(cmd, args, env = process.env) {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const cpuFile = TIME && join(tmpdir(), `slipway-bench-cpu-${process.pid}`);
+  const [c, a] = TIME ? [TIME, ['-f', '%U %S', '-o', cpuFile, cmd, ...args]] : [cmd, args];
+  const r = spawnSync(c, a, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  if (cpuFile) {
+    const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    cpuSpent += user + sys;
+    rmSync(cpuFile, { force: true });
+  }
   return r.stdout;
+}
+
+/** The CPU seconds a warm stack worker under `home` has used so far, its waited-for children included (0: none runs). */
+function warmWorkerCpu(home) {
+  const dir = join(home, 'workers');
+  const info = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.json')) : undefined;
+  if (!info) return { pid: 0, s: 0 };
+  try {
+    const { pid } = JSON.parse(readFileSync(join(dir, info), 'utf8'));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime: fields 14-17, in clock ticks (100 per second on Linux).
+    return { pid, s: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100 };
+  } catch {
+    return { pid: 0, s: 0 };
+  }
 }
 
 async function waitHealthy(url, timeoutMs = 180_000) {
@@ -37,10 +66,15 @@ async function waitHealthy(url, timeoutMs = 180_000) {
   }
 }
 
-async function timed(fn) {
+async function timed(fn, home) {
+  const before = home && warmWorkerCpu(home);
+  cpuSpent = 0;
   const t = process.hrtime.bigint();
   const out = await fn();
-  return { s: Number(process.hrtime.bigint() - t) / 1e9, out };
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  const after = home && warmWorkerCpu(home);
+  const warm = !after ? 0 : after.pid === before.pid ? after.s - before.s : after.s;
+  return { s, out, cpu: cpuSpent + warm };
 }
 
 export const stats = (xs) => {
@@ -55,7 +89,7 @@ function medianPhases(runs) {
   return Object.fromEntries([...phases].map(([k, v]) => [k, stats(v).median]));
 }
 
-export async function benchOperations({ repeats = 3, json = false } = {}) {
+export async function benchOperations({ repeats = 3, json = false, warm: warmWorker = false } = {}) {
   const cli = join(root, 'dist', 'slipway.js');
   const work = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   const home = join(work, 'home');
@@ -79,8 +113,8 @@ export async function benchOperations({ repeats = 3, json = false } = {}) {
     SHOP_WEB_PORT: String(composePort),
   };
   const warm = `slipway-bench-warm:${process.pid}`;
-  const slipway = (...args) =>
-    run(process.execPath, [cli, ...args, '--spec', spec, '--branch', branch], { ...process.env, SLIPWAY_HOME: home });
+  const slipwayEnv = { ...process.env, SLIPWAY_HOME: home, SLIPWAY_WARM_WORKER: warmWorker ? '1' : '0' };
+  const slipway = (...args) => run(process.execPath, [cli, ...args, '--spec', spec, '--branch', branch], slipwayEnv);
   const dc = (...args) => run('docker-compose', ['-p', project, '-f', compose, ...args], composeEnv);
 
   /** Each side: its operations, each returning Slipway's phases (or nothing). */
@@ -106,7 +140,9 @@ export async function benchOperations({ repeats = 3, json = false } = {}) {
     for (const file of [spec, compose])
       writeFileSync(file, readFileSync(file, 'utf8').replace(/GREETING: .*/, `GREETING: ${to}`));
   };
-  const times = Object.fromEntries(OPERATIONS.map((op) => [op, { slipway: [], baseline: [], phases: [] }]));
+  const times = Object.fromEntries(
+    OPERATIONS.map((op) => [op, { slipway: [], baseline: [], phases: [], cpu: [], baselineCpu: [] }]),
+  );
   const log = (line) => console.error(line);
 
   try {
@@ -124,10 +160,11 @@ export async function benchOperations({ repeats = 3, json = false } = {}) {
       log(`Repeat ${r + 1} of ${repeats} (${order.join(' first, then ')}):`);
       const measure = async (op, fn) => {
         for (const side of order) {
-          const { s, out } = await timed(() => fn(side));
+          const { s, out, cpu } = await timed(() => fn(side), side === 'slipway' ? home : undefined);
           times[op][side === 'slipway' ? 'slipway' : 'baseline'].push(s);
+          times[op][side === 'slipway' ? 'cpu' : 'baselineCpu'].push(cpu);
           if (side === 'slipway') times[op].phases.push(out);
-          log(`  ${op}: ${side} ${s.toFixed(2)}s`);
+          log(`  ${op}: ${side} ${s.toFixed(2)}s (CPU ${cpu.toFixed(2)}s)`);
         }
       };
       setGreeting('Hello from Slipway');
@@ -138,11 +175,13 @@ export async function benchOperations({ repeats = 3, json = false } = {}) {
       const ids = run('docker', ['ps', '-aq', '--filter', `label=dev.slipway.env=${env}`])
         .split('\n')
         .filter(Boolean);
-      const drift = await timed(async () => JSON.parse(slipway('drift', '--json', '--timings')).data.timings);
+      const drift = await timed(async () => JSON.parse(slipway('drift', '--json', '--timings')).data.timings, home);
       const floor = await timed(async () => run('docker', ['inspect', ...ids]));
       times.drift.slipway.push(drift.s);
       times.drift.baseline.push(floor.s);
       times.drift.phases.push(drift.out);
+      times.drift.cpu.push(drift.cpu);
+      times.drift.baselineCpu.push(floor.cpu);
       log(`  drift: slipway ${drift.s.toFixed(2)}s, floor (docker inspect of ${ids.length}) ${floor.s.toFixed(3)}s`);
       setGreeting(`Hello again ${r}`);
       await measure('one-service change', (side) => sides[side].up());
@@ -150,9 +189,11 @@ export async function benchOperations({ repeats = 3, json = false } = {}) {
     }
   } finally {
     spawnSync(process.execPath, [cli, 'down', '--spec', spec, '--branch', branch], {
-      env: { ...process.env, SLIPWAY_HOME: home },
+      env: slipwayEnv,
       stdio: 'ignore',
     });
+    const left = warmWorkerCpu(home).pid;
+    if (left) process.kill(left, 'SIGTERM');
     spawnSync('docker-compose', ['-p', project, '-f', compose, 'down', '-v', '--rmi', 'local'], {
       env: composeEnv,
       stdio: 'ignore',
@@ -168,7 +209,9 @@ export async function benchOperations({ repeats = 3, json = false } = {}) {
     result[op] = { slipway: s.median, baseline: b.median, ratio: s.median / b.median, min: s.min, max: s.max };
   }
   const out = json ? (t) => console.error(t) : (t) => console.log(t);
-  out(`\nSlipway vs docker-compose on examples/shop (web + PostgreSQL), same run, same engine, median of ${repeats}`);
+  out(
+    `\nSlipway${warmWorker ? ' (warm stack worker)' : ''} vs docker-compose on examples/shop (web + PostgreSQL), same run, same engine, median of ${repeats}`,
+  );
   out(
     `${'operation'.padEnd(20)}${'slipway (min-max)'.padStart(24)}${'baseline (min-max)'.padStart(24)}${'ratio'.padStart(9)}`,
   );
@@ -180,6 +223,15 @@ export async function benchOperations({ repeats = 3, json = false } = {}) {
   out(
     'baseline: docker-compose; for drift, one `docker inspect` of its containers. ratio = slipway / baseline (medians)',
   );
+  if (TIME) {
+    out(
+      `\n${'CPU time (user + system)'.padEnd(28)}${'slipway (min-max)'.padStart(24)}${'baseline (min-max)'.padStart(24)}`,
+    );
+    for (const op of OPERATIONS)
+      out(
+        `${op.padEnd(28)}${cell(stats(times[op].cpu)).padStart(24)}${cell(stats(times[op].baselineCpu)).padStart(24)}`,
+      );
+  }
   for (const op of OPERATIONS) {
     const phases = medianPhases(times[op].phases);
     out(`\n  ${op}: Slipway's phases (median ms of ${times[op].phases.length} runs; phases can overlap)`);

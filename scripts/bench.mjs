@@ -54,7 +54,8 @@ if (only === 'mocks') {
 
 if (!process.argv.includes('--no-build')) build();
 
-await benchOperations({ repeats, json });
+// `--warm`: Slipway's side keeps a warm stack worker between operations, as the editor does.
+await benchOperations({ repeats, json, warm: process.argv.includes('--warm') });
 if (json || only === 'ops') process.exit(process.exitCode ?? 0);
 
 await benchMocks();

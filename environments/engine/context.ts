@@ -6,6 +6,7 @@ import type { UpResult, WorkerRequest, WorkerResult, WorkerSettings } from '../p
 import type { Spec } from '../spec/types';
 import type { WorkerRuntime } from './runtime';
 import type { UpOptions } from './types';
+import type { WarmOptions } from './warm-client';
 
 export interface EngineContext {
   readonly home: string;
@@ -15,6 +16,8 @@ export interface EngineContext {
   readonly stateId: string;
   readonly docker: Docker;
   readonly logger: Logger;
+  /** Whether the engine starts a warm stack worker when none runs, and its idle time (./warm-client.ts). */
+  readonly warm?: WarmOptions;
   /** Found on first use. */
   runtime(): WorkerRuntime;
   /** The Docker client of an endpoint (the engine's own by default), once it answers. */

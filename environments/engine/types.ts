@@ -17,6 +17,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** How long an operation waits for another one on the same environment; default 10 minutes. */
   lockTimeoutMs?: number;
+  /** Start a warm stack worker per project when none runs (the editor), idle for `idleMs`; default: use one only if it runs. */
+  warmWorker?: { start?: boolean; idleMs?: number };
 }
 
 export type EnvironmentState = 'absent' | 'provisioning' | 'running' | 'degraded' | 'stopped' | 'failed';

@@ -1,4 +1,4 @@
-/** The engine's side of the stack worker: forks one worker process per operation, relays its events, cancels it, and reports a worker that died. */
+/** The engine's side of the stack worker: forks one worker process per operation (or hands it to a warm one, ./warm-client.ts), relays its events, cancels it, and reports a worker that died. */
 import { fork } from 'node:child_process';
 import { SlipwayError } from '../errors';
 import type { OperationOptions } from '../events';
@@ -12,6 +12,7 @@ import type { EngineContext } from './context';
 import { WorkerEventTimings } from './op-timings';
 import { currentTimings } from '../timings';
 import { performance } from 'node:perf_hooks';
+import { runWarm } from './warm-client';
 
 /**
  * Runs one request in a fresh worker process; resolves with its result, rejects with a
@@ -20,14 +21,24 @@ import { performance } from 'node:perf_hooks';
  * the call settles only once it has exited. A worker that died holding its environment's lock
  * leaves no lock behind.
  */
-export function runWorker(
+export async function runWorker(
   ctx: EngineContext,
   request: WorkerRequest,
   opts: OperationOptions & { stopGraceMs?: number },
 ): Promise<WorkerResult> {
   if (opts.signal?.aborted) {
-    return Promise.reject(new SlipwayError('operation-cancelled', 'Cancelled before it started; nothing was changed.'));
+    throw new SlipwayError('operation-cancelled', 'Cancelled before it started; nothing was changed.');
   }
+  // The project's warm worker, when one runs (or the engine starts one) and can take this request.
+  const warm = await runWarm(ctx, request, opts);
+  return warm ?? forkWorker(ctx, request, opts);
+}
+
+function forkWorker(
+  ctx: EngineContext,
+  request: WorkerRequest,
+  opts: OperationOptions & { stopGraceMs?: number },
+): Promise<WorkerResult> {
   // Its own process group: a terminal's Ctrl+C reaches the caller only, which cancels through
   // the worker, so Pulumi gets one interrupt (a second one would make it stop mid-step).
   // ELECTRON_RUN_AS_NODE: in VS Code the extension host's execPath is Electron, which must run as Node.
@@ -127,7 +138,7 @@ export function runWorker(
                         hint: 'Run the command again: Slipway recovers from interrupted operations.',
                       },
                     )
-                  : workerDied(ctx, request, pid, code, sig),
+                  : workerDied(ctx, request, pid, sig ? `was killed by ${sig}` : `exited with code ${code}`),
               )),
         );
       });
@@ -137,16 +148,14 @@ export function runWorker(
 }
 
 /** The error of a worker that ended without a result; the environment's record says the same. */
-function workerDied(
+export function workerDied(
   ctx: EngineContext,
   request: WorkerRequest,
   pid: number | undefined,
-  code: number | null,
-  sig: NodeJS.Signals | null,
+  how: string,
 ): SlipwayError {
   const project = request.op === 'down' ? request.project : request.spec.name;
   const names = envNames(project, request.branch, ctx.stateId);
-  const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
   const error = `the stack worker${pid ? ` (pid ${pid})` : ''} ${how} before it finished`;
   const record = inspectRecord(ctx.home, names.project, names.env).record;
   // The lock is not held by anyone alive, so no other operation writes this record now. The

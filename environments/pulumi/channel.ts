@@ -1,13 +1,31 @@
-/** The stack worker's side of its IPC channel: messages to the engine, and the signal that cancels the run. */
+/** The stack worker's side of its channel to the engine (IPC, or a warm worker's socket): messages to the engine, and the signal that cancels the run. */
 import type { SlipwayEvent } from '../events';
 import { noteEmitted } from './cli-timings';
 import type { WorkerMessage } from './protocol';
 
-/** Aborted by the engine's cancel, its going away, or an interrupt to the worker. */
-export const abort = new AbortController();
+let controller = new AbortController();
+/** Aborted by the engine's cancel, its going away, or an interrupt to the worker; a fresh one per run. */
+export const abort = {
+  get signal(): AbortSignal {
+    return controller.signal;
+  },
+  abort(): void {
+    controller.abort();
+  },
+};
+
+let sink: (msg: WorkerMessage) => void = (msg) => {
+  if (process.connected) process.send?.(msg);
+};
+
+/** A warm worker's next run: messages go to `to` (its client's socket), under a cancel signal of its own. */
+export function startRun(to: (msg: WorkerMessage) => void): void {
+  controller = new AbortController();
+  sink = to;
+}
 
 export function send(msg: WorkerMessage): void {
-  if (process.connected) process.send?.(msg);
+  sink(msg);
 }
 export function emit(event: SlipwayEvent): void {
   noteEmitted(event);

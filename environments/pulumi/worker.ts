@@ -3,22 +3,18 @@
  * state per program run). The engine forks it, sends one `run` request over IPC, and receives
  * progress events and one result or error. If the engine goes away (its process was killed),
  * the worker cancels the Pulumi operation gracefully so the state stays consistent, and exits.
+ * (A warm worker, ./warm-server.ts, runs the same operations one after another over a socket.)
  *
  * This file is the IPC loop; each operation is one module in ./ops/ (up, down, drift, refresh),
- * sharing the workspace (./workspace.ts), event translation (./run-events.ts), the environment's
- * record and ports (./run-state.ts) and the channel to the engine (./channel.ts).
+ * run by ./run-request.ts, sharing the workspace (./workspace.ts), event translation
+ * (./run-events.ts), the environment's record and ports (./run-state.ts) and the channel to the
+ * engine (./channel.ts).
  */
-import { SlipwayError } from '../errors';
 import { WORKER_MARK } from '../processes';
-import { isWrongPassphrase, wrongPassphraseError } from '../paths';
-import { abort } from './channel';
+import { abort, send } from './channel';
 import { performance } from 'node:perf_hooks';
-import { TimingCollector, collectTimings, markPhase } from '../timings';
-import { runDown } from './ops/down';
-import { runDrift } from './ops/drift';
-import { runRefresh } from './ops/refresh';
-import { runUp } from './ops/up';
-import type { ParentMessage, WorkerMessage, WorkerRequest, WorkerResult } from './protocol';
+import { runRequest } from './run-request';
+import type { ParentMessage, WorkerMessage } from './protocol';
 
 // Everything this worker starts (the Pulumi CLI, and the plugins Pulumi starts in process groups
 // of their own) carries this mark, so the engine, or the next operation after a kill -9, can end it.
@@ -32,42 +28,12 @@ function finish(msg: WorkerMessage): void {
   });
 }
 
-async function run(request: WorkerRequest): Promise<void> {
-  const timings = new TimingCollector();
-  await collectTimings(timings, async () => {
-    // From this process's start to its first request: Node, the bundle and the SDK loading.
-    markPhase('worker start', performance.now());
-    await runTimed(request, (msg) => {
-      if (process.connected) process.send?.({ type: 'timings', phases: timings.phases, counts: timings.counts });
-      finish(msg);
-    });
-  });
-}
-
-async function runTimed(request: WorkerRequest, finish: (msg: WorkerMessage) => void): Promise<void> {
-  try {
-    let result: WorkerResult;
-    if (request.op === 'up') result = await runUp(request);
-    else if (request.op === 'down') result = await runDown(request);
-    else if (request.op === 'drift') result = await runDrift(request);
-    else result = await runRefresh(request);
-    finish({ type: 'result', result });
-  } catch (caught) {
-    // Drift and refresh read the stack's secrets too: a wrong passphrase is said as such.
-    const err =
-      !SlipwayError.is(caught) && isWrongPassphrase(caught)
-        ? wrongPassphraseError(request.settings.home, `Could not read the stack of branch "${request.branch}"`)
-        : caught;
-    const e = SlipwayError.is(err)
-      ? { reason: err.reason, message: err.message, hint: err.hint }
-      : { reason: 'operation-failed' as const, message: err instanceof Error ? err.message : String(err) };
-    finish({ type: 'error', error: e });
-    process.exitCode = 1;
-  }
-}
-
 process.on('message', (msg: ParentMessage) => {
-  if (msg.type === 'run') void run(msg.request);
+  if (msg.type === 'run')
+    // From this process's start to its first request: Node, the bundle and the SDK loading.
+    void runRequest(msg.request, send, finish, { phase: 'worker start', ms: performance.now() }).then((ok) => {
+      if (!ok) process.exitCode = 1;
+    });
   else if (msg.type === 'cancel') abort.abort();
 });
 // The engine's process went away (killed): stop the Pulumi run cleanly rather than orphan it.
