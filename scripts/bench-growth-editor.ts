@@ -155,7 +155,9 @@ async function main(): Promise<void> {
     const first = await nextListing(userDataDir, 0, environments, 180_000);
     const host = extensionHost(server);
     const listed = processMemory(host);
-    log(`    editor at ${environments}: first listing ${first.ms} ms, extension host ${host} rss ${listed.rssMiB.toFixed(0)} MiB`);
+    log(
+      `    editor at ${environments}: first listing ${first.ms} ms, extension host ${host} rss ${listed.rssMiB.toFixed(0)} MiB`,
+    );
     const runs: Listed[] = [];
     for (let i = 0; i < refreshes; i++) {
       const seen = listedLines(userDataDir).length;
