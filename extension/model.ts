@@ -132,6 +132,7 @@ export class EnvironmentsModel implements vscode.Disposable {
 
   private async load(): Promise<void> {
     if (this.disposed) return;
+    const started = performance.now();
     try {
       await this.slipway.findSpec();
     } catch (err) {
@@ -149,6 +150,12 @@ export class EnvironmentsModel implements vscode.Disposable {
       const engine = await this.slipway.engine();
       this.statuses = (await engine.list(project)).filter((s) => s.status !== 'absent' || this.busy.has(s.branch));
       this.lastError = undefined;
+      // What `npm run bench -- --only growth` reads back from the log: the refresh's time and the host's heap.
+      const level = this.slipway.log.logLevel;
+      if (level === vscode.LogLevel.Trace || level === vscode.LogLevel.Debug)
+        this.slipway.log.debug(
+          `environments listed: ${this.statuses.length} in ${(performance.now() - started).toFixed(1)} ms (extension host heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB)`,
+        );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (message !== this.lastError) this.slipway.log.warn(`Could not list environments: ${message}`);
