@@ -18,7 +18,7 @@ import { tryParseDuration } from '../spec/units';
 import { currentTimings } from '../timings';
 import type { EngineContext } from './context';
 import { WorkerEventTimings } from './op-timings';
-import { workerDied } from './worker-client';
+import { killAfterGrace, workerDied } from './worker-client';
 
 /** The engine's choice: start a warm worker when none runs (the editor), and how long it idles. */
 export interface WarmOptions {
@@ -192,17 +192,7 @@ function relay(
     let probing: Promise<void> = Promise.resolve();
     const onAbort = () => {
       warm.writeLine(socket, { type: 'cancel' });
-      if (opts.stopGraceMs !== undefined)
-        killTimer = setTimeout(() => {
-          ctx.logger.warn(
-            `The warm stack worker (pid ${pid}) did not stop within ${opts.stopGraceMs} ms of its cancel: killing its process group.`,
-          );
-          try {
-            process.kill(-pid, 'SIGKILL');
-          } catch {
-            // gone already
-          }
-        }, opts.stopGraceMs);
+      killTimer = killAfterGrace(ctx, 'The warm stack worker', pid, opts.stopGraceMs);
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const finish = (fn: () => void) => {

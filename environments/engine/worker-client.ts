@@ -60,19 +60,7 @@ function forkWorker(
     let probing: Promise<void> = Promise.resolve();
     const onAbort = () => {
       if (child.connected) child.send({ type: 'cancel' });
-      if (opts.stopGraceMs !== undefined && child.pid !== undefined) {
-        const pid = child.pid;
-        killTimer = setTimeout(() => {
-          ctx.logger.warn(
-            `The stack worker (pid ${pid}) did not stop within ${opts.stopGraceMs} ms of its cancel: killing its process group.`,
-          );
-          try {
-            process.kill(-pid, 'SIGKILL');
-          } catch {
-            // gone already
-          }
-        }, opts.stopGraceMs);
-      }
+      if (child.pid !== undefined) killTimer = killAfterGrace(ctx, 'The stack worker', child.pid, opts.stopGraceMs);
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const finish = (fn: () => void) => {
@@ -148,6 +136,27 @@ function forkWorker(
 }
 
 /** The error of a worker that ended without a result; the environment's record says the same. */
+/**
+ * After a cancel, the worker's process group is killed if it has not stopped within `graceMs`
+ * (none: it is given all the time it needs); the timer to clear once it has stopped.
+ */
+export function killAfterGrace(
+  ctx: EngineContext,
+  who: string,
+  pid: number,
+  graceMs: number | undefined,
+): NodeJS.Timeout | undefined {
+  if (graceMs === undefined) return undefined;
+  return setTimeout(() => {
+    ctx.logger.warn(`${who} (pid ${pid}) did not stop within ${graceMs} ms of its cancel: killing its process group.`);
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }, graceMs);
+}
+
 export function workerDied(
   ctx: EngineContext,
   request: WorkerRequest,
