@@ -144,10 +144,13 @@ start_dockerd() {
     logfile="$cache/dockerd.log"
   fi
   log "starting dockerd in the background (log: $logfile)"
+  # Docker's default address pools hold 31 networks, and every environment has one: /24 networks
+  # from 10.210.0.0/16 let one engine hold 256 (docker0 keeps 172.17.0.0/16).
+  local pools=(--default-address-pool base=172.17.0.0/16,size=16 --default-address-pool base=10.210.0.0/16,size=24)
   if command -v setsid >/dev/null 2>&1; then
-    setsid dockerd >>"$logfile" 2>&1 </dev/null &
+    setsid dockerd "${pools[@]}" >>"$logfile" 2>&1 </dev/null &
   else
-    nohup dockerd >>"$logfile" 2>&1 </dev/null &
+    nohup dockerd "${pools[@]}" >>"$logfile" 2>&1 </dev/null &
   fi
   DOCKERD_LOG=$logfile
 }
