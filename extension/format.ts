@@ -13,6 +13,11 @@ export function shortDuration(ms: number): string {
   return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
 }
 
+/** `just now` under a minute, else `5m ago`, `2d 4h ago`. */
+export function ago(ms: number): string {
+  return ms < 60_000 ? 'just now' : `${shortDuration(ms)} ago`;
+}
+
 /** `2d 4h left · up 5h`, `expired 3h ago · up 1d`: time left first, so a narrow view still shows it. */
 export function ageAndTtl(createdAt: string | undefined, expiresAt: number | undefined, now = Date.now()): string {
   const parts: string[] = [];

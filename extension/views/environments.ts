@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { DatabaseSeedSummary } from '../../environments/data/reseed';
 import type { ServiceState } from '../../environments/docker/engine';
 import { core } from '../lazy';
-import { ageAndTtl, envLabel, shortDuration } from '../format';
+import { ageAndTtl, ago, envLabel } from '../format';
 import type { EnvironmentItem, ShownState } from '../model';
 import type { Slipway } from '../slipway';
 
@@ -191,7 +191,7 @@ function databaseItem(node: DatabaseNode): vscode.TreeItem {
   const t = new vscode.TreeItem(seed.database, vscode.TreeItemCollapsibleState.None);
   t.id = `db:${node.item.status.branch}:${seed.database}`;
   t.iconPath = new vscode.ThemeIcon('database');
-  t.description = `seeded · ${seed.rows.toLocaleString('en')} rows · ${shortDuration(Date.now() - Date.parse(seed.at))} ago`;
+  t.description = `seeded · ${seed.rows.toLocaleString('en')} rows · ${ago(Date.now() - Date.parse(seed.at))}`;
   t.contextValue = 'database.seeded';
   t.tooltip = [
     `${seed.database}: seeded with a masked copy of ${seed.source}`,

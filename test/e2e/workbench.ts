@@ -29,16 +29,17 @@ export function packageVsix(): string {
 }
 
 /** The Environments view's tree rows, by their accessible labels. */
-/** The freshly packaged VSIX installed into a new code-server on `folder` (state in `home`), open in Chromium. */
+/** The freshly packaged VSIX installed into a new code-server on `folder` (state in `home`, more of its environment in `env`), open in Chromium. */
 export async function openEditor(
   scratch: string,
   folder: string,
   home: string,
+  env: Record<string, string> = {},
 ): Promise<{ server: CodeServer; workbench: Workbench }> {
   const extensionsDir = join(scratch, 'extensions');
   const userDataDir = join(scratch, 'user-data');
   await installExtension(packageVsix(), extensionsDir, userDataDir);
-  const server = await startCodeServer({ folder, extensionsDir, userDataDir, env: { SLIPWAY_HOME: home } });
+  const server = await startCodeServer({ folder, extensionsDir, userDataDir, env: { ...env, SLIPWAY_HOME: home } });
   return { server, workbench: await openWorkbench(server.url) };
 }
 

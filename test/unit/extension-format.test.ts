@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { formatMemory, parseMemory } from '../../environments/spec/units';
 import {
   ageAndTtl,
+  ago,
   describeEvent,
   driftValue,
   envLabel,
@@ -20,6 +21,13 @@ describe('extension texts', () => {
     assert.equal(shortDuration(52 * 3600_000), '2d 4h');
     assert.equal(shortDuration(48 * 3600_000), '2d');
     assert.equal(shortDuration(-5000), '0m');
+  });
+
+  it('says "just now" under a minute, and how long ago after', () => {
+    assert.equal(ago(20_000), 'just now');
+    assert.equal(ago(-1000), 'just now');
+    assert.equal(ago(5 * 60_000), '5m ago');
+    assert.equal(ago(52 * 3600_000), '2d 4h ago');
   });
 
   it('says how long an environment has been up and how long it has left, or since when it expired', () => {
