@@ -98,7 +98,8 @@ export function runCredentialHelper(
     throw new Error(
       `the Docker credential helper ${binary} (${asked}) is not installed or not on PATH; install it, or remove ${store.setting} from ${configFile} and run docker login ${store.serverAddress}`,
     );
-  if (run.error)
+  // A helper that exits without reading the address (one that fails at once) closes its input: EPIPE, not a failure to run.
+  if (run.error && !(run.error.code === 'EPIPE' && run.status !== null))
     throw new Error(`the Docker credential helper ${binary} (${asked}) could not run: ${run.error.message}`);
   if (run.status !== 0) {
     // What a failing helper prints is its error message: the protocol's "not found", or why it failed.
