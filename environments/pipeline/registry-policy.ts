@@ -1,5 +1,5 @@
 // The registry a team sets for its stages (host policy, workspace settings), checked and merged with the stage's own `registry`.
-import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { SlipwayError, formatSpecIssue } from '../errors';
 import { readTextIfExists } from '../files';
@@ -118,12 +118,20 @@ export function readHostRegistryPolicy(file: string): RegistryPolicy | undefined
 export function readWorkspaceRegistryPolicy(file: string): RegistryPolicy | undefined {
   const text = readTextIfExists(file);
   if (text === undefined || !text.trim()) return undefined;
-  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
-  if (!root || root.type !== 'object') return undefined; // reported with its line by the quota limits
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
+  if (errors.length || !root || root.type !== 'object')
+    throw new SlipwayError(
+      'settings-invalid',
+      `${file}:${lineOf(errors[0]?.offset ?? 0)}: is not a JSON object of settings.`,
+      {
+        hint: 'Correct the file (JSON with comments) and retry.',
+      },
+    );
   const keys = ['default', 'stages', 'required'] as const;
   const node = (key: string): Node | undefined => findNodeAtLocation(root, [`slipway.registry.${key}`]);
   if (keys.every((k) => !node(k))) return undefined;
-  const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
   const lineAt = (path: string[]) => {
     const top = node(path[0]);
     const inner = top && path.length > 1 ? findNodeAtLocation(top, path.slice(1)) : undefined;

@@ -140,6 +140,8 @@ describe('the registry policy', () => {
     rmSync(file);
     settings('{\n  "slipway.registry.stages": ["staging"]\n}');
     refused(new RegExp(`settings\\.json:2: slipway\\.registry\\.stages must map stage names to registries`));
+    settings('{\n  "slipway.registry.default": "reg.example.com",\n  oops\n}');
+    refused(/settings\.json:3: is not a JSON object of settings/);
   });
 
   it('accepts in both JSON schemas exactly the registries the core accepts, for the editor to complete and check', () => {
