@@ -2,7 +2,7 @@
 import { SlipwayError } from '../errors';
 import type { OperationOptions } from '../events';
 import { describeDockerHost } from './engine';
-import { registryAuth } from './provider/pull';
+import { registryCredentials, type RegistryCredentials } from './provider/credentials';
 import {
   drain,
   findSource,
@@ -51,27 +51,42 @@ function splitName(ref: string): { repo: string; tag: string } {
 /**
  * A copy for `shipImages` that goes through `registry`: the image is tagged with its registry name
  * on the first source engine that holds it, pushed, pulled by the target and checked there by id.
- * Credentials are those of the Docker config for the registry (`docker login`), sent to the
- * engines only. The registry name stays on the target for an image with a release tag (removed
- * with the stage), is dropped there for one pulled under its own name, and on the source (while
- * the image keeps another name there).
+ * Credentials are those the Docker CLI would use for the registry (its credential helper, else
+ * `docker login`'s `auths` entry: ./provider/credentials.ts), read once per promotion and sent to
+ * the engines only: never logged, never stored.
  */
 export function throughRegistry(registry: string): CopyImage {
+  const host = registry.split('/')[0];
+  let credentials: RegistryCredentials | undefined;
+  const lookup = (): RegistryCredentials => {
+    try {
+      return (credentials ??= registryCredentials(host));
+    } catch (err) {
+      throw new SlipwayError(
+        'operation-failed',
+        `Reading the credentials for the registry ${registry}: ${said(err)}.`,
+        {
+          hint: 'Fix the Docker config or its credential helper (docker login works when it is right), then promote again.',
+          cause: err,
+        },
+      );
+    }
+  };
   return async (target: ImageSource, sources: ImageSource[], image: ShippedImage, opts: OperationOptions) => {
     const source = await findSource(target, sources, image);
     const name = registryName(registry, image);
     const full = `${name.repo}:${name.tag}`;
-    const host = registry.split('/')[0];
+    const found = lookup();
     // Anonymous: an empty credential, which the engine's push API expects.
-    const authconfig = registryAuth(host) ?? { serveraddress: host };
+    const authconfig = found.auth ?? { serveraddress: host };
     const from = describeDockerHost(source.host);
     const to = describeDockerHost(target.host);
     const failed = (step: string, err: unknown): SlipwayError =>
       new SlipwayError(
         'operation-failed',
-        `${step} ${image.owner}'s image ${shortRef(image.ref)} as ${full} failed: ${said(err)}`,
+        `${step} ${image.owner}'s image ${shortRef(image.ref)} as ${full} failed: ${said(err)} (credentials: ${found.from})`,
         {
-          hint: `Check that the registry ${registry} answers both engines (docker login ${host} if it needs credentials), then promote again.`,
+          hint: `Check that the registry ${registry} answers both engines and accepts these credentials (docker login ${host}), then promote again.`,
           cause: err,
         },
       );

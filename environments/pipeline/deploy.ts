@@ -13,6 +13,7 @@ import { requireEmergencyApprovals, rollbackTarget } from './emergency';
 import { readReleases, writeReleases, type Release } from './releases';
 import { rollbackWindows } from './governance';
 import { pipelineStage, type PipelineOptions } from './source';
+import { stageWithRegistry } from './registry-policy';
 import { shipRelease } from './ship-release';
 import { automaticRollbacks, rolloutNote } from './swarm-rollout';
 import { swarmRollbackOrNot } from './swarm-rollback';
@@ -109,7 +110,7 @@ export async function rollbackStage(
   opts: PipelineOptions & OperationOptions & { emergency?: boolean },
 ): Promise<PromoteResult> {
   const project = projectSlug(spec.name);
-  const { stage } = pipelineStage(spec, stageName);
+  const stage = stageWithRegistry(envs.home, spec, pipelineStage(spec, stageName).stage);
   return withStageLock(envs, project, stageName, opts, async () => {
     const history = readReleases(envs.home, project, stageName);
     intactAudit(envs.home, project); // a rollback that cannot be audited is not deployed

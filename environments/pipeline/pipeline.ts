@@ -27,6 +27,7 @@ import {
   type ResolvedSource,
 } from './source';
 import { deployAudited, rollbackStage, withStageLock, type PromoteResult } from './deploy';
+import { stageWithRegistry } from './registry-policy';
 import { describeProfile, promotionProfile, seedStageAudited } from './data-profile';
 
 export type { PipelineOptions, PromotionSource } from './source';
@@ -111,7 +112,10 @@ export class LocalPipeline {
   ): Promise<PromoteResult> {
     const project = projectSlug(spec.name);
     const source = resolveSource(this.envs, spec, from);
-    const { target, sourceStage } = checkOrder(spec, source, to);
+    const order = checkOrder(spec, source, to);
+    const sourceStage = order.sourceStage;
+    // The registry a team policy sets or requires, checked before anything runs.
+    const target = stageWithRegistry(this.envs.home, spec, order.target);
     // A stage seeded like its source (seed: same) is refused here when that cannot be done.
     const profile = await promotionProfile(this.envs, spec, source, target, source.seed, opts.signal);
     const results = await this.runGates(spec, source, target, sourceStage, opts);

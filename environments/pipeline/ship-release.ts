@@ -55,6 +55,8 @@ export async function shipRelease(
   // The probe image is shipped only when this machine has it; else the stage's engine pulls it.
   if (probes && sources.length && (await hasImage(sources, probe)))
     images.push({ owner: 'the health probe', ref: probe });
+  if (stage.registry && stage.registryFrom)
+    opts.onEvent?.({ type: 'step', message: `images travel through ${stage.registry}, set by ${stage.registryFrom}` });
   await shipImages(target, sources, images, opts, stage.registry ? throughRegistry(stage.registry) : undefined);
 }
 

@@ -157,6 +157,8 @@ export interface StageSpec {
   dockerHost?: string;
   /** Registry (host[:port][/path]) the release's images travel through to the stage's engine, instead of streaming them. */
   registry?: string;
+  /** Where `registry` came from when a team policy set it (`registry.default in /home/ci/.slipway/policy.yaml:3`); absent when the spec did. */
+  registryFrom?: string;
   /** Swarm services on a Swarm cluster (the dockerHost is a manager), else containers. */
   swarm?: SwarmStage;
   /** Its data profile: `same` seeds its databases with the masking policy the promoted environment was seeded with. */
