@@ -19,20 +19,11 @@ import {
   LABEL_STATE,
 } from '../naming';
 import type { LabelledEnvironment } from '../records';
-import { contextEndpoint, isContextEndpoint } from './endpoint';
 
 export { dockerClient as connectDocker } from './endpoint';
 
-/** The endpoint as people write it: a stage's TLS files (query parameters) shown as "(TLS)", a context with the endpoint it names. */
+/** The endpoint as people write it: a stage's TLS files (query parameters) shown as "(TLS)". */
 export function describeDockerHost(dockerHost: string): string {
-  if (isContextEndpoint(dockerHost)) {
-    try {
-      const context = contextEndpoint(dockerHost);
-      return `${context.host ? describeDockerHost(context.host) : 'the local engine'} (Docker context "${context.name}")`;
-    } catch {
-      return dockerHost;
-    }
-  }
   const endpoint = dockerHost || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
   if (!endpoint.startsWith('tcp://') || !endpoint.includes('?')) return endpoint;
   const [base, query] = endpoint.split('?', 2);
