@@ -26,6 +26,7 @@ import { restoreAfterFailedUp } from './restore';
 import { removeSeedRecord } from './data/seed-record';
 import { inspectRecord, lockPath } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers } from './docker/engine';
+import { defaultEndpoint, type DefaultEndpoint } from './docker/default-endpoint';
 import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
 import { readSecretEnv } from './spec/service-extras';
 import { findPulumiRoot } from './pulumi/locate';
@@ -68,24 +69,30 @@ export class LocalEnvironments implements Environments {
   private constructor(
     readonly home: string,
     readonly backendUrl: string,
-    readonly dockerHost: string,
+    /** The engine's endpoint and where it came from (--docker-host, DOCKER_HOST, a Docker context, or the local socket). */
+    readonly endpoint: DefaultEndpoint,
     private readonly docker: Docker,
     private readonly logger: Logger,
     private readonly lockTimeoutMs: number,
     private readonly warmWorker?: EngineOptions['warmWorker'],
   ) {
     this.stateId = stateId(backendUrl);
+    this.dockerHost = endpoint.dockerHost;
   }
+
+  /** Docker endpoint of branch environments: `` (the local socket), a DOCKER_HOST URL or `context:NAME`. */
+  readonly dockerHost: string;
 
   static async create(options: EngineOptions = {}): Promise<LocalEnvironments> {
     const home = slipwayHome(options.home);
     ensureDir(home);
-    const dockerHost = options.dockerHost ?? process.env.DOCKER_HOST ?? '';
-    const docker = connectDocker(dockerHost);
+    // As the Docker CLI chooses: DOCKER_HOST, DOCKER_CONTEXT, the current context, the local socket.
+    const endpoint = defaultEndpoint(options.dockerHost, process.env);
+    const docker = connectDocker(endpoint.dockerHost);
     return new LocalEnvironments(
       home,
       options.backendUrl ?? process.env.SLIPWAY_BACKEND_URL ?? defaultBackendUrl(home),
-      dockerHost,
+      endpoint,
       docker,
       options.logger ?? silentLogger,
       options.lockTimeoutMs ?? 10 * 60 * 1000,
@@ -99,6 +106,7 @@ export class LocalEnvironments implements Environments {
       home: this.home,
       backendUrl: this.backendUrl,
       dockerHost: this.dockerHost,
+      endpoint: this.endpoint,
       stateId: this.stateId,
       docker: this.docker,
       logger: this.logger,

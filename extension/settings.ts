@@ -14,7 +14,7 @@ export interface QuotaSettings {
 export interface SlipwaySettings {
   // dockerHost, backendUrl and stateFolder are restricted configurations (package.json
   // `capabilities.untrustedWorkspaces`): VS Code ignores an untrusted folder's values for them.
-  /** Docker endpoint; undefined: DOCKER_HOST or the local socket. */
+  /** Docker endpoint; undefined: as the Docker CLI chooses (DOCKER_HOST, DOCKER_CONTEXT, its current context, the local socket). */
   dockerHost?: string;
   /** Pulumi backend URL; undefined: the file backend in the state folder. */
   backendUrl?: string;

@@ -33,14 +33,14 @@ export function asSlipwayError(err: unknown): SlipwayError {
   const where = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
   if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) {
     return new SlipwayError('docker-unavailable', `The Docker Engine could not be reached (${e.code}: ${message}).`, {
-      hint: `Check that the engine runs and answers at its endpoint (DOCKER_HOST, now ${where}, or the stage's dockerHost in the spec), then run the command again.`,
+      hint: `Check that the engine runs and answers at its endpoint (--docker-host, DOCKER_HOST, now ${where}, DOCKER_CONTEXT or the Docker CLI's current context, or the stage's dockerHost in the spec; slipway status shows which one), then run the command again.`,
       cause: err,
     });
   }
   if (typeof e.statusCode === 'number') {
     const said = typeof e.json?.message === 'string' ? e.json.message : message;
     return new SlipwayError('operation-failed', `The Docker Engine refused a request (HTTP ${e.statusCode}): ${said}`, {
-      hint: "Check that the engine is the one you meant (DOCKER_HOST or the stage's dockerHost) and holds the images the command needs, then run the command again; --verbose shows each step.",
+      hint: "Check that the engine is the one you meant (DOCKER_HOST, DOCKER_CONTEXT, the Docker CLI's current context, or the stage's dockerHost) and holds the images the command needs, then run the command again; --verbose shows each step.",
       cause: err,
     });
   }

@@ -24,7 +24,7 @@ JSON: with --json every command that supports it prints { "data": ..., "error": 
 Exit codes:
 ${exitTableText()}
 
-Environment: SLIPWAY_HOME (state folder, default ~/.slipway), DOCKER_HOST, SLIPWAY_BACKEND_URL, NO_COLOR.`;
+Environment: SLIPWAY_HOME (state folder, default ~/.slipway), DOCKER_HOST, DOCKER_CONTEXT, SLIPWAY_BACKEND_URL, NO_COLOR.`;
 }
 
 /** `slipway data --help`: the subcommands of a command made of them. */

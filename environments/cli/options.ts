@@ -54,7 +54,7 @@ export const common = {
   'docker-host': {
     type: 'string',
     arg: 'URL',
-    help: 'Docker endpoint: unix:///path, tcp://host:port, ssh://user@host, context:NAME (default: DOCKER_HOST)',
+    help: 'Docker endpoint: unix:///path, tcp://host:port, ssh://user@host, context:NAME (default: DOCKER_HOST, DOCKER_CONTEXT, the Docker CLI current context, the local socket)',
   },
   verbose: { type: 'boolean', short: 'v', default: false, help: "show Pulumi's own output" },
   timings: {

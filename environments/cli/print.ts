@@ -48,6 +48,7 @@ export function printStatus(ctx: Context, s: EnvironmentStatus): void {
     const url = s.urls[svc.service] ? `  ${s.urls[svc.service]}` : '';
     ctx.out(`  ${svc.service.padEnd(12)} ${svc.state}${svc.health !== 'none' ? ` (${svc.health})` : ''}${url}`);
   }
+  if (s.engine) ctx.out(`  engine: ${s.engine}`);
   if (s.lastOperation?.error)
     ctx.out(`  last ${s.lastOperation.op} ${s.lastOperation.status}: ${s.lastOperation.error}`);
 }

@@ -1,6 +1,7 @@
 /** What the parts of the engine share: its settings and Docker client, and the calls that reach a stack worker. */
 import type Docker from 'dockerode';
 import type { OperationOptions } from '../events';
+import type { DefaultEndpoint } from '../docker/default-endpoint';
 import type { Logger } from '../log';
 import type { UpResult, WorkerRequest, WorkerResult, WorkerSettings } from '../pulumi/protocol';
 import type { Spec } from '../spec/types';
@@ -12,6 +13,8 @@ export interface EngineContext {
   readonly home: string;
   readonly backendUrl: string;
   readonly dockerHost: string;
+  /** Where dockerHost came from, for people (see ../docker/default-endpoint.ts). */
+  readonly endpoint: DefaultEndpoint;
   /** This state's owner id on the Docker Engine (label dev.slipway.state). */
   readonly stateId: string;
   readonly docker: Docker;

@@ -15,6 +15,7 @@ import {
 import { environmentContainers, environmentLabels, type EnvSelector, type ServiceState } from '../docker/engine';
 import { mockUrls } from '../spec/mocks';
 import { describeDockerHost } from '../docker/engine';
+import { describeEndpoint } from '../docker/default-endpoint';
 import { isLocalEngine, urlHost } from '../docker/remote';
 import { probeInsideEngine } from './remote-health';
 import type { EngineContext } from './context';
@@ -230,6 +231,10 @@ function describe(
     owner: record?.owner,
     specFile: record?.specFile,
     ...(endpoint && !isLocalEngine(endpoint) ? { dockerHost: describeDockerHost(endpoint) } : {}),
+    engine:
+      endpoint === ctx.dockerHost
+        ? describeEndpoint(ctx.endpoint)
+        : `${describeDockerHost(endpoint)} (named by the stage, or by the environment's record: the engine it came up on)`,
     commit: record?.applied?.commit,
     ttl: record?.ttl,
     ...(damaged

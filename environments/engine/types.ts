@@ -12,7 +12,10 @@ export interface EngineOptions {
   home?: string;
   /** Any Pulumi backend URL; default the file backend under `<home>/state`. */
   backendUrl?: string;
-  /** Docker endpoint (`unix:///...`, `tcp://...`); default `DOCKER_HOST` or the local socket. */
+  /**
+   * Docker endpoint (`unix:///...`, `tcp://...`, `context:NAME`); default as the Docker CLI
+   * chooses: `DOCKER_HOST`, `DOCKER_CONTEXT`, the CLI's current context, the local socket.
+   */
   dockerHost?: string;
   logger?: Logger;
   /** How long an operation waits for another one on the same environment; default 10 minutes. */
@@ -44,6 +47,8 @@ export interface EnvironmentStatus {
   specFile?: string;
   /** The engine it runs on when that is not this machine's own (a stage's endpoint, TLS files shown as "(TLS)"). */
   dockerHost?: string;
+  /** The engine it is looked at on, and why that one (DOCKER_HOST, a Docker context and where it was chosen, its record, the local socket). */
+  engine?: string;
   /** Set when that engine did not answer: why; its services are then not known. */
   unreachable?: string;
   /** The git commit its last successful up ran. */

@@ -1,6 +1,6 @@
 // Moving Pulumi's stacks from the file backend under SLIPWAY_HOME into its PostgreSQL backend: `pulumi stack export`, then `stack init` and `stack import` there.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors';
@@ -49,17 +49,7 @@ export function migrateStacks(home: string, stateUrl: string): StacksMoved {
       rmSync(cwd, { recursive: true, force: true });
       spawnSync('mkdir', ['-p', cwd]);
       writeFileSync(join(cwd, 'Pulumi.yaml'), `name: ${project}\nruntime: nodejs\n`);
-      if (run(target, ['stack', 'export', '--stack', name], cwd).status === 0) {
-        out.present.push(ref);
-        continue;
-      }
-      const file = join(scratch, `${project}.${stack}.json`);
-      const steps: Array<[string, string[]]> = [
-        [fileBackend, ['stack', 'export', '--stack', name, '--file', file]],
-        [target, ['stack', 'init', name, '--secrets-provider', 'passphrase']],
-        [target, ['stack', 'import', '--stack', name, '--file', file]],
-      ];
-      for (const [backend, args] of steps) {
+      const step = (backend: string, args: string[]): string => {
         const r = run(backend, args, cwd);
         if (r.status !== 0)
           throw new SlipwayError(
@@ -69,11 +59,37 @@ export function migrateStacks(home: string, stateUrl: string): StacksMoved {
               hint: 'The files under SLIPWAY_HOME are unchanged. Fix the cause and run `slipway state migrate` again: stacks and items already moved are kept.',
             },
           );
+        return r.stdout;
+      };
+      const file = join(scratch, `${project}.${stack}.json`);
+      const there = run(target, ['stack', 'export', '--stack', name], cwd);
+      if (there.status === 0 && resourceCount(there.stdout) > 0) {
+        out.present.push(ref);
+        continue;
       }
+      step(fileBackend, ['stack', 'export', '--stack', name, '--file', file]);
+      if (there.status === 0) {
+        // There, but empty: this stack had no resources to move, or a migration was interrupted
+        // between making it and importing into it (then the import is done now).
+        if (resourceCount(readFileSync(file, 'utf8')) === 0) {
+          out.present.push(ref);
+          continue;
+        }
+      } else step(target, ['stack', 'init', name, '--secrets-provider', 'passphrase']);
+      step(target, ['stack', 'import', '--stack', name, '--file', file]);
       out.copied.push(ref);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
   return out;
+}
+
+/** The resources a `pulumi stack export` holds (0 for a stack made but never imported into). */
+function resourceCount(exported: string): number {
+  try {
+    return (JSON.parse(exported) as { deployment?: { resources?: unknown[] } }).deployment?.resources?.length ?? 0;
+  } catch {
+    return 0;
+  }
 }

@@ -44,6 +44,14 @@ export function routeOf(rel: string): { route: Route; key: string } | undefined 
   return undefined;
 }
 
+/** An item `importItems` writes: a document's text, or lines to add to a log after the `after` it holds. */
+export interface ImportItem {
+  rel: string;
+  text?: string;
+  lines?: string[];
+  after?: number;
+}
+
 export class PostgresStateStore implements StateStore {
   readonly kind = 'postgres' as const;
   private readonly bridge: PgBridge;
@@ -108,6 +116,36 @@ export class PostgresStateStore implements StateStore {
       }
     }
     return [...out].sort();
+  }
+
+  /**
+   * Writes `items` in one transaction (`slipway state migrate`): all of them, or, when the process
+   * is killed or a write fails, none. A document must not exist yet; a log gets `lines` after the
+   * `after` lines it holds. `progress` is called after each item.
+   */
+  importItems(items: ImportItem[], progress?: (done: number) => void): void {
+    this.bridge.call('begin', {});
+    try {
+      for (const [i, item] of items.entries()) {
+        const r = routeOf(item.rel);
+        if (!r) throw new Error(`${item.rel} is not an item of the team state`);
+        this.bridge.call('importItem', {
+          table: r.route.table,
+          key: r.key,
+          kind: r.route.kind,
+          ...(r.route.kind === 'doc' ? { text: item.text } : { lines: item.lines, after: item.after ?? 0 }),
+        });
+        progress?.(i + 1);
+      }
+      this.bridge.call('commit', {});
+    } catch (err) {
+      try {
+        this.bridge.call('rollback', {});
+      } catch {
+        // the connection is gone: PostgreSQL dropped the transaction with it
+      }
+      throw err;
+    }
   }
 
   /** Rows of a query on the team database (for `slipway state status` and `migrate`). */

@@ -76,6 +76,38 @@ async function notify(db: pg.Client, r: Request): Promise<void> {
   await db.query('SELECT pg_notify($1, $2)', [STATE_CHANNEL, `${table(r.table)}/${String(r.key)}`]);
 }
 
+/** The connection of the transaction `begin` opened (`slipway state migrate`): a lost one is never replaced mid-transaction. */
+let inTransaction: pg.Client | undefined;
+
+function transaction(db: pg.Client): pg.Client {
+  if (!inTransaction || db !== inTransaction)
+    throw new Error('the connection of the transaction was lost (nothing of it was committed)');
+  return db;
+}
+
+/**
+ * One item of a migration, inside its transaction: a document that must not exist yet, or a log's
+ * lines after the `after` lines it must hold now (a log an older, interrupted migration began).
+ */
+async function importItem(db: pg.Client, r: Request): Promise<void> {
+  const t = table(r.table);
+  if (r.kind === 'doc') {
+    await db.query(`INSERT INTO ${t} (key, doc) VALUES ($1, $2::jsonb)`, [r.key, r.text]);
+  } else {
+    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${t}/${r.key}`]);
+    const held = (
+      await db.query(`SELECT count(*)::int AS n, coalesce(max(seq), 0)::int AS last FROM ${t} WHERE key = $1`, [r.key])
+    ).rows[0] as { n: number; last: number };
+    if (held.n !== Number(r.after))
+      throw new Error(`${t} ${String(r.key)} holds ${held.n} lines, not the ${Number(r.after)} this migration read`);
+    await db.query(
+      `INSERT INTO ${t} (key, seq, line) SELECT $1, $2::int + ord, line FROM unnest($3::text[]) WITH ORDINALITY AS u(line, ord)`,
+      [r.key, held.last, r.lines],
+    );
+  }
+  await notify(db, r);
+}
+
 async function handle(r: Request): Promise<unknown> {
   const db = await connect();
   switch (r.op) {
@@ -122,6 +154,22 @@ async function handle(r: Request): Promise<unknown> {
     }
     case 'query':
       return (await db.query(String(r.sql), (r.params as unknown[]) ?? [])).rows;
+    case 'begin':
+      await db.query('BEGIN');
+      inTransaction = db;
+      return undefined;
+    case 'importItem':
+      return importItem(transaction(db), r);
+    case 'commit':
+      await transaction(db).query('COMMIT');
+      inTransaction = undefined;
+      return undefined;
+    case 'rollback': {
+      const open = inTransaction;
+      inTransaction = undefined;
+      if (db === open) await db.query('ROLLBACK');
+      return undefined;
+    }
     default:
       throw new Error(`unknown request ${r.op}`);
   }

@@ -1,11 +1,12 @@
 /**
  * A second Docker daemon for tests, beside the machine's own: its own data and exec roots, socket,
  * pid file and bridge (made here, so it never touches the first daemon's docker0), no iptables,
- * and a TLS endpoint on 127.0.0.1 with certificates made for it. With `netns`, it runs in a network
- * namespace of its own instead, reached over a veth pair (a /30 inside its own address range) on
- * the namespace's address, so what a Swarm makes (docker_gwbridge, its ports) stays in there and
- * daemons of concurrent test runs never meet. `stop()` removes all of it and
- * `firstEngineBuilds()` checks that the first engine still builds.
+ * and a TLS endpoint on 127.0.0.1 with certificates made for it. It stops with the process that
+ * started it, however that ends. With `swarm`, it is the only one of its kind on the host while it
+ * runs: a Swarm makes docker_gwbridge, one per host, so daemons of concurrent test runs take turns
+ * through a lock file under /tmp (./host-lock.ts), and one left by a crashed run is removed first.
+ * `stop()` removes all of it (docker_gwbridge too) and `firstEngineBuilds()` checks that the first
+ * engine still builds.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { waitFor } from '../wait';
 import { docker as firstEngine, removeDir, tempHome } from './helpers';
+import { takeHostLock, type HostLock } from './host-lock';
 import { makeCertificates } from './tls-certs';
 
 export interface SecondEngine {
@@ -29,9 +31,12 @@ export interface SecondEngine {
   stop(): Promise<void>;
   /** Addresses for a Swarm's overlay networks, apart from its local networks' (`docker swarm init --default-addr-pool`). */
   pool: string;
-  /** The address it listens on and publishes ports on (127.0.0.1, or its namespace's end of the veth pair). */
+  /** The address it listens on and publishes ports on: 127.0.0.1. */
   address: string;
 }
+
+/** The lock a Swarm's daemon holds while it runs (docker_gwbridge is one per host). */
+export const SWARM_LOCK = '/tmp/slipway-test-swarm-engine.lock';
 
 function freePort(): number {
   // Below the kernel's ephemeral range and away from Slipway's 20000-32767 host ports.
@@ -42,12 +47,32 @@ function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** Removes docker_gwbridge unless the first engine has one (it is not in a swarm): only while holding SWARM_LOCK. */
+async function removeGwBridge(): Promise<void> {
+  if (!existsSync('/sys/class/net/docker_gwbridge')) return;
+  const firstHasIt = (await firstEngine.listNetworks()).some((n) => n.Name === 'docker_gwbridge');
+  if (!firstHasIt) sh('ip', ['link', 'del', 'docker_gwbridge']);
+}
+
 /** Starts it and waits until it answers over TLS; fails saying why (not root, no dockerd, its log). */
-export async function startSecondEngine(prefix: string, opts: { netns?: boolean } = {}): Promise<SecondEngine> {
+export async function startSecondEngine(prefix: string, opts: { swarm?: boolean } = {}): Promise<SecondEngine> {
   if (process.getuid?.() !== 0)
     throw new Error('this test starts its own Docker daemon, so it must run as root (as CI does).');
   if (!existsSync('/usr/sbin/dockerd') && !existsSync('/usr/bin/dockerd'))
     throw new Error('this test starts its own Docker daemon, and dockerd is missing: run `npm run setup`.');
+  let lock: HostLock | undefined;
+  if (opts.swarm) {
+    lock = await takeHostLock(
+      SWARM_LOCK,
+      `pid ${process.pid} (${prefix}) since ${new Date().toISOString()}`,
+      "a test's Swarm daemon: Swarm's docker_gwbridge is one per host",
+    );
+    // Left by a run that crashed (no live daemon of a Swarm test can hold it while this one holds the lock).
+    await removeGwBridge().catch(async (err) => {
+      await lock!.release();
+      throw err;
+    });
+  }
   const dir = tempHome(prefix);
   // Unix socket paths are short: the exec root and socket live in a short folder of their own.
   const id = Math.random().toString(36).slice(2, 7);
@@ -57,10 +82,7 @@ export async function startSecondEngine(prefix: string, opts: { netns?: boolean 
   // Its bridge and networks in 10.<octet>.0.0/15, which no other network here uses.
   const octet = 100 + 2 * Math.floor(Math.random() * 50);
   const range = `10.${octet}.0.0/15`;
-  const ns = opts.netns ? `slw2${id}` : undefined;
-  const address = ns ? `10.${octet}.255.2` : '127.0.0.1';
-  // In its namespace: `ip` there; else here.
-  const inNs = (args: string[]) => (ns ? sh('ip', ['netns', 'exec', ns, 'ip', ...args]) : sh('ip', args));
+  const address = '127.0.0.1';
   // The first daemon drops forwarded traffic by default (bridged packets pass iptables too): its
   // DOCKER-USER chain lets this daemon's containers reach each other, and only them.
   const allow = ['DOCKER-USER', '-s', range, '-d', range, '-j', 'ACCEPT'];
@@ -75,30 +97,18 @@ export async function startSecondEngine(prefix: string, opts: { netns?: boolean 
     }
   };
   try {
-    if (ns) {
-      sh('ip', ['netns', 'add', ns]);
-      undo.push(() => sh('ip', ['netns', 'del', ns]));
-      sh('ip', ['link', 'add', `vh${id}`, 'type', 'veth', 'peer', 'name', `vn${id}`]);
-      undo.push(() => sh('ip', ['link', 'del', `vh${id}`]));
-      sh('ip', ['link', 'set', `vn${id}`, 'netns', ns]);
-      sh('ip', ['addr', 'add', `10.${octet}.255.1/30`, 'dev', `vh${id}`]);
-      sh('ip', ['link', 'set', `vh${id}`, 'up']);
-      inNs(['addr', 'add', `${address}/30`, 'dev', `vn${id}`]);
-      inNs(['link', 'set', `vn${id}`, 'up']);
-      inNs(['link', 'set', 'lo', 'up']);
-    } else {
-      sh('iptables', ['-I', ...allow]);
-      undo.push(() => sh('iptables', ['-D', ...allow]));
-    }
-    inNs(['link', 'add', bridge, 'type', 'bridge']);
-    if (!ns) undo.push(() => sh('ip', ['link', 'del', bridge]));
-    inNs(['addr', 'add', `10.${octet}.0.1/24`, 'dev', bridge]);
-    inNs(['link', 'set', bridge, 'up']);
+    sh('iptables', ['-I', ...allow]);
+    undo.push(() => sh('iptables', ['-D', ...allow]));
+    sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    undo.push(() => sh('ip', ['link', 'del', bridge]));
+    sh('ip', ['addr', 'add', `10.${octet}.0.1/24`, 'dev', bridge]);
+    sh('ip', ['link', 'set', bridge, 'up']);
     makeCertificates(dir, [address]);
   } catch (err) {
     undoAll();
     removeDir(run);
     removeDir(dir);
+    await lock?.release();
     throw err;
   }
   const certPath = join(dir, 'certs', 'lab');
@@ -106,12 +116,15 @@ export async function startSecondEngine(prefix: string, opts: { netns?: boolean 
   const socket = join(run, 'd.sock');
   const logFile = join(dir, 'dockerd.log');
   const out = openSync(logFile, 'a');
-  const gwBefore = ns !== undefined || existsSync('/sys/class/net/docker_gwbridge');
+  const gwBefore = !opts.swarm && existsSync('/sys/class/net/docker_gwbridge');
   const daemon: ChildProcess = spawn(
-    // nsenter enters its network namespace only (`ip netns exec` would hide the cgroup mounts).
-    ns ? 'nsenter' : 'dockerd',
+    // setpriv: SIGTERM when this process ends, so no daemon outlives a crashed run.
+    'setpriv',
     [
-      ...(ns ? [`--net=/var/run/netns/${ns}`, 'dockerd'] : []),
+      '--pdeathsig',
+      'TERM',
+      '--',
+      'dockerd',
       '--data-root',
       join(dir, 'data'),
       '--exec-root',
@@ -137,6 +150,8 @@ export async function startSecondEngine(prefix: string, opts: { netns?: boolean 
     ],
     { stdio: ['ignore', out, out] },
   );
+  // The lock stays taken until the daemon has exited, even if this process ends first.
+  if (daemon.pid !== undefined) lock?.guard(daemon.pid);
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '');
   const docker = new Docker({ socketPath: socket });
   const cli = (args: string[], input?: string) =>
@@ -160,13 +175,14 @@ export async function startSecondEngine(prefix: string, opts: { netns?: boolean 
       }
     } finally {
       undoAll();
-      // A swarm on it made docker_gwbridge; the first engine has none (it is not in a swarm).
-      if (!gwBefore && existsSync('/sys/class/net/docker_gwbridge')) {
-        const firstHasIt = (await firstEngine.listNetworks()).some((n) => n.Name === 'docker_gwbridge');
-        if (!firstHasIt) sh('ip', ['link', 'del', 'docker_gwbridge']);
+      try {
+        // A swarm on it made docker_gwbridge; the first engine has none (it is not in a swarm).
+        if (!gwBefore) await removeGwBridge();
+      } finally {
+        removeDir(run);
+        removeDir(dir);
+        await lock?.release();
       }
-      removeDir(run);
-      removeDir(dir);
     }
   };
   try {

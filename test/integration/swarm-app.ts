@@ -1,7 +1,7 @@
 /**
- * The fixture of the Swarm stage tests: a one-node Swarm on a second dockerd in a network
- * namespace of its own (TLS on its end of a veth pair, the address its URLs name),
- * and a busybox web app in a git repository of its own (committed on `main`, a branch checked
+ * The fixture of the Swarm stage tests: a one-node Swarm (`docker swarm init --advertise-addr
+ * 127.0.0.1`) on a second dockerd in this host's network namespace, with TLS on 127.0.0.1, the
+ * address its URLs name (one such daemon on the host at a time: ./second-engine.ts), and a busybox web app in a git repository of its own (committed on `main`, a branch checked
  * out) whose spec has a Swarm stage on it. `tearDown()` takes down the branch and the stage, stops
  * the daemon, removes the folders and checks that the first engine still builds.
  */
@@ -40,8 +40,8 @@ export async function startSwarmApp(
     .getImage('slipway/busybox:local')
     .inspect()
     .catch(() => assert.fail('the base image slipway/busybox:local is missing: run `npm run setup` first'));
-  // In a network namespace of its own: Swarm's docker_gwbridge of one test run never meets another's.
-  const engine = await startSecondEngine(`${prefix}-engine`, { netns: true });
+  // One Swarm daemon on the host at a time (its docker_gwbridge is one per host): concurrent runs wait.
+  const engine = await startSecondEngine(`${prefix}-engine`, { swarm: true });
   const root = tempHome(`${prefix}-app`);
   const home = tempHome(prefix);
   try {

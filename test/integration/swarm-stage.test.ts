@@ -1,8 +1,8 @@
 /**
- * A stage on a Docker Swarm cluster, end to end: a second dockerd started here in a network
- * namespace of its own, with TLS on its end of a veth pair, becomes a one-node Swarm (`docker swarm
- * init --advertise-addr` that address); promoting to the stage runs each service as a Swarm service
- * on an overlay network, healthy and answering on that address; a later release whose health check fails on the cluster is rolled back by Swarm with
+ * A stage on a Docker Swarm cluster, end to end: a second dockerd started here, with TLS on
+ * 127.0.0.1, becomes a one-node Swarm (`docker swarm init --advertise-addr 127.0.0.1`); promoting to
+ * the stage runs each service as a Swarm service on an overlay network, healthy and answering on
+ * 127.0.0.1 (its host-mode published port); a later release whose health check fails on the cluster is rolled back by Swarm with
  * no command from the user, the stage keeps answering with the release before, and the audit log
  * records the automatic rollback. Afterwards the first engine still builds.
  */
@@ -25,7 +25,7 @@ interface ListedEnv {
   services: Array<{ service: string; state: string; health: string }>;
 }
 
-describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second dockerd in its own network namespace)', function () {
+describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second dockerd on 127.0.0.1)', function () {
   this.timeout(20 * 60 * 1000);
   const project = `swarm-${RUN}`;
   const branch = 'feature';
@@ -69,7 +69,7 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
 
   after(() => tearDownSwarmApp(fixture, branch, 'cluster'));
 
-  it('runs each service as a Swarm service on an overlay network, healthy and answering on the engine address', async () => {
+  it('runs each service as a Swarm service on an overlay network, healthy and answering on 127.0.0.1', async () => {
     const up = await cli('up', '--branch', branch);
     assert.equal(up.code, 0, up.stderr);
     const promoted = await cli('promote', '--from', branch, '--to', 'cluster', '--as', 'dev@corp.test');
@@ -88,6 +88,7 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
     const { stage, url } = await stageUrl();
     assert.equal(stage.status, 'running', JSON.stringify(stage));
     assert.equal(stage.services[0].health, 'healthy');
+    assert.equal(new URL(url).hostname, '127.0.0.1');
     assert.equal(await version(url), 'v1');
   });
 

@@ -1,11 +1,10 @@
 /**
  * A promotion into a Swarm stage with `rollout: { strategy: start-first }` keeps the service
- * answering throughout: a second dockerd started here in a network namespace of its own (TLS on its
- * end of a veth pair) becomes a one-node Swarm;
+ * answering throughout: a second dockerd started here, with TLS on 127.0.0.1, becomes a one-node
+ * Swarm (`docker swarm init --advertise-addr 127.0.0.1`);
  * the stage's service is reached through its entry (a relay holding the published host port, so
  * the new task can start beside the old one); while the second release is promoted, a loop of
- * requests from this machine (the host side of the veth pair) to the stage's URL, which names the
- * engine's address, (bounded in count and time) sees only
+ * requests on loopback to the stage's URL, which names 127.0.0.1 (bounded in count and time), sees only
  * 200s, first the old version and then the new one. The service's secret is a Swarm secret (no
  * service spec and no file of Slipway's holds it), and `slipway rollback` goes through Swarm's own
  * rollback, answering throughout too, recorded in the audit log.
@@ -97,7 +96,7 @@ function assertServed(served: Served<{ stdout: string; stderr: string }>, from: 
 const MAX_REQUESTS = 3000;
 const MAX_LOOP_MS = 12 * 60 * 1000;
 
-describe('a start-first promotion into a Swarm stage (real one-node Swarm on a second dockerd in its own network namespace)', function () {
+describe('a start-first promotion into a Swarm stage (real one-node Swarm on a second dockerd on 127.0.0.1)', function () {
   this.timeout(25 * 60 * 1000);
   const project = `swarmsf-${RUN}`;
   const branch = 'feature';
@@ -167,12 +166,12 @@ describe('a start-first promotion into a Swarm stage (real one-node Swarm on a s
 
   after(() => tearDownSwarmApp(fixture, branch, 'cluster'));
 
-  it('serves every request of a loop from this machine while the second release rolls out start-first', async () => {
+  it('serves every request of a loop on loopback while the second release rolls out start-first', async () => {
     assert.equal((await cli('up', '--branch', branch)).code, 0);
     const first = await cli('promote', '--from', branch, '--to', 'cluster', '--as', 'dev@corp.test');
     assert.equal(first.code, 0, first.stderr + first.stdout);
     url = await stageUrl();
-    assert.equal(new URL(url).hostname, fixture!.engine.address);
+    assert.equal(new URL(url).hostname, '127.0.0.1');
     const services = await fixture!.engine.docker.listServices();
     const web = services.find(
       (s) => s.Spec?.Labels?.['dev.slipway.service'] === 'web' && !/-entry$/.test(s.Spec?.Name ?? ''),

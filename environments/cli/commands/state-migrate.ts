@@ -24,6 +24,12 @@ export const stateMigrate: Command = {
     const result = migrateState(slipwayHome(), String(str(ctx, 'to')));
     if (ctx.json) printJson(ctx, result);
     else {
+      if (result.interrupted)
+        ctx.out(
+          `an earlier migration to ${result.interrupted.to} (started ${result.interrupted.startedAt}) was interrupted: it committed none of its items (they are copied in one transaction), so this run copied them afresh${result.stacks.present.length ? '; stacks it had moved were kept' : ''}.`,
+        );
+      if (result.continued)
+        ctx.out(`${result.continued} log(s) begun by an older, interrupted migration were completed.`);
       const copied = Object.entries(result.copied).map(([t, n]) => `${n} ${t.replace('slipway_', '')}`);
       ctx.out(
         `migrated to ${result.to}: ${copied.length ? copied.join(', ') : 'nothing new'}${result.unchanged ? ` (${result.unchanged} already there)` : ''}`,
