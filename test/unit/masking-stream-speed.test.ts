@@ -123,6 +123,45 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
     assert.equal(await through(new RowMasker('t', columns, KEY, sets), [input.subarray(0, input.length - 1)]), want);
   });
 
+  it('a masker that masks cell by cell prints the same from bytes and its byte memo: escapes, NULLs, non-ASCII, long and repeated values', async () => {
+    const fake = (f: string): Transformer => ({ kind: 'fake', fake: f as 'email' });
+    const columns: MaskedColumn[] = [
+      { name: 'id', type: 'int4', transformer: keep, unique: true },
+      { name: 'first', type: 'text', transformer: fake('firstName'), unique: false },
+      { name: 'email', type: 'text', transformer: fake('email'), unique: false },
+      { name: 'phone', type: 'text', transformer: fake('phone'), unique: false },
+      { name: 'code', type: 'int4', transformer: { kind: 'hash', length: 16 }, unique: false },
+      { name: 'token', type: 'text', transformer: { kind: 'hash', length: 12 }, unique: false },
+      { name: 'note', type: 'text', transformer: { kind: 'scramble' }, unique: false },
+      { name: 'born', type: 'date', transformer: { kind: 'dateShift', days: 30 }, unique: false },
+      { name: 'secret', type: 'text', transformer: { kind: 'null' }, unique: false },
+      { name: 'tag', type: 'text', transformer: { kind: 'redact', value: 'x' }, unique: false },
+      { name: 'city', type: 'text', transformer: fake('city'), unique: false },
+    ];
+    const long = 'L'.repeat(300);
+    // 120,000 rows: a few repeated values, then unique ones long enough for the memo to stand aside and return.
+    const lines = Array.from({ length: 120_000 }, (_, i) =>
+      [
+        String(i),
+        i % 11 === 0 ? '\\N' : i % 13 === 0 ? `Zoë${i % 5}` : `First${i % 50}`,
+        i % 17 === 0 ? `a\\tb${i % 7}@x.test` : `person${i}@mail.test`,
+        i % 19 === 0 ? long + String(i % 3) : `+44 ${i % 97}`,
+        String(i % 300),
+        i % 23 === 0 ? 'ü' : `t${i % 400}`,
+        `Note ${i % 9}`,
+        i % 29 === 0 ? '\\N' : `2020-01-${String(1 + (i % 28)).padStart(2, '0')}`,
+        's',
+        `tag${i}`,
+        i % 31 === 0 ? 'Ōsaka\\n' : `City${i % 1000}`,
+      ].join('\t'),
+    );
+    const masker = new RowMasker('t', columns, KEY);
+    assert.ok(masker.independent);
+    const input = Buffer.from(lines.join('\n') + '\n');
+    const got = await through(masker, [input.subarray(0, 1_000_003), input.subarray(1_000_003)]);
+    assert.equal(got, expected(new RowMasker('t', columns, KEY), lines));
+  });
+
   it('a row with the wrong number of fields fails the copy', async () => {
     const masker = new RowMasker(
       't',
