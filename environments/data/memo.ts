@@ -84,8 +84,8 @@ export class ByteMemo {
   private readonly slots = new Int32Array(2 * SETS).fill(-1);
   /** Per set: which of its two entries was used last. */
   private readonly last = new Uint8Array(SETS);
-  /** The entries' bytes. */
-  readonly arena = new Uint8Array(ARENA);
+  /** The entries' bytes: it starts small (a small table pays for little) and doubles up to `ARENA`. */
+  arena = new Uint8Array(ARENA / 64);
   private used = 0;
   private stored = 0;
   private lookups = 0;
@@ -145,7 +145,16 @@ export class ByteMemo {
     this.set = -1;
     const size = 3 + to - from + outTo - outFrom;
     if (set < 0 || outTo - outFrom > MAX_OUT) return;
-    if (this.used + size > ARENA) this.clear();
+    if (this.used + size > this.arena.length) {
+      let length = this.arena.length;
+      while (this.used + size > length && length < ARENA) length *= 2;
+      if (length > this.arena.length) {
+        const bigger = new Uint8Array(length);
+        bigger.set(this.arena.subarray(0, this.used));
+        this.arena = bigger;
+      }
+      if (this.used + size > this.arena.length) this.clear(); // full (an entry is far smaller than ARENA)
+    }
     const arena = this.arena;
     const e = this.used;
     arena[e] = to - from;

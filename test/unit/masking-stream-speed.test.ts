@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { MaskStream, decodeField, encodeField } from '../../environments/data/copy-text';
 import { KeyedSha256 } from '../../environments/data/hmac-sha256';
 import { MaskingKey } from '../../environments/data/keyed';
-import { memoized } from '../../environments/data/memo';
+import { ByteMemo, memoized } from '../../environments/data/memo';
 import type { Transformer } from '../../environments/data/policy';
 import { RowMasker, compileTransformer, type MaskedColumn } from '../../environments/data/transformers';
 
@@ -83,6 +83,33 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
     const memo = memoized((v: string) => (calls++, v.toUpperCase()));
     for (let i = 0; i < 100_000; i++) assert.equal(memo(`name${i % 20_000}`, 0), `NAME${i % 20_000}`);
     assert.equal(calls, 20_000, 'each name is masked once');
+  });
+
+  it('the byte memo gives back the output put for an input, through its growth and once full, and nothing for another input', () => {
+    const memo = new ByteMemo();
+    const output = (i: number) => Buffer.from(`out-${i}-`.repeat(i % 40 === 0 ? 6000 : 1));
+    const read = (i: number) => {
+      const input = Buffer.from(`in-${i}`);
+      const e = memo.get(input, 0, input.length);
+      return e < 0 ? undefined : Buffer.from(memo.arena.subarray(memo.output(e), memo.outputEnd(e)));
+    };
+    let found = 0;
+    for (let i = 0; i < 6000; i++) {
+      const out = output(i);
+      const input = Buffer.from(`in-${i}`);
+      assert.equal(read(i), undefined);
+      // put remembers what the last get missed.
+      memo.put(input, 0, input.length, out, 0, out.length);
+      assert.deepEqual(read(i), out, `input ${i} just put`);
+      // An earlier input is there unless the memo was full since (and started again).
+      const earlier = i >= 3 ? read(i - 3) : undefined;
+      if (earlier) {
+        assert.deepEqual(earlier, output(i - 3), `input ${i - 3}`);
+        found++;
+      }
+    }
+    assert.ok(found > 5000 && found < 5997, `${found} of 5997 found again`);
+    assert.equal(read(999_999), undefined);
   });
 
   it('the byte scanner prints what decode, mask and encode print, with kept columns read by templates and unique sets', async () => {
