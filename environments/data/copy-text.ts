@@ -1,5 +1,6 @@
 /** PostgreSQL's COPY text format as a stream: rows are parsed, masked and re-encoded, with bounded memory. */
 import { Transform, type TransformCallback } from 'node:stream';
+import { ByteMemo } from './memo';
 import type { Cell, RowMasker } from './transformers';
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
@@ -42,6 +43,8 @@ export class MaskStream extends Transform {
   private readonly out: Cell[];
   private buf: Buffer = Buffer.alloc(0);
   private at = 0;
+  /** Per column, when the masker masks cell by cell: its memo by bytes (undefined: nothing worth remembering). */
+  private readonly memos: Array<ByteMemo | undefined> | undefined;
 
   constructor(
     private readonly masker: RowMasker,
@@ -54,6 +57,7 @@ export class MaskStream extends Transform {
     this.escaped = new Array<boolean>(this.width).fill(false);
     this.row = new Array<Cell>(this.width).fill(null);
     this.out = new Array<Cell>(this.width).fill(null);
+    if (masker.independent) this.memos = masker.memoizable.map((m) => (m ? new ByteMemo() : undefined));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -124,6 +128,16 @@ export class MaskStream extends Transform {
         } else if (b === BACKSLASH) esc = true;
       }
       if (col !== width) throw new Error(`a COPY row has ${col} fields where the table has ${width} columns`);
+      if (this.memos) {
+        for (let i = 0; i < width; i++) {
+          if (i > 0) this.byte(TAB);
+          if (passThrough[i]) this.bytes(data, starts[i], ends[i]);
+          else this.maskField(i, data, starts[i], ends[i], escaped[i]);
+        }
+        this.byte(NL);
+        rows++;
+        continue;
+      }
       for (let i = 0; i < width; i++) row[i] = needed[i] ? fieldAt(data, starts[i], ends[i], escaped[i]) : null;
       this.masker.maskInto(row, out);
       for (let i = 0; i < width; i++) {
@@ -136,6 +150,32 @@ export class MaskStream extends Transform {
     }
     this.onRows(rows);
     return this.buf.subarray(0, this.at);
+  }
+
+  /**
+   * One masked cell of a masker that masks cell by cell: a remembered input's output bytes are
+   * copied; a plain ASCII field with a byte mask is masked from its bytes; anything else is
+   * decoded first. The outputs are `maskInto`'s either way.
+   */
+  private maskField(i: number, data: Buffer, from: number, to: number, escaped: boolean): void {
+    const isNull = escaped && to - from === 2 && data[from] === BACKSLASH && data[from + 1] === 0x4e;
+    if (isNull || this.masker.nulled[i]) return this.cell(null);
+    const memo = (this.memos as Array<ByteMemo | undefined>)[i];
+    const hit = memo ? memo.get(data, from, to) : -1;
+    if (hit >= 0) {
+      const arena = (memo as ByteMemo).arena;
+      const end = (memo as ByteMemo).outputEnd(hit);
+      const start = (memo as ByteMemo).output(hit);
+      this.room(end - start);
+      const buf = this.buf;
+      for (let k = start; k < end; k++) buf[this.at++] = arena[k];
+      return;
+    }
+    const start = this.at;
+    const bytesMask = this.masker.byteMasks[i];
+    if (!escaped && bytesMask && ascii(data, from, to)) this.cell(bytesMask(data, from, to));
+    else this.cell(this.masker.plain[i](fieldAt(data, from, to, escaped) as string, 0));
+    memo?.put(data, from, to, this.buf, start, this.at);
   }
 
   private room(n: number): void {
@@ -178,6 +218,12 @@ export class MaskStream extends Transform {
       } else buf[this.at++] = c;
     }
   }
+}
+
+/** True when `data[from..to)` is plain ASCII (so its bytes are its UTF-8 encoding as decoded and encoded again). */
+function ascii(data: Buffer, from: number, to: number): boolean {
+  for (let p = from; p < to; p++) if (data[p] >= 0x80) return false;
+  return true;
 }
 
 /** One field of a row: `\N` is NULL; a field with escapes goes through decodeField. */

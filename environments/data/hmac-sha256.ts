@@ -27,6 +27,11 @@ function compress(state: Int32Array, block: Uint8Array, offset: number): void {
     const p = offset + i * 4;
     W[i] = (block[p] << 24) | (block[p + 1] << 16) | (block[p + 2] << 8) | block[p + 3];
   }
+  rounds(state);
+}
+
+/** The compression of the block whose first 16 words are already in `W`: its message schedule and 64 rounds. */
+function rounds(state: Int32Array): void {
   for (let i = 16; i < 64; i++) {
     const x = W[i - 15];
     const y = W[i - 2];
@@ -42,19 +47,112 @@ function compress(state: Int32Array, block: Uint8Array, offset: number): void {
   let f = state[5];
   let g = state[6];
   let h = state[7];
-  for (let i = 0; i < 64; i++) {
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
+  // Eight rounds per pass, the working variables renamed in turn instead of shifted.
+  for (let i = 0; i < 64; i += 8) {
+    h =
+      (h +
+        (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
+        (g ^ (e & (f ^ g))) +
+        K[i] +
+        W[i]) |
+      0;
+    d = (d + h) | 0;
+    h =
+      (h +
+        (((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
+        ((a & b) | (c & (a | b)))) |
+      0;
+    g =
+      (g +
+        (((d >>> 6) | (d << 26)) ^ ((d >>> 11) | (d << 21)) ^ ((d >>> 25) | (d << 7))) +
+        (f ^ (d & (e ^ f))) +
+        K[i + 1] +
+        W[i + 1]) |
+      0;
+    c = (c + g) | 0;
+    g =
+      (g +
+        (((h >>> 2) | (h << 30)) ^ ((h >>> 13) | (h << 19)) ^ ((h >>> 22) | (h << 10))) +
+        ((h & a) | (b & (h | a)))) |
+      0;
+    f =
+      (f +
+        (((c >>> 6) | (c << 26)) ^ ((c >>> 11) | (c << 21)) ^ ((c >>> 25) | (c << 7))) +
+        (e ^ (c & (d ^ e))) +
+        K[i + 2] +
+        W[i + 2]) |
+      0;
+    b = (b + f) | 0;
+    f =
+      (f +
+        (((g >>> 2) | (g << 30)) ^ ((g >>> 13) | (g << 19)) ^ ((g >>> 22) | (g << 10))) +
+        ((g & h) | (a & (g | h)))) |
+      0;
+    e =
+      (e +
+        (((b >>> 6) | (b << 26)) ^ ((b >>> 11) | (b << 21)) ^ ((b >>> 25) | (b << 7))) +
+        (d ^ (b & (c ^ d))) +
+        K[i + 3] +
+        W[i + 3]) |
+      0;
+    a = (a + e) | 0;
+    e =
+      (e +
+        (((f >>> 2) | (f << 30)) ^ ((f >>> 13) | (f << 19)) ^ ((f >>> 22) | (f << 10))) +
+        ((f & g) | (h & (f | g)))) |
+      0;
+    d =
+      (d +
+        (((a >>> 6) | (a << 26)) ^ ((a >>> 11) | (a << 21)) ^ ((a >>> 25) | (a << 7))) +
+        (c ^ (a & (b ^ c))) +
+        K[i + 4] +
+        W[i + 4]) |
+      0;
+    h = (h + d) | 0;
+    d =
+      (d +
+        (((e >>> 2) | (e << 30)) ^ ((e >>> 13) | (e << 19)) ^ ((e >>> 22) | (e << 10))) +
+        ((e & f) | (g & (e | f)))) |
+      0;
+    c =
+      (c +
+        (((h >>> 6) | (h << 26)) ^ ((h >>> 11) | (h << 21)) ^ ((h >>> 25) | (h << 7))) +
+        (b ^ (h & (a ^ b))) +
+        K[i + 5] +
+        W[i + 5]) |
+      0;
+    g = (g + c) | 0;
+    c =
+      (c +
+        (((d >>> 2) | (d << 30)) ^ ((d >>> 13) | (d << 19)) ^ ((d >>> 22) | (d << 10))) +
+        ((d & e) | (f & (d | e)))) |
+      0;
+    b =
+      (b +
+        (((g >>> 6) | (g << 26)) ^ ((g >>> 11) | (g << 21)) ^ ((g >>> 25) | (g << 7))) +
+        (a ^ (g & (h ^ a))) +
+        K[i + 6] +
+        W[i + 6]) |
+      0;
+    f = (f + b) | 0;
+    b =
+      (b +
+        (((c >>> 2) | (c << 30)) ^ ((c >>> 13) | (c << 19)) ^ ((c >>> 22) | (c << 10))) +
+        ((c & d) | (e & (c | d)))) |
+      0;
+    a =
+      (a +
+        (((f >>> 6) | (f << 26)) ^ ((f >>> 11) | (f << 21)) ^ ((f >>> 25) | (f << 7))) +
+        (h ^ (f & (g ^ h))) +
+        K[i + 7] +
+        W[i + 7]) |
+      0;
+    e = (e + a) | 0;
+    a =
+      (a +
+        (((b >>> 2) | (b << 30)) ^ ((b >>> 13) | (b << 19)) ^ ((b >>> 22) | (b << 10))) +
+        ((b & c) | (d & (b | c)))) |
+      0;
   }
   state[0] = (state[0] + a) | 0;
   state[1] = (state[1] + b) | 0;
@@ -81,7 +179,6 @@ export class KeyedSha256 {
   private readonly outer: Int32Array;
   private readonly state = new Int32Array(8);
   private message = Buffer.alloc(256);
-  private readonly tail = new Uint8Array(64);
 
   constructor(key: Buffer) {
     const k = key.length > 64 ? createHash('sha256').update(key).digest() : key;
@@ -91,9 +188,15 @@ export class KeyedSha256 {
 
   /** The HMAC of the UTF-8 bytes of `prefix` (or the bytes themselves) followed by those of `text` (no string is joined). */
   digest(text: string, prefix: string | Uint8Array = ''): Buffer {
+    const length = this.encode(text, prefix);
+    return this.keyed(this.message, length, Buffer.allocUnsafe(32)) as Buffer;
+  }
+
+  /** Writes the UTF-8 bytes of `prefix` and `text` into the message buffer; returns their length. */
+  private encode(text: string, prefix: string | Uint8Array): number {
     const start = typeof prefix === 'string' ? prefix.length : prefix.length;
     const total = start + text.length;
-    if (total * 3 > this.message.length) this.message = Buffer.alloc(total * 3 + 64);
+    if (total * 3 + 72 > this.message.length) this.message = Buffer.alloc(total * 3 + 128);
     const message = this.message;
     let length = total;
     if (typeof prefix !== 'string') message.set(prefix, 0);
@@ -118,44 +221,63 @@ export class KeyedSha256 {
       length = typeof prefix === 'string' ? message.write(prefix, 0, 'utf8') : prefix.length;
       length += message.write(text, length, 'utf8');
     }
+    return length;
+  }
+
+  /**
+   * A digest function for values given as bytes, all after the same `prefix`: it keeps its own
+   * message buffer with the prefix written once, and writes each HMAC into one 32-byte buffer
+   * that its next call overwrites. No string is decoded or encoded and nothing is allocated.
+   */
+  prefixed(prefix: Uint8Array): (data: Uint8Array, from: number, to: number) => Buffer {
+    let message = Buffer.alloc(prefix.length + 256);
+    message.set(prefix, 0);
+    const out = Buffer.alloc(32);
+    const start = prefix.length;
+    return (data, from, to) => {
+      const length = start + to - from;
+      if (length + 72 > message.length) {
+        message = Buffer.alloc(length + 128);
+        message.set(prefix, 0);
+      }
+      for (let i = from, at = start; i < to; i++, at++) message[at] = data[i];
+      this.keyed(message, length, out);
+      return out;
+    };
+  }
+
+  /** The HMAC of the first `length` bytes of `message` (with 72 bytes of room after them), into `out`. */
+  private keyed(message: Uint8Array, length: number, out: Uint8Array): Uint8Array {
     const state = this.state;
     state.set(this.inner);
-    this.finish(state, this.message, length, 64);
-    // The outer hash of the inner digest: one block of 32 bytes, its padding and length.
-    const tail = this.tail;
-    writeState(state, tail, 0);
-    tail.fill(0, 32);
-    tail[32] = 0x80;
-    tail[62] = 0x03; // (64 + 32) * 8 = 768 bits
-    tail[63] = 0x00;
+    finish(state, message, length, 64);
+    // The outer hash of the inner digest: one block of its 32 bytes, then padding and length.
+    for (let i = 0; i < 8; i++) W[i] = state[i];
+    W[8] = 0x80000000 | 0;
+    W.fill(0, 9, 15);
+    W[15] = (64 + 32) * 8;
     state.set(this.outer);
-    compress(state, tail, 0);
-    const out = Buffer.allocUnsafe(32);
+    rounds(state);
     writeState(state, out, 0);
     return out;
   }
+}
 
-  /** Hashes `length` bytes of `data` after `prefix` bytes already compressed, with SHA-256's padding. */
-  private finish(state: Int32Array, data: Uint8Array, length: number, prefix: number): void {
-    let p = 0;
-    for (; p + 64 <= length; p += 64) compress(state, data, p);
-    const tail = this.tail;
-    const rest = length - p;
-    tail.fill(0);
-    for (let i = 0; i < rest; i++) tail[i] = data[p + i];
-    tail[rest] = 0x80;
-    if (rest >= 56) {
-      compress(state, tail, 0);
-      tail.fill(0);
-    }
-    const bits = (prefix + length) * 8;
-    tail[59] = Math.floor(bits / 2 ** 32) & 0xff;
-    tail[60] = (bits >>> 24) & 0xff;
-    tail[61] = (bits >>> 16) & 0xff;
-    tail[62] = (bits >>> 8) & 0xff;
-    tail[63] = bits & 0xff;
-    compress(state, tail, 0);
-  }
+/**
+ * Hashes the first `length` bytes of `m` after `prefix` bytes already compressed, its SHA-256
+ * padding written in place after them (`m` has 72 bytes of room for it).
+ */
+function finish(state: Int32Array, m: Uint8Array, length: number, prefix: number): void {
+  const end = (((length + 8) >> 6) + 1) << 6;
+  m[length] = 0x80;
+  for (let p = length + 1; p < end - 5; p++) m[p] = 0;
+  const bits = (prefix + length) * 8;
+  m[end - 5] = Math.floor(bits / 2 ** 32) & 0xff;
+  m[end - 4] = (bits >>> 24) & 0xff;
+  m[end - 3] = (bits >>> 16) & 0xff;
+  m[end - 2] = (bits >>> 8) & 0xff;
+  m[end - 1] = bits & 0xff;
+  for (let p = 0; p < end; p += 64) compress(state, m, p);
 }
 
 function writeState(state: Int32Array, out: Uint8Array, offset: number): void {

@@ -27,12 +27,25 @@ export class MaskingKey {
    */
   digest(kind: string, value: string, attempt = 0): Buffer {
     if (attempt !== 0) return this.hmac.digest(value, `${kind}\0${attempt}\0`);
+    return this.hmac.digest(value, this.prefix(kind));
+  }
+
+  private prefix(kind: string): Buffer {
     let prefix = this.prefixes.get(kind);
     if (prefix === undefined) {
-      prefix = Buffer.from(`${kind}\0${attempt}\0`, 'utf8');
+      prefix = Buffer.from(`${kind}\u00000\u0000`, 'utf8');
       if (this.prefixes.size < 1024) this.prefixes.set(kind, prefix);
     }
-    return this.hmac.digest(value, prefix);
+    return prefix;
+  }
+
+  /**
+   * `digest(kind, value)` for values given as their UTF-8 bytes (`from`..`to` of `data`), without
+   * decoding them. Each call's digest is written into one buffer that the next call overwrites:
+   * read it before masking another value.
+   */
+  bytesDigest(kind: string): (data: Uint8Array, from: number, to: number) => Buffer {
+    return this.hmac.prefixed(this.prefix(kind));
   }
 
   /** `length` keyed bytes (a counter-mode stream of digests). */

@@ -186,6 +186,7 @@ export async function makeSnapshot(
     const snapshot: Snapshot = { id, volume, ...figures, madeAt: new Date().toISOString(), ...pick(db) };
     writeFileAtomically(recordPath(home, project, id), JSON.stringify(snapshot, null, 2) + '\n');
     await sweepSnapshots(docker, home, project, id, volume);
+    await removeSnapshotServer(docker, project);
     return snapshot;
   } catch (err) {
     await removeContainer(docker, container);
@@ -214,4 +215,35 @@ async function sweepSnapshots(docker: Docker, home: string, project: string, id:
         .getVolume(v.Name)
         .remove()
         .catch(() => undefined);
+}
+
+/**
+ * Removes the project's snapshot server of earlier Slipway versions, which kept snapshots as
+ * databases of a running PostgreSQL (container `slipway-snapshots-<project>`, volume
+ * `<container>-data`, labelled for the project's snapshots but naming no snapshot): nothing reads
+ * it any more. A container or volume of today's snapshots (labelled with their id) is never one.
+ */
+export async function removeSnapshotServer(docker: Docker, project: string): Promise<void> {
+  const name = `slipway-snapshots-${project}`;
+  const old = (labels: Record<string, string> | undefined | null) =>
+    labels?.[SNAPSHOT_LABEL] === project && labels[SNAPSHOT_ID_LABEL] === undefined;
+  const containers = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ name: [`^/${name}$`], label: [`${SNAPSHOT_LABEL}=${project}`] }),
+  });
+  for (const c of containers)
+    if (c.Names.includes(`/${name}`) && old(c.Labels))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((err: { statusCode?: number }) => (err.statusCode === 404 ? undefined : Promise.reject(err)));
+  const volume = await docker
+    .getVolume(`${name}-data`)
+    .inspect()
+    .catch(() => undefined);
+  if (volume && old(volume.Labels))
+    await docker
+      .getVolume(volume.Name)
+      .remove()
+      .catch((err: { statusCode?: number }) => (err.statusCode === 404 ? undefined : Promise.reject(err)));
 }

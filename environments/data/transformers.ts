@@ -11,6 +11,12 @@ export type Cell = string | null;
 /** Masks one non-null value; `attempt` > 0 asks for a different output (a unique column's collision). */
 export type CellMask = (value: string, attempt: number) => Cell;
 
+/**
+ * Masks one non-null value given as its UTF-8 bytes (`from`..`to` of `data`), first attempt only:
+ * the same output as the transformer's `CellMask` for the decoded string, without decoding it.
+ */
+export type BytesMask = (data: Uint8Array, from: number, to: number) => Cell;
+
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint', 'int2', 'int4', 'int8']);
 const MAX_INT: Record<string, number> = { smallint: 32767, int2: 32767, integer: 2 ** 31 - 1, int4: 2 ** 31 - 1 };
 
@@ -25,11 +31,7 @@ export function compileTransformer(t: Transformer, key: MaskingKey, type: string
     case 'redact':
       return (_v, attempt) => (t.value === null ? null : suffixed(String(t.value), attempt));
     case 'hash':
-      return (v, attempt) => {
-        const d = key.digest('hash', v, attempt);
-        if (INTEGER_TYPES.has(type)) return String(d.readUIntBE(0, 6) % (MAX_INT[type] ?? Number.MAX_SAFE_INTEGER));
-        return d.toString('hex').slice(0, t.length);
-      };
+      return (v, attempt) => hashed(key.digest('hash', v, attempt), t.length, type);
     case 'fake': {
       const kind = `fake:${t.fake}`;
       return (v, attempt) => fake(t.fake, key.digest(kind, v, attempt));
@@ -59,6 +61,23 @@ export function compileTransformer(t: Transformer, key: MaskingKey, type: string
       // Filled by the row masker from the row's other masked cells.
       return (v) => v;
   }
+}
+
+/** The `hash` transformer's output from its digest. */
+function hashed(d: Buffer, length: number, type: string): string {
+  if (INTEGER_TYPES.has(type)) return String(d.readUIntBE(0, 6) % (MAX_INT[type] ?? Number.MAX_SAFE_INTEGER));
+  return d.toString('hex').slice(0, length);
+}
+
+/** The byte-input form of a transformer whose output depends on its value's digest alone (fakes, hashes); else undefined. */
+export function compileBytesMask(t: Transformer, key: MaskingKey, type: string): BytesMask | undefined {
+  if (t.kind === 'hash') {
+    const digest = key.bytesDigest('hash');
+    return (data, from, to) => hashed(digest(data, from, to), t.length, type);
+  }
+  if (t.kind !== 'fake') return undefined;
+  const digest = key.bytesDigest(`fake:${t.fake}`);
+  return (data, from, to) => fake(t.fake, digest(data, from, to));
 }
 
 const DIGITS = '0123456789';
@@ -148,10 +167,10 @@ export class RowMasker {
     key: MaskingKey,
     uniqueSets: string[][] = [],
   ) {
-    this.masks = columns.map((c) => {
-      const mask = compileTransformer(c.transformer, key, c.type);
-      return ['keep', 'null', 'redact', 'template'].includes(c.transformer.kind) ? mask : memoized(mask);
-    });
+    this.plain = columns.map((c) => compileTransformer(c.transformer, key, c.type));
+    this.memoizable = columns.map((c) => !['keep', 'null', 'redact', 'template'].includes(c.transformer.kind));
+    this.masks = this.plain.map((mask, i) => (this.memoizable[i] ? memoized(mask) : mask));
+    this.byteMasks = columns.map((c) => compileBytesMask(c.transformer, key, c.type));
     // Unique columns copied unchanged stay unique by themselves; the others are watched.
     this.seen = columns.map((c) =>
       c.unique && c.transformer.kind !== 'keep' && c.transformer.kind !== 'null' ? new Set<string>() : undefined,
@@ -182,7 +201,21 @@ export class RowMasker {
   /** Columns whose decoded value the masker reads (every column not passed through, and kept columns that templates or unique sets read). */
   readonly needed: boolean[];
   /** Columns whose output is NULL before templates are filled (`null`, `template`). */
-  private readonly nulled: boolean[];
+  readonly nulled: boolean[];
+  /** Each column's mask of one value, without a memo (a stream that remembers outputs itself uses these). */
+  readonly plain: CellMask[];
+  /** Each column's mask of one value given as bytes, where its transformer has one. */
+  readonly byteMasks: Array<BytesMask | undefined>;
+  /** Columns whose outputs are worth remembering (deterministic work per value: not keep, null, redact or template). */
+  readonly memoizable: boolean[];
+
+  /**
+   * True when each cell's output depends on that cell's value alone (no template, no unique
+   * column or set watched): a stream may then mask cell by cell with `plain` and `byteMasks`.
+   */
+  get independent(): boolean {
+    return this.templates.length === 0 && !this.crossRow;
+  }
 
   /** True when masking a row reads what earlier rows gave (unique columns or sets watched for collisions). */
   get crossRow(): boolean {

@@ -1,8 +1,8 @@
 /**
  * Masked snapshots on the real Docker Engine: made into a labelled volume with no container left,
  * nothing left behind when making fails, a clone that logs in with its own password only (and
- * keeps working after the snapshot's container is long gone), and a remade snapshot replacing
- * its volume.
+ * keeps working after the snapshot's container is long gone), a remade snapshot replacing
+ * its volume, and the snapshot server of earlier versions removed.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import {
   SNAPSHOT_ID_LABEL,
+  SNAPSHOT_LABEL,
   findSnapshot,
   makeSnapshot,
   removeContainer,
@@ -167,5 +168,43 @@ describe('masked snapshots as volumes, cloned at the Docker level (real Docker)'
     const pc = await preview(c);
     await cloneSnapshot(docker, snap, { container: c, user: 'app', password: pc.password, url: pc.url });
     assert.deepEqual(await sql(await urlOf(c, pc.password), 'SELECT count(*)::int AS n FROM people'), [{ n: 700 }]);
+  });
+
+  it("making a snapshot removes the project's snapshot server of earlier versions (container and volume), and no other project's", async () => {
+    const server = (project: string) => `slipway-snapshots-${project}`;
+    const other = `${PROJECT}x`;
+    const made: string[] = [];
+    try {
+      for (const project of [PROJECT, other]) {
+        const name = server(project);
+        made.push(name);
+        await docker.createVolume({ Name: `${name}-data`, Labels: { [SNAPSHOT_LABEL]: project } });
+        const c = await docker.createContainer({
+          name,
+          Image: 'slipway/busybox:local',
+          Cmd: ['sleep', '3600'],
+          Labels: { [SNAPSHOT_LABEL]: project },
+          HostConfig: { Binds: [`${name}-data:/var/lib/postgresql/data`], RestartPolicy: { Name: 'unless-stopped' } },
+        });
+        await c.start();
+      }
+      const snap = await makeSnapshot(docker, { home, project: PROJECT, id: ids[1], db: DB }, fill(20));
+      const gone = (err: { statusCode?: number }) => err.statusCode === 404;
+      await assert.rejects(docker.getContainer(server(PROJECT)).inspect(), gone);
+      await assert.rejects(docker.getVolume(`${server(PROJECT)}-data`).inspect(), gone);
+      assert.ok((await docker.getContainer(server(other)).inspect()).State.Running, "another project's stays");
+      await docker.getVolume(`${server(other)}-data`).inspect();
+      // Today's snapshots of the project are not touched.
+      assert.deepEqual(await labelled(ids[1]), { volumes: [snap.volume], containers: [] });
+      assert.deepEqual((await labelled(ids[0])).volumes.length, 1);
+    } finally {
+      for (const name of made) {
+        await removeContainer(docker, name);
+        await docker
+          .getVolume(`${name}-data`)
+          .remove()
+          .catch(() => undefined);
+      }
+    }
   });
 });

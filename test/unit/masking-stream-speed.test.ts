@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { MaskStream, decodeField, encodeField } from '../../environments/data/copy-text';
 import { KeyedSha256 } from '../../environments/data/hmac-sha256';
 import { MaskingKey } from '../../environments/data/keyed';
-import { memoized } from '../../environments/data/memo';
+import { ByteMemo, memoized } from '../../environments/data/memo';
 import type { Transformer } from '../../environments/data/policy';
 import { RowMasker, compileTransformer, type MaskedColumn } from '../../environments/data/transformers';
 
@@ -85,6 +85,33 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
     assert.equal(calls, 20_000, 'each name is masked once');
   });
 
+  it('the byte memo gives back the output put for an input, through its growth and once full, and nothing for another input', () => {
+    const memo = new ByteMemo();
+    const output = (i: number) => Buffer.from(`out-${i}-`.repeat(i % 40 === 0 ? 6000 : 1));
+    const read = (i: number) => {
+      const input = Buffer.from(`in-${i}`);
+      const e = memo.get(input, 0, input.length);
+      return e < 0 ? undefined : Buffer.from(memo.arena.subarray(memo.output(e), memo.outputEnd(e)));
+    };
+    let found = 0;
+    for (let i = 0; i < 6000; i++) {
+      const out = output(i);
+      const input = Buffer.from(`in-${i}`);
+      assert.equal(read(i), undefined);
+      // put remembers what the last get missed.
+      memo.put(input, 0, input.length, out, 0, out.length);
+      assert.deepEqual(read(i), out, `input ${i} just put`);
+      // An earlier input is there unless the memo was full since (and started again).
+      const earlier = i >= 3 ? read(i - 3) : undefined;
+      if (earlier) {
+        assert.deepEqual(earlier, output(i - 3), `input ${i - 3}`);
+        found++;
+      }
+    }
+    assert.ok(found > 5000 && found < 5997, `${found} of 5997 found again`);
+    assert.equal(read(999_999), undefined);
+  });
+
   it('the byte scanner prints what decode, mask and encode print, with kept columns read by templates and unique sets', async () => {
     const columns: MaskedColumn[] = [
       { name: 'id', type: 'int4', transformer: keep, unique: true },
@@ -121,6 +148,45 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
     assert.equal(await through(new RowMasker('t', columns, KEY, sets), chunks), want);
     // A last line without its newline is still masked.
     assert.equal(await through(new RowMasker('t', columns, KEY, sets), [input.subarray(0, input.length - 1)]), want);
+  });
+
+  it('a masker that masks cell by cell prints the same from bytes and its byte memo: escapes, NULLs, non-ASCII, long and repeated values', async () => {
+    const fake = (f: string): Transformer => ({ kind: 'fake', fake: f as 'email' });
+    const columns: MaskedColumn[] = [
+      { name: 'id', type: 'int4', transformer: keep, unique: true },
+      { name: 'first', type: 'text', transformer: fake('firstName'), unique: false },
+      { name: 'email', type: 'text', transformer: fake('email'), unique: false },
+      { name: 'phone', type: 'text', transformer: fake('phone'), unique: false },
+      { name: 'code', type: 'int4', transformer: { kind: 'hash', length: 16 }, unique: false },
+      { name: 'token', type: 'text', transformer: { kind: 'hash', length: 12 }, unique: false },
+      { name: 'note', type: 'text', transformer: { kind: 'scramble' }, unique: false },
+      { name: 'born', type: 'date', transformer: { kind: 'dateShift', days: 30 }, unique: false },
+      { name: 'secret', type: 'text', transformer: { kind: 'null' }, unique: false },
+      { name: 'tag', type: 'text', transformer: { kind: 'redact', value: 'x' }, unique: false },
+      { name: 'city', type: 'text', transformer: fake('city'), unique: false },
+    ];
+    const long = 'L'.repeat(300);
+    // 120,000 rows: a few repeated values, then unique ones long enough for the memo to stand aside and return.
+    const lines = Array.from({ length: 120_000 }, (_, i) =>
+      [
+        String(i),
+        i % 11 === 0 ? '\\N' : i % 13 === 0 ? `Zoë${i % 5}` : `First${i % 50}`,
+        i % 17 === 0 ? `a\\tb${i % 7}@x.test` : `person${i}@mail.test`,
+        i % 19 === 0 ? long + String(i % 3) : `+44 ${i % 97}`,
+        String(i % 300),
+        i % 23 === 0 ? 'ü' : `t${i % 400}`,
+        `Note ${i % 9}`,
+        i % 29 === 0 ? '\\N' : `2020-01-${String(1 + (i % 28)).padStart(2, '0')}`,
+        's',
+        `tag${i}`,
+        i % 31 === 0 ? 'Ōsaka\\n' : `City${i % 1000}`,
+      ].join('\t'),
+    );
+    const masker = new RowMasker('t', columns, KEY);
+    assert.ok(masker.independent);
+    const input = Buffer.from(lines.join('\n') + '\n');
+    const got = await through(masker, [input.subarray(0, 1_000_003), input.subarray(1_000_003)]);
+    assert.equal(got, expected(new RowMasker('t', columns, KEY), lines));
   });
 
   it('a row with the wrong number of fields fails the copy', async () => {
