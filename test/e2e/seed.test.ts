@@ -11,26 +11,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { RUN, forceDown, git, requireEngines, runCli } from '../integration/helpers';
 import { POLICY, seededSpec, seedSource } from '../integration/masking-source';
-import { startPostgres, type PostgresServer } from '../integration/postgres';
+import { query, startPostgres, withClient, type PostgresServer } from '../integration/postgres';
 import { editorToolchain, runCommand, screenshot, type CodeServer, type Workbench } from './harness';
 import { envRow, notification, openEditor, webviewFrame } from './workbench';
 
 const PROJECT = `seed-e2e-${RUN}`;
 const BRANCH = `e2e/seed-${RUN}`;
 const CUSTOMERS = 40;
-
-async function query<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** Whether the preview's database holds the marker table a test made in it. */
 async function hasMarker(url: string): Promise<boolean> {
@@ -55,11 +44,7 @@ describe('VS Code extension end to end: masked seed in the dashboard and Problem
     await requireEngines();
     pgServer = await startPostgres();
     source = await pgServer.createDatabase('source');
-    {
-      const client = new pg.Client({ connectionString: source });
-      await client.connect();
-      await seedSource(client, CUSTOMERS).finally(() => client.end());
-    }
+    await withClient(source, (c) => seedSource(c, CUSTOMERS));
     scratch = mkdtempSync(join(tmpdir(), 'slipway-seed-e2e-'));
     home = join(scratch, 'home');
     folder = join(scratch, 'app');

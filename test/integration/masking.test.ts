@@ -7,20 +7,10 @@ import { draftPolicy } from '../../environments/data/draft';
 import { MaskingPolicyError, parsePolicy } from '../../environments/data/policy';
 import { seedMaskedData, type SeedEvent } from '../../environments/data/seed';
 import { POLICY, seedSource } from './masking-source';
-import { startPostgres, type PostgresServer } from './postgres';
+import { startPostgres, withClient, type PostgresServer } from './postgres';
 
 const KEY = 'project-key-for-tests-0001';
 const OTHER_KEY = 'another-project-key-0002';
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const rows = <T extends pg.QueryResultRow>(url: string, sql: string) =>
   withClient(url, async (c) => (await c.query<T>(sql)).rows);

@@ -166,3 +166,19 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
   };
 }
+
+/** Runs `fn` with a client connected to `url`, and closes it. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The rows of one query against `url`. */
+export function query<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
+  return withClient(url, async (c) => (await c.query(text)).rows as T[]);
+}

@@ -15,20 +15,10 @@ import type { DatabaseSpec } from '../../environments/spec/types';
 import { envNames, stageBranch } from '../../environments/naming';
 import { readReleases } from '../../environments/pipeline/releases';
 import { POLICY, seededSpec, seedSource } from './masking-source';
-import { startPostgres, type PostgresServer } from './postgres';
+import { query, startPostgres, type PostgresServer } from './postgres';
 import { CLI, RUN, docker, git, jsonData, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
 
 const PROJECT = `seedpromo-${RUN}`;
-
-async function query<T>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 function exited(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';

@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { readCatalog, qualified, quoteIdent } from '../../environments/data/catalog';
 import { readSeedRecord, seedRecordPath } from '../../environments/data/seed-record';
 import { envNames } from '../../environments/naming';
 import { POLICY, seededSpec, seedSource } from './masking-source';
-import { startPostgres, type PostgresServer } from './postgres';
+import { startPostgres, withClient, type PostgresServer } from './postgres';
 import { RUN, docker, forceDown, jsonData, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
 import { existsSync } from 'node:fs';
 
@@ -32,16 +31,6 @@ async function snapshotContainers(id: string | undefined): Promise<string[]> {
     filters: JSON.stringify({ label: [`dev.slipway.snapshots=${PROJECT}`, `dev.slipway.snapshot=${id}`] }),
   });
   return list.map((c) => c.Names[0]);
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Cells of every table of `url` holding (or containing, for longer values) a personal value. */
