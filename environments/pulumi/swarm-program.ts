@@ -93,6 +93,7 @@ function swarmDatabase(
       // For an image that reads POSTGRES_PASSWORD only (Slipway's own base image does).
       envFromSecrets: ['POSTGRES_PASSWORD'],
       ports: [],
+      endpointMode: 'dnsrr',
       network: names.network,
       aliases: [db.name],
       mounts: [{ volume: names.volume(db.name), target: POSTGRES_DATA }],
@@ -147,6 +148,9 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
     const endpoints = new Map(
       spec.databases.map((db) => [db.name, { spec: db, password: databases.get(db.name)!.password }]),
     );
+    // What another service reaches by name resolves to its tasks' addresses (`dnsrr`): a virtual
+    // IP needs IPVS in the engine's kernel, like the routing mesh (docs/architecture.md).
+    const reached = new Set(spec.services.flatMap((s) => s.dependsOn.services));
     const services = new Map<string, SwarmService>();
     let entryImage: DockerImage | undefined;
     const urls: Record<string, string> = {};
@@ -175,7 +179,7 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
           ),
           ...(secretKeys.length ? { envFromSecrets: secretKeys } : {}),
           ports: fronted ? [] : published,
-          ...(fronted ? { endpointMode: 'dnsrr' as const } : {}),
+          ...(fronted || reached.has(svc.name) ? { endpointMode: 'dnsrr' as const } : {}),
           network: names.network,
           aliases: [svc.name],
           health: svc.healthcheck,

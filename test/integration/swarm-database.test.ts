@@ -102,7 +102,7 @@ describe('the example shop with its database on a Swarm stage (real one-node Swa
   };
   const request = async (url: string, init?: RequestInit) => {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
-    return { status: res.status, text: await res.text() };
+    return { status: res.status, text: (await res.text()).trim() };
   };
   const products = async (url: string) => (await request(`${url}/api/products`)).text;
   let password = '';
