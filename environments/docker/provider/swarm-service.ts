@@ -119,12 +119,14 @@ async function launchOf(docker: Dockerode, inputs: SwarmServiceInputs): Promise<
   const image = (await docker.getImage(inputs.image).inspect()) as {
     Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null };
   };
+  return secretLaunch(vars, image.Config?.Entrypoint ?? [], inputs.command ?? image.Config?.Cmd ?? []);
+}
+
+/** The shell that exports each variable from its secret's file, then execs `entrypoint` and `args`. */
+export function secretLaunch(vars: string[], entrypoint: string[], args: string[]): Launch {
   // `VAR_FILE` goes: an image that reads either refuses both (the official postgres image does).
   const exports = vars.map((v) => `export ${v}="$(cat /run/secrets/${v})"; unset ${v}_FILE`).join('; ');
-  return {
-    Command: ['/bin/sh', '-c', `${exports}; exec "$@"`, 'sh'],
-    Args: [...(image.Config?.Entrypoint ?? []), ...(inputs.command ?? image.Config?.Cmd ?? [])],
-  };
+  return { Command: ['/bin/sh', '-c', `${exports}; exec "$@"`, 'sh'], Args: [...entrypoint, ...args] };
 }
 
 function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[], launch?: Launch): Record<string, unknown> {
