@@ -33,9 +33,11 @@ async function rollbackable(
   const listed = (await docker.listServices({
     filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_ENV}=${stageEnvName(stage.name)}`] },
   })) as unknown as SwarmServiceInfo[];
-  const services = listed.filter((s) => s.Spec.Labels?.[LABEL_ROLE] !== 'entry');
+  // Entries follow their services; databases are left as they run (their data stays with them).
+  const services = listed.filter((s) => !['entry', 'database'].includes(s.Spec.Labels?.[LABEL_ROLE] ?? ''));
   const names = (r: Release) => r.services.map((s) => s.name).sort();
   if (names(current).join() !== names(target).join()) return undefined;
+  if (JSON.stringify(current.databases) !== JSON.stringify(target.databases)) return undefined;
   if (
     services
       .map((s) => s.Spec.Labels?.[LABEL_SERVICE])

@@ -16,6 +16,8 @@ import { addUrl, hostPort, publishedPorts, stackOutputs } from './stack-outputs'
 import { swarmProgram, swarmStageOf } from './swarm-program';
 
 const POSTGRES_PORT = 5432;
+/** Where PostgreSQL keeps its data in the database image (a named volume of the environment). */
+export const POSTGRES_DATA = '/var/lib/postgresql/data';
 
 /** Host ports by service (or database) and container port; kept stable across `up`s. */
 export type PortMap = Record<string, Record<string, number>>;
@@ -49,7 +51,9 @@ export class DockerNetwork extends pulumi.dynamic.Resource {
     );
   }
 }
-class DockerVolume extends pulumi.dynamic.Resource {
+export class DockerVolume extends pulumi.dynamic.Resource {
+  /** The Swarm node holding it (only for a volume made with `swarmNode`). */
+  declare readonly node: pulumi.Output<string | undefined>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     super(
       slipwayProvider,
@@ -88,7 +92,7 @@ class DockerContainer extends pulumi.dynamic.Resource {
     );
   }
 }
-class GeneratedPassword extends pulumi.dynamic.Resource {
+export class GeneratedPassword extends pulumi.dynamic.Resource {
   declare readonly result: pulumi.Output<string>;
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -105,10 +109,10 @@ class GeneratedPassword extends pulumi.dynamic.Resource {
 interface DatabaseEndpoint {
   spec: DatabaseSpec;
   password: pulumi.Output<string>;
-  container: DockerContainer;
 }
 
-function databaseAttr(db: Pick<DatabaseEndpoint, 'spec' | 'password'>, attr: string): pulumi.Output<string> {
+/** A database's attribute as a service's env sees it: its in-network name, the port, its credentials, its URL. */
+function databaseAttr(db: DatabaseEndpoint, attr: string): pulumi.Output<string> {
   const { spec } = db;
   switch (attr) {
     case 'host':
@@ -143,7 +147,11 @@ function serviceAttr(svc: ServiceSpec, attr: string): string {
 }
 
 /** Resolves a service's env, with references to databases (secret) and services (plain). */
-export function serviceEnv(svc: ServiceSpec, spec: Spec, dbs: Map<string, DatabaseEndpoint>): pulumi.Output<string[]> {
+export function serviceEnv(
+  svc: ServiceSpec,
+  spec: Spec,
+  dbs: ReadonlyMap<string, DatabaseEndpoint>,
+): pulumi.Output<string[]> {
   const entries = Object.entries(svc.env).map(([key, template]) => {
     const refs = template.filter((p): p is { ref: SpecRef } => typeof p !== 'string').map((p) => p.ref);
     const values = refs.map((ref) => {
@@ -225,7 +233,7 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
       ),
     );
 
-    const dbs = new Map<string, DatabaseEndpoint>();
+    const dbs = new Map<string, DatabaseEndpoint & { container: DockerContainer }>();
     for (const db of spec.databases) {
       const password = passwords.get(db.name)!;
       const volume = new DockerVolume(
@@ -252,12 +260,8 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
           ports: [{ container: POSTGRES_PORT, host: hostPort(ports, db.name, POSTGRES_PORT) }],
           network: names.network,
           aliases: [db.name],
-          mounts: [{ volume: names.volume(db.name), target: '/var/lib/postgresql/data' }],
-          health: {
-            command: ['pg_isready', '-q', '-h', '127.0.0.1', '-U', db.user, '-d', db.database],
-            intervalMs: 500,
-            timeoutMs: 60000,
-          },
+          mounts: [{ volume: names.volume(db.name), target: POSTGRES_DATA }],
+          health: databaseHealth(db),
           cpus: db.resources.cpus,
           memoryBytes: db.resources.memoryBytes,
           labels: containerLabels(db.name, 'database'),
@@ -335,6 +339,15 @@ export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<
         ...[...containers].map(([k, c]) => [k, c.containerId] as const),
       ]),
     );
+  };
+}
+
+/** The health check of a database: PostgreSQL answers on TCP (the image's first-run setup listens on its socket only). */
+export function databaseHealth(db: DatabaseSpec) {
+  return {
+    command: ['pg_isready', '-q', '-h', '127.0.0.1', '-U', db.user, '-d', db.database],
+    intervalMs: 500,
+    timeoutMs: 60000,
   };
 }
 

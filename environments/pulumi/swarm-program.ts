@@ -1,11 +1,24 @@
-/** The Pulumi program of a stage on a Docker Swarm cluster: an attachable overlay network and one Swarm service per service, each with the stage's replicas, placement and rollout. */
+/**
+ * The Pulumi program of a stage on a Docker Swarm cluster: an attachable overlay network, one Swarm
+ * service per database (one task, pinned to the node holding its volume, its password a Swarm
+ * secret) and one per service, each with the stage's replicas, placement and rollout.
+ */
 import * as pulumi from '@pulumi/pulumi';
 import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE, isStageBranch } from '../naming';
-import type { Spec, SwarmStage } from '../spec/types';
+import type { DatabaseSpec, ServiceSpec, Spec, SwarmStage } from '../spec/types';
 import { PROVIDER_VERSION, slipwayProvider, type SwarmServiceInputs } from '../docker/provider';
 import { probeImage } from '../docker/remote';
 import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
-import { DockerImage, DockerNetwork, serviceEnv, type ProgramInputs } from './program';
+import {
+  DockerImage,
+  DockerNetwork,
+  DockerVolume,
+  GeneratedPassword,
+  POSTGRES_DATA,
+  databaseHealth,
+  serviceEnv,
+  type ProgramInputs,
+} from './program';
 import { secretEnvOf } from './service-inputs';
 import { entryInputs, needsEntry } from './swarm-entry';
 import { addUrl, publishedPorts, stackOutputs } from './stack-outputs';
@@ -32,13 +45,80 @@ export function swarmStageOf(spec: Spec, branch: string): SwarmStage | undefined
   return stage ? spec.pipeline?.stages.find((s) => s.name === stage)?.swarm : undefined;
 }
 
+/** The keys of a service's env whose value holds a database's password (its `url` or `password`): Swarm secrets. */
+function databaseSecretKeys(svc: ServiceSpec): string[] {
+  return Object.entries(svc.env)
+    .filter(([, template]) =>
+      template.some(
+        (p) => typeof p !== 'string' && p.ref.kind === 'databases' && ['url', 'password'].includes(p.ref.attr),
+      ),
+    )
+    .map(([key]) => key);
+}
+
+type Base = { providerVersion: number; dockerHost: string };
+
+/**
+ * A database as a Swarm service: the image the containers program runs, one task on the overlay
+ * network under the database's name, its data in a named volume made through the stage's engine
+ * and the task pinned to that engine's node (a rescheduled task finds its data), the password a
+ * Swarm secret (`POSTGRES_PASSWORD_FILE`), and `pg_isready` as Docker's health check. One task at
+ * a time: the old one stops before the new one starts on the same data.
+ */
+function swarmDatabase(
+  inputs: ProgramInputs,
+  swarm: SwarmStage,
+  base: Base,
+  db: DatabaseSpec,
+  image: DockerImage,
+  network: DockerNetwork,
+  afterImages: pulumi.Resource[],
+): { service: SwarmService; password: pulumi.Output<string> } {
+  const { names, identity } = inputs;
+  const labels = { ...names.labels, [LABEL_SERVICE]: db.name };
+  const password = new GeneratedPassword(`${db.name}-password`);
+  const volume = new DockerVolume(
+    `${db.name}-volume`,
+    { ...base, name: names.volume(db.name), labels, swarmNode: true, node: undefined },
+    { dependsOn: afterImages },
+  );
+  const service = new SwarmService(
+    db.name,
+    {
+      ...base,
+      name: names.container(db.name),
+      image: image.imageId,
+      env: [`POSTGRES_USER=${db.user}`, `POSTGRES_DB=${db.database}`],
+      secretEnv: pulumi.secret(password.result.apply((pw) => [`POSTGRES_PASSWORD=${pw}`])),
+      // For an image that reads POSTGRES_PASSWORD only (Slipway's own base image does).
+      envFromSecrets: ['POSTGRES_PASSWORD'],
+      ports: [],
+      endpointMode: 'dnsrr',
+      network: names.network,
+      aliases: [db.name],
+      mounts: [{ volume: names.volume(db.name), target: POSTGRES_DATA }],
+      health: databaseHealth(db),
+      cpus: db.resources.cpus,
+      memoryBytes: db.resources.memoryBytes,
+      replicas: 1,
+      placement: volume.node.apply((node) => [`node.id==${node}`]),
+      rollout: { order: 'stop-first', parallelism: 1, delayMs: 0, monitorMs: swarm.rollout.monitorMs },
+      labels: { ...labels, [LABEL_ROLE]: 'database' },
+      taskLabels: {
+        ...labels,
+        [LABEL_ROLE]: 'database',
+        [LABEL_CREATED]: identity.createdAt,
+        ...(identity.owner ? { [LABEL_OWNER]: identity.owner } : {}),
+      },
+    },
+    { dependsOn: [network, volume] },
+  );
+  return { service, password: password.result };
+}
+
 export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Promise<Record<string, unknown>> {
   return async () => {
     const { spec, names, dockerHost, ports, identity } = inputs;
-    if (spec.databases.length > 0)
-      throw new Error(
-        `stage ${names.branch} runs on Docker Swarm, which runs the spec's services only: its databases (${spec.databases.map((d) => d.name).join(', ')}) are not deployed there; point the services at a database of the stage's own through env`,
-      );
     const base = { providerVersion: PROVIDER_VERSION, dockerHost };
     const labelsFor = (service: string) => ({ ...names.labels, [LABEL_SERVICE]: service });
     const images = new Map(
@@ -47,19 +127,43 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
         new DockerImage(`${svc.name}-image`, { ...base, tag: svc.image!, labels: labelsFor(svc.name) }),
       ]),
     );
+    const dbImages = new Map(
+      spec.databases.map((db) => [
+        db.name,
+        new DockerImage(`${db.name}-image`, { ...base, tag: db.image, labels: labelsFor(db.name) }),
+      ]),
+    );
+    const afterImages = [...images.values(), ...dbImages.values()];
     const network = new DockerNetwork(
       'network',
       { ...base, name: names.network, labels: names.labels, driver: 'overlay' },
-      { dependsOn: [...images.values()] },
+      { dependsOn: afterImages },
     );
+    const databases = new Map(
+      spec.databases.map((db) => [
+        db.name,
+        swarmDatabase(inputs, swarm, base, db, dbImages.get(db.name)!, network, afterImages),
+      ]),
+    );
+    const endpoints = new Map(
+      spec.databases.map((db) => [db.name, { spec: db, password: databases.get(db.name)!.password }]),
+    );
+    // What another service reaches by name resolves to its tasks' addresses (`dnsrr`): a virtual
+    // IP needs IPVS in the engine's kernel, like the routing mesh (docs/architecture.md).
+    const reached = new Set(spec.services.flatMap((s) => s.dependsOn.services));
     const services = new Map<string, SwarmService>();
     let entryImage: DockerImage | undefined;
     const urls: Record<string, string> = {};
     for (const svc of spec.services) {
       const published = publishedPorts(ports, svc.name, svc.ports);
       const fronted = needsEntry(swarm, published);
+      // Created once the databases it uses run healthy (Swarm counts a task as running only then).
       const dependsOn: pulumi.Resource[] = [network];
+      for (const d of svc.dependsOn.databases) dependsOn.push(databases.get(d)!.service);
       for (const s of svc.dependsOn.services) if (services.get(s)) dependsOn.push(services.get(s)!);
+      const resolved = serviceEnv(svc, spec, endpoints);
+      const secretKeys = databaseSecretKeys(svc);
+      const keyOf = (entry: string) => entry.slice(0, entry.indexOf('='));
       const service = new SwarmService(
         svc.name,
         {
@@ -67,10 +171,15 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
           name: names.container(svc.name),
           image: images.get(svc.name)!.imageId,
           command: svc.command,
-          env: serviceEnv(svc, spec, new Map()),
-          secretEnv: secretEnvOf(serviceEnv(svc, spec, new Map()), svc, spec),
+          env: resolved.apply((env) => env.filter((e) => !secretKeys.includes(keyOf(e)))),
+          secretEnv: pulumi.secret(
+            pulumi
+              .all([secretEnvOf(resolved, svc, spec), resolved])
+              .apply(([own, env]) => [...own, ...env.filter((e) => secretKeys.includes(keyOf(e)))]),
+          ),
+          ...(secretKeys.length ? { envFromSecrets: secretKeys } : {}),
           ports: fronted ? [] : published,
-          ...(fronted ? { endpointMode: 'dnsrr' as const } : {}),
+          ...(fronted || reached.has(svc.name) ? { endpointMode: 'dnsrr' as const } : {}),
           network: names.network,
           aliases: [svc.name],
           health: svc.healthcheck,
@@ -115,7 +224,10 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
       imageIds,
       {},
       {
-        services: Object.fromEntries([...services].map(([k, s]) => [k, s.serviceId])),
+        services: Object.fromEntries([
+          ...[...databases].map(([k, d]) => [k, d.service.serviceId] as const),
+          ...[...services].map(([k, s]) => [k, s.serviceId] as const),
+        ]),
       },
     );
   };

@@ -3,7 +3,7 @@ import type { PipelineProblem } from './pipeline';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `seed` on the first stage (previews seed from `databases.<name>.seed`), and `same` with no seeded database to carry. */
+/** `seed` on the first stage (previews seed from `databases.<name>.seed`), `same` on a Swarm stage, and `same` with no seeded database to carry. */
 export function stageSeedProblems(data: Record<string, unknown>): PipelineProblem[] {
   const pipeline = data.pipeline;
   if (!isRecord(pipeline) || !Array.isArray(pipeline.stages)) return [];
@@ -19,6 +19,13 @@ export function stageSeedProblems(data: Record<string, unknown>): PipelineProble
         at: 'key',
         message:
           'the first stage runs the branch previews, which are seeded by databases.<name>.seed: put `seed` on a later stage',
+      });
+    else if (stage.seed === 'same' && stage.orchestrator === 'swarm')
+      problems.push({
+        path,
+        at: 'value',
+        message:
+          'a Swarm stage is not seeded: its databases start empty (their data stays across promotions); write seed: none, or seed a stage that runs containers (no orchestrator: swarm)',
       });
     else if (stage.seed === 'same' && !seeded)
       problems.push({

@@ -84,6 +84,16 @@ describe('slipway.yaml pipeline.stages[].seed', () => {
     assert.match(first[0].message, /branch previews, which are seeded by databases/);
   });
 
+  it('rejects seed: same on a Swarm stage at its line and field, and accepts seed: none there', () => {
+    const swarm = (seed: string) =>
+      yaml(...head(true), '    - preview', '    - name: cluster', '      orchestrator: swarm', `      seed: ${seed}`);
+    const issues = issuesOf(swarm('same'));
+    assert.equal(issues.length, 1, JSON.stringify(issues));
+    assert.deepEqual([issues[0].file, issues[0].line, issues[0].field], [file, 15, 'pipeline.stages[1].seed']);
+    assert.match(issues[0].message, /a Swarm stage is not seeded: .*write seed: none/);
+    assert.equal(parseSpec(swarm('none'), file).pipeline?.stages[1].seed, 'none');
+  });
+
   it('describes a release data profile in one line (history, the pipeline view)', () => {
     const databases = { db: { policy: 'masking.yaml', policyHash: 'ab'.repeat(32), source: '127.0.0.1:5432/shop' } };
     assert.equal(describeProfile({ seed: 'same', databases }), 'data seeded with db: masking.yaml sha256:abababababab');

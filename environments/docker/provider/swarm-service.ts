@@ -28,6 +28,14 @@ export interface SwarmServiceInputs {
   env: string[];
   /** `VAR=value` entries whose values are secrets: Swarm secrets mounted at /run/secrets/VAR, the env naming them as `VAR_FILE`. */
   secretEnv?: string[];
+  /**
+   * Variables of `secretEnv` the task's process also gets as themselves (`DATABASE_URL`, for an
+   * app that reads no `_FILE`): `/bin/sh` in the image reads each from its secret's file, then
+   * execs the image's entrypoint and command, so the value still stands in no spec.
+   */
+  envFromSecrets?: string[];
+  /** Named volumes of the node the task runs on (a placement constraint keeps it there). */
+  mounts?: Array<{ volume: string; target: string }>;
   /** Published in host mode on every node that runs a task. */
   ports: Array<{ container: number; host: number }>;
   /** `dnsrr`: its name resolves to its healthy tasks' addresses (what a stage's entry relays to); Swarm's default (a virtual IP) otherwise. */
@@ -54,9 +62,15 @@ function quote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A GET in Node that exits 0 on a 2xx answer within 2 s (for Node images with neither curl nor nc). */
+function nodeGet(url: string): string {
+  const done = 'process.exit(r.statusCode>=200&&r.statusCode<300?0:1)';
+  return `require("http").get(${JSON.stringify(url)},(r)=>${done}).on("error",()=>process.exit(1)).setTimeout(2000,()=>process.exit(1))`;
+}
+
 /**
  * Docker's health check for a task: a command as given; an HTTP GET through curl when the image
- * has it, else through `nc` (busybox), on the task's own loopback.
+ * has it, else through `nc` (busybox), else through `node`, on the task's own loopback.
  */
 export function swarmHealthcheck(health: ContainerHealth | undefined): object | undefined {
   if (!health) return undefined;
@@ -65,7 +79,8 @@ export function swarmHealthcheck(health: ContainerHealth | undefined): object | 
     : [
         'CMD-SHELL',
         `curl -fsS -o /dev/null ${quote(`http://127.0.0.1:${health.http!.port}${health.http!.path}`)} 2>/dev/null || ` +
-          `printf 'GET %s HTTP/1.0\\r\\n\\r\\n' ${quote(health.http!.path)} | nc -w 2 127.0.0.1 ${health.http!.port} | head -n 1 | grep -q '^HTTP/1\\.. 2'`,
+          `printf 'GET %s HTTP/1.0\\r\\n\\r\\n' ${quote(health.http!.path)} | nc -w 2 127.0.0.1 ${health.http!.port} | head -n 1 | grep -q '^HTTP/1\\.. 2' || ` +
+          `node -e ${quote(nodeGet(`http://127.0.0.1:${health.http!.port}${health.http!.path}`))} 2>/dev/null`,
       ];
   return {
     Test: test,
@@ -80,15 +95,41 @@ export function swarmHealthcheck(health: ContainerHealth | undefined): object | 
 const SPEC_LABEL = 'dev.slipway.spec';
 
 /** The service's spec, labelled with its own hash (what an update compares to skip a spec the service already has). */
-function serviceSpec(inputs: SwarmServiceInputs, secrets: SecretRef[]): Record<string, unknown> {
-  const spec = bareSpec(inputs, secrets);
+function serviceSpec(inputs: SwarmServiceInputs, secrets: SecretRef[], launch?: Launch): Record<string, unknown> {
+  const spec = bareSpec(inputs, secrets, launch);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const crypto = require('node:crypto');
   const hash: string = crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
   return { ...spec, Labels: { ...inputs.labels, [SPEC_LABEL]: hash } };
 }
 
-function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[]): Record<string, unknown> {
+/** The task's process when it reads variables from secrets first: the shell's command, then the image's own. */
+interface Launch {
+  Command: string[];
+  Args: string[];
+}
+
+/**
+ * The launch of a service with `envFromSecrets`: `sh -c 'export VAR="$(cat /run/secrets/VAR)"; exec "$@"'`
+ * before the image's entrypoint and command (or the service's `command`), as the image declares them.
+ */
+async function launchOf(docker: Dockerode, inputs: SwarmServiceInputs): Promise<Launch | undefined> {
+  const vars = inputs.envFromSecrets ?? [];
+  if (vars.length === 0) return undefined;
+  const image = (await docker.getImage(inputs.image).inspect()) as {
+    Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null };
+  };
+  return secretLaunch(vars, image.Config?.Entrypoint ?? [], inputs.command ?? image.Config?.Cmd ?? []);
+}
+
+/** The shell that exports each variable from its secret's file, then execs `entrypoint` and `args`. */
+export function secretLaunch(vars: string[], entrypoint: string[], args: string[]): Launch {
+  // `VAR_FILE` goes: an image that reads either refuses both (the official postgres image does).
+  const exports = vars.map((v) => `export ${v}="$(cat /run/secrets/${v})"; unset ${v}_FILE`).join('; ');
+  return { Command: ['/bin/sh', '-c', `${exports}; exec "$@"`, 'sh'], Args: [...entrypoint, ...args] };
+}
+
+function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[], launch?: Launch): Record<string, unknown> {
   const r = inputs.rollout;
   const config = { Parallelism: r.parallelism, Delay: r.delayMs * 1e6, Monitor: r.monitorMs * 1e6, Order: r.order };
   return {
@@ -97,9 +138,12 @@ function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[]): Record<stri
     TaskTemplate: {
       ContainerSpec: {
         Image: inputs.image,
-        ...(inputs.command ? { Args: inputs.command } : {}),
+        ...(launch ?? (inputs.command ? { Args: inputs.command } : {})),
         Env: [...inputs.env, ...secretFileEnv(inputs.secretEnv)],
         ...(secrets.length ? { Secrets: secrets } : {}),
+        ...(inputs.mounts?.length
+          ? { Mounts: inputs.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target })) }
+          : {}),
         Labels: inputs.taskLabels,
         Healthcheck: swarmHealthcheck(inputs.health),
         Init: true,
@@ -174,7 +218,10 @@ async function createService(inputs: SwarmServiceInputs) {
     if (!isNotFound(err)) throw err;
   }
   const secrets = await ensureSecrets(docker, inputs.name, inputs.secretEnv, inputs.labels);
-  const created = (await docker.createService(serviceSpec(inputs, secrets) as never)) as unknown as { id: string };
+  const launch = await launchOf(docker, inputs);
+  const created = (await docker.createService(serviceSpec(inputs, secrets, launch) as never)) as unknown as {
+    id: string;
+  };
   try {
     await waitRunning(docker, inputs);
   } catch (err) {
@@ -196,7 +243,7 @@ async function updateService(id: string, news: SwarmServiceInputs) {
   const before = await service.inspect();
   const startedAfter = Date.now() - 1000;
   const secrets = await ensureSecrets(docker, news.name, news.secretEnv, news.labels);
-  const spec = serviceSpec(news, secrets);
+  const spec = serviceSpec(news, secrets, await launchOf(docker, news));
   // It runs this spec already (Swarm's own rollback brought it back): an update would only clear
   // the status of that rollback.
   if (before.Spec?.Labels?.[SPEC_LABEL] === (spec.Labels as Labels)[SPEC_LABEL]) {
@@ -266,6 +313,8 @@ export const swarmServiceProvider = {
       'command',
       'env',
       'secretEnv',
+      'envFromSecrets',
+      'mounts',
       'ports',
       'endpointMode',
       'aliases',

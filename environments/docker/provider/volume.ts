@@ -8,6 +8,18 @@ export interface VolumeInputs {
   dockerHost: string;
   name: string;
   labels: Labels;
+  /** On a Swarm manager: record the node that holds the volume (`node`), which a service using it is pinned to. */
+  swarmNode?: boolean;
+  /** The Swarm node ID of the engine the volume was made on (output; only with `swarmNode`). */
+  node?: string;
+}
+
+/** The Swarm node ID of the engine behind this endpoint (where a volume made through it lives). */
+async function swarmNodeOf(inputs: VolumeInputs): Promise<string | undefined> {
+  if (!inputs.swarmNode) return undefined;
+  const info = (await dockerClient(inputs.dockerHost).info()) as { Swarm?: { NodeID?: string } };
+  if (!info.Swarm?.NodeID) throw new Error(`the Docker Engine at ${inputs.dockerHost} is not a Swarm node`);
+  return info.Swarm.NodeID;
 }
 
 /**
@@ -33,7 +45,8 @@ async function createVolume(inputs: VolumeInputs): Promise<{ id: string; outs: V
     await docker.getVolume(inputs.name).remove({ force: true });
   }
   await docker.createVolume({ Name: inputs.name, Labels: inputs.labels });
-  return { id: inputs.name, outs: { ...inputs } };
+  const node = await swarmNodeOf(inputs);
+  return { id: inputs.name, outs: { ...inputs, ...(node ? { node } : {}) } };
 }
 
 async function deleteVolume(id: string, props: VolumeInputs): Promise<void> {
@@ -50,10 +63,12 @@ export const volumeProvider = {
     return createVolume(inputs);
   },
   async diff(_id: string, olds: VolumeInputs, news: VolumeInputs) {
-    return diffBy({ ...olds }, { ...news }, ['name', 'labels', 'dockerHost'], ['providerVersion']);
+    return diffBy({ ...olds }, { ...news }, ['name', 'labels', 'dockerHost'], ['providerVersion', 'swarmNode']);
   },
-  async update(_id: string, _olds: VolumeInputs, news: VolumeInputs) {
-    return { outs: { ...news } };
+  async update(_id: string, olds: VolumeInputs, news: VolumeInputs) {
+    // The volume stays where it was made.
+    const node = news.swarmNode ? (olds.node ?? (await swarmNodeOf(news))) : undefined;
+    return { outs: { ...news, ...(node ? { node } : {}) } };
   },
   async delete(id: string, props: VolumeInputs) {
     await deleteVolume(id, props);
