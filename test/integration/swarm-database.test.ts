@@ -1,7 +1,6 @@
 /**
  * The example shop (web + PostgreSQL + the payments mock) promoted as it is to a Swarm stage: a
- * second dockerd started here in a network namespace of its own (TLS on its end of a veth pair)
- * becomes a one-node Swarm; the database runs as a Swarm service pinned to the node holding its
+ * second dockerd started here (TLS on 127.0.0.1) becomes a one-node Swarm; the database runs as a Swarm service pinned to the node holding its
  * volume, its password a Swarm secret (in no service spec, and in no file under SLIPWAY_HOME), and
  * the web service reaches it through `${{ databases.db.url }}` and the mock through its URL. A
  * second promotion that changes only web keeps the database's task and its data; `down --stage`
@@ -74,7 +73,7 @@ function filesHolding(dir: string, text: string): string {
   }
 }
 
-describe('the example shop with its database on a Swarm stage (real one-node Swarm on a second dockerd in its own network namespace)', function () {
+describe('the example shop with its database on a Swarm stage (real one-node Swarm on a second dockerd on 127.0.0.1)', function () {
   this.timeout(25 * 60 * 1000);
   const project = `swarmdb-${RUN}`;
   const branch = 'feature';

@@ -28,7 +28,7 @@ export async function pullImage(docker: Docker, tag: string): Promise<void> {
   const authconfig = found.auth;
   const stream = await docker.pull(tag, authconfig ? { authconfig } : {}).catch((err: Error) => {
     throw new Error(
-      `image ${tag} is not on this Docker Engine and pulling it from ${registry} (${found.from}) failed: ${err.message}; build or pull it yourself (docker pull ${tag}, after docker login ${registry} if it is private) and retry`,
+      `image ${tag} is not on this Docker Engine and pulling it from ${registry} failed (${found.from}): ${err.message}; build or pull it yourself (docker pull ${tag}, after docker login ${registry} if it is private) and retry`,
       { cause: err },
     );
   });
@@ -38,7 +38,7 @@ export async function pullImage(docker: Docker, tag: string): Promise<void> {
       if (failed)
         reject(
           new Error(
-            `pulling image ${tag} from ${registry} (${found.from}) failed: ${failed}; check its name and your access (docker login ${registry}) and retry`,
+            `pulling image ${tag} from ${registry} failed (${found.from}): ${failed}; check its name and your access (docker login ${registry}) and retry`,
           ),
         );
       else resolve();
