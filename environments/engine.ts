@@ -9,6 +9,7 @@
  * the worker client (worker-client.ts), status and health (status.ts), service operations
  * (services.ts: logs, usage, restart, secrets), drift operations (drift.ts), public types (types.ts).
  */
+import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
 import { SlipwayError } from './errors';
 import { ensureDir } from './files';
@@ -65,6 +66,8 @@ export class LocalEnvironments implements Environments {
   readonly stateId: string;
   private workerRuntime?: WorkerRuntime;
   private context?: EngineContext;
+  /** When each Docker endpoint last answered a ping (`reachable`). */
+  private readonly answered = new Map<string, number>();
 
   private constructor(
     readonly home: string,
@@ -146,13 +149,15 @@ export class LocalEnvironments implements Environments {
     const upOnly = (s: Spec) =>
       this.runWorker({ op: 'up', spec: s, branch, settings: this.settings(opts.dockerHost), commit, owner }, opts);
     const down = () => this.down(spec.name, branch, { dockerHost: opts.dockerHost });
-    // Loaded on the one path that seeds (it brings the masking code, faker and pg).
-    const { seedNewDatabases } = await import('./data/up-seed');
-    await seedNewDatabases(
-      spec,
-      { home: this.home, docker: () => this.reachable(opts.dockerHost), names, prior, up: upOnly, down },
-      opts,
-    );
+    // Loaded only when a database has a seed (it brings the masking code, faker and pg).
+    if (spec.databases.some((d) => d.seed)) {
+      const { seedNewDatabases } = await import('./data/up-seed');
+      await seedNewDatabases(
+        spec,
+        { home: this.home, docker: () => this.reachable(opts.dockerHost), names, prior, up: upOnly, down },
+        opts,
+      );
+    }
     try {
       return (await this.runWorker(
         {
@@ -202,10 +207,16 @@ export class LocalEnvironments implements Environments {
     }
   }
 
-  /** The Docker client of an endpoint (the engine's own by default), once it answers. */
+  /**
+   * The Docker client of an endpoint (the engine's own by default), once it answers. An endpoint
+   * that answered within the last second is not asked again: one operation checks several times.
+   */
   private async reachable(dockerHost?: string): Promise<Docker> {
     const docker = dockerHost === undefined ? this.docker : connectDocker(dockerHost);
-    await assertDockerReachable(docker, dockerHost ?? this.dockerHost);
+    const endpoint = dockerHost ?? this.dockerHost;
+    if ((this.answered.get(endpoint) ?? -Infinity) > performance.now() - 1000) return docker;
+    await assertDockerReachable(docker, endpoint);
+    this.answered.set(endpoint, performance.now());
     return docker;
   }
 

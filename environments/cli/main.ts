@@ -4,6 +4,8 @@
 // with one option table (options.ts); flags may come before or after the command (argv.ts);
 // SIGINT, SIGTERM and SIGHUP cancel cleanly; every error maps to one exit code (exit.ts) and,
 // with --json, to the one error envelope (json.ts).
+// First: before anything loads dockerode.
+import './lazy-docker-parts';
 import { SlipwayError } from '../errors';
 import { didYouMean, splitCommand, valueFlags } from './argv';
 import { colourFor, paint } from './colour';

@@ -8,8 +8,9 @@ import type { EnvNames } from '../naming';
 import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE } from '../naming';
 import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
-import { PROVIDER_VERSION, hashBuildContext, slipwayProvider, type ContainerInputs } from '../docker/provider';
-import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
+import { PROVIDER_VERSION, hashBuildContext, type ContainerInputs } from '../docker/provider';
+import { PULUMI_TYPE_NAMES } from '../kinds';
+import { SlipwayResource, loadProviderClosure } from './provider-closure';
 import { bindAddress, isLocalEngine, probeImage } from '../docker/remote';
 import { serviceMounts, withSecretEnv } from './service-inputs';
 import { addUrl, hostPort, publishedPorts, stackOutputs } from './stack-outputs';
@@ -23,6 +24,8 @@ export const POSTGRES_DATA = '/var/lib/postgresql/data';
 export type PortMap = Record<string, Record<string, number>>;
 
 export interface ProgramInputs {
+  /** SLIPWAY_HOME: where the serialized provider is kept (./provider-closure.ts). */
+  home: string;
   spec: Spec;
   names: EnvNames;
   dockerHost: string;
@@ -38,70 +41,45 @@ export interface EnvIdentity {
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
-export class DockerNetwork extends pulumi.dynamic.Resource {
+export class DockerNetwork extends SlipwayResource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     // Named objects: a forced replace must delete the old one before making the new one.
-    super(
-      slipwayProvider,
-      name,
-      { ...props, kind: 'network' },
-      { ...opts, deleteBeforeReplace: true },
-      PULUMI_MODULE,
-      PULUMI_TYPE_NAMES.network,
-    );
+    super(PULUMI_TYPE_NAMES.network, name, { ...props, kind: 'network' }, { ...opts, deleteBeforeReplace: true });
   }
 }
-export class DockerVolume extends pulumi.dynamic.Resource {
+export class DockerVolume extends SlipwayResource {
   /** The Swarm node holding it (only for a volume made with `swarmNode`). */
   declare readonly node: pulumi.Output<string | undefined>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(
-      slipwayProvider,
-      name,
-      { ...props, kind: 'volume' },
-      { ...opts, deleteBeforeReplace: true },
-      PULUMI_MODULE,
-      PULUMI_TYPE_NAMES.volume,
-    );
+    super(PULUMI_TYPE_NAMES.volume, name, { ...props, kind: 'volume' }, { ...opts, deleteBeforeReplace: true });
   }
 }
-export class DockerImage extends pulumi.dynamic.Resource {
+export class DockerImage extends SlipwayResource {
   declare readonly imageId: pulumi.Output<string>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(
-      slipwayProvider,
-      name,
-      { ...props, kind: 'image', imageId: undefined },
-      opts,
-      PULUMI_MODULE,
-      PULUMI_TYPE_NAMES.image,
-    );
+    super(PULUMI_TYPE_NAMES.image, name, { ...props, kind: 'image', imageId: undefined }, opts);
   }
 }
-class DockerContainer extends pulumi.dynamic.Resource {
+class DockerContainer extends SlipwayResource {
   declare readonly containerId: pulumi.Output<string>;
   constructor(name: string, props: Omit<Inputs<ContainerInputs>, 'kind'>, opts?: pulumi.CustomResourceOptions) {
     super(
-      slipwayProvider,
+      PULUMI_TYPE_NAMES.container,
       name,
       { ...props, kind: 'container', containerId: undefined },
       // Delete first even when a replace is forced: the name and host port carry over.
       { ...opts, additionalSecretOutputs: ['env', 'secrets'], deleteBeforeReplace: true },
-      PULUMI_MODULE,
-      PULUMI_TYPE_NAMES.container,
     );
   }
 }
-export class GeneratedPassword extends pulumi.dynamic.Resource {
+export class GeneratedPassword extends SlipwayResource {
   declare readonly result: pulumi.Output<string>;
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
     super(
-      slipwayProvider,
+      PULUMI_TYPE_NAMES.password,
       name,
       { kind: 'password', providerVersion: PROVIDER_VERSION, length: 24, result: undefined },
       { ...opts, additionalSecretOutputs: ['result'] },
-      PULUMI_MODULE,
-      PULUMI_TYPE_NAMES.password,
     );
   }
 }
@@ -168,6 +146,17 @@ export function serviceEnv(
 }
 
 export function environmentProgram(inputs: ProgramInputs): () => Promise<Record<string, unknown>> {
+  // The serialized provider is read (or made) while the Pulumi CLI starts; resources need it.
+  const provider = loadProviderClosure(inputs.home);
+  provider.catch(() => undefined);
+  const program = programFor(inputs);
+  return async () => {
+    await provider;
+    return program();
+  };
+}
+
+function programFor(inputs: ProgramInputs): () => Promise<Record<string, unknown>> {
   // A stage on a Swarm cluster runs Swarm services instead of containers.
   const swarm = swarmStageOf(inputs.spec, inputs.names.branch);
   if (swarm) return swarmProgram(inputs, swarm);

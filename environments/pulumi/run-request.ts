@@ -6,6 +6,7 @@ import { runDown } from './ops/down';
 import { runDrift } from './ops/drift';
 import { runRefresh } from './ops/refresh';
 import { runUp } from './ops/up';
+import { stopProviderThread } from './provider-thread';
 import type { WorkerMessage, WorkerRequest, WorkerResult } from './protocol';
 
 /**
@@ -23,6 +24,8 @@ export async function runRequest(
   return collectTimings(timings, async () => {
     if (start) markPhase(start.phase, start.ms);
     const last = await outcome(request);
+    // A run that failed or was cancelled may have left a provider call going: it ends with its thread.
+    if (last.type !== 'result') await stopProviderThread();
     send({ type: 'timings', phases: timings.phases, counts: timings.counts });
     finish(last);
     return last.type === 'result';

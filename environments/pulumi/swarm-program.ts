@@ -6,9 +6,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE, isStageBranch } from '../naming';
 import type { DatabaseSpec, ServiceSpec, Spec, SwarmStage } from '../spec/types';
-import { PROVIDER_VERSION, slipwayProvider, type SwarmServiceInputs } from '../docker/provider';
+import { PROVIDER_VERSION, type SwarmServiceInputs } from '../docker/provider';
 import { probeImage } from '../docker/remote';
-import { PULUMI_MODULE, PULUMI_TYPE_NAMES } from '../kinds';
+import { PULUMI_TYPE_NAMES } from '../kinds';
+import { SlipwayResource } from './provider-closure';
 import {
   DockerImage,
   DockerNetwork,
@@ -25,16 +26,14 @@ import { addUrl, publishedPorts, stackOutputs } from './stack-outputs';
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
-class SwarmService extends pulumi.dynamic.Resource {
+class SwarmService extends SlipwayResource {
   declare readonly serviceId: pulumi.Output<string>;
   constructor(name: string, props: Omit<Inputs<SwarmServiceInputs>, 'kind'>, opts?: pulumi.CustomResourceOptions) {
     super(
-      slipwayProvider,
+      PULUMI_TYPE_NAMES['swarm-service'],
       name,
       { ...props, kind: 'swarm-service', serviceId: undefined },
       { ...opts, additionalSecretOutputs: ['env', 'secretEnv'] },
-      PULUMI_MODULE,
-      PULUMI_TYPE_NAMES['swarm-service'],
     );
   }
 }

@@ -14,6 +14,7 @@ import { WORKER_MARK } from '../processes';
 import { abort, send } from './channel';
 import { performance } from 'node:perf_hooks';
 import { runRequest } from './run-request';
+import { stopProviderThread } from './provider-thread';
 import type { ParentMessage, WorkerMessage } from './protocol';
 
 // Everything this worker starts (the Pulumi CLI, and the plugins Pulumi starts in process groups
@@ -25,6 +26,8 @@ function finish(msg: WorkerMessage): void {
   if (!process.connected) return;
   process.send?.(msg, undefined, {}, () => {
     if (process.connected) process.disconnect();
+    // Its provider thread ends with the run, so that the process exits.
+    void stopProviderThread();
   });
 }
 

@@ -9,6 +9,7 @@ import { wrongPassphraseError } from '../paths';
 import type { WorkerSettings } from './protocol';
 import { passphraseFitsBackend } from './secrets';
 import { timedPulumiCommand } from './cli-timings';
+import { providerPort } from './provider-thread';
 import { checkedPulumiCommand, existingStack, fileBackendHasStack } from './stack-handle';
 
 /**
@@ -40,6 +41,9 @@ export async function openStack(
   const workDir = join(settings.home, 'work', names.pulumiProject);
   ensureDir(workDir);
   const pulumiCommand = timedPulumiCommand(checkedPulumiCommand(settings.pulumiRoot));
+  // The engine attaches to the provider thread when it runs, rather than starting the plugin.
+  const port = await providerPort();
+  const attach = port && [process.env.PULUMI_DEBUG_PROVIDERS, `pulumi-nodejs:${port}`].filter(Boolean).join(',');
   const opts = {
     workDir,
     pulumiHome: join(settings.home, 'pulumi'),
@@ -56,6 +60,7 @@ export async function openStack(
       // Pulumi's `pulumi-resource-pulumi-nodejs` shim runs `node` on
       // require.resolve('@pulumi/pulumi/cmd/dynamic-provider'), found through NODE_PATH.
       NODE_PATH: settings.nodePath,
+      ...(attach ? { PULUMI_DEBUG_PROVIDERS: attach } : {}),
     },
   };
   const args = { projectName: names.pulumiProject, stackName: names.stack, program: async () => ({}) };

@@ -82,9 +82,12 @@ async function everything(
   };
 }
 
-/** Pulumi's plugin processes (the nodejs shim and its dynamic-provider child) started for `home`. */
-function pluginProcesses(home: string): number[] {
-  const pids = ['pulumi-resource-pulumi-nodejs', 'cmd/dynamic-provider'].flatMap((pattern) =>
+/**
+ * Pulumi's processes started for `home`: the CLI, and any plugin (the nodejs shim and its
+ * dynamic-provider child, when the engine starts it rather than attaching to the worker's thread).
+ */
+function pulumiProcesses(home: string): number[] {
+  const pids = ['/bin/pulumi ', 'pulumi-resource-pulumi-nodejs', 'cmd/dynamic-provider'].flatMap((pattern) =>
     spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number),
   );
   return [...new Set(pids)].filter((pid) => {
@@ -173,7 +176,7 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
           300_000,
         );
         cli.stderr!.on('data', () => {
-          // Mid-flight: the database container is being created, Pulumi's plugins are running.
+          // Mid-flight: the database container is being created, Pulumi is running.
           if (workerPid || !/create\s+container db \.\.\./.test(stderr)) return;
           clearTimeout(timer);
           const children = execFileSync('pgrep', ['-P', String(cli.pid)], { encoding: 'utf8' })
@@ -182,16 +185,16 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
             .map(Number);
           workerPid = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stack-worker'))!;
           assert.ok(workerPid, `the CLI's stack worker among its children ${children.join(', ')}`);
-          pluginsBefore = pluginProcesses(home);
+          pluginsBefore = pulumiProcesses(home);
           process.kill(workerPid, 'SIGKILL'); // the worker alone, not its group
           resolve();
         });
       });
       const code = await closed;
-      assert.ok(pluginsBefore.length > 0, 'Pulumi plugin processes were running before the kill');
+      assert.ok(pluginsBefore.length > 0, 'Pulumi processes were running before the kill');
       assert.equal(code, 1, `exit code 1, not ${code}:\n${stderr}`);
       assert.match(stderr, new RegExp(`the stack worker \\(pid ${workerPid}\\) was killed by SIGKILL`));
-      assert.deepEqual(pluginProcesses(home), [], 'no Pulumi plugin process outlives the worker');
+      assert.deepEqual(pulumiProcesses(home), [], 'no Pulumi process outlives the worker');
 
       const killed = await status(spec, branch, home);
       assert.equal(killed.status, 'failed');
@@ -218,7 +221,7 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
         [],
         'no file in the temp folder holds the database password',
       );
-      assert.deepEqual(pluginProcesses(home), []);
+      assert.deepEqual(pulumiProcesses(home), []);
     });
   });
 

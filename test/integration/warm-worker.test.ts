@@ -73,9 +73,12 @@ function running(pid: number): boolean {
   }
 }
 
-/** Pulumi's plugin processes (the nodejs shim and its dynamic-provider child) started for `home`. */
-function pluginProcesses(home: string): number[] {
-  const pids = ['pulumi-resource-pulumi-nodejs', 'cmd/dynamic-provider'].flatMap((pattern) =>
+/**
+ * Pulumi's processes started for `home`: the CLI, and any plugin (the nodejs shim and its
+ * dynamic-provider child, when the engine starts it rather than attaching to the worker's thread).
+ */
+function pulumiProcesses(home: string): number[] {
+  const pids = ['/bin/pulumi ', 'pulumi-resource-pulumi-nodejs', 'cmd/dynamic-provider'].flatMap((pattern) =>
     spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number),
   );
   return [...new Set(pids)].filter((pid) => {
@@ -173,17 +176,17 @@ describe('the warm stack worker on real Docker + Pulumi', function () {
       () => /create\s+container db \.\.\./.test(stderr) || undefined,
       300_000,
     );
-    const pluginsBefore = pluginProcesses(home);
+    const pluginsBefore = pulumiProcesses(home);
     process.kill(warm.pid, 'SIGKILL'); // the worker alone, not its group
     const code = await closed;
-    assert.ok(pluginsBefore.length > 0, 'Pulumi plugin processes were running before the kill');
+    assert.ok(pluginsBefore.length > 0, 'Pulumi processes were running before the kill');
     assert.equal(code, 1, `exit code 1, not ${code}:\n${stderr}`);
     assert.match(
       stderr,
       new RegExp(`up of ${PROJECT} / ${branch} stopped: the stack worker \\(pid ${warm.pid}\\) ended`),
     );
     assert.match(stderr, /Run `slipway up` again/);
-    assert.deepEqual(pluginProcesses(home), [], 'no Pulumi plugin process outlives the worker');
+    assert.deepEqual(pulumiProcesses(home), [], 'no Pulumi process outlives the worker');
     assert.ok(!existsSync(warm.socket), 'the dead worker’s socket was removed');
     assert.equal(warmInfo(home), undefined, 'and its pid file');
 

@@ -180,7 +180,7 @@ export async function waitHealthy(
         break;
       }
       // While waiting for start-up, look often: a check costs one local request or inspect.
-      await sleep(Math.min(health.intervalMs, 200));
+      await sleep(Math.min(health.intervalMs, 100));
     }
   } finally {
     await probe?.close();

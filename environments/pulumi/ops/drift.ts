@@ -82,7 +82,14 @@ async function specDrift(
   identity: EnvIdentity,
 ): Promise<DriftItem[]> {
   const items: DriftItem[] = [];
-  const program = environmentProgram({ spec, names, dockerHost: settings.dockerHost, ports, identity });
+  const program = environmentProgram({
+    home: settings.home,
+    spec,
+    names,
+    dockerHost: settings.dockerHost,
+    ports,
+    identity,
+  });
   abort.signal.throwIfAborted();
   await stack.preview({
     program,

@@ -10,6 +10,7 @@ import { recordDeclaredView } from '../view-state';
 import { abort, emit, sendOutput } from '../channel';
 import { programFingerprint, resourceUrn } from '../fingerprint';
 import { environmentProgram } from '../program';
+import { loadProviderClosure } from '../provider-closure';
 import type { UpResult, WorkerRequest } from '../protocol';
 import { clearPendingOperations, withEnvLock } from '../recovery';
 import { RunEvents, failureMessage } from '../run-events';
@@ -51,6 +52,8 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
     let opened: Stack | undefined;
     try {
       emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
+      // Read while the stack opens: the program's resources carry it.
+      loadProviderClosure(settings.home).catch(() => undefined);
       const { stack, created } = (await openStack(settings, names, true))!;
       opened = stack;
       if (interrupted) await clearPendingOperations(stack, settings.home, emit);
@@ -73,6 +76,7 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
           ]
         : undefined;
       const program = environmentProgram({
+        home: settings.home,
         spec,
         names,
         dockerHost: settings.dockerHost,
