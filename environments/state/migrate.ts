@@ -122,14 +122,19 @@ export function migrateState(home: string, url: string): MigrateResult {
     running,
     JSON.stringify({ to: maskUrl(url), startedAt: new Date().toISOString(), pid: process.pid }) + '\n',
   );
-  db.importItems(plan, testPause);
+  // The mark spans the items' transaction only: a failure is reported now and commits nothing, and
+  // the stacks that follow are each kept once moved, so only a killed copy leaves it for the next run.
+  try {
+    db.importItems(plan, testPause);
+  } finally {
+    rmSync(running, { force: true });
+  }
   const copied: Record<string, number> = {};
   for (const item of plan) {
     const table = db.where(item.rel).split(' ')[0];
     copied[table] = (copied[table] ?? 0) + 1;
   }
   const stacks = migrateStacks(home, url);
-  rmSync(running, { force: true });
   return {
     to: maskUrl(url),
     copied,

@@ -116,7 +116,6 @@ export async function startSecondEngine(prefix: string, opts: { swarm?: boolean 
   const socket = join(run, 'd.sock');
   const logFile = join(dir, 'dockerd.log');
   const out = openSync(logFile, 'a');
-  const gwBefore = !opts.swarm && existsSync('/sys/class/net/docker_gwbridge');
   const daemon: ChildProcess = spawn(
     // setpriv: SIGTERM when this process ends, so no daemon outlives a crashed run.
     'setpriv',
@@ -171,13 +170,17 @@ export async function startSecondEngine(prefix: string, opts: { swarm?: boolean 
         const exited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
         daemon.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-        if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+        if (daemon.exitCode === null && daemon.signalCode === null) {
+          daemon.kill('SIGKILL');
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        }
       }
     } finally {
       undoAll();
       try {
-        // A swarm on it made docker_gwbridge; the first engine has none (it is not in a swarm).
-        if (!gwBefore) await removeGwBridge();
+        // A swarm on it made docker_gwbridge; the first engine has none (it is not in a swarm). Only
+        // under the lock: one without it would remove the bridge of another run's Swarm daemon.
+        if (lock) await removeGwBridge();
       } finally {
         removeDir(run);
         removeDir(dir);
@@ -189,7 +192,8 @@ export async function startSecondEngine(prefix: string, opts: { swarm?: boolean 
     await waitFor(
       () => `the second dockerd to answer on ${socket}:\n${log()}`,
       async () => {
-        if (daemon.exitCode !== null) throw new Error(`the second dockerd exited with ${daemon.exitCode}:\n${log()}`);
+        if (daemon.exitCode !== null || daemon.signalCode !== null)
+          throw new Error(`the second dockerd exited with ${daemon.exitCode ?? daemon.signalCode}:\n${log()}`);
         return docker
           .ping()
           .then(() => true)

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { appendAudit, auditPath } from '../../environments/pipeline/audit';
@@ -178,5 +178,41 @@ describe('an interrupted slipway state migrate (real PostgreSQL, SIGKILL mid-cop
       /an earlier migration to postgres:\/\/127\.0\.0\.1\/resume \(started 2026-01-05T09:00:00\.000Z\) was interrupted: it committed none of its items/,
     );
     assert.match(r.stdout, /nothing new/);
+  });
+
+  it('a run that fails in its transaction commits nothing and leaves no mark: the next one is not told of an interruption', async () => {
+    const other = tempHome('mig-failed');
+    try {
+      const failing = await server.createDatabase('failed');
+      writeRecord(
+        other,
+        rebuildRecord(
+          { project, env: 'ok', branch: 'feature-ok', services: ['web'], databases: [] },
+          '2026-01-05T08:00:00.000Z',
+        ),
+      );
+      // A record PostgreSQL refuses as jsonb: the transaction fails after the mark was written.
+      mkdirSync(join(other, 'envs', project), { recursive: true });
+      writeFileSync(join(other, 'envs', project, 'zz-broken.json'), '{ not json');
+      const first = await runCli(['state', 'migrate', '--to', failing], other, 300_000, { SLIPWAY_STATE_URL: '' });
+      assert.notEqual(first.code, 0, first.stdout);
+      assert.match(first.stderr, /json/i);
+      assert.equal(existsSync(join(other, 'state-migrate.running.json')), false);
+      const db = new pg.Client({ connectionString: failing });
+      await db.connect();
+      try {
+        assert.equal(Number((await db.query('SELECT count(*) AS n FROM slipway_records')).rows[0].n), 0);
+      } finally {
+        await db.end();
+      }
+      writeFileSync(join(other, 'envs', project, 'zz-broken.json'), '{}');
+      const again = await runCli(['state', 'migrate', '--to', failing, '--json'], other, 300_000, {
+        SLIPWAY_STATE_URL: '',
+      });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(jsonData<Migrated>(again.stdout).interrupted, undefined);
+    } finally {
+      removeDir(other);
+    }
   });
 });

@@ -48,6 +48,27 @@ describe('registry credentials, in the Docker CLI order', () => {
       serverAddress: 'https://index.docker.io/v1/',
     });
     assert.equal(credentialStore({ credsStore: 'osxkeychain' }, 'docker.io').kind, 'helper');
+    // An image named index.docker.io/... is a Docker Hub image: the Hub's login serves it.
+    const hub = { auths: { 'https://index.docker.io/v1/': { auth: basic('ann', SECRET) } } };
+    for (const name of ['index.docker.io', 'registry-1.docker.io'])
+      assert.deepEqual(credentialStore(hub, name), { kind: 'auths', key: 'https://index.docker.io/v1/' });
+    assert.deepEqual(credentialStore({ credHelpers: { 'docker.io': 'desktop' } }, 'index.docker.io'), {
+      kind: 'helper',
+      helper: 'desktop',
+      setting: 'credHelpers["docker.io"]',
+      serverAddress: 'https://index.docker.io/v1/',
+    });
+  });
+
+  it('finds an older auths key with a scheme and a path by its host, as the Docker CLI does', () => {
+    const auths = { 'https://reg.example.com:5000/v1/': { auth: basic('a', 'b') }, 'other.example.com': {} };
+    assert.deepEqual(credentialStore({ auths }, 'reg.example.com:5000'), {
+      kind: 'auths',
+      key: 'https://reg.example.com:5000/v1/',
+    });
+    // Another port is another registry; an entry without credentials holds nothing.
+    assert.deepEqual(credentialStore({ auths }, 'reg.example.com'), { kind: 'none' });
+    assert.deepEqual(credentialStore({ auths }, 'other.example.com'), { kind: 'none' });
   });
 
   describe('through a helper executable', () => {

@@ -31,11 +31,19 @@ export interface RegistryCredentials {
   from: string;
 }
 
+/** The host names of Docker Hub: an image named `index.docker.io/...` is a Docker Hub image too. */
+const DOCKER_HUB = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
+
 /** The names a registry goes by in a Docker config: Docker Hub's several, else the host with and without a scheme. */
 export function configKeys(registry: string): string[] {
-  return registry === 'docker.io'
-    ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io', 'registry-1.docker.io']
+  return DOCKER_HUB.includes(registry)
+    ? ['https://index.docker.io/v1/', ...DOCKER_HUB]
     : [registry, `https://${registry}`, `http://${registry}`];
+}
+
+/** The host of an `auths` key as the Docker CLI compares older keys: without scheme and path (`https://reg:5000/v1/` is `reg:5000`). */
+function keyHost(key: string): string {
+  return key.replace(/^https?:\/\//, '').split('/')[0];
 }
 
 /**
@@ -54,7 +62,10 @@ export function credentialStore(config: DockerConfigCredentials, registry: strin
   }
   if (typeof config.credsStore === 'string' && config.credsStore !== '')
     return { kind: 'helper', helper: config.credsStore, setting: 'credsStore', serverAddress };
-  const key = keys.find((k) => config.auths?.[k]?.auth || config.auths?.[k]?.identitytoken);
+  const holds = (k: string) => Boolean(config.auths?.[k]?.auth || config.auths?.[k]?.identitytoken);
+  // The names above first, then (like the CLI) any older key whose host is the registry's.
+  const hosts = keys.map(keyHost);
+  const key = keys.find(holds) ?? Object.keys(config.auths ?? {}).find((k) => holds(k) && hosts.includes(keyHost(k)));
   return key ? { kind: 'auths', key } : { kind: 'none' };
 }
 
