@@ -20,6 +20,7 @@ import { envRow, notification, openEditor, webviewFrame } from './workbench';
 const PROJECT = `seed-e2e-${RUN}`;
 const BRANCH = `e2e/seed-${RUN}`;
 const CUSTOMERS = 40;
+const SOURCE_PASSWORD = `src-${RUN}-${Math.random().toString(36).slice(2, 14)}`;
 
 /** Whether the preview's database holds the marker table a test made in it. */
 async function hasMarker(url: string): Promise<boolean> {
@@ -34,6 +35,7 @@ describe('VS Code extension end to end: masked seed in the dashboard and Problem
   let home: string;
   let folder: string;
   let source: string;
+  let sourceWithPassword: string;
   let previewUrl: string;
   let pgServer: PostgresServer | undefined;
   let server: CodeServer | undefined;
@@ -44,6 +46,12 @@ describe('VS Code extension end to end: masked seed in the dashboard and Problem
     await requireEngines();
     pgServer = await startPostgres();
     source = await pgServer.createDatabase('source');
+    // The source as a team names it: a reader with a password in the URL (the password must reach no view).
+    await query(source, `CREATE ROLE seed_reader LOGIN SUPERUSER PASSWORD '${SOURCE_PASSWORD}'`);
+    const u = new URL(source);
+    u.username = 'seed_reader';
+    u.password = SOURCE_PASSWORD;
+    sourceWithPassword = u.toString();
     await withClient(source, (c) => seedSource(c, CUSTOMERS));
     scratch = mkdtempSync(join(tmpdir(), 'slipway-seed-e2e-'));
     home = join(scratch, 'home');
@@ -56,7 +64,7 @@ describe('VS Code extension end to end: masked seed in the dashboard and Problem
     git(['-c', 'user.email=e2e@slipway.test', '-c', 'user.name=e2e', 'commit', '-qm', 'app'], folder);
     git(['checkout', '-qb', BRANCH], folder);
     const up = await runCli(['up', '--spec', join(folder, 'slipway.yaml'), '--branch', BRANCH], home, undefined, {
-      SEED_SOURCE_URL: source,
+      SEED_SOURCE_URL: sourceWithPassword,
     });
     assert.equal(up.code, 0, `slipway up of ${BRANCH} failed:\n${up.stderr}`);
     const url = await runCli(
@@ -66,7 +74,7 @@ describe('VS Code extension end to end: masked seed in the dashboard and Problem
     assert.equal(url.code, 0, url.stderr);
     previewUrl = url.stdout.trim();
     // The editor's extension host reads the source's variable as the CLI did.
-    ({ server, workbench } = await openEditor(scratch, folder, home, { SEED_SOURCE_URL: source }));
+    ({ server, workbench } = await openEditor(scratch, folder, home, { SEED_SOURCE_URL: sourceWithPassword }));
   });
 
   afterEach(async function () {
@@ -102,7 +110,7 @@ describe('VS Code extension end to end: masked seed in the dashboard and Problem
     const password = new URL(previewUrl).password;
     assert.ok(password.length >= 16);
     assert.ok(!html.includes(password), "the preview database's password reached the webview");
-    assert.ok(!html.includes(source), "the source's URL reached the webview");
+    assert.ok(!html.includes(SOURCE_PASSWORD), "the source's password reached the webview");
     await screenshot(page, 'seed-dashboard');
 
     // Re-seed clears the database (the marker goes) and fills it again.
