@@ -284,18 +284,21 @@ async function updateService(id: string, news: SwarmServiceInputs) {
 }
 
 async function removeService(docker: Dockerode, id: string, name = id): Promise<void> {
+  // Already gone (removed by hand, or made again under its name by a reapply): only its own
+  // task containers are waited for, not those of a service now bearing the name.
+  let gone = false;
   try {
     await docker.getService(id).remove();
   } catch (err) {
     if (!isNotFound(err)) throw err;
+    gone = true;
   }
   // Its task containers go after it: the network they are on is removed next.
   for (let i = 0; i < 120; i++) {
     const left = await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.id=${id}`] } });
-    const byName = await docker.listContainers({
-      all: true,
-      filters: { label: [`com.docker.swarm.service.name=${name}`] },
-    });
+    const byName = gone
+      ? []
+      : await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${name}`] } });
     if (left.length === 0 && byName.length === 0) return;
     await sleep(500);
   }
