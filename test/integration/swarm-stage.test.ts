@@ -54,6 +54,7 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
         '    ports: [8080]',
         '    healthcheck: { http: /health, timeout: 8s }',
         '    resources: { cpus: 0.5, memory: 64Mi }',
+        '    volumes: [cache:/data]',
         ...clusterPipeline(engine, [
           'replicas: 1',
           'placement: [node.role==manager]',
@@ -80,7 +81,22 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
     const web = services.find((s) => s.Spec?.Labels?.['dev.slipway.service'] === 'web');
     assert.ok(web, 'web is a Swarm service');
     assert.equal(web.Spec?.Mode?.Replicated?.Replicas, 1);
-    assert.deepEqual(web.Spec?.TaskTemplate?.Placement?.Constraints, ['node.role==manager']);
+    // Its named volume is made through the stage's engine, and its tasks pinned to that node.
+    const node = ((await fixture!.engine.docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+    assert.deepEqual(web.Spec?.TaskTemplate?.Placement?.Constraints, [`node.id==${node}`]);
+    const volume = `slipway-${project}-stage_cluster-vol.cache-data`;
+    assert.deepEqual(
+      (
+        web.Spec?.TaskTemplate as {
+          ContainerSpec?: { Mounts?: Array<{ Type?: string; Source?: string; Target?: string }> };
+        }
+      ).ContainerSpec?.Mounts?.map((m) => [m.Type, m.Source, m.Target]),
+      [['volume', volume, '/data']],
+    );
+    assert.ok(
+      (await fixture!.engine.docker.listVolumes()).Volumes.some((v) => v.Name === volume),
+      `volume ${volume} on the stage's engine`,
+    );
     assert.equal(web.Spec?.TaskTemplate?.Resources?.Limits?.MemoryBytes, 64 * 1024 * 1024);
     assert.equal(web.Spec?.UpdateConfig?.FailureAction, 'rollback');
     const network = (await fixture!.engine.docker.listNetworks()).find(

@@ -35,7 +35,7 @@ export interface SwarmServiceInputs {
    */
   envFromSecrets?: string[];
   /** Named volumes of the node the task runs on (a placement constraint keeps it there). */
-  mounts?: Array<{ volume: string; target: string }>;
+  mounts?: Array<{ volume: string; target: string; readOnly?: boolean }>;
   /** Published in host mode on every node that runs a task. */
   ports: Array<{ container: number; host: number }>;
   /** `dnsrr`: its name resolves to its healthy tasks' addresses (what a stage's entry relays to); Swarm's default (a virtual IP) otherwise. */
@@ -142,7 +142,14 @@ function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[], launch?: Lau
         Env: [...inputs.env, ...secretFileEnv(inputs.secretEnv)],
         ...(secrets.length ? { Secrets: secrets } : {}),
         ...(inputs.mounts?.length
-          ? { Mounts: inputs.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target })) }
+          ? {
+              Mounts: inputs.mounts.map((m) => ({
+                Type: 'volume',
+                Source: m.volume,
+                Target: m.target,
+                ...(m.readOnly ? { ReadOnly: true } : {}),
+              })),
+            }
           : {}),
         Labels: inputs.taskLabels,
         Healthcheck: swarmHealthcheck(inputs.health),
