@@ -1,7 +1,7 @@
 /** `drift` without Pulumi in the common case: the environment's declared view (kept by its last `up`) against one inspect of its objects. */
 import { readView, viewDrift } from '../docker/declared-view';
 import { lockOwner } from '../lock';
-import { envNames } from '../naming';
+import { envNames, isStageBranch } from '../naming';
 import type { DriftReport } from '../pipeline/drift';
 import { programFingerprint } from '../pulumi/fingerprint';
 import { inspectRecord, lockPath } from '../records';
@@ -11,7 +11,7 @@ import type { EngineContext } from './context';
 /**
  * The drift report from the declared view, or undefined when only a Pulumi run can tell: another
  * backend than this state's files, a damaged record, an operation running or not succeeded, a
- * spec whose fingerprint differs from the one applied (a preview says what `up` would change), or
+ * Swarm stage, a spec whose fingerprint differs from the one applied (a preview says what `up` would change), or
  * a view that is missing or from another `up`. What it reports is what the stack worker's check
  * of Pulumi's state against Docker reports then.
  */
@@ -22,6 +22,9 @@ export async function driftFromView(
   dockerHost: string | undefined,
 ): Promise<DriftReport | undefined> {
   if (!ctx.backendUrl.startsWith('file://')) return undefined;
+  // A Swarm stage's services are checked against Pulumi's state (the view holds containers only).
+  const stage = isStageBranch(branch);
+  if (stage && spec.pipeline?.stages.find((s) => s.name === stage)?.swarm) return undefined;
   const names = envNames(spec.name, branch, ctx.stateId);
   const { record, damaged } = inspectRecord(ctx.home, names.project, names.env);
   if (damaged || !record?.applied || !record.ports || record.lastOperation.status !== 'succeeded') return undefined;

@@ -109,13 +109,16 @@ export async function reapply(
   const chosen = (i: DriftItem) =>
     !opts.resources || opts.resources.some((r) => r.kind === resourceKind(i.kind) && r.name === i.resource);
   const items = before.items.filter((i) => chosen(i) && i.remedies.includes('reapply'));
-  const drifted = new Map<string, { kind: 'container' | 'network' | 'volume'; name: string }>();
+  const drifted = new Map<string, { kind: 'container' | 'network' | 'volume' | 'swarm-service'; name: string }>();
   for (const i of items) {
-    if (i.source === 'reality' && (i.kind === 'container' || i.kind === 'network' || i.kind === 'volume'))
+    if (
+      i.source === 'reality' &&
+      (i.kind === 'container' || i.kind === 'network' || i.kind === 'volume' || i.kind === 'swarm-service')
+    )
       drifted.set(i.resource, { kind: i.kind, name: i.resource });
   }
   // A network or volume made again takes every container with it.
-  if ([...drifted.values()].some((r) => r.kind !== 'container')) {
+  if ([...drifted.values()].some((r) => r.kind === 'network' || r.kind === 'volume')) {
     for (const name of [...spec.services.map((s) => s.name), ...spec.databases.map((d) => d.name)])
       drifted.set(name, { kind: 'container', name });
   }

@@ -83,7 +83,7 @@ export interface LogOptions {
 
 export interface UpOptions extends OperationOptions {
   /** Resources to recreate even if nothing about them changed (by Pulumi resource name). */
-  replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>;
+  replace?: Array<{ kind: 'container' | 'network' | 'volume' | 'swarm-service'; name: string }>;
   /** Apply the spec to these resources only, and what depends on them (a targeted update); default all. */
   only?: ResourceRef[];
   /** Docker endpoint for this environment (a stage's own host); default the engine's. */

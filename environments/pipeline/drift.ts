@@ -2,7 +2,8 @@
  * Drift: what differs between what was declared and what runs.
  *
  * - `reality`: Pulumi's state against the real Docker objects: a container stopped or removed
- *   by hand, recreated with another env or image, its ports or limits changed.
+ *   by hand, recreated with another env or image, its ports or limits changed; a Swarm service
+ *   removed, or its image, replicas or env changed, by hand.
  * - `spec`: the spec against the state: what the next `up` would change.
  *
  * Secret values (anything Pulumi holds as a secret, such as a database URL) are never shown:
@@ -169,6 +170,71 @@ async function objectExists(p: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/**
+ * Compares one Swarm service's recorded spec (image, replicas, env) with `docker service inspect`
+ * through the stage's endpoint. Only `reapply` clears it: the service is made again from the state.
+ */
+async function swarmServiceDrift(docker: Docker, r: StateResource): Promise<DriftItem[]> {
+  const o = r.outputs;
+  const item = (property: string, declared: string, actual: string): DriftItem => ({
+    resource: nameOf(r.urn),
+    kind: 'swarm-service',
+    property,
+    source: 'reality',
+    declared,
+    actual,
+    remedies: ['reapply'],
+  });
+  const id = String(reveal<string>(o.serviceId).value ?? '');
+  const dockerName = String(reveal<string>(o.name).value ?? '');
+  let info: SwarmServiceInfo | undefined;
+  for (const key of [id, dockerName].filter((k) => k)) {
+    try {
+      info = (await docker.getService(key).inspect()) as SwarmServiceInfo;
+      break;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  if (!info) return [item('existence', 'present', 'missing')];
+  const items: DriftItem[] = [];
+  if (id && info.ID !== id)
+    items.push(item('service id', id.slice(0, 12), `${info.ID.slice(0, 12)} (recreated outside Slipway)`));
+  const container = info.Spec?.TaskTemplate?.ContainerSpec;
+  const image = reveal<string>(o.image).value;
+  if (image && container?.Image !== image) items.push(item('image', image, container?.Image ?? '(none)'));
+  const replicas = reveal<number>(o.replicas).value;
+  const actualReplicas = info.Spec?.Mode?.Replicated?.Replicas;
+  if (replicas !== undefined && actualReplicas !== replicas)
+    items.push(
+      item('replicas', String(replicas), actualReplicas === undefined ? '(not replicated)' : String(actualReplicas)),
+    );
+  const env = reveal<string[]>(o.env);
+  const declaredEnv = envMap(env.value ?? []);
+  // Each secret of `secretEnv` reaches the task as `VAR_FILE` (its path under /run/secrets).
+  const secretKeys = new Set(
+    (reveal<string[]>(o.secretEnv).value ?? []).map((e) => `${e.slice(0, e.indexOf('='))}_FILE`),
+  );
+  const actualEnv = envMap(container?.Env ?? []);
+  const show = (v: string | undefined) => (v === undefined ? '(unset)' : env.secret ? '(secret)' : v);
+  for (const [k, v] of declaredEnv) {
+    if (actualEnv.get(k) !== v)
+      items.push(item(`env.${k}`, show(v), actualEnv.has(k) ? show(actualEnv.get(k)) : '(unset)'));
+  }
+  for (const [k, v] of actualEnv) {
+    if (!declaredEnv.has(k) && !secretKeys.has(k)) items.push(item(`env.${k}`, '(unset)', env.secret ? '(set)' : v));
+  }
+  return items;
+}
+
+interface SwarmServiceInfo {
+  ID: string;
+  Spec?: {
+    TaskTemplate?: { ContainerSpec?: { Image?: string; Env?: string[] } };
+    Mode?: { Replicated?: { Replicas?: number } };
+  };
+}
+
 /** State against reality, for every resource of the environment. */
 export async function realityDrift(docker: Docker, resources: StateResource[]): Promise<DriftItem[]> {
   const items: DriftItem[] = [];
@@ -176,6 +242,7 @@ export async function realityDrift(docker: Docker, resources: StateResource[]): 
     const kind = resourceKindOf(r.type);
     const name = nameOf(r.urn);
     if (kind === 'container') items.push(...(await containerDrift(docker, r)));
+    else if (kind === 'swarm-service') items.push(...(await swarmServiceDrift(docker, r)));
     else if (kind === 'network' || kind === 'volume') {
       const dockerName = String(reveal<string>(r.outputs.name).value);
       const exists =

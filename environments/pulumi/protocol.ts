@@ -26,7 +26,7 @@ export type WorkerRequest =
       spec: Spec;
       branch: string;
       settings: WorkerSettings;
-      replace?: Array<{ kind: 'container' | 'network' | 'volume'; name: string }>;
+      replace?: Array<{ kind: 'container' | 'network' | 'volume' | 'swarm-service'; name: string }>;
       /** Apply the spec to these resources only (and what depends on them); default all. */
       only?: ResourceRef[];
       /** On a failed first up, keep what was created (default: remove it, and the stack). */

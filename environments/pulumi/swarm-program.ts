@@ -1,7 +1,8 @@
 /**
  * The Pulumi program of a stage on a Docker Swarm cluster: an attachable overlay network, one Swarm
  * service per database (one task, pinned to the node holding its volume, its password a Swarm
- * secret) and one per service, each with the stage's replicas, placement and rollout.
+ * secret) and one per service, each with the stage's replicas, placement and rollout (a service
+ * mounting named volumes pinned to the node holding them).
  */
 import * as pulumi from '@pulumi/pulumi';
 import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE, isStageBranch } from '../naming';
@@ -147,6 +148,28 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
     const endpoints = new Map(
       spec.databases.map((db) => [db.name, { spec: db, password: databases.get(db.name)!.password }]),
     );
+    // Named volumes of the services, one per name in this stage, each made through the stage's
+    // engine and recording its Swarm node: a service mounting one is pinned to that node.
+    const namedVolumes = new Map<string, DockerVolume>();
+    for (const m of spec.services.flatMap((svc) => svc.mounts ?? [])) {
+      if (m.volume !== undefined && !namedVolumes.has(m.volume)) {
+        const volumeName = `vol.${m.volume}`;
+        namedVolumes.set(
+          m.volume,
+          new DockerVolume(
+            `${volumeName}-volume`,
+            {
+              ...base,
+              name: names.volume(volumeName),
+              labels: labelsFor(volumeName),
+              swarmNode: true,
+              node: undefined,
+            },
+            { dependsOn: afterImages },
+          ),
+        );
+      }
+    }
     // What another service reaches by name resolves to its tasks' addresses (`dnsrr`): a virtual
     // IP needs IPVS in the engine's kernel, like the routing mesh (docs/architecture.md).
     const reached = new Set(spec.services.flatMap((s) => s.dependsOn.services));
@@ -157,7 +180,9 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
       const published = publishedPorts(ports, svc.name, svc.ports);
       const fronted = needsEntry(swarm, published);
       // Created once the databases it uses run healthy (Swarm counts a task as running only then).
-      const dependsOn: pulumi.Resource[] = [network];
+      const volumeMounts = (svc.mounts ?? []).flatMap((m) => (m.volume !== undefined ? [m] : []));
+      const mounted = volumeMounts.map((m) => namedVolumes.get(m.volume)!);
+      const dependsOn: pulumi.Resource[] = [network, ...mounted];
       for (const d of svc.dependsOn.databases) dependsOn.push(databases.get(d)!.service);
       for (const s of svc.dependsOn.services) if (services.get(s)) dependsOn.push(services.get(s)!);
       const resolved = serviceEnv(svc, spec, endpoints);
@@ -184,8 +209,18 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
           health: svc.healthcheck,
           cpus: svc.resources.cpus,
           memoryBytes: svc.resources.memoryBytes,
+          ...(volumeMounts.length
+            ? {
+                mounts: volumeMounts.map((m) => ({
+                  volume: names.volume(`vol.${m.volume}`),
+                  target: m.target,
+                  ...(m.readOnly ? { readOnly: true } : {}),
+                })),
+              }
+            : {}),
           replicas: swarm.replicas,
-          placement: swarm.placement,
+          // A local volume exists on one node: every task runs where the first one it mounts is.
+          placement: mounted.length ? mounted[0].node.apply((node) => [`node.id==${node}`]) : swarm.placement,
           rollout: swarm.rollout,
           labels: labelsFor(svc.name),
           taskLabels: {

@@ -2,7 +2,8 @@
  * A stage on a Docker Swarm cluster, end to end: a second dockerd started here, with TLS on
  * 127.0.0.1, becomes a one-node Swarm (`docker swarm init --advertise-addr 127.0.0.1`); promoting to
  * the stage runs each service as a Swarm service on an overlay network, healthy and answering on
- * 127.0.0.1 (its host-mode published port); a later release whose health check fails on the cluster is rolled back by Swarm with
+ * 127.0.0.1 (its host-mode published port); a service scaled or removed by hand shows as drift and
+ * `drift --reapply` makes it again; a later release whose health check fails on the cluster is rolled back by Swarm with
  * no command from the user, the stage keeps answering with the release before, and the audit log
  * records the automatic rollback. Afterwards the first engine still builds.
  */
@@ -10,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditPath } from '../../environments/pipeline/audit';
+import type { DriftReport } from '../../environments/pipeline/drift';
 import { stageRollouts } from '../../environments/pipeline/swarm-rollout';
 import { loadSpec } from '../../environments/spec/load';
 import { stageBranch } from '../../environments/naming';
@@ -52,6 +54,7 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
         '    ports: [8080]',
         '    healthcheck: { http: /health, timeout: 8s }',
         '    resources: { cpus: 0.5, memory: 64Mi }',
+        '    volumes: [cache:/data]',
         ...clusterPipeline(engine, [
           'replicas: 1',
           'placement: [node.role==manager]',
@@ -78,7 +81,22 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
     const web = services.find((s) => s.Spec?.Labels?.['dev.slipway.service'] === 'web');
     assert.ok(web, 'web is a Swarm service');
     assert.equal(web.Spec?.Mode?.Replicated?.Replicas, 1);
-    assert.deepEqual(web.Spec?.TaskTemplate?.Placement?.Constraints, ['node.role==manager']);
+    // Its named volume is made through the stage's engine, and its tasks pinned to that node.
+    const node = ((await fixture!.engine.docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+    assert.deepEqual(web.Spec?.TaskTemplate?.Placement?.Constraints, [`node.id==${node}`]);
+    const volume = `slipway-${project}-stage_cluster-vol.cache-data`;
+    assert.deepEqual(
+      (
+        web.Spec?.TaskTemplate as {
+          ContainerSpec?: { Mounts?: Array<{ Type?: string; Source?: string; Target?: string }> };
+        }
+      ).ContainerSpec?.Mounts?.map((m) => [m.Type, m.Source, m.Target]),
+      [['volume', volume, '/data']],
+    );
+    assert.ok(
+      (await fixture!.engine.docker.listVolumes()).Volumes.some((v) => v.Name === volume),
+      `volume ${volume} on the stage's engine`,
+    );
     assert.equal(web.Spec?.TaskTemplate?.Resources?.Limits?.MemoryBytes, 64 * 1024 * 1024);
     assert.equal(web.Spec?.UpdateConfig?.FailureAction, 'rollback');
     const network = (await fixture!.engine.docker.listNetworks()).find(
@@ -89,6 +107,51 @@ describe('a stage on a Docker Swarm cluster (real one-node Swarm on a second doc
     assert.equal(stage.status, 'running', JSON.stringify(stage));
     assert.equal(stage.services[0].health, 'healthy');
     assert.equal(new URL(url).hostname, '127.0.0.1');
+    assert.equal(await version(url), 'v1');
+  });
+
+  it('reports a Swarm service removed or scaled by hand as drift, and reapply makes it again', async () => {
+    const clean = await cli('drift', '--stage', 'cluster', '--json');
+    assert.equal(clean.code, 0, clean.stderr + clean.stdout);
+    const docker = fixture!.engine.docker;
+    const webService = async () =>
+      (await docker.listServices()).find((s) => s.Spec?.Labels?.['dev.slipway.service'] === 'web');
+    const before = await webService();
+    assert.ok(before, 'web is a Swarm service');
+    // Scaled by hand: reported with what was declared and what runs.
+    await docker
+      .getService(before.ID)
+      .update({ ...before.Spec, Mode: { Replicated: { Replicas: 2 } }, version: before.Version!.Index } as never);
+    const scaled = await cli('drift', '--stage', 'cluster', '--json');
+    assert.equal(scaled.code, 3, scaled.stderr + scaled.stdout);
+    const scaledItems = jsonData<DriftReport>(scaled.stdout).items;
+    assert.deepEqual(
+      scaledItems.map((i) => [i.resource, i.kind, i.property, i.declared, i.actual]),
+      [['web', 'swarm-service', 'replicas', '1', '2']],
+    );
+    // Removed by hand through the cluster's engine.
+    await docker.getService(before.ID).remove();
+    const drifted = await cli('drift', '--stage', 'cluster', '--json');
+    assert.equal(drifted.code, 3, drifted.stderr + drifted.stdout);
+    const report = jsonData<DriftReport>(drifted.stdout);
+    assert.equal(report.drifted, true);
+    assert.deepEqual(
+      report.items.map((i) => [i.resource, i.kind, i.property, i.source, i.actual, i.remedies]),
+      [['web', 'swarm-service', 'existence', 'reality', 'missing', ['reapply']]],
+    );
+    const text = await cli('drift', '--stage', 'cluster');
+    assert.equal(text.code, 3, text.stdout);
+    assert.match(text.stdout, /web/);
+    const reapplied = await cli('drift', '--stage', 'cluster', '--reapply');
+    assert.equal(reapplied.code, 0, reapplied.stderr + reapplied.stdout);
+    const after = await webService();
+    assert.ok(after, 'web is a Swarm service again');
+    assert.notEqual(after.ID, before.ID);
+    assert.equal(after.Spec?.Mode?.Replicated?.Replicas, 1);
+    const again = await cli('drift', '--stage', 'cluster', '--json');
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.deepEqual(jsonData<DriftReport>(again.stdout).items, []);
+    const { url } = await stageUrl();
     assert.equal(await version(url), 'v1');
   });
 

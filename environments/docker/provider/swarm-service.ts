@@ -35,7 +35,7 @@ export interface SwarmServiceInputs {
    */
   envFromSecrets?: string[];
   /** Named volumes of the node the task runs on (a placement constraint keeps it there). */
-  mounts?: Array<{ volume: string; target: string }>;
+  mounts?: Array<{ volume: string; target: string; readOnly?: boolean }>;
   /** Published in host mode on every node that runs a task. */
   ports: Array<{ container: number; host: number }>;
   /** `dnsrr`: its name resolves to its healthy tasks' addresses (what a stage's entry relays to); Swarm's default (a virtual IP) otherwise. */
@@ -142,7 +142,14 @@ function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[], launch?: Lau
         Env: [...inputs.env, ...secretFileEnv(inputs.secretEnv)],
         ...(secrets.length ? { Secrets: secrets } : {}),
         ...(inputs.mounts?.length
-          ? { Mounts: inputs.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target })) }
+          ? {
+              Mounts: inputs.mounts.map((m) => ({
+                Type: 'volume',
+                Source: m.volume,
+                Target: m.target,
+                ...(m.readOnly ? { ReadOnly: true } : {}),
+              })),
+            }
           : {}),
         Labels: inputs.taskLabels,
         Healthcheck: swarmHealthcheck(inputs.health),
@@ -284,18 +291,21 @@ async function updateService(id: string, news: SwarmServiceInputs) {
 }
 
 async function removeService(docker: Dockerode, id: string, name = id): Promise<void> {
+  // Already gone (removed by hand, or made again under its name by a reapply): only its own
+  // task containers are waited for, not those of a service now bearing the name.
+  let gone = false;
   try {
     await docker.getService(id).remove();
   } catch (err) {
     if (!isNotFound(err)) throw err;
+    gone = true;
   }
   // Its task containers go after it: the network they are on is removed next.
   for (let i = 0; i < 120; i++) {
     const left = await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.id=${id}`] } });
-    const byName = await docker.listContainers({
-      all: true,
-      filters: { label: [`com.docker.swarm.service.name=${name}`] },
-    });
+    const byName = gone
+      ? []
+      : await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${name}`] } });
     if (left.length === 0 && byName.length === 0) return;
     await sleep(500);
   }
