@@ -56,7 +56,8 @@ function readPolicy(
     return { registry: normal(raw), at: `${file}:${lineAt(path)}`, setting, required: policy.required };
   };
   const fallback = get('default');
-  if (fallback !== undefined) policy.default = one(['default'], fallback);
+  // An empty default (VS Code's own for the setting) names no registry.
+  if (fallback !== undefined && fallback !== '') policy.default = one(['default'], fallback);
   const stages = get('stages');
   if (stages !== undefined) {
     if (typeof stages !== 'object' || stages === null || Array.isArray(stages))

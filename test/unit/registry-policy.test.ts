@@ -115,6 +115,13 @@ describe('the registry policy', () => {
     );
   });
 
+  it("reads an empty default (the setting's own default in VS Code) as no registry", () => {
+    settings('{ "slipway.registry.default": "", "slipway.registry.stages": { "production": "wsprod.example.com" } }');
+    const s = spec();
+    assert.equal(resolved(s, 'staging').registry, undefined);
+    assert.equal(resolved(s, 'production').registry, 'wsprod.example.com');
+  });
+
   it('names file, line and field of a bad policy', () => {
     const s = spec();
     const refused = (pattern: RegExp) =>
