@@ -107,8 +107,10 @@ export async function webviewFrame(page: Page, app: string, timeout = 60_000): P
  * puts the HTML the extension set into a new inner frame ("pending-frame") and shows it once that
  * frame has loaded VS Code's placeholder page through its service worker. After a browser reload
  * that load can stall in the browser: the HTML has arrived (so the serializer did its part) and
- * never shows. Only in that case, seen and reported, the workbench is reloaded once more; a host
- * with no pending content means the serializer set nothing, and the test fails.
+ * never shows, or shows without the app's page in it. Only in that case (a host holding pending
+ * content, or an inner frame the extension's HTML made), seen and reported, the workbench is
+ * reloaded once more; a host with no content at all means the serializer set nothing, and the
+ * test fails.
  */
 export async function reloadAndRestore(page: Page, app: string): Promise<Frame> {
   for (let attempt = 1; ; attempt++) {
@@ -118,8 +120,12 @@ export async function reloadAndRestore(page: Page, app: string): Promise<Frame> 
       return await webviewFrame(page, app, 60_000);
     } catch (err) {
       const hosts = await webviewHosts(page);
-      console.log(`      after reload ${attempt}, webview hosts: ${JSON.stringify(hosts)}`);
-      const stalledInBrowser = hosts.length > 0 && hosts.every((h) => h.pending);
+      // The inner frame keeps its name once it has loaded (only its id changes): the HTML arrived.
+      const innerFrames = page.frames().filter((f) => f.name() === 'pending-frame').length;
+      console.log(
+        `      after reload ${attempt}, webview hosts: ${JSON.stringify(hosts)}, inner frames: ${innerFrames}`,
+      );
+      const stalledInBrowser = hosts.length > 0 && (hosts.every((h) => h.pending) || innerFrames > 0);
       if (attempt >= 2 || !stalledInBrowser) throw err;
     }
   }
