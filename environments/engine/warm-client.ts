@@ -188,6 +188,8 @@ function relay(
   const sentAt = performance.now();
   return new Promise((resolve, reject) => {
     let settled = false;
+    // The worker ends the connection right after its answer: a close after it is not a death.
+    let answered = false;
     let killTimer: NodeJS.Timeout | undefined;
     let probing: Promise<void> = Promise.resolve();
     const onAbort = () => {
@@ -213,16 +215,19 @@ function relay(
         opts.onOutput?.(msg.line);
       } else if (msg.type === 'timings') timings?.merge(msg.phases, msg.counts);
       else if (msg.type === 'result') {
+        answered = true;
         if (phases && request.op === 'up' && request.settings.dockerHost === ctx.dockerHost) {
           const names = envNames(request.spec.name, request.branch, ctx.stateId);
           probing = phases.addHealthWaits(ctx.docker, { project: names.project, env: names.env, state: ctx.stateId });
         }
         void probing.finally(() => finish(() => resolve(msg.result)));
-      } else if (msg.type === 'error')
+      } else if (msg.type === 'error') {
+        answered = true;
         finish(() => reject(new SlipwayError(msg.error.reason, msg.error.message, { hint: msg.error.hint })));
+      }
     });
     socket.on('close', () => {
-      if (settled) return;
+      if (settled || answered) return;
       void died(ctx, request, pid, paths).then((err) =>
         finish(() =>
           reject(
@@ -249,6 +254,7 @@ async function died(
   pid: number,
   paths: warm.WarmPaths,
 ): Promise<SlipwayError> {
+  ctx.logger.debug(`the warm stack worker (pid ${pid}) closed its connection before answering: waiting for it to end`);
   // Until it is reaped (its parent, or init once its starter is gone): a zombie still looks alive to the lock's owner check.
   for (let waited = 0; waited < 5000 && (!ended(pid) || existsSync(`/proc/${pid}`)); waited += 50)
     await new Promise((r) => setTimeout(r, 50));

@@ -150,9 +150,17 @@ describe('the warm stack worker on real Docker + Pulumi', function () {
     assert.ok(running(pid), 'the warm worker outlives the CLI that started it');
 
     // A plain CLI (not asked to start one) finds it and runs its up there.
+    // With --timings the CLI probes health waits after the answer, while the worker has already
+    // closed the connection: that close is no death, so the CLI waits for nothing and exits.
     write('three');
-    const second = await up(branches[0]);
+    const second = await runCli(
+      ['up', '--spec', spec, '--branch', branches[0], '--verbose', '--timings'],
+      home,
+      600_000,
+    );
     assert.equal(second.code, 0, second.stderr);
+    assert.doesNotMatch(second.stderr, /closed its connection before answering/);
+    assert.match(second.stderr, /stack worker \(warm, request to result\)/);
     assert.match(second.stderr, new RegExp(`using the warm stack worker \\(pid ${pid}\\)`));
     assert.doesNotMatch(second.stderr, /started a warm stack worker/);
     assert.equal(await appValue(branches[0]), 'APP_VALUE=three');
