@@ -247,6 +247,35 @@ export async function sweepEnvironment(docker: Docker, sel: EnvSelector): Promis
 }
 
 /**
+ * `down`'s head start: while Pulumi's destroy starts (its engine, the state, the provider), the
+ * environment's containers are stopped as Pulumi would stop them (10 s grace, in parallel) and
+ * removed, then its networks and volumes. Pulumi's deletes then find them gone, which its
+ * provider takes as done, and the state records the teardown as before. Best effort: whatever
+ * this leaves, Pulumi's destroy and the sweep after it remove.
+ */
+export async function teardownAhead(docker: Docker, sel: EnvSelector): Promise<void> {
+  const filters = { label: labelFilters(sel) };
+  const quietly = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      () => undefined,
+    );
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map(async (c) => {
+      const container = docker.getContainer(c.Id);
+      if (c.State === 'running') await quietly(container.stop({ t: 10 }));
+      await quietly(container.remove({ force: true, v: false }));
+    }),
+  );
+  const [networks, volumes] = await Promise.all([docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
+  await Promise.all([
+    ...networks.map((n) => quietly(docker.getNetwork(n.Id).remove())),
+    ...(volumes.Volumes ?? []).map((v) => quietly(docker.getVolume(v.Name).remove({ force: true }))),
+  ]);
+}
+
+/**
  * Removes the images built for the environment (labelled for it), by id: an image some other
  * tag or container still uses stays. Only a failed first `up` calls this; `down` leaves images
  * that a stage's release may pin to Pulumi's delete, which untags them.

@@ -47,7 +47,19 @@ export async function removeContainer(docker: Dockerode, idOrName: string): Prom
   try {
     await docker.getContainer(idOrName).remove({ force: true, v: false });
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (isNotFound(err)) return;
+    // Another client is removing it (`down` removes ahead of Pulumi's delete): done once it is gone.
+    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+    for (let waited = 0; waited < 60_000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        await docker.getContainer(idOrName).inspect();
+      } catch (gone) {
+        if (isNotFound(gone)) return;
+        throw gone;
+      }
+    }
+    throw err;
   }
 }
 

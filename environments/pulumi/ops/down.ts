@@ -10,6 +10,7 @@ import {
   pruneDanglingImages,
   removeEnvironmentImages,
   sweepEnvironment,
+  teardownAhead,
   type SweepResult,
 } from '../../docker/engine';
 import { removeView } from '../../docker/declared-view';
@@ -30,20 +31,26 @@ export async function removeEverything(
   names: EnvNames,
   stack: Stack | undefined,
   run: RunEvents,
-  opts: { images: boolean },
+  opts: { images: boolean; ahead?: boolean },
 ): Promise<SweepResult> {
+  const docker = connectDocker(settings.dockerHost);
+  const sel = { project: names.project, env: names.env, state: settings.stateId };
   if (stack) {
     readResultsFromEvents(stack);
     abort.signal.throwIfAborted();
-    await destroyAndRemove(stack, {
-      color: 'never',
-      signal: abort.signal,
-      onEvent: run.onEvent,
-      onOutput: sendOutput,
-    });
+    // The Docker work starts while Pulumi's engine does; Pulumi's deletes then find it done.
+    const ahead = opts.ahead ? teardownAhead(docker, sel) : Promise.resolve();
+    try {
+      await destroyAndRemove(stack, {
+        color: 'never',
+        signal: abort.signal,
+        onEvent: run.onEvent,
+        onOutput: sendOutput,
+      });
+    } finally {
+      await ahead;
+    }
   }
-  const docker = connectDocker(settings.dockerHost);
-  const sel = { project: names.project, env: names.env, state: settings.stateId };
   const removed = await sweepEnvironment(docker, sel);
   if (opts.images) await removeEnvironmentImages(docker, sel);
   else await pruneDanglingImages(docker, sel);
@@ -75,7 +82,12 @@ export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Prom
       if (opened && (interrupted || !prior)) await clearPendingOperations(opened.stack, settings.home, emit);
       // Anything labelled for this environment that the state did not know (an interrupted
       // create) goes too, so nothing is orphaned.
-      const removed = await removeEverything(settings, names, opened?.stack, run, { images: false });
+      // A branch's environment is removed ahead of Pulumi's destroy; a stage's (its releases,
+      // its Swarm services) only by Pulumi's deletes, in their order.
+      const removed = await removeEverything(settings, names, opened?.stack, run, {
+        images: false,
+        ahead: !isStageBranch(names.branch),
+      });
       const docker = connectDocker(settings.dockerHost);
       const stage = isStageBranch(names.branch);
       if (stage) {
