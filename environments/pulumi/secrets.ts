@@ -4,37 +4,38 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileBackendStacks } from '../paths';
 
+/** The passphrase provider's state held by one stack file of the file backend, if it holds one. */
+function stackSalt(root: string, stack: string): string | undefined {
+  try {
+    const data = JSON.parse(readFileSync(join(root, `${stack}.json`), 'utf8')) as {
+      checkpoint?: { latest?: { secrets_providers?: { type?: string; state?: { salt?: string } } } };
+    };
+    const provider = data.checkpoint?.latest?.secrets_providers;
+    return provider?.type === 'passphrase' && provider.state?.salt ? provider.state.salt : undefined;
+  } catch {
+    return undefined; // gzipped, missing, or not readable
+  }
+}
+
+const stacksRoot = (backendUrl: string) => join(backendUrl.slice('file://'.length), '.pulumi', 'stacks');
+
 /**
  * The passphrase provider's state of one stack in the file backend: `v1:<salt>:v1:<nonce>:<sealed>`,
  * where `sealed` is the word "pulumi" encrypted (AES-256-GCM) with the key the passphrase and the
  * salt derive (PBKDF2-SHA256, 1,000,000 rounds). Undefined when no stack holds one.
  */
 function someStackSalt(backendUrl: string): string | undefined {
-  const root = join(backendUrl.slice('file://'.length), '.pulumi', 'stacks');
   for (const stack of fileBackendStacks(backendUrl)) {
-    try {
-      const data = JSON.parse(readFileSync(join(root, `${stack}.json`), 'utf8')) as {
-        checkpoint?: { latest?: { secrets_providers?: { type?: string; state?: { salt?: string } } } };
-      };
-      const provider = data.checkpoint?.latest?.secrets_providers;
-      if (provider?.type === 'passphrase' && provider.state?.salt) return provider.state.salt;
-    } catch {
-      // gzipped, or not readable: another stack may tell
-    }
+    const salt = stackSalt(stacksRoot(backendUrl), stack);
+    if (salt) return salt;
   }
   return undefined;
 }
 
-/**
- * False when a stack of the file backend was encrypted with another passphrase: Pulumi would
- * make a new stack with this one without a word, and the backend would then hold stacks that no
- * one passphrase opens. True when it fits, or when there is nothing to check it against.
- */
-export async function passphraseFitsBackend(passphrase: string, backendUrl: string): Promise<boolean> {
-  if (!backendUrl.startsWith('file://')) return true;
-  const state = someStackSalt(backendUrl);
+/** Whether `passphrase` opens a passphrase provider's state; undefined when the state is not one. */
+async function opens(passphrase: string, state: string | undefined): Promise<boolean | undefined> {
   const parts = state?.split(':');
-  if (!parts || parts.length !== 5 || parts[0] !== 'v1' || parts[2] !== 'v1') return true;
+  if (!parts || parts.length !== 5 || parts[0] !== 'v1' || parts[2] !== 'v1') return undefined;
   const salt = Buffer.from(parts[1], 'base64');
   const nonce = Buffer.from(parts[3], 'base64');
   const sealed = Buffer.from(parts[4], 'base64');
@@ -51,4 +52,24 @@ export async function passphraseFitsBackend(passphrase: string, backendUrl: stri
   } catch {
     return false;
   }
+}
+
+/**
+ * False when a stack of the file backend was encrypted with another passphrase: Pulumi would
+ * make a new stack with this one without a word, and the backend would then hold stacks that no
+ * one passphrase opens. True when it fits, or when there is nothing to check it against.
+ */
+export async function passphraseFitsBackend(passphrase: string, backendUrl: string): Promise<boolean> {
+  if (!backendUrl.startsWith('file://')) return true;
+  return (await opens(passphrase, someStackSalt(backendUrl))) ?? true;
+}
+
+/**
+ * Whether the passphrase is known to open stack `stack` (`<project>/<stack>`) of a file backend:
+ * false when it does not, or when that cannot be told here (another backend, no passphrase state).
+ * The key derivation runs on libuv's thread pool, beside whatever this thread does meanwhile.
+ */
+export async function passphraseOpensStack(passphrase: string, backendUrl: string, stack: string): Promise<boolean> {
+  if (!backendUrl.startsWith('file://')) return false;
+  return (await opens(passphrase, stackSalt(stacksRoot(backendUrl), stack))) === true;
 }

@@ -19,6 +19,8 @@ import type { DownResult, WorkerRequest, WorkerSettings } from '../protocol';
 import { clearPendingOperations, withEnvLock } from '../recovery';
 import { RunEvents, failureMessage } from '../run-events';
 import { nowIso, restoreRecord } from '../run-state';
+import { timePhase } from '../../timings';
+import { passphraseOpensStack } from '../secrets';
 import { destroyAndRemove } from '../stack-handle';
 import { openStack, readResultsFromEvents } from '../workspace';
 
@@ -38,8 +40,17 @@ export async function removeEverything(
   if (stack) {
     readResultsFromEvents(stack);
     abort.signal.throwIfAborted();
-    // The Docker work starts while Pulumi's engine does; Pulumi's deletes then find it done.
-    const ahead = opts.ahead ? teardownAhead(docker, sel) : Promise.resolve();
+    // The Docker work starts while Pulumi's engine does (Pulumi's deletes then find it done), once
+    // the passphrase is shown to open the stack: a destroy Pulumi refuses must change nothing.
+    const ahead = opts.ahead
+      ? passphraseOpensStack(settings.passphrase, settings.backendUrl, `${names.pulumiProject}/${names.stack}`).then(
+          (opens) =>
+            opens && !abort.signal.aborted
+              ? timePhase('docker teardown ahead of Pulumi', () => teardownAhead(docker, sel))
+              : undefined,
+          () => undefined,
+        )
+      : Promise.resolve();
     try {
       await destroyAndRemove(stack, {
         color: 'never',
