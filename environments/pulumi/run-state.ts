@@ -2,7 +2,9 @@
 import type { Stack } from '@pulumi/pulumi/automation';
 import type { EnvNames } from '../naming';
 import { inspectRecord, rebuildRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
+import { readView } from '../docker/declared-view';
 import { connectDocker, environmentLabels, publishedHostPorts } from '../docker/engine';
+import type { ResourceKind } from '../docker/provider/shared';
 import { allocateHostPorts, movedPortMessage } from '../ports';
 import type { Spec } from '../spec/types';
 import { emit } from './channel';
@@ -54,8 +56,9 @@ export async function allocatePorts(
 }
 
 /**
- * Containers the last `up` made that are gone from Docker or stopped (by hand): Pulumi's state
- * still lists them as they were, so they are replaced explicitly and `up` converges.
+ * What the last successful up made that is gone now (removed or stopped outside Slipway, or by a
+ * `down` interrupted after its head start): its containers not running, and the networks and
+ * volumes its declared view names that the engine no longer has. Each is replaced by this up.
  */
 export async function vanishedContainers(
   settings: WorkerSettings,
@@ -64,18 +67,37 @@ export async function vanishedContainers(
 ): Promise<string[]> {
   const applied = prior?.applied?.containers ?? {};
   if (Object.keys(applied).length === 0) return [];
-  const running = new Set(
-    (await connectDocker(settings.dockerHost).listContainers({ all: true }))
-      .filter((c) => c.State === 'running')
-      .map((c) => c.Id),
-  );
-  const gone = Object.entries(applied).filter(([, id]) => !running.has(id));
+  const docker = connectDocker(settings.dockerHost);
+  const view = readView(settings.home, names.project, names.env);
+  const networks = Object.entries(view?.networks ?? {});
+  const volumes = Object.entries(view?.volumes ?? {});
+  const [listed, haveNetworks, haveVolumes] = await Promise.all([
+    docker.listContainers({ all: true }),
+    networks.length
+      ? docker
+          .listNetworks({ filters: { name: networks.map(([, n]) => n) } })
+          .then((l) => new Set(l.map((n) => n.Name)))
+      : new Set<string>(),
+    volumes.length
+      ? docker
+          .listVolumes({ filters: { name: volumes.map(([, v]) => v) } })
+          .then((l) => new Set((l.Volumes ?? []).map((v) => v.Name)))
+      : new Set<string>(),
+  ]);
+  const running = new Set(listed.filter((c) => c.State === 'running').map((c) => c.Id));
+  const gone: Array<[string, ResourceKind]> = [
+    ...Object.entries(applied)
+      .filter(([, id]) => !running.has(id))
+      .map(([name]): [string, ResourceKind] => [name, 'container']),
+    ...networks.filter(([, n]) => !haveNetworks.has(n)).map(([name]): [string, ResourceKind] => [name, 'network']),
+    ...volumes.filter(([, v]) => !haveVolumes.has(v)).map(([name]): [string, ResourceKind] => [name, 'volume']),
+  ];
   if (gone.length > 0)
     emit({
       type: 'step',
       message: `recreating what was stopped or removed outside Slipway: ${gone.map(([n]) => n).join(', ')}`,
     });
-  return gone.map(([name]) => resourceUrn(names.pulumiProject, names.stack, name));
+  return gone.map(([name, kind]) => resourceUrn(names.pulumiProject, names.stack, name, kind));
 }
 
 export function nowIso(): string {

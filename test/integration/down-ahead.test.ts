@@ -1,0 +1,77 @@
+/**
+ * `down`'s head start on the real Docker Engine and Pulumi: a branch's containers, networks and
+ * volumes are removed while Pulumi's destroy starts. What a down interrupted after its head start
+ * leaves (the Docker objects gone, the stack still listing them) is one `up` from converging and
+ * one `down` from nothing, and a down with its head start leaves nothing labelled and no stack.
+ */
+import assert from 'node:assert/strict';
+import { teardownAhead } from '../../environments/docker/engine';
+import { envNames } from '../../environments/naming';
+import {
+  SHOP_SPEC,
+  cliJson,
+  docker,
+  forceDown,
+  getStatus,
+  labelled,
+  RUN,
+  removeDir,
+  requireEngines,
+  runCli,
+  stackFileExists,
+  tempHome,
+} from './helpers';
+
+interface UpJson {
+  env: string;
+  urls: Record<string, string>;
+}
+
+const PROJECT = 'shop';
+
+describe("down's head start on real Docker + Pulumi", function () {
+  this.timeout(15 * 60 * 1000);
+  const branch = `down-ahead-${RUN}`;
+  let home: string;
+
+  before(async () => {
+    await requireEngines();
+    home = tempHome('down-ahead');
+  });
+
+  after(async () => {
+    await forceDown(SHOP_SPEC, branch, home);
+    removeDir(home);
+  });
+
+  it('leaves, when interrupted after it, a state from which up converges', async () => {
+    const first = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
+    const before = await labelled(PROJECT, branch);
+    assert.equal(before.containers.length, 3, 'web, db and the payments mock');
+
+    // What a down killed right after its head start leaves: every labelled object gone, the stack as it was.
+    const names = envNames(PROJECT, branch);
+    await teardownAhead(docker, { project: names.project, env: names.env });
+    const gone = await labelled(PROJECT, branch);
+    assert.deepEqual([gone.containers.length, gone.networks.length, gone.volumes.length], [0, 0, 0]);
+    assert.equal(stackFileExists(home, PROJECT, branch), true, 'the stack still lists what was there');
+
+    const again = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
+    assert.equal(again.env, first.env);
+    assert.equal(await getStatus(`${again.urls.web}/healthz`), 200);
+    const after = await labelled(PROJECT, branch);
+    assert.equal(after.containers.length, 3, 'one container per service and mock, none left over');
+    assert.equal(after.volumes.length, 1, "the database's volume is made again");
+  });
+
+  it('removes everything with its head start, and Pulumi records the teardown', async () => {
+    const r = await runCli(['down', '--spec', SHOP_SPEC, '--branch', branch, '--timings'], home);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /docker teardown ahead of Pulumi/, 'the head start ran');
+    const left = await labelled(PROJECT, branch);
+    assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
+    assert.equal(stackFileExists(home, PROJECT, branch), false, 'the stack is removed');
+    const status = await runCli(['status', '--spec', SHOP_SPEC, '--branch', branch, '--json'], home);
+    assert.notEqual(status.code, 0, 'no environment is left for the branch');
+  });
+});
