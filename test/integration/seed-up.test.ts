@@ -141,6 +141,8 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       (await snapshotVolumes(snapId))[0],
     );
     await assertNoDrift(spec, branch, home);
+    const status = await runCli(['status', '--spec', spec, '--branch', branch], home);
+    assert.match(status.stdout, new RegExp(`data db: layered on snapshot ${snapId}`));
 
     const url = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home);
     assert.equal(url.code, 0, url.stderr);
@@ -284,6 +286,8 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       ).stdout.trim();
       assert.deepEqual(await leaks(url, personal), []);
       await assertNoDrift(spec, third, home);
+      const status = await runCli(['status', '--spec', spec, '--branch', third, '--json'], home);
+      assert.deepEqual(jsonData<{ seeds: unknown }>(status.stdout).seeds, { db: { snapshot: snapId, clone: 'copy' } });
       const down = await runCli(['down', '--spec', spec, '--branch', third], home);
       assert.equal(down.code, 0, down.stderr);
       const left = await labelled(PROJECT, third);
