@@ -48,6 +48,10 @@ export function printStatus(ctx: Context, s: EnvironmentStatus): void {
     const url = s.urls[svc.service] ? `  ${s.urls[svc.service]}` : '';
     ctx.out(`  ${svc.service.padEnd(12)} ${svc.state}${svc.health !== 'none' ? ` (${svc.health})` : ''}${url}`);
   }
+  for (const [db, seed] of Object.entries(s.seeds ?? {}))
+    ctx.out(
+      `  data ${db}: ${seed.snapshot ? `${seed.clone === 'copy' ? 'copied from' : seed.clone === 'overlay' ? 'layered on' : 'cloned from'} snapshot ${seed.snapshot}` : 'masked anew'}`,
+    );
   if (s.engine) ctx.out(`  engine: ${s.engine}`);
   if (s.lastOperation?.error)
     ctx.out(`  last ${s.lastOperation.op} ${s.lastOperation.status}: ${s.lastOperation.error}`);

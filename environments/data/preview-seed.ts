@@ -13,7 +13,8 @@ import { recordSeed, type DatabaseSeed } from './seed-record';
 import { withSeedLock } from './seed-lock';
 import { seedMaskedData } from './seed';
 import { findSnapshot, makeSnapshot, snapshotId } from './snapshot';
-import { cloneSnapshot } from './snapshot-clone';
+import { cloneSnapshot, type ClonePath } from './snapshot-clone';
+import { releaseSnapshots } from './snapshot-refs';
 import { sourceError, sourceUrlProblem } from './source';
 
 export interface SeedTarget {
@@ -166,6 +167,7 @@ async function seedUnlocked(target: SeedTarget, db: DatabaseSpec, opts: SeedRunO
     source.file ? restoreDump(source.file, into, opts.signal, (from) => copy(from, into)) : copy(source.url!, into);
   let figures: { rows: number; tables: number };
   let snapshot: string | undefined;
+  let clone: ClonePath | undefined;
   if (opts.fresh) {
     emit({ message: 'masking anew (--fresh), not from the snapshot' });
     figures = await fill(targetUrl);
@@ -184,21 +186,26 @@ async function seedUnlocked(target: SeedTarget, db: DatabaseSpec, opts: SeedRunO
     emit({ message: `cloning the snapshot ${id} (made ${snap.madeAt})` });
     const cloning = Date.now();
     const password = new URL(targetUrl).password;
-    await cloneSnapshot(
+    clone = await cloneSnapshot(
       target.docker,
       snap,
       { container: target.container, user: db.user, password: decodeURIComponent(password), url: targetUrl },
       { replace: opts.replace, signal: opts.signal },
     );
-    emit({ message: `cloned ${snap.rows} rows in ${((Date.now() - cloning) / 1000).toFixed(1)}s` });
+    emit({
+      message: `cloned ${snap.rows} rows in ${((Date.now() - cloning) / 1000).toFixed(1)}s (${clone === 'overlay' ? 'layered on the snapshot, no copy' : 'copied: the engine mounts no overlay volume here'})`,
+    });
     figures = snap;
     snapshot = id;
+    // A snapshot replaced since this preview's last clone goes when nothing reads it any more.
+    await releaseSnapshots(target.docker, target.home, target.project).catch(() => undefined);
   }
   const done: DatabaseSeed = {
     source: source.shown,
     policy: seed.policy,
     policyHash: hash,
     ...(snapshot ? { snapshot } : {}),
+    ...(clone ? { clone } : {}),
     rows: figures.rows,
     tables: figures.tables,
     at: new Date().toISOString(),

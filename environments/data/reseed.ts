@@ -80,6 +80,7 @@ export function seedSummaries(
       policy: shownPolicy(seed.policy),
       policyHash: seed.policyHash,
       ...(seed.snapshot ? { snapshot: seed.snapshot } : {}),
+      ...(seed.clone ? { clone: seed.clone } : {}),
       rows: seed.rows,
       tables: seed.tables,
       at: seed.at,

@@ -12,6 +12,8 @@ export interface DatabaseSeed {
   policyHash: string;
   /** The masked snapshot the database started from, when there is one. */
   snapshot?: string;
+  /** How the clone of the snapshot was made: layered on it (overlay volume, no copy) or copied. */
+  clone?: 'overlay' | 'copy';
   rows: number;
   tables: number;
   /** When it was seeded (ISO time) and how long it took. */

@@ -1,9 +1,10 @@
 /**
  * A preview database from a masked snapshot at the Docker level: the preview's PostgreSQL is
- * stopped, its data volume's contents replaced by a copy of the snapshot's stopped data folder (a
- * throwaway container from the preview's own image), its role given the preview's own password
- * (PostgreSQL in single-user mode, before it listens), and started again. No rows are parsed: the
- * time is a file copy, whatever the tables hold.
+ * stopped, and its data volume either re-layered on the snapshot (an overlay volume, see
+ * ./snapshot-overlay.ts: no copy, the same time whatever the size) or, where the engine would not
+ * mount an overlay, given a copy of the snapshot's stopped data folder (a throwaway container from
+ * the preview's own image) with its role's password set in single-user mode before it listens;
+ * then it is started again. No rows are parsed.
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
@@ -17,6 +18,7 @@ import {
   waitForLogin,
   type Snapshot,
 } from './snapshot';
+import { cloneByOverlay } from './snapshot-overlay';
 import { prepareTarget } from './target';
 
 const DATA = '/var/lib/postgresql/data';
@@ -43,10 +45,15 @@ echo "phase password $(date +%s%3N)"
 wait
 `;
 
-/** The steps of a clone, in order, as `onPhase` reports them. */
+/** How a clone was made: the snapshot as the lower layer of an overlay, or copied. */
+export type ClonePath = 'overlay' | 'copy';
+
+/** The steps of a clone, in order, as `onPhase` reports them (overlay: upper made, links pointed). */
 export type ClonePhase =
   | 'target checked'
+  | 'upper made'
   | 'stopped'
+  | 'links pointed'
   | 'copier created'
   | 'copier started'
   | 'data copied'
@@ -63,17 +70,24 @@ export interface CloneTarget {
   url: string;
 }
 
+export interface CloneOptions {
+  replace?: boolean;
+  signal?: AbortSignal;
+  onPhase?: (phase: ClonePhase, ms: number) => void;
+}
+
 /**
- * Makes the preview database a clone of `snapshot`. An empty database is refused unless
- * `replace` (a re-seed). The throwaway container is removed whatever happens; on a failure
- * before the copy started the preview's database is started again as it was.
+ * Makes the preview database a clone of `snapshot`, layered when its data volume is an overlay,
+ * copied otherwise. An empty database is refused unless `replace` (a re-seed). Throwaway
+ * containers are removed whatever happens; on a failure before the data was switched the
+ * preview's database is started again as it was.
  */
 export async function cloneSnapshot(
   docker: Docker,
   snapshot: Snapshot,
   target: CloneTarget,
-  opts: { replace?: boolean; signal?: AbortSignal; onPhase?: (phase: ClonePhase, ms: number) => void } = {},
-): Promise<void> {
+  opts: CloneOptions = {},
+): Promise<ClonePath> {
   let mark = Date.now();
   const phase = (name: ClonePhase, at = Date.now()) => {
     opts.onPhase?.(name, at - mark);
@@ -98,6 +112,8 @@ export async function cloneSnapshot(
   }
   phase('target checked');
   opts.signal?.throwIfAborted();
+  const layered = await cloneByOverlay(docker, snapshot, target, { info, volume }, { ...opts, phase });
+  if (layered) return 'overlay';
   const name = `${target.container}-clone-${randomBytes(4).toString('hex')}`;
   const cancel = () => void removeContainer(docker, name);
   opts.signal?.addEventListener('abort', cancel, { once: true });
@@ -162,6 +178,7 @@ export async function cloneSnapshot(
     if (port) url.port = port;
     await waitForLogin(url.toString(), `The database ${target.container}`, opts.signal);
     phase('login');
+    return 'copy';
   } catch (err) {
     await removeContainer(docker, name);
     if (!copying) await preview.start().catch(() => undefined);

@@ -5,7 +5,6 @@
  * new preview database is a copy of that folder (snapshot-clone.ts), not a masking run.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
 import pg from 'pg';
 import { SlipwayError } from '../errors';
@@ -13,10 +12,16 @@ import { writeFileAtomically } from '../files';
 import type { DatabaseSpec } from '../spec/types';
 import { checkFields, readStoredJson } from '../stored';
 
-export const SNAPSHOT_LABEL = 'dev.slipway.snapshots';
-/** The snapshot id a volume holds, and the Slipway home (hashed) whose record names it. */
-export const SNAPSHOT_ID_LABEL = 'dev.slipway.snapshot';
-export const SNAPSHOT_HOME_LABEL = 'dev.slipway.snapshot-home';
+import {
+  SNAPSHOT_HOME_LABEL,
+  SNAPSHOT_ID_LABEL,
+  SNAPSHOT_LABEL,
+  homeId,
+  recordPath,
+  releaseSnapshots,
+} from './snapshot-refs';
+
+export { SNAPSHOT_HOME_LABEL, SNAPSHOT_ID_LABEL, SNAPSHOT_LABEL } from './snapshot-refs';
 /** Where a snapshot volume holds its data folder, in the containers that make and copy it. */
 export const SNAPSHOT_DATA = '/snapshot/data';
 /** Bumped when masking gives other outputs for the same input, so older snapshots are not reused. */
@@ -46,9 +51,6 @@ export function snapshotId(
   const made = db ? `\0${db.image}\0${db.user}\0${db.database}\0v${MASKING_VERSION}` : '';
   return `snap_${createHash('sha256').update(`${sourceShown}\0${policyHash}\0${keyId}${made}`).digest('hex').slice(0, 16)}`;
 }
-
-const homeId = (home: string) => createHash('sha256').update(home).digest('hex').slice(0, 12);
-const recordPath = (home: string, project: string, id: string) => join(home, 'snapshots', project, `${id}.json`);
 
 /** The snapshot `id` of the project, when its record exists and its volume is still there. */
 export async function findSnapshot(
@@ -136,7 +138,8 @@ export interface SnapshotPlace {
  * of its own that dies with it), filled, analysed, stopped cleanly and removed. Only then is the
  * record written, so a failed or interrupted run leaves no snapshot that looks whole (its container
  * and volume are removed). The previous volume of the same id, and leftovers of interrupted runs,
- * are removed unless a clone is reading them.
+ * are removed unless a clone is reading them or a preview database is layered on them
+ * (./snapshot-refs.ts).
  */
 export async function makeSnapshot(
   docker: Docker,
@@ -185,7 +188,8 @@ export async function makeSnapshot(
     await removeContainer(docker, container);
     const snapshot: Snapshot = { id, volume, ...figures, madeAt: new Date().toISOString(), ...pick(db) };
     writeFileAtomically(recordPath(home, project, id), JSON.stringify(snapshot, null, 2) + '\n');
-    await sweepSnapshots(docker, home, project, id, volume);
+    // The volume it replaces goes now, or when the last preview layered on it is removed.
+    await releaseSnapshots(docker, home, project);
     await removeSnapshotServer(docker, project);
     return snapshot;
   } catch (err) {
@@ -201,21 +205,6 @@ export async function makeSnapshot(
 }
 
 const pick = (db: SnapshotPlace['db']) => ({ image: db.image, user: db.user, database: db.database });
-
-/** Removes this home's volumes of snapshot `id` other than `keep` (a volume in use by a clone or a making run stays). */
-async function sweepSnapshots(docker: Docker, home: string, project: string, id: string, keep: string): Promise<void> {
-  const { Volumes } = await docker.listVolumes({
-    filters: JSON.stringify({
-      label: [`${SNAPSHOT_LABEL}=${project}`, `${SNAPSHOT_ID_LABEL}=${id}`, `${SNAPSHOT_HOME_LABEL}=${homeId(home)}`],
-    }),
-  });
-  for (const v of Volumes ?? [])
-    if (v.Name !== keep)
-      await docker
-        .getVolume(v.Name)
-        .remove()
-        .catch(() => undefined);
-}
 
 /**
  * Removes the project's snapshot server of earlier Slipway versions, which kept snapshots as

@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { ensureDir, readTextIfExists, writeFileAtomically } from '../files';
 import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE, LABEL_STATE } from '../naming';
 import type { DriftItem } from '../pipeline/drift';
+import { LAYER_OF_LABEL } from './provider/layered-volume';
 
 /** One container as the last `up` made it. Env values are kept only as HMACs (they hold secrets). */
 export interface ViewContainer {
@@ -164,10 +165,10 @@ export async function writeView(
     fingerprint,
     networks: Object.fromEntries(networks.filter((n) => n.Name).map((n) => ['network', n.Name])),
     volumes: Object.fromEntries(
-      ((volumes.Volumes ?? []) as Array<{ Name: string; Labels?: Record<string, string> }>).map((v) => [
-        `${v.Labels?.[LABEL_SERVICE] ?? v.Name}-volume`,
-        v.Name,
-      ]),
+      ((volumes.Volumes ?? []) as Array<{ Name: string; Labels?: Record<string, string> }>)
+        // A data volume's links and upper layers come and go with clones; the data volume is declared.
+        .filter((v) => v.Labels?.[LAYER_OF_LABEL] === undefined)
+        .map((v) => [`${v.Labels?.[LABEL_SERVICE] ?? v.Name}-volume`, v.Name]),
     ),
     containers: entries as ViewContainer[],
   };

@@ -19,6 +19,7 @@ import { describeEndpoint } from '../docker/default-endpoint';
 import { isLocalEngine, urlHost } from '../docker/remote';
 import { probeInsideEngine } from './remote-health';
 import type { EngineContext } from './context';
+import { readSeedRecord, type DatabaseSeed } from '../data/seed-record';
 import { envKey, liveByEnvironment } from './live';
 import type { EnvironmentState, EnvironmentStatus } from './types';
 import { stateStore } from '../state/store';
@@ -42,7 +43,7 @@ export async function status(
     (!read.record && services.length > 0 ? missingRecord(ctx.home, names.project, names.env) : undefined);
   const record = damaged ? await rebuiltRecord(ctx, docker, sel, branch) : read.record;
   const endpoint = host ?? ctx.dockerHost;
-  return describe(
+  const described = describe(
     ctx,
     names.project,
     names.env,
@@ -51,6 +52,26 @@ export async function status(
     await probeHttpHealth(record, services, endpoint, docker),
     damaged,
     endpoint,
+  );
+  const seeds = seedsOf(ctx.home, names.project, names.env);
+  return seeds ? { ...described, seeds } : described;
+}
+
+/** How each seeded database started (a damaged seed record shows none: `data seed` rewrites it). */
+function seedsOf(home: string, project: string, env: string): EnvironmentStatus['seeds'] {
+  let databases: Record<string, DatabaseSeed>;
+  try {
+    databases = readSeedRecord(home, project, env)?.databases ?? {};
+  } catch {
+    return undefined;
+  }
+  const seeded = Object.entries(databases);
+  if (seeded.length === 0) return undefined;
+  return Object.fromEntries(
+    seeded.map(([db, s]) => [
+      db,
+      { ...(s.snapshot ? { snapshot: s.snapshot } : {}), ...(s.clone ? { clone: s.clone } : {}) },
+    ]),
   );
 }
 

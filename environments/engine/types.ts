@@ -53,6 +53,8 @@ export interface EnvironmentStatus {
   unreachable?: string;
   /** The git commit its last successful up ran. */
   commit?: string;
+  /** Each seeded database: the masked snapshot it started from and how (layered on it, or copied), or masked anew. */
+  seeds?: Record<string, { snapshot?: string; clone?: 'overlay' | 'copy' }>;
   /** When it expires without further activity (`slipway gc` then tears it down). */
   ttl?: EnvRecord['ttl'];
   /**

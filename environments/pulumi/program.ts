@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import type { EnvNames } from '../naming';
-import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE } from '../naming';
+import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE, LABEL_STAGE } from '../naming';
 import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
 import { PROVIDER_VERSION, hashBuildContext, type ContainerInputs } from '../docker/provider';
@@ -225,9 +225,16 @@ function programFor(inputs: ProgramInputs): () => Promise<Record<string, unknown
     const dbs = new Map<string, DatabaseEndpoint & { container: DockerContainer }>();
     for (const db of spec.databases) {
       const password = passwords.get(db.name)!;
+      // A branch preview's seeded database: an overlay volume, so a snapshot is cloned with no copy.
+      const layered = !!db.seed && !names.labels[LABEL_STAGE] && process.env.SLIPWAY_SNAPSHOT_CLONE !== 'copy';
       const volume = new DockerVolume(
         `${db.name}-volume`,
-        { ...base, name: names.volume(db.name), labels: labelsFor(db.name) },
+        {
+          ...base,
+          name: names.volume(db.name),
+          labels: labelsFor(db.name),
+          ...(layered ? { layered, layerImage: db.image } : {}),
+        },
         { dependsOn: afterImages },
       );
       const image = dbImages.get(db.name)!;

@@ -197,7 +197,9 @@ function databaseItem(node: DatabaseNode): vscode.TreeItem {
     `${seed.database}: seeded with a masked copy of ${seed.source}`,
     `policy ${seed.policy} (sha256 ${seed.policyHash.slice(0, 12)})`,
     `${seed.rows} rows in ${seed.tables} tables, ${new Date(seed.at).toLocaleString()}`,
-    seed.snapshot ? `cloned from snapshot ${seed.snapshot}` : 'masked anew, not from a snapshot',
+    seed.snapshot
+      ? `${seed.clone === 'overlay' ? 'layered on' : 'cloned from'} snapshot ${seed.snapshot}`
+      : 'masked anew, not from a snapshot',
   ].join('\n');
   return t;
 }

@@ -1,13 +1,17 @@
 /**
  * `up` of a spec whose database has a seed, on the real Docker Engine + Pulumi, from a real
- * PostgreSQL source: the preview starts masked, the services after the seed, a failing check makes
- * nothing, and `url --database` masks the password unless asked.
+ * PostgreSQL source: the preview starts masked (its data volume layered on the snapshot, or copied
+ * where overlays are turned off), the services after the seed, drift clean right after the clone,
+ * no layer left behind by a re-seed or `down`, a failing check makes nothing, and `url --database`
+ * masks the password unless asked.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCatalog, qualified, quoteIdent } from '../../environments/data/catalog';
 import { readSeedRecord, seedRecordPath } from '../../environments/data/seed-record';
+import { isLayered, uppersOf } from '../../environments/docker/provider/layered-volume';
+import { viewPath } from '../../environments/docker/declared-view';
 import { envNames } from '../../environments/naming';
 import { POLICY, seededSpec, seedSource } from './masking-source';
 import { startPostgres, withClient, type PostgresServer } from './postgres';
@@ -49,6 +53,23 @@ async function leaks(url: string, personal: Set<string>): Promise<string[]> {
     }
     return found;
   });
+}
+
+/** `slipway drift` of the branch: exit 0 and no item, from the declared view and (the view removed) from Pulumi. */
+async function assertNoDrift(spec: string, branch: string, home: string): Promise<void> {
+  const names = envNames(PROJECT, branch);
+  for (const from of ['view', 'pulumi']) {
+    if (from === 'pulumi') rmSync(viewPath(home, names.project, names.env), { force: true });
+    const drift = await runCli(['drift', '--spec', spec, '--branch', branch, '--json'], home);
+    assert.equal(drift.code, 0, `${from}: ${drift.stdout}${drift.stderr}`);
+    assert.deepEqual(jsonData<{ items: unknown[] }>(drift.stdout).items, [], from);
+  }
+}
+
+/** The data volume of the branch's database: layered or not, and its upper layers. */
+async function dataVolume(branch: string): Promise<{ layered: boolean; uppers: string[] }> {
+  const name = envNames(PROJECT, branch).volume('db');
+  return { layered: isLayered(await docker.getVolume(name).inspect()), uppers: await uppersOf(docker, name) };
 }
 
 function writeProject(dir: string, policy: string): string {
@@ -109,6 +130,19 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     // The snapshot is a stopped data folder in one labelled volume; no server runs for it.
     assert.equal((await snapshotVolumes(snapId)).length, 1);
     assert.deepEqual(await snapshotContainers(snapId), []);
+    // Layered on it, no copy: one upper layer, the one made with the volume gone.
+    assert.equal(seed.clone, 'overlay');
+    assert.match(up.stderr, /layered on the snapshot, no copy/);
+    const data = await dataVolume(branch);
+    assert.ok(data.layered);
+    assert.equal(data.uppers.length, 1);
+    assert.equal(
+      (await docker.getVolume(data.uppers[0]).inspect()).Labels?.['dev.slipway.layer-snapshot'],
+      (await snapshotVolumes(snapId))[0],
+    );
+    await assertNoDrift(spec, branch, home);
+    const status = await runCli(['status', '--spec', spec, '--branch', branch], home);
+    assert.match(status.stdout, new RegExp(`data db: layered on snapshot ${snapId}`));
 
     const url = await runCli(['url', '--spec', spec, '--branch', branch, '--database', 'db', '--show-secrets'], home);
     assert.equal(url.code, 0, url.stderr);
@@ -185,6 +219,8 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     assert.equal(out.rows, first.rows);
     assert.ok(!fresh.stdout.includes('postgres://'));
     assert.deepEqual(await leaks(url, personal), []);
+    // Masked anew into the running database: still one upper layer, nothing left over.
+    assert.equal((await dataVolume(second)).uppers.length, 1);
   });
 
   it('data sync remakes the snapshot from the source and re-seeds both running branches when the seed has a schedule', async () => {
@@ -222,6 +258,42 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
       );
       assert.equal(n, 121, b);
       assert.deepEqual(await leaks(url, new Set([...personal, 'zed.newcomer@late.test', 'Newcomer'])), []);
+      // Re-seeded onto the new snapshot: one upper layer, naming it.
+      const { uppers } = await dataVolume(b);
+      assert.equal(uppers.length, 1, b);
+      assert.equal(
+        (await docker.getVolume(uppers[0]).inspect()).Labels?.['dev.slipway.layer-snapshot'],
+        (await snapshotVolumes(snapId))[0],
+      );
+    }
+    await assertNoDrift(spec, second, home);
+  });
+
+  it('where overlays are off (SLIPWAY_SNAPSHOT_CLONE=copy) the snapshot is copied, drift is clean, and down leaves nothing', async () => {
+    const third = `seed/copy-${RUN}`;
+    try {
+      const up = await runCli(['up', '--spec', spec, '--branch', third], home, undefined, {
+        SEED_SOURCE_URL: source,
+        SLIPWAY_SNAPSHOT_CLONE: 'copy',
+      });
+      assert.equal(up.code, 0, up.stderr);
+      assert.match(up.stderr, /copied: the engine mounts no overlay volume here/);
+      const names = envNames(PROJECT, third);
+      assert.equal(readSeedRecord(home, names.project, names.env)!.databases.db.clone, 'copy');
+      assert.deepEqual(await dataVolume(third), { layered: false, uppers: [] });
+      const url = (
+        await runCli(['url', '--spec', spec, '--branch', third, '--database', 'db', '--show-secrets'], home)
+      ).stdout.trim();
+      assert.deepEqual(await leaks(url, personal), []);
+      await assertNoDrift(spec, third, home);
+      const status = await runCli(['status', '--spec', spec, '--branch', third, '--json'], home);
+      assert.deepEqual(jsonData<{ seeds: unknown }>(status.stdout).seeds, { db: { snapshot: snapId, clone: 'copy' } });
+      const down = await runCli(['down', '--spec', spec, '--branch', third], home);
+      assert.equal(down.code, 0, down.stderr);
+      const left = await labelled(PROJECT, third);
+      assert.deepEqual([left.containers.length, left.networks.length, left.volumes.length], [0, 0, 0]);
+    } finally {
+      await forceDown(spec, third, home);
     }
   });
 
@@ -286,5 +358,26 @@ describe('up seeds a preview database from a masked source (real Docker, Pulumi,
     assert.match(up.stderr, /SEED_SOURCE_URL, which is not set/);
     const left = await labelled(PROJECT, other);
     assert.equal(left.containers.length, 0);
+  });
+
+  it('down removes each preview data volume with its links and upper layers, and keeps only the snapshot the record names', async () => {
+    const current = await snapshotVolumes(snapId);
+    assert.equal(current.length, 1);
+    for (const b of [branch, second]) {
+      const down = await runCli(['down', '--spec', spec, '--branch', b], home);
+      assert.equal(down.code, 0, down.stderr);
+      const left = await labelled(PROJECT, b);
+      assert.deepEqual([left.containers.length, left.networks.length, left.volumes.map((v) => v.Name)], [0, 0, []], b);
+    }
+    // Nothing names a removed data volume as its own (the links and upper layers carry the env's labels too).
+    for (const b of [branch, second]) {
+      const name = envNames(PROJECT, b).volume('db');
+      assert.deepEqual(await uppersOf(docker, name), [], b);
+      await assert.rejects(
+        docker.getVolume(`${name}-links`).inspect(),
+        (e: { statusCode?: number }) => e.statusCode === 404,
+      );
+    }
+    assert.deepEqual(await snapshotVolumes(snapId), current);
   });
 });

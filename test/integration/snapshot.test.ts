@@ -2,7 +2,10 @@
  * Masked snapshots on the real Docker Engine: made into a labelled volume with no container left,
  * nothing left behind when making fails, a clone that logs in with its own password only (and
  * keeps working after the snapshot's container is long gone), a remade snapshot replacing
- * its volume, and the snapshot server of earlier versions removed.
+ * its volume, and the snapshot server of earlier versions removed. A preview whose data volume is
+ * a plain volume gets a copy; one whose data volume is layered (an overlay, as `up` makes a seeded
+ * database's) is layered on the snapshot with no copy, leaves the snapshot's files unchanged, and
+ * keeps a replaced snapshot alive until it moves off it.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +21,13 @@ import {
   waitForLogin,
 } from '../../environments/data/snapshot';
 import { cloneSnapshot } from '../../environments/data/snapshot-clone';
+import { releaseSnapshots } from '../../environments/data/snapshot-refs';
+import {
+  LAYER_SNAPSHOT_LABEL,
+  createLayeredVolume,
+  removeLayers,
+  uppersOf,
+} from '../../environments/docker/provider/layered-volume';
 import { RUN, docker, removeDir, tempHome } from './helpers';
 
 const IMAGE = 'slipway/postgres:15';
@@ -43,10 +53,11 @@ const labelled = async (id: string) => ({
   ).map((c) => c.Names[0]),
 });
 
-/** A running PostgreSQL as `up` makes a preview database: its own volume and generated password. */
-async function preview(name: string): Promise<{ url: string; password: string }> {
+/** A running PostgreSQL as `up` makes a preview database: its own volume (layered: an overlay) and generated password. */
+async function preview(name: string, layered = false): Promise<{ url: string; password: string }> {
   const password = randomBytes(12).toString('hex');
-  await docker.createVolume({ Name: `${name}-data` });
+  if (!layered) await docker.createVolume({ Name: `${name}-data` });
+  else assert.ok(await createLayeredVolume('', `${name}-data`, {}, IMAGE), 'this engine refused the overlay volume');
   const c = await docker.createContainer({
     name,
     Image: IMAGE,
@@ -96,6 +107,7 @@ describe('masked snapshots as volumes, cloned at the Docker level (real Docker)'
         .getVolume(`${p}-data`)
         .remove()
         .catch(() => undefined);
+      await removeLayers(docker, `${p}-data`).catch(() => undefined);
     }
     for (const id of ids)
       for (const v of (await labelled(id)).volumes)
@@ -138,7 +150,11 @@ describe('masked snapshots as volumes, cloned at the Docker level (real Docker)'
     previews.push(a, b);
     const pa = await preview(a);
     const pb = await preview(b);
-    await cloneSnapshot(docker, snap, { container: a, user: 'app', password: pa.password, url: pa.url });
+    // Plain data volumes: the engine's volumes are not overlays, so the snapshot is copied.
+    assert.equal(
+      await cloneSnapshot(docker, snap, { container: a, user: 'app', password: pa.password, url: pa.url }),
+      'copy',
+    );
     await cloneSnapshot(docker, snap, { container: b, user: 'app', password: pb.password, url: pb.url });
     const ua = await urlOf(a, pa.password);
     const ub = await urlOf(b, pb.password);
@@ -207,4 +223,95 @@ describe('masked snapshots as volumes, cloned at the Docker level (real Docker)'
       }
     }
   });
+
+  it('layers previews on the snapshot with no copy: own passwords, own writes, the snapshot files unchanged', async () => {
+    const snap = (await findSnapshot(docker, home, PROJECT, ids[0]))!;
+    const before = await digest(snap.volume);
+    const [a, b] = [`slipway-${PROJECT}-la`, `slipway-${PROJECT}-lb`];
+    previews.push(a, b);
+    const pa = await preview(a, true);
+    const pb = await preview(b, true);
+    const ta = { container: a, user: 'app', password: pa.password, url: pa.url };
+    assert.equal(await cloneSnapshot(docker, snap, ta), 'overlay');
+    assert.equal(
+      await cloneSnapshot(docker, snap, { container: b, user: 'app', password: pb.password, url: pb.url }),
+      'overlay',
+    );
+    const ua = await urlOf(a, pa.password);
+    const ub = await urlOf(b, pb.password);
+    const count = async (u: string) => (await sql<{ n: number }>(u, 'SELECT count(*)::int AS n FROM people'))[0].n;
+    assert.equal(await count(ua), 700);
+    assert.equal(await count(ub), 700);
+    await assert.rejects(sql(ua.replace(pa.password, pb.password), 'SELECT 1'), /password authentication failed/);
+    // Writes of one preview reach neither the other nor the snapshot.
+    await sql(
+      ua,
+      "DELETE FROM people WHERE id > 100; UPDATE people SET email = 'x'; CREATE TABLE extra AS SELECT g FROM generate_series(1, 50000) g; CHECKPOINT",
+    );
+    assert.equal(await count(ua), 100);
+    assert.equal(await count(ub), 700);
+    assert.equal(await digest(snap.volume), before);
+    // One upper layer per preview, naming the snapshot volume; the one `up` made before the clone is gone.
+    for (const p of [a, b]) {
+      const uppers = await uppersOf(docker, `${p}-data`);
+      assert.equal(uppers.length, 1, p);
+      const v = await docker.getVolume(uppers[0]).inspect();
+      assert.equal(v.Labels?.[LAYER_SNAPSHOT_LABEL], snap.volume);
+    }
+    // A re-seed is a new upper layer: the preview's writes are gone, the old layer with them.
+    const old = await uppersOf(docker, `${a}-data`);
+    assert.equal(await cloneSnapshot(docker, snap, { ...ta, url: ua }, { replace: true }), 'overlay');
+    assert.equal(await count(await urlOf(a, pa.password)), 700);
+    const now = await uppersOf(docker, `${a}-data`);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], old[0]);
+    assert.deepEqual((await labelled(ids[0])).containers, []);
+  });
+
+  it('a remade snapshot stays while a layered preview reads it, and goes when the last one moves off', async () => {
+    const old = (await findSnapshot(docker, home, PROJECT, ids[0]))!;
+    const snap = await makeSnapshot(docker, { home, project: PROJECT, id: ids[0], db: DB }, fill(900));
+    assert.deepEqual((await labelled(ids[0])).volumes.sort(), [old.volume, snap.volume].sort());
+    const [a, b] = [`slipway-${PROJECT}-la`, `slipway-${PROJECT}-lb`];
+    const passwordOf = async (c: string) =>
+      (await docker.getContainer(c).inspect()).Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice(18);
+    const [pa, pb] = [await passwordOf(a), await passwordOf(b)];
+    // The preview still on the old snapshot keeps working across a restart.
+    await docker.getContainer(b).restart();
+    const ub = await urlOf(b, pb);
+    await waitForLogin(ub, b);
+    assert.equal((await sql<{ n: number }>(ub, 'SELECT count(*)::int AS n FROM people'))[0].n, 700);
+    const ta = { container: a, user: 'app', password: pa, url: await urlOf(a, pa) };
+    assert.equal(await cloneSnapshot(docker, snap, ta, { replace: true }), 'overlay');
+    assert.deepEqual(await releaseSnapshots(docker, home, PROJECT), []);
+    await docker.getVolume(old.volume).inspect();
+    assert.equal(
+      await cloneSnapshot(docker, snap, { container: b, user: 'app', password: pb, url: ub }, { replace: true }),
+      'overlay',
+    );
+    assert.deepEqual(await releaseSnapshots(docker, home, PROJECT), [old.volume]);
+    assert.deepEqual((await labelled(ids[0])).volumes, [snap.volume]);
+    assert.equal((await sql<{ n: number }>(await urlOf(b, pb), 'SELECT count(*)::int AS n FROM people'))[0].n, 900);
+  });
 });
+
+/** A digest of every file of a volume (names, sizes and contents), read in a throwaway container. */
+async function digest(volume: string): Promise<string> {
+  const c = await docker.createContainer({
+    Image: IMAGE,
+    Entrypoint: ['sh', '-c', 'cd /v && find . -type f -print0 | sort -z | xargs -0 md5sum | md5sum'],
+    Cmd: [],
+    NetworkDisabled: true,
+    HostConfig: { Binds: [`${volume}:/v:ro`] },
+  });
+  try {
+    await c.start();
+    assert.equal(((await c.wait()) as { StatusCode: number }).StatusCode, 0);
+    return (await c.logs({ stdout: true }))
+      .toString('latin1')
+      .replace(/[^0-9a-f]/g, '')
+      .slice(0, 32);
+  } finally {
+    await c.remove({ force: true });
+  }
+}

@@ -24,7 +24,7 @@ function row(ctx: DashboardContext, e: EnvironmentView, d: DatabaseSeedView): Te
       ${d.schedule ? html`<div class="muted" title="Re-seeded on this cron schedule">${icon('calendar')} ${d.schedule}</div>` : nothing}
     </td>
     <td>
-      ${d.snapshot ? html`<code title="The masked snapshot it was cloned from">${d.snapshot}</code>` : html`<span class="muted">masked anew</span>`}
+      ${d.snapshot ? html`<code title=${d.clone === 'overlay' ? 'The masked snapshot it is layered on (no copy)' : d.clone === 'copy' ? 'The masked snapshot it was copied from' : 'The masked snapshot it was cloned from'}>${d.snapshot}</code>` : html`<span class="muted">masked anew</span>`}
     </td>
     <td class="row-actions">
       ${button({

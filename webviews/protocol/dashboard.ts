@@ -94,6 +94,8 @@ export interface DatabaseSeedView {
   policyHash: string;
   /** The masked snapshot it started from; absent: masked anew (`--fresh`). */
   snapshot?: string;
+  /** How it started from the snapshot: layered on it (an overlay volume, no copy) or copied. */
+  clone?: 'overlay' | 'copy';
   rows: number;
   tables: number;
   /** ISO time of the seed, and how long it took. */

@@ -92,7 +92,7 @@ export const dataSeed: Command = {
     if (ctx.json) printJson(ctx, { branch, database: db.name, ...done });
     else
       ctx.out(
-        `${db.name}: ${done.rows} rows in ${done.tables} tables from ${done.source} (policy ${done.policyHash.slice(0, 12)}${done.snapshot ? `, snapshot ${done.snapshot}` : ', masked anew'}, ${(done.durationMs / 1000).toFixed(1)}s)`,
+        `${db.name}: ${done.rows} rows in ${done.tables} tables from ${done.source} (policy ${done.policyHash.slice(0, 12)}${done.snapshot ? `, snapshot ${done.snapshot}${done.clone ? ` ${done.clone === 'overlay' ? 'layered' : 'copied'}` : ''}` : ', masked anew'}, ${(done.durationMs / 1000).toFixed(1)}s)`,
       );
     return 0;
   },

@@ -1,5 +1,6 @@
 /** The volume kind of Slipway's dynamic provider: a named volume, recreated (never adopted) when found outside the state. Serialized into Pulumi's state with the provider (see ../provider.ts): npm packages and Node  modules only through `require()` inside function bodies. */
 import { dockerClient } from '../endpoint';
+import { createLayeredVolume, removeLayers } from './layered-volume';
 import { diffBy, isNotFound, readByName, removeContainer, sameLabels, type Labels } from './shared';
 
 export interface VolumeInputs {
@@ -12,6 +13,15 @@ export interface VolumeInputs {
   swarmNode?: boolean;
   /** The Swarm node ID of the engine the volume was made on (output; only with `swarmNode`). */
   node?: string;
+  /**
+   * A seeded database's data: made as an overlay whose lower layer a clone points at a masked
+   * snapshot (./layered-volume.ts), with `layerImage` (the database's image) for the throwaway
+   * containers; a plain volume when the engine refuses the mount.
+   */
+  layered?: boolean;
+  layerImage?: string;
+  /** Output: the volume was made as an overlay. */
+  overlay?: boolean;
 }
 
 /** The Swarm node ID of the engine behind this endpoint (where a volume made through it lives). */
@@ -44,9 +54,14 @@ async function createVolume(inputs: VolumeInputs): Promise<{ id: string; outs: V
     for (const c of users) await removeContainer(docker, c.Id);
     await docker.getVolume(inputs.name).remove({ force: true });
   }
-  await docker.createVolume({ Name: inputs.name, Labels: inputs.labels });
+  await removeLayers(docker, inputs.name);
+  const overlay =
+    !!inputs.layered &&
+    !!inputs.layerImage &&
+    (await createLayeredVolume(inputs.dockerHost, inputs.name, inputs.labels, inputs.layerImage));
+  if (!overlay) await docker.createVolume({ Name: inputs.name, Labels: inputs.labels });
   const node = await swarmNodeOf(inputs);
-  return { id: inputs.name, outs: { ...inputs, ...(node ? { node } : {}) } };
+  return { id: inputs.name, outs: { ...inputs, ...(node ? { node } : {}), ...(inputs.layered ? { overlay } : {}) } };
 }
 
 async function deleteVolume(id: string, props: VolumeInputs): Promise<void> {
@@ -56,6 +71,7 @@ async function deleteVolume(id: string, props: VolumeInputs): Promise<void> {
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+  await removeLayers(docker, props.name);
 }
 
 export const volumeProvider = {
@@ -63,12 +79,14 @@ export const volumeProvider = {
     return createVolume(inputs);
   },
   async diff(_id: string, olds: VolumeInputs, news: VolumeInputs) {
+    // Whether it is layered is fixed when it is made: a data volume is never replaced for it.
     return diffBy({ ...olds }, { ...news }, ['name', 'labels', 'dockerHost'], ['providerVersion', 'swarmNode']);
   },
   async update(_id: string, olds: VolumeInputs, news: VolumeInputs) {
     // The volume stays where it was made.
     const node = news.swarmNode ? (olds.node ?? (await swarmNodeOf(news))) : undefined;
-    return { outs: { ...news, ...(node ? { node } : {}) } };
+    const made = olds.overlay === undefined ? {} : { overlay: olds.overlay };
+    return { outs: { ...news, ...(node ? { node } : {}), ...made } };
   },
   async delete(id: string, props: VolumeInputs) {
     await deleteVolume(id, props);
