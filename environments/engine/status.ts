@@ -1,4 +1,5 @@
 /** Status and health of environments: one from its record and Docker, all of them, and the HTTP health probe; no Pulumi run. */
+import { get as httpGet } from 'node:http';
 import type Docker from 'dockerode';
 import { DamagedFileError } from '../errors';
 import { lockOwner } from '../lock';
@@ -93,21 +94,29 @@ export async function probeHttpHealth(
       const check = specs.find((x) => x.name === s.service)?.healthcheck?.http;
       const port = check ? s.ports[String(check.port)] : undefined;
       if (!check || !port || s.state !== 'running' || s.health !== 'none') return s;
-      // A port whose container is restarting can take the connection and never answer: this
-      // 1 s timer ends the probe, and keeps the process alive while it waits.
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), 1000);
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${check.path}`, { signal: abort.signal });
-        await res.body?.cancel();
-        return { ...s, health: res.ok ? 'healthy' : 'unhealthy' };
-      } catch {
-        return { ...s, health: 'unhealthy' };
-      } finally {
-        clearTimeout(timer);
-      }
+      const ok = await answersOk(`http://127.0.0.1:${port}${check.path}`, 1000);
+      return { ...s, health: ok ? 'healthy' : 'unhealthy' };
     }),
   );
+}
+
+/**
+ * Whether a GET of `url` answers 2xx within `timeoutMs`. Plain node:http on its own connection
+ * (no keep-alive): `fetch` would load undici and compile its WebAssembly HTTP parser, whose
+ * background compilation holds the process ~0.1 s after the answer is printed. A port whose
+ * container is restarting can take the connection and never answer: the timer ends the probe.
+ */
+function answersOk(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      req.destroy();
+      resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.on('close', () => resolve(false));
+  });
 }
 
 export async function list(ctx: EngineContext, project?: string): Promise<EnvironmentStatus[]> {
