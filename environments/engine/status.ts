@@ -21,15 +21,20 @@ import { isLocalEngine, urlHost } from '../docker/remote';
 import { probeInsideEngine } from './remote-health';
 import type { EngineContext } from './context';
 import { envKey, liveByEnvironment } from './live';
-import type { EnvironmentState, EnvironmentStatus } from './types';
+import type { EnvironmentState, EnvironmentStatus, StatusOptions } from './types';
 import { stateStore } from '../state/store';
 
-/** `dockerHost`: the endpoint the environment runs on (a stage's own); default the one its record names, else the engine's. */
+/**
+ * `dockerHost`: the endpoint the environment runs on (a stage's own); default the one its record names, else the engine's.
+ * `health: false`: no HTTP health probe (a caller that only asks whether the environment exists); those services then
+ * read health `none`.
+ */
 export async function status(
   ctx: EngineContext,
   project: string,
   branch: string,
   dockerHost?: string,
+  opts: StatusOptions = {},
 ): Promise<EnvironmentStatus> {
   const names = envNames(project, branch);
   const read = inspectRecord(ctx.home, names.project, names.env);
@@ -49,7 +54,7 @@ export async function status(
     names.env,
     branch,
     record,
-    await probeHttpHealth(record, services, endpoint, docker),
+    opts.health === false ? services : await probeHttpHealth(record, services, endpoint, docker),
     damaged,
     endpoint,
   );
