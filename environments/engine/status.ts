@@ -13,7 +13,13 @@ import {
   recordRel,
   type EnvRecord,
 } from '../records';
-import { environmentContainers, environmentLabels, type EnvSelector, type ServiceState } from '../docker/engine';
+import {
+  connectDocker,
+  environmentContainers,
+  environmentLabels,
+  type EnvSelector,
+  type ServiceState,
+} from '../docker/engine';
 import { mockUrls } from '../spec/mocks';
 import { describeDockerHost } from '../docker/engine';
 import { describeEndpoint } from '../docker/default-endpoint';
@@ -39,9 +45,8 @@ export async function status(
   const names = envNames(project, branch);
   const read = inspectRecord(ctx.home, names.project, names.env);
   const host = dockerHost ?? read.record?.dockerHost;
-  const docker = await ctx.reachable(host);
   const sel = { project: names.project, env: names.env, state: ctx.stateId };
-  const services = await environmentContainers(docker, sel);
+  const { docker, result: services } = await readWhileReachable(ctx, host, (d) => environmentContainers(d, sel));
   // Containers with no record at all: it was deleted, and is rebuilt like a damaged one.
   const damaged =
     read.damaged ??
@@ -58,6 +63,28 @@ export async function status(
     damaged,
     endpoint,
   );
+}
+
+/**
+ * A read-only `call` on an endpoint's client made while the endpoint is pinged (`ctx.reachable`),
+ * not after: one round trip less. An endpoint that does not answer fails as `reachable` says (the
+ * ping's error wins); otherwise the call's own result or error. `docker`: the pinged client. On
+ * a remote engine (SSH, TCP) the ping comes first, as each connection there costs more.
+ */
+async function readWhileReachable<T>(
+  ctx: EngineContext,
+  dockerHost: string | undefined,
+  call: (docker: Docker) => Promise<T>,
+): Promise<{ docker: Docker; result: T }> {
+  if (!isLocalEngine(dockerHost ?? ctx.dockerHost)) {
+    const docker = await ctx.reachable(dockerHost);
+    return { docker, result: await call(docker) };
+  }
+  const client = dockerHost === undefined ? ctx.docker : connectDocker(dockerHost);
+  const [ping, result] = await Promise.allSettled([ctx.reachable(dockerHost), call(client)]);
+  if (ping.status === 'rejected') throw ping.reason;
+  if (result.status === 'rejected') throw result.reason;
+  return { docker: ping.value, result: result.value };
 }
 
 /** The record of an environment whose own is damaged or missing, rebuilt from its Docker labels. */
@@ -127,9 +154,8 @@ function answersOk(url: string, timeoutMs: number): Promise<boolean> {
 export async function list(ctx: EngineContext, project?: string): Promise<EnvironmentStatus[]> {
   const slug = project ? projectSlug(project) : undefined;
   const { records, damaged } = listRecords(ctx.home, slug);
-  await ctx.reachable();
   // One Docker listing for all of them: the time grows with the containers, not with calls per environment.
-  const live = await liveByEnvironment(ctx.docker, ctx.stateId, slug);
+  const { result: live } = await readWhileReachable(ctx, undefined, (d) => liveByEnvironment(d, ctx.stateId, slug));
   // An environment on another endpoint (a stage's engine) is looked at there, each engine once.
   const engines = new Map<string, Promise<Docker>>();
   const engineOf = (host: string) => {
