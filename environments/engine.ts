@@ -44,6 +44,7 @@ import type {
   Environments,
   LogOptions,
   ServiceUsage,
+  StatusOptions,
   UpOptions,
 } from './engine/types';
 import { runWorker } from './engine/worker-client';
@@ -58,6 +59,7 @@ export type {
   Environments,
   LogOptions,
   ServiceUsage,
+  StatusOptions,
   UpOptions,
 } from './engine/types';
 
@@ -291,8 +293,8 @@ export class LocalEnvironments implements Environments {
   }
 
   /** `dockerHost`: the endpoint the environment runs on (a stage's own); default the engine's. */
-  status(project: string, branch: string, dockerHost?: string): Promise<EnvironmentStatus> {
-    return statusOps.status(this.ctx, project, branch, dockerHost);
+  status(project: string, branch: string, dockerHost?: string, opts?: StatusOptions): Promise<EnvironmentStatus> {
+    return statusOps.status(this.ctx, project, branch, dockerHost, opts);
   }
 
   list(project?: string): Promise<EnvironmentStatus[]> {

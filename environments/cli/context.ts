@@ -1,7 +1,7 @@
 // What every CLI command shares: its context (options, output, cancellation), the engine, the spec and branch, stage names, and typed errors.
 import { timePhase } from '../timings';
 import { dirname, resolve } from 'node:path';
-import { LocalEnvironments, type EnvironmentStatus } from '../engine';
+import { LocalEnvironments, type EnvironmentStatus, type StatusOptions } from '../engine';
 import { SlipwayError, formatSpecIssue } from '../errors';
 import type { SlipwayEvent } from '../events';
 import { currentBranch } from '../git';
@@ -140,15 +140,16 @@ export function notFound(project: string, branch: string, stage?: string): Slipw
   });
 }
 
-/** The environment's status; a `not-found` error when there is none. */
+/** The environment's status; a `not-found` error when there is none. `opts.health: false`: no HTTP health probe. */
 export async function requireEnvironment(
   envs: LocalEnvironments,
   project: string,
   branch: string,
   dockerHost?: string,
   stage?: string,
+  opts?: StatusOptions,
 ): Promise<EnvironmentStatus> {
-  const s = await envs.status(project, branch, dockerHost);
+  const s = await envs.status(project, branch, dockerHost, opts);
   if (s.status === 'absent') throw notFound(project, branch, stage);
   return s;
 }

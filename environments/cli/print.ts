@@ -1,5 +1,5 @@
 // How the CLI prints statuses, drift reports and gate results for people (--json prints the objects themselves).
-import Table from 'cli-table3';
+import type Table from 'cli-table3';
 import type { EnvironmentStatus } from '../engine';
 import type { DriftReport } from '../pipeline/drift';
 import type { GateResult } from '../pipeline/gates';
@@ -82,7 +82,10 @@ export function printEnvironments(ctx: Context, all: EnvironmentStatus[], now = 
     'right-mid': '',
     middle: '  ',
   };
-  const table = new Table({
+  // Required here: only this text output uses it, and every other command would load it (and what it needs) for nothing.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const TableOf = require('cli-table3') as typeof Table;
+  const table = new TableOf({
     head: ['ENVIRONMENT', 'STATUS', 'SERVICES', 'URL', 'OWNER', 'EXPIRES'].map((h) => p.bold(h)),
     chars: none,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },

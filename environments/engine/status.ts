@@ -1,4 +1,5 @@
 /** Status and health of environments: one from its record and Docker, all of them, and the HTTP health probe; no Pulumi run. */
+import { get as httpGet } from 'node:http';
 import type Docker from 'dockerode';
 import { DamagedFileError } from '../errors';
 import { lockOwner } from '../lock';
@@ -12,7 +13,13 @@ import {
   recordRel,
   type EnvRecord,
 } from '../records';
-import { environmentContainers, environmentLabels, type EnvSelector, type ServiceState } from '../docker/engine';
+import {
+  connectDocker,
+  environmentContainers,
+  environmentLabels,
+  type EnvSelector,
+  type ServiceState,
+} from '../docker/engine';
 import { mockUrls } from '../spec/mocks';
 import { describeDockerHost } from '../docker/engine';
 import { describeEndpoint } from '../docker/default-endpoint';
@@ -21,22 +28,26 @@ import { probeInsideEngine } from './remote-health';
 import type { EngineContext } from './context';
 import { readSeedRecord, type DatabaseSeed } from '../data/seed-record';
 import { envKey, liveByEnvironment } from './live';
-import type { EnvironmentState, EnvironmentStatus } from './types';
+import type { EnvironmentState, EnvironmentStatus, StatusOptions } from './types';
 import { stateStore } from '../state/store';
 
-/** `dockerHost`: the endpoint the environment runs on (a stage's own); default the one its record names, else the engine's. */
+/**
+ * `dockerHost`: the endpoint the environment runs on (a stage's own); default the one its record names, else the engine's.
+ * `health: false`: no HTTP health probe (a caller that only asks whether the environment exists); those services then
+ * read health `none`.
+ */
 export async function status(
   ctx: EngineContext,
   project: string,
   branch: string,
   dockerHost?: string,
+  opts: StatusOptions = {},
 ): Promise<EnvironmentStatus> {
   const names = envNames(project, branch);
   const read = inspectRecord(ctx.home, names.project, names.env);
   const host = dockerHost ?? read.record?.dockerHost;
-  const docker = await ctx.reachable(host);
   const sel = { project: names.project, env: names.env, state: ctx.stateId };
-  const services = await environmentContainers(docker, sel);
+  const { docker, result: services } = await readWhileReachable(ctx, host, (d) => environmentContainers(d, sel));
   // Containers with no record at all: it was deleted, and is rebuilt like a damaged one.
   const damaged =
     read.damaged ??
@@ -49,7 +60,7 @@ export async function status(
     names.env,
     branch,
     record,
-    await probeHttpHealth(record, services, endpoint, docker),
+    opts.health === false ? services : await probeHttpHealth(record, services, endpoint, docker),
     damaged,
     endpoint,
   );
@@ -73,6 +84,28 @@ function seedsOf(home: string, project: string, env: string): EnvironmentStatus[
       { ...(s.snapshot ? { snapshot: s.snapshot } : {}), ...(s.clone ? { clone: s.clone } : {}) },
     ]),
   );
+}
+
+/**
+ * A read-only `call` on an endpoint's client made while the endpoint is pinged (`ctx.reachable`),
+ * not after: one round trip less. An endpoint that does not answer fails as `reachable` says (the
+ * ping's error wins); otherwise the call's own result or error. `docker`: the pinged client. On
+ * a remote engine (SSH, TCP) the ping comes first, as each connection there costs more.
+ */
+async function readWhileReachable<T>(
+  ctx: EngineContext,
+  dockerHost: string | undefined,
+  call: (docker: Docker) => Promise<T>,
+): Promise<{ docker: Docker; result: T }> {
+  if (!isLocalEngine(dockerHost ?? ctx.dockerHost)) {
+    const docker = await ctx.reachable(dockerHost);
+    return { docker, result: await call(docker) };
+  }
+  const client = dockerHost === undefined ? ctx.docker : connectDocker(dockerHost);
+  const [ping, result] = await Promise.allSettled([ctx.reachable(dockerHost), call(client)]);
+  if (ping.status === 'rejected') throw ping.reason;
+  if (result.status === 'rejected') throw result.reason;
+  return { docker: ping.value, result: result.value };
 }
 
 /** The record of an environment whose own is damaged or missing, rebuilt from its Docker labels. */
@@ -114,29 +147,36 @@ export async function probeHttpHealth(
       const check = specs.find((x) => x.name === s.service)?.healthcheck?.http;
       const port = check ? s.ports[String(check.port)] : undefined;
       if (!check || !port || s.state !== 'running' || s.health !== 'none') return s;
-      // A port whose container is restarting can take the connection and never answer: this
-      // 1 s timer ends the probe, and keeps the process alive while it waits.
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), 1000);
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${check.path}`, { signal: abort.signal });
-        await res.body?.cancel();
-        return { ...s, health: res.ok ? 'healthy' : 'unhealthy' };
-      } catch {
-        return { ...s, health: 'unhealthy' };
-      } finally {
-        clearTimeout(timer);
-      }
+      const ok = await answersOk(`http://127.0.0.1:${port}${check.path}`, 1000);
+      return { ...s, health: ok ? 'healthy' : 'unhealthy' };
     }),
   );
+}
+
+/**
+ * Whether a GET of `url` answers 2xx within `timeoutMs`. Plain node:http on its own connection
+ * (no keep-alive): `fetch` would load undici and compile its WebAssembly HTTP parser, whose
+ * background compilation holds the process ~0.1 s after the answer is printed. A port whose
+ * container is restarting can take the connection and never answer: the timer ends the probe.
+ */
+function answersOk(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      req.destroy();
+      resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.on('close', () => resolve(false));
+  });
 }
 
 export async function list(ctx: EngineContext, project?: string): Promise<EnvironmentStatus[]> {
   const slug = project ? projectSlug(project) : undefined;
   const { records, damaged } = listRecords(ctx.home, slug);
-  await ctx.reachable();
   // One Docker listing for all of them: the time grows with the containers, not with calls per environment.
-  const live = await liveByEnvironment(ctx.docker, ctx.stateId, slug);
+  const { result: live } = await readWhileReachable(ctx, undefined, (d) => liveByEnvironment(d, ctx.stateId, slug));
   // An environment on another endpoint (a stage's engine) is looked at there, each engine once.
   const engines = new Map<string, Promise<Docker>>();
   const engineOf = (host: string) => {

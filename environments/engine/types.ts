@@ -99,6 +99,12 @@ export interface UpOptions extends OperationOptions {
   ttlMs?: number;
 }
 
+/** What `status` looks at besides the record and Docker. */
+export interface StatusOptions {
+  /** Probe the services whose health check is an HTTP GET (default true); false when only existence matters. */
+  health?: boolean;
+}
+
 export interface Environments {
   /** Creates or updates the branch's environment to match the spec; waits for health checks. */
   up(spec: Spec, branch: string, opts?: OperationOptions): Promise<UpResult>;

@@ -1,7 +1,5 @@
 /** Validation of the parsed spec against `slipway.schema.json` (Ajv), Ajv's errors turned into one positioned issue per mistake. */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import schema from './slipway.schema.json';
-import options from './validator-options.json';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { precompiled } from './precompiled-validator';
 import type { SpecIssue } from '../errors';
 import type { RawSpec } from './normalize';
@@ -9,18 +7,17 @@ import { formatPath, isRecord, type Path, type Problem, type SpecSource } from '
 
 let validator: ValidateFunction<RawSpec> | undefined;
 
-/** The bundles' precompiled validator (./precompiled-validator.ts), else the schema compiled now with the same options. */
+/**
+ * The bundles' precompiled validator (./precompiled-validator.ts), else the schema compiled now with
+ * the same options (./compile-validator.ts, required only then: Ajv itself and the schema take
+ * tens of milliseconds to load, which a command reading a spec in a bundle never pays).
+ */
 export function schemaValidator(): ValidateFunction<RawSpec> {
-  validator ??= (precompiled as ValidateFunction<RawSpec> | undefined) ?? compileSchemaValidator();
+  validator ??=
+    (precompiled as ValidateFunction<RawSpec> | undefined) ??
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./compile-validator') as typeof import('./compile-validator')).compileSchemaValidator();
   return validator;
-}
-
-/** Ajv on slipway.schema.json with the options the build's precompiled validator uses (validator-options.json). */
-export function compileSchemaValidator(): ValidateFunction<RawSpec> {
-  const ajv = new Ajv(options.ajv);
-  // Messages shared with the editor (VS Code's JSON and YAML language services read them too).
-  ajv.addVocabulary(options.vocabulary);
-  return ajv.compile<RawSpec>(schema);
 }
 
 export function schemaIssues(data: unknown, source: SpecSource): SpecIssue[] {

@@ -130,7 +130,13 @@ describe('adopting Slipway outside this repository', function () {
     const paths = files.map((f) => f.path).filter((p) => !['package.json', 'README.md', 'LICENSE'].includes(p));
     // The CLI's ES-module chunks (named by content hash) and the CommonJS parts they require on first use.
     const chunks = paths.filter((p) => p.startsWith('dist/extension/cli/'));
-    for (const f of ['slipway.mjs', 'dockerode-session.cjs', 'dockerode-buildkit.cjs', 'docker-modem-ssh.cjs'])
+    for (const f of [
+      'slipway.mjs',
+      'dockerode-session.cjs',
+      'dockerode-buildkit.cjs',
+      'docker-modem-ssh.cjs',
+      'tar-fs.cjs',
+    ])
       assert.ok(chunks.includes(`dist/extension/cli/${f}`), `the tarball lacks dist/extension/cli/${f}`);
     assert.deepEqual(
       chunks.filter((p) => !/^dist\/extension\/cli\/[\w-]+\.(mjs|cjs)$/.test(p)),

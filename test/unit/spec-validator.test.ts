@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compileSchemaValidator } from '../../environments/spec/schema-issues';
+import { compileSchemaValidator } from '../../environments/spec/compile-validator';
 
 const root = join(__dirname, '..', '..');
 

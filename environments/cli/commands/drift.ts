@@ -56,7 +56,8 @@ export const drift: Command = {
     const envs = await engine(ctx);
     const opts = { signal: ctx.signal, onEvent: progress(ctx), dockerHost };
     const absent = () => notFound(given.name, branch, stage);
-    await requireEnvironment(envs, given.name, branch, dockerHost, stage);
+    // Only whether it exists: the report says nothing of health, so no service is probed over HTTP.
+    await requireEnvironment(envs, given.name, branch, dockerHost, stage, { health: false });
     // A stage is judged against, and reapplied from, its current release: never the working tree.
     const spec = stage ? releaseSpec(envs.home, given, stage).spec : given;
     if (ctx.values.watch) return watch(ctx, envs, spec, branch, { ...opts, intervalMs }, absent);
