@@ -1,7 +1,7 @@
 /** PostgreSQL's COPY text format as a stream: rows are parsed, masked and re-encoded, with bounded memory. */
 import { Transform, type TransformCallback } from 'node:stream';
 import { ByteMemo } from './memo';
-import type { Cell, RowMasker } from './transformers';
+import type { BytesMask, Cell, RowMasker } from './transformers';
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -172,9 +172,14 @@ export class MaskStream extends Transform {
       return;
     }
     const start = this.at;
+    const writer = this.masker.byteWriters[i];
     const bytesMask = this.masker.byteMasks[i];
-    if (!escaped && bytesMask && ascii(data, from, to)) this.cell(bytesMask(data, from, to));
-    else this.cell(this.masker.plain[i](fieldAt(data, from, to, escaped) as string, 0));
+    if (!escaped && (writer || bytesMask) && ascii(data, from, to)) {
+      if (writer) {
+        this.room(writer.max);
+        this.at = writer.write(data, from, to, this.buf, this.at);
+      } else this.cell((bytesMask as BytesMask)(data, from, to));
+    } else this.cell(this.masker.plain[i](fieldAt(data, from, to, escaped) as string, 0));
     memo?.put(data, from, to, this.buf, start, this.at);
   }
 
