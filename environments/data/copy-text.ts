@@ -1,7 +1,7 @@
 /** PostgreSQL's COPY text format as a stream: rows are parsed, masked and re-encoded, with bounded memory. */
 import { Transform, type TransformCallback } from 'node:stream';
 import { ByteMemo } from './memo';
-import type { Cell, RowMasker } from './transformers';
+import type { BytesMask, Cell, RowMasker } from './transformers';
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -105,6 +105,10 @@ export class MaskStream extends Transform {
     const { passThrough, needed } = this.masker;
     this.buf = Buffer.allocUnsafe(Math.max(1024, end + (end >> 1)));
     this.at = 0;
+    if (this.memos) {
+      this.onRows(this.maskCells(data, end));
+      return this.buf.subarray(0, this.at);
+    }
     let rows = 0;
     for (let pos = 0; pos < end;) {
       let col = 0;
@@ -128,16 +132,6 @@ export class MaskStream extends Transform {
         } else if (b === BACKSLASH) esc = true;
       }
       if (col !== width) throw new Error(`a COPY row has ${col} fields where the table has ${width} columns`);
-      if (this.memos) {
-        for (let i = 0; i < width; i++) {
-          if (i > 0) this.byte(TAB);
-          if (passThrough[i]) this.bytes(data, starts[i], ends[i]);
-          else this.maskField(i, data, starts[i], ends[i], escaped[i]);
-        }
-        this.byte(NL);
-        rows++;
-        continue;
-      }
       for (let i = 0; i < width; i++) row[i] = needed[i] ? fieldAt(data, starts[i], ends[i], escaped[i]) : null;
       this.masker.maskInto(row, out);
       for (let i = 0; i < width; i++) {
@@ -150,6 +144,42 @@ export class MaskStream extends Transform {
     }
     this.onRows(rows);
     return this.buf.subarray(0, this.at);
+  }
+
+  /**
+   * The rows before `end` of a masker that masks cell by cell, scanned and written in one pass:
+   * the bytes between two masked fields (kept columns, separators, line ends, across rows) are
+   * copied as one run, each masked field is written by `maskField`. Returns the number of rows.
+   */
+  private maskCells(data: Buffer, end: number): number {
+    const width = this.width;
+    const passThrough = this.masker.passThrough;
+    let rows = 0;
+    let kept = 0; // where the run of bytes not yet copied starts
+    let col = 0;
+    let from = 0;
+    let esc = false;
+    for (let p = 0; p < end; p++) {
+      const b = data[p];
+      if (b === BACKSLASH) esc = true;
+      else if (b === TAB || b === NL) {
+        if (col < width && !passThrough[col]) {
+          this.bytes(data, kept, from);
+          this.maskField(col, data, from, p, esc);
+          kept = p;
+        }
+        col++;
+        from = p + 1;
+        esc = false;
+        if (b === NL) {
+          if (col !== width) throw new Error(`a COPY row has ${col} fields where the table has ${width} columns`);
+          col = 0;
+          rows++;
+        }
+      }
+    }
+    this.bytes(data, kept, end);
+    return rows;
   }
 
   /**
@@ -172,9 +202,14 @@ export class MaskStream extends Transform {
       return;
     }
     const start = this.at;
+    const writer = this.masker.byteWriters[i];
     const bytesMask = this.masker.byteMasks[i];
-    if (!escaped && bytesMask && ascii(data, from, to)) this.cell(bytesMask(data, from, to));
-    else this.cell(this.masker.plain[i](fieldAt(data, from, to, escaped) as string, 0));
+    if (!escaped && (writer || bytesMask) && ascii(data, from, to)) {
+      if (writer) {
+        this.room(writer.max);
+        this.at = writer.write(data, from, to, this.buf, this.at);
+      } else this.cell((bytesMask as BytesMask)(data, from, to));
+    } else this.cell(this.masker.plain[i](fieldAt(data, from, to, escaped) as string, 0));
     memo?.put(data, from, to, this.buf, start, this.at);
   }
 
@@ -192,8 +227,12 @@ export class MaskStream extends Transform {
 
   private bytes(data: Buffer, from: number, to: number): void {
     this.room(to - from);
-    if (to - from < 32) for (let p = from; p < to; p++) this.buf[this.at++] = data[p];
-    else this.at += data.copy(this.buf, this.at, from, to);
+    if (to - from < 64) {
+      const buf = this.buf;
+      let at = this.at;
+      for (let p = from; p < to; p++) buf[at++] = data[p];
+      this.at = at;
+    } else this.at += data.copy(this.buf, this.at, from, to);
   }
 
   /** A cell in COPY text form: ASCII written byte by byte with its escapes, anything else through encodeField. */

@@ -14,6 +14,13 @@ export class Draw {
 
   constructor(private bytes: Buffer) {}
 
+  /** Starts over on another digest (one `Draw` can serve value after value without allocating). */
+  reset(bytes: Buffer): this {
+    this.bytes = bytes;
+    this.pos = 0;
+    return this;
+  }
+
   /** A whole number in [0, n): from two bytes when n is small (a bias under 1/16 of a choice), else four. */
   int(n: number): number {
     if (n <= 1) return 0;
@@ -57,15 +64,15 @@ const gendered = (v: unknown): string[] => {
   return g?.generic ?? [...(g?.female ?? []), ...(g?.male ?? [])];
 };
 
-const FIRST = gendered(defs.person.first_name);
-const LAST = gendered(defs.person.last_name);
-const LAST_PATTERNS = ((defs.person.last_name_pattern as { generic?: Weighted } | undefined)?.generic ?? [
+export const FIRST = gendered(defs.person.first_name);
+export const LAST = gendered(defs.person.last_name);
+export const LAST_PATTERNS = ((defs.person.last_name_pattern as { generic?: Weighted } | undefined)?.generic ?? [
   { value: '{{person.last_name.generic}}', weight: 1 },
 ]) as Weighted;
 /** Lower-case ASCII letters and digits of a name, for an email's local part (names repeat: remembered). */
 const asciiNames = new Map<string, string>();
 const PLAIN = /^[A-Za-z]+(-[A-Za-z]+)?$/;
-function asciiOf(name: string): string {
+export function asciiOf(name: string): string {
   if (PLAIN.test(name)) return name.toLowerCase().replace('-', '');
   let out = asciiNames.get(name);
   if (out === undefined) {
@@ -147,9 +154,9 @@ function lastName(d: Draw): string {
 export type PickedKind =
   'firstName' | 'lastName' | 'fullName' | 'email' | 'phone' | 'street' | 'city' | 'postcode' | 'company';
 
-const PHONES = list((defs.phone_number as { format?: { international?: string[] } }).format?.international);
-const EMAIL_DOMAINS = ['example.com', 'example.net', 'example.org'];
-const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+export const PHONES = list((defs.phone_number as { format?: { international?: string[] } }).format?.international);
+export const EMAIL_DOMAINS = ['example.com', 'example.net', 'example.org'];
+export const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const streetAddress = (defs.location.street_address as { normal?: string } | undefined)?.normal;
 
 export const PICKED = new Set<string>([

@@ -30,15 +30,11 @@ function compress(state: Int32Array, block: Uint8Array, offset: number): void {
   rounds(state);
 }
 
-/** The compression of the block whose first 16 words are already in `W`: its message schedule and 64 rounds. */
+/**
+ * The compression of the block whose first 16 words are already in `W`: 64 rounds, each word of
+ * the message schedule computed in the round that reads it.
+ */
 function rounds(state: Int32Array): void {
-  for (let i = 16; i < 64; i++) {
-    const x = W[i - 15];
-    const y = W[i - 2];
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
-  }
   let a = state[0];
   let b = state[1];
   let c = state[2];
@@ -47,112 +43,33 @@ function rounds(state: Int32Array): void {
   let f = state[5];
   let g = state[6];
   let h = state[7];
-  // Eight rounds per pass, the working variables renamed in turn instead of shifted.
-  for (let i = 0; i < 64; i += 8) {
-    h =
+  for (let i = 0; i < 64; i++) {
+    let w: number;
+    if (i < 16) w = W[i];
+    else {
+      const x = W[i - 15];
+      const y = W[i - 2];
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w = W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
+    }
+    const t1 =
       (h +
         (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
         (g ^ (e & (f ^ g))) +
         K[i] +
-        W[i]) |
+        w) |
       0;
-    d = (d + h) | 0;
-    h =
-      (h +
-        (((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
-        ((a & b) | (c & (a | b)))) |
-      0;
-    g =
-      (g +
-        (((d >>> 6) | (d << 26)) ^ ((d >>> 11) | (d << 21)) ^ ((d >>> 25) | (d << 7))) +
-        (f ^ (d & (e ^ f))) +
-        K[i + 1] +
-        W[i + 1]) |
-      0;
-    c = (c + g) | 0;
-    g =
-      (g +
-        (((h >>> 2) | (h << 30)) ^ ((h >>> 13) | (h << 19)) ^ ((h >>> 22) | (h << 10))) +
-        ((h & a) | (b & (h | a)))) |
-      0;
-    f =
-      (f +
-        (((c >>> 6) | (c << 26)) ^ ((c >>> 11) | (c << 21)) ^ ((c >>> 25) | (c << 7))) +
-        (e ^ (c & (d ^ e))) +
-        K[i + 2] +
-        W[i + 2]) |
-      0;
-    b = (b + f) | 0;
-    f =
-      (f +
-        (((g >>> 2) | (g << 30)) ^ ((g >>> 13) | (g << 19)) ^ ((g >>> 22) | (g << 10))) +
-        ((g & h) | (a & (g | h)))) |
-      0;
-    e =
-      (e +
-        (((b >>> 6) | (b << 26)) ^ ((b >>> 11) | (b << 21)) ^ ((b >>> 25) | (b << 7))) +
-        (d ^ (b & (c ^ d))) +
-        K[i + 3] +
-        W[i + 3]) |
-      0;
-    a = (a + e) | 0;
-    e =
-      (e +
-        (((f >>> 2) | (f << 30)) ^ ((f >>> 13) | (f << 19)) ^ ((f >>> 22) | (f << 10))) +
-        ((f & g) | (h & (f | g)))) |
-      0;
-    d =
-      (d +
-        (((a >>> 6) | (a << 26)) ^ ((a >>> 11) | (a << 21)) ^ ((a >>> 25) | (a << 7))) +
-        (c ^ (a & (b ^ c))) +
-        K[i + 4] +
-        W[i + 4]) |
-      0;
-    h = (h + d) | 0;
-    d =
-      (d +
-        (((e >>> 2) | (e << 30)) ^ ((e >>> 13) | (e << 19)) ^ ((e >>> 22) | (e << 10))) +
-        ((e & f) | (g & (e | f)))) |
-      0;
-    c =
-      (c +
-        (((h >>> 6) | (h << 26)) ^ ((h >>> 11) | (h << 21)) ^ ((h >>> 25) | (h << 7))) +
-        (b ^ (h & (a ^ b))) +
-        K[i + 5] +
-        W[i + 5]) |
-      0;
-    g = (g + c) | 0;
-    c =
-      (c +
-        (((d >>> 2) | (d << 30)) ^ ((d >>> 13) | (d << 19)) ^ ((d >>> 22) | (d << 10))) +
-        ((d & e) | (f & (d | e)))) |
-      0;
-    b =
-      (b +
-        (((g >>> 6) | (g << 26)) ^ ((g >>> 11) | (g << 21)) ^ ((g >>> 25) | (g << 7))) +
-        (a ^ (g & (h ^ a))) +
-        K[i + 6] +
-        W[i + 6]) |
-      0;
-    f = (f + b) | 0;
-    b =
-      (b +
-        (((c >>> 2) | (c << 30)) ^ ((c >>> 13) | (c << 19)) ^ ((c >>> 22) | (c << 10))) +
-        ((c & d) | (e & (c | d)))) |
-      0;
-    a =
-      (a +
-        (((f >>> 6) | (f << 26)) ^ ((f >>> 11) | (f << 21)) ^ ((f >>> 25) | (f << 7))) +
-        (h ^ (f & (g ^ h))) +
-        K[i + 7] +
-        W[i + 7]) |
-      0;
-    e = (e + a) | 0;
-    a =
-      (a +
-        (((b >>> 2) | (b << 30)) ^ ((b >>> 13) | (b << 19)) ^ ((b >>> 22) | (b << 10))) +
-        ((b & c) | (d & (b | c)))) |
-      0;
+    const t2 =
+      ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) + ((a & b) | (c & (a | b)))) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
   }
   state[0] = (state[0] + a) | 0;
   state[1] = (state[1] + b) | 0;
@@ -234,8 +151,22 @@ export class KeyedSha256 {
     message.set(prefix, 0);
     const out = Buffer.alloc(32);
     const start = prefix.length;
+    // The prefix as big-endian words (its last word's free bytes zero), for messages of one block.
+    const words = new Int32Array(16);
+    for (let i = 0; i < start && i < 64; i++) words[i >> 2] |= prefix[i] << ((3 - (i & 3)) << 3);
+    const fixed = (start + 3) >> 2;
     return (data, from, to) => {
       const length = start + to - from;
+      if (length <= 55) {
+        // One block: the words are assembled from the bytes directly, padding and length included.
+        for (let i = 0; i < fixed; i++) W[i] = words[i];
+        for (let i = fixed; i < 16; i++) W[i] = 0;
+        for (let i = from, at = start; i < to; i++, at++) W[at >> 2] |= data[i] << ((3 - (at & 3)) << 3);
+        W[length >> 2] |= 0x80 << ((3 - (length & 3)) << 3);
+        W[15] = (64 + length) * 8;
+        this.keyedBlock(out);
+        return out;
+      }
       if (length + 72 > message.length) {
         message = Buffer.alloc(length + 128);
         message.set(prefix, 0);
@@ -246,20 +177,35 @@ export class KeyedSha256 {
     };
   }
 
+  /** The HMAC of a message of one block whose padded words are already in `W`, into `out`. */
+  private keyedBlock(out: Uint8Array): void {
+    const state = this.state;
+    const inner = this.inner;
+    for (let i = 0; i < 8; i++) state[i] = inner[i];
+    rounds(state);
+    this.outerHash(state, out);
+  }
+
   /** The HMAC of the first `length` bytes of `message` (with 72 bytes of room after them), into `out`. */
   private keyed(message: Uint8Array, length: number, out: Uint8Array): Uint8Array {
     const state = this.state;
-    state.set(this.inner);
+    const inner = this.inner;
+    for (let i = 0; i < 8; i++) state[i] = inner[i];
     finish(state, message, length, 64);
-    // The outer hash of the inner digest: one block of its 32 bytes, then padding and length.
+    this.outerHash(state, out);
+    return out;
+  }
+
+  /** The outer hash of the inner digest in `state`: one block of its 32 bytes, then padding and length. */
+  private outerHash(state: Int32Array, out: Uint8Array): void {
     for (let i = 0; i < 8; i++) W[i] = state[i];
     W[8] = 0x80000000 | 0;
-    W.fill(0, 9, 15);
+    for (let i = 9; i < 15; i++) W[i] = 0;
     W[15] = (64 + 32) * 8;
-    state.set(this.outer);
+    const outer = this.outer;
+    for (let i = 0; i < 8; i++) state[i] = outer[i];
     rounds(state);
     writeState(state, out, 0);
-    return out;
   }
 }
 

@@ -1,5 +1,6 @@
 /** Column transformers and the row masker: deterministic under the masking key, unique columns kept unique. */
 import { SlipwayError } from '../errors';
+import { fakeWriter } from './fake-bytes';
 import { fake } from './fakes';
 import type { MaskingKey } from './keyed';
 import { memoized } from './memo';
@@ -16,6 +17,16 @@ export type CellMask = (value: string, attempt: number) => Cell;
  * the same output as the transformer's `CellMask` for the decoded string, without decoding it.
  */
 export type BytesMask = (data: Uint8Array, from: number, to: number) => Cell;
+
+/**
+ * Masks one non-null value given as its UTF-8 bytes straight into COPY text bytes: writes them at
+ * `out[at]` (which has `max` bytes of room) and returns where they end. The bytes of the
+ * transformer's `CellMask` output for the decoded string, encoded for COPY.
+ */
+export interface BytesWriter {
+  max: number;
+  write(data: Uint8Array, from: number, to: number, out: Uint8Array, at: number): number;
+}
 
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint', 'int2', 'int4', 'int8']);
 const MAX_INT: Record<string, number> = { smallint: 32767, int2: 32767, integer: 2 ** 31 - 1, int4: 2 ** 31 - 1 };
@@ -78,6 +89,14 @@ export function compileBytesMask(t: Transformer, key: MaskingKey, type: string):
   if (t.kind !== 'fake') return undefined;
   const digest = key.bytesDigest(`fake:${t.fake}`);
   return (data, from, to) => fake(t.fake, digest(data, from, to));
+}
+
+/** The byte-writing form of a fake whose kind has one (names, emails, phone numbers); else undefined. */
+export function compileBytesWriter(t: Transformer, key: MaskingKey): BytesWriter | undefined {
+  const writer = t.kind === 'fake' ? fakeWriter(t.fake) : undefined;
+  if (t.kind !== 'fake' || writer === undefined) return undefined;
+  const digest = key.bytesDigest(`fake:${t.fake}`);
+  return { max: writer.max, write: (data, from, to, out, at) => writer.write(digest(data, from, to), out, at) };
 }
 
 const DIGITS = '0123456789';
@@ -171,6 +190,7 @@ export class RowMasker {
     this.memoizable = columns.map((c) => !['keep', 'null', 'redact', 'template'].includes(c.transformer.kind));
     this.masks = this.plain.map((mask, i) => (this.memoizable[i] ? memoized(mask) : mask));
     this.byteMasks = columns.map((c) => compileBytesMask(c.transformer, key, c.type));
+    this.byteWriters = columns.map((c) => compileBytesWriter(c.transformer, key));
     // Unique columns copied unchanged stay unique by themselves; the others are watched.
     this.seen = columns.map((c) =>
       c.unique && c.transformer.kind !== 'keep' && c.transformer.kind !== 'null' ? new Set<string>() : undefined,
@@ -206,6 +226,8 @@ export class RowMasker {
   readonly plain: CellMask[];
   /** Each column's mask of one value given as bytes, where its transformer has one. */
   readonly byteMasks: Array<BytesMask | undefined>;
+  /** Each column's mask of one value from bytes straight to COPY text bytes, where its transformer has one. */
+  readonly byteWriters: Array<BytesWriter | undefined>;
   /** Columns whose outputs are worth remembering (deterministic work per value: not keep, null, redact or template). */
   readonly memoizable: boolean[];
 

@@ -3,6 +3,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MaskStream, decodeField, encodeField } from '../../environments/data/copy-text';
+import { fakeWriter } from '../../environments/data/fake-bytes';
+import { picked, type PickedKind } from '../../environments/data/fake-picks';
 import { KeyedSha256 } from '../../environments/data/hmac-sha256';
 import { MaskingKey } from '../../environments/data/keyed';
 import { ByteMemo, memoized } from '../../environments/data/memo';
@@ -63,6 +65,39 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
       KEY.digest('fake:email', 'a@b.c', 2).toString('hex'),
       createHmac('sha256', 'project-key-0123456789').update('fake:email\x002\x00a@b.c').digest('hex'),
     );
+  });
+
+  it('the digest of values given as bytes is HMAC-SHA256 of prefix and bytes, within one block and past it', () => {
+    const hmac = new KeyedSha256(Buffer.from('project-key-0123456789'));
+    for (const prefix of ['', 'p', 'fake:email\x000\x00', 'x'.repeat(60), 'y'.repeat(70)]) {
+      const digest = hmac.prefixed(Buffer.from(prefix, 'latin1'));
+      const data = randomBytes(200);
+      for (let n = 0; n <= 130; n++) {
+        const from = n % 7;
+        assert.equal(
+          digest(data, from, from + n).toString('hex'),
+          createHmac('sha256', 'project-key-0123456789')
+            .update(Buffer.concat([Buffer.from(prefix, 'latin1'), data.subarray(from, from + n)]))
+            .digest('hex'),
+          `prefix ${prefix.length} bytes, message ${n}`,
+        );
+      }
+    }
+  });
+
+  it('the byte writers of names, emails and phone numbers write the COPY text of the picked values', () => {
+    const out = new Uint8Array(1024);
+    for (const kind of ['firstName', 'lastName', 'email', 'phone'] as PickedKind[]) {
+      const writer = fakeWriter(kind);
+      assert.ok(writer, kind);
+      for (let i = 0; i < 20_000; i++) {
+        const digest = randomBytes(32);
+        const end: number = writer.write(digest, out, 5);
+        assert.ok(end - 5 <= writer.max, `${kind} wrote ${end - 5} bytes, more than its ${writer.max}`);
+        assert.equal(Buffer.from(out.subarray(5, end)).toString('utf8'), encodeField(picked(kind, digest)), kind);
+      }
+    }
+    assert.equal(fakeWriter('city'), undefined);
   });
 
   it('the memo returns what the mask returns, for repeated and distinct inputs alike, with bounded entries', () => {
@@ -155,6 +190,7 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
     const columns: MaskedColumn[] = [
       { name: 'id', type: 'int4', transformer: keep, unique: true },
       { name: 'first', type: 'text', transformer: fake('firstName'), unique: false },
+      { name: 'last', type: 'text', transformer: fake('lastName'), unique: false },
       { name: 'email', type: 'text', transformer: fake('email'), unique: false },
       { name: 'phone', type: 'text', transformer: fake('phone'), unique: false },
       { name: 'code', type: 'int4', transformer: { kind: 'hash', length: 16 }, unique: false },
@@ -171,6 +207,7 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
       [
         String(i),
         i % 11 === 0 ? '\\N' : i % 13 === 0 ? `Zoë${i % 5}` : `First${i % 50}`,
+        i % 37 === 0 ? `O\\\\Brien${i % 3}` : `Last${i}`,
         i % 17 === 0 ? `a\\tb${i % 7}@x.test` : `person${i}@mail.test`,
         i % 19 === 0 ? long + String(i % 3) : `+44 ${i % 97}`,
         String(i % 300),
