@@ -1,4 +1,5 @@
 /** The stack worker's \`down\`: destroys an environment's stack and sweeps whatever is labelled for it. */
+import { AsyncResource } from 'node:async_hooks';
 import type { Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../../errors';
 import { envNames, isStageBranch, type EnvNames } from '../../naming';
@@ -20,7 +21,6 @@ import { clearPendingOperations, withEnvLock } from '../recovery';
 import { RunEvents, failureMessage } from '../run-events';
 import { nowIso, restoreRecord } from '../run-state';
 import { timePhase } from '../../timings';
-import { passphraseOpensStack } from '../secrets';
 import { destroyAndRemove } from '../stack-handle';
 import { openStack, readResultsFromEvents } from '../workspace';
 
@@ -40,22 +40,24 @@ export async function removeEverything(
   if (stack) {
     readResultsFromEvents(stack);
     abort.signal.throwIfAborted();
-    // The Docker work starts while Pulumi's engine does (Pulumi's deletes then find it done), once
-    // the passphrase is shown to open the stack: a destroy Pulumi refuses must change nothing.
-    const ahead = opts.ahead
-      ? passphraseOpensStack(settings.passphrase, settings.backendUrl, `${names.pulumiProject}/${names.stack}`).then(
-          (opens) =>
-            opens && !abort.signal.aborted
-              ? timePhase('docker teardown ahead of Pulumi', () => teardownAhead(docker, sel))
-              : undefined,
-          () => undefined,
-        )
-      : Promise.resolve();
+    // The Docker work starts while Pulumi's engine does (Pulumi's deletes then find it done), on
+    // the engine's prelude: Pulumi has opened the stack's state with the passphrase and holds its
+    // lock by then, so a destroy it refuses (a wrong passphrase, a locked stack) changes nothing.
+    let ahead: Promise<void> | undefined;
+    // Bound here: engine events arrive outside this operation's context, where its timings are kept.
+    const startAhead = AsyncResource.bind(() =>
+      timePhase('docker teardown ahead of Pulumi', () => teardownAhead(docker, sel)).catch(() => undefined),
+    );
+    const onEvent: typeof run.onEvent = (event) => {
+      if (opts.ahead && !ahead && (event.preludeEvent || event.resourcePreEvent) && !abort.signal.aborted)
+        ahead = startAhead();
+      run.onEvent(event);
+    };
     try {
       await destroyAndRemove(stack, {
         color: 'never',
         signal: abort.signal,
-        onEvent: run.onEvent,
+        onEvent,
         onOutput: sendOutput,
       });
     } finally {
