@@ -63,13 +63,3 @@ export async function passphraseFitsBackend(passphrase: string, backendUrl: stri
   if (!backendUrl.startsWith('file://')) return true;
   return (await opens(passphrase, someStackSalt(backendUrl))) ?? true;
 }
-
-/**
- * Whether the passphrase is known to open stack `stack` (`<project>/<stack>`) of a file backend:
- * false when it does not, or when that cannot be told here (another backend, no passphrase state).
- * The key derivation runs on libuv's thread pool, beside whatever this thread does meanwhile.
- */
-export async function passphraseOpensStack(passphrase: string, backendUrl: string, stack: string): Promise<boolean> {
-  if (!backendUrl.startsWith('file://')) return false;
-  return (await opens(passphrase, stackSalt(stacksRoot(backendUrl), stack))) === true;
-}
