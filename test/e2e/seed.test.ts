@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN, forceDown, git, requireEngines, runCli } from '../integration/helpers';
+import { RUN, forceDown, git, removeSnapshots, requireEngines, runCli } from '../integration/helpers';
 import { POLICY, seededSpec, seedSource } from '../integration/masking-source';
 import { query, startPostgres, withClient, type PostgresServer } from '../integration/postgres';
 import { editorToolchain, runCommand, screenshot, type CodeServer, type Workbench } from './harness';
@@ -87,6 +87,7 @@ describe('VS Code extension end to end: masked seed in the dashboard and Problem
     if (this.currentTest?.state === 'failed' && server)
       console.error(`--- code-server output ---\n${server.logs().slice(-8000)}`);
     if (folder) await forceDown(join(folder, 'slipway.yaml'), BRANCH, home).catch(() => undefined);
+    await removeSnapshots(PROJECT);
     await pgServer?.stop().catch(() => undefined);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });

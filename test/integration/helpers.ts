@@ -152,6 +152,25 @@ export async function forceDown(specFile: string, branch: string, home: string):
   await runCli(['down', '--spec', specFile, '--branch', branch], home).catch(() => undefined);
 }
 
+/**
+ * Removes a test project's masked snapshots (their volumes, and a snapshot server left running):
+ * Slipway keeps them for later previews, and a test's SLIPWAY_HOME goes with the test.
+ */
+export async function removeSnapshots(project: string): Promise<void> {
+  const filters = JSON.stringify({ label: [`dev.slipway.snapshots=${project}`] });
+  for (const c of await docker.listContainers({ all: true, filters }).catch(() => []))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  const { Volumes } = await docker.listVolumes({ filters }).catch(() => ({ Volumes: [] }));
+  for (const v of Volumes ?? [])
+    await docker
+      .getVolume(v.Name)
+      .remove({ force: true })
+      .catch(() => undefined);
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }

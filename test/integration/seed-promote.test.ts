@@ -16,7 +16,19 @@ import { envNames, stageBranch } from '../../environments/naming';
 import { readReleases } from '../../environments/pipeline/releases';
 import { POLICY, seededSpec, seedSource } from './masking-source';
 import { query, startPostgres, type PostgresServer } from './postgres';
-import { CLI, RUN, docker, git, jsonData, labelled, removeDir, requireEngines, runCli, tempHome } from './helpers';
+import {
+  CLI,
+  RUN,
+  docker,
+  git,
+  jsonData,
+  labelled,
+  removeDir,
+  removeSnapshots,
+  requireEngines,
+  runCli,
+  tempHome,
+} from './helpers';
 
 const PROJECT = `seedpromo-${RUN}`;
 
@@ -83,6 +95,7 @@ describe('seeding: the seed lock, promotion with seed: same, data sync --watch (
       .getVolume(`slipway-snapshots-${PROJECT}-data`)
       .remove()
       .catch(() => undefined);
+    await removeSnapshots(PROJECT);
     await server?.stop();
     if (home) removeDir(home);
   });
