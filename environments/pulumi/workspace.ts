@@ -1,6 +1,6 @@
 /** The stack worker's Pulumi workspace: the node shim for the provider host, the stack of an environment, results taken from the event stream. */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { LocalWorkspace, StackNotFoundError, type Stack } from '@pulumi/pulumi/automation';
 import { ensureDir, writeFileAtomically } from '../files';
@@ -30,6 +30,19 @@ function nodeShimDir(home: string): string {
   return dir;
 }
 
+/** The project's Pulumi.yaml in `workDir`, replaced atomically when it differs (never truncated in place). */
+function writeProjectFile(workDir: string, project: string, backendUrl: string): void {
+  const text = `name: ${JSON.stringify(project)}\nruntime: nodejs\nbackend:\n  url: ${JSON.stringify(backendUrl)}\n`;
+  const file = join(workDir, 'Pulumi.yaml');
+  let current: string | undefined;
+  try {
+    current = readFileSync(file, 'utf8');
+  } catch {
+    // not written yet
+  }
+  if (current !== text) writeFileAtomically(file, text);
+}
+
 /** Selects the environment's stack; creates it when `create` (then `created` is true). */
 export async function openStack(
   settings: WorkerSettings,
@@ -40,6 +53,9 @@ export async function openStack(
   if (stateDir) ensureDir(stateDir);
   const workDir = join(settings.home, 'work', names.pulumiProject);
   ensureDir(workDir);
+  // Written here, whole or not at all: the SDK, given project settings, rewrites Pulumi.yaml in
+  // place on every open, and a concurrent operation's Pulumi could read it empty.
+  writeProjectFile(workDir, names.pulumiProject, settings.backendUrl);
   const pulumiCommand = timedPulumiCommand(checkedPulumiCommand(settings.pulumiRoot));
   // The engine attaches to the provider thread when it runs, rather than starting the plugin.
   const port = await providerPort();
@@ -49,7 +65,6 @@ export async function openStack(
     pulumiHome: join(settings.home, 'pulumi'),
     pulumiCommand,
     secretsProvider: 'passphrase',
-    projectSettings: { name: names.pulumiProject, runtime: 'nodejs' as const, backend: { url: settings.backendUrl } },
     envVars: {
       PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
       PULUMI_BACKEND_URL: settings.backendUrl,
