@@ -24,7 +24,6 @@ import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
 import { admitUp, releaseQuota } from './quotas/admit';
 import { forgetShare } from './share/store';
 import { restoreAfterFailedUp } from './restore';
-import { readSeedRecord, removeSeedRecord } from './data/seed-record';
 import { inspectRecord, lockPath } from './records';
 import { assertDockerReachable, connectDocker, environmentContainers } from './docker/engine';
 import { defaultEndpoint, type DefaultEndpoint } from './docker/default-endpoint';
@@ -282,13 +281,7 @@ export class LocalEnvironments implements Environments {
     )) as DownResult;
     await releaseQuota(this.stateId, project, branch, this.home);
     forgetShare(this.home, project, branch);
-    const seeded = readSeedRecord(this.home, result.project, result.env);
-    removeSeedRecord(this.home, result.project, result.env);
-    // The last preview layered on a replaced snapshot takes it with it.
-    if (seeded) {
-      const { releaseSnapshots } = await import('./data/snapshot-refs');
-      await releaseSnapshots(docker, this.home, result.project).catch(() => undefined);
-    }
+    await (await import('./data/snapshot-refs')).forgetSeed(docker, this.home, result.project, result.env);
     return result;
   }
 

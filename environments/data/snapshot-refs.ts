@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { LAYER_SNAPSHOT_LABEL } from '../docker/provider/layered-volume';
 import { readTextIfExists } from '../files';
+import { readSeedRecord, removeSeedRecord } from './seed-record';
 
 export const SNAPSHOT_LABEL = 'dev.slipway.snapshots';
 /** The snapshot id a volume holds, and the Slipway home (hashed) whose record names it. */
@@ -62,4 +63,14 @@ export async function releaseSnapshots(docker: Docker, home: string, project: st
     if (gone) removed.push(v.Name);
   }
   return removed;
+}
+
+/**
+ * After `down` of an environment: its seed record removed and, when it had one, the snapshots no
+ * preview is layered on any more (the last one layered on a replaced snapshot takes it with it).
+ */
+export async function forgetSeed(docker: Docker, home: string, project: string, env: string): Promise<void> {
+  const seeded = readSeedRecord(home, project, env);
+  removeSeedRecord(home, project, env);
+  if (seeded) await releaseSnapshots(docker, home, project).catch(() => undefined);
 }
