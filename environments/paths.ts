@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, type Dirent } from 'node:fs';
+import { readdirSync, rmSync, statSync, type Dirent } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from './errors';
-import { ensureDir, readTextIfExists } from './files';
+import { ensureDir, readTextIfExists, writeFileAtomically } from './files';
 import { createExclusive } from './lock';
 import { isPostgresUrl, pulumiBackendUrl, teamStateUrl } from './state/url';
 
@@ -14,6 +14,36 @@ import { isPostgresUrl, pulumiBackendUrl, teamStateUrl } from './state/url';
  */
 export function slipwayHome(override?: string): string {
   return override ?? process.env.SLIPWAY_HOME ?? join(homedir(), '.slipway');
+}
+
+/**
+ * Slipway's PULUMI_HOME (`SLIPWAY_HOME/pulumi`). Pulumi writes a diagnostic log of every command
+ * under its `logs` folder, gzip-compressed as it goes: about 2 MB per `up` of an environment, kept
+ * up to 500 MB or 7 days, and a quarter of the engine's CPU in an operation. It has no switch for
+ * it and logs nothing when `logs` is not a folder, so Slipway keeps a file of that name there.
+ * `SLIPWAY_PULUMI_LOGS=1` brings the logs back (to send with a report of a Pulumi bug).
+ */
+export function pulumiHome(home: string): string {
+  const dir = join(home, 'pulumi');
+  const logs = join(dir, 'logs');
+  const wanted = process.env.SLIPWAY_PULUMI_LOGS === '1';
+  let folder: boolean | undefined;
+  try {
+    folder = statSync(logs).isDirectory();
+  } catch {
+    folder = undefined;
+  }
+  try {
+    if (wanted && folder === false) rmSync(logs, { force: true });
+    if (!wanted && folder !== false) {
+      if (folder) rmSync(logs, { recursive: true, force: true });
+      ensureDir(dir);
+      writeFileAtomically(logs, "Pulumi's logs are off for Slipway: SLIPWAY_PULUMI_LOGS=1 turns them on.\n");
+    }
+  } catch {
+    // another operation got there first; either way Pulumi runs
+  }
+  return dir;
 }
 
 /** Build caches (the Pulumi CLI built from source, base image rootfs): outside any repo. */

@@ -7,10 +7,11 @@
  * closure serializer loads a TypeScript compiler and npm's arborist and walks the functions through
  * the V8 inspector, ~1-2 s of CPU in each fresh worker, for a text that only changes with the
  * bundle. The text is the serializer's own output (`serializeFunction(() => provider)`, as
- * `dynamic.Resource` calls it), so the state is what that class writes; the cache file is named by
+ * `dynamic.Resource` calls it), kept compressed (see `compactProvider`); the cache file is named by
  * a hash of the bundle, the SDK's version and Node's, and a text that is not there is made again.
  */
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
@@ -43,8 +44,33 @@ async function serialize(home: string): Promise<string> {
   const serialized = await sc.serializeFunction(() => slipwayProvider, { allowSecrets: true });
   // The provider captures code and constants only; a secret in it would be a defect, never written in plain.
   if (serialized.containsSecrets) throw new Error("Slipway's dynamic provider captured a secret value");
-  if (file) writeFileAtomically(file, serialized.text, 0o600);
-  return serialized.text;
+  const compact = compactProvider(serialized.text);
+  if (file) writeFileAtomically(file, compact, 0o600);
+  return compact;
+}
+
+/**
+ * The serializer's text as a small module that inflates it when Pulumi's dynamic-provider host
+ * loads it (`requireFromString(text).handler()`, once per host process). Pulumi holds `__provider`
+ * in the inputs and outputs of every resource, sends it in each provider call, writes it in each
+ * checkpoint and logs it: at ~80 KB of source it made most of the state's size and a large share of
+ * the engine's CPU per operation; compressed it is about a fifth of that.
+ */
+export function compactProvider(text: string): string {
+  const packed = brotliCompressSync(Buffer.from(text, 'utf8'), {
+    params: { [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT, [constants.BROTLI_PARAM_QUALITY]: 11 },
+  }).toString('base64');
+  // The text is a CommonJS module that uses `exports` and `require` only (the serializer's output).
+  return [
+    "// Slipway's dynamic provider: the text Pulumi's closure serializer made, brotli-compressed.",
+    'exports.handler = function () {',
+    `  var text = require("zlib").brotliDecompressSync(Buffer.from("${packed}", "base64")).toString("utf8");`,
+    '  var loaded = { exports: {} };',
+    '  new Function("exports", "require", "module", text)(loaded.exports, require, loaded);',
+    '  return loaded.exports.handler();',
+    '};',
+    '',
+  ].join('\n');
 }
 
 /** Starts loading (or making) the serialized provider, once per process; resolves to its text. */

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { LocalWorkspace, StackNotFoundError, type Stack } from '@pulumi/pulumi/automation';
 import { ensureDir, writeFileAtomically } from '../files';
 import type { EnvNames } from '../naming';
-import { wrongPassphraseError } from '../paths';
+import { pulumiHome, wrongPassphraseError } from '../paths';
 import type { WorkerSettings } from './protocol';
 import { passphraseFitsBackend } from './secrets';
 import { timedPulumiCommand } from './cli-timings';
@@ -62,7 +62,7 @@ export async function openStack(
   const attach = port && [process.env.PULUMI_DEBUG_PROVIDERS, `pulumi-nodejs:${port}`].filter(Boolean).join(',');
   const opts = {
     workDir,
-    pulumiHome: join(settings.home, 'pulumi'),
+    pulumiHome: pulumiHome(settings.home),
     pulumiCommand,
     secretsProvider: 'passphrase',
     envVars: {
@@ -70,6 +70,9 @@ export async function openStack(
       PULUMI_BACKEND_URL: settings.backendUrl,
       PULUMI_SKIP_UPDATE_CHECK: 'true',
       PULUMI_SKIP_CONFIRMATIONS: 'true',
+      // No copy of the whole state under .pulumi/backups/ per operation (Pulumi keeps the previous
+      // checkpoint beside the stack as .bak, and one in its history, all the same).
+      PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: 'true',
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
       PATH: [join(settings.pulumiRoot, 'bin'), nodeShimDir(settings.home), process.env.PATH ?? ''].join(delimiter),
       // Pulumi's `pulumi-resource-pulumi-nodejs` shim runs `node` on

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors';
 import { findPulumiRoot } from '../pulumi/locate';
-import { fileBackendStacks, secretsPassphrase } from '../paths';
+import { fileBackendStacks, pulumiHome, secretsPassphrase } from '../paths';
 import { maskUrl, pulumiBackendUrl } from './url';
 
 export interface StacksMoved {
@@ -28,7 +28,7 @@ export function migrateStacks(home: string, stateUrl: string): StacksMoved {
   const pulumi = join(findPulumiRoot(), 'bin', 'pulumi');
   const env = {
     ...process.env,
-    PULUMI_HOME: join(home, 'pulumi'),
+    PULUMI_HOME: pulumiHome(home),
     PULUMI_CONFIG_PASSPHRASE: secretsPassphrase(home, fileBackend),
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
