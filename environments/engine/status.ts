@@ -24,6 +24,8 @@ import { mockUrls } from '../spec/mocks';
 import { describeDockerHost } from '../docker/engine';
 import { describeEndpoint } from '../docker/default-endpoint';
 import { isLocalEngine, urlHost } from '../docker/remote';
+import { databaseHealth } from '../docker/database-health';
+import { runHealthCommand } from '../docker/provider/health-command';
 import { probeInsideEngine } from './remote-health';
 import type { EngineContext } from './context';
 import { readSeedRecord, type DatabaseSeed } from '../data/seed-record';
@@ -136,10 +138,11 @@ export { isLocalEngine } from '../docker/remote';
  */
 export async function probeHttpHealth(
   record: EnvRecord | undefined,
-  services: ServiceState[],
+  all: ServiceState[],
   dockerHost: string,
   docker?: Docker,
 ): Promise<ServiceState[]> {
+  const services = docker ? await Promise.all(all.map((s) => checkStarting(record, s, docker))) : all;
   if (!isLocalEngine(dockerHost)) return docker && record ? probeInsideEngine(docker, record, services) : services;
   const specs = record?.ran?.services ?? [];
   return Promise.all(
@@ -151,6 +154,22 @@ export async function probeHttpHealth(
       return { ...s, health: ok ? 'healthy' : 'unhealthy' };
     }),
   );
+}
+
+/**
+ * A container whose health check is a command reads `starting` until Docker first runs it, which
+ * an engine older than API 1.44 does only one interval (30 s) after a start: it is checked here by
+ * running the command once, as Docker would.
+ */
+async function checkStarting(record: EnvRecord | undefined, s: ServiceState, docker: Docker): Promise<ServiceState> {
+  if (s.state !== 'running' || s.health !== 'starting' || !s.containerId) return s;
+  const db = record?.ran?.databases?.find((d) => d.name === s.service);
+  const command = db
+    ? databaseHealth(db).command
+    : record?.ran?.services?.find((x) => x.name === s.service)?.healthcheck?.command;
+  if (!command) return s;
+  const code = await runHealthCommand(docker.getContainer(s.containerId), command, 2000);
+  return code === 0 ? { ...s, health: 'healthy' } : s;
 }
 
 /**
@@ -176,7 +195,9 @@ export async function list(ctx: EngineContext, project?: string): Promise<Enviro
   const slug = project ? projectSlug(project) : undefined;
   const { records, damaged } = listRecords(ctx.home, slug);
   // One Docker listing for all of them: the time grows with the containers, not with calls per environment.
-  const { result: live } = await readWhileReachable(ctx, undefined, (d) => liveByEnvironment(d, ctx.stateId, slug));
+  const { docker: local, result: live } = await readWhileReachable(ctx, undefined, (d) =>
+    liveByEnvironment(d, ctx.stateId, slug),
+  );
   // An environment on another endpoint (a stage's engine) is looked at there, each engine once.
   const engines = new Map<string, Promise<Docker>>();
   const engineOf = (host: string) => {
@@ -186,7 +207,15 @@ export async function list(ctx: EngineContext, project?: string): Promise<Enviro
   const describeLive = async (r: EnvRecord, error?: DamagedFileError): Promise<EnvironmentStatus> => {
     if (r.dockerHost === undefined || r.dockerHost === ctx.dockerHost) {
       const services = live.get(envKey(r.project, r.env)) ?? [];
-      return describe(ctx, r.project, r.env, r.branch, r, await probeHttpHealth(r, services, ctx.dockerHost), error);
+      return describe(
+        ctx,
+        r.project,
+        r.env,
+        r.branch,
+        r,
+        await probeHttpHealth(r, services, ctx.dockerHost, local),
+        error,
+      );
     }
     const endpoint = r.dockerHost;
     let docker: Docker;

@@ -8,6 +8,7 @@ import type { EnvNames } from '../naming';
 import { LABEL_CREATED, LABEL_OWNER, LABEL_ROLE, LABEL_SERVICE, LABEL_STAGE } from '../naming';
 import { renderTemplate } from '../spec/load';
 import type { DatabaseSpec, ServiceSpec, Spec, SpecRef } from '../spec/types';
+import { databaseHealth } from '../docker/database-health';
 import { PROVIDER_VERSION, hashBuildContext, type ContainerInputs } from '../docker/provider';
 import { PULUMI_TYPE_NAMES } from '../kinds';
 import { SlipwayResource, loadProviderClosure } from './provider-closure';
@@ -335,15 +336,6 @@ function programFor(inputs: ProgramInputs): () => Promise<Record<string, unknown
         ...[...containers].map(([k, c]) => [k, c.containerId] as const),
       ]),
     );
-  };
-}
-
-/** The health check of a database: PostgreSQL answers on TCP (the image's first-run setup listens on its socket only). */
-export function databaseHealth(db: DatabaseSpec) {
-  return {
-    command: ['pg_isready', '-q', '-h', '127.0.0.1', '-U', db.user, '-d', db.database],
-    intervalMs: 500,
-    timeoutMs: 60000,
   };
 }
 

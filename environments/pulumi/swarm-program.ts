@@ -17,10 +17,10 @@ import {
   DockerVolume,
   GeneratedPassword,
   POSTGRES_DATA,
-  databaseHealth,
   serviceEnv,
   type ProgramInputs,
 } from './program';
+import { databaseHealth } from '../docker/database-health';
 import { secretEnvOf } from './service-inputs';
 import { entryInputs, needsEntry } from './swarm-entry';
 import { addUrl, publishedPorts, stackOutputs } from './stack-outputs';

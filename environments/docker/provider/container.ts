@@ -2,6 +2,7 @@
 import type * as Dockerode from 'dockerode';
 import { dockerClient } from '../endpoint';
 import { waitHealthy, watchLifecycle } from './health';
+import { SETTLED_CHECK_MS } from './health-command';
 import { diffBy, isNotFound, removeContainer, sameLabels, type Labels } from './shared';
 
 export interface ContainerHealth {
@@ -42,31 +43,6 @@ export interface ContainerInputs {
   secrets?: string[];
 }
 
-/** The engine's API version (`1.41`), or undefined when it does not say. */
-async function engineApiVersion(docker: Dockerode): Promise<string | undefined> {
-  try {
-    return String((await docker.version()).ApiVersion);
-  } catch {
-    return undefined;
-  }
-}
-
-/** How often Docker runs a health check command once the container is healthy, on an engine that honours StartInterval. */
-const SETTLED_CHECK_MS = 30000;
-
-/**
- * The interval of a health check command. Each check is a process started in the container (runc,
- * the shim: tens of ms of CPU), so a database checked every 500 ms for as long as it runs made most
- * of an idle engine's load with a few environments. An engine of API 1.44 or later (Docker 25)
- * checks every StartInterval until the container is first healthy, then every Interval: the wait
- * stays as quick and the checks after it are rare. An older engine ignores StartInterval and waits
- * one Interval before the first check, so there the interval stays the start-up one.
- */
-export function checkIntervalMs(apiVersion: string | undefined, startMs: number): number {
-  const [major, minor] = (apiVersion ?? '').split('.').map(Number);
-  return major > 1 || (major === 1 && minor >= 44) ? Math.max(startMs, SETTLED_CHECK_MS) : startMs;
-}
-
 async function createContainer(
   inputs: ContainerInputs,
 ): Promise<{ id: string; outs: ContainerInputs & { containerId: string } }> {
@@ -93,7 +69,9 @@ async function createContainer(
   const healthcheck = health?.command
     ? {
         Test: ['CMD', ...health.command],
-        Interval: checkIntervalMs(await engineApiVersion(docker), health.intervalMs) * 1e6,
+        // Checked every StartInterval until healthy (API 1.44+), then rarely: each check is a process
+        // started in the container. Slipway's own wait runs the command itself (./health-command.ts).
+        Interval: Math.max(health.intervalMs, SETTLED_CHECK_MS) * 1e6,
         Timeout: Math.max(health.intervalMs, 5000) * 1e6,
         Retries: 3,
         StartPeriod: health.timeoutMs * 1e6,
