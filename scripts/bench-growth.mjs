@@ -267,7 +267,9 @@ export async function benchGrowth({ json = false } = {}) {
       spread: (r) => (r.refreshMaxMs - r.refreshMinMs) / 1000,
       tolerance: 0.005,
     },
-    'extension host memory': { value: (r) => r.hostRssMiB, spread: () => 0, tolerance: 1 },
+    // One sample per row, each of a fresh code-server: the same row (1 environment) measured 190 and
+    // 216 MiB in two runs, so each row's figure is taken as ±15 MiB.
+    'extension host memory': { value: (r) => r.hostRssMiB, spread: () => 15, tolerance: 1 },
   };
   const slope = (a, b, check) => (check.value(b) - check.value(a)) / (b.environments - a.environments);
   const allowed = (a, b, c, first) =>
