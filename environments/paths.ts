@@ -17,10 +17,11 @@ export function slipwayHome(override?: string): string {
 }
 
 /**
- * Slipway's PULUMI_HOME (`SLIPWAY_HOME/pulumi`). Pulumi writes a diagnostic log of every command
- * under its `logs` folder, gzip-compressed as it goes: about 2 MB per `up` of an environment, kept
- * up to 500 MB or 7 days, and a quarter of the engine's CPU in an operation. It has no switch for
- * it and logs nothing when `logs` is not a folder, so Slipway keeps a file of that name there.
+ * Slipway's PULUMI_HOME (`SLIPWAY_HOME/pulumi`). Pulumi writes a debug-level log of every command
+ * under its `logs` folder (each provider call's properties among it), gzip-compressed as it goes:
+ * megabytes per `up` of an environment, kept up to 500 MB or 7 days, and CPU in every operation.
+ * It has no switch for it and logs nothing when `logs` is not a folder, so Slipway keeps a file of
+ * that name there.
  * `SLIPWAY_PULUMI_LOGS=1` brings the logs back (to send with a report of a Pulumi bug).
  */
 export function pulumiHome(home: string): string {
