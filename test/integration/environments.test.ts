@@ -37,7 +37,7 @@ interface UpJson {
 interface StatusJson {
   status: string;
   urls: Record<string, string>;
-  services: Array<{ service: string; containerId: string; state: string }>;
+  services: Array<{ service: string; containerId: string; state: string; health: string }>;
 }
 
 const PROJECT = 'shop';
@@ -82,6 +82,15 @@ describe('environments on real Docker + Pulumi', function () {
         for (const p of c.Ports) if (p.PublicPort) assert.equal(p.IP, '127.0.0.1');
       }
       assert.ok(stackFileExists(home, PROJECT, branch), 'the stack exists while the environment runs');
+
+      // The database's health check command runs every 30 s once healthy (each run is a process in
+      // the container); until Docker has run it (an engine older than API 1.44 waits that long after
+      // a start), status runs it itself and reports what it says.
+      const db = objs.containers.find((c) => c.Labels['dev.slipway.service'] === 'db');
+      assert.ok(db, 'the database container');
+      const inspected = await docker.getContainer(db.Id).inspect();
+      assert.equal(inspected.Config.Healthcheck?.Interval, 30_000_000_000);
+      assert.equal(status.services.find((s) => s.service === 'db')?.health, 'healthy');
 
       // The database password is a Pulumi secret: never in the state in plain text.
       const stateDir = join(home, 'state', '.pulumi', 'stacks', envNames(PROJECT, branch).pulumiProject);

@@ -36,8 +36,13 @@ export async function runHealthCommand(
     });
     stream.destroy?.();
     if (!ended) return undefined;
-    const code = (await exec.inspect()).ExitCode;
-    return typeof code === 'number' ? code : undefined;
+    // Its output can end a moment before Docker records the exit.
+    for (let i = 0; i < 10; i++) {
+      const info = await exec.inspect();
+      if (!info.Running && typeof info.ExitCode === 'number') return info.ExitCode;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return undefined;
   } catch {
     return undefined;
   }
