@@ -95,7 +95,7 @@ function fnv(data: Uint8Array, from: number, to: number): number {
  * and takes no more. Like `memoized`, once it is that full (or has used up its bytes), a window
  * of lookups that hits less than 10% of the time empties it and bypasses it for a while; each
  * further such window in a row doubles that while (a column of unique emails soon stops paying
- * for it).
+ * for it), and after such a pause it is judged again as soon as it holds a few thousand inputs.
  */
 export class ByteMemo {
   /** Per slot, two numbers: the input's hash, and where its entry starts in `arena` (-1: empty). */
@@ -123,10 +123,12 @@ export class ByteMemo {
       return -1;
     }
     if (++this.lookups === WINDOW) {
-      if (this.full && this.hits < WINDOW * MIN_HIT_RATE) {
+      // A column that already missed at full size is judged again on a small table.
+      const judged = this.full || (this.misses > 0 && this.stored >= MIN_SLOTS / 2);
+      if (judged && this.hits < WINDOW * MIN_HIT_RATE) {
         this.paused = PAUSE * Math.min(MAX_BACKOFF, 2 ** this.misses++);
         this.clear();
-      } else if (this.full) this.misses = 0;
+      } else if (judged) this.misses = 0;
       this.lookups = 0;
       this.hits = 0;
     }
