@@ -198,7 +198,9 @@ export class MaskStream extends Transform {
       const start = (memo as ByteMemo).output(hit);
       this.room(end - start);
       const buf = this.buf;
-      for (let k = start; k < end; k++) buf[this.at++] = arena[k];
+      let at = this.at;
+      for (let k = start; k < end; k++) buf[at++] = arena[k];
+      this.at = at;
       return;
     }
     const start = this.at;

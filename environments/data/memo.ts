@@ -63,71 +63,95 @@ export function memoized(mask: CellMask, size = MEMO_SIZE): CellMask {
 const MAX_KEY = 255;
 /** Outputs longer than this many bytes are not remembered by a `ByteMemo`. */
 const MAX_OUT = 65535;
-/** Sets of two entries in a `ByteMemo`: it holds at most twice this many, as many as `memoized`'s two generations. */
-const SETS = MEMO_SIZE;
-/** Bytes of a `ByteMemo`'s entries; when they are used up it starts empty again. */
-const ARENA = 4 * 1024 * 1024;
+/** Slots a `ByteMemo` starts with; it doubles them whenever half are taken, up to `MAX_SLOTS`. */
+const MIN_SLOTS = 8192;
+/**
+ * The most slots of a `ByteMemo`: it remembers at most half this many inputs. Enough for a column
+ * of a hundred thousand distinct values (phone numbers, postcodes, companies) that repeat further
+ * apart than a window: those hit once each value has been seen, where a memo too small for them,
+ * evicting a value before it comes again, would never hit.
+ */
+const MAX_SLOTS = 262_144;
+/** Bytes of a `ByteMemo`'s entries (its memory is bounded by this); when they are used up it starts empty again. */
+const ARENA = 16 * 1024 * 1024;
 /** The longest pause of a `ByteMemo` whose column keeps missing, in multiples of `PAUSE`. */
 const MAX_BACKOFF = 16;
+
+/** FNV-1a of `data[from..to)`. */
+function fnv(data: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let p = from; p < to; p++) h = Math.imul(h ^ data[p], 0x01000193);
+  return h ^ (h >>> 15);
+}
 
 /**
  * The memo of a COPY stream's column, by bytes: input bytes as they stand in the COPY text map to
  * the output's COPY text bytes, so a repeated value is neither decoded, masked nor encoded again.
- * A two-way set-associative table indexed by a hash of the input (each set keeps the entry it
- * used last) over one fixed block of bytes, so its memory is bounded and a lookup allocates
- * nothing: an entry is the input's length, the output's length (two bytes), the input, the
- * output. Like `memoized`, once it has held as many inputs as a generation, a window of lookups
- * that hits less than 10% of the time empties it and bypasses it for a while; each further such
- * window in a row doubles that while (a column of unique emails soon stops paying for it).
+ * An open-addressing hash table (linear probing; each slot holds the input's hash and where its
+ * entry starts) over one block of bytes, so its memory is bounded and a lookup allocates nothing:
+ * an entry is the input's length, the output's length (two bytes), the input, the output. The
+ * table starts small (a column of a few thousand names stays in the processor's caches) and
+ * doubles whenever half its slots are taken, up to `MAX_SLOTS`; then it remembers what it holds
+ * and takes no more. Like `memoized`, once it is that full (or has used up its bytes), a window
+ * of lookups that hits less than 10% of the time empties it and bypasses it for a while; each
+ * further such window in a row doubles that while (a column of unique emails soon stops paying
+ * for it), and after such a pause it is judged again as soon as it holds a few thousand inputs.
  */
 export class ByteMemo {
-  private readonly slots = new Int32Array(2 * SETS).fill(-1);
-  /** Per set: which of its two entries was used last. */
-  private readonly last = new Uint8Array(SETS);
+  /** Per slot, two numbers: the input's hash, and where its entry starts in `arena` (-1: empty). */
+  private slots = new Int32Array(2 * MIN_SLOTS).fill(-1);
+  private mask = MIN_SLOTS - 1;
   /** The entries' bytes: it starts small (a small table pays for little) and doubles up to `ARENA`. */
-  arena = new Uint8Array(ARENA / 64);
+  arena = new Uint8Array(ARENA / 256);
   private used = 0;
   private stored = 0;
   private lookups = 0;
   private hits = 0;
   private paused = 0;
   private misses = 0;
-  private set = -1;
+  /** The empty slot where the input last looked up (and missed) goes, else -1. */
+  private slot = -1;
+  private hash = 0;
+  /** Whether values have had their chance to repeat: the table at its largest and half full, or the arena used up once. */
+  private full = false;
 
   /** Where the entry remembered for the input `data[from..to)` starts in `arena`, else -1. Its output is at `output(entry)`. */
   get(data: Uint8Array, from: number, to: number): number {
-    this.set = -1;
+    this.slot = -1;
     if (this.paused > 0) {
       this.paused--;
       return -1;
     }
     if (++this.lookups === WINDOW) {
-      if (this.stored >= MEMO_SIZE && this.hits < WINDOW * MIN_HIT_RATE) {
+      // A column that already missed at full size is judged again on a small table.
+      const judged = this.full || (this.misses > 0 && this.stored >= MIN_SLOTS / 2);
+      if (judged && this.hits < WINDOW * MIN_HIT_RATE) {
         this.paused = PAUSE * Math.min(MAX_BACKOFF, 2 ** this.misses++);
         this.clear();
-      } else if (this.stored >= MEMO_SIZE) this.misses = 0;
+      } else if (judged) this.misses = 0;
       this.lookups = 0;
       this.hits = 0;
     }
     const n = to - from;
     if (n > MAX_KEY) return -1;
-    let h = 0x811c9dc5;
-    for (let p = from; p < to; p++) h = Math.imul(h ^ data[p], 0x01000193);
-    const set = (h ^ (h >>> 15)) & (SETS - 1);
-    this.set = set;
+    const h = fnv(data, from, to);
+    const slots = this.slots;
     const arena = this.arena;
-    for (let way = 0; way < 2; way++) {
-      const e = this.slots[2 * set + way];
-      if (e < 0 || arena[e] !== n) continue;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const e = slots[2 * i + 1];
+      if (e < 0) {
+        this.slot = i;
+        this.hash = h;
+        return -1;
+      }
+      if (slots[2 * i] !== h || arena[e] !== n) continue;
       let p = from;
-      for (let i = e + 3; p < to && arena[i] === data[p]; i++) p++;
+      for (let k = e + 3; p < to && arena[k] === data[p]; k++) p++;
       if (p === to) {
         this.hits++;
-        this.last[set] = way;
         return e;
       }
     }
-    return -1;
   }
 
   /** Where the output of the entry at `entry` starts in `arena` (it ends at `outputEnd`). */
@@ -141,10 +165,10 @@ export class ByteMemo {
 
   /** Remembers the output `out[outFrom..outTo)` of the input last looked up with `get` (and missed). */
   put(data: Uint8Array, from: number, to: number, out: Uint8Array, outFrom: number, outTo: number): void {
-    const set = this.set;
-    this.set = -1;
+    const slot = this.slot;
+    this.slot = -1;
     const size = 3 + to - from + outTo - outFrom;
-    if (set < 0 || outTo - outFrom > MAX_OUT) return;
+    if (slot < 0 || outTo - outFrom > MAX_OUT || 2 * this.stored >= MAX_SLOTS) return;
     if (this.used + size > this.arena.length) {
       let length = this.arena.length;
       while (this.used + size > length && length < ARENA) length *= 2;
@@ -153,7 +177,11 @@ export class ByteMemo {
         bigger.set(this.arena.subarray(0, this.used));
         this.arena = bigger;
       }
-      if (this.used + size > this.arena.length) this.clear(); // full (an entry is far smaller than ARENA)
+      if (this.used + size > this.arena.length) {
+        // Used up (an entry is far smaller than ARENA): start again, and let the hit rate judge.
+        this.clear();
+        this.full = true;
+      }
     }
     const arena = this.arena;
     const e = this.used;
@@ -164,16 +192,35 @@ export class ByteMemo {
     for (let p = from; p < to; p++) arena[i++] = data[p];
     for (let p = outFrom; p < outTo; p++) arena[i++] = out[p];
     this.used = i;
-    // An empty slot, else the one not used last.
-    const way = this.slots[2 * set] < 0 ? 0 : this.slots[2 * set + 1] < 0 ? 1 : 1 - this.last[set];
-    if (this.slots[2 * set + way] < 0) this.stored++;
-    this.slots[2 * set + way] = e;
-    this.last[set] = way;
+    this.slots[2 * slot] = this.hash;
+    this.slots[2 * slot + 1] = e;
+    this.stored++;
+    if (2 * this.stored >= this.mask + 1) {
+      if (this.mask + 1 < MAX_SLOTS) this.grow();
+      else this.full = true;
+    }
+  }
+
+  /** Doubles the slots and places the entries again by their hashes. */
+  private grow(): void {
+    const old = this.slots;
+    const slots = new Int32Array(2 * old.length).fill(-1);
+    const mask = old.length - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j + 1] < 0) continue;
+      let i = old[j] & mask;
+      while (slots[2 * i + 1] >= 0) i = (i + 1) & mask;
+      slots[2 * i] = old[j];
+      slots[2 * i + 1] = old[j + 1];
+    }
+    this.slots = slots;
+    this.mask = mask;
   }
 
   private clear(): void {
     this.slots.fill(-1);
     this.used = 0;
     this.stored = 0;
+    this.full = false;
   }
 }

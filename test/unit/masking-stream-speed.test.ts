@@ -122,7 +122,7 @@ describe('masking at speed: the same outputs as the plain definitions', () => {
 
   it('the byte memo gives back the output put for an input, through its growth and once full, and nothing for another input', () => {
     const memo = new ByteMemo();
-    const output = (i: number) => Buffer.from(`out-${i}-`.repeat(i % 40 === 0 ? 6000 : 1));
+    const output = (i: number) => Buffer.from(`out-${i}-`.repeat(i % 16 === 0 ? 6000 : 1));
     const read = (i: number) => {
       const input = Buffer.from(`in-${i}`);
       const e = memo.get(input, 0, input.length);
