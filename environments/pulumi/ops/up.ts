@@ -54,9 +54,18 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
       // Read while the stack opens: the program's resources carry it.
       loadProviderClosure(settings.home).catch(() => undefined);
-      const { stack, created } = (await openStack(settings, names, true))!;
+      let { stack, created } = (await openStack(settings, names, true))!;
       opened = stack;
       if (interrupted) await clearPendingOperations(stack, settings.home, emit);
+      if (interrupted && firstUp && prior && !damaged && !created) {
+        // A first up stopped midway can leave a database half made: PostgreSQL's first-run setup
+        // (initdb, then its user and database) cut between the two leaves a data folder that later
+        // starts as if set up, without them. Nothing a first up made was ever in use: start over.
+        emit({ type: 'step', message: 'the interrupted first up starts over: removing what it had made' });
+        await removeEverything(settings, names, stack, new RunEvents(), { images: false });
+        ({ stack, created } = (await openStack(settings, names, true))!);
+        opened = stack;
+      }
       const recorded = created ? {} : interrupted ? undefined : prior?.ports;
       const ports = await allocatePorts(settings, names, stack, spec, recorded, true);
       const readOutputs = readResultsFromEvents(stack);
