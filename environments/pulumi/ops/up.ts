@@ -4,7 +4,7 @@ import { SlipwayError } from '../../errors';
 import { envNames, isStageBranch } from '../../naming';
 import { isWrongPassphrase, wrongPassphraseError } from '../../paths';
 import { mergeRan, removeRecord, writeRecord, type EnvRecord } from '../../records';
-import { connectDocker, pruneDanglingImages } from '../../docker/engine';
+import { connectDocker, pruneDanglingImages, sweepEnvironment } from '../../docker/engine';
 import { removeView } from '../../docker/declared-view';
 import { recordDeclaredView } from '../view-state';
 import { abort, emit, sendOutput } from '../channel';
@@ -61,7 +61,10 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         // A first up stopped midway can leave a database half made: PostgreSQL's first-run setup
         // (initdb, then its user and database) cut between the two leaves a data folder that later
         // starts as if set up, without them. Nothing a first up made was ever in use: start over.
+        // Its containers first (the one being made when it stopped is in no state), then the stack.
         emit({ type: 'step', message: 'the interrupted first up starts over: removing what it had made' });
+        const sel = { project: names.project, env: names.env, state: settings.stateId };
+        await sweepEnvironment(connectDocker(settings.dockerHost), sel);
         await removeEverything(settings, names, stack, new RunEvents(), { images: false });
         ({ stack, created } = (await openStack(settings, names, true))!);
         opened = stack;
