@@ -322,6 +322,8 @@ describe('environments on real Docker + Pulumi', function () {
     ] as const) {
       it(`${label} leaves a state from which up converges and down removes everything`, async () => {
         const child = startCli(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
+        // Listened for from the start: the CLI can end by itself (its worker killed) before it is killed.
+        const closed = new Promise((r) => child.once('close', r));
         await new Promise<void>((resolve, reject) => {
           let seen = '';
           const timer = setTimeout(() => reject(new Error(`no resource operation started:\n${seen}`)), 300_000);
@@ -355,7 +357,7 @@ describe('environments on real Docker + Pulumi', function () {
             }
           });
         });
-        await new Promise((r) => child.once('close', r));
+        await closed;
 
         const up = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
         assert.equal(await getStatus(`${up.urls.web}/healthz`), 200);
