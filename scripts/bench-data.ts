@@ -3,14 +3,15 @@
  * a 1,000,000-row table with four masked columns (first name, last name, email, phone) copied
  * through Slipway's masked seed, beside its floor in the same run on the same PostgreSQL server:
  * a plain `COPY ... TO STDOUT | COPY ... FROM STDIN` of the same table (same Node process, same
- * pg-copy-streams). Prints both rates, their ratio and the masking process's peak memory (RSS),
+ * pg-copy-streams), each run three times (`--repeats`), the order alternating. Prints the median
+ * of each side with its min and max, the ratio of the medians and the masking process's peak memory (RSS),
  * with the RSS seen at a quarter of the rows, to show that it does not grow with the table; and the
  * time to make a new preview database from the masked snapshot of that table, of its first 1,000
  * rows, and of that table padded with a large one (`--pad-mb`, default 2048), each both ways: layered
  * on the snapshot (an overlay data volume, what `up` makes) and copied (the fallback where the
  * engine mounts no overlay). Needs Docker and the local slipway/postgres:15 image.
  *
- *   npx tsx scripts/bench-data.ts [--rows N] [--pad-mb MB]
+ *   npx tsx scripts/bench-data.ts [--rows N] [--pad-mb MB] [--repeats N]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,13 @@ const arg = (name: string, fallback: number) =>
   Number(process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const PAD_MB = arg('--pad-mb', 2048);
 const ROWS = Number(process.argv.includes('--rows') ? process.argv[process.argv.indexOf('--rows') + 1] : 1_000_000);
+/** Runs of each side (at least 3): the figures are their medians, printed with min and max. */
+const REPEATS = Math.max(3, arg('--repeats', 3));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const range = (xs: number[]) => `(${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
 const TABLE = `CREATE TABLE public.people (id bigint PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL, email text NOT NULL, phone text, joined date NOT NULL, score integer NOT NULL)`;
 const POLICY = parsePolicy(
   `version: 1
@@ -139,38 +147,57 @@ async function main(): Promise<void> {
     );
     await sql(source, 'VACUUM ANALYZE public.people');
 
-    // Floor: the same table, plain COPY out and in, no parsing or masking.
-    const floorDb = await server.createDatabase('floor');
-    await sql(floorDb, TABLE);
-    const out = new pg.Client({ connectionString: source });
-    const into = new pg.Client({ connectionString: floorDb });
-    await out.connect();
-    await into.connect();
-    let t = process.hrtime.bigint();
-    await pipeline(
-      out.query(copyTo('COPY public.people TO STDOUT')),
-      into.query(copyFrom('COPY public.people FROM STDIN')),
-    );
-    const floorS = Number(process.hrtime.bigint() - t) / 1e9;
-    await out.end();
-    await into.end();
-
-    // Slipway's masked copy (schema, rows masked, keys after the data).
-    const masked = await server.createDatabase('masked');
+    // Floor: the same table, plain COPY out and in, no parsing or masking, each into a new database.
+    const floorOnce = async (r: number): Promise<number> => {
+      const floorDb = await server.createDatabase(`floor${r}`);
+      await sql(floorDb, TABLE);
+      const out = new pg.Client({ connectionString: source });
+      const into = new pg.Client({ connectionString: floorDb });
+      await out.connect();
+      await into.connect();
+      const t = process.hrtime.bigint();
+      await pipeline(
+        out.query(copyTo('COPY public.people TO STDOUT')),
+        into.query(copyFrom('COPY public.people FROM STDIN')),
+      );
+      const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+      await out.end();
+      await into.end();
+      await sql(server.url(), `DROP DATABASE floor${r}`);
+      return seconds;
+    };
+    // Slipway's masked copy (schema, rows masked, keys after the data); the last one stays for the snapshots.
     let quarterRss = 0;
     const before = process.memoryUsage().rss;
-    const cpu = process.cpuUsage();
-    t = process.hrtime.bigint();
-    await seedMaskedData(source, masked, POLICY, {
-      key: 'bench-project-key-000000000000',
-      onEvent: (e) => {
-        if (e.type === 'table' && !quarterRss && e.rows >= ROWS / 4) quarterRss = process.memoryUsage().rss;
-      },
-    });
-    const maskS = Number(process.hrtime.bigint() - t) / 1e9;
-    const used = process.cpuUsage(cpu);
-    const maskCpuS = (used.user + used.system) / 1e6;
+    let masked = '';
+    const maskOnce = async (r: number): Promise<{ seconds: number; cpu: number }> => {
+      if (masked) await sql(server.url(), `DROP DATABASE masked${r - 1}`);
+      masked = await server.createDatabase(`masked${r}`);
+      const cpu = process.cpuUsage();
+      const t = process.hrtime.bigint();
+      await seedMaskedData(source, masked, POLICY, {
+        key: 'bench-project-key-000000000000',
+        onEvent: (e) => {
+          if (e.type === 'table' && !quarterRss && e.rows >= ROWS / 4) quarterRss = process.memoryUsage().rss;
+        },
+      });
+      const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+      const used = process.cpuUsage(cpu);
+      return { seconds, cpu: (used.user + used.system) / 1e6 };
+    };
+    // Each side REPEATS times, the order alternating, so that neither always runs on a warmer machine.
+    const floorRuns: number[] = [];
+    const maskRuns: Array<{ seconds: number; cpu: number }> = [];
+    for (let r = 0; r < REPEATS; r++) {
+      console.error(`data: run ${r + 1} of ${REPEATS} (${r % 2 === 0 ? 'floor first' : 'masked seed first'}) ...`);
+      if (r % 2 === 0) floorRuns.push(await floorOnce(r));
+      maskRuns.push(await maskOnce(r));
+      if (r % 2 === 1) floorRuns.push(await floorOnce(r));
+    }
     const peak = process.resourceUsage().maxRSS * 1024;
+    const floorS = median(floorRuns);
+    const maskS = median(maskRuns.map((m) => m.seconds));
+    const maskCpuS = median(maskRuns.map((m) => m.cpu));
 
     // A new preview database from the masked snapshot of that table (Slipway's clone: the
     // snapshot's stopped data folder copied into the preview's volume), beside the same for a
@@ -231,14 +258,17 @@ async function main(): Promise<void> {
       `\nMasked seed vs plain COPY, ${ROWS} rows, 4 masked columns, same run, same PostgreSQL ${server.binDir}`,
     );
     console.log(
-      `${'floor (COPY | COPY)'.padEnd(28)}${floorS.toFixed(2).padStart(8)}s ${Math.round(floorRate).toString().padStart(9)} rows/s`,
+      `${'floor (COPY | COPY)'.padEnd(28)}${floorS.toFixed(2).padStart(8)}s ${range(floorRuns).padEnd(12)} ${Math.round(floorRate).toString().padStart(9)} rows/s`,
     );
     console.log(
-      `${'slipway masked seed'.padEnd(28)}${maskS.toFixed(2).padStart(8)}s ${Math.round(maskRate).toString().padStart(9)} rows/s`,
+      `${'slipway masked seed'.padEnd(28)}${maskS.toFixed(2).padStart(8)}s ${range(maskRuns.map((m) => m.seconds)).padEnd(12)} ${Math.round(maskRate).toString().padStart(9)} rows/s`,
     );
-    console.log(`ratio (masked rows/s / floor rows/s): ${((maskRate / floorRate) * 100).toFixed(0)}% (goal >= 60%)`);
+    const pairs = floorRuns.map((f, i) => `${((f / maskRuns[i].seconds) * 100).toFixed(0)}%`).join(', ');
     console.log(
-      `masking process CPU: ${maskCpuS.toFixed(2)}s for ${maskS.toFixed(2)}s of wall time (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: a busy machine lowers both rates)`,
+      `ratio (masked rows/s / floor rows/s, medians of ${REPEATS} runs each, alternating): ${((maskRate / floorRate) * 100).toFixed(0)}% (goal >= 60%); run by run: ${pairs}`,
+    );
+    console.log(
+      `masking process CPU (median): ${maskCpuS.toFixed(2)}s for ${maskS.toFixed(2)}s of wall time (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: a busy machine lowers both rates)`,
     );
     console.log(
       `masking process memory: RSS before ${mb(before)}, at a quarter of the rows ${quarterRss ? mb(quarterRss) : 'n/a'}, peak ${mb(peak)}`,

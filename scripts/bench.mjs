@@ -27,6 +27,8 @@ const dataBench = () =>
       'tsx',
       join(root, 'scripts', 'bench-data.ts'),
       ...(process.argv.includes('--rows') ? ['--rows', process.argv[process.argv.indexOf('--rows') + 1]] : []),
+      '--repeats',
+      String(repeats),
     ],
     { cwd: root, stdio: 'inherit' },
   ).status;
