@@ -1,6 +1,6 @@
 // The growth section of `npm run bench` (alone: `node scripts/bench.mjs --only growth`): with 1, 10
 // and 30 environments of the example (web + PostgreSQL) on one engine, `slipway list` and `status`
-// (median of 3, with min and max), each `up` against the first, the editor's figures in the real
+// (median of 3, with min and max, once the host has settled after the last up), each `up` against the first, the editor's figures in the real
 // extension host (scripts/bench-growth-editor.ts: the packaged VSIX in a fresh code-server on the
 // same environments; the Environments view's refresh as the extension logs it, median of 3, and
 // the extension host process's memory), and what the environments use on the host (Docker's
@@ -41,6 +41,40 @@ function timedCli(args, env) {
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
   return { s, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
+}
+
+/** The host's busy CPU share over the last `ms` (from /proc/stat; NaN where there is none). */
+function busyShare(ms) {
+  const read = () => {
+    try {
+      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+      return { idle: f[3] + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+    } catch {
+      return undefined;
+    }
+  };
+  const a = read();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const b = read();
+  return a && b && b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : NaN;
+}
+
+/**
+ * Waits (at most 60 s) until the host has settled after the last `up`: two seconds running under
+ * 40% busy, so `list` and `status` are timed with N environments running, not while the newest
+ * one's PostgreSQL and app are still starting. Returns the seconds waited and the last busy share.
+ */
+function settle() {
+  const t = Date.now();
+  let calm = 0;
+  let busy = NaN;
+  while (Date.now() - t < 60_000) {
+    busy = busyShare(1000);
+    if (Number.isNaN(busy)) break;
+    calm = busy < 0.4 ? calm + 1 : 0;
+    if (calm >= 2) break;
+  }
+  return { waitedS: (Date.now() - t) / 1000, busy };
 }
 
 /** Three runs of a CLI command: wall and CPU seconds, each as median, min and max. */
@@ -159,6 +193,10 @@ export async function benchGrowth({ json = false } = {}) {
         n = ceiling;
         if (n === 0 || rows.some((r) => r.environments === n)) break;
       } else if (!CHECKPOINTS.includes(n)) continue;
+      const settled = settle();
+      log(
+        `  ${n} environments: host settled after ${settled.waitedS.toFixed(0)}s (${(settled.busy * 100).toFixed(0)}% busy)`,
+      );
       const list = cliStats([bin, 'list', '--json', '--spec', spec], env);
       const listed = JSON.parse(slipway('list', '--json')).data.length;
       if (listed !== n) throw new Error(`list shows ${listed} environments, expected ${n}`);
@@ -170,6 +208,7 @@ export async function benchGrowth({ json = false } = {}) {
       const editor = editorFigures(vsix, app, home, n);
       const row = {
         environments: n,
+        settledAfterS: settled.waitedS,
         list,
         status,
         ...(previous ? { before: previous } : {}),
