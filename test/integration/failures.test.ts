@@ -202,7 +202,10 @@ describe('failures and interruptions on real Docker + Pulumi', function () {
 
       const up = await runCli(['up', '--spec', spec, '--branch', branch], home);
       assert.equal(up.code, 0, up.stderr);
+      // Killed the moment the database's create began, the state holds that step as pending: it is
+      // cleared; and the killed up was the environment's first, so the next one starts over.
       assert.match(up.stderr, /recovering from an interrupted operation/);
+      assert.match(up.stderr, /the interrupted first up starts over/);
       const after = await status(spec, branch, home);
       assert.equal(after.status, 'running');
       assert.deepEqual(
