@@ -67,7 +67,7 @@ async function runOnce(
       throw new Error(`${name} exited with ${StatusCode}: ${log.trim().slice(-600)}`);
     }
   } finally {
-    await c.remove({ force: true }).catch(() => undefined);
+    await c.remove({ force: true, v: true }).catch(() => undefined);
   }
 }
 
