@@ -225,6 +225,13 @@ describe('masked snapshots as volumes, cloned at the Docker level (real Docker)'
   });
 
   it('layers previews on the snapshot with no copy: own passwords, own writes, the snapshot files unchanged', async () => {
+    // The image declares a data VOLUME: a throwaway container of it that is removed without its
+    // anonymous volume leaves one behind on every clone.
+    const anonymous = async () =>
+      ((await docker.listVolumes({ filters: JSON.stringify({ dangling: ['true'] }) })).Volumes ?? [])
+        .map((v) => v.Name)
+        .filter((n) => /^[0-9a-f]{64}$/.test(n));
+    const leftBefore = new Set(await anonymous());
     const snap = (await findSnapshot(docker, home, PROJECT, ids[0]))!;
     const before = await digest(snap.volume);
     const [a, b] = [`slipway-${PROJECT}-la`, `slipway-${PROJECT}-lb`];
@@ -266,6 +273,11 @@ describe('masked snapshots as volumes, cloned at the Docker level (real Docker)'
     assert.equal(now.length, 1);
     assert.notEqual(now[0], old[0]);
     assert.deepEqual((await labelled(ids[0])).containers, []);
+    assert.deepEqual(
+      (await anonymous()).filter((v) => !leftBefore.has(v)),
+      [],
+      'no anonymous volume of a helper container is left',
+    );
   });
 
   it('a remade snapshot stays while a layered preview reads it, and goes when the last one moves off', async () => {
@@ -312,6 +324,6 @@ async function digest(volume: string): Promise<string> {
       .replace(/[^0-9a-f]/g, '')
       .slice(0, 32);
   } finally {
-    await c.remove({ force: true });
+    await c.remove({ force: true, v: true });
   }
 }
