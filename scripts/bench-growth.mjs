@@ -1,12 +1,12 @@
 // The growth section of `npm run bench` (alone: `node scripts/bench.mjs --only growth`): with 1, 10
 // and 30 environments of the example (web + PostgreSQL) on one engine, `slipway list` and `status`
-// (median of 3, with min and max, once the host has settled after the last up), each `up` against the first, the editor's figures in the real
-// extension host (scripts/bench-growth-editor.ts: the packaged VSIX in a fresh code-server on the
-// same environments; the Environments view's refresh as the extension logs it, median of 3, and
-// the extension host process's memory), and what the environments use on the host (Docker's
-// memory, load). Prints a table (and `--json`: one object on stdout); fails when `list`, `status`,
-// the refresh or the extension host's memory grows faster than linearly with the number of
-// environments.
+// (median of 3, with min and max, once the host has settled after the last up), each `up` against
+// the first, the editor's figures in the real extension host (scripts/bench-growth-editor.ts: the
+// packaged VSIX in a fresh code-server on the same environments; the Environments view's refresh as
+// the extension logs it, median of 3, and the extension host process's memory), and what the
+// environments use on the host (Docker's memory, load). Prints a table (and `--json`: one object on
+// stdout); fails when `list`, `status`, the refresh or the extension host's memory grows faster
+// than linearly with the number of environments.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { freemem, loadavg, tmpdir, totalmem } from 'node:os';
