@@ -1,7 +1,8 @@
 /** PostgreSQL's COPY text format as a stream: rows are parsed, masked and re-encoded, with bounded memory. */
 import { Transform, type TransformCallback } from 'node:stream';
+import type { BatchHmac } from './hmac-sha256x4';
 import { ByteMemo } from './memo';
-import type { BytesMask, Cell, RowMasker } from './transformers';
+import type { BytesMask, BytesWriter, Cell, RowMasker } from './transformers';
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -21,6 +22,11 @@ export function encodeField(value: Cell): string {
   if (value === null) return '\\N';
   return value.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }
+
+/** A masked field's memo entry in `MaskStream.fields`: none, a miss to keep, or `HIT` plus where the memo holds it. */
+const NONE = -2;
+const REMEMBER = -1;
+const HIT = 0;
 
 const TAB = 0x09;
 const NL = 0x0a;
@@ -45,6 +51,16 @@ export class MaskStream extends Transform {
   private at = 0;
   /** Per column, when the masker masks cell by cell: its memo by bytes (undefined: nothing worth remembering). */
   private readonly memos: Array<ByteMemo | undefined> | undefined;
+  /** The digests of a chunk's byte-written values, computed together (undefined: each one alone). */
+  private readonly batch: BatchHmac | undefined;
+  /**
+   * A chunk's masked fields, in order, six numbers each: start, end, column, escape flag, its
+   * digest's place in the batch (-1: none), and its memo entry (`HIT` and up: where the memo holds
+   * its output; `REMEMBER`: missed, keep its output; `NONE`).
+   */
+  private fields = new Int32Array(4096 * 6);
+  private count = 0;
+  private readonly digest = Buffer.alloc(32);
 
   constructor(
     private readonly masker: RowMasker,
@@ -58,6 +74,7 @@ export class MaskStream extends Transform {
     this.row = new Array<Cell>(this.width).fill(null);
     this.out = new Array<Cell>(this.width).fill(null);
     if (masker.independent) this.memos = masker.memoizable.map((m) => (m ? new ByteMemo() : undefined));
+    if (masker.independent && masker.byteWriters.some((w) => w)) this.batch = masker.batch();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -147,15 +164,38 @@ export class MaskStream extends Transform {
   }
 
   /**
-   * The rows before `end` of a masker that masks cell by cell, scanned and written in one pass:
-   * the bytes between two masked fields (kept columns, separators, line ends, across rows) are
-   * copied as one run, each masked field is written by `maskField`. Returns the number of rows.
+   * The rows before `end` of a masker that masks cell by cell, in three passes over the chunk: the
+   * scan finds the masked fields; the batch computes the digests of those a byte writer will mask
+   * (not those the memo holds), four at a time; then the bytes between two masked fields (kept
+   * columns, separators, line ends, across rows) are copied as one run and each masked field is
+   * written by `maskField`. Returns the number of rows.
    */
   private maskCells(data: Buffer, end: number): number {
+    const rows = this.scan(data, end);
+    const generations = this.lookups(data);
+    const fields = this.fields;
+    const memos = this.memos as Array<ByteMemo | undefined>;
+    let kept = 0; // where the run of bytes not yet copied starts
+    for (let k = 0, n = this.count; k < n; k += 6) {
+      this.bytes(data, kept, fields[k]);
+      const c = fields[k + 2];
+      let entry = fields[k + 5];
+      // An entry found before the memo was emptied (by a later lookup, or by an output kept since) is gone.
+      if (entry >= HIT && (memos[c] as ByteMemo).generation !== generations[c]) entry = NONE;
+      this.maskField(c, data, fields[k], fields[k + 1], fields[k + 3] !== 0, fields[k + 4], entry);
+      kept = fields[k + 1];
+    }
+    this.bytes(data, kept, end);
+    return rows;
+  }
+
+  /** Finds the masked fields of the rows before `end` (into `fields`, `count` numbers); returns the number of rows. */
+  private scan(data: Buffer, end: number): number {
     const width = this.width;
     const passThrough = this.masker.passThrough;
+    let fields = this.fields;
+    let n = 0;
     let rows = 0;
-    let kept = 0; // where the run of bytes not yet copied starts
     let col = 0;
     let from = 0;
     let esc = false;
@@ -164,9 +204,18 @@ export class MaskStream extends Transform {
       if (b === BACKSLASH) esc = true;
       else if (b === TAB || b === NL) {
         if (col < width && !passThrough[col]) {
-          this.bytes(data, kept, from);
-          this.maskField(col, data, from, p, esc);
-          kept = p;
+          if (n + 6 > fields.length) {
+            const bigger = new Int32Array(fields.length * 2);
+            bigger.set(fields);
+            fields = this.fields = bigger;
+          }
+          fields[n] = from;
+          fields[n + 1] = p;
+          fields[n + 2] = col;
+          fields[n + 3] = esc ? 1 : 0;
+          fields[n + 4] = -1;
+          fields[n + 5] = NONE;
+          n += 6;
         }
         col++;
         from = p + 1;
@@ -178,24 +227,75 @@ export class MaskStream extends Transform {
         }
       }
     }
-    this.bytes(data, kept, end);
+    this.count = n;
     return rows;
   }
 
   /**
+   * Looks each scanned field up in its column's memo, and computes together the digests of those
+   * the memo does not hold that a byte writer will mask. Returns each memo's generation after the
+   * lookups, for the entries found to be checked against.
+   */
+  private lookups(data: Buffer): number[] {
+    const batch = this.batch;
+    batch?.clear();
+    const fields = this.fields;
+    const memos = this.memos as Array<ByteMemo | undefined>;
+    const nulled = this.masker.nulled;
+    const writers = this.masker.byteWriters;
+    for (let k = 0, n = this.count; k < n; k += 6) {
+      const c = fields[k + 2];
+      const f = fields[k];
+      const t = fields[k + 1];
+      const escaped = fields[k + 3] !== 0;
+      if (nulled[c] || (escaped && t - f === 2 && data[f] === BACKSLASH && data[f + 1] === 0x4e)) continue;
+      const memo = memos[c];
+      if (memo) {
+        const generation = memo.generation;
+        const hit = memo.get(data, f, t);
+        // A lookup that emptied the memo (its hit rate too low) took the entries found before it.
+        if (memo.generation !== generation) this.forget(c, k);
+        if (hit >= 0) {
+          fields[k + 5] = HIT + hit;
+          continue;
+        }
+        if (memo.missed) fields[k + 5] = REMEMBER;
+      }
+      const writer = writers[c];
+      if (batch && writer && !escaped && ascii(data, f, t)) fields[k + 4] = batch.add(writer.prefix, data, f, t);
+    }
+    batch?.run();
+    return memos.map((m) => (m ? m.generation : 0));
+  }
+
+  /** Drops the memo entries found for column `c`'s fields before the one at `k` (the memo was emptied since). */
+  private forget(c: number, k: number): void {
+    const fields = this.fields;
+    for (let j = 0; j < k; j += 6) if (fields[j + 2] === c && fields[j + 5] >= HIT) fields[j + 5] = NONE;
+  }
+
+  /**
    * One masked cell of a masker that masks cell by cell: a remembered input's output bytes are
-   * copied; a plain ASCII field with a byte mask is masked from its bytes; anything else is
+   * copied (`entry` from `HIT` up); a plain ASCII field with a byte mask is masked from its bytes
+   * (`digest`: its place in the batch when it was computed there, else -1); anything else is
    * decoded first. The outputs are `maskInto`'s either way.
    */
-  private maskField(i: number, data: Buffer, from: number, to: number, escaped: boolean): void {
+  private maskField(
+    i: number,
+    data: Buffer,
+    from: number,
+    to: number,
+    escaped: boolean,
+    digest: number,
+    entry: number,
+  ): void {
     const isNull = escaped && to - from === 2 && data[from] === BACKSLASH && data[from + 1] === 0x4e;
     if (isNull || this.masker.nulled[i]) return this.cell(null);
-    const memo = (this.memos as Array<ByteMemo | undefined>)[i];
-    const hit = memo ? memo.get(data, from, to) : -1;
-    if (hit >= 0) {
-      const arena = (memo as ByteMemo).arena;
-      const end = (memo as ByteMemo).outputEnd(hit);
-      const start = (memo as ByteMemo).output(hit);
+    if (entry >= HIT) {
+      const memo = (this.memos as Array<ByteMemo | undefined>)[i] as ByteMemo;
+      const arena = memo.arena;
+      const end = memo.outputEnd(entry - HIT);
+      const start = memo.output(entry - HIT);
       this.room(end - start);
       const buf = this.buf;
       let at = this.at;
@@ -206,13 +306,17 @@ export class MaskStream extends Transform {
     const start = this.at;
     const writer = this.masker.byteWriters[i];
     const bytesMask = this.masker.byteMasks[i];
-    if (!escaped && (writer || bytesMask) && ascii(data, from, to)) {
+    if (digest >= 0) {
+      this.room((writer as BytesWriter).max);
+      (this.batch as BatchHmac).digest(digest, this.digest);
+      this.at = (writer as BytesWriter).fromDigest(this.digest, this.buf, this.at);
+    } else if (!escaped && (writer || bytesMask) && ascii(data, from, to)) {
       if (writer) {
         this.room(writer.max);
         this.at = writer.write(data, from, to, this.buf, this.at);
       } else this.cell((bytesMask as BytesMask)(data, from, to));
     } else this.cell(this.masker.plain[i](fieldAt(data, from, to, escaped) as string, 0));
-    memo?.put(data, from, to, this.buf, start, this.at);
+    if (entry === REMEMBER) this.memos?.[i]?.remember(data, from, to, this.buf, start, this.at);
   }
 
   private room(n: number): void {

@@ -1,5 +1,6 @@
 /** Keyed determinism for masking: HMAC-SHA256 under the project key, so equal inputs mask alike in every table and run. */
 import { KeyedSha256 } from './hmac-sha256';
+import { BatchHmac } from './hmac-sha256x4';
 
 export class MaskingKey {
   private readonly hmac: KeyedSha256;
@@ -30,7 +31,8 @@ export class MaskingKey {
     return this.hmac.digest(value, this.prefix(kind));
   }
 
-  private prefix(kind: string): Buffer {
+  /** The UTF-8 bytes that go before a value in `digest(kind, value)`. */
+  prefix(kind: string): Buffer {
     let prefix = this.prefixes.get(kind);
     if (prefix === undefined) {
       prefix = Buffer.from(`${kind}\u00000\u0000`, 'utf8');
@@ -46,6 +48,14 @@ export class MaskingKey {
    */
   bytesDigest(kind: string): (data: Uint8Array, from: number, to: number) => Buffer {
     return this.hmac.prefixed(this.prefix(kind));
+  }
+
+  /**
+   * A new batch that computes many `digest`s at once (four at a time, on WebAssembly SIMD), or
+   * undefined where the runtime has no SIMD. Each stream keeps its own.
+   */
+  batch(): BatchHmac | undefined {
+    return process.env.SLIPWAY_MASK_BATCH === '0' ? undefined : BatchHmac.create(this.#raw);
   }
 
   /** `length` keyed bytes (a counter-mode stream of digests). */

@@ -154,6 +154,40 @@ export class ByteMemo {
     }
   }
 
+  /** Counts the times the memo was emptied: an entry found before is still there while it stays the same. */
+  generation = 0;
+
+  /** Whether the last `get` missed an input that `put` or `remember` would keep. */
+  get missed(): boolean {
+    return this.slot >= 0;
+  }
+
+  /**
+   * Remembers the output of an input that `get` missed a while ago, other lookups and entries
+   * having come since: it looks for the input's place again (and keeps nothing when the input is
+   * there already or the memo has stood aside since).
+   */
+  remember(data: Uint8Array, from: number, to: number, out: Uint8Array, outFrom: number, outTo: number): void {
+    const n = to - from;
+    if (this.paused > 0 || n > MAX_KEY) return;
+    const h = fnv(data, from, to);
+    const slots = this.slots;
+    const arena = this.arena;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const e = slots[2 * i + 1];
+      if (e < 0) {
+        this.slot = i;
+        this.hash = h;
+        this.put(data, from, to, out, outFrom, outTo);
+        return;
+      }
+      if (slots[2 * i] !== h || arena[e] !== n) continue;
+      let p = from;
+      for (let k = e + 3; p < to && arena[k] === data[p]; k++) p++;
+      if (p === to) return;
+    }
+  }
+
   /** Where the output of the entry at `entry` starts in `arena` (it ends at `outputEnd`). */
   output(entry: number): number {
     return entry + 3 + this.arena[entry];
@@ -218,6 +252,7 @@ export class ByteMemo {
   }
 
   private clear(): void {
+    this.generation++;
     this.slots.fill(-1);
     this.used = 0;
     this.stored = 0;

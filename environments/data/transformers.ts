@@ -2,6 +2,7 @@
 import { SlipwayError } from '../errors';
 import { fakeWriter } from './fake-bytes';
 import { fake } from './fakes';
+import type { BatchHmac } from './hmac-sha256x4';
 import type { MaskingKey } from './keyed';
 import { memoized } from './memo';
 import type { Transformer } from './policy';
@@ -26,6 +27,10 @@ export type BytesMask = (data: Uint8Array, from: number, to: number) => Cell;
 export interface BytesWriter {
   max: number;
   write(data: Uint8Array, from: number, to: number, out: Uint8Array, at: number): number;
+  /** The digest's message prefix (the transformer's kind), for a stream that computes the digests of many values at once. */
+  prefix: Uint8Array;
+  /** As `write`, from the value's keyed digest (`prefix` then the value's bytes) already computed. */
+  fromDigest(digest: Buffer, out: Uint8Array, at: number): number;
 }
 
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint', 'int2', 'int4', 'int8']);
@@ -96,7 +101,12 @@ export function compileBytesWriter(t: Transformer, key: MaskingKey): BytesWriter
   const writer = t.kind === 'fake' ? fakeWriter(t.fake) : undefined;
   if (t.kind !== 'fake' || writer === undefined) return undefined;
   const digest = key.bytesDigest(`fake:${t.fake}`);
-  return { max: writer.max, write: (data, from, to, out, at) => writer.write(digest(data, from, to), out, at) };
+  return {
+    max: writer.max,
+    write: (data, from, to, out, at) => writer.write(digest(data, from, to), out, at),
+    prefix: key.prefix(`fake:${t.fake}`),
+    fromDigest: (d, out, at) => writer.write(d, out, at),
+  };
 }
 
 const DIGITS = '0123456789';
@@ -183,7 +193,7 @@ export class RowMasker {
   constructor(
     private readonly table: string,
     private readonly columns: MaskedColumn[],
-    key: MaskingKey,
+    private readonly key: MaskingKey,
     uniqueSets: string[][] = [],
   ) {
     this.plain = columns.map((c) => compileTransformer(c.transformer, key, c.type));
@@ -245,6 +255,11 @@ export class RowMasker {
   }
 
   /** True when some column changes (a table kept whole can be copied without decoding). */
+  /** A batch of keyed digests under this masker's key, for a stream of many values (undefined: none here). */
+  batch(): BatchHmac | undefined {
+    return this.key.batch();
+  }
+
   get masksAnything(): boolean {
     return this.columns.some((c) => c.transformer.kind !== 'keep');
   }
