@@ -4,7 +4,8 @@
  * through Slipway's masked seed, beside its floor in the same run on the same PostgreSQL server:
  * a plain `COPY ... TO STDOUT | COPY ... FROM STDIN` of the same table (same Node process, same
  * pg-copy-streams), each run three times (`--repeats`), the order alternating. Prints the median
- * of each side with its min and max, the ratio of the medians and the masking process's peak memory (RSS),
+ * of each side with its min and max (each run starts once the server has checkpointed and the
+ * system has written its dirty pages out, so no run pays for the writes of the one before), the ratio of the medians and the masking process's peak memory (RSS),
  * with the RSS seen at a quarter of the rows, to show that it does not grow with the table; and the
  * time to make a new preview database from the masked snapshot of that table, of its first 1,000
  * rows, and of that table padded with a large one (`--pad-mb`, default 2048), each both ways: layered
@@ -13,6 +14,7 @@
  *
  *   npx tsx scripts/bench-data.ts [--rows N] [--pad-mb MB] [--repeats N]
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -146,6 +148,12 @@ async function main(): Promise<void> {
          '+44 7700 9' || lpad((g % 100000)::text, 5, '0'), date '1990-01-01' + (g % 9000), g % 1000 FROM generate_series(1, ${ROWS}) g`,
     );
     await sql(source, 'VACUUM ANALYZE public.people');
+    // Before each timed run: the writes of what came before (the source's rows, the last run's
+    // copy) on disk, so that they do not land in the next run, whichever side it is.
+    const settle = async (): Promise<void> => {
+      await sql(server.url(), 'CHECKPOINT');
+      spawnSync('sync', { stdio: 'ignore' });
+    };
 
     // Floor: the same table, plain COPY out and in, no parsing or masking, each into a new database.
     const floorOnce = async (r: number): Promise<number> => {
@@ -155,6 +163,7 @@ async function main(): Promise<void> {
       const into = new pg.Client({ connectionString: floorDb });
       await out.connect();
       await into.connect();
+      await settle();
       const t = process.hrtime.bigint();
       await pipeline(
         out.query(copyTo('COPY public.people TO STDOUT')),
@@ -173,6 +182,7 @@ async function main(): Promise<void> {
     const maskOnce = async (r: number): Promise<{ seconds: number; cpu: number }> => {
       if (masked) await sql(server.url(), `DROP DATABASE masked${r - 1}`);
       masked = await server.createDatabase(`masked${r}`);
+      await settle();
       const cpu = process.cpuUsage();
       const t = process.hrtime.bigint();
       await seedMaskedData(source, masked, POLICY, {
