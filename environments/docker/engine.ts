@@ -227,12 +227,12 @@ export interface SweepResult {
   volumes: number;
 }
 
-/** Removes every container, network and volume labelled for the environment. */
+/** Removes every container (with its anonymous volumes), network and volume labelled for the environment. */
 export async function sweepEnvironment(docker: Docker, sel: EnvSelector): Promise<SweepResult> {
   const filters = { label: labelFilters(sel) };
   const result: SweepResult = { containers: 0, networks: 0, volumes: 0 };
   for (const c of await docker.listContainers({ all: true, filters })) {
-    await ignoreMissing(docker.getContainer(c.Id).remove({ force: true }));
+    await ignoreMissing(docker.getContainer(c.Id).remove({ force: true, v: true }));
     result.containers++;
   }
   for (const n of await docker.listNetworks({ filters })) {
@@ -249,7 +249,7 @@ export async function sweepEnvironment(docker: Docker, sel: EnvSelector): Promis
 /**
  * `down`'s head start: while Pulumi's destroy starts (its engine, the state, the provider), the
  * environment's containers are stopped as Pulumi would stop them (10 s grace, in parallel) and
- * removed, then its networks and volumes. Pulumi's deletes then find them gone, which its
+ * removed with their anonymous volumes, then its networks and volumes. Pulumi's deletes then find them gone, which its
  * provider takes as done, and the state records the teardown as before. Best effort: whatever
  * this leaves, Pulumi's destroy and the sweep after it remove.
  */
@@ -265,7 +265,7 @@ export async function teardownAhead(docker: Docker, sel: EnvSelector): Promise<v
     containers.map(async (c) => {
       const container = docker.getContainer(c.Id);
       if (c.State === 'running') await quietly(container.stop({ t: 10 }));
-      await quietly(container.remove({ force: true, v: false }));
+      await quietly(container.remove({ force: true, v: true }));
     }),
   );
   const [networks, volumes] = await Promise.all([docker.listNetworks({ filters }), docker.listVolumes({ filters })]);

@@ -43,9 +43,13 @@ export function sameLabels(actual: Labels | undefined | null, wanted: Labels): b
   return Object.keys(wanted).every((k) => a[k] === wanted[k]);
 }
 
+/**
+ * Removes a container with its anonymous volumes (those Docker made for a VOLUME its image
+ * declares and nothing mounted: no later container would ever use them); named volumes stay.
+ */
 export async function removeContainer(docker: Dockerode, idOrName: string): Promise<void> {
   try {
-    await docker.getContainer(idOrName).remove({ force: true, v: false });
+    await docker.getContainer(idOrName).remove({ force: true, v: true });
   } catch (err) {
     if (isNotFound(err)) return;
     // Another client is removing it (`down` removes ahead of Pulumi's delete): done once it is gone.
