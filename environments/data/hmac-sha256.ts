@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 
-const K = new Int32Array([
+/** SHA-256's round constants. */
+export const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
   0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
   0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
@@ -81,6 +82,12 @@ function rounds(state: Int32Array): void {
   state[7] = (state[7] + h) | 0;
 }
 
+/** HMAC's inner and outer states under `key`: SHA-256's state after one block of the key XOR each pad. */
+export function padStates(key: Buffer): { inner: Int32Array; outer: Int32Array } {
+  const k = key.length > 64 ? createHash('sha256').update(key).digest() : key;
+  return { inner: padState(k, 0x36), outer: padState(k, 0x5c) };
+}
+
 /** The state after one block of the key XOR `pad`. */
 function padState(key: Buffer, pad: number): Int32Array {
   const block = new Uint8Array(64).fill(pad);
@@ -98,9 +105,7 @@ export class KeyedSha256 {
   private message = Buffer.alloc(256);
 
   constructor(key: Buffer) {
-    const k = key.length > 64 ? createHash('sha256').update(key).digest() : key;
-    this.inner = padState(k, 0x36);
-    this.outer = padState(k, 0x5c);
+    ({ inner: this.inner, outer: this.outer } = padStates(key));
   }
 
   /** The HMAC of the UTF-8 bytes of `prefix` (or the bytes themselves) followed by those of `text` (no string is joined). */

@@ -6,19 +6,7 @@
  * one by one. The module is written here as bytes (a few kilobytes, no build step or binary file);
  * where the runtime has no WebAssembly SIMD, `BatchHmac.create` returns undefined.
  */
-import { createHash } from 'node:crypto';
-
-const K = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-  0xc67178f2,
-];
-const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+import { K, padStates } from './hmac-sha256';
 
 // Memory, in bytes: the key's inner and outer pad states (each word in four lanes), the round
 // constants (the same), then the messages, each as its 64 padded bytes: message m at IN + 64m, so
@@ -314,31 +302,6 @@ function module(): object | null {
   return made;
 }
 
-/** SHA-256's state after one block of the key XOR `pad`. */
-function padState(key: Buffer, pad: number): number[] {
-  const block = Buffer.alloc(64, pad);
-  for (let i = 0; i < key.length; i++) block[i] = key[i] ^ pad;
-  // The state after a block: the compression alone, which Node's hash does not expose; computed here.
-  const w = new Array<number>(64);
-  for (let i = 0; i < 16; i++) w[i] = block.readInt32BE(4 * i);
-  for (let i = 16; i < 64; i++) {
-    const x = w[i - 15];
-    const y = w[i - 2];
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
-  }
-  let [a, b, c, d, e, f, g, h] = INITIAL;
-  for (let i = 0; i < 64; i++) {
-    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + s1 + (g ^ (e & (f ^ g))) + K[i] + w[i]) | 0;
-    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (s0 + ((a & b) | (c & (a | b)))) | 0;
-    [h, g, f, e, d, c, b, a] = [g, f, e, (d + t1) | 0, c, b, a, (t1 + t2) | 0];
-  }
-  return [a, b, c, d, e, f, g, h].map((x, i) => (x + INITIAL[i]) | 0);
-}
-
 /**
  * A batch of one-block messages under one key: `add` the messages (a prefix and a value's bytes),
  * `run` once, then read each message's HMAC with `digest`. The batch grows as it must (a chunk's
@@ -358,9 +321,7 @@ export class BatchHmac {
     this.capacity = ((memory.buffer.byteLength - IN) >> 8) * 4;
     this.words = new Int32Array(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);
-    const k = key.length > 64 ? createHash('sha256').update(key).digest() : key;
-    const inner = padState(k, 0x36);
-    const outer = padState(k, 0x5c);
+    const { inner, outer } = padStates(key);
     for (let j = 0; j < 4; j++) {
       for (let i = 0; i < 8; i++) {
         this.words[INNER / 4 + 4 * i + j] = inner[i];

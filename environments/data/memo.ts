@@ -132,25 +132,30 @@ export class ByteMemo {
       this.lookups = 0;
       this.hits = 0;
     }
-    const n = to - from;
-    if (n > MAX_KEY) return -1;
+    if (to - from > MAX_KEY) return -1;
     const h = fnv(data, from, to);
+    const found = this.find(h, data, from, to);
+    if (found >= 0) {
+      this.hits++;
+      return found;
+    }
+    this.slot = -1 - found;
+    this.hash = h;
+    return -1;
+  }
+
+  /** The entry of the input `data[from..to)` whose hash is `h`, else -1 minus the empty slot where it would go. */
+  private find(h: number, data: Uint8Array, from: number, to: number): number {
+    const n = to - from;
     const slots = this.slots;
     const arena = this.arena;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const e = slots[2 * i + 1];
-      if (e < 0) {
-        this.slot = i;
-        this.hash = h;
-        return -1;
-      }
+      if (e < 0) return -1 - i;
       if (slots[2 * i] !== h || arena[e] !== n) continue;
       let p = from;
       for (let k = e + 3; p < to && arena[k] === data[p]; k++) p++;
-      if (p === to) {
-        this.hits++;
-        return e;
-      }
+      if (p === to) return e;
     }
   }
 
@@ -168,24 +173,13 @@ export class ByteMemo {
    * there already or the memo has stood aside since).
    */
   remember(data: Uint8Array, from: number, to: number, out: Uint8Array, outFrom: number, outTo: number): void {
-    const n = to - from;
-    if (this.paused > 0 || n > MAX_KEY) return;
+    if (this.paused > 0 || to - from > MAX_KEY) return;
     const h = fnv(data, from, to);
-    const slots = this.slots;
-    const arena = this.arena;
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const e = slots[2 * i + 1];
-      if (e < 0) {
-        this.slot = i;
-        this.hash = h;
-        this.put(data, from, to, out, outFrom, outTo);
-        return;
-      }
-      if (slots[2 * i] !== h || arena[e] !== n) continue;
-      let p = from;
-      for (let k = e + 3; p < to && arena[k] === data[p]; k++) p++;
-      if (p === to) return;
-    }
+    const found = this.find(h, data, from, to);
+    if (found >= 0) return;
+    this.slot = -1 - found;
+    this.hash = h;
+    this.put(data, from, to, out, outFrom, outTo);
   }
 
   /** Where the output of the entry at `entry` starts in `arena` (it ends at `outputEnd`). */
