@@ -254,12 +254,12 @@ export class RowMasker {
     return this.tuples.length > 0 || this.seen.some((s) => s !== undefined);
   }
 
-  /** True when some column changes (a table kept whole can be copied without decoding). */
   /** A batch of keyed digests under this masker's key, for a stream of many values (undefined: none here). */
   batch(): BatchHmac | undefined {
     return this.key.batch();
   }
 
+  /** True when some column changes (a table kept whole can be copied without decoding). */
   get masksAnything(): boolean {
     return this.columns.some((c) => c.transformer.kind !== 'keep');
   }
