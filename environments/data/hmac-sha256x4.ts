@@ -3,7 +3,7 @@
  * vectors hold the same word of four messages, so each SHA-256 round works on four lanes. Its
  * outputs are byte for byte those of `KeyedSha256` (and `crypto.createHmac`); it takes messages of
  * one block (at most 55 bytes), which is what masked values are, and the caller hashes longer ones
- * one by one. The module is written here as bytes (a few kilobytes, no build step or binary file);
+ * one by one. The module is written here as bytes (about 32 KB, no build step or binary file);
  * where the runtime has no WebAssembly SIMD, `BatchHmac.create` returns undefined.
  */
 import { K, padStates } from './hmac-sha256';
