@@ -3,10 +3,11 @@
  * a 1,000,000-row table with four masked columns (first name, last name, email, phone) copied
  * through Slipway's masked seed, beside its floor in the same run on the same PostgreSQL server:
  * a plain `COPY ... TO STDOUT | COPY ... FROM STDIN` of the same table (same Node process, same
- * pg-copy-streams), each run three times (`--repeats`), the order alternating. Prints the median
- * of each side with its min and max (each run starts once the server has checkpointed and the
- * system has written its dirty pages out, so no run pays for the writes of the one before), the ratio of the medians and the masking process's peak memory (RSS),
- * with the RSS seen at a quarter of the rows, to show that it does not grow with the table; and the
+ * pg-copy-streams), each run three times (`--repeats`), the order alternating, each run once the
+ * server has checkpointed and the system has written its dirty pages out (so no run pays for the
+ * writes of the one before). Prints the median of each side with its min and max, the ratio of
+ * the medians and the masking process's peak memory (RSS), with the RSS seen at a quarter of the
+ * rows, to show that it does not grow with the table; and the
  * time to make a new preview database from the masked snapshot of that table, of its first 1,000
  * rows, and of that table padded with a large one (`--pad-mb`, default 2048), each both ways: layered
  * on the snapshot (an overlay data volume, what `up` makes) and copied (the fallback where the

@@ -249,9 +249,9 @@ export async function sweepEnvironment(docker: Docker, sel: EnvSelector): Promis
 /**
  * `down`'s head start: while Pulumi's destroy starts (its engine, the state, the provider), the
  * environment's containers are stopped as Pulumi would stop them (10 s grace, in parallel) and
- * removed with their anonymous volumes, then its networks and volumes. Pulumi's deletes then find them gone, which its
- * provider takes as done, and the state records the teardown as before. Best effort: whatever
- * this leaves, Pulumi's destroy and the sweep after it remove.
+ * removed with their anonymous volumes, then its networks and volumes. Pulumi's deletes then
+ * find them gone, which its provider takes as done, and the state records the teardown as
+ * before. Best effort: whatever this leaves, Pulumi's destroy and the sweep after it remove.
  */
 export async function teardownAhead(docker: Docker, sel: EnvSelector): Promise<void> {
   const filters = { label: labelFilters(sel) };
