@@ -65,15 +65,20 @@ function body(): number[] {
   const get = (l: number) => code.push(0x20, ...uleb(l));
   const set = (l: number) => code.push(0x21, ...uleb(l));
   const i32 = (n: number) => code.push(0x41, ...sleb(n));
-  const load = (offset: number, base = P) => {
-    get(base);
+  /** v128.load of the 16 bytes at the address on the stack plus `offset` (aligned to 16). */
+  const loadAt = (offset: number) => {
     simd(0x00);
     code.push(4, ...uleb(offset));
   };
+  /** The group's bytes at `offset`. */
+  const load = (offset: number) => {
+    get(P);
+    loadAt(offset);
+  };
+  /** The key's states and the round constants, at a fixed address. */
   const constant = (offset: number) => {
     i32(0);
-    simd(0x00);
-    code.push(4, ...uleb(offset));
+    loadAt(offset);
   };
   const add = () => simd(0xae);
   const xor = () => simd(0x51);
