@@ -9,6 +9,7 @@
  * the worker client (worker-client.ts), status and health (status.ts), service operations
  * (services.ts: logs, usage, restart, secrets), drift operations (drift.ts), public types (types.ts).
  */
+import { timePhase } from './timings';
 import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
 import { SlipwayError } from './errors';
@@ -279,9 +280,11 @@ export class LocalEnvironments implements Environments {
       { op: 'down', project, branch, settings: this.settings(opts.dockerHost) },
       opts,
     )) as DownResult;
-    await releaseQuota(this.stateId, project, branch, this.home);
-    forgetShare(this.home, project, branch);
-    await (await import('./data/snapshot-refs')).forgetSeed(docker, this.home, result.project, result.env);
+    await timePhase('records after the stack worker (quota, share, seed)', async () => {
+      await releaseQuota(this.stateId, project, branch, this.home);
+      forgetShare(this.home, project, branch);
+      await (await import('./data/snapshot-refs')).forgetSeed(docker, this.home, result.project, result.env);
+    });
     return result;
   }
 

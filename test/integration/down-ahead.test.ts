@@ -1,8 +1,9 @@
 /**
- * `down`'s head start on the real Docker Engine and Pulumi: a branch's containers, networks and
- * volumes are removed while Pulumi's destroy starts. What a down interrupted after its head start
- * leaves (the Docker objects gone, the stack still listing them) is one `up` from converging and
- * one `down` from nothing, and a down with its head start leaves nothing labelled and no stack.
+ * `down`'s head start on the real Docker Engine and Pulumi: a branch's containers, networks,
+ * volumes and image tags are removed while Pulumi's destroy starts. What a down interrupted after
+ * its head start leaves (the Docker objects gone, the stack still listing them) is one `up` from
+ * converging (its images built again) and one `down` from nothing, and a down with its head start
+ * leaves nothing labelled and no stack.
  */
 import assert from 'node:assert/strict';
 import { teardownAhead } from '../../environments/docker/engine';
@@ -29,6 +30,12 @@ interface UpJson {
 
 const PROJECT = 'shop';
 
+/** The tags ending with `suffix` of the images on the engine, sorted. */
+async function imageTags(suffix: string): Promise<string[]> {
+  const images = await docker.listImages();
+  return images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t.endsWith(suffix))).sort();
+}
+
 describe("down's head start on real Docker + Pulumi", function () {
   this.timeout(15 * 60 * 1000);
   const branch = `down-ahead-${RUN}`;
@@ -49,15 +56,21 @@ describe("down's head start on real Docker + Pulumi", function () {
     const before = await labelled(PROJECT, branch);
     assert.equal(before.containers.length, 3, 'web, db and the payments mock');
 
-    // What a down killed right after its head start leaves: every labelled object gone, the stack as it was.
+    // What a down killed right after its head start leaves: every labelled object gone, the
+    // environment's image tags too, the stack as it was.
     const names = envNames(PROJECT, branch);
+    const tags = () => imageTags(`:${names.env}`);
+    assert.deepEqual(await tags(), [`slipway/shop-mock-payments:${names.env}`, `slipway/shop-web:${names.env}`]);
     await teardownAhead(docker, { project: names.project, env: names.env });
     const gone = await labelled(PROJECT, branch);
     assert.deepEqual([gone.containers.length, gone.networks.length, gone.volumes.length], [0, 0, 0]);
+    assert.deepEqual(await tags(), [], "the environment's image tags are removed");
     assert.equal(stackFileExists(home, PROJECT, branch), true, 'the stack still lists what was there');
 
+    // The images are built again (the image diff finds them gone), then the containers made from them.
     const again = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
     assert.equal(again.env, first.env);
+    assert.equal((await tags()).length, 2, 'both images are built again under their tags');
     assert.equal(await getStatus(`${again.urls.web}/healthz`), 200);
     const after = await labelled(PROJECT, branch);
     assert.equal(after.containers.length, 3, 'one container per service and mock, none left over');

@@ -81,6 +81,18 @@ async function deleteImage(props: ImageInputs): Promise<void> {
   }
 }
 
+/** Whether the engine still holds the image `id` (true when the state recorded none). */
+async function imageExists(dockerHost: string, id: string | undefined): Promise<boolean> {
+  if (!id) return true;
+  try {
+    await dockerClient(dockerHost).getImage(id).inspect();
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 export const imageProvider = {
   async create(inputs: ImageInputs) {
     return buildImage(inputs);
@@ -92,6 +104,11 @@ export const imageProvider = {
       ['dockerHost'],
       ['tag', 'context', 'dockerfile', 'contextHash', 'buildArgs', 'labels', 'providerVersion'],
     );
+    // An image removed from the engine since (`docker image prune -a`, or `down`'s head start
+    // before an interrupted down) is built or pulled again in place, under the same tag: the
+    // containers made from it (replaced when they vanished too) then find it.
+    if (!d.changes && !(await imageExists(news.dockerHost, (olds as { imageId?: string }).imageId)))
+      return { changes: true, replaces: [], deleteBeforeReplace: false };
     return { ...d, deleteBeforeReplace: false };
   },
   async update(_id: string, olds: ImageInputs, news: ImageInputs) {

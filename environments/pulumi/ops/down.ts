@@ -64,10 +64,12 @@ export async function removeEverything(
       await ahead;
     }
   }
-  const removed = await sweepEnvironment(docker, sel);
-  if (opts.images) await removeEnvironmentImages(docker, sel);
-  else await pruneDanglingImages(docker, sel);
-  return removed;
+  return timePhase('docker sweep after Pulumi', async () => {
+    const removed = await sweepEnvironment(docker, sel);
+    if (opts.images) await removeEnvironmentImages(docker, sel);
+    else await pruneDanglingImages(docker, sel);
+    return removed;
+  });
 }
 
 export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<DownResult> {
