@@ -256,11 +256,10 @@ export async function sweepEnvironment(docker: Docker, sel: EnvSelector): Promis
 /**
  * `down`'s head start: while Pulumi's destroy starts (its engine, the state, the provider), the
  * environment's containers are stopped as Pulumi would stop them (10 s grace, in parallel) and
- * removed with their anonymous volumes, then its networks, its volumes and its tags of the images
- * built for it. Pulumi's deletes then find them gone, which its provider takes as done, and the
- * state records the teardown as before. Best effort: whatever this leaves, Pulumi's destroy and
- * the sweep after it remove. A down interrupted after it leaves a stack whose objects are gone:
- * the next `up` makes them again (its image diff rebuilds an image that is gone).
+ * removed with their anonymous volumes, then its networks and volumes. Pulumi's deletes then
+ * find them gone, which its provider takes as done, and the state records the teardown as
+ * before. Best effort: whatever this leaves, Pulumi's destroy and the sweep after it remove. A
+ * down interrupted after it leaves a stack whose objects are gone: the next `up` makes them again.
  */
 export async function teardownAhead(docker: Docker, sel: EnvSelector): Promise<void> {
   const filters = { label: labelFilters(sel) };
@@ -277,19 +276,10 @@ export async function teardownAhead(docker: Docker, sel: EnvSelector): Promise<v
       await quietly(container.remove({ force: true, v: true }));
     }),
   );
-  const [networks, volumes, images] = await Promise.all([
-    docker.listNetworks({ filters }),
-    docker.listVolumes({ filters }),
-    docker.listImages({ filters }),
-  ]);
-  // The environment's own tags of the images built for it (what Pulumi's image deletes remove);
-  // an image another tag names (a stage's release) stays under that tag.
-  const own = `:${sel.env}`;
-  const tags = images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t.endsWith(own)));
+  const [networks, volumes] = await Promise.all([docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
   await Promise.all([
     ...networks.map((n) => quietly(docker.getNetwork(n.Id).remove())),
     ...(volumes.Volumes ?? []).map((v) => quietly(docker.getVolume(v.Name).remove({ force: true }))),
-    ...tags.map((t) => quietly(docker.getImage(t).remove({ noprune: false }))),
   ]);
 }
 
