@@ -133,6 +133,7 @@ export class MaskStream extends Transform {
       let esc = false;
       for (let p = pos; ; p++) {
         const b = data[p];
+        if (b > NL && b !== BACKSLASH) continue;
         if (b === TAB || b === NL) {
           if (col < width) {
             starts[col] = from;
@@ -201,6 +202,8 @@ export class MaskStream extends Transform {
     let esc = false;
     for (let p = 0; p < end; p++) {
       const b = data[p];
+      // Most bytes are neither a separator nor a backslash: one test passes them.
+      if (b > NL && b !== BACKSLASH) continue;
       if (b === BACKSLASH) esc = true;
       else if (b === TAB || b === NL) {
         if (col < width && !passThrough[col]) {
