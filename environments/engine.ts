@@ -9,7 +9,6 @@
  * the worker client (worker-client.ts), status and health (status.ts), service operations
  * (services.ts: logs, usage, restart, secrets), drift operations (drift.ts), public types (types.ts).
  */
-import { timePhase } from './timings';
 import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
 import { SlipwayError } from './errors';
@@ -21,6 +20,7 @@ import type { DriftReport } from './pipeline/drift';
 import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
 import { envNames, stateId } from './naming';
+import { timePhase } from './timings';
 import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
 import { admitUp, releaseQuota } from './quotas/admit';
 import { forgetShare } from './share/store';

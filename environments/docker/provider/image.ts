@@ -104,9 +104,9 @@ export const imageProvider = {
       ['dockerHost'],
       ['tag', 'context', 'dockerfile', 'contextHash', 'buildArgs', 'labels', 'providerVersion'],
     );
-    // An image removed from the engine since (`docker image prune -a`, or `down`'s head start
-    // before an interrupted down) is built or pulled again in place, under the same tag: the
-    // containers made from it (replaced when they vanished too) then find it.
+    // An image removed from the engine by hand since (`docker image prune -a`, `docker rmi`) is
+    // built or pulled again in place, under the same tag: the containers made from it (replaced
+    // when they vanished too) then find it.
     if (!d.changes && !(await imageExists(news.dockerHost, (olds as { imageId?: string }).imageId)))
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     return { ...d, deleteBeforeReplace: false };
