@@ -19,6 +19,7 @@ import {
   LABEL_STATE,
 } from '../naming';
 import type { LabelledEnvironment } from '../records';
+import { isImageGoneOrInUse } from './provider/shared';
 
 export { dockerClient as connectDocker } from './endpoint';
 
@@ -295,8 +296,7 @@ export async function removeEnvironmentImages(docker: Docker, sel: EnvSelector):
       await docker.getImage(image.Id).remove({ force: false, noprune: false });
       removed++;
     } catch (err) {
-      const code = (err as { statusCode?: number }).statusCode;
-      if (code !== 404 && code !== 409) throw err;
+      if (!isImageGoneOrInUse(err)) throw err;
     }
   }
   return removed;
@@ -311,8 +311,7 @@ export async function pruneDanglingImages(docker: Docker, sel: EnvSelector): Pro
     try {
       await docker.getImage(image.Id).remove({ noprune: false });
     } catch (err) {
-      const code = (err as { statusCode?: number }).statusCode;
-      if (code !== 404 && code !== 409) throw err;
+      if (!isImageGoneOrInUse(err)) throw err;
     }
   }
 }

@@ -6,8 +6,12 @@
  * nothing, and a down with its head start leaves nothing labelled and no stack.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { teardownAhead } from '../../environments/docker/engine';
 import { envNames } from '../../environments/naming';
+import { findPulumiRoot } from '../../environments/pulumi/locate';
 import {
   SHOP_SPEC,
   cliJson,
@@ -76,6 +80,34 @@ describe("down's head start on real Docker + Pulumi", function () {
     const after = await labelled(PROJECT, branch);
     assert.equal(after.containers.length, 3, 'one container per service and mock, none left over');
     assert.equal(after.volumes.length, 1, "the database's volume is made again");
+  });
+
+  it('converges after a down that failed once Pulumi had deleted a container', async () => {
+    // What such a down leaves: the container gone from Docker and from the stack, the record and
+    // the declared view still listing it. Pulumi refuses to replace what its stack does not hold.
+    const names = envNames(PROJECT, branch);
+    const urn = `urn:pulumi:${names.stack}::${names.pulumiProject}::pulumi-nodejs:dynamic/slipway:DockerContainer::web`;
+    await docker.getContainer(`slipway-shop-${names.env}-web`).remove({ force: true, v: true });
+    const pulumi = spawnSync(
+      join(findPulumiRoot(), 'bin', 'pulumi'),
+      ['state', 'delete', '--stack', names.stack, urn, '--yes', '--non-interactive'],
+      {
+        cwd: join(home, 'work', names.pulumiProject),
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PULUMI_BACKEND_URL: `file://${join(home, 'state')}`,
+          PULUMI_CONFIG_PASSPHRASE:
+            process.env.PULUMI_CONFIG_PASSPHRASE ?? readFileSync(join(home, 'passphrase'), 'utf8').trim(),
+          PULUMI_SKIP_UPDATE_CHECK: '1',
+        },
+      },
+    );
+    assert.equal(pulumi.status, 0, pulumi.stderr);
+
+    const again = await cliJson<UpJson>(['up', '--spec', SHOP_SPEC, '--branch', branch], home);
+    assert.equal(await getStatus(`${again.urls.web}/healthz`), 200);
+    assert.equal((await labelled(PROJECT, branch)).containers.length, 3);
   });
 
   it('removes everything with its head start, and Pulumi records the teardown', async () => {

@@ -2,7 +2,7 @@
 import { contextEntries } from '../build-context';
 import { dockerClient } from '../endpoint';
 import { pullImage } from './pull';
-import { diffBy, isNotFound, type Labels } from './shared';
+import { diffBy, isImageGoneOrInUse, isNotFound, type Labels } from './shared';
 
 export interface ImageInputs {
   kind: 'image';
@@ -76,8 +76,7 @@ async function deleteImage(props: ImageInputs): Promise<void> {
     // Removes this environment's tag; layers shared with other tags stay.
     await docker.getImage(props.tag).remove({ noprune: false });
   } catch (err) {
-    const code = (err as { statusCode?: number }).statusCode;
-    if (code !== 404 && code !== 409) throw err;
+    if (!isImageGoneOrInUse(err)) throw err;
   }
 }
 

@@ -22,6 +22,18 @@ export function isNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 404;
 }
 
+/**
+ * Whether removing an image failed only because it is gone or still in use (then it stays):
+ * 404, 409, or the engine's 500 "unrecognized image ID" when another removal (another
+ * environment's `down` pruning the parent layers they share) took it between its lookups.
+ */
+export function isImageGoneOrInUse(err: unknown): boolean {
+  const code = (err as { statusCode?: number } | null)?.statusCode;
+  return (
+    code === 404 || code === 409 || (code === 500 && /unrecognized image ID/i.test(String((err as Error).message)))
+  );
+}
+
 function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: string[]): string[] {
   return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
 }

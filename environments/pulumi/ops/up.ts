@@ -74,10 +74,10 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       const readOutputs = readResultsFromEvents(stack);
       record.ports = ports;
       const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identityOf(record));
-      const replace = [
+      const replace = await inStack(stack, [
         ...(await vanishedContainers(settings, names, prior)),
         ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
-      ];
+      ]);
       // A targeted update (one resource's spec change) also takes what depends on it, and what it replaces.
       const target = req.only?.length
         ? [
@@ -203,4 +203,16 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       });
     }
   });
+}
+
+/**
+ * The URNs of `urns` that the stack holds: Pulumi refuses to replace (or target) one it does not,
+ * and one it does not hold is created by the run anyway. A `down` that failed midway leaves such a
+ * state (Pulumi's deletes of some resources recorded, the record and view still listing them).
+ * Reads the stack only when there is something to replace.
+ */
+async function inStack(stack: Stack, urns: string[]): Promise<string[]> {
+  if (urns.length === 0) return urns;
+  const held = new Set(((await stack.exportStack()).deployment?.resources ?? []).map((r: { urn: string }) => r.urn));
+  return urns.filter((u) => held.has(u));
 }
