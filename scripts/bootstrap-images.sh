@@ -9,7 +9,8 @@
 #                             official image's essentials (scripts/images/postgres/).
 #   slipway/busybox:local     the host's static /bin/busybox and its applet links.
 #
-# An image that `docker image inspect` already finds is not rebuilt, so a second run takes
+# An image that `docker image inspect` already finds is not rebuilt (slipway/node and
+# slipway/postgres: unless their folder under scripts/images/ changed), so a second run takes
 # about a second. Prints one line per image: "cached" or "built in Ns". Every image carries
 # the label dev.slipway.base=true. Needs an engine that answers (scripts/bootstrap-system.sh).
 #
@@ -21,7 +22,8 @@
 #   SLIPWAY_EXTRA_CA_DIR  folder of extra CA certificates (*.crt) that slipway/node trusts, so
 #                    npm works behind a TLS-inspecting proxy (default: the host's locally
 #                    added CAs, /usr/local/share/ca-certificates; set it empty for none).
-#                    Images are cached by tag: `docker rmi slipway/node:bookworm` after a change.
+#                    Images are cached by tag and source: `docker rmi slipway/node:bookworm`
+#                    after a change of these certificates.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,7 +56,7 @@ fi
 # SLIPWAY_EXTRA_CA_DIR). The CLI may print a deprecation notice about the legacy builder
 # when buildx is absent; that is harmless.
 build_image() {
-  local tag=$1 dir=$2 context out n=0 crt
+  local tag=$1 dir=$2 hash=$3 context out n=0 crt
   context=$(mktemp -d "${TMPDIR:-/tmp}/slipway-image.XXXXXX")
   scratch+=("$context")
   cp -R "$here/images/$dir/." "$context/"
@@ -69,7 +71,7 @@ build_image() {
   if [ "$n" -gt 0 ] && grep -q 'extra-ca/' "$context/Dockerfile"; then
     log "$tag will trust $n extra CA certificate(s) from $ca_dir"
   fi
-  if ! out=$(docker build --force-rm --label "$base_label" -t "$tag" "$context" 2>&1); then
+  if ! out=$(docker build --force-rm --label "$base_label" --label "dev.slipway.source=$hash" -t "$tag" "$context" 2>&1); then
     printf '%s\n' "$out" | tail -n 40 >&2
     die "docker build of $tag failed (output above)."
   fi
@@ -129,14 +131,19 @@ else
 fi
 
 # --- images built FROM slipway/debian:bookworm -------------------------------------------
+# Each carries the hash of its folder (dev.slipway.source): an image built from other files
+# (an older entrypoint) is built again.
+source_hash() { (cd "$here/images/$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
 for spec in "slipway/node:bookworm node" "slipway/postgres:15 postgres"; do
   tag=${spec% *}
   dir=${spec#* }
-  if have_image "$tag"; then
+  want=$(source_hash "$dir")
+  have=$(docker image inspect -f '{{index .Config.Labels "dev.slipway.source"}}' "$tag" 2>/dev/null || true)
+  if [ "$have" = "$want" ]; then
     report "$tag" cached
   else
     t0=$SECONDS
-    build_image "$tag" "$dir"
+    build_image "$tag" "$dir" "$want"
     report "$tag" "built in $((SECONDS - t0))s"
   fi
 done

@@ -257,7 +257,11 @@ function programFor(inputs: ProgramInputs): () => Promise<Record<string, unknown
           ports: [{ container: POSTGRES_PORT, host: hostPort(ports, db.name, POSTGRES_PORT) }],
           network: names.network,
           aliases: [db.name],
-          mounts: [{ volume: names.volume(db.name), target: POSTGRES_DATA }],
+          mounts: [
+            { volume: names.volume(db.name), target: POSTGRES_DATA },
+            // Its init scripts (run once, when the cluster is first made), read-only.
+            ...(db.init ?? []).map((m) => ({ volume: m.source, target: m.target, bind: true, readOnly: true })),
+          ],
           health: databaseHealth(db),
           cpus: db.resources.cpus,
           memoryBytes: db.resources.memoryBytes,

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeMemory, keyValues } from './compose-values';
 import { HANDLED_ELSEWHERE, type ComposeContext, isObj, type DbInfo, type Obj } from './compose-context';
+import { INIT_DIR } from './database-init';
 import { insideProject } from './service-extras';
 
 /** An image whose last path part is postgres (`postgres:16`, `docker.io/library/postgres`, `slipway/postgres:15`); its tag. */
@@ -26,6 +27,10 @@ export function mapDatabase(ctx: ComposeContext, key: string, svc: Obj): { db: O
   if (!major) ctx.skip(at('image'), `the PostgreSQL version of ${image} is not a number; version 16 was written`);
   const limits = mapResources(ctx, key, svc);
   if (limits) db.resources = limits;
+  const init = mapDatabaseVolumes(ctx, key, svc, env.get('PGDATA') || '/var/lib/postgresql/data');
+  if (init.length > 0) db.init = init.length === 1 ? init[0] : init;
+  if (svc.command !== undefined)
+    ctx.skip(at('command'), 'command of a PostgreSQL service is not mapped (Slipway starts the database itself)');
   const n = ctx.names.get(key)!;
   ctx.notes.push(
     `${key} (${image}) is the database ${n}: Slipway makes its data volume and a new password per environment (\${{ databases.${n}.url }}, \${{ databases.${n}.password }})`,
@@ -46,33 +51,84 @@ export function mapDatabase(ctx: ComposeContext, key: string, svc: Obj): { db: O
   return { db, info: { password: env.get('POSTGRES_PASSWORD'), user, database } };
 }
 
+/** One compose volume entry (`src:/path:ro` or the long form); undefined (and skipped) for a kind Slipway does not mount. */
+function composeVolume(
+  ctx: ComposeContext,
+  v: unknown,
+  at: Array<string | number>,
+): { source?: string; target: string; ro: boolean } | undefined {
+  if (isObj(v)) {
+    if (v.type !== undefined && v.type !== 'volume' && v.type !== 'bind') {
+      ctx.skip(at, `${String(v.type)} mounts are not mapped`);
+      return undefined;
+    }
+    return {
+      source: v.source === undefined ? undefined : ctx.str(v.source, at),
+      target: String(v.target),
+      ro: v.read_only === true,
+    };
+  }
+  const parts = ctx.str(v, at).split(':');
+  const [source, target] = parts.length === 1 ? [undefined, parts[0]] : parts;
+  return { source, target, ro: parts[2]?.split(',').includes('ro') ?? false };
+}
+
+/** Why a bind mount's source cannot be mounted (outside the project, missing), else undefined. */
+function bindProblem(ctx: ComposeContext, source: string): string | undefined {
+  if (source.startsWith('~') || source.startsWith('/') || !insideProject(ctx.dir, source))
+    return `bind mount ${source} is outside the project folder; Slipway mounts only folders inside it`;
+  if (!existsSync(join(ctx.dir, source))) return `bind mount ${source} does not exist`;
+  return undefined;
+}
+
+/**
+ * A PostgreSQL service's volumes: its data folder is the database's own volume, made per
+ * environment; bind mounts into /docker-entrypoint-initdb.d become `init` (in the order the
+ * image runs them: by name there); anything else is listed as not mapped.
+ */
+function mapDatabaseVolumes(ctx: ComposeContext, key: string, svc: Obj, data: string): string[] {
+  const init: Array<{ source: string; name: string }> = [];
+  (Array.isArray(svc.volumes) ? svc.volumes : []).forEach((v, i) => {
+    const at = ['services', key, 'volumes', i];
+    const m = composeVolume(ctx, v, at);
+    if (!m) return;
+    const target = m.target.replace(/\/+$/, '');
+    if (target === data || data.startsWith(`${target}/`)) return;
+    if (m.source && /^[.~/]/.test(m.source) && (target === INIT_DIR || target.startsWith(`${INIT_DIR}/`))) {
+      const problem = bindProblem(ctx, m.source);
+      if (problem) return ctx.skip(at, problem);
+      init.push({ source: m.source, name: target === INIT_DIR ? '' : target.slice(INIT_DIR.length + 1) });
+      return;
+    }
+    ctx.skip(
+      at,
+      `${m.target} of a PostgreSQL service is not mapped: Slipway mounts its data volume and its init scripts (${INIT_DIR}) only`,
+    );
+  });
+  if (init.length === 0) return [];
+  const folder = init.find((m) => m.name === '');
+  if (folder) {
+    if (init.length > 1)
+      ctx.skip(
+        ['services', key, 'volumes'],
+        `${folder.source} is mounted as ${INIT_DIR} beside single scripts in it; only the folder was mapped to init`,
+      );
+    return [folder.source];
+  }
+  return init.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((m) => m.source);
+}
+
 export function mapVolumes(ctx: ComposeContext, key: string, svc: Obj, declared: Obj): string[] {
   const out: string[] = [];
   (Array.isArray(svc.volumes) ? svc.volumes : []).forEach((v, i) => {
     const at = ['services', key, 'volumes', i];
-    let source: string | undefined;
-    let target: string | undefined;
-    let ro: boolean;
-    if (isObj(v)) {
-      if (v.type !== undefined && v.type !== 'volume' && v.type !== 'bind')
-        return ctx.skip(at, `${String(v.type)} mounts are not mapped`);
-      source = v.source === undefined ? undefined : ctx.str(v.source, at);
-      target = String(v.target);
-      ro = v.read_only === true;
-    } else {
-      const parts = ctx.str(v, at).split(':');
-      if (parts.length === 1) target = parts[0];
-      else [source, target] = parts;
-      ro = parts[2]?.split(',').includes('ro') ?? false;
-    }
+    const m = composeVolume(ctx, v, at);
+    if (!m) return;
+    const { source, target, ro } = m;
     if (!source) return ctx.skip(at, 'anonymous volumes are not mapped; name the volume (NAME:/path) to keep it');
     if (/^[.~/]/.test(source)) {
-      if (source.startsWith('~') || source.startsWith('/') || !insideProject(ctx.dir, source))
-        return ctx.skip(
-          at,
-          `bind mount ${source} is outside the project folder; Slipway mounts only folders inside it`,
-        );
-      if (!existsSync(join(ctx.dir, source))) return ctx.skip(at, `bind mount ${source} does not exist`);
+      const problem = bindProblem(ctx, source);
+      if (problem) return ctx.skip(at, problem);
     } else if (!Object.hasOwn(declared, source))
       ctx.notes.push(
         `volume ${source} of ${key} is not declared under volumes: it is made per environment all the same`,

@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SpecIssue } from '../errors';
 import { outsideRoot, repositoryRoot } from './containment';
+import { initProblems } from './database-init';
 import { DEFAULT_DOCKERFILE } from './normalize';
 import { mockProblems, mockServiceName, mocksGateProblems } from './mocks';
 import { pipelineProblems } from './pipeline';
@@ -59,7 +60,10 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
     ...extraProblems(declared.services, declared.databases, source.dir),
     ...mockProblems(data.mocks, source.dir, Object.keys(declared.services)),
     ...mocksGateProblems(data),
-    ...Object.entries(declared.databases).flatMap(([name, raw]) => seedProblems(name, raw, source.dir)),
+    ...Object.entries(declared.databases).flatMap(([name, raw]) => [
+      ...seedProblems(name, raw, source.dir),
+      ...initProblems(name, raw, source.dir),
+    ]),
   ];
   return problems.map((p) => source.issue(p.path, p.at, p.message));
 }

@@ -1,5 +1,6 @@
 /** The YAML shape of a spec as the schema accepts it, and its normalization into the `Spec` the engine consumes. */
 import { resolve } from 'node:path';
+import { initMounts } from './database-init';
 import { attachMocks, mockImageContext, mockServices, normalizeMocks, type RawMock } from './mocks';
 import { normalizePipeline, type RawPipeline } from './pipeline';
 import { normalizeSeed } from './seed';
@@ -39,6 +40,7 @@ interface RawDatabase {
   user?: string;
   resources?: RawResources;
   seed?: { source: string; policy: string; schedule?: string };
+  init?: string | string[];
 }
 
 export interface RawSpec {
@@ -156,6 +158,7 @@ function normalizeDatabase(name: string, raw: RawDatabase, source: SpecSource): 
     user: raw.user ?? DEFAULT_USER,
     resources: normalizeResources(raw.resources),
     ...(raw.seed ? { seed: normalizeSeed(raw.seed, source.dir) } : {}),
+    ...(raw.init ? { init: initMounts(raw.init, source.dir) } : {}),
   };
 }
 

@@ -64,6 +64,11 @@ export interface DatabaseSpec {
   resources: { cpus?: number; memoryBytes?: number };
   /** A masked copy of a source that a new database of each environment starts from. */
   seed?: SeedSpec;
+  /**
+   * Scripts run once when the database is first created: each an absolute `source` inside the
+   * project mounted read-only at `target` (in or as /docker-entrypoint-initdb.d, in their order).
+   */
+  init?: Array<{ source: string; target: string }>;
 }
 
 /**

@@ -8,7 +8,8 @@
 # as the postgres user with POSTGRES_USER as superuser and POSTGRES_PASSWORD as its password
 # (SCRAM-SHA-256; handed over in a private file, never on a command line, never printed),
 # POSTGRES_DB is created, and pg_hba.conf allows SCRAM password logins from any address
-# (local socket connections inside the container are trusted, as in the official image).
+# (local socket connections inside the container are trusted, as in the official image); then
+# the scripts in /docker-entrypoint-initdb.d run, as in the official image.
 # Then postgres is exec'd as the postgres user, listening on all addresses (0.0.0.0) port
 # 5432, so it is PID 1 and `docker stop` reaches it directly.
 # Any other command (e.g. `bash`) is exec'd as given.
@@ -96,6 +97,40 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
       --username="$POSTGRES_USER" --dbname=postgres --set=db="$POSTGRES_DB" \
       <<<'CREATE DATABASE :"db";'
   fi
+  # Scripts in /docker-entrypoint-initdb.d run once, in name order, as in the official image:
+  # *.sql (and .sql.gz, .sql.xz) through psql into POSTGRES_DB, stopping at the first error;
+  # *.sh executed (or run by bash when not executable) as postgres, with PGHOST, PGUSER and
+  # PGDATABASE set for psql. If one fails the new cluster is removed again, so the next start
+  # (after the script is fixed) initialises afresh instead of serving a half-made database.
+  run_sql() {
+    "${as_postgres[@]}" psql -v ON_ERROR_STOP=1 -q -X -h /var/run/postgresql \
+      --username="$POSTGRES_USER" --dbname="$POSTGRES_DB"
+  }
+  init_failed() {
+    "${as_postgres[@]}" pg_ctl -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
+    find "$PGDATA" -mindepth 1 -delete
+    die "initialisation stopped at $1; the new cluster was removed, so the next start runs the scripts again"
+  }
+  for f in /docker-entrypoint-initdb.d/*; do
+    [ -e "$f" ] || continue
+    case "$f" in
+      *.sh)
+        log "running $f"
+        if [ -x "$f" ]; then
+          PGHOST=/var/run/postgresql PGUSER="$POSTGRES_USER" PGDATABASE="$POSTGRES_DB" \
+            "${as_postgres[@]}" "$f" || init_failed "$f (exit $?)"
+        else
+          PGHOST=/var/run/postgresql PGUSER="$POSTGRES_USER" PGDATABASE="$POSTGRES_DB" \
+            "${as_postgres[@]}" bash "$f" || init_failed "$f (exit $?)"
+        fi
+        ;;
+      *.sql) log "running $f"; run_sql <"$f" || init_failed "$f" ;;
+      *.sql.gz) log "running $f"; { gzip -dc "$f" | run_sql; } || init_failed "$f" ;;
+      *.sql.xz) log "running $f"; { xz -dc "$f" | run_sql; } || init_failed "$f" ;;
+      *) log "ignoring $f (not .sh, .sql, .sql.gz or .sql.xz)" ;;
+    esac
+  done
+
   "${as_postgres[@]}" pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   rm -f /tmp/postgres-init.log
   log "cluster ready"
