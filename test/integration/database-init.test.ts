@@ -2,7 +2,8 @@
  * `databases.<name>.init` on the real Docker Engine and Pulumi, through the real CLI: the scripts
  * run once, in the listed order (not by file name), when an environment's database is first
  * created; a failing script fails `up` naming the script, and after it is fixed the next `up`
- * runs them all on a fresh cluster (nothing half-made is served); drift stays clean.
+ * runs them all on a fresh cluster, even in the volume a failed `up --keep-on-failure` kept
+ * (nothing half-made is served); drift stays clean.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -80,7 +81,8 @@ describe('database init scripts on real Docker + Pulumi', function () {
 
   it('a failing script fails up by name; fixed, the next up initialises afresh and runs every script once', async () => {
     writeFileSync(join(dir, 'db', 'more.sql'), "INSERT INTO shop.products (name) VALUES ('cup';\n");
-    let r = await runCli(['up', '--spec', specFile, '--branch', branch], home);
+    // Kept on failure: the database's volume stays, with whatever the failed start left in it.
+    let r = await runCli(['up', '--spec', specFile, '--branch', branch, '--keep-on-failure'], home);
     assert.equal(r.code, 1, `up with a broken script must fail:\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr, /db exited with code 1/);
     assert.match(r.stderr, /initialisation stopped at \/docker-entrypoint-initdb\.d\/3-more\.sql/);
@@ -88,7 +90,8 @@ describe('database init scripts on real Docker + Pulumi', function () {
     writeFileSync(join(dir, 'db', 'more.sql'), "INSERT INTO shop.products (name) VALUES ('cup');\n");
     r = await runCli(['up', '--spec', specFile, '--branch', branch], home);
     assert.equal(r.code, 0, r.stderr);
-    // Once each: had the first two run again on the cluster the failed start made, CREATE SCHEMA would have failed.
+    // Once each, on a fresh cluster: had the failed start left its cluster in the kept volume, no
+    // script would have run again (the table would be empty), or CREATE SCHEMA would have failed.
     assert.deepEqual(await rows(), ['kettle', 'teapot', 'cup']);
 
     const drift = await runCli(['drift', '--spec', specFile, '--branch', branch, '--json'], home);
