@@ -190,6 +190,7 @@ function programFor(inputs: ProgramInputs): () => Promise<Record<string, unknown
             dockerfile: svc.build.dockerfile,
             contextHash: hashBuildContext(svc.build.context),
             ...(svc.build.args ? { buildArgs: svc.build.args } : {}),
+            ...(svc.build.target ? { target: svc.build.target } : {}),
             labels: labelsFor(svc.name),
           })
         : new DockerImage(`${svc.name}-image`, { ...base, tag: svc.image!, labels: labelsFor(svc.name) });

@@ -127,9 +127,10 @@ function mapBuild(ctx: ComposeContext, key: string, build: unknown): unknown {
       : [[k, ctx.str(v, at('args', k))]],
   );
   if (args.length) out.args = Object.fromEntries(args);
+  if (build.target !== undefined) out.target = ctx.str(build.target, at('target'));
   for (const k of Object.keys(build))
-    if (!['context', 'dockerfile', 'args'].includes(k)) ctx.skip(at(k), `build ${k} is not mapped`);
-  return out.dockerfile === undefined && !out.args ? out.context : out;
+    if (!['context', 'dockerfile', 'args', 'target'].includes(k)) ctx.skip(at(k), `build ${k} is not mapped`);
+  return out.dockerfile === undefined && !out.args && out.target === undefined ? out.context : out;
 }
 
 /** The env, with references to a PostgreSQL service replaced by the database's own values; variables taken from the shell become secrets. */

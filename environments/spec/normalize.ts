@@ -23,7 +23,9 @@ interface RawHealthCheck {
 }
 
 interface RawService extends RawExtras {
-  build?: string | { context: string; dockerfile?: string; args?: Record<string, string | number | boolean> };
+  build?:
+    | string
+    | { context: string; dockerfile?: string; args?: Record<string, string | number | boolean>; target?: string };
   image?: string;
   command?: string | string[];
   ports?: number[];
@@ -101,9 +103,9 @@ function normalizeService(name: string, raw: RawService, source: SpecSource, dat
     dependsOn: dependsOn(name, env),
   };
   if (raw.build !== undefined) {
-    const { context, dockerfile = DEFAULT_DOCKERFILE } =
-      typeof raw.build === 'string' ? { context: raw.build } : raw.build;
-    service.build = { context: resolve(source.dir, context), dockerfile };
+    const { context, dockerfile = DEFAULT_DOCKERFILE, target } =
+      typeof raw.build === 'string' ? { context: raw.build, target: undefined } : raw.build;
+    service.build = { context: resolve(source.dir, context), dockerfile, ...(target ? { target } : {}) };
   }
   const { buildArgs, after, ...extras } = normalizeExtras(raw, source.dir, databases);
   if (service.build && buildArgs) service.build.args = buildArgs;

@@ -28,7 +28,8 @@ export interface HealthCheck {
 export interface ServiceSpec {
   name: string;
   /** Build from a context folder (absolute path) with a Dockerfile relative to it. */
-  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  /** `target`: the Dockerfile stage built (`docker build --target`); default its last. */
+  build?: { context: string; dockerfile: string; args?: Record<string, string>; target?: string };
   /** Or run an existing local image. Exactly one of build / image is set. */
   image?: string;
   command?: string[];

@@ -16,6 +16,8 @@ export interface ImageInputs {
   contextHash?: string;
   /** Build arguments (the Dockerfile's ARGs). */
   buildArgs?: Record<string, string>;
+  /** The Dockerfile stage to build (`docker build --target`); absent: its last stage. */
+  target?: string;
   labels: Labels;
 }
 
@@ -41,6 +43,7 @@ async function buildImage(inputs: ImageInputs): Promise<{ id: string; outs: Imag
       rm: true,
       forcerm: true,
       ...(inputs.buildArgs ? { buildargs: inputs.buildArgs } : {}),
+      ...(inputs.target ? { target: inputs.target } : {}),
     },
   );
   const tail: string[] = [];
@@ -101,7 +104,7 @@ export const imageProvider = {
       { ...olds },
       { ...news },
       ['dockerHost'],
-      ['tag', 'context', 'dockerfile', 'contextHash', 'buildArgs', 'labels', 'providerVersion'],
+      ['tag', 'context', 'dockerfile', 'contextHash', 'buildArgs', 'target', 'labels', 'providerVersion'],
     );
     // An image removed from the engine by hand since (`docker image prune -a`, `docker rmi`) is
     // built or pulled again in place, under the same tag: the containers made from it (replaced
