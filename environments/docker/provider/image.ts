@@ -34,18 +34,23 @@ async function buildImage(inputs: ImageInputs): Promise<{ id: string; outs: Imag
     const info = await docker.getImage(inputs.tag).inspect();
     return { id: info.Id, outs: { ...inputs, imageId: info.Id } };
   }
-  const stream = await docker.buildImage(
-    { context: inputs.context, src: contextEntries(inputs.context) },
-    {
-      t: inputs.tag,
-      dockerfile: inputs.dockerfile ?? 'Dockerfile',
-      labels: inputs.labels,
-      rm: true,
-      forcerm: true,
-      ...(inputs.buildArgs ? { buildargs: inputs.buildArgs } : {}),
-      ...(inputs.target ? { target: inputs.target } : {}),
-    },
-  );
+  const stream = await docker
+    .buildImage(
+      { context: inputs.context, src: contextEntries(inputs.context) },
+      {
+        t: inputs.tag,
+        dockerfile: inputs.dockerfile ?? 'Dockerfile',
+        labels: inputs.labels,
+        rm: true,
+        forcerm: true,
+        ...(inputs.buildArgs ? { buildargs: inputs.buildArgs } : {}),
+        ...(inputs.target ? { target: inputs.target } : {}),
+      },
+    )
+    .catch((err: Error & { json?: { message?: string } }) => {
+      // Refused before it starts (a Dockerfile or target that is not there): the engine's own words.
+      throw new Error(`docker build of ${inputs.context} failed: ${err.json?.message ?? err.message}`, { cause: err });
+    });
   const tail: string[] = [];
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(
