@@ -26,7 +26,7 @@ import { admitUp, releaseQuota } from './quotas/admit';
 import { forgetShare } from './share/store';
 import { restoreAfterFailedUp } from './restore';
 import { inspectRecord, lockPath } from './records';
-import { assertDockerReachable, connectDocker, environmentContainers } from './docker/engine';
+import { assertDockerReachable, connectDocker, environmentContainers, isUp } from './docker/engine';
 import { defaultEndpoint, type DefaultEndpoint } from './docker/default-endpoint';
 import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
 import { readSecretEnv } from './spec/service-extras';
@@ -360,7 +360,7 @@ export class LocalEnvironments implements Environments {
       state: this.stateId,
     });
     const running = Object.values(record.applied.containers).every((id) =>
-      live.some((c) => c.containerId === id && c.state === 'running' && c.health !== 'unhealthy'),
+      live.some((c) => c.containerId === id && isUp(c) && c.health !== 'unhealthy'),
     );
     if (!running) return undefined;
     return {

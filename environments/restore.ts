@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import type { SlipwayEvent } from './events';
 import { envNames } from './naming';
 import { inspectRecord, writeRecord, type EnvRecord } from './records';
-import { environmentContainers, whatRuns } from './docker/engine';
+import { environmentContainers, isUp, whatRuns } from './docker/engine';
 import type { ServiceSpec, Spec } from './spec/types';
 
 export interface RestoreContext {
@@ -37,7 +37,7 @@ export async function restoreAfterFailedUp(
   const sel = { project: names.project, env: names.env, state: ctx.stateId };
   const live = await environmentContainers(ctx.docker, sel);
   const lost = Object.keys(prior.applied?.containers ?? {}).filter(
-    (name) => !live.some((c) => c.service === name && c.state === 'running'),
+    (name) => !live.some((c) => c.service === name && isUp(c)),
   );
   let restored: string[] = [];
   let note = '';

@@ -93,7 +93,8 @@ export function printEnvironments(ctx: Context, all: EnvironmentStatus[], now = 
   for (const s of all) {
     const state =
       s.status === 'running' ? p.green(s.status) : s.status === 'failed' ? p.red(s.status) : p.yellow(s.status);
-    const up = s.services.filter((svc) => svc.state === 'running').length;
+    // A job that completed is as it should be: counted with the running services.
+    const up = s.services.filter((svc) => svc.state === 'running' || svc.state === 'completed').length;
     const dirty = s.commit?.endsWith('+dirty') ? ` ${p.yellow('dirty')}` : '';
     table.push([
       `${s.project} / ${s.branch}`,

@@ -4,7 +4,7 @@ import { linkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ensureDir, readTextIfExists, writeFileAtomically } from '../files';
-import { LABEL_ENV, LABEL_PROJECT, LABEL_SERVICE, LABEL_STATE } from '../naming';
+import { LABEL_ENV, LABEL_PROJECT, LABEL_ROLE, LABEL_SERVICE, LABEL_STATE } from '../naming';
 import type { DriftItem } from '../pipeline/drift';
 import { LAYER_OF_LABEL } from './provider/layered-volume';
 
@@ -201,6 +201,16 @@ export async function viewDrift(docker: Docker, home: string, view: DeclaredView
   return (await Promise.all(checks)).flat();
 }
 
+/** A container's state when it is not as it should be: running, or for a job, exited with code 0. */
+export function stateDrift(info: Docker.ContainerInspectInfo): { declared: string; actual: string } | undefined {
+  if (info.Config.Labels?.[LABEL_ROLE] === 'job') {
+    if (!info.State.Running && info.State.Status === 'exited' && info.State.ExitCode === 0) return undefined;
+    const actual = info.State.Status === 'exited' ? `exited with code ${info.State.ExitCode}` : info.State.Status;
+    return { declared: 'completed (exit code 0)', actual };
+  }
+  return info.State.Running ? undefined : { declared: 'running', actual: info.State.Status };
+}
+
 async function containerDrift(docker: Docker, key: Buffer, c: ViewContainer): Promise<DriftItem[]> {
   const item = (property: string, declared: string, actual: string): DriftItem => ({
     resource: c.name,
@@ -219,7 +229,8 @@ async function containerDrift(docker: Docker, key: Buffer, c: ViewContainer): Pr
     if (!info) return [item('existence', 'present', 'missing')];
     items.push(item('container id', c.id.slice(0, 12), `${info.Id.slice(0, 12)} (recreated outside Slipway)`));
   }
-  if (!info.State.Running) items.push(item('state', 'running', info.State.Status));
+  const state = stateDrift(info);
+  if (state) items.push(item('state', state.declared, state.actual));
   if (info.Image !== c.image) items.push(item('image', c.image, info.Image));
   const actual = digestEnv(key, info.Config.Env ?? []);
   for (const [k, v] of Object.entries(c.env)) {

@@ -62,12 +62,20 @@ export async function assertDockerReachable(docker: Docker, dockerHost: string):
 export interface ServiceState {
   service: string;
   containerId: string;
-  /** Docker's state (running, exited, restarting, ...); `missing` in a status when a declared one has no container (containerId empty). */
+  /**
+   * Docker's state (running, exited, restarting, ...), `completed` for a job that exited with code
+   * 0; `missing` in a status when a declared one has no container (containerId empty).
+   */
   state: string;
   /** healthy | unhealthy | starting | none */
   health: string;
   image: string;
   ports: Record<string, number>;
+}
+
+/** Whether a container is as it should be: running, or a job that completed. */
+export function isUp(s: Pick<ServiceState, 'state'>): boolean {
+  return s.state === 'running' || s.state === 'completed';
 }
 
 /** Docker label filters for an environment of the given owner state (all states when `state` is empty). */
@@ -99,10 +107,12 @@ export function serviceState(c: Docker.ContainerInfo): ServiceState {
   for (const p of c.Ports ?? []) if (p.PublicPort) ports[String(p.PrivatePort)] = p.PublicPort;
   const health =
     /\((healthy|unhealthy|health: starting)\)/.exec(c.Status ?? '')?.[1]?.replace('health: ', '') ?? 'none';
+  // A job that exited with code 0 is done, not stopped.
+  const completed = c.Labels?.[LABEL_ROLE] === 'job' && c.State === 'exited' && /^Exited \(0\)/.test(c.Status ?? '');
   return {
     service: c.Labels?.[LABEL_SERVICE] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id,
     containerId: c.Id,
-    state: c.State,
+    state: completed ? 'completed' : c.State,
     health,
     image: c.ImageID,
     ports,
@@ -326,7 +336,7 @@ export async function whatRuns(docker: Docker, sel: EnvSelector, declared: strin
   const not: string[] = [];
   for (const name of [...new Set([...declared, ...live.map((s) => s.service)])]) {
     const s = live.find((x) => x.service === name);
-    if (s?.state === 'running') running.push(name);
+    if (s && isUp(s)) running.push(name);
     else not.push(`${name} (${s ? s.state : 'missing'})`);
   }
   return [

@@ -112,9 +112,11 @@ export async function restart(
   const endpoint = record?.dockerHost ?? ctx.dockerHost;
   const docker = await ctx.reachable(record?.dockerHost);
   const check = record?.ran?.services?.find((s) => s.name === service)?.healthcheck;
+  // A job runs again: done when it exits with code 0.
+  const job = record?.ran?.services?.find((s) => s.name === service)?.job;
   // An HTTP check is probed through the published port here, or from inside another engine.
   const probed = !!check?.command || !!check?.http;
-  const deadline = Date.now() + (check?.timeoutMs ?? 30_000);
+  const deadline = Date.now() + (job?.timeoutMs ?? check?.timeoutMs ?? 30_000);
   let last: string;
   for (;;) {
     if (opts.signal?.aborted)
@@ -133,14 +135,27 @@ export async function restart(
       endpoint,
       docker,
     );
-    if (state?.state === 'running' && (state.health === 'healthy' || (state.health === 'none' && !probed))) return;
+    if (job) {
+      if (state?.state === 'completed') return;
+      if (state && state.state !== 'running' && state.state !== 'restarting') {
+        const info = await docker.getContainer(state.containerId).inspect();
+        throw new SlipwayError(
+          'health-check-failed',
+          `The job ${service} of ${project} / ${branch} ran again and exited with code ${info.State.ExitCode}.`,
+          { hint: `Look at its logs: slipway logs --service ${service} --branch "${branch}".` },
+        );
+      }
+    } else if (state?.state === 'running' && (state.health === 'healthy' || (state.health === 'none' && !probed)))
+      return;
     last = state ? `it is ${state.state}, health ${state.health}` : 'its container is gone';
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, Math.min(check?.intervalMs ?? 500, 500)));
   }
   throw new SlipwayError(
     'health-check-failed',
-    `Service ${service} of ${project} / ${branch} restarted but did not become healthy within ${Math.round((check?.timeoutMs ?? 30_000) / 1000)}s: ${last}.`,
+    job
+      ? `The job ${service} of ${project} / ${branch} ran again but did not finish within ${Math.round(job.timeoutMs / 1000)}s: ${last}.`
+      : `Service ${service} of ${project} / ${branch} restarted but did not become healthy within ${Math.round((check?.timeoutMs ?? 30_000) / 1000)}s: ${last}.`,
     {
       hint: `Look at its logs: slipway logs --service ${service} --branch "${branch}".`,
     },

@@ -17,6 +17,7 @@ import {
   connectDocker,
   environmentContainers,
   environmentLabels,
+  isUp,
   type EnvSelector,
   type ServiceState,
 } from '../docker/engine';
@@ -291,7 +292,7 @@ function describe(
   else if (record?.lastOperation.status === 'running' && !damaged) status = 'failed';
   else if (record?.lastOperation.status === 'failed' || record?.lastOperation.status === 'cancelled') status = 'failed';
   else {
-    const up = live.filter((s) => s.state === 'running' && s.health !== 'unhealthy');
+    const up = live.filter((s) => isUp(s) && s.health !== 'unhealthy');
     if (missing.length > 0) status = 'degraded';
     else if (up.length === 0) status = 'stopped';
     else if (up.length < live.length) status = 'degraded';

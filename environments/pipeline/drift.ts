@@ -10,6 +10,7 @@
  * only the names of the keys that differ.
  */
 import type Docker from 'dockerode';
+import { stateDrift } from '../docker/declared-view';
 import { resourceKindOf } from '../kinds';
 
 export type DriftSource = 'reality' | 'spec';
@@ -111,7 +112,8 @@ async function containerDrift(docker: Docker, r: StateResource): Promise<DriftIt
     if (!info) return [item('existence', 'present', 'missing')];
     items.push(item('container id', recordedId.slice(0, 12), `${info.Id.slice(0, 12)} (recreated outside Slipway)`));
   }
-  if (!info.State.Running) items.push(item('state', 'running', info.State.Status));
+  const state = stateDrift(info);
+  if (state) items.push(item('state', state.declared, state.actual));
 
   const image = reveal<string>(o.image).value;
   if (image && info.Image !== image) items.push(item('image', image, info.Image));

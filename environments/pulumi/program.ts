@@ -172,7 +172,7 @@ function programFor(inputs: ProgramInputs): () => Promise<Record<string, unknown
           ...(bindAddress(dockerHost) !== '127.0.0.1' ? { bindAddress: bindAddress(dockerHost) } : {}),
         };
     const labelsFor = (service: string) => ({ ...names.labels, [LABEL_SERVICE]: service });
-    const containerLabels = (service: string, role: 'service' | 'database') => ({
+    const containerLabels = (service: string, role: 'service' | 'database' | 'job') => ({
       ...labelsFor(service),
       [LABEL_ROLE]: role,
       [LABEL_CREATED]: identity.createdAt,
@@ -319,10 +319,12 @@ function programFor(inputs: ProgramInputs): () => Promise<Record<string, unknown
           aliases: [svc.name],
           mounts: serviceMounts(svc, names),
           health: svc.healthcheck,
+          // A job runs to completion (exit 0) before what depends on it starts.
+          ...(svc.job ? { job: svc.job } : {}),
           ...remote,
           cpus: svc.resources.cpus,
           memoryBytes: svc.resources.memoryBytes,
-          labels: containerLabels(svc.name, 'service'),
+          labels: containerLabels(svc.name, svc.job ? 'job' : 'service'),
           secrets,
         },
         { dependsOn },

@@ -3,7 +3,7 @@ import type { Stack } from '@pulumi/pulumi/automation';
 import type { EnvNames } from '../naming';
 import { inspectRecord, rebuildRecord, removeRecord, writeRecord, type EnvRecord } from '../records';
 import { readView } from '../docker/declared-view';
-import { connectDocker, environmentLabels, publishedHostPorts } from '../docker/engine';
+import { connectDocker, environmentLabels, isUp, publishedHostPorts, serviceState } from '../docker/engine';
 import type { ResourceKind } from '../docker/provider/shared';
 import { allocateHostPorts, movedPortMessage } from '../ports';
 import type { Spec } from '../spec/types';
@@ -84,7 +84,8 @@ export async function vanishedContainers(
           .then((l) => new Set((l.Volumes ?? []).map((v) => v.Name)))
       : new Set<string>(),
   ]);
-  const running = new Set(listed.filter((c) => c.State === 'running').map((c) => c.Id));
+  // A job that completed is there as it should be; anything else must run.
+  const running = new Set(listed.filter((c) => isUp(serviceState(c))).map((c) => c.Id));
   const gone: Array<[string, ResourceKind]> = [
     ...Object.entries(applied)
       .filter(([, id]) => !running.has(id))

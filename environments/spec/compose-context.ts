@@ -42,6 +42,8 @@ export class ComposeContext {
   readonly notes: string[] = [];
   /** Compose service name to its Slipway name. */
   readonly names = new Map<string, string>();
+  /** Compose services that another waits for to complete (`service_completed_successfully`): Slipway jobs. */
+  readonly jobs = new Set<string>();
 
   constructor(
     private readonly doc: Document,

@@ -34,7 +34,12 @@ export function mapService(
       if (!ports.includes(port)) ports.push(port);
     } else ctx.skip(at('ports', i), port.reason);
   });
-  if (ports.length) out.ports = ports;
+  // A job (another service waits for it to complete) publishes nothing and has no health check.
+  const job = ctx.jobs.has(key);
+  if (job) out.job = true;
+  if (ports.length && job)
+    ctx.skip(at('ports'), `${key} runs once (a job: others wait for it to complete), so its ports are not published`);
+  else if (ports.length) out.ports = ports;
   const { env, secretVars } = mapEnvironment(ctx, key, svc, dbs);
   if (svc.env_file !== undefined) {
     const files = (Array.isArray(svc.env_file) ? svc.env_file : [svc.env_file]).flatMap((f, i) => {
@@ -84,7 +89,12 @@ export function mapService(
   const after = mapDependsOn(ctx, key, svc);
   if (after.length) out.depends_on = after;
   const health = mapHealthcheck(ctx, key, svc);
-  if (health) out.healthcheck = health;
+  if (health && job)
+    ctx.skip(
+      at('healthcheck'),
+      `${key} runs once (a job): it is done when it exits with code 0, so its health check is not mapped`,
+    );
+  else if (health) out.healthcheck = health;
   const limits = mapResources(ctx, key, svc);
   if (limits) out.resources = limits;
   for (const k of Object.keys(svc)) {
@@ -185,14 +195,9 @@ function mapDependsOn(ctx: ComposeContext, key: string, svc: Obj): string[] {
       ? Object.entries(d)
       : [];
   const out: string[] = [];
-  for (const [name, cond] of entries) {
-    const condition = isObj(cond) ? cond.condition : undefined;
-    if (condition === 'service_completed_successfully') {
-      ctx.skip(
-        ['services', key, 'depends_on', name],
-        `waiting for ${name} to complete is not mapped: Slipway runs services that keep running; ${key} starts after ${name} has started`,
-      );
-    }
+  // Each condition holds in Slipway: a dependency with a health check is waited for until healthy,
+  // a job (service_completed_successfully) until it exited with code 0.
+  for (const [name] of entries) {
     const mapped = ctx.names.get(name);
     if (mapped) out.push(mapped);
     else ctx.skip(['services', key, 'depends_on', name], `${name} is not a service of the compose file`);

@@ -89,6 +89,12 @@ function mapDocument(ctx: ComposeContext, root: Obj, name: string): ComposeDraft
   const secrets = isObj(root.secrets) ? root.secrets : {};
   const databases: Obj = {};
   const out: Obj = {};
+  // What another service waits for to complete runs once, as a job.
+  for (const svc of Object.values(services)) {
+    if (!isObj(svc) || !isObj(svc.depends_on)) continue;
+    for (const [dep, cond] of Object.entries(svc.depends_on))
+      if (isObj(cond) && cond.condition === 'service_completed_successfully') ctx.jobs.add(dep);
+  }
   const dbNames = new Set<string>();
   for (const key of Object.keys(services)) {
     const n = slipwayName(key);
@@ -98,11 +104,16 @@ function mapDocument(ctx: ComposeContext, root: Obj, name: string): ComposeDraft
       );
     ctx.names.set(key, n);
     const svc = services[key];
+    // A PostgreSQL server, not a task run with its image (a job, or a command other than postgres).
+    const cmd = isObj(svc) ? svc.command : undefined;
+    const command = Array.isArray(cmd) ? String(cmd[0]) : typeof cmd === 'string' ? cmd : '';
     if (
       isObj(svc) &&
       !svc.build &&
       typeof svc.image === 'string' &&
-      POSTGRES_IMAGE.test(ctx.str(svc.image, ['services', key, 'image']))
+      POSTGRES_IMAGE.test(ctx.str(svc.image, ['services', key, 'image'])) &&
+      !ctx.jobs.has(key) &&
+      (command === '' || /^(postgres\b|-)/.test(command))
     )
       dbNames.add(key);
   }

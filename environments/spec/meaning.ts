@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { SpecIssue } from '../errors';
 import { outsideRoot, repositoryRoot } from './containment';
 import { initProblems } from './database-init';
+import { jobProblems } from './job';
 import { DEFAULT_DOCKERFILE } from './normalize';
 import { mockProblems, mockServiceName, mocksGateProblems } from './mocks';
 import { pipelineProblems } from './pipeline';
@@ -57,6 +58,7 @@ export function semanticIssues(data: unknown, source: SpecSource): SpecIssue[] {
     ]),
     ...pipelineProblems(data.pipeline),
     ...stageSeedProblems(data),
+    ...jobProblems(data),
     ...extraProblems(declared.services, declared.databases, source.dir),
     ...mockProblems(data.mocks, source.dir, Object.keys(declared.services)),
     ...mocksGateProblems(data),

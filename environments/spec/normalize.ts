@@ -1,6 +1,7 @@
 /** The YAML shape of a spec as the schema accepts it, and its normalization into the `Spec` the engine consumes. */
 import { resolve } from 'node:path';
 import { initMounts } from './database-init';
+import { DEFAULT_JOB_TIMEOUT } from './job';
 import { attachMocks, mockImageContext, mockServices, normalizeMocks, type RawMock } from './mocks';
 import { normalizePipeline, type RawPipeline } from './pipeline';
 import { normalizeSeed } from './seed';
@@ -32,6 +33,7 @@ interface RawService extends RawExtras {
   env?: Record<string, string | number | boolean>;
   healthcheck?: RawHealthCheck;
   resources?: RawResources;
+  job?: boolean | { timeout?: string };
 }
 
 interface RawDatabase {
@@ -103,10 +105,15 @@ function normalizeService(name: string, raw: RawService, source: SpecSource, dat
     dependsOn: dependsOn(name, env),
   };
   if (raw.build !== undefined) {
-    const { context, dockerfile = DEFAULT_DOCKERFILE, target } =
-      typeof raw.build === 'string' ? { context: raw.build, target: undefined } : raw.build;
+    const {
+      context,
+      dockerfile = DEFAULT_DOCKERFILE,
+      target,
+    } = typeof raw.build === 'string' ? { context: raw.build, target: undefined } : raw.build;
     service.build = { context: resolve(source.dir, context), dockerfile, ...(target ? { target } : {}) };
   }
+  if (raw.job)
+    service.job = { timeoutMs: parseDuration((typeof raw.job === 'object' && raw.job.timeout) || DEFAULT_JOB_TIMEOUT) };
   const { buildArgs, after, ...extras } = normalizeExtras(raw, source.dir, databases);
   if (service.build && buildArgs) service.build.args = buildArgs;
   Object.assign(service, extras);

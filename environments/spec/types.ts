@@ -46,6 +46,8 @@ export interface ServiceSpec {
   mounts?: ServiceMount[];
   /** Names of the services and databases this one refers to (from its env) or names in depends_on. */
   dependsOn: { services: string[]; databases: string[] };
+  /** A one-off task: it runs to completion (exit 0) within `timeoutMs`, before what depends on it starts. */
+  job?: { timeoutMs: number };
 }
 
 /** A named volume (`volume`, one per environment) or a bind mount of an absolute `source` inside the project. */

@@ -143,21 +143,25 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
     const t = new vscode.TreeItem(node.service, vscode.TreeItemCollapsibleState.None);
     t.id = `svc:${node.item.status.branch}:${node.service}`;
     const health = !s ? 'no container' : s.state !== 'running' ? s.state : s.health === 'none' ? 'running' : s.health;
+    // A job that exited with code 0 is done: shown as such, not as stopped.
+    const done = s?.state === 'completed';
     // A mock of a third-party API runs as service `mock-<name>`; it is shown as that mock.
     const mock = Object.keys(node.item.status.mocks ?? {}).find((name) => `mock-${name}` === node.service);
     if (mock) t.label = `${mock} (mock)`;
     t.description = [node.url, health].filter(Boolean).join(' · ');
     t.iconPath = new vscode.ThemeIcon(
-      !s || s.state !== 'running'
-        ? 'circle-slash'
-        : s.health === 'unhealthy'
-          ? 'warning'
-          : s.health === 'starting'
-            ? 'loading~spin'
-            : mock
-              ? 'beaker'
-              : 'vm-running',
-      !s || s.state !== 'running' || s.health === 'unhealthy'
+      done
+        ? 'pass'
+        : !s || s.state !== 'running'
+          ? 'circle-slash'
+          : s.health === 'unhealthy'
+            ? 'warning'
+            : s.health === 'starting'
+              ? 'loading~spin'
+              : mock
+                ? 'beaker'
+                : 'vm-running',
+      !done && (!s || s.state !== 'running' || s.health === 'unhealthy')
         ? new vscode.ThemeColor('problemsWarningIcon.foreground')
         : undefined,
     );

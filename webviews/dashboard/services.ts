@@ -7,7 +7,7 @@ import type { DashboardContext } from './context';
 
 function serviceState(s: ServiceView): TemplateResult {
   const tone: Tone =
-    s.state === 'running'
+    s.state === 'running' || s.state === 'completed'
       ? 'ok'
       : s.state === 'restarting' || s.state === 'created'
         ? 'info'

@@ -24,7 +24,10 @@ function stat(label: string, value: TemplateResult | string, extra?: TemplateRes
 }
 
 export function stats(ctx: DashboardContext, e: EnvironmentView): TemplateResult {
-  const healthy = e.services.filter((s) => s.state === 'running' && s.health !== 'unhealthy').length;
+  // A job that completed counts as well as a running service.
+  const healthy = e.services.filter(
+    (s) => (s.state === 'running' || s.state === 'completed') && s.health !== 'unhealthy',
+  ).length;
   const total = e.services.length;
   const left = e.expiresAt ? Date.parse(e.expiresAt) - Date.now() : undefined;
   const ttlTone: Tone | undefined =

@@ -1,7 +1,7 @@
 /** The container kind of Slipway's dynamic provider: create (waiting for health), replace, delete and read back. Serialized into Pulumi's state with the provider (see ../provider.ts): npm packages and Node  modules only through `require()` inside function bodies. */
 import type * as Dockerode from 'dockerode';
 import { dockerClient } from '../endpoint';
-import { waitHealthy, watchLifecycle } from './health';
+import { waitCompleted, waitHealthy, watchLifecycle } from './health';
 import { SETTLED_CHECK_MS } from './health-command';
 import { diffBy, isNotFound, removeContainer, sameLabels, type Labels } from './shared';
 
@@ -29,6 +29,8 @@ export interface ContainerInputs {
   /** A volume by name, or (with `bind`) a host path inside the project; `readOnly` mounts it read-only. */
   mounts: Array<{ volume: string; target: string; bind?: boolean; readOnly?: boolean }>;
   health?: ContainerHealth;
+  /** A one-off task: it must exit with code 0 within `timeoutMs`; it is not restarted. */
+  job?: { timeoutMs: number };
   /** On a remote engine: the image that runs the HTTP health check inside it (see ./probe.ts). */
   probeImage?: string;
   /** Where ports are published when not 127.0.0.1 (an engine on another host: all its interfaces). */
@@ -97,7 +99,7 @@ async function createContainer(
       })),
       NanoCpus: inputs.cpus ? Math.round(inputs.cpus * 1e9) : undefined,
       Memory: inputs.memoryBytes,
-      RestartPolicy: { Name: 'unless-stopped' },
+      RestartPolicy: inputs.job ? { Name: 'no' } : { Name: 'unless-stopped' },
       Init: true,
     },
     NetworkingConfig: { EndpointsConfig: { [inputs.network]: { Aliases: inputs.aliases } } },
@@ -106,7 +108,8 @@ async function createContainer(
   const startedAt = Date.now();
   try {
     await container.start();
-    await waitHealthy(docker, inputs, container.id, startedAt, life);
+    if (inputs.job) await waitCompleted(docker, inputs, container.id, inputs.job.timeoutMs);
+    else await waitHealthy(docker, inputs, container.id, startedAt, life);
   } catch (err) {
     // Never leave a half-made container behind: the failed create is not recorded in state.
     await removeContainer(docker, container.id);
@@ -208,6 +211,8 @@ export const containerProvider = {
       'imageRef',
       'secrets',
       'probeImage',
+      // A job's timeout: a new one is for its next run (its labels say whether it is a job).
+      'job',
     ]);
   },
   async update(id: string, olds: ContainerInputs & { containerId: string }, news: ContainerInputs) {

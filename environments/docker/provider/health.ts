@@ -203,3 +203,36 @@ export async function waitHealthy(
       (logs ? `\nlast log lines of ${service}:\n${logs}` : `\n${service} wrote no log lines`),
   );
 }
+
+/**
+ * Waits for a job's container to exit: code 0 is done; another code, or still running after
+ * `timeoutMs`, fails with its last log lines, masked (its caller then removes the container).
+ */
+export async function waitCompleted(
+  docker: Dockerode,
+  inputs: ContainerInputs,
+  id: string,
+  timeoutMs: number,
+): Promise<void> {
+  const container = docker.getContainer(id);
+  const service = inputs.labels['dev.slipway.service'] ?? inputs.name;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  const started = Date.now();
+  let failure: string;
+  try {
+    const done = await Promise.race([container.wait() as Promise<{ StatusCode: number }>, timedOut]);
+    if (done !== 'timeout' && done.StatusCode === 0) return;
+    failure =
+      done === 'timeout'
+        ? `the job ${service} did not finish within ${seconds(timeoutMs)} (its timeout)`
+        : `the job ${service} exited with code ${done.StatusCode} after ${seconds(Date.now() - started)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+  const logs = maskSecrets(await containerLogsTail(container, 20), inputs);
+  throw new Error(
+    maskSecrets(failure, inputs) +
+      (logs ? `\nlast log lines of ${service}:\n${logs}` : `\n${service} wrote no log lines`),
+  );
+}

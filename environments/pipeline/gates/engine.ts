@@ -16,7 +16,10 @@ export const healthGate: GateEvaluator<'health'> = async (_gate, ctx, run) => {
         : `all ${services.length} services are running and healthy`,
       evidence,
     );
-  const unwell = services.filter((s) => s.state !== 'running' || !['healthy', 'none', ''].includes(s.health));
+  // A job that completed is as it should be.
+  const unwell = services.filter(
+    (s) => (s.state !== 'running' && s.state !== 'completed') || !['healthy', 'none', ''].includes(s.health),
+  );
   const names = unwell.map((s) => `${s.service} (${s.state}${s.health ? `, ${s.health}` : ''})`);
   const why = names.length > 0 ? `: ${names.join(', ')}` : '';
   return outcome('fail', `the environment is not healthy${why}`, evidence);
