@@ -143,7 +143,11 @@ export class LocalEnvironments implements Environments {
         ? undefined
         : await this.unchangedSinceLastUp(spec, branch, commit);
     if (unchanged) {
-      opts.onEvent?.({ type: 'step', message: 'nothing changed since the last up, and every container is running' });
+      const jobs = spec.services.some((s) => s.job) ? ' (and every job completed)' : '';
+      opts.onEvent?.({
+        type: 'step',
+        message: `nothing changed since the last up, and every container is running${jobs}`,
+      });
       return unchanged;
     }
     const names = envNames(spec.name, branch, this.stateId);

@@ -120,6 +120,17 @@ describe('jobs on real Docker + Pulumi', function () {
     assert.doesNotMatch(r.stderr + r.stdout, /recreating/);
     assert.equal(await runs(), 'v1,v2');
 
+    // restart runs it again and waits for it; its logs are there after it exited.
+    const again = await cliJson<{ status: string }>(
+      ['restart', 'migrate', '--spec', specFile, '--branch', branch, '--json'],
+      home,
+    );
+    assert.equal(again.status, 'completed');
+    assert.equal(await runs(), 'v1,v2,v2');
+    const logs = await runCli(['logs', 'migrate', '--spec', specFile, '--branch', branch], home);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /ran v2/);
+
     // A job that fails fails up, by its exit code and its last lines.
     writeFileSync(specFile, spec('v3', 3));
     r = await runCli(['up', '--spec', specFile, '--branch', branch], home);
