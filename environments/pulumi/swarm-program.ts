@@ -195,6 +195,9 @@ export function swarmProgram(inputs: ProgramInputs, swarm: SwarmStage): () => Pr
           name: names.container(svc.name),
           image: images.get(svc.name)!.imageId,
           command: svc.command,
+          ...(svc.entrypoint ? { entrypoint: svc.entrypoint } : {}),
+          ...(svc.user ? { user: svc.user } : {}),
+          ...(svc.workingDir ? { workingDir: svc.workingDir } : {}),
           env: resolved.apply((env) => env.filter((e) => !secretKeys.includes(keyOf(e)))),
           secretEnv: pulumi.secret(
             pulumi

@@ -27,6 +27,15 @@ export function mapService(
       ? svc.command.map((c, i) => ctx.str(c, at('command', i)))
       : shellWords(ctx.str(svc.command, at('command')));
   }
+  // Compose reads a string entrypoint as words, as slipway.yaml does.
+  if (svc.entrypoint !== undefined && svc.entrypoint !== null) {
+    out.entrypoint = Array.isArray(svc.entrypoint)
+      ? svc.entrypoint.map((c, i) => ctx.str(c, at('entrypoint', i)))
+      : ctx.str(svc.entrypoint, at('entrypoint'));
+  }
+  if (svc.user !== undefined && svc.user !== null) out.user = ctx.str(String(svc.user), at('user'));
+  if (svc.working_dir !== undefined && svc.working_dir !== null)
+    out.working_dir = ctx.str(svc.working_dir, at('working_dir'));
   const ports: number[] = [];
   (Array.isArray(svc.ports) ? svc.ports : []).forEach((p, i) => {
     const port = containerPort(typeof p === 'string' ? ctx.str(p, at('ports', i)) : p);
@@ -103,6 +112,9 @@ export function mapService(
         'build',
         'image',
         'command',
+        'entrypoint',
+        'user',
+        'working_dir',
         'ports',
         'environment',
         'env_file',

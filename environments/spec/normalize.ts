@@ -1,5 +1,6 @@
 /** The YAML shape of a spec as the schema accepts it, and its normalization into the `Spec` the engine consumes. */
 import { resolve } from 'node:path';
+import { shellWords } from './compose-values';
 import { initMounts } from './database-init';
 import { DEFAULT_JOB_TIMEOUT } from './job';
 import { attachMocks, mockImageContext, mockServices, normalizeMocks, type RawMock } from './mocks';
@@ -29,6 +30,9 @@ interface RawService extends RawExtras {
     | { context: string; dockerfile?: string; args?: Record<string, string | number | boolean>; target?: string };
   image?: string;
   command?: string | string[];
+  entrypoint?: string | string[];
+  user?: string;
+  working_dir?: string;
   ports?: number[];
   env?: Record<string, string | number | boolean>;
   healthcheck?: RawHealthCheck;
@@ -123,6 +127,11 @@ function normalizeService(name: string, raw: RawService, source: SpecSource, dat
   // A single string is a shell command line.
   if (typeof raw.command === 'string') service.command = ['sh', '-c', raw.command];
   else if (raw.command !== undefined) service.command = raw.command;
+  // An entrypoint string is its words (as compose reads it), not a shell command line.
+  if (raw.entrypoint !== undefined)
+    service.entrypoint = typeof raw.entrypoint === 'string' ? shellWords(raw.entrypoint) : raw.entrypoint;
+  if (raw.user !== undefined) service.user = raw.user;
+  if (raw.working_dir !== undefined) service.workingDir = raw.working_dir;
   if (raw.healthcheck) service.healthcheck = normalizeHealthCheck(raw.healthcheck, ports);
   return service;
 }

@@ -33,6 +33,10 @@ export interface ServiceSpec {
   /** Or run an existing local image. Exactly one of build / image is set. */
   image?: string;
   command?: string[];
+  /** Overrides of the image's ENTRYPOINT, USER and WORKDIR. */
+  entrypoint?: string[];
+  user?: string;
+  workingDir?: string;
   /** Container ports, each published on 127.0.0.1; the first one is the service's URL. */
   ports: number[];
   env: Record<string, TemplateValue>;

@@ -229,7 +229,7 @@ describe('adopting Slipway outside this repository', function () {
     );
     assert.deepEqual(
       draft.unmapped.map((u) => u.field),
-      ['services.web.entrypoint', 'services.worker.cap_add'],
+      ['services.worker.cap_add'],
     );
     cleanups.push(() => slipway('down', '--branch', branch));
     const up = ok(await slipway('up', '--json'), 'slipway up on a detached HEAD');
@@ -238,6 +238,7 @@ describe('adopting Slipway outside this repository', function () {
     assert.equal(await getStatus(`${link}/healthz`), 200);
     assert.equal((await (await fetch(`${link}/greeting.txt`)).text()).trim(), 'built-with-args');
     assert.equal((await (await fetch(`${link}/message.txt`)).text()).trim(), 'from the env file');
+    assert.equal((await (await fetch(`${link}/entry.txt`)).text()).trim(), 'from the entrypoint');
     const worker = (await labelled('args-envfile', branch)).containers.find(
       (c) => c.Labels['dev.slipway.service'] === 'worker',
     );

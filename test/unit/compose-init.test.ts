@@ -50,7 +50,7 @@ describe('slipway init from a compose file', () => {
     assert.deepEqual(d.unmapped, []);
   });
 
-  it('maps build args and env_file, keeps exposed-only ports unpublished, and lists entrypoint and cap_add with their lines', () => {
+  it('maps build args, env_file and entrypoint, keeps exposed-only ports unpublished, and lists cap_add with its line', () => {
     const { d, spec } = draft(join(FIXTURES, 'args-envfile'));
     const web = spec.services.find((s) => s.name === 'web')!;
     assert.deepEqual(web.build?.args, { GREETING: 'built-with-args' });
@@ -76,12 +76,15 @@ describe('slipway init from a compose file', () => {
     );
     assert.deepEqual(
       d.unmapped.map((u) => [u.line, u.field]),
-      [
-        [23, 'services.web.entrypoint'],
-        [29, 'services.worker.cap_add'],
-      ],
+      [[30, 'services.worker.cap_add']],
     );
-    assert.match(d.text, /# {3}line 23, services\.web\.entrypoint: entrypoint is not mapped/);
+    assert.match(d.text, /# {3}line 30, services\.worker\.cap_add: cap_add is not mapped/);
+    assert.deepEqual(web.entrypoint, [
+      '/bin/sh',
+      '-c',
+      'echo from the entrypoint > /www/entry.txt && exec "$@"',
+      'entry',
+    ]);
   });
 
   it('maps named volumes, bind mounts inside the project and depends_on health conditions; lists a host socket, tmpfs and networks', () => {

@@ -21,6 +21,10 @@ export interface ContainerInputs {
   image: string;
   imageRef: string;
   command?: string[];
+  /** Overrides of the image's ENTRYPOINT (its CMD then does not apply), USER and WORKDIR. */
+  entrypoint?: string[];
+  user?: string;
+  workingDir?: string;
   env: string[];
   /** containerPort -> host port on 127.0.0.1 */
   ports: Array<{ container: number; host: number }>;
@@ -84,6 +88,9 @@ async function createContainer(
     name: inputs.name,
     Image: inputs.image,
     Cmd: inputs.command,
+    ...(inputs.entrypoint ? { Entrypoint: inputs.entrypoint } : {}),
+    ...(inputs.user ? { User: inputs.user } : {}),
+    ...(inputs.workingDir ? { WorkingDir: inputs.workingDir } : {}),
     Env: inputs.env,
     Labels: inputs.labels,
     ExposedPorts: exposed,
@@ -189,6 +196,9 @@ const CONTAINER_REPLACE_KEYS = [
   'name',
   'image',
   'command',
+  'entrypoint',
+  'user',
+  'workingDir',
   'env',
   'ports',
   'network',

@@ -25,6 +25,10 @@ export interface SwarmServiceInputs {
   name: string;
   image: string;
   command?: string[];
+  /** Overrides of the image's ENTRYPOINT (its CMD then does not apply), USER and WORKDIR. */
+  entrypoint?: string[];
+  user?: string;
+  workingDir?: string;
   env: string[];
   /** `VAR=value` entries whose values are secrets: Swarm secrets mounted at /run/secrets/VAR, the env naming them as `VAR_FILE`. */
   secretEnv?: string[];
@@ -119,7 +123,9 @@ async function launchOf(docker: Dockerode, inputs: SwarmServiceInputs): Promise<
   const image = (await docker.getImage(inputs.image).inspect()) as {
     Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null };
   };
-  return secretLaunch(vars, image.Config?.Entrypoint ?? [], inputs.command ?? image.Config?.Cmd ?? []);
+  // An entrypoint of the service's own replaces the image's, and with it the image's CMD.
+  const entrypoint = inputs.entrypoint ?? image.Config?.Entrypoint ?? [];
+  return secretLaunch(vars, entrypoint, inputs.command ?? (inputs.entrypoint ? [] : (image.Config?.Cmd ?? [])));
 }
 
 /** The shell that exports each variable from its secret's file, then execs `entrypoint` and `args`. */
@@ -138,7 +144,12 @@ function bareSpec(inputs: SwarmServiceInputs, secrets: SecretRef[], launch?: Lau
     TaskTemplate: {
       ContainerSpec: {
         Image: inputs.image,
-        ...(launch ?? (inputs.command ? { Args: inputs.command } : {})),
+        ...(launch ?? {
+          ...(inputs.entrypoint ? { Command: inputs.entrypoint } : {}),
+          ...(inputs.command ? { Args: inputs.command } : {}),
+        }),
+        ...(inputs.user ? { User: inputs.user } : {}),
+        ...(inputs.workingDir ? { Dir: inputs.workingDir } : {}),
         Env: [...inputs.env, ...secretFileEnv(inputs.secretEnv)],
         ...(secrets.length ? { Secrets: secrets } : {}),
         ...(inputs.mounts?.length
@@ -321,6 +332,9 @@ export const swarmServiceProvider = {
     const d = diffBy({ ...olds }, { ...news }, SERVICE_REPLACE_KEYS, [
       'image',
       'command',
+      'entrypoint',
+      'user',
+      'workingDir',
       'env',
       'secretEnv',
       'envFromSecrets',
