@@ -242,7 +242,7 @@ describe('slipway.yaml v1', () => {
       assert.equal(issue.field, 'services.web.prots');
       assert.equal(
         issue.message,
-        'unknown field "prots" (allowed: build, image, command, ports, env, env_file, secrets, volumes, depends_on, healthcheck, resources, job)',
+        'unknown field "prots" (allowed: build, image, command, entrypoint, user, working_dir, ports, env, env_file, secrets, volumes, depends_on, healthcheck, resources, job)',
       );
     });
 

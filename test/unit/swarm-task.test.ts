@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { secretLaunch, swarmHealthcheck } from '../../environments/docker/provider/swarm-service';
+import { secretLaunch, swarmHealthcheck, taskProcess } from '../../environments/docker/provider/swarm-service';
 
 /** Runs the check's shell with only node on PATH (`bin`: an image with neither curl nor nc); its exit code. */
 function runCheck(bin: string, port: number, path: string): Promise<number | null> {
@@ -41,6 +41,20 @@ describe('a Swarm task', () => {
     assert.equal(await runCheck(bin, port, '/broken'), 1);
     // Port 1: nothing listens there.
     assert.equal(await runCheck(bin, 1, '/healthz'), 1);
+  });
+
+  it("runs the service's entrypoint instead of the image's, and then not the image's CMD", () => {
+    const image = { Entrypoint: ['docker-entrypoint.sh'], Cmd: ['postgres'] };
+    assert.deepEqual(taskProcess({}, image), { entrypoint: ['docker-entrypoint.sh'], args: ['postgres'] });
+    assert.deepEqual(taskProcess({ command: ['psql'] }, image), {
+      entrypoint: ['docker-entrypoint.sh'],
+      args: ['psql'],
+    });
+    assert.deepEqual(taskProcess({ entrypoint: ['/app/run'] }, image), { entrypoint: ['/app/run'], args: [] });
+    assert.deepEqual(taskProcess({ entrypoint: ['/app/run'], command: ['--fast'] }, { Entrypoint: null, Cmd: null }), {
+      entrypoint: ['/app/run'],
+      args: ['--fast'],
+    });
   });
 
   it("exports each secret variable from its file, drops its _FILE, and runs the image's entrypoint and command", () => {

@@ -123,9 +123,21 @@ async function launchOf(docker: Dockerode, inputs: SwarmServiceInputs): Promise<
   const image = (await docker.getImage(inputs.image).inspect()) as {
     Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null };
   };
-  // An entrypoint of the service's own replaces the image's, and with it the image's CMD.
-  const entrypoint = inputs.entrypoint ?? image.Config?.Entrypoint ?? [];
-  return secretLaunch(vars, entrypoint, inputs.command ?? (inputs.entrypoint ? [] : (image.Config?.Cmd ?? [])));
+  const { entrypoint, args } = taskProcess(inputs, image.Config ?? {});
+  return secretLaunch(vars, entrypoint, args);
+}
+
+/**
+ * What a task runs, as Docker decides it: the service's own entrypoint replaces the image's, and
+ * with it the image's CMD (the service's command gives the arguments); else the image's
+ * entrypoint with the service's command, or the image's CMD.
+ */
+export function taskProcess(
+  inputs: Pick<SwarmServiceInputs, 'entrypoint' | 'command'>,
+  image: { Entrypoint?: string[] | null; Cmd?: string[] | null },
+): { entrypoint: string[]; args: string[] } {
+  if (inputs.entrypoint) return { entrypoint: inputs.entrypoint, args: inputs.command ?? [] };
+  return { entrypoint: image.Entrypoint ?? [], args: inputs.command ?? image.Cmd ?? [] };
 }
 
 /** The shell that exports each variable from its secret's file, then execs `entrypoint` and `args`. */
