@@ -7,7 +7,8 @@
  * requests on loopback to the stage's URL, which names 127.0.0.1 (bounded in count and time), sees only
  * 200s, first the old version and then the new one. The service's secret is a Swarm secret (no
  * service spec and no file of Slipway's holds it), and `slipway rollback` goes through Swarm's own
- * rollback, answering throughout too, recorded in the audit log.
+ * rollback, answering throughout too, recorded in the audit log. The service's task runs the spec's
+ * entrypoint and working_dir, not its image's.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -131,6 +132,9 @@ describe('a start-first promotion into a Swarm stage (real one-node Swarm on a s
       'services:',
       '  web:',
       '    build: .',
+      // The image's own ENTRYPOINT exits at once: the task runs the spec's, in its folder.
+      '    entrypoint: ["sh", "/start.sh"]',
+      '    working_dir: /www',
       '    ports: [8080]',
       '    healthcheck: { http: /health, timeout: 8s }',
       '    secrets: { API_TOKEN: { env: SWARMSF_TOKEN } }',
@@ -144,6 +148,7 @@ describe('a start-first promotion into a Swarm stage (real one-node Swarm on a s
       '#!/bin/sh',
       // The token's hash, read from its file where the platform gives one (API_TOKEN_FILE), else from the env.
       'if [ -n "$API_TOKEN_FILE" ]; then md5sum < "$API_TOKEN_FILE"; else printf %s "$API_TOKEN" | md5sum; fi | cut -c1-32 > /www/token.md5',
+      'pwd > /www/pwd.txt',
       'httpd -f -p 8080 -h /www &',
       'pid=$!',
       "trap 'sleep 2; kill $pid' TERM",
@@ -158,7 +163,7 @@ describe('a start-first promotion into a Swarm stage (real one-node Swarm on a s
         'www/health': 'ok\n',
         'www/version.txt': 'v1\n',
         'start.sh': start,
-        Dockerfile: 'FROM slipway/busybox:local\nCOPY www /www\nCOPY start.sh /start.sh\nCMD ["sh", "/start.sh"]\n',
+        Dockerfile: 'FROM slipway/busybox:local\nCOPY www /www\nCOPY start.sh /start.sh\nENTRYPOINT ["false"]\n',
       },
       { SLIPWAY_PROBE_IMAGE: 'slipway/busybox:local', SWARMSF_TOKEN: token },
     );
@@ -185,6 +190,8 @@ describe('a start-first promotion into a Swarm stage (real one-node Swarm on a s
     // The task reads the token from its Swarm secret; no service's spec, and no file of Slipway's, holds it.
     const tokenHash = createHash('md5').update(token).digest('hex');
     assert.equal((await (await fetch(`${url}/token.md5`)).text()).trim(), tokenHash);
+    // The task ran the spec's entrypoint (the image's would have exited) in the spec's working_dir.
+    assert.equal((await (await fetch(`${url}/pwd.txt`)).text()).trim(), '/www');
     const inspected = fixture!.engine.cli(['service', 'inspect', ...services.map((s) => s.ID!)]);
     assert.ok(!inspected.includes(token), 'a service spec holds the token');
     assert.match(inspected, /"API_TOKEN_FILE=\/run\/secrets\/API_TOKEN"/);
