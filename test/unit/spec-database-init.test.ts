@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpecError, type SpecIssue } from '../../environments/errors';
+import type { SpecIssue } from '../../environments/errors';
 import { draftSpec } from '../../environments/spec/init';
 import { parseSpec } from '../../environments/spec/load';
+import { specIssues } from '../spec-issues';
 
 const yaml = (...lines: string[]): string => lines.join('\n') + '\n';
 const HEAD = [
@@ -34,15 +35,7 @@ describe('slipway.yaml databases.<name>.init', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function issuesOf(text: string): SpecIssue[] {
-    try {
-      parseSpec(text, file);
-    } catch (err) {
-      assert.ok(SpecError.is(err), `expected a SpecError, got ${String(err)}`);
-      return err.issues;
-    }
-    assert.fail('expected the spec to be rejected');
-  }
+  const issuesOf = (text: string): SpecIssue[] => specIssues(text, file);
 
   it('mounts one file, one folder, or a list of files numbered in the list order', () => {
     const one = parseSpec(yaml(...HEAD, '    init: ./db/schema.sql'), file);

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpecError, type SpecIssue } from '../../environments/errors';
+import type { SpecIssue } from '../../environments/errors';
 import { draftSpec } from '../../environments/spec/init';
 import { parseSpec } from '../../environments/spec/load';
+import { specIssues } from '../spec-issues';
 
 const yaml = (...lines: string[]): string => lines.join('\n') + '\n';
 const HEAD = ['version: 1', 'name: shop', 'services:', '  web: { image: x, ports: [80], depends_on: [migrate] }'];
@@ -22,15 +23,7 @@ describe('slipway.yaml services.<name>.job', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function issuesOf(text: string): SpecIssue[] {
-    try {
-      parseSpec(text, file);
-    } catch (err) {
-      assert.ok(SpecError.is(err), `expected a SpecError, got ${String(err)}`);
-      return err.issues;
-    }
-    assert.fail('expected the spec to be rejected');
-  }
+  const issuesOf = (text: string): SpecIssue[] => specIssues(text, file);
 
   it('runs within 10 minutes unless its timeout says otherwise; a service is no job', () => {
     const spec = parseSpec(yaml(...HEAD, '  migrate: { image: x, job: true }'), file);

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpecError, type SpecIssue } from '../../environments/errors';
+import type { SpecIssue } from '../../environments/errors';
 import { parseSpec } from '../../environments/spec/load';
+import { specIssues } from '../spec-issues';
 
 const yaml = (...lines: string[]): string =>
   ['version: 1', 'name: shop', 'services:', '  web:', '    image: x', ...lines].join('\n') + '\n';
@@ -18,15 +19,7 @@ describe('slipway.yaml entrypoint, user and working_dir', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function issuesOf(text: string): SpecIssue[] {
-    try {
-      parseSpec(text, file);
-    } catch (err) {
-      assert.ok(SpecError.is(err), `expected a SpecError, got ${String(err)}`);
-      return err.issues;
-    }
-    assert.fail('expected the spec to be rejected');
-  }
+  const issuesOf = (text: string): SpecIssue[] => specIssues(text, file);
 
   it('splits an entrypoint string into words (as compose does, no shell), keeps a list, and takes user and working_dir as given', () => {
     const web = parseSpec(

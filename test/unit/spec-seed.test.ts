@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpecError, type SpecIssue } from '../../environments/errors';
+import type { SpecIssue } from '../../environments/errors';
 import { parseSpec } from '../../environments/spec/load';
 import { nextRun } from '../../environments/spec/seed';
+import { specIssues } from '../spec-issues';
 
 const yaml = (...lines: string[]): string => lines.join('\n') + '\n';
 const HEAD = [
@@ -29,15 +30,7 @@ describe('slipway.yaml databases.<name>.seed', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function issuesOf(text: string): SpecIssue[] {
-    try {
-      parseSpec(text, file);
-    } catch (err) {
-      assert.ok(SpecError.is(err), `expected a SpecError, got ${String(err)}`);
-      return err.issues;
-    }
-    assert.fail('expected the spec to be rejected');
-  }
+  const issuesOf = (text: string): SpecIssue[] => specIssues(text, file);
 
   it('names an environment variable as the source and resolves the policy next to the spec', () => {
     const spec = parseSpec(

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpecError, type SpecIssue } from '../../environments/errors';
+import type { SpecIssue } from '../../environments/errors';
 import { describeProfile } from '../../environments/pipeline/data-profile';
 import { parseSpec } from '../../environments/spec/load';
+import { specIssues } from '../spec-issues';
 
 const yaml = (...lines: string[]): string => lines.join('\n') + '\n';
 const head = (seeded: boolean) => [
@@ -32,15 +33,7 @@ describe('slipway.yaml pipeline.stages[].seed', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function issuesOf(text: string): SpecIssue[] {
-    try {
-      parseSpec(text, file);
-    } catch (err) {
-      assert.ok(SpecError.is(err), `expected a SpecError, got ${String(err)}`);
-      return err.issues;
-    }
-    assert.fail('expected the spec to be rejected');
-  }
+  const issuesOf = (text: string): SpecIssue[] => specIssues(text, file);
 
   it('reads same and none, and leaves it unset when not written', () => {
     const spec = parseSpec(
