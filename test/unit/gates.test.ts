@@ -230,9 +230,10 @@ describe('pipeline gates', () => {
       assert.deepStrictEqual(result.evidence.services, [{ service: 'web', state: 'running', health: 'healthy' }]);
     });
 
-    it('fails an unhealthy environment and names the services', async () => {
+    it('fails an unhealthy environment and names the services (not a job that completed)', async () => {
       const services = [
         { service: 'web', state: 'running', health: 'healthy' },
+        { service: 'migrate', state: 'completed', health: 'none' },
         { service: 'api', state: 'running', health: 'unhealthy' },
         { service: 'worker', state: 'exited', health: 'none' },
       ];
