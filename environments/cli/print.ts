@@ -4,6 +4,7 @@ import type { EnvironmentStatus } from '../engine';
 import type { DriftReport } from '../pipeline/drift';
 import type { GateResult } from '../pipeline/gates';
 import type { Context } from './context';
+import { isUp } from '../service-state';
 import { envelopeText, okEnvelope } from './json';
 import { withTimings } from './timings';
 
@@ -94,7 +95,7 @@ export function printEnvironments(ctx: Context, all: EnvironmentStatus[], now = 
     const state =
       s.status === 'running' ? p.green(s.status) : s.status === 'failed' ? p.red(s.status) : p.yellow(s.status);
     // A job that completed is as it should be: counted with the running services.
-    const up = s.services.filter((svc) => svc.state === 'running' || svc.state === 'completed').length;
+    const up = s.services.filter(isUp).length;
     const dirty = s.commit?.endsWith('+dirty') ? ` ${p.yellow('dirty')}` : '';
     table.push([
       `${s.project} / ${s.branch}`,

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { SlipwayError } from '../errors';
+import { isUp } from '../service-state';
 import { timePhase } from '../timings';
 import {
   LABEL_BRANCH,
@@ -73,10 +74,7 @@ export interface ServiceState {
   ports: Record<string, number>;
 }
 
-/** Whether a container is as it should be: running, or a job that completed. */
-export function isUp(s: Pick<ServiceState, 'state'>): boolean {
-  return s.state === 'running' || s.state === 'completed';
-}
+export { isUp };
 
 /** Docker label filters for an environment of the given owner state (all states when `state` is empty). */
 export interface EnvSelector {

@@ -5,15 +5,19 @@ import { bytes, cores, shortDigest } from '../shared/format';
 import { button, emptyState, icon, meter, pill, type Tone } from '../shared/ui';
 import type { DashboardContext } from './context';
 
+/** Running, or for a job, completed (exited with code 0): as it should be. */
+export function serviceUp(s: Pick<ServiceView, 'state'>): boolean {
+  return s.state === 'running' || s.state === 'completed';
+}
+
 function serviceState(s: ServiceView): TemplateResult {
-  const tone: Tone =
-    s.state === 'running' || s.state === 'completed'
-      ? 'ok'
-      : s.state === 'restarting' || s.state === 'created'
-        ? 'info'
-        : s.state === 'missing' || s.state === 'dead'
-          ? 'error'
-          : 'muted';
+  const tone: Tone = serviceUp(s)
+    ? 'ok'
+    : s.state === 'restarting' || s.state === 'created'
+      ? 'info'
+      : s.state === 'missing' || s.state === 'dead'
+        ? 'error'
+        : 'muted';
   return pill(s.state, tone);
 }
 

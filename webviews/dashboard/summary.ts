@@ -4,6 +4,7 @@ import type { EnvironmentStatus, EnvironmentView } from '../protocol';
 import { relative, span } from '../shared/format';
 import { button, icon, pill, timeAgo, type Tone } from '../shared/ui';
 import type { DashboardContext } from './context';
+import { serviceUp } from './services';
 
 export const STATUS: Record<EnvironmentStatus, { text: string; tone: Tone; icon: string }> = {
   running: { text: 'Running', tone: 'ok', icon: 'pass-filled' },
@@ -25,9 +26,7 @@ function stat(label: string, value: TemplateResult | string, extra?: TemplateRes
 
 export function stats(ctx: DashboardContext, e: EnvironmentView): TemplateResult {
   // A job that completed counts as well as a running service.
-  const healthy = e.services.filter(
-    (s) => (s.state === 'running' || s.state === 'completed') && s.health !== 'unhealthy',
-  ).length;
+  const healthy = e.services.filter((s) => serviceUp(s) && s.health !== 'unhealthy').length;
   const total = e.services.length;
   const left = e.expiresAt ? Date.parse(e.expiresAt) - Date.now() : undefined;
   const ttlTone: Tone | undefined =

@@ -2,6 +2,7 @@
  * Gates answered by the engine about the source environment: `health` (every service running and
  * healthy) and `drift` (what runs matches what was declared and recorded).
  */
+import { isUp } from '../../service-state';
 import { outcome, type GateEvaluator } from './types';
 
 /** Passes when the engine reports the environment healthy; the evidence lists every service. */
@@ -17,9 +18,7 @@ export const healthGate: GateEvaluator<'health'> = async (_gate, ctx, run) => {
       evidence,
     );
   // A job that completed is as it should be.
-  const unwell = services.filter(
-    (s) => (s.state !== 'running' && s.state !== 'completed') || !['healthy', 'none', ''].includes(s.health),
-  );
+  const unwell = services.filter((s) => !isUp(s) || !['healthy', 'none', ''].includes(s.health));
   const names = unwell.map((s) => `${s.service} (${s.state}${s.health ? `, ${s.health}` : ''})`);
   const why = names.length > 0 ? `: ${names.join(', ')}` : '';
   return outcome('fail', `the environment is not healthy${why}`, evidence);
