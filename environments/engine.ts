@@ -17,7 +17,6 @@ import type { OperationOptions } from './events';
 import { builtCommit, currentActor } from './git';
 import { assertStageChange, type StageAccess } from './stage-guard';
 import type { DriftReport } from './pipeline/drift';
-import { lockOwner } from './lock';
 import { silentLogger, type Logger } from './log';
 import { envNames, stateId } from './naming';
 import { timePhase } from './timings';
@@ -25,16 +24,17 @@ import { defaultBackendUrl, secretsPassphrase, slipwayHome } from './paths';
 import { admitUp, releaseQuota } from './quotas/admit';
 import { forgetShare } from './share/store';
 import { restoreAfterFailedUp } from './restore';
-import { inspectRecord, lockPath } from './records';
-import { assertDockerReachable, connectDocker, environmentContainers, isUp } from './docker/engine';
+import { inspectRecord } from './records';
+import { assertDockerReachable, connectDocker } from './docker/engine';
 import { defaultEndpoint, type DefaultEndpoint } from './docker/default-endpoint';
-import { programFingerprint, type ResourceRef } from './pulumi/fingerprint';
+import type { ResourceRef } from './pulumi/fingerprint';
 import { readSecretEnv } from './spec/service-extras';
 import { findPulumiRoot } from './pulumi/locate';
 import type { DownResult, UpResult, WorkerRequest, WorkerResult, WorkerSettings } from './pulumi/protocol';
 import type { Spec } from './spec/types';
 import type { EngineContext } from './engine/context';
 import * as driftOps from './engine/drift';
+import { noOpUpMessage, unchangedSinceLastUp } from './engine/no-op-up';
 import { findRuntime, type WorkerRuntime } from './engine/runtime';
 import * as serviceOps from './engine/services';
 import * as statusOps from './engine/status';
@@ -141,13 +141,9 @@ export class LocalEnvironments implements Environments {
     const unchanged =
       opts.replace?.length || opts.only?.length || opts.dockerHost !== undefined
         ? undefined
-        : await this.unchangedSinceLastUp(spec, branch, commit);
+        : await unchangedSinceLastUp(this.ctx, spec, branch, commit);
     if (unchanged) {
-      const jobs = spec.services.some((s) => s.job) ? ' (and every job completed)' : '';
-      opts.onEvent?.({
-        type: 'step',
-        message: `nothing changed since the last up, and every container is running${jobs}`,
-      });
+      opts.onEvent?.({ type: 'step', message: noOpUpMessage(spec) });
       return unchanged;
     }
     const names = envNames(spec.name, branch, this.stateId);
@@ -331,50 +327,6 @@ export class LocalEnvironments implements Environments {
    */
   restart(project: string, branch: string, service: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
     return serviceOps.restart(this.ctx, project, branch, service, opts);
-  }
-
-  /**
-   * The no-op `up`, answered without a Pulumi run when that run could only find every input
-   * unchanged: the file backend (written by this state alone), the last `up` succeeded, its
-   * program fingerprint equals the spec's now, and every container it made is running.
-   */
-  private async unchangedSinceLastUp(
-    spec: Spec,
-    branch: string,
-    commit: string | undefined,
-  ): Promise<UpResult | undefined> {
-    if (!this.backendUrl.startsWith('file://')) return undefined;
-    const names = envNames(spec.name, branch, this.stateId);
-    // A damaged record says nothing reliable: a real run rebuilds it.
-    const record = inspectRecord(this.home, names.project, names.env).record;
-    if (!record?.applied || !record.ports || record.lastOperation.status !== 'succeeded') return undefined;
-    if (lockOwner(lockPath(this.home, names.project, names.env)) !== undefined) return undefined;
-    if (
-      programFingerprint(spec, record.ports, this.dockerHost, this.stateId, {
-        owner: record.owner,
-        createdAt: record.createdAt,
-      }) !== record.applied.fingerprint
-    )
-      return undefined;
-    // A new commit is recorded by a real run (gates and approvals refer to it), even if nothing changed.
-    if (commit !== record.applied.commit) return undefined;
-    const live = await environmentContainers(this.docker, {
-      project: names.project,
-      env: names.env,
-      state: this.stateId,
-    });
-    const running = Object.values(record.applied.containers).every((id) =>
-      live.some((c) => c.containerId === id && isUp(c) && c.health !== 'unhealthy'),
-    );
-    if (!running) return undefined;
-    return {
-      project: names.project,
-      env: names.env,
-      branch,
-      stack: names.stack,
-      urls: record.urls,
-      changes: { same: live.length },
-    };
   }
 
   private get runtime(): WorkerRuntime {
