@@ -5,7 +5,6 @@
  * a detached-HEAD CI checkout previewing the branch its CI variables name.
  */
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import {
   stackFileExists,
   tempHome,
 } from './helpers';
+import { withClient } from './postgres';
 import { startRegistry } from './registry-server';
 
 interface Run {
@@ -312,17 +312,13 @@ describe('adopting Slipway outside this repository', function () {
     // web exits at start unless the migration ran before it: up passing shows the order.
     ok(await slipway('up', '--branch', branch), 'slipway up');
     const url = ok(await slipway('url', '--branch', branch, '--database', 'db', '--show-secrets'), 'slipway url');
-    const client = new pg.Client({ connectionString: url.stdout.trim() });
-    await client.connect();
-    try {
-      const items = await client.query<{ name: string }>('SELECT name FROM items ORDER BY id');
-      assert.deepEqual(
-        items.rows.map((r) => r.name),
-        ['from the init script', 'from the migration'],
-      );
-    } finally {
-      await client.end();
-    }
+    const items = await withClient(url.stdout.trim(), (c) =>
+      c.query<{ name: string }>('SELECT name FROM items ORDER BY id'),
+    );
+    assert.deepEqual(
+      items.rows.map((r) => r.name),
+      ['from the init script', 'from the migration'],
+    );
     const status = jsonOf<{ services: Array<{ service: string; state: string }> }>(
       ok(await slipway('status', '--branch', branch, '--json'), 'slipway status'),
     );

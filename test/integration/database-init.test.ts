@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { RUN, forceDown, removeDir, requireEngines, runCli, tempHome } from './helpers';
+import { withClient } from './postgres';
 
 const PROJECT = `dbinit-${RUN}`;
 
@@ -26,14 +26,9 @@ describe('database init scripts on real Docker + Pulumi', function () {
       home,
     );
     assert.equal(url.code, 0, url.stderr);
-    const client = new pg.Client({ connectionString: url.stdout.trim() });
-    await client.connect();
-    try {
-      const r = await client.query<{ name: string }>('SELECT name FROM shop.products ORDER BY id');
-      return r.rows.map((row) => row.name);
-    } finally {
-      await client.end();
-    }
+    return withClient(url.stdout.trim(), async (c) =>
+      (await c.query<{ name: string }>('SELECT name FROM shop.products ORDER BY id')).rows.map((row) => row.name),
+    );
   }
 
   before(async () => {
