@@ -34,6 +34,8 @@ export interface EnvRecord {
     images: Record<string, string>;
     /** The git commit the spec's folder was at. */
     commit?: string;
+    /** The content hash of each built service's context: whether the next `up` rebuilds its image. */
+    contexts?: Record<string, string>;
   };
   /** The resolved spec the last successful `up` ran (no secrets), for promotion. */
   ran?: { services: ServiceSpec[]; databases: DatabaseSpec[]; data?: unknown; mocks?: unknown };

@@ -16,8 +16,9 @@ export function programFingerprint(
   dockerHost: string,
   stateId: string,
   identity: EnvIdentity,
+  built: Record<string, string> = buildContextHashes(spec),
 ): string {
-  const contexts = spec.services.map((s) => (s.build ? hashBuildContext(s.build.context) : s.image));
+  const contexts = spec.services.map((s) => (s.build ? built[s.name] : s.image));
   const { services, databases, name } = spec;
   const secrets = secretsDigest(services, spec.file);
   return createHash('sha256')
@@ -36,6 +37,13 @@ export function programFingerprint(
       }),
     )
     .digest('hex');
+}
+
+/** The content hash of each built service's context, by service: one walk of each context per operation. */
+export function buildContextHashes(spec: Spec): Record<string, string> {
+  return Object.fromEntries(
+    spec.services.flatMap((s) => (s.build ? [[s.name, hashBuildContext(s.build.context)]] : [])),
+  );
 }
 
 /** A resource of the environment program, by kind and Pulumi resource name (`web`, `web-image`, `db-volume`, ...). */

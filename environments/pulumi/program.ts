@@ -33,6 +33,8 @@ export interface ProgramInputs {
   ports: PortMap;
   /** Who first brought the environment up and when: labels on its containers, which outlive its record. */
   identity: EnvIdentity;
+  /** The content hash of each built service's context, when the caller has it (`buildContextHashes`). */
+  contextHashes?: Record<string, string>;
 }
 
 export interface EnvIdentity {
@@ -188,7 +190,7 @@ function programFor(inputs: ProgramInputs): () => Promise<Record<string, unknown
             tag: names.imageTag(svc.name),
             context: svc.build.context,
             dockerfile: svc.build.dockerfile,
-            contextHash: hashBuildContext(svc.build.context),
+            contextHash: inputs.contextHashes?.[svc.name] ?? hashBuildContext(svc.build.context),
             ...(svc.build.args ? { buildArgs: svc.build.args } : {}),
             ...(svc.build.target ? { target: svc.build.target } : {}),
             labels: labelsFor(svc.name),

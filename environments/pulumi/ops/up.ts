@@ -1,4 +1,5 @@
 /** The stack worker's \`up\`: brings an environment to its spec, records what it applied, and leaves nothing behind when a first up fails. */
+import { AsyncResource } from 'node:async_hooks';
 import type { Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../../errors';
 import { envNames, isStageBranch } from '../../naming';
@@ -8,7 +9,7 @@ import { connectDocker, pruneDanglingImages, sweepEnvironment } from '../../dock
 import { removeView } from '../../docker/declared-view';
 import { recordDeclaredView } from '../view-state';
 import { abort, emit, sendOutput } from '../channel';
-import { programFingerprint, resourceUrn } from '../fingerprint';
+import { buildContextHashes, programFingerprint, resourceUrn } from '../fingerprint';
 import { environmentProgram } from '../program';
 import { loadProviderClosure } from '../provider-closure';
 import type { UpResult, WorkerRequest } from '../protocol';
@@ -16,7 +17,9 @@ import { clearPendingOperations, withEnvLock } from '../recovery';
 import { RunEvents, failureMessage } from '../run-events';
 import { allocatePorts, identityOf, nowIso, priorRecord, restoreRecord, vanishedContainers } from '../run-state';
 import { openStack, readResultsFromEvents } from '../workspace';
+import { timePhase } from '../../timings';
 import { removeEverything } from './down';
+import { replacedAhead, restartUnreplaced, stopAhead, type AheadTarget } from './up-ahead';
 
 export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<UpResult> {
   const { spec, settings } = req;
@@ -50,6 +53,22 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
     // Never came up before (this is the first up, or every one before failed).
     const firstUp = !prior?.applied;
     let opened: Stack | undefined;
+    let ahead: AheadTarget[] = [];
+    let stopping: Promise<void> | undefined;
+    /** What was stopped ahead of Pulumi and not replaced by it runs again. */
+    const settleAhead = async () => {
+      if (!stopping) return;
+      await stopping;
+      stopping = undefined;
+      const started = await restartUnreplaced(connectDocker(settings.dockerHost), ahead).catch((err: unknown) => {
+        emit({
+          type: 'step',
+          message: `starting again what was stopped ahead of Pulumi failed: ${(err as Error).message}`,
+        });
+        return [];
+      });
+      if (started.length) emit({ type: 'step', message: `not replaced, started again: ${started.join(', ')}` });
+    };
     try {
       emit({ type: 'step', message: `opening stack ${names.pulumiProject}/${names.stack}` });
       // Read while the stack opens: the program's resources carry it.
@@ -73,7 +92,15 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
       const ports = await allocatePorts(settings, names, stack, spec, recorded, true);
       const readOutputs = readResultsFromEvents(stack);
       record.ports = ports;
-      const fingerprint = programFingerprint(spec, ports, settings.dockerHost, settings.stateId, identityOf(record));
+      const contexts = buildContextHashes(spec);
+      const fingerprint = programFingerprint(
+        spec,
+        ports,
+        settings.dockerHost,
+        settings.stateId,
+        identityOf(record),
+        contexts,
+      );
       const replace = await inStack(stack, [
         ...(await vanishedContainers(settings, names, prior)),
         ...(req.replace ?? []).map((r) => resourceUrn(names.pulumiProject, names.stack, r.name, r.kind)),
@@ -94,7 +121,19 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         dockerHost: settings.dockerHost,
         ports,
         identity: identityOf(record),
+        contextHashes: contexts,
       });
+      // A branch's services that this run replaces are stopped while Pulumi's engine starts.
+      ahead =
+        interrupted || target || isStageBranch(names.branch)
+          ? []
+          : replacedAhead(prior, spec, contexts).filter(
+              (t) => !replace.includes(resourceUrn(names.pulumiProject, names.stack, t.service, 'container')),
+            );
+      const docker = connectDocker(settings.dockerHost);
+      const startAhead = AsyncResource.bind(() =>
+        timePhase('docker stop ahead of Pulumi (replaced services)', () => stopAhead(docker, ahead)),
+      );
       abort.signal.throwIfAborted();
       await stack.up({
         program,
@@ -102,9 +141,15 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         ...(target ? { target, targetDependents: true } : {}),
         color: 'never',
         signal: abort.signal,
-        onEvent: run.onEvent,
+        onEvent: (event) => {
+          // On the engine's prelude: Pulumi has opened the stack with the passphrase and holds its lock.
+          if (ahead.length && !stopping && (event.preludeEvent || event.resourcePreEvent) && !abort.signal.aborted)
+            stopping = startAhead();
+          run.onEvent(event);
+        },
         onOutput: sendOutput,
       });
+      await settleAhead();
       const partial = !!target && prior?.applied?.fingerprint !== fingerprint;
       const outputs = run.stackOutputs ?? (await readOutputs());
       const urls = (outputs.urls as Record<string, string> | undefined) ?? {};
@@ -125,7 +170,13 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         // A targeted update of a spec that changed since the last full up applies part of it: the
         // record says 'partial' (the next up runs Pulumi; promotion refuses it). Targeting a
         // resource that only drifted in reality, on an unchanged spec, leaves the whole spec applied.
-        applied: { fingerprint: partial ? 'partial' : fingerprint, containers, images, commit: req.commit },
+        applied: {
+          fingerprint: partial ? 'partial' : fingerprint,
+          containers,
+          images,
+          commit: req.commit,
+          ...(Object.keys(contexts).length ? { contexts } : {}),
+        },
         // What runs: the spec, or after a partial update its entries for what was targeted and the
         // last ones for the rest (health checks and restart use it).
         ran:
@@ -144,6 +195,7 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         changes: run.changes,
       };
     } catch (err) {
+      await settleAhead();
       if (SlipwayError.is(err, 'passphrase-invalid') || isWrongPassphrase(err, run.diagnostics)) {
         // Pulumi stopped before changing anything: the environment is as it was, not failed.
         restoreRecord(settings, names, prior);
