@@ -1,5 +1,5 @@
-/** Checks a secrets passphrase against a stack already in a file backend, before a new stack is made with it. */
-import { createDecipheriv, pbkdf2 } from 'node:crypto';
+/** Checks a secrets passphrase against a stack already in a file backend, as Pulumi checks it: before a new stack is made with it, and before `down` removes what a stack holds. */
+import { createDecipheriv, createHash, pbkdf2 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileBackendStacks } from '../paths';
@@ -62,4 +62,38 @@ async function opens(passphrase: string, state: string | undefined): Promise<boo
 export async function passphraseFitsBackend(passphrase: string, backendUrl: string): Promise<boolean> {
   if (!backendUrl.startsWith('file://')) return true;
   return (await opens(passphrase, someStackSalt(backendUrl))) ?? true;
+}
+
+/**
+ * Passphrase provider states that this process saw opened, each with its passphrase (hashed):
+ * a warm stack worker derives a stack's key once (about 0.2 s of CPU), or not at all when a run
+ * of Pulumi on that stack has already succeeded. Held in memory only.
+ */
+const opened = new Set<string>();
+const openedKey = (passphrase: string, state: string) =>
+  createHash('sha256').update(state).update('\0').update(passphrase).digest('hex');
+
+/**
+ * Whether `passphrase` opens the secrets of the stack `stack` (`project/stack`) of a file backend;
+ * undefined when that cannot be told here (another backend, no such stack, or another provider).
+ */
+export async function passphraseOpensStack(
+  passphrase: string,
+  backendUrl: string,
+  stack: string,
+): Promise<boolean | undefined> {
+  if (!backendUrl.startsWith('file://')) return undefined;
+  const state = stackSalt(stacksRoot(backendUrl), stack);
+  if (!state) return undefined;
+  if (opened.has(openedKey(passphrase, state))) return true;
+  const fits = await opens(passphrase, state);
+  if (fits) opened.add(openedKey(passphrase, state));
+  return fits;
+}
+
+/** Notes that a run of Pulumi on the stack `stack` of a file backend opened its secrets with `passphrase`. */
+export function notePassphraseOpened(passphrase: string, backendUrl: string, stack: string): void {
+  if (!backendUrl.startsWith('file://')) return;
+  const state = stackSalt(stacksRoot(backendUrl), stack);
+  if (state) opened.add(openedKey(passphrase, state));
 }

@@ -34,7 +34,7 @@ import {
   writeRecord,
   type EnvRecord,
 } from '../../environments/records';
-import { passphraseFitsBackend } from '../../environments/pulumi/secrets';
+import { notePassphraseOpened, passphraseFitsBackend, passphraseOpensStack } from '../../environments/pulumi/secrets';
 import { jsonErrorOffset } from '../../environments/stored';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -331,6 +331,25 @@ describe('damaged files under SLIPWAY_HOME', () => {
       );
       assert.equal(await passphraseFitsBackend('right-one', backend), true);
       assert.equal(await passphraseFitsBackend('wrong-one', backend), false);
+
+      // One stack's, as `down` checks it before its head start; nothing to tell elsewhere.
+      assert.equal(await passphraseOpensStack('right-one', backend, 'slipway-shop/main-abc123'), true);
+      assert.equal(await passphraseOpensStack('wrong-one', backend, 'slipway-shop/main-abc123'), false);
+      assert.equal(await passphraseOpensStack('right-one', backend, 'slipway-shop/other'), undefined);
+      assert.equal(await passphraseOpensStack('right-one', 'postgres://h/db', 'slipway-shop/main-abc123'), undefined);
+      // A stack Pulumi opened with a passphrase is remembered by its state and that passphrase
+      // only (its sealed word is not even read again); any other passphrase is still checked.
+      const unreadable = `v1:${salt.toString('base64')}:v1:${nonce.toString('base64')}:${Buffer.alloc(22).toString('base64')}`;
+      writeFileSync(
+        join(dir, 'noted.json'),
+        JSON.stringify({
+          checkpoint: { latest: { secrets_providers: { type: 'passphrase', state: { salt: unreadable } } } },
+        }),
+      );
+      assert.equal(await passphraseOpensStack('right-one', backend, 'slipway-shop/noted'), false);
+      notePassphraseOpened('right-one', backend, 'slipway-shop/noted');
+      assert.equal(await passphraseOpensStack('right-one', backend, 'slipway-shop/noted'), true);
+      assert.equal(await passphraseOpensStack('wrong-one', backend, 'slipway-shop/noted'), false);
     });
 
     it("recognises Pulumi's wrong-passphrase failure, and says it without the passphrase", () => {

@@ -1,5 +1,7 @@
 /** The stack worker's \`down\`: destroys an environment's stack and sweeps whatever is labelled for it. */
 import { AsyncResource } from 'node:async_hooks';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Stack } from '@pulumi/pulumi/automation';
 import { SlipwayError } from '../../errors';
 import { envNames, isStageBranch, type EnvNames } from '../../naming';
@@ -19,6 +21,7 @@ import { abort, emit, sendOutput } from '../channel';
 import type { DownResult, WorkerRequest, WorkerSettings } from '../protocol';
 import { clearPendingOperations, withEnvLock } from '../recovery';
 import { RunEvents, failureMessage } from '../run-events';
+import { passphraseOpensStack } from '../secrets';
 import { nowIso, restoreRecord } from '../run-state';
 import { timePhase } from '../../timings';
 import { destroyAndRemove } from '../stack-handle';
@@ -40,17 +43,21 @@ export async function removeEverything(
   if (stack) {
     readResultsFromEvents(stack);
     abort.signal.throwIfAborted();
-    // The Docker work starts while Pulumi's engine does (Pulumi's deletes then find it done), on
-    // the engine's prelude: Pulumi has opened the stack's state with the passphrase and holds its
-    // lock by then, so a destroy it refuses (a wrong passphrase, a locked stack) changes nothing.
+    // The Docker work starts while Pulumi's engine does (Pulumi's deletes then find it done), once
+    // a destroy Pulumi would refuse (a wrong passphrase, a locked stack) is ruled out, so that one
+    // changes nothing: on the engine's prelude (Pulumi has opened the stack's state with the
+    // passphrase and holds its lock by then), or at once when the passphrase is known to open the
+    // stack and no lock is held on it (a file backend; see ../secrets.ts).
     let ahead: Promise<void> | undefined;
+    let settled = false;
     // Bound here: engine events arrive outside this operation's context, where its timings are kept.
-    const startAhead = AsyncResource.bind(() =>
-      timePhase('docker teardown ahead of Pulumi', () => teardownAhead(docker, sel)).catch(() => undefined),
-    );
+    const startAhead = AsyncResource.bind(() => {
+      if (!ahead && !settled && !abort.signal.aborted)
+        ahead = timePhase('docker teardown ahead of Pulumi', () => teardownAhead(docker, sel)).catch(() => undefined);
+    });
+    const early = opts.ahead ? earlyStart(settings, names).then((ok) => ok && startAhead()) : undefined;
     const onEvent: typeof run.onEvent = (event) => {
-      if (opts.ahead && !ahead && (event.preludeEvent || event.resourcePreEvent) && !abort.signal.aborted)
-        ahead = startAhead();
+      if (opts.ahead && (event.preludeEvent || event.resourcePreEvent)) startAhead();
       run.onEvent(event);
     };
     try {
@@ -61,6 +68,8 @@ export async function removeEverything(
         onOutput: sendOutput,
       });
     } finally {
+      settled = true;
+      await early?.catch(() => undefined);
       await ahead;
     }
   }
@@ -70,6 +79,21 @@ export async function removeEverything(
     else await pruneDanglingImages(docker, sel);
     return removed;
   });
+}
+
+/**
+ * Whether `down`'s head start may begin before Pulumi's prelude: the passphrase opens the stack's
+ * secrets and no Pulumi lock is held on it (another Pulumi process at work on it).
+ */
+async function earlyStart(settings: WorkerSettings, names: EnvNames): Promise<boolean> {
+  if (!settings.backendUrl.startsWith('file://')) return false;
+  const root = join(settings.backendUrl.slice('file://'.length), '.pulumi');
+  const locks = join(root, 'locks', 'organization', names.pulumiProject, names.stack);
+  if (existsSync(locks) && readdirSync(locks).length > 0) return false;
+  return (
+    (await passphraseOpensStack(settings.passphrase, settings.backendUrl, `${names.pulumiProject}/${names.stack}`)) ===
+    true
+  );
 }
 
 export async function runDown(req: Extract<WorkerRequest, { op: 'down' }>): Promise<DownResult> {

@@ -17,6 +17,7 @@ import { clearPendingOperations, withEnvLock } from '../recovery';
 import { RunEvents, failureMessage } from '../run-events';
 import { allocatePorts, identityOf, nowIso, priorRecord, restoreRecord, vanishedContainers } from '../run-state';
 import { openStack, readResultsFromEvents } from '../workspace';
+import { notePassphraseOpened } from '../secrets';
 import { timePhase } from '../../timings';
 import { removeEverything } from './down';
 import { replacedAhead, restartUnreplaced, stopAhead, type AheadTarget } from './up-ahead';
@@ -150,6 +151,8 @@ export async function runUp(req: Extract<WorkerRequest, { op: 'up' }>): Promise<
         onOutput: sendOutput,
       });
       await settleAhead();
+      // Pulumi opened the stack's secrets with this passphrase: a `down` in this (warm) worker need not check it again.
+      notePassphraseOpened(settings.passphrase, settings.backendUrl, `${names.pulumiProject}/${names.stack}`);
       const partial = !!target && prior?.applied?.fingerprint !== fingerprint;
       const outputs = run.stackOutputs ?? (await readOutputs());
       const urls = (outputs.urls as Record<string, string> | undefined) ?? {};
