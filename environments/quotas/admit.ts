@@ -60,15 +60,20 @@ export async function releaseQuota(stateId: string, project: string, branch: str
 
 /**
  * The use of every limit in force, as `slipway list` and the editor show it: for the current
- * user (`owner`) and the workspace of `workspaceDir` (its project `project`, when known).
+ * user (`owner`, asked for only when a limit is in force) and the workspace of `workspaceDir`
+ * (its project `project`, when known). With no limit in force, nothing is read from the engine.
  */
 export async function quotaReport(
   ctx: QuotaContext,
   workspaceDir: string | undefined,
-  owner: string,
+  owner: string | (() => Promise<string>),
   project?: string,
 ): Promise<QuotaUse[]> {
   const limits = readLimits(ctx.home, workspaceDir);
-  const holdings = await hostHoldings(ctx.docker, readReservations(undefined, ctx.home));
-  return quotaUse(limits, holdings, { owner, project: project === undefined ? undefined : projectSlug(project) });
+  if (Object.keys(limits.limits).length === 0) return [];
+  const [holdings, who] = await Promise.all([
+    hostHoldings(ctx.docker, readReservations(undefined, ctx.home)),
+    typeof owner === 'string' ? owner : owner(),
+  ]);
+  return quotaUse(limits, holdings, { owner: who, project: project === undefined ? undefined : projectSlug(project) });
 }

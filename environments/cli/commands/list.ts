@@ -30,19 +30,23 @@ export const list: Command = {
       : await specOf(ctx);
     const project = ctx.values.all ? undefined : spec?.name;
     const envs = await engine(ctx);
+    const dir = spec?.dir ?? process.cwd();
+    // Read while the environments are: the quota use (with the engine's holdings) when limits are in force.
+    const quotas = ctx.json
+      ? undefined
+      : quotaReport(
+          { home: envs.home, stateId: envs.stateId, docker: connectDocker(envs.dockerHost) },
+          dir,
+          () => currentActor(dir),
+          spec?.name,
+        );
+    quotas?.catch(() => undefined);
     const all = await envs.list(project);
-    if (ctx.json) printJson(ctx, all);
+    if (!quotas) printJson(ctx, all);
     else {
-      const dir = spec?.dir ?? process.cwd();
-      const quotas = await quotaReport(
-        { home: envs.home, stateId: envs.stateId, docker: connectDocker(envs.dockerHost) },
-        dir,
-        await currentActor(dir),
-        spec?.name,
-      );
       if (all.length === 0) ctx.out(project ? `No environments for ${project}.` : 'No environments.');
       else printEnvironments(ctx, all);
-      printQuotas(ctx, quotas);
+      printQuotas(ctx, await quotas);
     }
     return 0;
   },
