@@ -9,7 +9,6 @@ import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { SlipwayError } from '../errors';
 import type { OperationOptions } from '../events';
-import { envNames } from '../naming';
 import { WORKER_MARK, endWorkerProcesses } from '../processes';
 import { clearKilledWorkerLocks } from '../pulumi/leftovers';
 import type { WorkerMessage, WorkerRequest, WorkerResult } from '../pulumi/protocol';
@@ -184,7 +183,9 @@ function relay(
 ): Promise<WorkerResult> {
   const { socket, pid } = conn;
   const timings = currentTimings();
-  const phases = timings && new WorkerEventTimings(timings);
+  const phases =
+    timings &&
+    new WorkerEventTimings(timings, request, { docker: ctx.docker, dockerHost: ctx.dockerHost, stateId: ctx.stateId });
   const sentAt = performance.now();
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -216,10 +217,7 @@ function relay(
       } else if (msg.type === 'timings') timings?.merge(msg.phases, msg.counts);
       else if (msg.type === 'result') {
         answered = true;
-        if (phases && request.op === 'up' && request.settings.dockerHost === ctx.dockerHost) {
-          const names = envNames(request.spec.name, request.branch, ctx.stateId);
-          probing = phases.addHealthWaits(ctx.docker, { project: names.project, env: names.env, state: ctx.stateId });
-        }
+        if (phases) probing = phases.settled();
         void probing.finally(() => finish(() => resolve(msg.result)));
       } else if (msg.type === 'error') {
         answered = true;

@@ -45,7 +45,9 @@ function forkWorker(
   const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_PATH: ctx.runtime().nodePath };
   delete env[WORKER_MARK]; // the worker marks what it starts with its own pid
   const timings = currentTimings();
-  const phases = timings && new WorkerEventTimings(timings);
+  const phases =
+    timings &&
+    new WorkerEventTimings(timings, request, { docker: ctx.docker, dockerHost: ctx.dockerHost, stateId: ctx.stateId });
   const forkedAt = performance.now();
   const child = fork(ctx.runtime().worker, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true });
   const log = (line: string) => ctx.logger.debug(`[worker ${child.pid}] ${line}`);
@@ -90,10 +92,7 @@ function forkWorker(
           break;
         case 'result':
           // With timings asked for, an up's health waits are read from Docker before it settles.
-          if (phases && request.op === 'up' && request.settings.dockerHost === ctx.dockerHost) {
-            const names = envNames(request.spec.name, request.branch, ctx.stateId);
-            probing = phases.addHealthWaits(ctx.docker, { project: names.project, env: names.env, state: ctx.stateId });
-          }
+          if (phases) probing = phases.settled();
           void probing.finally(() => finish(() => resolve(msg.result)));
           break;
         case 'error':
