@@ -191,7 +191,8 @@ async function deleteContainer(id: string, props: ContainerInputs): Promise<void
   // if the up fails, what ran before can be brought back from it.
 }
 
-const CONTAINER_REPLACE_KEYS = [
+/** Inputs whose change replaces the container (the others are updated in place). */
+export const CONTAINER_REPLACE_KEYS = [
   'dockerHost',
   'name',
   'image',

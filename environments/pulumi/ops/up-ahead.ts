@@ -11,20 +11,25 @@
  * values resolved to the old ones) is started again.
  */
 import type Docker from 'dockerode';
+import { CONTAINER_REPLACE_KEYS } from '../../docker/provider/container';
 import type { EnvRecord } from '../../records';
 import type { ServiceSpec, Spec } from '../../spec/types';
 
-/** Fields of a service whose change replaces its container (see the container kind's replace keys). */
-const REPLACING = new Set<string>([
-  'command',
-  'entrypoint',
-  'user',
-  'workingDir',
-  'env',
-  'ports',
-  'healthcheck',
-  'resources',
-]);
+/** Fields of a service and the container inputs each becomes (see the program). */
+const INPUTS_OF: Record<string, string[]> = {
+  command: ['command'],
+  entrypoint: ['entrypoint'],
+  user: ['user'],
+  workingDir: ['workingDir'],
+  env: ['env'],
+  ports: ['ports'],
+  healthcheck: ['health'],
+  resources: ['cpus', 'memoryBytes'],
+};
+/** Those whose change replaces the container: every input it becomes is a replace key of the container kind. */
+const REPLACING = new Set(
+  Object.keys(INPUTS_OF).filter((field) => INPUTS_OF[field].every((k) => CONTAINER_REPLACE_KEYS.includes(k))),
+);
 
 export interface AheadTarget {
   service: string;
