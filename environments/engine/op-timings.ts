@@ -13,16 +13,16 @@ function kindWord(kind: string): string {
     .toLowerCase();
 }
 
-/**
- * Follows one operation's events: each resource's provider time (its Docker calls; for a
- * container, also its health wait) summed per kind, and when each container was done.
- */
 interface HealthSource {
   docker: Docker;
   /** The Docker name of a container resource's container. */
   container: (resource: string) => string;
 }
 
+/**
+ * Follows one operation's events: each resource's provider time (its Docker calls; for a
+ * container, also its health wait) summed per kind, and each new container's health wait on its own.
+ */
 export class WorkerEventTimings {
   /** Each new container's health wait, read while the operation goes on. */
   private readonly waits: Array<Promise<void>> = [];
