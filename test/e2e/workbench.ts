@@ -14,6 +14,7 @@ import { waitFor } from '../wait';
 import {
   installExtension,
   openWorkbench,
+  runCommand,
   screenshot,
   startCodeServer,
   type CodeServer,
@@ -103,18 +104,26 @@ export async function webviewFrame(page: Page, app: string, timeout = 60_000): P
 }
 
 /**
- * Reloads the workbench and returns the restored webview of the app. The webview's host document
- * puts the HTML the extension set into a new inner frame ("pending-frame") and shows it once that
- * frame has loaded VS Code's placeholder page through its service worker. After a browser reload
- * that load can stall in the browser: the HTML has arrived (so the serializer did its part) and
- * never shows, or shows without the app's page in it. Only in that case (a host holding pending
- * content, or an inner frame the extension's HTML made), seen and reported, the workbench is
- * reloaded once more; a host with no content at all means the serializer set nothing, and the
- * test fails.
+ * Reloads the workbench as a user does in the editor (Developer: Reload Window) and returns the
+ * restored webview of the app. That command has VS Code write its state (the open editors, each
+ * webview's saved state) before the page goes; a bare browser reload leaves it to the page's
+ * unload, and state saved in the last moments can be lost, so a panel opened just before it is
+ * not restored. The webview's host document puts the HTML the extension set into a new inner
+ * frame ("pending-frame") and shows it once that frame has loaded VS Code's placeholder page
+ * through its service worker. After a reload that load can stall in the browser: the HTML has
+ * arrived (so the serializer did its part) and never shows, or shows without the app's page in
+ * it. Only in that case (a host holding pending content, or an inner frame the extension's HTML
+ * made), seen and reported, the workbench is reloaded once more; a host with no content at all
+ * means the serializer set nothing, and the test fails.
  */
 export async function reloadAndRestore(page: Page, app: string): Promise<Frame> {
   for (let attempt = 1; ; attempt++) {
-    await page.reload({ waitUntil: 'domcontentloaded' });
+    const reloaded = page.waitForEvent('framenavigated', {
+      predicate: (frame) => frame === page.mainFrame(),
+      timeout: 60_000,
+    });
+    await runCommand(page, 'Developer: Reload Window');
+    await reloaded;
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
     try {
       return await webviewFrame(page, app, 60_000);
