@@ -122,8 +122,8 @@ export async function reloadAndRestore(page: Page, app: string): Promise<Frame> 
       predicate: (frame) => frame === page.mainFrame(),
       timeout: 60_000,
     });
-    await runCommand(page, 'Developer: Reload Window');
-    await reloaded;
+    // Together: a command that fails leaves no wait for the navigation to reject unobserved later.
+    await Promise.all([reloaded, runCommand(page, 'Developer: Reload Window')]);
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
     try {
       return await webviewFrame(page, app, 60_000);
