@@ -7,6 +7,12 @@ export interface ColumnInfo {
   type: string;
   /** Alone carries a primary key or a unique constraint/index. */
   unique: boolean;
+  /**
+   * A built-in type with binary send and receive functions: its values cross COPY's binary format
+   * from one database to another unchanged (a user-defined type's OID, which arrays and records
+   * carry in that format, differs between databases).
+   */
+  binary?: boolean;
 }
 
 export interface ForeignKey {
@@ -53,8 +59,16 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
   const schemas = await client.query<{ nspname: string }>(
     `SELECT n.nspname FROM pg_namespace n WHERE ${SYSTEM_SCHEMA_SQL} ORDER BY 1`,
   );
-  const columns = await client.query<{ schema: string; table: string; column: string; type: string; unique: boolean }>(`
+  const columns = await client.query<{
+    schema: string;
+    table: string;
+    column: string;
+    type: string;
+    unique: boolean;
+    binary: boolean;
+  }>(`
     SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, t.typname AS type,
+      t.oid < 16384 AND t.typsend::oid <> 0 AND t.typreceive::oid <> 0 AS binary,
       EXISTS (
         SELECT 1 FROM pg_index i
         WHERE i.indrelid = c.oid AND i.indisunique AND i.indnatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL
@@ -111,7 +125,7 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
           uniqueSets: [],
         }),
       );
-    table.columns.push({ name: row.column, type: row.type, unique: row.unique });
+    table.columns.push({ name: row.column, type: row.type, unique: row.unique, binary: row.binary });
   }
   for (const key of keys.rows) {
     const table = tables.get(tableId(key.schema, key.table));

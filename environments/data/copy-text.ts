@@ -1,8 +1,28 @@
-/** PostgreSQL's COPY text format as a stream: rows are parsed, masked and re-encoded, with bounded memory. */
+/** PostgreSQL's COPY formats (text and binary) as a stream: rows are parsed, masked and re-encoded, with bounded memory. */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { BatchHmac } from './hmac-sha256x4';
 import { ByteMemo } from './memo';
-import type { BytesMask, BytesWriter, Cell, RowMasker } from './transformers';
+import type { BytesMask, Cell, RowMasker } from './transformers';
+
+/**
+ * The COPY format of a masked stream. `binary` spares both PostgreSQL sessions their text
+ * conversions (dates, numbers) and the stream its scan for separators and escapes (each field
+ * comes with its length); it is used where every column can cross it unchanged (see
+ * `binaryCopyFits`).
+ */
+export type CopyFormat = 'text' | 'binary';
+
+/** Text types: in the binary format a value of these is its UTF-8 bytes, as a masker reads and writes it. */
+const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar']);
+
+/**
+ * Whether a table's rows can be masked in COPY's binary format: every column of a built-in type
+ * with binary send and receive (kept columns then cross it as opaque bytes), and every column the
+ * masker reads (`needed`: masked, or read by a template or a unique set) a text type.
+ */
+export function binaryCopyFits(columns: Array<{ type: string; binary?: boolean }>, needed: boolean[]): boolean {
+  return columns.every((c, i) => c.binary === true && (!needed[i] || TEXT_TYPES.has(c.type)));
+}
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -32,15 +52,34 @@ const TAB = 0x09;
 const NL = 0x0a;
 const BACKSLASH = 0x5c;
 
+/** A scanned field's flag in `MaskStream.fields`: COPY text with backslash escapes, or NULL in the binary format. */
+const ESCAPED = 1;
+const NULL_FIELD = 2;
+
+/** The binary format's signature, and its header's fixed part (the signature, a flags word, the extension's length). */
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const HEADER = 19;
+/** The binary format's trailer: a field count of -1. */
+const TRAILER = Buffer.from([0xff, 0xff]);
+
+/** The big-endian 32-bit signed integer at `data[p]`. */
+const int32 = (data: Uint8Array, p: number) => (data[p] << 24) | (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3];
+
 /**
- * Masks a COPY text stream row by row with a byte-level scanner: kept columns are copied as
- * bytes, only the columns the masker reads are decoded, and each chunk's rows are written into
- * one output buffer. Only whole lines are processed; the partial last line of a chunk waits for
- * the next one, so memory holds one chunk plus one row (and the stream's backpressure holds the
- * source when the target is slower). `onRows` hears how many rows each chunk carried.
+ * Masks a COPY stream row by row, in the masker's format: COPY text with a byte-level scanner, or
+ * the binary format by its fields' lengths. Kept columns are copied as bytes, only the columns the
+ * masker reads are decoded, and each chunk's rows are written into one output buffer. Only whole
+ * rows are processed; the partial last row of a chunk waits for the next one, so memory holds one
+ * chunk plus one row (and the stream's backpressure holds the source when the target is slower).
+ * `onRows` hears how many rows each chunk carried.
  */
 export class MaskStream extends Transform {
   private pending: Buffer | undefined;
+  private readonly binary: boolean;
+  /** Binary format: the header has not passed yet. */
+  private awaitingHeader = true;
+  /** Binary format: the trailer has been met (nothing after it is read) or written. */
+  private ended = false;
   private readonly width: number;
   private readonly starts: number[];
   private readonly ends: number[];
@@ -67,6 +106,7 @@ export class MaskStream extends Transform {
     private readonly onRows: (rows: number) => void,
   ) {
     super();
+    this.binary = masker.format === 'binary';
     this.width = masker.passThrough.length;
     this.starts = new Array<number>(this.width).fill(0);
     this.ends = new Array<number>(this.width).fill(0);
@@ -81,6 +121,10 @@ export class MaskStream extends Transform {
     try {
       const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
       this.pending = undefined;
+      if (this.binary) {
+        callback(null, this.binaryChunk(data));
+        return;
+      }
       const end = data.lastIndexOf(NL);
       if (end < 0) {
         this.pending = data;
@@ -96,6 +140,16 @@ export class MaskStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
+      if (this.binary) {
+        if (this.pending && this.pending.length > 0)
+          throw new Error('the binary COPY stream ended in the middle of a row');
+        // A stream cut short of its trailer still ends as the format requires.
+        if (!this.awaitingHeader && !this.ended) {
+          this.ended = true;
+          return callback(null, TRAILER);
+        }
+        return callback();
+      }
       if (!this.pending || this.pending.length === 0) return callback();
       const last = Buffer.concat([this.pending, Buffer.from('\n')]);
       this.pending = undefined;
@@ -105,27 +159,87 @@ export class MaskStream extends Transform {
     }
   }
 
-  /** Masks `data`, whole lines only (its last byte is a newline): what a worker thread does with a batch. */
+  /** Masks `data`, whole lines only (its last byte is a newline): what a worker thread does with a batch (COPY text). */
   maskLines(data: Buffer): Buffer {
+    if (this.binary) throw new Error('a binary COPY stream is masked as one stream, not in batches of lines');
     return this.maskRows(data, data.length);
   }
 
-  /** Masks the whole lines of `data` before `end` (`data[end - 1]` is a newline). */
+  /**
+   * Binary format: passes the header on, masks the whole rows of `data` and keeps the partial
+   * last one for the next chunk; after the trailer, writes it and reads nothing more.
+   */
+  private binaryChunk(input: Buffer): Buffer | undefined {
+    if (this.ended) return undefined;
+    let data = input;
+    let head: Buffer | undefined;
+    if (this.awaitingHeader) {
+      if (data.length >= SIGNATURE.length && !data.subarray(0, SIGNATURE.length).equals(SIGNATURE))
+        throw new Error('the COPY stream is not in the binary format (no PGCOPY signature)');
+      const size = data.length >= HEADER ? HEADER + int32(data, HEADER - 4) : Infinity;
+      if (data.length < size) {
+        this.pending = data;
+        return undefined;
+      }
+      head = Buffer.from(data.subarray(0, size));
+      data = data.subarray(size);
+      this.awaitingHeader = false;
+    }
+    const end = this.wholeRows(data);
+    if (!this.ended && end < data.length) this.pending = Buffer.from(data.subarray(end));
+    const parts = [head, end > 0 ? this.maskRows(data, end) : undefined, this.ended ? TRAILER : undefined];
+    const out = parts.filter((p): p is Buffer => p !== undefined);
+    return out.length === 0 ? undefined : out.length === 1 ? out[0] : Buffer.concat(out);
+  }
+
+  /** Binary format: where the whole rows at the start of `data` end (at the trailer, when it is met: `ended`). */
+  private wholeRows(data: Buffer): number {
+    const width = this.width;
+    const n = data.length;
+    let p = 0;
+    while (p + 2 <= n) {
+      const count = (data[p] << 8) | data[p + 1];
+      if (count === 0xffff) {
+        this.ended = true;
+        return p;
+      }
+      if (count !== width) throw new Error(`a COPY row has ${count} fields where the table has ${width} columns`);
+      let q = p + 2;
+      for (let col = 0; col < width; col++) {
+        if (q + 4 > n) return p;
+        const length = int32(data, q);
+        q += 4 + (length > 0 ? length : 0);
+      }
+      if (q > n) return p;
+      p = q;
+    }
+    return p;
+  }
+
+  /** Masks the whole rows of `data` before `end` (in COPY text, `data[end - 1]` is a newline). */
   private maskRows(data: Buffer, end: number): Buffer {
     if (!this.masker.masksAnything) {
       let rows = 0;
-      for (let p = data.indexOf(NL); p >= 0 && p < end; p = data.indexOf(NL, p + 1)) rows++;
+      if (this.binary) rows = this.scanBinary(data, end);
+      else for (let p = data.indexOf(NL); p >= 0 && p < end; p = data.indexOf(NL, p + 1)) rows++;
       this.onRows(rows);
       return end === data.length ? data : data.subarray(0, end);
     }
-    const { width, starts, ends, escaped, row, out } = this;
-    const { passThrough, needed } = this.masker;
     this.buf = Buffer.allocUnsafe(Math.max(1024, end + (end >> 1)));
     this.at = 0;
     if (this.memos) {
       this.onRows(this.maskCells(data, end));
       return this.buf.subarray(0, this.at);
     }
+    const rows = this.binary ? this.maskBinaryRows(data, end) : this.maskTextRows(data, end);
+    this.onRows(rows);
+    return this.buf.subarray(0, this.at);
+  }
+
+  /** COPY text rows masked whole by `maskInto` (templates, unique columns): returns the number of rows. */
+  private maskTextRows(data: Buffer, end: number): number {
+    const { width, starts, ends, escaped, row, out } = this;
+    const { passThrough, needed } = this.masker;
     let rows = 0;
     for (let pos = 0; pos < end;) {
       let col = 0;
@@ -160,8 +274,38 @@ export class MaskStream extends Transform {
       this.byte(NL);
       rows++;
     }
-    this.onRows(rows);
-    return this.buf.subarray(0, this.at);
+    return rows;
+  }
+
+  /**
+   * Binary rows masked whole by `maskInto`: each field's bytes follow its length (-1: NULL), and
+   * kept fields are copied with their lengths. Returns the number of rows.
+   */
+  private maskBinaryRows(data: Buffer, end: number): number {
+    const { width, starts, ends, escaped: isNull, row, out } = this;
+    const { passThrough, needed } = this.masker;
+    let rows = 0;
+    for (let pos = 0; pos < end;) {
+      const count = pos;
+      pos += 2;
+      for (let col = 0; col < width; col++) {
+        const length = int32(data, pos);
+        starts[col] = pos + 4;
+        pos += 4 + (length > 0 ? length : 0);
+        ends[col] = pos;
+        isNull[col] = length < 0;
+      }
+      for (let i = 0; i < width; i++)
+        row[i] = needed[i] && !isNull[i] ? data.toString('utf8', starts[i], ends[i]) : null;
+      this.masker.maskInto(row, out);
+      this.bytes(data, count, count + 2);
+      for (let i = 0; i < width; i++) {
+        if (passThrough[i]) this.bytes(data, starts[i] - 4, ends[i]);
+        else this.cell(out[i]);
+      }
+      rows++;
+    }
+    return rows;
   }
 
   /**
@@ -172,18 +316,20 @@ export class MaskStream extends Transform {
    * written by `maskField`. Returns the number of rows.
    */
   private maskCells(data: Buffer, end: number): number {
-    const rows = this.scan(data, end);
+    const rows = this.binary ? this.scanBinary(data, end) : this.scan(data, end);
     const generations = this.lookups(data);
     const fields = this.fields;
     const memos = this.memos as Array<ByteMemo | undefined>;
+    // A binary field's length, before its bytes, is written anew with the masked value.
+    const length = this.binary ? 4 : 0;
     let kept = 0; // where the run of bytes not yet copied starts
     for (let k = 0, n = this.count; k < n; k += 6) {
-      this.bytes(data, kept, fields[k]);
+      this.bytes(data, kept, fields[k] - length);
       const c = fields[k + 2];
       let entry = fields[k + 5];
       // An entry found before the memo was emptied (by a later lookup, or by an output kept since) is gone.
       if (entry >= HIT && (memos[c] as ByteMemo).generation !== generations[c]) entry = NONE;
-      this.maskField(c, data, fields[k], fields[k + 1], fields[k + 3] !== 0, fields[k + 4], entry);
+      this.maskField(c, data, fields[k], fields[k + 1], fields[k + 3], fields[k + 4], entry);
       kept = fields[k + 1];
     }
     this.bytes(data, kept, end);
@@ -215,7 +361,7 @@ export class MaskStream extends Transform {
           fields[n] = from;
           fields[n + 1] = p;
           fields[n + 2] = col;
-          fields[n + 3] = esc ? 1 : 0;
+          fields[n + 3] = esc ? ESCAPED : 0;
           fields[n + 4] = -1;
           fields[n + 5] = NONE;
           n += 6;
@@ -228,6 +374,38 @@ export class MaskStream extends Transform {
           col = 0;
           rows++;
         }
+      }
+    }
+    this.count = n;
+    return rows;
+  }
+
+  /** Binary format: as `scan`, by the fields' lengths (a NULL field is flagged `NULL_FIELD`). */
+  private scanBinary(data: Buffer, end: number): number {
+    const width = this.width;
+    const passThrough = this.masker.passThrough;
+    let fields = this.fields;
+    let n = 0;
+    let rows = 0;
+    for (let p = 0; p < end; rows++) {
+      p += 2;
+      for (let col = 0; col < width; col++) {
+        const length = int32(data, p);
+        const from = p + 4;
+        p = from + (length > 0 ? length : 0);
+        if (passThrough[col]) continue;
+        if (n + 6 > fields.length) {
+          const bigger = new Int32Array(fields.length * 2);
+          bigger.set(fields);
+          fields = this.fields = bigger;
+        }
+        fields[n] = from;
+        fields[n + 1] = p;
+        fields[n + 2] = col;
+        fields[n + 3] = length < 0 ? NULL_FIELD : 0;
+        fields[n + 4] = -1;
+        fields[n + 5] = NONE;
+        n += 6;
       }
     }
     this.count = n;
@@ -250,8 +428,9 @@ export class MaskStream extends Transform {
       const c = fields[k + 2];
       const f = fields[k];
       const t = fields[k + 1];
-      const escaped = fields[k + 3] !== 0;
-      if (nulled[c] || (escaped && t - f === 2 && data[f] === BACKSLASH && data[f + 1] === 0x4e)) continue;
+      const flag = fields[k + 3];
+      if (nulled[c] || isNullField(data, f, t, flag)) continue;
+      const escaped = flag === ESCAPED;
       const memo = memos[c];
       if (memo) {
         const generation = memo.generation;
@@ -281,45 +460,71 @@ export class MaskStream extends Transform {
    * One masked cell of a masker that masks cell by cell: a remembered input's output bytes are
    * copied (`entry` from `HIT` up); a plain ASCII field with a byte mask is masked from its bytes
    * (`digest`: its place in the batch when it was computed there, else -1); anything else is
-   * decoded first. The outputs are `maskInto`'s either way.
+   * decoded first. The outputs are `maskInto`'s either way; in the binary format each is written
+   * after its length.
    */
   private maskField(
     i: number,
     data: Buffer,
     from: number,
     to: number,
-    escaped: boolean,
+    flag: number,
     digest: number,
     entry: number,
   ): void {
-    const isNull = escaped && to - from === 2 && data[from] === BACKSLASH && data[from + 1] === 0x4e;
-    if (isNull || this.masker.nulled[i]) return this.cell(null);
+    if (this.masker.nulled[i] || isNullField(data, from, to, flag)) return this.cell(null);
+    const escaped = flag === ESCAPED;
     if (entry >= HIT) {
       const memo = (this.memos as Array<ByteMemo | undefined>)[i] as ByteMemo;
       const arena = memo.arena;
       const end = memo.outputEnd(entry - HIT);
       const start = memo.output(entry - HIT);
-      this.room(end - start);
+      const length = this.openField(end - start);
       const buf = this.buf;
       let at = this.at;
       for (let k = start; k < end; k++) buf[at++] = arena[k];
       this.at = at;
+      this.closeField(length);
       return;
     }
-    const start = this.at;
     const writer = this.masker.byteWriters[i];
+    if (writer && (digest >= 0 || (!escaped && ascii(data, from, to)))) {
+      const length = this.openField(writer.max);
+      const start = this.at;
+      if (digest >= 0) {
+        (this.batch as BatchHmac).digest(digest, this.digest);
+        this.at = writer.fromDigest(this.digest, this.buf, this.at);
+      } else this.at = writer.write(data, from, to, this.buf, this.at);
+      this.closeField(length);
+      if (entry === REMEMBER) this.memos?.[i]?.remember(data, from, to, this.buf, start, this.at);
+      return;
+    }
     const bytesMask = this.masker.byteMasks[i];
-    if (digest >= 0) {
-      this.room((writer as BytesWriter).max);
-      (this.batch as BatchHmac).digest(digest, this.digest);
-      this.at = (writer as BytesWriter).fromDigest(this.digest, this.buf, this.at);
-    } else if (!escaped && (writer || bytesMask) && ascii(data, from, to)) {
-      if (writer) {
-        this.room(writer.max);
-        this.at = writer.write(data, from, to, this.buf, this.at);
-      } else this.cell((bytesMask as BytesMask)(data, from, to));
-    } else this.cell(this.masker.plain[i](fieldAt(data, from, to, escaped) as string, 0));
-    if (entry === REMEMBER) this.memos?.[i]?.remember(data, from, to, this.buf, start, this.at);
+    const value =
+      !escaped && bytesMask && ascii(data, from, to)
+        ? (bytesMask as BytesMask)(data, from, to)
+        : this.masker.plain[i](fieldAt(data, from, to, escaped) as string, 0);
+    // In the binary format, a NULL output has no bytes to remember.
+    const start = this.at + (this.binary ? 4 : 0);
+    this.cell(value);
+    if (entry === REMEMBER && (value !== null || !this.binary))
+      this.memos?.[i]?.remember(data, from, to, this.buf, start, this.at);
+  }
+
+  /** Makes room for a field of up to `n` bytes; in the binary format, leaves room for its length and returns where that goes (else -1). */
+  private openField(n: number): number {
+    if (!this.binary) {
+      this.room(n);
+      return -1;
+    }
+    this.room(n + 4);
+    this.at += 4;
+    return this.at - 4;
+  }
+
+  /** Binary format: writes the length of the field written since `openField` gave `length`. */
+  private closeField(length: number): void {
+    if (length >= 0) this.buf.writeInt32BE(this.at - length - 4, length);
   }
 
   private room(n: number): void {
@@ -344,28 +549,44 @@ export class MaskStream extends Transform {
     } else this.at += data.copy(this.buf, this.at, from, to);
   }
 
-  /** A cell in COPY text form: ASCII written byte by byte with its escapes, anything else through encodeField. */
+  /**
+   * A cell in the stream's format: in COPY text, ASCII written byte by byte with its escapes and
+   * anything else through encodeField; in binary, its length and UTF-8 bytes.
+   */
   private cell(value: Cell): void {
     if (value === null) {
+      if (this.binary) {
+        this.room(4);
+        this.buf.writeInt32BE(-1, this.at);
+        this.at += 4;
+        return;
+      }
       this.room(2);
       this.buf[this.at++] = BACKSLASH;
       this.buf[this.at++] = 0x4e; // N
       return;
     }
-    this.room(value.length * 3);
+    const length = this.openField(value.length * 3);
     const buf = this.buf;
     for (let k = 0; k < value.length; k++) {
       const c = value.charCodeAt(k);
       if (c >= 0x80) {
-        this.at += buf.write(encodeField(value.slice(k)), this.at, 'utf8');
-        return;
+        this.at += buf.write(this.binary ? value.slice(k) : encodeField(value.slice(k)), this.at, 'utf8');
+        break;
       }
-      if (c === BACKSLASH || c === NL || c === TAB || c === 0x0d) {
+      if (!this.binary && (c === BACKSLASH || c === NL || c === TAB || c === 0x0d)) {
         buf[this.at++] = BACKSLASH;
         buf[this.at++] = c === BACKSLASH ? BACKSLASH : c === NL ? 0x6e : c === TAB ? 0x74 : 0x72;
       } else buf[this.at++] = c;
     }
+    this.closeField(length);
   }
+}
+
+/** Whether the scanned field `data[from..to)` with `flag` is NULL: `\N` in COPY text, a length of -1 in binary. */
+function isNullField(data: Buffer, from: number, to: number, flag: number): boolean {
+  if (flag === NULL_FIELD) return true;
+  return flag === ESCAPED && to - from === 2 && data[from] === BACKSLASH && data[from + 1] === 0x4e;
 }
 
 /** True when `data[from..to)` is plain ASCII (so its bytes are its UTF-8 encoding as decoded and encoded again). */

@@ -1,5 +1,9 @@
-/** Fake names, emails and phone numbers written from a keyed digest straight into COPY text bytes: the bytes of `picked`'s strings, without building them. */
-import { encodeField } from './copy-text';
+/**
+ * Fake names, emails and phone numbers written from a keyed digest straight into a COPY stream's
+ * bytes (COPY text, or the value's own UTF-8 for the binary format): the bytes of `picked`'s
+ * strings, without building them.
+ */
+import { encodeField, type CopyFormat } from './copy-text';
 import { ALNUM, asciiOf, Draw, EMAIL_DOMAINS, FIRST, LAST, LAST_PATTERNS, PHONES, type PickedKind } from './fake-picks';
 
 /** Writes the COPY text bytes of a fake value decided by `digest` at `out[at]` (with `max` bytes of room); returns where they end. */
@@ -26,6 +30,7 @@ function table(items: readonly string[], encode: (s: string) => Buffer): Table {
 }
 
 const copyText = (s: string): Buffer => Buffer.from(encodeField(s), 'utf8');
+const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 const emailText = (s: string): Buffer => Buffer.from(asciiOf(s), 'latin1');
 
 /** Writes string `i` of `t` at `out[at]`; returns where it ends. */
@@ -87,18 +92,22 @@ function lastNameWriter(encode: (s: string) => Buffer): DrawWriter | undefined {
   };
 }
 
-let writers: Map<PickedKind, FakeWriter> | undefined;
+/** Each form's writers, made once. */
+const writers = new Map<CopyFormat, Map<PickedKind, FakeWriter>>();
 
-/** The writers of the kinds that have one (firstName, lastName, email, phone), made once. */
-function build(): Map<PickedKind, FakeWriter> {
+/**
+ * The writers of the kinds that have one (firstName, lastName, email, phone), in `encode`'s form:
+ * COPY text, or the value's UTF-8 (the binary format's bytes of a text value).
+ */
+function build(encode: (s: string) => Buffer): Map<PickedKind, FakeWriter> {
   const made = new Map<PickedKind, FakeWriter>();
   const draw = new Draw(Buffer.alloc(0));
-  const first = table(FIRST, copyText);
+  const first = table(FIRST, encode);
   made.set('firstName', {
     max: first.longest,
     write: (digest, out, at) => put(out, at, first, draw.reset(digest).int(first.count)),
   });
-  const last = lastNameWriter(copyText);
+  const last = lastNameWriter(encode);
   if (last) made.set('lastName', { max: last.max, write: (digest, out, at) => last.draw(draw.reset(digest), out, at) });
   // email: four token characters, then the first name, the last name and the domain, as `picked` draws them.
   const firstAscii = table(FIRST, emailText);
@@ -131,7 +140,7 @@ function build(): Map<PickedKind, FakeWriter> {
   const chars = PHONES.map((f) => [...f]);
   const literals = table(
     chars.flat().filter((c) => c !== '#' && c !== '!'),
-    copyText,
+    encode,
   );
   let next = 0;
   const formats = chars.map((cs) => Int32Array.from(cs, (c) => (c === '#' ? -1 : c === '!' ? -2 : next++)));
@@ -154,8 +163,9 @@ function build(): Map<PickedKind, FakeWriter> {
   return made;
 }
 
-/** The byte writer of a picked fake kind, when it has one. */
-export function fakeWriter(kind: string): FakeWriter | undefined {
-  writers ??= build();
-  return writers.get(kind as PickedKind);
+/** The byte writer of a picked fake kind, when it has one, writing COPY text (or, for `binary`, the value's UTF-8). */
+export function fakeWriter(kind: string, form: CopyFormat = 'text'): FakeWriter | undefined {
+  let made = writers.get(form);
+  if (!made) writers.set(form, (made = build(form === 'text' ? copyText : utf8)));
+  return made.get(kind as PickedKind);
 }

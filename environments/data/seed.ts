@@ -8,9 +8,9 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { SlipwayError } from '../errors';
 import { qualified, quoteIdent, readCatalog, type TableInfo } from './catalog';
 import { checkSource } from './check';
-import { MaskStream } from './copy-text';
+import { binaryCopyFits, MaskStream, type CopyFormat } from './copy-text';
 import { MaskingKey } from './keyed';
-import { ParallelMaskStream } from './mask-pool';
+import { maskThreads, ParallelMaskStream } from './mask-pool';
 import { ruleFor, tableRule, type MaskingPolicy, type Transformer } from './policy';
 import { dumpSchema, restoreSection } from './schema-copy';
 import { clearTarget, prepareTarget, resetSequences } from './target';
@@ -35,6 +35,12 @@ export interface SeedOptions {
   replace?: boolean;
   /** Folder of pg_dump/pg_restore (default: the newest under /usr/lib/postgresql, else PATH). */
   toolsDir?: string;
+  /**
+   * COPY's format: `auto` (the default) takes the binary format for each table that fits it
+   * (`binaryCopyFits`) and is masked on this thread, else text; `text` always takes text. Both
+   * give the same rows.
+   */
+  format?: 'auto' | 'text';
 }
 
 export interface SeedSummary {
@@ -121,7 +127,7 @@ export async function seedMaskedData(
 
     const copied = all.filter((t) => mode(t) === 'copy' && t.columns.length > 0);
     const task = (table: TableInfo, src: pg.Client, dst: pg.Client) =>
-      copyTable({ table, src, dst, key, policy, filter: filters.get(table.id), signal, emit });
+      copyTable({ table, src, dst, key, policy, filter: filters.get(table.id), signal, emit, format: options.format });
     const summary: SeedSummary['tables'] = [];
     const lane = async (tables: TableInfo[], src: () => Promise<pg.Client>) => {
       if (tables.length === 0) return;
@@ -203,10 +209,11 @@ interface CopyJob {
   filter?: string;
   signal: AbortSignal;
   emit: (e: SeedEvent) => void;
+  format?: 'auto' | 'text';
 }
 
 /** Streams one table: COPY out of the source, mask row by row, COPY into the target. Returns the row count. */
-async function copyTable({ table, src, dst, key, policy, filter, signal, emit }: CopyJob): Promise<number> {
+async function copyTable({ table, src, dst, key, policy, filter, signal, emit, format }: CopyJob): Promise<number> {
   const columns: MaskedColumn[] = table.columns.map((c) => ({
     name: c.name,
     type: c.type,
@@ -215,7 +222,15 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit }:
   }));
   const list = columns.map((c) => quoteIdent(c.name)).join(', ');
   const select = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${qualified(table)} t${filter ? ` WHERE ${filter}` : ''}`;
-  const masker = new RowMasker(table.id, columns, key, table.uniqueSets);
+  let masker = new RowMasker(table.id, columns, key, table.uniqueSets);
+  // Without cross-row state (unique columns watched for collisions) a big table is masked on
+  // worker threads, which take COPY text in batches of lines; else it is masked here, in the
+  // binary format where the table fits it.
+  const pooled = masker.masksAnything && !masker.crossRow && maskThreads() > 0;
+  const copyFormat: CopyFormat =
+    format !== 'text' && !pooled && binaryCopyFits(table.columns, masker.needed) ? 'binary' : 'text';
+  if (copyFormat === 'binary') masker = new RowMasker(table.id, columns, key, table.uniqueSets, 'binary');
+  const as = copyFormat === 'binary' ? ' (FORMAT binary)' : '';
   const started = Date.now();
   let rows = 0;
   let last = started;
@@ -227,18 +242,16 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit }:
       emit({ type: 'table', table: table.id, rows, rowsPerSecond: rate(), done: false });
     }
   };
-  const out = src.query(copyTo(`COPY (${select}) TO STDOUT`));
-  const into = dst.query(copyFrom(`COPY ${qualified(table)} (${list}) FROM STDIN`));
+  const out = src.query(copyTo(`COPY (${select}) TO STDOUT${as}`));
+  const into = dst.query(copyFrom(`COPY ${qualified(table)} (${list}) FROM STDIN${as}`));
   try {
-    // Without cross-row state (unique columns watched for collisions) a big table is masked on worker threads.
-    const mask =
-      masker.masksAnything && !masker.crossRow
-        ? new ParallelMaskStream(
-            masker,
-            { table: table.id, columns, key: key.raw(), uniqueSets: table.uniqueSets },
-            onRows,
-          )
-        : new MaskStream(masker, onRows);
+    const mask = pooled
+      ? new ParallelMaskStream(
+          masker,
+          { table: table.id, columns, key: key.raw(), uniqueSets: table.uniqueSets },
+          onRows,
+        )
+      : new MaskStream(masker, onRows);
     await pipeline(out, mask, into, { signal });
   } catch (err) {
     if (signal.aborted || SlipwayError.is(err)) throw err;

@@ -1,5 +1,6 @@
 /** Column transformers and the row masker: deterministic under the masking key, unique columns kept unique. */
 import { SlipwayError } from '../errors';
+import type { CopyFormat } from './copy-text';
 import { fakeWriter } from './fake-bytes';
 import { fake } from './fakes';
 import type { BatchHmac } from './hmac-sha256x4';
@@ -20,9 +21,10 @@ export type CellMask = (value: string, attempt: number) => Cell;
 export type BytesMask = (data: Uint8Array, from: number, to: number) => Cell;
 
 /**
- * Masks one non-null value given as its UTF-8 bytes straight into COPY text bytes: writes them at
- * `out[at]` (which has `max` bytes of room) and returns where they end. The bytes of the
- * transformer's `CellMask` output for the decoded string, encoded for COPY.
+ * Masks one non-null value given as its UTF-8 bytes straight into a COPY stream's bytes: writes
+ * them at `out[at]` (which has `max` bytes of room) and returns where they end. The bytes of the
+ * transformer's `CellMask` output for the decoded string, encoded for COPY text (or, in the binary
+ * format, that output's UTF-8).
  */
 export interface BytesWriter {
   max: number;
@@ -96,9 +98,16 @@ export function compileBytesMask(t: Transformer, key: MaskingKey, type: string):
   return (data, from, to) => fake(t.fake, digest(data, from, to));
 }
 
-/** The byte-writing form of a fake whose kind has one (names, emails, phone numbers); else undefined. */
-export function compileBytesWriter(t: Transformer, key: MaskingKey): BytesWriter | undefined {
-  const writer = t.kind === 'fake' ? fakeWriter(t.fake) : undefined;
+/**
+ * The byte-writing form of a fake whose kind has one (names, emails, phone numbers); else
+ * undefined. It writes COPY text, or for `binary` the value's own UTF-8.
+ */
+export function compileBytesWriter(
+  t: Transformer,
+  key: MaskingKey,
+  form: CopyFormat = 'text',
+): BytesWriter | undefined {
+  const writer = t.kind === 'fake' ? fakeWriter(t.fake, form) : undefined;
   if (t.kind !== 'fake' || writer === undefined) return undefined;
   const digest = key.bytesDigest(`fake:${t.fake}`);
   return {
@@ -195,12 +204,14 @@ export class RowMasker {
     private readonly columns: MaskedColumn[],
     private readonly key: MaskingKey,
     uniqueSets: string[][] = [],
+    /** The COPY format whose bytes `byteWriters` write. */
+    readonly format: CopyFormat = 'text',
   ) {
     this.plain = columns.map((c) => compileTransformer(c.transformer, key, c.type));
     this.memoizable = columns.map((c) => !['keep', 'null', 'redact', 'template'].includes(c.transformer.kind));
     this.masks = this.plain.map((mask, i) => (this.memoizable[i] ? memoized(mask) : mask));
     this.byteMasks = columns.map((c) => compileBytesMask(c.transformer, key, c.type));
-    this.byteWriters = columns.map((c) => compileBytesWriter(c.transformer, key));
+    this.byteWriters = columns.map((c) => compileBytesWriter(c.transformer, key, format));
     // Unique columns copied unchanged stay unique by themselves; the others are watched.
     this.seen = columns.map((c) =>
       c.unique && c.transformer.kind !== 'keep' && c.transformer.kind !== 'null' ? new Set<string>() : undefined,
@@ -236,7 +247,7 @@ export class RowMasker {
   readonly plain: CellMask[];
   /** Each column's mask of one value given as bytes, where its transformer has one. */
   readonly byteMasks: Array<BytesMask | undefined>;
-  /** Each column's mask of one value from bytes straight to COPY text bytes, where its transformer has one. */
+  /** Each column's mask of one value from bytes straight to the bytes of `format`, where its transformer has one. */
   readonly byteWriters: Array<BytesWriter | undefined>;
   /** Columns whose outputs are worth remembering (deterministic work per value: not keep, null, redact or template). */
   readonly memoizable: boolean[];
