@@ -33,6 +33,8 @@ export interface TableInfo {
   foreignKeys: ForeignKey[];
   /** Unique constraints and indexes over several columns (no expressions, no predicate). */
   uniqueSets: string[][];
+  /** A partitioned table (its rows live in its partitions). */
+  partitioned?: boolean;
 }
 
 export interface Catalog {
@@ -66,9 +68,10 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
     type: string;
     unique: boolean;
     binary: boolean;
+    partitioned: boolean;
   }>(`
     SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, t.typname AS type,
-      t.oid < 16384 AND t.typsend::oid <> 0 AND t.typreceive::oid <> 0 AS binary,
+      t.oid < 16384 AND t.typsend::oid <> 0 AND t.typreceive::oid <> 0 AS binary, c.relkind = 'p' AS partitioned,
       EXISTS (
         SELECT 1 FROM pg_index i
         WHERE i.indrelid = c.oid AND i.indisunique AND i.indnatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL
@@ -123,6 +126,7 @@ export async function readCatalog(client: ClientBase): Promise<Catalog> {
           primaryKey: [],
           foreignKeys: [],
           uniqueSets: [],
+          partitioned: row.partitioned,
         }),
       );
     table.columns.push({ name: row.column, type: row.type, unique: row.unique, binary: row.binary });

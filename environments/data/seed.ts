@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { SlipwayError } from '../errors';
-import { qualified, quoteIdent, readCatalog, type TableInfo } from './catalog';
+import { qualified, quoteIdent, readCatalog, SYSTEM_SCHEMA_SQL, tableId, type TableInfo } from './catalog';
 import { checkSource } from './check';
 import { binaryCopyFits, MaskStream, type CopyFormat } from './copy-text';
 import { MaskingKey } from './keyed';
@@ -108,6 +108,7 @@ export async function seedMaskedData(
       );
     }
 
+    const distinct = await readDistinct(source);
     const target = await open(targetUrl);
     await prepareTarget(target, options.replace === true);
     const filters = await fillSubset(source, plan, policy, signal);
@@ -127,7 +128,18 @@ export async function seedMaskedData(
 
     const copied = all.filter((t) => mode(t) === 'copy' && t.columns.length > 0);
     const task = (table: TableInfo, src: pg.Client, dst: pg.Client) =>
-      copyTable({ table, src, dst, key, policy, filter: filters.get(table.id), signal, emit, format: options.format });
+      copyTable({
+        table,
+        src,
+        dst,
+        key,
+        policy,
+        filter: filters.get(table.id),
+        signal,
+        emit,
+        format: options.format,
+        distinct: distinct.get(table.id),
+      });
     const summary: SeedSummary['tables'] = [];
     const lane = async (tables: TableInfo[], src: () => Promise<pg.Client>) => {
       if (tables.length === 0) return;
@@ -200,6 +212,27 @@ function describe(err: unknown, signal?: AbortSignal): unknown {
   });
 }
 
+/**
+ * The source's statistics on distinct values (`pg_stats.n_distinct`), by table id and column:
+ * they tell the masker which columns hardly repeat a value before it has seen any. Tables never
+ * analysed have none; a table with partitions or children has them over all its rows (read last,
+ * so they win).
+ */
+async function readDistinct(source: pg.Client): Promise<Map<string, Map<string, number>>> {
+  const { rows } = await source.query<{ schema: string; table: string; column: string; n: number }>(
+    `SELECT schemaname AS schema, tablename AS table, attname AS column, n_distinct AS n FROM pg_stats s
+     WHERE ${SYSTEM_SCHEMA_SQL.replace(/n\.nspname/g, 's.schemaname')} ORDER BY inherited`,
+  );
+  const out = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const id = tableId(r.schema, r.table);
+    let columns = out.get(id);
+    if (!columns) out.set(id, (columns = new Map()));
+    columns.set(r.column, Number(r.n));
+  }
+  return out;
+}
+
 interface CopyJob {
   table: TableInfo;
   src: pg.Client;
@@ -210,15 +243,19 @@ interface CopyJob {
   signal: AbortSignal;
   emit: (e: SeedEvent) => void;
   format?: 'auto' | 'text';
+  /** The source's `n_distinct` of the table's columns, by name. */
+  distinct?: Map<string, number>;
 }
 
 /** Streams one table: COPY out of the source, mask row by row, COPY into the target. Returns the row count. */
-async function copyTable({ table, src, dst, key, policy, filter, signal, emit, format }: CopyJob): Promise<number> {
+async function copyTable(job: CopyJob): Promise<number> {
+  const { table, src, dst, key, policy, filter, signal, emit, format } = job;
   const columns: MaskedColumn[] = table.columns.map((c) => ({
     name: c.name,
     type: c.type,
     transformer: ruleFor(policy, table.schema, table.name, c.name).transformer as Transformer,
     unique: c.unique,
+    distinct: job.distinct?.get(c.name),
   }));
   const list = columns.map((c) => quoteIdent(c.name)).join(', ');
   const select = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${qualified(table)} t${filter ? ` WHERE ${filter}` : ''}`;
@@ -230,7 +267,12 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit, f
   const copyFormat: CopyFormat =
     format !== 'text' && !pooled && binaryCopyFits(table.columns, masker.needed) ? 'binary' : 'text';
   if (copyFormat === 'binary') masker = new RowMasker(table.id, columns, key, table.uniqueSets, 'binary');
+  // Rows go in frozen (the table emptied in the same transaction, as COPY FREEZE requires): no
+  // preview's first reads rewrite every page to set hint bits, and on a server with
+  // wal_level=minimal (the snapshot server) the copy writes no WAL. A partitioned table cannot.
+  const freeze = !table.partitioned;
   const as = copyFormat === 'binary' ? ' (FORMAT binary)' : '';
+  const intoOptions = [...(copyFormat === 'binary' ? ['FORMAT binary'] : []), ...(freeze ? ['FREEZE'] : [])];
   const started = Date.now();
   let rows = 0;
   let last = started;
@@ -242,8 +284,13 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit, f
       emit({ type: 'table', table: table.id, rows, rowsPerSecond: rate(), done: false });
     }
   };
+  if (freeze) await dst.query(`BEGIN; TRUNCATE ONLY ${qualified(table)}`);
   const out = src.query(copyTo(`COPY (${select}) TO STDOUT${as}`));
-  const into = dst.query(copyFrom(`COPY ${qualified(table)} (${list}) FROM STDIN${as}`));
+  const into = dst.query(
+    copyFrom(
+      `COPY ${qualified(table)} (${list}) FROM STDIN${intoOptions.length ? ` (${intoOptions.join(', ')})` : ''}`,
+    ),
+  );
   try {
     const mask = pooled
       ? new ParallelMaskStream(
@@ -253,6 +300,7 @@ async function copyTable({ table, src, dst, key, policy, filter, signal, emit, f
         )
       : new MaskStream(masker, onRows);
     await pipeline(out, mask, into, { signal });
+    if (freeze) await dst.query('COMMIT');
   } catch (err) {
     if (signal.aborted || SlipwayError.is(err)) throw err;
     const where = (err as { where?: string }).where;

@@ -187,6 +187,19 @@ export interface MaskedColumn {
   transformer: Transformer;
   /** The column alone carries a primary key or unique constraint. */
   unique: boolean;
+  /**
+   * The source's statistics on its distinct values (`pg_stats.n_distinct`: a count, or minus a
+   * fraction of the rows), when it has them.
+   */
+  distinct?: number;
+}
+
+/** Columns with at least this fraction of their rows distinct hardly repeat a value: a memo of their outputs would rarely hit. */
+const DISTINCT_FRACTION = 0.9;
+
+/** Whether a column's values hardly repeat: it is unique, or its statistics say most of its rows are distinct. */
+export function hardlyRepeats(c: Pick<MaskedColumn, 'unique' | 'distinct'>): boolean {
+  return c.unique || (c.distinct !== undefined && c.distinct <= -DISTINCT_FRACTION);
 }
 
 const MAX_ATTEMPTS = 100;
@@ -208,7 +221,9 @@ export class RowMasker {
     readonly format: CopyFormat = 'text',
   ) {
     this.plain = columns.map((c) => compileTransformer(c.transformer, key, c.type));
-    this.memoizable = columns.map((c) => !['keep', 'null', 'redact', 'template'].includes(c.transformer.kind));
+    this.memoizable = columns.map(
+      (c) => !['keep', 'null', 'redact', 'template'].includes(c.transformer.kind) && !hardlyRepeats(c),
+    );
     this.masks = this.plain.map((mask, i) => (this.memoizable[i] ? memoized(mask) : mask));
     this.byteMasks = columns.map((c) => compileBytesMask(c.transformer, key, c.type));
     this.byteWriters = columns.map((c) => compileBytesWriter(c.transformer, key, format));
@@ -249,7 +264,11 @@ export class RowMasker {
   readonly byteMasks: Array<BytesMask | undefined>;
   /** Each column's mask of one value from bytes straight to the bytes of `format`, where its transformer has one. */
   readonly byteWriters: Array<BytesWriter | undefined>;
-  /** Columns whose outputs are worth remembering (deterministic work per value: not keep, null, redact or template). */
+  /**
+   * Columns whose outputs are worth remembering: deterministic work per value (not keep, null,
+   * redact or template), and values that repeat (not unique, not mostly distinct by the source's
+   * statistics; a column without statistics is judged by its memo's hit rate as it goes).
+   */
   readonly memoizable: boolean[];
 
   /**

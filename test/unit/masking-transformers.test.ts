@@ -115,6 +115,31 @@ describe('masking transformers', () => {
     assert.deepEqual(new RowMasker('t', columns, KEY).mask([null]), [null]);
   });
 
+  it('remembers the outputs only of columns whose values repeat (not unique, not mostly distinct by the statistics)', () => {
+    const col = (name: string, unique: boolean, distinct?: number) => ({
+      name,
+      type: 'text',
+      transformer: fakeT('email'),
+      unique,
+      distinct,
+    });
+    const masker = new RowMasker(
+      't',
+      [
+        col('plain', false),
+        col('unique', true),
+        col('distinct', false, -1),
+        col('half', false, -0.5),
+        col('few', false, 40),
+      ],
+      KEY,
+    );
+    assert.deepEqual(masker.memoizable, [true, false, false, true, true]);
+    // Remembered or not, each value masks the same.
+    const row = ['a@b.c', 'a@b.c', 'a@b.c', 'a@b.c', 'a@b.c'];
+    assert.equal(new Set(masker.mask(row)).size, 1);
+  });
+
   it('keeps multi-column unique sets unique, redrawing only their masked members', () => {
     const masker = new RowMasker(
       't',
