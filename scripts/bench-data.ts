@@ -5,7 +5,8 @@
  * a plain `COPY ... TO STDOUT | COPY ... FROM STDIN` of the same table (same Node process, same
  * pg-copy-streams), each run three times (`--repeats`), the order alternating, each run once the
  * server has checkpointed and the system has written its dirty pages out (so no run pays for the
- * writes of the one before). Prints the median of each side with its min and max, the ratio of
+ * writes of the one before); beside them, for comparison, the same plain copy in COPY's binary
+ * format, which the masked seed streams this table in. Prints the median of each side with its min and max, the ratio of
  * the medians and the masking process's peak memory (RSS), with the RSS seen at a quarter of the
  * rows, to show that it does not grow with the table; and the
  * time to make a new preview database from the masked snapshot of that table, of its first 1,000
@@ -156,9 +157,11 @@ async function main(): Promise<void> {
       spawnSync('sync', { stdio: 'ignore' });
     };
 
-    // Floor: the same table, plain COPY out and in, no parsing or masking, each into a new database.
-    const floorOnce = async (r: number): Promise<number> => {
-      const floorDb = await server.createDatabase(`floor${r}`);
+    // Floor: the same table, plain COPY out and in, no parsing or masking, each into a new database
+    // (COPY text, the goal's floor; and, for comparison, COPY's binary format, which the masked
+    // seed streams this table in).
+    const floorOnce = async (r: number, binary = false): Promise<number> => {
+      const floorDb = await server.createDatabase(`floor${r}${binary ? 'b' : ''}`);
       await sql(floorDb, TABLE);
       const out = new pg.Client({ connectionString: source });
       const into = new pg.Client({ connectionString: floorDb });
@@ -166,14 +169,15 @@ async function main(): Promise<void> {
       await into.connect();
       await settle();
       const t = process.hrtime.bigint();
+      const format = binary ? ' (FORMAT binary)' : '';
       await pipeline(
-        out.query(copyTo('COPY public.people TO STDOUT')),
-        into.query(copyFrom('COPY public.people FROM STDIN')),
+        out.query(copyTo(`COPY public.people TO STDOUT${format}`)),
+        into.query(copyFrom(`COPY public.people FROM STDIN${format}`)),
       );
       const seconds = Number(process.hrtime.bigint() - t) / 1e9;
       await out.end();
       await into.end();
-      await sql(server.url(), `DROP DATABASE floor${r}`);
+      await sql(server.url(), `DROP DATABASE floor${r}${binary ? 'b' : ''}`);
       return seconds;
     };
     // Slipway's masked copy (schema, rows masked, keys after the data); the last one stays for the snapshots.
@@ -198,12 +202,14 @@ async function main(): Promise<void> {
     };
     // Each side REPEATS times, the order alternating, so that neither always runs on a warmer machine.
     const floorRuns: number[] = [];
+    const binaryRuns: number[] = [];
     const maskRuns: Array<{ seconds: number; cpu: number }> = [];
     for (let r = 0; r < REPEATS; r++) {
       console.error(`data: run ${r + 1} of ${REPEATS} (${r % 2 === 0 ? 'floor first' : 'masked seed first'}) ...`);
       if (r % 2 === 0) floorRuns.push(await floorOnce(r));
       maskRuns.push(await maskOnce(r));
       if (r % 2 === 1) floorRuns.push(await floorOnce(r));
+      binaryRuns.push(await floorOnce(r, true));
     }
     const peak = process.resourceUsage().maxRSS * 1024;
     const floorS = median(floorRuns);
@@ -273,6 +279,16 @@ async function main(): Promise<void> {
     );
     console.log(
       `${'slipway masked seed'.padEnd(28)}${maskS.toFixed(2).padStart(8)}s ${range(maskRuns.map((m) => m.seconds)).padEnd(12)} ${Math.round(maskRate).toString().padStart(9)} rows/s`,
+    );
+    const binaryS = median(binaryRuns);
+    console.log(
+      `${'binary floor (COPY | COPY)'.padEnd(28)}${binaryS.toFixed(2).padStart(8)}s ${range(binaryRuns).padEnd(12)} ${Math.round(
+        ROWS / binaryS,
+      )
+        .toString()
+        .padStart(
+          9,
+        )} rows/s  (the format the masked seed streams this table in, for comparison: the seed runs at ${((binaryS / maskS) * 100).toFixed(0)}% of its rows/s)`,
     );
     const pairs = floorRuns.map((f, i) => `${((f / maskRuns[i].seconds) * 100).toFixed(0)}%`).join(', ');
     console.log(
