@@ -340,7 +340,6 @@ export class MaskStream extends Transform {
   private scan(data: Buffer, end: number): number {
     const width = this.width;
     const passThrough = this.masker.passThrough;
-    let fields = this.fields;
     let n = 0;
     let rows = 0;
     let col = 0;
@@ -352,20 +351,7 @@ export class MaskStream extends Transform {
       if (b > NL && b !== BACKSLASH) continue;
       if (b === BACKSLASH) esc = true;
       else if (b === TAB || b === NL) {
-        if (col < width && !passThrough[col]) {
-          if (n + 6 > fields.length) {
-            const bigger = new Int32Array(fields.length * 2);
-            bigger.set(fields);
-            fields = this.fields = bigger;
-          }
-          fields[n] = from;
-          fields[n + 1] = p;
-          fields[n + 2] = col;
-          fields[n + 3] = esc ? ESCAPED : 0;
-          fields[n + 4] = -1;
-          fields[n + 5] = NONE;
-          n += 6;
-        }
+        if (col < width && !passThrough[col]) n = this.record(n, from, p, col, esc ? ESCAPED : 0);
         col++;
         from = p + 1;
         esc = false;
@@ -380,11 +366,27 @@ export class MaskStream extends Transform {
     return rows;
   }
 
+  /** Records a masked field at `fields[n]` (growing `fields` when full): returns where the next one goes. */
+  private record(n: number, from: number, to: number, col: number, flag: number): number {
+    let fields = this.fields;
+    if (n + 6 > fields.length) {
+      const bigger = new Int32Array(fields.length * 2);
+      bigger.set(fields);
+      fields = this.fields = bigger;
+    }
+    fields[n] = from;
+    fields[n + 1] = to;
+    fields[n + 2] = col;
+    fields[n + 3] = flag;
+    fields[n + 4] = -1;
+    fields[n + 5] = NONE;
+    return n + 6;
+  }
+
   /** Binary format: as `scan`, by the fields' lengths (a NULL field is flagged `NULL_FIELD`). */
   private scanBinary(data: Buffer, end: number): number {
     const width = this.width;
     const passThrough = this.masker.passThrough;
-    let fields = this.fields;
     let n = 0;
     let rows = 0;
     for (let p = 0; p < end; rows++) {
@@ -393,19 +395,7 @@ export class MaskStream extends Transform {
         const length = int32(data, p);
         const from = p + 4;
         p = from + (length > 0 ? length : 0);
-        if (passThrough[col]) continue;
-        if (n + 6 > fields.length) {
-          const bigger = new Int32Array(fields.length * 2);
-          bigger.set(fields);
-          fields = this.fields = bigger;
-        }
-        fields[n] = from;
-        fields[n + 1] = p;
-        fields[n + 2] = col;
-        fields[n + 3] = length < 0 ? NULL_FIELD : 0;
-        fields[n + 4] = -1;
-        fields[n + 5] = NONE;
-        n += 6;
+        if (!passThrough[col]) n = this.record(n, from, p, col, length < 0 ? NULL_FIELD : 0);
       }
     }
     this.count = n;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { MaskStream, decodeField, encodeField } from '../../environments/data/copy-text';
+import { decodeField, encodeField } from '../../environments/data/copy-text';
 import { BatchHmac } from '../../environments/data/hmac-sha256x4';
+import { maskThrough } from './mask-stream';
 import { MaskingKey } from '../../environments/data/keyed';
 import type { Transformer } from '../../environments/data/policy';
 import { RowMasker, type MaskedColumn } from '../../environments/data/transformers';
@@ -12,20 +11,7 @@ const KEY = new MaskingKey('project-key-0123456789');
 const keep: Transformer = { kind: 'keep', reviewed: false };
 const fake = (f: string): Transformer => ({ kind: 'fake', fake: f as 'email' });
 
-async function through(masker: RowMasker, chunks: Buffer[]): Promise<string> {
-  const parts: Buffer[] = [];
-  await pipeline(
-    Readable.from(chunks),
-    new MaskStream(masker, () => undefined),
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        parts.push(chunk);
-        cb();
-      },
-    }),
-  );
-  return Buffer.concat(parts).toString();
-}
+const through = async (masker: RowMasker, chunks: Buffer[]) => (await maskThrough(masker, chunks)).toString();
 
 function expected(masker: RowMasker, lines: string[]): string {
   return lines.map((l) => masker.mask(l.split('\t').map(decodeField)).map(encodeField).join('\t') + '\n').join('');

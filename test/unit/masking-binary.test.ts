@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { binaryCopyFits, MaskStream, decodeField, encodeField } from '../../environments/data/copy-text';
+import { binaryCopyFits, decodeField, encodeField } from '../../environments/data/copy-text';
+import { maskThrough } from './mask-stream';
 import { MaskingKey } from '../../environments/data/keyed';
 import type { Transformer } from '../../environments/data/policy';
 import { RowMasker, type Cell, type MaskedColumn } from '../../environments/data/transformers';
@@ -59,21 +58,6 @@ function readBinary(data: Buffer): { extension: Buffer; rows: Array<Array<Buffer
   return { extension, rows, trailer: false };
 }
 
-async function through(masker: RowMasker, chunks: Buffer[]): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  await pipeline(
-    Readable.from(chunks),
-    new MaskStream(masker, () => undefined),
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        parts.push(chunk);
-        cb();
-      },
-    }),
-  );
-  return Buffer.concat(parts);
-}
-
 /** `data` cut into pieces of `size` bytes, as a socket may deliver it. */
 const pieces = (data: Buffer, size: number) =>
   Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size));
@@ -122,7 +106,7 @@ describe('masking in COPY binary format', () => {
     const text = input
       .map((r) => r.map((f) => (Buffer.isBuffer(f) ? f.toString('hex') : encodeField(f))).join('\t') + '\n')
       .join('');
-    const out = await through(new RowMasker('t', columns, KEY, sets), [Buffer.from(text)]);
+    const out = await maskThrough(new RowMasker('t', columns, KEY, sets), [Buffer.from(text)]);
     return out
       .toString()
       .split('\n')
@@ -135,7 +119,7 @@ describe('masking in COPY binary format', () => {
     const want = await viaText(columns, input, sets);
     const data = binaryCopy(input, Buffer.from('ext!'));
     for (const size of [data.length, 7, 64, 1000]) {
-      const got = readBinary(await through(new RowMasker('t', columns, KEY, sets, 'binary'), pieces(data, size)));
+      const got = readBinary(await maskThrough(new RowMasker('t', columns, KEY, sets, 'binary'), pieces(data, size)));
       assert.equal(got.trailer, true);
       assert.deepEqual(got.extension, Buffer.from('ext!'), 'the header passes on whole');
       assert.equal(got.rows.length, input.length);
@@ -186,18 +170,12 @@ describe('masking in COPY binary format', () => {
     const columns = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => column(n, keep));
     const data = binaryCopy(rows(300));
     let counted = 0;
-    const parts: Buffer[] = [];
-    await pipeline(
-      Readable.from(pieces(data, 333)),
-      new MaskStream(new RowMasker('t', columns, KEY, [], 'binary'), (n) => (counted += n)),
-      new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          parts.push(chunk);
-          cb();
-        },
-      }),
+    const out = await maskThrough(
+      new RowMasker('t', columns, KEY, [], 'binary'),
+      pieces(data, 333),
+      (n) => (counted += n),
     );
-    assert.deepEqual(Buffer.concat(parts), data);
+    assert.deepEqual(out, data);
     assert.equal(counted, 300);
   });
 
@@ -208,13 +186,16 @@ describe('masking in COPY binary format', () => {
       [Buffer.from([1]), 'Ada'],
       [Buffer.from([2]), null],
     ];
-    const cut = readBinary(await through(binary(), [binaryCopy(two, undefined, true)]));
+    const cut = readBinary(await maskThrough(binary(), [binaryCopy(two, undefined, true)]));
     assert.equal(cut.trailer, true);
     assert.equal(cut.rows.length, 2);
     const whole = binaryCopy(two);
-    await assert.rejects(through(binary(), [whole.subarray(0, whole.length - 5)]), /ended in the middle of a row/);
-    await assert.rejects(through(binary(), [binaryCopy([[Buffer.from([1])]])]), /has 1 fields where the table has 2/);
-    await assert.rejects(through(binary(), [Buffer.from('1\tAda\n'.repeat(5))]), /not in the binary format/);
+    await assert.rejects(maskThrough(binary(), [whole.subarray(0, whole.length - 5)]), /ended in the middle of a row/);
+    await assert.rejects(
+      maskThrough(binary(), [binaryCopy([[Buffer.from([1])]])]),
+      /has 1 fields where the table has 2/,
+    );
+    await assert.rejects(maskThrough(binary(), [Buffer.from('1\tAda\n'.repeat(5))]), /not in the binary format/);
   });
 
   it('fits a table whose columns are built-in and whose read columns are text', () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { MaskStream, decodeField, encodeField } from '../../environments/data/copy-text';
+import { decodeField, encodeField } from '../../environments/data/copy-text';
 import { fakeWriter } from '../../environments/data/fake-bytes';
 import { picked, type PickedKind } from '../../environments/data/fake-picks';
 import { KeyedSha256 } from '../../environments/data/hmac-sha256';
+import { maskThrough } from './mask-stream';
 import { MaskingKey } from '../../environments/data/keyed';
 import { ByteMemo, memoized } from '../../environments/data/memo';
 import type { Transformer } from '../../environments/data/policy';
@@ -14,20 +13,7 @@ import { RowMasker, compileTransformer, type MaskedColumn } from '../../environm
 const KEY = new MaskingKey('project-key-0123456789');
 const keep: Transformer = { kind: 'keep', reviewed: false };
 
-async function through(masker: RowMasker, chunks: Buffer[]): Promise<string> {
-  let text = '';
-  await pipeline(
-    Readable.from(chunks),
-    new MaskStream(masker, () => undefined),
-    new Writable({
-      write(chunk, _enc, cb) {
-        text += chunk.toString();
-        cb();
-      },
-    }),
-  );
-  return text;
-}
+const through = async (masker: RowMasker, chunks: Buffer[]) => (await maskThrough(masker, chunks)).toString();
 
 /** What the stream must print for `lines`: each row decoded, masked by `RowMasker.mask`, encoded. */
 function expected(masker: RowMasker, lines: string[]): string {
