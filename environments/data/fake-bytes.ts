@@ -6,7 +6,7 @@
 import { encodeField, type CopyFormat } from './copy-text';
 import { ALNUM, asciiOf, Draw, EMAIL_DOMAINS, FIRST, LAST, LAST_PATTERNS, PHONES, type PickedKind } from './fake-picks';
 
-/** Writes the COPY text bytes of a fake value decided by `digest` at `out[at]` (with `max` bytes of room); returns where they end. */
+/** Writes the bytes of a fake value decided by `digest` (COPY text, or UTF-8) at `out[at]` (with `max` bytes of room); returns where they end. */
 export interface FakeWriter {
   max: number;
   write(digest: Buffer, out: Uint8Array, at: number): number;
