@@ -14,7 +14,15 @@ import { SpecError } from '../../environments/errors';
 import { parseSpec } from '../../environments/spec/load';
 import { RUN, ROOT, docker, forceDown, git, labelled, requireEngines, runCli } from '../integration/helpers';
 import { editorToolchain, runCommand, screenshot, type CodeServer, type Workbench } from './harness';
-import { envRow, leftOnEngine, notification, openEditor, reloadAndRestore, webviewFrame } from './workbench';
+import {
+  dismissNotification,
+  envRow,
+  leftOnEngine,
+  notification,
+  openEditor,
+  reloadAndRestore,
+  webviewFrame,
+} from './workbench';
 
 const BRANCH = `e2e/preview-${RUN}`;
 /** A spec with one mistake on a known line (a port that is not a number). */
@@ -185,9 +193,7 @@ describe('VS Code extension end to end (code-server)', function () {
     assert.match((await refused.textContent()) ?? '', /approval \(approval\) pending: 0 of 1 signed approval/);
     await screenshot(page, 'extension-promotion-refused');
     // Dismiss it: the toast would stack above the ones the next steps look for.
-    await refused.hover();
-    await refused.getByRole('button', { name: /^Clear Notification/ }).click({ timeout: 10_000 });
-    await refused.waitFor({ state: 'hidden', timeout: 10_000 });
+    await dismissNotification(page, refused);
 
     // A reviewer approves and re-runs the gates from the CLI: the open view follows by itself.
     const spec = join(folder, 'slipway.yaml');

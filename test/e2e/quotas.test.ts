@@ -17,7 +17,7 @@ import { envNames } from '../../environments/naming';
 import { readGateway } from '../../environments/share/supervise';
 import { RUN, ROOT, forceDown, git, labelled, requireEngines, runCli } from '../integration/helpers';
 import { editorToolchain, runCommand, screenshot, type CodeServer, type Workbench } from './harness';
-import { envRow, notification, openEditor, webviewFrame } from './workbench';
+import { dismissNotification, envRow, notification, openEditor, webviewFrame } from './workbench';
 
 const PROJECT = `quota-${RUN}`;
 const A = `e2e/quota-a-${RUN}`;
@@ -147,8 +147,7 @@ describe('VS Code extension end to end: quotas, expiry and share links (code-ser
       { containers: 0, networks: 0, volumes: 0 },
       'a refused preview made Docker objects',
     );
-    await refused.hover();
-    await refused.getByRole('button', { name: /^Clear Notification/ }).click({ timeout: 10_000 });
+    await dismissNotification(page, refused);
 
     // 3. Copy Share Link: the gateway's link on the clipboard, and it opens the app.
     await runCommand(page, 'Slipway: Copy Share Link');

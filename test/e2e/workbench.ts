@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { LABEL_ENV, envNames } from '../../environments/naming';
 import { ROOT, docker, git, labelled } from '../integration/helpers';
 import { waitFor } from '../wait';
@@ -158,3 +158,20 @@ async function webviewHosts(page: Page): Promise<Array<{ frame: string; controll
 
 export const notification = (page: Page, text: string | RegExp) =>
   page.locator('.notifications-toasts .notification-toast', { hasText: text });
+
+/**
+ * Dismisses a notification toast as a user does: hovers it and clicks its Clear Notification
+ * button. A toast that stays (the click can land while the toast is still being laid out) is
+ * cleared with "Notifications: Clear All Notifications". Waits until it is gone.
+ */
+export async function dismissNotification(page: Page, toast: Locator): Promise<void> {
+  await toast.hover();
+  await toast.getByRole('button', { name: /^Clear Notification/ }).click({ timeout: 10_000 });
+  const gone = await toast
+    .waitFor({ state: 'hidden', timeout: 5_000 })
+    .then(() => true)
+    .catch(() => false);
+  if (gone) return;
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await toast.waitFor({ state: 'hidden', timeout: 10_000 });
+}
