@@ -3,7 +3,7 @@
  * bytes (COPY text, or the value's own UTF-8 for the binary format): the bytes of `picked`'s
  * strings, without building them.
  */
-import { encodeField, type CopyFormat } from './copy-text';
+import { encodeField, type CopyFormat } from './copy-format';
 import { ALNUM, asciiOf, Draw, EMAIL_DOMAINS, FIRST, LAST, LAST_PATTERNS, PHONES, type PickedKind } from './fake-picks';
 
 /** Writes the bytes of a fake value decided by `digest` (COPY text, or UTF-8) at `out[at]` (with `max` bytes of room); returns where they end. */

@@ -1,6 +1,6 @@
 /** Column transformers and the row masker: deterministic under the masking key, unique columns kept unique. */
 import { SlipwayError } from '../errors';
-import type { CopyFormat } from './copy-text';
+import type { CopyFormat } from './copy-format';
 import { fakeWriter } from './fake-bytes';
 import { fake } from './fakes';
 import type { BatchHmac } from './hmac-sha256x4';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { decodeField, encodeField } from '../../environments/data/copy-text';
+import { decodeField, encodeField } from '../../environments/data/copy-format';
 import { BatchHmac } from '../../environments/data/hmac-sha256x4';
 import { maskThrough } from './mask-stream';
 import { MaskingKey } from '../../environments/data/keyed';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { binaryCopyFits, decodeField, encodeField } from '../../environments/data/copy-text';
+import { binaryCopyFits, decodeField, encodeField } from '../../environments/data/copy-format';
 import { maskThrough } from './mask-stream';
 import { MaskingKey } from '../../environments/data/keyed';
 import type { Transformer } from '../../environments/data/policy';

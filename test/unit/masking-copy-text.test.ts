@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MaskStream, decodeField, encodeField } from '../../environments/data/copy-text';
+import { decodeField, encodeField } from '../../environments/data/copy-format';
+import { MaskStream } from '../../environments/data/copy-text';
 import { personalByName, personalByValues, personalColumn, personalJsonPaths } from '../../environments/data/detect';
 import { MaskingKey } from '../../environments/data/keyed';
 import { RowMasker } from '../../environments/data/transformers';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { decodeField, encodeField } from '../../environments/data/copy-text';
+import { decodeField, encodeField } from '../../environments/data/copy-format';
 import { fakeWriter } from '../../environments/data/fake-bytes';
 import { picked, type PickedKind } from '../../environments/data/fake-picks';
 import { KeyedSha256 } from '../../environments/data/hmac-sha256';
