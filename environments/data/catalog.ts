@@ -52,6 +52,15 @@ export function qualified(t: { schema: string; name: string }): string {
   return `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
 }
 
+/**
+ * A table's own rows in a query's FROM: `ONLY` the table, so that a table that others inherit
+ * from does not bring its children's rows too (each child is a table of the copy itself); a
+ * partitioned table keeps its partitions' rows, which are its own.
+ */
+export function rowsOf(t: { schema: string; name: string; partitioned?: boolean }): string {
+  return `${t.partitioned ? '' : 'ONLY '}${qualified(t)}`;
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -172,7 +181,7 @@ export async function sampleValues(client: ClientBase, table: TableInfo, limit =
   if (sampled.length === 0) return out;
   const list = sampled.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
   const result = await client.query({
-    text: `SELECT ${list} FROM ${qualified(table)} LIMIT ${limit}`,
+    text: `SELECT ${list} FROM ${rowsOf(table)} LIMIT ${limit}`,
     rowMode: 'array',
   });
   for (const row of result.rows as Array<Array<string | null>>) {

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { SlipwayError } from '../errors';
-import { qualified, quoteIdent, readCatalog, SYSTEM_SCHEMA_SQL, tableId, type TableInfo } from './catalog';
+import { qualified, quoteIdent, readCatalog, rowsOf, SYSTEM_SCHEMA_SQL, tableId, type TableInfo } from './catalog';
 import { checkSource } from './check';
 import { binaryCopyFits, type CopyFormat } from './copy-format';
 import { MaskStream } from './copy-text';
@@ -259,7 +259,7 @@ async function copyTable(job: CopyJob): Promise<number> {
     distinct: job.distinct?.get(c.name),
   }));
   const list = columns.map((c) => quoteIdent(c.name)).join(', ');
-  const select = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${qualified(table)} t${filter ? ` WHERE ${filter}` : ''}`;
+  const select = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${rowsOf(table)} t${filter ? ` WHERE ${filter}` : ''}`;
   let masker = new RowMasker(table.id, columns, key, table.uniqueSets);
   // Without cross-row state (unique columns watched for collisions) a big table is masked on
   // worker threads, which take COPY text in batches of lines; else it is masked here, in the

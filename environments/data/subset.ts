@@ -1,7 +1,7 @@
 /** Subsetting: root rows by `where` or percent, closed over foreign keys both ways (a fixed point over temp tables of kept keys). */
 import type { ClientBase, QueryConfig } from 'pg';
 import { SlipwayError } from '../errors';
-import { qualified, quoteIdent, type Catalog, type TableInfo } from './catalog';
+import { qualified, quoteIdent, rowsOf, type Catalog, type TableInfo } from './catalog';
 import { tableRule, type MaskingPolicy } from './policy';
 
 /**
@@ -111,13 +111,13 @@ export async function fillSubset(
     if (subset && 'where' in subset) {
       // The extended protocol runs exactly one statement: a `where` cannot smuggle in another.
       // (`queryMode` is pg's own option; its type definitions lag behind.)
-      const text = `INSERT INTO ${temp} SELECT ${pk} FROM ${qualified(root)} t WHERE (${subset.where}) ON CONFLICT DO NOTHING`;
+      const text = `INSERT INTO ${temp} SELECT ${pk} FROM ${rowsOf(root)} t WHERE (${subset.where}) ON CONFLICT DO NOTHING`;
       await client.query({ text, queryMode: 'extended' } as QueryConfig);
     } else if (subset) {
       // Deterministic: the same rows every run, chosen by a hash of the key.
       await client.query(
-        `INSERT INTO ${temp} SELECT ${pk} FROM ${qualified(root)} t ORDER BY md5(row(${pk})::text)
-         LIMIT (SELECT ceil(count(*) * ${Number(subset.percent)} / 100.0) FROM ${qualified(root)}) ON CONFLICT DO NOTHING`,
+        `INSERT INTO ${temp} SELECT ${pk} FROM ${rowsOf(root)} t ORDER BY md5(row(${pk})::text)
+         LIMIT (SELECT ceil(count(*) * ${Number(subset.percent)} / 100.0) FROM ${rowsOf(root)}) ON CONFLICT DO NOTHING`,
       );
     }
   }
@@ -129,16 +129,16 @@ export async function fillSubset(
       if (!component.has(child.id)) continue;
       const [kc, kp] = [keep.get(child.id), keep.get(parent.id)];
       const parents = await client.query(
-        `INSERT INTO ${kp} SELECT DISTINCT ${cols('p', parent.primaryKey)} FROM ${qualified(child)} c
+        `INSERT INTO ${kp} SELECT DISTINCT ${cols('p', parent.primaryKey)} FROM ${rowsOf(child)} c
          JOIN ${kc} kc ON ${equal('c', child.primaryKey, 'kc', child.primaryKey)}
-         JOIN ${qualified(parent)} p ON ${equal('p', fk.referencedColumns, 'c', fk.columns)}
+         JOIN ${rowsOf(parent)} p ON ${equal('p', fk.referencedColumns, 'c', fk.columns)}
          ON CONFLICT DO NOTHING`,
       );
       changed ||= (parents.rowCount ?? 0) > 0;
       if (!downstream.has(child.id)) continue;
       const children = await client.query(
-        `INSERT INTO ${kc} SELECT DISTINCT ${cols('c', child.primaryKey)} FROM ${qualified(child)} c
-         JOIN ${qualified(parent)} p ON ${equal('p', fk.referencedColumns, 'c', fk.columns)}
+        `INSERT INTO ${kc} SELECT DISTINCT ${cols('c', child.primaryKey)} FROM ${rowsOf(child)} c
+         JOIN ${rowsOf(parent)} p ON ${equal('p', fk.referencedColumns, 'c', fk.columns)}
          JOIN ${kp} kp ON ${equal('p', parent.primaryKey, 'kp', parent.primaryKey)}
          ON CONFLICT DO NOTHING`,
       );

@@ -469,6 +469,58 @@ schemas:
     });
   });
 
+  it("copies a table that others inherit from with its own rows only: each child's rows come once, in the child", async () => {
+    const inherited = await server.createDatabase('inherited_source');
+    await withClient(inherited, (c) =>
+      c.query(`CREATE TABLE public.events (id int PRIMARY KEY, contact text NOT NULL);
+        CREATE TABLE public.special_events (reason text NOT NULL) INHERITS (public.events);
+        INSERT INTO public.events SELECT g, 'e' || g || '@mail.test' FROM generate_series(1, 100) g;
+        INSERT INTO public.special_events SELECT g, 's' || g || '@mail.test', 'why ' || g FROM generate_series(101, 140) g;`),
+    );
+    const inheritedPolicy = parsePolicy(
+      `version: 1
+schemas:
+  public:
+    tables:
+      events:
+        columns: { id: keep, contact: email }
+      special_events:
+        columns: { id: keep, contact: email, reason: hash }
+`,
+      '/project/masking.yaml',
+    );
+    const target = await newTarget();
+    await seedMaskedData(inherited, target, inheritedPolicy, { key: KEY });
+    const counts = await rows<{ own: string; all: string; children: string }>(
+      target,
+      `SELECT (SELECT count(*) FROM ONLY public.events) AS own, (SELECT count(*) FROM public.events) AS all,
+        (SELECT count(*) FROM public.special_events) AS children`,
+    );
+    assert.deepEqual(counts, [{ own: '100', all: '140', children: '40' }]);
+    // A 10% subset of the parent takes its own rows only.
+    const subsetPolicy = parsePolicy(
+      `version: 1
+schemas:
+  public:
+    tables:
+      events:
+        subset: { percent: 10 }
+        columns: { id: keep, contact: email }
+      special_events:
+        columns: { id: keep, contact: email, reason: hash }
+`,
+      '/project/masking.yaml',
+    );
+    const subset = await newTarget();
+    await seedMaskedData(inherited, subset, subsetPolicy, { key: KEY });
+    const [few] = await rows<{ own: string; max: number }>(
+      subset,
+      'SELECT count(*) AS own, max(id) AS max FROM ONLY public.events',
+    );
+    assert.equal(few.own, '10');
+    assert.ok(few.max <= 100, `a child's row was taken into the parent: id ${few.max}`);
+  });
+
   it('streams a table far larger than the memory it uses, and keeps escaped text intact', async () => {
     const big = await server.createDatabase('big_source');
     const payload = 'x'.repeat(480);
