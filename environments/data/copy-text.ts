@@ -11,7 +11,7 @@ import {
   TRAILER,
   wholeBinaryRows,
 } from './copy-format';
-import { CopyOutput } from './copy-output';
+import { copyRun, CopyOutput } from './copy-output';
 import { binaryRow, HIT, NONE, REMEMBER, ScannedFields, scanBinary, scanText, textRow } from './copy-scan';
 import type { BatchHmac } from './hmac-sha256x4';
 import { ByteMemo } from './memo';
@@ -32,6 +32,8 @@ export class MaskStream extends CopyOutput {
   /** Binary format: the trailer has been met (nothing after it is read) or written. */
   private ended = false;
   private readonly width: number;
+  /** The columns not passed through: each row has a scanned field of each. */
+  private readonly maskedColumns: number;
   private readonly starts: number[];
   private readonly ends: number[];
   private readonly escaped: boolean[];
@@ -51,6 +53,7 @@ export class MaskStream extends CopyOutput {
   ) {
     super(masker.format === 'binary');
     this.width = masker.passThrough.length;
+    this.maskedColumns = masker.passThrough.filter((kept) => !kept).length;
     this.starts = new Array<number>(this.width).fill(0);
     this.ends = new Array<number>(this.width).fill(0);
     this.escaped = new Array<boolean>(this.width).fill(false);
@@ -143,8 +146,7 @@ export class MaskStream extends CopyOutput {
       this.onRows(rows);
       return end === data.length ? data : data.subarray(0, end);
     }
-    this.buf = Buffer.allocUnsafe(Math.max(1024, end + (end >> 1)));
-    this.at = 0;
+    this.output(Math.max(1024, end + (end >> 1)));
     if (this.memos) {
       this.onRows(this.maskCells(data, end));
       return this.buf.subarray(0, this.at);
@@ -242,28 +244,35 @@ export class MaskStream extends CopyOutput {
     const memos = this.memos as Array<ByteMemo | undefined>;
     const nulled = this.masker.nulled;
     const writers = this.masker.byteWriters;
-    for (let k = 0, n = this.scanned.count; k < n; k += 6) {
-      const c = fields[k + 2];
-      const f = fields[k];
-      const t = fields[k + 1];
-      const flag = fields[k + 3];
-      if (nulled[c] || isNullField(data, f, t, flag)) continue;
-      const escaped = flag === ESCAPED;
-      const memo = memos[c];
-      if (memo) {
-        const generation = memo.generation;
-        const hit = memo.get(data, f, t);
-        // A lookup that emptied the memo (its hit rate too low) took the entries found before it.
-        if (memo.generation !== generation) this.forget(c, k);
-        if (hit >= 0) {
-          fields[k + 5] = HIT + hit;
-          continue;
+    // Column by column (each row has one field of each masked column, in order): one memo's
+    // slots and entries stay in the processor's caches for a column's run of lookups, where
+    // row by row the memos of several columns would keep pushing each other out.
+    const n = this.scanned.count;
+    const stride = 6 * this.maskedColumns;
+    const step = n % stride === 0 ? stride : 6;
+    for (let first = 0; first < step; first += 6)
+      for (let k = first; k < n; k += step) {
+        const c = fields[k + 2];
+        const f = fields[k];
+        const t = fields[k + 1];
+        const flag = fields[k + 3];
+        if (nulled[c] || isNullField(data, f, t, flag)) continue;
+        const escaped = flag === ESCAPED;
+        const memo = memos[c];
+        if (memo) {
+          const generation = memo.generation;
+          const hit = memo.get(data, f, t);
+          // A lookup that emptied the memo (its hit rate too low) took the entries found before it.
+          if (memo.generation !== generation) this.forget(c, k);
+          if (hit >= 0) {
+            fields[k + 5] = HIT + hit;
+            continue;
+          }
+          if (memo.missed) fields[k + 5] = REMEMBER;
         }
-        if (memo.missed) fields[k + 5] = REMEMBER;
+        const writer = writers[c];
+        if (batch && writer && !escaped && ascii(data, f, t)) fields[k + 4] = batch.add(writer.prefix, data, f, t);
       }
-      const writer = writers[c];
-      if (batch && writer && !escaped && ascii(data, f, t)) fields[k + 4] = batch.add(writer.prefix, data, f, t);
-    }
     batch?.run();
     return memos.map((m) => (m ? m.generation : 0));
   }
@@ -294,14 +303,10 @@ export class MaskStream extends CopyOutput {
     const escaped = flag === ESCAPED;
     if (entry >= HIT) {
       const memo = (this.memos as Array<ByteMemo | undefined>)[i] as ByteMemo;
-      const arena = memo.arena;
       const end = memo.outputEnd(entry - HIT);
       const start = memo.output(entry - HIT);
       const length = this.openField(end - start);
-      const buf = this.buf;
-      let at = this.at;
-      for (let k = start; k < end; k++) buf[at++] = arena[k];
-      this.at = at;
+      this.at = copyRun(this.view, this.buf, this.at, memo.view, memo.arena, start, end);
       this.closeField(length);
       return;
     }
