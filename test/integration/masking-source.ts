@@ -1,6 +1,8 @@
 /** A realistic source database for the masking tests: customers (self-referencing), addresses, orders, payments in non-public schemas. */
 import type pg from 'pg';
+import { quoteIdent, readCatalog, rowsOf } from '../../environments/data/catalog';
 import { luhnDigit } from '../../environments/data/fakes';
+import { withClient } from './postgres';
 
 export const SOURCE_DDL = `
 CREATE SCHEMA crm;
@@ -200,4 +202,20 @@ export function seededSpec(project: string, extra: string[] = []): string {
     ...extra,
     '',
   ].join('\n');
+}
+
+/** Every cell of every table of a database (as text), with where it was found. */
+export async function cells(url: string): Promise<Array<{ at: string; value: string }>> {
+  return withClient(url, async (c) => {
+    const catalog = await readCatalog(c);
+    const out: Array<{ at: string; value: string }> = [];
+    for (const table of catalog.tables.values()) {
+      const list = table.columns.map((col) => `${quoteIdent(col.name)}::text`).join(', ');
+      const result = await c.query({ text: `SELECT ${list} FROM ${rowsOf(table)}`, rowMode: 'array' });
+      for (const row of result.rows as Array<Array<string | null>>) {
+        row.forEach((v, i) => v !== null && out.push({ at: `${table.id}.${table.columns[i].name}`, value: v }));
+      }
+    }
+    return out;
+  });
 }
