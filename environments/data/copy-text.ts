@@ -13,7 +13,7 @@ import {
 } from './copy-format';
 import { copyRun, CopyOutput } from './copy-output';
 import { binaryRow, HIT, NONE, REMEMBER, ScannedFields, scanBinary, scanText, textRow } from './copy-scan';
-import type { BatchHmac } from './hmac-sha256x4';
+import type { BatchHmac } from './hmac-batch';
 import { ByteMemo } from './memo';
 import type { BytesMask, Cell, RowMasker } from './transformers';
 

@@ -1,6 +1,6 @@
 /** Keyed determinism for masking: HMAC-SHA256 under the project key, so equal inputs mask alike in every table and run. */
 import { KeyedSha256 } from './hmac-sha256';
-import { BatchHmac } from './hmac-sha256x4';
+import { BatchHmac } from './hmac-batch';
 
 export class MaskingKey {
   private readonly hmac: KeyedSha256;

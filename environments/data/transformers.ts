@@ -3,7 +3,7 @@ import { SlipwayError } from '../errors';
 import type { CopyFormat } from './copy-format';
 import { fakeWriter } from './fake-bytes';
 import { fake } from './fakes';
-import type { BatchHmac } from './hmac-sha256x4';
+import type { BatchHmac } from './hmac-batch';
 import type { MaskingKey } from './keyed';
 import { memoized } from './memo';
 import type { Transformer } from './policy';

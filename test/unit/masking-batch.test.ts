@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { decodeField, encodeField } from '../../environments/data/copy-format';
-import { BatchHmac } from '../../environments/data/hmac-sha256x4';
+import { BatchHmac } from '../../environments/data/hmac-batch';
 import { maskThrough } from './mask-stream';
 import { MaskingKey } from '../../environments/data/keyed';
 import type { Transformer } from '../../environments/data/policy';
