@@ -8,7 +8,7 @@
  */
 
 // Memory, in bytes: the key's inner and outer pad states (each word in four lanes), the round
-// constants (the same), then the messages, each as its 64 padded bytes: message m at IN + 64m, so
+// constants (the same), the ring of the schedule's words (the same), then the messages, each as its 64 padded bytes: message m at IN + 64m, so
 // group g (messages 4g..4g+3) at IN + 256g. The function writes each group's digests over it, as
 // words: word k of message 4g + j at IN + 256g + 16k + 4j.
 export const INNER = 0;
@@ -48,9 +48,9 @@ const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'lat
 
 /**
  * The body of `hmac(groups)`: for each group, the inner and the outer compression, each 64 rounds
- * as two loops of eight rounds written out (without the schedule, then with it): the code stays
- * small enough for the processor's instruction cache (about a quarter of all 64 rounds written
- * out, and faster).
+ * as two loops of eight rounds written out (without the schedule, then with it): a third of the
+ * code of all 64 rounds written out, which stays in the processor's instruction cache (and runs
+ * faster for it).
  */
 function body(): number[] {
   const code: number[] = [];
