@@ -2,8 +2,8 @@
  * The data benchmark (`npm run bench` runs it; `node scripts/bench.mjs --only data` runs it alone):
  * a 1,000,000-row table with four masked columns (first name, last name, email, phone) copied
  * through Slipway's masked seed, beside its floor in the same run on the same PostgreSQL server:
- * a plain `COPY ... TO STDOUT | COPY ... FROM STDIN` of the same table (same Node process, same
- * pg-copy-streams), each run three times (`--repeats`), the order alternating, each run once the
+ * a plain `COPY ... TO STDOUT | COPY ... FROM STDIN` of the same table (same Node process,
+ * pg-copy-streams' streams piped as they are), each run three times (`--repeats`), the order alternating, each run once the
  * server has checkpointed and the system has written its dirty pages out (so no run pays for the
  * writes of the one before); beside them, for comparison, the same plain copy in COPY's binary
  * format, which the masked seed streams this table in. Prints the median of each side with its min and max, the ratio of

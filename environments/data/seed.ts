@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import { SlipwayError } from '../errors';
 import { qualified, quoteIdent, readCatalog, rowsOf, SYSTEM_SCHEMA_SQL, tableId, type TableInfo } from './catalog';
 import { checkSource } from './check';
 import { binaryCopyFits, type CopyFormat } from './copy-format';
+import { copyOut } from './copy-reader';
 import { MaskStream } from './copy-text';
 import { MaskingKey } from './keyed';
 import { maskThreads, ParallelMaskStream } from './mask-pool';
@@ -286,7 +287,7 @@ async function copyTable(job: CopyJob): Promise<number> {
     }
   };
   if (freeze) await dst.query(`BEGIN; TRUNCATE ONLY ${qualified(table)}`);
-  const out = src.query(copyTo(`COPY (${select}) TO STDOUT${as}`));
+  const out = src.query(copyOut(`COPY (${select}) TO STDOUT${as}`));
   const into = dst.query(
     copyFrom(
       `COPY ${qualified(table)} (${list}) FROM STDIN${intoOptions.length ? ` (${intoOptions.join(', ')})` : ''}`,
