@@ -4,7 +4,7 @@ import { BACKSLASH, encodeField, NL, TAB } from './copy-format';
 import type { Cell } from './transformers';
 
 /** A DataView over exactly the bytes of `b`. */
-const viewOf = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+export const viewOf = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 /**
  * Copies `src[from..to)` to `dst` from `at`, four bytes a step through their DataViews (`sv`,

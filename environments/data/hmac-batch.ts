@@ -1,4 +1,5 @@
 /** A batch of short messages hashed together by the four-lane HMAC-SHA256 module (`hmac-sha256x4.ts`). */
+import { copyRun, viewOf } from './copy-output';
 import { K, padStates } from './hmac-sha256';
 import { IN, INNER, module, OUTER, PAGE, ROUND_K, wasm, type Memory, type Wasm } from './hmac-sha256x4';
 
@@ -10,7 +11,13 @@ import { IN, INNER, module, OUTER, PAGE, ROUND_K, wasm, type Memory, type Wasm }
 export class BatchHmac {
   private words: Int32Array;
   private bytes: Uint8Array;
+  private view: DataView;
   private count = 0;
+  /** The last prefix and values' buffer `add` copied from, and their views. */
+  private prefix: Uint8Array = new Uint8Array(0);
+  private prefixView = viewOf(this.prefix);
+  private data = this.prefix;
+  private dataView = this.prefixView;
   private capacity: number;
 
   private constructor(
@@ -21,6 +28,7 @@ export class BatchHmac {
     this.capacity = ((memory.buffer.byteLength - IN) >> 8) * 4;
     this.words = new Int32Array(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);
+    this.view = new DataView(memory.buffer);
     const { inner, outer } = padStates(key);
     for (let j = 0; j < 4; j++) {
       for (let i = 0; i < 8; i++) {
@@ -56,14 +64,23 @@ export class BatchHmac {
     if (length > 55) return -1;
     if (this.count === this.capacity) this.grow();
     const m = this.count++;
-    const u8 = this.bytes;
     const start = IN + 64 * m;
-    let at = start;
-    for (let i = 0; i < prefix.length; i++) u8[at++] = prefix[i];
-    for (let i = from; i < to; i++) u8[at++] = data[i];
-    u8[at++] = 0x80;
-    // Zeros, then the length in bits (at most (64 + 55) * 8: two bytes).
-    while (at < start + 62) u8[at++] = 0;
+    // The block zeroed, then the prefix and the value copied over it four bytes a step.
+    const words = this.words;
+    for (let i = start >> 2, last = i + 16; i < last; i++) words[i] = 0;
+    if (prefix !== this.prefix) {
+      this.prefix = prefix;
+      this.prefixView = viewOf(prefix);
+    }
+    if (data !== this.data) {
+      this.data = data;
+      this.dataView = viewOf(data);
+    }
+    const u8 = this.bytes;
+    let at = copyRun(this.view, u8, start, this.prefixView, prefix, 0, prefix.length);
+    at = copyRun(this.view, u8, at, this.dataView, data, from, to);
+    u8[at] = 0x80;
+    // The length in bits (at most (64 + 55) * 8: two bytes).
     const bits = (64 + length) * 8;
     u8[start + 62] = bits >>> 8;
     u8[start + 63] = bits & 0xff;
@@ -92,6 +109,7 @@ export class BatchHmac {
     this.memory.grow(Math.max(1, Math.ceil((this.capacity * 64) / PAGE)));
     this.words = new Int32Array(this.memory.buffer);
     this.bytes = new Uint8Array(this.memory.buffer);
+    this.view = new DataView(this.memory.buffer);
     this.capacity = ((this.memory.buffer.byteLength - IN) >> 8) * 4;
   }
 }
