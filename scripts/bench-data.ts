@@ -3,7 +3,7 @@
  * a 1,000,000-row table with four masked columns (first name, last name, email, phone) copied
  * through Slipway's masked seed, beside its floor in the same run on the same PostgreSQL server:
  * a plain `COPY ... TO STDOUT | COPY ... FROM STDIN` of the same table (same Node process,
- * pg-copy-streams' streams piped as they are), each run three times (`--repeats`), the order alternating, each run once the
+ * pg-copy-streams' streams piped as they are), each run five times (`--repeats`, at least three), the order alternating, each run once the
  * server has checkpointed and the system has written its dirty pages out (so no run pays for the
  * writes of the one before); beside them, for comparison, the same plain copy in COPY's binary
  * format, which the masked seed streams this table in. Prints the median of each side with its min and max, the ratio of
@@ -36,8 +36,8 @@ const arg = (name: string, fallback: number) =>
   Number(process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const PAD_MB = arg('--pad-mb', 2048);
 const ROWS = Number(process.argv.includes('--rows') ? process.argv[process.argv.indexOf('--rows') + 1] : 1_000_000);
-/** Runs of each side (at least 3): the figures are their medians, printed with min and max. */
-const REPEATS = Math.max(3, arg('--repeats', 3));
+/** Runs of each side (at least 3, 5 by default): the figures are their medians, printed with min and max. */
+const REPEATS = Math.max(3, arg('--repeats', 5));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
