@@ -3,16 +3,16 @@
  * a 1,000,000-row table with four masked columns (first name, last name, email, phone) copied
  * through Slipway's masked seed, beside its floor in the same run on the same PostgreSQL server:
  * a plain `COPY ... TO STDOUT | COPY ... FROM STDIN` of the same table (same Node process,
- * pg-copy-streams' streams piped as they are), each run five times (`--repeats`, at least three), the order alternating, each run once the
- * server has checkpointed and the system has written its dirty pages out (so no run pays for the
- * writes of the one before); beside them, for comparison, the same plain copy in COPY's binary
- * format, which the masked seed streams this table in. Prints the median of each side with its min and max, the ratio of
- * the medians and the masking process's peak memory (RSS), with the RSS seen at a quarter of the
- * rows, to show that it does not grow with the table; and the
- * time to make a new preview database from the masked snapshot of that table, of its first 1,000
- * rows, and of that table padded with a large one (`--pad-mb`, default 2048), each both ways: layered
- * on the snapshot (an overlay data volume, what `up` makes) and copied (the fallback where the
- * engine mounts no overlay). Needs Docker and the local slipway/postgres:15 image.
+ * pg-copy-streams' streams piped as they are), each run five times (`--repeats`, at least three),
+ * the order alternating, each run once the server has checkpointed and the system has written its
+ * dirty pages out (so no run pays for the writes of the one before); beside them, for comparison,
+ * the same plain copy in COPY's binary format, which the masked seed streams this table in. Prints
+ * the median of each side with its min and max, the ratio of the medians and the masking process's
+ * peak memory (RSS), with the RSS seen at a quarter of the rows, to show that it does not grow with
+ * the table; and the time to make a new preview database from the masked snapshot of that table,
+ * of its first 1,000 rows, and of that table padded with a large one (`--pad-mb`, default 2048),
+ * each both ways: layered on the snapshot (an overlay data volume, what `up` makes) and copied (the
+ * fallback where the engine mounts no overlay). Needs Docker and the local slipway/postgres:15 image.
  *
  *   npx tsx scripts/bench-data.ts [--rows N] [--pad-mb MB] [--repeats N]
  */

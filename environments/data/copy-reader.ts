@@ -28,8 +28,8 @@ const CopyToStream = copyTo('').constructor as new (text: string) => CopyToStrea
  * library slices each row's CopyData message out of a socket read and joins the slices again,
  * this moves the rows' bytes down over their messages' headers inside the read itself (a socket
  * read's buffer is its reader's alone) and passes the read on. A million rows are a million
- * slices fewer. The bytes are the same: the rows in
- * order, cut anywhere (a row may span two reads; the masking stream takes care of that).
+ * slices fewer. The bytes are the same: the rows in order, cut anywhere (a row may span two
+ * reads; the masking stream takes care of that).
  */
 class CopyOutReader extends CopyToStream {
   /** Bytes of the current CopyData message still to come in the next read. */
@@ -86,6 +86,8 @@ class CopyOutReader extends CopyToStream {
       self._detach();
       this.push(null);
       self._cleanup();
+      // The connection is the pg client's again: nothing more is read here.
+      return false;
     }
     return drained;
   }
