@@ -14,7 +14,11 @@ const PASSED = new Set([
 ]);
 
 type CopyToStream = ReturnType<typeof copyTo>;
-/** What the reader uses of pg-copy-streams' COPY out stream, besides its public face. */
+/**
+ * What the reader uses of pg-copy-streams' COPY out stream, besides its public face: its own
+ * members, so package.json pins the library's version, and `copy-reader.test.ts` compares the
+ * reader with the library's own parser on the same reads.
+ */
 interface Internals {
   _buffer: { push(data: Buffer): void };
   _detach(): void;
