@@ -145,11 +145,14 @@ function removeStale(file: string, dead: LockOwner | undefined): boolean {
 
 /**
  * Removes the lock `file` if process `pid` holds it: after that process was killed, so that
- * nothing is left behind it. True if it was removed.
+ * nothing is left behind it. `first` runs before, while the lock still names its dead holder
+ * (for what the holder left that the lock's staleness tells the next holder to clear). True if
+ * it was removed.
  */
-export function removeLockOf(file: string, pid: number): boolean {
+export function removeLockOf(file: string, pid: number, first?: () => void): boolean {
   const owner = readOwner(file);
   if (owner?.pid !== pid || ownerAlive(owner)) return false;
+  first?.();
   return removeStale(file, owner);
 }
 

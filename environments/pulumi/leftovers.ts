@@ -1,7 +1,7 @@
 /** What a stack worker that was killed mid-operation leaves behind, and its removal. */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ownerAlive, readOwner, removeLockOf } from '../lock';
+import { removeLockOf } from '../lock';
 import { envNames, type EnvNames } from '../naming';
 import { lockPath } from '../records';
 import type { WorkerRequest } from './protocol';
@@ -30,9 +30,7 @@ export function clearKilledWorkerLocks(request: WorkerRequest, pid: number): voi
     request.branch,
     request.settings.stateId,
   );
-  const file = lockPath(request.settings.home, names.project, names.env);
-  const owner = readOwner(file);
-  if (owner?.pid !== pid || ownerAlive(owner)) return;
-  clearStaleBackendLock(request.settings.backendUrl, names);
-  removeLockOf(file, pid);
+  removeLockOf(lockPath(request.settings.home, names.project, names.env), pid, () =>
+    clearStaleBackendLock(request.settings.backendUrl, names),
+  );
 }
