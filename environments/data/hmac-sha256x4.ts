@@ -8,9 +8,10 @@
  */
 
 // Memory, in bytes: the key's inner and outer pad states (each word in four lanes), the round
-// constants (the same), the ring of the schedule's words (the same), then the messages, each as its 64 padded bytes: message m at IN + 64m, so
-// group g (messages 4g..4g+3) at IN + 256g. The function writes each group's digests over it, as
-// words: word k of message 4g + j at IN + 256g + 16k + 4j.
+// constants (the same), the ring of the schedule's words (the same), then the messages, each as
+// its 64 padded bytes: message m at IN + 64m, so group g (messages 4g..4g+3) at IN + 256g. The
+// function writes each group's digests over it, as words: word k of message 4g + j at
+// IN + 256g + 16k + 4j.
 export const INNER = 0;
 export const OUTER = 128;
 export const ROUND_K = 256;
